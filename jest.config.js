@@ -1,0 +1,13 @@
+// Jest runs in ESM mode (node --experimental-vm-modules): kubernetes-models, execa and
+// @kubernetes/client-node are ESM-only. ts-jest only transpiles (isolatedModules); `npm test`
+// type-checks the whole project with `tsc --noEmit` first, so type errors still fail the run.
+export default {
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, diagnostics: false }],
+  },
+  testTimeout: 30000,
+};

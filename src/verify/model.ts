@@ -1,0 +1,48 @@
+/**
+ * The trace model every source produces (Jaeger v3 / legacy APIs, trace files, the embedded
+ * OTLP receiver) and every matcher, diagnosis and reporter reads.
+ * Times are in microseconds since the epoch (Jaeger's unit; OTLP nanoseconds are divided).
+ */
+
+export type SpanKind = 'server' | 'client' | 'producer' | 'consumer' | 'internal' | 'unspecified';
+
+export type AttributeValue = string | number | boolean | readonly AttributeValue[];
+
+export interface SpanEvent {
+  readonly name: string;
+  readonly timeUs: number;
+  readonly attributes: Readonly<Record<string, AttributeValue>>;
+}
+
+export interface SpanStatus {
+  readonly code: 'unset' | 'ok' | 'error';
+  readonly message?: string;
+}
+
+export interface Span {
+  /** 32 lowercase hex characters. */
+  readonly traceId: string;
+  /** 16 lowercase hex characters. */
+  readonly spanId: string;
+  /** Parent span id, absent on a root span. */
+  readonly parentSpanId?: string;
+  /** `service.name` of the span's resource (Jaeger: the process's serviceName). */
+  readonly service: string;
+  /** Operation name. */
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly startUs: number;
+  readonly durationUs: number;
+  /** Span attributes (Jaeger tags), values typed. */
+  readonly attributes: Readonly<Record<string, AttributeValue>>;
+  /** Resource attributes (Jaeger process tags). */
+  readonly resource: Readonly<Record<string, AttributeValue>>;
+  readonly events: readonly SpanEvent[];
+  readonly status: SpanStatus;
+}
+
+/** All spans that share one trace id. */
+export interface Trace {
+  readonly traceId: string;
+  readonly spans: readonly Span[];
+}

@@ -1,0 +1,19 @@
+import { jest } from '@jest/globals';
+import { buildProgram, main } from '../../src/cli/index';
+
+describe('meshtrace CLI', () => {
+  test('lists every command of the DESIGN.md contract', () => {
+    // GIVEN the program WHEN it is built THEN each contract command is registered
+    const names = buildProgram().commands.map((c) => c.name()).sort();
+    expect(names).toEqual(['check', 'demo', 'down', 'relay', 'smoke', 'synth', 'up', 'verify']);
+  });
+
+  test('an unknown flag exits 2 (could not check)', async () => {
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['node', 'meshtrace', '--no-such-flag'])).toBe(2);
+    } finally {
+      write.mockRestore();
+    }
+  });
+});
