@@ -1,0 +1,205 @@
+/**
+ * The demo's Bookinfo-shaped topology as a pure function from the user's options to the relay
+ * hops to start: `edge → productpage → {details, reviews → ratings}`.
+ *
+ * Every hop is a separate `meshtrace relay` process. Hops bind port 0 (unless the user pins the
+ * edge's port) and print the URL they got, so a hop can only be started once its upstreams have
+ * printed theirs: `startOrder` lists hops leaves first, and `upstreams` names the hops whose URLs
+ * the supervisor fills in when it builds the hop's arguments (`relayArgs`).
+ */
+import type { PropagationFormat } from '../propagation/trace-context';
+
+/** Hop names of the demo topology, in the order a request reaches them (edge first). */
+export const DEMO_HOPS = ['edge', 'productpage', 'details', 'reviews', 'ratings'] as const;
+export type DemoHop = (typeof DEMO_HOPS)[number];
+
+/** Which hop calls which (Bookinfo's shape; leaf hops answer themselves). */
+export const DEMO_EDGES: Readonly<Record<DemoHop, readonly DemoHop[]>> = {
+  edge: ['productpage'],
+  productpage: ['details', 'reviews'],
+  details: [],
+  reviews: ['ratings'],
+  ratings: [],
+};
+
+/** Formats a hop can be told to write (`--propagate HOP:FORMAT[,FORMAT]`). */
+export const PROPAGATION_FORMATS: readonly PropagationFormat[] = ['w3c', 'b3multi', 'b3single', 'jaeger'];
+
+/**
+ * Faults the relay injects (`meshtrace relay --fault …`). The demo only checks the fault's shape
+ * so a typo fails before five processes start; the relay owns the exact grammar.
+ */
+const FAULT_PATTERNS: readonly { readonly pattern: RegExp; readonly example: string }[] = [
+  { pattern: /^drop-context$/, example: 'drop-context' },
+  { pattern: /^delay=\d+(\.\d+)?(ms|s)$/, example: 'delay=200ms' },
+  { pattern: /^status=[1-5]\d\d(@(0(\.\d+)?|1(\.0+)?))?$/, example: 'status=500@0.2' },
+  { pattern: /^reset$/, example: 'reset' },
+];
+
+/** What the user asked for on the command line, before validation. */
+export interface TopologyOptions {
+  /** Hops whose outgoing call loses the trace context (`--break HOP`, repeatable). */
+  readonly breakHops?: readonly string[];
+  /** Faults as `HOP:FAULT` (`--fault`, repeatable). */
+  readonly faults?: readonly string[];
+  /** Propagation formats as `HOP:FORMAT[,FORMAT…]` (`--propagate`, repeatable). */
+  readonly propagate?: readonly string[];
+  /** Port of the edge hop on 127.0.0.1. @default 0 (the OS picks one) */
+  readonly edgePort?: number;
+  /** Host every hop binds. @default '127.0.0.1' (loopback only) */
+  readonly host?: string;
+}
+
+/** One relay hop to start. */
+export interface HopSpec {
+  /** Hop name, also the relay's `--service-name` (the span's `service.name`). */
+  readonly name: DemoHop;
+  /** Hops this hop forwards to, in order; their URLs are known once they listen. */
+  readonly upstreams: readonly DemoHop[];
+  /** Faults passed to the relay as `--fault`. */
+  readonly faults: readonly string[];
+  /** Formats passed to the relay as `--propagate`; empty = the relay's default. */
+  readonly propagate: readonly PropagationFormat[];
+  /** `HOST:PORT` for `--listen`. */
+  readonly listen: string;
+}
+
+export interface DemoTopology {
+  /** Hops by name. */
+  readonly hops: Readonly<Record<DemoHop, HopSpec>>;
+  /** Hop names, every hop after all its upstreams (leaves first). */
+  readonly startOrder: readonly DemoHop[];
+  /** The hop requests enter through. */
+  readonly entry: DemoHop;
+}
+
+/** Bad demo options: the message says what was wrong, the value, and what is allowed. */
+export class TopologyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TopologyError';
+  }
+}
+
+export function isDemoHop(name: string): name is DemoHop {
+  return (DEMO_HOPS as readonly string[]).includes(name);
+}
+
+function requireHop(flag: string, value: string, hop: string): DemoHop {
+  if (!isDemoHop(hop)) {
+    throw new TopologyError(`${flag} ${JSON.stringify(value)}: unknown hop ${JSON.stringify(hop)}; hops are ${DEMO_HOPS.join(', ')}`);
+  }
+  return hop;
+}
+
+/** Splits `HOP:VALUE` at the first colon. */
+function splitHopValue(flag: string, value: string, allowed: string): [DemoHop, string] {
+  const colon = value.indexOf(':');
+  if (colon <= 0 || colon === value.length - 1) {
+    throw new TopologyError(`${flag} ${JSON.stringify(value)}: expected HOP:${allowed}, e.g. ${flag} reviews:${allowed.split('|')[0]}`);
+  }
+  return [requireHop(flag, value, value.slice(0, colon)), value.slice(colon + 1)];
+}
+
+/** Validates one fault against the relay's fault grammar; returns it unchanged. */
+export function parseFault(flag: string, raw: string, fault: string): string {
+  if (!FAULT_PATTERNS.some((f) => f.pattern.test(fault))) {
+    const allowed = FAULT_PATTERNS.map((f) => f.example).join(', ');
+    throw new TopologyError(`${flag} ${JSON.stringify(raw)}: unknown fault ${JSON.stringify(fault)}; faults are ${allowed}`);
+  }
+  return fault;
+}
+
+function parsePort(port: number | undefined): number {
+  if (port === undefined) return 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TopologyError(`--port ${JSON.stringify(port)}: expected an integer from 0 (any free port) to 65535`);
+  }
+  return port;
+}
+
+/** Orders hops so that every hop comes after its upstreams (depth-first post-order from the entry). */
+function leavesFirst(entry: DemoHop): DemoHop[] {
+  const order: DemoHop[] = [];
+  const visit = (hop: DemoHop): void => {
+    for (const upstream of DEMO_EDGES[hop]) visit(upstream);
+    if (!order.includes(hop)) order.push(hop);
+  };
+  visit(entry);
+  return order;
+}
+
+/** Builds the demo topology from the user's options; throws `TopologyError` on bad options. */
+export function buildTopology(options: TopologyOptions = {}): DemoTopology {
+  const faults = new Map<DemoHop, string[]>();
+  const addFault = (hop: DemoHop, fault: string): void => {
+    const list = faults.get(hop) ?? [];
+    // A hop given the same fault twice (`--break reviews --fault reviews:drop-context`) gets it once.
+    if (!list.includes(fault)) list.push(fault);
+    faults.set(hop, list);
+  };
+  for (const hop of options.breakHops ?? []) {
+    addFault(requireHop('--break', hop, hop), 'drop-context');
+  }
+  for (const raw of options.faults ?? []) {
+    const [hop, fault] = splitHopValue('--fault', raw, 'FAULT');
+    addFault(hop, parseFault('--fault', raw, fault));
+  }
+
+  const propagate = new Map<DemoHop, PropagationFormat[]>();
+  for (const raw of options.propagate ?? []) {
+    const [hop, list] = splitHopValue('--propagate', raw, PROPAGATION_FORMATS.join('|'));
+    const formats = list.split(',').map((f) => f.trim());
+    for (const format of formats) {
+      if (!(PROPAGATION_FORMATS as readonly string[]).includes(format)) {
+        throw new TopologyError(`--propagate ${JSON.stringify(raw)}: unknown format ${JSON.stringify(format)}; formats are ${PROPAGATION_FORMATS.join(', ')}`);
+      }
+    }
+    propagate.set(hop, [...new Set(formats as PropagationFormat[])]);
+  }
+
+  const host = options.host ?? '127.0.0.1';
+  const edgePort = parsePort(options.edgePort);
+  const entry: DemoHop = 'edge';
+  const hops = Object.fromEntries(
+    DEMO_HOPS.map((name): [DemoHop, HopSpec] => [
+      name,
+      {
+        name,
+        upstreams: DEMO_EDGES[name],
+        faults: faults.get(name) ?? [],
+        propagate: propagate.get(name) ?? [],
+        listen: `${host}:${name === entry ? edgePort : 0}`,
+      },
+    ]),
+  ) as Record<DemoHop, HopSpec>;
+  return { hops, startOrder: leavesFirst(entry), entry };
+}
+
+/** Where a hop sends its spans and its upstreams' URLs, known only at start time. */
+export interface HopWiring {
+  /** URL of each upstream hop, by hop name. */
+  readonly upstreamUrls: Readonly<Partial<Record<DemoHop, string>>>;
+  /** OTLP/HTTP traces endpoint of the demo's receiver (`http://127.0.0.1:PORT/v1/traces`). */
+  readonly otlpEndpoint: string;
+  /** Extra OTLP endpoints (e.g. a real Jaeger collector from `--jaeger-url`). */
+  readonly extraOtlpEndpoints?: readonly string[];
+}
+
+/** The `meshtrace relay …` arguments of one hop (after `bin/meshtrace.mjs`). */
+export function relayArgs(hop: HopSpec, wiring: HopWiring): string[] {
+  const args = ['relay', '--listen', hop.listen, '--service-name', hop.name];
+  for (const upstream of hop.upstreams) {
+    const url = wiring.upstreamUrls[upstream];
+    if (url === undefined) throw new TopologyError(`hop ${hop.name} needs the URL of ${upstream}, which is not listening yet`);
+    args.push('--upstream', url);
+  }
+  // A hop with several upstreams calls all of them (Bookinfo's productpage calls details and reviews).
+  if (hop.upstreams.length > 1) args.push('--fanout');
+  for (const endpoint of [wiring.otlpEndpoint, ...(wiring.extraOtlpEndpoints ?? [])]) {
+    args.push('--otlp-endpoint', endpoint);
+  }
+  if (hop.propagate.length > 0) args.push('--propagate', hop.propagate.join(','));
+  for (const fault of hop.faults) args.push('--fault', fault);
+  return args;
+}
