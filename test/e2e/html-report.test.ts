@@ -56,7 +56,7 @@ describe('HTML report in headless Chromium', () => {
       const rendered = await bars.evaluateAll((gs) =>
         gs.map((g) => {
           const bar = g.querySelector('rect.bar')!.getBoundingClientRect();
-          return { service: g.querySelector('.service-label')!.textContent, width: bar.width, height: bar.height, fill: getComputedStyle(g.querySelector('rect.bar')!).fill };
+          return { service: g.querySelector('.service-label')!.textContent, width: bar.width, height: bar.height, fill: g.querySelector('rect.bar')!.getAttribute('fill') ?? '' };
         }),
       );
       expect(rendered.map((r) => r.service).sort()).toEqual(trace.spans.map((s) => s.service).sort());
