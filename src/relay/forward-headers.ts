@@ -1,0 +1,129 @@
+/**
+ * Header rewriting of a reverse-proxy hop (pure functions).
+ *
+ * - Hop-by-hop fields are removed in both directions (RFC 9110 §7.6.1): `Connection` and every field it
+ *   names, plus Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade, Trailer, and the proxy's own
+ *   Proxy-Authorization / Proxy-Authenticate.
+ * - Trace-context fields are replaced, never appended: every incoming trace header is removed and the
+ *   injected set is added (a duplicate `traceparent` would break the trace downstream).
+ * - `X-Forwarded-For` and `Forwarded` (RFC 7239) get the socket peer appended; `X-Forwarded-Proto` and
+ *   `X-Forwarded-Host` are set when absent. Incoming values are forwarded, never trusted for decisions.
+ * - Host is the upstream's (like nginx's default `proxy_set_header Host $proxy_host`): a mesh routes on it.
+ */
+
+/** Removed in both directions whatever `Connection` says. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'http2-settings',
+]);
+
+/**
+ * Removed from requests as well: Host is rewritten; `Expect: 100-continue` is answered by the relay's
+ * own server (undici cannot forward it); the X-Forwarded family and Forwarded are rebuilt below.
+ */
+const REQUEST_REBUILT = new Set(['host', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']);
+
+/** The field names listed in `Connection` values (lowercase). */
+export function connectionTokens(values: readonly string[]): Set<string> {
+  const tokens = new Set<string>();
+  for (const value of values) {
+    for (const token of value.split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t) tokens.add(t);
+    }
+  }
+  return tokens;
+}
+
+/** Trace-context header predicate: the propagation core's names plus Jaeger's `uberctx-*` family. */
+export type TraceHeaderPredicate = (lowercaseName: string) => boolean;
+
+export function traceHeaderPredicate(names: Iterable<string>): TraceHeaderPredicate {
+  const set = new Set([...names].map((n) => n.toLowerCase()));
+  return (name) => set.has(name) || name.startsWith('uberctx-');
+}
+
+export interface ForwardedInfo {
+  /** The socket peer address (never a value taken from the request). */
+  readonly peerAddress?: string;
+  /** The Host the client asked for. */
+  readonly host?: string;
+  readonly proto: 'http' | 'https';
+}
+
+/** RFC 7239 node: IPv6 addresses quoted and bracketed. */
+function forwardedNode(address: string): string {
+  return address.includes(':') ? `"[${address}]"` : address;
+}
+
+/**
+ * The outgoing request headers as a flat `[name, value, ...]` list (undici's raw form, which keeps
+ * duplicates and order). `raw` is Node's `req.rawHeaders`.
+ */
+export function buildUpstreamHeaders(
+  raw: readonly string[],
+  isTraceHeader: TraceHeaderPredicate,
+  injected: Readonly<Record<string, string>>,
+  forwarded: ForwardedInfo,
+): string[] {
+  const out: string[] = [];
+  let connection: Set<string> | undefined;
+  const xff: string[] = [];
+  const fwd: string[] = [];
+  let xfProto: string | undefined;
+  let xfHost: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') connection = connectionTokens([...(connection ?? []), raw[i + 1]]);
+  }
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const lower = name.toLowerCase();
+    const value = raw[i + 1];
+    if (HOP_BY_HOP.has(lower) || connection?.has(lower) || isTraceHeader(lower)) continue;
+    if (REQUEST_REBUILT.has(lower)) {
+      if (lower === 'x-forwarded-for') xff.push(value);
+      else if (lower === 'forwarded') fwd.push(value);
+      else if (lower === 'x-forwarded-proto') xfProto ??= value;
+      else if (lower === 'x-forwarded-host') xfHost ??= value;
+      continue;
+    }
+    out.push(name, value);
+  }
+  for (const name of Object.keys(injected)) out.push(name, injected[name]);
+  const peer = forwarded.peerAddress;
+  if (peer) xff.push(peer);
+  if (xff.length) out.push('x-forwarded-for', xff.join(', '));
+  out.push('x-forwarded-proto', xfProto ?? forwarded.proto);
+  if (xfHost ?? forwarded.host) out.push('x-forwarded-host', (xfHost ?? forwarded.host) as string);
+  const element = [peer ? `for=${forwardedNode(peer)}` : undefined, forwarded.host ? `host="${forwarded.host.replace(/["\\]/g, '')}"` : undefined, `proto=${forwarded.proto}`]
+    .filter(Boolean)
+    .join(';');
+  fwd.push(element);
+  out.push('forwarded', fwd.join(', '));
+  return out;
+}
+
+/** The response headers to send to the client: upstream's minus hop-by-hop fields. */
+export function buildClientResponseHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const connectionValue = headers.connection;
+  const connection = connectionValue ? connectionTokens(Array.isArray(connectionValue) ? connectionValue : [connectionValue]) : undefined;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || connection?.has(lower)) continue;
+    out[lower] = value;
+  }
+  return out;
+}

@@ -1,0 +1,479 @@
+/**
+ * One relay hop's request handling: extract the incoming context, decide sampling (parent-based),
+ * apply faults, then answer as a leaf, forward to one upstream (streaming), or fan out to all.
+ * Spans: one server span per request, one client span per upstream call, with the ids propagated.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import {
+  type BaggageEntry,
+  type PropagationFormat,
+  type SamplingOnly,
+  type TraceContext,
+  PASSTHROUGH_HEADERS,
+  TRACE_HEADER_NAMES,
+  childContext,
+  extract,
+  inject,
+} from '../propagation';
+import { decideFaults, NO_FAULT, type FaultDecision } from './faults';
+import { buildClientResponseHeaders, buildUpstreamHeaders, traceHeaderPredicate, type TraceHeaderPredicate } from './forward-headers';
+import type { RelayMetrics } from './metrics';
+import type { ResolvedRelayOptions } from './options';
+import { clientSpanStart, serverSpanStart, type Attributes } from './span-attributes';
+import type { SpanBatcher } from './span-export';
+import { classifyUpstreamError, Upstream } from './upstream';
+
+/** Longest request body buffered for a fan-out hop (it is sent to every upstream). */
+export const FANOUT_MAX_BODY_BYTES = 1024 * 1024;
+
+const nowMs = (): number => performance.timeOrigin + performance.now();
+
+/** Why the client went away before the response ended. */
+class ClientAbortError extends Error {
+  readonly code = 'CLIENT_ABORTED';
+  constructor() {
+    super('client aborted the request');
+  }
+}
+
+const SAMPLED: SamplingOnly = Object.freeze({ sampling: 'sampled', debug: false });
+const NOT_SAMPLED: SamplingOnly = Object.freeze({ sampling: 'not-sampled', debug: false });
+
+/** The per-request state shared by the handling steps. */
+interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly startMs: number;
+  readonly server: TraceContext;
+  /** The incoming parent span id (what the server span hangs under). */
+  readonly parentSpanId?: string;
+  readonly sampled: boolean;
+  readonly formats: readonly PropagationFormat[];
+  readonly baggage: readonly BaggageEntry[];
+  readonly passthrough: Readonly<Record<string, string>>;
+  readonly serverName: string;
+  readonly serverAttributes: Attributes;
+  readonly faults: FaultDecision;
+  /** set when the client connection closed before the response ended */
+  aborted: boolean;
+  /** called once on client abort (cancels whatever is in progress) */
+  onAbort?: () => void;
+}
+
+export class Hop {
+  private readonly upstreams: Upstream[];
+  private readonly isTraceHeader: TraceHeaderPredicate;
+  private next = 0;
+  /** set while draining: responses close their connection */
+  draining = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly options: ResolvedRelayOptions,
+    private readonly metrics: RelayMetrics,
+    private readonly spans: SpanBatcher | undefined,
+  ) {
+    this.upstreams = options.upstreams.map(
+      (url) =>
+        new Upstream(url, {
+          connections: options.upstreamConnections,
+          connectTimeoutMs: options.connectTimeoutMs,
+          responseTimeoutMs: options.responseTimeoutMs,
+          maxHeaderBytes: options.maxHeaderBytes,
+        }),
+    );
+    // Everything the core reads or writes, plus the Envoy passthrough family, is removed before
+    // injection: inject() writes each one back once.
+    this.isTraceHeader = traceHeaderPredicate([...TRACE_HEADER_NAMES, ...PASSTHROUGH_HEADERS, 'traceparent', 'tracestate', 'baggage']);
+  }
+
+  /** Resolves when no request is in flight. */
+  idle(): Promise<void> {
+    if (this.metrics.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.upstreams.map((u) => u.close()));
+  }
+
+  /** The `request` listener. Never throws: every failure becomes a response (or a closed socket) and a span. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.metrics.requests++;
+    this.metrics.inFlight++;
+    let ex: Exchange;
+    try {
+      ex = this.begin(req, res);
+    } catch (err) {
+      // A bug in context handling must not take the hop down: answer, and keep serving.
+      this.options.log(`relay ${this.options.serviceName}: internal error: ${(err as Error)?.stack ?? String(err)}`);
+      req.resume();
+      this.respond(res, 500, `relay ${this.options.serviceName}: internal error\n`);
+      this.done();
+      return;
+    }
+    res.once('close', () => {
+      if (!res.writableFinished && !ex.aborted) {
+        ex.aborted = true;
+        if (!ex.faults.reset) this.metrics.clientAborts++;
+        ex.onAbort?.();
+      }
+    });
+    // In flight until the handling (and so its spans) is complete, not merely until the socket closed:
+    // the graceful drain waits for this before flushing spans.
+    this.run(ex)
+      .catch((err) => {
+        this.options.log(`relay ${this.options.serviceName}: internal error: ${(err as Error)?.stack ?? String(err)}`);
+        if (!res.headersSent) this.respond(res, 500, `relay ${this.options.serviceName}: internal error\n`);
+        else res.destroy();
+      })
+      .finally(() => this.done());
+  };
+
+  private done(): void {
+    this.metrics.inFlight--;
+    if (this.metrics.inFlight === 0 && this.idleWaiters.length) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private begin(req: IncomingMessage, res: ServerResponse): Exchange {
+    const startMs = nowMs();
+    const o = this.options;
+    const incoming = extract(req.headersDistinct);
+    const parent = incoming.context;
+    // Parent-based sampling: an incoming decision always wins; only a missing (or B3-deferred) one is rolled.
+    let decision: SamplingOnly | undefined;
+    if (parent) {
+      if (parent.sampling === 'deferred') decision = this.roll();
+    } else if (incoming.samplingOnly && incoming.samplingOnly.sampling !== 'deferred') {
+      decision = incoming.samplingOnly;
+    } else {
+      decision = this.roll();
+    }
+    let server = childContext(parent, decision);
+    if (parent && decision && server.sampling === 'deferred') server = { ...server, sampling: decision.sampling };
+    const sampled = server.sampling === 'sampled' || server.debug;
+    let formats: readonly PropagationFormat[];
+    if (o.propagate) formats = o.propagate;
+    else formats = incoming.formatsSeen.includes('w3c') ? incoming.formatsSeen : ['w3c', ...incoming.formatsSeen];
+    const baggage = o.baggage.length ? mergeBaggage(incoming.baggage, o.baggage) : incoming.baggage;
+    const { name, attributes } = serverSpanStart(
+      {
+        method: req.method ?? 'GET',
+        target: req.url ?? '/',
+        host: req.headers.host,
+        peerAddress: req.socket.remoteAddress,
+        peerPort: req.socket.remotePort,
+        userAgent: req.headers['user-agent'],
+        httpVersion: req.httpVersion,
+      },
+      o.spanAttributes,
+    );
+    const faults = o.faults.length ? decideFaults(o.faults, o.random) : NO_FAULT;
+    return {
+      req,
+      res,
+      startMs,
+      server,
+      parentSpanId: parent?.spanId,
+      sampled,
+      formats,
+      baggage,
+      passthrough: incoming.passthrough,
+      serverName: name,
+      serverAttributes: attributes,
+      faults,
+      aborted: false,
+    };
+  }
+
+  private roll(): SamplingOnly {
+    const rate = this.options.sampleRate;
+    return rate >= 1 || (rate > 0 && this.options.random() < rate) ? SAMPLED : NOT_SAMPLED;
+  }
+
+  private async run(ex: Exchange): Promise<void> {
+    const { faults } = ex;
+    if (faults.delayMs > 0) {
+      this.metrics.countFault('delay');
+      ex.serverAttributes['relay.fault.delay_ms'] = faults.delayMs;
+      await this.delay(ex, faults.delayMs);
+      if (ex.aborted) return this.endServer(ex, undefined, 'client aborted the request', 'client_aborted');
+    }
+    if (faults.reset) {
+      this.metrics.countFault('reset');
+      ex.serverAttributes['relay.fault'] = 'reset';
+      ex.req.socket.destroy();
+      return this.endServer(ex, undefined, 'fault injected: connection reset', 'fault_reset');
+    }
+    if (faults.status !== undefined) {
+      this.metrics.countFault('status');
+      ex.serverAttributes['relay.fault'] = `status=${faults.status}`;
+      ex.req.resume();
+      this.respond(ex.res, faults.status, `relay ${this.options.serviceName}: fault injected: status ${faults.status}\n`);
+      return this.endServer(ex, faults.status, faults.status >= 500 ? `fault injected: status ${faults.status}` : undefined);
+    }
+    if (faults.dropContext) {
+      this.metrics.countFault('drop-context');
+      ex.serverAttributes['relay.fault'] = 'drop-context';
+    }
+    if (this.upstreams.length === 0) return this.answerAsLeaf(ex);
+    if (this.options.fanout && this.upstreams.length > 1) return this.fanOut(ex);
+    const upstream = this.upstreams[this.next];
+    this.next = (this.next + 1) % this.upstreams.length;
+    return this.forward(ex, upstream);
+  }
+
+  private delay(ex: Exchange, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      ex.onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private answerAsLeaf(ex: Exchange): void {
+    ex.req.resume();
+    const body = `{"service":${JSON.stringify(this.options.serviceName)},"traceId":"${ex.server.traceId}"}\n`;
+    this.respond(ex.res, 200, body, 'application/json');
+    this.endServer(ex, 200);
+  }
+
+  /** The outgoing context and headers for one upstream call. */
+  private outgoing(ex: Exchange, upstream: Upstream): { client: TraceContext; headers: string[] } {
+    const client = childContext(ex.server);
+    const injected = ex.faults.dropContext
+      ? {}
+      : inject({ context: client, baggage: ex.baggage, passthrough: ex.passthrough, formats: ex.formats });
+    const headers = buildUpstreamHeaders(ex.req.rawHeaders, this.isTraceHeader, injected, {
+      peerAddress: ex.req.socket.remoteAddress,
+      host: ex.req.headers.host,
+      proto: 'http',
+    });
+    void upstream;
+    return { client, headers };
+  }
+
+  /** Single upstream: stream the request and the response through, with back-pressure both ways. */
+  private forward(ex: Exchange, upstream: Upstream): Promise<void> {
+    const { req, res } = ex;
+    const { client, headers } = this.outgoing(ex, upstream);
+    const path = upstream.path(req.url ?? '/');
+    const method = req.method ?? 'GET';
+    const clientStart = nowMs();
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+    if (!hasBody) req.resume();
+    return new Promise<void>((resolve) => {
+      let status: number | undefined;
+      let controller: Dispatcher.DispatchController | undefined;
+      const finish = (err?: unknown): void => {
+        if (err === undefined) {
+          this.endClient(ex, client, upstream, method, path, clientStart, status);
+          this.endServer(ex, status);
+          resolve();
+          return;
+        }
+        if (ex.aborted || err instanceof ClientAbortError) {
+          this.endClient(ex, client, upstream, method, path, clientStart, status, 'client aborted the request', 'client_aborted');
+          this.endServer(ex, status, 'client aborted the request', 'client_aborted');
+          resolve();
+          return;
+        }
+        const failure = classifyUpstreamError(err, upstream.origin);
+        this.metrics.countUpstreamError(failure.type);
+        this.endClient(ex, client, upstream, method, path, clientStart, status, failure.message, failure.type);
+        if (!res.headersSent) {
+          this.respond(res, failure.status, `relay ${this.options.serviceName}: ${failure.message}\n`);
+          this.endServer(ex, failure.status, failure.message, failure.type);
+        } else {
+          // The status line is gone: the only honest signal left is to cut the connection.
+          res.destroy();
+          this.endServer(ex, status, failure.message, failure.type);
+        }
+        resolve();
+      };
+      ex.onAbort = () => controller?.abort(new ClientAbortError());
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: (c) => {
+          controller = c;
+          if (ex.aborted) c.abort(new ClientAbortError());
+        },
+        onResponseStart: (c, statusCode, responseHeaders) => {
+          if (statusCode < 200) return; // 1xx informational: not forwarded
+          status = statusCode;
+          const out = buildClientResponseHeaders(responseHeaders);
+          if (this.draining) out.connection = 'close';
+          res.writeHead(statusCode, out);
+          void c;
+        },
+        onResponseData: (c, chunk) => {
+          if (!res.write(chunk)) {
+            c.pause();
+            res.once('drain', () => c.resume());
+          }
+        },
+        onResponseEnd: () => {
+          res.end();
+          finish();
+        },
+        onResponseError: (_c, err) => finish(err),
+      };
+      upstream.pool.dispatch(
+        {
+          origin: upstream.origin,
+          path,
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body: hasBody ? req : null,
+        },
+        handler,
+      );
+    });
+  }
+
+  /** Fan-out: call every upstream with the (buffered) request, answer with a summary of their statuses. */
+  private async fanOut(ex: Exchange): Promise<void> {
+    const { req, res } = ex;
+    const body = await readBody(req, FANOUT_MAX_BODY_BYTES);
+    if (ex.aborted) return this.endServer(ex, undefined, 'client aborted the request', 'client_aborted');
+    if (body === 'too-large') {
+      this.respond(res, 413, `relay ${this.options.serviceName}: request body over ${FANOUT_MAX_BODY_BYTES} bytes (the fan-out limit)\n`);
+      return this.endServer(ex, 413);
+    }
+    const abort = new AbortController();
+    ex.onAbort = () => abort.abort(new ClientAbortError());
+    const method = req.method ?? 'GET';
+    const results = await Promise.all(
+      this.upstreams.map(async (upstream) => {
+        const { client, headers } = this.outgoing(ex, upstream);
+        const path = upstream.path(req.url ?? '/');
+        const start = nowMs();
+        try {
+          const response = await upstream.pool.request({
+            path,
+            method: method as Dispatcher.HttpMethod,
+            headers,
+            body: body.length ? body : null,
+            signal: abort.signal,
+          });
+          await response.body.dump();
+          this.endClient(ex, client, upstream, method, path, start, response.statusCode);
+          return { upstream: upstream.url.href, status: response.statusCode };
+        } catch (err) {
+          if (ex.aborted) {
+            this.endClient(ex, client, upstream, method, path, start, undefined, 'client aborted the request', 'client_aborted');
+            return { upstream: upstream.url.href, status: 0, error: 'client aborted' };
+          }
+          const failure = classifyUpstreamError(err, upstream.origin);
+          this.metrics.countUpstreamError(failure.type);
+          this.endClient(ex, client, upstream, method, path, start, undefined, failure.message, failure.type);
+          return { upstream: upstream.url.href, status: failure.status, error: failure.message };
+        }
+      }),
+    );
+    if (ex.aborted) return this.endServer(ex, undefined, 'client aborted the request', 'client_aborted');
+    const failed = results.find((r) => r.status >= 500 || r.status === 0);
+    const status = failed ? 502 : 200;
+    const summary = JSON.stringify({ service: this.options.serviceName, traceId: ex.server.traceId, upstreams: results });
+    this.respond(res, status, `${summary}\n`, 'application/json');
+    this.endServer(ex, status, failed ? `upstream ${failed.upstream} failed (${failed.error ?? failed.status})` : undefined);
+  }
+
+  private respond(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+    if (res.headersSent || res.destroyed) return;
+    const headers: Record<string, string | number> = { 'content-type': contentType, 'content-length': Buffer.byteLength(body) };
+    if (this.draining) headers.connection = 'close';
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+
+  private endServer(ex: Exchange, status: number | undefined, error?: string, errorType?: string): void {
+    this.metrics.countResponse(status ?? 0);
+    if (!this.spans || !ex.sampled) return;
+    const attributes = ex.serverAttributes;
+    if (status !== undefined) attributes['http.response.status_code'] = status;
+    // Server spans: 5xx is an error, 4xx is the client's (HTTP semconv).
+    let message = error;
+    if (message === undefined && status !== undefined && status >= 500) message = `HTTP ${status}`;
+    if (message !== undefined) attributes['error.type'] = errorType ?? String(status ?? 'error');
+    this.spans.add({
+      traceId: ex.server.traceId,
+      spanId: ex.server.spanId,
+      parentSpanId: ex.parentSpanId,
+      name: ex.serverName,
+      kind: 'server',
+      startMs: ex.startMs,
+      endMs: nowMs(),
+      attributes,
+      error: message,
+      traceFlags: traceFlags(ex.server),
+    });
+  }
+
+  private endClient(
+    ex: Exchange,
+    client: TraceContext,
+    upstream: Upstream,
+    method: string,
+    path: string,
+    startMs: number,
+    status: number | undefined,
+    error?: string,
+    errorType?: string,
+  ): void {
+    if (!this.spans || !ex.sampled) return;
+    const { name, attributes } = clientSpanStart(method, upstream.url, path, this.options.spanAttributes);
+    if (status !== undefined) attributes['http.response.status_code'] = status;
+    if (ex.faults.dropContext) attributes['relay.fault'] = 'drop-context';
+    // Client spans: 4xx and 5xx are errors (HTTP semconv).
+    let message = error;
+    if (message === undefined && status !== undefined && status >= 400) message = `HTTP ${status}`;
+    if (message !== undefined) attributes['error.type'] = errorType ?? String(status);
+    this.spans.add({
+      traceId: client.traceId,
+      spanId: client.spanId,
+      parentSpanId: ex.server.spanId,
+      name,
+      kind: 'client',
+      startMs,
+      endMs: nowMs(),
+      attributes,
+      error: message,
+      traceFlags: traceFlags(client),
+    });
+  }
+}
+
+function traceFlags(ctx: TraceContext): number {
+  return (ctx.sampling === 'sampled' || ctx.debug ? 1 : 0) | (ctx.random ? 2 : 0);
+}
+
+/** Configured baggage replaces incoming members with the same key; the rest keep their order. */
+export function mergeBaggage(incoming: readonly BaggageEntry[], added: readonly BaggageEntry[]): BaggageEntry[] {
+  const keys = new Set(added.map((b) => b.key));
+  return [...incoming.filter((b) => !keys.has(b.key)), ...added];
+}
+
+/** Reads a request body up to `limit` bytes. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) over = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', () => resolve(Buffer.concat(chunks)));
+    req.on('close', () => resolve(over ? 'too-large' : Buffer.concat(chunks)));
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * The relay hop's programmatic API: `startRelay(options)` starts one hop (the CLI, the local demo and
+ * the conformance tests all go through it) and returns a handle whose `close()` drains gracefully.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Hop } from './hop';
+import { RelayMetrics, renderMetrics } from './metrics';
+import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './options';
+import { createOtlpSpanSink, SpanBatcher, type SpanExportStats, type SpanSink } from './span-export';
+
+export type { RelayOptions, OtlpProtocol, ResolvedRelayOptions } from './options';
+export { RelayOptionError, resolveRelayOptions, parseHostPort, parseDurationMs, parseKeyValues, parsePropagate, PROPAGATION_FORMATS, DEFAULT_MAX_HEADER_BYTES } from './options';
+export { parseFault, formatFault, FaultSyntaxError, type Fault } from './faults';
+export type { SpanExportStats } from './span-export';
+
+export interface RunningRelay {
+  /** `http://host:port` the hop listens on. */
+  readonly url: string;
+  readonly port: number;
+  /** `http://host:port` of the admin listener, when one was asked for. */
+  readonly adminUrl?: string;
+  /** The options in effect (defaults applied). */
+  readonly options: ResolvedRelayOptions;
+  /** Span counters (undefined without `otlpEndpoint`). */
+  spanStats(): SpanExportStats | undefined;
+  /** Prometheus text of the hop's counters. */
+  metricsText(): string;
+  /** Graceful: stop accepting, finish in-flight requests, flush spans, close pools. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Test seam: where spans go (default: the OTLP/HTTP exporter for `otlpEndpoint`). */
+export interface RelayInternals {
+  readonly spanSink?: SpanSink;
+}
+
+/** Node's parser errors → the status a client gets (the listener replaces Node's default handler). */
+function clientErrorStatus(code: string | undefined): number {
+  if (code === 'HPE_HEADER_OVERFLOW') return 431;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'HPE_HEADERS_TIMEOUT') return 408;
+  return 400;
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+
+function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function urlOf(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** Starts one relay hop. Rejects with `RelayOptionError` on bad options, or the listen error. */
+export async function startRelay(options: RelayOptions, internals: RelayInternals = {}): Promise<RunningRelay> {
+  const o = resolveRelayOptions(options);
+  const metrics = new RelayMetrics();
+  const sink = internals.spanSink ?? (o.otlpTracesUrl ? createOtlpSpanSink(o.otlpTracesUrl, o.otlpProtocol) : undefined);
+  const batcher = sink
+    ? new SpanBatcher(sink, { serviceName: o.serviceName, maxQueueSize: o.spanQueueSize, flushIntervalMs: o.spanFlushIntervalMs })
+    : undefined;
+  const hop = new Hop(o, metrics, batcher);
+  const server = createServer(
+    {
+      maxHeaderSize: o.maxHeaderBytes,
+      // Above the idle timeouts of callers (Envoy 1 h is out of reach; common LBs use 60 s): a caller must
+      // not reuse a connection the relay is closing (the Envoy "UC" 503 race).
+      keepAliveTimeout: 65_000,
+      requireHostHeader: true,
+    },
+    hop.handle,
+  );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const status = clientErrorStatus(err.code);
+    metrics.countRejected(status);
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const body = `${REASONS[status]}: ${status === 431 ? `request headers over ${o.maxHeaderBytes} bytes` : (err.message || err.code || 'malformed request')}\n`;
+    socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+  let admin: Server | undefined;
+  let address: AddressInfo;
+  let adminAddress: AddressInfo | undefined;
+  try {
+    address = await listen(server, o.host, o.port);
+    if (o.admin) {
+      admin = createServer((req, res) => {
+        const path = (req.url ?? '/').split('?')[0];
+        const send = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
+          res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        };
+        if (path === '/healthz') send(200, 'ok\n');
+        else if (path === '/readyz') send(hop.draining ? 503 : 200, hop.draining ? 'draining\n' : 'ready\n');
+        else if (path === '/metrics') send(200, renderMetrics(o.serviceName, metrics, batcher?.stats()), 'text/plain; version=0.0.4');
+        else send(404, 'not found: the admin listener serves /healthz, /readyz, /metrics\n');
+      });
+      adminAddress = await listen(admin, o.admin.host, o.admin.port);
+    }
+  } catch (err) {
+    server.close();
+    admin?.close();
+    await hop.close();
+    await batcher?.shutdown();
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      hop.draining = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), o.shutdownTimeoutMs);
+      });
+      const drained = await Promise.race([hop.idle().then(() => 'idle' as const), deadline]);
+      if (drained === 'timeout') o.log(`relay ${o.serviceName}: shutdown timeout after ${o.shutdownTimeoutMs} ms with ${metrics.inFlight} requests in flight; closing them`);
+      server.closeAllConnections();
+      await stopped;
+      await hop.close();
+      await Promise.race([batcher?.shutdown(), deadline]);
+      clearTimeout(timer);
+      await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
+      const stats = batcher?.stats();
+      if (stats && (stats.dropped || stats.failed || stats.pending)) {
+        o.log(`relay ${o.serviceName}: spans lost: ${stats.dropped} dropped (queue full), ${stats.failed} failed export, ${stats.pending} unsent`);
+      }
+    })());
+
+  return {
+    url: urlOf(o.host, address.port),
+    port: address.port,
+    adminUrl: adminAddress ? urlOf(o.admin!.host, adminAddress.port) : undefined,
+    options: o,
+    spanStats: () => batcher?.stats(),
+    metricsText: () => renderMetrics(o.serviceName, metrics, batcher?.stats()),
+    close,
+  };
+}

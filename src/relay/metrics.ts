@@ -1,0 +1,78 @@
+/**
+ * The hop's own counters (served on the admin listener as Prometheus text), so loss and faults are
+ * visible without a tracing backend.
+ */
+import type { SpanExportStats } from './span-export';
+
+export class RelayMetrics {
+  requests = 0;
+  inFlight = 0;
+  /** responses by status class, e.g. `2xx` */
+  readonly responses: Record<string, number> = {};
+  /** upstream failures by `error.type` */
+  readonly upstreamErrors: Record<string, number> = {};
+  /** injected faults by kind */
+  readonly faults: Record<string, number> = {};
+  clientAborts = 0;
+  /** requests refused before handling (malformed, smuggling shapes, oversized headers), by status */
+  readonly rejected: Record<string, number> = {};
+
+  countRejected(status: number): void {
+    this.rejected[status] = (this.rejected[status] ?? 0) + 1;
+  }
+
+  countResponse(status: number): void {
+    const key = `${Math.floor(status / 100)}xx`;
+    this.responses[key] = (this.responses[key] ?? 0) + 1;
+  }
+
+  countUpstreamError(type: string): void {
+    this.upstreamErrors[type] = (this.upstreamErrors[type] ?? 0) + 1;
+  }
+
+  countFault(kind: string): void {
+    this.faults[kind] = (this.faults[kind] ?? 0) + 1;
+  }
+}
+
+function labelled(name: string, help: string, label: string, values: Record<string, number>): string[] {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} counter`];
+  for (const key of Object.keys(values).sort()) lines.push(`${name}{${label}="${key}"} ${values[key]}`);
+  return lines;
+}
+
+/** Prometheus text exposition of the counters. */
+export function renderMetrics(serviceName: string, m: RelayMetrics, spans: SpanExportStats | undefined): string {
+  const lines = [
+    `# HELP relay_info The relay hop.`,
+    `# TYPE relay_info gauge`,
+    `relay_info{service_name="${serviceName}"} 1`,
+    `# HELP relay_requests_total Requests received.`,
+    `# TYPE relay_requests_total counter`,
+    `relay_requests_total ${m.requests}`,
+    `# HELP relay_requests_in_flight Requests being handled.`,
+    `# TYPE relay_requests_in_flight gauge`,
+    `relay_requests_in_flight ${m.inFlight}`,
+    ...labelled('relay_responses_total', 'Responses sent, by status class.', 'code', m.responses),
+    ...labelled('relay_upstream_errors_total', 'Upstream calls that failed, by error type.', 'error_type', m.upstreamErrors),
+    ...labelled('relay_faults_injected_total', 'Faults injected, by kind.', 'fault', m.faults),
+    ...labelled('relay_rejected_requests_total', 'Requests refused by the HTTP parser (400 malformed or smuggling shape, 408, 431), by status.', 'code', m.rejected),
+    `# HELP relay_client_aborts_total Requests the client abandoned before the response ended.`,
+    `# TYPE relay_client_aborts_total counter`,
+    `relay_client_aborts_total ${m.clientAborts}`,
+  ];
+  if (spans) {
+    lines.push(
+      `# HELP relay_spans_total Spans by outcome (created, exported, dropped: queue full, failed: export gave up).`,
+      `# TYPE relay_spans_total counter`,
+      `relay_spans_total{outcome="created"} ${spans.created}`,
+      `relay_spans_total{outcome="exported"} ${spans.exported}`,
+      `relay_spans_total{outcome="dropped"} ${spans.dropped}`,
+      `relay_spans_total{outcome="failed"} ${spans.failed}`,
+      `# HELP relay_spans_pending Spans queued or being exported.`,
+      `# TYPE relay_spans_pending gauge`,
+      `relay_spans_pending ${spans.pending}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

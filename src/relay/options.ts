@@ -1,0 +1,283 @@
+/**
+ * The relay's options: the programmatic `RelayOptions` (what `startRelay` takes and what the CLI flags
+ * mirror), the parsers that turn flag strings into them, and the resolution of defaults. Every parser
+ * rejects bad input with a `RelayOptionError` naming the option, the value and what is allowed.
+ */
+import type { BaggageEntry, PropagationFormat } from '../propagation';
+import { type Fault, parseFault } from './faults';
+
+/** Formats `--propagate` accepts. */
+export const PROPAGATION_FORMATS: readonly PropagationFormat[] = ['w3c', 'b3multi', 'b3single', 'jaeger'];
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+/** Envoy's default request-header limit (`max_request_headers_kb: 60`): what passes the mesh passes the relay. */
+export const DEFAULT_MAX_HEADER_BYTES = 60 * 1024;
+
+/** Options of one relay hop. Every field mirrors a `meshtrace relay` flag. */
+export interface RelayOptions {
+  /**
+   * `host:port` to listen on (`--listen`). Port 0 picks a free port.
+   * @default '127.0.0.1:0'
+   */
+  readonly listen?: string;
+  /**
+   * Upstream base URLs (`--upstream`, repeatable). None makes a leaf hop that answers 200 itself.
+   * @default []
+   */
+  readonly upstreams?: readonly string[];
+  /**
+   * `service.name` of the hop's spans (`--service-name`).
+   * @default 'relay'
+   */
+  readonly serviceName?: string;
+  /**
+   * Call every upstream for each request (`--fanout`, a DAG hop) instead of one (round-robin).
+   * @default false
+   */
+  readonly fanout?: boolean;
+  /**
+   * Formats to write on the outgoing request (`--propagate w3c,b3multi,...`).
+   * @default - the formats that came in, plus W3C always
+   */
+  readonly propagate?: readonly PropagationFormat[];
+  /**
+   * OTLP/HTTP endpoint (`--otlp-endpoint`): a base URL (`/v1/traces` is appended) or the full traces URL.
+   * @default - no span export
+   */
+  readonly otlpEndpoint?: string;
+  /**
+   * OTLP/HTTP encoding (`--otlp-protocol`).
+   * @default 'http/protobuf'
+   */
+  readonly otlpProtocol?: OtlpProtocol;
+  /**
+   * Faults to inject (`--fault`, repeatable): `drop-context`, `delay=200ms`, `status=500@0.2`, `reset`;
+   * each may end in `@fraction`.
+   * @default []
+   */
+  readonly faults?: readonly (string | Fault)[];
+  /**
+   * Upstream connect timeout in ms (`--connect-timeout`): expiry answers 504.
+   * @default 5000 (Envoy's cluster connect_timeout)
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Upstream response timeout in ms (`--response-timeout`): time to response headers and the longest
+   * pause between body chunks. Expiry before the response answers 504.
+   * @default 15000 (Envoy's route timeout)
+   */
+  readonly responseTimeoutMs?: number;
+  /**
+   * Limit on request header bytes (`--max-header-size`); larger requests get 431.
+   * @default 61440 (Envoy's 60 KiB)
+   */
+  readonly maxHeaderBytes?: number;
+  /**
+   * Extra attributes on every span of this hop (`--span-attribute k=v`, repeatable).
+   * @default {}
+   */
+  readonly spanAttributes?: Readonly<Record<string, string>>;
+  /**
+   * Baggage members added to every outgoing request (`--baggage k=v`, repeatable); they replace
+   * incoming members of the same key.
+   * @default {}
+   */
+  readonly baggage?: Readonly<Record<string, string>>;
+  /**
+   * Probability of sampling a request that arrives without a decision (`--sample-rate 0..1`).
+   * Parent-based: an incoming decision is always honoured.
+   * @default 1
+   */
+  readonly sampleRate?: number;
+  /**
+   * `host:port` of the admin listener (`--admin-listen`): `/healthz`, `/readyz`, `/metrics`.
+   * @default - none
+   */
+  readonly adminListen?: string;
+  /**
+   * Connections kept per upstream (`--upstream-connections`).
+   * @default 64
+   */
+  readonly upstreamConnections?: number;
+  /**
+   * Bound of the span queue (`--span-queue-size`); spans beyond it are dropped and counted.
+   * @default 16384
+   */
+  readonly spanQueueSize?: number;
+  /**
+   * Longest time a span waits in the queue before export, in ms (`--span-flush-interval`).
+   * @default 1000
+   */
+  readonly spanFlushIntervalMs?: number;
+  /**
+   * Longest graceful drain on close (in-flight requests, then spans), in ms (`--shutdown-timeout`).
+   * Keep it inside Kubernetes' 30 s `terminationGracePeriodSeconds`.
+   * @default 20000
+   */
+  readonly shutdownTimeoutMs?: number;
+  /** Source of randomness for faults and root sampling (tests make it deterministic). @default Math.random */
+  readonly random?: () => number;
+  /** Where diagnostic lines go (one line each). @default - stderr */
+  readonly log?: (line: string) => void;
+}
+
+/** Options with every default applied and every value checked. */
+export interface ResolvedRelayOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly upstreams: readonly URL[];
+  readonly serviceName: string;
+  readonly fanout: boolean;
+  readonly propagate?: readonly PropagationFormat[];
+  readonly otlpTracesUrl?: URL;
+  readonly otlpProtocol: OtlpProtocol;
+  readonly faults: readonly Fault[];
+  readonly connectTimeoutMs: number;
+  readonly responseTimeoutMs: number;
+  readonly maxHeaderBytes: number;
+  readonly spanAttributes: Readonly<Record<string, string>>;
+  readonly baggage: readonly BaggageEntry[];
+  readonly sampleRate: number;
+  readonly admin?: { readonly host: string; readonly port: number };
+  readonly upstreamConnections: number;
+  readonly spanQueueSize: number;
+  readonly spanFlushIntervalMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly random: () => number;
+  readonly log: (line: string) => void;
+}
+
+/** A bad option value: the message names the option, the value and what is allowed. */
+export class RelayOptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RelayOptionError';
+  }
+}
+
+function fail(option: string, value: unknown, allowed: string): never {
+  throw new RelayOptionError(`${option}: invalid value ${JSON.stringify(value)}; expected ${allowed}`);
+}
+
+/** Parses `host:port` (IPv6 as `[::1]:8080`). Port 0 = any free port. */
+export function parseHostPort(option: string, value: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) fail(option, value, 'HOST:PORT with a port 0..65535, e.g. 127.0.0.1:8080 or [::1]:8080');
+  return { host: m[1] ?? m[2], port };
+}
+
+/** Parses a duration: `250ms`, `2s`, `1m`, or a bare number of milliseconds. */
+export function parseDurationMs(option: string, value: string | number): number {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) fail(option, value, 'a duration >= 0 (ms)');
+    return value;
+  }
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  if (!m) fail(option, value, 'a duration such as 250ms, 2s, 1m (a bare number means ms)');
+  const scale = m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1;
+  return Number(m[1]) * scale;
+}
+
+/** Parses `k=v` pairs (repeatable flags) into a record; later keys win. */
+export function parseKeyValues(option: string, values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of values) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) fail(option, item, 'KEY=VALUE with a non-empty key');
+    out[item.slice(0, eq).trim()] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Parses `w3c,b3multi,...` (repeatable, comma-separated). */
+export function parsePropagate(values: readonly string[]): PropagationFormat[] {
+  const out: PropagationFormat[] = [];
+  for (const part of values.flatMap((v) => v.split(','))) {
+    const name = part.trim().toLowerCase();
+    if (!name) continue;
+    if (!(PROPAGATION_FORMATS as readonly string[]).includes(name)) fail('--propagate', part, `a comma-separated list of ${PROPAGATION_FORMATS.join(', ')}`);
+    if (!out.includes(name as PropagationFormat)) out.push(name as PropagationFormat);
+  }
+  if (out.length === 0) fail('--propagate', values.join(','), `at least one of ${PROPAGATION_FORMATS.join(', ')}`);
+  return out;
+}
+
+/** Parses an upstream base URL: plain HTTP only (TLS between hops is the mesh's job). */
+export function parseUpstream(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail('--upstream', value, 'an absolute http:// URL, e.g. http://details:9080');
+  }
+  if (url.protocol !== 'http:') fail('--upstream', value, 'an http:// URL (the relay speaks plain HTTP/1.1; mTLS is the mesh sidecar\'s job)');
+  if (url.username || url.password) fail('--upstream', value, 'a URL without credentials');
+  if (url.search || url.hash) fail('--upstream', value, 'a base URL without query or fragment');
+  return url;
+}
+
+/** The OTLP traces URL: `/v1/traces` appended to a base endpoint, like OTEL_EXPORTER_OTLP_ENDPOINT. */
+export function parseOtlpEndpoint(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail('--otlp-endpoint', value, 'an http(s):// URL such as http://jaeger-collector.observability.svc.cluster.local:4318');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail('--otlp-endpoint', value, 'an http:// or https:// URL');
+  if (!url.pathname.endsWith('/v1/traces')) url.pathname = `${url.pathname.replace(/\/+$/, '')}/v1/traces`;
+  return url;
+}
+
+function checkInteger(option: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) fail(option, value, `an integer ${min}..${max}`);
+  return value;
+}
+
+/** Applies defaults and validates; throws `RelayOptionError` on the first bad value. */
+export function resolveRelayOptions(options: RelayOptions): ResolvedRelayOptions {
+  const { host, port } = parseHostPort('listen', options.listen ?? '127.0.0.1:0');
+  const serviceName = options.serviceName ?? 'relay';
+  if (!/^[\w.-]{1,63}$/.test(serviceName)) fail('serviceName', serviceName, '1-63 characters of letters, digits, ".", "_" or "-"');
+  const sampleRate = options.sampleRate ?? 1;
+  if (typeof sampleRate !== 'number' || !(sampleRate >= 0 && sampleRate <= 1)) fail('sampleRate', sampleRate, 'a number 0..1');
+  const otlpProtocol = options.otlpProtocol ?? 'http/protobuf';
+  if (otlpProtocol !== 'http/protobuf' && otlpProtocol !== 'http/json') fail('otlpProtocol', otlpProtocol, '"http/protobuf" or "http/json"');
+  const spanAttributes = { ...(options.spanAttributes ?? {}) };
+  for (const key of Object.keys(spanAttributes)) {
+    if (!/^[A-Za-z][\w.-]{0,127}$/.test(key)) fail('spanAttribute', key, 'an attribute key of letters, digits, ".", "_" or "-" (max 128), starting with a letter');
+  }
+  const baggage: BaggageEntry[] = [];
+  for (const [key, value] of Object.entries(options.baggage ?? {})) {
+    // RFC 7230 token, the W3C baggage key grammar.
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)) fail('baggage', key, 'a key made of RFC 7230 token characters');
+    baggage.push({ key, value });
+  }
+  const faults = (options.faults ?? []).map((f) => (typeof f === 'string' ? parseFault(f) : f));
+  return {
+    host,
+    port,
+    upstreams: (options.upstreams ?? []).map(parseUpstream),
+    serviceName,
+    fanout: options.fanout ?? false,
+    propagate: options.propagate ? parsePropagate(options.propagate) : undefined,
+    otlpTracesUrl: options.otlpEndpoint ? parseOtlpEndpoint(options.otlpEndpoint) : undefined,
+    otlpProtocol,
+    faults,
+    connectTimeoutMs: checkInteger('connectTimeoutMs', options.connectTimeoutMs ?? 5000, 1, 600_000),
+    responseTimeoutMs: checkInteger('responseTimeoutMs', options.responseTimeoutMs ?? 15_000, 1, 3_600_000),
+    maxHeaderBytes: checkInteger('maxHeaderBytes', options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, 1024, 1024 * 1024),
+    spanAttributes,
+    baggage,
+    sampleRate,
+    admin: options.adminListen ? parseHostPort('adminListen', options.adminListen) : undefined,
+    upstreamConnections: checkInteger('upstreamConnections', options.upstreamConnections ?? 64, 1, 4096),
+    spanQueueSize: checkInteger('spanQueueSize', options.spanQueueSize ?? 16_384, 1, 10_000_000),
+    spanFlushIntervalMs: checkInteger('spanFlushIntervalMs', options.spanFlushIntervalMs ?? 1000, 1, 600_000),
+    shutdownTimeoutMs: checkInteger('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 20_000, 0, 600_000),
+    random: options.random ?? Math.random,
+    log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+  };
+}

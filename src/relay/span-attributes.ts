@@ -1,0 +1,104 @@
+/**
+ * The hop's span records and their HTTP semantic-convention attributes (pure).
+ *
+ * What is never recorded (reliability-security notes §3): header values other than the ones named here
+ * (so never Authorization, Proxy-Authorization, Cookie, Set-Cookie), query strings (`url.path` only; the
+ * client span's `url.full` has no query), URL userinfo, bodies, baggage values, raw tracestate, and client
+ * addresses taken from X-Forwarded-For / Forwarded (spoofable, personal data): `network.peer.address` comes
+ * from the socket. Every value that comes from the request is cut to `MAX_ATTRIBUTE_LENGTH`.
+ * @see https://opentelemetry.io/docs/specs/semconv/http/http-spans/
+ */
+
+/** Longest attribute string taken from a request. */
+export const MAX_ATTRIBUTE_LENGTH = 256;
+
+export type AttributeValue = string | number | boolean;
+export type Attributes = Record<string, AttributeValue>;
+
+/** A finished span of this hop, in the compact form kept in the export queue. */
+export interface HopSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId?: string;
+  readonly name: string;
+  readonly kind: 'server' | 'client';
+  /** Epoch milliseconds, fractional. */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly attributes: Attributes;
+  /** Set for an error span (status ERROR with this description). */
+  readonly error?: string;
+  /** W3C trace flags of the span's context (sampled, random). */
+  readonly traceFlags: number;
+}
+
+/** Methods semconv knows; anything else is `_OTHER` with the original kept (bounded). */
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+
+export function bounded(value: string, max = MAX_ATTRIBUTE_LENGTH): string {
+  return value.length > max ? value.slice(0, max) : value;
+}
+
+/** The path without query or fragment. */
+export function pathOnly(target: string): string {
+  const q = target.indexOf('?');
+  const h = target.indexOf('#');
+  const end = q >= 0 ? q : h >= 0 ? h : target.length;
+  return target.slice(0, end) || '/';
+}
+
+function methodAttributes(method: string, attrs: Attributes): string {
+  if (KNOWN_METHODS.has(method)) {
+    attrs['http.request.method'] = method;
+    return method;
+  }
+  attrs['http.request.method'] = '_OTHER';
+  attrs['http.request.method_original'] = bounded(method, 32);
+  return 'HTTP';
+}
+
+/** Splits a Host header into name and port (IPv6 literals keep their brackets off). */
+export function splitHost(host: string | undefined): { address?: string; port?: number } {
+  if (!host) return {};
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(host.trim());
+  if (!m) return { address: bounded(host) };
+  return { address: bounded(m[1] ?? m[2]), port: m[3] ? Number(m[3]) : undefined };
+}
+
+export interface ServerRequestInfo {
+  readonly method: string;
+  readonly target: string;
+  readonly host?: string;
+  readonly peerAddress?: string;
+  readonly peerPort?: number;
+  readonly userAgent?: string;
+  readonly httpVersion: string;
+}
+
+/** Attributes known when the request arrives, and the span name (`{method}`: the relay has no routes). */
+export function serverSpanStart(info: ServerRequestInfo, extra: Readonly<Record<string, string>>): { name: string; attributes: Attributes } {
+  const attributes: Attributes = {};
+  const name = methodAttributes(info.method, attributes);
+  attributes['url.path'] = bounded(pathOnly(info.target));
+  attributes['url.scheme'] = 'http';
+  const { address, port } = splitHost(info.host);
+  if (address) attributes['server.address'] = address;
+  if (port !== undefined) attributes['server.port'] = port;
+  if (info.peerAddress) attributes['network.peer.address'] = info.peerAddress;
+  if (info.peerPort !== undefined) attributes['network.peer.port'] = info.peerPort;
+  attributes['network.protocol.version'] = info.httpVersion;
+  if (info.userAgent) attributes['user_agent.original'] = bounded(info.userAgent);
+  for (const key of Object.keys(extra)) attributes[key] = bounded(extra[key]);
+  return { name, attributes };
+}
+
+/** Attributes of a client span to `upstream` for `target` (query dropped). */
+export function clientSpanStart(method: string, upstream: URL, path: string, extra: Readonly<Record<string, string>>): { name: string; attributes: Attributes } {
+  const attributes: Attributes = {};
+  const name = methodAttributes(method, attributes);
+  attributes['server.address'] = upstream.hostname.replace(/^\[|\]$/g, '');
+  attributes['server.port'] = upstream.port ? Number(upstream.port) : 80;
+  attributes['url.full'] = bounded(`${upstream.origin}${pathOnly(path)}`, 2 * MAX_ATTRIBUTE_LENGTH);
+  for (const key of Object.keys(extra)) attributes[key] = bounded(extra[key]);
+  return { name, attributes };
+}
