@@ -1,0 +1,234 @@
+import { request } from 'undici';
+import { startRelay, type RunningRelay } from '../../src/relay';
+import { startJsonReceiver, type JsonReceiver } from './helpers/otlp-json-receiver';
+import { rawRequest, startEchoUpstream, type TestUpstream } from './helpers/upstreams';
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT = '00f067aa0ba902b7';
+
+describe('relay hop (real HTTP on loopback)', () => {
+  let upstream: TestUpstream;
+  let receiver: JsonReceiver;
+  const relays: RunningRelay[] = [];
+
+  beforeEach(async () => {
+    upstream = await startEchoUpstream({ headers: { 'x-upstream': 'yes', connection: 'x-hop', 'x-hop': 'secret' } });
+    receiver = await startJsonReceiver();
+  });
+  afterEach(async () => {
+    await Promise.all(relays.splice(0).map((r) => r.close()));
+    await upstream.close();
+    await receiver.close();
+  });
+
+  async function relay(options: Parameters<typeof startRelay>[0]): Promise<RunningRelay> {
+    const r = await startRelay({ otlpEndpoint: receiver.url, otlpProtocol: 'http/json', spanFlushIntervalMs: 20, ...options });
+    relays.push(r);
+    return r;
+  }
+
+  test('replaces the trace context (child of the incoming span), keeps tracestate and emits server + client spans', async () => {
+    // GIVEN a hop in front of an upstream
+    const hop = await relay({ upstreams: [upstream.url], serviceName: 'edge' });
+    // WHEN a sampled W3C request passes, with tracestate and a query string
+    const res = await request(`${hop.url}/api/items?token=hunter2`, {
+      headers: { traceparent: `00-${TRACE_ID}-${PARENT}-01`, tracestate: 'congo=t61rcWkgMzE' },
+    });
+    // THEN the upstream's answer comes back and the upstream saw one new traceparent in the same trace
+    expect(res.statusCode).toBe(200);
+    expect(await res.body.text()).toBe('ok');
+    const seen = upstream.seen[0];
+    expect(seen.url).toBe('/api/items?token=hunter2');
+    const traceparents = seen.rawHeaders.filter((_, i) => i % 2 === 0 && seen.rawHeaders[i].toLowerCase() === 'traceparent');
+    expect(traceparents).toHaveLength(1);
+    const [, traceId, spanId, flags] = (seen.headers.traceparent as string).split('-');
+    expect(traceId).toBe(TRACE_ID);
+    expect(spanId).not.toBe(PARENT);
+    expect(flags).toBe('01');
+    expect(seen.headers.tracestate).toBe('congo=t61rcWkgMzE');
+    // AND the spans chain: incoming parent → server span → client span (whose id was sent upstream)
+    await receiver.waitForSpans(2);
+    const server = receiver.spans.find((s) => s.kind === 2)!;
+    const client = receiver.spans.find((s) => s.kind === 3)!;
+    expect(server).toMatchObject({ service: 'edge', traceId: TRACE_ID, parentSpanId: PARENT, name: 'GET' });
+    expect(client).toMatchObject({ service: 'edge', traceId: TRACE_ID, parentSpanId: server.spanId, spanId });
+    expect(server.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.path': '/api/items', 'http.response.status_code': 200, 'network.peer.address': '127.0.0.1' });
+    expect(client.attributes).toMatchObject({ 'http.response.status_code': 200, 'server.address': '127.0.0.1', 'url.full': `${upstream.url}/api/items` });
+    // AND the query value appears nowhere in the export
+    expect(receiver.bodies.join('')).not.toContain('hunter2');
+  });
+
+  test('strips hop-by-hop headers both ways and appends X-Forwarded-For / Forwarded', async () => {
+    // GIVEN a hop
+    const hop = await relay({ upstreams: [upstream.url] });
+    // WHEN the client names a header in Connection and sends an existing X-Forwarded-For (raw bytes:
+    // HTTP clients refuse to send Connection-named headers)
+    const answer = await rawRequest(
+      hop.port,
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1:${hop.port}\r\nConnection: close, x-internal-auth\r\nX-Internal-Auth: 1\r\nKeep-Alive: timeout=5\r\nX-Forwarded-For: 203.0.113.7\r\nX-Keep: me\r\n\r\n`,
+    );
+    // THEN the named header and Keep-Alive never reach upstream, end-to-end headers do
+    const seen = upstream.seen[0].headers;
+    expect(seen['x-internal-auth']).toBeUndefined();
+    expect(seen['keep-alive']).toBeUndefined();
+    expect(seen['x-keep']).toBe('me');
+    expect(seen['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
+    expect(seen['x-forwarded-proto']).toBe('http');
+    expect(seen.forwarded).toMatch(/^for=127\.0\.0\.1;host="127\.0\.0\.1:\d+";proto=http$/);
+    expect(seen.host).toBe(new URL(upstream.url).host);
+    // AND the upstream's Connection-named response header is stripped on the way back
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer.toLowerCase()).toContain('x-upstream: yes');
+    expect(answer.toLowerCase()).not.toContain('x-hop');
+  });
+
+  test('default propagation writes the formats that came in plus W3C; --propagate writes exactly the list', async () => {
+    // GIVEN a default hop and one that writes B3 multi and Jaeger only... plus W3C
+    const byDefault = await relay({ upstreams: [upstream.url] });
+    const configured = await relay({ upstreams: [upstream.url], propagate: ['b3multi', 'jaeger'] });
+    // WHEN a B3 single request passes each
+    const b3 = `${TRACE_ID}-${PARENT}-1`;
+    await (await request(byDefault.url, { headers: { b3 } })).body.dump();
+    await (await request(configured.url, { headers: { b3 } })).body.dump();
+    // THEN the default hop wrote b3 (single) and traceparent; the configured one B3 multi and uber-trace-id
+    const [first, second] = upstream.seen.map((s) => s.headers);
+    expect(first.b3).toMatch(new RegExp(`^${TRACE_ID}-[0-9a-f]{16}-1`));
+    expect(first.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
+    expect(second.b3).toBeUndefined();
+    expect(second.traceparent).toBeUndefined();
+    expect(second['x-b3-traceid']).toBe(TRACE_ID);
+    expect(second['x-b3-sampled']).toBe('1');
+    expect(second['uber-trace-id']).toMatch(new RegExp(`^${TRACE_ID}:[0-9a-f]{16}:[0-9a-f]{1,16}:1$`));
+  });
+
+  test('a request without context starts a sampled trace; --sample-rate 0 starts an unsampled one and exports nothing', async () => {
+    // GIVEN a hop sampling everything and one sampling nothing, both in front of the upstream
+    const all = await relay({ upstreams: [upstream.url], serviceName: 'all' });
+    const none = await relay({ upstreams: [upstream.url], serviceName: 'none', sampleRate: 0 });
+    // WHEN a bare request passes each
+    await (await request(none.url)).body.dump();
+    await (await request(all.url)).body.dump();
+    // THEN the upstream saw the sampled bit clear, then set (in order: none first)
+    const sampledBit = (n: number): number => parseInt((upstream.seen[n].headers.traceparent as string).slice(-2), 16) & 1;
+    expect(sampledBit(0)).toBe(0);
+    expect(sampledBit(1)).toBe(1);
+    // AND only the sampled hop exported spans
+    await all.close();
+    await none.close();
+    expect(new Set(receiver.spans.map((s) => s.service))).toEqual(new Set(['all']));
+  });
+
+  test('an incoming not-sampled decision is honoured even at sample rate 1', async () => {
+    // GIVEN a hop sampling every root
+    const hop = await relay({ upstreams: [upstream.url] });
+    // WHEN a not-sampled request passes
+    await (await request(hop.url, { headers: { traceparent: `00-${TRACE_ID}-${PARENT}-00` } })).body.dump();
+    await hop.close();
+    // THEN the decision is forwarded and nothing is exported
+    expect((upstream.seen[0].headers.traceparent as string).endsWith('-00')).toBe(true);
+    expect(receiver.spans).toHaveLength(0);
+  });
+
+  test('a leaf hop answers 200 itself with its service name and the trace id', async () => {
+    // GIVEN a leaf
+    const leaf = await relay({ serviceName: 'ratings' });
+    // WHEN called with a context
+    const res = await request(leaf.url, { headers: { traceparent: `00-${TRACE_ID}-${PARENT}-01` } });
+    // THEN it answers JSON naming itself, and exports one server span
+    expect(res.statusCode).toBe(200);
+    expect(await res.body.json()).toEqual({ service: 'ratings', traceId: TRACE_ID });
+    await leaf.close();
+    expect(receiver.spans.map((s) => [s.service, s.kind, s.parentSpanId])).toEqual([['ratings', 2, PARENT]]);
+  });
+
+  test('fanout calls every upstream with a distinct client span each and summarises their statuses', async () => {
+    // GIVEN productpage → {details, reviews} as leaf hops
+    const details = await relay({ serviceName: 'details' });
+    const reviews = await relay({ serviceName: 'reviews' });
+    const productpage = await relay({ serviceName: 'productpage', upstreams: [details.url, reviews.url], fanout: true });
+    // WHEN one request passes
+    const res = await request(productpage.url, { headers: { traceparent: `00-${TRACE_ID}-${PARENT}-01` } });
+    const body = (await res.body.json()) as { upstreams: Array<{ status: number }> };
+    // THEN both were called successfully
+    expect(res.statusCode).toBe(200);
+    expect(body.upstreams.map((u) => u.status)).toEqual([200, 200]);
+    await Promise.all([productpage.close(), details.close(), reviews.close()]);
+    // AND the trace is one tree: productpage server → 2 client spans → details/reviews server spans
+    const server = receiver.spans.find((s) => s.service === 'productpage' && s.kind === 2)!;
+    const clients = receiver.spans.filter((s) => s.service === 'productpage' && s.kind === 3);
+    expect(clients).toHaveLength(2);
+    expect(clients.every((c) => c.parentSpanId === server.spanId)).toBe(true);
+    const leaves = receiver.spans.filter((s) => s.service === 'details' || s.service === 'reviews');
+    expect(leaves.map((l) => l.parentSpanId).sort()).toEqual(clients.map((c) => c.spanId).sort());
+    expect(receiver.spans.every((s) => s.traceId === TRACE_ID)).toBe(true);
+  });
+
+  test('--baggage adds members and --span-attribute lands on every span; baggage values are not exported', async () => {
+    // GIVEN a hop with lab options
+    const hop = await relay({ upstreams: [upstream.url], baggage: { tenant: 'blue' }, spanAttributes: { 'lab.step': '02' } });
+    // WHEN a request with its own baggage passes
+    await (await request(hop.url, { headers: { baggage: 'user=alice,tenant=red' } })).body.dump();
+    await hop.close();
+    // THEN the configured member replaced the incoming one of the same key
+    expect(upstream.seen[0].headers.baggage).toBe('user=alice,tenant=blue');
+    expect(receiver.spans).toHaveLength(2);
+    expect(receiver.spans.every((s) => s.attributes['lab.step'] === '02')).toBe(true);
+    expect(receiver.bodies.join('')).not.toMatch(/alice|blue/);
+  });
+
+  test('faults: drop-context forwards no trace header; status=503 answers without calling upstream; delay waits', async () => {
+    // GIVEN three faulty hops
+    const drop = await relay({ upstreams: [upstream.url], faults: ['drop-context'] });
+    const status = await relay({ upstreams: [upstream.url], faults: ['status=503'] });
+    const delay = await relay({ upstreams: [upstream.url], faults: ['delay=150ms'] });
+    const headers = { traceparent: `00-${TRACE_ID}-${PARENT}-01`, b3: `${TRACE_ID}-${PARENT}-1`, 'x-request-id': 'r-1', 'uberctx-user': 'bob' };
+    // WHEN a request passes each
+    await (await request(drop.url, { headers })).body.dump();
+    const refused = await request(status.url, { headers });
+    await refused.body.dump();
+    const started = Date.now();
+    await (await request(delay.url, { headers })).body.dump();
+    const elapsed = Date.now() - started;
+    // THEN drop-context forwarded none of the context headers
+    const dropped = upstream.seen[0].headers;
+    for (const name of ['traceparent', 'tracestate', 'b3', 'x-request-id', 'uberctx-user', 'baggage']) expect(dropped[name]).toBeUndefined();
+    // AND the status fault answered 503 itself (only two requests reached upstream)
+    expect(refused.statusCode).toBe(503);
+    expect(upstream.seen).toHaveLength(2);
+    // AND the delay fault took at least its delay
+    expect(elapsed).toBeGreaterThanOrEqual(145);
+  });
+
+  test('a fractional fault applies to about that fraction of requests', async () => {
+    // GIVEN status=500@0.25 with a deterministic random source cycling 0, 0.1, ..., 0.9
+    let i = 0;
+    const hop = await relay({ faults: ['status=500@0.25'], random: () => (i++ % 10) / 10 });
+    // WHEN 20 requests pass
+    const statuses: number[] = [];
+    for (let n = 0; n < 20; n++) {
+      const res = await request(hop.url);
+      await res.body.dump();
+      statuses.push(res.statusCode);
+    }
+    // THEN exactly the rolls below 0.25 (0, 0.1, 0.2 of every 10) failed
+    expect(statuses.filter((s) => s === 500)).toHaveLength(6);
+  });
+
+  test('the admin listener serves health, readiness and counters', async () => {
+    // GIVEN a hop with an admin listener
+    const hop = await relay({ upstreams: [upstream.url], adminListen: '127.0.0.1:0' });
+    await (await request(hop.url)).body.dump();
+    // WHEN the admin endpoints are read
+    const health = await request(`${hop.adminUrl}/healthz`);
+    const ready = await request(`${hop.adminUrl}/readyz`);
+    const metrics = await (await request(`${hop.adminUrl}/metrics`)).body.text();
+    // THEN they answer and count the request
+    expect(health.statusCode).toBe(200);
+    expect(ready.statusCode).toBe(200);
+    await health.body.dump();
+    await ready.body.dump();
+    expect(metrics).toContain('relay_requests_total 1');
+    expect(metrics).toContain('relay_responses_total{code="2xx"} 1');
+    expect(metrics).toMatch(/relay_spans_total\{outcome="created"\} 2/);
+  });
+});
