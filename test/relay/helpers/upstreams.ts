@@ -58,7 +58,8 @@ export interface EchoOptions {
 export async function startEchoUpstream(options: EchoOptions = {}): Promise<TestUpstream> {
   const seen: SeenRequest[] = [];
   const upstream = { url: '', seen, aborted: 0, close: async () => {} } as TestUpstream;
-  const server = createServer((req, res) => {
+  // Large header limit: the relay's own limit is under test, not this upstream's.
+  const server = createServer({ maxHeaderSize: 128 * 1024 }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
