@@ -1,13 +1,47 @@
-import { Command } from 'commander';
-import { CliError } from './exit-codes';
+import { Command, Option } from 'commander';
+import { CliError, EXIT_CANNOT_CHECK, EXIT_OK, setExitCode } from './exit-codes';
+import { planDown } from '../cluster/plan';
+import { ExecaRunner } from '../cluster/runner';
+import { detectTools, missingTools, REQUIRED_TOOLS } from '../cluster/tools';
+import { clusterState } from '../cluster/lane';
+import { renderPlan } from '../cluster/render';
+import { executePlan } from '../cluster/executor';
+import { ClientNodeKube } from '../cluster/kube';
 
-// PLACEHOLDER: replaced by the issue that owns the `down` command.
+interface DownCliOptions {
+  readonly name: string;
+  readonly stateDir: string;
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
+}
+
+/** `meshtrace down`: delete the kind cluster the kit created, never one it did not create. */
 export function registerDown(program: Command): void {
-  program
+  const command = program
     .command('down')
-    .description('down (not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError('`down` is not implemented yet');
-    });
+    .description('delete the kind cluster `meshtrace up` created (a cluster meshtrace did not create is left alone)')
+    .addOption(new Option('--name <cluster>', 'kind cluster name').default('meshtrace'))
+    .addOption(new Option('--state-dir <dir>', 'where the kit records clusters it created').default('.meshtrace'))
+    .addOption(new Option('--dry-run', 'print the steps without running them'))
+    .addOption(new Option('--json', 'print the plan (with --dry-run) or the result as one JSON document'));
+  command.action(async (opts: DownCliOptions) => {
+    const runner = new ExecaRunner();
+    const root = process.cwd();
+    const tools = await detectTools(runner);
+    const missing = missingTools(tools, REQUIRED_TOOLS.down);
+    if (missing.length && !opts.dryRun) {
+      throw new CliError(`cannot run \`meshtrace down\`: required tools are missing:\n  - ${missing.join('\n  - ')}`, EXIT_CANNOT_CHECK);
+    }
+    const cluster = await clusterState(runner, tools, root, opts.stateDir, opts.name);
+    const steps = planDown({ clusterName: opts.name, cluster, stateDir: opts.stateDir });
+    if (opts.dryRun) {
+      const out = opts.json ? `${JSON.stringify({ command: 'down', cluster: opts.name, state: cluster, warnings: missing, steps }, null, 2)}\n` : [...missing.map((m) => `warning: missing: ${m}`), renderPlan(`meshtrace down --dry-run: kind cluster "${opts.name}"`, steps)].join('\n');
+      process.stdout.write(out);
+      setExitCode(command, EXIT_OK);
+      return;
+    }
+    const result = await executePlan(steps, { runner, root, kubeFor: (c) => ClientNodeKube.forContext(c), log: (l) => process.stderr.write(`${l}\n`) });
+    process.stdout.write(opts.json ? `${JSON.stringify({ exitCode: result.exitCode, summary: result.summary }, null, 2)}\n` : `${result.exitCode === 0 ? 'ok' : 'FAILED'}: ${result.summary}\n`);
+    setExitCode(command, result.exitCode);
+  });
 }

@@ -1,13 +1,48 @@
-import { Command } from 'commander';
-import { CliError } from './exit-codes';
+import { Command, Option } from 'commander';
+import { CliError, EXIT_CANNOT_CHECK, EXIT_OK, setExitCode } from './exit-codes';
+import { addLaneOptions, exists, laneOptionsFrom, prepareLane, printPlan, runLane, type LaneCliOptions } from '../cluster/cli-support';
+import { planSmoke } from '../cluster/plan';
+import { defaultSmokeTargets } from '../cluster/lane';
+import { libraryVerifier } from '../cluster/verifier';
 
-// PLACEHOLDER: replaced by the issue that owns the `smoke` command.
+interface SmokeCliOptions extends LaneCliOptions {
+  readonly json?: boolean;
+  readonly results: string;
+  readonly keepCluster?: boolean;
+  readonly specs: string;
+  readonly verifyTimeout: string;
+}
+
+/** `meshtrace smoke`: `up`, verify every shipped spec against Jaeger, reports, artifacts on failure, clean-up. */
 export function registerSmoke(program: Command): void {
-  program
+  const command = program
     .command('smoke')
-    .description('smoke (not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError('`smoke` is not implemented yet');
-    });
+    .description('bring the stack up on kind, verify Bookinfo, HotROD and the relay chain traces in Jaeger, write JUnit/JSON and (on failure) artifacts');
+  addLaneOptions(command)
+    .addOption(new Option('--results <dir>', 'folder for junit.xml, results.json and artifacts/').default('meshtrace-smoke'))
+    .addOption(new Option('--specs <dir>', 'folder of the trace specs').default('samples/expectations'))
+    .addOption(new Option('--verify-timeout <seconds>', 'how long each spec may take to appear complete in Jaeger').default('150'))
+    .addOption(new Option('--keep-cluster', 'keep a cluster this run created (default: delete it after collecting artifacts)'))
+    .addOption(new Option('--json', 'print the plan (with --dry-run) or the results as one JSON document'));
+  command.action(async (opts: SmokeCliOptions) => {
+    const verifyTimeoutSeconds = Number(opts.verifyTimeout);
+    if (!Number.isInteger(verifyTimeoutSeconds) || verifyTimeoutSeconds <= 0) {
+      throw new CliError(`--verify-timeout ${JSON.stringify(opts.verifyTimeout)} is not a number of seconds (a positive integer, e.g. 150)`, EXIT_CANNOT_CHECK);
+    }
+    const lane = await prepareLane('smoke', laneOptionsFrom(opts), Boolean(opts.dryRun));
+    const targets = defaultSmokeTargets(opts.specs);
+    const missingSpecs = targets.filter((t) => !exists(lane.root, t.spec)).map((t) => t.spec);
+    if (missingSpecs.length && !opts.dryRun) {
+      throw new CliError(`cannot run smoke: spec files missing: ${missingSpecs.join(', ')} (shipped in samples/expectations/; --specs points elsewhere)`, EXIT_CANNOT_CHECK);
+    }
+    const warnings = missingSpecs.length ? [...lane.warnings, `spec files missing: ${missingSpecs.join(', ')}`] : lane.warnings;
+    const steps = planSmoke({ ...lane.input, targets, outDir: opts.results, keepCluster: Boolean(opts.keepCluster), verifyTimeoutSeconds });
+    if (opts.dryRun) {
+      printPlan('smoke', { ...lane, warnings }, steps, Boolean(opts.json));
+      setExitCode(command, EXIT_OK);
+      return;
+    }
+    const result = await runLane(lane, steps, { json: Boolean(opts.json), verifier: libraryVerifier(lane.root) });
+    setExitCode(command, result.exitCode);
+  });
 }

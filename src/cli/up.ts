@@ -1,13 +1,23 @@
-import { Command } from 'commander';
-import { CliError } from './exit-codes';
+import { Command, Option } from 'commander';
+import { EXIT_OK, setExitCode } from './exit-codes';
+import { addLaneOptions, laneOptionsFrom, prepareLane, printPlan, runLane, type LaneCliOptions } from '../cluster/cli-support';
+import { planUp } from '../cluster/plan';
 
-// PLACEHOLDER: replaced by the issue that owns the `up` command.
+/** `meshtrace up`: synth, kind cluster, Istio, Traefik, apply, wait; `--dry-run` prints the steps. */
 export function registerUp(program: Command): void {
-  program
+  const command = program
     .command('up')
-    .description('up (not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError('`up` is not implemented yet');
-    });
+    .description('create a kind cluster, install the synthesized tracing stack (Jaeger, Istio, Traefik, demo apps) and wait until it is ready');
+  addLaneOptions(command).addOption(new Option('--json', 'print the plan (with --dry-run) or the step results as one JSON document'));
+  command.action(async (opts: LaneCliOptions & { json?: boolean }) => {
+    const lane = await prepareLane('up', laneOptionsFrom(opts), Boolean(opts.dryRun));
+    const steps = planUp(lane.input);
+    if (opts.dryRun) {
+      printPlan('up', lane, steps, Boolean(opts.json));
+      setExitCode(command, EXIT_OK);
+      return;
+    }
+    const result = await runLane(lane, steps, { json: Boolean(opts.json) });
+    setExitCode(command, result.exitCode);
+  });
 }

@@ -1,0 +1,193 @@
+/**
+ * Shared glue of `up`, `smoke` and `down`: flags, gathering the lane input (tools, cluster,
+ * synthesized files), `--dry-run` printing and running a plan with the production seams.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED } from '../cli/exit-codes';
+import type { DistLayout, LaneInput, Step } from './plan';
+import { laneInputProblems } from './plan';
+import type { ProcessRunner } from './runner';
+import { ExecaRunner } from './runner';
+import type { DetectedTools, ToolName } from './tools';
+import { missingTools, REQUIRED_TOOLS, sameRelease } from './tools';
+import { gatherLaneInput, type LaneOptions } from './lane';
+import { previewLayout, stackSynthesizer, type Synthesizer } from './synth';
+import { readDistLayout } from './dist-layout';
+import { renderPlan } from './render';
+import { executePlan, type ExecutionResult, type Verifier } from './executor';
+import { ClientNodeKube } from './kube';
+import { collectArtifacts } from './artifacts';
+
+export interface LaneCliOptions {
+  readonly profile: string;
+  readonly config?: string;
+  readonly name: string;
+  readonly out: string;
+  readonly stateDir: string;
+  readonly istioInstaller: 'auto' | 'istioctl' | 'helm';
+  readonly waitTimeout?: string;
+  readonly dryRun?: boolean;
+}
+
+export function addLaneOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--profile <name>', 'config profile to synthesize (kind profiles: lab, ci)').default('lab'))
+    .addOption(new Option('--config <file>', 'config file to synthesize instead of a profile'))
+    .addOption(new Option('--name <cluster>', 'kind cluster name').default('meshtrace'))
+    .addOption(new Option('--out <dir>', 'synth output folder').default('dist'))
+    .addOption(new Option('--state-dir <dir>', 'where the kit records clusters it created').default('.meshtrace'))
+    .addOption(new Option('--istio-installer <how>', 'install Istio with istioctl or the Helm charts (auto: istioctl when it is the pinned release)').choices(['auto', 'istioctl', 'helm']).default('auto'))
+    .addOption(new Option('--wait-timeout <seconds>', 'how long to wait for every Deployment/StatefulSet (default: lab 600, ci 900)'))
+    .addOption(new Option('--dry-run', 'print the exact steps (commands, manifests, waits) without running them'));
+}
+
+export function laneOptionsFrom(opts: LaneCliOptions): LaneOptions {
+  let waitTimeoutSeconds: number | undefined;
+  if (opts.waitTimeout !== undefined) {
+    waitTimeoutSeconds = Number(opts.waitTimeout);
+    if (!Number.isInteger(waitTimeoutSeconds) || waitTimeoutSeconds <= 0) {
+      throw new CliError(`--wait-timeout ${JSON.stringify(opts.waitTimeout)} is not a number of seconds (a positive integer, e.g. 600)`, EXIT_CANNOT_CHECK);
+    }
+  }
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.name)) {
+    throw new CliError(`--name ${JSON.stringify(opts.name)} is not a valid kind cluster name (lower-case letters, digits and '-')`, EXIT_CANNOT_CHECK);
+  }
+  return {
+    profile: opts.profile,
+    configFile: opts.config,
+    clusterName: opts.name,
+    distDir: opts.out,
+    stateDir: opts.stateDir,
+    istioInstaller: opts.istioInstaller,
+    waitTimeoutSeconds,
+  };
+}
+
+export interface PreparedLane {
+  readonly input: LaneInput;
+  readonly tools: DetectedTools;
+  /** Shown above a dry-run plan (missing tools, fallbacks). */
+  readonly warnings: readonly string[];
+  readonly runner: ProcessRunner;
+  readonly root: string;
+}
+
+export interface LaneSeams {
+  readonly runner?: ProcessRunner;
+  readonly synth?: Synthesizer;
+  readonly root?: string;
+}
+
+function synthError(err: unknown): CliError {
+  const e = err as Error;
+  // a config the schema rejects is "the thing checked is wrong"; anything else means we could not synth
+  const code = e?.name === 'ConfigError' || e?.name === 'ZodError' ? EXIT_FAILED : EXIT_CANNOT_CHECK;
+  return new CliError(`synth failed: ${e?.message ?? String(err)}`, code);
+}
+
+/**
+ * Gathers everything a plan needs. Dry-run: synthesizes into a temporary folder (dist/ is left
+ * alone) and only warns about missing tools. Real run: missing tools end it with exit 2 before
+ * anything is written; then synth writes the real output folder.
+ */
+export async function prepareLane(command: 'up' | 'smoke', options: LaneOptions, dryRun: boolean, seams: LaneSeams = {}): Promise<PreparedLane> {
+  const runner = seams.runner ?? new ExecaRunner();
+  const synth = seams.synth ?? stackSynthesizer;
+  const root = seams.root ?? process.cwd();
+  const distDir = options.distDir ?? 'dist';
+  const warnings: string[] = [];
+  const probe = await gatherLaneInput(runner, root, options, emptyLayout(distDir));
+  const missing = missingTools(probe.tools, REQUIRED_TOOLS[command]);
+  if (missing.length && !dryRun) {
+    throw new CliError(`cannot run \`meshtrace ${command}\`: ${missing.length === 1 ? 'a required tool is' : 'required tools are'} missing:\n  - ${missing.join('\n  - ')}`, EXIT_CANNOT_CHECK);
+  }
+  for (const m of missing) warnings.push(`missing: ${m}`);
+  const kindTool = probe.tools.kind;
+  if (kindTool.found && !kindTool.problem && !sameRelease(kindTool.version, probe.input.versions.kind)) {
+    warnings.push(`kind ${kindTool.version ?? '(unknown)'} is not the pinned ${probe.input.versions.kind}: the node image in kind.yaml is built for ${probe.input.versions.kind}`);
+  }
+  let dist: DistLayout;
+  const request = { profile: options.configFile ? undefined : options.profile, configFile: options.configFile };
+  if (dryRun) {
+    try {
+      dist = await previewLayout(synth, request, distDir);
+    } catch (err) {
+      throw synthError(err);
+    }
+  } else {
+    try {
+      await synth({ ...request, outdir: join(root, distDir) });
+    } catch (err) {
+      throw synthError(err);
+    }
+    dist = readDistLayout(root, distDir);
+  }
+  const input: LaneInput = { ...probe.input, dist };
+  const problems = laneInputProblems(input);
+  if (problems.length) {
+    throw new CliError(`cannot plan \`meshtrace ${command}\`:\n  - ${problems.join('\n  - ')}`, EXIT_FAILED);
+  }
+  return { input, tools: probe.tools, warnings, runner, root };
+}
+
+function emptyLayout(dir: string): DistLayout {
+  return { dir, manifests: [], workloads: [], namespaces: [] };
+}
+
+function toolLine(tools: DetectedTools): string {
+  return (Object.keys(tools) as ToolName[])
+    .map((t) => `${t} ${tools[t].found ? (tools[t].problem ? '(unusable)' : (tools[t].version ?? '(version?)')) : '(missing)'}`)
+    .join(', ');
+}
+
+/** Prints a dry-run plan (text, or one JSON document with `--json`) on stdout. */
+export function printPlan(command: string, lane: PreparedLane, steps: readonly Step[], json: boolean, write: (text: string) => void = (t) => process.stdout.write(t)): void {
+  if (json) {
+    write(`${JSON.stringify({ command, profile: lane.input.profile, cluster: lane.input.clusterName, versions: lane.input.versions, tools: lane.tools, warnings: lane.warnings, steps }, null, 2)}\n`);
+    return;
+  }
+  const head = [
+    `meshtrace ${command} --dry-run: profile ${lane.input.configFile ? `(config ${lane.input.configFile})` : lane.input.profile}, kind cluster "${lane.input.clusterName}" (context kind-${lane.input.clusterName})`,
+    `versions: kind ${lane.input.versions.kind}, node ${lane.input.dist.kindNodeImage ?? lane.input.versions.kindNodeImage}, Istio ${lane.input.versions.istio}, Traefik chart ${lane.input.versions.traefikChart}`,
+    `tools: ${toolLine(lane.tools)}`,
+    ...lane.warnings.map((w) => `warning: ${w}`),
+    '',
+  ];
+  write(head.join('\n') + renderPlan('steps:', steps));
+}
+
+export interface RunLaneOptions {
+  readonly json: boolean;
+  readonly verifier?: Verifier;
+  readonly synthDone?: boolean;
+  readonly write?: (text: string) => void;
+  readonly log?: (line: string) => void;
+}
+
+/** Runs a plan with the production seams; progress on stderr, the summary (or JSON) on stdout. */
+export async function runLane(lane: PreparedLane, steps: readonly Step[], options: RunLaneOptions): Promise<ExecutionResult> {
+  const write = options.write ?? ((t: string) => process.stdout.write(t));
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const result = await executePlan(steps, {
+    runner: lane.runner,
+    kubeFor: (context) => ClientNodeKube.forContext(context),
+    verifier: options.verifier,
+    collect: collectArtifacts,
+    root: lane.root,
+    log,
+    synthDone: options.synthDone ?? true,
+  });
+  if (options.json) {
+    write(`${JSON.stringify({ exitCode: result.exitCode, summary: result.summary, steps: result.outcomes.map((o) => ({ kind: o.step.kind, status: o.status, message: o.message, durationMs: o.durationMs })), specs: result.verifications }, null, 2)}\n`);
+  } else {
+    write(`${result.exitCode === 0 ? 'ok' : 'FAILED'}: ${result.summary}\n`);
+  }
+  return result;
+}
+
+/** True when the folder exists (for messages about the spec files smoke needs). */
+export function exists(root: string, rel: string): boolean {
+  return existsSync(join(root, rel));
+}

@@ -1,0 +1,109 @@
+/**
+ * Reads what synth wrote (`dist/` + `dist/install/`) into the `DistLayout` the plan needs.
+ * The parsing (`layoutFromFiles`) is pure; `readDistLayout` is the file-system edge.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { loadAll } from 'js-yaml';
+import type { DistLayout, WorkloadRef } from './plan';
+
+/** A file's path as printed (relative, posix) and its text. */
+export interface DistFile {
+  readonly path: string;
+  readonly text: string;
+}
+
+/** The extensions `kubectl apply -f <dir>` reads (kubectl's resource builder). */
+const APPLIED_EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+function isApplied(name: string): boolean {
+  return APPLIED_EXTENSIONS.some((ext) => name.endsWith(ext));
+}
+
+interface K8sObject {
+  kind?: unknown;
+  apiVersion?: unknown;
+  metadata?: { name?: unknown; namespace?: unknown };
+}
+
+function parseDocs(file: DistFile): K8sObject[] {
+  try {
+    return loadAll(file.text).filter((d): d is K8sObject => typeof d === 'object' && d !== null && !Array.isArray(d));
+  } catch (err) {
+    throw new Error(`${file.path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/**
+ * Builds the layout from the files of `dir` (top level, applied by kubectl) and `dir/install`
+ * (installer inputs). Installer files are recognized by content where they have a kind
+ * (kind's Cluster, IstioOperator) and by name where they are plain Helm values.
+ */
+export function layoutFromFiles(dir: string, manifests: readonly DistFile[], installFiles: readonly DistFile[]): DistLayout {
+  const sorted = [...manifests].filter((f) => isApplied(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const workloads: WorkloadRef[] = [];
+  const namespaces = new Set<string>();
+  for (const file of sorted) {
+    for (const doc of parseDocs(file)) {
+      const name = typeof doc.metadata?.name === 'string' ? doc.metadata.name : undefined;
+      const ns = typeof doc.metadata?.namespace === 'string' ? doc.metadata.namespace : undefined;
+      if (doc.kind === 'Namespace' && name) namespaces.add(name);
+      if (ns) namespaces.add(ns);
+      if ((doc.kind === 'Deployment' || doc.kind === 'StatefulSet') && name) {
+        // objects without a namespace land in "default" (kubectl apply without -n)
+        workloads.push({ kind: doc.kind, namespace: ns ?? 'default', name });
+      }
+    }
+  }
+  let kindConfig: string | undefined;
+  let kindNodeImage: string | undefined;
+  let istioOperator: string | undefined;
+  let istiodValues: string | undefined;
+  let istioGatewayValues: string | undefined;
+  let traefikValues: string | undefined;
+  for (const file of [...installFiles].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    const base = posix.basename(file.path);
+    if (!/\.ya?ml$/.test(base)) continue;
+    const docs = parseDocs(file);
+    const kindDoc = docs.find((d) => d.kind === 'Cluster' && typeof d.apiVersion === 'string' && d.apiVersion.startsWith('kind.x-k8s.io/'));
+    if (kindDoc) {
+      if (!kindConfig) {
+        kindConfig = file.path;
+        const image = (kindDoc as { nodes?: { image?: unknown }[] }).nodes?.[0]?.image;
+        if (typeof image === 'string') kindNodeImage = image;
+      }
+    }
+    else if (docs.some((d) => d.kind === 'IstioOperator')) istioOperator ??= file.path;
+    else if (/istiod/.test(base)) istiodValues ??= file.path;
+    else if (/istio.*gateway|gateway.*istio/.test(base)) istioGatewayValues ??= file.path;
+    else if (/traefik/.test(base)) traefikValues ??= file.path;
+  }
+  return {
+    dir,
+    manifests: sorted.map((f) => f.path),
+    kindConfig,
+    kindNodeImage,
+    istioOperator,
+    istiodValues,
+    istioGatewayValues,
+    traefikValues,
+    workloads,
+    namespaces: [...namespaces].sort(),
+  };
+}
+
+/**
+ * Reads `<root>/<dir>` from disk. `dir` is what the plan prints (relative to `root`, usually
+ * the working directory). A missing folder gives an empty layout (the plan reports what is missing).
+ */
+export function readDistLayout(root: string, dir: string): DistLayout {
+  const abs = join(root, dir);
+  const read = (sub: string): DistFile[] => {
+    const folder = join(abs, sub);
+    if (!existsSync(folder)) return [];
+    return readdirSync(folder)
+      .filter((name) => statSync(join(folder, name)).isFile())
+      .map((name) => ({ path: posix.join(dir, sub, name), text: readFileSync(join(folder, name), 'utf8') }));
+  };
+  return layoutFromFiles(dir, read(''), read('install'));
+}

@@ -1,0 +1,268 @@
+/**
+ * Runs a plan. Commands go through the process-runner seam, cluster reads and port-forwards
+ * through the Kubernetes seam, trace checks through the verifier seam, so the same executor
+ * runs in production and against fakes in tests.
+ *
+ * Outcome of a step: `ok`; `failed` (a spec did not match: the run goes on so one red run shows
+ * every broken path); `broken` (the stack never became ready: stop, exit 1); `error` (the lane
+ * could not run: a command failed, the API was unreachable: stop, exit 2). Steps marked
+ * `on-failure` / `always` still run after a stop (artifacts, reports, closing forwards, teardown).
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Step, VerifyStep } from './plan';
+import type { ProcessRunner } from './runner';
+import type { KubeApi } from './kube';
+import type { Synthesizer } from './synth';
+import type { OpenForward } from './port-forward';
+import { openPortForward } from './port-forward';
+import { describeNotReady, waitForWorkloads } from './wait';
+import { createOwnerConfigMapArgs, readMarker, readOwnerTokenArgs, removeMarker, writeMarker } from './marker';
+import { commandLine, describeStep } from './render';
+import { writeReports } from './reports';
+import type { CollectRequest } from './artifacts';
+
+export interface VerifyRequest {
+  readonly name: string;
+  /** Path of the spec file (relative to root). */
+  readonly spec: string;
+  /** Full URL of the triggering request (the entry point's port-forward + path). */
+  readonly triggerUrl: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Base URL of jaeger-query (its port-forward). */
+  readonly jaegerUrl: string;
+  readonly timeoutMs: number;
+}
+
+export interface VerifyOutcome {
+  readonly name: string;
+  readonly spec: string;
+  readonly passed: boolean;
+  readonly durationMs: number;
+  readonly traceIds: readonly string[];
+  /** One-paragraph result (what matched or what did not). */
+  readonly message: string;
+  /** The diagnosis: why and where a trace is broken. */
+  readonly diagnosis?: string;
+  /** Services (Jaeger service names) of the hops the diagnosis blames, for log collection. */
+  readonly failingServices: readonly string[];
+}
+
+export type Verifier = (request: VerifyRequest) => Promise<VerifyOutcome>;
+
+export type StepStatus = 'ok' | 'failed' | 'broken' | 'error' | 'skipped';
+
+export interface StepOutcome {
+  readonly step: Step;
+  readonly status: StepStatus;
+  readonly message?: string;
+  readonly durationMs: number;
+}
+
+export interface ExecutionResult {
+  readonly outcomes: readonly StepOutcome[];
+  readonly verifications: readonly VerifyOutcome[];
+  /** 0 all good; 1 a spec failed or the stack never got ready; 2 the lane could not run. */
+  readonly exitCode: 0 | 1 | 2;
+  /** One line for the end of the run. */
+  readonly summary: string;
+}
+
+export interface ExecutorDeps {
+  readonly runner: ProcessRunner;
+  /** Kubernetes access for a kubeconfig context (created lazily: the cluster may not exist yet). */
+  readonly kubeFor: (context: string) => KubeApi;
+  readonly verifier?: Verifier;
+  readonly synth?: Synthesizer;
+  /** Collects failure artifacts (seam so tests can count calls; production: `collectArtifacts`). */
+  readonly collect?: (request: CollectRequest) => Promise<string[]>;
+  /** Folder relative paths in steps are resolved against. */
+  readonly root: string;
+  /** Progress lines (stderr in the CLI). */
+  readonly log: (line: string) => void;
+  /** Skip `synth` steps: the caller already synthesized (it needed the files to plan). */
+  readonly synthDone?: boolean;
+  readonly newToken?: () => string;
+  readonly now?: () => Date;
+  /** Poll interval for waits. @default 2000 */
+  readonly waitIntervalMs?: number;
+}
+
+class StepError extends Error {
+  constructor(message: string, readonly status: 'failed' | 'broken' | 'error') {
+    super(message);
+  }
+}
+
+function tail(text: string, lines = 15): string {
+  const all = text.trim().split('\n');
+  return all.slice(-lines).join('\n');
+}
+
+/** Runs the steps in order; never throws (every problem becomes a step outcome). */
+export async function executePlan(steps: readonly Step[], deps: ExecutorDeps): Promise<ExecutionResult> {
+  const outcomes: StepOutcome[] = [];
+  const verifications: VerifyOutcome[] = [];
+  const forwards = new Map<string, OpenForward>();
+  const kubes = new Map<string, KubeApi>();
+  const kube = (context: string): KubeApi => {
+    let k = kubes.get(context);
+    if (!k) {
+      k = deps.kubeFor(context);
+      kubes.set(context, k);
+    }
+    return k;
+  };
+  const now = deps.now ?? (() => new Date());
+  let stopped = false;
+  let anyFailure = false;
+  const total = steps.length;
+
+  const runOne = async (step: Step, index: number): Promise<StepOutcome> => {
+    const started = Date.now();
+    const label = `[${index + 1}/${total}]`;
+    deps.log(`${label} ${describeStep(step)[0]}`);
+    try {
+      const message = await execute(step);
+      return { step, status: 'ok', message, durationMs: Date.now() - started };
+    } catch (err) {
+      const status = err instanceof StepError ? err.status : 'error';
+      const message = err instanceof Error ? err.message : String(err);
+      deps.log(`${label} ${status.toUpperCase()}: ${message}`);
+      return { step, status, message, durationMs: Date.now() - started };
+    }
+  };
+
+  const runCommand = async (cmd: string, args: readonly string[], timeoutSeconds?: number): Promise<void> => {
+    const result = await deps.runner.run(cmd, args, {
+      timeoutMs: timeoutSeconds ? timeoutSeconds * 1000 : undefined,
+      cwd: deps.root,
+      onOutput: (chunk) => chunk.split('\n').filter((l) => l.trim()).forEach((l) => deps.log(`    ${l}`)),
+    });
+    if (result.notFound) throw new StepError(`${cmd} is not installed (needed for: ${commandLine(cmd, args)})`, 'error');
+    if (result.timedOut) throw new StepError(`${commandLine(cmd, args)} did not finish within ${timeoutSeconds}s`, 'error');
+    if (result.exitCode !== 0) {
+      throw new StepError(`${commandLine(cmd, args)} failed (exit ${result.exitCode}):\n${tail(result.stderr || result.stdout)}`, 'error');
+    }
+  };
+
+  const forwardUrl = (id: string, forStep: VerifyStep): string => {
+    const f = forwards.get(id);
+    if (!f) throw new StepError(`${forStep.name}: port-forward [${id}] is not open`, 'error');
+    return f.url;
+  };
+
+  const execute = async (step: Step): Promise<string | undefined> => {
+    switch (step.kind) {
+      case 'synth':
+        if (deps.synthDone) return 'already synthesized';
+        if (!deps.synth) throw new StepError('no synthesizer configured', 'error');
+        await deps.synth({ profile: step.profile, configFile: step.configFile, outdir: join(deps.root, step.outdir) });
+        return undefined;
+      case 'run':
+      case 'apply':
+        await runCommand(step.cmd, step.args, step.kind === 'run' ? step.timeoutSeconds : 600);
+        return undefined;
+      case 'mark-cluster': {
+        const marker = { cluster: step.clusterName, context: step.context, token: (deps.newToken ?? (() => randomBytes(16).toString('hex')))(), createdAt: now().toISOString() };
+        writeMarker(deps.root, step.markerFile, marker);
+        await runCommand('kubectl', createOwnerConfigMapArgs(step.context, marker), 60);
+        return `token written to ${step.markerFile}`;
+      }
+      case 'check-owner': {
+        const marker = readMarker(deps.root, step.markerFile);
+        if (!marker) {
+          throw new StepError(`refusing to delete kind cluster "${step.clusterName}": meshtrace did not create it (no ${step.markerFile}). Delete it yourself with: kind delete cluster --name ${step.clusterName}`, 'failed');
+        }
+        const result = await deps.runner.run('kubectl', readOwnerTokenArgs(step.context), { timeoutMs: 60_000 });
+        if (result.exitCode !== 0) {
+          throw new StepError(`cannot read ConfigMap kube-system/meshtrace-owner through context ${step.context} (exit ${result.exitCode}): ${tail(result.stderr, 3)}. The cluster is left alone.`, 'error');
+        }
+        if (result.stdout.trim() !== marker.token) {
+          throw new StepError(`refusing to delete kind cluster "${step.clusterName}": its owner token does not match ${step.markerFile} (a cluster of the same name made by someone else). Delete it yourself if you mean to.`, 'failed');
+        }
+        return 'owner token matches';
+      }
+      case 'unmark-cluster':
+        removeMarker(deps.root, step.markerFile);
+        return undefined;
+      case 'wait': {
+        const result = await waitForWorkloads(kube(step.context), step.resources, {
+          timeoutMs: step.timeoutSeconds * 1000,
+          intervalMs: deps.waitIntervalMs,
+          onProgress: (p) => {
+            if (p.justReady) deps.log(`    ${p.ready}/${p.total} ready (${Math.round(p.elapsedMs / 1000)}s): ${p.justReady.kind.toLowerCase()}/${p.justReady.name} -n ${p.justReady.namespace}`);
+          },
+        });
+        if (!result.ok) throw new StepError(describeNotReady(result), 'broken');
+        return `${step.resources.length} workloads ready in ${Math.round(result.elapsedMs / 1000)}s`;
+      }
+      case 'port-forward': {
+        const f = await openPortForward(kube(step.context), step.id, step.target);
+        forwards.set(step.id, f);
+        return `${f.url} → pod ${f.pod}:${f.podPort}`;
+      }
+      case 'verify': {
+        if (!deps.verifier) throw new StepError('no verifier configured', 'error');
+        const triggerUrl = forwardUrl(step.trigger, step) + step.path;
+        const jaegerUrl = forwardUrl(step.jaeger, step);
+        const outcome = await deps.verifier({ name: step.name, spec: step.spec, triggerUrl, headers: step.headers, jaegerUrl, timeoutMs: step.timeoutSeconds * 1000 });
+        verifications.push(outcome);
+        if (!outcome.passed) throw new StepError(`${step.name}: ${outcome.message}`, 'failed');
+        return outcome.message;
+      }
+      case 'report':
+        writeReports(deps.root, step, { outcomes, verifications, now: now() });
+        return `${step.junitFile}, ${step.jsonFile}`;
+      case 'collect-artifacts': {
+        if (!deps.collect) return 'no collector configured';
+        const written = await deps.collect({
+          kube: kube(step.context),
+          runner: deps.runner,
+          step,
+          root: deps.root,
+          outcomes,
+          verifications,
+          openForward: (id, target) => openPortForward(kube(step.context), id, target),
+        });
+        return `${written.length} files in ${step.dir}`;
+      }
+      case 'close-port-forwards': {
+        const open = [...forwards.values()];
+        forwards.clear();
+        await Promise.all(open.map((f) => f.close()));
+        return `${open.length} closed`;
+      }
+      case 'note':
+        for (const line of step.lines) deps.log(`    ${line}`);
+        return undefined;
+    }
+  };
+
+  for (const [index, step] of steps.entries()) {
+    const when = step.when ?? 'ok';
+    const runs = when === 'always' || (when === 'ok' && !stopped) || (when === 'on-failure' && anyFailure);
+    if (!runs) {
+      outcomes.push({ step, status: 'skipped', durationMs: 0 });
+      continue;
+    }
+    const outcome = await runOne(step, index);
+    outcomes.push(outcome);
+    if (outcome.status !== 'ok') anyFailure = true;
+    if (outcome.status === 'broken' || outcome.status === 'error') stopped = true;
+  }
+  // a forward left open by a plan without a close step must not keep the process alive
+  await Promise.all([...forwards.values()].map((f) => f.close()));
+
+  const has = (s: StepStatus): boolean => outcomes.some((o) => o.status === s);
+  const exitCode = has('error') ? 2 : has('broken') || has('failed') ? 1 : 0;
+  const failedSpecs = verifications.filter((v) => !v.passed).map((v) => v.name);
+  const firstProblem = outcomes.find((o) => o.status === 'error' || o.status === 'broken');
+  const summary =
+    exitCode === 0
+      ? `all ${outcomes.filter((o) => o.status === 'ok').length} steps ok${verifications.length ? `, ${verifications.length} specs passed` : ''}`
+      : firstProblem
+        ? `stopped at "${describeStep(firstProblem.step)[0]}": ${firstProblem.message?.split('\n')[0]}`
+        : `${failedSpecs.length} of ${verifications.length} specs failed: ${failedSpecs.join(', ')}`;
+  return { outcomes, verifications, exitCode, summary };
+}

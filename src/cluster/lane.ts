@@ -1,0 +1,84 @@
+/**
+ * The edge between the CLI and the pure plan: finds the tools, the cluster's state and the
+ * synthesized files, and turns them into a `LaneInput`. Every effect goes through a seam.
+ */
+import { posix } from 'node:path';
+import type { ClusterState, DistLayout, LaneInput, SmokeTarget } from './plan';
+import { ISTIO_INGRESS, markerFile } from './plan';
+import type { ProcessRunner } from './runner';
+import type { DetectedTools } from './tools';
+import { detectTools } from './tools';
+import { listKindClusters, readMarker } from './marker';
+import { DEFAULT_VERSIONS } from './versions';
+import type { LaneVersions } from './versions';
+
+export interface LaneOptions {
+  readonly profile: string;
+  readonly configFile?: string;
+  /** @default 'meshtrace' */
+  readonly clusterName?: string;
+  /** @default 'dist' */
+  readonly distDir?: string;
+  /** @default '.meshtrace' */
+  readonly stateDir?: string;
+  readonly versions?: Partial<LaneVersions>;
+  readonly istioInstaller?: 'auto' | 'istioctl' | 'helm';
+  readonly waitTimeoutSeconds?: number;
+}
+
+export const DEFAULT_CLUSTER_NAME = 'meshtrace';
+
+/** Whether the cluster exists and whether this kit's marker for it is present. */
+export async function clusterState(runner: ProcessRunner, tools: DetectedTools, root: string, stateDir: string, name: string): Promise<ClusterState> {
+  const ownedByKit = readMarker(root, markerFile(stateDir, name)) !== undefined;
+  if (!tools.kind.found || tools.kind.problem || !tools.docker.found || tools.docker.problem) return { exists: false, ownedByKit };
+  const clusters = await listKindClusters(runner);
+  return { exists: clusters.includes(name), ownedByKit };
+}
+
+export interface LaneContext {
+  readonly input: LaneInput;
+  readonly tools: DetectedTools;
+}
+
+/** Builds the plan input from the tools found, the cluster state and the given dist layout. */
+export async function gatherLaneInput(runner: ProcessRunner, root: string, options: LaneOptions, dist: DistLayout): Promise<LaneContext> {
+  const tools = await detectTools(runner);
+  const stateDir = options.stateDir ?? '.meshtrace';
+  const clusterName = options.clusterName ?? DEFAULT_CLUSTER_NAME;
+  const cluster = await clusterState(runner, tools, root, stateDir, clusterName);
+  return {
+    tools,
+    input: {
+      profile: options.profile,
+      configFile: options.configFile,
+      clusterName,
+      versions: { ...DEFAULT_VERSIONS, ...options.versions },
+      tools,
+      cluster,
+      dist,
+      stateDir,
+      istioInstaller: options.istioInstaller,
+      waitTimeoutSeconds: options.waitTimeoutSeconds,
+    },
+  };
+}
+
+/**
+ * The shipped specs and how the smoke test reaches each entry point (istio.md §5, traefik-kind.md §4):
+ * Bookinfo through the Istio ingress gateway, HotROD through Traefik's web entry point with the
+ * Host its router matches, the relay chain through its first hop.
+ */
+export function defaultSmokeTargets(expectationsDir = 'samples/expectations', traefikNamespace = 'traefik'): SmokeTarget[] {
+  return [
+    { name: 'bookinfo', spec: posix.join(expectationsDir, 'bookinfo.yaml'), entry: ISTIO_INGRESS, path: '/productpage' },
+    {
+      name: 'hotrod',
+      spec: posix.join(expectationsDir, 'hotrod.yaml'),
+      entry: { namespace: traefikNamespace, service: 'traefik', port: 80 },
+      path: '/dispatch?customer=123',
+      headers: { Host: 'hotrod.localhost' },
+    },
+    { name: 'relay-chain', spec: posix.join(expectationsDir, 'relay-chain.yaml'), entry: { namespace: 'relay', service: 'relay-0', port: 8080 }, path: '/' },
+  ];
+}

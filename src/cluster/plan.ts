@@ -1,0 +1,528 @@
+/**
+ * The kind lane as data: `planUp`, `planSmoke` and `planDown` are pure functions from what the
+ * user asked for, the tools found, the cluster's state and the synthesized files to an ordered
+ * list of steps. `--dry-run` prints the list; the executor runs it. Nothing here touches the
+ * machine, so the tests pin every command, argument, version and wait.
+ */
+import { posix } from 'node:path';
+import type { DetectedTools } from './tools';
+import { sameRelease } from './tools';
+import type { LaneVersions } from './versions';
+import { ISTIO_CHART_REPO, TRAEFIK_CHART_REPO } from './versions';
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet';
+
+/** A Deployment or StatefulSet to wait for. */
+export interface WorkloadRef {
+  readonly kind: WorkloadKind;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** A Service port to reach through a port-forward (client-node, to one ready pod behind it). */
+export interface ServicePortRef {
+  readonly namespace: string;
+  readonly service: string;
+  /** Service port number (resolved to the pod's target port), or a container port when no Service port matches. */
+  readonly port: number;
+}
+
+/** When a step runs: in order while all went well (default), only after a failure, or always (clean-up). */
+export type StepWhen = 'ok' | 'on-failure' | 'always';
+
+interface StepBase {
+  /** One line saying why the step is there (printed by --dry-run). */
+  readonly why: string;
+  /** @default 'ok' */
+  readonly when?: StepWhen;
+}
+
+export interface SynthStep extends StepBase {
+  readonly kind: 'synth';
+  readonly profile: string;
+  readonly configFile?: string;
+  readonly outdir: string;
+}
+
+export interface RunStep extends StepBase {
+  readonly kind: 'run';
+  readonly cmd: string;
+  readonly args: readonly string[];
+  /** Kill the command after this long (seconds). */
+  readonly timeoutSeconds?: number;
+}
+
+export interface ApplyStep extends StepBase {
+  readonly kind: 'apply';
+  /** The manifests `kubectl apply -f <dir>` reads, in the order kubectl applies them. */
+  readonly files: readonly string[];
+  readonly cmd: 'kubectl';
+  readonly args: readonly string[];
+}
+
+export interface WaitStep extends StepBase {
+  readonly kind: 'wait';
+  readonly context: string;
+  readonly resources: readonly WorkloadRef[];
+  readonly timeoutSeconds: number;
+}
+
+export interface MarkClusterStep extends StepBase {
+  readonly kind: 'mark-cluster';
+  readonly clusterName: string;
+  readonly context: string;
+  /** Where the marker file goes. */
+  readonly markerFile: string;
+}
+
+export interface CheckOwnerStep extends StepBase {
+  readonly kind: 'check-owner';
+  readonly clusterName: string;
+  readonly context: string;
+  readonly markerFile: string;
+}
+
+export interface UnmarkClusterStep extends StepBase {
+  readonly kind: 'unmark-cluster';
+  readonly markerFile: string;
+}
+
+export interface PortForwardStep extends StepBase {
+  readonly kind: 'port-forward';
+  /** Name other steps use to find the local address. */
+  readonly id: string;
+  readonly context: string;
+  readonly target: ServicePortRef;
+}
+
+export interface VerifyStep extends StepBase {
+  readonly kind: 'verify';
+  /** Name of the check in the reports (JUnit test case). */
+  readonly name: string;
+  /** Path of the trace spec (samples/expectations/*). */
+  readonly spec: string;
+  /** Port-forward id of the entry point the request is sent to. */
+  readonly trigger: string;
+  /** Path of the triggering request. */
+  readonly path: string;
+  /** Extra request headers (e.g. `Host` for a Traefik router). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Port-forward id of jaeger-query. */
+  readonly jaeger: string;
+  readonly timeoutSeconds: number;
+}
+
+export interface ReportStep extends StepBase {
+  readonly kind: 'report';
+  readonly junitFile: string;
+  readonly jsonFile: string;
+}
+
+export interface CollectArtifactsStep extends StepBase {
+  readonly kind: 'collect-artifacts';
+  readonly context: string;
+  readonly dir: string;
+  /** Namespaces whose pods, events and logs are collected. */
+  readonly namespaces: readonly string[];
+  /** Jaeger collector: its logs and the refused/failed span counters on :8888. */
+  readonly collector: ServicePortRef;
+  /** Whether `istioctl proxy-config` can be used for the tracing config the proxies received. */
+  readonly istioctl: boolean;
+}
+
+export interface ClosePortForwardsStep extends StepBase {
+  readonly kind: 'close-port-forwards';
+}
+
+export interface NoteStep extends StepBase {
+  readonly kind: 'note';
+  readonly lines: readonly string[];
+}
+
+export type Step =
+  | SynthStep
+  | RunStep
+  | ApplyStep
+  | WaitStep
+  | MarkClusterStep
+  | CheckOwnerStep
+  | UnmarkClusterStep
+  | PortForwardStep
+  | VerifyStep
+  | ReportStep
+  | CollectArtifactsStep
+  | ClosePortForwardsStep
+  | NoteStep;
+
+/** What synth put in the output folder, as the plan needs it (see `readDistLayout`). */
+export interface DistLayout {
+  /** The output folder, as printed (e.g. `dist`). */
+  readonly dir: string;
+  /** Manifests `kubectl apply -f <dir>` applies, in kubectl's (lexical) order. */
+  readonly manifests: readonly string[];
+  /** `install/kind.yaml`. */
+  readonly kindConfig?: string;
+  /** Node image named in kind.yaml (first node). */
+  readonly kindNodeImage?: string;
+  /** IstioOperator overlay for `istioctl install -f`. */
+  readonly istioOperator?: string;
+  /** Values for the `istiod` Helm chart. */
+  readonly istiodValues?: string;
+  /** Values for the Istio `gateway` Helm chart (optional). */
+  readonly istioGatewayValues?: string;
+  /** Values for the Traefik Helm chart. */
+  readonly traefikValues?: string;
+  /** Deployments and StatefulSets in the manifests. */
+  readonly workloads: readonly WorkloadRef[];
+  /** Namespaces the manifests create or use. */
+  readonly namespaces: readonly string[];
+}
+
+/** Inputs shared by `up` and `smoke`. */
+export interface LaneInput {
+  /** Profile name (`lab` or `ci`; `production` is not a kind profile). */
+  readonly profile: string;
+  /** Config file passed to synth instead of a profile. */
+  readonly configFile?: string;
+  readonly clusterName: string;
+  readonly versions: LaneVersions;
+  readonly tools: DetectedTools;
+  readonly cluster: ClusterState;
+  readonly dist: DistLayout;
+  /** Folder for the ownership marker. @default '.meshtrace' */
+  readonly stateDir?: string;
+  /** Seconds to wait for every Deployment/StatefulSet. @default - by profile (lab 600, ci 900) */
+  readonly waitTimeoutSeconds?: number;
+  /** Namespace of the Traefik release. @default 'traefik' */
+  readonly traefikNamespace?: string;
+  /**
+   * How Istio is installed. `auto` uses istioctl when its client is the pinned release, otherwise
+   * the Helm charts (a mismatched istioctl would install another Istio than the one the kit pins).
+   * @default 'auto'
+   */
+  readonly istioInstaller?: 'auto' | 'istioctl' | 'helm';
+}
+
+export interface ClusterState {
+  /** `kind get clusters` lists the cluster. */
+  readonly exists: boolean;
+  /** A marker of this kit for the cluster exists (it created the cluster). */
+  readonly ownedByKit: boolean;
+}
+
+/** A request the smoke test sends through the mesh, and the trace spec that must come out of it. */
+export interface SmokeTarget {
+  readonly name: string;
+  readonly spec: string;
+  readonly entry: ServicePortRef;
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface SmokeInput extends LaneInput {
+  readonly targets: readonly SmokeTarget[];
+  /** Folder for junit.xml, results.json and (on failure) the artifacts. @default 'meshtrace-smoke' */
+  readonly outDir?: string;
+  /** Keep a cluster this run created (the default deletes it at the end, after artifacts are collected). */
+  readonly keepCluster?: boolean;
+  /** Seconds each spec may take to show up complete in Jaeger. @default 150 (Istio's own tracing tests) */
+  readonly verifyTimeoutSeconds?: number;
+}
+
+export interface DownInput {
+  readonly clusterName: string;
+  readonly cluster: ClusterState;
+  readonly stateDir?: string;
+}
+
+/** Stable names of the stack (DESIGN.md contracts; istio.md §5 for the gateway). */
+export const JAEGER_NAMESPACE = 'observability';
+export const JAEGER_QUERY: ServicePortRef = { namespace: JAEGER_NAMESPACE, service: 'jaeger-query', port: 16686 };
+/** Collector self-telemetry (Prometheus) port: a container port, not on the Service. */
+export const JAEGER_COLLECTOR_METRICS: ServicePortRef = { namespace: JAEGER_NAMESPACE, service: 'jaeger-collector', port: 8888 };
+export const ISTIO_NAMESPACE = 'istio-system';
+export const ISTIO_INGRESS: ServicePortRef = { namespace: ISTIO_NAMESPACE, service: 'istio-ingressgateway', port: 80 };
+
+const DEFAULT_WAIT_SECONDS: Readonly<Record<string, number>> = { lab: 600, ci: 900 };
+/** Per helm release: image pulls dominate on a fresh kind node. */
+const HELM_TIMEOUT = '10m';
+/** `kind create cluster --wait`: control plane ready before the installers talk to it. */
+const KIND_WAIT = '120s';
+
+export function kubeContext(clusterName: string): string {
+  return `kind-${clusterName}`;
+}
+
+export function markerFile(stateDir: string, clusterName: string): string {
+  return posix.join(stateDir, 'clusters', `${clusterName}.json`);
+}
+
+/** Which installer `auto` picks, and why (pure, printed by the plan). */
+export function chooseIstioInstaller(input: Pick<LaneInput, 'tools' | 'versions' | 'istioInstaller'>): { installer: 'istioctl' | 'helm'; why: string } {
+  const wanted = input.istioInstaller ?? 'auto';
+  const istioctl = input.tools.istioctl;
+  if (wanted === 'helm') return { installer: 'helm', why: 'Helm charts requested (--istio-installer helm)' };
+  if (wanted === 'istioctl') return { installer: 'istioctl', why: 'istioctl requested (--istio-installer istioctl)' };
+  if (!istioctl.found || istioctl.problem) return { installer: 'helm', why: 'istioctl not found: Istio Helm charts base → istiod → gateway' };
+  if (!sameRelease(istioctl.version, input.versions.istio)) {
+    return { installer: 'helm', why: `istioctl ${istioctl.version ?? '(unknown version)'} is not the pinned Istio ${input.versions.istio}: using the Helm charts instead` };
+  }
+  return { installer: 'istioctl', why: `istioctl ${istioctl.version} matches the pinned Istio release` };
+}
+
+/** Problems that make a plan impossible (missing synthesized inputs, wrong profile); empty when fine. */
+export function laneInputProblems(input: LaneInput): string[] {
+  const problems: string[] = [];
+  if (input.profile === 'production') {
+    problems.push('profile "production" is not for kind: `up`/`smoke` run the "lab" or "ci" profile');
+  }
+  const d = input.dist;
+  if (!d.kindConfig) problems.push(`${d.dir}/install/kind.yaml is missing: synth writes it (traefik/kind inputs)`);
+  if (!d.traefikValues) problems.push(`${d.dir}/install/traefik-values.yaml is missing: synth writes it`);
+  const { installer } = chooseIstioInstaller(input);
+  if (installer === 'istioctl' && !d.istioOperator) problems.push(`no IstioOperator overlay in ${d.dir}/install/ for istioctl`);
+  if (installer === 'helm' && !d.istiodValues) problems.push(`no istiod Helm values in ${d.dir}/install/`);
+  if (d.manifests.length === 0) problems.push(`${d.dir}/ holds no manifests to apply`);
+  return problems;
+}
+
+function helmInstall(release: string, chart: string, repo: string, version: string, namespace: string, context: string, extra: readonly string[]): string[] {
+  return [
+    'upgrade', '--install', release, chart,
+    '--repo', repo,
+    '--version', version,
+    '--namespace', namespace, '--create-namespace',
+    ...extra,
+    '--kube-context', context,
+    '--wait', '--timeout', HELM_TIMEOUT,
+  ];
+}
+
+function istioSteps(input: LaneInput, context: string): { steps: Step[]; workloads: WorkloadRef[] } {
+  const choice = chooseIstioInstaller(input);
+  const istiod: WorkloadRef = { kind: 'Deployment', namespace: ISTIO_NAMESPACE, name: 'istiod' };
+  const gateway: WorkloadRef = { kind: 'Deployment', namespace: ISTIO_NAMESPACE, name: ISTIO_INGRESS.service };
+  if (choice.installer === 'istioctl') {
+    return {
+      steps: [
+        {
+          kind: 'run',
+          cmd: 'istioctl',
+          args: ['install', '--skip-confirmation', '--filename', input.dist.istioOperator ?? `${input.dist.dir}/install/istio-operator.yaml`, '--context', context],
+          why: `install Istio ${input.versions.istio} from the synthesized IstioOperator overlay (${choice.why})`,
+          timeoutSeconds: 900,
+        },
+      ],
+      workloads: [istiod, gateway],
+    };
+  }
+  const v = input.versions.istio;
+  const gatewayValues = input.dist.istioGatewayValues
+    ? ['--values', input.dist.istioGatewayValues]
+    : // Helm's gateway chart defaults to a LoadBalancer that stays pending on kind; the smoke test port-forwards instead
+      ['--set', 'service.type=ClusterIP'];
+  return {
+    steps: [
+      {
+        kind: 'run', cmd: 'helm',
+        args: helmInstall('istio-base', 'base', ISTIO_CHART_REPO, v, ISTIO_NAMESPACE, context, ['--set', 'defaultRevision=default']),
+        why: `Istio ${v} CRDs and cluster roles (chart base; ${choice.why})`,
+        timeoutSeconds: 900,
+      },
+      {
+        kind: 'run', cmd: 'helm',
+        args: helmInstall('istiod', 'istiod', ISTIO_CHART_REPO, v, ISTIO_NAMESPACE, context, ['--values', input.dist.istiodValues ?? `${input.dist.dir}/install/istiod-values.yaml`]),
+        why: `Istio ${v} control plane with the synthesized tracing providers (chart istiod)`,
+        timeoutSeconds: 900,
+      },
+      {
+        kind: 'run', cmd: 'helm',
+        args: helmInstall('istio-ingressgateway', 'gateway', ISTIO_CHART_REPO, v, ISTIO_NAMESPACE, context, gatewayValues),
+        // release name istio-ingressgateway reproduces istioctl's labels and the span service name (istio.md §5)
+        why: `Istio ${v} ingress gateway (chart gateway, release istio-ingressgateway: same labels and span service name as istioctl's)`,
+        timeoutSeconds: 900,
+      },
+    ],
+    workloads: [istiod, gateway],
+  };
+}
+
+/** Steps shared by `up` and `smoke`: synth, cluster, installers, apply, wait. */
+function bringUpSteps(input: LaneInput): { steps: Step[]; context: string } {
+  const context = kubeContext(input.clusterName);
+  const stateDir = input.stateDir ?? '.meshtrace';
+  const d = input.dist;
+  const steps: Step[] = [];
+  steps.push({
+    kind: 'synth',
+    profile: input.profile,
+    configFile: input.configFile,
+    outdir: d.dir,
+    why: `write ${d.dir}/ and ${d.dir}/install/ from ${input.configFile ? `config ${input.configFile}` : `profile ${input.profile}`}`,
+  });
+  if (input.cluster.exists) {
+    steps.push({
+      kind: 'note',
+      lines: [`kind cluster "${input.clusterName}" exists: reusing it (${input.cluster.ownedByKit ? 'created by meshtrace' : 'not created by meshtrace: `down` will leave it alone'})`],
+      why: 'repeatable: a second `up` upgrades in place',
+    });
+  } else {
+    steps.push({
+      kind: 'run',
+      cmd: 'kind',
+      // the node image comes from kind.yaml, pinned there by digest (an --image flag would override it with a bare tag)
+      args: ['create', 'cluster', '--name', input.clusterName, '--config', d.kindConfig ?? `${d.dir}/install/kind.yaml`, '--wait', KIND_WAIT],
+      why: `kind ${input.versions.kind} cluster, node image ${d.kindNodeImage ?? input.versions.kindNodeImage}, port mappings of ${d.kindConfig ?? `${d.dir}/install/kind.yaml`}`,
+      timeoutSeconds: 600,
+    });
+    steps.push({
+      kind: 'mark-cluster',
+      clusterName: input.clusterName,
+      context,
+      markerFile: markerFile(stateDir, input.clusterName),
+      why: 'record that meshtrace created this cluster (marker file + ConfigMap kube-system/meshtrace-owner with the same token), so `down` deletes only it',
+    });
+  }
+  const istio = istioSteps(input, context);
+  steps.push(...istio.steps);
+  const traefikNs = input.traefikNamespace ?? 'traefik';
+  steps.push({
+    kind: 'run',
+    cmd: 'helm',
+    args: helmInstall('traefik', 'traefik', TRAEFIK_CHART_REPO, input.versions.traefikChart, traefikNs, context, ['--values', d.traefikValues ?? `${d.dir}/install/traefik-values.yaml`]),
+    why: `Traefik (chart ${input.versions.traefikChart}) with the synthesized tracing values; installs its CRDs before ${d.dir}/ uses them`,
+    timeoutSeconds: 900,
+  });
+  steps.push({
+    kind: 'apply',
+    cmd: 'kubectl',
+    args: ['--context', context, 'apply', '--server-side', '--field-manager=meshtrace', '-f', d.dir],
+    files: d.manifests,
+    why: `the tracing stack and demo apps (${d.manifests.length} files, applied in file order: namespaces first)`,
+  });
+  const traefik: WorkloadRef = { kind: 'Deployment', namespace: traefikNs, name: 'traefik' };
+  steps.push({
+    kind: 'wait',
+    context,
+    resources: dedupeWorkloads([...istio.workloads, traefik, ...d.workloads]),
+    timeoutSeconds: input.waitTimeoutSeconds ?? DEFAULT_WAIT_SECONDS[input.profile] ?? 600,
+    why: 'every Deployment/StatefulSet ready (observedGeneration current, all replicas updated and ready)',
+  });
+  return { steps, context };
+}
+
+function dedupeWorkloads(workloads: readonly WorkloadRef[]): WorkloadRef[] {
+  const seen = new Set<string>();
+  return workloads.filter((w) => {
+    const key = `${w.kind}/${w.namespace}/${w.name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** `meshtrace up`: from nothing to a running stack, then how to reach it. */
+export function planUp(input: LaneInput): Step[] {
+  const { steps, context } = bringUpSteps(input);
+  steps.push({
+    kind: 'note',
+    why: 'how to reach the stack',
+    lines: [
+      `Jaeger UI:  kubectl --context ${context} -n ${JAEGER_QUERY.namespace} port-forward svc/${JAEGER_QUERY.service} 16686:${JAEGER_QUERY.port}  → http://127.0.0.1:16686/`,
+      `Bookinfo:   kubectl --context ${context} -n ${ISTIO_INGRESS.namespace} port-forward svc/${ISTIO_INGRESS.service} 8081:${ISTIO_INGRESS.port}  → http://127.0.0.1:8081/productpage`,
+      `HotROD:     curl -H 'Host: hotrod.localhost' http://127.0.0.1:8000/   (Traefik NodePort 30080 mapped to 127.0.0.1:8000 by ${input.dist.dir}/install/kind.yaml)`,
+      `Tear down:  npx meshtrace down --name ${input.clusterName}`,
+    ],
+  });
+  return steps;
+}
+
+/** `meshtrace smoke`: `up`, then every shipped spec against Jaeger, reports, artifacts on failure, clean-up. */
+export function planSmoke(input: SmokeInput): Step[] {
+  const { steps, context } = bringUpSteps(input);
+  const outDir = input.outDir ?? 'meshtrace-smoke';
+  const timeout = input.verifyTimeoutSeconds ?? 150;
+  steps.push({ kind: 'port-forward', id: 'jaeger-query', context, target: JAEGER_QUERY, why: 'Jaeger query API (/api/v3) for the verifier' });
+  const forwardIds = new Map<string, string>();
+  for (const target of input.targets) {
+    const key = `${target.entry.namespace}/${target.entry.service}:${target.entry.port}`;
+    if (forwardIds.has(key)) continue;
+    const id = `${target.entry.service}.${target.entry.namespace}:${target.entry.port}`;
+    forwardIds.set(key, id);
+    steps.push({ kind: 'port-forward', id, context, target: target.entry, why: `entry point of ${target.name}` });
+  }
+  for (const target of input.targets) {
+    const trigger = forwardIds.get(`${target.entry.namespace}/${target.entry.service}:${target.entry.port}`) ?? '';
+    steps.push({
+      kind: 'verify',
+      name: target.name,
+      spec: target.spec,
+      trigger,
+      path: target.path,
+      headers: target.headers ?? {},
+      jaeger: 'jaeger-query',
+      timeoutSeconds: timeout,
+      // a failed spec does not stop the next one (the executor records it and goes on): one red run reports every broken path
+      why: `${target.name}: send a sampled request through ${target.entry.service}, poll Jaeger until the trace matches ${target.spec}`,
+    });
+  }
+  steps.push({
+    kind: 'report',
+    junitFile: posix.join(outDir, 'junit.xml'),
+    jsonFile: posix.join(outDir, 'results.json'),
+    why: 'JUnit for CI test views, JSON for tools',
+    when: 'always',
+  });
+  steps.push({
+    kind: 'collect-artifacts',
+    context,
+    dir: posix.join(outDir, 'artifacts'),
+    namespaces: uniqueSorted([ISTIO_NAMESPACE, input.traefikNamespace ?? 'traefik', ...input.dist.namespaces]),
+    collector: JAEGER_COLLECTOR_METRICS,
+    istioctl: chooseIstioInstaller(input).installer === 'istioctl' || Boolean(input.tools.istioctl.found && !input.tools.istioctl.problem),
+    why: 'what a person needs after a red run: pod status and events, logs of failing hops and the Jaeger collector, collector refused/failed span counters, proxy tracing config, diagnosis',
+    when: 'on-failure',
+  });
+  steps.push({ kind: 'close-port-forwards', why: 'no port-forward outlives the run', when: 'always' });
+  const createdHere = !input.cluster.exists;
+  if (createdHere && !input.keepCluster) {
+    steps.push({
+      kind: 'run',
+      cmd: 'kind',
+      args: ['delete', 'cluster', '--name', input.clusterName],
+      why: 'delete the cluster this run created (artifacts are already saved; --keep-cluster keeps it)',
+      when: 'always',
+      timeoutSeconds: 300,
+    });
+    steps.push({ kind: 'unmark-cluster', markerFile: markerFile(input.stateDir ?? '.meshtrace', input.clusterName), why: 'the cluster is gone', when: 'always' });
+  }
+  return steps;
+}
+
+/** `meshtrace down`: delete the cluster only if this kit created it. */
+export function planDown(input: DownInput): Step[] {
+  const stateDir = input.stateDir ?? '.meshtrace';
+  const context = kubeContext(input.clusterName);
+  const marker = markerFile(stateDir, input.clusterName);
+  if (!input.cluster.exists) {
+    return [
+      { kind: 'note', lines: [`no kind cluster named "${input.clusterName}": nothing to delete`], why: 'down is idempotent' },
+      ...(input.cluster.ownedByKit ? [{ kind: 'unmark-cluster', markerFile: marker, why: 'drop the stale marker' } as const] : []),
+    ];
+  }
+  return [
+    {
+      kind: 'check-owner',
+      clusterName: input.clusterName,
+      context,
+      markerFile: marker,
+      why: 'refuse unless the marker file and the ConfigMap kube-system/meshtrace-owner carry the same token',
+    },
+    { kind: 'run', cmd: 'kind', args: ['delete', 'cluster', '--name', input.clusterName], why: 'delete the kind cluster meshtrace created', timeoutSeconds: 300 },
+    { kind: 'unmark-cluster', markerFile: marker, why: 'the cluster is gone' },
+  ];
+}
+
+function uniqueSorted(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
+}

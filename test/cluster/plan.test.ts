@@ -1,0 +1,157 @@
+import { chooseIstioInstaller, laneInputProblems, planDown, planSmoke, planUp } from '../../src/cluster/plan';
+import type { RunStep, Step, WaitStep } from '../../src/cluster/plan';
+import { defaultSmokeTargets } from '../../src/cluster/lane';
+import { renderPlan } from '../../src/cluster/render';
+import { laneInput, tools } from './support/fixtures';
+
+const ISTIO_REPO = 'https://istio-release.storage.googleapis.com/charts';
+const TRAEFIK_REPO = 'https://traefik.github.io/charts';
+
+function runs(steps: readonly Step[]): string[] {
+  return steps.filter((s): s is RunStep => s.kind === 'run').map((s) => [s.cmd, ...s.args].join(' '));
+}
+
+describe('planUp', () => {
+  test('lab on a machine without istioctl: synth, kind, Istio charts base → istiod → gateway, Traefik, apply, wait, access notes', () => {
+    // GIVEN the lab profile, no cluster yet, no istioctl
+    const steps = planUp(laneInput());
+
+    // THEN the steps come in this order
+    expect(steps.map((s) => s.kind)).toEqual(['synth', 'run', 'mark-cluster', 'run', 'run', 'run', 'run', 'apply', 'wait', 'note']);
+    // AND every command is exact: pinned versions, our context, never the user's helm repo list
+    expect(runs(steps)).toEqual([
+      'kind create cluster --name meshtrace --config dist/install/kind.yaml --wait 120s',
+      `helm upgrade --install istio-base base --repo ${ISTIO_REPO} --version 1.30.3 --namespace istio-system --create-namespace --set defaultRevision=default --kube-context kind-meshtrace --wait --timeout 10m`,
+      `helm upgrade --install istiod istiod --repo ${ISTIO_REPO} --version 1.30.3 --namespace istio-system --create-namespace --values dist/install/istiod-values.yaml --kube-context kind-meshtrace --wait --timeout 10m`,
+      `helm upgrade --install istio-ingressgateway gateway --repo ${ISTIO_REPO} --version 1.30.3 --namespace istio-system --create-namespace --set service.type=ClusterIP --kube-context kind-meshtrace --wait --timeout 10m`,
+      `helm upgrade --install traefik traefik --repo ${TRAEFIK_REPO} --version 41.3.0 --namespace traefik --create-namespace --values dist/install/traefik-values.yaml --kube-context kind-meshtrace --wait --timeout 10m`,
+    ]);
+    const apply = steps.find((s) => s.kind === 'apply');
+    expect(apply).toMatchObject({ cmd: 'kubectl', args: ['--context', 'kind-meshtrace', 'apply', '--server-side', '--field-manager=meshtrace', '-f', 'dist'] });
+    // AND the applied files are the manifests kubectl reads, in its lexical order (no README, no install/)
+    expect(apply && apply.kind === 'apply' && apply.files).toEqual(['dist/0000-namespaces.k8s.yaml', 'dist/0100-jaeger.k8s.yaml', 'dist/0200-bookinfo.k8s.yaml']);
+    const wait = steps.find((s): s is WaitStep => s.kind === 'wait') as WaitStep;
+    expect(wait.timeoutSeconds).toBe(600);
+    expect(wait.context).toBe('kind-meshtrace');
+    expect(wait.resources.map((r) => `${r.kind}/${r.namespace}/${r.name}`)).toEqual([
+      'Deployment/istio-system/istiod',
+      'Deployment/istio-system/istio-ingressgateway',
+      'Deployment/traefik/traefik',
+      'Deployment/observability/jaeger',
+      'Deployment/bookinfo/productpage-v1',
+      'StatefulSet/bookinfo/ratings-db',
+    ]);
+    // AND the kind step names the digest-pinned node image from kind.yaml
+    expect(steps[1].why).toContain('kindest/node:v1.36.1@sha256:3489c767');
+  });
+
+  test('ci waits longer than lab (image pulls on small runners)', () => {
+    const wait = planUp(laneInput({ profile: 'ci' })).find((s) => s.kind === 'wait') as WaitStep;
+    expect(wait.timeoutSeconds).toBe(900);
+  });
+
+  test('--wait-timeout overrides the profile default', () => {
+    const wait = planUp(laneInput({ profile: 'ci', waitTimeoutSeconds: 42 })).find((s) => s.kind === 'wait') as WaitStep;
+    expect(wait.timeoutSeconds).toBe(42);
+  });
+
+  test('istioctl at the pinned release installs from the IstioOperator overlay', () => {
+    // GIVEN istioctl 1.30.3 on the PATH
+    const steps = planUp(laneInput({ tools: tools({ istioctl: { found: true, version: '1.30.3' } }) }));
+    // THEN istioctl replaces the three Istio charts, with our context
+    expect(runs(steps).filter((r) => r.includes('istio'))).toEqual(['istioctl install --skip-confirmation --filename dist/install/istio-operator.yaml --context kind-meshtrace']);
+  });
+
+  test('istioctl of another release is not used: the Helm charts pin the release', () => {
+    const choice = chooseIstioInstaller({ tools: tools({ istioctl: { found: true, version: '1.29.6' } }), versions: laneInput().versions });
+    expect(choice).toEqual({ installer: 'helm', why: 'istioctl 1.29.6 is not the pinned Istio 1.30.3: using the Helm charts instead' });
+  });
+
+  test('an existing cluster is reused, not created or marked', () => {
+    const steps = planUp(laneInput({ cluster: { exists: true, ownedByKit: false } }));
+    expect(runs(steps).some((r) => r.startsWith('kind create'))).toBe(false);
+    expect(steps.some((s) => s.kind === 'mark-cluster')).toBe(false);
+    expect(steps[1]).toMatchObject({ kind: 'note' });
+    expect((steps[1] as { lines: string[] }).lines[0]).toContain('not created by meshtrace');
+  });
+
+  test('the dry-run text prints each command on one line with its reason', () => {
+    const text = renderPlan('steps:', planUp(laneInput()));
+    expect(text).toContain(' 1. meshtrace synth --profile lab --out dist\n');
+    expect(text).toContain(' 2. kind create cluster --name meshtrace --config dist/install/kind.yaml --wait 120s\n');
+    expect(text).toContain('      applies dist/0200-bookinfo.k8s.yaml\n');
+    expect(text).toContain('        statefulset/ratings-db -n bookinfo\n');
+  });
+});
+
+describe('laneInputProblems', () => {
+  test('production is refused: it is not a kind profile', () => {
+    expect(laneInputProblems(laneInput({ profile: 'production' }))).toEqual(['profile "production" is not for kind: `up`/`smoke` run the "lab" or "ci" profile']);
+  });
+
+  test('missing installer inputs are named with their path', () => {
+    const dist = { ...laneInput().dist, kindConfig: undefined, traefikValues: undefined };
+    expect(laneInputProblems(laneInput({ dist }))).toEqual([
+      'dist/install/kind.yaml is missing: synth writes it (traefik/kind inputs)',
+      'dist/install/traefik-values.yaml is missing: synth writes it',
+    ]);
+  });
+});
+
+describe('planSmoke', () => {
+  const targets = defaultSmokeTargets();
+
+  test('after up: port-forwards, one verify per spec, reports always, artifacts on failure, forwards closed, created cluster deleted', () => {
+    // GIVEN the ci profile, no cluster yet, the three shipped specs
+    const full = planSmoke({ ...laneInput({ profile: 'ci' }), targets });
+    // THEN after the wait come the smoke steps, each with when it runs
+    const tail = full.slice(full.findIndex((s) => s.kind === 'wait') + 1);
+    expect(tail.map((s) => `${s.kind}:${s.when ?? 'ok'}`)).toEqual([
+      'port-forward:ok',
+      'port-forward:ok',
+      'port-forward:ok',
+      'port-forward:ok',
+      'verify:ok',
+      'verify:ok',
+      'verify:ok',
+      'report:always',
+      'collect-artifacts:on-failure',
+      'close-port-forwards:always',
+      'run:always',
+      'unmark-cluster:always',
+    ]);
+    expect(tail[0]).toMatchObject({ id: 'jaeger-query', target: { namespace: 'observability', service: 'jaeger-query', port: 16686 } });
+    expect(tail.filter((s) => s.kind === 'verify')).toEqual([
+      expect.objectContaining({ name: 'bookinfo', spec: 'samples/expectations/bookinfo.yaml', trigger: 'istio-ingressgateway.istio-system:80', path: '/productpage', jaeger: 'jaeger-query', timeoutSeconds: 150 }),
+      expect.objectContaining({ name: 'hotrod', trigger: 'traefik.traefik:80', headers: { Host: 'hotrod.localhost' } }),
+      expect.objectContaining({ name: 'relay-chain', spec: 'samples/expectations/relay-chain.yaml' }),
+    ]);
+    expect(tail.find((s) => s.kind === 'report')).toMatchObject({ junitFile: 'meshtrace-smoke/junit.xml', jsonFile: 'meshtrace-smoke/results.json' });
+    expect(tail.find((s) => s.kind === 'collect-artifacts')).toMatchObject({
+      dir: 'meshtrace-smoke/artifacts',
+      collector: { service: 'jaeger-collector', port: 8888 },
+      namespaces: ['bookinfo', 'istio-system', 'observability', 'traefik'],
+    });
+    expect(runs(tail)).toEqual(['kind delete cluster --name meshtrace']);
+  });
+
+  test('a cluster that existed before, or --keep-cluster, is not deleted', () => {
+    const existed = planSmoke({ ...laneInput({ cluster: { exists: true, ownedByKit: true } }), targets });
+    const kept = planSmoke({ ...laneInput(), targets, keepCluster: true });
+    for (const steps of [existed, kept]) expect(runs(steps).some((r) => r.startsWith('kind delete'))).toBe(false);
+  });
+});
+
+describe('planDown', () => {
+  test('an existing cluster: check ownership first, then delete, then drop the marker', () => {
+    const steps = planDown({ clusterName: 'meshtrace', cluster: { exists: true, ownedByKit: true } });
+    expect(steps.map((s) => s.kind)).toEqual(['check-owner', 'run', 'unmark-cluster']);
+    expect(steps[0]).toMatchObject({ context: 'kind-meshtrace', markerFile: '.meshtrace/clusters/meshtrace.json' });
+    expect(runs(steps)).toEqual(['kind delete cluster --name meshtrace']);
+  });
+
+  test('no cluster: nothing to delete (idempotent), a stale marker is dropped', () => {
+    expect(planDown({ clusterName: 'x', cluster: { exists: false, ownedByKit: false } }).map((s) => s.kind)).toEqual(['note']);
+    expect(planDown({ clusterName: 'x', cluster: { exists: false, ownedByKit: true } }).map((s) => s.kind)).toEqual(['note', 'unmark-cluster']);
+  });
+});
