@@ -1,17 +1,56 @@
 /**
  * Public API of `meshtrace check` (CONTRACT for synth, which checks in memory before writing).
- * Placeholder body: replaced by the check implementation (issue 2 / issue 10).
+ *
+ * `checkManifests` runs every checker over parsed documents: schema (kubernetes-models), unknown
+ * fields, cross-references, Pod Security, installer inputs and the tracing doctor (MT001–MT012).
+ * `checkFolder` adds the file loading `meshtrace check DIR` does.
  */
-import type { Finding, ManifestDoc } from './finding';
+import type { Finding, ManifestDoc, Severity } from './finding';
+import { buildContext } from './context';
+import { checkSchemas } from './schema/schema-check';
+import { checkCrossReferences } from './xref';
+import { checkPodSecurity } from './pod-security';
+import { checkInstallInputs, type InstallCheckOptions } from './install-inputs';
+import { DOCTOR_RULES } from './doctor';
+import { objectRef } from './objects';
 
 export * from './finding';
+export { loadManifestFolder, CheckLoadError, type LoadedFolder } from './load';
+export { formatFinding, summarize, type CheckSummary } from './format';
+export { CATALOGUE, DOCTOR_RULES } from './doctor';
 
-export interface CheckOptions {
+export interface CheckOptions extends InstallCheckOptions {
   /** Installer inputs (`dist/install/*`: Istio overlay/values, Traefik values, kind config). */
   readonly installDocs?: readonly ManifestDoc[];
 }
 
+const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
 /** Runs every checker over the documents; resolves to all findings (errors make synth fail). */
-export async function checkManifests(_docs: readonly ManifestDoc[], _options: CheckOptions = {}): Promise<Finding[]> {
-  return [];
+export async function checkManifests(docs: readonly ManifestDoc[], options: CheckOptions = {}): Promise<Finding[]> {
+  const installDocs = options.installDocs ?? [];
+  const ctx = buildContext(docs, installDocs);
+  const kubernetesShaped = installDocs.filter((d) => d.object.kind === 'IstioOperator');
+  const findings: Finding[] = [
+    ...(await checkSchemas([...docs, ...kubernetesShaped])),
+    ...checkCrossReferences(ctx),
+    ...checkPodSecurity(ctx),
+    ...checkInstallInputs(ctx, options),
+    ...DOCTOR_RULES.flatMap((rule) => rule.run(ctx)),
+  ];
+  // Report in folder order: file by file, objects in document order, errors first within an object.
+  const order = new Map<string, number>();
+  [...docs, ...installDocs].forEach((d, i) => {
+    const ref = findingObjectKey(d);
+    if (!order.has(ref)) order.set(ref, i);
+  });
+  const position = (f: Finding): number => order.get(`${f.file}|${f.object ?? ''}`) ?? -1;
+  return findings
+    .map((f, i) => ({ f, i, p: position(f) }))
+    .sort((a, b) => (a.f.file ?? '').localeCompare(b.f.file ?? '') || a.p - b.p || SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity] || a.i - b.i)
+    .map((x) => x.f);
+}
+
+function findingObjectKey(doc: ManifestDoc): string {
+  return `${doc.file}|${typeof doc.object.kind === 'string' && doc.object.kind ? objectRef(doc.object) : ''}`;
 }

@@ -1,0 +1,27 @@
+/** Human and JSON rendering of findings (the CLI's output contract). */
+import type { Finding, Severity } from './finding';
+
+export interface CheckSummary {
+  readonly errors: number;
+  readonly warnings: number;
+  readonly info: number;
+  readonly files: number;
+  readonly objects: number;
+}
+
+/** `file: Kind ns/name: field: message (fix)` — one line per finding, grep-able. */
+export function formatFinding(f: Finding): string {
+  const where = [f.file, f.object, f.field].filter((x) => x !== undefined && x !== '').join(': ');
+  const sev: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'info' };
+  return `${where ? `${where}: ` : ''}${sev[f.severity]} [${f.rule}] ${f.message}${f.fix ? ` (${f.fix})` : ''}`;
+}
+
+export function summarize(findings: readonly Finding[], files: number, objects: number): CheckSummary {
+  return {
+    errors: findings.filter((f) => f.severity === 'error').length,
+    warnings: findings.filter((f) => f.severity === 'warning').length,
+    info: findings.filter((f) => f.severity === 'info').length,
+    files,
+    objects,
+  };
+}

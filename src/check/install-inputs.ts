@@ -1,0 +1,172 @@
+/**
+ * Checks of installer inputs (`dist/install/`): the Traefik Helm values against the chart's own
+ * values.schema.json (draft 2020-12), and the kind cluster's port mappings against the NodePorts
+ * that are supposed to receive them.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { load as loadYaml } from 'js-yaml';
+import Ajv2020 from 'ajv/dist/2020';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { Finding } from './finding';
+import { findingFor, type CheckContext } from './context';
+import { isTraefikV2Values } from './doctor/edge-rules';
+import { pointerToField } from './schema/schema-check';
+import { asArray, getPath, isRecord, nameOf, namespaceOf } from './objects';
+import { referencePath } from '../paths';
+
+export interface InstallCheckOptions {
+  /**
+   * Traefik chart `values.schema.json`. The kit does not ship the chart: by default the copy in the
+   * shared reference data is used when present; users point at `helm pull traefik/traefik --untar` output.
+   */
+  readonly traefikValuesSchema?: string;
+  /** Chart defaults (`values.yaml`) merged under the user's values before validation, as Helm does. */
+  readonly traefikChartValues?: string;
+}
+
+export const DEFAULT_TRAEFIK_SCHEMA = referencePath('traefik', 'helm-chart-41.3.0.values.schema.json');
+export const DEFAULT_TRAEFIK_VALUES = referencePath('traefik', 'helm-chart-41.3.0.values.yaml');
+const TRAEFIK_CHART_LINK = 'https://github.com/traefik/traefik-helm-chart/blob/master/traefik/VALUES.md';
+
+const validators = new Map<string, { validate: ValidateFunction; defaults: unknown }>();
+
+function loadTraefikValidator(schemaPath: string, valuesPath: string | undefined): { validate: ValidateFunction; defaults: unknown } {
+  const key = `${schemaPath}|${valuesPath ?? ''}`;
+  let v = validators.get(key);
+  if (!v) {
+    const ajv = new Ajv2020({ allErrors: true, strict: false, allowUnionTypes: true });
+    const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')));
+    const defaults = valuesPath && existsSync(valuesPath) ? loadYaml(readFileSync(valuesPath, 'utf8')) : {};
+    v = { validate, defaults };
+    validators.set(key, v);
+  }
+  return v;
+}
+
+/** Helm's value merge: maps merge recursively, anything else replaces, `null` deletes the key. */
+export function mergeHelmValues(base: unknown, overlay: unknown): unknown {
+  if (!isRecord(base) || !isRecord(overlay)) return overlay === undefined ? base : overlay;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(overlay)) {
+    if (v === null) delete out[k];
+    else out[k] = mergeHelmValues(base[k], v);
+  }
+  return out;
+}
+
+function describe(e: ErrorObject): { field: string; message: string } {
+  let field = pointerToField(e.instancePath);
+  if (e.keyword === 'additionalProperties') {
+    const extra = String((e.params as { additionalProperty?: string }).additionalProperty);
+    field = field ? `${field}.${extra}` : extra;
+    return { field, message: `unknown key "${extra}": the chart schema does not allow it` };
+  }
+  if (e.keyword === 'enum') return { field, message: `must be one of ${JSON.stringify((e.params as { allowedValues?: unknown[] }).allowedValues)}` };
+  return { field, message: e.message ?? e.keyword };
+}
+
+function traefikSchemaFindings(ctx: CheckContext, options: InstallCheckOptions): Finding[] {
+  const out: Finding[] = [];
+  const inputs = ctx.traefikValues().filter((i) => !isTraefikV2Values(i));
+  if (inputs.length === 0) return out;
+  const schemaPath = options.traefikValuesSchema ?? DEFAULT_TRAEFIK_SCHEMA;
+  if (!existsSync(schemaPath)) {
+    for (const input of inputs) {
+      out.push(findingFor(input.doc, {
+        rule: 'traefik-values/schema', severity: 'info',
+        message: `Traefik values not validated against the chart schema: ${schemaPath} does not exist`,
+        fix: 'pass --traefik-schema path/to/traefik/values.schema.json (from `helm pull traefik/traefik --untar`)',
+        link: TRAEFIK_CHART_LINK,
+      }));
+    }
+    return out;
+  }
+  const valuesPath = options.traefikChartValues ?? (options.traefikValuesSchema ? undefined : DEFAULT_TRAEFIK_VALUES);
+  const { validate, defaults } = loadTraefikValidator(schemaPath, valuesPath);
+  for (const input of inputs) {
+    const merged = mergeHelmValues(defaults, input.doc.object);
+    if (validate(merged)) continue;
+    const seen = new Set<string>();
+    for (const e of validate.errors ?? []) {
+      if (['if', 'anyOf', 'oneOf', 'allOf'].includes(e.keyword)) continue;
+      const { field, message } = describe(e);
+      // v2 vendor keys get the doctor's MT010 message, which says what to write instead.
+      if (/^tracing\.(jaeger|zipkin|datadog|instana|haystack|elastic)$/.test(field)) continue;
+      const key = `${field}|${message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(findingFor(input.doc, {
+        rule: 'traefik-values/schema', severity: 'error', field, message: `${message} (Traefik chart values.schema.json)`,
+        fix: 'correct the value; `helm install` refuses values that fail the chart schema', link: TRAEFIK_CHART_LINK,
+      }));
+    }
+  }
+  return out;
+}
+
+const KIND_LINK = 'https://kind.sigs.k8s.io/docs/user/configuration/#nodeport-with-port-mappings';
+
+/** NodePorts the cluster will open: Services of the folder plus Traefik's `ports.<ep>.nodePort`. */
+function nodePorts(ctx: CheckContext): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const svc of ctx.byKind('Service')) {
+    asArray(getPath(svc.object, 'spec.ports')).forEach((p) => {
+      if (isRecord(p) && typeof p.nodePort === 'number') out.set(p.nodePort, `Service ${namespaceOf(svc.object)}/${nameOf(svc.object)} port ${String(p.name ?? p.port)}`);
+    });
+  }
+  for (const input of ctx.traefikValues()) {
+    const ports = getPath(input.doc.object, 'ports');
+    if (!isRecord(ports)) continue;
+    for (const [ep, cfg] of Object.entries(ports)) {
+      const np = getPath(cfg, 'nodePort');
+      if (typeof np === 'number') out.set(np, `Traefik entrypoint ${ep} (${input.doc.file} ports.${ep}.nodePort)`);
+    }
+  }
+  return out;
+}
+
+function kindFindings(ctx: CheckContext): Finding[] {
+  const out: Finding[] = [];
+  const kinds = ctx.kindConfigs();
+  if (kinds.length === 0) return out;
+  const open = nodePorts(ctx);
+  const mapped = new Set<number>();
+  for (const input of kinds) {
+    asArray(getPath(input.doc.object, 'nodes')).forEach((node, n) => {
+      asArray(getPath(node, 'extraPortMappings')).forEach((m, i) => {
+        if (!isRecord(m) || typeof m.containerPort !== 'number') return;
+        mapped.add(m.containerPort);
+        const field = `nodes[${n}].extraPortMappings[${i}].containerPort`;
+        if (m.containerPort >= 30000 && m.containerPort <= 32767 && !open.has(m.containerPort)) {
+          out.push(findingFor(input.doc, {
+            rule: 'kind/port-mapping', severity: 'error', field,
+            message: `containerPort ${m.containerPort} (host ${String(m.hostPort)}) is mapped, but no Service or Traefik entrypoint uses nodePort ${m.containerPort}${open.size ? ` (nodePorts: ${[...open.keys()].join(', ')})` : ''}: the host port leads nowhere`,
+            fix: 'set the Service/entrypoint nodePort to the mapped containerPort, or fix the mapping', link: KIND_LINK,
+          }));
+        }
+      });
+    });
+  }
+  for (const [port, owner] of open) {
+    if (!mapped.has(port)) {
+      out.push(findingFor(kinds[0]!.doc, {
+        rule: 'kind/port-mapping', severity: 'warning', field: 'nodes[0].extraPortMappings',
+        message: `${owner} uses nodePort ${port}, but no kind extraPortMappings entry maps it: it is not reachable from the host`,
+        fix: `add {containerPort: ${port}, hostPort: <port>, listenAddress: "127.0.0.1"} to the control-plane node`, link: KIND_LINK,
+      }));
+    }
+  }
+  return out;
+}
+
+function unknownInputFindings(ctx: CheckContext): Finding[] {
+  return ctx.install.filter((i) => i.kind === 'unknown').map((i) => findingFor(i.doc, {
+    rule: 'install/unrecognized', severity: 'info',
+    message: 'installer input not recognized (expected an IstioOperator, istiod or Traefik Helm values, or a kind Cluster config): not checked',
+    fix: 'name Helm values files after their chart (traefik-values.yaml, istiod-values.yaml)',
+  }));
+}
+
+export function checkInstallInputs(ctx: CheckContext, options: InstallCheckOptions = {}): Finding[] {
+  return [...traefikSchemaFindings(ctx, options), ...kindFindings(ctx), ...unknownInputFindings(ctx)];
+}

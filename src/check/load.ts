@@ -1,0 +1,114 @@
+/**
+ * Loads a manifest folder the way `kubectl apply -f DIR` reads it (non-recursive, `*.yaml|*.yml|*.json`),
+ * plus its installer inputs (`DIR/install/` or `--install DIR`). YAML errors become findings; a folder
+ * that is missing or unreadable is a CheckLoadError ("could not check").
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAll } from 'js-yaml';
+import type { Finding, ManifestDoc } from './finding';
+import { isRecord } from './objects';
+
+export class CheckLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckLoadError';
+  }
+}
+
+export interface LoadedFolder {
+  readonly docs: ManifestDoc[];
+  readonly installDocs: ManifestDoc[];
+  /** YAML syntax errors and non-object documents. */
+  readonly findings: Finding[];
+  readonly files: string[];
+}
+
+const MANIFEST_FILE = /\.(ya?ml|json)$/i;
+
+function listFiles(dir: string, what: string): string[] {
+  let stat;
+  try {
+    stat = statSync(dir);
+  } catch (err) {
+    throw new CheckLoadError(`${what} ${dir} does not exist or cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a folder of *.yaml manifests, e.g. dist/ after \`npm run synth\``);
+  }
+  if (!stat.isDirectory()) throw new CheckLoadError(`${what} ${dir} is not a folder; expected a folder of *.yaml manifests`);
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && MANIFEST_FILE.test(e.name)).map((e) => e.name).sort();
+  } catch (err) {
+    throw new CheckLoadError(`${what} ${dir} cannot be listed: ${(err as Error).message}`);
+  }
+}
+
+function parseFile(path: string, file: string, docs: ManifestDoc[], findings: Finding[]): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    findings.push({ rule: 'load', severity: 'error', file, message: `cannot read file: ${(err as Error).message}` });
+    return;
+  }
+  let parsed: unknown[];
+  try {
+    parsed = loadAll(text);
+  } catch (err) {
+    const e = err as { reason?: string; mark?: { line: number; column: number }; message: string };
+    findings.push({
+      rule: 'load/yaml', severity: 'error', file,
+      field: e.mark ? `line ${e.mark.line + 1}, column ${e.mark.column + 1}` : undefined,
+      message: `YAML does not parse: ${e.reason ?? e.message}`,
+      fix: 'fix the YAML syntax (kubectl refuses the whole file)',
+    });
+    return;
+  }
+  parsed.forEach((obj, index) => {
+    if (obj === null || obj === undefined) return; // empty documents (`---` at the end) are fine
+    if (Array.isArray(obj) && file.endsWith('.json') === false) {
+      findings.push({ rule: 'load/yaml', severity: 'error', file, field: `document ${index}`, message: 'document is a list, not an object', fix: 'write one object per YAML document' });
+      return;
+    }
+    if (!isRecord(obj)) {
+      findings.push({ rule: 'load/yaml', severity: 'error', file, field: `document ${index}`, message: `document is a ${typeof obj}, not an object`, fix: 'write one Kubernetes object per YAML document' });
+      return;
+    }
+    // A `kind: List` is unpacked, as kubectl does.
+    if (obj.kind === 'List' && Array.isArray(obj.items)) {
+      obj.items.forEach((item) => { if (isRecord(item)) docs.push({ file, index: docs.length, object: item }); });
+      return;
+    }
+    docs.push({ file, index, object: obj });
+  });
+}
+
+/**
+ * Reads `dir` (non-recursive) and its installer inputs: `installDir` when given, else `dir/install`
+ * when it exists. File names in the result are relative to `dir` (`install/x.yaml` for installer inputs
+ * under it).
+ */
+export function loadManifestFolder(dir: string, installDir?: string): LoadedFolder {
+  const docs: ManifestDoc[] = [];
+  const installDocs: ManifestDoc[] = [];
+  const findings: Finding[] = [];
+  const files = listFiles(dir, 'manifest folder');
+  for (const f of files) parseFile(join(dir, f), f, docs, findings);
+  let installPath = installDir;
+  let prefix = installDir ? `${installDir.replace(/\/+$/, '')}/` : 'install/';
+  if (!installPath) {
+    const candidate = join(dir, 'install');
+    try {
+      if (statSync(candidate).isDirectory()) installPath = candidate;
+    } catch {
+      // no install/ folder: manifests only
+    }
+    prefix = 'install/';
+  }
+  const installFiles: string[] = [];
+  if (installPath) {
+    for (const f of listFiles(installPath, 'installer input folder')) {
+      installFiles.push(prefix + f);
+      parseFile(join(installPath, f), prefix + f, installDocs, findings);
+    }
+  }
+  return { docs, installDocs, findings, files: [...files, ...installFiles] };
+}

@@ -1,0 +1,132 @@
+/**
+ * Cross-reference checks: what one object names must exist in another. Service selectors must match
+ * a pod template, targetPorts must exist on those pods, and every in-cluster `host:port` written in
+ * env vars or collector configs must resolve to a Service port.
+ */
+import type { Finding, ManifestDoc } from './finding';
+import { findingFor, type CheckContext } from './context';
+import { collectorConfigs } from './jaeger-config';
+import {
+  asArray, containersOf, envOf, getPath, isRecord, namespaceOf, nameOf, parseEndpoint, serviceOfHost, stringMap,
+  type Obj,
+} from './objects';
+
+const SERVICE_LINK = 'https://kubernetes.io/docs/concepts/services-networking/service/';
+
+export function servicePorts(svc: ManifestDoc): Obj[] {
+  return asArray(getPath(svc.object, 'spec.ports')).filter(isRecord);
+}
+
+function checkSelectors(ctx: CheckContext): Finding[] {
+  const out: Finding[] = [];
+  for (const svc of ctx.byKind('Service')) {
+    const selector = getPath(svc.object, 'spec.selector');
+    if (getPath(svc.object, 'spec.type') === 'ExternalName' || !isRecord(selector) || Object.keys(selector).length === 0) continue;
+    const ns = namespaceOf(svc.object);
+    const pods = ctx.podsOfService(svc);
+    if (pods.length === 0) {
+      const sel = Object.entries(stringMap(selector)).map(([k, v]) => `${k}=${v}`).join(',');
+      const candidates = ctx.templates.filter((t) => t.namespace === ns).map((t) => `${String(t.owner.kind)} ${nameOf(t.owner)} {${Object.entries(t.labels).map(([k, v]) => `${k}=${v}`).join(',')}}`);
+      out.push(findingFor(svc, {
+        rule: 'xref/selector', severity: 'error', field: 'spec.selector',
+        message: `selector ${sel} matches no pod template in namespace ${ns}${candidates.length ? ` (pod templates here: ${candidates.join('; ')})` : ' (no workloads in this namespace)'}: the Service has no endpoints`,
+        fix: 'make the selector equal to the pod template labels of the workload it fronts',
+        link: SERVICE_LINK,
+      }));
+      continue;
+    }
+    servicePorts(svc).forEach((port, i) => {
+      const target = port.targetPort ?? port.port;
+      const containerPorts = pods.flatMap((t) => containersOf(t, ['containers']).flatMap((c) => asArray(c.container.ports).filter(isRecord)));
+      if (typeof target === 'string' && !/^\d+$/.test(target)) {
+        const missing = pods.filter((t) => !containersOf(t, ['containers']).some((c) => asArray(c.container.ports).some((p) => isRecord(p) && p.name === target)));
+        if (missing.length) {
+          out.push(findingFor(svc, {
+            rule: 'xref/target-port', severity: 'error', field: `spec.ports[${i}].targetPort`,
+            message: `targetPort "${target}" is not a named container port of ${missing.map((t) => `${String(t.owner.kind)} ${nameOf(t.owner)}`).join(', ')} (named ports: ${containerPorts.map((p) => String(p.name)).filter((n) => n !== 'undefined').join(', ') || 'none'})`,
+            fix: 'name the container port, or use its number as targetPort',
+            link: SERVICE_LINK,
+          }));
+        }
+      } else if (containerPorts.length > 0 && !containerPorts.some((p) => p.containerPort === Number(target))) {
+        out.push(findingFor(svc, {
+          rule: 'xref/target-port', severity: 'warning', field: `spec.ports[${i}].${port.targetPort !== undefined ? 'targetPort' : 'port'}`,
+          message: `targetPort ${String(target)} is not among the container ports of the selected pods (${containerPorts.map((p) => String(p.containerPort)).join(', ')})`,
+          fix: 'point targetPort at a port the container listens on (declare it under ports)',
+          link: SERVICE_LINK,
+        }));
+      }
+    });
+  }
+  return out;
+}
+
+/** Env var names whose values are endpoints the workload sends to (OTel SDK, Jaeger, Zipkin, generic). */
+const ENDPOINT_ENV = /(_ENDPOINT|_URL|_ADDR|_ADDRESS|_HOST_PORT|_UPSTREAM|^UPSTREAM)$/;
+
+export interface EndpointRef {
+  readonly doc: ManifestDoc;
+  readonly field: string;
+  readonly value: string;
+  readonly fromNamespace: string;
+}
+
+/** Every in-cluster endpoint written in env vars and collector configs. */
+export function endpointRefs(ctx: CheckContext): EndpointRef[] {
+  const out: EndpointRef[] = [];
+  for (const t of ctx.templates) {
+    for (const c of containersOf(t)) {
+      for (const e of envOf(c.container)) {
+        if (ENDPOINT_ENV.test(e.name)) out.push({ doc: t.doc, field: `${c.path}.env[${e.index}].value`, value: e.value, fromNamespace: t.namespace });
+      }
+    }
+  }
+  for (const cfg of collectorConfigs(ctx)) {
+    const ns = namespaceOf(cfg.doc.object);
+    const visit = (value: unknown, path: string): void => {
+      if (isRecord(value)) for (const [k, v] of Object.entries(value)) visit(v, `${path}.${k}`);
+      else if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${path}[${i}]`));
+      else if (typeof value === 'string' && /\.(endpoint|endpoints\[\d+\]|servers\[\d+\]|brokers\[\d+\])$/.test(path) && !/^\.receivers|^\.extensions\.(healthcheck|jaeger_query|remote_sampling|zpages|pprof|expvar)/.test(path)) {
+        out.push({ doc: cfg.doc, field: `${cfg.field}${path}`, value, fromNamespace: ns });
+      }
+    };
+    visit(cfg.config, '');
+  }
+  return out;
+}
+
+function checkEndpoints(ctx: CheckContext): Finding[] {
+  const out: Finding[] = [];
+  for (const ref of endpointRefs(ctx)) {
+    const ep = parseEndpoint(ref.value);
+    if (!ep || ep.port === undefined) continue;
+    const target = serviceOfHost(ep.host, ref.fromNamespace);
+    if (!target) continue;
+    const svc = ctx.service(target.namespace, target.name);
+    if (!svc) {
+      // A short name that is no Service here is most likely something else (a sidecar, an external alias).
+      if (target.form === 'short' || !ctx.namespacesUsed.has(target.namespace)) continue;
+      out.push(findingFor(ref.doc, {
+        rule: 'xref/endpoint', severity: 'error', field: ref.field,
+        message: `"${ref.value}" names Service ${target.namespace}/${target.name}, which is not defined here although namespace ${target.namespace} is`,
+        fix: `create the Service or correct the host (Services in ${target.namespace}: ${ctx.byKind('Service').filter((s) => namespaceOf(s.object) === target.namespace).map((s) => nameOf(s.object)).join(', ') || 'none'})`,
+        link: SERVICE_LINK,
+      }));
+      continue;
+    }
+    const ports = servicePorts(svc).map((p) => Number(p.port));
+    if (!ports.includes(ep.port)) {
+      out.push(findingFor(ref.doc, {
+        rule: 'xref/endpoint', severity: 'error', field: ref.field,
+        message: `"${ref.value}" uses port ${ep.port}, but Service ${target.namespace}/${target.name} exposes ${ports.join(', ')}`,
+        fix: `use one of the Service ports (${ports.join(', ')})`,
+        link: SERVICE_LINK,
+      }));
+    }
+  }
+  return out;
+}
+
+export function checkCrossReferences(ctx: CheckContext): Finding[] {
+  return [...checkSelectors(ctx), ...checkEndpoints(ctx)];
+}
