@@ -30,6 +30,8 @@ interface RelayFlags {
   adminListen?: string;
   upstreamConnections: string;
   shutdownTimeout: string;
+  spanQueueSize: string;
+  spanFlushInterval: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -60,6 +62,8 @@ export function relayOptionsFromFlags(flags: RelayFlags): RelayOptions {
     adminListen: flags.adminListen,
     upstreamConnections: integer('--upstream-connections', flags.upstreamConnections),
     shutdownTimeoutMs: parseDurationMs('--shutdown-timeout', flags.shutdownTimeout),
+    spanQueueSize: integer('--span-queue-size', flags.spanQueueSize),
+    spanFlushIntervalMs: parseDurationMs('--span-flush-interval', flags.spanFlushInterval),
   };
 }
 
@@ -99,6 +103,8 @@ export function registerRelay(program: Command): void {
     .option('--admin-listen <host:port>', 'admin listener for /healthz, /readyz, /metrics')
     .option('--upstream-connections <n>', 'keep-alive connections per upstream', '64')
     .option('--shutdown-timeout <duration>', 'longest graceful drain on SIGTERM', '20s')
+    .option('--span-queue-size <n>', 'spans kept for export; beyond it spans are dropped and counted', '16384')
+    .option('--span-flush-interval <duration>', 'longest wait of a span before export', '1s')
     .action(async (flags: RelayFlags, cmd: Command) => {
       let relay;
       try {
