@@ -1,13 +1,85 @@
-import { Command } from 'commander';
-import { CliError } from './exit-codes';
+import { Command, Option } from 'commander';
+import type { Finding } from '../check/finding';
+import { ConfigError } from '../config/load';
+import { PROFILE_NAMES } from '../config/profile-names';
+import { loadConfig } from '../config/load';
+import { buildAndCheck, OutputWriteError, synthesize, SynthCheckError } from '../stack/index';
+import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK, setExitCode } from './exit-codes';
 
-// PLACEHOLDER: replaced by the issue that owns the `synth` command.
+interface SynthFlags {
+  config?: string;
+  profile?: string;
+  outdir: string;
+  stdout?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+function findingLine(f: Finding): string {
+  const where = [f.file, f.object, f.field].filter(Boolean).join(': ');
+  return `${f.severity}: ${where ? `${where}: ` : ''}${f.message} [${f.rule}]${f.fix ? ` fix: ${f.fix}` : ''}`;
+}
+
+/** `meshtrace synth`: config → manifests in dist/ (checked, atomic). Thin: the work is in src/stack. */
 export function registerSynth(program: Command): void {
   program
     .command('synth')
-    .description('synth (not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError('`synth` is not implemented yet');
+    .description('synthesize the tracing stack into a folder (default dist/), checked, written atomically')
+    .option('-c, --config <file>', 'YAML config file (its `profile:` field picks the base profile)')
+    .addOption(new Option('-p, --profile <name>', 'named profile when no --config is given (default: lab)').choices([...PROFILE_NAMES]))
+    .option('-o, --outdir <dir>', 'output folder', 'dist')
+    .option('--stdout', 'print the manifests to stdout instead of writing them')
+    .option('--json', 'print one JSON document with the result')
+    .option('-q, --quiet', 'print nothing on success')
+    .action(async (flags: SynthFlags, cmd: Command) => {
+      const out = (text: string) => process.stdout.write(`${text}\n`);
+      const err = (text: string) => process.stderr.write(`${text}\n`);
+      try {
+        if (flags.stdout) {
+          const config = await loadConfig({ config: flags.config, profile: flags.profile });
+          const { stack, findings } = await buildAndCheck(config);
+          for (const f of findings) err(findingLine(f));
+          if (findings.some((f) => f.severity === 'error')) {
+            setExitCode(cmd, EXIT_FAILED);
+            return;
+          }
+          process.stdout.write(stack.files.map((f) => `# file: ${f.path}\n${f.content}`).join('---\n'));
+          setExitCode(cmd, EXIT_OK);
+          return;
+        }
+        const result = await synthesize({ config: flags.config, profile: flags.profile, outdir: flags.outdir });
+        const w = result.write;
+        if (flags.json) {
+          out(JSON.stringify({ ok: true, profile: result.config.profile, outdir: w.outdir, written: w.written, unchanged: w.unchanged, removed: w.removed, keptEdited: w.keptEdited, findings: result.findings, timings: result.timings }, null, 2));
+        } else if (!flags.quiet) {
+          for (const f of result.findings) err(findingLine(f));
+          for (const p of w.keptEdited) err(`warning: ${p} is no longer produced but was edited since meshtrace wrote it; left in place`);
+          out(`meshtrace synth: profile ${result.config.profile} -> ${w.outdir}: ${w.written.length} written, ${w.unchanged.length} unchanged, ${w.removed.length} removed (${result.stack.docs.length} objects, ${result.stack.files.length} files)`);
+        }
+        setExitCode(cmd, EXIT_OK);
+      } catch (e) {
+        if (e instanceof ConfigError) {
+          if (flags.json) out(JSON.stringify({ ok: false, source: e.source, problems: e.problems }, null, 2));
+          for (const line of e.lines()) err(line);
+          err(`meshtrace synth: config not valid (${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}); nothing was written`);
+          setExitCode(cmd, e.kind === 'invalid' ? EXIT_FAILED : EXIT_CANNOT_CHECK);
+          return;
+        }
+        if (e instanceof SynthCheckError) {
+          if (flags.json) out(JSON.stringify({ ok: false, findings: e.findings }, null, 2));
+          for (const f of e.findings) err(findingLine(f));
+          err(`meshtrace synth: ${e.message}`);
+          setExitCode(cmd, EXIT_FAILED);
+          return;
+        }
+        if (e instanceof OutputWriteError) throw new CliError(e.message, EXIT_CANNOT_CHECK);
+        // Construct validation errors (bad props that passed the schema) are a wrong config too.
+        if (e instanceof Error && /^[A-Z][A-Za-z]+: |construct validation failed/.test(e.message)) {
+          err(`meshtrace synth: ${e.message}; nothing was written`);
+          setExitCode(cmd, EXIT_FAILED);
+          return;
+        }
+        throw e;
+      }
     });
 }

@@ -1,0 +1,3 @@
+export * from './tracing-provider';
+export * from './mesh-telemetry';
+export * from './installer-inputs';

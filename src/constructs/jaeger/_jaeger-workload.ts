@@ -1,0 +1,95 @@
+/**
+ * Internal helper shared by the Jaeger constructs: one Deployment running `jaegertracing/jaeger`
+ * with its rendered config from a ConfigMap, `/status` probes on 13133 and Pod Security `restricted`.
+ */
+import { createHash } from 'node:crypto';
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-33';
+import { dump } from 'js-yaml';
+import type { Construct } from 'constructs';
+import type { ResourcesConfig } from '../../config/common';
+import { containerDefaults, finishWorkload, podDefaults } from '../workload-defaults';
+import { JAEGER_CONFIG_DIR, JAEGER_CONFIG_FILE } from './jaeger-config';
+import { JAEGER_PORTS, type NamedPort } from './jaeger-ports';
+
+/** The UID the jaeger image runs as (`USER 10001` in cmd/jaeger/Dockerfile). */
+export const JAEGER_UID = 10001;
+
+/** Deterministic YAML for config files embedded in ConfigMaps. */
+export function toConfigYaml(value: unknown): string {
+  return dump(value, { lineWidth: -1, noRefs: true });
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export interface JaegerWorkloadOptions {
+  /** Deployment and ConfigMap base name, e.g. `jaeger-collector`. */
+  readonly name: string;
+  /** `app.kubernetes.io/component`, e.g. `collector`. */
+  readonly component: string;
+  readonly image: string;
+  readonly replicas: number;
+  readonly resources: ResourcesConfig;
+  /** Files of the ConfigMap mounted at /etc/jaeger (config.yaml and, for writers, the strategies). */
+  readonly files: Readonly<Record<string, string>>;
+  /** Ports the container listens on. */
+  readonly ports: readonly NamedPort[];
+}
+
+export interface JaegerWorkload {
+  readonly deployment: kplus.Deployment;
+  readonly configMap: kplus.ConfigMap;
+  /** Pod labels (what Services select). */
+  readonly selector: Record<string, string>;
+}
+
+export function jaegerLabels(component: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/component': component, 'app.kubernetes.io/part-of': 'meshtrace' };
+}
+
+export function jaegerWorkload(scope: Construct, options: JaegerWorkloadOptions): JaegerWorkload {
+  const labels = jaegerLabels(options.component);
+  const configMap = new kplus.ConfigMap(scope, 'Config', { metadata: { name: `${options.name}-config`, labels }, data: { ...options.files } });
+  const configVolume = kplus.Volume.fromConfigMap(scope, 'ConfigVolume', configMap, { name: 'config' });
+  const tmpVolume = kplus.Volume.fromEmptyDir(scope, 'TmpVolume', 'tmp');
+  const probe = (initialDelay: number) =>
+    kplus.Probe.fromHttpGet('/status', { port: JAEGER_PORTS.health, initialDelaySeconds: Duration.seconds(initialDelay), periodSeconds: Duration.seconds(10), failureThreshold: 3, timeoutSeconds: Duration.seconds(2) });
+  const deployment = new kplus.Deployment(scope, 'Deployment', {
+    metadata: { name: options.name, labels },
+    replicas: options.replicas,
+    ...podDefaults({ user: JAEGER_UID }),
+    podMetadata: {
+      labels: {
+        // Jaeger stays out of the mesh: senders outside it (Traefik, un-meshed apps) must reach it in plain text.
+        'sidecar.istio.io/inject': 'false',
+      },
+      annotations: {
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(JAEGER_PORTS.metrics),
+        // A config change rolls the pods (ConfigMap edits are otherwise invisible to a running Jaeger).
+        'meshtrace.dev/config-sha256': sha256(Object.entries(options.files).map(([k, v]) => `${k}\n${v}`).join('\n')),
+      },
+    },
+    volumes: [configVolume, tmpVolume],
+    containers: [
+      {
+        name: 'jaeger',
+        image: options.image,
+        args: ['--config', `${JAEGER_CONFIG_DIR}/${JAEGER_CONFIG_FILE}`],
+        ports: options.ports.map((p) => ({ number: p.port, name: p.name.slice(0, 15) })),
+        ...containerDefaults({ resources: options.resources, user: JAEGER_UID }),
+        readiness: probe(1),
+        liveness: probe(10),
+        volumeMounts: [
+          { path: JAEGER_CONFIG_DIR, volume: configVolume, readOnly: true },
+          // The image declares VOLUME /tmp; with a read-only root filesystem it needs a writable one.
+          { path: '/tmp', volume: tmpVolume },
+        ],
+      },
+    ],
+  });
+  finishWorkload(deployment, labels);
+  return { deployment, configMap, selector: labels };
+}

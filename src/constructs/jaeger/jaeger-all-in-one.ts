@@ -1,0 +1,76 @@
+import type * as kplus from 'cdk8s-plus-33';
+import { Construct } from 'constructs';
+import type { ResourcesConfig } from '../../config/common';
+import type { JaegerConfig, JaegerStorageConfig } from '../../config/jaeger';
+import { labeledService } from '../workload-defaults';
+import { jaegerWorkload, toConfigYaml } from './_jaeger-workload';
+import { JAEGER_CONFIG_FILE, renderJaegerConfig, renderSamplingStrategies } from './jaeger-config';
+import { ADMIN_PORTS, COLLECTOR_SERVICE_PORTS, JAEGER_COLLECTOR_SERVICE, JAEGER_QUERY_SERVICE, QUERY_SERVICE_PORTS } from './jaeger-ports';
+
+export interface JaegerAllInOneProps {
+  /**
+   * Jaeger v2 image.
+   * @default 'jaegertracing/jaeger:2.20.0'
+   */
+  readonly image?: string;
+  /**
+   * Trace storage.
+   * @default - in-process memory store bounded to 100000 traces
+   */
+  readonly storage?: JaegerStorageConfig;
+  /**
+   * URL of an in-cluster OpenSearch, used when `storage.serverUrls` is empty.
+   * @default - none
+   */
+  readonly inClusterSearchUrl?: string;
+  /**
+   * Requests and limits.
+   * @default - 100m/1 CPU, 256Mi/1Gi memory
+   */
+  readonly resources?: ResourcesConfig;
+  /**
+   * Remote sampling strategies.
+   * @default - probabilistic 1.0 for every service
+   */
+  readonly sampling?: JaegerConfig['sampling'];
+  /**
+   * UI and API prefix.
+   * @default ''
+   */
+  readonly basePath?: string;
+}
+
+/**
+ * Jaeger v2 as one Deployment `jaeger` (collector + query in one process), still published under
+ * the stable Service names `jaeger-collector` and `jaeger-query` so nothing else changes with the topology.
+ */
+export class JaegerAllInOne extends Construct {
+  readonly deployment: kplus.Deployment;
+  readonly collectorService: kplus.Service;
+  readonly queryService: kplus.Service;
+
+  constructor(scope: Construct, id: string, props: JaegerAllInOneProps = {}) {
+    super(scope, id);
+    const storage = props.storage ?? { type: 'memory', maxTraces: 100_000 };
+    if (storage.type === 'remoteStorage') {
+      throw new Error('JaegerAllInOne: storage.type "remoteStorage" is for the split topology; allowed: memory, elasticsearch, opensearch, cassandra');
+    }
+    const config = renderJaegerConfig({ role: 'allInOne', storage, inClusterSearchUrl: props.inClusterSearchUrl, basePath: props.basePath });
+    const workload = jaegerWorkload(this, {
+      name: 'jaeger',
+      component: 'all-in-one',
+      image: props.image ?? 'jaegertracing/jaeger:2.20.0',
+      // Memory storage lives in the process: one replica is the only correct count.
+      replicas: 1,
+      resources: props.resources ?? { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' },
+      files: {
+        [JAEGER_CONFIG_FILE]: toConfigYaml(config),
+        'sampling-strategies.json': `${JSON.stringify(renderSamplingStrategies(props.sampling ?? { defaultProbability: 1, services: [] }), null, 2)}\n`,
+      },
+      ports: [...COLLECTOR_SERVICE_PORTS, ...QUERY_SERVICE_PORTS, ...ADMIN_PORTS],
+    });
+    this.deployment = workload.deployment;
+    this.collectorService = labeledService(this, 'CollectorService', { name: JAEGER_COLLECTOR_SERVICE, selector: workload.selector, labels: workload.selector, ports: COLLECTOR_SERVICE_PORTS });
+    this.queryService = labeledService(this, 'QueryService', { name: JAEGER_QUERY_SERVICE, selector: workload.selector, labels: workload.selector, ports: QUERY_SERVICE_PORTS });
+  }
+}

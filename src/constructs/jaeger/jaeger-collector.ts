@@ -1,0 +1,118 @@
+import * as kplus from 'cdk8s-plus-33';
+import { Construct } from 'constructs';
+import type { ResourcesConfig } from '../../config/common';
+import type { JaegerConfig, JaegerStorageConfig } from '../../config/jaeger';
+import { labeledService } from '../workload-defaults';
+import { jaegerWorkload, toConfigYaml } from './_jaeger-workload';
+import { JAEGER_CONFIG_FILE, renderJaegerConfig, renderSamplingStrategies } from './jaeger-config';
+import { ADMIN_PORTS, COLLECTOR_SERVICE_PORTS, JAEGER_COLLECTOR_SERVICE } from './jaeger-ports';
+
+export interface JaegerCollectorProps {
+  /**
+   * Jaeger v2 image.
+   * @default 'jaegertracing/jaeger:2.20.0'
+   */
+  readonly image?: string;
+  /**
+   * Shared trace storage the collector writes to.
+   * @default - jaeger-remote-storage (memory) at `remoteStorageEndpoint`
+   * @see https://www.jaegertracing.io/docs/2.20/storage/
+   */
+  readonly storage?: JaegerStorageConfig;
+  /**
+   * `host:port` of jaeger-remote-storage, for storage type `remoteStorage`.
+   * @default 'jaeger-remote-storage:17271'
+   */
+  readonly remoteStorageEndpoint?: string;
+  /**
+   * URL of an in-cluster OpenSearch, used when `storage.serverUrls` is empty.
+   * @default - none
+   */
+  readonly inClusterSearchUrl?: string;
+  /**
+   * Pods when not autoscaled.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Requests and limits of the collector container.
+   * @default - 100m/1 CPU, 128Mi/512Mi memory
+   */
+  readonly resources?: ResourcesConfig;
+  /**
+   * Remote sampling strategies served on 5778/5779.
+   * @default - probabilistic 1.0 for every service
+   * @see https://www.jaegertracing.io/docs/2.20/architecture/sampling/
+   */
+  readonly sampling?: JaegerConfig['sampling'];
+  /**
+   * CPU-based HorizontalPodAutoscaler (needs metrics-server).
+   * @default - none
+   */
+  readonly autoscaling?: NonNullable<JaegerConfig['collector']['autoscaling']>;
+  /**
+   * PodDisruptionBudget `minAvailable`; must be below the replica count.
+   * @default - none
+   */
+  readonly podDisruptionBudget?: NonNullable<JaegerConfig['collector']['podDisruptionBudget']>;
+}
+
+/**
+ * Jaeger v2 in the collector role: OTLP gRPC 4317 / HTTP 4318 and Zipkin 9411 in, shared storage
+ * out, remote sampling on 5778/5779, behind the Service `jaeger-collector`.
+ * @see https://www.jaegertracing.io/docs/2.20/architecture/
+ */
+export class JaegerCollector extends Construct {
+  readonly deployment: kplus.Deployment;
+  readonly service: kplus.Service;
+
+  constructor(scope: Construct, id: string, props: JaegerCollectorProps = {}) {
+    super(scope, id);
+    const storage = props.storage ?? { type: 'remoteStorage', image: 'jaegertracing/jaeger-remote-storage:2.20.0', maxTraces: 100_000, resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' } };
+    if (storage.type === 'memory') {
+      throw new Error(`JaegerCollector: storage.type "memory" cannot be shared with a separate query Deployment; allowed: remoteStorage, elasticsearch, opensearch, cassandra`);
+    }
+    const replicas = props.replicas ?? 1;
+    const pdb = props.podDisruptionBudget;
+    const minPods = props.autoscaling?.minReplicas ?? replicas;
+    if (pdb && pdb.minAvailable >= minPods) {
+      throw new Error(`JaegerCollector: podDisruptionBudget.minAvailable ${pdb.minAvailable} would block every eviction with ${minPods} pod(s); allowed: below the replica count`);
+    }
+    const config = renderJaegerConfig({
+      role: 'collector',
+      storage,
+      remoteStorageEndpoint: props.remoteStorageEndpoint ?? 'jaeger-remote-storage:17271',
+      inClusterSearchUrl: props.inClusterSearchUrl,
+    });
+    const workload = jaegerWorkload(this, {
+      name: JAEGER_COLLECTOR_SERVICE,
+      component: 'collector',
+      image: props.image ?? 'jaegertracing/jaeger:2.20.0',
+      replicas: props.autoscaling ? props.autoscaling.minReplicas : replicas,
+      resources: props.resources ?? { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' },
+      files: {
+        [JAEGER_CONFIG_FILE]: toConfigYaml(config),
+        'sampling-strategies.json': `${JSON.stringify(renderSamplingStrategies(props.sampling ?? { defaultProbability: 1, services: [] }), null, 2)}\n`,
+      },
+      ports: [...COLLECTOR_SERVICE_PORTS, ...ADMIN_PORTS],
+    });
+    this.deployment = workload.deployment;
+    this.service = labeledService(this, 'Service', { name: JAEGER_COLLECTOR_SERVICE, selector: workload.selector, labels: workload.selector, ports: COLLECTOR_SERVICE_PORTS });
+
+    if (props.autoscaling) {
+      new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
+        metadata: { name: JAEGER_COLLECTOR_SERVICE, labels: workload.selector },
+        target: this.deployment,
+        minReplicas: props.autoscaling.minReplicas,
+        maxReplicas: props.autoscaling.maxReplicas,
+        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(props.autoscaling.targetCpuUtilizationPercentage))],
+      });
+    }
+    if (pdb) {
+      new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata: { name: JAEGER_COLLECTOR_SERVICE, labels: workload.selector },
+        spec: { minAvailable: kplus.k8s.IntOrString.fromNumber(pdb.minAvailable), selector: { matchLabels: workload.selector } },
+      });
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Renders Jaeger v2 configuration files (OpenTelemetry Collector YAML) for each role.
+ * Pure functions: config in, plain objects out.
+ *
+ * Every listener is bound to `0.0.0.0` explicitly: OTel Collector components default to
+ * `localhost` since v0.104, which makes a pod unreachable through its Service and fails probes
+ * (jaegertracing/jaeger#6207).
+ * @see https://www.jaegertracing.io/docs/2.20/deployment/configuration/
+ */
+import type { JaegerConfig, JaegerStorageConfig } from '../../config/jaeger';
+import { JAEGER_PORTS } from './jaeger-ports';
+
+export type JaegerRole = 'allInOne' | 'collector' | 'query';
+
+/** Where the strategies file is mounted in collector/all-in-one pods. */
+export const SAMPLING_STRATEGIES_PATH = '/etc/jaeger/sampling-strategies.json';
+/** Where the rendered config is mounted. */
+export const JAEGER_CONFIG_DIR = '/etc/jaeger';
+export const JAEGER_CONFIG_FILE = 'config.yaml';
+
+const STORAGE = 'trace_storage';
+
+export interface RenderJaegerConfigOptions {
+  readonly role: JaegerRole;
+  readonly storage: JaegerStorageConfig;
+  /** `host:port` of jaeger-remote-storage (storage type remoteStorage). */
+  readonly remoteStorageEndpoint?: string;
+  /** URL of the in-cluster OpenSearch (storage opensearch with inCluster). */
+  readonly inClusterSearchUrl?: string;
+  readonly basePath?: string;
+}
+
+function listen(port: number): string {
+  return `0.0.0.0:${port}`;
+}
+
+/** The `jaeger_storage.backends.<name>` entry for a storage config. */
+export function storageBackend(options: Pick<RenderJaegerConfigOptions, 'storage' | 'remoteStorageEndpoint' | 'inClusterSearchUrl'>): Record<string, unknown> {
+  const s = options.storage;
+  switch (s.type) {
+    case 'memory':
+      return { memory: { max_traces: s.maxTraces } };
+    case 'remoteStorage':
+      if (!options.remoteStorageEndpoint) throw new Error('storage remoteStorage needs remoteStorageEndpoint (host:port of jaeger-remote-storage)');
+      return { grpc: { endpoint: options.remoteStorageEndpoint, tls: { insecure: true } } };
+    case 'elasticsearch':
+    case 'opensearch': {
+      const urls = s.serverUrls.length > 0 ? s.serverUrls : options.inClusterSearchUrl ? [options.inClusterSearchUrl] : [];
+      if (urls.length === 0) throw new Error(`storage ${s.type} needs serverUrls or an in-cluster instance`);
+      const index = { shards: s.shards, replicas: s.indexReplicas, date_layout: '2006-01-02', rollover_frequency: 'day' };
+      return {
+        [s.type]: {
+          server_urls: urls,
+          indices: { index_prefix: s.indexPrefix, spans: index, services: index, dependencies: index, sampling: index },
+        },
+      };
+    }
+    case 'cassandra':
+      return {
+        cassandra: {
+          schema: { keyspace: s.keyspace, create: s.createSchema },
+          connection: { servers: s.servers, tls: { insecure: true } },
+          query: { timeout: '30s' },
+        },
+      };
+  }
+}
+
+/** The OTel Collector YAML for one Jaeger role, as a plain object. */
+export function renderJaegerConfig(options: RenderJaegerConfigOptions): Record<string, unknown> {
+  const { role } = options;
+  const writes = role !== 'query';
+  const reads = role !== 'collector';
+  const extensions: Record<string, unknown> = {
+    healthcheckv2: { use_v2: true, http: { endpoint: listen(JAEGER_PORTS.health) } },
+    jaeger_storage: { backends: { [STORAGE]: storageBackend(options) } },
+  };
+  if (reads) {
+    extensions.jaeger_query = {
+      storage: { traces: STORAGE },
+      ...(options.basePath ? { base_path: options.basePath } : {}),
+      http: { endpoint: listen(JAEGER_PORTS.queryHttp) },
+      grpc: { endpoint: listen(JAEGER_PORTS.queryGrpc) },
+    };
+  }
+  if (writes) {
+    extensions.remote_sampling = {
+      file: { path: SAMPLING_STRATEGIES_PATH, reload_interval: '30s' },
+      http: { endpoint: listen(JAEGER_PORTS.samplingHttp) },
+      grpc: { endpoint: listen(JAEGER_PORTS.samplingGrpc) },
+    };
+  }
+  const pipeline = writes
+    ? { receivers: ['otlp', 'zipkin'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] }
+    : // A query-only process still needs one pipeline (OTel Collector requirement): nop in, nop out.
+      { receivers: ['nop'], processors: ['batch'], exporters: ['nop'] };
+  return {
+    service: {
+      extensions: Object.keys(extensions),
+      pipelines: { traces: pipeline },
+      telemetry: {
+        resource: { 'service.name': role === 'allInOne' ? 'jaeger' : `jaeger-${role}` },
+        metrics: { level: 'detailed', readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: JAEGER_PORTS.metrics } } } }] },
+        logs: { level: 'info' },
+      },
+    },
+    extensions,
+    receivers: writes
+      ? {
+          otlp: { protocols: { grpc: { endpoint: listen(JAEGER_PORTS.otlpGrpc) }, http: { endpoint: listen(JAEGER_PORTS.otlpHttp) } } },
+          zipkin: { endpoint: listen(JAEGER_PORTS.zipkin) },
+        }
+      : { nop: {} },
+    processors: { batch: {} },
+    exporters: writes ? { jaeger_storage_exporter: { trace_storage: STORAGE } } : { nop: {} },
+  };
+}
+
+/**
+ * The remote-sampling strategies file (Jaeger's JSON format).
+ * @see https://www.jaegertracing.io/docs/2.20/architecture/sampling/#file-based-sampling-configuration
+ */
+export function renderSamplingStrategies(sampling: JaegerConfig['sampling']): Record<string, unknown> {
+  return {
+    default_strategy: { type: 'probabilistic', param: sampling.defaultProbability },
+    service_strategies: sampling.services.map((s) => ({
+      service: s.service,
+      type: s.type,
+      param: s.param,
+      ...(s.operations.length > 0 ? { operation_strategies: s.operations.map((o) => ({ operation: o.operation, type: 'probabilistic', param: o.probability })) } : {}),
+    })),
+  };
+}
+
+/** Config of jaeger-remote-storage: a bounded memory store served over gRPC. */
+export function renderRemoteStorageConfig(maxTraces: number): Record<string, unknown> {
+  return {
+    grpc: { endpoint: listen(JAEGER_PORTS.remoteStorage) },
+    storage: { backends: { 'default-storage': { memory: { max_traces: maxTraces } } } },
+    multi_tenancy: { enabled: false },
+  };
+}

@@ -1,0 +1,80 @@
+import type * as kplus from 'cdk8s-plus-33';
+import { Construct } from 'constructs';
+import type { ResourcesConfig } from '../../config/common';
+import type { JaegerStorageConfig } from '../../config/jaeger';
+import { labeledService } from '../workload-defaults';
+import { jaegerWorkload, toConfigYaml } from './_jaeger-workload';
+import { JAEGER_CONFIG_FILE, renderJaegerConfig } from './jaeger-config';
+import { ADMIN_PORTS, JAEGER_QUERY_SERVICE, QUERY_SERVICE_PORTS } from './jaeger-ports';
+
+export interface JaegerQueryProps {
+  /**
+   * Jaeger v2 image.
+   * @default 'jaegertracing/jaeger:2.20.0'
+   */
+  readonly image?: string;
+  /**
+   * The same shared storage the collector writes.
+   * @default - jaeger-remote-storage at `remoteStorageEndpoint`
+   */
+  readonly storage?: JaegerStorageConfig;
+  /**
+   * `host:port` of jaeger-remote-storage.
+   * @default 'jaeger-remote-storage:17271'
+   */
+  readonly remoteStorageEndpoint?: string;
+  /**
+   * URL of an in-cluster OpenSearch, used when `storage.serverUrls` is empty.
+   * @default - none
+   */
+  readonly inClusterSearchUrl?: string;
+  /** @default 1 */
+  readonly replicas?: number;
+  /**
+   * Requests and limits of the query container.
+   * @default - 50m/500m CPU, 64Mi/256Mi memory
+   */
+  readonly resources?: ResourcesConfig;
+  /**
+   * UI and API prefix, e.g. `/jaeger`.
+   * @default '' (served at /)
+   * @see https://www.jaegertracing.io/docs/2.20/deployment/frontend-ui/
+   */
+  readonly basePath?: string;
+}
+
+/**
+ * Jaeger v2 in the query role: UI and APIs on 16686 (HTTP) / 16685 (gRPC) behind the Service
+ * `jaeger-query`, reading the collector's shared storage. ClusterIP only: the UI has no login,
+ * reach it with `kubectl port-forward`.
+ */
+export class JaegerQuery extends Construct {
+  readonly deployment: kplus.Deployment;
+  readonly service: kplus.Service;
+
+  constructor(scope: Construct, id: string, props: JaegerQueryProps = {}) {
+    super(scope, id);
+    const storage = props.storage ?? { type: 'remoteStorage', image: 'jaegertracing/jaeger-remote-storage:2.20.0', maxTraces: 100_000, resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' } };
+    if (storage.type === 'memory') {
+      throw new Error(`JaegerQuery: storage.type "memory" is private to one process; allowed: remoteStorage, elasticsearch, opensearch, cassandra`);
+    }
+    const config = renderJaegerConfig({
+      role: 'query',
+      storage,
+      remoteStorageEndpoint: props.remoteStorageEndpoint ?? 'jaeger-remote-storage:17271',
+      inClusterSearchUrl: props.inClusterSearchUrl,
+      basePath: props.basePath,
+    });
+    const workload = jaegerWorkload(this, {
+      name: JAEGER_QUERY_SERVICE,
+      component: 'query',
+      image: props.image ?? 'jaegertracing/jaeger:2.20.0',
+      replicas: props.replicas ?? 1,
+      resources: props.resources ?? { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '64Mi', memoryLimit: '256Mi' },
+      files: { [JAEGER_CONFIG_FILE]: toConfigYaml(config) },
+      ports: [...QUERY_SERVICE_PORTS, ...ADMIN_PORTS],
+    });
+    this.deployment = workload.deployment;
+    this.service = labeledService(this, 'Service', { name: JAEGER_QUERY_SERVICE, selector: workload.selector, labels: workload.selector, ports: QUERY_SERVICE_PORTS });
+  }
+}

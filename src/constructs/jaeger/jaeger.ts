@@ -1,0 +1,98 @@
+import { Construct } from 'constructs';
+import type { JaegerConfig } from '../../config/jaeger';
+import { JaegerAllInOne } from './jaeger-all-in-one';
+import { JaegerCollector } from './jaeger-collector';
+import { JaegerQuery } from './jaeger-query';
+import { JaegerRemoteStorage } from './jaeger-remote-storage';
+import { OpenSearchSingleNode } from './opensearch-single-node';
+
+export interface JaegerProps {
+  /**
+   * `split`: `jaeger-collector` and `jaeger-query` Deployments over shared storage;
+   * `allInOne`: one Deployment `jaeger`. Both publish the same Service names.
+   * @default 'split'
+   * @see https://www.jaegertracing.io/docs/2.20/architecture/
+   */
+  readonly topology?: JaegerConfig['topology'];
+  /**
+   * Jaeger v2 image for every role.
+   * @default 'jaegertracing/jaeger:2.20.0'
+   */
+  readonly image?: string;
+  /**
+   * Trace storage.
+   * @default - remoteStorage (memory, 100000 traces) for split; memory for allInOne
+   * @see https://www.jaegertracing.io/docs/2.20/storage/
+   */
+  readonly storage?: JaegerConfig['storage'];
+  /**
+   * Collector replicas, resources, autoscaling and disruption budget (split only).
+   * @default - 1 replica, no HPA, no PDB
+   */
+  readonly collector?: JaegerConfig['collector'];
+  /**
+   * Query replicas, resources and base path (split only; basePath also for allInOne).
+   * @default - 1 replica, served at /
+   */
+  readonly query?: JaegerConfig['query'];
+  /**
+   * Remote sampling strategies file.
+   * @default - probabilistic 1.0
+   */
+  readonly sampling?: JaegerConfig['sampling'];
+  /**
+   * Resources of the allInOne Deployment.
+   * @default - 100m/1 CPU, 256Mi/1Gi memory
+   */
+  readonly allInOne?: JaegerConfig['allInOne'];
+}
+
+/**
+ * The Jaeger v2 backend in the chosen topology, with its storage. Other parts only rely on the
+ * Services `jaeger-collector` (4317 grpc-otlp, 4318 http-otlp, 9411 http-zipkin) and
+ * `jaeger-query` (16686 http-query, 16685 grpc-query) in this construct's namespace.
+ */
+export class Jaeger extends Construct {
+  readonly topology: JaegerConfig['topology'];
+
+  constructor(scope: Construct, id: string, props: JaegerProps = {}) {
+    super(scope, id);
+    this.topology = props.topology ?? 'split';
+    const storage = props.storage ?? (this.topology === 'split' ? { type: 'remoteStorage' as const, image: 'jaegertracing/jaeger-remote-storage:2.20.0', maxTraces: 100_000, resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' } } : { type: 'memory' as const, maxTraces: 100_000 });
+    const image = props.image ?? 'jaegertracing/jaeger:2.20.0';
+
+    let inClusterSearchUrl: string | undefined;
+    if (storage.type === 'opensearch' && storage.inCluster && storage.serverUrls.length === 0) {
+      inClusterSearchUrl = new OpenSearchSingleNode(this, 'OpenSearch', storage.inCluster).url;
+    }
+
+    if (this.topology === 'allInOne') {
+      new JaegerAllInOne(this, 'AllInOne', { image, storage, inClusterSearchUrl, resources: props.allInOne?.resources, sampling: props.sampling, basePath: props.query?.basePath });
+      return;
+    }
+    let remoteStorageEndpoint: string | undefined;
+    if (storage.type === 'remoteStorage') {
+      remoteStorageEndpoint = new JaegerRemoteStorage(this, 'RemoteStorage', { image: storage.image, maxTraces: storage.maxTraces, resources: storage.resources }).endpoint;
+    }
+    new JaegerCollector(this, 'Collector', {
+      image,
+      storage,
+      remoteStorageEndpoint,
+      inClusterSearchUrl,
+      replicas: props.collector?.replicas,
+      resources: props.collector?.resources,
+      sampling: props.sampling,
+      autoscaling: props.collector?.autoscaling,
+      podDisruptionBudget: props.collector?.podDisruptionBudget,
+    });
+    new JaegerQuery(this, 'Query', {
+      image,
+      storage,
+      remoteStorageEndpoint,
+      inClusterSearchUrl,
+      replicas: props.query?.replicas,
+      resources: props.query?.resources,
+      basePath: props.query?.basePath,
+    });
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Composition: config in, a cdk8s App out. THE place where each area's constructs are
+ * instantiated from its config section — one chart per area, every chart after `namespaces`.
+ *
+ * To add an area: create its chart in `buildTracingApp` (from `config.<area>`), and if it has
+ * installer inputs, add a function to `INSTALL_INPUTS`.
+ */
+import { App, Chart, type ChartProps } from 'cdk8s';
+import type { MeshtraceConfig } from '../config/schema';
+import { Bookinfo } from '../constructs/apps/bookinfo';
+import { istioOperatorOverlay, istiodHelmValues, ingressGatewayHelmValues } from '../constructs/istio/installer-inputs';
+import { MeshTelemetry } from '../constructs/istio/mesh-telemetry';
+import { Jaeger } from '../constructs/jaeger/jaeger';
+import { MeshNamespace } from '../constructs/namespaces';
+
+/** Creates a chart with stable names (no hashes) that applies after the namespaces chart. */
+function areaChart(app: App, id: string, namespaces: Chart | undefined, props: ChartProps = {}): Chart {
+  const chart = new Chart(app, id, { disableResourceNameHashes: true, labels: { 'app.kubernetes.io/managed-by': 'meshtrace' }, ...props });
+  if (namespaces) chart.addDependency(namespaces);
+  return chart;
+}
+
+/** Builds every chart of the stack. Pure: no files, no network (the App's outdir is never used here). */
+export function buildTracingApp(config: MeshtraceConfig, app: App = new App({ outdir: 'dist' })): App {
+  const ns = config.namespaces;
+
+  // 0000: namespaces first, so `kubectl apply -f dist` creates them before anything inside them.
+  const namespaces = areaChart(app, 'namespaces', undefined);
+  // Jaeger is never meshed and runs only restricted pods (ours).
+  new MeshNamespace(namespaces, 'observability', { name: ns.observability, sidecarInjection: 'disabled', enforce: 'restricted' });
+  if (config.bookinfo.enabled) {
+    // Meshed: baseline is only warned, because istio-init (NET_ADMIN) fails baseline without Istio CNI.
+    new MeshNamespace(namespaces, 'bookinfo', { name: ns.bookinfo, sidecarInjection: 'enabled', warn: 'baseline' });
+  }
+
+  const jaeger = areaChart(app, 'jaeger', namespaces, { namespace: ns.observability });
+  new Jaeger(jaeger, 'Jaeger', config.jaeger);
+
+  const istio = areaChart(app, 'istio', namespaces);
+  new MeshTelemetry(istio, 'MeshDefault', {
+    namespace: ns.istioSystem,
+    providerName: config.istio.provider.name,
+    randomSamplingPercentage: config.istio.randomSamplingPercentage,
+    customTags: config.istio.customTags,
+  });
+  for (const override of config.istio.namespaceOverrides) {
+    new MeshTelemetry(istio, `Override-${override.namespace}`, {
+      name: 'namespace-tracing',
+      namespace: override.namespace,
+      providerName: config.istio.provider.name,
+      // Unset fields inherit the mesh-wide values explicitly: a Telemetry replaces, never merges, tags.
+      randomSamplingPercentage: override.randomSamplingPercentage ?? config.istio.randomSamplingPercentage,
+      customTags: override.customTags ?? config.istio.customTags,
+      disableSpanReporting: override.disableSpanReporting,
+    });
+  }
+
+  if (config.bookinfo.enabled) {
+    const bookinfo = areaChart(app, 'bookinfo', namespaces, { namespace: ns.bookinfo });
+    new Bookinfo(bookinfo, 'Bookinfo', {
+      registry: config.bookinfo.registry,
+      tag: config.bookinfo.tag,
+      reviewsVersions: config.bookinfo.reviewsVersions,
+      gateway: config.bookinfo.gateway,
+      gatewaySelector: config.bookinfo.gatewaySelector,
+      resources: config.bookinfo.resources,
+      reviewsResources: config.bookinfo.reviewsResources,
+    });
+  }
+  return app;
+}
+
+/** One installer input: file name under `install/` and its content (a YAML document). */
+export interface InstallInput {
+  readonly name: string;
+  readonly object: Record<string, unknown>;
+}
+
+/**
+ * Installer inputs per area (files under `dist/install/`, which `kubectl apply -f dist` skips).
+ * Add an area's function here.
+ */
+export const INSTALL_INPUTS: readonly ((config: MeshtraceConfig) => InstallInput[])[] = [
+  (config) => {
+    const options = { istio: config.istio, observabilityNamespace: config.namespaces.observability };
+    return [
+      { name: 'istio-operator.yaml', object: istioOperatorOverlay(options) },
+      { name: 'istiod-values.yaml', object: istiodHelmValues(options) },
+      { name: 'istio-ingressgateway-values.yaml', object: ingressGatewayHelmValues(options) },
+    ];
+  },
+];
