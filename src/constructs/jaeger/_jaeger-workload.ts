@@ -30,7 +30,8 @@ export interface JaegerWorkloadOptions {
   /** `app.kubernetes.io/component`, e.g. `collector`. */
   readonly component: string;
   readonly image: string;
-  readonly replicas: number;
+  /** Fixed replica count; `undefined` leaves it to a HorizontalPodAutoscaler. */
+  readonly replicas: number | undefined;
   readonly resources: ResourcesConfig;
   /** Files of the ConfigMap mounted at /etc/jaeger (config.yaml and, for writers, the strategies). */
   readonly files: Readonly<Record<string, string>>;

@@ -88,7 +88,8 @@ export class JaegerCollector extends Construct {
       name: JAEGER_COLLECTOR_SERVICE,
       component: 'collector',
       image: props.image ?? 'jaegertracing/jaeger:2.20.0',
-      replicas: props.autoscaling ? props.autoscaling.minReplicas : replicas,
+      // With an HPA the Deployment carries no replica count: a re-apply would otherwise fight the autoscaler.
+      replicas: props.autoscaling ? undefined : replicas,
       resources: props.resources ?? { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' },
       files: {
         [JAEGER_CONFIG_FILE]: toConfigYaml(config),
