@@ -247,6 +247,8 @@ export class ClientNodeKube implements KubeApi {
   async forwardStream(namespace: string, pod: string, port: number, stream: Duplex): Promise<() => void> {
     const ws = await this.forward.portForward(namespace, pod, [port], stream, null, stream);
     const socket = typeof ws === 'function' ? ws() : ws;
+    // the pod side closing (container gone, port closed) must end the local connection too
+    socket?.on?.('close', () => stream.end());
     return () => socket?.close();
   }
 }

@@ -72,7 +72,7 @@ describe('planUp', () => {
     expect(runs(steps).some((r) => r.startsWith('kind create'))).toBe(false);
     expect(steps.some((s) => s.kind === 'mark-cluster')).toBe(false);
     expect(steps[1]).toMatchObject({ kind: 'note' });
-    expect((steps[1] as { lines: string[] }).lines[0]).toContain('not created by meshtrace');
+    expect((steps[1] as unknown as { lines: string[] }).lines[0]).toContain('not created by meshtrace');
   });
 
   test('the dry-run text prints each command on one line with its reason', () => {

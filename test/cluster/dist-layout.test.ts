@@ -1,0 +1,46 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { layoutFromFiles, readDistLayout } from '../../src/cluster/dist-layout';
+import { DIST_FILES, INSTALL_FILES } from './support/fixtures';
+
+describe('layoutFromFiles', () => {
+  test('finds workloads, namespaces and each installer input', () => {
+    // GIVEN synthesized files WHEN read THEN the plan gets what it needs
+    const layout = layoutFromFiles('dist', DIST_FILES, INSTALL_FILES);
+    expect(layout.manifests).toEqual(['dist/0000-namespaces.k8s.yaml', 'dist/0100-jaeger.k8s.yaml', 'dist/0200-bookinfo.k8s.yaml']);
+    expect(layout.namespaces).toEqual(['bookinfo', 'observability']);
+    expect(layout.workloads).toEqual([
+      { kind: 'Deployment', namespace: 'observability', name: 'jaeger' },
+      { kind: 'Deployment', namespace: 'bookinfo', name: 'productpage-v1' },
+      { kind: 'StatefulSet', namespace: 'bookinfo', name: 'ratings-db' },
+    ]);
+    expect(layout).toMatchObject({
+      kindConfig: 'dist/install/kind.yaml',
+      kindNodeImage: 'kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5',
+      istioOperator: 'dist/install/istio-operator.yaml',
+      istiodValues: 'dist/install/istiod-values.yaml',
+      traefikValues: 'dist/install/traefik-values.yaml',
+    });
+    expect(layout.istioGatewayValues).toBeUndefined();
+  });
+
+  test('a manifest that is not YAML is named in the error', () => {
+    expect(() => layoutFromFiles('dist', [{ path: 'dist/bad.yaml', text: 'a: [unclosed' }], [])).toThrow(/^dist\/bad\.yaml is not valid YAML: /);
+  });
+});
+
+test('readDistLayout reads a folder from disk, top level only for manifests', () => {
+  const root = mkdtempSync(join(tmpdir(), 'layout-'));
+  try {
+    mkdirSync(join(root, 'out', 'install'), { recursive: true });
+    for (const f of DIST_FILES) writeFileSync(join(root, f.path.replace(/^dist/, 'out')), f.text);
+    for (const f of INSTALL_FILES) writeFileSync(join(root, f.path.replace(/^dist/, 'out')), f.text);
+    const layout = readDistLayout(root, 'out');
+    expect(layout.manifests).toEqual(['out/0000-namespaces.k8s.yaml', 'out/0100-jaeger.k8s.yaml', 'out/0200-bookinfo.k8s.yaml']);
+    expect(layout.kindConfig).toBe('out/install/kind.yaml');
+    expect(readDistLayout(root, 'missing').manifests).toEqual([]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
