@@ -131,7 +131,7 @@ export function checkPodSecurity(ctx: CheckContext): Finding[] {
         rule: `pod-security/${vio.rule}`,
         severity,
         field: vio.field,
-        message: `${vio.message}: violates Pod Security "${vio.level}"${kit ? ' (required for kit-owned pods)' : ''}${suffix}`,
+        message: `${vio.message}: violates Pod Security "${vio.level}"${kit && vio.level === 'restricted' ? ' (required for kit-owned pods)' : ''}${suffix}`,
         fix: vio.level === 'restricted' && !kit && !reason ? `${vio.fix}, or annotate the pod template with ${EXCEPTION_ANNOTATION}: "<reason>"` : vio.fix,
         link: PSS_LINK,
       }));

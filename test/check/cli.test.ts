@@ -1,0 +1,85 @@
+/**
+ * `meshtrace check` through the real CLI (a child process running bin/meshtrace.mjs), on fixture
+ * folders that differ from a clean one by exactly one mistake each (issue 2's "Done means").
+ */
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../src/paths';
+
+const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'check');
+const BIN = join(REPO_ROOT, 'bin', 'meshtrace.mjs');
+
+async function runCheck(...args: string[]) {
+  return execa('node', [BIN, 'check', ...args], { cwd: REPO_ROOT, reject: false, timeout: 60_000 });
+}
+
+interface JsonReport {
+  findings: { rule: string; severity: string; file: string | null; object: string | null; field: string | null; message: string; fix: string | null; link: string | null }[];
+  summary: { errors: number; warnings: number; info: number; files: number; objects: number };
+}
+
+describe('meshtrace check (CLI)', () => {
+  test('a clean folder exits 0 and says so', async () => {
+    // GIVEN a meshed app, Jaeger, a Telemetry and istiod values that agree with each other
+    // WHEN checked
+    const r = await runCheck(join(FIXTURES, 'clean'));
+    // THEN no findings, exit 0
+    expect(r.stdout).toContain('0 error(s), 0 warning(s), 0 info in 5 file(s), 9 object(s)');
+    expect(r.exitCode).toBe(0);
+  });
+
+  test.each([
+    ['selector-matches-nothing', '20-shop.yaml: Service shop/web: spec.selector: error [xref/selector]', 'selector app=webshop matches no pod template'],
+    ['misspelled-provider', '30-telemetry.yaml: Telemetry istio-system/mesh-default: spec.tracing[0].providers[0].name: error [MT002]', 'provider "jaegr" is not in meshConfig.extensionProviders (jaeger)'],
+    ['unprefixed-port', '20-shop.yaml: Service shop/web: spec.ports[0].name: error [MT004]', 'port 80 "web" has no protocol prefix'],
+    ['unknown-field', '20-shop.yaml: Deployment shop/web: spec.replicaz: error [unknown-field]', 'did you mean "replicas"?'],
+    ['privileged-container', '20-shop.yaml: Deployment shop/web: spec.template.spec.containers[0].securityContext.privileged: error [pod-security/privileged]', 'container "web" is privileged'],
+  ])('%s exits 1 naming file, object and field', async (fixture, location, message) => {
+    // GIVEN the clean folder with one mistake WHEN checked
+    const r = await runCheck(join(FIXTURES, fixture));
+    // THEN exactly that mistake is reported, with where and what, and the exit code is 1
+    const errors = r.stdout.split('\n').filter((l) => l.includes(': error ['));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(location);
+    expect(errors[0]).toContain(message);
+    expect(errors[0]).toMatch(/\(.+\)$/); // the fix, in parentheses
+    expect(r.exitCode).toBe(1);
+  });
+
+  test('--json prints one document with rule, severity, file, object, field, fix and link', async () => {
+    // GIVEN the misspelled provider WHEN checked with --json
+    const r = await runCheck(join(FIXTURES, 'misspelled-provider'), '--json');
+    // THEN stdout is one JSON document and the finding carries every column
+    const report = JSON.parse(r.stdout) as JsonReport;
+    expect(report.summary).toEqual({ errors: 1, warnings: 0, info: 0, files: 5, objects: 9 });
+    expect(report.findings).toEqual([{
+      rule: 'MT002', severity: 'error', file: '30-telemetry.yaml', object: 'Telemetry istio-system/mesh-default',
+      field: 'spec.tracing[0].providers[0].name', message: expect.stringContaining('"jaegr"'),
+      fix: expect.stringContaining('extensionProviders'), link: 'https://github.com/istio/istio/issues/56180',
+    }]);
+    expect(r.exitCode).toBe(1);
+  });
+
+  test('a missing folder exits 2 with a message naming it', async () => {
+    // GIVEN a path that does not exist WHEN checked
+    const r = await runCheck(join(FIXTURES, 'no-such-folder'));
+    // THEN "could not check": exit 2, the path and what was expected on stderr
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('no-such-folder does not exist');
+    expect(r.stderr).toContain('expected a folder of *.yaml manifests');
+  });
+
+  test('a file instead of a folder exits 2', async () => {
+    const r = await runCheck(join(FIXTURES, 'clean', '20-shop.yaml'));
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('is not a folder');
+  });
+
+  test('--install points at installer inputs elsewhere', async () => {
+    // GIVEN the misspelled-provider manifests but installer inputs from another folder that also lacks "jaegr"
+    const r = await runCheck(join(FIXTURES, 'misspelled-provider'), '--install', join(FIXTURES, 'clean', 'install'));
+    // THEN the provider is still checked against those inputs
+    expect(r.stdout).toContain('provider "jaegr" is not in meshConfig.extensionProviders');
+    expect(r.exitCode).toBe(1);
+  });
+});
