@@ -66,8 +66,8 @@ export const istioSchema = z
       .strictObject({
         /** NodePort so kind's extraPortMappings reach it; LoadBalancer stays pending on kind. */
         serviceType: z.enum(['NodePort', 'LoadBalancer', 'ClusterIP']).default('NodePort'),
-        httpNodePort: z.number().int().min(30000).max(32767).default(30080),
-        httpsNodePort: z.number().int().min(30000).max(32767).default(30443),
+        httpNodePort: z.number().int().min(30000).max(32767).default(30081), // 30080 is Traefik web (shared notes §5)
+        httpsNodePort: z.number().int().min(30000).max(32767).default(30444), // 30443 is Traefik websecure
       })
       .prefault({}),
   })
