@@ -1,13 +1,217 @@
-import { Command } from 'commander';
-import { CliError } from './exit-codes';
+import { writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK, setExitCode } from './exit-codes';
+import {
+  BackendUnreachableError,
+  connectJaeger,
+  drive,
+  jaegerSource,
+  loadSpec,
+  loadTraceFile,
+  parseDurationUs,
+  pollAndVerify,
+  receiverSource,
+  renderJson,
+  renderJunit,
+  renderTerminal,
+  SpecError,
+  startOtlpReceiver,
+  staticSource,
+  TraceFileError,
+  type DriveResult,
+  type OtlpReceiver,
+  type Spec,
+  type TraceSource,
+} from '../verify';
+import type { PropagationFormatName } from '../verify/spec';
 
-// PLACEHOLDER: replaced by the issue that owns the `verify` command.
+interface VerifyFlags {
+  spec: string;
+  jaegerUrl?: string;
+  traceFile?: string;
+  otlpListen?: string;
+  trigger?: string;
+  requests?: string;
+  concurrency?: string;
+  method?: string;
+  header: string[];
+  propagation?: string;
+  traceId: string[];
+  timeout?: string;
+  pollInterval?: string;
+  jaegerApi: 'auto' | 'v3' | 'legacy';
+  jaegerUi?: string;
+  lookback: string;
+  junit?: string;
+  json?: boolean;
+  verbose?: boolean;
+  color: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const FORMATS: readonly PropagationFormatName[] = ['w3c', 'b3', 'b3multi', 'jaeger', 'envoy'];
+
+function durationMs(flag: string, value: string): number {
+  const us = parseDurationUs(value);
+  if (us === undefined || us <= 0) throw new CliError(`${flag}: invalid duration ${JSON.stringify(value)}; use a number with a unit: 500ms, 30s, 2m`);
+  return us / 1000;
+}
+
+function positiveInt(flag: string, value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new CliError(`${flag}: invalid value ${JSON.stringify(value)}; expected a whole number ≥ 1`);
+  return Number(value);
+}
+
+function hostPort(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new CliError(`--otlp-listen: invalid value ${JSON.stringify(value)}; expected HOST:PORT, e.g. 127.0.0.1:4318 (port 0 picks a free one)`);
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+function headers(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of values) {
+    const i = h.indexOf(':');
+    if (i <= 0) throw new CliError(`--header: invalid value ${JSON.stringify(h)}; expected "Name: value"`);
+    out[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
+  }
+  return out;
+}
+
+function propagation(value: string | undefined, spec: Spec): PropagationFormatName[] {
+  if (value === undefined) return [...(spec.trigger?.propagation ?? ['w3c'])];
+  const list = value.split(',').map((v) => v.trim()).filter(Boolean);
+  for (const f of list) if (!(FORMATS as string[]).includes(f)) throw new CliError(`--propagation: unknown format ${JSON.stringify(f)}; allowed: ${FORMATS.join(', ')}`);
+  return list as PropagationFormatName[];
+}
+
+async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
+  const sources = [flags.jaegerUrl, flags.traceFile, flags.otlpListen].filter((s) => s !== undefined);
+  if (sources.length !== 1) {
+    throw new CliError(`give exactly one trace source: --jaeger-url URL, --trace-file FILE or --otlp-listen HOST:PORT (got ${sources.length})`, EXIT_CANNOT_CHECK);
+  }
+  let spec: Spec;
+  try {
+    spec = await loadSpec(flags.spec);
+  } catch (err) {
+    if (err instanceof SpecError) throw new CliError(err.message, EXIT_CANNOT_CHECK);
+    throw err;
+  }
+  const timeoutMs = flags.timeout !== undefined ? durationMs('--timeout', flags.timeout) : spec.poll.timeoutUs / 1000;
+  const intervalMs = flags.pollInterval !== undefined ? durationMs('--poll-interval', flags.pollInterval) : spec.poll.intervalUs / 1000;
+  // The spec's trigger.url is the default for live sources only; a file or given trace ids are judged as they are.
+  const triggerUrl = flags.trigger ?? (flags.traceFile !== undefined || flags.traceId.length > 0 ? undefined : spec.trigger?.url);
+  if (triggerUrl !== undefined && flags.traceFile !== undefined) throw new CliError('--trigger drives live requests; it cannot be combined with --trace-file', EXIT_CANNOT_CHECK);
+  const requests = flags.requests !== undefined ? positiveInt('--requests', flags.requests) : (spec.trigger?.requests ?? 1);
+  const concurrency = flags.concurrency !== undefined ? positiveInt('--concurrency', flags.concurrency) : (spec.trigger?.concurrency ?? 1);
+  const extraHeaders = { ...spec.trigger?.headers, ...headers(flags.header) };
+  const formats = propagation(flags.propagation, spec);
+  const lookbackUs = durationMs('--lookback', flags.lookback) * 1000;
+
+  let receiver: OtlpReceiver | undefined;
+  let source: TraceSource;
+  let uiUrl = flags.jaegerUi;
+  try {
+    if (flags.traceFile !== undefined) {
+      const traces = await loadTraceFile(flags.traceFile).catch((err: unknown) => {
+        if (err instanceof TraceFileError) throw new CliError(err.message, EXIT_CANNOT_CHECK);
+        throw err;
+      });
+      source = staticSource(traces, `file ${flags.traceFile}`);
+    } else if (flags.otlpListen !== undefined) {
+      const { host, port } = hostPort(flags.otlpListen);
+      receiver = await startOtlpReceiver({ host, port }).catch((err: NodeJS.ErrnoException) => {
+        throw new CliError(`--otlp-listen ${flags.otlpListen}: cannot listen (${err.code ?? err.message}); pick another port or 0`, EXIT_CANNOT_CHECK);
+      });
+      process.stderr.write(`meshtrace verify: OTLP/HTTP receiver on ${receiver.url}/v1/traces (protobuf or JSON)\n`);
+      source = receiverSource(receiver);
+    } else {
+      const baseUrl = flags.jaegerUrl!;
+      if (!/^https?:\/\//.test(baseUrl)) throw new CliError(`--jaeger-url: invalid value ${JSON.stringify(baseUrl)}; expected http(s)://host:16686[/base-path]`, EXIT_CANNOT_CHECK);
+      const client = await connectJaeger({ baseUrl, timeoutMs: Math.min(10_000, timeoutMs) }, flags.jaegerApi);
+      source = jaegerSource(client, baseUrl, { lookbackUs });
+      uiUrl ??= baseUrl;
+    }
+
+    let driven: DriveResult | undefined;
+    if (triggerUrl !== undefined) {
+      driven = await drive({
+        url: triggerUrl,
+        method: flags.method ?? spec.trigger?.method ?? 'GET',
+        headers: extraHeaders,
+        ...(spec.trigger?.body !== undefined ? { body: spec.trigger.body } : {}),
+        requests,
+        concurrency,
+        propagation: formats,
+        timeoutMs: Math.min(10_000, timeoutMs),
+      });
+      const failed = driven.requests.filter((r) => r.error !== undefined);
+      if (failed.length === driven.requests.length) {
+        throw new CliError(`--trigger ${triggerUrl}: every request failed (${failed[0]!.error}); is the application reachable (port-forward, ingress address)?`, EXIT_CANNOT_CHECK);
+      }
+      if (failed.length > 0) process.stderr.write(`meshtrace verify: ${failed.length} of ${driven.requests.length} requests to ${triggerUrl} failed: ${failed[0]!.error}\n`);
+      const expect = spec.trigger?.expectStatus;
+      const badStatus = expect !== undefined ? driven.requests.filter((r) => r.status !== undefined && r.status !== expect) : [];
+      if (badStatus.length) process.stderr.write(`meshtrace verify: ${badStatus.length} response(s) were not HTTP ${expect} (first: ${badStatus[0]!.status})\n`);
+    }
+    const traceIds = driven ? driven.traceIds : flags.traceId.length ? flags.traceId : undefined;
+    const outcome = await pollAndVerify(spec, source, {
+      ...(traceIds ? { traceIds } : {}),
+      ...(driven ? { driver: driven.report, requests: driven.requests.length, window: { startUs: driven.startedAtUs, endUs: driven.endedAtUs } } : {}),
+      intervalMs,
+      timeoutMs,
+    });
+    const elapsedMs = outcome.elapsedMs;
+    if (flags.junit) {
+      await writeFile(flags.junit, renderJunit(outcome.result, elapsedMs)).catch((err: NodeJS.ErrnoException) => {
+        throw new CliError(`--junit ${flags.junit}: cannot write (${err.code ?? err.message})`, EXIT_CANNOT_CHECK);
+      });
+    }
+    if (flags.json) {
+      process.stdout.write(renderJson(outcome.result, { ...(uiUrl ? { jaegerUiUrl: uiUrl } : {}), polls: outcome.polls, elapsedMs, source: source.description }));
+    } else {
+      process.stdout.write(renderTerminal(outcome.result, outcome.traces, { color: flags.color && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, verbose: flags.verbose ?? false, ...(uiUrl ? { jaegerUiUrl: uiUrl } : {}) }));
+      if (!outcome.result.passed || flags.verbose) {
+        process.stdout.write(`${outcome.polls} poll(s) of ${source.description} in ${(elapsedMs / 1000).toFixed(1)}s, stopped: ${outcome.stoppedBy === 'stable' ? 'span count stable' : outcome.stoppedBy}; ${outcome.spansSeen} span(s) seen\n`);
+      }
+    }
+    setExitCode(cmd, outcome.result.passed ? EXIT_OK : EXIT_FAILED);
+  } catch (err) {
+    if (err instanceof BackendUnreachableError) {
+      throw new CliError(`${err.message}\n  try: kubectl -n observability port-forward svc/jaeger-query 16686:16686, then --jaeger-url http://127.0.0.1:16686 (add the base path, e.g. /jaeger, if Jaeger runs with one)`, EXIT_CANNOT_CHECK);
+    }
+    throw err;
+  } finally {
+    await receiver?.close();
+  }
+}
+
 export function registerVerify(program: Command): void {
   program
     .command('verify')
-    .description('verify (not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError('`verify` is not implemented yet');
+    .description('drive requests, fetch the traces, assert their shape, and explain a broken trace (exit 0 holds, 1 fails, 2 could not check)')
+    .requiredOption('--spec <file>', 'trace expectation (YAML), e.g. samples/expectations/bookinfo.yaml')
+    .option('--jaeger-url <url>', 'Jaeger query base URL, with any base path (http://127.0.0.1:16686/jaeger)')
+    .option('--trace-file <file>', 'a trace exported from Jaeger (UI JSON, /api/v3 response or OTLP/JSON)')
+    .option('--otlp-listen <host:port>', 'run an OTLP/HTTP receiver and verify what arrives (port 0: any free port)')
+    .option('--trigger <url>', 'send requests here with a fresh sampled trace context (default: the spec\'s trigger.url)')
+    .option('--requests <n>', 'requests to send (default: spec trigger.requests or 1)')
+    .option('--concurrency <n>', 'requests in flight at once')
+    .option('--method <method>', 'HTTP method for the trigger')
+    .option('--header <name:value>', 'extra request header (repeatable)', collect, [])
+    .option('--propagation <formats>', `context formats to send, comma-separated: ${FORMATS.join(', ')} (default w3c)`)
+    .option('--trace-id <id>', 'verify this trace id without driving (repeatable)', collect, [])
+    .option('--timeout <duration>', 'give up after this long (default: spec poll.timeout or 30s)')
+    .option('--poll-interval <duration>', 'time between polls (default: spec poll.interval or 1s)')
+    .addOption(new Option('--jaeger-api <api>', 'Jaeger query API').choices(['auto', 'v3', 'legacy']).default('auto'))
+    .option('--jaeger-ui <url>', 'Jaeger UI base for trace links (default: --jaeger-url)')
+    .option('--lookback <duration>', 'search window when no trace id is known', '15m')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .option('--json', 'print one JSON document instead of the terminal report')
+    .option('--verbose', 'print the trace tree and every assertion even on success')
+    .option('--no-color', 'no ANSI colours')
+    .action(async (flags: VerifyFlags, cmd: Command) => {
+      await runVerify(flags, cmd);
     });
 }

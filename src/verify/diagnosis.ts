@@ -1,0 +1,408 @@
+/**
+ * Says *why* a trace is broken and *where*. Pure: traces, the spec and what the driver and the
+ * backend reported go in; named diagnoses, each with its evidence, come out.
+ *
+ * Classes (DiagnosisKind): no trace at all (with the likely cause), a split trace (the hop where
+ * context was lost: a client span with no server child and a new root at the downstream service
+ * in the same time window), orphan spans, a propagation-format mismatch at a hop, sampled=0
+ * propagated, and clock skew between services.
+ *
+ * Header evidence comes from span attributes: the semantic-convention captures
+ * `http.request.header.<name>` (server spans: what arrived; client spans: what was sent) and the
+ * kit's own `meshtrace.propagation.extracted` / `.injected` (format lists) and
+ * `meshtrace.propagation.sampled` that relay hops record.
+ */
+import type { AttributeValue, Span, Trace } from './model';
+import type { Spec } from './spec';
+import { patternText } from './spec';
+import { indexTrace, type TraceIndex } from './trace-index';
+import { formatDuration } from './duration';
+import { matchSpan } from './matcher';
+
+export type DiagnosisKind = 'no-trace' | 'split-trace' | 'orphan-spans' | 'format-mismatch' | 'sampled-0-propagated' | 'clock-skew';
+
+export type NoTraceCause = 'not-sampled' | 'collector-unreachable' | 'wrong-service-names' | 'context-not-joined';
+
+export interface Diagnosis {
+  readonly kind: DiagnosisKind;
+  /** One line: what is broken and where (`productpage → reviews lost context; check header propagation`). */
+  readonly title: string;
+  /** The facts behind it, one per line. */
+  readonly evidence: readonly string[];
+  /** What to try. */
+  readonly hint: string;
+  readonly traceId?: string;
+  readonly spanIds?: readonly string[];
+  /** no-trace only. */
+  readonly cause?: NoTraceCause;
+  /** The hop, when the diagnosis is about one (`{from: 'productpage', to: 'reviews'}`). */
+  readonly hop?: { readonly from: string; readonly to?: string };
+}
+
+export interface DriverReport {
+  /** Whether the minted context asked for sampling. */
+  readonly sampled: boolean;
+  /** Formats the driver sent (w3c, b3, b3multi, jaeger, envoy). */
+  readonly formats: readonly string[];
+  readonly requests: number;
+  /** Trace ids the application returned itself (`traceresponse`, `server-timing`). */
+  readonly returnedTraceIds?: readonly string[];
+  /** Flags the application returned in `traceresponse` (e.g. `00` = it did not sample). */
+  readonly returnedSampled?: readonly boolean[];
+}
+
+export interface BackendReport {
+  readonly kind: 'jaeger' | 'otlp-receiver' | 'file';
+  readonly url?: string;
+  /** Spans the embedded receiver got in total (any trace). */
+  readonly spansReceived?: number;
+  /** Services the backend knows (Jaeger `/api/v3/services`). */
+  readonly services?: readonly string[];
+}
+
+export interface DiagnosisInput {
+  readonly spec: Spec;
+  /** The traces verified (the driven requests' traces, or those picked by the entry matcher). */
+  readonly subjects: readonly Trace[];
+  /** Every trace seen around the same time (fragments of split traces are found here). */
+  readonly pool: readonly Trace[];
+  /** Trace ids expected (driver) but not found. */
+  readonly missingTraceIds?: readonly string[];
+  readonly driver?: DriverReport;
+  readonly backend?: BackendReport;
+  /** Cross-service timing slack before calling it clock skew. @default 1 ms */
+  readonly clockSkewToleranceUs?: number;
+  /** How far around a client span a new root may start and still count as its lost downstream. @default 100 ms */
+  readonly splitWindowUs?: number;
+}
+
+type Format = 'w3c' | 'b3' | 'b3multi' | 'jaeger';
+const FORMAT_LABEL: Readonly<Record<Format, string>> = { w3c: 'W3C', b3: 'B3 single', b3multi: 'B3 multi', jaeger: 'Jaeger' };
+const HEADER_FORMAT: Readonly<Record<string, Format>> = {
+  traceparent: 'w3c',
+  b3: 'b3',
+  'x-b3-traceid': 'b3multi',
+  'x-b3-sampled': 'b3multi',
+  'uber-trace-id': 'jaeger',
+};
+const REQ_HEADER = 'http.request.header.';
+
+function firstText(v: AttributeValue | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? (v.length ? String(v[0]) : undefined) : String(v);
+}
+
+function listOf(v: AttributeValue | undefined): string[] {
+  if (v === undefined) return [];
+  if (Array.isArray(v)) return v.map(String);
+  return String(v).split(/[\s,]+/).filter(Boolean);
+}
+
+function normalizeFormat(f: string): Format | undefined {
+  const x = f.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (x === 'w3c' || x === 'tracecontext' || x === 'traceparent') return 'w3c';
+  if (x === 'b3' || x === 'b3single') return 'b3';
+  if (x === 'b3multi') return 'b3multi';
+  if (x === 'jaeger' || x === 'ubertraceid') return 'jaeger';
+  return undefined;
+}
+
+/** Propagation formats a span's attributes show it received (server) or sent (client). */
+export function headerFormats(span: Span): Set<Format> {
+  const out = new Set<Format>();
+  const own = span.attributes[span.kind === 'client' || span.kind === 'producer' ? 'meshtrace.propagation.injected' : 'meshtrace.propagation.extracted'];
+  for (const f of listOf(own)) {
+    const n = normalizeFormat(f);
+    if (n) out.add(n);
+  }
+  for (const key of Object.keys(span.attributes)) {
+    if (!key.startsWith(REQ_HEADER)) continue;
+    const f = HEADER_FORMAT[key.slice(REQ_HEADER.length).toLowerCase()];
+    if (f) out.add(f);
+  }
+  return out;
+}
+
+/** The sampling decision a span's attributes show it sent/received; undefined when unknown. */
+export function headerSampled(span: Span): boolean | undefined {
+  const a = span.attributes;
+  const own = a['meshtrace.propagation.sampled'];
+  if (typeof own === 'boolean') return own;
+  if (own === 'true' || own === 'false') return own === 'true';
+  const tp = firstText(a[`${REQ_HEADER}traceparent`]);
+  if (tp) {
+    const m = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-([0-9a-f]{2})/.exec(tp.trim());
+    if (m) return (parseInt(m[1]!, 16) & 1) === 1;
+  }
+  const b3 = firstText(a[`${REQ_HEADER}b3`]);
+  if (b3) {
+    const parts = b3.trim().split('-');
+    const flag = parts.length === 1 ? parts[0] : parts[2];
+    if (flag === '0') return false;
+    if (flag === '1' || flag === 'd') return true;
+  }
+  const b3s = firstText(a[`${REQ_HEADER}x-b3-sampled`]);
+  if (b3s === '0' || b3s === 'false') return false;
+  if (b3s === '1' || b3s === 'true') return true;
+  const uber = firstText(a[`${REQ_HEADER}uber-trace-id`]);
+  if (uber) {
+    const flags = decodeURIComponent(uber).split(':')[3];
+    if (flags !== undefined && /^[0-9a-f]{1,2}$/i.test(flags)) return (parseInt(flags, 16) & 1) === 1;
+  }
+  return undefined;
+}
+
+const isOutbound = (s: Span): boolean => s.kind === 'client' || s.kind === 'producer';
+const endOf = (s: Span): number => s.startUs + s.durationUs;
+const label = (s: Span): string => `${s.service} "${s.name}"`;
+
+function formatsText(set: Set<Format>): string {
+  return [...set].map((f) => FORMAT_LABEL[f]).join(' + ');
+}
+
+/** Service a client span was calling, when its attributes say so. */
+function peerOf(span: Span): string | undefined {
+  for (const key of ['peer.service', 'server.address', 'net.peer.name', 'http.host', 'upstream_cluster']) {
+    const v = span.attributes[key];
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return undefined;
+}
+
+/** The nearest server span of the same service above a span: what the hop received. */
+function inboundOf(index: TraceIndex, span: Span): Span | undefined {
+  let cur = span.parentSpanId ? index.byId.get(span.parentSpanId) : undefined;
+  for (let hops = 0; cur && hops < 1000; hops++) {
+    if (cur.service !== span.service) return undefined;
+    if (cur.kind === 'server' || cur.kind === 'consumer') return cur;
+    cur = cur.parentSpanId ? index.byId.get(cur.parentSpanId) : undefined;
+  }
+  return undefined;
+}
+
+interface Fragment {
+  readonly trace: Trace;
+  readonly root: Span;
+}
+
+/** Roots (or orphans) of other traces: candidates for the downstream half of a split. */
+function fragmentsOf(pool: readonly Trace[], exclude: ReadonlySet<string>, spec: Spec): Fragment[] {
+  const out: Fragment[] = [];
+  const entry = spec.matchers[0];
+  for (const t of pool) {
+    if (exclude.has(t.traceId)) continue;
+    const idx = indexTrace(t);
+    for (const r of idx.roots.length ? idx.roots : idx.orphans) {
+      // A root at the entry point is another complete request, not the lost half of this one.
+      if (entry && matchSpan(entry, r)) continue;
+      out.push({ trace: t, root: r });
+    }
+  }
+  return out;
+}
+
+function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly Fragment[], used: Set<string>): Diagnosis[] {
+  const out: Diagnosis[] = [];
+  const index = indexTrace(trace);
+  const window = input.splitWindowUs ?? 100_000;
+
+  // Hops that end in a leaf client span: the request left the service but no server span came back in this trace.
+  for (const c of trace.spans) {
+    if (!isOutbound(c) || (index.children.get(c.spanId)?.length ?? 0) > 0) continue;
+    const inbound = inboundOf(index, c);
+    const sent = headerFormats(c);
+    const sampled = headerSampled(c);
+    const peer = peerOf(c);
+    const candidates = fragments.filter(
+      (f) =>
+        !used.has(f.trace.traceId + f.root.spanId) &&
+        f.root.service !== c.service &&
+        f.root.startUs >= c.startUs - window &&
+        f.root.startUs <= endOf(c) + window &&
+        (f.root.kind === 'server' || f.root.kind === 'consumer' || f.root.kind === 'unspecified'),
+    );
+    // Prefer the service the client says it called, then the closest start time.
+    candidates.sort((a, b) => Number(peer !== undefined && b.root.service.includes(peer)) - Number(peer !== undefined && a.root.service.includes(peer)) || Math.abs(a.root.startUs - c.startUs) - Math.abs(b.root.startUs - c.startUs));
+    const fragment = candidates[0];
+    if (sampled === false && !fragment) {
+      out.push({
+        kind: 'sampled-0-propagated',
+        title: `${c.service} sent sampled=0${peer ? ` to ${peer}` : ''}: nothing downstream of this hop was recorded`,
+        evidence: [
+          `client span ${label(c)} (${c.spanId}) has no child span`,
+          `its outgoing trace context says not sampled${input.driver?.sampled ? ' although the driver sent sampled=1' : ''}`,
+          ...(inbound ? [`it received ${headerSampled(inbound) === false ? 'sampled=0' : 'sampled=1'} on ${label(inbound)}`] : []),
+        ],
+        hint: 'a hop turned the sampling decision off (sampler, x-request-id from a non-Envoy proxy → x-b3-sampled: 0, or a relay fault); forward the incoming decision unchanged',
+        traceId: trace.traceId,
+        spanIds: [c.spanId],
+        hop: { from: c.service, ...(peer ? { to: peer } : {}) },
+      });
+      continue;
+    }
+    if (!fragment) continue;
+    used.add(fragment.trace.traceId + fragment.root.spanId);
+    const to = fragment.root.service;
+    const received = headerFormats(fragment.root);
+    const inFormats = inbound ? headerFormats(inbound) : new Set<Format>();
+    const truncated = fragment.trace.traceId === `0000000000000000${trace.traceId.slice(16)}` && trace.traceId.slice(0, 16) !== '0000000000000000';
+    const disjoint = (a: Set<Format>, b: Set<Format>): boolean => a.size > 0 && b.size > 0 && ![...a].some((f) => b.has(f));
+    const evidence = [
+      `client span ${label(c)} (${c.spanId}), ${formatDuration(c.startUs - index.startUs)} into trace ${trace.traceId}, has no server child`,
+      `trace ${fragment.trace.traceId} starts at ${label(fragment.root)} (${fragment.root.spanId}) ${formatDuration(Math.abs(fragment.root.startUs - c.startUs))} ${fragment.root.startUs >= c.startUs ? 'after' : 'before'} that call, with no parent`,
+    ];
+    if (disjoint(inFormats, sent) || disjoint(sent, received) || truncated) {
+      const facts: string[] = [];
+      if (inFormats.size && sent.size) facts.push(`${c.service} received ${formatsText(inFormats)} and sent ${formatsText(sent)}`);
+      if (received.size && sent.size) facts.push(`${to} reads ${formatsText(received)}, was sent ${formatsText(sent)}`);
+      if (truncated) facts.push(`the new trace id is the old one cut to 64 bits (${fragment.trace.traceId}): a 64-bit format (B3/Jaeger) sat between them`);
+      const shortFacts = inFormats.size && sent.size ? `${formatsText(inFormats)} in, ${formatsText(sent)} out` : facts[0] ?? 'formats differ';
+      out.push({
+        kind: 'format-mismatch',
+        title: `${c.service} → ${to}: propagation format mismatch (${shortFacts}); the trace splits here`,
+        evidence: [...evidence, ...facts],
+        hint: `make ${c.service} write a format ${to} reads (e.g. inject W3C and B3 both), or configure ${to}'s propagator for ${formatsText(sent) || 'the format sent'}`,
+        traceId: trace.traceId,
+        spanIds: [c.spanId, fragment.root.spanId],
+        hop: { from: c.service, to },
+      });
+      continue;
+    }
+    out.push({
+      kind: 'split-trace',
+      title: `${c.service} → ${to} lost context; check header propagation`,
+      evidence,
+      hint: `${c.service} must copy the incoming trace headers (traceparent/tracestate, b3, x-request-id) onto its call to ${to}; or ${to} ignores them (propagator not configured for the format sent)`,
+      traceId: trace.traceId,
+      spanIds: [c.spanId, fragment.root.spanId],
+      hop: { from: c.service, to },
+    });
+  }
+
+  if (index.orphans.length > 0) {
+    const elsewhere = new Map<string, string>();
+    for (const t of input.pool) {
+      if (t.traceId === trace.traceId) continue;
+      for (const s of t.spans) elsewhere.set(s.spanId, t.traceId);
+    }
+    const lines = index.orphans.slice(0, 5).map((o) => {
+      const other = elsewhere.get(o.parentSpanId!);
+      return `${label(o)} (${o.spanId}) → parent ${o.parentSpanId} ${other ? `is in another trace ${other}: the trace id changed at this hop` : 'was never reported'}`;
+    });
+    const services = [...new Set(index.orphans.map((o) => o.service))];
+    out.push({
+      kind: 'orphan-spans',
+      title: `${index.orphans.length} orphan span(s) at ${services.join(', ')}: parent span id not in the trace`,
+      evidence: lines,
+      hint: 'a hop forwarded a span id it never exported (a proxy that rewrites ids without reporting spans, a dropped or not-yet-flushed batch, or a sampler that drops the parent); give the poller more time or export that hop',
+      traceId: trace.traceId,
+      spanIds: index.orphans.map((o) => o.spanId),
+      hop: { from: services[0]! },
+    });
+  }
+
+  const tol = input.clockSkewToleranceUs ?? 1000;
+  const skews: { parent: Span; child: Span; offsetUs: number }[] = [];
+  for (const child of trace.spans) {
+    const parent = child.parentSpanId ? index.byId.get(child.parentSpanId) : undefined;
+    if (!parent || parent.service === child.service) continue;
+    const early = parent.startUs - child.startUs;
+    const late = endOf(child) - endOf(parent);
+    // A server span that ends after its client returned is only impossible for synchronous calls.
+    const sync = parent.kind === 'client' && child.kind === 'server';
+    if (early > tol) skews.push({ parent, child, offsetUs: -early });
+    else if (sync && late > tol) skews.push({ parent, child, offsetUs: late });
+  }
+  if (skews.length > 0) {
+    const pairs = new Map<string, typeof skews>();
+    for (const s of skews) {
+      const key = `${s.parent.service} → ${s.child.service}`;
+      pairs.set(key, [...(pairs.get(key) ?? []), s]);
+    }
+    for (const [key, list] of pairs) {
+      const worst = list.reduce((a, b) => (Math.abs(b.offsetUs) > Math.abs(a.offsetUs) ? b : a));
+      out.push({
+        kind: 'clock-skew',
+        title: `clock skew ${key}: ${worst.child.service}'s clock is about ${formatDuration(Math.abs(worst.offsetUs))} ${worst.offsetUs < 0 ? 'behind' : 'ahead of'} ${worst.parent.service}'s`,
+        evidence: list.slice(0, 3).map((s) =>
+          s.offsetUs < 0
+            ? `${label(s.child)} starts ${formatDuration(-s.offsetUs)} before its parent ${label(s.parent)}`
+            : `${label(s.child)} ends ${formatDuration(s.offsetUs)} after its parent ${label(s.parent)} returned`,
+        ),
+        hint: 'sync node clocks (NTP/chrony); durations across these services are unreliable until then. Jaeger UI shows the same as a clock-skew warning',
+        traceId: trace.traceId,
+        spanIds: list.map((s) => s.child.spanId),
+        hop: { from: worst.parent.service, to: worst.child.service },
+      });
+    }
+  }
+  return out;
+}
+
+function expectedServices(spec: Spec): string[] {
+  return [...new Set(spec.matchers.flatMap((m) => (m.service ? [patternText(m.service)] : [])))];
+}
+
+function noTrace(input: DiagnosisInput): Diagnosis {
+  const ids = input.missingTraceIds ?? [];
+  const idText = ids.length ? `trace ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}` : 'a trace with the entry span';
+  const seen = [...new Set([...input.pool.flatMap((t) => t.spans.map((s) => s.service)), ...(input.backend?.services ?? [])])].sort();
+  const expected = expectedServices(input.spec);
+  const matchesAny = input.spec.matchers.some((m) => !m.service || seen.some((s) => ('exact' in m.service! ? m.service!.exact === s : m.service!.regex.test(s))));
+  const where = input.backend?.url ? ` at ${input.backend.url}` : '';
+  const base = { kind: 'no-trace' as const, ...(ids[0] ? { traceId: ids[0] } : {}) };
+  if (input.driver && !input.driver.sampled) {
+    return {
+      ...base,
+      cause: 'not-sampled',
+      title: `no trace found: the driver sent sampled=0, so no hop recorded ${idText}`,
+      evidence: [`driver sent ${input.driver.formats.join(', ') || 'no trace headers'} with the sampled flag off`],
+      hint: 'drive with sampling on (the default), or add x-client-trace-id / x-envoy-force-trace for Envoy',
+    };
+  }
+  const nothing = seen.length === 0 && (input.backend?.spansReceived ?? 0) === 0;
+  if (nothing) {
+    return {
+      ...base,
+      cause: 'collector-unreachable',
+      title: `no trace found: no spans at all arrived${where}`,
+      evidence: [
+        input.backend?.kind === 'otlp-receiver' ? `the receiver${where} got 0 spans` : `the backend${where} knows no services and returned no spans`,
+        ...(input.driver?.returnedSampled?.includes(false) ? ['the application answered traceresponse with flags 00: it did not sample'] : []),
+      ],
+      hint: 'the applications cannot reach the collector or do not export: check OTEL_EXPORTER_OTLP_ENDPOINT (4318 for OTLP/HTTP, 4317 for gRPC), the mesh tracing provider address, and the collector logs',
+    };
+  }
+  if (!matchesAny) {
+    return {
+      ...base,
+      cause: 'wrong-service-names',
+      title: `no trace found: none of the spec's services appear${where}`,
+      evidence: [`spec expects services ${expected.join(', ')}`, `backend has spans from ${seen.slice(0, 12).join(', ')}${seen.length > 12 ? ', …' : ''}`],
+      hint: 'service names differ (Istio names them <app>.<namespace>; OTEL_SERVICE_NAME, resource attributes): fix the spec or the applications\' service.name',
+    };
+  }
+  return {
+    ...base,
+    cause: 'context-not-joined',
+    title: `no trace found for ${idText}, although spans of the expected services arrived`,
+    evidence: [
+      `services with spans: ${seen.slice(0, 12).join(', ')}`,
+      ...(input.driver?.returnedTraceIds?.length ? [`the application reported its own trace id(s): ${input.driver.returnedTraceIds.slice(0, 3).join(', ')}`] : []),
+    ],
+    hint: 'the entry service started its own trace instead of joining the driver\'s (it ignores the incoming traceparent, or a sampler at 1% dropped it): check the first hop\'s propagator and sampling (Istio: Telemetry randomSamplingPercentage)',
+  };
+}
+
+/** Every diagnosis for one verification. An empty list means nothing broken was found. */
+export function diagnose(input: DiagnosisInput): Diagnosis[] {
+  const out: Diagnosis[] = [];
+  if (input.subjects.length === 0 || (input.missingTraceIds?.length ?? 0) > 0) {
+    if (input.subjects.length === 0 || !input.spec.rules.sampling) out.push(noTrace(input));
+  }
+  const subjectIds = new Set(input.subjects.map((t) => t.traceId));
+  const fragments = fragmentsOf(input.pool, subjectIds, input.spec);
+  const used = new Set<string>();
+  for (const t of input.subjects) out.push(...diagnoseTrace(input, t, fragments, used));
+  return out;
+}

@@ -1,0 +1,142 @@
+/**
+ * The driver: sends N requests to a trigger URL, each with a freshly minted, sampled trace
+ * context (W3C by default; B3, Jaeger and Envoy's `x-client-trace-id` on request), so the
+ * resulting traces are looked up by id instead of searched for. It also reads the id an
+ * application returns itself (`traceresponse`, `server-timing: traceparent;desc=…`).
+ * Every request has a timeout; a failed request is recorded, never thrown.
+ */
+import { randomUUID } from 'node:crypto';
+import { request } from 'undici';
+import { childContext, inject, type PropagationFormat } from '../propagation';
+import type { PropagationFormatName } from './spec';
+import type { DriverReport } from './diagnosis';
+
+export interface DriveOptions {
+  readonly url: string;
+  /** @default 'GET' */
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** @default 1 */
+  readonly requests?: number;
+  /** Requests in flight at once. @default 1 */
+  readonly concurrency?: number;
+  /** Context formats to send. @default ['w3c'] */
+  readonly propagation?: readonly PropagationFormatName[];
+  /** Ask for sampling. @default true (a driver that sends sampled=0 finds nothing) */
+  readonly sampled?: boolean;
+  /** Per-request timeout. @default 10 000 ms */
+  readonly timeoutMs?: number;
+}
+
+export interface DrivenRequest {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly status?: number;
+  /** Connection or timeout error text (no status then). */
+  readonly error?: string;
+  readonly durationMs: number;
+  /** Trace id the application reported back, when it did. */
+  readonly returnedTraceId?: string;
+  readonly returnedSampled?: boolean;
+}
+
+export interface DriveResult {
+  readonly requests: readonly DrivenRequest[];
+  /** The ids to look up: the application's own id when it returned one, else the minted one. */
+  readonly traceIds: readonly string[];
+  readonly report: DriverReport;
+  readonly startedAtUs: number;
+  readonly endedAtUs: number;
+}
+
+const FORMAT_MAP: Readonly<Record<Exclude<PropagationFormatName, 'envoy'>, PropagationFormat>> = {
+  w3c: 'w3c',
+  b3: 'b3single',
+  b3multi: 'b3multi',
+  jaeger: 'jaeger',
+};
+
+const TRACEPARENT_RE = /([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})/;
+
+/** Reads `traceresponse` or a `server-timing` entry named trace/traceparent. */
+export function returnedContext(headers: Readonly<Record<string, string | string[] | undefined>>): { traceId: string; sampled: boolean } | undefined {
+  const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(', ') : v);
+  const tr = first(headers['traceresponse']);
+  const timing = first(headers['server-timing']);
+  const candidates = [tr, ...(timing ?? '').split(',').filter((e) => /^\s*trace(parent)?\s*;/i.test(e))];
+  for (const c of candidates) {
+    const m = c ? TRACEPARENT_RE.exec(c.toLowerCase()) : null;
+    if (m && !/^0+$/.test(m[2]!)) return { traceId: m[2]!, sampled: (parseInt(m[4]!, 16) & 1) === 1 };
+  }
+  return undefined;
+}
+
+/** Headers for one request: the minted context in every asked format. */
+export function mintHeaders(propagation: readonly PropagationFormatName[], sampled: boolean): { traceId: string; spanId: string; headers: Record<string, string> } {
+  const ctx = childContext(undefined, { sampling: sampled ? 'sampled' : 'not-sampled', debug: false });
+  const formats = propagation.filter((p): p is Exclude<PropagationFormatName, 'envoy'> => p !== 'envoy').map((p) => FORMAT_MAP[p]);
+  const headers = formats.length ? inject({ context: ctx, formats }) : {};
+  // Envoy joins x-client-trace-id to its x-request-id and forces the trace (Istio: client sampling 100 %).
+  if (propagation.includes('envoy')) headers['x-client-trace-id'] = randomUUID();
+  return { traceId: ctx.traceId, spanId: ctx.spanId, headers };
+}
+
+async function one(opts: DriveOptions, sampled: boolean): Promise<DrivenRequest> {
+  const minted = mintHeaders(opts.propagation ?? ['w3c'], sampled);
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const started = performance.now();
+  try {
+    const res = await request(opts.url, {
+      method: (opts.method ?? 'GET') as 'GET',
+      headers: { ...opts.headers, ...minted.headers },
+      ...(opts.body !== undefined ? { body: opts.body } : {}),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.body.dump();
+    const back = returnedContext(res.headers as Record<string, string | string[] | undefined>);
+    return {
+      traceId: minted.traceId,
+      spanId: minted.spanId,
+      status: res.statusCode,
+      durationMs: performance.now() - started,
+      ...(back ? { returnedTraceId: back.traceId, returnedSampled: back.sampled } : {}),
+    };
+  } catch (err) {
+    const e = err as Error & { code?: string; cause?: { code?: string } };
+    const code = e.code ?? e.cause?.code ?? e.name;
+    return { traceId: minted.traceId, spanId: minted.spanId, error: `${code}: ${e.message}`, durationMs: performance.now() - started };
+  }
+}
+
+export async function drive(opts: DriveOptions): Promise<DriveResult> {
+  const n = Math.max(1, opts.requests ?? 1);
+  const concurrency = Math.max(1, Math.min(n, opts.concurrency ?? 1));
+  const sampled = opts.sampled ?? true;
+  const startedAtUs = Date.now() * 1000;
+  const results: DrivenRequest[] = new Array(n);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        results[i] = await one(opts, sampled);
+      }
+    }),
+  );
+  const returned = results.filter((r) => r.returnedTraceId).map((r) => r.returnedTraceId!);
+  return {
+    requests: results,
+    traceIds: results.map((r) => r.returnedTraceId ?? r.traceId),
+    report: {
+      sampled,
+      formats: opts.propagation ?? ['w3c'],
+      requests: n,
+      ...(returned.length ? { returnedTraceIds: returned, returnedSampled: results.filter((r) => r.returnedSampled !== undefined).map((r) => r.returnedSampled!) } : {}),
+    },
+    startedAtUs,
+    endedAtUs: Date.now() * 1000,
+  };
+}

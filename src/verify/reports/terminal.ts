@@ -1,0 +1,137 @@
+/**
+ * The terminal report. Quiet on success (one line per trace), precise on failure: the trace as a
+ * tree (service, operation, duration, errors marked, the slowest path and its bottleneck
+ * marked, like "which service is slow?"), then the failed assertions and the diagnoses.
+ */
+import type { Span, Trace } from '../model';
+import type { VerifyResult } from '../verify-traces';
+import type { TraceVerdict } from '../matcher';
+import { criticalPath, findBottleneck, indexTrace, mainRoot, type TraceIndex } from '../trace-index';
+import { formatDuration } from '../duration';
+import { jaegerTraceUrl } from './jaeger-link';
+
+export interface TerminalOptions {
+  /** ANSI colours. @default false */
+  readonly color?: boolean;
+  /** Jaeger UI base URL for links. */
+  readonly jaegerUiUrl?: string;
+  /** Print the tree even when everything passes. @default false */
+  readonly verbose?: boolean;
+  /** Children shown per span before "… N more". @default 12 */
+  readonly maxChildren?: number;
+  /** Tree lines in total. @default 120 */
+  readonly maxLines?: number;
+}
+
+const ESC = {
+  red: '\u001b[31m',
+  green: '\u001b[32m',
+  yellow: '\u001b[33m',
+  dim: '\u001b[2m',
+  bold: '\u001b[1m',
+  reset: '\u001b[0m',
+} as const;
+
+type Paint = (code: keyof typeof ESC, text: string) => string;
+
+function painter(color: boolean): Paint {
+  return color ? (code, text) => `${ESC[code]}${text}${ESC.reset}` : (_code, text) => text;
+}
+
+/** The trace tree; marks error spans, the slowest path (◆) and the bottleneck. */
+export function renderTree(trace: Trace, opts: TerminalOptions = {}, index: TraceIndex = indexTrace(trace)): string[] {
+  const paint = painter(opts.color ?? false);
+  const maxChildren = opts.maxChildren ?? 12;
+  const maxLines = opts.maxLines ?? 120;
+  const path = criticalPath(index);
+  const onPath = new Set(path.map((s) => s.spanId));
+  const bottleneck = findBottleneck(index, path);
+  const services = new Set(trace.spans.map((s) => s.service));
+  const lines: string[] = [
+    paint('bold', `Trace ${trace.traceId} (${formatDuration(index.endUs - index.startUs)} total) · ${trace.spans.length} spans · ${services.size} services`),
+  ];
+  const seen = new Set<string>();
+  let truncated = false;
+
+  function line(s: Span, prefix: string, last: boolean): void {
+    const marks: string[] = [];
+    if (s.status.code === 'error') marks.push(paint('red', `✗ ERROR${s.status.message ? ` "${s.status.message}"` : ''}`));
+    if (bottleneck && bottleneck.span.spanId === s.spanId && path.length > 1) {
+      marks.push(paint('yellow', `◀ BOTTLENECK ${formatDuration(bottleneck.selfUs)} self (${Math.round(bottleneck.share * 100)}%)`));
+    } else if (onPath.has(s.spanId) && path.length > 1) {
+      marks.push(paint('dim', '◆ slow path'));
+    }
+    if (s.parentSpanId && !index.byId.has(s.parentSpanId)) marks.push(paint('red', `orphan (parent ${s.parentSpanId} missing)`));
+    const text = `${prefix}${last ? '└── ' : '├── '}${s.service}  ${s.name} (${formatDuration(s.durationUs)})${s.kind !== 'unspecified' && s.kind !== 'internal' ? paint('dim', ` ${s.kind}`) : ''}${marks.length ? ` ${marks.join(' ')}` : ''}`;
+    lines.push(text);
+  }
+
+  function walk(s: Span, prefix: string, last: boolean): void {
+    if (lines.length >= maxLines) {
+      truncated = true;
+      return;
+    }
+    if (seen.has(s.spanId)) return;
+    seen.add(s.spanId);
+    line(s, prefix, last);
+    const kids = index.children.get(s.spanId) ?? [];
+    const shown = kids.length > maxChildren ? [...kids.filter((k) => onPath.has(k.spanId)), ...kids.filter((k) => !onPath.has(k.spanId))].slice(0, maxChildren).sort((a, b) => a.startUs - b.startUs) : kids;
+    const childPrefix = prefix + (last ? '    ' : '│   ');
+    shown.forEach((k, i) => walk(k, childPrefix, i === shown.length - 1 && shown.length === kids.length));
+    if (shown.length < kids.length) lines.push(`${childPrefix}└── ${paint('dim', `… ${kids.length - shown.length} more`)}`);
+  }
+
+  const tops = [...index.roots, ...index.orphans];
+  const main = mainRoot(index);
+  const ordered = main ? [main, ...tops.filter((s) => s !== main)] : tops;
+  ordered.forEach((s, i) => walk(s, '', i === ordered.length - 1));
+  if (truncated || seen.size < trace.spans.length) {
+    lines.push(paint('dim', `… ${trace.spans.length - seen.size} more span(s) not shown`));
+  }
+  return lines;
+}
+
+function verdictSummary(v: TraceVerdict, paint: Paint, link?: string): string {
+  const failed = v.assertions.filter((a) => !a.passed).length;
+  const mark = v.passed ? paint('green', '✓') : paint('red', '✗');
+  return `${mark} trace ${v.traceId}: ${v.spanCount} spans, ${v.services.length} services, ${formatDuration(v.durationUs)}; ${v.assertions.length - failed}/${v.assertions.length} assertions hold${link ? ` · ${link}` : ''}`;
+}
+
+export function renderTerminal(result: VerifyResult, traces: readonly Trace[], opts: TerminalOptions = {}): string {
+  const paint = painter(opts.color ?? false);
+  const byId = new Map(traces.map((t) => [t.traceId, t]));
+  const link = (id: string): string | undefined => (opts.jaegerUiUrl ? jaegerTraceUrl(opts.jaegerUiUrl, id) : undefined);
+  const out: string[] = [];
+  const head = result.passed ? paint('green', `✓ ${result.spec}: PASS`) : paint('red', `✗ ${result.spec}: FAIL`);
+  out.push(`${head} (${result.traces.length} trace(s) judged, match: ${result.match}; ${result.tracesSeen} trace(s) / ${result.spansSeen} span(s) seen)`);
+  for (const v of result.traces.slice(0, 20)) out.push(`  ${verdictSummary(v, paint, link(v.traceId))}`);
+  if (result.traces.length > 20) out.push(`  … ${result.traces.length - 20} more trace(s)`);
+  for (const a of result.assertions) {
+    if (!a.passed || opts.verbose) out.push(`  ${a.passed ? paint('green', '✓') : paint('red', '✗')} ${a.text}: ${a.detail}`);
+  }
+
+  const show = result.passed ? (opts.verbose ? result.traces[0] : undefined) : (result.traces.find((v) => !v.passed && v === result.closest) ?? result.traces.find((v) => !v.passed));
+  if (show) {
+    const trace = byId.get(show.traceId);
+    if (trace) {
+      out.push('');
+      out.push(...renderTree(trace, opts));
+    }
+    const failed = show.assertions.filter((a) => !a.passed || opts.verbose);
+    if (failed.length) {
+      out.push('');
+      out.push(paint('bold', result.passed ? 'Assertions:' : `Failed assertions (trace ${show.traceId}):`));
+      for (const a of failed) out.push(`  ${a.passed ? paint('green', '✓') : paint('red', '✗')} ${a.text}\n      ${a.detail}`);
+    }
+  }
+  if (result.diagnoses.length) {
+    out.push('');
+    out.push(paint('bold', 'Diagnosis:'));
+    for (const d of result.diagnoses) {
+      out.push(`  ${paint('yellow', `[${d.kind}]`)} ${d.title}`);
+      for (const e of d.evidence) out.push(`      · ${e}`);
+      out.push(`      → ${d.hint}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}

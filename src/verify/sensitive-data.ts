@@ -1,0 +1,76 @@
+/**
+ * `noSensitiveData`: spans must not carry credentials, e-mail addresses or card numbers (a span
+ * store is readable by everyone who can open the tracing UI). Pure; returns findings with the
+ * attribute key and a masked excerpt, never the secret itself.
+ */
+import type { AttributeValue, Span } from './model';
+
+export interface SensitiveFinding {
+  readonly spanId: string;
+  readonly service: string;
+  readonly key: string;
+  readonly what: 'credential' | 'email' | 'card-number';
+  readonly masked: string;
+}
+
+const SECRET_KEY = /(^|[._-])(authorization|proxy-authorization|cookie|set-cookie|password|passwd|secret|api[-_]?key|access[-_]?token|refresh[-_]?token|private[-_]?key|x-api-key)$/i;
+const SECRET_VALUE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|\b(AKIA|ASIA)[A-Z0-9]{16}\b|:\/\/[^\s/:@]+:[^\s/@]+@/;
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;
+const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
+
+/** The Luhn checksum: real card numbers pass it, most other long digit runs (ids, timestamps) do not. */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return digits.length >= 13 && sum % 10 === 0;
+}
+
+function mask(text: string): string {
+  return text.length <= 6 ? '***' : `${text.slice(0, 3)}…${text.slice(-2)} (${text.length} chars)`;
+}
+
+function textOf(v: AttributeValue): string {
+  return Array.isArray(v) ? v.map(textOf).join(' ') : String(v);
+}
+
+function scanValue(span: Span, key: string, v: AttributeValue, out: SensitiveFinding[]): void {
+  const text = textOf(v);
+  const base = { spanId: span.spanId, service: span.service, key };
+  if (SECRET_KEY.test(key) && text !== '' && !/^(\[?redacted\]?|\*+|REDACTED)$/i.test(text)) {
+    out.push({ ...base, what: 'credential', masked: mask(text) });
+    return;
+  }
+  const secret = SECRET_VALUE.exec(text);
+  if (secret) {
+    out.push({ ...base, what: 'credential', masked: mask(secret[0]) });
+    return;
+  }
+  const email = EMAIL.exec(text);
+  if (email) out.push({ ...base, what: 'email', masked: mask(email[0]) });
+  for (const m of text.matchAll(CARD_CANDIDATE)) {
+    const digits = m[0].replace(/[ -]/g, '');
+    if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) {
+      out.push({ ...base, what: 'card-number', masked: `${digits.slice(0, 2)}…${digits.slice(-4)}` });
+      break;
+    }
+  }
+}
+
+export function findSensitiveData(spans: readonly Span[]): SensitiveFinding[] {
+  const out: SensitiveFinding[] = [];
+  for (const s of spans) {
+    for (const [k, v] of Object.entries(s.attributes)) scanValue(s, k, v, out);
+    for (const e of s.events) for (const [k, v] of Object.entries(e.attributes)) scanValue(s, `${e.name}.${k}`, v, out);
+  }
+  return out;
+}

@@ -1,0 +1,113 @@
+/**
+ * Jaeger's internal UI JSON (`GET /api/traces/{id}`, the Jaeger UI's "Download JSON") → the Trace
+ * model. Times are µs; `references` carry the parent; `processes` carry service names; tags are
+ * typed (`int64` may arrive as a string past 2^53; `bool` sometimes as the string "true").
+ * Pure, never throws: malformed spans are skipped.
+ */
+import type { AttributeValue, Span, SpanEvent, SpanKind, SpanStatus, Trace } from '../model';
+import { normalizeSpanId, normalizeTraceId } from '../ids';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Loose = any;
+
+const KINDS: readonly SpanKind[] = ['server', 'client', 'producer', 'consumer', 'internal'];
+
+function tagValue(tag: Loose): AttributeValue | undefined {
+  const v = tag?.value;
+  switch (tag?.type) {
+    case 'bool':
+      return v === true || v === 'true';
+    case 'int64': {
+      const n = typeof v === 'number' ? v : Number(v);
+      return Number.isSafeInteger(n) ? n : String(v);
+    }
+    case 'float64':
+      return typeof v === 'number' ? v : Number(v);
+    default:
+      // string, binary (base64 text) and unknown types are kept as text.
+      return v === undefined || v === null ? undefined : typeof v === 'object' ? JSON.stringify(v) : (v as AttributeValue);
+  }
+}
+
+function tagsOf(tags: Loose): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  if (!Array.isArray(tags)) return out;
+  for (const t of tags) {
+    if (!t || typeof t.key !== 'string') continue;
+    const v = tagValue(t);
+    if (v !== undefined) out[t.key] = v;
+  }
+  return out;
+}
+
+function statusOf(tags: Record<string, AttributeValue>): SpanStatus {
+  const code = tags['otel.status_code'];
+  const message = tags['otel.status_description'];
+  const withMessage = (c: SpanStatus['code']): SpanStatus => (typeof message === 'string' ? { code: c, message } : { code: c });
+  if (code === 'ERROR' || tags['error'] === true) return withMessage('error');
+  if (code === 'OK') return withMessage('ok');
+  return { code: 'unset' };
+}
+
+function logsOf(logs: Loose): SpanEvent[] {
+  if (!Array.isArray(logs) || logs.length === 0) return [];
+  return logs.map((log: Loose) => {
+    const fields = tagsOf(log?.fields);
+    const { event, ...rest } = fields;
+    return { name: typeof event === 'string' ? event : 'log', timeUs: Number(log?.timestamp) || 0, attributes: rest };
+  });
+}
+
+/**
+ * The parent is the first CHILD_OF reference inside the same trace; failing that, the first
+ * FOLLOWS_FROM in the same trace (what the Jaeger UI draws). References to other traces are links.
+ */
+function parentOf(refs: Loose, traceId: string): string | undefined {
+  if (!Array.isArray(refs)) return undefined;
+  const same = refs.filter((r: Loose) => r && typeof r.spanID === 'string' && normalizeTraceId(String(r.traceID ?? traceId)) === traceId);
+  const ref = same.find((r: Loose) => r.refType === 'CHILD_OF') ?? same.find((r: Loose) => r.refType === 'FOLLOWS_FROM');
+  return ref ? normalizeSpanId(ref.spanID) : undefined;
+}
+
+/** One trace of the UI model (`{traceID, spans, processes}`). */
+export function traceFromJaegerJson(t: Loose): Trace | undefined {
+  if (!t || !Array.isArray(t.spans)) return undefined;
+  const processes: Loose = t.processes && typeof t.processes === 'object' ? t.processes : {};
+  const traceId = normalizeTraceId(String(t.traceID ?? t.spans[0]?.traceID ?? ''));
+  const spans: Span[] = [];
+  for (const s of t.spans) {
+    if (!s || typeof s.spanID !== 'string') continue;
+    const process = processes[s.processID] ?? s.process ?? {};
+    const attributes = tagsOf(s.tags);
+    const kindTag = attributes['span.kind'];
+    const spanTraceId = normalizeTraceId(String(s.traceID ?? traceId));
+    const parentSpanId = parentOf(s.references, spanTraceId);
+    spans.push({
+      traceId: spanTraceId,
+      spanId: normalizeSpanId(s.spanID),
+      ...(parentSpanId === undefined ? {} : { parentSpanId }),
+      service: typeof process.serviceName === 'string' ? process.serviceName : 'unknown_service',
+      name: typeof s.operationName === 'string' ? s.operationName : '',
+      kind: typeof kindTag === 'string' && (KINDS as string[]).includes(kindTag) ? (kindTag as SpanKind) : 'unspecified',
+      startUs: Number(s.startTime) || 0,
+      durationUs: Number(s.duration) || 0,
+      attributes,
+      resource: tagsOf(process.tags),
+      events: logsOf(s.logs),
+      status: statusOf(attributes),
+    });
+  }
+  return { traceId, spans };
+}
+
+/** `{data: [trace…]}` envelope, a bare trace, or an array of traces. */
+export function tracesFromJaegerJson(doc: Loose): Trace[] {
+  const list: Loose[] = Array.isArray(doc) ? doc : Array.isArray(doc?.data) ? doc.data : doc?.spans ? [doc] : [];
+  return list.map(traceFromJaegerJson).filter((t): t is Trace => t !== undefined);
+}
+
+/** True when a document looks like the UI model rather than OTLP. */
+export function isJaegerJson(doc: Loose): boolean {
+  const first = Array.isArray(doc) ? doc[0] : Array.isArray(doc?.data) ? doc.data[0] : doc;
+  return Boolean(first && Array.isArray(first.spans) && (first.processes || first.spans[0]?.operationName !== undefined));
+}

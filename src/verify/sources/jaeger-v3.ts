@@ -1,0 +1,89 @@
+/**
+ * Jaeger's stable query API (`/api/v3`, Jaeger v2): `GET /api/v3/traces/{id}` and
+ * `GET /api/v3/traces?query.*`, OTLP/JSON inside `{"result": …}`; 404 = not (yet) there.
+ * Query parameters use the snake_case names every 2.x accepts (camelCase only since 2.19).
+ */
+import type { Trace } from '../model';
+import { groupTraces, spansFromOtlp } from './otlp';
+import { BackendUnreachableError, getJson, joinUrl } from './http-get';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+export interface JaegerQueryOptions {
+  /** Query base URL including any base path, e.g. `http://127.0.0.1:16686/jaeger`. */
+  readonly baseUrl: string;
+  /** Per-request timeout. @default 5000 ms */
+  readonly timeoutMs?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface TraceWindow {
+  /** Epoch µs. */
+  readonly startUs: number;
+  readonly endUs: number;
+}
+
+export interface FindQuery extends TraceWindow {
+  readonly service: string;
+  readonly operation?: string;
+  /** @default 20 */
+  readonly limit?: number;
+}
+
+/** The `{"result": TracesData}` envelope → traces (pure). */
+export function tracesFromV3(doc: any): Trace[] {
+  return groupTraces(spansFromOtlp(doc?.result ?? doc));
+}
+
+function rfc3339(us: number): string {
+  return new Date(Math.floor(us / 1000)).toISOString();
+}
+
+function unexpected(url: string, status: number, text: string): BackendUnreachableError {
+  return new BackendUnreachableError(url, `${url} answered HTTP ${status}: ${text.slice(0, 200).trim() || '(empty body)'}`);
+}
+
+export class JaegerV3Source {
+  readonly kind = 'v3' as const;
+  constructor(private readonly opts: JaegerQueryOptions) {}
+
+  private get timeout(): number {
+    return this.opts.timeoutMs ?? 5000;
+  }
+
+  /** One trace by id; `undefined` while Jaeger does not have it (404). */
+  async getTrace(traceId: string, window?: TraceWindow): Promise<Trace | undefined> {
+    const q = window ? `?start_time=${encodeURIComponent(rfc3339(window.startUs - 60_000_000))}&end_time=${encodeURIComponent(rfc3339(window.endUs + 60_000_000))}` : '';
+    const url = joinUrl(this.opts.baseUrl, `/api/v3/traces/${traceId}${q}`);
+    const res = await getJson(url, this.timeout, this.opts.headers);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw unexpected(url, res.status, res.text);
+    const traces = tracesFromV3(res.body);
+    return traces.find((t) => t.traceId === traceId) ?? traces[0];
+  }
+
+  async findTraces(q: FindQuery): Promise<Trace[]> {
+    const params = new URLSearchParams({
+      'query.service_name': q.service,
+      'query.start_time_min': rfc3339(q.startUs),
+      'query.start_time_max': rfc3339(q.endUs),
+      'query.num_traces': String(q.limit ?? 20),
+    });
+    if (q.operation) params.set('query.operation_name', q.operation);
+    const url = joinUrl(this.opts.baseUrl, `/api/v3/traces?${params}`);
+    const res = await getJson(url, this.timeout, this.opts.headers);
+    if (res.status === 404) return [];
+    if (res.status !== 200) throw unexpected(url, res.status, res.text);
+    return tracesFromV3(res.body);
+  }
+
+  /** `undefined` when the endpoint is not there (a v1-only query service). */
+  async services(): Promise<string[] | undefined> {
+    const url = joinUrl(this.opts.baseUrl, '/api/v3/services');
+    const res = await getJson(url, this.timeout, this.opts.headers);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw unexpected(url, res.status, res.text);
+    const list = (res.body as any)?.services;
+    return Array.isArray(list) ? list.map(String) : [];
+  }
+}

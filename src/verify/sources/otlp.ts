@@ -1,0 +1,195 @@
+/**
+ * OTLP `TracesData` → the Trace model. One converter serves every OTLP shape we meet:
+ * OTLP/JSON (Jaeger `/api/v3` inside `{"result": …}`, trace files, the receiver's JSON path) and
+ * the objects protobufjs decodes from OTLP/protobuf (ids as bytes, 64-bit times as Long,
+ * scalar defaults on the prototype). Pure; unknown or malformed members are skipped, never thrown.
+ */
+import type { AttributeValue, Span, SpanEvent, SpanKind, SpanStatus, Trace } from '../model';
+import { isEmptyId, normalizeSpanId, normalizeTraceId } from '../ids';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Loose = any;
+
+const KIND_BY_NUMBER: readonly SpanKind[] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+const KIND_BY_NAME: Readonly<Record<string, SpanKind>> = {
+  SPAN_KIND_UNSPECIFIED: 'unspecified',
+  SPAN_KIND_INTERNAL: 'internal',
+  SPAN_KIND_SERVER: 'server',
+  SPAN_KIND_CLIENT: 'client',
+  SPAN_KIND_PRODUCER: 'producer',
+  SPAN_KIND_CONSUMER: 'consumer',
+};
+
+function spanKind(kind: unknown): SpanKind {
+  if (typeof kind === 'number') return KIND_BY_NUMBER[kind] ?? 'unspecified';
+  if (typeof kind === 'string') return KIND_BY_NAME[kind] ?? 'unspecified';
+  return 'unspecified';
+}
+
+function statusOf(status: Loose): SpanStatus {
+  if (!status) return { code: 'unset' };
+  const c = status.code;
+  const code = c === 2 || c === 'STATUS_CODE_ERROR' ? 'error' : c === 1 || c === 'STATUS_CODE_OK' ? 'ok' : 'unset';
+  const message = typeof status.message === 'string' && status.message !== '' ? status.message : undefined;
+  return message === undefined ? { code } : { code, message };
+}
+
+/** OTLP/JSON ids are hex (the OTLP spec's exception to proto3 JSON); some producers still send base64. */
+function idToHex(id: unknown, bytes: number): string {
+  if (id === undefined || id === null) return '';
+  if (typeof id === 'string') {
+    if (id.length === bytes * 2 && /^[0-9a-fA-F]+$/.test(id)) return id.toLowerCase();
+    if (id.length > 0 && id.length !== bytes * 2 && /^[A-Za-z0-9+/]+=*$/.test(id)) {
+      const buf = Buffer.from(id, 'base64');
+      if (buf.length === bytes) return buf.toString('hex');
+    }
+    return id;
+  }
+  if (id instanceof Uint8Array) {
+    return id.length === 0 ? '' : Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
+  }
+  return '';
+}
+
+/** Nanosecond stamps (string, number or Long) → microseconds. */
+function micros(v: unknown): number {
+  if (typeof v === 'number') return v / 1000;
+  if (typeof v === 'string') {
+    // Split off the nanoseconds so microseconds stay exact (a double holds ~16 digits, epoch ns has 19).
+    if (v.length > 3 && /^\d+$/.test(v)) return Number(v.slice(0, -3)) + Number(v.slice(-3)) / 1000;
+    return v === '' ? 0 : Number(v) / 1000;
+  }
+  // Long: doubles keep ~0.25 µs at today's epoch, enough for span timing.
+  if (v && typeof (v as Loose).toNumber === 'function') return (v as Loose).toNumber() / 1000;
+  return 0;
+}
+
+/** Exact difference of two nanosecond stamps when they come as strings or Longs (durations under 1 µs survive). */
+function nanoDiff(end: unknown, start: unknown): number {
+  if (typeof end === 'string' && typeof start === 'string' && end !== '' && start !== '') {
+    return Number(BigInt(end) - BigInt(start));
+  }
+  if (end && start && typeof (end as Loose).subtract === 'function') {
+    return (end as Loose).subtract(start).toNumber();
+  }
+  return (micros(end) - micros(start)) * 1000;
+}
+
+const ANY_VALUE_FIELDS = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] as const;
+
+/** OTLP AnyValue → AttributeValue. kvlists become JSON text (the model keeps attributes flat). */
+export function anyValue(v: Loose): AttributeValue | undefined {
+  if (v === null || v === undefined) return undefined;
+  // protobufjs exposes the set member of the oneof as `value`; OTLP/JSON sets only that member.
+  const field: string | undefined = typeof v.value === 'string' ? v.value : ANY_VALUE_FIELDS.find((f) => v[f] !== undefined);
+  switch (field) {
+    case 'stringValue':
+      return String(v.stringValue);
+    case 'boolValue':
+      return v.boolValue === true || v.boolValue === 'true';
+    case 'intValue': {
+      const n = v.intValue;
+      if (typeof n === 'number') return n;
+      if (n && typeof n.toNumber === 'function') {
+        const num = n.toNumber();
+        return Number.isSafeInteger(num) ? num : n.toString();
+      }
+      const num = Number(n);
+      return Number.isSafeInteger(num) ? num : String(n);
+    }
+    case 'doubleValue':
+      return typeof v.doubleValue === 'number' ? v.doubleValue : Number(v.doubleValue);
+    case 'arrayValue': {
+      const values: Loose[] = v.arrayValue?.values ?? [];
+      return values.map(anyValue).filter((x): x is AttributeValue => x !== undefined);
+    }
+    case 'kvlistValue':
+      return JSON.stringify(attributesOf(v.kvlistValue?.values));
+    case 'bytesValue':
+      return v.bytesValue instanceof Uint8Array ? Buffer.from(v.bytesValue).toString('base64') : String(v.bytesValue);
+    default:
+      return undefined;
+  }
+}
+
+export function attributesOf(list: Loose): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  if (!Array.isArray(list)) return out;
+  for (const kv of list) {
+    if (!kv || typeof kv.key !== 'string') continue;
+    const value = anyValue(kv.value);
+    if (value !== undefined) out[kv.key] = value;
+  }
+  return out;
+}
+
+function eventsOf(list: Loose): SpanEvent[] {
+  if (!Array.isArray(list) || list.length === 0) return [];
+  return list.map((e: Loose) => ({
+    name: typeof e?.name === 'string' ? e.name : '',
+    timeUs: micros(e?.timeUnixNano),
+    attributes: attributesOf(e?.attributes),
+  }));
+}
+
+/**
+ * Flattens OTLP `resourceSpans` into spans. Accepts the snake_case spelling too
+ * (`resource_spans`, `scope_spans`), which older collectors' file exporters wrote.
+ */
+export function spansFromOtlp(data: Loose): Span[] {
+  const out: Span[] = [];
+  const resourceSpans: Loose[] = data?.resourceSpans ?? data?.resource_spans ?? [];
+  if (!Array.isArray(resourceSpans)) return out;
+  for (const rs of resourceSpans) {
+    const resource = attributesOf(rs?.resource?.attributes);
+    const serviceName = resource['service.name'];
+    const service = typeof serviceName === 'string' && serviceName !== '' ? serviceName : 'unknown_service';
+    const scopeSpans: Loose[] = rs?.scopeSpans ?? rs?.scope_spans ?? rs?.instrumentationLibrarySpans ?? [];
+    if (!Array.isArray(scopeSpans)) continue;
+    for (const ss of scopeSpans) {
+      const spans: Loose[] = ss?.spans ?? [];
+      if (!Array.isArray(spans)) continue;
+      for (const s of spans) {
+        const span = spanFromOtlp(s, service, resource);
+        if (span) out.push(span);
+      }
+    }
+  }
+  return out;
+}
+
+function spanFromOtlp(s: Loose, service: string, resource: Record<string, AttributeValue>): Span | undefined {
+  if (!s) return undefined;
+  const traceId = idToHex(s.traceId ?? s.trace_id, 16);
+  const spanId = idToHex(s.spanId ?? s.span_id, 8);
+  if (traceId === '' || spanId === '') return undefined;
+  const parent = idToHex(s.parentSpanId ?? s.parent_span_id, 8);
+  const start = s.startTimeUnixNano ?? s.start_time_unix_nano;
+  const end = s.endTimeUnixNano ?? s.end_time_unix_nano;
+  const span: Span = {
+    traceId: normalizeTraceId(traceId),
+    spanId: normalizeSpanId(spanId),
+    ...(isEmptyId(parent) ? {} : { parentSpanId: normalizeSpanId(parent) }),
+    service,
+    name: typeof s.name === 'string' ? s.name : '',
+    kind: spanKind(s.kind),
+    startUs: micros(start),
+    durationUs: Math.max(0, nanoDiff(end, start) / 1000),
+    attributes: attributesOf(s.attributes),
+    resource,
+    events: eventsOf(s.events),
+    status: statusOf(s.status),
+  };
+  return span;
+}
+
+/** Groups spans by trace id, keeping first-seen order of traces and spans. */
+export function groupTraces(spans: readonly Span[]): Trace[] {
+  const byId = new Map<string, Span[]>();
+  for (const s of spans) {
+    let list = byId.get(s.traceId);
+    if (!list) byId.set(s.traceId, (list = []));
+    list.push(s);
+  }
+  return [...byId].map(([traceId, list]) => ({ traceId, spans: list }));
+}

@@ -1,0 +1,352 @@
+/**
+ * The expectation language (YAML). A spec names span matchers, then states edges between them,
+ * counts, attribute assertions, durations and negative rules. `loadSpec` validates with zod and
+ * compiles patterns once, so matching is allocation-light. Every error names the path in the
+ * file, the bad value and what is allowed.
+ *
+ * Patterns: a string is an exact match; `/…/flags` is a regular expression.
+ * Edges: `a > b` (a span of b is a direct child of a span of a), `a >> b` (descendant).
+ * Assertions: `key OP value` with OP one of = != < <= > >= ~ (regex) !~, or `key exists` / `key !exists`.
+ */
+import { readFile } from 'node:fs/promises';
+import { load as loadYaml } from 'js-yaml';
+import { z } from 'zod';
+import type { AttributeValue, SpanKind } from './model';
+import { parseDurationUs } from './duration';
+
+export class SpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpecError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw (YAML) shape
+
+const KINDS = ['server', 'client', 'producer', 'consumer', 'internal', 'unspecified'] as const;
+const durationText = z.union([z.string(), z.number()]);
+const countShape = z.union([z.number().int().min(0), z.object({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }).strict()]);
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+const matcherShape = z
+  .object({
+    service: z.string().optional(),
+    name: z.string().optional(),
+    kind: z.enum(KINDS).optional(),
+    where: z.record(z.string(), scalar).optional(),
+    count: countShape.optional(),
+    assert: z.array(z.string()).optional(),
+    maxDuration: durationText.optional(),
+    minDuration: durationText.optional(),
+    expectErrors: z.boolean().optional(),
+  })
+  .strict();
+
+const propagationFormats = ['w3c', 'b3', 'b3multi', 'jaeger', 'envoy'] as const;
+
+const specShape = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    match: z.enum(['every', 'any']).optional(),
+    trigger: z
+      .object({
+        url: z.string().optional(),
+        method: z.string().optional(),
+        headers: z.record(z.string(), z.string()).optional(),
+        body: z.string().optional(),
+        requests: z.number().int().min(1).optional(),
+        concurrency: z.number().int().min(1).optional(),
+        propagation: z.array(z.enum(propagationFormats)).optional(),
+        expectStatus: z.number().int().optional(),
+      })
+      .strict()
+      .optional(),
+    poll: z
+      .object({ interval: durationText.optional(), timeout: durationText.optional(), stablePolls: z.number().int().min(1).optional() })
+      .strict()
+      .optional(),
+    spans: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'matcher names use letters, digits, _ . -'), matcherShape),
+    edges: z.array(z.string()).optional(),
+    absent: z.array(z.union([z.string(), matcherShape])).optional(),
+    rules: z
+      .object({
+        singleTrace: z.boolean().optional(),
+        noOrphans: z.boolean().optional(),
+        noErrors: z.boolean().optional(),
+        maxDuration: durationText.optional(),
+        noSensitiveData: z.boolean().optional(),
+        services: z.object({ min: z.number().int().min(1).optional(), max: z.number().int().min(1).optional() }).strict().optional(),
+        bottleneck: z.object({ service: z.string(), minShare: z.number().min(0).max(1).optional() }).strict().optional(),
+        clusters: z.object({ min: z.number().int().min(1) }).strict().optional(),
+        sampling: z.object({ rate: z.number().min(0).max(1), confidence: z.number().gt(0).lt(1).optional() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type RawSpec = z.infer<typeof specShape>;
+
+// ---------------------------------------------------------------------------------------------
+// Compiled shape
+
+/** An exact string or a compiled regular expression. */
+export type Pattern = { readonly exact: string } | { readonly regex: RegExp; readonly source: string };
+
+export type AssertOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~' | '!~' | 'exists' | '!exists';
+
+export interface AttributeAssertion {
+  readonly text: string;
+  readonly key: string;
+  readonly op: AssertOp;
+  readonly value?: AttributeValue;
+  readonly regex?: RegExp;
+}
+
+export interface SpanMatcher {
+  /** The matcher's name in the spec (`absent[2]` for inline absent matchers). */
+  readonly id: string;
+  readonly service?: Pattern;
+  readonly name?: Pattern;
+  readonly kind?: SpanKind;
+  readonly where: readonly (readonly [string, Pattern | AttributeValue])[];
+  readonly count: { readonly min?: number; readonly max?: number };
+  readonly asserts: readonly AttributeAssertion[];
+  readonly maxDurationUs?: number;
+  readonly minDurationUs?: number;
+  readonly expectErrors?: boolean;
+}
+
+export interface EdgeRule {
+  readonly text: string;
+  readonly parent: string;
+  readonly child: string;
+  /** `>`: direct child; `>>`: any descendant. */
+  readonly direct: boolean;
+}
+
+export type PropagationFormatName = (typeof propagationFormats)[number];
+
+export interface Spec {
+  readonly name: string;
+  readonly description?: string;
+  /** `every`: each driven request's trace must match; `any`: at least one of N. */
+  readonly match: 'every' | 'any';
+  readonly trigger?: {
+    readonly url?: string;
+    readonly method: string;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly body?: string;
+    readonly requests: number;
+    readonly concurrency: number;
+    readonly propagation: readonly PropagationFormatName[];
+    readonly expectStatus?: number;
+  };
+  readonly poll: { readonly intervalUs: number; readonly timeoutUs: number; readonly stablePolls: number };
+  /** In spec order; the first is the entry point used to pick traces when no trace id is known. */
+  readonly matchers: readonly SpanMatcher[];
+  readonly edges: readonly EdgeRule[];
+  readonly absent: readonly SpanMatcher[];
+  readonly rules: {
+    readonly singleTrace: boolean;
+    readonly noOrphans: boolean;
+    readonly noErrors: boolean;
+    readonly maxDurationUs?: number;
+    readonly noSensitiveData: boolean;
+    readonly services?: { readonly min?: number; readonly max?: number };
+    readonly bottleneck?: { readonly service: Pattern; readonly minShare: number };
+    readonly clusters?: { readonly min: number };
+    readonly sampling?: { readonly rate: number; readonly confidence: number };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compilation
+
+function fail(path: string, message: string): never {
+  throw new SpecError(`${path}: ${message}`);
+}
+
+/** `/re/flags` → regex; anything else → exact. */
+export function compilePattern(text: string, path: string): Pattern {
+  const m = /^\/(.*)\/([dgimsuy]*)$/s.exec(text);
+  if (!m) return { exact: text };
+  try {
+    return { regex: new RegExp(m[1]!, m[2]!.replace('g', '')), source: text };
+  } catch (err) {
+    return fail(path, `invalid regular expression ${text} (${(err as Error).message})`);
+  }
+}
+
+export function patternText(p: Pattern): string {
+  return 'exact' in p ? p.exact : p.source;
+}
+
+export function testPattern(p: Pattern, value: string): boolean {
+  return 'exact' in p ? p.exact === value : p.regex.test(value);
+}
+
+function literal(text: string): AttributeValue {
+  const t = text.trim();
+  if (/^".*"$/s.test(t) || /^'.*'$/s.test(t)) return t.slice(1, -1);
+  if (t === 'true') return true;
+  if (t === 'false') return false;
+  if (/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(t)) return Number(t);
+  return t;
+}
+
+const ASSERT_RE = /^\s*([^\s=!<>~]+)\s*(!=|<=|>=|!~|=|<|>|~)\s*(.+?)\s*$/s;
+const EXISTS_RE = /^\s*([^\s=!<>~]+)\s+(!?exists)\s*$/;
+
+export function compileAssertion(text: string, path: string): AttributeAssertion {
+  const ex = EXISTS_RE.exec(text);
+  if (ex) return { text, key: ex[1]!, op: ex[2] as AssertOp };
+  const m = ASSERT_RE.exec(text);
+  if (!m) {
+    return fail(path, `cannot read assertion "${text}"; write "key OP value" with OP one of = != < <= > >= ~ !~, or "key exists" / "key !exists"`);
+  }
+  const op = m[2] as AssertOp;
+  if (op === '~' || op === '!~') {
+    const p = compilePattern(m[3]!.startsWith('/') ? m[3]! : `/${m[3]}/`, path);
+    return { text, key: m[1]!, op, regex: 'regex' in p ? p.regex : new RegExp(m[3]!) };
+  }
+  const value = literal(m[3]!);
+  if ((op === '<' || op === '<=' || op === '>' || op === '>=') && typeof value !== 'number') {
+    return fail(path, `"${text}": ${op} needs a number on the right, got ${JSON.stringify(value)}`);
+  }
+  return { text, key: m[1]!, op, value };
+}
+
+function duration(value: string | number | undefined, path: string): number | undefined {
+  if (value === undefined) return undefined;
+  const us = parseDurationUs(value);
+  if (us === undefined) return fail(path, `invalid duration ${JSON.stringify(value)}; use a number with a unit: 250us, 500ms, 2s, 1m`);
+  return us;
+}
+
+function compileMatcher(id: string, raw: z.infer<typeof matcherShape>, path: string, defaultCount: { min?: number; max?: number }): SpanMatcher {
+  const count = raw.count === undefined ? defaultCount : typeof raw.count === 'number' ? { min: raw.count, max: raw.count } : raw.count;
+  if (count.min !== undefined && count.max !== undefined && count.min > count.max) {
+    fail(`${path}.count`, `min ${count.min} is greater than max ${count.max}`);
+  }
+  const maxDurationUs = duration(raw.maxDuration, `${path}.maxDuration`);
+  const minDurationUs = duration(raw.minDuration, `${path}.minDuration`);
+  return {
+    id,
+    ...(raw.service === undefined ? {} : { service: compilePattern(raw.service, `${path}.service`) }),
+    ...(raw.name === undefined ? {} : { name: compilePattern(raw.name, `${path}.name`) }),
+    ...(raw.kind === undefined ? {} : { kind: raw.kind }),
+    where: Object.entries(raw.where ?? {}).map(([k, v]) => [k, typeof v === 'string' ? compilePattern(v, `${path}.where.${k}`) : v] as const),
+    count,
+    asserts: (raw.assert ?? []).map((a, i) => compileAssertion(a, `${path}.assert[${i}]`)),
+    ...(maxDurationUs === undefined ? {} : { maxDurationUs }),
+    ...(minDurationUs === undefined ? {} : { minDurationUs }),
+    ...(raw.expectErrors === undefined ? {} : { expectErrors: raw.expectErrors }),
+  };
+}
+
+function formatZodPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '') || '(top level)';
+}
+
+/** Validates and compiles a parsed YAML/JSON document. `origin` prefixes every error. */
+export function compileSpec(doc: unknown, origin = 'spec'): Spec {
+  const parsed = specShape.safeParse(doc);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.slice(0, 8).map((i) => `  ${formatZodPath(i.path)}: ${i.message}`);
+    throw new SpecError(`${origin} is not a valid spec:\n${lines.join('\n')}`);
+  }
+  const raw = parsed.data;
+  const at = (p: string) => `${origin}: ${p}`;
+  const names = Object.keys(raw.spans);
+  if (names.length === 0) fail(at('spans'), 'no span matchers; name at least one (spans: {gateway: {service: …}})');
+  const matchers = names.map((n) => compileMatcher(n, raw.spans[n]!, at(`spans.${n}`), { min: 1 }));
+  const byName = new Set(names);
+  const edges = (raw.edges ?? []).map((text, i): EdgeRule => {
+    const m = /^\s*([A-Za-z0-9_.-]+)\s*(>>|>)\s*([A-Za-z0-9_.-]+)\s*$/.exec(text);
+    if (!m) fail(at(`edges[${i}]`), `cannot read edge "${text}"; write "parent > child" (direct) or "parent >> child" (descendant)`);
+    for (const ref of [m[1]!, m[3]!]) {
+      if (!byName.has(ref)) fail(at(`edges[${i}]`), `"${ref}" is not a span matcher; known: ${names.join(', ')}`);
+    }
+    return { text: `${m[1]} ${m[2]} ${m[3]}`, parent: m[1]!, child: m[3]!, direct: m[2] === '>' };
+  });
+  const absent = (raw.absent ?? []).map((a, i) => {
+    if (typeof a === 'string') {
+      if (!byName.has(a)) fail(at(`absent[${i}]`), `"${a}" is not a span matcher; known: ${names.join(', ')}`);
+      return { ...matchers.find((m) => m.id === a)!, id: a, count: { max: 0 } };
+    }
+    return compileMatcher(`absent[${i}]`, a, at(`absent[${i}]`), { max: 0 });
+  });
+  const absentNames = new Set((raw.absent ?? []).filter((a): a is string => typeof a === 'string'));
+  const rules = raw.rules ?? {};
+  const maxDurationUs = duration(rules.maxDuration, at('rules.maxDuration'));
+  const trigger = raw.trigger;
+  return {
+    name: raw.name,
+    ...(raw.description === undefined ? {} : { description: raw.description }),
+    match: raw.match ?? 'every',
+    ...(trigger === undefined
+      ? {}
+      : {
+          trigger: {
+            ...(trigger.url === undefined ? {} : { url: trigger.url }),
+            method: (trigger.method ?? 'GET').toUpperCase(),
+            headers: trigger.headers ?? {},
+            ...(trigger.body === undefined ? {} : { body: trigger.body }),
+            requests: trigger.requests ?? 1,
+            concurrency: trigger.concurrency ?? 1,
+            propagation: trigger.propagation ?? ['w3c'],
+            ...(trigger.expectStatus === undefined ? {} : { expectStatus: trigger.expectStatus }),
+          },
+        }),
+    poll: {
+      intervalUs: duration(raw.poll?.interval, at('poll.interval')) ?? 1_000_000,
+      timeoutUs: duration(raw.poll?.timeout, at('poll.timeout')) ?? 30_000_000,
+      stablePolls: raw.poll?.stablePolls ?? 3,
+    },
+    // A matcher listed by name under `absent` is only a negative rule, not also a positive one.
+    matchers: matchers.filter((m) => !absentNames.has(m.id)),
+    edges,
+    absent,
+    rules: {
+      singleTrace: rules.singleTrace ?? true,
+      noOrphans: rules.noOrphans ?? true,
+      noErrors: rules.noErrors ?? false,
+      ...(maxDurationUs === undefined ? {} : { maxDurationUs }),
+      noSensitiveData: rules.noSensitiveData ?? false,
+      ...(rules.services === undefined ? {} : { services: rules.services }),
+      ...(rules.bottleneck === undefined
+        ? {}
+        : { bottleneck: { service: compilePattern(rules.bottleneck.service, at('rules.bottleneck.service')), minShare: rules.bottleneck.minShare ?? 0.5 } }),
+      ...(rules.clusters === undefined ? {} : { clusters: rules.clusters }),
+      ...(rules.sampling === undefined ? {} : { sampling: { rate: rules.sampling.rate, confidence: rules.sampling.confidence ?? 0.99 } }),
+    },
+  };
+}
+
+/** Parses YAML (or JSON) text into a compiled spec. */
+export function parseSpec(text: string, origin = 'spec'): Spec {
+  let doc: unknown;
+  try {
+    doc = loadYaml(text);
+  } catch (err) {
+    throw new SpecError(`${origin}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new SpecError(`${origin}: a spec is a YAML mapping with at least "name" and "spans"; got ${doc === null ? 'an empty document' : Array.isArray(doc) ? 'a list' : typeof doc}`);
+  }
+  return compileSpec(doc, origin);
+}
+
+/** Reads and compiles a spec file; errors name the path. */
+export async function loadSpec(path: string): Promise<Spec> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new SpecError(`cannot read spec ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseSpec(text, path);
+}

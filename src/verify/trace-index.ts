@@ -1,0 +1,134 @@
+/**
+ * Parent/child index of one trace, built once per evaluation and shared by the matcher, the
+ * diagnosis and the reports; plus the slowest (critical) path and the bottleneck on it.
+ */
+import type { Span, Trace } from './model';
+
+export interface TraceIndex {
+  readonly trace: Trace;
+  /** First span seen for each id (Jaeger fixtures may repeat an id). */
+  readonly byId: ReadonlyMap<string, Span>;
+  /** Children by parent span id, each list sorted by start time. */
+  readonly children: ReadonlyMap<string, readonly Span[]>;
+  /** Spans without a parent id, sorted by start time. */
+  readonly roots: readonly Span[];
+  /** Spans whose parent id is not in the trace (parent lost, not reported yet, or another trace's). */
+  readonly orphans: readonly Span[];
+  readonly startUs: number;
+  readonly endUs: number;
+}
+
+const byStart = (a: Span, b: Span): number => a.startUs - b.startUs;
+
+export function indexTrace(trace: Trace): TraceIndex {
+  const byId = new Map<string, Span>();
+  for (const s of trace.spans) if (!byId.has(s.spanId)) byId.set(s.spanId, s);
+  const children = new Map<string, Span[]>();
+  const roots: Span[] = [];
+  const orphans: Span[] = [];
+  let startUs = Infinity;
+  let endUs = -Infinity;
+  for (const s of trace.spans) {
+    if (s.startUs < startUs) startUs = s.startUs;
+    if (s.startUs + s.durationUs > endUs) endUs = s.startUs + s.durationUs;
+    if (s.parentSpanId === undefined || s.parentSpanId === s.spanId) {
+      roots.push(s);
+      continue;
+    }
+    if (!byId.has(s.parentSpanId)) orphans.push(s);
+    let list = children.get(s.parentSpanId);
+    if (!list) children.set(s.parentSpanId, (list = []));
+    list.push(s);
+  }
+  for (const list of children.values()) list.sort(byStart);
+  roots.sort(byStart);
+  orphans.sort(byStart);
+  if (trace.spans.length === 0) startUs = endUs = 0;
+  return { trace, byId, children, roots, orphans, startUs, endUs };
+}
+
+/** The span a report hangs the tree from: the longest root, else the earliest orphan. */
+export function mainRoot(index: TraceIndex): Span | undefined {
+  const tops = index.roots.length > 0 ? index.roots : index.orphans;
+  let best: Span | undefined;
+  for (const s of tops) if (!best || s.durationUs > best.durationUs) best = s;
+  return best;
+}
+
+/** True when `ancestorId` is on the parent chain of `span` (cycle-safe). */
+export function isDescendant(index: TraceIndex, span: Span, ancestorIds: ReadonlySet<string>): boolean {
+  let parent = span.parentSpanId;
+  for (let hops = 0; parent !== undefined && hops < 10_000; hops++) {
+    if (ancestorIds.has(parent)) return true;
+    parent = index.byId.get(parent)?.parentSpanId;
+  }
+  return false;
+}
+
+const endOf = (s: Span): number => s.startUs + s.durationUs;
+
+/**
+ * Time a span spends on its own: its duration minus the union of its children's intervals
+ * (clipped to the span). Children running in parallel are not counted twice.
+ */
+export function selfTimeUs(index: TraceIndex, span: Span): number {
+  const kids = index.children.get(span.spanId);
+  if (!kids || kids.length === 0) return span.durationUs;
+  const start = span.startUs;
+  const end = endOf(span);
+  let covered = 0;
+  let curStart = -Infinity;
+  let curEnd = -Infinity;
+  for (const k of kids) {
+    const ks = Math.max(start, k.startUs);
+    const ke = Math.min(end, endOf(k));
+    if (ke <= ks) continue;
+    if (ks > curEnd) {
+      if (curEnd > curStart) covered += curEnd - curStart;
+      curStart = ks;
+      curEnd = ke;
+    } else if (ke > curEnd) {
+      curEnd = ke;
+    }
+  }
+  if (curEnd > curStart) covered += curEnd - curStart;
+  return Math.max(0, span.durationUs - covered);
+}
+
+/**
+ * The slowest path: from the root, repeatedly into the child that finishes last (what the
+ * caller waited for). Cycle-safe.
+ */
+export function criticalPath(index: TraceIndex, root: Span | undefined = mainRoot(index)): Span[] {
+  const path: Span[] = [];
+  const seen = new Set<string>();
+  let cur = root;
+  while (cur && !seen.has(cur.spanId)) {
+    path.push(cur);
+    seen.add(cur.spanId);
+    const kids = index.children.get(cur.spanId);
+    let next: Span | undefined;
+    if (kids) for (const k of kids) if (!next || endOf(k) > endOf(next) || (endOf(k) === endOf(next) && k.durationUs > next.durationUs)) next = k;
+    cur = next;
+  }
+  return path;
+}
+
+export interface Bottleneck {
+  readonly span: Span;
+  readonly selfUs: number;
+  /** selfUs over the root's duration (0..1). */
+  readonly share: number;
+}
+
+/** The span on the critical path with the most self time: where the request's time went. */
+export function findBottleneck(index: TraceIndex, path: readonly Span[] = criticalPath(index)): Bottleneck | undefined {
+  const root = path[0];
+  if (!root) return undefined;
+  let best: Bottleneck | undefined;
+  for (const s of path) {
+    const selfUs = selfTimeUs(index, s);
+    if (!best || selfUs > best.selfUs) best = { span: s, selfUs, share: root.durationUs > 0 ? selfUs / root.durationUs : 0 };
+  }
+  return best;
+}

@@ -1,0 +1,152 @@
+/**
+ * Spec + traces → verdict. Picks the traces to judge (the driver's trace ids, or the traces that
+ * contain the spec's entry span), evaluates each with the matcher, adds the trace-level rules
+ * (trace found, single trace, sampling rate) and runs the diagnosis. Pure.
+ */
+import type { Trace } from './model';
+import type { Spec } from './spec';
+import { matchSpan, describeMatcher, verifyTrace, type Assertion, type TraceVerdict } from './matcher';
+import { diagnose, type BackendReport, type Diagnosis, type DriverReport } from './diagnosis';
+import { indexTrace } from './trace-index';
+import { normalizeTraceId } from './ids';
+import { wilsonInterval } from './statistics';
+
+export interface VerifyOptions {
+  /** Trace ids the driver minted (or the user gave); without them the entry matcher picks traces. */
+  readonly traceIds?: readonly string[];
+  /** Every trace seen in the time window, for split-trace detection. @default the traces given */
+  readonly pool?: readonly Trace[];
+  readonly driver?: DriverReport;
+  readonly backend?: BackendReport;
+  /** Requests driven, for the sampling-rate rule. @default traceIds.length */
+  readonly requests?: number;
+  readonly clockSkewToleranceUs?: number;
+}
+
+export interface VerifyResult {
+  readonly spec: string;
+  readonly passed: boolean;
+  readonly match: 'every' | 'any';
+  /** One verdict per judged trace. */
+  readonly traces: readonly TraceVerdict[];
+  /** Assertions about the set of traces (found, single trace, sampling). */
+  readonly assertions: readonly Assertion[];
+  readonly missingTraceIds: readonly string[];
+  readonly diagnoses: readonly Diagnosis[];
+  /** The verdict with the most assertions holding: what to show when nothing passes. */
+  readonly closest?: TraceVerdict;
+  readonly tracesSeen: number;
+  readonly spansSeen: number;
+}
+
+export function selectSubjects(spec: Spec, traces: readonly Trace[], traceIds?: readonly string[]): { subjects: Trace[]; missing: string[] } {
+  if (traceIds && traceIds.length > 0) {
+    const byId = new Map(traces.map((t) => [t.traceId, t]));
+    const subjects: Trace[] = [];
+    const missing: string[] = [];
+    for (const raw of traceIds) {
+      const id = normalizeTraceId(raw);
+      const t = byId.get(id);
+      if (t && t.spans.length > 0) subjects.push(t);
+      else missing.push(id);
+    }
+    return { subjects, missing };
+  }
+  const entry = spec.matchers[0];
+  const subjects = entry ? traces.filter((t) => t.spans.some((s) => matchSpan(entry, s))) : [...traces];
+  return { subjects, missing: [] };
+}
+
+export function verifyTraces(spec: Spec, traces: readonly Trace[], opts: VerifyOptions = {}): VerifyResult {
+  const pool = opts.pool ?? traces;
+  const { subjects, missing } = selectSubjects(spec, traces, opts.traceIds);
+  const verdicts = subjects.map((t) => verifyTrace(spec, t));
+  const assertions: Assertion[] = [];
+  const sampling = spec.rules.sampling;
+  const entry = spec.matchers[0];
+
+  if (opts.traceIds && opts.traceIds.length > 0) {
+    if (!sampling) {
+      assertions.push({
+        category: 'rule',
+        text: `every driven request has a trace (${opts.traceIds.length})`,
+        passed: missing.length === 0,
+        detail: missing.length === 0 ? `${subjects.length} found` : `${missing.length} of ${opts.traceIds.length} not found: ${missing.slice(0, 3).join(', ')}`,
+      });
+    }
+  } else {
+    assertions.push({
+      category: 'rule',
+      text: `a trace contains the entry span ${entry ? `${entry.id} (${describeMatcher(entry)})` : ''}`.trim(),
+      passed: subjects.length > 0,
+      detail: `${subjects.length} of ${traces.length} trace(s)`,
+    });
+  }
+
+  if (spec.rules.singleTrace && subjects.length > 0) {
+    const subjectIds = new Set(subjects.map((t) => t.traceId));
+    const strays: string[] = [];
+    const otherRoots = pool.filter((o) => !subjectIds.has(o.traceId)).map((o) => ({ traceId: o.traceId, roots: indexTrace(o).roots }));
+    for (const t of subjects) {
+      const idx = indexTrace(t);
+      for (const other of otherRoots) {
+        for (const r of other.roots) {
+          const inWindow = r.startUs >= idx.startUs && r.startUs <= idx.endUs;
+          if (inWindow && !(entry && matchSpan(entry, r)) && spec.matchers.some((m) => matchSpan(m, r))) {
+            strays.push(`${r.service} "${r.name}" started trace ${other.traceId} inside trace ${t.traceId}`);
+          }
+        }
+      }
+    }
+    assertions.push({
+      category: 'rule',
+      text: 'singleTrace: each request is one trace',
+      passed: strays.length === 0,
+      detail: strays.length === 0 ? 'no expected service started a separate trace' : strays.slice(0, 3).join('; '),
+    });
+  }
+
+  if (sampling) {
+    const n = opts.requests ?? opts.traceIds?.length ?? 0;
+    const k = subjects.length;
+    const ci = wilsonInterval(k, n, sampling.confidence);
+    const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+    assertions.push({
+      category: 'rule',
+      text: `sampling rate ${pct(sampling.rate)} (at ${pct(sampling.confidence)} confidence)`,
+      passed: n > 0 && sampling.rate >= ci.low && sampling.rate <= ci.high,
+      detail: n === 0 ? 'no requests driven: drive N requests with --trigger' : `${k} of ${n} requests traced (${pct(k / n)}); plausible rates ${pct(ci.low)}..${pct(ci.high)}`,
+    });
+  }
+
+  const shapeOk = spec.match === 'any' ? verdicts.some((v) => v.passed) : verdicts.length > 0 && verdicts.every((v) => v.passed);
+  const shapeNeeded = !(sampling && sampling.rate === 0);
+  const passed = assertions.every((a) => a.passed) && (shapeOk || (!shapeNeeded && verdicts.length === 0));
+  const diagnoses = diagnose({
+    spec,
+    subjects,
+    pool,
+    missingTraceIds: missing,
+    ...(opts.driver ? { driver: opts.driver } : {}),
+    ...(opts.backend ? { backend: opts.backend } : {}),
+    ...(opts.clockSkewToleranceUs !== undefined ? { clockSkewToleranceUs: opts.clockSkewToleranceUs } : {}),
+  });
+  let closest: TraceVerdict | undefined;
+  for (const v of verdicts) {
+    const score = v.assertions.filter((a) => a.passed).length / Math.max(1, v.assertions.length);
+    const best = closest ? closest.assertions.filter((a) => a.passed).length / Math.max(1, closest.assertions.length) : -1;
+    if (score > best) closest = v;
+  }
+  return {
+    spec: spec.name,
+    passed,
+    match: spec.match,
+    traces: verdicts,
+    assertions,
+    missingTraceIds: missing,
+    diagnoses,
+    ...(closest ? { closest } : {}),
+    tracesSeen: pool.length,
+    spansSeen: pool.reduce((n, t) => n + t.spans.length, 0),
+  };
+}
