@@ -24,7 +24,7 @@ export interface LaneCliOptions {
   readonly profile: string;
   readonly config?: string;
   readonly name: string;
-  readonly out: string;
+  readonly outdir: string;
   readonly stateDir: string;
   readonly istioInstaller: 'auto' | 'istioctl' | 'helm';
   readonly waitTimeout?: string;
@@ -36,7 +36,7 @@ export function addLaneOptions(command: Command): Command {
     .addOption(new Option('--profile <name>', 'config profile to synthesize (kind profiles: lab, ci)').default('lab'))
     .addOption(new Option('--config <file>', 'config file to synthesize instead of a profile'))
     .addOption(new Option('--name <cluster>', 'kind cluster name').default('meshtrace'))
-    .addOption(new Option('--out <dir>', 'synth output folder').default('dist'))
+    .addOption(new Option('--outdir <dir>', 'synth output folder').default('dist'))
     .addOption(new Option('--state-dir <dir>', 'where the kit records clusters it created').default('.meshtrace'))
     .addOption(new Option('--istio-installer <how>', 'install Istio with istioctl or the Helm charts (auto: istioctl when it is the pinned release)').choices(['auto', 'istioctl', 'helm']).default('auto'))
     .addOption(new Option('--wait-timeout <seconds>', 'how long to wait for every Deployment/StatefulSet (default: lab 600, ci 900)'))
@@ -58,7 +58,7 @@ export function laneOptionsFrom(opts: LaneCliOptions): LaneOptions {
     profile: opts.profile,
     configFile: opts.config,
     clusterName: opts.name,
-    distDir: opts.out,
+    distDir: opts.outdir,
     stateDir: opts.stateDir,
     istioInstaller: opts.istioInstaller,
     waitTimeoutSeconds,
@@ -83,7 +83,8 @@ export interface LaneSeams {
 function synthError(err: unknown): CliError {
   const e = err as Error;
   // a config the schema rejects is "the thing checked is wrong"; anything else means we could not synth
-  const code = e?.name === 'ConfigError' || e?.name === 'ZodError' ? EXIT_FAILED : EXIT_CANNOT_CHECK;
+  const unreadable = (e as { kind?: string })?.kind === 'unreadable';
+  const code = !unreadable && (e?.name === 'ConfigError' || e?.name === 'SynthCheckError' || e?.name === 'ZodError') ? EXIT_FAILED : EXIT_CANNOT_CHECK;
   return new CliError(`synth failed: ${e?.message ?? String(err)}`, code);
 }
 

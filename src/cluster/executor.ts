@@ -4,7 +4,8 @@
  * runs in production and against fakes in tests.
  *
  * Outcome of a step: `ok`; `failed` (a spec did not match: the run goes on so one red run shows
- * every broken path); `broken` (the stack never became ready: stop, exit 1); `error` (the lane
+ * every broken path); `broken` (the stack never became ready, or `down` refuses a cluster it did
+ * not create: stop, exit 1); `error` (the lane
  * could not run: a command failed, the API was unreachable: stop, exit 2). Steps marked
  * `on-failure` / `always` still run after a stop (artifacts, reports, closing forwards, teardown).
  */
@@ -172,14 +173,14 @@ export async function executePlan(steps: readonly Step[], deps: ExecutorDeps): P
       case 'check-owner': {
         const marker = readMarker(deps.root, step.markerFile);
         if (!marker) {
-          throw new StepError(`refusing to delete kind cluster "${step.clusterName}": meshtrace did not create it (no ${step.markerFile}). Delete it yourself with: kind delete cluster --name ${step.clusterName}`, 'failed');
+          throw new StepError(`refusing to delete kind cluster "${step.clusterName}": meshtrace did not create it (no ${step.markerFile}). Delete it yourself with: kind delete cluster --name ${step.clusterName}`, 'broken');
         }
         const result = await deps.runner.run('kubectl', readOwnerTokenArgs(step.context), { timeoutMs: 60_000 });
         if (result.exitCode !== 0) {
           throw new StepError(`cannot read ConfigMap kube-system/meshtrace-owner through context ${step.context} (exit ${result.exitCode}): ${tail(result.stderr, 3)}. The cluster is left alone.`, 'error');
         }
         if (result.stdout.trim() !== marker.token) {
-          throw new StepError(`refusing to delete kind cluster "${step.clusterName}": its owner token does not match ${step.markerFile} (a cluster of the same name made by someone else). Delete it yourself if you mean to.`, 'failed');
+          throw new StepError(`refusing to delete kind cluster "${step.clusterName}": its owner token does not match ${step.markerFile} (a cluster of the same name made by someone else). Delete it yourself if you mean to.`, 'broken');
         }
         return 'owner token matches';
       }

@@ -20,7 +20,7 @@ function target(t: { namespace: string; service: string; port: number }): string
 export function describeStep(step: Step): string[] {
   switch (step.kind) {
     case 'synth':
-      return [commandLine('meshtrace', ['synth', ...(step.configFile ? ['--config', step.configFile] : ['--profile', step.profile]), '--out', step.outdir])];
+      return [commandLine('meshtrace', ['synth', ...(step.configFile ? ['--config', step.configFile] : ['--profile', step.profile]), '--outdir', step.outdir])];
     case 'run':
       return [commandLine(step.cmd, step.args)];
     case 'apply':

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DistLayout } from './plan';
 import { readDistLayout } from './dist-layout';
+import { synthesize } from '../stack/index';
 
 export interface SynthRequest {
   readonly profile?: string;
@@ -18,24 +19,9 @@ export interface SynthRequest {
 /** Writes `outdir/` and `outdir/install/`; rejects with a message naming what is wrong. */
 export type Synthesizer = (request: SynthRequest) => Promise<void>;
 
-interface StackModule {
-  synthesize(options: { config?: unknown; configFile?: string; profile?: string; outdir: string }): Promise<unknown>;
-}
-
-/**
- * The stack's `synthesize` (src/stack). Loaded lazily so `down` and `--help` do not pay for
- * cdk8s, and so this lane does not fail to load while the stack is being built.
- */
+/** The stack's `synthesize` (src/stack): load config, build, check, write atomically. */
 export const stackSynthesizer: Synthesizer = async (request) => {
-  const modulePath = '../stack/index';
-  let stack: StackModule;
-  try {
-    stack = (await import(modulePath)) as StackModule;
-  } catch (err) {
-    throw new Error(`the stack library (src/stack) could not be loaded: ${(err as Error).message}`);
-  }
-  if (typeof stack.synthesize !== 'function') throw new Error('src/stack does not export synthesize()');
-  await stack.synthesize({ profile: request.profile, configFile: request.configFile, outdir: request.outdir });
+  await synthesize({ profile: request.profile, config: request.configFile, outdir: request.outdir });
 };
 
 /**

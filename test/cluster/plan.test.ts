@@ -77,7 +77,7 @@ describe('planUp', () => {
 
   test('the dry-run text prints each command on one line with its reason', () => {
     const text = renderPlan('steps:', planUp(laneInput()));
-    expect(text).toContain(' 1. meshtrace synth --profile lab --out dist\n');
+    expect(text).toContain(' 1. meshtrace synth --profile lab --outdir dist\n');
     expect(text).toContain(' 2. kind create cluster --name meshtrace --config dist/install/kind.yaml --wait 120s\n');
     expect(text).toContain('      applies dist/0200-bookinfo.k8s.yaml\n');
     expect(text).toContain('        statefulset/ratings-db -n bookinfo\n');
