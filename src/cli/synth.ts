@@ -1,9 +1,6 @@
 import { Command, Option } from 'commander';
 import type { Finding } from '../check/finding';
-import { ConfigError } from '../config/load';
 import { PROFILE_NAMES } from '../config/profile-names';
-import { loadConfig } from '../config/load';
-import { buildAndCheck, OutputWriteError, synthesize, SynthCheckError } from '../stack/index';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK, setExitCode } from './exit-codes';
 
 interface SynthFlags {
@@ -34,6 +31,9 @@ export function registerSynth(program: Command): void {
     .action(async (flags: SynthFlags, cmd: Command) => {
       const out = (text: string) => process.stdout.write(`${text}\n`);
       const err = (text: string) => process.stderr.write(`${text}\n`);
+      // Loaded on use: the stack pulls in cdk8s and the checkers, which other commands never need.
+      const { ConfigError, loadConfig } = await import('../config/load');
+      const { buildAndCheck, OutputWriteError, synthesize, SynthCheckError } = await import('../stack/index');
       try {
         if (flags.stdout) {
           const config = await loadConfig({ config: flags.config, profile: flags.profile });

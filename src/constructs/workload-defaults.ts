@@ -120,7 +120,12 @@ export function podDefaults(options: PodDefaultsOptions = {}): Pick<kplus.Deploy
 export function finishWorkload(workload: kplus.Deployment | kplus.StatefulSet, labels: Record<string, string>): void {
   for (const [key, value] of Object.entries(labels)) workload.podMetadata.addLabel(key, value);
   workload.select(kplus.LabelSelector.of({ labels }));
-  ApiObject.of(workload).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+  ApiObject.of(workload).addJsonPatch(
+    JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+    // cdk8s-plus stamps a construct-path label on every pod template even with `select: false`;
+    // it selects nothing here and would make upstream apps' labels differ from upstream.
+    JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
+  );
 }
 
 export interface LabeledServiceOptions {
