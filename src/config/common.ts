@@ -29,6 +29,7 @@ export function parseImageRef(ref: string): { registry?: string; path: string; t
   const { registry, path, tag, digest } = m.groups;
   // A first segment without a dot, colon or "localhost" is a Docker Hub namespace, not a registry.
   if (registry && !/[.:]/.test(registry) && registry !== 'localhost') {
+    if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(registry)) return undefined;
     return { path: `${registry}/${path}`, tag, digest };
   }
   return { registry, path: path!, tag, digest };

@@ -60,6 +60,8 @@ export function parseConfig(raw: unknown, source = 'config'): MeshtraceConfig {
 /** Parses YAML text; a syntax error becomes a problem with line and column. */
 export function parseConfigText(text: string, source: string): MeshtraceConfig {
   let raw: unknown;
+  // An empty or comment-only file means "the profile as is" (js-yaml 5 rejects an empty stream).
+  if (text.split('\n').every((line) => /^\s*(#.*)?$/.test(line))) return parseConfig({}, source);
   try {
     raw = loadYaml(text);
   } catch (err) {

@@ -1,0 +1,96 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listFiles, OWNERSHIP_FILE, OutputWriteError, writeOutput } from '../../src/stack/output-writer';
+
+describe('writeOutput (atomic output writer)', () => {
+  let root: string;
+  let out: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'meshtrace-writer-'));
+    out = join(root, 'dist');
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const files = [
+    { path: '0000-namespaces.k8s.yaml', content: 'kind: Namespace\n' },
+    { path: '0001-jaeger.k8s.yaml', content: 'kind: Deployment\n' },
+    { path: 'install/istiod-values.yaml', content: 'traceSampling: 100\n' },
+  ];
+
+  test('writes every file and an ownership manifest kubectl ignores, and leaves no staging folder', async () => {
+    // WHEN
+    const report = await writeOutput(out, files);
+    // THEN
+    expect(report.written.sort()).toEqual(files.map((f) => f.path).sort());
+    expect(await listFiles(out)).toEqual([OWNERSHIP_FILE, '0000-namespaces.k8s.yaml', '0001-jaeger.k8s.yaml', 'install/istiod-values.yaml'].sort());
+    expect(readFileSync(join(out, '0001-jaeger.k8s.yaml'), 'utf8')).toBe('kind: Deployment\n');
+    expect(OWNERSHIP_FILE).not.toMatch(/\.(ya?ml|json)$/);
+    expect(readdirSync(root)).toEqual(['dist']);
+  });
+
+  test('a re-run with the same content changes nothing, not even modification times', async () => {
+    // GIVEN
+    await writeOutput(out, files);
+    const before = statSync(join(out, '0001-jaeger.k8s.yaml')).mtimeMs;
+    await new Promise((r) => setTimeout(r, 20));
+    // WHEN
+    const report = await writeOutput(out, files);
+    // THEN
+    expect(report.written).toEqual([]);
+    expect(report.unchanged).toHaveLength(3);
+    expect(statSync(join(out, '0001-jaeger.k8s.yaml')).mtimeMs).toBe(before);
+  });
+
+  test("a user's own file survives, and stale files the writer made earlier are removed", async () => {
+    // GIVEN a first synth and a user file
+    await writeOutput(out, files);
+    writeFileSync(join(out, 'my-extra.yaml'), 'kind: ConfigMap\n');
+    // WHEN the jaeger chart is no longer produced
+    const report = await writeOutput(out, [files[0]!, files[2]!]);
+    // THEN
+    expect(report.removed).toEqual(['0001-jaeger.k8s.yaml']);
+    expect(existsSync(join(out, '0001-jaeger.k8s.yaml'))).toBe(false);
+    expect(readFileSync(join(out, 'my-extra.yaml'), 'utf8')).toBe('kind: ConfigMap\n');
+    expect(readFileSync(join(out, OWNERSHIP_FILE), 'utf8')).not.toContain('0001-jaeger');
+  });
+
+  test('a stale file the user edited since is kept and reported', async () => {
+    await writeOutput(out, files);
+    writeFileSync(join(out, '0001-jaeger.k8s.yaml'), 'kind: Deployment\n# my tweak\n');
+    const report = await writeOutput(out, [files[0]!]);
+    expect(report.keptEdited).toEqual(['0001-jaeger.k8s.yaml']);
+    expect(existsSync(join(out, '0001-jaeger.k8s.yaml'))).toBe(true);
+    // install/ held only owned files: it is gone with them.
+    expect(existsSync(join(out, 'install'))).toBe(false);
+  });
+
+  test('refuses to overwrite a file it did not write, and then writes nothing at all', async () => {
+    // GIVEN a user's file with a name the synth wants
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, '0001-jaeger.k8s.yaml'), 'mine\n');
+    // WHEN / THEN
+    await expect(writeOutput(out, files)).rejects.toThrow(OutputWriteError);
+    await expect(writeOutput(out, files)).rejects.toThrow(/0001-jaeger\.k8s\.yaml exists but was not written by meshtrace/);
+    expect(readFileSync(join(out, '0001-jaeger.k8s.yaml'), 'utf8')).toBe('mine\n');
+    expect(await listFiles(out)).toEqual(['0001-jaeger.k8s.yaml']);
+    expect(readdirSync(root)).toEqual(['dist']);
+  });
+
+  test('adopts an unowned file whose bytes are already identical (e.g. after cdk8s synth wiped the manifest)', async () => {
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, '0000-namespaces.k8s.yaml'), 'kind: Namespace\n');
+    const report = await writeOutput(out, files);
+    expect(report.unchanged).toEqual(['0000-namespaces.k8s.yaml']);
+    expect(readFileSync(join(out, OWNERSHIP_FILE), 'utf8')).toContain('0000-namespaces.k8s.yaml');
+  });
+
+  test.each([['../escape.yaml'], ['/etc/passwd'], [''], [`install/${OWNERSHIP_FILE}`], ['a\\b.yaml']])('rejects the output path %j', async (path) => {
+    await expect(writeOutput(out, [{ path, content: 'x' }])).rejects.toThrow(/is not allowed; allowed: a relative path inside the output folder/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test('rejects two files with the same name', async () => {
+    await expect(writeOutput(out, [files[0]!, files[0]!])).rejects.toThrow(/both named 0000-namespaces/);
+  });
+});
