@@ -4,7 +4,7 @@ import { REPO_ROOT } from '../../src/paths';
 import { parseSpec } from '../../src/verify/spec';
 import { verifyTraces } from '../../src/verify/verify-traces';
 import { diagnose } from '../../src/verify/diagnosis';
-import type { Span, Trace } from '../../src/verify/model';
+import type { AttributeValue, Span, Trace } from '../../src/verify/model';
 import { bookinfo, TraceBuilder } from './helpers/trace-builder';
 
 const bookinfoSpec = parseSpec(readFileSync(join(REPO_ROOT, 'samples/expectations/bookinfo.yaml'), 'utf8'), 'bookinfo.yaml');
@@ -140,7 +140,8 @@ describe('diagnosis', () => {
   });
 
   test('sampled=0 from the kit\'s own attribute and from B3 headers is recognised too', () => {
-    for (const attrs of [{ 'meshtrace.propagation.sampled': false }, { 'http.request.header.x-b3-sampled': '0' }, { 'http.request.header.b3': '0' }, { 'http.request.header.uber-trace-id': 'abc:def:0:0' }]) {
+    const cases: Record<string, AttributeValue>[] = [{ 'meshtrace.propagation.sampled': false }, { 'http.request.header.x-b3-sampled': '0' }, { 'http.request.header.b3': '0' }, { 'http.request.header.uber-trace-id': 'abc:def:0:0' }];
+    for (const attrs of cases) {
       const b = new TraceBuilder();
       const s = b.add('hop', 'GET', 'server', 0, 20);
       b.add('hop', 'GET', 'client', 1, 18, s, attrs);
