@@ -122,6 +122,21 @@ function nodePorts(ctx: CheckContext): Map<number, string> {
       if (typeof np === 'number') out.set(np, `Traefik entrypoint ${ep} (${input.doc.file} ports.${ep}.nodePort)`);
     }
   }
+  // Istio ingress gateway: IstioOperator `components.ingressGateways[].k8s.service.ports[]`, or the
+  // istio/gateway chart's `service.ports[]` (the same Service, installed either way).
+  for (const input of ctx.install) {
+    const gateways: [string, unknown][] =
+      input.kind === 'istio-operator'
+        ? asArray(getPath(input.doc.object, 'spec.components.ingressGateways')).map((g) => [String(getPath(g, 'name') ?? 'ingress gateway'), getPath(g, 'k8s.service.ports')])
+        : input.kind === 'istiod-values'
+          ? [['istio ingress gateway', getPath(input.doc.object, 'service.ports')]]
+          : [];
+    for (const [gateway, ports] of gateways) {
+      asArray(ports).forEach((p) => {
+        if (isRecord(p) && typeof p.nodePort === 'number' && !out.has(p.nodePort)) out.set(p.nodePort, `${gateway} port ${String(p.name ?? p.port)} (${input.doc.file})`);
+      });
+    }
+  }
   return out;
 }
 

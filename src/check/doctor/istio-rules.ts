@@ -13,7 +13,8 @@ const TRACING_PROVIDER_TYPES = new Set(['opentelemetry', 'zipkin', 'datadog', 's
 export const mt001: DoctorRule = {
   ...CATALOGUE.MT001!,
   run(ctx) {
-    if (!ctx.istioInUse) return [];
+    // Without installer inputs or Telemetry objects the istiod settings are unknown: say nothing.
+    if (!ctx.mesh.known && ctx.byKind('Telemetry').length === 0) return [];
     const telemetryRate = telemetryTracing(ctx).filter((t) => typeof t.entry.randomSamplingPercentage === 'number');
     if (telemetryRate.length > 0 || ctx.mesh.sampling.length > 0 || ctx.mesh.profile?.value === 'demo') return [];
     const target = ctx.install.find((i) => i.kind === 'istio-operator' || i.kind === 'istiod-values')?.doc ?? telemetryTracing(ctx)[0]?.doc;
