@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { checkManifests } from '../../src/check/index';
+import { loadConfig } from '../../src/config/load';
+import { PROFILE_NAMES } from '../../src/config/profile-names';
+import { buildStack, listFiles, OWNERSHIP_FILE, synthesize, SynthCheckError } from '../../src/stack/index';
+
+type Obj = Record<string, any>;
+
+describe('synthesize()', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'meshtrace-synth-'));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  test.each(PROFILE_NAMES.map((p) => [p]))('profile %s: writes numbered manifests + install/ and check finds no error', async (profile) => {
+    // WHEN
+    const outdir = join(root, profile);
+    const result = await synthesize({ profile, outdir });
+    // THEN
+    const files = await listFiles(outdir);
+    expect(files[0]).toBe(OWNERSHIP_FILE);
+    expect(files).toContain('0000-namespaces.k8s.yaml');
+    expect(files).toEqual(expect.arrayContaining(['install/istio-operator.yaml', 'install/istiod-values.yaml']));
+    expect(result.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    // Namespaces sort first, so a plain `kubectl apply -f dist` creates them before their contents.
+    const manifests = files.filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('install/'));
+    expect(manifests[0]).toBe('0000-namespaces.k8s.yaml');
+    const firstKinds = new Set((readFileSync(join(outdir, manifests[0]!), 'utf8').split(/^---$/m).map((d) => (load(d) as Obj).kind)));
+    expect([...firstKinds]).toEqual(['Namespace']);
+  });
+
+  test('the lab stack has the contract Services, the Telemetry naming the installed provider, and Bookinfo', async () => {
+    const stack = buildStack(await loadConfig({ profile: 'lab' }));
+    const objs = stack.docs.map((d) => d.object as Obj);
+    const svc = (name: string) => objs.find((o) => o.kind === 'Service' && o.metadata.name === name);
+    expect(svc('jaeger-collector')!.metadata.namespace).toBe('observability');
+    expect(svc('jaeger-collector')!.spec.ports.map((p: Obj) => `${p.name}:${p.port}`)).toEqual(expect.arrayContaining(['grpc-otlp:4317', 'http-otlp:4318', 'http-zipkin:9411']));
+    expect(svc('jaeger-query')!.spec.ports.map((p: Obj) => `${p.name}:${p.port}`)).toEqual(['http-query:16686', 'grpc-query:16685']);
+    const telemetry = objs.find((o) => o.kind === 'Telemetry')!;
+    const providers = (stack.installDocs.find((d) => d.file === 'install/istio-operator.yaml')!.object as Obj).spec.meshConfig.extensionProviders.map((p: Obj) => p.name);
+    expect(providers).toContain(telemetry.spec.tracing[0].providers[0].name);
+    expect(telemetry.spec.tracing[0].randomSamplingPercentage).toBe(100);
+    expect(svc('productpage')!.metadata.namespace).toBe('bookinfo');
+    const ns = objs.filter((o) => o.kind === 'Namespace');
+    expect(ns.find((n) => n.metadata.name === 'observability')!.metadata.labels).toMatchObject({ 'istio-injection': 'disabled', 'pod-security.kubernetes.io/enforce': 'restricted' });
+    expect(ns.find((n) => n.metadata.name === 'bookinfo')!.metadata.labels).toMatchObject({ 'istio-injection': 'enabled' });
+  });
+
+  test('every Service port is protocol-named (Istio protocol selection)', async () => {
+    for (const profile of PROFILE_NAMES) {
+      const stack = buildStack(await loadConfig({ profile }));
+      for (const o of stack.docs.map((d) => d.object as Obj).filter((x) => x.kind === 'Service')) {
+        for (const p of o.spec.ports) expect(`${o.metadata.name}/${p.name}`).toMatch(/\/(http|http2|https|grpc|grpc-web|tcp|tls|mongo|mysql|redis|udp)(-.*)?$/);
+      }
+    }
+  });
+
+  test('deterministic: two synths of the same config are byte-identical', async () => {
+    const a = join(root, 'det-a');
+    const b = join(root, 'det-b');
+    await synthesize({ profile: 'lab', outdir: a });
+    await synthesize({ profile: 'lab', outdir: b });
+    const files = await listFiles(a);
+    expect(await listFiles(b)).toEqual(files);
+    for (const f of files) expect([f, readFileSync(join(b, f), 'utf8')]).toEqual([f, readFileSync(join(a, f), 'utf8')]);
+  });
+
+  test('checkManifests sees the same documents the writer wrote', async () => {
+    const outdir = join(root, 'lab-docs');
+    const result = await synthesize({ profile: 'lab', outdir });
+    for (const doc of result.stack.docs) {
+      const written = readFileSync(join(outdir, doc.file), 'utf8').split(/^---$/m).map((d) => load(d));
+      expect(written[doc.index]).toEqual(doc.object);
+    }
+    expect(await checkManifests(result.stack.docs, { installDocs: result.stack.installDocs })).toEqual(result.findings);
+  });
+
+  test('an error finding fails the synth and writes nothing', async () => {
+    // GIVEN a provider that points at a Service the stack does not have
+    const config = join(root, 'bad-provider.yaml');
+    writeFileSync(config, 'istio:\n  provider:\n    service: missing.observability.svc.cluster.local\n');
+    const outdir = join(root, 'never');
+    // WHEN / THEN
+    await expect(synthesize({ config, outdir })).rejects.toThrow(SynthCheckError);
+    await expect(synthesize({ config, outdir })).rejects.toMatchObject({ findings: expect.arrayContaining([expect.objectContaining({ severity: 'error', file: 'install/istio-operator.yaml' })]) });
+    expect(existsSync(outdir)).toBe(false);
+  });
+});
