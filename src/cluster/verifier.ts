@@ -1,21 +1,103 @@
 /**
- * The production verifier: adapts the verify library (spec loading, driver, Jaeger source,
- * polling, diagnosis) to the smoke lane's `Verifier` seam. Loaded lazily so `up`/`down` do not
- * pay for it.
+ * The production verifier: the verify library (spec, driver, Jaeger source, poller, diagnosis)
+ * behind the smoke lane's `Verifier` seam. The request goes to the kit's own port-forward of the
+ * entry point; the spec decides the path and headers, the lane adds what its route needs (Host).
  */
-import type { Verifier } from './executor';
+import { join } from 'node:path';
+import { connectJaeger, drive, jaegerSource, loadSpec, pollAndVerify, renderTerminal } from '../verify/index';
+import type { Diagnosis, Span, Trace, TraceSource } from '../verify/index';
+import type { Verifier, VerifyOutcome } from './executor';
+
+/** The path (and query) of the triggering request: the spec's own trigger URL wins over the lane's default (pure). */
+export function triggerPath(specTriggerUrl: string | undefined, fallback: string): string {
+  if (!specTriggerUrl) return fallback;
+  try {
+    const url = new URL(specTriggerUrl);
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Services the diagnoses blame (both ends of a broken hop), for log collection (pure). */
+export function blamedServices(diagnoses: readonly Diagnosis[]): string[] {
+  const services = new Set<string>();
+  for (const d of diagnoses) {
+    if (d.hop?.from) services.add(d.hop.from);
+    if (d.hop?.to) services.add(d.hop.to);
+  }
+  return [...services];
+}
+
+/**
+ * The driver's minted span is the parent of the entry span but is never exported, so the entry
+ * span would count as an orphan. Spans whose parent is a driver span become roots: the driver is
+ * the client that started the trace, and the spec's `noOrphans` must judge the mesh, not it.
+ */
+export function withDriverAsRoot(source: TraceSource, driverSpanIds: ReadonlySet<string>): TraceSource {
+  const rootSpan = (span: Span): Span => {
+    if (span.parentSpanId === undefined || !driverSpanIds.has(span.parentSpanId)) return span;
+    const { parentSpanId: _driver, ...rest } = span;
+    return rest;
+  };
+  const rootTrace = (t: Trace): Trace => ({ ...t, spans: t.spans.map(rootSpan) });
+  return {
+    ...source,
+    description: source.description,
+    fetch: async (req) => {
+      const result = await source.fetch(req);
+      return { ...result, traces: result.traces.map(rootTrace), pool: result.pool.map(rootTrace) };
+    },
+    ...(source.subscribe ? { subscribe: (wake: () => void) => source.subscribe!(wake) } : {}),
+  };
+}
 
 export function libraryVerifier(root: string): Verifier {
-  return async (request) => {
+  return async (request): Promise<VerifyOutcome> => {
     const started = Date.now();
-    const fail = (message: string) => ({ name: request.name, spec: request.spec, passed: false, durationMs: Date.now() - started, traceIds: [], message, failingServices: [] });
-    const modulePath = '../verify/index';
-    let verify: Record<string, unknown>;
-    try {
-      verify = (await import(modulePath)) as Record<string, unknown>;
-    } catch (err) {
-      return fail(`the verify library could not be loaded from ${root}/src/verify: ${(err as Error).message}`);
+    const spec = await loadSpec(join(root, request.spec));
+    const base = new URL(request.triggerUrl);
+    const url = `${base.origin}${triggerPath(spec.trigger?.url, `${base.pathname}${base.search}`)}`;
+    const client = await connectJaeger({ baseUrl: request.jaegerUrl, timeoutMs: 10_000 }, 'auto');
+    const source = jaegerSource(client, request.jaegerUrl);
+    const driven = await drive({
+      url,
+      method: spec.trigger?.method ?? 'GET',
+      headers: { ...spec.trigger?.headers, ...request.headers },
+      ...(spec.trigger?.body !== undefined ? { body: spec.trigger.body } : {}),
+      requests: spec.trigger?.requests ?? 1,
+      concurrency: spec.trigger?.concurrency ?? 1,
+      propagation: spec.trigger?.propagation ?? ['w3c'],
+      timeoutMs: 10_000,
+    });
+    const failed = driven.requests.filter((r) => r.error !== undefined);
+    if (failed.length === driven.requests.length) {
+      // not a trace problem: the entry point did not answer at all
+      throw new Error(`${request.name}: every request to ${url} failed (${failed[0]?.error}); the entry point behind the port-forward is not serving`);
     }
-    return fail(`the verify library exports no polling verifier yet (exports: ${Object.keys(verify).join(', ')})`);
+    const outcome = await pollAndVerify(spec, withDriverAsRoot(source, new Set(driven.requests.map((r) => r.spanId))), {
+      traceIds: driven.traceIds,
+      driver: driven.report,
+      requests: driven.requests.length,
+      window: { startUs: driven.startedAtUs, endUs: driven.endedAtUs },
+      timeoutMs: request.timeoutMs,
+    });
+    const result = outcome.result;
+    // no Jaeger UI links: the forward's ephemeral port is closed when the report is read
+    const report = renderTerminal(result, outcome.traces, { color: false, verbose: false });
+    const firstDiagnosis = result.diagnoses[0]?.title;
+    const message = result.passed
+      ? `matched ${result.tracesSeen} trace(s), ${result.spansSeen} span(s) after ${outcome.polls} poll(s)`
+      : `did not match after ${outcome.polls} poll(s) (${outcome.stoppedBy}; ${result.tracesSeen} trace(s), ${result.spansSeen} span(s))${firstDiagnosis ? `: ${firstDiagnosis}` : ''}`;
+    return {
+      name: request.name,
+      spec: request.spec,
+      passed: result.passed,
+      durationMs: Date.now() - started,
+      traceIds: driven.traceIds,
+      message,
+      diagnosis: result.passed ? undefined : report,
+      failingServices: blamedServices(result.diagnoses),
+    };
   };
 }
