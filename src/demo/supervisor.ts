@@ -64,6 +64,8 @@ interface Child {
   readonly process: ChildProcess;
   readonly lines: string[];
   exited: boolean;
+  /** Set when we asked it to stop: its exit is not a crash. */
+  stopRequested: boolean;
   readonly exitPromise: Promise<void>;
 }
 
@@ -140,7 +142,7 @@ export class ProcessSupervisor {
       () => undefined,
       () => undefined,
     );
-    const entry: Child = { name: spec.name, process: child, lines, exited: false, exitPromise };
+    const entry: Child = { name: spec.name, process: child, lines, exited: false, stopRequested: false, exitPromise };
     this.children.push(entry);
 
     return new Promise<RunningProcess>((resolve, reject) => {
@@ -174,7 +176,7 @@ export class ProcessSupervisor {
         entry.exited = true;
         if (!settled) {
           fail(`${spec.name} exited (${signal ?? `code ${code}`}) before it was ready`);
-        } else if (!this.stopping) {
+        } else if (!this.stopping && !entry.stopRequested) {
           this.options.onUnexpectedExit?.(spec.name, code, signal);
         }
       });
@@ -183,12 +185,19 @@ export class ProcessSupervisor {
 
   /**
    * Stops every child: SIGTERM to each process group, SIGKILL after the grace period, and waits
-   * until all have exited. Safe to call more than once.
+   * until all have exited. Safe to call more than once; no child can be started afterwards.
    */
   async stopAll(): Promise<void> {
     this.stopping = true;
+    await this.stopRunning();
+    this.detach();
+  }
+
+  /** Stops the children running now (the supervisor stays usable, e.g. to retry a start). */
+  async stopRunning(): Promise<void> {
     const grace = this.options.killGraceMs ?? 2000;
     const running = this.children.filter((c) => !c.exited && c.process.pid !== undefined);
+    for (const child of running) child.stopRequested = true;
     // Entry first, leaves last (reverse start order) so no hop logs errors about its upstream vanishing.
     for (const child of [...running].reverse()) signalGroup(child.process.pid!, 'SIGTERM');
     await Promise.all(
@@ -205,7 +214,6 @@ export class ProcessSupervisor {
         await child.exitPromise;
       }),
     );
-    this.detach();
   }
 
   /** Synchronous last resort for `process.on('exit')`: SIGKILL whatever still runs. */

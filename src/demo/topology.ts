@@ -8,6 +8,8 @@
  * the supervisor fills in when it builds the hop's arguments (`relayArgs`).
  */
 import type { PropagationFormat } from '../propagation/trace-context';
+import { parseFault as parseRelayFault, FaultSyntaxError } from '../relay/faults';
+import { PROPAGATION_FORMATS } from '../relay/options';
 
 /** Hop names of the demo topology, in the order a request reaches them (edge first). */
 export const DEMO_HOPS = ['edge', 'productpage', 'details', 'reviews', 'ratings'] as const;
@@ -22,19 +24,8 @@ export const DEMO_EDGES: Readonly<Record<DemoHop, readonly DemoHop[]>> = {
   ratings: [],
 };
 
-/** Formats a hop can be told to write (`--propagate HOP:FORMAT[,FORMAT]`). */
-export const PROPAGATION_FORMATS: readonly PropagationFormat[] = ['w3c', 'b3multi', 'b3single', 'jaeger'];
-
-/**
- * Faults the relay injects (`meshtrace relay --fault …`). The demo only checks the fault's shape
- * so a typo fails before five processes start; the relay owns the exact grammar.
- */
-const FAULT_PATTERNS: readonly { readonly pattern: RegExp; readonly example: string }[] = [
-  { pattern: /^drop-context$/, example: 'drop-context' },
-  { pattern: /^delay=\d+(\.\d+)?(ms|s)$/, example: 'delay=200ms' },
-  { pattern: /^status=[1-5]\d\d(@(0(\.\d+)?|1(\.0+)?))?$/, example: 'status=500@0.2' },
-  { pattern: /^reset$/, example: 'reset' },
-];
+/** Formats a hop can be told to write (`--propagate HOP:FORMAT[,FORMAT]`): the relay's own list. */
+export { PROPAGATION_FORMATS };
 
 /** What the user asked for on the command line, before validation. */
 export interface TopologyOptions {
@@ -101,11 +92,16 @@ function splitHopValue(flag: string, value: string, allowed: string): [DemoHop, 
   return [requireHop(flag, value, value.slice(0, colon)), value.slice(colon + 1)];
 }
 
-/** Validates one fault against the relay's fault grammar; returns it unchanged. */
+/**
+ * Checks one fault with the relay's own parser, so a typo fails before five processes start;
+ * returns it unchanged for the relay's `--fault`.
+ */
 export function parseFault(flag: string, raw: string, fault: string): string {
-  if (!FAULT_PATTERNS.some((f) => f.pattern.test(fault))) {
-    const allowed = FAULT_PATTERNS.map((f) => f.example).join(', ');
-    throw new TopologyError(`${flag} ${JSON.stringify(raw)}: unknown fault ${JSON.stringify(fault)}; faults are ${allowed}`);
+  try {
+    parseRelayFault(fault);
+  } catch (err) {
+    if (err instanceof FaultSyntaxError) throw new TopologyError(`${flag} ${JSON.stringify(raw)}: ${err.message.replace(/^--fault: /, '')}`);
+    throw err;
   }
   return fault;
 }
@@ -180,10 +176,8 @@ export function buildTopology(options: TopologyOptions = {}): DemoTopology {
 export interface HopWiring {
   /** URL of each upstream hop, by hop name. */
   readonly upstreamUrls: Readonly<Partial<Record<DemoHop, string>>>;
-  /** OTLP/HTTP traces endpoint of the demo's receiver (`http://127.0.0.1:PORT/v1/traces`). */
+  /** OTLP/HTTP endpoint of the demo's receiver (base URL; the relay appends `/v1/traces`). */
   readonly otlpEndpoint: string;
-  /** Extra OTLP endpoints (e.g. a real Jaeger collector from `--jaeger-url`). */
-  readonly extraOtlpEndpoints?: readonly string[];
 }
 
 /** The `meshtrace relay …` arguments of one hop (after `bin/meshtrace.mjs`). */
@@ -196,9 +190,7 @@ export function relayArgs(hop: HopSpec, wiring: HopWiring): string[] {
   }
   // A hop with several upstreams calls all of them (Bookinfo's productpage calls details and reviews).
   if (hop.upstreams.length > 1) args.push('--fanout');
-  for (const endpoint of [wiring.otlpEndpoint, ...(wiring.extraOtlpEndpoints ?? [])]) {
-    args.push('--otlp-endpoint', endpoint);
-  }
+  args.push('--otlp-endpoint', wiring.otlpEndpoint);
   if (hop.propagate.length > 0) args.push('--propagate', hop.propagate.join(','));
   for (const fault of hop.faults) args.push('--fault', fault);
   return args;

@@ -29,6 +29,11 @@ export interface HtmlReportInput {
   readonly passed: boolean;
   readonly traces: readonly Trace[];
   readonly assertions: readonly HtmlAssertion[];
+  /**
+   * Bottleneck span per trace id, to mark the same span as another report (the terminal tree).
+   * @default - the span with the most self time on this renderer's critical path
+   */
+  readonly bottleneckSpanIds?: Readonly<Record<string, string>>;
   /** Diagnosis lines (why and where a trace is broken). */
   readonly diagnoses?: readonly string[];
   /** @default - now */
@@ -101,7 +106,7 @@ function treeRows(trace: Trace): Row[] {
   return rows;
 }
 
-function renderWaterfall(trace: Trace, colourOf: (service: string) => string): string {
+function renderWaterfall(trace: Trace, colourOf: (service: string) => string, bottleneckSpanId: string | undefined): string {
   const rows = treeRows(trace);
   if (rows.length === 0) return '<p class="empty">This trace has no spans.</p>';
   const startUs = Math.min(...rows.map((r) => r.span.startUs));
@@ -125,7 +130,7 @@ function renderWaterfall(trace: Trace, colourOf: (service: string) => string): s
     const y = AXIS_HEIGHT + i * ROW_HEIGHT;
     const error = span.status.code === 'error';
     const onPath = path.selfTimeUs.has(span.spanId);
-    const bottleneck = path.bottleneckSpanId === span.spanId;
+    const bottleneck = bottleneckSpanId === span.spanId;
     const colour = colourOf(span.service);
     const bx = x(span.startUs);
     const bw = Math.max((span.durationUs / totalUs) * TIMELINE_WIDTH, 2);
@@ -180,27 +185,28 @@ function renderSpanDetails(trace: Trace): string {
   return `<script type="application/json" class="span-details">${JSON.stringify(details).replace(/</g, '\\u003c')}</script>`;
 }
 
-function renderTrace(trace: Trace, index: number, colourOf: (service: string) => string): string {
+function renderTrace(trace: Trace, index: number, colourOf: (service: string) => string, bottleneckOverride: string | undefined): string {
   const rows = treeRows(trace);
   const services = [...new Set(rows.map((r) => r.span.service))];
   const errors = trace.spans.filter((s) => s.status.code === 'error').length;
   const start = Math.min(...trace.spans.map((s) => s.startUs));
   const end = Math.max(...trace.spans.map((s) => s.startUs + s.durationUs));
   const path = criticalPath(trace);
-  const bottleneck = trace.spans.find((s) => s.spanId === path.bottleneckSpanId);
+  const bottleneckSpanId = bottleneckOverride ?? path.bottleneckSpanId;
+  const bottleneck = trace.spans.find((s) => s.spanId === bottleneckSpanId);
   const legend = services.map((s) => `<span class="legend-item"><span class="swatch" style="background:${colourOf(s)}"></span>${escapeHtml(s)}</span>`).join('');
   const summary = [
     `${trace.spans.length} span${trace.spans.length === 1 ? '' : 's'}`,
     `${services.length} service${services.length === 1 ? '' : 's'}`,
     trace.spans.length > 0 ? formatDuration(end - start) : '',
     errors > 0 ? `<span class="error-text">${errors} error span${errors === 1 ? '' : 's'}</span>` : 'no errors',
-    bottleneck ? `bottleneck: <strong>${escapeHtml(bottleneck.service)}</strong> ${escapeHtml(bottleneck.name)} (${formatDuration(path.selfTimeUs.get(bottleneck.spanId) ?? 0)} on the critical path)` : '',
+    bottleneck ? `bottleneck: <strong>${escapeHtml(bottleneck.service)}</strong> ${escapeHtml(bottleneck.name)}${path.selfTimeUs.has(bottleneck.spanId) ? ` (${formatDuration(path.selfTimeUs.get(bottleneck.spanId)!)} on the critical path)` : ''}` : '',
   ].filter(Boolean);
   return `<section class="trace" data-trace-id="${escapeHtml(trace.traceId)}">
 <h2>Trace ${index + 1} <code>${escapeHtml(trace.traceId)}</code></h2>
 <p class="summary">${summary.join(' · ')}</p>
 <p class="legend">${legend}<span class="legend-item"><span class="critical-key"></span>critical path</span></p>
-<div class="scroll">${renderWaterfall(trace, colourOf)}</div>
+<div class="scroll">${renderWaterfall(trace, colourOf, bottleneckSpanId)}</div>
 ${renderSpanDetails(trace)}
 <pre class="inspector" hidden></pre>
 </section>`;
@@ -283,7 +289,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 <h1>${escapeHtml(input.title)}<span class="verdict ${input.passed ? 'pass' : 'fail'}">${input.passed ? 'PASSED' : 'FAILED'}</span></h1>
 ${input.subtitle ? `<p class="subtitle">${escapeHtml(input.subtitle)}</p>` : ''}
 ${diagnoses.length > 0 ? `<div class="diagnosis"><strong>Diagnosis</strong><ul>${diagnoses.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul></div>` : ''}
-${input.traces.length === 0 ? '<p class="empty">No trace was received.</p>' : input.traces.map((t, i) => renderTrace(t, i, colourOf)).join('\n')}
+${input.traces.length === 0 ? '<p class="empty">No trace was received.</p>' : input.traces.map((t, i) => renderTrace(t, i, colourOf, input.bottleneckSpanIds?.[t.traceId])).join('\n')}
 <h2>Assertions <small>(${passedCount}/${input.assertions.length} passed)</small></h2>
 ${renderAssertions(input.assertions)}
 <footer>Generated by meshtrace at ${escapeHtml(generated)}. Click a bar to see the span's attributes.</footer>

@@ -2,7 +2,7 @@ import { buildTopology, relayArgs, TopologyError } from '../../src/demo/topology
 
 const wiring = {
   upstreamUrls: { productpage: 'http://127.0.0.1:4001', details: 'http://127.0.0.1:4002', reviews: 'http://127.0.0.1:4003', ratings: 'http://127.0.0.1:4004' },
-  otlpEndpoint: 'http://127.0.0.1:4318/v1/traces',
+  otlpEndpoint: 'http://127.0.0.1:4318',
 };
 
 describe('buildTopology', () => {
@@ -29,9 +29,9 @@ describe('buildTopology', () => {
   });
 
   test('--fault and --propagate reach the named hop; duplicates collapse', () => {
-    const t = buildTopology({ breakHops: ['details'], faults: ['details:drop-context', 'ratings:delay=200ms', 'ratings:status=500@0.2'], propagate: ['reviews:b3multi', 'edge:w3c,jaeger,w3c'] });
+    const t = buildTopology({ breakHops: ['details'], faults: ['details:drop-context', 'ratings:delay=200ms', 'ratings:status=500@0.2', 'ratings:reset@0.1'], propagate: ['reviews:b3multi', 'edge:w3c,jaeger,w3c'] });
     expect(t.hops.details.faults).toEqual(['drop-context']);
-    expect(t.hops.ratings.faults).toEqual(['delay=200ms', 'status=500@0.2']);
+    expect(t.hops.ratings.faults).toEqual(['delay=200ms', 'status=500@0.2', 'reset@0.1']);
     expect(t.hops.reviews.propagate).toEqual(['b3multi']);
     expect(t.hops.edge.propagate).toEqual(['w3c', 'jaeger']);
   });
@@ -48,10 +48,10 @@ describe('buildTopology', () => {
     [{ faults: ['reviews:'] }, '--fault "reviews:": expected HOP:FAULT'],
     [{ faults: [':reset'] }, '--fault ":reset": expected HOP:FAULT'],
     [{ faults: ['nope:reset'] }, 'unknown hop "nope"'],
-    [{ faults: ['reviews:slow'] }, '--fault "reviews:slow": unknown fault "slow"; faults are drop-context, delay=200ms, status=500@0.2, reset'],
-    [{ faults: ['reviews:delay=200'] }, 'unknown fault "delay=200"'],
-    [{ faults: ['reviews:status=700'] }, 'unknown fault "status=700"'],
-    [{ faults: ['reviews:status=500@1.5'] }, 'unknown fault "status=500@1.5"'],
+    [{ faults: ['reviews:slow'] }, '--fault "reviews:slow": invalid value "slow" (unknown fault "slow"); expected one of drop-context, delay=<duration e.g. 200ms>, status=<100..599>, reset'],
+    [{ faults: ['reviews:delay=soon'] }, 'invalid value "delay=soon" (delay needs a duration such as 200ms or 1.5s)'],
+    [{ faults: ['reviews:status=700'] }, 'invalid value "status=700" (status needs a 3-digit HTTP status 100..599)'],
+    [{ faults: ['reviews:status=500@1.5'] }, 'invalid value "status=500@1.5" (fraction "1.5" is not a number 0..1)'],
     [{ propagate: ['reviews:zipkin'] }, '--propagate "reviews:zipkin": unknown format "zipkin"; formats are w3c, b3multi, b3single, jaeger'],
     [{ edgePort: 70000 }, '--port 70000: expected an integer from 0 (any free port) to 65535'],
     [{ edgePort: 1.5 }, '--port 1.5'],
@@ -64,15 +64,15 @@ describe('buildTopology', () => {
 describe('relayArgs', () => {
   test('a leaf hop answers itself: no --upstream, exports to the receiver', () => {
     const t = buildTopology();
-    expect(relayArgs(t.hops.ratings, wiring)).toEqual(['relay', '--listen', '127.0.0.1:0', '--service-name', 'ratings', '--otlp-endpoint', 'http://127.0.0.1:4318/v1/traces']);
+    expect(relayArgs(t.hops.ratings, wiring)).toEqual(['relay', '--listen', '127.0.0.1:0', '--service-name', 'ratings', '--otlp-endpoint', 'http://127.0.0.1:4318']);
   });
 
-  test('productpage fans out to details and reviews; faults, formats and extra exporters are passed through', () => {
+  test('productpage fans out to details and reviews; faults and formats are passed through', () => {
     const t = buildTopology({ faults: ['productpage:delay=50ms'], propagate: ['productpage:b3multi'] });
-    expect(relayArgs(t.hops.productpage, { ...wiring, extraOtlpEndpoints: ['http://127.0.0.1:14318/v1/traces'] })).toEqual([
+    expect(relayArgs(t.hops.productpage, wiring)).toEqual([
       'relay', '--listen', '127.0.0.1:0', '--service-name', 'productpage',
       '--upstream', 'http://127.0.0.1:4002', '--upstream', 'http://127.0.0.1:4003', '--fanout',
-      '--otlp-endpoint', 'http://127.0.0.1:4318/v1/traces', '--otlp-endpoint', 'http://127.0.0.1:14318/v1/traces',
+      '--otlp-endpoint', 'http://127.0.0.1:4318',
       '--propagate', 'b3multi', '--fault', 'delay=50ms',
     ]);
   });
