@@ -71,6 +71,23 @@ export function serializeBaggageMember(entry: BaggageEntry): string {
   return out;
 }
 
+/** Bytes `serializeBaggageMember(entry)` would take, computed without building the string. */
+export function baggageMemberSize(entry: BaggageEntry): number {
+  let size = entry.key.length + 1;
+  const v = entry.value;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x80) size += VALUE_SAFE[c] === 1 ? 1 : 3;
+    else if (c < 0x800) size += 6;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < v.length && (v.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      size += 12; // a surrogate pair: 4 UTF-8 bytes, each %XX
+      i++;
+    } else size += 9; // 3 UTF-8 bytes (lone surrogates become U+FFFD, also 3)
+  }
+  if (entry.properties) for (const p of entry.properties) size += 1 + Buffer.byteLength(p);
+  return size;
+}
+
 /**
  * Keeps whole members, left to right, while the result stays within `maxMembers` and
  * `maxBytes` serialized bytes (commas included). A member that does not fit is dropped whole —
@@ -81,7 +98,7 @@ export function limitBaggage(entries: readonly BaggageEntry[], maxMembers = BAGG
   let kept: BaggageEntry[] | undefined;
   for (let i = 0; i < entries.length; i++) {
     const count = kept ? kept.length : i;
-    const size = Buffer.byteLength(serializeBaggageMember(entries[i])) + (count > 0 ? 1 : 0);
+    const size = baggageMemberSize(entries[i]) + (count > 0 ? 1 : 0);
     if (count < maxMembers && bytes + size <= maxBytes) {
       bytes += size;
       if (kept) kept.push(entries[i]);

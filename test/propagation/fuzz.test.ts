@@ -5,6 +5,7 @@
  */
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import {
+  baggageMemberSize,
   childContext,
   extract,
   inject,
@@ -17,6 +18,7 @@ import {
   parseUberTraceId,
   randomSpanId,
   randomTraceId,
+  serializeBaggageMember,
   type PropagationFormat,
   type TraceContext,
 } from '../../src/propagation/index';
@@ -159,5 +161,24 @@ describe('round trip: what a format writes, it reads back unchanged', () => {
       // THEN nothing is lost (W3C has no debug bit and no parent; B3/Jaeger no random bit)
       expect(back).toEqual(ctx);
     }
+  });
+});
+
+describe('baggage size arithmetic', () => {
+  test('baggageMemberSize equals the byte length of the serialized member for 2000 random members', () => {
+    // GIVEN random values mixing ASCII, encoded characters, BMP, astral and lone surrogates
+    const rnd = prng(7);
+    const chars = ['a', 'Z', '%', ' ', ',', ';', '"', '\\', '\u00e9', '\u2713', '\ud83d\ude00', '\ud800', '\udc00', '~', '='];
+    const bad: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      let value = '';
+      const n = Math.floor(rnd() * 12);
+      for (let j = 0; j < n; j++) value += chars[Math.floor(rnd() * chars.length)];
+      const entry = rnd() < 0.3 ? { key: 'k', value, properties: ['p=1', 'q'] } : { key: 'k', value };
+      // WHEN sized without serializing  THEN it is the serialized byte length
+      const expected = Buffer.byteLength(serializeBaggageMember(entry));
+      if (baggageMemberSize(entry) !== expected) bad.push(`${JSON.stringify(value)}: ${baggageMemberSize(entry)} != ${expected}`);
+    }
+    expect(bad).toEqual([]);
   });
 });

@@ -1,0 +1,132 @@
+/**
+ * Micro-benchmark of the propagation core on the relay's hot path: extract → childContext →
+ * inject, per request. The OpenTelemetry JS propagators are measured in the same run, on the same
+ * headers, as the baseline (extract → child span context with a fresh span id → inject).
+ *
+ *   npx tsx scripts/bench-propagation.ts [--seconds 1] [--rounds 3]
+ *
+ * Prints ops/s (median of the rounds, min–max), µs per op, and the ratio ours / OTel.
+ * Numbers, never assertions: the results go to BENCHMARKS.md (Relay → Propagation).
+ */
+import { cpus } from 'node:os';
+import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace, type TextMapPropagator } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
+import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
+import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
+import { childContext, extract, inject, type PropagationFormat } from '../src/propagation/index';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isFinite(v) || v <= 0) {
+    console.error(`--${name}: invalid value ${JSON.stringify(process.argv[i + 1])}; expected a positive number`);
+    process.exit(2);
+  }
+  return v;
+}
+
+const SECONDS = arg('seconds', 1);
+const ROUNDS = arg('rounds', 3);
+
+// What a request carries in a meshed app: Node's req.headers shape (lowercase names, strings).
+const W3C_HEADERS: Record<string, string> = {
+  host: 'reviews:9080',
+  'user-agent': 'curl/8.5.0',
+  accept: '*/*',
+  'x-request-id': '7c1f7c4b-1b9e-4a6e-9a55-3c0f2b8f5d11',
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  tracestate: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE',
+};
+const ALL_HEADERS: Record<string, string> = {
+  ...W3C_HEADERS,
+  baggage: 'user=alice,tier=gold;ttl=60',
+  'x-b3-traceid': '4bf92f3577b34da6a3ce929d0e0e4736',
+  'x-b3-spanid': '00f067aa0ba902b7',
+  'x-b3-parentspanid': '05e3ac9a4f6e3b90',
+  'x-b3-sampled': '1',
+  'uber-trace-id': '4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:05e3ac9a4f6e3b90:1',
+};
+const W3C: readonly PropagationFormat[] = ['w3c'];
+const ALL: readonly PropagationFormat[] = ['w3c', 'b3multi', 'b3single', 'jaeger'];
+
+let sink = 0;
+
+function ours(headers: Record<string, string>, formats: readonly PropagationFormat[]): () => void {
+  return () => {
+    const ex = extract(headers);
+    const out = inject({ context: childContext(ex.context, ex.samplingOnly), baggage: ex.baggage, passthrough: ex.passthrough, formats });
+    sink += out.traceparent.length;
+  };
+}
+
+function otel(headers: Record<string, string>, propagator: TextMapPropagator): () => void {
+  const ids = new RandomIdGenerator();
+  return () => {
+    const parent = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
+    const sc = trace.getSpanContext(parent)!;
+    const child = trace.wrapSpanContext({ traceId: sc.traceId, spanId: ids.generateSpanId(), traceFlags: sc.traceFlags, traceState: sc.traceState });
+    const out: Record<string, string> = {};
+    propagator.inject(trace.setSpan(parent, child), out, defaultTextMapSetter);
+    sink += out.traceparent.length;
+  };
+}
+
+/** Runs `fn` for SECONDS and returns ops/s (checking the clock every 1000 calls). */
+function measure(fn: () => void): number {
+  const end = performance.now() + SECONDS * 1000;
+  let n = 0;
+  const start = performance.now();
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < 1000; i++) fn();
+    n += 1000;
+    now = performance.now();
+  }
+  return n / ((now - start) / 1000);
+}
+
+const cases: Array<[string, () => void]> = [
+  ['meshtrace W3C only', ours(W3C_HEADERS, W3C)],
+  ['OTel JS W3C (W3CTraceContextPropagator)', otel(W3C_HEADERS, new W3CTraceContextPropagator())],
+  ['meshtrace all formats (w3c+baggage, b3 multi+single, jaeger)', ours(ALL_HEADERS, ALL)],
+  [
+    'OTel JS all formats (CompositePropagator of the same)',
+    otel(
+      ALL_HEADERS,
+      new CompositePropagator({
+        propagators: [
+          new JaegerPropagator(),
+          new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }),
+          new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }),
+          new W3CBaggagePropagator(),
+          new W3CTraceContextPropagator(),
+        ],
+      }),
+    ),
+  ],
+];
+
+// Warm-up: let the JIT settle on every path before measuring.
+for (const [, fn] of cases) for (let i = 0; i < 200_000; i++) fn();
+
+const results = new Map<string, number[]>();
+for (let r = 0; r < ROUNDS; r++) {
+  for (const [name, fn] of cases) results.set(name, [...(results.get(name) ?? []), measure(fn)]);
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+console.log(`node ${process.version}, ${cpus().length} CPU(s): ${cpus()[0]?.model ?? 'unknown'}`);
+console.log(`${ROUNDS} rounds × ${SECONDS} s per case, median (min–max)\n`);
+console.log('| case | ops/s | µs/op |');
+console.log('|---|---|---|');
+for (const [name] of cases) {
+  const xs = results.get(name)!;
+  console.log(`| ${name} | ${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}) | ${(1e6 / median(xs)).toFixed(2)} |`);
+}
+const m = (name: string) => median(results.get(name)!);
+console.log(`\nratio meshtrace / OTel JS, W3C only:    ${(m(cases[0][0]) / m(cases[1][0])).toFixed(2)}×`);
+console.log(`ratio meshtrace / OTel JS, all formats: ${(m(cases[2][0]) / m(cases[3][0])).toFixed(2)}×`);
+if (sink === 0) console.log('(sink)');
