@@ -39,6 +39,7 @@ export const DEFAULT_ROOT_SAMPLING: SamplingDecision = 'sampled';
 
 const NO_FORMATS: readonly PropagationFormat[] = Object.freeze([]);
 const NO_BAGGAGE: readonly BaggageEntry[] = Object.freeze([]);
+const NOTHING_EXTRACTED: ExtractedContext = Object.freeze({ baggage: NO_BAGGAGE, formatsSeen: NO_FORMATS, formatsInvalid: NO_FORMATS, passthrough: Object.freeze({}) });
 
 /** The single `traceparent` value, or `undefined` when absent; `null` when repeated (invalid: the suite requires a restart). */
 function singleTraceparent(v: HeaderValue): string | undefined | null {
@@ -66,6 +67,8 @@ function mergeSameSpan(winner: TraceContext, other: TraceContext): TraceContext 
  * traceparent. Never throws; malformed formats are listed in `formatsInvalid`.
  */
 export function extract(headers: HeaderBag, options?: ExtractOptions): ExtractedContext {
+  // Untyped callers (JS, JSON) may pass anything: nothing to read is not an error.
+  if (headers === null || typeof headers !== 'object') return NOTHING_EXTRACTED;
   let seen: PropagationFormat[] | undefined;
   let invalid: PropagationFormat[] | undefined;
   let context: TraceContext | undefined;
@@ -185,7 +188,8 @@ export function inject(input: InjectInput): Record<string, string> {
   const out: Record<string, string> = {};
   const ctx = input.context;
   const baggage = input.baggage;
-  const formats = input.formats;
+  // An untyped caller without `formats` gets nothing written rather than an exception.
+  const formats = Array.isArray(input.formats) ? input.formats : NO_FORMATS;
   for (let i = 0; i < formats.length; i++) {
     switch (formats[i]) {
       case 'w3c':

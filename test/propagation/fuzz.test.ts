@@ -182,3 +182,19 @@ describe('baggage size arithmetic', () => {
     expect(bad).toEqual([]);
   });
 });
+
+describe('untyped callers', () => {
+  test('extract of null, a string or a number reads nothing and does not throw', () => {
+    for (const bad of [null, undefined, 'traceparent', 42]) {
+      expect(extract(bad as never)).toEqual({ baggage: [], formatsSeen: [], formatsInvalid: [], passthrough: {} });
+    }
+  });
+
+  test('inject without formats writes only the passthrough headers', () => {
+    expect(inject({ context: childContext(undefined), passthrough: { 'x-request-id': 'r1' } } as never)).toEqual({ 'x-request-id': 'r1' });
+  });
+
+  test('extract of non-string header values ignores them', () => {
+    expect(extract({ traceparent: 5 as never, b3: {} as never, 'uber-trace-id': [] }).context).toBeUndefined();
+  });
+});
