@@ -10,7 +10,7 @@ import {
 } from './objects';
 import { load as loadYaml } from 'js-yaml';
 
-export type InstallInputKind = 'istio-operator' | 'istiod-values' | 'traefik-values' | 'kind-config' | 'unknown';
+export type InstallInputKind = 'istio-operator' | 'istiod-values' | 'istio-gateway-values' | 'traefik-values' | 'kind-config' | 'unknown';
 
 export interface InstallInput {
   readonly doc: ManifestDoc;
@@ -78,6 +78,8 @@ export function classifyInstallInput(doc: ManifestDoc): InstallInputKind {
   if (kind) return 'unknown';
   const base = doc.file.split('/').pop()!.toLowerCase();
   if (base.includes('traefik')) return 'traefik-values';
+  // Istio gateway chart values carry no mesh config: recognized, not read.
+  if (base.includes('istio') && base.includes('gateway')) return 'istio-gateway-values';
   if (base.includes('istiod') || base.includes('istio')) return 'istiod-values';
   if (base.includes('kind')) return 'kind-config';
   const keys = Object.keys(obj);
