@@ -8,10 +8,13 @@
  */
 import { z } from 'zod';
 import { bookinfoSchema } from './bookinfo';
+import { hotrodSchema } from './hotrod';
 import { istioSchema } from './istio';
 import { jaegerSchema } from './jaeger';
+import { kindSchema } from './kind';
 import { namespacesSchema } from './namespaces';
 import { PROFILE_NAMES } from './profile-names';
+import { traefikSchema } from './traefik';
 
 export const configSchema = z.strictObject({
   /** The profile this file starts from; its own fields override the profile's. */
@@ -20,6 +23,9 @@ export const configSchema = z.strictObject({
   jaeger: jaegerSchema,
   istio: istioSchema.prefault({}),
   bookinfo: bookinfoSchema.prefault({}),
+  traefik: traefikSchema.prefault({}),
+  hotrod: hotrodSchema.prefault({}),
+  kind: kindSchema.prefault({}),
 });
 
 /** A validated, fully defaulted config: what constructs and the stack read. */

@@ -59,7 +59,7 @@ export function buildStack(config: MeshtraceConfig): BuiltStack {
     const path = `${INSTALL_DIR}/${input.name}`;
     if (seen.has(path)) throw new Error(`two installer inputs are both named ${path}; allowed: one file per name`);
     seen.add(path);
-    files.push({ path, content: Yaml.stringify(input.object) });
+    files.push({ path, content: `${input.header ?? ''}${Yaml.stringify(input.object)}` });
     installDocs.push({ file: path, index: 0, object: input.object });
   }
   return { files, docs, installDocs };

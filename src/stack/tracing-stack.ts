@@ -8,10 +8,13 @@
 import { App, Chart, type ChartProps } from 'cdk8s';
 import type { MeshtraceConfig } from '../config/schema';
 import { Bookinfo } from '../constructs/apps/bookinfo';
+import { HotRod } from '../constructs/apps/hotrod';
+import { HotRodIngress } from '../constructs/apps/hotrod-ingress';
 import { istioOperatorOverlay, istiodHelmValues, ingressGatewayHelmValues } from '../constructs/istio/installer-inputs';
 import { MeshTelemetry } from '../constructs/istio/mesh-telemetry';
 import { Jaeger } from '../constructs/jaeger/jaeger';
 import { MeshNamespace } from '../constructs/namespaces';
+import { hotrodOtlpEndpoint, kindInstallInputs, traefikInstallInputs } from './install/kind-traefik-inputs';
 
 /** Creates a chart with stable names (no hashes) that applies after the namespaces chart. */
 function areaChart(app: App, id: string, namespaces: Chart | undefined, props: ChartProps = {}): Chart {
@@ -31,6 +34,11 @@ export function buildTracingApp(config: MeshtraceConfig, app: App = new App({ ou
   if (config.bookinfo.enabled) {
     // Meshed: baseline is only warned, because istio-init (NET_ADMIN) fails baseline without Istio CNI.
     new MeshNamespace(namespaces, 'bookinfo', { name: ns.bookinfo, sidecarInjection: 'enabled', warn: 'baseline' });
+  }
+  if (config.hotrod.enabled) {
+    // HotROD runs restricted outside the mesh; meshed, istio-init needs NET_ADMIN, so restricted is only warned.
+    const meshed = config.hotrod.meshed;
+    new MeshNamespace(namespaces, 'hotrod', { name: config.hotrod.namespace, sidecarInjection: meshed ? 'enabled' : 'disabled', ...(meshed ? { warn: 'restricted' as const } : { enforce: 'restricted' as const }) });
   }
 
   const jaeger = areaChart(app, 'jaeger', namespaces, { namespace: ns.observability });
@@ -67,6 +75,25 @@ export function buildTracingApp(config: MeshtraceConfig, app: App = new App({ ou
       reviewsResources: config.bookinfo.reviewsResources,
     });
   }
+  if (config.hotrod.enabled) {
+    const h = config.hotrod;
+    const hotrodChart = areaChart(app, 'hotrod', namespaces, { namespace: h.namespace });
+    const hotrod = new HotRod(hotrodChart, 'HotRod', {
+      namespace: h.namespace,
+      createNamespace: false,
+      image: h.image,
+      meshed: h.meshed,
+      runAsUser: h.runAsUser,
+      otlpEndpoint: hotrodOtlpEndpoint(config),
+      cpuRequest: h.resources.cpuRequest,
+      memoryRequest: h.resources.memoryRequest,
+      memoryLimit: h.resources.memoryLimit,
+    });
+    // Reached through Traefik's web entrypoint (http://hotrod.localhost:8000 on kind).
+    if (config.traefik.enabled && h.ingress.kind !== 'none') {
+      new HotRodIngress(hotrodChart, 'Ingress', { hotrod, kind: h.ingress.kind, host: h.ingress.host });
+    }
+  }
   return app;
 }
 
@@ -74,6 +101,8 @@ export function buildTracingApp(config: MeshtraceConfig, app: App = new App({ ou
 export interface InstallInput {
   readonly name: string;
   readonly object: Record<string, unknown>;
+  /** Comment block written above the YAML (install command, what the file is for). */
+  readonly header?: string;
 }
 
 /**
@@ -89,4 +118,6 @@ export const INSTALL_INPUTS: readonly ((config: MeshtraceConfig) => InstallInput
       { name: 'istio-ingressgateway-values.yaml', object: ingressGatewayHelmValues(options) },
     ];
   },
+  traefikInstallInputs,
+  kindInstallInputs,
 ];

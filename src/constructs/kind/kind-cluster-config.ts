@@ -127,15 +127,19 @@ function assertUnique(mappings: readonly KindPortMapping[], props: readonly Kind
   });
 }
 
-/** Renders the config as YAML with a header (how to create the cluster) and what each mapping is for. */
-export function renderKindClusterConfig(config: KindClusterConfig, mappingNames: readonly string[] = []): string {
+/** The comment block at the top of kind.yaml: how to create the cluster, what each mapping is for. */
+export function kindConfigHeader(config: KindClusterConfig, mappingNames: readonly string[] = []): string {
   const mappings = config.nodes[0]?.extraPortMappings ?? [];
-  const header = [
+  return [
     `# kind cluster config written by meshtrace (kind ${KIND_VERSION}).`,
     `#   kind create cluster --config dist/${KIND_CONFIG_FILE}`,
     '# Each extraPortMappings containerPort equals a synthesized Service nodePort:',
     ...mappings.map((m, i) => `#   ${m.listenAddress}:${m.hostPort} -> node ${m.containerPort}/${m.protocol}${mappingNames[i] ? `  (${mappingNames[i]})` : ''}`),
     '# Generated file: edit the meshtrace config and re-run `npm run synth` instead.',
-  ];
-  return `${header.join('\n')}\n${dump(config, { lineWidth: -1, noRefs: true, sortKeys: false })}`;
+  ].join('\n') + '\n';
+}
+
+/** Renders the config as YAML with the header. */
+export function renderKindClusterConfig(config: KindClusterConfig, mappingNames: readonly string[] = []): string {
+  return `${kindConfigHeader(config, mappingNames)}${dump(config, { lineWidth: -1, noRefs: true, sortKeys: false })}`;
 }

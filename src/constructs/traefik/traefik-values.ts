@@ -73,17 +73,21 @@ export function traefikNodePorts(props: TraefikValuesProps = {}): { web?: number
   return { web: props.webNodePort ?? DEFAULT_TRAEFIK_WEB_NODE_PORT, websecure: props.websecureNodePort ?? DEFAULT_TRAEFIK_WEBSECURE_NODE_PORT };
 }
 
-/** Renders values as YAML with a header naming the chart and the install command. */
-export function renderTraefikValues(values: TraefikValues, mode: TraefikMode = 'v3', namespace = DEFAULT_TRAEFIK_NAMESPACE): string {
+/** The comment block at the top of the values file: chart, install command, what tracing does. */
+export function traefikValuesHeader(mode: TraefikMode = 'v3', namespace = DEFAULT_TRAEFIK_NAMESPACE): string {
   const chart = TRAEFIK_CHART[mode];
-  const header = [
+  return [
     `# Traefik Helm values written by meshtrace (chart ${chart.chart} ${chart.version}, Traefik ${chart.appVersion}).`,
     `#   helm repo add traefik https://traefik.github.io/charts`,
-    `#   helm upgrade --install traefik ${chart.chart} --version ${chart.version} -n ${namespace} --create-namespace -f ${TRAEFIK_VALUES_FILE.replace('install/', 'dist/install/')}`,
+    `#   helm upgrade --install traefik ${chart.chart} --version ${chart.version} -n ${namespace} --create-namespace -f dist/${TRAEFIK_VALUES_FILE}`,
     mode === 'v3'
       ? '# Tracing: OpenTelemetry (OTLP) to the Jaeger collector; exactly one OTLP transport is enabled.'
       : '# Tracing: Traefik v2 Jaeger client (uber-trace-id or B3; Traefik v2 has no W3C traceparent).',
     '# Generated file: edit the meshtrace config and re-run `npm run synth` instead.',
-  ];
-  return `${header.join('\n')}\n${dump(values, { lineWidth: -1, noRefs: true, sortKeys: false })}`;
+  ].join('\n') + '\n';
+}
+
+/** Renders values as YAML with a header naming the chart and the install command. */
+export function renderTraefikValues(values: TraefikValues, mode: TraefikMode = 'v3', namespace = DEFAULT_TRAEFIK_NAMESPACE): string {
+  return `${traefikValuesHeader(mode, namespace)}${dump(values, { lineWidth: -1, noRefs: true, sortKeys: false })}`;
 }
