@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { checkInstallInputs, DEFAULT_TRAEFIK_SCHEMA, mergeHelmValues } from '../../src/check/install-inputs';
+import { buildContext, classifyInstallInput } from '../../src/check/context';
+import type { ManifestDoc } from '../../src/check';
+
+const input = (file: string, object: Record<string, unknown>): ManifestDoc => ({ file, index: 0, object });
+const VALID_TRAEFIK = {
+  service: { spec: { type: 'NodePort' } },
+  ports: { web: { nodePort: 30080 } },
+  tracing: { sampleRate: 1.0, otlp: { enabled: true, grpc: { enabled: true, endpoint: 'jaeger-collector.observability.svc:4317', insecure: true } } },
+};
+
+describe('installer inputs', () => {
+  test('are recognized by shape and file name', () => {
+    expect(classifyInstallInput(input('install/x.yaml', { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator' }))).toBe('istio-operator');
+    expect(classifyInstallInput(input('install/kind.yaml', { kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' }))).toBe('kind-config');
+    expect(classifyInstallInput(input('install/traefik-values.yaml', {}))).toBe('traefik-values');
+    expect(classifyInstallInput(input('install/values.yaml', { meshConfig: {} }))).toBe('istiod-values');
+    expect(classifyInstallInput(input('install/values.yaml', { ports: {}, tracing: {} }))).toBe('traefik-values');
+    expect(classifyInstallInput(input('install/istio-ingressgateway-values.yaml', { service: {} }))).toBe('istio-gateway-values');
+    expect(classifyInstallInput(input('install/notes.yaml', { hello: 'world' }))).toBe('unknown');
+  });
+
+  test('Helm merge: maps merge, lists and scalars replace, null deletes', () => {
+    expect(mergeHelmValues({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: null, e: 2 })).toEqual({ a: { b: 1, c: [3] }, e: 2 });
+  });
+
+  describe('Traefik values against the chart 41.3.0 values.schema.json (shared reference data)', () => {
+    test('the reference schema is present', () => expect(existsSync(DEFAULT_TRAEFIK_SCHEMA)).toBe(true));
+
+    test('valid values pass', () => {
+      const ctx = buildContext([], [input('install/traefik-values.yaml', VALID_TRAEFIK)]);
+      expect(checkInstallInputs(ctx)).toEqual([]);
+    });
+
+    test('a sampleRate above 1 and an unknown top-level key fail with their paths', () => {
+      const bad = { ...VALID_TRAEFIK, tracng: {}, tracing: { ...VALID_TRAEFIK.tracing, sampleRate: 2 } };
+      const findings = checkInstallInputs(buildContext([], [input('install/traefik-values.yaml', bad)]));
+      expect(findings.map((f) => [f.rule, f.field])).toEqual(expect.arrayContaining([
+        ['traefik-values/schema', 'tracng'],
+        ['traefik-values/schema', 'tracing.sampleRate'],
+      ]));
+    });
+
+    test('a missing schema file gives an info finding, not a crash', () => {
+      const findings = checkInstallInputs(buildContext([], [input('install/traefik-values.yaml', VALID_TRAEFIK)]), { traefikValuesSchema: '/nonexistent/values.schema.json' });
+      expect(findings).toEqual([expect.objectContaining({ rule: 'traefik-values/schema', severity: 'info' })]);
+    });
+  });
+
+  test('kind: a mapped containerPort with no NodePort behind it is an error; an unmapped NodePort a warning', () => {
+    const kind = input('install/kind.yaml', { kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4', nodes: [{ role: 'control-plane', extraPortMappings: [{ containerPort: 30080, hostPort: 8000 }, { containerPort: 31686, hostPort: 16686 }] }] });
+    const traefik = input('install/traefik-values.yaml', { ...VALID_TRAEFIK, ports: { web: { nodePort: 30080 }, websecure: { nodePort: 30443 } } });
+    const findings = checkInstallInputs(buildContext([], [kind, traefik]), { traefikValuesSchema: '/nonexistent' }).filter((f) => f.rule === 'kind/port-mapping');
+    expect(findings.map((f) => [f.severity, f.field])).toEqual([
+      ['error', 'nodes[0].extraPortMappings[1].containerPort'],
+      ['warning', 'nodes[0].extraPortMappings'],
+    ]);
+    expect(findings[0]!.message).toContain('containerPort 31686');
+    expect(findings[1]!.message).toContain('nodePort 30443');
+  });
+});

@@ -1,0 +1,55 @@
+import { checkCrossReferences } from '../../src/check/xref';
+import { buildContext } from '../../src/check/context';
+import type { ManifestDoc } from '../../src/check';
+
+let n = 0;
+const doc = (object: Record<string, unknown>): ManifestDoc => ({ file: 'm.yaml', index: n++, object });
+const deploy = (name: string, ns: string, ports: unknown[], env: unknown[] = []) => doc({
+  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns },
+  spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'i:1', ports, env }] } } },
+});
+const service = (name: string, ns: string, selector: Record<string, string>, ports: unknown[]) => doc({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { selector, ports } });
+const run = (...docs: ManifestDoc[]) => checkCrossReferences(buildContext(docs, []));
+
+describe('cross-references', () => {
+  test('matching selector, named targetPort and env endpoint: no findings', () => {
+    expect(run(
+      deploy('api', 'shop', [{ name: 'http', containerPort: 8080 }], [{ name: 'UPSTREAM_URL', value: 'http://db.shop.svc.cluster.local:5432' }]),
+      service('api', 'shop', { app: 'api' }, [{ name: 'http-api', port: 80, targetPort: 'http' }]),
+      deploy('db', 'shop', [{ name: 'tcp-pg', containerPort: 5432 }]),
+      service('db', 'shop', { app: 'db' }, [{ name: 'tcp-pg', port: 5432 }]),
+    )).toEqual([]);
+  });
+
+  test('a selector in the wrong namespace matches nothing', () => {
+    const findings = run(deploy('api', 'shop', []), service('api', 'other', { app: 'api' }, [{ name: 'http', port: 80 }]));
+    expect(findings).toEqual([expect.objectContaining({ rule: 'xref/selector', object: 'Service other/api', field: 'spec.selector', message: expect.stringContaining('no workloads in this namespace') })]);
+  });
+
+  test('a named targetPort missing on the pods is an error; an undeclared number a warning', () => {
+    const findings = run(
+      deploy('api', 'shop', [{ name: 'http', containerPort: 8080 }]),
+      service('api', 'shop', { app: 'api' }, [{ name: 'http-a', port: 80, targetPort: 'web' }, { name: 'http-b', port: 81, targetPort: 9090 }]),
+    );
+    expect(findings.map((f) => [f.rule, f.severity, f.field])).toEqual([
+      ['xref/target-port', 'error', 'spec.ports[0].targetPort'],
+      ['xref/target-port', 'warning', 'spec.ports[1].targetPort'],
+    ]);
+  });
+
+  test('an endpoint to a missing port or Service of a known namespace is an error', () => {
+    const findings = run(
+      deploy('api', 'shop', [], [
+        { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://jaeger-collector.observability.svc:4319' },
+        { name: 'DB_ADDR', value: 'dbx.shop.svc.cluster.local:5432' },
+        { name: 'EXTERNAL_URL', value: 'https://api.example.com:443' },
+      ]),
+      deploy('jaeger', 'observability', [{ containerPort: 4318 }]),
+      service('jaeger-collector', 'observability', { app: 'jaeger' }, [{ name: 'http-otlp', port: 4318 }]),
+    );
+    expect(findings.map((f) => [f.rule, f.field, f.message])).toEqual([
+      ['xref/endpoint', 'spec.template.spec.containers[0].env[0].value', expect.stringContaining('exposes 4318')],
+      ['xref/endpoint', 'spec.template.spec.containers[0].env[1].value', expect.stringContaining('Service shop/dbx, which is not defined here')],
+    ]);
+  });
+});
