@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { ResourcesConfig } from '../../config/common';
@@ -84,6 +84,9 @@ export class OpenSearchSingleNode extends Construct {
       ],
     });
     finishWorkload(this.statefulSet, labels);
+    // cdk8s-plus copies the workload's generated address label into the governing Service's selector;
+    // that label is removed from the pods (finishWorkload), so it must go from the selector too.
+    ApiObject.of(this.service).addJsonPatch(JsonPatch.remove('/spec/selector/cdk8s.io~1metadata.addr'));
     this.url = 'http://opensearch:9200';
   }
 }

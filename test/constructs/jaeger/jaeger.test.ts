@@ -156,6 +156,9 @@ describe('in-cluster OpenSearch for labs', () => {
     expect(sts.spec.volumeClaimTemplates[0]).toMatchObject({ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } } } });
     expect(sts.spec.template.spec.volumes.map((v: Obj) => v.name).sort()).toEqual(['logs', 'tmp']);
     expect(find(objs, 'Service', 'opensearch')!.spec.clusterIP).toBe('None');
+    // The governing Service selects exactly the StatefulSet's pods.
+    expect(find(objs, 'Service', 'opensearch')!.spec.selector).toEqual(sts.spec.selector.matchLabels);
+    expect(sts.spec.template.metadata.labels).toMatchObject(sts.spec.selector.matchLabels);
     const env = Object.fromEntries(sts.spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e.value]));
     expect(env).toMatchObject({ 'discovery.type': 'single-node', DISABLE_SECURITY_PLUGIN: 'true', OPENSEARCH_JAVA_OPTS: '-Xms512m -Xmx512m' });
     expectRestricted(sts);
