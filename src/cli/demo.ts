@@ -121,14 +121,23 @@ export function registerDemo(program: Command): void {
       const err = (line: string): void => {
         if (!json) process.stderr.write(`${line}\n`);
       };
-      const options = {
-        topology: { breakHops: flags.break, faults: flags.fault, propagate: flags.propagate, edgePort: wholeNumber('--port', flags.port, 0, 65535) },
-        requests: flags.requests === undefined ? undefined : wholeNumber('--requests', flags.requests, 1, 1000),
-        specPath: flags.spec,
-        htmlPath: flags.html,
-        jaegerUrl: flags.jaegerUrl,
-        deadlineMs: seconds('--timeout', flags.timeout),
-      };
+      let options;
+      try {
+        options = {
+          topology: { breakHops: flags.break, faults: flags.fault, propagate: flags.propagate, edgePort: wholeNumber('--port', flags.port, 0, 65535) },
+          requests: flags.requests === undefined ? undefined : wholeNumber('--requests', flags.requests, 1, 1000),
+          specPath: flags.spec,
+          htmlPath: flags.html,
+          jaegerUrl: flags.jaegerUrl,
+          deadlineMs: seconds('--timeout', flags.timeout),
+        };
+      } catch (e) {
+        // `--json` promises one JSON document, bad flags included.
+        if (!json || !(e instanceof CliError)) throw e;
+        process.stdout.write(JSON.stringify({ exitCode: e.exitCode, passed: false, error: e.message, pids: [], leftRunning: [] }, null, 2) + '\n');
+        setExitCode(cmd, e.exitCode);
+        return;
+      }
       err(`meshtrace demo: edge → productpage → {details, reviews → ratings}, one relay process per hop, spans → embedded OTLP receiver`);
       const outcome = await runDemo({
         ...options,

@@ -1,0 +1,200 @@
+/**
+ * `meshtrace demo` end to end, as users run it: the real CLI as a child process, five relay
+ * processes on loopback, the embedded OTLP receiver, the real verifier. After every run, every
+ * process the demo started is checked by pid.
+ */
+import { jest } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { REPO_ROOT } from '../../src/paths';
+import { isProcessAlive } from '../../src/demo/supervisor';
+import { runDemo } from '../../src/demo/run-demo';
+import { main } from '../../src/cli/index';
+import { findBottleneck, indexTrace } from '../../src/verify/trace-index';
+import { openInChromium, renderedBars } from '../report-html/chromium';
+
+const BIN = join(REPO_ROOT, 'bin', 'meshtrace.mjs');
+
+interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function runCli(args: string[], timeoutMs = 90_000): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`meshtrace ${args.join(' ')} did not end within ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function expectAllGone(pids: readonly number[], withinMs = 3000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (pids.some(isProcessAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  expect(pids.filter(isProcessAlive)).toEqual([]);
+}
+
+interface DemoJson {
+  exitCode: number;
+  passed: boolean;
+  error?: string;
+  hops: { name: string; pid: number; url: string; faults: string[] }[];
+  requests: { traceId: string; status?: number }[];
+  pids: number[];
+  leftRunning: number[];
+  html?: string;
+  verification?: { passed: boolean; traces: { traceId: string; passed: boolean; spanCount: number }[]; diagnoses: { kind: string; title: string; hop?: { from: string; to?: string } }[] };
+}
+
+describe('meshtrace demo (end to end on loopback)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'meshtrace-demo-e2e-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('the demo passes its spec, exits 0, prints one JSON document, writes the HTML, and leaves no process', async () => {
+    // GIVEN the default topology and spec WHEN `meshtrace demo --json --html FILE` runs
+    const html = join(dir, 'demo.html');
+    const run = await runCli(['demo', '--json', '--html', html]);
+    // THEN it exits 0 with exactly one JSON document on stdout and nothing on stderr
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as DemoJson;
+    expect(run.stderr).toBe('');
+    expect(doc.passed).toBe(true);
+    expect(doc.verification?.passed).toBe(true);
+    expect(doc.hops.map((h) => h.name).sort()).toEqual(['details', 'edge', 'productpage', 'ratings', 'reviews']);
+    expect(doc.hops.every((h) => /^http:\/\/127\.0\.0\.1:\d+$/.test(h.url))).toBe(true);
+    expect(doc.requests).toHaveLength(3);
+    expect(doc.requests.every((r) => r.status === 200)).toBe(true);
+    // every judged trace is one request's whole tree: the demo's client span + 9 hop spans
+    expect(doc.verification!.traces.map((t) => t.traceId).sort()).toEqual(doc.requests.map((r) => r.traceId).sort());
+    expect(doc.verification!.traces.every((t) => t.passed && t.spanCount === 10)).toBe(true);
+    // no process left: the demo says so, and the pids it reported are really gone
+    expect(doc.pids).toHaveLength(5);
+    expect(doc.leftRunning).toEqual([]);
+    await expectAllGone(doc.pids);
+
+    // AND the HTML report renders in Chromium with one bar per span and the hops' services
+    expect(doc.html).toBe(html);
+    const opened = await openInChromium(html);
+    try {
+      await opened.page.screenshot({ path: join(tmpdir(), 'meshtrace-demo-report.png'), fullPage: true });
+      const bars = await renderedBars(opened.page);
+      expect(bars).toHaveLength(30);
+      expect(new Set(bars.map((b) => b.service))).toEqual(new Set(['meshtrace-demo', 'edge', 'productpage', 'details', 'reviews', 'ratings']));
+      expect(bars.filter((b) => b.classes.includes('bottleneck'))).toHaveLength(3);
+      await expect(opened.page.locator('.verdict').textContent()).resolves.toBe('PASSED');
+      expect(opened.externalRequests).toEqual([]);
+      expect(opened.pageErrors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  }, 120_000);
+
+  test('--break reviews exits 1 and the diagnosis names reviews → ratings; no process is left', async () => {
+    // GIVEN reviews drops the trace context on its outgoing call WHEN the demo runs
+    const run = await runCli(['demo', '--break', 'reviews', '--requests', '1', '--json']);
+    // THEN the verifier fails (exit 1) and says where the context was lost
+    expect(run.code).toBe(1);
+    const doc = JSON.parse(run.stdout) as DemoJson;
+    expect(doc.passed).toBe(false);
+    expect(doc.error).toBeUndefined();
+    expect(doc.hops.find((h) => h.name === 'reviews')!.faults).toEqual(['drop-context']);
+    const split = doc.verification!.diagnoses.filter((d) => d.kind === 'split-trace');
+    expect(split.length).toBeGreaterThan(0);
+    expect(split.every((d) => d.hop?.from === 'reviews' && d.hop?.to === 'ratings')).toBe(true);
+    expect(split[0]!.title).toContain('reviews → ratings');
+    expect(doc.leftRunning).toEqual([]);
+    await expectAllGone(doc.pids);
+  }, 120_000);
+
+  test('a delay moves the bottleneck to that hop; a status fault marks error spans and fails the spec', async () => {
+    // GIVEN ratings is slow (300 ms) and details answers 500 (runDemo in process, the CLI's library)
+    let pids: number[] = [];
+    const outcome = await runDemo({ topology: { faults: ['ratings:delay=300ms', 'details:status=500'] }, requests: 1, onSupervisor: (s) => (pids = s.pids) });
+    pids = [...outcome.pids];
+    // THEN the spec fails on the errors (exit 1), the bottleneck is ratings, details' span is an error
+    expect(outcome.exitCode).toBe(1);
+    const trace = outcome.traces[0]!;
+    expect(findBottleneck(indexTrace(trace))?.span.service).toBe('ratings');
+    expect(trace.spans.filter((s) => s.status.code === 'error').map((s) => s.service)).toContain('details');
+    const failed = outcome.result!.traces[0]!.assertions.filter((a) => !a.passed).map((a) => a.text);
+    expect(failed.some((t) => t.startsWith('noErrors'))).toBe(true);
+    expect(outcome.leftRunning).toEqual([]);
+    await expectAllGone(pids);
+  }, 120_000);
+
+  test('Ctrl-C while the hops run stops every process and exits 2', async () => {
+    // GIVEN a demo run (human output) whose hops are up
+    const child = spawn(process.execPath, [BIN, 'demo', '--requests', '50', '--fault', 'edge:delay=200ms'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const pids: number[] = [];
+    let stderr = '';
+    try {
+      for await (const line of createInterface({ input: child.stderr })) {
+        stderr += `${line}\n`;
+        const pid = /pid (\d+)/.exec(line);
+        if (pid) pids.push(Number(pid[1]));
+        // WHEN the first traced request has returned, SIGINT arrives (what Ctrl-C sends)
+        if (line.includes('→ request 1/50')) break;
+      }
+      expect(pids).toHaveLength(5);
+      child.kill('SIGINT');
+      const [code] = await once(child, 'exit');
+      // THEN the demo ends "could not check" and no hop survives it
+      expect(code).toBe(2);
+      await expectAllGone(pids);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  test('bad flags: exit 2 with the value and what is allowed, as JSON too; nothing is started', async () => {
+    // In process through the CLI's own entry (`main`), to keep the suite short: no hop starts here.
+    const run = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+      let stdout = '';
+      let stderr = '';
+      const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+      const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+      try {
+        return { code: await main(['node', 'meshtrace', 'demo', ...args]), stdout, stderr };
+      } finally {
+        out.mockRestore();
+        err.mockRestore();
+      }
+    };
+    const unknownHop = await run(['--break', 'review', '--json']);
+    expect(unknownHop.code).toBe(2);
+    const doc = JSON.parse(unknownHop.stdout) as DemoJson;
+    expect(doc.error).toBe('--break "review": unknown hop "review"; hops are edge, productpage, details, reviews, ratings');
+    expect(doc.pids).toEqual([]);
+    const human = await run(['--requests', 'many']);
+    expect(human.code).toBe(2);
+    expect(human.stderr).toContain('--requests "many": expected a whole number from 1 to 1000');
+    const jsonToo = await run(['--timeout', 'soon', '--json']);
+    expect(jsonToo.code).toBe(2);
+    expect((JSON.parse(jsonToo.stdout) as DemoJson).error).toBe('--timeout "soon": expected a duration such as 60s, 90s or 2m');
+    const badFault = await run(['--fault', 'ratings:slow', '--json']);
+    expect((JSON.parse(badFault.stdout) as DemoJson).error).toContain('--fault "ratings:slow": invalid value "slow" (unknown fault "slow")');
+    const badSpec = await run(['--spec', '/nonexistent/spec.yaml', '--json']);
+    expect(badSpec.code).toBe(2);
+    expect((JSON.parse(badSpec.stdout) as DemoJson).error).toBe('cannot read spec /nonexistent/spec.yaml: ENOENT');
+  }, 60_000);
+});
