@@ -10,7 +10,7 @@ export interface TraceIndex {
   readonly byId: ReadonlyMap<string, Span>;
   /** Children by parent span id, each list sorted by start time. */
   readonly children: ReadonlyMap<string, readonly Span[]>;
-  /** Spans without a parent id, sorted by start time. */
+  /** Spans without a parent id (or, when there is none, the earliest span whose parent is outside the trace), sorted by start time. */
   readonly roots: readonly Span[];
   /** Spans whose parent id is not in the trace (parent lost, not reported yet, or another trace's). */
   readonly orphans: readonly Span[];
@@ -43,6 +43,10 @@ export function indexTrace(trace: Trace): TraceIndex {
   for (const list of children.values()) list.sort(byStart);
   roots.sort(byStart);
   orphans.sort(byStart);
+  // A request that came with a context from an untraced caller (curl, the verify driver, a load
+  // balancer) has no root: its first span's parent is the caller's, which nobody reports. That span
+  // is the entry point, not an orphan; any other missing parent still is.
+  if (roots.length === 0 && orphans.length > 0) roots.push(orphans.shift()!);
   if (trace.spans.length === 0) startUs = endUs = 0;
   return { trace, byId, children, roots, orphans, startUs, endUs };
 }

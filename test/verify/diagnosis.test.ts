@@ -95,6 +95,15 @@ describe('diagnosis', () => {
     expect(diagnose({ spec: bookinfoSpec, subjects: [b.build()], pool: [b.build(), far.build()] })).toEqual([]);
   });
 
+  test('the entry span whose parent is the untraced caller (curl, the driver) is the root, not an orphan', () => {
+    const b = new TraceBuilder();
+    bookinfo(b);
+    const spans = b.spans.map((s, i) => (i === 0 ? { ...s, parentSpanId: '00f067aa0ba902b7' } : s));
+    const result = verifyTraces(bookinfoSpec, [{ traceId: b.traceId, spans }], { traceIds: [b.traceId] });
+    expect(result.passed).toBe(true);
+    expect(result.diagnoses).toEqual([]);
+  });
+
   test('orphans: a span whose parent never arrived is named with the missing parent id', () => {
     const b = new TraceBuilder();
     const { spans } = bookinfo(b);

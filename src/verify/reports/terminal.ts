@@ -51,6 +51,7 @@ export function renderTree(trace: Trace, opts: TerminalOptions = {}, index: Trac
     paint('bold', `Trace ${trace.traceId} (${formatDuration(index.endUs - index.startUs)} total) · ${trace.spans.length} spans · ${services.size} services`),
   ];
   const seen = new Set<string>();
+  const orphanIds = new Set(index.orphans.map((o) => o.spanId));
   let truncated = false;
 
   function line(s: Span, prefix: string, last: boolean): void {
@@ -61,7 +62,7 @@ export function renderTree(trace: Trace, opts: TerminalOptions = {}, index: Trac
     } else if (onPath.has(s.spanId) && path.length > 1) {
       marks.push(paint('dim', '◆ slow path'));
     }
-    if (s.parentSpanId && !index.byId.has(s.parentSpanId)) marks.push(paint('red', `orphan (parent ${s.parentSpanId} missing)`));
+    if (orphanIds.has(s.spanId)) marks.push(paint('red', `orphan (parent ${s.parentSpanId} missing)`));
     const text = `${prefix}${last ? '└── ' : '├── '}${s.service}  ${s.name} (${formatDuration(s.durationUs)})${s.kind !== 'unspecified' && s.kind !== 'internal' ? paint('dim', ` ${s.kind}`) : ''}${marks.length ? ` ${marks.join(' ')}` : ''}`;
     lines.push(text);
   }
