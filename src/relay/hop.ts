@@ -273,6 +273,14 @@ export class Hop {
     return new Promise<void>((resolve) => {
       let status: number | undefined;
       let controller: Dispatcher.DispatchController | undefined;
+      let held: Buffer | undefined;
+      let head: Record<string, string | string[]> | undefined;
+      const flushHead = (): void => {
+        if (!head || res.headersSent) return;
+        if (this.draining) head.connection = 'close';
+        res.writeHead(status as number, head);
+        head = undefined;
+      };
       const finish = (err?: unknown): void => {
         if (err === undefined) {
           this.endClient(ex, client, upstream, method, path, clientStart, status);
@@ -305,22 +313,31 @@ export class Hop {
           controller = c;
           if (ex.aborted) c.abort(new ClientAbortError());
         },
-        onResponseStart: (c, statusCode, responseHeaders) => {
+        // The status line and one body chunk are held back: the common small response then leaves in a
+        // single write (`res.end(chunk)` with its headers; two writes per response were the largest
+        // syscall cost on the hot path), and an upstream failing before anything was flushed still
+        // gets an honest 502 instead of a cut connection.
+        onResponseStart: (_c, statusCode, responseHeaders) => {
           if (statusCode < 200) return; // 1xx informational: not forwarded
           status = statusCode;
-          const out = buildClientResponseHeaders(responseHeaders);
-          if (this.draining) out.connection = 'close';
-          res.writeHead(statusCode, out);
-          void c;
+          head = buildClientResponseHeaders(responseHeaders);
         },
         onResponseData: (c, chunk) => {
-          if (!res.write(chunk)) {
-            c.pause();
-            res.once('drain', () => c.resume());
+          const previous = held;
+          held = chunk;
+          if (previous) {
+            flushHead();
+            if (!res.write(previous)) {
+              c.pause();
+              res.once('drain', () => c.resume());
+            }
           }
         },
         onResponseEnd: () => {
-          res.end();
+          flushHead();
+          if (held) res.end(held);
+          else res.end();
+          held = undefined;
           finish();
         },
         onResponseError: (_c, err) => finish(err),

@@ -68,9 +68,24 @@ describe('relay fault matrix', () => {
     await waitFor(() => slow.aborted === 1);
   });
 
-  test('upstream reset mid-body → the client connection is cut (never a second status) and the spans are errors', async () => {
-    // GIVEN an upstream that sends headers and half the body, then resets
-    const reset = await upstream(startResetMidBodyUpstream());
+  test('upstream reset mid-body before the relay flushed anything → 502 and error spans', async () => {
+    // GIVEN an upstream that sends headers and half the body in one piece, then resets
+    const reset = await upstream(startResetMidBodyUpstream(1));
+    const hop = await relay({ upstreams: [reset.url] });
+    // WHEN a request passes
+    const res = await request(hop.url);
+    const body = await res.body.text();
+    // THEN the relay still held the status line and the one chunk: the client gets an honest 502
+    expect(res.statusCode).toBe(502);
+    expect(body).toContain('closed the connection before a complete response');
+    await hop.close();
+    const server = receiver.spans.find((s) => s.kind === 2)!;
+    expect(server).toMatchObject({ statusCode: 2, attributes: expect.objectContaining({ 'http.response.status_code': 502 }) });
+  });
+
+  test('upstream reset mid-body after part of it reached the client → the client connection is cut (never a second status)', async () => {
+    // GIVEN an upstream that sends headers and half the body in two pieces, then resets
+    const reset = await upstream(startResetMidBodyUpstream(2));
     const hop = await relay({ upstreams: [reset.url] });
     // WHEN a request passes
     const res = await request(hop.url);

@@ -86,12 +86,19 @@ export async function startEchoUpstream(options: EchoOptions = {}): Promise<Test
   return upstream;
 }
 
-/** Sends status line, headers (Content-Length 1000) and half the body, then resets the connection. */
-export async function startResetMidBodyUpstream(): Promise<TestUpstream> {
+/**
+ * Sends status line, headers (Content-Length 1000) and half the body — in `chunks` separate writes
+ * 30 ms apart — then resets the connection.
+ */
+export async function startResetMidBodyUpstream(chunks = 1): Promise<TestUpstream> {
   const upstream = { url: '', seen: [], aborted: 0, close: async () => {} } as TestUpstream;
   const server = createNetServer((socket) => {
-    socket.once('data', () => {
-      socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n' + 'x'.repeat(500));
+    socket.once('data', async () => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n');
+      for (let i = 0; i < chunks; i++) {
+        await new Promise((r) => setTimeout(r, 30));
+        socket.write('x'.repeat(Math.floor(500 / chunks)));
+      }
       setTimeout(() => socket.resetAndDestroy(), 50);
     });
   });

@@ -1,0 +1,256 @@
+/**
+ * `npm run bench:relay` — the relay against nginx and against no hop at all, in one run.
+ *
+ * Needs Debian's nginx and wrk (`apt-get install -y nginx wrk`); the test suite never does.
+ * Placement (2-core machine): wrk, the upstream nginx and the OTLP sink share CPU 0; the hop under test
+ * (nginx proxy or relay) runs alone on CPU 1 (`taskset`). Every request carries a sampled W3C
+ * `traceparent`, so the relay parses and rewrites it (and, with export on, records and exports two
+ * spans per request: server + client).
+ *
+ * Measures, per path: saturation req/s (`wrk -t1 -c50`, median of rounds) and low-load latency
+ * (`wrk -t1 -c1 --latency`: p50/p90/p99); added latency per hop = path − direct, ratios against nginx.
+ * Knobs: BENCH_SECONDS (saturation run length, default 8), BENCH_ROUNDS (default 3),
+ * BENCH_LOW_SECONDS (default 5).
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, chmodSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../src/paths';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const LOW_SECONDS = Number(process.env.BENCH_LOW_SECONDS ?? 5);
+const TRACEPARENT = 'traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+function need(binary: string): void {
+  try {
+    execFileSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' });
+  } catch {
+    process.stderr.write(`bench:relay needs ${binary}: apt-get install -y nginx wrk\n`);
+    process.exit(2);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const children: ChildProcess[] = [];
+function start(cpu: number, command: string, args: string[]): ChildProcess {
+  const child = spawn('taskset', ['-c', String(cpu), command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  child.once('exit', (code, signal) => {
+    if (code && code !== 0 && signal === null) process.stderr.write(`${command} exited ${code}: ${err}\n`);
+  });
+  children.push(child);
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 25_000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+function nginxConf(dir: string, name: string, port: number, location: string, extraHttp = ''): string {
+  const file = join(dir, `${name}.conf`);
+  const tmp = join(dir, `${name}-tmp`);
+  mkdirSync(tmp, { recursive: true });
+  chmodSync(tmp, 0o777);
+  writeFileSync(
+    file,
+    `worker_processes 1;
+daemon off;
+pid ${dir}/${name}.pid;
+error_log ${dir}/${name}-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${tmp}/body; proxy_temp_path ${tmp}/proxy; fastcgi_temp_path ${tmp}/fcgi; uwsgi_temp_path ${tmp}/uwsgi; scgi_temp_path ${tmp}/scgi;
+  keepalive_requests 1000000;
+  ${extraHttp}
+  server {
+    listen 127.0.0.1:${port};
+    ${location}
+  }
+}
+`,
+  );
+  return file;
+}
+
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  errors: number;
+}
+
+function toMs(value: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+function wrk(port: number, connections: number, seconds: number): WrkResult {
+  const out = execFileSync('taskset', ['-c', '0', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', TRACEPARENT, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+  const pct = (p: string): number => toMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '');
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN),
+    p50: pct('50'),
+    p90: pct('90'),
+    p99: pct('99'),
+    errors: (errors ? Number(errors[1]) : 0) + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
+  };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  need('nginx');
+  need('wrk');
+  need('taskset');
+  // The bench process hosts the OTLP sink: keep it on CPU 0 with wrk and the upstream.
+  execFileSync('taskset', ['-pc', '0', String(process.pid)], { stdio: 'ignore' });
+  const dir = mkdtempSync(join(tmpdir(), 'bench-relay-'));
+  chmodSync(dir, 0o755);
+  const machine = {
+    nproc: cpus().length,
+    cpu: /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown',
+    node: process.version,
+    nginx: execFileSync('sh', ['-c', 'nginx -v 2>&1'], { encoding: 'utf8' }).trim(),
+    wrk: execFileSync('sh', ['-c', 'wrk -v 2>&1 | head -1'], { encoding: 'utf8' }).trim(),
+    loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+  };
+  process.stdout.write(`machine: nproc=${machine.nproc}; CPU ${machine.cpu}; node ${machine.node}; ${machine.wrk}; load average at start ${machine.loadavg}\n`);
+
+  // OTLP sink: accepts every export (counts spans roughly by bytes; the relay's own counters are exact).
+  let exportRequests = 0;
+  const sink = createHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      exportRequests++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
+  const sinkPort = (sink.address() as AddressInfo).port;
+
+  const upstreamPort = await freePort();
+  const upstream = start(0, 'nginx', ['-c', nginxConf(dir, 'upstream', upstreamPort, 'location / { return 200 "hello world\\n"; }'), '-p', dir]);
+  await waitForPort(upstreamPort);
+
+  type Path = { name: string; port: number; launch?: () => ChildProcess };
+  const nginxPort = await freePort();
+  const relayPort = await freePort();
+  const relaySpansPort = await freePort();
+  const relayArgs = (port: number, extra: string[]): string[] => [join(REPO_ROOT, 'bin', 'meshtrace.mjs'), 'relay', '--listen', `127.0.0.1:${port}`, '--upstream', `http://127.0.0.1:${upstreamPort}`, '--service-name', 'bench', ...extra];
+  const paths: Path[] = [
+    { name: 'direct (no hop)', port: upstreamPort },
+    {
+      name: 'nginx proxy (1 worker, upstream keepalive 64)',
+      port: nginxPort,
+      launch: () =>
+        start(1, 'nginx', [
+          '-c',
+          nginxConf(
+            dir,
+            'proxy',
+            nginxPort,
+            'location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }',
+            `upstream backend { server 127.0.0.1:${upstreamPort}; keepalive 64; }`,
+          ),
+          '-p',
+          dir,
+        ]),
+    },
+    { name: 'relay, W3C rewrite, no span export', port: relayPort, launch: () => start(1, process.execPath, relayArgs(relayPort, [])) },
+    {
+      name: 'relay, W3C rewrite + span export (OTLP protobuf)',
+      port: relaySpansPort,
+      launch: () => start(1, process.execPath, relayArgs(relaySpansPort, ['--otlp-endpoint', `http://127.0.0.1:${sinkPort}`])),
+    },
+  ];
+
+  const results: Array<{ name: string; sat: WrkResult[]; low: WrkResult }> = [];
+  for (const path of paths) {
+    const child = path.launch?.();
+    try {
+      await waitForPort(path.port);
+      wrk(path.port, 50, 2); // warm-up (JIT, keep-alive pools)
+      const sat: WrkResult[] = [];
+      for (let i = 0; i < ROUNDS; i++) sat.push(wrk(path.port, 50, SECONDS));
+      const low = wrk(path.port, 1, LOW_SECONDS);
+      results.push({ name: path.name, sat, low });
+      process.stdout.write(`${path.name}: ${sat.map((s) => s.rps.toFixed(0)).join(' / ')} req/s at c=50; c=1 p50 ${low.p50.toFixed(3)} ms p90 ${low.p90.toFixed(3)} ms p99 ${low.p99.toFixed(3)} ms\n`);
+    } finally {
+      if (child) await stop(child);
+    }
+  }
+  await stop(upstream);
+  await new Promise<void>((r) => sink.close(() => r()));
+  rmSync(dir, { recursive: true, force: true });
+
+  const direct = results[0];
+  const nginx = results[1];
+  const rows = results.map((r) => {
+    const rps = median(r.sat.map((s) => s.rps));
+    const added = (k: 'p50' | 'p90' | 'p99'): string => (r === direct ? '—' : `+${(r.low[k] - direct.low[k]).toFixed(3)}`);
+    return `| ${r.name} | ${rps.toFixed(0)} (${Math.min(...r.sat.map((s) => s.rps)).toFixed(0)}–${Math.max(...r.sat.map((s) => s.rps)).toFixed(0)}) | ${(rps / median(nginx.sat.map((s) => s.rps))).toFixed(2)}× | ${median(r.sat.map((s) => s.p99)).toFixed(2)} | ${r.low.p50.toFixed(3)} / ${r.low.p90.toFixed(3)} / ${r.low.p99.toFixed(3)} | ${added('p50')} / ${added('p90')} / ${added('p99')} | ${r.sat.reduce((a, s) => a + s.errors, 0) + r.low.errors} |`;
+  });
+  process.stdout.write(
+    [
+      '',
+      `Machine: nproc ${machine.nproc}, ${machine.cpu}, Node ${machine.node}, ${machine.nginx.replace('nginx version: ', '')}, ${machine.wrk.split(' [')[0]}; load average at start ${machine.loadavg}.`,
+      `Saturation: wrk -t1 -c50 -d${SECONDS}s × ${ROUNDS} (median, range); low load: wrk -t1 -c1 -d${LOW_SECONDS}s. Exports received by the sink: ${exportRequests}.`,
+      '',
+      '| path | req/s at c=50 | vs nginx | p99 at c=50 (ms) | c=1 p50 / p90 / p99 (ms) | added per hop p50 / p90 / p99 (ms) | errors |',
+      '|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+    ].join('\n'),
+  );
+}
+
+process.on('SIGINT', () => {
+  for (const c of children) c.kill('SIGKILL');
+  process.exit(130);
+});
+
+main().catch(async (err) => {
+  process.stderr.write(`bench:relay failed: ${(err as Error).stack ?? String(err)}\n`);
+  for (const c of children) c.kill('SIGKILL');
+  process.exit(1);
+});
