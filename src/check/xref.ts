@@ -92,6 +92,22 @@ export function endpointRefs(ctx: CheckContext): EndpointRef[] {
     };
     visit(cfg.config, '');
   }
+  // Traefik Helm values (an installer input): the OTLP (v3) or Jaeger-client (v2) endpoints Traefik
+  // dials, resolved from the namespace the kit installs Traefik into.
+  for (const input of ctx.traefikValues()) {
+    const values = input.doc.object;
+    const fields = [
+      ...(getPath(values, 'tracing.otlp.grpc.enabled') === true ? ['tracing.otlp.grpc.endpoint'] : []),
+      ...(getPath(values, 'tracing.otlp.http.enabled') === true ? ['tracing.otlp.http.endpoint'] : []),
+      'tracing.jaeger.samplingServerURL',
+      'tracing.jaeger.collector.endpoint',
+      'tracing.jaeger.localAgentHostPort',
+    ];
+    for (const field of fields) {
+      const value = getPath(values, field);
+      if (typeof value === 'string' && value) out.push({ doc: input.doc, field, value, fromNamespace: 'traefik' });
+    }
+  }
   return out;
 }
 

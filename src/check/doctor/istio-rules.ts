@@ -33,7 +33,7 @@ export const mt002: DoctorRule = {
     const out: Finding[] = [];
     const providers = ctx.mesh.providers;
     const known = new Map(providers.map((p) => [p.name.toLowerCase(), p]));
-    const listed = providers.map((p) => p.name).join(', ') || 'none';
+    const listed = [...new Set(providers.map((p) => p.name))].join(', ') || 'none';
     const hasDefault = ctx.mesh.defaultTracingProviders.some((d) => d.value.length > 0);
     const checkName = (name: string, doc: Parameters<typeof doctor>[1], field: string): void => {
       const p = known.get(name.toLowerCase());
