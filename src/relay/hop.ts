@@ -144,7 +144,7 @@ export class Hop {
   private begin(req: IncomingMessage, res: ServerResponse): Exchange {
     const startMs = nowMs();
     const o = this.options;
-    const incoming = extract(req.headersDistinct);
+    const incoming = extract(this.traceHeaderBag(req.rawHeaders));
     const parent = incoming.context;
     // Parent-based sampling: an incoming decision always wins; only a missing (or B3-deferred) one is rolled.
     let decision: SamplingOnly | undefined;
@@ -190,6 +190,24 @@ export class Hop {
       faults,
       aborted: false,
     };
+  }
+
+  /**
+   * Only the trace-context headers, as `headersDistinct` would give them (lowercase names, repeated
+   * headers as arrays in order, so a duplicate traceparent is seen). Cheaper than `headersDistinct`,
+   * which builds an array for every header of every request.
+   */
+  private traceHeaderBag(raw: readonly string[]): Record<string, string | string[]> {
+    const bag: Record<string, string | string[]> = {};
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toLowerCase();
+      if (!this.isTraceHeader(name)) continue;
+      const previous = bag[name];
+      if (previous === undefined) bag[name] = raw[i + 1];
+      else if (typeof previous === 'string') bag[name] = [previous, raw[i + 1]];
+      else previous.push(raw[i + 1]);
+    }
+    return bag;
   }
 
   private roll(): SamplingOnly {
