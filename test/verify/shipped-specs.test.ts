@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../src/paths';
+import { loadSpec } from '../../src/verify/spec';
+import { verifyTraces } from '../../src/verify/verify-traces';
+import type { Span } from '../../src/verify/model';
+import { bookinfo, TraceBuilder } from './helpers/trace-builder';
+
+const spec = (name: string) => loadSpec(join(REPO_ROOT, 'samples', 'expectations', `${name}.yaml`));
+const failedTexts = (r: ReturnType<typeof verifyTraces>) => [...r.assertions, ...r.traces.flatMap((t) => t.assertions)].filter((a) => !a.passed).map((a) => a.text);
+
+/** HotROD's /dispatch trace through Traefik (jaeger-hotrod.md §5): 2 + 39 spans, 7 services. */
+function hotrod(style: 'new' | 'old'): { b: TraceBuilder; spans: Record<string, Span> } {
+  const b = new TraceBuilder('5b8aa5a2d2c872e8321cf37308d69df2');
+  const n = (route: string) => (style === 'new' ? `GET ${route}` : route);
+  const tr = b.add('traefik', style === 'new' ? 'GET' : 'EntryPoint web hotrod.localhost', 'server', 0, 760, undefined, { 'http.response.status_code': 200 });
+  const rp = b.add('traefik', 'ReverseProxy', 'client', 1, 758, tr);
+  const dispatch = b.add('frontend', n('/dispatch'), 'server', 2, 755, rp);
+  const toCustomer = b.add('frontend', 'HTTP GET', 'client', 3, 305, dispatch);
+  const customer = b.add('customer', n('/customer'), 'server', 4, 302, toCustomer);
+  b.add('mysql', 'SQL SELECT', 'client', 5, 300, customer, { 'db.system.name': 'mysql', 'db.query.text': 'SELECT * FROM customer WHERE customer_id=123' });
+  const toDriver = b.add('frontend', 'driver.DriverService/FindNearest', 'client', 310, 200, dispatch);
+  const driver = b.add('driver', 'driver.DriverService/FindNearest', 'server', 311, 198, toDriver);
+  b.add('redis-manual', 'FindDriverIDs', 'client', 312, 20, driver);
+  for (let i = 0; i < 13; i++) {
+    const failed = i % 5 === 4;
+    b.add('redis-manual', 'GetDriver', 'client', 333 + i * 13, 12, driver, {}, failed ? { status: { code: 'error', message: 'redis timeout' } } : {});
+  }
+  for (let i = 0; i < 10; i++) {
+    const toRoute = b.add('frontend', 'HTTP GET', 'client', 515 + Math.floor(i / 3) * 55, 52, dispatch);
+    b.add('route', n('/route'), 'server', 516 + Math.floor(i / 3) * 55, 50, toRoute);
+  }
+  return { b, spans: { tr, dispatch, customer, driver } };
+}
+
+describe('shipped specs in samples/expectations', () => {
+  test.each(['new', 'old'] as const)('hotrod.yaml holds on the HotROD trace through Traefik (%s span-name style)', async (style) => {
+    const t = hotrod(style).b.build();
+    const r = verifyTraces(await spec('hotrod'), [t], { traceIds: [t.traceId] });
+    expect(failedTexts(r)).toEqual([]);
+    expect(r.passed).toBe(true);
+    expect(r.diagnoses).toEqual([]);
+  });
+
+  test('hotrod.yaml fails when route spans are missing (HotROD without the route service) (6 services remain, so only route and its edge fail)', async () => {
+    const { b } = hotrod('new');
+    const t = { traceId: b.traceId, spans: b.spans.filter((s) => s.service !== 'route') };
+    const r = verifyTraces(await spec('hotrod'), [t], { traceIds: [t.traceId] });
+    expect(failedTexts(r)).toEqual(['route: at least 10 span(s) with service route, name /^(?:[A-Z]+ )?\\/route$/, kind server', 'frontend-http > route']);
+  });
+
+  test('bookinfo.yaml holds for reviews-v1 (7 spans, no ratings) and v2/v3 (9 spans)', async () => {
+    for (const ratings of [false, true]) {
+      const t = bookinfo(undefined, { ratings }).builder.build();
+      expect(t.spans).toHaveLength(ratings ? 9 : 7);
+      expect(verifyTraces(await spec('bookinfo'), [t], { traceIds: [t.traceId] }).passed).toBe(true);
+    }
+  });
+
+  function relayChain(hops: string[], calls: Record<string, string[]>, b = new TraceBuilder()): TraceBuilder {
+    const visit = (hop: string, parent: Span | undefined, at: number, durationMs = 100): void => {
+      const server = b.add(hop, 'GET', 'server', at, durationMs, parent, { 'http.request.method': 'GET', 'http.response.status_code': 200, 'url.path': '/productpage' });
+      for (const up of calls[hop] ?? []) {
+        const client = b.add(hop, 'GET', 'client', at + 1, durationMs - 2, server, { 'http.request.method': 'GET', 'server.address': '127.0.0.1', 'url.full': `http://127.0.0.1:8080/productpage` });
+        visit(up, client, at + 2, durationMs - 10);
+      }
+    };
+    visit(hops[0]!, undefined, 0);
+    return b;
+  }
+
+  test('relay-chain.yaml holds on edge → a → b and fails, naming the hop, when a drops the context', async () => {
+    const good = relayChain(['edge'], { edge: ['a'], a: ['b'] }).build();
+    expect(failedTexts(verifyTraces(await spec('relay-chain'), [good], { traceIds: [good.traceId] }))).toEqual([]);
+    const b = relayChain(['edge'], { edge: ['a'], a: ['b'] });
+    const bServer = b.spans.find((s) => s.service === 'b')!;
+    const main = { traceId: b.traceId, spans: b.spans.filter((s) => s !== bServer) };
+    const frag = { traceId: 'abababababababababababababababab', spans: [{ ...bServer, traceId: 'abababababababababababababababab', parentSpanId: undefined }] };
+    const r = verifyTraces(await spec('relay-chain'), [main, frag], { traceIds: [main.traceId] });
+    expect(r.passed).toBe(false);
+    expect(r.diagnoses.map((d) => d.title)).toEqual(['a → b lost context; check header propagation']);
+  });
+
+  test('relay-demo.yaml holds on edge → productpage → {details, reviews → ratings} under the demo client span', async () => {
+    const b = new TraceBuilder();
+    const demo = b.add('meshtrace-demo', 'GET', 'client', 0, 30);
+    relayChain(['edge'], { edge: ['productpage'], productpage: ['details', 'reviews'], reviews: ['ratings'] }, b);
+    const spans = b.spans.map((s) => (s.service === 'edge' && s.kind === 'server' ? { ...s, parentSpanId: demo.spanId } : s));
+    const t = { traceId: b.traceId, spans };
+    expect(failedTexts(verifyTraces(await spec('relay-demo'), [t], { traceIds: [t.traceId] }))).toEqual([]);
+  });
+});
