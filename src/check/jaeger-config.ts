@@ -30,7 +30,18 @@ export function looksLikeCollectorConfig(value: unknown): value is Obj {
   return isRecord(value) && isRecord(value.service) && (isRecord(value.receivers) || isRecord(value.extensions) || isRecord(value.exporters));
 }
 
+// Several checkers read the collector configs: parse them once per check.
+const configCache = new WeakMap<CheckContext, CollectorConfig[]>();
+
 export function collectorConfigs(ctx: CheckContext): CollectorConfig[] {
+  const cached = configCache.get(ctx);
+  if (cached) return cached;
+  const out = parseCollectorConfigs(ctx);
+  configCache.set(ctx, out);
+  return out;
+}
+
+function parseCollectorConfigs(ctx: CheckContext): CollectorConfig[] {
   const out: CollectorConfig[] = [];
   for (const doc of ctx.byKind('ConfigMap')) {
     const data = getPath(doc.object, 'data');
