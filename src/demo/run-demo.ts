@@ -10,7 +10,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../paths';
-import type { Span, Trace } from '../verify/model';
+import type { Trace } from '../verify/model';
 import { loadSpec, SpecError, type Spec } from '../verify/spec';
 import { startOtlpReceiver, type OtlpReceiver } from '../verify/sources/otlp-receiver';
 import { receiverSource, type TraceSource } from '../verify/sources/trace-source';
@@ -21,7 +21,8 @@ import type { DriverReport } from '../verify/diagnosis';
 import { findBottleneck, indexTrace } from '../verify/trace-index';
 import { EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK } from '../cli/exit-codes';
 import { renderHtmlReport, type HtmlAssertion } from '../report-html/render-html';
-import { forwardToJaeger, jaegerTracesUrl, toOtlpJson } from './forward-to-jaeger';
+import { forwardToJaeger, jaegerTracesUrl } from './forward-to-jaeger';
+import { triggerPath, withDriverAsRoot } from '../cluster/verifier';
 import { startTopology, type StartedHop } from './start-topology';
 import { isProcessAlive, ProcessStartError, ProcessSupervisor } from './supervisor';
 import { buildTopology, DEMO_HOPS, type DemoHop, type DemoTopology, type TopologyOptions } from './topology';
@@ -100,60 +101,11 @@ export interface DemoOutcome {
 /** Stopped by the overall deadline or by a signal. */
 class DemoAborted extends Error {}
 
-/** The request path from the spec's trigger URL (the host is the edge hop's), default `/productpage`. */
-export function triggerPath(spec: Spec): string {
-  const url = spec.trigger?.url;
-  if (!url) return '/productpage';
-  try {
-    const parsed = new URL(url, 'http://edge');
-    return `${parsed.pathname}${parsed.search}`;
-  } catch {
-    return '/productpage';
-  }
-}
-
 interface PollResult {
   readonly result: VerifyResult;
   readonly traces: Trace[];
   readonly pool: Trace[];
   readonly polls: number;
-}
-
-/** The service name of the spans the demo records for its own requests. */
-export const DRIVER_SERVICE = 'meshtrace-demo';
-
-/**
- * The driver's own client span for one request. The minted context's span id is the edge's
- * parent: reporting it makes the trace whole (no orphan at the edge) and shows the request as the
- * client saw it, like the trigger span of trace-based testing tools.
- */
-export function driverSpan(request: DrivenRequest, url: string, method: string, startUs: number): Span {
-  const failed = request.status === undefined || request.status >= 500;
-  return {
-    traceId: request.traceId,
-    spanId: request.spanId,
-    service: DRIVER_SERVICE,
-    name: `${method} ${new URL(url).pathname}`,
-    kind: 'client',
-    startUs,
-    durationUs: Math.round(request.durationMs * 1000),
-    attributes: {
-      'http.request.method': method,
-      'url.full': url,
-      ...(request.status !== undefined ? { 'http.response.status_code': request.status } : {}),
-      ...(request.error ? { 'error.type': request.error.split(':')[0]! } : {}),
-    },
-    resource: { 'service.name': DRIVER_SERVICE },
-    events: [],
-    status: failed ? { code: 'error', message: request.error ?? `HTTP ${request.status}` } : { code: 'unset' },
-  };
-}
-
-/** Reports spans to the receiver the way the hops do: OTLP/HTTP on loopback. */
-async function exportSpans(receiver: OtlpReceiver, spans: readonly Span[]): Promise<void> {
-  const response = await fetch(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(toOtlpJson(spans)), signal: AbortSignal.timeout(5000) });
-  await response.arrayBuffer();
-  if (!response.ok) throw new Error(`the demo's OTLP receiver refused the driver spans: HTTP ${response.status}`);
 }
 
 /** A receiver source that stops the poller at its next fetch once the demo is aborted. */
@@ -233,28 +185,29 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
 
     phase = 'driving requests through the edge';
     const method = spec.trigger?.method ?? 'GET';
-    const entryUrl = new URL(triggerPath(spec), started[topology.entry].url).href;
+    const entryUrl = new URL(triggerPath(spec.trigger?.url, '/productpage'), started[topology.entry].url).href;
     // One unsampled request first: it opens the keep-alive connections along the path and warms
     // every hop's code, so the traced requests show steady-state timing, not first-request set-up
     // (which otherwise makes the demo's own client span the "bottleneck"). Hops record no span for it.
     await guard(drive({ url: entryUrl, method, requests: 1, propagation: ['w3c'], sampled: false, headers: spec.trigger?.headers }));
-    const driverSpans: Span[] = [];
-    // One request at a time, so progress shows each as it returns and each gets its own driver span.
+    // One request at a time, so progress shows each as it returns.
     for (let index = 0; index < requestCount; index++) {
-      const startUs = Date.now() * 1000;
       const one = await guard(drive({ url: entryUrl, method, requests: 1, propagation: ['w3c'], headers: spec.trigger?.headers }));
       const request = one.requests[0]!;
       requests.push(request);
-      driverSpans.push(driverSpan(request, entryUrl, method, startUs));
       emit({ type: 'request', index, of: requestCount, request });
     }
-    await guard(exportSpans(receiver, driverSpans));
     marks.driven = performance.now();
 
     phase = 'waiting for spans';
     const driver: DriverReport = { sampled: true, formats: ['w3c'], requests: requestCount };
+    const driverSpanIds = new Set(requests.map((r) => r.spanId));
     const outcome = await guard(
-      pollAndVerify(spec, abortableSource(receiverSource(receiver), abort.signal), {
+      // The driver's minted span id is the edge span's parent but is never exported: the edge span
+      // becomes the root (the cluster smoke lane does the same), so `noOrphans` judges the hops.
+      // The demo does not export a client span of its own: its timing includes this process's
+      // receiver work and would show the demo itself as the "bottleneck".
+      pollAndVerify(spec, withDriverAsRoot(abortableSource(receiverSource(receiver), abort.signal), driverSpanIds), {
         traceIds: requests.map((r) => r.traceId),
         driver,
         requests: requestCount,
@@ -266,7 +219,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
         onPoll: (n, result) => emit({ type: 'poll', poll: n, spans: result.spansSeen, traces: result.tracesSeen, complete: result.traces.length, of: requestCount }),
       }),
     );
-    const pool = receiver.traces();
+    const pool = [...outcome.traces];
     const driven = new Set(requests.map((r) => r.traceId));
     poll = { result: outcome.result, traces: pool.filter((t) => driven.has(t.traceId)), pool, polls: outcome.polls };
     marks.polled = performance.now();

@@ -84,9 +84,9 @@ describe('meshtrace demo (end to end on loopback)', () => {
     expect(doc.hops.every((h) => /^http:\/\/127\.0\.0\.1:\d+$/.test(h.url))).toBe(true);
     expect(doc.requests).toHaveLength(3);
     expect(doc.requests.every((r) => r.status === 200)).toBe(true);
-    // every judged trace is one request's whole tree: the demo's client span + 9 hop spans
+    // every judged trace is one request's whole tree: 9 hop spans
     expect(doc.verification!.traces.map((t) => t.traceId).sort()).toEqual(doc.requests.map((r) => r.traceId).sort());
-    expect(doc.verification!.traces.every((t) => t.passed && t.spanCount === 10)).toBe(true);
+    expect(doc.verification!.traces.every((t) => t.passed && t.spanCount === 9)).toBe(true);
     // no process left: the demo says so, and the pids it reported are really gone
     expect(doc.pids).toHaveLength(5);
     expect(doc.leftRunning).toEqual([]);
@@ -98,8 +98,8 @@ describe('meshtrace demo (end to end on loopback)', () => {
     try {
       await opened.page.screenshot({ path: join(tmpdir(), 'meshtrace-demo-report.png'), fullPage: true });
       const bars = await renderedBars(opened.page);
-      expect(bars).toHaveLength(30);
-      expect(new Set(bars.map((b) => b.service))).toEqual(new Set(['meshtrace-demo', 'edge', 'productpage', 'details', 'reviews', 'ratings']));
+      expect(bars).toHaveLength(27);
+      expect(new Set(bars.map((b) => b.service))).toEqual(new Set(['edge', 'productpage', 'details', 'reviews', 'ratings']));
       expect(bars.filter((b) => b.classes.includes('bottleneck'))).toHaveLength(3);
       await expect(opened.page.locator('.verdict').textContent()).resolves.toBe('PASSED');
       expect(opened.externalRequests).toEqual([]);
