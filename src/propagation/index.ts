@@ -27,3 +27,4 @@ export * from './w3c-baggage';
 export * from './b3';
 export * from './jaeger';
 export { extractPassthrough, PASSTHROUGH_MAX_LENGTH } from './passthrough';
+export * from './w3c-server-timing';

@@ -13,6 +13,7 @@ import {
   parseB3Single,
   parseBaggage,
   parseJaegerBaggage,
+  parseServerTimingTrace,
   parseTraceparent,
   parseTraceState,
   parseUberTraceId,
@@ -95,6 +96,8 @@ describe('fuzz: no parser throws, no output header is invalid', () => {
       const j = parseUberTraceId(v);
       if (j && !/^[0-9a-f]{32}$/.test(j.traceId)) bad.push(`uber-trace-id ${JSON.stringify(v)}`);
       parseJaegerBaggage({ [`uberctx-${randomString(rnd, 5)}`]: v });
+      const st = parseServerTimingTrace(`trace;desc=${v}, ${garbage(rnd)}`);
+      if (st && !/^[0-9a-f]{16}$/.test(st.spanId)) bad.push(`server-timing ${JSON.stringify(v)}`);
     }
     expect(bad).toEqual([]);
   });
