@@ -47,7 +47,7 @@ export async function startCaptureServer(): Promise<CaptureServer> {
  * `Connection: close`) on a fresh socket; resolves to the response status.
  * The body mimics the suite's callback list; the relay forwards it unchanged.
  */
-export function sendRawRequest(baseUrl: string, headers: HeaderPairs, timeoutMs = 5000): Promise<number> {
+export function sendRawRequest(baseUrl: string, headers: HeaderPairs, timeoutMs = 10_000): Promise<number> {
   const { hostname, port } = new URL(baseUrl);
   const body = '[]';
   let head = `POST / HTTP/1.1\r\nHost: ${hostname}:${port}\r\n`;
