@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_OK, setExitCode } from './exit-codes';
 import { addLaneOptions, exists, laneOptionsFrom, prepareLane, printPlan, runLane, type LaneCliOptions } from '../cluster/cli-support';
 import { planSmoke } from '../cluster/plan';
-import { defaultSmokeTargets } from '../cluster/lane';
+import { smokeTargetsFor } from '../cluster/lane';
 import { libraryVerifier } from '../cluster/verifier';
 
 interface SmokeCliOptions extends LaneCliOptions {
@@ -30,12 +30,14 @@ export function registerSmoke(program: Command): void {
       throw new CliError(`--verify-timeout ${JSON.stringify(opts.verifyTimeout)} is not a number of seconds (a positive integer, e.g. 150)`, EXIT_CANNOT_CHECK);
     }
     const lane = await prepareLane('smoke', laneOptionsFrom(opts), Boolean(opts.dryRun));
-    const targets = defaultSmokeTargets(opts.specs);
+    const { targets, skipped } = smokeTargetsFor(lane.input.dist, opts.specs);
+    if (targets.length === 0) throw new CliError(`nothing to verify: ${skipped.join('; ')}`, EXIT_CANNOT_CHECK);
     const missingSpecs = targets.filter((t) => !exists(lane.root, t.spec)).map((t) => t.spec);
     if (missingSpecs.length && !opts.dryRun) {
       throw new CliError(`cannot run smoke: spec files missing: ${missingSpecs.join(', ')} (shipped in samples/expectations/; --specs points elsewhere)`, EXIT_CANNOT_CHECK);
     }
-    const warnings = missingSpecs.length ? [...lane.warnings, `spec files missing: ${missingSpecs.join(', ')}`] : lane.warnings;
+    const warnings = [...lane.warnings, ...skipped.map((s) => `skipped ${s}`), ...(missingSpecs.length ? [`spec files missing: ${missingSpecs.join(', ')}`] : [])];
+    if (!opts.dryRun) for (const s of skipped) process.stderr.write(`meshtrace smoke: skipped ${s}\n`);
     const steps = planSmoke({ ...lane.input, targets, outDir: opts.results, keepCluster: Boolean(opts.keepCluster), verifyTimeoutSeconds });
     if (opts.dryRun) {
       printPlan('smoke', { ...lane, warnings }, steps, Boolean(opts.json));

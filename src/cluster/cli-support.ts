@@ -27,6 +27,7 @@ export interface LaneCliOptions {
   readonly outdir: string;
   readonly stateDir: string;
   readonly istioInstaller: 'auto' | 'istioctl' | 'helm';
+  readonly istioRequests: 'demo' | 'chart';
   readonly waitTimeout?: string;
   readonly dryRun?: boolean;
 }
@@ -39,6 +40,7 @@ export function addLaneOptions(command: Command): Command {
     .addOption(new Option('--outdir <dir>', 'synth output folder').default('dist'))
     .addOption(new Option('--state-dir <dir>', 'where the kit records clusters it created').default('.meshtrace'))
     .addOption(new Option('--istio-installer <how>', 'install Istio with istioctl or the Helm charts (auto: istioctl when it is the pinned release)').choices(['auto', 'istioctl', 'helm']).default('auto'))
+    .addOption(new Option('--istio-requests <size>', "resource requests of the Istio Helm charts: demo (10m CPU, fits 2-vCPU runners) or the charts' own").choices(['demo', 'chart']).default('demo'))
     .addOption(new Option('--wait-timeout <seconds>', 'how long to wait for every Deployment/StatefulSet (default: lab 600, ci 900)'))
     .addOption(new Option('--dry-run', 'print the exact steps (commands, manifests, waits) without running them'));
 }
@@ -61,6 +63,7 @@ export function laneOptionsFrom(opts: LaneCliOptions): LaneOptions {
     distDir: opts.outdir,
     stateDir: opts.stateDir,
     istioInstaller: opts.istioInstaller,
+    istioRequests: opts.istioRequests,
     waitTimeoutSeconds,
   };
 }

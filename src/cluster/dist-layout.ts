@@ -78,9 +78,11 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
     else if (/istio.*gateway|gateway.*istio/.test(base)) istioGatewayValues ??= file.path;
     else if (/traefik/.test(base)) traefikValues ??= file.path;
   }
+  const hostPorts = kindHostPorts(installFiles, { kindConfig, traefikValues, istioGatewayValues });
   return {
     dir,
     manifests: sorted.map((f) => f.path),
+    ...(hostPorts ? { hostPorts } : {}),
     kindConfig,
     kindNodeImage,
     istioOperator,
@@ -90,6 +92,32 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
     workloads,
     namespaces: [...namespaces].sort(),
   };
+}
+
+type Loose = Record<string, any>;
+
+/** NodePorts of the entry points (Traefik web, Istio gateway http2) mapped to host ports by kind.yaml (pure). */
+function kindHostPorts(
+  files: readonly DistFile[],
+  found: { kindConfig?: string; traefikValues?: string; istioGatewayValues?: string },
+): { traefikWeb?: number; istioIngressHttp?: number } | undefined {
+  const doc = (path: string | undefined): Loose | undefined => {
+    const file = path ? files.find((f) => f.path === path) : undefined;
+    return file ? (parseDocs(file)[0] as Loose | undefined) : undefined;
+  };
+  const kind = doc(found.kindConfig);
+  if (!kind) return undefined;
+  const hostPortOf = (nodePort: unknown): number | undefined => {
+    if (typeof nodePort !== 'number') return undefined;
+    for (const node of (kind.nodes ?? []) as Loose[]) {
+      for (const m of (node.extraPortMappings ?? []) as Loose[]) if (m.containerPort === nodePort && typeof m.hostPort === 'number') return m.hostPort;
+    }
+    return undefined;
+  };
+  const traefikWeb = hostPortOf(doc(found.traefikValues)?.ports?.web?.nodePort);
+  const gatewayPorts = (doc(found.istioGatewayValues)?.service?.ports ?? []) as Loose[];
+  const istioIngressHttp = hostPortOf(gatewayPorts.find((p) => p.name === 'http2' || p.port === 80)?.nodePort);
+  return { ...(traefikWeb ? { traefikWeb } : {}), ...(istioIngressHttp ? { istioIngressHttp } : {}) };
 }
 
 /**

@@ -23,6 +23,7 @@ export interface LaneOptions {
   readonly stateDir?: string;
   readonly versions?: Partial<LaneVersions>;
   readonly istioInstaller?: 'auto' | 'istioctl' | 'helm';
+  readonly istioRequests?: 'demo' | 'chart';
   readonly waitTimeoutSeconds?: number;
 }
 
@@ -59,17 +60,23 @@ export async function gatherLaneInput(runner: ProcessRunner, root: string, optio
       dist,
       stateDir,
       istioInstaller: options.istioInstaller,
+      istioRequests: options.istioRequests,
       waitTimeoutSeconds: options.waitTimeoutSeconds,
     },
   };
 }
+
+/** Entry port of a relay hop (src/constructs/relay: RELAY_PORT). */
+const RELAY_ENTRY_PORT = 8080;
+/** First hop of the default relay chain (`edge → a → b`). */
+const RELAY_ENTRY_HOP = 'edge';
 
 /**
  * The shipped specs and how the smoke test reaches each entry point (istio.md §5, traefik-kind.md §4):
  * Bookinfo through the Istio ingress gateway, HotROD through Traefik's web entry point with the
  * Host its router matches, the relay chain through its first hop.
  */
-export function defaultSmokeTargets(expectationsDir = 'samples/expectations', traefikNamespace = 'traefik'): SmokeTarget[] {
+export function defaultSmokeTargets(expectationsDir = 'samples/expectations', traefikNamespace = 'traefik', relayNamespace = 'relay'): SmokeTarget[] {
   return [
     { name: 'bookinfo', spec: posix.join(expectationsDir, 'bookinfo.yaml'), entry: ISTIO_INGRESS, path: '/productpage' },
     {
@@ -79,6 +86,26 @@ export function defaultSmokeTargets(expectationsDir = 'samples/expectations', tr
       path: '/dispatch?customer=123',
       headers: { Host: 'hotrod.localhost' },
     },
-    { name: 'relay-chain', spec: posix.join(expectationsDir, 'relay-chain.yaml'), entry: { namespace: 'relay', service: 'relay-0', port: 8080 }, path: '/' },
+    { name: 'relay-chain', spec: posix.join(expectationsDir, 'relay-chain.yaml'), entry: { namespace: relayNamespace, service: RELAY_ENTRY_HOP, port: RELAY_ENTRY_PORT }, path: '/' },
   ];
+}
+
+/** The workload whose presence in the synthesized stack means a target can run. */
+const TARGET_WORKLOAD: Readonly<Record<string, string>> = { bookinfo: 'productpage-v1', hotrod: 'hotrod', 'relay-chain': RELAY_ENTRY_HOP };
+
+/**
+ * The targets this profile's stack can serve (a profile without HotROD has nothing to drive
+ * there), with the relay namespace taken from the manifests. Skipped ones are named with why (pure).
+ */
+export function smokeTargetsFor(dist: DistLayout, expectationsDir = 'samples/expectations', traefikNamespace = 'traefik'): { targets: SmokeTarget[]; skipped: string[] } {
+  const relay = dist.workloads.find((w) => w.name === RELAY_ENTRY_HOP);
+  const all = defaultSmokeTargets(expectationsDir, traefikNamespace, relay?.namespace ?? 'relay');
+  const targets: SmokeTarget[] = [];
+  const skipped: string[] = [];
+  for (const t of all) {
+    const needed = TARGET_WORKLOAD[t.name];
+    if (needed && !dist.workloads.some((w) => w.name === needed)) skipped.push(`${t.name}: not in this stack (no Deployment ${needed} in ${dist.dir}/), spec not run`);
+    else targets.push(t);
+  }
+  return { targets, skipped };
 }

@@ -172,6 +172,8 @@ export interface DistLayout {
   readonly istioGatewayValues?: string;
   /** Values for the Traefik Helm chart. */
   readonly traefikValues?: string;
+  /** Host ports kind.yaml publishes for the entry points' NodePorts (absent: reach them by port-forward). */
+  readonly hostPorts?: { readonly traefikWeb?: number; readonly istioIngressHttp?: number };
   /** Deployments and StatefulSets in the manifests. */
   readonly workloads: readonly WorkloadRef[];
   /** Namespaces the manifests create or use. */
@@ -201,7 +203,23 @@ export interface LaneInput {
    * @default 'auto'
    */
   readonly istioInstaller?: 'auto' | 'istioctl' | 'helm';
+  /**
+   * Resource requests of the Istio Helm charts: `demo` (istiod and every proxy 10m CPU; what
+   * Istio's demo profile uses, so Bookinfo fits a 2-vCPU runner) or the charts' own (`chart`:
+   * istiod 500m/2Gi, 100m/128Mi per proxy, >2 CPUs requested in total with Bookinfo).
+   * @default 'demo'
+   */
+  readonly istioRequests?: 'demo' | 'chart';
 }
+
+/** Istio's demo-profile requests (istio/istio manifests/profiles/demo.yaml; traefik-kind.md §5). */
+export const DEMO_ISTIOD_REQUESTS = [
+  '--set', 'pilot.resources.requests.cpu=10m',
+  '--set', 'pilot.resources.requests.memory=100Mi',
+  '--set', 'global.proxy.resources.requests.cpu=10m',
+  '--set', 'global.proxy.resources.requests.memory=40Mi',
+];
+export const DEMO_GATEWAY_REQUESTS = ['--set', 'resources.requests.cpu=10m', '--set', 'resources.requests.memory=40Mi'];
 
 export interface ClusterState {
   /** `kind get clusters` lists the cluster. */
@@ -317,10 +335,15 @@ function istioSteps(input: LaneInput, context: string): { steps: Step[]; workloa
     };
   }
   const v = input.versions.istio;
-  const gatewayValues = input.dist.istioGatewayValues
-    ? ['--values', input.dist.istioGatewayValues]
-    : // Helm's gateway chart defaults to a LoadBalancer that stays pending on kind; the smoke test port-forwards instead
-      ['--set', 'service.type=ClusterIP'];
+  const demo = (input.istioRequests ?? 'demo') === 'demo';
+  const gatewayValues = [
+    ...(input.dist.istioGatewayValues
+      ? ['--values', input.dist.istioGatewayValues]
+      : // Helm's gateway chart defaults to a LoadBalancer that stays pending on kind; the smoke test port-forwards instead
+        ['--set', 'service.type=ClusterIP']),
+    ...(demo ? DEMO_GATEWAY_REQUESTS : []),
+  ];
+  const sizing = demo ? '; demo-sized requests (10m CPU) so it fits small runners' : '';
   return {
     steps: [
       {
@@ -331,15 +354,18 @@ function istioSteps(input: LaneInput, context: string): { steps: Step[]; workloa
       },
       {
         kind: 'run', cmd: 'helm',
-        args: helmInstall('istiod', 'istiod', ISTIO_CHART_REPO, v, ISTIO_NAMESPACE, context, ['--values', input.dist.istiodValues ?? `${input.dist.dir}/install/istiod-values.yaml`]),
-        why: `Istio ${v} control plane with the synthesized tracing providers (chart istiod)`,
+        args: helmInstall('istiod', 'istiod', ISTIO_CHART_REPO, v, ISTIO_NAMESPACE, context, [
+          '--values', input.dist.istiodValues ?? `${input.dist.dir}/install/istiod-values.yaml`,
+          ...(demo ? DEMO_ISTIOD_REQUESTS : []),
+        ]),
+        why: `Istio ${v} control plane with the synthesized tracing providers (chart istiod${sizing})`,
         timeoutSeconds: 900,
       },
       {
         kind: 'run', cmd: 'helm',
         args: helmInstall('istio-ingressgateway', 'gateway', ISTIO_CHART_REPO, v, ISTIO_NAMESPACE, context, gatewayValues),
         // release name istio-ingressgateway reproduces istioctl's labels and the span service name (istio.md §5)
-        why: `Istio ${v} ingress gateway (chart gateway, release istio-ingressgateway: same labels and span service name as istioctl's)`,
+        why: `Istio ${v} ingress gateway (chart gateway, release istio-ingressgateway: same labels and span service name as istioctl's${sizing})`,
         timeoutSeconds: 900,
       },
     ],
@@ -421,19 +447,35 @@ function dedupeWorkloads(workloads: readonly WorkloadRef[]): WorkloadRef[] {
   });
 }
 
+/** How to reach what runs, using kind's host-port mappings where synth made them (pure). */
+export function accessLines(input: LaneInput): string[] {
+  const context = kubeContext(input.clusterName);
+  const has = (name: string): boolean => input.dist.workloads.some((w) => w.name === name);
+  const ports = input.dist.hostPorts ?? {};
+  const lines = [`Jaeger UI:  kubectl --context ${context} -n ${JAEGER_QUERY.namespace} port-forward svc/${JAEGER_QUERY.service} 16686:${JAEGER_QUERY.port}  → http://127.0.0.1:16686/`];
+  if (has('productpage-v1')) {
+    lines.push(
+      ports.istioIngressHttp
+        ? `Bookinfo:   http://127.0.0.1:${ports.istioIngressHttp}/productpage   (Istio ingress gateway NodePort, published by ${input.dist.kindConfig ?? 'kind.yaml'})`
+        : `Bookinfo:   kubectl --context ${context} -n ${ISTIO_INGRESS.namespace} port-forward svc/${ISTIO_INGRESS.service} 8081:${ISTIO_INGRESS.port}  → http://127.0.0.1:8081/productpage`,
+    );
+  }
+  if (has('hotrod')) {
+    const traefikNs = input.traefikNamespace ?? 'traefik';
+    lines.push(
+      ports.traefikWeb
+        ? `HotROD:     http://hotrod.localhost:${ports.traefikWeb}/   (Traefik web NodePort; or curl -H 'Host: hotrod.localhost' http://127.0.0.1:${ports.traefikWeb}/)`
+        : `HotROD:     kubectl --context ${context} -n ${traefikNs} port-forward svc/traefik 8000:80  → curl -H 'Host: hotrod.localhost' http://127.0.0.1:8000/`,
+    );
+  }
+  lines.push(`Tear down:  npx meshtrace down --name ${input.clusterName}`);
+  return lines;
+}
+
 /** `meshtrace up`: from nothing to a running stack, then how to reach it. */
 export function planUp(input: LaneInput): Step[] {
-  const { steps, context } = bringUpSteps(input);
-  steps.push({
-    kind: 'note',
-    why: 'how to reach the stack',
-    lines: [
-      `Jaeger UI:  kubectl --context ${context} -n ${JAEGER_QUERY.namespace} port-forward svc/${JAEGER_QUERY.service} 16686:${JAEGER_QUERY.port}  → http://127.0.0.1:16686/`,
-      `Bookinfo:   kubectl --context ${context} -n ${ISTIO_INGRESS.namespace} port-forward svc/${ISTIO_INGRESS.service} 8081:${ISTIO_INGRESS.port}  → http://127.0.0.1:8081/productpage`,
-      `HotROD:     curl -H 'Host: hotrod.localhost' http://127.0.0.1:8000/   (Traefik NodePort 30080 mapped to 127.0.0.1:8000 by ${input.dist.dir}/install/kind.yaml)`,
-      `Tear down:  npx meshtrace down --name ${input.clusterName}`,
-    ],
-  });
+  const { steps } = bringUpSteps(input);
+  steps.push({ kind: 'note', why: 'how to reach the stack', lines: accessLines(input) });
   return steps;
 }
 

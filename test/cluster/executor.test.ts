@@ -117,7 +117,7 @@ describe('executePlan: smoke', () => {
       ['observability', 'jaeger-query', 16686, { app: 'jaeger' }, (p) => `jaeger ${p}`],
       ['istio-system', 'istio-ingressgateway', 80, { app: 'istio-ingressgateway' }, (p) => `gateway ${p}`],
       ['traefik', 'traefik', 80, { 'app.kubernetes.io/name': 'traefik' }, (p) => `traefik ${p}`],
-      ['relay', 'relay-0', 8080, { app: 'relay-0' }, (p) => `relay ${p}`],
+      ['relay', 'edge', 8080, { app: 'edge' }, (p) => `relay ${p}`],
     ];
     for (const [ns, svc, port, labels, handler] of entries) {
       api.service(ns, svc, labels, [{ port, targetPort: port + 1 }]);

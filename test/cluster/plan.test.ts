@@ -1,6 +1,6 @@
-import { chooseIstioInstaller, laneInputProblems, planDown, planSmoke, planUp } from '../../src/cluster/plan';
+import { accessLines, chooseIstioInstaller, laneInputProblems, planDown, planSmoke, planUp } from '../../src/cluster/plan';
 import type { RunStep, Step, WaitStep } from '../../src/cluster/plan';
-import { defaultSmokeTargets } from '../../src/cluster/lane';
+import { defaultSmokeTargets, smokeTargetsFor } from '../../src/cluster/lane';
 import { renderPlan } from '../../src/cluster/render';
 import { laneInput, tools } from './support/fixtures';
 
@@ -22,8 +22,8 @@ describe('planUp', () => {
     expect(runs(steps)).toEqual([
       'kind create cluster --name meshtrace --config dist/install/kind.yaml --wait 120s',
       `helm upgrade --install istio-base base --repo ${ISTIO_REPO} --version 1.30.3 --namespace istio-system --create-namespace --set defaultRevision=default --kube-context kind-meshtrace --wait --timeout 10m`,
-      `helm upgrade --install istiod istiod --repo ${ISTIO_REPO} --version 1.30.3 --namespace istio-system --create-namespace --values dist/install/istiod-values.yaml --kube-context kind-meshtrace --wait --timeout 10m`,
-      `helm upgrade --install istio-ingressgateway gateway --repo ${ISTIO_REPO} --version 1.30.3 --namespace istio-system --create-namespace --set service.type=ClusterIP --kube-context kind-meshtrace --wait --timeout 10m`,
+      `helm upgrade --install istiod istiod --repo ${ISTIO_REPO} --version 1.30.3 --namespace istio-system --create-namespace --values dist/install/istiod-values.yaml --set pilot.resources.requests.cpu=10m --set pilot.resources.requests.memory=100Mi --set global.proxy.resources.requests.cpu=10m --set global.proxy.resources.requests.memory=40Mi --kube-context kind-meshtrace --wait --timeout 10m`,
+      `helm upgrade --install istio-ingressgateway gateway --repo ${ISTIO_REPO} --version 1.30.3 --namespace istio-system --create-namespace --set service.type=ClusterIP --set resources.requests.cpu=10m --set resources.requests.memory=40Mi --kube-context kind-meshtrace --wait --timeout 10m`,
       `helm upgrade --install traefik traefik --repo ${TRAEFIK_REPO} --version 41.3.0 --namespace traefik --create-namespace --values dist/install/traefik-values.yaml --kube-context kind-meshtrace --wait --timeout 10m`,
     ]);
     const apply = steps.find((s) => s.kind === 'apply');
@@ -43,6 +43,26 @@ describe('planUp', () => {
     ]);
     // AND the kind step names the digest-pinned node image from kind.yaml
     expect(steps[1].why).toContain('kindest/node:v1.36.1@sha256:3489c767');
+  });
+
+  test("--istio-requests chart keeps the charts' own requests", () => {
+    const helm = runs(planUp(laneInput({ istioRequests: 'chart' }))).filter((r) => r.startsWith('helm'));
+    expect(helm).toHaveLength(4);
+    expect(helm.some((r) => r.includes('resources.requests'))).toBe(false);
+  });
+
+  test('access notes use the host ports kind.yaml publishes, and only for apps in the stack', () => {
+    const dist = { ...laneInput().dist, hostPorts: { traefikWeb: 8000, istioIngressHttp: 8081 }, workloads: [...laneInput().dist.workloads, { kind: 'Deployment' as const, namespace: 'hotrod', name: 'hotrod' }] };
+    expect(accessLines(laneInput({ dist }))).toEqual([
+      'Jaeger UI:  kubectl --context kind-meshtrace -n observability port-forward svc/jaeger-query 16686:16686  → http://127.0.0.1:16686/',
+      'Bookinfo:   http://127.0.0.1:8081/productpage   (Istio ingress gateway NodePort, published by dist/install/kind.yaml)',
+      "HotROD:     http://hotrod.localhost:8000/   (Traefik web NodePort; or curl -H 'Host: hotrod.localhost' http://127.0.0.1:8000/)",
+      'Tear down:  npx meshtrace down --name meshtrace',
+    ]);
+    // without mappings: port-forward commands; without HotROD in the stack: no HotROD line
+    const plain = accessLines(laneInput());
+    expect(plain[1]).toBe('Bookinfo:   kubectl --context kind-meshtrace -n istio-system port-forward svc/istio-ingressgateway 8081:80  → http://127.0.0.1:8081/productpage');
+    expect(plain.some((l) => l.startsWith('HotROD'))).toBe(false);
   });
 
   test('ci waits longer than lab (image pulls on small runners)', () => {
@@ -133,6 +153,17 @@ describe('planSmoke', () => {
       namespaces: ['bookinfo', 'istio-system', 'observability', 'traefik'],
     });
     expect(runs(tail)).toEqual(['kind delete cluster --name meshtrace']);
+  });
+
+  test('targets follow the stack: no HotROD or relay chain in the manifests, no spec run for them', () => {
+    const { targets, skipped } = smokeTargetsFor(laneInput().dist);
+    expect(targets.map((t) => t.name)).toEqual(['bookinfo']);
+    expect(skipped).toEqual([
+      'hotrod: not in this stack (no Deployment hotrod in dist/), spec not run',
+      'relay-chain: not in this stack (no Deployment edge in dist/), spec not run',
+    ]);
+    const withRelay = { ...laneInput().dist, workloads: [...laneInput().dist.workloads, { kind: 'Deployment' as const, namespace: 'mesh-relay', name: 'edge' }] };
+    expect(smokeTargetsFor(withRelay).targets.find((t) => t.name === 'relay-chain')?.entry).toEqual({ namespace: 'mesh-relay', service: 'edge', port: 8080 });
   });
 
   test('a cluster that existed before, or --keep-cluster, is not deleted', () => {
