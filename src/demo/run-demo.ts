@@ -231,11 +231,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
         const b = findBottleneck(indexTrace(t));
         return b ? [[t.traceId, b.span.spanId]] : [];
       }));
+      const shown = withFragments(poll.traces, poll.pool, poll.result);
       const html = renderHtmlReport({
         title: `meshtrace demo — ${spec.name}`,
         subtitle: `${hops.length} relay hops · ${requests.length} request(s) · faults: ${describeFaults(topology)}`,
         passed: poll.result.passed,
-        traces: withFragments(poll.traces, poll.pool, poll.result),
+        traces: shown,
+        traceNotes: Object.fromEntries(shown.filter((t) => !poll!.traces.includes(t)).map((t) => [t.traceId, 'A fragment: this trace began without the context of a driven request (see the diagnosis); it is the lost downstream part of a split trace.'])),
         bottleneckSpanIds,
         assertions: htmlAssertions(poll.result),
         diagnoses: poll.result.diagnoses.map((d) => `${d.title} — ${d.hint}`),

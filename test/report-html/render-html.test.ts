@@ -64,6 +64,18 @@ describe('renderHtmlReport', () => {
     expect(html).toContain('No assertions were evaluated.');
   });
 
+  test('the bottleneck can be taken from another report, and a trace can carry a note', () => {
+    // GIVEN the verifier picked details as the bottleneck (a different opinion than this renderer's)
+    const trace = bookinfoTrace();
+    const details = trace.spans.find((s) => s.service === 'details')!;
+    const html = renderHtmlReport({ title: 't', passed: true, traces: [trace], assertions: [], bottleneckSpanIds: { [trace.traceId]: details.spanId }, traceNotes: { [trace.traceId]: 'a <fragment>' } });
+    // THEN that span is the one marked, once, and the note is shown escaped
+    expect(count(html, /class="span[^"]*bottleneck/g)).toBe(1);
+    expect(html).toMatch(/<g class="span bottleneck" data-span-id="[0-9a-f]+" data-service="details"/);
+    expect(html).toContain('bottleneck: <strong>details</strong>');
+    expect(html).toContain('<p class="note">a &lt;fragment&gt;</p>');
+  });
+
   test('no traces at all still renders a page that says so', () => {
     const html = renderHtmlReport({ title: 't', passed: false, traces: [], assertions: [] });
     expect(html).toContain('No trace was received.');
