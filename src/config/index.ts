@@ -8,3 +8,4 @@ export * from './profile-names';
 export * from './profiles';
 export * from './problems';
 export * from './load';
+export * from './relay';

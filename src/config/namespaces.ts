@@ -7,6 +7,8 @@ export const namespacesSchema = z.strictObject({
   observability: dnsLabel.default('observability'),
   /** Bookinfo demo app, labelled `istio-injection=enabled`. */
   bookinfo: dnsLabel.default('bookinfo'),
+  /** The relay hops (meshtrace relay chain). */
+  relay: dnsLabel.default('relay'),
   /** Istio's root namespace: the mesh-wide Telemetry goes here (Istio creates it; we do not). */
   istioSystem: dnsLabel.default('istio-system'),
 });

@@ -47,5 +47,6 @@ export const PROFILES: Readonly<Record<ProfileName, Raw>> = {
     },
     istio: { randomSamplingPercentage: 1 },
     bookinfo: { enabled: false },
+    relay: { enabled: false },
   },
 };

@@ -14,6 +14,7 @@ import { jaegerSchema } from './jaeger';
 import { kindSchema } from './kind';
 import { namespacesSchema } from './namespaces';
 import { PROFILE_NAMES } from './profile-names';
+import { relaySchema } from './relay';
 import { traefikSchema } from './traefik';
 
 export const configSchema = z.strictObject({
@@ -26,6 +27,7 @@ export const configSchema = z.strictObject({
   traefik: traefikSchema.prefault({}),
   hotrod: hotrodSchema.prefault({}),
   kind: kindSchema.prefault({}),
+  relay: relaySchema.prefault({}),
 });
 
 /** A validated, fully defaulted config: what constructs and the stack read. */

@@ -61,6 +61,14 @@ describe('profiles', () => {
     expect(mergeConfig({ a: [1, 2], b: { c: 1, d: 2 } }, { a: [3], b: { d: 4 } })).toEqual({ a: [3], b: { c: 1, d: 4 } });
   });
 
+  test('relay: the chain edge -> a -> b in namespace relay, meshed; off in production', async () => {
+    const lab = await loadConfig();
+    expect(lab.namespaces.relay).toBe('relay');
+    expect(lab.relay).toMatchObject({ enabled: true, meshed: true, image: 'node:20.20.2-alpine', sampleRate: 1 });
+    expect(lab.relay.hops.map((h) => `${h.name}->${h.upstreams.join('+') || '.'}`)).toEqual(['edge->a', 'a->b', 'b->.']);
+    expect((await loadConfig({ profile: 'production' })).relay.enabled).toBe(false);
+  });
+
   test('allInOne without storage gets the in-process memory store', () => {
     const config = parseConfig({ jaeger: { topology: 'allInOne' } });
     expect(config.jaeger.storage).toEqual({ type: 'memory', maxTraces: 100000 });
@@ -86,6 +94,8 @@ describe('bad configs: one line per problem with path, value and what is allowed
     ['credential header tag', 'istio:\n  customTags:\n    token: {header: {name: Authorization}}\n', [expect.stringMatching(/^istio\.customTags\.token\.header\.name: "Authorization" would copy credentials into every span/)]],
     ['unknown reviews version', 'bookinfo:\n  reviewsVersions: [v1, v4]\n', ['bookinfo.reviewsVersions[1]: "v4" is not allowed; allowed: "v1", "v2", "v3"']],
     ['PDB as large as the replicas', 'jaeger:\n  storage: {type: remoteStorage}\n  collector: {replicas: 2, podDisruptionBudget: {minAvailable: 2}}\n', [expect.stringMatching(/^jaeger\.collector\.podDisruptionBudget\.minAvailable: 2 would block every voluntary eviction/)]],
+    ['relay upstream that is not a hop', 'relay:\n  hops:\n    - {name: edge, upstreams: [backend]}\n', ['relay.hops[0].upstreams[0]: "backend" is not a hop; allowed: edge']],
+    ['relay hop calling itself', 'relay:\n  hops:\n    - {name: a, upstreams: [a]}\n', ['relay.hops[0].upstreams[0]: "a" is the hop itself (a loop); allowed: another hop']],
     ['unknown profile', 'profile: staging\n', ['profile: "staging" is not a profile; allowed: "lab", "ci", "production"']],
     ['not a mapping', '- jaeger\n', [expect.stringMatching(/^\(root\): \["jaeger"\] is not a mapping/)]],
     ['broken YAML', 'jaeger:\n  topology: [split\n', [expect.stringMatching(/^line 3, column 1: .* is not valid YAML/)]],

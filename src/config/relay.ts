@@ -1,0 +1,47 @@
+/**
+ * Config section `relay`: the chain of meshtrace relay hops deployed in namespace `namespaces.relay`.
+ * Faults and cycles are checked by the RelayChain construct itself (its errors fail synth with exit 1).
+ */
+import { z } from 'zod';
+import { dnsLabel, imageRef, resourcesSchema } from './common';
+
+const hopSchema = z.strictObject({
+  name: dnsLabel,
+  upstreams: z.array(dnsLabel).default([]),
+  fanout: z.boolean().optional(),
+  /** `drop-context`, `delay=200ms`, `status=500@0.2`, `reset` (labs). */
+  faults: z.array(z.string().min(1)).default([]),
+  propagate: z.array(z.enum(['w3c', 'b3multi', 'b3single', 'jaeger'])).optional(),
+  spanAttributes: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { message: 'is not an attribute name; allowed: letters, digits, "_", "." and "-"' }), z.string()).default({}),
+  replicas: z.number().int().min(1).max(20).default(1),
+});
+
+export const relaySchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** Sidecar-inject the hops, so Envoy's spans and the relay's spans meet in one trace. */
+    meshed: z.boolean().default(true),
+    image: imageRef.default('node:20.20.2-alpine'),
+    /** Probability for requests that arrive without a sampling decision. */
+    sampleRate: z.number().min(0).max(1).default(1),
+    hops: z
+      .array(hopSchema)
+      .min(1, { message: 'is empty; allowed: at least one hop' })
+      .default([
+        { name: 'edge', upstreams: ['a'], faults: [], spanAttributes: {}, replicas: 1 },
+        { name: 'a', upstreams: ['b'], faults: [], spanAttributes: {}, replicas: 1 },
+        { name: 'b', upstreams: [], faults: [], spanAttributes: {}, replicas: 1 },
+      ]),
+    resources: resourcesSchema.default({ cpuRequest: '20m', cpuLimit: '500m', memoryRequest: '48Mi', memoryLimit: '128Mi' }),
+  })
+  .superRefine((relay, ctx) => {
+    const names = relay.hops.map((h) => h.name);
+    relay.hops.forEach((hop, i) => {
+      if (names.indexOf(hop.name) !== i) ctx.addIssue({ code: 'custom', path: ['hops', i, 'name'], input: hop.name, message: 'is used by another hop; allowed: a unique name per hop' });
+      hop.upstreams.forEach((up, j) => {
+        if (!names.includes(up)) ctx.addIssue({ code: 'custom', path: ['hops', i, 'upstreams', j], input: up, message: `is not a hop; allowed: ${names.join(', ')}` });
+        else if (up === hop.name) ctx.addIssue({ code: 'custom', path: ['hops', i, 'upstreams', j], input: up, message: 'is the hop itself (a loop); allowed: another hop' });
+      });
+    });
+  });
+export type RelayConfig = z.infer<typeof relaySchema>;
