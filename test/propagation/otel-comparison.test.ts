@@ -188,6 +188,14 @@ describe('W3C Baggage', () => {
     expect(ourForward({ baggage: big }, ['w3c']).baggage).toBe(big);
   });
 
+  test('200 members: OTel keeps 180 (an old draft limit), ours the spec\'s 64 (deliberate: a bound on every hop)', () => {
+    // Not a loss the spec forbids: members beyond 64 MAY be dropped, and the bound is what
+    // opentelemetry-java adopted as a DoS fix. The docs say so; this keeps the docs honest.
+    const header = Array.from({ length: 200 }, (_, i) => `k${i}=v`).join(',');
+    expect(otelBaggage(header)!.split(',')).toHaveLength(180);
+    expect(ourForward({ baggage: header }, ['w3c']).baggage.split(',')).toHaveLength(64);
+  });
+
   test('a bad %-sequence: OTel drops the member, ours keeps it with U+FFFD', () => {
     const ctx = new W3CBaggagePropagator().extract(ROOT_CONTEXT, { baggage: 'k=a%zzb,j=1' }, defaultTextMapGetter);
     expect(propagation.getBaggage(ctx)?.getEntry('k')).toBeUndefined();
