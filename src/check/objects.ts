@@ -210,3 +210,17 @@ export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
   return h === 'localhost' || h.startsWith('127.') || h === '::1' || /\$\{env:[^}]*:-localhost\}/.test(host) && !/JAEGER_LISTEN_HOST/.test(host);
 }
+
+/** `--flag value` and `--flag=value` pairs of a container's command + args, with the index of the value. */
+export function argFlagsOf(container: Obj): { flag: string; value: string; index: number; list: 'command' | 'args' }[] {
+  const out: { flag: string; value: string; index: number; list: 'command' | 'args' }[] = [];
+  for (const list of ['command', 'args'] as const) {
+    const items = asArray(container[list]).map((a) => (typeof a === 'string' || typeof a === 'number' ? String(a) : ''));
+    items.forEach((item, i) => {
+      const eq = /^(--?[A-Za-z][\w.-]*)=(.*)$/.exec(item);
+      if (eq) out.push({ flag: eq[1]!, value: eq[2]!, index: i, list });
+      else if (/^--?[A-Za-z][\w.-]*$/.test(item) && i + 1 < items.length && !items[i + 1]!.startsWith('-')) out.push({ flag: item, value: items[i + 1]!, index: i + 1, list });
+    });
+  }
+  return out;
+}

@@ -3,7 +3,7 @@
  * (kubernetes/kubernetes staging/src/k8s.io/pod-security-admission/policy/check_*.go).
  *
  * Levels applied (decision, see docs/check.md):
- * - kit-owned pods (`app.kubernetes.io/managed-by: meshtrace` or `app.kubernetes.io/part-of: meshtrace`
+ * - kit-owned pods (`app.kubernetes.io/managed-by: meshtrace` or `app.kubernetes.io/part-of: meshtrace[-*]`
  *   on the workload or its pod template) must meet `restricted`: violations are errors;
  * - any pod may declare an exception with the annotation `meshtrace.dev/pod-security-exception: "<reason>"`
  *   (on the workload or the pod template); it must still meet `baseline`, and its `restricted`
@@ -33,7 +33,9 @@ interface Violation {
 
 export function isKitOwned(template: PodTemplate): boolean {
   const labels = { ...labelsOf(template.owner), ...template.labels };
-  return labels['app.kubernetes.io/managed-by'] === 'meshtrace' || labels['app.kubernetes.io/part-of'] === 'meshtrace';
+  const partOf = labels['app.kubernetes.io/part-of'] ?? '';
+  // The relay chain labels its pods `part-of: meshtrace-relay`: any `meshtrace-*` part is the kit's.
+  return labels['app.kubernetes.io/managed-by'] === 'meshtrace' || partOf === 'meshtrace' || partOf.startsWith('meshtrace-');
 }
 
 export function exceptionReason(template: PodTemplate): string | undefined {

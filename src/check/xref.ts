@@ -7,7 +7,7 @@ import type { Finding, ManifestDoc } from './finding';
 import { findingFor, type CheckContext } from './context';
 import { collectorConfigs } from './jaeger-config';
 import {
-  asArray, containersOf, envOf, getPath, isRecord, namespaceOf, nameOf, parseEndpoint, serviceOfHost, stringMap,
+  argFlagsOf, asArray, containersOf, envOf, getPath, isRecord, namespaceOf, nameOf, parseEndpoint, serviceOfHost, stringMap,
   type Obj,
 } from './objects';
 
@@ -78,6 +78,12 @@ export function endpointRefs(ctx: CheckContext): EndpointRef[] {
     for (const c of containersOf(t)) {
       for (const e of envOf(c.container)) {
         if (ENDPOINT_ENV.test(e.name)) out.push({ doc: t.doc, field: `${c.path}.env[${e.index}].value`, value: e.value, fromNamespace: t.namespace });
+      }
+      // Flags such as the relay's `--upstream http://a:8080` and `--otlp-endpoint http://…:4318`.
+      for (const a of argFlagsOf(c.container)) {
+        if (/(upstream|endpoint|url|addr|address|collector)/i.test(a.flag) && /^[a-z][a-z0-9+.-]*:\/\/|^[\w.-]+:\d+$/i.test(a.value)) {
+          out.push({ doc: t.doc, field: `${c.path}.${a.list}[${a.index}]`, value: a.value, fromNamespace: t.namespace });
+        }
       }
     }
   }

@@ -10,7 +10,7 @@ import { isHotrodImage } from './otlp-rules';
 import { isCollectorImage } from '../jaeger-config';
 import { endpointRefs, servicePorts } from '../xref';
 import {
-  asArray, asString, containersOf, envOf, getPath, isRecord, nameOf, namespaceOf, parseEndpoint,
+  argFlagsOf, asArray, asString, containersOf, envOf, getPath, isRecord, nameOf, namespaceOf, parseEndpoint,
   selectorMatches, serviceOfHost, stringMap, type PodTemplate,
 } from '../objects';
 
@@ -81,6 +81,27 @@ export const mt008: DoctorRule = {
         });
         if (sendsToHotrod && !props.includes('tracecontext')) {
           out.push(doctor('MT008', t.doc, 'error', field, `container "${c.name}" calls HotROD but propagates only ${props.join(',')}: HotROD reads only traceparent and starts a new trace`));
+        }
+      }
+    }
+    // meshtrace relay hops: `--propagate w3c,b3multi,b3single,jaeger` (default: what came in, plus w3c).
+    for (const t of ctx.templates) {
+      for (const c of containersOf(t)) {
+        const flags = argFlagsOf(c.container);
+        const prop = flags.filter((a) => a.flag === '--propagate');
+        if (prop.length === 0) continue;
+        const formats = prop.flatMap((a) => a.value.split(',').map((s) => s.trim().toLowerCase()));
+        const field = `${c.path}.${prop[0]!.list}[${prop[0]!.index}]`;
+        if (formats.includes('b3single') && (ctx.isMeshed(t) === true || ctx.istioInUse)) {
+          out.push(doctor('MT008', t.doc, 'error', field, `relay ${t.namespace}/${nameOf(t.owner)} writes the single "b3" header into the mesh: Envoy extracts it but re-injects multi-header B3, flattening parent/child across hops`, 'propagate w3c,b3multi instead of b3single'));
+        }
+        const toHotrod = flags.filter((a) => a.flag === '--upstream').some((a) => {
+          const ep = parseEndpoint(a.value);
+          const ref = ep && serviceOfHost(ep.host, t.namespace);
+          return ref !== undefined && hotrodSvcs.some((h) => nameOf(h.object) === ref.name && namespaceOf(h.object) === ref.namespace);
+        });
+        if (toHotrod && !formats.includes('w3c')) {
+          out.push(doctor('MT008', t.doc, 'error', field, `relay ${t.namespace}/${nameOf(t.owner)} calls HotROD but propagates only ${formats.join(',')}: HotROD reads only traceparent and starts a new trace`, 'add w3c to --propagate'));
         }
       }
     }

@@ -7,7 +7,7 @@ import type { CheckContext } from '../context';
 import { CATALOGUE, type DoctorRule } from './catalogue';
 import { doctor } from './helpers';
 import { collectorConfigs, enabledExtensions, isJaegerImage, jaegerWorkloadsWithoutConfig, pipelines, roles, storageBackends } from '../jaeger-config';
-import { containersOf, envOf, getPath, isLoopbackHost, isRecord, nameOf, parseEndpoint, type Obj } from '../objects';
+import { argFlagsOf, containersOf, envOf, getPath, isLoopbackHost, isRecord, nameOf, parseEndpoint, type Obj } from '../objects';
 
 export function isHotrodImage(image: string): boolean {
   return /(^|\/)jaegertracing\/example-hotrod(:|@|$)/.test(image);
@@ -23,6 +23,13 @@ function envProtocolFindings(ctx: CheckContext): Finding[] {
       const get = (name: string) => env.find((e) => e.name === name);
       const protocol = (get('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? get('OTEL_EXPORTER_OTLP_PROTOCOL'))?.value.toLowerCase();
       const hotrod = isHotrodImage(c.image);
+      // The meshtrace relay exports OTLP/HTTP only (`--otlp-endpoint`, protobuf or JSON).
+      for (const a of argFlagsOf(c.container).filter((x) => x.flag === '--otlp-endpoint')) {
+        const ep = parseEndpoint(a.value);
+        if (ep?.port === 4317) {
+          out.push(doctor('MT005', t.doc, 'error', `${c.path}.${a.list}[${a.index}]`, `container "${c.name}" (meshtrace relay) exports OTLP/HTTP to ${a.value}, the OTLP/gRPC port: the collector drops the spans`, 'use http://<collector>:4318'));
+        }
+      }
       for (const e of env.filter((x) => OTLP_ENDPOINT_ENV.includes(x.name))) {
         const ep = parseEndpoint(e.value);
         if (!ep?.port) continue;
