@@ -3,6 +3,8 @@
  * (`synthesize()`, in-process) and through the CLI (`node bin/meshtrace.mjs synth`, a new process).
  * Baselines measured in the same run: the CLI's bare start-up (`meshtrace --help`) and, in-process,
  * building the manifests without check or write. Prints numbers; asserts nothing.
+ * The machine is shared, so CPU time is printed beside wall time: `process.cpuUsage()` in-process,
+ * and for CLI children the `cutime + cstime` of /proc/self/stat (CPU of waited-for children).
  * Flags: --runs N (default 5), --profiles lab,ci,production.
  */
 import { execFileSync } from 'node:child_process';
@@ -33,6 +35,30 @@ async function timeIt(fn: () => unknown | Promise<unknown>): Promise<number> {
   return performance.now() - t;
 }
 
+/** CPU ms of waited-for children so far (Linux /proc/self/stat fields 16-17, in clock ticks of 10 ms). */
+function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+/** Wall and CPU ms of a CLI run in a new process. */
+function runCli(argv: string[]): { wall: number; cpu: number } {
+  const c0 = childrenCpuMs();
+  const t = performance.now();
+  execFileSync(process.execPath, [bin, ...argv], { stdio: 'ignore' });
+  return { wall: performance.now() - t, cpu: childrenCpuMs() - c0 };
+}
+
+/** Wall and CPU ms of an in-process call. */
+async function runLib<T>(fn: () => Promise<T>): Promise<{ wall: number; cpu: number; value: T }> {
+  const c0 = process.cpuUsage();
+  const t = performance.now();
+  const value = await fn();
+  const c = process.cpuUsage(c0);
+  return { wall: performance.now() - t, cpu: (c.user + c.system) / 1000, value };
+}
+
 const bin = join(REPO_ROOT, 'bin', 'meshtrace.mjs');
 const cpuModel = cpus()[0]?.model ?? 'unknown';
 const cpuInfo = (() => {
@@ -45,39 +71,36 @@ const cpuInfo = (() => {
 console.log(`machine: ${cpus().length} cpu(s), ${cpuInfo}, node ${process.version}; ${runs} runs per cell (median; first in-process run reported separately as cold)`);
 
 // Baseline 1: CLI start-up alone (tsx loader + command registration).
-const helpTimes: number[] = [];
-for (let i = 0; i < runs; i++) helpTimes.push(await timeIt(() => execFileSync(process.execPath, [bin, '--help'], { stdio: 'ignore' })));
-const cliStartup = median(helpTimes);
-console.log(`baseline: CLI start-up (meshtrace --help) ${ms(cliStartup)}`);
+const help = Array.from({ length: runs }, () => runCli(['--help']));
+const startWall = median(help.map((h) => h.wall));
+const startCpu = median(help.map((h) => h.cpu));
+console.log(`baseline: CLI start-up (meshtrace --help) wall ${ms(startWall)}, CPU ${ms(startCpu)}`);
 console.log('');
-console.log('| profile | objects | library cold | library warm (synth+check+write) | of which build | of which check | build-only baseline | CLI synth (new process) | CLI / start-up |');
+console.log('| profile | objects | library cold wall / CPU | library warm wall / CPU (synth+check+write) | of which build | of which check | build-only baseline | CLI synth wall / CPU (new process) | CLI CPU / start-up CPU |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 
 for (const profile of profiles) {
   const outdir = mkdtempSync(join(tmpdir(), `meshtrace-bench-${profile}-`));
   try {
-    const lib: number[] = [];
+    const lib: { wall: number; cpu: number }[] = [];
     const build: number[] = [];
     const check: number[] = [];
     let objects = 0;
     for (let i = 0; i < runs + 1; i++) {
-      const t = performance.now();
-      const result = await synthesize({ profile, outdir: join(outdir, 'lib') });
-      lib.push(performance.now() - t);
-      build.push(result.timings.buildMs);
-      check.push(result.timings.checkMs);
-      objects = result.stack.docs.length;
+      const r = await runLib(() => synthesize({ profile, outdir: join(outdir, 'lib') }));
+      lib.push(r);
+      build.push(r.value.timings.buildMs);
+      check.push(r.value.timings.checkMs);
+      objects = r.value.stack.docs.length;
     }
     const config = await loadConfig({ profile });
     const buildOnly: number[] = [];
     for (let i = 0; i < runs; i++) buildOnly.push(await timeIt(() => buildStack(config)));
-    const cli: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      cli.push(await timeIt(() => execFileSync(process.execPath, [bin, 'synth', '--profile', profile, '--outdir', join(outdir, 'cli'), '--quiet'], { stdio: 'ignore' })));
-    }
+    const cli = Array.from({ length: runs }, () => runCli(['synth', '--profile', profile, '--outdir', join(outdir, 'cli'), '--quiet']));
     const [cold, ...warm] = lib;
+    const cliCpu = median(cli.map((c) => c.cpu));
     console.log(
-      `| ${profile} | ${objects} | ${ms(cold!)} | ${ms(median(warm))} | ${ms(median(build.slice(1)))} | ${ms(median(check.slice(1)))} | ${ms(median(buildOnly))} | ${ms(median(cli))} | ${(median(cli) / cliStartup).toFixed(2)}x |`,
+      `| ${profile} | ${objects} | ${ms(cold!.wall)} / ${ms(cold!.cpu)} | ${ms(median(warm.map((w) => w.wall)))} / ${ms(median(warm.map((w) => w.cpu)))} | ${ms(median(build.slice(1)))} | ${ms(median(check.slice(1)))} | ${ms(median(buildOnly))} | ${ms(median(cli.map((c) => c.wall)))} / ${ms(cliCpu)} | ${(cliCpu / startCpu).toFixed(2)}x |`,
     );
   } finally {
     rmSync(outdir, { recursive: true, force: true });
