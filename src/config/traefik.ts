@@ -50,8 +50,12 @@ export const traefikSchema = z
       .prefault({}),
     v2: z
       .strictObject({
-        /** collector: thrift over HTTP to 14268; agent: UDP compact thrift to 6831 (the tutorial's localAgentHostPort). */
-        reporter: z.enum(['collector', 'agent']).default('collector'),
+        /**
+         * collector: Thrift over HTTP to the jaeger-collector Service on 14268 (the stack then enables Jaeger's
+         * thrift_http receiver). The tutorial's UDP agent (localAgentHostPort 6831) is not offered: the kit's
+         * Jaeger Services publish no UDP port, and UDP drops spans silently when a batch exceeds a datagram.
+         */
+        reporter: z.enum(['collector'], { error: () => ({ message: 'is not supported; allowed: "collector" (Thrift over HTTP to jaeger-collector:14268)' }) }).default('collector'),
         propagation: z.enum(['jaeger', 'b3']).default('jaeger'),
         /** const (param 1 = trace all) or remote (follow Jaeger's strategies from samplingServerURL). */
         samplingType: z.enum(['const', 'probabilistic', 'rateLimiting', 'remote']).default('const'),

@@ -14,7 +14,7 @@ import { istioOperatorOverlay, istiodHelmValues, ingressGatewayHelmValues } from
 import { MeshTelemetry } from '../constructs/istio/mesh-telemetry';
 import { Jaeger } from '../constructs/jaeger/jaeger';
 import { MeshNamespace } from '../constructs/namespaces';
-import { hotrodOtlpEndpoint, kindInstallInputs, traefikInstallInputs } from './install/kind-traefik-inputs';
+import { hotrodOtlpEndpoint, kindInstallInputs, traefikInstallInputs, traefikJaegerNeeds } from './install/kind-traefik-inputs';
 
 /** Creates a chart with stable names (no hashes) that applies after the namespaces chart. */
 function areaChart(app: App, id: string, namespaces: Chart | undefined, props: ChartProps = {}): Chart {
@@ -42,7 +42,9 @@ export function buildTracingApp(config: MeshtraceConfig, app: App = new App({ ou
   }
 
   const jaeger = areaChart(app, 'jaeger', namespaces, { namespace: ns.observability });
-  new Jaeger(jaeger, 'Jaeger', config.jaeger);
+  // Receivers follow the senders: Traefik v2 needs the Jaeger Thrift HTTP receiver (14268).
+  const jaegerThriftHttp = traefikJaegerNeeds(config).some((need) => need.purpose === 'jaeger-thrift-http');
+  new Jaeger(jaeger, 'Jaeger', { ...config.jaeger, jaegerThriftHttp });
 
   const istio = areaChart(app, 'istio', namespaces);
   new MeshTelemetry(istio, 'MeshDefault', {

@@ -5,9 +5,14 @@ import type { JaegerConfig, JaegerStorageConfig } from '../../config/jaeger';
 import { labeledService } from '../workload-defaults';
 import { jaegerWorkload, toConfigYaml } from './_jaeger-workload';
 import { JAEGER_CONFIG_FILE, renderJaegerConfig, renderSamplingStrategies } from './jaeger-config';
-import { ADMIN_PORTS, COLLECTOR_SERVICE_PORTS, JAEGER_COLLECTOR_SERVICE, JAEGER_QUERY_SERVICE, QUERY_SERVICE_PORTS } from './jaeger-ports';
+import { ADMIN_PORTS, COLLECTOR_SERVICE_PORTS, JAEGER_COLLECTOR_SERVICE, JAEGER_QUERY_SERVICE, JAEGER_THRIFT_HTTP_PORT, QUERY_SERVICE_PORTS } from './jaeger-ports';
 
 export interface JaegerAllInOneProps {
+  /**
+   * Also receive Jaeger Thrift over HTTP on 14268 (Service port `http-thrift`), for Traefik v2.
+   * @default false
+   */
+  readonly jaegerThriftHttp?: boolean;
   /**
    * Jaeger v2 image.
    * @default 'jaegertracing/jaeger:2.20.0'
@@ -55,7 +60,8 @@ export class JaegerAllInOne extends Construct {
     if (storage.type === 'remoteStorage') {
       throw new Error('JaegerAllInOne: storage.type "remoteStorage" is for the split topology; allowed: memory, elasticsearch, opensearch, cassandra');
     }
-    const config = renderJaegerConfig({ role: 'allInOne', storage, inClusterSearchUrl: props.inClusterSearchUrl, basePath: props.basePath });
+    const config = renderJaegerConfig({ role: 'allInOne', storage, inClusterSearchUrl: props.inClusterSearchUrl, basePath: props.basePath, jaegerThriftHttp: props.jaegerThriftHttp });
+    const collectorPorts = [...COLLECTOR_SERVICE_PORTS, ...(props.jaegerThriftHttp ? [JAEGER_THRIFT_HTTP_PORT] : [])];
     const workload = jaegerWorkload(this, {
       name: 'jaeger',
       component: 'all-in-one',
@@ -67,10 +73,10 @@ export class JaegerAllInOne extends Construct {
         [JAEGER_CONFIG_FILE]: toConfigYaml(config),
         'sampling-strategies.json': `${JSON.stringify(renderSamplingStrategies(props.sampling ?? { defaultProbability: 1, services: [] }), null, 2)}\n`,
       },
-      ports: [...COLLECTOR_SERVICE_PORTS, ...QUERY_SERVICE_PORTS, ...ADMIN_PORTS],
+      ports: [...collectorPorts, ...QUERY_SERVICE_PORTS, ...ADMIN_PORTS],
     });
     this.deployment = workload.deployment;
-    this.collectorService = labeledService(this, 'CollectorService', { name: JAEGER_COLLECTOR_SERVICE, selector: workload.selector, labels: workload.selector, ports: COLLECTOR_SERVICE_PORTS });
+    this.collectorService = labeledService(this, 'CollectorService', { name: JAEGER_COLLECTOR_SERVICE, selector: workload.selector, labels: workload.selector, ports: collectorPorts });
     this.queryService = labeledService(this, 'QueryService', { name: JAEGER_QUERY_SERVICE, selector: workload.selector, labels: workload.selector, ports: QUERY_SERVICE_PORTS });
   }
 }

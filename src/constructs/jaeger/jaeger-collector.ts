@@ -5,9 +5,14 @@ import type { JaegerConfig, JaegerStorageConfig } from '../../config/jaeger';
 import { labeledService } from '../workload-defaults';
 import { jaegerWorkload, toConfigYaml } from './_jaeger-workload';
 import { JAEGER_CONFIG_FILE, renderJaegerConfig, renderSamplingStrategies } from './jaeger-config';
-import { ADMIN_PORTS, COLLECTOR_SERVICE_PORTS, JAEGER_COLLECTOR_SERVICE } from './jaeger-ports';
+import { ADMIN_PORTS, COLLECTOR_SERVICE_PORTS, JAEGER_COLLECTOR_SERVICE, JAEGER_THRIFT_HTTP_PORT } from './jaeger-ports';
 
 export interface JaegerCollectorProps {
+  /**
+   * Also receive Jaeger Thrift over HTTP on 14268 (Service port `http-thrift`), for Traefik v2.
+   * @default false
+   */
+  readonly jaegerThriftHttp?: boolean;
   /**
    * Jaeger v2 image.
    * @default 'jaegertracing/jaeger:2.20.0'
@@ -83,7 +88,9 @@ export class JaegerCollector extends Construct {
       storage,
       remoteStorageEndpoint: props.remoteStorageEndpoint ?? 'jaeger-remote-storage:17271',
       inClusterSearchUrl: props.inClusterSearchUrl,
+      jaegerThriftHttp: props.jaegerThriftHttp,
     });
+    const servicePorts = [...COLLECTOR_SERVICE_PORTS, ...(props.jaegerThriftHttp ? [JAEGER_THRIFT_HTTP_PORT] : [])];
     const workload = jaegerWorkload(this, {
       name: JAEGER_COLLECTOR_SERVICE,
       component: 'collector',
@@ -95,10 +102,10 @@ export class JaegerCollector extends Construct {
         [JAEGER_CONFIG_FILE]: toConfigYaml(config),
         'sampling-strategies.json': `${JSON.stringify(renderSamplingStrategies(props.sampling ?? { defaultProbability: 1, services: [] }), null, 2)}\n`,
       },
-      ports: [...COLLECTOR_SERVICE_PORTS, ...ADMIN_PORTS],
+      ports: [...servicePorts, ...ADMIN_PORTS],
     });
     this.deployment = workload.deployment;
-    this.service = labeledService(this, 'Service', { name: JAEGER_COLLECTOR_SERVICE, selector: workload.selector, labels: workload.selector, ports: COLLECTOR_SERVICE_PORTS });
+    this.service = labeledService(this, 'Service', { name: JAEGER_COLLECTOR_SERVICE, selector: workload.selector, labels: workload.selector, ports: servicePorts });
 
     if (props.autoscaling) {
       new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {

@@ -28,6 +28,11 @@ export interface RenderJaegerConfigOptions {
   /** URL of the in-cluster OpenSearch (storage opensearch with inCluster). */
   readonly inClusterSearchUrl?: string;
   readonly basePath?: string;
+  /**
+   * Also receive Jaeger Thrift over HTTP on 14268 (`jaeger` receiver, `thrift_http`): what Traefik v2's
+   * Jaeger client sends. Off unless a sender needs it: the receiver is deprecated upstream.
+   */
+  readonly jaegerThriftHttp?: boolean;
 }
 
 function listen(port: number): string {
@@ -91,7 +96,7 @@ export function renderJaegerConfig(options: RenderJaegerConfigOptions): Record<s
     };
   }
   const pipeline = writes
-    ? { receivers: ['otlp', 'zipkin'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] }
+    ? { receivers: ['otlp', 'zipkin', ...(options.jaegerThriftHttp ? ['jaeger'] : [])], processors: ['batch'], exporters: ['jaeger_storage_exporter'] }
     : // A query-only process still needs one pipeline (OTel Collector requirement): nop in, nop out.
       { receivers: ['nop'], processors: ['batch'], exporters: ['nop'] };
   return {
@@ -109,6 +114,7 @@ export function renderJaegerConfig(options: RenderJaegerConfigOptions): Record<s
       ? {
           otlp: { protocols: { grpc: { endpoint: listen(JAEGER_PORTS.otlpGrpc) }, http: { endpoint: listen(JAEGER_PORTS.otlpHttp) } } },
           zipkin: { endpoint: listen(JAEGER_PORTS.zipkin) },
+          ...(options.jaegerThriftHttp ? { jaeger: { protocols: { thrift_http: { endpoint: listen(JAEGER_PORTS.jaegerThriftHttp) } } } } : {}),
         }
       : { nop: {} },
     processors: { batch: {} },

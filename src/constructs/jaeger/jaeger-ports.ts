@@ -15,6 +15,8 @@ export const JAEGER_PORTS = {
   metrics: 8888,
   remoteStorage: 17271,
   remoteStorageAdmin: 17270,
+  /** Legacy Jaeger receiver `jaeger.protocols.thrift_http` (POST /api/traces): Traefik v2's Jaeger client. */
+  jaegerThriftHttp: 14268,
 } as const;
 
 /** Stable Service names other parts dial. */
@@ -35,6 +37,9 @@ export const COLLECTOR_SERVICE_PORTS: readonly NamedPort[] = [
   { name: 'http-sampling', port: JAEGER_PORTS.samplingHttp },
   { name: 'grpc-sampling', port: JAEGER_PORTS.samplingGrpc },
 ];
+
+/** The Jaeger-protocol receiver port, published only when a sender needs it (Traefik v2 mode). */
+export const JAEGER_THRIFT_HTTP_PORT: NamedPort = { name: 'http-thrift', port: JAEGER_PORTS.jaegerThriftHttp };
 
 /** Ports of the `jaeger-query` Service. */
 export const QUERY_SERVICE_PORTS: readonly NamedPort[] = [

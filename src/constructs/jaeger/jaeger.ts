@@ -45,6 +45,12 @@ export interface JaegerProps {
    * @default - 100m/1 CPU, 256Mi/1Gi memory
    */
   readonly allInOne?: JaegerConfig['allInOne'];
+  /**
+   * Also receive Jaeger Thrift over HTTP on 14268 (`jaeger-collector` port `http-thrift`): set by the
+   * stack when Traefik runs in v2 mode, so Jaeger enables exactly the receivers its senders need.
+   * @default false
+   */
+  readonly jaegerThriftHttp?: boolean;
 }
 
 /**
@@ -67,7 +73,7 @@ export class Jaeger extends Construct {
     }
 
     if (this.topology === 'allInOne') {
-      new JaegerAllInOne(this, 'AllInOne', { image, storage, inClusterSearchUrl, resources: props.allInOne?.resources, sampling: props.sampling, basePath: props.query?.basePath });
+      new JaegerAllInOne(this, 'AllInOne', { jaegerThriftHttp: props.jaegerThriftHttp, image, storage, inClusterSearchUrl, resources: props.allInOne?.resources, sampling: props.sampling, basePath: props.query?.basePath });
       return;
     }
     let remoteStorageEndpoint: string | undefined;
@@ -75,6 +81,7 @@ export class Jaeger extends Construct {
       remoteStorageEndpoint = new JaegerRemoteStorage(this, 'RemoteStorage', { image: storage.image, maxTraces: storage.maxTraces, resources: storage.resources }).endpoint;
     }
     new JaegerCollector(this, 'Collector', {
+      jaegerThriftHttp: props.jaegerThriftHttp,
       image,
       storage,
       remoteStorageEndpoint,

@@ -147,3 +147,60 @@ describe('options', () => {
     expect(() => buildStack(config)).toThrow(/node port 30081 is claimed twice/);
   });
 });
+
+/** The rendered Jaeger collector config (ConfigMap `jaeger-collector-config` or `jaeger-config` for allInOne). */
+function collectorConfig(objects: any[]): any {
+  const cm = objects.find((o) => o.kind === 'ConfigMap' && /^jaeger(-collector)?-config$/.test(o.metadata.name));
+  return load(cm.data['config.yaml']);
+}
+
+describe('Traefik v2 mode (the seed tutorial: chart 27, Jaeger client)', () => {
+  test.each(['split', 'allInOne'] as const)('Jaeger %s enables exactly the receivers v2 needs and every Traefik endpoint resolves to a Service port', (topology) => {
+    // GIVEN v2 mode (HotROD not routed through Traefik: v2 cannot propagate W3C, see MT008)
+    const s = stackOf({ jaeger: { topology }, traefik: { mode: 'v2', v2: { propagation: 'b3' } }, hotrod: { ingress: { kind: 'none' } } });
+    const values = s.install('traefik-values.yaml');
+    // THEN the values are chart-27 values the kit's v2 rules accept
+    expect(findTraefikValuesProblems(values, { mode: 'v2' })).toEqual([]);
+    expect(values.tracing.jaeger.propagation).toBe('b3');
+    // … Jaeger receives Jaeger Thrift over HTTP on 14268 and serves remote sampling on 5778
+    const cfg = collectorConfig(s.objects);
+    expect(cfg.receivers.jaeger).toEqual({ protocols: { thrift_http: { endpoint: '0.0.0.0:14268' } } });
+    expect(cfg.service.pipelines.traces.receivers).toContain('jaeger');
+    expect(cfg.extensions.remote_sampling.http.endpoint).toBe('0.0.0.0:5778');
+    // … and both URLs Traefik dials are ports of the synthesized jaeger-collector Service
+    for (const url of [values.tracing.jaeger.samplingServerURL, values.tracing.jaeger.collector.endpoint]) {
+      const u = new URL(url);
+      expect({ url, port: resolveServicePort(s.objects, u.hostname, Number(u.port)) }).toEqual({ url, port: expect.objectContaining({ port: Number(u.port) }) });
+    }
+  });
+
+  test('v3 mode does not open the legacy Jaeger receiver (only what its senders need)', () => {
+    const s = stackOf();
+    expect(collectorConfig(s.objects).receivers).not.toHaveProperty('jaeger');
+    expect(resolveServicePort(s.objects, 'jaeger-collector.observability.svc', 14268)).toBeUndefined();
+  });
+
+  test('v2 with HotROD behind an IngressRoute is refused by check (MT008: v2 never sends W3C traceparent)', async () => {
+    const s = stackOf({ traefik: { mode: 'v2' } });
+    const findings = await checkManifests(s.stack.docs as ManifestDoc[], { installDocs: s.stack.installDocs as ManifestDoc[] });
+    expect(findings.filter((f) => f.severity === 'error').map((f) => f.rule)).toEqual(['MT008']);
+  }, 120_000);
+
+  test('the UDP agent reporter is refused with what is allowed', () => {
+    expect(() => parseConfig({ traefik: { mode: 'v2', v2: { reporter: 'agent' } } }, 'test')).toThrow(/traefik\.v2\.reporter.*allowed: "collector"/s);
+  });
+});
+
+describe('check proves Traefik endpoints resolve to Jaeger Service ports', () => {
+  test.each([
+    ['v3 gRPC port typo', {}, (v: any) => { v.tracing.otlp.grpc.endpoint = 'jaeger-collector.observability.svc:4319'; }, 'tracing.otlp.grpc.endpoint'],
+    ['v2 collector port without the receiver', { traefik: { mode: 'v2' }, hotrod: { ingress: { kind: 'none' } } }, (v: any) => { v.tracing.jaeger.collector.endpoint = 'http://jaeger-collector.observability.svc:14269/api/traces'; }, 'tracing.jaeger.collector.endpoint'],
+  ])('%s', async (_what, raw, change, field) => {
+    const s = stackOf(raw);
+    const installDocs = s.stack.installDocs.map((d) => (d.file === 'install/traefik-values.yaml' ? { ...d, object: JSON.parse(JSON.stringify(d.object)) } : d)) as ManifestDoc[];
+    change(installDocs.find((d) => d.file === 'install/traefik-values.yaml')!.object);
+    const findings = await checkManifests(s.stack.docs as ManifestDoc[], { installDocs });
+    expect(findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.field])).toEqual([['xref/endpoint', field]]);
+  }, 120_000);
+});
+
