@@ -148,7 +148,10 @@ export interface ResolvedRelayOptions {
   readonly log: (line: string) => void;
 }
 
-/** A bad option value: the message names the option, the value and what is allowed. */
+/**
+ * A bad option value: the message names the option (by its CLI flag, which every `RelayOptions` field
+ * mirrors), the value and what is allowed.
+ */
 export class RelayOptionError extends Error {
   constructor(message: string) {
     super(message);
@@ -238,21 +241,21 @@ function checkInteger(option: string, value: number, min: number, max: number): 
 
 /** Applies defaults and validates; throws `RelayOptionError` on the first bad value. */
 export function resolveRelayOptions(options: RelayOptions): ResolvedRelayOptions {
-  const { host, port } = parseHostPort('listen', options.listen ?? '127.0.0.1:0');
+  const { host, port } = parseHostPort('--listen', options.listen ?? '127.0.0.1:0');
   const serviceName = options.serviceName ?? 'relay';
-  if (!/^[\w.-]{1,63}$/.test(serviceName)) fail('serviceName', serviceName, '1-63 characters of letters, digits, ".", "_" or "-"');
+  if (!/^[\w.-]{1,63}$/.test(serviceName)) fail('--service-name', serviceName, '1-63 characters of letters, digits, ".", "_" or "-"');
   const sampleRate = options.sampleRate ?? 1;
-  if (typeof sampleRate !== 'number' || !(sampleRate >= 0 && sampleRate <= 1)) fail('sampleRate', sampleRate, 'a number 0..1');
+  if (typeof sampleRate !== 'number' || !(sampleRate >= 0 && sampleRate <= 1)) fail('--sample-rate', sampleRate, 'a number 0..1');
   const otlpProtocol = options.otlpProtocol ?? 'http/protobuf';
-  if (otlpProtocol !== 'http/protobuf' && otlpProtocol !== 'http/json') fail('otlpProtocol', otlpProtocol, '"http/protobuf" or "http/json"');
+  if (otlpProtocol !== 'http/protobuf' && otlpProtocol !== 'http/json') fail('--otlp-protocol', otlpProtocol, '"http/protobuf" or "http/json"');
   const spanAttributes = { ...(options.spanAttributes ?? {}) };
   for (const key of Object.keys(spanAttributes)) {
-    if (!/^[A-Za-z][\w.-]{0,127}$/.test(key)) fail('spanAttribute', key, 'an attribute key of letters, digits, ".", "_" or "-" (max 128), starting with a letter');
+    if (!/^[A-Za-z][\w.-]{0,127}$/.test(key)) fail('--span-attribute', key, 'an attribute key of letters, digits, ".", "_" or "-" (max 128), starting with a letter');
   }
   const baggage: BaggageEntry[] = [];
   for (const [key, value] of Object.entries(options.baggage ?? {})) {
     // RFC 7230 token, the W3C baggage key grammar.
-    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)) fail('baggage', key, 'a key made of RFC 7230 token characters');
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)) fail('--baggage', key, 'a key made of RFC 7230 token characters');
     baggage.push({ key, value });
   }
   const faults = (options.faults ?? []).map((f) => (typeof f === 'string' ? parseFault(f) : f));
@@ -266,17 +269,17 @@ export function resolveRelayOptions(options: RelayOptions): ResolvedRelayOptions
     otlpTracesUrl: options.otlpEndpoint ? parseOtlpEndpoint(options.otlpEndpoint) : undefined,
     otlpProtocol,
     faults,
-    connectTimeoutMs: checkInteger('connectTimeoutMs', options.connectTimeoutMs ?? 5000, 1, 600_000),
-    responseTimeoutMs: checkInteger('responseTimeoutMs', options.responseTimeoutMs ?? 15_000, 1, 3_600_000),
-    maxHeaderBytes: checkInteger('maxHeaderBytes', options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, 1024, 1024 * 1024),
+    connectTimeoutMs: checkInteger('--connect-timeout (ms)', options.connectTimeoutMs ?? 5000, 1, 600_000),
+    responseTimeoutMs: checkInteger('--response-timeout (ms)', options.responseTimeoutMs ?? 15_000, 1, 3_600_000),
+    maxHeaderBytes: checkInteger('--max-header-size', options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, 1024, 1024 * 1024),
     spanAttributes,
     baggage,
     sampleRate,
-    admin: options.adminListen ? parseHostPort('adminListen', options.adminListen) : undefined,
-    upstreamConnections: checkInteger('upstreamConnections', options.upstreamConnections ?? 64, 1, 4096),
-    spanQueueSize: checkInteger('spanQueueSize', options.spanQueueSize ?? 16_384, 1, 10_000_000),
-    spanFlushIntervalMs: checkInteger('spanFlushIntervalMs', options.spanFlushIntervalMs ?? 1000, 1, 600_000),
-    shutdownTimeoutMs: checkInteger('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 20_000, 0, 600_000),
+    admin: options.adminListen ? parseHostPort('--admin-listen', options.adminListen) : undefined,
+    upstreamConnections: checkInteger('--upstream-connections', options.upstreamConnections ?? 64, 1, 4096),
+    spanQueueSize: checkInteger('--span-queue-size', options.spanQueueSize ?? 16_384, 1, 10_000_000),
+    spanFlushIntervalMs: checkInteger('--span-flush-interval (ms)', options.spanFlushIntervalMs ?? 1000, 1, 600_000),
+    shutdownTimeoutMs: checkInteger('--shutdown-timeout (ms)', options.shutdownTimeoutMs ?? 20_000, 0, 600_000),
     random: options.random ?? Math.random,
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
   };

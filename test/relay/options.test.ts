@@ -55,13 +55,13 @@ describe('relay options', () => {
   });
 
   test.each([
-    [{ sampleRate: 1.5 }, /sampleRate: invalid value 1.5; expected a number 0..1/],
-    [{ serviceName: 'has space' }, /serviceName: invalid value "has space"/],
-    [{ connectTimeoutMs: 0 }, /connectTimeoutMs: invalid value 0; expected an integer 1..600000/],
-    [{ maxHeaderBytes: 10 }, /maxHeaderBytes: invalid value 10/],
-    [{ baggage: { 'bad key': 'v' } }, /baggage: invalid value "bad key"; expected a key made of RFC 7230 token characters/],
-    [{ spanAttributes: { '9x': 'v' } }, /spanAttribute: invalid value "9x"/],
-    [{ otlpProtocol: 'grpc' as never }, /otlpProtocol: invalid value "grpc"/],
+    [{ sampleRate: 1.5 }, /--sample-rate: invalid value 1.5; expected a number 0..1/],
+    [{ serviceName: 'has space' }, /--service-name: invalid value "has space"/],
+    [{ connectTimeoutMs: 0 }, /--connect-timeout \(ms\): invalid value 0; expected an integer 1..600000/],
+    [{ maxHeaderBytes: 10 }, /--max-header-size: invalid value 10/],
+    [{ baggage: { 'bad key': 'v' } }, /--baggage: invalid value "bad key"; expected a key made of RFC 7230 token characters/],
+    [{ spanAttributes: { '9x': 'v' } }, /--span-attribute: invalid value "9x"/],
+    [{ otlpProtocol: 'grpc' as never }, /--otlp-protocol: invalid value "grpc"/],
     [{ faults: ['explode'] }, /--fault: invalid value "explode" \(unknown fault "explode"\)/],
   ])('bad option %j is explained', (options, message) => {
     expect(() => resolveRelayOptions(options)).toThrow(message);
