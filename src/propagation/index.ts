@@ -28,3 +28,4 @@ export * from './b3';
 export * from './jaeger';
 export { extractPassthrough, PASSTHROUGH_MAX_LENGTH } from './passthrough';
 export * from './w3c-server-timing';
+export * from './explain';

@@ -7,6 +7,7 @@ import { validateHeaderName, validateHeaderValue } from 'node:http';
 import {
   baggageMemberSize,
   childContext,
+  explainTraceHeaders,
   extract,
   inject,
   parseB3Multi,
@@ -96,6 +97,7 @@ describe('fuzz: no parser throws, no output header is invalid', () => {
       const j = parseUberTraceId(v);
       if (j && !/^[0-9a-f]{32}$/.test(j.traceId)) bad.push(`uber-trace-id ${JSON.stringify(v)}`);
       parseJaegerBaggage({ [`uberctx-${randomString(rnd, 5)}`]: v });
+      explainTraceHeaders({ traceparent: v, tracestate: [v, garbage(rnd)], b3: v, 'x-b3-traceid': v, 'x-b3-sampled': garbage(rnd), 'uber-trace-id': v });
       const st = parseServerTimingTrace(`trace;desc=${v}, ${garbage(rnd)}`);
       if (st && !/^[0-9a-f]{16}$/.test(st.spanId)) bad.push(`server-timing ${JSON.stringify(v)}`);
     }
