@@ -213,7 +213,7 @@ export async function executePlan(steps: readonly Step[], deps: ExecutorDeps): P
         return outcome.message;
       }
       case 'report':
-        writeReports(deps.root, step, { outcomes, verifications, now: now() });
+        writeReports(deps.root, step, { outcomes, verifications, now: now(), skipped: step.skipped });
         return `${step.junitFile}, ${step.jsonFile}`;
       case 'collect-artifacts': {
         if (!deps.collect) return 'no collector configured';

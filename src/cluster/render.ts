@@ -43,7 +43,7 @@ export function describeStep(step: Step): string[] {
       return [`verify ${step.name}: GET ${step.path}${headers} via [${step.trigger}], expect ${step.spec} in Jaeger [${step.jaeger}] within ${step.timeoutSeconds}s`];
     }
     case 'report':
-      return [`write ${step.junitFile} and ${step.jsonFile}`];
+      return [`write ${step.junitFile} and ${step.jsonFile}`, ...(step.skipped ?? []).map((s) => `  reports as skipped: ${s}`)];
     case 'collect-artifacts':
       return [
         `collect into ${step.dir}: pods and events in ${step.namespaces.join(', ')}; logs of failing hops and jaeger-collector; ` +

@@ -9,6 +9,8 @@ import type { StepOutcome, VerifyOutcome } from './executor';
 import { describeStep } from './render';
 
 export interface ReportInput {
+  /** Specs not run (`name: why`). */
+  readonly skipped?: readonly string[];
   readonly outcomes: readonly StepOutcome[];
   readonly verifications: readonly VerifyOutcome[];
   readonly now: Date;
@@ -27,6 +29,7 @@ export function xmlEscape(text: string): string {
 interface Case {
   readonly name: string;
   readonly seconds: number;
+  readonly skipped?: string;
   readonly failure?: { readonly message: string; readonly body: string };
   readonly error?: { readonly message: string; readonly body: string };
 }
@@ -57,6 +60,11 @@ export function reportCases(input: ReportInput): Case[] {
     else if (o.status === 'failed') {
       cases.push({ name: step.name, seconds: o.durationMs / 1000, failure: { message: v?.message ?? o.message ?? 'failed', body: [v?.message, v?.diagnosis].filter(Boolean).join('\n\n') } });
     } else if (o.status === 'error') cases.push({ name: step.name, seconds: o.durationMs / 1000, error: { message: o.message?.split('\n')[0] ?? 'error', body: o.message ?? '' } });
+    else if (o.status === 'skipped') cases.push({ name: step.name, seconds: 0, skipped: 'not run: the stack did not come up' });
+  }
+  for (const s of input.skipped ?? []) {
+    const colon = s.indexOf(':');
+    cases.push({ name: colon > 0 ? s.slice(0, colon) : s, seconds: 0, skipped: colon > 0 ? s.slice(colon + 1).trim() : 'not run' });
   }
   return cases;
 }
@@ -65,14 +73,19 @@ export function junitXml(suite: string, input: ReportInput): string {
   const cases = reportCases(input);
   const failures = cases.filter((c) => c.failure).length;
   const errors = cases.filter((c) => c.error).length;
+  const skipped = cases.filter((c) => c.skipped).length;
   const time = cases.reduce((s, c) => s + c.seconds, 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="${xmlEscape(suite)}" tests="${cases.length}" failures="${failures}" errors="${errors}" time="${time.toFixed(3)}">`,
-    `  <testsuite name="${xmlEscape(suite)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" time="${time.toFixed(3)}" timestamp="${input.now.toISOString()}">`,
+    `  <testsuite name="${xmlEscape(suite)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${time.toFixed(3)}" timestamp="${input.now.toISOString()}">`,
   ];
   for (const c of cases) {
     const open = `    <testcase classname="${xmlEscape(suite)}" name="${xmlEscape(c.name)}" time="${c.seconds.toFixed(3)}"`;
+    if (c.skipped) {
+      lines.push(`${open}>`, `      <skipped message="${xmlEscape(c.skipped)}"/>`, '    </testcase>');
+      continue;
+    }
     const problem = c.failure ? ['failure', c.failure] : c.error ? ['error', c.error] : undefined;
     if (!problem) {
       lines.push(`${open}/>`);
@@ -91,6 +104,7 @@ export function resultsJson(input: ReportInput): unknown {
     passed: input.outcomes.every((o) => o.status === 'ok' || o.status === 'skipped'),
     steps: input.outcomes.map((o) => ({ step: describeStep(o.step)[0], kind: o.step.kind, status: o.status, durationMs: o.durationMs, message: o.message })),
     specs: input.verifications,
+    skipped: input.skipped ?? [],
   };
 }
 

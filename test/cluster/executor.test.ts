@@ -205,7 +205,8 @@ describe('executePlan: smoke', () => {
     expect(result.summary).toBe('stopped at "wait up to 0s (context kind-meshtrace) for 6 workloads:": 1 workload(s) not ready after 0s:');
     expect(result.outcomes.find((o) => o.status === 'broken')?.message).toContain('deployment/productpage-v1 -n bookinfo: 0/1 available');
     const junit = readFileSync(join(root, 'meshtrace-smoke/junit.xml'), 'utf8');
-    expect(junit).toContain('tests="1" failures="1"');
+    expect(junit).toContain('tests="4" failures="1" errors="0" skipped="3"');
+    expect(junit).toContain('<testcase classname="meshtrace smoke" name="hotrod" time="0.000">\n      <skipped message="not run: the stack did not come up"/>');
     expect(junit).toContain('pod productpage-v1-x container productpage: waiting: ErrImagePull');
     expect(readdirSync(join(root, 'meshtrace-smoke/artifacts')).sort()).toEqual(expect.arrayContaining(['diagnosis.md', 'events.txt', 'pods.txt', 'collection-errors.txt']));
     expect(runner.commandLines().at(-1)).toBe('kind delete cluster --name meshtrace');

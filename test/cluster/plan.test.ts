@@ -166,6 +166,12 @@ describe('planSmoke', () => {
     expect(smokeTargetsFor(withRelay).targets.find((t) => t.name === 'relay-chain')?.entry).toEqual({ namespace: 'mesh-relay', service: 'edge', port: 8080 });
   });
 
+  test('specs that will not run are carried to the report step (skipped test cases)', () => {
+    const steps = planSmoke({ ...laneInput(), targets: defaultSmokeTargets().slice(0, 1), skipped: ['hotrod: samples/expectations/hotrod.yaml does not exist, spec not run'] });
+    expect(steps.find((s) => s.kind === 'report')).toMatchObject({ skipped: ['hotrod: samples/expectations/hotrod.yaml does not exist, spec not run'] });
+    expect(renderPlan('steps:', steps)).toContain('        reports as skipped: hotrod: samples/expectations/hotrod.yaml does not exist, spec not run\n');
+  });
+
   test('a cluster that existed before, or --keep-cluster, is not deleted', () => {
     const existed = planSmoke({ ...laneInput({ cluster: { exists: true, ownedByKit: true } }), targets });
     const kept = planSmoke({ ...laneInput(), targets, keepCluster: true });
