@@ -4,7 +4,7 @@
  * written folder, as a user runs `npx meshtrace check dist`.
  */
 import { execa } from 'execa';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkManifests, formatFinding } from '../../src/check';
@@ -23,6 +23,17 @@ describe('the kit output is clean', () => {
     // and the check really saw the stack: objects and installer inputs of every area
     expect(stack.docs.length).toBeGreaterThan(10);
     expect(stack.installDocs.length).toBeGreaterThan(0);
+  });
+
+  const SAMPLES = readdirSync(join(REPO_ROOT, 'samples', 'configs')).filter((f) => f.endsWith('.yaml'));
+
+  test('there are sample configs to check', () => expect(SAMPLES.length).toBeGreaterThan(0));
+
+  test.each(SAMPLES)('sample config %s: no error findings', async (file) => {
+    // GIVEN a shipped sample config WHEN its stack is checked THEN nothing is an error
+    const stack = buildStack(await loadConfig({ config: join(REPO_ROOT, 'samples', 'configs', file) }));
+    const findings = await checkManifests(stack.docs, { installDocs: stack.installDocs });
+    expect(findings.filter((f) => f.severity === 'error').map(formatFinding)).toEqual([]);
   });
 
   test('`meshtrace check DIR` exits 0 on a synthesized lab folder', async () => {
