@@ -98,6 +98,24 @@ export function parseTraceState(raw: HeaderValue): readonly TraceStateEntry[] | 
   return entries;
 }
 
+/**
+ * Adds or updates a vendor's member the way the spec prescribes: the (new or modified) member
+ * moves to the left, an existing member with that key is removed, and when that makes 33
+ * members the right-most one is dropped. `undefined` when the key or value breaks the grammar
+ * (nothing changes then). Pure: returns a new list.
+ */
+export function setTraceStateEntry(entries: readonly TraceStateEntry[] | undefined, key: string, value: string): readonly TraceStateEntry[] | undefined {
+  if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value)) return undefined;
+  const out: TraceStateEntry[] = [{ key, value }];
+  if (entries) for (const e of entries) if (e.key !== key && out.length < TRACESTATE_MAX_MEMBERS) out.push(e);
+  return out;
+}
+
+/** Removes a vendor's member (e.g. one that must not leave the network); a new list. */
+export function deleteTraceStateEntry(entries: readonly TraceStateEntry[] | undefined, key: string): readonly TraceStateEntry[] {
+  return entries ? entries.filter((e) => e.key !== key) : [];
+}
+
 /** Length of the serialized list (members plus separating commas, no OWS). */
 export function traceStateLength(entries: readonly TraceStateEntry[]): number {
   let len = entries.length > 0 ? entries.length - 1 : 0;
