@@ -74,6 +74,8 @@ export interface DiagnosisInput {
   readonly clockSkewToleranceUs?: number;
   /** How far around a client span a new root may start and still count as its lost downstream. @default 100 ms */
   readonly splitWindowUs?: number;
+  /** Index lookup shared with the matcher (one index per trace per evaluation). @default indexTrace */
+  readonly indexOf?: (trace: Trace) => TraceIndex;
 }
 
 type Format = 'w3c' | 'b3' | 'b3multi' | 'jaeger';
@@ -186,12 +188,12 @@ interface Fragment {
 }
 
 /** Roots (or orphans) of other traces: candidates for the downstream half of a split. */
-function fragmentsOf(pool: readonly Trace[], exclude: ReadonlySet<string>, spec: Spec): Fragment[] {
+function fragmentsOf(pool: readonly Trace[], exclude: ReadonlySet<string>, spec: Spec, indexOf: (t: Trace) => TraceIndex): Fragment[] {
   const out: Fragment[] = [];
   const entry = spec.matchers[0];
   for (const t of pool) {
     if (exclude.has(t.traceId)) continue;
-    const idx = indexTrace(t);
+    const idx = indexOf(t);
     for (const r of idx.roots.length ? idx.roots : idx.orphans) {
       // A root at the entry point is another complete request, not the lost half of this one.
       if (entry && matchSpan(entry, r)) continue;
@@ -203,7 +205,7 @@ function fragmentsOf(pool: readonly Trace[], exclude: ReadonlySet<string>, spec:
 
 function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly Fragment[], used: Set<string>): Diagnosis[] {
   const out: Diagnosis[] = [];
-  const index = indexTrace(trace);
+  const index = (input.indexOf ?? indexTrace)(trace);
   const window = input.splitWindowUs ?? 100_000;
 
   // Hops that end in a leaf client span: the request left the service but no server span came back in this trace.
@@ -401,7 +403,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis[] {
     if (input.subjects.length === 0 || !input.spec.rules.sampling) out.push(noTrace(input));
   }
   const subjectIds = new Set(input.subjects.map((t) => t.traceId));
-  const fragments = fragmentsOf(input.pool, subjectIds, input.spec);
+  const fragments = fragmentsOf(input.pool, subjectIds, input.spec, input.indexOf ?? indexTrace);
   const used = new Set<string>();
   for (const t of input.subjects) out.push(...diagnoseTrace(input, t, fragments, used));
   return out;

@@ -7,7 +7,7 @@ import type { Trace } from './model';
 import type { Spec } from './spec';
 import { matchSpan, describeMatcher, verifyTrace, type Assertion, type TraceVerdict } from './matcher';
 import { diagnose, type BackendReport, type Diagnosis, type DriverReport } from './diagnosis';
-import { indexTrace } from './trace-index';
+import { indexTrace, type TraceIndex } from './trace-index';
 import { normalizeTraceId } from './ids';
 import { wilsonInterval } from './statistics';
 
@@ -60,7 +60,14 @@ export function selectSubjects(spec: Spec, traces: readonly Trace[], traceIds?: 
 export function verifyTraces(spec: Spec, traces: readonly Trace[], opts: VerifyOptions = {}): VerifyResult {
   const pool = opts.pool ?? traces;
   const { subjects, missing } = selectSubjects(spec, traces, opts.traceIds);
-  const verdicts = subjects.map((t) => verifyTrace(spec, t));
+  // One index per trace for this evaluation, shared by matcher, rules and diagnosis.
+  const indexes = new Map<Trace, TraceIndex>();
+  const indexOf = (t: Trace): TraceIndex => {
+    let idx = indexes.get(t);
+    if (!idx) indexes.set(t, (idx = indexTrace(t)));
+    return idx;
+  };
+  const verdicts = subjects.map((t) => verifyTrace(spec, t, { index: indexOf(t) }));
   const assertions: Assertion[] = [];
   const sampling = spec.rules.sampling;
   const entry = spec.matchers[0];
@@ -86,9 +93,9 @@ export function verifyTraces(spec: Spec, traces: readonly Trace[], opts: VerifyO
   if (spec.rules.singleTrace && subjects.length > 0) {
     const subjectIds = new Set(subjects.map((t) => t.traceId));
     const strays: string[] = [];
-    const otherRoots = pool.filter((o) => !subjectIds.has(o.traceId)).map((o) => ({ traceId: o.traceId, roots: indexTrace(o).roots }));
+    const otherRoots = pool.filter((o) => !subjectIds.has(o.traceId)).map((o) => ({ traceId: o.traceId, roots: indexOf(o).roots }));
     for (const t of subjects) {
-      const idx = indexTrace(t);
+      const idx = indexOf(t);
       for (const other of otherRoots) {
         for (const r of other.roots) {
           const inWindow = r.startUs >= idx.startUs && r.startUs <= idx.endUs;
@@ -130,6 +137,7 @@ export function verifyTraces(spec: Spec, traces: readonly Trace[], opts: VerifyO
     ...(opts.driver ? { driver: opts.driver } : {}),
     ...(opts.backend ? { backend: opts.backend } : {}),
     ...(opts.clockSkewToleranceUs !== undefined ? { clockSkewToleranceUs: opts.clockSkewToleranceUs } : {}),
+    indexOf,
   });
   let closest: TraceVerdict | undefined;
   for (const v of verdicts) {

@@ -11,7 +11,8 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Span, Trace } from '../model';
 import { spansFromOtlp } from './otlp';
-import { decodeExportRequest, EMPTY_EXPORT_RESPONSE } from './otlp-proto';
+import { EMPTY_EXPORT_RESPONSE } from './otlp-proto';
+import { spansFromOtlpProtobuf } from './otlp-proto-fast';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -110,13 +111,13 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     } else if (encoding !== 'identity') {
       throw new HttpError(415, `content-encoding ${encoding} not supported; use gzip or none`);
     }
-    let decoded: unknown;
+    let spans: Span[];
     try {
-      decoded = isProto ? decodeExportRequest(body) : JSON.parse(body.toString('utf8'));
+      spans = isProto ? spansFromOtlpProtobuf(body) : spansFromOtlp(JSON.parse(body.toString('utf8')));
     } catch (err) {
       throw new HttpError(400, `${isProto ? 'protobuf' : 'JSON'} body could not be decoded: ${(err as Error).message}`);
     }
-    accept(spansFromOtlp(decoded));
+    accept(spans);
     if (isProto) {
       res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': EMPTY_EXPORT_RESPONSE.length });
       res.end(EMPTY_EXPORT_RESPONSE);

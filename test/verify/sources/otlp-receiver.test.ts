@@ -101,3 +101,38 @@ describe('OTLP/HTTP receiver', () => {
     }
   });
 });
+
+describe('OTLP/protobuf single-pass decoder', () => {
+  test('gives exactly what protobufjs decode + the generic converter give, for every value type', async () => {
+    const { spansFromOtlpProtobuf } = await import('../../../src/verify/sources/otlp-proto-fast');
+    const { decodeExportRequest } = await import('../../../src/verify/sources/otlp-proto');
+    const { spansFromOtlp } = await import('../../../src/verify/sources/otlp');
+    const id = (hex: string) => Buffer.from(hex, 'hex');
+    const values = [{ stringValue: 's' }, { boolValue: true }, { intValue: 42 }, { intValue: '9223372036854775807' }, { doubleValue: 1.5 }, { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 1 }] } }, { kvlistValue: { values: [{ key: 'k', value: { stringValue: 'v' } }] } }, { bytesValue: Buffer.from([1, 2, 3]) }];
+    const body = encodeExportRequest({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }, { key: 'k8s.cluster.name', value: { stringValue: 'east' } }] },
+          scopeSpans: [
+            {
+              scope: { name: 'x' },
+              spans: [
+                { traceId: id('0af7651916cd43dd8448eb211c80319c'), spanId: id('b7ad6b7169203331'), parentSpanId: id('00f067aa0ba902b7'), name: 'n', kind: 5, startTimeUnixNano: '1763700000000001000', endTimeUnixNano: '1763700000250001000', attributes: values.map((value, i) => ({ key: `a${i}`, value })), events: [{ timeUnixNano: '1763700000000002000', name: 'e', attributes: [{ key: 'x', value: { intValue: 1 } }] }], status: { code: 2, message: 'bad' } },
+                { traceId: id('0af7651916cd43dd8448eb211c80319c'), spanId: id('b7ad6b7169203332'), name: 'root', kind: 2, startTimeUnixNano: '1763700000000000000', endTimeUnixNano: '1763700000300000000', status: { code: 1 } },
+                { spanId: id('b7ad6b7169203333'), name: 'no trace id: skipped' },
+              ],
+            },
+          ],
+        },
+        { scopeSpans: [{ spans: [{ traceId: id('0af7651916cd43dd8448eb211c80319d'), spanId: id('b7ad6b7169203334'), name: 'no resource' }] }] },
+      ],
+    });
+    const fast = spansFromOtlpProtobuf(body);
+    expect(fast).toEqual(spansFromOtlp(decodeExportRequest(body)));
+    expect(fast).toHaveLength(3);
+    expect(fast[0]!.attributes).toEqual({ a0: 's', a1: true, a2: 42, a3: '9223372036854775807', a4: 1.5, a5: ['a', 1], a6: '{"k":"v"}', a7: 'AQID' });
+    expect(fast[0]).toMatchObject({ kind: 'consumer', status: { code: 'error', message: 'bad' }, durationUs: 250000, parentSpanId: '00f067aa0ba902b7' });
+    expect(fast[2]!.service).toBe('unknown_service');
+    expect(() => spansFromOtlpProtobuf(Buffer.from([0x0a, 0x10, 0x01]))).toThrow(RangeError);
+  });
+});
