@@ -14,6 +14,8 @@ import { istioOperatorOverlay, istiodHelmValues, ingressGatewayHelmValues } from
 import { MeshTelemetry } from '../constructs/istio/mesh-telemetry';
 import { Jaeger } from '../constructs/jaeger/jaeger';
 import { MeshNamespace } from '../constructs/namespaces';
+import { RelayChain } from '../constructs/relay/relay-chain';
+import { JAEGER_COLLECTOR_SERVICE, JAEGER_PORTS } from '../constructs/jaeger/jaeger-ports';
 import { hotrodOtlpEndpoint, kindInstallInputs, traefikInstallInputs, traefikJaegerNeeds } from './install/kind-traefik-inputs';
 
 /** Creates a chart with stable names (no hashes) that applies after the namespaces chart. */
@@ -39,6 +41,11 @@ export function buildTracingApp(config: MeshtraceConfig, app: App = new App({ ou
     // HotROD runs restricted outside the mesh; meshed, istio-init needs NET_ADMIN, so restricted is only warned.
     const meshed = config.hotrod.meshed;
     new MeshNamespace(namespaces, 'hotrod', { name: config.hotrod.namespace, sidecarInjection: meshed ? 'enabled' : 'disabled', ...(meshed ? { warn: 'restricted' as const } : { enforce: 'restricted' as const }) });
+  }
+  if (config.relay.enabled) {
+    // Relay pods are restricted (ours); meshed, the injected istio-init needs NET_ADMIN, so restricted is only warned.
+    const meshed = config.relay.meshed;
+    new MeshNamespace(namespaces, 'relay', { name: ns.relay, sidecarInjection: meshed ? 'enabled' : 'disabled', ...(meshed ? { warn: 'restricted' as const } : { enforce: 'restricted' as const }) });
   }
 
   const jaeger = areaChart(app, 'jaeger', namespaces, { namespace: ns.observability });
@@ -95,6 +102,18 @@ export function buildTracingApp(config: MeshtraceConfig, app: App = new App({ ou
     if (config.traefik.enabled && h.ingress.kind !== 'none') {
       new HotRodIngress(hotrodChart, 'Ingress', { hotrod, kind: h.ingress.kind, host: h.ingress.host });
     }
+  }
+  if (config.relay.enabled) {
+    const r = config.relay;
+    const relay = areaChart(app, 'relay', namespaces, { namespace: ns.relay });
+    new RelayChain(relay, 'Relay', {
+      hops: r.hops.map((h) => ({ ...h, propagate: h.propagate, faults: h.faults.length > 0 ? h.faults : undefined })),
+      image: r.image,
+      sampleRate: r.sampleRate,
+      resources: r.resources,
+      // OTLP/HTTP to the stack's collector, wherever the observability namespace is.
+      otlpEndpoint: `http://${JAEGER_COLLECTOR_SERVICE}.${ns.observability}.svc.cluster.local:${JAEGER_PORTS.otlpHttp}`,
+    });
   }
   return app;
 }

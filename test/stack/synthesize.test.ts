@@ -50,6 +50,32 @@ describe('synthesize()', () => {
     expect(ns.find((n) => n.metadata.name === 'bookinfo')!.metadata.labels).toMatchObject({ 'istio-injection': 'enabled' });
   });
 
+  test('the relay chain edge -> a -> b runs in namespace relay and exports to the collector over OTLP/HTTP', async () => {
+    const stack = buildStack(await loadConfig({ profile: 'lab' }));
+    const objs = stack.docs.filter((d) => d.file.endsWith('-relay.k8s.yaml')).map((d) => d.object as Obj);
+    const deployments = objs.filter((o) => o.kind === 'Deployment');
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['a', 'b', 'edge']);
+    for (const o of objs) expect(o.metadata.namespace).toBe('relay');
+    const args = (name: string) => deployments.find((d) => d.metadata.name === name)!.spec.template.spec.containers[0].args.join(' ');
+    expect(args('edge')).toContain('--upstream http://a:8080');
+    expect(args('a')).toContain('--upstream http://b:8080');
+    expect(args('b')).not.toContain('--upstream');
+    expect(args('edge')).toContain('--otlp-endpoint http://jaeger-collector.observability.svc.cluster.local:4318');
+    const ns = stack.docs.map((d) => d.object as Obj).find((o) => o.kind === 'Namespace' && o.metadata.name === 'relay')!;
+    expect(ns.metadata.labels).toMatchObject({ 'istio-injection': 'enabled', 'pod-security.kubernetes.io/warn': 'restricted' });
+    const prod = buildStack(await loadConfig({ profile: 'production' }));
+    expect(prod.files.map((f) => f.path).filter((p) => p.includes('relay'))).toEqual([]);
+  });
+
+  test('relay hops come from the config; a fault the relay cannot parse fails the build with the hop named', async () => {
+    const { parseConfig } = await import('../../src/config/load');
+    const custom = buildStack(parseConfig({ namespaces: { relay: 'hops' }, relay: { meshed: false, hops: [{ name: 'front', upstreams: ['back'], faults: ['delay=50ms'] }, { name: 'back' }] } }));
+    const deps = custom.docs.map((d) => d.object as Obj).filter((o) => o.kind === 'Deployment' && o.metadata.namespace === 'hops');
+    expect(deps.map((d) => d.metadata.name).sort()).toEqual(['back', 'front']);
+    expect(deps.find((d) => d.metadata.name === 'front')!.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['--fault', 'delay=50ms']));
+    expect(() => buildStack(parseConfig({ relay: { hops: [{ name: 'x', faults: ['explode'] }] } }))).toThrow(/RelayChain: hops\[0\]\.faults\[0\] is "explode"/);
+  });
+
   test('every Service port is protocol-named (Istio protocol selection)', async () => {
     for (const profile of PROFILE_NAMES) {
       const stack = buildStack(await loadConfig({ profile }));
