@@ -48,7 +48,8 @@ function progressLine(event: DemoEvent): string | undefined {
       return undefined;
     case 'hop-ready': {
       const h = event.hop;
-      return `  ✓ ${h.name.padEnd(16)} ${h.url.padEnd(24)} pid ${String(h.pid).padEnd(7)} up in ${s(h.startMs)}`;
+      const config = [h.propagate.length ? `writes ${h.propagate.join(',')}` : '', ...h.faults.map((f) => `fault ${f}`)].filter(Boolean).join(', ');
+      return `  ✓ ${h.name.padEnd(16)} ${h.url.padEnd(24)} pid ${String(h.pid).padEnd(7)} up in ${s(h.startMs)}${config ? `  (${config})` : ''}`;
     }
     case 'request': {
       const r = event.request;
@@ -60,7 +61,7 @@ function progressLine(event: DemoEvent): string | undefined {
     case 'stopping':
       return event.pids.length ? `  stopping ${event.pids.length} relay processes (pids ${event.pids.join(' ')})` : undefined;
     case 'note':
-      return `  ${event.message}`;
+      return undefined; // shown in the summary
   }
 }
 
@@ -85,13 +86,14 @@ export function demoJson(outcome: DemoOutcome): string {
         error: outcome.error,
         errorOutput: outcome.errorOutput,
         spec: outcome.specPath,
-        hops: outcome.hops.map((h) => ({ name: h.name, url: h.url, pid: h.pid, startMs: Math.round(h.startMs), command: h.command, faults: outcome.topology?.hops[h.name].faults ?? [] })),
+        hops: outcome.hops.map((h) => ({ name: h.name, url: h.url, pid: h.pid, startMs: Math.round(h.startMs), command: h.command, faults: h.faults, propagate: h.propagate })),
         requests: outcome.requests.map((r) => ({ traceId: r.traceId, status: r.status, error: r.error, ms: Math.round(r.durationMs) })),
         polls: outcome.polls,
         timings: Object.fromEntries(Object.entries(outcome.timings).map(([k, v]) => [k, Math.round(v)])),
         pids: outcome.pids,
         leftRunning: outcome.leftRunning,
         html: outcome.htmlPath,
+        jaeger: outcome.jaeger,
         verification: outcome.result ? JSON.parse(renderJson(outcome.result, { source: 'embedded OTLP receiver', polls: outcome.polls })) : undefined,
       },
       null,

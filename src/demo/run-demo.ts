@@ -7,8 +7,9 @@
  *
  * The library returns an outcome (exit code, verdict, hops, timings); printing is the CLI's job.
  */
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { REPO_ROOT } from '../paths';
 import type { Trace } from '../verify/model';
 import { loadSpec, SpecError, type Spec } from '../verify/spec';
@@ -143,6 +144,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
   let poll: PollResult | undefined;
   let error: string | undefined;
   let errorOutput: readonly string[] | undefined;
+  let jaeger: string | undefined;
   let phase = 'starting';
 
   const supervisor = new ProcessSupervisor({ onOutput: options.onHopOutput, killGraceMs: 3000 });
@@ -163,7 +165,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
       if (err instanceof SpecError || (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as Error).name === 'TopologyError') throw new DemoAborted((err as Error).message);
       throw err;
     }
-    const jaegerUrl = options.jaegerUrl ? jaegerTracesUrl(options.jaegerUrl) : undefined;
+    let jaegerUrl: URL | undefined;
+    try {
+      jaegerUrl = options.jaegerUrl ? jaegerTracesUrl(options.jaegerUrl) : undefined;
+    } catch (err) {
+      throw new DemoAborted((err as Error).message);
+    }
+    // A report that cannot be written should fail now, not after five processes ran.
+    if (options.htmlPath && !existsSync(dirname(resolve(options.htmlPath)))) {
+      throw new DemoAborted(`--html ${JSON.stringify(options.htmlPath)}: the folder ${dirname(resolve(options.htmlPath))} does not exist`);
+    }
     const requestCount = options.requests ?? spec.trigger?.requests ?? 3;
     if (!Number.isInteger(requestCount) || requestCount < 1 || requestCount > 1000) throw new DemoAborted(`--requests ${requestCount}: expected a whole number from 1 to 1000`);
 
@@ -247,12 +258,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     if (jaegerUrl) {
       phase = 'sending spans to Jaeger';
       try {
-        emit({ type: 'note', message: await guard(forwardToJaeger(jaegerUrl, poll.pool.flatMap((t) => t.spans))) });
+        jaeger = await guard(forwardToJaeger(jaegerUrl, poll.pool.flatMap((t) => t.spans)));
       } catch (err) {
         if (err instanceof DemoAborted) throw err;
         // Jaeger being away must not turn a verified demo into a failure: say so and go on.
-        emit({ type: 'note', message: `warning: ${(err as Error).message}` });
+        jaeger = `warning: ${(err as Error).message}`;
       }
+      emit({ type: 'note', message: jaeger });
     }
   } catch (err) {
     if (err instanceof DemoAborted) error = err.message;
@@ -293,6 +305,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     error,
     errorOutput,
     htmlPath: error === undefined ? options.htmlPath : undefined,
+    jaeger,
     specPath,
   };
 }

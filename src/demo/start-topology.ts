@@ -32,6 +32,10 @@ export interface StartedHop {
   readonly command: string;
   /** Time from spawn to the ready line. */
   readonly startMs: number;
+  /** Faults injected at this hop. */
+  readonly faults: readonly string[];
+  /** Formats this hop writes; empty = the relay's default (those that came in, plus W3C). */
+  readonly propagate: readonly string[];
 }
 
 export interface StartTopologyOptions {
@@ -99,7 +103,7 @@ async function startOnce(topology: DemoTopology, supervisor: ProcessSupervisor, 
       readyPattern: RELAY_READY_LINE,
       readyTimeoutMs: options.readyTimeoutMs ?? 15000,
     });
-    const result: StartedHop = { name: hop.name, pid: running.pid, url: running.ready[2]!, command: ['npx', 'meshtrace', ...relay].join(' '), startMs: performance.now() - t0 };
+    const result: StartedHop = { name: hop.name, pid: running.pid, url: running.ready[2]!, command: ['npx', 'meshtrace', ...relay].join(' '), startMs: performance.now() - t0, faults: hop.faults, propagate: hop.propagate };
     options.onHopReady?.(result);
     return result;
   });

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../../src/paths';
 import { isProcessAlive } from '../../src/demo/supervisor';
 import { runDemo } from '../../src/demo/run-demo';
+import { startOtlpReceiver } from '../../src/verify/sources/otlp-receiver';
 import { main } from '../../src/cli/index';
 import { findBottleneck, indexTrace } from '../../src/verify/trace-index';
 import { openInChromium, renderedBars } from '../report-html/chromium';
@@ -126,11 +127,21 @@ describe('meshtrace demo (end to end on loopback)', () => {
     await expectAllGone(doc.pids);
   }, 120_000);
 
-  test('a delay moves the bottleneck to that hop; a status fault marks error spans and fails the spec', async () => {
-    // GIVEN ratings is slow (300 ms) and details answers 500 (runDemo in process, the CLI's library)
-    let pids: number[] = [];
-    const outcome = await runDemo({ topology: { faults: ['ratings:delay=300ms', 'details:status=500'] }, requests: 1, onSupervisor: (s) => (pids = s.pids) });
-    pids = [...outcome.pids];
+  test('a delay moves the bottleneck to that hop; a status fault marks error spans and fails the spec; spans reach a second OTLP backend', async () => {
+    // GIVEN ratings is slow (300 ms) and details answers 500 (runDemo in process, the CLI's library),
+    // and a real OTLP/HTTP receiver standing in for Jaeger's collector port
+    const jaeger = await startOtlpReceiver({ port: 0 });
+    let outcome;
+    try {
+      outcome = await runDemo({ topology: { faults: ['ratings:delay=300ms', 'details:status=500'] }, requests: 1, jaegerUrl: jaeger.url });
+      // THEN "Jaeger" got every span the demo received
+      expect(outcome.jaeger).toBe(`sent ${outcome.pool.flatMap((t) => t.spans).length} spans to Jaeger at ${jaeger.url}/v1/traces`);
+      expect(jaeger.spansReceived).toBe(outcome.pool.flatMap((t) => t.spans).length);
+      expect(jaeger.traces().map((t) => t.traceId)).toContain(outcome.requests[0]!.traceId);
+    } finally {
+      await jaeger.close();
+    }
+    const pids = [...outcome.pids];
     // THEN the spec fails on the errors (exit 1), the bottleneck is ratings, details' span is an error
     expect(outcome.exitCode).toBe(1);
     const trace = outcome.traces[0]!;
@@ -193,6 +204,10 @@ describe('meshtrace demo (end to end on loopback)', () => {
     expect((JSON.parse(jsonToo.stdout) as DemoJson).error).toBe('--timeout "soon": expected a duration such as 60s, 90s or 2m');
     const badFault = await run(['--fault', 'ratings:slow', '--json']);
     expect((JSON.parse(badFault.stdout) as DemoJson).error).toContain('--fault "ratings:slow": invalid value "slow" (unknown fault "slow")');
+    const badHtml = await run(['--html', '/nonexistent/dir/report.html', '--json']);
+    expect((JSON.parse(badHtml.stdout) as DemoJson).error).toBe('--html "/nonexistent/dir/report.html": the folder /nonexistent/dir does not exist');
+    const badJaeger = await run(['--jaeger-url', 'jaeger:4318', '--json']);
+    expect((JSON.parse(badJaeger.stdout) as DemoJson).error).toContain('--jaeger-url "jaeger:4318": expected an http:// or https:// URL');
     const badSpec = await run(['--spec', '/nonexistent/spec.yaml', '--json']);
     expect(badSpec.code).toBe(2);
     expect((JSON.parse(badSpec.stdout) as DemoJson).error).toBe('cannot read spec /nonexistent/spec.yaml: ENOENT');
