@@ -19,6 +19,17 @@ export function triggerPath(specTriggerUrl: string | undefined, fallback: string
   }
 }
 
+/**
+ * Spec headers with the lane's on top, names compared case-insensitively: a spec's `host` and
+ * the lane's `Host` must not become two Host headers (a 400 from any proxy) (pure).
+ */
+export function mergeHeaders(spec: Readonly<Record<string, string>> | undefined, lane: Readonly<Record<string, string>>): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const [k, v] of Object.entries(spec ?? {})) merged[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(lane)) merged[k.toLowerCase()] = v;
+  return merged;
+}
+
 /** Services the diagnoses blame (both ends of a broken hop), for log collection (pure). */
 export function blamedServices(diagnoses: readonly Diagnosis[]): string[] {
   const services = new Set<string>();
@@ -63,7 +74,7 @@ export function libraryVerifier(root: string): Verifier {
     const driven = await drive({
       url,
       method: spec.trigger?.method ?? 'GET',
-      headers: { ...spec.trigger?.headers, ...request.headers },
+      headers: mergeHeaders(spec.trigger?.headers, request.headers),
       ...(spec.trigger?.body !== undefined ? { body: spec.trigger.body } : {}),
       requests: spec.trigger?.requests ?? 1,
       concurrency: spec.trigger?.concurrency ?? 1,

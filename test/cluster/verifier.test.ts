@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blamedServices, libraryVerifier, triggerPath } from '../../src/cluster/verifier';
+import { blamedServices, libraryVerifier, mergeHeaders, triggerPath } from '../../src/cluster/verifier';
 
 const SPEC = `name: shop
 trigger:
   url: http://shop.localhost/checkout?cart=7
+  headers: { host: spec.localhost, x-scenario: smoke }
 poll:
   interval: 50ms
   timeout: 2s
@@ -86,7 +87,9 @@ describe('libraryVerifier (verify library behind the smoke seam)', () => {
     // THEN the request used the spec's path, the route's Host and a sampled W3C context
     expect(seenByApp).toHaveLength(1);
     expect(seenByApp[0].url).toBe('/checkout?cart=7');
+    // one Host header (the lane's wins over the spec's `host`), the spec's other headers kept
     expect(seenByApp[0].headers.host).toBe('shop.localhost');
+    expect(seenByApp[0].headers['x-scenario']).toBe('smoke');
     expect(seenByApp[0].headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[13]$/); // sampled bit set (03 = sampled + random)
     // AND the trace matched
     expect(outcome).toMatchObject({ name: 'shop', spec: 'shop.yaml', passed: true, failingServices: [] });
@@ -119,4 +122,9 @@ test('triggerPath: the spec URL path wins, a missing or broken one falls back', 
 test('blamedServices takes both ends of each broken hop once', () => {
   const d = (from: string, to?: string) => ({ kind: 'split-trace' as const, title: '', evidence: [], hint: '', hop: { from, to } });
   expect(blamedServices([d('productpage.bookinfo', 'reviews.bookinfo'), d('reviews.bookinfo'), { kind: 'no-trace', title: '', evidence: [], hint: '' }])).toEqual(['productpage.bookinfo', 'reviews.bookinfo']);
+});
+
+test('mergeHeaders: the lane wins, names case-insensitive', () => {
+  expect(mergeHeaders({ host: 'a', 'X-Id': '1' }, { Host: 'b' })).toEqual({ host: 'b', 'x-id': '1' });
+  expect(mergeHeaders(undefined, {})).toEqual({});
 });
