@@ -113,7 +113,9 @@ export function setTraceStateEntry(entries: readonly TraceStateEntry[] | undefin
 
 /** Removes a vendor's member (e.g. one that must not leave the network); a new list. */
 export function deleteTraceStateEntry(entries: readonly TraceStateEntry[] | undefined, key: string): readonly TraceStateEntry[] {
-  return entries ? entries.filter((e) => e.key !== key) : [];
+  const out: TraceStateEntry[] = [];
+  if (entries) for (const e of entries) if (e.key !== key) out.push(e);
+  return out;
 }
 
 /** Length of the serialized list (members plus separating commas, no OWS). */
