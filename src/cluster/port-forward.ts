@@ -18,8 +18,9 @@ export interface ForwardTarget {
 export function podPortFor(service: ServiceInfo, pod: PodInfo, port: number): number | undefined {
   const servicePort = service.ports.find((p) => p.port === port);
   if (!servicePort) {
-    // not a Service port: a container port of the pod (e.g. the collector's :8888 metrics)
-    return pod.containerPorts.some((p) => p.containerPort === port) || pod.containerPorts.length === 0 ? port : undefined;
+    // not a Service port: a port of the pod itself (e.g. the collector's :8888 metrics); like
+    // kubectl, forward even when the container does not declare it
+    return port;
   }
   if (typeof servicePort.targetPort === 'number') return servicePort.targetPort;
   const asNumber = Number(servicePort.targetPort);
@@ -42,8 +43,8 @@ export async function resolveForwardTarget(kube: KubeApi, ref: ServicePortRef): 
   }
   const podPort = podPortFor(service, pod, ref.port);
   if (podPort === undefined) {
-    const ports = service.ports.map((p) => `${p.port}→${p.targetPort}`).join(', ');
-    throw new Error(`cannot port-forward to ${where} port ${ref.port}: not a Service port (${ports || 'none'}) nor a container port of ${pod.name}`);
+    const named = service.ports.find((p) => p.port === ref.port)?.targetPort;
+    throw new Error(`cannot port-forward to ${where} port ${ref.port}: it targets port name "${String(named)}", which no container of pod ${pod.name} declares`);
   }
   return { pod: pod.name, podPort };
 }

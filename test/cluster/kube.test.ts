@@ -160,5 +160,10 @@ describe('port-forward through the client-node WebSocket', () => {
       'cannot port-forward to svc/istio-ingressgateway -n istio-system: no ready pod matches app=istio-ingressgateway (pod gw-1 container istio-proxy: waiting: CrashLoopBackOff, 4 restarts)',
     );
     await expect(openPortForward(kube, 'x', { namespace: 'relay', service: 'relay-0', port: 8080 })).rejects.toThrow('cannot port-forward to svc/relay-0 -n relay: the Service does not exist');
+    api.service('traefik', 'traefik', { app: 'traefik' }, [{ name: 'web', port: 80, targetPort: 'web' }]);
+    api.pod('traefik', 'traefik-1', { labels: { app: 'traefik' }, ports: [{ name: 'websecure', containerPort: 8443 }] });
+    await expect(openPortForward(kube, 't', { namespace: 'traefik', service: 'traefik', port: 80 })).rejects.toThrow(
+      'cannot port-forward to svc/traefik -n traefik port 80: it targets port name "web", which no container of pod traefik-1 declares',
+    );
   });
 });
