@@ -6,6 +6,7 @@
 import { isAllZero, isAnyCaseHex, leftPadHex, ZERO_HEX_16 } from './hex';
 import { traceIdAtWidth } from './b3';
 import type { BaggageEntry, TraceContext } from './trace-context';
+import { BAGGAGE_MAX_MEMBERS } from './w3c-baggage';
 import { asciiTable, firstValue, isToken, percentDecodeUtf8, percentEncodeUtf8, trimOws, type HeaderValue } from './text';
 
 export const JAEGER_TRACE_HEADER = 'uber-trace-id';
@@ -79,6 +80,8 @@ export function parseJaegerBaggage(headers: Readonly<Record<string, HeaderValue>
     const value = firstValue(headers[name]);
     if (typeof value !== 'string') continue;
     (entries ??= []).push({ key: name.slice(JAEGER_BAGGAGE_PREFIX.length), value: percentDecodeUtf8(trimOws(value)) });
+    // More than the W3C member bound can never be propagated: stop decoding (an oversized request costs no more).
+    if (entries.length === BAGGAGE_MAX_MEMBERS) break;
   }
   return entries ?? [];
 }

@@ -112,26 +112,35 @@ export function limitBaggage(entries: readonly BaggageEntry[], maxMembers = BAGG
 /**
  * Parses the combined `baggage` headers. Malformed members are dropped one by one (a bad member
  * says nothing about its neighbours); empty values are kept; bad percent-encoding becomes
- * U+FFFD; the result is limited to 64 members / 8192 bytes by whole members. Never throws.
+ * U+FFFD; members are kept left to right while they fit in 64 members / 8192 bytes (whole
+ * members only, as `limitBaggage`). Parsing stops once 64 are kept, so an oversized header costs
+ * no more than a full one. Never throws.
  */
 export function parseBaggage(raw: HeaderValue): readonly BaggageEntry[] {
   const s = combinedValue(raw);
   if (typeof s !== 'string' || s.length === 0) return [];
   const entries: BaggageEntry[] = [];
+  let bytes = 0;
   let pos = 0;
   const n = s.length;
-  while (pos <= n) {
+  while (pos <= n && entries.length < BAGGAGE_MAX_MEMBERS) {
     let end = s.indexOf(',', pos);
     if (end === -1) end = n;
     let a = pos;
     while (a < end && isOws(s.charCodeAt(a))) a++;
     if (a < end) {
       const entry = parseBaggageMember(s.slice(a, end));
-      if (entry !== undefined) entries.push(entry);
+      if (entry !== undefined) {
+        const size = baggageMemberSize(entry) + (entries.length > 0 ? 1 : 0);
+        if (bytes + size <= BAGGAGE_MAX_BYTES) {
+          entries.push(entry);
+          bytes += size;
+        }
+      }
     }
     pos = end + 1;
   }
-  return limitBaggage(entries);
+  return entries;
 }
 
 /** Serializes members (within the W3C limits); `undefined` when there is nothing to send. */
