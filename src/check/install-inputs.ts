@@ -182,6 +182,50 @@ function unknownInputFindings(ctx: CheckContext): Finding[] {
   }));
 }
 
+/** MeshConfig.ExtensionProvider (istio/api mesh/v1alpha1/config.proto): the oneof keys and, for tracers, their fields. */
+const PROVIDER_TYPES = ['envoyExtAuthzHttp', 'envoyExtAuthzGrpc', 'zipkin', 'lightstep', 'datadog', 'stackdriver', 'opencensus', 'skywalking', 'opentelemetry', 'prometheus', 'envoyFileAccessLog', 'envoyHttpAls', 'envoyTcpAls', 'envoyOtelAls', 'sds'];
+const TRACER_FIELDS: Record<string, string[]> = {
+  opentelemetry: ['service', 'port', 'maxTagLength', 'http', 'grpc', 'resourceDetectors', 'resource_detectors', 'dynatraceSampler', 'serviceAttributeEnrichment'],
+  zipkin: ['service', 'port', 'maxTagLength', 'enable64bitTraceId', 'path', 'traceContextOption', 'timeout', 'headers'],
+  datadog: ['service', 'port', 'maxTagLength'],
+  skywalking: ['service', 'port', 'accessToken'],
+  lightstep: ['service', 'port', 'accessToken', 'maxTagLength'],
+};
+const MESH_CONFIG_LINK = 'https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-ExtensionProvider';
+
+function providerFieldFindings(ctx: CheckContext): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const p of ctx.mesh.providers) {
+    const base = p.field.replace(/\[\d+\]$/, '');
+    const index = Number(/\[(\d+)\]$/.exec(p.field)?.[1] ?? 0);
+    const entry = asArray(getPath(p.doc.object, base))[index];
+    if (!isRecord(entry)) continue;
+    const key = `${p.doc.file}|${p.field}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    for (const k of Object.keys(entry)) {
+      if (k === 'name' || PROVIDER_TYPES.includes(k)) continue;
+      out.push(findingFor(p.doc, {
+        rule: 'unknown-field', severity: 'error', field: `${p.field}.${k}`,
+        message: `unknown field "${k}" in extension provider "${p.name}": istiod rejects the mesh config`,
+        fix: `use one of name, ${PROVIDER_TYPES.join(', ')}`, link: MESH_CONFIG_LINK,
+      }));
+    }
+    const allowed = TRACER_FIELDS[p.type];
+    if (!allowed) continue;
+    for (const k of Object.keys(p.config)) {
+      if (allowed.includes(k)) continue;
+      out.push(findingFor(p.doc, {
+        rule: 'unknown-field', severity: 'error', field: `${p.field}.${p.type}.${k}`,
+        message: `unknown field "${k}" in ${p.type} provider "${p.name}": istiod rejects the mesh config`,
+        fix: `allowed: ${allowed.join(', ')}`, link: MESH_CONFIG_LINK,
+      }));
+    }
+  }
+  return out;
+}
+
 export function checkInstallInputs(ctx: CheckContext, options: InstallCheckOptions = {}): Finding[] {
-  return [...traefikSchemaFindings(ctx, options), ...kindFindings(ctx), ...unknownInputFindings(ctx)];
+  return [...traefikSchemaFindings(ctx, options), ...kindFindings(ctx), ...providerFieldFindings(ctx), ...unknownInputFindings(ctx)];
 }

@@ -149,6 +149,70 @@ function checkEndpoints(ctx: CheckContext): Finding[] {
   return out;
 }
 
+/** Route backends that must be Services of the folder: Traefik IngressRoute, Gateway API HTTPRoute, Istio VirtualService. */
+function routeBackends(ctx: CheckContext): { doc: ManifestDoc; field: string; namespace: string; name: string; port?: number }[] {
+  const out: { doc: ManifestDoc; field: string; namespace: string; name: string; port?: number }[] = [];
+  for (const r of ctx.byKind('IngressRoute')) {
+    const ns = namespaceOf(r.object);
+    asArray(getPath(r.object, 'spec.routes')).forEach((route, i) => {
+      asArray(getPath(route, 'services')).forEach((s, j) => {
+        if (!isRecord(s) || (s.kind !== undefined && s.kind !== 'Service') || typeof s.name !== 'string') return;
+        out.push({ doc: r, field: `spec.routes[${i}].services[${j}]`, namespace: String(s.namespace ?? ns), name: s.name, port: typeof s.port === 'number' ? s.port : undefined });
+      });
+    });
+  }
+  for (const r of ctx.byKind('HTTPRoute')) {
+    const ns = namespaceOf(r.object);
+    asArray(getPath(r.object, 'spec.rules')).forEach((rule, i) => {
+      asArray(getPath(rule, 'backendRefs')).forEach((b, j) => {
+        if (!isRecord(b) || (b.kind !== undefined && b.kind !== 'Service') || typeof b.name !== 'string') return;
+        out.push({ doc: r, field: `spec.rules[${i}].backendRefs[${j}]`, namespace: String(b.namespace ?? ns), name: b.name, port: typeof b.port === 'number' ? b.port : undefined });
+      });
+    });
+  }
+  for (const vs of ctx.byKind('VirtualService')) {
+    const ns = namespaceOf(vs.object);
+    asArray(getPath(vs.object, 'spec.http')).forEach((route, i) => {
+      asArray(getPath(route, 'route')).forEach((d, j) => {
+        const host = getPath(d, 'destination.host');
+        if (typeof host !== 'string') return;
+        const ref = serviceOfHost(host, ns);
+        if (!ref) return;
+        const port = getPath(d, 'destination.port.number');
+        out.push({ doc: vs, field: `spec.http[${i}].route[${j}].destination`, namespace: ref.namespace, name: ref.name, port: typeof port === 'number' ? port : undefined });
+      });
+    });
+  }
+  return out;
+}
+
+function checkRouteBackends(ctx: CheckContext): Finding[] {
+  const out: Finding[] = [];
+  for (const b of routeBackends(ctx)) {
+    const svc = ctx.service(b.namespace, b.name);
+    if (!svc) {
+      // Backends in namespaces the folder does not define may be installed separately.
+      if (!ctx.namespacesUsed.has(b.namespace)) continue;
+      out.push(findingFor(b.doc, {
+        rule: 'xref/route-backend', severity: 'error', field: `${b.field}.name`,
+        message: `backend Service ${b.namespace}/${b.name} is not defined: the route answers 404/503 and no request reaches the app`,
+        fix: `route to an existing Service (in ${b.namespace}: ${ctx.byKind('Service').filter((s) => namespaceOf(s.object) === b.namespace).map((s) => nameOf(s.object)).join(', ') || 'none'})`,
+        link: SERVICE_LINK,
+      }));
+      continue;
+    }
+    const ports = servicePorts(svc).map((p) => Number(p.port));
+    if (b.port !== undefined && !ports.includes(b.port)) {
+      out.push(findingFor(b.doc, {
+        rule: 'xref/route-backend', severity: 'error', field: `${b.field}.port`,
+        message: `port ${b.port} is not a port of Service ${b.namespace}/${b.name} (${ports.join(', ')})`,
+        fix: `use one of ${ports.join(', ')}`, link: SERVICE_LINK,
+      }));
+    }
+  }
+  return out;
+}
+
 export function checkCrossReferences(ctx: CheckContext): Finding[] {
-  return [...checkSelectors(ctx), ...checkEndpoints(ctx)];
+  return [...checkSelectors(ctx), ...checkEndpoints(ctx), ...checkRouteBackends(ctx)];
 }

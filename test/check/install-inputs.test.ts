@@ -60,3 +60,15 @@ describe('installer inputs', () => {
     expect(findings[1]!.message).toContain('nodePort 30443');
   });
 });
+
+describe('Istio extension providers', () => {
+  test('a misspelled provider field is an unknown field with the allowed names', () => {
+    // GIVEN istiod values whose OpenTelemetry provider says `servce`
+    const values = input('install/istiod-values.yaml', { meshConfig: { extensionProviders: [{ name: 'jaeger', opentelemetry: { servce: 'jaeger-collector.observability.svc.cluster.local', port: 4317 } }, { name: 'z', zipkin: { service: 'z.z.svc.cluster.local', port: 9411 }, timeout: '5s' }] } });
+    // WHEN checked
+    const findings = checkInstallInputs(buildContext([], [values])).filter((f) => f.rule === 'unknown-field');
+    // THEN both typos are reported at their fields
+    expect(findings.map((f) => f.field)).toEqual(['meshConfig.extensionProviders[0].opentelemetry.servce', 'meshConfig.extensionProviders[1].timeout']);
+    expect(findings[0]!.fix).toContain('service');
+  });
+});

@@ -53,3 +53,22 @@ describe('cross-references', () => {
     ]);
   });
 });
+
+describe('route backends', () => {
+  test('IngressRoute, HTTPRoute and VirtualService backends must be Services with that port', () => {
+    // GIVEN a Service web:80 and three routes, each with one wrong reference
+    const findings = run(
+      deploy('web', 'shop', [{ name: 'http', containerPort: 8080 }]),
+      service('web', 'shop', { app: 'web' }, [{ name: 'http-web', port: 80, targetPort: 'http' }]),
+      doc({ apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: { name: 'r', namespace: 'shop' }, spec: { routes: [{ kind: 'Rule', match: 'PathPrefix(`/`)', services: [{ name: 'web', port: 8080 }] }] } }),
+      doc({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'h', namespace: 'shop' }, spec: { rules: [{ backendRefs: [{ name: 'webb', port: 80 }] }] } }),
+      doc({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'v', namespace: 'shop' }, spec: { hosts: ['web'], http: [{ route: [{ destination: { host: 'web.shop.svc.cluster.local', port: { number: 80 } } }, { destination: { host: 'api', port: { number: 80 } } }] }] } }),
+    );
+    // THEN each wrong reference is reported where it is written
+    expect(findings.map((f) => [f.rule, f.object, f.field])).toEqual([
+      ['xref/route-backend', 'IngressRoute shop/r', 'spec.routes[0].services[0].port'],
+      ['xref/route-backend', 'HTTPRoute shop/h', 'spec.rules[0].backendRefs[0].name'],
+      ['xref/route-backend', 'VirtualService shop/v', 'spec.http[0].route[1].destination.name'],
+    ]);
+  });
+});

@@ -96,6 +96,8 @@ function traefikFindings(ctx: CheckContext): Finding[] {
       const ep = parseEndpoint(grpc.endpoint);
       if (/:\/\//.test(grpc.endpoint)) out.push(doctor('MT005', d, 'error', 'tracing.otlp.grpc.endpoint', `gRPC endpoint "${grpc.endpoint}" has a scheme: Traefik splits it as host:port and fails`, `write ${ep ? `${ep.host}:${ep.port ?? 4317}` : 'host:4317'} and insecure: true`));
       else if (ep?.port === 4318) out.push(doctor('MT005', d, 'error', 'tracing.otlp.grpc.endpoint', `gRPC endpoint "${grpc.endpoint}" is the OTLP/HTTP port 4318`, 'use port 4317'));
+      const tlsSet = isRecord(grpc.tls) && Object.values(grpc.tls).some((v) => v !== null && v !== undefined && v !== '' && v !== false);
+      if (grpc.insecure === true && tlsSet) out.push(doctor('MT005', d, 'error', 'tracing.otlp.grpc.tls', 'gRPC exporter has insecure: true and tls.* set: Traefik refuses to start ("TLS and Insecure options are mutually exclusive")', 'drop tracing.otlp.grpc.tls for a plaintext collector, or drop insecure for TLS'));
       if (grpc.insecure !== true && !isRecord(grpc.tls)) out.push(doctor('MT005', d, 'warning', 'tracing.otlp.grpc.insecure', 'gRPC exporter without insecure: true tries TLS against a plaintext collector', 'set tracing.otlp.grpc.insecure: true (and no grpc.tls) for an in-cluster plaintext collector'));
     } else if (grpcOn) {
       out.push(doctor('MT005', d, 'error', 'tracing.otlp.grpc.endpoint', 'gRPC transport enabled without an endpoint: Traefik exports to localhost:4317', 'set tracing.otlp.grpc.endpoint: <collector>.<ns>.svc:4317'));
