@@ -53,7 +53,7 @@ export const CATALOGUE: Record<string, DoctorRuleInfo> = {
   },
   MT005: {
     id: 'MT005', name: 'otlp-port-protocol',
-    what: 'OTLP/HTTP exporters pointed at 4317, OTLP/gRPC at 4318 (env, Istio provider, Traefik), HotROD at 4317, a Traefik gRPC endpoint with a scheme or an HTTP one without, both Traefik transports on, or otlp enabled with no transport',
+    what: 'OTLP/HTTP exporters pointed at 4317, OTLP/gRPC at 4318 (env, relay flags, Istio provider, Traefik), HotROD at 4317, a Traefik gRPC endpoint with a scheme or an HTTP one without, both Traefik transports on, otlp enabled with no transport, or gRPC insecure together with tls.*',
     why: 'the collector rejects the other protocol ("bogus greeting", "unknown service TraceService"); Traefik with no transport exports to https://localhost:4318 and with both uses only gRPC',
     fix: 'OTLP/gRPC → host:4317 (Traefik: no scheme, insecure: true); OTLP/HTTP → http://host:4318 (path /v1/traces); enable exactly one Traefik transport',
     link: 'https://github.com/jaegertracing/jaeger/issues/4858',
