@@ -123,6 +123,8 @@ export async function collectArtifacts(request: CollectRequest): Promise<string[
   const blamed = request.verifications.flatMap((v) => v.failingServices);
   const logPods = new Map<string, PodInfo>();
   for (const service of blamed) for (const p of podsForService(service, allPods)) logPods.set(`${p.namespace}/${p.name}`, p);
+  // a failed spec without a blamed hop (no trace at all, wrong shape): every pod's tail is the best lead
+  if (blamed.length === 0 && request.verifications.some((v) => !v.passed)) for (const p of allPods) logPods.set(`${p.namespace}/${p.name}`, p);
   for (const p of allPods.filter((x) => !x.ready)) logPods.set(`${p.namespace}/${p.name}`, p);
   await attempt('jaeger-collector pods', async () => {
     const svc = await kube.getService(step.collector.namespace, step.collector.service);

@@ -177,7 +177,10 @@ export async function executePlan(steps: readonly Step[], deps: ExecutorDeps): P
         }
         const result = await deps.runner.run('kubectl', readOwnerTokenArgs(step.context), { timeoutMs: 60_000 });
         if (result.exitCode !== 0) {
-          throw new StepError(`cannot read ConfigMap kube-system/meshtrace-owner through context ${step.context} (exit ${result.exitCode}): ${tail(result.stderr, 3)}. The cluster is left alone.`, 'error');
+          throw new StepError(
+            `cannot read ConfigMap kube-system/meshtrace-owner through context ${step.context} (exit ${result.exitCode}): ${tail(result.stderr, 3)}. The cluster is left alone; if the context is missing, \`kind export kubeconfig --name ${step.clusterName}\` restores it.`,
+            'error',
+          );
         }
         if (result.stdout.trim() !== marker.token) {
           throw new StepError(`refusing to delete kind cluster "${step.clusterName}": its owner token does not match ${step.markerFile} (a cluster of the same name made by someone else). Delete it yourself if you mean to.`, 'broken');
