@@ -99,6 +99,8 @@ export interface DemoOutcome {
   readonly specPath: string;
 }
 
+const formatSeconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
+
 /** Stopped by the overall deadline or by a signal. */
 class DemoAborted extends Error {}
 
@@ -150,7 +152,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
   const supervisor = new ProcessSupervisor({ onOutput: options.onHopOutput, killGraceMs: 3000 });
   options.onSupervisor?.(supervisor);
   supervisor.onInterrupt((signal) => abort.abort(new DemoAborted(`interrupted by ${signal} while ${phase}; every process was stopped`)));
-  const deadline = setTimeout(() => abort.abort(new DemoAborted(`the demo did not finish within ${Math.round(deadlineMs / 1000)} s (stuck while ${phase})`)), deadlineMs);
+  const deadline = setTimeout(() => abort.abort(new DemoAborted(`the demo did not finish within ${formatSeconds(deadlineMs)} (stuck while ${phase})`)), deadlineMs);
   const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }));
   aborted.catch(() => undefined);
   // Everything that waits races the abort, so neither the deadline nor Ctrl-C can be outlived.

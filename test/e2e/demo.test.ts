@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { createServer } from 'node:net';
 import { REPO_ROOT } from '../../src/paths';
 import { isProcessAlive } from '../../src/demo/supervisor';
 import { runDemo } from '../../src/demo/run-demo';
@@ -211,5 +212,36 @@ describe('meshtrace demo (end to end on loopback)', () => {
     const badSpec = await run(['--spec', '/nonexistent/spec.yaml', '--json']);
     expect(badSpec.code).toBe(2);
     expect((JSON.parse(badSpec.stdout) as DemoJson).error).toBe('cannot read spec /nonexistent/spec.yaml: ENOENT');
+  }, 60_000);
+});
+
+describe('meshtrace demo failure paths', () => {
+  test('a hop that cannot start (edge port taken): exit 2 with the hop\'s own words, nothing left behind', async () => {
+    // GIVEN the port the user pins for the edge is already in use
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', () => resolve()));
+    const port = (squatter.address() as { port: number }).port;
+    try {
+      // WHEN the demo runs
+      const outcome = await runDemo({ topology: { edgePort: port }, requests: 1 });
+      // THEN it could not run (2), says which hop and why, and every other hop was stopped
+      expect(outcome.exitCode).toBe(2);
+      expect(outcome.error).toBe('relay hop edge exited (code 2) before it was ready');
+      expect(outcome.errorOutput?.join('\n')).toContain(`cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+      expect(outcome.leftRunning).toEqual([]);
+      await expectAllGone(outcome.pids);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+  }, 90_000);
+
+  test('the overall deadline stops everything and names the phase it was stuck in', async () => {
+    // GIVEN a deadline shorter than the hops' start-up WHEN the demo runs
+    const outcome = await runDemo({ deadlineMs: 300, requests: 1 });
+    // THEN it ends with exit 2 and no process survives
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.error).toBe('the demo did not finish within 0.3 s (stuck while starting the relay hops)');
+    expect(outcome.leftRunning).toEqual([]);
+    await expectAllGone(outcome.pids);
   }, 60_000);
 });
