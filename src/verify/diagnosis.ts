@@ -308,12 +308,11 @@ function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly 
   for (const child of trace.spans) {
     const parent = child.parentSpanId ? index.byId.get(child.parentSpanId) : undefined;
     if (!parent || parent.service === child.service) continue;
+    // Only what is causally impossible counts: a child starting before its parent. A server span
+    // ending after its client returned is common and harmless (spans end after the response is
+    // flushed; timeouts; async work), so it is not called skew.
     const early = parent.startUs - child.startUs;
-    const late = endOf(child) - endOf(parent);
-    // A server span that ends after its client returned is only impossible for synchronous calls.
-    const sync = parent.kind === 'client' && child.kind === 'server';
     if (early > tol) skews.push({ parent, child, offsetUs: -early });
-    else if (sync && late > tol) skews.push({ parent, child, offsetUs: late });
   }
   if (skews.length > 0) {
     const pairs = new Map<string, typeof skews>();
@@ -406,5 +405,24 @@ export function diagnose(input: DiagnosisInput): Diagnosis[] {
   const fragments = fragmentsOf(input.pool, subjectIds, input.spec, input.indexOf ?? indexTrace);
   const used = new Set<string>();
   for (const t of input.subjects) out.push(...diagnoseTrace(input, t, fragments, used));
-  return out;
+  return mergeRepeats(out);
+}
+
+/** The same finding in many traces (N driven requests, one broken hop) is reported once, with the count. */
+function mergeRepeats(list: readonly Diagnosis[]): Diagnosis[] {
+  const byKey = new Map<string, { first: Diagnosis; traceIds: string[] }>();
+  for (const d of list) {
+    const key = `${d.kind}\u0000${d.title}`;
+    const seen = byKey.get(key);
+    if (seen) {
+      if (d.traceId) seen.traceIds.push(d.traceId);
+    } else {
+      byKey.set(key, { first: d, traceIds: d.traceId ? [d.traceId] : [] });
+    }
+  }
+  return [...byKey.values()].map(({ first, traceIds }) =>
+    traceIds.length <= 1
+      ? first
+      : { ...first, evidence: [...first.evidence, `the same in ${traceIds.length} traces: ${traceIds.slice(0, 5).join(', ')}${traceIds.length > 5 ? ', …' : ''}`] },
+  );
 }

@@ -86,6 +86,18 @@ describe('diagnosis', () => {
     expect(d.evidence.join('\n')).toContain(fragment.traceId);
   });
 
+  test('the same broken hop in several driven traces is one diagnosis that counts the traces', () => {
+    const one = splitAtReviews({}, 'a'.repeat(32));
+    const b2 = new TraceBuilder('b'.repeat(32), 0x500);
+    const { spans } = bookinfo(b2, { ratings: false });
+    const two = { traceId: b2.traceId, spans: b2.spans.filter((s) => s !== spans.reviews) };
+    const frag2 = new TraceBuilder('c'.repeat(32), 0x990);
+    frag2.add('reviews.default', 'reviews.default.svc.cluster.local:9080/*', 'server', 31, 78);
+    const result = verifyTraces(bookinfoSpec, [one.main, one.fragment, two, frag2.build()], { traceIds: [one.main.traceId, two.traceId] });
+    expect(result.diagnoses).toHaveLength(1);
+    expect(result.diagnoses[0]!.evidence.at(-1)).toBe(`the same in 2 traces: ${one.main.traceId}, ${two.traceId}`);
+  });
+
   test('a leaf client span with no new root nearby (a database call) is not called a split', () => {
     const b = new TraceBuilder();
     const s = b.add('customer', 'GET /customer', 'server', 0, 300);
@@ -166,6 +178,13 @@ describe('diagnosis', () => {
     expect(result.diagnoses).toHaveLength(1);
     expect(result.diagnoses[0]!.kind).toBe('clock-skew');
     expect(result.diagnoses[0]!.title).toBe("clock skew productpage.default → details.default: details.default's clock is about 119ms behind productpage.default's");
+  });
+
+  test('a server span that ends after its client returned (flush, async work) is not called clock skew', () => {
+    const b = new TraceBuilder();
+    const { spans } = bookinfo(b);
+    const late = b.spans.map((s) => (s === spans.details ? { ...s, durationUs: s.durationUs + 40_000 } : s));
+    expect(diagnose({ spec: bookinfoSpec, subjects: [{ traceId: b.traceId, spans: late }], pool: [] })).toEqual([]);
   });
 
   test('clock skew: differences within the tolerance (same-host jitter) are not reported', () => {
