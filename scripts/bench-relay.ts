@@ -13,7 +13,7 @@
  * All hops are started together and every round measures every path, so load from other processes on
  * a shared machine spreads over all paths.
  * Knobs: BENCH_SECONDS (saturation run length, default 8), BENCH_ROUNDS (default 3),
- * BENCH_LOW_SECONDS (default 5).
+ * BENCH_LOW_SECONDS (default 5), BENCH_WARMUP_SECONDS (default 5).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, chmodSync, readFileSync } from 'node:fs';
@@ -26,6 +26,7 @@ import { relayBundle } from '../src/relay/bundle';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LOW_SECONDS = Number(process.env.BENCH_LOW_SECONDS ?? 5);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const TRACEPARENT = 'traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 function need(binary: string): void {
@@ -111,6 +112,10 @@ http {
 
 interface WrkResult {
   rps: number;
+  /** requests completed in the run */
+  requests: number;
+  /** CPU seconds the hop's processes used during the run (utime + stime from /proc) */
+  hopCpuSeconds?: number;
   p50: number;
   p90: number;
   p99: number;
@@ -131,11 +136,42 @@ function wrk(port: number, connections: number, seconds: number): WrkResult {
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN),
     p50: pct('50'),
     p90: pct('90'),
     p99: pct('99'),
     errors: (errors ? Number(errors[1]) : 0) + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
   };
+}
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** The pid and its direct children (nginx master + worker). */
+function processTree(pid: number): number[] {
+  const out = execFileSync('sh', ['-c', `ps -o pid= --ppid ${pid} || true`], { encoding: 'utf8' });
+  return [pid, ...out.split(/\s+/).filter(Boolean).map(Number)];
+}
+
+/** utime + stime of the processes, in seconds. */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15 of stat)
+    } catch {
+      // process gone
+    }
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
+/** wrk against `port`, with the CPU the hop's processes used during the run. */
+function measure(port: number, connections: number, seconds: number, hopPids: number[]): WrkResult {
+  const before = hopPids.length ? cpuSeconds(hopPids) : 0;
+  const result = wrk(port, connections, seconds);
+  if (hopPids.length) result.hopCpuSeconds = cpuSeconds(hopPids) - before;
+  return result;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -216,18 +252,21 @@ async function main(): Promise<void> {
 
   // All hops run at once (idle ones cost nothing) and rounds interleave the paths, so background
   // load on a shared machine hits every path alike and the ratios stay fair.
-  const launched = paths.map((p) => p.launch?.()).filter((c): c is ChildProcess => c !== undefined);
+  const hops = paths.map((p) => p.launch?.());
+  const launched = hops.filter((c): c is ChildProcess => c !== undefined);
   const results = paths.map((p) => ({ name: p.name, sat: [] as WrkResult[], low: [] as WrkResult[] }));
   try {
-    for (const path of paths) {
+    const hopPids: number[][] = [];
+    for (const [i, path] of paths.entries()) {
       await waitForPort(path.port);
-      wrk(path.port, 50, 2); // warm-up (JIT, keep-alive pools)
+      hopPids.push(hops[i]?.pid ? processTree(hops[i]!.pid!) : []);
+      wrk(path.port, 50, WARMUP_SECONDS); // warm-up: JIT tiers and keep-alive pools (short warm-ups measured up to 4× slower)
     }
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, path] of paths.entries()) results[i].sat.push(wrk(path.port, 50, SECONDS));
-      for (const [i, path] of paths.entries()) results[i].low.push(wrk(path.port, 1, LOW_SECONDS));
+      for (const [i, path] of paths.entries()) results[i].sat.push(measure(path.port, 50, SECONDS, hopPids[i]));
+      for (const [i, path] of paths.entries()) results[i].low.push(measure(path.port, 1, LOW_SECONDS, hopPids[i]));
       process.stdout.write(
-        `round ${round + 1}: ${results.map((r, i) => `${paths[i].short} ${r.sat[round].rps.toFixed(0)} req/s, c=1 p50 ${r.low[round].p50.toFixed(3)} ms`).join('; ')}\n`,
+        `round ${round + 1}: ${results.map((r, i) => `${paths[i].short} ${r.sat[round].rps.toFixed(0)} req/s${r.sat[round].hopCpuSeconds ? ` (${(r.sat[round].requests / r.sat[round].hopCpuSeconds!).toFixed(0)}/CPU-s)` : ''}, c=1 p50 ${r.low[round].p50.toFixed(3)} ms`).join('; ')}\n`,
       );
     }
   } finally {
@@ -240,10 +279,14 @@ async function main(): Promise<void> {
   const direct = results[0];
   const nginx = results[1];
   const low = (r: (typeof results)[number], k: 'p50' | 'p90' | 'p99'): number => median(r.low.map((l) => l[k]));
+  // Requests per CPU-second of the hop at saturation: independent of how much of the core the hop got
+  // on a shared machine (wall req/s is not).
+  const reqPerCpu = (r: (typeof results)[number]): number => median(r.sat.map((s) => s.requests / (s.hopCpuSeconds || NaN)));
   const rows = results.map((r) => {
     const rps = median(r.sat.map((s) => s.rps));
     const added = (k: 'p50' | 'p90' | 'p99'): string => (r === direct ? '—' : `${low(r, k) - low(direct, k) >= 0 ? '+' : ''}${(low(r, k) - low(direct, k)).toFixed(3)}`);
-    return `| ${r.name} | ${rps.toFixed(0)} (${Math.min(...r.sat.map((s) => s.rps)).toFixed(0)}–${Math.max(...r.sat.map((s) => s.rps)).toFixed(0)}) | ${(rps / median(nginx.sat.map((s) => s.rps))).toFixed(2)}× | ${median(r.sat.map((s) => s.p99)).toFixed(2)} | ${low(r, 'p50').toFixed(3)} / ${low(r, 'p90').toFixed(3)} / ${low(r, 'p99').toFixed(3)} | ${added('p50')} / ${added('p90')} / ${added('p99')} | ${[...r.sat, ...r.low].reduce((a, s) => a + s.errors, 0)} |`;
+    const perCpu = r === direct ? '—' : `${reqPerCpu(r).toFixed(0)} | ${(reqPerCpu(r) / reqPerCpu(nginx)).toFixed(2)}×`;
+    return `| ${r.name} | ${rps.toFixed(0)} (${Math.min(...r.sat.map((s) => s.rps)).toFixed(0)}–${Math.max(...r.sat.map((s) => s.rps)).toFixed(0)}) | ${(rps / median(nginx.sat.map((s) => s.rps))).toFixed(2)}× | ${r === direct ? '— | —' : perCpu} | ${median(r.sat.map((s) => s.p99)).toFixed(2)} | ${low(r, 'p50').toFixed(3)} / ${low(r, 'p90').toFixed(3)} / ${low(r, 'p99').toFixed(3)} | ${added('p50')} / ${added('p90')} / ${added('p99')} | ${[...r.sat, ...r.low].reduce((a, s) => a + s.errors, 0)} |`;
   });
   process.stdout.write(
     [
@@ -251,8 +294,8 @@ async function main(): Promise<void> {
       `Machine: nproc ${machine.nproc}, ${machine.cpu}, Node ${machine.node}, ${machine.nginx.replace('nginx version: ', '')}, ${machine.wrk.split(' [')[0]}; load average at start ${machine.loadavg}.`,
       `Saturation: wrk -t1 -c50 -d${SECONDS}s × ${ROUNDS} rounds interleaved across paths (median, range); low load: wrk -t1 -c1 -d${LOW_SECONDS}s × ${ROUNDS} (median of each percentile). OTLP export requests received by the sink: ${exportRequests}.`,
       '',
-      '| path | req/s at c=50 | vs nginx | p99 at c=50 (ms) | c=1 p50 / p90 / p99 (ms) | added per hop p50 / p90 / p99 (ms) | errors |',
-      '|---|---|---|---|---|---|---|',
+      '| path | req/s at c=50 | vs nginx | req per hop CPU-second | vs nginx | p99 at c=50 (ms) | c=1 p50 / p90 / p99 (ms) | added per hop p50 / p90 / p99 (ms) | errors |',
+      '|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
     ].join('\n'),
