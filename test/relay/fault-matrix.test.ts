@@ -198,7 +198,7 @@ describe('relay fault matrix', () => {
     expect(perTrace.size).toBe(total);
     expect([...perTrace.keys()].sort()).toEqual([...traceIds].sort());
     expect(hop.spanStats()).toMatchObject({ created: 2 * total, exported: 2 * total, dropped: 0, failed: 0, pending: 0 });
-  }, 60_000);
+  }, 120_000);
 });
 
 async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {

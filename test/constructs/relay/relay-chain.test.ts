@@ -147,5 +147,5 @@ describe('relay bundle (the real one)', () => {
       await receiver.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, 60_000);
 });
