@@ -33,3 +33,48 @@ export const kindSchema = z.strictObject({
     .prefault({}),
 });
 export type KindConfig = z.infer<typeof kindSchema>;
+
+/** A Service node port the stack will synthesize, with the config field that sets it. */
+export interface NodePortClaim {
+  readonly path: readonly (string | number)[];
+  /** What listens there, e.g. `traefik web`. */
+  readonly name: string;
+  readonly port: number;
+}
+
+interface NodePortSources {
+  readonly traefik: { readonly enabled: boolean; readonly service: { readonly type: string; readonly webNodePort: number; readonly websecureNodePort: number } };
+  readonly istio: { readonly ingressGateway: { readonly serviceType: string; readonly httpNodePort: number; readonly httpsNodePort: number } };
+}
+
+/** Every node port the config makes the stack synthesize (Traefik web/websecure, Istio ingress gateway). */
+export function nodePortClaims(config: NodePortSources): NodePortClaim[] {
+  const claims: NodePortClaim[] = [];
+  const t = config.traefik;
+  if (t.enabled && t.service.type !== 'ClusterIP') {
+    claims.push({ path: ['traefik', 'service', 'webNodePort'], name: 'traefik web', port: t.service.webNodePort });
+    claims.push({ path: ['traefik', 'service', 'websecureNodePort'], name: 'traefik websecure', port: t.service.websecureNodePort });
+  }
+  const gw = config.istio.ingressGateway;
+  if (gw.serviceType !== 'ClusterIP') {
+    claims.push({ path: ['istio', 'ingressGateway', 'httpNodePort'], name: 'istio ingress gateway http2', port: gw.httpNodePort });
+    claims.push({ path: ['istio', 'ingressGateway', 'httpsNodePort'], name: 'istio ingress gateway https', port: gw.httpsNodePort });
+  }
+  return claims;
+}
+
+/**
+ * Root-level rule: two Services on one node port make the second `helm install` fail with
+ * "provided port is already allocated" (and the kind mapping could reach only one of them).
+ */
+export function refineNodePorts(config: NodePortSources, ctx: z.RefinementCtx): void {
+  const claims = nodePortClaims(config);
+  // Report on both fields: either may be the one the user wrote (the other is then a default).
+  for (const claim of claims) {
+    for (const other of claims) {
+      if (other !== claim && other.port === claim.port) {
+        ctx.addIssue({ code: 'custom', path: [...claim.path], input: claim.port, message: `node port ${claim.port} is also claimed by ${other.path.join('.')} (${other.name}); allowed: a different node port in 30000-32767 for each Service` });
+      }
+    }
+  }
+}

@@ -11,7 +11,7 @@ import { bookinfoSchema } from './bookinfo';
 import { hotrodSchema } from './hotrod';
 import { istioSchema } from './istio';
 import { jaegerSchema } from './jaeger';
-import { kindSchema } from './kind';
+import { kindSchema, refineNodePorts } from './kind';
 import { namespacesSchema } from './namespaces';
 import { PROFILE_NAMES } from './profile-names';
 import { relaySchema } from './relay';
@@ -28,7 +28,7 @@ export const configSchema = z.strictObject({
   hotrod: hotrodSchema.prefault({}),
   kind: kindSchema.prefault({}),
   relay: relaySchema.prefault({}),
-});
+}).superRefine(refineNodePorts);
 
 /** A validated, fully defaulted config: what constructs and the stack read. */
 export type MeshtraceConfig = z.infer<typeof configSchema>;

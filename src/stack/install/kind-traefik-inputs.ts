@@ -3,6 +3,7 @@
  * plus the one place that knows every node port the stack synthesizes, so the kind mappings can
  * only ever name real node ports and two Services can never claim the same one.
  */
+import { nodePortClaims } from '../../config/kind';
 import type { MeshtraceConfig } from '../../config/schema';
 import { JAEGER_COLLECTOR_SERVICE, JAEGER_PORTS } from '../../constructs/jaeger/jaeger-ports';
 import { buildKindClusterConfig, kindConfigHeader, type KindPortMappingProps } from '../../constructs/kind/kind-cluster-config';
@@ -87,24 +88,20 @@ export interface SynthesizedNodePort extends KindPortMappingProps {
   readonly source: string;
 }
 
+const HOST_PORT_OF: Readonly<Record<string, keyof MeshtraceConfig['kind']['hostPorts']>> = {
+  'traefik web': 'traefikWeb',
+  'traefik websecure': 'traefikWebsecure',
+  'istio ingress gateway http2': 'istioIngressHttp',
+  'istio ingress gateway https': 'istioIngressHttps',
+};
+
 /**
- * Every node port the stack synthesizes (Traefik web/websecure, Istio ingress gateway http2/https).
- * Throws when two Services claim the same node port: the second `helm install` would fail with
- * "provided port is already allocated".
+ * Every node port the stack synthesizes (Traefik web/websecure, Istio ingress gateway http2/https)
+ * with its host port. The config schema already refuses two Services on one node port
+ * (`refineNodePorts`); this re-checks for callers that build a config object by hand.
  */
 export function synthesizedNodePorts(config: MeshtraceConfig): SynthesizedNodePort[] {
-  const hostPorts = config.kind.hostPorts;
-  const ports: SynthesizedNodePort[] = [];
-  const t = config.traefik;
-  if (t.enabled && t.service.type !== 'ClusterIP') {
-    ports.push({ name: 'traefik web', source: 'traefik.service.webNodePort', nodePort: t.service.webNodePort, hostPort: hostPorts.traefikWeb });
-    ports.push({ name: 'traefik websecure', source: 'traefik.service.websecureNodePort', nodePort: t.service.websecureNodePort, hostPort: hostPorts.traefikWebsecure });
-  }
-  const gw = config.istio.ingressGateway;
-  if (gw.serviceType !== 'ClusterIP') {
-    ports.push({ name: 'istio ingress gateway http2', source: 'istio.ingressGateway.httpNodePort', nodePort: gw.httpNodePort, hostPort: hostPorts.istioIngressHttp });
-    ports.push({ name: 'istio ingress gateway https', source: 'istio.ingressGateway.httpsNodePort', nodePort: gw.httpsNodePort, hostPort: hostPorts.istioIngressHttps });
-  }
+  const ports = nodePortClaims(config).map((c) => ({ name: c.name, source: c.path.join('.'), nodePort: c.port, hostPort: config.kind.hostPorts[HOST_PORT_OF[c.name]!] }));
   const seen = new Map<number, SynthesizedNodePort>();
   for (const p of ports) {
     const other = seen.get(p.nodePort);

@@ -139,13 +139,17 @@ describe('options', () => {
     expect(stackOf({ kind: { enabled: false } }).file('install/kind.yaml')).toBeUndefined();
   });
 
-  test('two Services on one node port is a clear error naming both config fields', () => {
-    const config = parseConfig({ traefik: { service: { webNodePort: 30081 } } }, 'test');
-    expect(() => synthesizedNodePorts(config)).toThrow(
+  test('two Services on one node port is a config error naming both fields', () => {
+    expect(() => parseConfig({ traefik: { service: { webNodePort: 30081 } } }, 'test')).toThrow(/traefik\.service\.webNodePort.*node port 30081 is also claimed by istio\.ingressGateway\.httpNodePort/s);
+    // a config object built by hand (bypassing the schema) is still refused before anything is built
+    const config = parseConfig({}, 'test');
+    const handMade = { ...config, traefik: { ...config.traefik, service: { ...config.traefik.service, webNodePort: 30081 } } };
+    expect(() => synthesizedNodePorts(handMade)).toThrow(
       'node port 30081 is claimed twice: traefik.service.webNodePort (traefik web) and istio.ingressGateway.httpNodePort (istio ingress gateway http2); allowed: a different port in 30000-32767 for each',
     );
-    expect(() => buildStack(config)).toThrow(/node port 30081 is claimed twice/);
+    expect(() => buildStack(handMade)).toThrow(/node port 30081 is claimed twice/);
   });
+});
 });
 
 /** The rendered Jaeger collector config (ConfigMap `jaeger-collector-config` or `jaeger-config` for allInOne). */
