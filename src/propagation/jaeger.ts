@@ -3,7 +3,7 @@
  * one `uberctx-{key}` header per baggage item.
  * @see https://www.jaegertracing.io/docs/latest/client-libraries/#propagation-format
  */
-import { isAllZero, isAnyCaseHex, leftPadHex, ZERO_HEX_16 } from './hex';
+import { isAllZero, isAnyCaseHex, isLowerHex, leftPadHex, ZERO_HEX_16 } from './hex';
 import { traceIdAtWidth } from './b3';
 import type { BaggageEntry, TraceContext } from './trace-context';
 import { BAGGAGE_MAX_MEMBERS } from './w3c-baggage';
@@ -15,6 +15,11 @@ export const JAEGER_BAGGAGE_PREFIX = 'uberctx-';
 
 export const JAEGER_FLAG_SAMPLED = 0x01;
 export const JAEGER_FLAG_DEBUG = 0x02;
+
+/** Lowercase hex, without allocating when it already is (the usual case). */
+function lower(hex: string): string {
+  return isLowerHex(hex) ? hex : hex.toLowerCase();
+}
 
 /**
  * Parses `uber-trace-id`. The value may be URL-encoded (`%3A` for `:`); trace ids of 1..32 and
@@ -43,14 +48,15 @@ export function parseUberTraceId(raw: HeaderValue): TraceContext | undefined {
   if (rawParent.length > 16 || !isAnyCaseHex(rawParent)) return undefined;
   if (rawFlags.length > 2 || !isAnyCaseHex(rawFlags)) return undefined;
   const bits = rawTrace.length <= 16 ? 64 : 128;
-  const traceId = bits === 64 ? ZERO_HEX_16 + leftPadHex(rawTrace.toLowerCase(), 16) : leftPadHex(rawTrace.toLowerCase(), 32);
+  const trace = lower(rawTrace);
+  const traceId = bits === 64 ? ZERO_HEX_16 + leftPadHex(trace, 16) : leftPadHex(trace, 32);
   const flags = parseInt(rawFlags, 16);
   const debug = (flags & JAEGER_FLAG_DEBUG) !== 0;
   return {
     traceId,
     traceIdBits: bits,
-    spanId: leftPadHex(rawSpan.toLowerCase(), 16),
-    parentSpanId: isAllZero(rawParent) ? undefined : leftPadHex(rawParent.toLowerCase(), 16),
+    spanId: leftPadHex(lower(rawSpan), 16),
+    parentSpanId: isAllZero(rawParent) ? undefined : leftPadHex(lower(rawParent), 16),
     sampling: debug || (flags & JAEGER_FLAG_SAMPLED) !== 0 ? 'sampled' : 'not-sampled',
     debug,
     random: false,
