@@ -117,6 +117,7 @@ export async function executePlan(steps: readonly Step[], deps: ExecutorDeps): P
   const now = deps.now ?? (() => new Date());
   let stopped = false;
   let anyFailure = false;
+  let marked = false;
   const total = steps.length;
 
   const runOne = async (step: Step, index: number): Promise<StepOutcome> => {
@@ -245,7 +246,7 @@ export async function executePlan(steps: readonly Step[], deps: ExecutorDeps): P
 
   for (const [index, step] of steps.entries()) {
     const when = step.when ?? 'ok';
-    const runs = when === 'always' || (when === 'ok' && !stopped) || (when === 'on-failure' && anyFailure);
+    const runs = (when === 'always' || (when === 'ok' && !stopped) || (when === 'on-failure' && anyFailure)) && (!step.onlyIfMarked || marked);
     if (!runs) {
       outcomes.push({ step, status: 'skipped', durationMs: 0 });
       continue;
@@ -253,6 +254,7 @@ export async function executePlan(steps: readonly Step[], deps: ExecutorDeps): P
     const outcome = await runOne(step, index);
     outcomes.push(outcome);
     if (outcome.status !== 'ok') anyFailure = true;
+    if (step.kind === 'mark-cluster' && outcome.status === 'ok') marked = true;
     if (outcome.status === 'broken' || outcome.status === 'error') stopped = true;
   }
   // a forward left open by a plan without a close step must not keep the process alive

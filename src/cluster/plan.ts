@@ -35,6 +35,11 @@ interface StepBase {
   readonly why: string;
   /** @default 'ok' */
   readonly when?: StepWhen;
+  /**
+   * Run only if this run's `mark-cluster` step succeeded: a teardown must never delete a
+   * same-named cluster that `kind create` found already there (a race with another creator).
+   */
+  readonly onlyIfMarked?: boolean;
 }
 
 export interface SynthStep extends StepBase {
@@ -539,9 +544,10 @@ export function planSmoke(input: SmokeInput): Step[] {
       args: ['delete', 'cluster', '--name', input.clusterName],
       why: 'delete the cluster this run created (artifacts are already saved; --keep-cluster keeps it)',
       when: 'always',
+      onlyIfMarked: true,
       timeoutSeconds: 300,
     });
-    steps.push({ kind: 'unmark-cluster', markerFile: markerFile(input.stateDir ?? '.meshtrace', input.clusterName), why: 'the cluster is gone', when: 'always' });
+    steps.push({ kind: 'unmark-cluster', markerFile: markerFile(input.stateDir ?? '.meshtrace', input.clusterName), why: 'the cluster is gone', when: 'always', onlyIfMarked: true });
   }
   return steps;
 }

@@ -59,13 +59,14 @@ export function describeStep(step: Step): string[] {
 }
 
 const WHEN_LABEL = { ok: '', 'on-failure': ' (only after a failure)', always: ' (always)' } as const;
+const MARKED_LABEL = ' (if this run created and marked the cluster)';
 
 /** The whole plan as text. */
 export function renderPlan(title: string, steps: readonly Step[]): string {
   const lines = [title];
   steps.forEach((step, i) => {
     const [first, ...rest] = describeStep(step);
-    lines.push(`${String(i + 1).padStart(2)}. ${first}${WHEN_LABEL[step.when ?? 'ok']}`);
+    lines.push(`${String(i + 1).padStart(2)}. ${first}${WHEN_LABEL[step.when ?? 'ok']}${step.onlyIfMarked ? MARKED_LABEL : ''}`);
     for (const r of rest) lines.push(`      ${r}`);
     lines.push(`      # ${step.why}`);
   });

@@ -213,6 +213,17 @@ describe('executePlan: smoke', () => {
   });
 });
 
+test('kind create failing (e.g. the name was taken meanwhile) never leads to deleting that cluster', async () => {
+  const runner = new RecordingRunner().on('kind create', { exitCode: 1, stdout: '', stderr: 'ERROR: failed to create cluster: node(s) already exist for a cluster with the name "meshtrace"\n' }).on('kind delete', ok());
+  const steps = planSmoke({ ...laneInput(), targets: defaultSmokeTargets() });
+  const result = await executePlan(steps, deps(runner, { verifier: async () => { throw new Error('not reached'); } }));
+  expect(result.exitCode).toBe(2);
+  expect(runner.commandLines().some((l) => l.startsWith('kind delete'))).toBe(false);
+  expect(result.outcomes.filter((o) => o.step.onlyIfMarked).map((o) => o.status)).toEqual(['skipped', 'skipped']);
+  // the reports are still written: a red CI run shows the bring-up error
+  expect(readFileSync(join(root, 'meshtrace-smoke/junit.xml'), 'utf8')).toContain('node(s) already exist for a cluster with the name');
+});
+
 describe('executePlan: down', () => {
   const marker = { cluster: 'meshtrace', context: 'kind-meshtrace', token: 'abc', createdAt: '2026-11-21T00:00:00Z' };
 

@@ -83,6 +83,9 @@ describe('.github/workflows/mesh-smoke.yml', () => {
     const synthArgs = meshtraceArgs(steps[synth].run as string, 'synth');
     const smokeArgs = meshtraceArgs(smoke.run as string, 'smoke');
     expect(synthArgs[synthArgs.indexOf('--profile') + 1]).toBe(smokeArgs[smokeArgs.indexOf('--profile') + 1]);
+    const synthCommand = buildProgram().commands.find((c) => c.name() === 'synth');
+    const synthFlags = new Set(synthCommand?.options.map((o) => o.long));
+    for (const flag of synthArgs.filter((a) => a.startsWith('--'))) expect(synthFlags.has(flag)).toBe(true);
   });
 
   test('npm ci, then `npx meshtrace smoke` with flags the CLI really has, after the cluster exists', () => {
