@@ -139,6 +139,6 @@ describe('meshtrace up/smoke/down on a machine without the tools', () => {
     const wait = doc.steps.find((s: { kind: string }) => s.kind === 'wait');
     expect(wait.timeoutSeconds).toBe(900);
     expect(wait.resources).toEqual(expect.arrayContaining([{ kind: 'Deployment', namespace: 'bookinfo', name: 'productpage-v1' }]));
-  });
+  }, 120_000); // a real synth (cdk8s + check) on a loaded 2-core machine
 });
 
