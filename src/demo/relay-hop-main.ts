@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerRelay } from '../cli/relay';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_OK } from '../cli/exit-codes';
+import { PARENT_PID_ENV } from './relay-hop-env';
 
 async function run(argv: string[]): Promise<number> {
   const program = new Command('meshtrace').exitOverride();
@@ -31,4 +32,27 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * A hop must not outlive its demo, even when the demo is killed with SIGKILL (nothing can catch
+ * that, so the demo cannot stop its hops then). The hop watches the demo's pid and stops itself
+ * the way the demo would have stopped it: SIGTERM, which drains and exits.
+ */
+function stopWhenParentDies(): void {
+  const parent = Number(process.env[PARENT_PID_ENV]);
+  if (!Number.isInteger(parent) || parent <= 1) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') {
+        clearInterval(timer);
+        process.stderr.write(`relay: the demo process ${parent} is gone; stopping\n`);
+        process.kill(process.pid, 'SIGTERM');
+      }
+    }
+  }, 500);
+  timer.unref();
+}
+
+stopWhenParentDies();
 process.exitCode = await run(process.argv);

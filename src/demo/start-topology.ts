@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../paths';
 import { ProcessStartError, type ProcessSupervisor } from './supervisor';
+import { PARENT_PID_ENV } from './relay-hop-env';
 import { type DemoHop, type DemoTopology, type HopSpec, relayArgs } from './topology';
 
 /** The relay's start-up line: `relay <service> listening on http://host:port` (anything may follow). */
@@ -101,6 +102,7 @@ async function startOnce(topology: DemoTopology, supervisor: ProcessSupervisor, 
       args: [...HOP_ENTRY, ...relay],
       cwd: REPO_ROOT,
       readyPattern: RELAY_READY_LINE,
+      env: { [PARENT_PID_ENV]: String(process.pid) },
       readyTimeoutMs: options.readyTimeoutMs ?? 15000,
     });
     const result: StartedHop = { name: hop.name, pid: running.pid, url: running.ready[2]!, command: ['npx', 'meshtrace', ...relay].join(' '), startMs: performance.now() - t0, faults: hop.faults, propagate: hop.propagate };

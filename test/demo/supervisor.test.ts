@@ -106,3 +106,23 @@ describe('ProcessSupervisor', () => {
     }
   });
 });
+
+describe('a demo hop whose demo was SIGKILLed', () => {
+  test('notices the demo is gone and stops by itself', async () => {
+    // GIVEN a process that started a hop through the demo's hop entry
+    const fixture = join(REPO_ROOT, 'test', 'demo', 'fixtures', 'start-hop-and-wait.ts');
+    const parent = spawn(node, ['--import', 'tsx', fixture], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const lines = createInterface({ input: parent.stdout! })[Symbol.asyncIterator]();
+      const { pid } = JSON.parse(String((await lines.next()).value)) as { pid: number };
+      expect(isProcessAlive(pid)).toBe(true);
+      // WHEN the demo process is killed without any chance to clean up
+      parent.kill('SIGKILL');
+      await once(parent, 'exit');
+      // THEN the hop stops within a few seconds on its own
+      await expectAllGone([pid], 8000);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  }, 60_000);
+});
