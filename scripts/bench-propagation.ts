@@ -141,4 +141,20 @@ for (const [name] of cases) {
 const m = (name: string) => median(results.get(name)!);
 console.log(`\nratio meshtrace / OTel JS, W3C only:    ${(m(cases[0][0]) / m(cases[1][0])).toFixed(2)}×`);
 console.log(`ratio meshtrace / OTel JS, all formats: ${(m(cases[2][0]) / m(cases[3][0])).toFixed(2)}×`);
+
+// Oversized inputs: the parsers stop at the W3C bounds, so a huge header costs about what a full one does.
+const oversized: Array<[string, Record<string, string>]> = [
+  ['baggage of 15 000 members (124 KB)', { baggage: Array.from({ length: 15_000 }, (_, i) => `k${i}=1`).join(',') }],
+  ['tracestate of 6000 members (47 KB)', { traceparent: W3C_HEADERS.traceparent, tracestate: Array.from({ length: 6000 }, (_, i) => `k${i}=1`).join(',') }],
+  ['2000 uberctx-* headers', Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`uberctx-k${i}`, 'v']))],
+];
+console.log('\n| oversized input | µs CPU per extract |');
+console.log('|---|---|');
+for (const [name, headers] of oversized) {
+  for (let i = 0; i < 200; i++) sink += extract(headers).baggage.length;
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < 2000; i++) sink += extract(headers).baggage.length;
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`| ${name} | ${((cpu.user + cpu.system) / 2000).toFixed(1)} |`);
+}
 if (sink === 0) console.log('(sink)');
