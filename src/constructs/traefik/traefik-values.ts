@@ -91,3 +91,15 @@ export function traefikValuesHeader(mode: TraefikMode = 'v3', namespace = DEFAUL
 export function renderTraefikValues(values: TraefikValues, mode: TraefikMode = 'v3', namespace = DEFAULT_TRAEFIK_NAMESPACE): string {
   return `${traefikValuesHeader(mode, namespace)}${dump(values, { lineWidth: -1, noRefs: true, sortKeys: false })}`;
 }
+
+/**
+ * Which chart a values object was written for: v2 values (chart 27) carry `tracing.jaeger` or a
+ * v2 image tag; everything else is chart 41. For installers (`meshtrace up`) that must pick the
+ * chart version matching `dist/install/traefik-values.yaml`.
+ */
+export function traefikChartForValues(values: unknown): (typeof TRAEFIK_CHART)[TraefikMode] & { mode: TraefikMode } {
+  const v = (typeof values === 'object' && values !== null ? values : {}) as { tracing?: { jaeger?: unknown }; image?: { tag?: unknown } };
+  const v2 = (v.tracing?.jaeger !== undefined && v.tracing.jaeger !== null) || (typeof v.image?.tag === 'string' && /^v?2\./.test(v.image.tag));
+  const mode: TraefikMode = v2 ? 'v2' : 'v3';
+  return { ...TRAEFIK_CHART[mode], mode };
+}

@@ -4,6 +4,7 @@ import {
   buildTraefikV2Values,
   buildTraefikValues,
   renderTraefikValues,
+  traefikChartForValues,
   traefikJaegerDependencies,
 } from '../../../src/constructs/traefik';
 import { chartSchemaErrors } from './chart-schema';
@@ -69,5 +70,14 @@ describe('traefikJaegerDependencies', () => {
       { purpose: 'jaeger-thrift-http', host: 'jaeger-collector.observability.svc', port: 14268, protocol: 'TCP' },
     ]);
     expect(traefikJaegerDependencies({ mode: 'v2', reporter: 'agent' })[1]).toEqual({ purpose: 'jaeger-thrift-compact', host: 'jaeger-collector.observability.svc', port: 6831, protocol: 'UDP' });
+  });
+});
+
+describe('traefikChartForValues', () => {
+  test('v2 values select chart 27, v3 values chart 41, junk falls back to 41', () => {
+    expect(traefikChartForValues(buildTraefikValues({ mode: 'v2' }))).toMatchObject({ mode: 'v2', version: '27.0.2' });
+    expect(traefikChartForValues(buildTraefikValues())).toMatchObject({ mode: 'v3', version: '41.3.0' });
+    expect(traefikChartForValues({ image: { tag: 'v2.11.53' } }).mode).toBe('v2');
+    expect(traefikChartForValues(null).mode).toBe('v3');
   });
 });
