@@ -72,6 +72,11 @@ function summary(outcome: DemoOutcome): string {
       (outcome.leftRunning.length === 0 ? `all ${outcome.pids.length} processes stopped` : `STILL RUNNING: pids ${outcome.leftRunning.join(' ')}`),
   ];
   if (outcome.htmlPath) lines.push(`HTML report: ${outcome.htmlPath}`);
+  // The first lab starts here: on a clean pass, say what to try next.
+  const configured = outcome.hops.some((h) => h.faults.length > 0 || h.propagate.length > 0);
+  if (outcome.exitCode === 0 && !configured) {
+    lines.push('try next: --break reviews (a hop loses the context) · --fault ratings:delay=300ms (move the bottleneck) · --propagate reviews:b3multi (bridge formats)' + (outcome.htmlPath ? '' : ' · --html demo.html (a picture of the trace)'));
+  }
   if (outcome.jaeger) lines.push(outcome.jaeger);
   return lines.join('\n') + '\n';
 }

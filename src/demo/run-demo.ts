@@ -314,7 +314,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
 
 function describeFaults(topology: DemoTopology): string {
   const faults = Object.values(topology.hops).flatMap((h) => h.faults.map((f) => `${h.name}:${f}`));
-  return faults.length ? faults.join(', ') : 'none';
+  const formats = Object.values(topology.hops).filter((h) => h.propagate.length > 0).map((h) => `${h.name} writes ${h.propagate.join(',')}`);
+  return [faults.length ? faults.join(', ') : 'none', ...formats].join(' · ');
 }
 
 /**
