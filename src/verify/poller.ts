@@ -87,12 +87,13 @@ export async function pollAndVerify(spec: Spec, source: TraceSource, opts: PollO
         });
         opts.onPoll?.(polls, result);
         const outcome = (stoppedBy: PollStop): PollOutcome => ({ result, traces: fr!.traces, polls, elapsedMs: Date.now() - started, stoppedBy, spansSeen: spanCount(fr!) });
-        if (result.passed) return outcome('matched');
-        if (source.once) return outcome('single');
+        if (source.once) return outcome(result.passed ? 'matched' : 'single');
         const count = spanCount(fr);
         stableFor = count > 0 && count === lastCount ? stableFor + 1 : 0;
         lastCount = count;
-        if (stableFor >= stablePolls) return outcome('stable');
+        // A sampling-rate verdict counts traces: early polls see too few, so it waits for a stable count.
+        if (result.passed && !spec.rules.sampling) return outcome('matched');
+        if (stableFor >= stablePolls) return outcome(result.passed ? 'matched' : 'stable');
         if (Date.now() >= deadline) return outcome('timeout');
       } else if (Date.now() >= deadline) {
         throw lastError!;

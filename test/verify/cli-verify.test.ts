@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -6,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { REPO_ROOT } from '../../src/paths';
-import { closedPort } from './helpers/fake-jaeger';
+import { closedPort, startFakeJaeger } from './helpers/fake-jaeger';
 
 /** Runs the real CLI (`node bin/meshtrace.mjs verify …`) and resolves with its exit code and output. */
 function cli(args: string[], timeoutMs = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -16,6 +17,9 @@ function cli(args: string[], timeoutMs = 30_000): Promise<{ code: number; stdout
     });
   });
 }
+
+// Each CLI run starts Node + tsx; on a loaded 2-core machine that alone can take 10 s.
+jest.setTimeout(120_000);
 
 const SPEC = join(REPO_ROOT, 'samples', 'expectations', 'bookinfo.yaml');
 const FIX = join(REPO_ROOT, 'test', 'fixtures', 'verify');
@@ -79,6 +83,31 @@ describe('meshtrace verify (real CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`cannot reach http://127.0.0.1:${port}/jaeger/api/v3/services: ECONNREFUSED`);
     expect(r.stderr).toContain('kubectl -n observability port-forward svc/jaeger-query 16686:16686');
+  });
+
+  test('--jaeger-url with a base path and --trace-id: exit 0 for the good trace, 1 with the split hop found by search', async () => {
+    // GIVEN a Jaeger-shaped server under /jaeger holding the recorded-shape fixtures
+    const jaeger = await startFakeJaeger({ basePath: '/jaeger' });
+    const broken = await startFakeJaeger({ basePath: '/jaeger' });
+    try {
+      const good = JSON.parse(readFileSync(join(FIX, 'bookinfo-v3.json'), 'utf8'));
+      const split = JSON.parse(readFileSync(join(FIX, 'bookinfo-split-v3.json'), 'utf8')) as { result: { resourceSpans: { scopeSpans: { spans: { traceId: string }[] }[] }[] } };
+      const only = (traceId: string) => ({ result: { resourceSpans: split.result.resourceSpans.map((rs) => ({ ...rs, scopeSpans: rs.scopeSpans.map((ss) => ({ ...ss, spans: ss.spans.filter((sp) => sp.traceId === traceId) })) })).filter((rs) => rs.scopeSpans.some((ss) => ss.spans.length)) } });
+      jaeger.put('4bf92f3577b34da6a3ce929d0e0e4736', { v3: good, services: ['productpage.default'] });
+      broken.put('4bf92f3577b34da6a3ce929d0e0e4736', { v3: only('4bf92f3577b34da6a3ce929d0e0e4736'), services: ['istio-ingressgateway.istio-system', 'productpage.default', 'details.default'] });
+      broken.put('a'.repeat(32), { v3: only('a'.repeat(32)), services: ['reviews.default'] });
+      // WHEN the CLI verifies the id against each THEN the exit code and the report follow the trace
+      const ok = await cli(['--spec', SPEC, '--jaeger-url', jaeger.url, '--trace-id', '4bf92f3577b34da6a3ce929d0e0e4736', '--timeout', '10s']);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain(`19/19 assertions hold · ${jaeger.url}/trace/4bf92f3577b34da6a3ce929d0e0e4736`);
+      const bad = await cli(['--spec', SPEC, '--jaeger-url', broken.url, '--trace-id', '4bf92f3577b34da6a3ce929d0e0e4736', '--timeout', '10s', '--poll-interval', '100ms']);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toContain('[split-trace] productpage.default → reviews.default lost context; check header propagation');
+      expect(bad.stdout).toMatch(/stopped: span count stable/);
+    } finally {
+      await jaeger.close();
+      await broken.close();
+    }
   });
 
   describe('--otlp-listen with --trigger: drive, receive, verify end to end', () => {

@@ -137,6 +137,9 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     });
   });
   server.keepAliveTimeout = 30_000;
+  // A sender that stalls mid-request must not hold the receiver forever.
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 30_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
