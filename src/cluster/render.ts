@@ -59,14 +59,18 @@ export function describeStep(step: Step): string[] {
 }
 
 const WHEN_LABEL = { ok: '', 'on-failure': ' (only after a failure)', always: ' (always)' } as const;
-const MARKED_LABEL = ' (if this run created and marked the cluster)';
+function whenLabel(step: Step): string {
+  const when = WHEN_LABEL[step.when ?? 'ok'];
+  if (!step.onlyIfMarked) return when;
+  return when ? `${when.slice(0, -1)}, if this run created and marked the cluster)` : ' (if this run created and marked the cluster)';
+}
 
 /** The whole plan as text. */
 export function renderPlan(title: string, steps: readonly Step[]): string {
   const lines = [title];
   steps.forEach((step, i) => {
     const [first, ...rest] = describeStep(step);
-    lines.push(`${String(i + 1).padStart(2)}. ${first}${WHEN_LABEL[step.when ?? 'ok']}${step.onlyIfMarked ? MARKED_LABEL : ''}`);
+    lines.push(`${String(i + 1).padStart(2)}. ${first}${whenLabel(step)}`);
     for (const r of rest) lines.push(`      ${r}`);
     lines.push(`      # ${step.why}`);
   });

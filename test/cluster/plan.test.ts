@@ -153,6 +153,9 @@ describe('planSmoke', () => {
       namespaces: ['bookinfo', 'istio-system', 'observability', 'traefik'],
     });
     expect(runs(tail)).toEqual(['kind delete cluster --name meshtrace']);
+    // the teardown only touches a cluster this very run created and marked
+    expect(tail.slice(-2).map((s) => s.onlyIfMarked)).toEqual([true, true]);
+    expect(renderPlan('steps:', full)).toContain('kind delete cluster --name meshtrace (always, if this run created and marked the cluster)\n');
   });
 
   test('targets follow the stack: no HotROD or relay chain in the manifests, no spec run for them', () => {
