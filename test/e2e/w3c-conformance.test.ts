@@ -116,6 +116,37 @@ describe('own propagation vectors against a live relay over HTTP', () => {
     expect(new Set(cases.map(([name]) => name.split(':')[0]))).toEqual(new Set(['b3.json', 'jaeger.json', 'passthrough.json', 'w3c-baggage.json', 'w3c-traceparent.json', 'w3c-tracestate.json']));
   });
 
+  // The other cases (extract-only expectations) through a relay with the default formats: it must
+  // never forward garbage, must restart the trace on invalid input and keep it on valid input.
+  const others = loadPropagationFixtures().flatMap(({ file, cases }) => cases.filter((c) => !c.forward || c.options).map((c) => [`${file}: ${c.name}`, c] as const));
+  let defaultRelay: RunningRelay | undefined;
+
+  test.each(others)('default formats: %s', async (_name, c: FixtureCase) => {
+    defaultRelay ??= await startRelay({ listen: '127.0.0.1:0', upstreams: [captures[0].url], serviceName: 'fixtures-default' });
+    relays.set('default', defaultRelay);
+    const before = captures[0].received.length;
+    const status = await sendRawRequest(defaultRelay.url, c.headers);
+    // eslint-disable-next-line no-control-regex
+    if (c.headers.some(([, v]) => /[\x00-\x08\x0a-\x1f\x7f]/.test(v))) {
+      // Node's parser refuses control characters in header values (400) before any hop logic runs
+      expect(status).toBe(400);
+      expect(captures[0].received.length).toBe(before);
+      return;
+    }
+    expect(status).toBe(200);
+    const sent = captures[0].received[before];
+    const traceHeaders: Array<[string, string]> = sent.filter(([n]) => isTraceHeaderName(n.toLowerCase())).map(([n, v]) => [n.toLowerCase(), v]);
+    // THEN each trace header once, all of them valid
+    expect(traceHeaders.length).toBe(new Set(traceHeaders.map(([n]) => n)).size);
+    const out = extract(Object.fromEntries(traceHeaders));
+    expect(out.formatsInvalid).toEqual([]);
+    expect(out.context).toBeDefined();
+    // AND the trace is kept when the case says the inbound context is valid, restarted when there is none
+    const want = c.extract?.context;
+    if (want === null) expect(c.headers.map(([, v]) => v.toLowerCase()).join(' ')).not.toContain(out.context!.traceId.slice(16));
+    else if (want && typeof want.traceId === 'string') expect(out.context!.traceId).toBe(want.traceId);
+  });
+
   test.each(cases)('%s', async (_name, c: FixtureCase) => {
     // GIVEN a relay propagating the case's formats
     const forward = c.forward!;
