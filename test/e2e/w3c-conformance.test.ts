@@ -126,7 +126,6 @@ describe('own propagation vectors against a live relay over HTTP', () => {
     relays.set('default', defaultRelay);
     const before = captures[0].received.length;
     const status = await sendRawRequest(defaultRelay.url, c.headers);
-    // eslint-disable-next-line no-control-regex
     if (c.headers.some(([, v]) => /[\x00-\x08\x0a-\x1f\x7f]/.test(v))) {
       // Node's parser refuses control characters in header values (400) before any hop logic runs
       expect(status).toBe(400);
