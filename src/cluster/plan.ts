@@ -431,7 +431,8 @@ function bringUpSteps(input: LaneInput): { steps: Step[]; context: string } {
   steps.push({
     kind: 'apply',
     cmd: 'kubectl',
-    args: ['--context', context, 'apply', '--server-side', '--field-manager=meshtrace', '-f', d.dir],
+    // --force-conflicts: the synthesized config is the source of truth, so a re-run wins over hand edits (repeatable `up`)
+    args: ['--context', context, 'apply', '--server-side', '--field-manager=meshtrace', '--force-conflicts', '-f', d.dir],
     files: d.manifests,
     why: `the tracing stack and demo apps (${d.manifests.length} files, applied in file order: namespaces first)`,
   });

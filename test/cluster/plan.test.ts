@@ -27,7 +27,7 @@ describe('planUp', () => {
       `helm upgrade --install traefik traefik --repo ${TRAEFIK_REPO} --version 41.3.0 --namespace traefik --create-namespace --values dist/install/traefik-values.yaml --kube-context kind-meshtrace --wait --timeout 10m`,
     ]);
     const apply = steps.find((s) => s.kind === 'apply');
-    expect(apply).toMatchObject({ cmd: 'kubectl', args: ['--context', 'kind-meshtrace', 'apply', '--server-side', '--field-manager=meshtrace', '-f', 'dist'] });
+    expect(apply).toMatchObject({ cmd: 'kubectl', args: ['--context', 'kind-meshtrace', 'apply', '--server-side', '--field-manager=meshtrace', '--force-conflicts', '-f', 'dist'] });
     // AND the applied files are the manifests kubectl reads, in its lexical order (no README, no install/)
     expect(apply && apply.kind === 'apply' && apply.files).toEqual(['dist/0000-namespaces.k8s.yaml', 'dist/0100-jaeger.k8s.yaml', 'dist/0200-bookinfo.k8s.yaml']);
     const wait = steps.find((s): s is WaitStep => s.kind === 'wait') as WaitStep;
