@@ -48,9 +48,15 @@ export interface TraceContext {
   readonly sampling: SamplingDecision;
   /** Debug / force-trace (B3 `X-B3-Flags: 1` or `d`, Jaeger flag 0x02). Implies sampled. */
   readonly debug: boolean;
-  /** W3C Level 2 random flag (0x02): the trace id's right 7 bytes are random. */
+  /**
+   * W3C Level 2 random flag (0x02): the trace id's right 7 bytes are random. Kept while the trace
+   * id is kept; false for contexts read from B3 or Jaeger (they cannot say); true on new traces.
+   */
   readonly random: boolean;
-  /** W3C tracestate, already validated; `undefined` when absent or discarded. */
+  /**
+   * W3C tracestate, already validated (and cut by whole entries to the extract limit);
+   * `undefined` when absent, empty or discarded. Only read alongside a valid traceparent.
+   */
   readonly traceState?: readonly TraceStateEntry[];
   /** The format the context was taken from. */
   readonly source: PropagationFormat;
