@@ -8,9 +8,9 @@ import { renderJson } from '../verify/reports/json';
 import { formatDuration } from '../verify/duration';
 
 interface DemoFlags {
-  break: string[];
-  fault: string[];
-  propagate: string[];
+  break?: string[];
+  fault?: string[];
+  propagate?: string[];
   requests?: string;
   spec?: string;
   html?: string;
@@ -22,7 +22,8 @@ interface DemoFlags {
   color?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+// No default array: commander would print `(default: [])` in --help.
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
@@ -111,9 +112,9 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(`run the whole loop locally: ${DEMO_HOPS.length} relay processes shaped like Bookinfo (edge → productpage → {details, reviews → ratings}) export spans to an embedded OTLP receiver; requests are driven through the edge and the traces verified`)
-    .option('--break <hop>', `make HOP drop the trace context on its outgoing calls (the verifier must fail and name it); hops: ${DEMO_HOPS.join(', ')}`, collect, [])
-    .option('--fault <hop:fault>', 'inject a relay fault at a hop: drop-context | delay=200ms | status=500 | reset, each optionally @fraction (repeatable)', collect, [])
-    .option('--propagate <hop:formats>', 'formats a hop writes, e.g. reviews:b3multi (w3c, b3multi, b3single, jaeger; repeatable)', collect, [])
+    .option('--break <hop>', `make HOP drop the trace context on its outgoing calls (the verifier must fail and name it); hops: ${DEMO_HOPS.join(', ')} (repeatable)`, collect)
+    .option('--fault <hop:fault>', 'inject a relay fault at a hop: drop-context | delay=200ms | status=500 | reset, each optionally @fraction (repeatable)', collect)
+    .option('--propagate <hop:formats>', 'formats a hop writes, e.g. reviews:b3multi (w3c, b3multi, b3single, jaeger; repeatable)', collect)
     .option('--requests <n>', 'requests to drive (default: the spec\'s trigger.requests, else 3)')
     .option('--spec <file>', 'expectations to verify', relative(process.cwd(), DEFAULT_DEMO_SPEC) || DEFAULT_DEMO_SPEC)
     .option('--html <file>', 'write a self-contained HTML report (waterfall, critical path, errors, assertions)')
@@ -131,7 +132,7 @@ export function registerDemo(program: Command): void {
       let options;
       try {
         options = {
-          topology: { breakHops: flags.break, faults: flags.fault, propagate: flags.propagate, edgePort: wholeNumber('--port', flags.port, 0, 65535) },
+          topology: { breakHops: flags.break ?? [], faults: flags.fault ?? [], propagate: flags.propagate ?? [], edgePort: wholeNumber('--port', flags.port, 0, 65535) },
           requests: flags.requests === undefined ? undefined : wholeNumber('--requests', flags.requests, 1, 1000),
           specPath: flags.spec,
           htmlPath: flags.html,
