@@ -7,6 +7,8 @@ export interface CheckSummary {
   readonly info: number;
   readonly files: number;
   readonly objects: number;
+  /** Findings dropped by --ignore or the check-ignore annotation. */
+  readonly ignored: number;
 }
 
 /** `file: Kind ns/name: field: message (fix)` — one line per finding, grep-able. */
@@ -16,12 +18,13 @@ export function formatFinding(f: Finding): string {
   return `${where ? `${where}: ` : ''}${sev[f.severity]} [${f.rule}] ${f.message}${f.fix ? ` (${f.fix})` : ''}`;
 }
 
-export function summarize(findings: readonly Finding[], files: number, objects: number): CheckSummary {
+export function summarize(findings: readonly Finding[], files: number, objects: number, ignored = 0): CheckSummary {
   return {
     errors: findings.filter((f) => f.severity === 'error').length,
     warnings: findings.filter((f) => f.severity === 'warning').length,
     info: findings.filter((f) => f.severity === 'info').length,
     files,
     objects,
+    ignored,
   };
 }

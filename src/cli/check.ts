@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK, setExitCode } from './exit-codes';
-import { CheckLoadError, checkManifests, formatFinding, loadManifestFolder, summarize } from '../check';
+import { CheckLoadError, checkManifestsDetailed, formatFinding, loadManifestFolder, ruleMatches, summarize } from '../check';
 
 interface CheckFlags {
   install?: string;
@@ -8,6 +8,11 @@ interface CheckFlags {
   traefikSchema?: string;
   traefikChartValues?: string;
   quiet?: boolean;
+  ignore: string[];
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 }
 
 /**
@@ -21,6 +26,7 @@ export function registerCheck(program: Command): void {
     .argument('[dir]', 'folder of manifests, read like kubectl apply -f DIR (non-recursive)', 'dist')
     .option('--install <dir>', 'installer inputs (Helm values, IstioOperator, kind config) (default: DIR/install)')
     .option('--json', 'print one JSON document {findings, summary}')
+    .option('--ignore <rules>', 'rule ids or prefixes to drop, comma-separated (repeatable), e.g. MT001,pod-security', collect, [])
     .option('--traefik-schema <file>', 'Traefik chart values.schema.json to validate the Traefik values against')
     .option('--traefik-chart-values <file>', 'Traefik chart values.yaml merged under the values before schema validation')
     .option('-q, --quiet', 'print errors only (human output)')
@@ -29,18 +35,21 @@ export function registerCheck(program: Command): void {
       try {
         loaded = loadManifestFolder(dir, flags.install);
       } catch (err) {
-        if (err instanceof CheckLoadError) throw new CliError(err.message, EXIT_CANNOT_CHECK);
-        throw err;
+        if (!(err instanceof CheckLoadError)) throw err;
+        // --json users parse stdout: they get a document even when nothing could be checked.
+        if (flags.json) process.stdout.write(`${JSON.stringify({ error: err.message, findings: [], summary: null }, null, 2)}\n`);
+        throw new CliError(err.message, EXIT_CANNOT_CHECK);
       }
-      const findings = [
-        ...loaded.findings,
-        ...(await checkManifests(loaded.docs, {
-          installDocs: loaded.installDocs,
-          traefikValuesSchema: flags.traefikSchema,
-          traefikChartValues: flags.traefikChartValues,
-        })),
-      ];
-      const summary = summarize(findings, loaded.files.length, loaded.docs.length + loaded.installDocs.length);
+      const result = await checkManifestsDetailed(loaded.docs, {
+        installDocs: loaded.installDocs,
+        traefikValuesSchema: flags.traefikSchema,
+        traefikChartValues: flags.traefikChartValues,
+        ignore: flags.ignore,
+      });
+      const loadFindings = loaded.findings.filter((f) => !flags.ignore.some((p) => ruleMatches(f.rule, p)));
+      const findings = [...loadFindings, ...result.findings];
+      const ignored = result.ignored.length + loaded.findings.length - loadFindings.length;
+      const summary = summarize(findings, loaded.files.length, loaded.docs.length + loaded.installDocs.length, ignored);
       if (flags.json) {
         const rows = findings.map((f) => ({
           rule: f.rule, severity: f.severity, file: f.file ?? null, object: f.object ?? null, field: f.field ?? null,
@@ -52,7 +61,7 @@ export function registerCheck(program: Command): void {
           if (flags.quiet && f.severity !== 'error') continue;
           process.stdout.write(`${formatFinding(f)}\n`);
         }
-        process.stdout.write(`${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.info} info in ${summary.files} file(s), ${summary.objects} object(s)\n`);
+        process.stdout.write(`${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.info} info in ${summary.files} file(s), ${summary.objects} object(s)${ignored ? `, ${ignored} ignored` : ''}\n`);
       }
       setExitCode(cmd, summary.errors > 0 ? EXIT_FAILED : EXIT_OK);
     });

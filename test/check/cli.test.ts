@@ -15,7 +15,7 @@ async function runCheck(...args: string[]) {
 
 interface JsonReport {
   findings: { rule: string; severity: string; file: string | null; object: string | null; field: string | null; message: string; fix: string | null; link: string | null }[];
-  summary: { errors: number; warnings: number; info: number; files: number; objects: number };
+  summary: { errors: number; warnings: number; info: number; files: number; objects: number; ignored: number };
 }
 
 describe('meshtrace check (CLI)', () => {
@@ -51,7 +51,7 @@ describe('meshtrace check (CLI)', () => {
     const r = await runCheck(join(FIXTURES, 'misspelled-provider'), '--json');
     // THEN stdout is one JSON document and the finding carries every column
     const report = JSON.parse(r.stdout) as JsonReport;
-    expect(report.summary).toEqual({ errors: 1, warnings: 0, info: 0, files: 5, objects: 9 });
+    expect(report.summary).toEqual({ errors: 1, warnings: 0, info: 0, files: 5, objects: 9, ignored: 0 });
     expect(report.findings).toEqual([{
       rule: 'MT002', severity: 'error', file: '30-telemetry.yaml', object: 'Telemetry istio-system/mesh-default',
       field: 'spec.tracing[0].providers[0].name', message: expect.stringContaining('"jaegr"'),
@@ -67,6 +67,19 @@ describe('meshtrace check (CLI)', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('no-such-folder does not exist');
     expect(r.stderr).toContain('expected a folder of *.yaml manifests');
+  });
+
+  test('--json on a missing folder still prints one JSON document', async () => {
+    const r = await runCheck(join(FIXTURES, 'no-such-folder'), '--json');
+    expect(r.exitCode).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({ error: expect.stringContaining('no-such-folder does not exist'), findings: [], summary: null });
+  });
+
+  test('--ignore drops a rule and says how many findings it hid', async () => {
+    // GIVEN the unprefixed port WHEN its rule is ignored THEN exit 0 and the summary counts it
+    const r = await runCheck(join(FIXTURES, 'unprefixed-port'), '--ignore', 'MT004');
+    expect(r.stdout).toContain('0 error(s), 0 warning(s), 0 info in 5 file(s), 9 object(s), 1 ignored');
+    expect(r.exitCode).toBe(0);
   });
 
   test('a file instead of a folder exits 2', async () => {

@@ -21,7 +21,7 @@ describe('the kit output is clean', () => {
     // THEN nothing is an error (printed in full when something is, so the failure says what)
     expect(findings.filter((f) => f.severity === 'error').map(formatFinding)).toEqual([]);
     // and the check really saw the stack: objects and installer inputs of every area
-    expect(stack.docs.length).toBeGreaterThan(10);
+    expect(stack.docs.length).toBeGreaterThan(5); // production has no demo apps: 10 objects
     expect(stack.installDocs.length).toBeGreaterThan(0);
   });
 
