@@ -186,7 +186,7 @@ describe('executePlan: smoke', () => {
     expect(readFileSync(join(art, 'logs/observability/jaeger-query-pod/app.log'), 'utf8')).toBe('collector log');
     expect(readFileSync(join(art, 'collector-span-counters.txt'), 'utf8')).toBe('otelcol_receiver_accepted_spans{receiver="otlp"} 40\notelcol_receiver_refused_spans{receiver="otlp"} 3\n');
     // AND every forward is closed, and the cluster this run created is deleted and unmarked
-    for (let i = 0; i < 50 && api.openTunnels > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 250 && api.openTunnels > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(api.openTunnels).toBe(0);
     expect(runner.commandLines().at(-1)).toBe('kind delete cluster --name meshtrace');
     expect(existsSync(join(root, '.meshtrace/clusters/meshtrace.json'))).toBe(false);

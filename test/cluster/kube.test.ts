@@ -143,7 +143,7 @@ describe('port-forward through the client-node WebSocket', () => {
     // AND after close() nothing listens and no tunnel stays open
     await forward.close();
     await expect(fetch(`${forward.url}/`)).rejects.toThrow();
-    for (let i = 0; i < 50 && api.openTunnels > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 250 && api.openTunnels > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(api.openTunnels).toBe(0);
   });
 
