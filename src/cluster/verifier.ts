@@ -41,9 +41,11 @@ export function blamedServices(diagnoses: readonly Diagnosis[]): string[] {
 }
 
 /**
- * The driver's minted span is the parent of the entry span but is never exported, so the entry
- * span would count as an orphan. Spans whose parent is a driver span become roots: the driver is
- * the client that started the trace, and the spec's `noOrphans` must judge the mesh, not it.
+ * The driver's minted span is the parent of the entry span but is never exported. Spans whose
+ * parent is exactly a driver span become roots: the driver is the client that started the trace,
+ * and `noOrphans` must judge the mesh, not it. (The trace index also promotes the earliest orphan
+ * of a rootless trace; this is the precise version: it holds when a retried or fanned-out entry
+ * gives several spans with the driver as parent, and never excuses a hop that lost its parent.)
  */
 export function withDriverAsRoot(source: TraceSource, driverSpanIds: ReadonlySet<string>): TraceSource {
   const rootSpan = (span: Span): Span => {
