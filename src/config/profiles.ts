@@ -48,5 +48,9 @@ export const PROFILES: Readonly<Record<ProfileName, Raw>> = {
     istio: { randomSamplingPercentage: 1 },
     bookinfo: { enabled: false },
     relay: { enabled: false },
+    // Traefik samples the traces it roots at the same 1 % as Istio; no demo app, no kind cluster.
+    traefik: { sampleRate: 0.01 },
+    hotrod: { enabled: false },
+    kind: { enabled: false },
   },
 };
