@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blamedServices, libraryVerifier, mergeHeaders, triggerPath } from '../../src/cluster/verifier';
+import { blamedServices, libraryVerifier, mergeHeaders, triggerPath, withDriverAsRoot } from '../../src/cluster/verifier';
+import { staticSource } from '../../src/verify/index';
+import type { Span } from '../../src/verify/index';
 
 const SPEC = `name: shop
 trigger:
@@ -127,4 +129,17 @@ test('blamedServices takes both ends of each broken hop once', () => {
 test('mergeHeaders: the lane wins, names case-insensitive', () => {
   expect(mergeHeaders({ host: 'a', 'X-Id': '1' }, { Host: 'b' })).toEqual({ host: 'b', 'x-id': '1' });
   expect(mergeHeaders(undefined, {})).toEqual({});
+});
+
+test('withDriverAsRoot: spans whose parent is a driver span become roots; a hop that lost its parent stays an orphan', async () => {
+  const span = (spanId: string, parentSpanId?: string): Span => ({
+    traceId: 'a'.repeat(32), spanId, ...(parentSpanId ? { parentSpanId } : {}), service: 's', name: 'n', kind: 'server', startUs: 1, durationUs: 1, attributes: {}, resource: {}, events: [], status: { code: 'unset' },
+  });
+  // GIVEN a retried entry (two spans under the driver's span d1) and a hop whose parent x was never reported
+  const trace = { traceId: 'a'.repeat(32), spans: [span('e1', 'd1'), span('e2', 'd1'), span('c1', 'e1'), span('h1', 'x')] };
+  const source = withDriverAsRoot(staticSource([trace], 'test'), new Set(['d1']));
+  const fetched = await source.fetch({ spec: {} as never });
+  const parents = Object.fromEntries(fetched.traces[0].spans.map((s) => [s.spanId, s.parentSpanId ?? null]));
+  expect(parents).toEqual({ e1: null, e2: null, c1: 'e1', h1: 'x' });
+  expect(fetched.pool[0].spans.find((s) => s.spanId === 'e2')?.parentSpanId).toBeUndefined();
 });
