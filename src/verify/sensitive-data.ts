@@ -35,6 +35,25 @@ export function luhnValid(digits: string): boolean {
   return digits.length >= 13 && sum % 10 === 0;
 }
 
+/**
+ * Issuer prefixes and lengths of the major card schemes. Luhn alone passes one random digit run in
+ * ten (epoch-millisecond timestamps, numeric ids); requiring a real issuer range as well keeps
+ * `noSensitiveData` from failing on them.
+ */
+export function looksLikeCardNumber(digits: string): boolean {
+  const n = digits.length;
+  const p2 = Number(digits.slice(0, 2));
+  const p4 = Number(digits.slice(0, 4));
+  const scheme =
+    (digits[0] === '4' && (n === 13 || n === 16 || n === 19)) || // Visa
+    (((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) && n === 16) || // Mastercard
+    ((p2 === 34 || p2 === 37) && n === 15) || // American Express
+    ((p4 === 6011 || p2 === 65 || (p4 >= 6440 && p4 <= 6499)) && n >= 16 && n <= 19) || // Discover
+    (p4 >= 3528 && p4 <= 3589 && n >= 16 && n <= 19) || // JCB
+    ((p2 === 36 || p2 === 38 || p2 === 30) && n >= 14 && n <= 19); // Diners
+  return scheme && luhnValid(digits);
+}
+
 function mask(text: string): string {
   return text.length <= 6 ? '***' : `${text.slice(0, 3)}…${text.slice(-2)} (${text.length} chars)`;
 }
@@ -59,7 +78,7 @@ function scanValue(span: Span, key: string, v: AttributeValue, out: SensitiveFin
   if (email) out.push({ ...base, what: 'email', masked: mask(email[0]) });
   for (const m of text.matchAll(CARD_CANDIDATE)) {
     const digits = m[0].replace(/[ -]/g, '');
-    if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) {
+    if (looksLikeCardNumber(digits)) {
       out.push({ ...base, what: 'card-number', masked: `${digits.slice(0, 2)}…${digits.slice(-4)}` });
       break;
     }

@@ -97,6 +97,9 @@ describe('matcher', () => {
     expect(JSON.stringify(found)).not.toContain('1111 1111 1111');
     expect(luhnValid('4111111111111111')).toBe(true);
     expect(luhnValid('4111111111111112')).toBe(false);
+    // an epoch-ms timestamp that happens to pass Luhn is not a card (no issuer range)
+    expect(luhnValid('1763700000005')).toBe(true);
+    expect(findSensitiveData([new TraceBuilder().add('s', 'n', 'server', 0, 1, undefined, { 'x-request-start': '1763700000005', amex: '378282246310005', mc: '5555555555554444' })]).map((f) => f.key)).toEqual(['amex', 'mc']);
   });
 
   test('bottleneck rule: the span with most self time on the slowest path, and its share', () => {
