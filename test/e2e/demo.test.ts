@@ -6,7 +6,7 @@
 import { jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -113,7 +113,8 @@ describe('meshtrace demo (end to end on loopback)', () => {
 
   test('--break reviews exits 1 and the diagnosis names reviews → ratings; no process is left', async () => {
     // GIVEN reviews drops the trace context on its outgoing call WHEN the demo runs
-    const run = await runCli(['demo', '--break', 'reviews', '--requests', '1', '--json']);
+    const html = join(dir, 'break.html');
+    const run = await runCli(['demo', '--break', 'reviews', '--requests', '1', '--json', '--html', html]);
     // THEN the verifier fails (exit 1) and says where the context was lost
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout) as DemoJson;
@@ -124,6 +125,12 @@ describe('meshtrace demo (end to end on loopback)', () => {
     expect(split.length).toBeGreaterThan(0);
     expect(split.every((d) => d.hop?.from === 'reviews' && d.hop?.to === 'ratings')).toBe(true);
     expect(split[0]!.title).toContain('reviews → ratings');
+    // the HTML shows the failed verdict, the diagnosis, and the lost ratings fragment as its own trace
+    const page = await readFile(html, 'utf8');
+    expect(page).toContain('<span class="verdict fail">FAILED</span>');
+    expect(page).toContain('reviews → ratings lost context');
+    expect((page.match(/<section class="trace"/g) ?? []).length).toBe(2);
+    expect(page).toMatch(/<p class="note">A fragment: [^<]*<\/p>\s*<p class="summary">1 span · 1 service/);
     expect(doc.leftRunning).toEqual([]);
     await expectAllGone(doc.pids);
   }, 120_000);
