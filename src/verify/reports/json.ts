@@ -20,6 +20,7 @@ export function renderJson(result: VerifyResult, extras: JsonReportExtras = {}):
     tracesSeen: result.tracesSeen,
     spansSeen: result.spansSeen,
     missingTraceIds: result.missingTraceIds,
+    closestTraceId: result.closest?.traceId,
     assertions: result.assertions,
     traces: result.traces.map((v) => ({
       ...v,

@@ -52,9 +52,10 @@ export class JaegerV3Source {
   }
 
   /** One trace by id; `undefined` while Jaeger does not have it (404). */
-  async getTrace(traceId: string, window?: TraceWindow): Promise<Trace | undefined> {
-    const q = window ? `?start_time=${encodeURIComponent(rfc3339(window.startUs - 60_000_000))}&end_time=${encodeURIComponent(rfc3339(window.endUs + 60_000_000))}` : '';
-    const url = joinUrl(this.opts.baseUrl, `/api/v3/traces/${traceId}${q}`);
+  async getTrace(traceId: string, _window?: TraceWindow): Promise<Trace | undefined> {
+    // No time window on lookups by id: it is optional, and its parameter spelling changed across 2.x.
+    void _window;
+    const url = joinUrl(this.opts.baseUrl, `/api/v3/traces/${traceId}`);
     const res = await getJson(url, this.timeout, this.opts.headers);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw unexpected(url, res.status, res.text);
