@@ -2,11 +2,11 @@
  * Shared glue of `up`, `smoke` and `down`: flags, gathering the lane input (tools, cluster,
  * synthesized files), `--dry-run` printing and running a plan with the production seams.
  */
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED } from '../cli/exit-codes';
-import type { DistLayout, LaneInput, Step } from './plan';
+import type { DistLayout, LaneInput, ReportStep, Step } from './plan';
 import { laneInputProblems } from './plan';
 import type { ProcessRunner } from './runner';
 import { ExecaRunner } from './runner';
@@ -19,6 +19,7 @@ import { renderPlan } from './render';
 import { executePlan, type ExecutionResult, type Verifier } from './executor';
 import { ClientNodeKube } from './kube';
 import { collectArtifacts } from './artifacts';
+import { summaryMarkdown } from './reports';
 
 export interface LaneCliOptions {
   readonly profile: string;
@@ -183,6 +184,12 @@ export async function runLane(lane: PreparedLane, steps: readonly Step[], option
     log,
     synthDone: options.synthDone ?? true,
   });
+  // GitHub Actions shows this on the job page; other CI systems ignore a variable they do not set
+  const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+  const report = steps.find((s): s is ReportStep => s.kind === 'report');
+  if (summaryFile && report) {
+    appendFileSync(summaryFile, summaryMarkdown({ outcomes: result.outcomes, verifications: result.verifications, now: new Date(), skipped: report.skipped }));
+  }
   if (options.json) {
     write(`${JSON.stringify({ exitCode: result.exitCode, summary: result.summary, steps: result.outcomes.map((o) => ({ kind: o.step.kind, status: o.status, message: o.message, durationMs: o.durationMs })), specs: result.verifications }, null, 2)}\n`);
   } else {

@@ -118,3 +118,16 @@ export function writeReports(root: string, step: ReportStep, input: ReportInput)
     writeFileSync(path, text);
   }
 }
+
+/**
+ * A Markdown summary of a smoke run for CI job pages (GitHub's `$GITHUB_STEP_SUMMARY`): one row
+ * per test case, the first problem spelled out (pure).
+ */
+export function summaryMarkdown(input: ReportInput): string {
+  const cases = reportCases(input);
+  const icon = (c: Case): string => (c.failure ? '❌ failed' : c.error ? '⚠️ could not run' : c.skipped ? '⏭️ skipped' : '✅ passed');
+  const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const lines = ['### meshtrace smoke', '', '| check | result | seconds | detail |', '| --- | --- | --- | --- |'];
+  for (const c of cases) lines.push(`| ${cell(c.name)} | ${icon(c)} | ${c.seconds.toFixed(1)} | ${cell(c.failure?.message ?? c.error?.message ?? c.skipped ?? '')} |`);
+  return `${lines.join('\n')}\n`;
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { collectArtifacts, diagnosisText, podsForService, spanCounters } from '../../src/cluster/artifacts';
 import { ClientNodeKube, podInfoOf } from '../../src/cluster/kube';
 import type { CollectArtifactsStep } from '../../src/cluster/plan';
-import { junitXml, xmlEscape } from '../../src/cluster/reports';
+import { junitXml, summaryMarkdown, xmlEscape } from '../../src/cluster/reports';
 import type { StepOutcome, VerifyOutcome } from '../../src/cluster/executor';
 import { FakeKubeApi } from './support/fake-kube-api';
 import { RecordingRunner, ok } from './support/fake-runner';
@@ -58,6 +58,28 @@ test('JUnit escapes XML and drops control characters that would make the file un
   expect(xml).toContain('<failure message="bad &quot;shape&quot;">bad &quot;shape&quot;</failure>');
   expect(xml).toContain('<testcase classname="s" name="relay-chain" time="0.000">\n      <skipped message="no spec"/>');
   expect(xml).toContain('tests="3" failures="1" errors="0" skipped="1"');
+});
+
+test('the CI job summary has one row per case with the first problem', () => {
+  const md = summaryMarkdown({
+    now: new Date(0),
+    outcomes: [
+      { step: { kind: 'wait', context: 'c', resources: [], timeoutSeconds: 1, why: '' }, status: 'ok', durationMs: 2000 },
+      { step: { kind: 'verify', name: 'hotrod', spec: 's', trigger: 't', path: '/', headers: {}, jaeger: 'j', timeoutSeconds: 1, why: '' }, status: 'failed', durationMs: 1000 },
+    ],
+    verifications: [{ name: 'hotrod', spec: 's', passed: false, durationMs: 1, traceIds: [], message: 'split trace | 2 traces', failingServices: [] }],
+    skipped: ['relay-chain: no spec'],
+  });
+  expect(md.split('\n')).toEqual([
+    '### meshtrace smoke',
+    '',
+    '| check | result | seconds | detail |',
+    '| --- | --- | --- | --- |',
+    '| bring-up | ✅ passed | 2.0 |  |',
+    '| hotrod | ❌ failed | 1.0 | split trace \\| 2 traces |',
+    '| relay-chain | ⏭️ skipped | 0.0 | no spec |',
+    '',
+  ]);
 });
 
 describe('collectArtifacts against the loopback API', () => {
