@@ -20,8 +20,13 @@ export function isTraefikV2Values(input: InstallInput): boolean {
   return tag !== undefined && /^v?2\./.test(tag);
 }
 
-/** Namespace Traefik runs in: the kit installs it into `traefik` (docs/check.md). */
+/** Namespace Traefik runs in when the values do not say (`namespaceOverride`): the kit installs it into `traefik`. */
 export const TRAEFIK_NAMESPACE = 'traefik';
+
+export function traefikNamespace(input: InstallInput): string {
+  const override = getPath(input.doc.object, 'namespaceOverride');
+  return typeof override === 'string' && override ? override : TRAEFIK_NAMESPACE;
+}
 
 function propagatorsOf(env: { name: string; value: string }[]): string[] | undefined {
   const v = env.find((e) => e.name === 'OTEL_PROPAGATORS')?.value;
@@ -186,10 +191,11 @@ function collectorTargets(ctx: CheckContext): { svc: ManifestDoc; pods: PodTempl
     const http = getPath(input.doc.object, 'tracing.otlp.http');
     const endpoint = getPath(grpc, 'enabled') === true ? getPath(grpc, 'endpoint') : getPath(http, 'enabled') === true ? getPath(http, 'endpoint') : undefined;
     const ep = typeof endpoint === 'string' ? parseEndpoint(endpoint) : undefined;
-    const target = ep && serviceOfHost(ep.host, TRAEFIK_NAMESPACE);
+    const ns = traefikNamespace(input);
+    const target = ep && serviceOfHost(ep.host, ns);
     if (!target || !ep?.port) continue;
     const podLabels = stringMap(getPath(input.doc.object, 'deployment.podLabels'));
-    add(target.namespace, target.name, { what: 'Traefik', namespace: TRAEFIK_NAMESPACE, labels: { 'app.kubernetes.io/name': 'traefik', ...podLabels }, port: ep.port, meshed: podLabels['sidecar.istio.io/inject'] === 'true' });
+    add(target.namespace, target.name, { what: 'Traefik', namespace: ns, labels: { 'app.kubernetes.io/name': 'traefik', ...podLabels }, port: ep.port, meshed: podLabels['sidecar.istio.io/inject'] === 'true' });
   }
   return [...bySvc.entries()].map(([svc, senders]) => ({ svc, pods: ctx.podsOfService(svc), senders }));
 }
