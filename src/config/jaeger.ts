@@ -108,6 +108,11 @@ export const jaegerSchema = z.preprocess(defaultStorageForTopology, z
         resources: resourcesSchema.default({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '64Mi', memoryLimit: '256Mi' }),
         /** UI/API path prefix, e.g. `/jaeger`. */
         basePath: z.string().regex(/^(\/[A-Za-z0-9._-]+)*$/, { message: 'is not a path prefix; allowed: "" or "/segment[/segment]"' }).default(''),
+        /**
+         * Opt-in: publish the UI port 16686 of `jaeger-query` as this NodePort (kind then maps it to
+         * 127.0.0.1:kind.hostPorts.jaegerQuery). Unset = ClusterIP, reached with kubectl port-forward.
+         */
+        nodePort: z.number().int().min(30000, { message: 'is below the NodePort range; allowed: 30000-32767' }).max(32767, { message: 'is above the NodePort range; allowed: 30000-32767' }).optional(),
       })
       .prefault({}),
     /** Remote sampling served on 5778 (HTTP) / 5779 (gRPC) from a strategies file rendered into the ConfigMap. */

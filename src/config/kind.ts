@@ -29,6 +29,8 @@ export const kindSchema = z.strictObject({
       traefikWebsecure: hostPort.default(8443),
       istioIngressHttp: hostPort.default(8081),
       istioIngressHttps: hostPort.default(8444),
+      /** Used only when jaeger.query.nodePort is set (the UI is ClusterIP otherwise). */
+      jaegerQuery: hostPort.default(16686),
     })
     .prefault({}),
 });
@@ -45,6 +47,7 @@ export interface NodePortClaim {
 interface NodePortSources {
   readonly traefik: { readonly enabled: boolean; readonly service: { readonly type: string; readonly webNodePort: number; readonly websecureNodePort: number } };
   readonly istio: { readonly ingressGateway: { readonly serviceType: string; readonly httpNodePort: number; readonly httpsNodePort: number } };
+  readonly jaeger?: { readonly query: { readonly nodePort?: number } };
 }
 
 /** Every node port the config makes the stack synthesize (Traefik web/websecure, Istio ingress gateway). */
@@ -60,6 +63,8 @@ export function nodePortClaims(config: NodePortSources): NodePortClaim[] {
     claims.push({ path: ['istio', 'ingressGateway', 'httpNodePort'], name: 'istio ingress gateway http2', port: gw.httpNodePort });
     claims.push({ path: ['istio', 'ingressGateway', 'httpsNodePort'], name: 'istio ingress gateway https', port: gw.httpsNodePort });
   }
+  const queryNodePort = config.jaeger?.query.nodePort;
+  if (queryNodePort !== undefined) claims.push({ path: ['jaeger', 'query', 'nodePort'], name: 'jaeger query', port: queryNodePort });
   return claims;
 }
 

@@ -5,6 +5,7 @@ import type { JaegerConfig, JaegerStorageConfig } from '../../config/jaeger';
 import { labeledService } from '../workload-defaults';
 import { jaegerWorkload, toConfigYaml } from './_jaeger-workload';
 import { JAEGER_CONFIG_FILE, renderJaegerConfig, renderSamplingStrategies } from './jaeger-config';
+import { queryServicePorts } from './jaeger-query';
 import { ADMIN_PORTS, COLLECTOR_SERVICE_PORTS, JAEGER_COLLECTOR_SERVICE, JAEGER_QUERY_SERVICE, JAEGER_THRIFT_HTTP_PORT, QUERY_SERVICE_PORTS } from './jaeger-ports';
 
 export interface JaegerAllInOneProps {
@@ -13,6 +14,11 @@ export interface JaegerAllInOneProps {
    * @default false
    */
   readonly jaegerThriftHttp?: boolean;
+  /**
+   * Publish the query UI port 16686 of `jaeger-query` as this NodePort (kind maps it on 127.0.0.1).
+   * @default - ClusterIP
+   */
+  readonly queryNodePort?: number;
   /**
    * Jaeger v2 image.
    * @default 'jaegertracing/jaeger:2.20.0'
@@ -77,6 +83,6 @@ export class JaegerAllInOne extends Construct {
     });
     this.deployment = workload.deployment;
     this.collectorService = labeledService(this, 'CollectorService', { name: JAEGER_COLLECTOR_SERVICE, selector: workload.selector, labels: workload.selector, ports: collectorPorts });
-    this.queryService = labeledService(this, 'QueryService', { name: JAEGER_QUERY_SERVICE, selector: workload.selector, labels: workload.selector, ports: QUERY_SERVICE_PORTS });
+    this.queryService = labeledService(this, 'QueryService', { name: JAEGER_QUERY_SERVICE, selector: workload.selector, labels: workload.selector, ...queryServicePorts(props.queryNodePort) });
   }
 }

@@ -1,11 +1,11 @@
-import type * as kplus from 'cdk8s-plus-33';
+import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { ResourcesConfig } from '../../config/common';
 import type { JaegerStorageConfig } from '../../config/jaeger';
 import { labeledService } from '../workload-defaults';
 import { jaegerWorkload, toConfigYaml } from './_jaeger-workload';
 import { JAEGER_CONFIG_FILE, renderJaegerConfig } from './jaeger-config';
-import { ADMIN_PORTS, JAEGER_QUERY_SERVICE, QUERY_SERVICE_PORTS } from './jaeger-ports';
+import { ADMIN_PORTS, JAEGER_PORTS, JAEGER_QUERY_SERVICE, QUERY_SERVICE_PORTS } from './jaeger-ports';
 
 export interface JaegerQueryProps {
   /**
@@ -41,6 +41,12 @@ export interface JaegerQueryProps {
    * @see https://www.jaegertracing.io/docs/2.20/deployment/frontend-ui/
    */
   readonly basePath?: string;
+  /**
+   * Publish the UI/API port 16686 as this NodePort (for a kind port mapping on 127.0.0.1). The UI has
+   * no login: only for local clusters.
+   * @default - ClusterIP (kubectl port-forward)
+   */
+  readonly nodePort?: number;
 }
 
 /**
@@ -75,6 +81,12 @@ export class JaegerQuery extends Construct {
       ports: [...QUERY_SERVICE_PORTS, ...ADMIN_PORTS],
     });
     this.deployment = workload.deployment;
-    this.service = labeledService(this, 'Service', { name: JAEGER_QUERY_SERVICE, selector: workload.selector, labels: workload.selector, ports: QUERY_SERVICE_PORTS });
+    this.service = labeledService(this, 'Service', { name: JAEGER_QUERY_SERVICE, selector: workload.selector, labels: workload.selector, ...queryServicePorts(props.nodePort) });
   }
+}
+
+/** The `jaeger-query` Service's type and ports: ClusterIP, or NodePort with the UI port published. */
+export function queryServicePorts(nodePort: number | undefined): { type?: kplus.ServiceType; ports: { name: string; port: number; nodePort?: number }[] } {
+  if (nodePort === undefined) return { ports: [...QUERY_SERVICE_PORTS] };
+  return { type: kplus.ServiceType.NODE_PORT, ports: QUERY_SERVICE_PORTS.map((p) => (p.port === JAEGER_PORTS.queryHttp ? { ...p, nodePort } : { ...p })) };
 }

@@ -73,7 +73,7 @@ export class Jaeger extends Construct {
     }
 
     if (this.topology === 'allInOne') {
-      new JaegerAllInOne(this, 'AllInOne', { jaegerThriftHttp: props.jaegerThriftHttp, image, storage, inClusterSearchUrl, resources: props.allInOne?.resources, sampling: props.sampling, basePath: props.query?.basePath });
+      new JaegerAllInOne(this, 'AllInOne', { jaegerThriftHttp: props.jaegerThriftHttp, queryNodePort: props.query?.nodePort, image, storage, inClusterSearchUrl, resources: props.allInOne?.resources, sampling: props.sampling, basePath: props.query?.basePath });
       return;
     }
     let remoteStorageEndpoint: string | undefined;
@@ -100,6 +100,7 @@ export class Jaeger extends Construct {
       replicas: props.query?.replicas,
       resources: props.query?.resources,
       basePath: props.query?.basePath,
+      nodePort: props.query?.nodePort,
     });
   }
 }

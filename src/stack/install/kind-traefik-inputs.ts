@@ -93,6 +93,7 @@ const HOST_PORT_OF: Readonly<Record<string, keyof MeshtraceConfig['kind']['hostP
   'traefik websecure': 'traefikWebsecure',
   'istio ingress gateway http2': 'istioIngressHttp',
   'istio ingress gateway https': 'istioIngressHttps',
+  'jaeger query': 'jaegerQuery',
 };
 
 /**

@@ -149,7 +149,24 @@ describe('options', () => {
     );
     expect(() => buildStack(handMade)).toThrow(/node port 30081 is claimed twice/);
   });
-});
+
+  test('opt-in Jaeger query NodePort: the UI port is published and mapped on 127.0.0.1:16686', () => {
+    const s = stackOf({ jaeger: { query: { nodePort: 31686 } } });
+    const query = s.find('Service', 'observability', 'jaeger-query');
+    expect(query.spec.type).toBe('NodePort');
+    expect(query.spec.ports.find((p: any) => p.port === 16686).nodePort).toBe(31686);
+    const mapping = s.install('kind.yaml').nodes[0].extraPortMappings.find((m: any) => m.containerPort === 31686);
+    expect(mapping).toEqual({ containerPort: 31686, hostPort: 16686, listenAddress: '127.0.0.1', protocol: 'TCP' });
+    // all-in-one publishes the same Service
+    const aio = stackOf({ jaeger: { topology: 'allInOne', query: { nodePort: 31686 } } });
+    expect(aio.find('Service', 'observability', 'jaeger-query').spec.ports.find((p: any) => p.port === 16686).nodePort).toBe(31686);
+    // default: ClusterIP and no mapping
+    expect(stackOf().find('Service', 'observability', 'jaeger-query').spec.type).toBe('ClusterIP');
+  });
+
+  test('opt-in Jaeger query NodePort is checked against the other node ports', () => {
+    expect(() => parseConfig({ jaeger: { query: { nodePort: 30080 } } }, 'test')).toThrow(/jaeger\.query\.nodePort.*node port 30080 is also claimed by traefik\.service\.webNodePort/s);
+  });
 });
 
 /** The rendered Jaeger collector config (ConfigMap `jaeger-collector-config` or `jaeger-config` for allInOne). */
