@@ -141,6 +141,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
   const marks = { started: 0, driven: 0, polled: 0, stopping: 0 };
   let topology: DemoTopology | undefined;
   let receiver: OtlpReceiver | undefined;
+  // Kept so a receiver still starting when the demo is aborted is closed too.
+  let receiverStart: Promise<OtlpReceiver> | undefined;
   let hops: StartedHop[] = [];
   const requests: DrivenRequest[] = [];
   let poll: PollResult | undefined;
@@ -181,7 +183,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     if (!Number.isInteger(requestCount) || requestCount < 1 || requestCount > 1000) throw new DemoAborted(`--requests ${requestCount}: expected a whole number from 1 to 1000`);
 
     phase = 'starting the OTLP receiver';
-    receiver = await guard(startOtlpReceiver({ host: '127.0.0.1', port: 0 }));
+    receiverStart = startOtlpReceiver({ host: '127.0.0.1', port: 0 });
+    receiver = await guard(receiverStart);
     emit({ type: 'receiver', url: receiver.url });
 
     phase = 'starting the relay hops';
@@ -280,6 +283,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     emit({ type: 'stopping', pids: supervisor.pids });
     // Hops first (they flush their last spans on SIGTERM), then the receiver.
     await supervisor.stopAll();
+    receiver ??= await receiverStart?.catch(() => undefined);
     await receiver?.close();
   }
   const end = performance.now();
