@@ -4,6 +4,7 @@ import { PROFILE_NAMES } from '../config/profile-names';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK, setExitCode } from './exit-codes';
 
 interface SynthFlags {
+  clean?: boolean;
   config?: string;
   profile?: string;
   outdir: string;
@@ -26,6 +27,7 @@ export function registerSynth(program: Command): void {
     .addOption(new Option('-p, --profile <name>', 'named profile when no --config is given (default: lab)').choices([...PROFILE_NAMES]))
     .option('-o, --outdir <dir>', 'output folder', 'dist')
     .option('--stdout', 'print the manifests to stdout instead of writing them')
+    .option('--clean', 'remove the files an earlier synth wrote to --outdir (only those, and only if unedited), then stop')
     .option('--json', 'print one JSON document with the result')
     .option('-q, --quiet', 'print nothing on success')
     .action(async (flags: SynthFlags, cmd: Command) => {
@@ -33,8 +35,16 @@ export function registerSynth(program: Command): void {
       const err = (text: string) => process.stderr.write(`${text}\n`);
       // Loaded on use: the stack pulls in cdk8s and the checkers, which other commands never need.
       const { ConfigError, loadConfig } = await import('../config/load');
-      const { buildAndCheck, OutputWriteError, synthesize, SynthCheckError } = await import('../stack/index');
+      const { buildAndCheck, cleanOutput, OutputWriteError, synthesize, SynthCheckError } = await import('../stack/index');
       try {
+        if (flags.clean) {
+          const report = await cleanOutput(flags.outdir);
+          for (const p of report.keptEdited) err(`warning: ${p} was edited since meshtrace wrote it; left in place`);
+          if (flags.json) out(JSON.stringify({ ok: true, ...report }, null, 2));
+          else if (!flags.quiet) out(`meshtrace synth --clean: ${report.removed.length} removed from ${report.outdir}, ${report.keptEdited.length} kept (edited)`);
+          setExitCode(cmd, EXIT_OK);
+          return;
+        }
         if (flags.stdout) {
           const config = await loadConfig({ config: flags.config, profile: flags.profile });
           const { stack, findings } = await buildAndCheck(config);

@@ -139,6 +139,41 @@ export async function writeOutput(outdirInput: string, files: readonly OutputFil
   }
 }
 
+export interface CleanReport {
+  readonly outdir: string;
+  /** Owned files removed. */
+  readonly removed: readonly string[];
+  /** Owned files kept because they were edited since synth wrote them. */
+  readonly keptEdited: readonly string[];
+}
+
+/**
+ * Removes what synth wrote earlier (per `.meshtrace-owned`, and only files still holding what it
+ * wrote), then the ownership file and any folder left empty. Anything else in `outdir` stays.
+ */
+export async function cleanOutput(outdirInput: string): Promise<CleanReport> {
+  const outdir = resolve(outdirInput);
+  const ownershipPath = join(outdir, OWNERSHIP_FILE);
+  const owned = parseOwnership((await readOptional(ownershipPath))?.toString('utf8') ?? '');
+  const removed: string[] = [];
+  const keptEdited: string[] = [];
+  for (const [p, hash] of owned) {
+    checkRelativePath(p);
+    const current = await readOptional(join(outdir, p));
+    if (current === undefined) continue;
+    if (sha256(current) === hash) {
+      await unlink(join(outdir, p));
+      removed.push(p);
+      await rmdir(dirname(join(outdir, p))).catch(() => undefined);
+    } else {
+      keptEdited.push(p);
+    }
+  }
+  await unlink(ownershipPath).catch(() => undefined);
+  await rmdir(outdir).catch(() => undefined); // only when nothing else is left
+  return { outdir, removed, keptEdited };
+}
+
 /** Lists files of a folder recursively (relative POSIX paths, sorted). Used by tests and the benchmark. */
 export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];

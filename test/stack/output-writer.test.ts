@@ -94,3 +94,39 @@ describe('writeOutput (atomic output writer)', () => {
     await expect(writeOutput(out, [files[0]!, files[0]!])).rejects.toThrow(/both named 0000-namespaces/);
   });
 });
+
+describe('cleanOutput', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'meshtrace-clean-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  test('removes only the owned, unedited files; user files and edited files stay', async () => {
+    // GIVEN
+    const out = join(root, 'dist');
+    await writeOutput(out, [
+      { path: '0000-a.k8s.yaml', content: 'a\n' },
+      { path: '0001-b.k8s.yaml', content: 'b\n' },
+      { path: 'install/x.yaml', content: 'x\n' },
+    ]);
+    writeFileSync(join(out, 'mine.yaml'), 'mine\n');
+    writeFileSync(join(out, '0001-b.k8s.yaml'), 'b edited\n');
+    // WHEN
+    const { cleanOutput } = await import('../../src/stack/output-writer');
+    const report = await cleanOutput(out);
+    // THEN
+    expect(report.removed.sort()).toEqual(['0000-a.k8s.yaml', 'install/x.yaml']);
+    expect(report.keptEdited).toEqual(['0001-b.k8s.yaml']);
+    expect(await listFiles(out)).toEqual(['0001-b.k8s.yaml', 'mine.yaml']);
+  });
+
+  test('an output folder with only owned files disappears entirely; a missing one is fine', async () => {
+    const out = join(root, 'dist');
+    await writeOutput(out, [{ path: 'install/x.yaml', content: 'x\n' }]);
+    const { cleanOutput } = await import('../../src/stack/output-writer');
+    await cleanOutput(out);
+    expect(existsSync(out)).toBe(false);
+    await expect(cleanOutput(join(root, 'never'))).resolves.toMatchObject({ removed: [], keptEdited: [] });
+  });
+});
