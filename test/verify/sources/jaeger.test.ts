@@ -87,6 +87,20 @@ describe('Jaeger query sources against a loopback Jaeger-shaped server', () => {
     expect(out.result.passed).toBe(true);
   });
 
+  test('without trace ids the spec\'s services are searched over the lookback window and the entry span picks the traces', async () => {
+    jaeger = await startFakeJaeger({ basePath: '/jaeger' });
+    const t1 = bookinfo(new TraceBuilder('1'.repeat(32))).builder.build();
+    const t2 = bookinfo(new TraceBuilder('2'.repeat(32))).builder.build();
+    jaeger.put(t1.traceId, { v3: { result: toOtlpJson([t1]) }, services: ['istio-ingressgateway.istio-system', 'productpage.default'] });
+    jaeger.put(t2.traceId, { v3: { result: toOtlpJson([t2]) }, services: ['istio-ingressgateway.istio-system'] });
+    const spec = parseSpec('name: t\nspans:\n  gw: { service: /^istio-ingressgateway/, kind: server }\n  pp: { service: /^productpage/, kind: server }\nedges: ["gw >> pp"]\n');
+    const out = await pollAndVerify(spec, jaegerSource(await connectJaeger({ baseUrl: jaeger.url }), jaeger.url, { lookbackUs: 60e6 }), { intervalMs: 20, timeoutMs: 3000 });
+    expect(out.result.passed).toBe(true);
+    expect(out.result.traces.map((v) => v.traceId).sort()).toEqual([t1.traceId, t2.traceId]);
+    const searches = jaeger.requests.filter((r) => r.includes('/api/v3/traces?'));
+    expect(searches.map((r) => new URL(r, 'http://x').searchParams.get('query.service_name')).sort()).toEqual(['istio-ingressgateway.istio-system', 'productpage.default']);
+  });
+
   test('the poller gives up at the deadline with the closest partial match, and finds the split-off fragment by search', async () => {
     jaeger = await startFakeJaeger();
     const b = new TraceBuilder();
