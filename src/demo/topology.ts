@@ -2,10 +2,10 @@
  * The demo's Bookinfo-shaped topology as a pure function from the user's options to the relay
  * hops to start: `edge → productpage → {details, reviews → ratings}`.
  *
- * Every hop is a separate `meshtrace relay` process. Hops bind port 0 (unless the user pins the
- * edge's port) and print the URL they got, so a hop can only be started once its upstreams have
- * printed theirs: `startOrder` lists hops leaves first, and `upstreams` names the hops whose URLs
- * the supervisor fills in when it builds the hop's arguments (`relayArgs`).
+ * Every hop is a separate `meshtrace relay` process on loopback. `listen` is `127.0.0.1:0` until
+ * the starter assigns a free port (the edge keeps a port the user pinned); `upstreams` names the
+ * hops whose URLs `relayArgs` fills in. `startOrder` lists hops leaves first: hops are stopped in
+ * the reverse order, entry first, so no hop sees its upstream vanish while it still gets traffic.
  */
 import type { PropagationFormat } from '../propagation/trace-context';
 import { parseFault as parseRelayFault, FaultSyntaxError } from '../relay/faults';
