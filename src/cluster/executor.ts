@@ -123,7 +123,8 @@ export async function executePlan(steps: readonly Step[], deps: ExecutorDeps): P
   const runOne = async (step: Step, index: number): Promise<StepOutcome> => {
     const started = Date.now();
     const label = `[${index + 1}/${total}]`;
-    deps.log(`${label} ${describeStep(step)[0]}`);
+    // a note prints its own lines
+    if (step.kind !== 'note') deps.log(`${label} ${describeStep(step)[0]}`);
     try {
       const message = await execute(step);
       return { step, status: 'ok', message, durationMs: Date.now() - started };
@@ -255,20 +256,24 @@ export async function executePlan(steps: readonly Step[], deps: ExecutorDeps): P
     outcomes.push(outcome);
     if (outcome.status !== 'ok') anyFailure = true;
     if (step.kind === 'mark-cluster' && outcome.status === 'ok') marked = true;
-    if (outcome.status === 'broken' || outcome.status === 'error') stopped = true;
+    // one spec that cannot be checked (its entry point down) must not hide the others' results
+    if ((outcome.status === 'broken' || outcome.status === 'error') && step.kind !== 'verify') stopped = true;
   }
   // a forward left open by a plan without a close step must not keep the process alive
   await Promise.all([...forwards.values()].map((f) => f.close()));
 
   const has = (s: StepStatus): boolean => outcomes.some((o) => o.status === s);
   const exitCode = has('error') ? 2 : has('broken') || has('failed') ? 1 : 0;
-  const failedSpecs = verifications.filter((v) => !v.passed).map((v) => v.name);
-  const firstProblem = outcomes.find((o) => o.status === 'error' || o.status === 'broken');
+  const stop = outcomes.find((o) => (o.status === 'error' || o.status === 'broken') && o.step.kind !== 'verify');
+  const specOutcomes = outcomes.filter((o) => o.step.kind === 'verify' && o.status !== 'skipped');
+  const badSpecs = specOutcomes
+    .filter((o) => o.status !== 'ok')
+    .map((o) => `${(o.step as VerifyStep).name}${o.status === 'error' ? ' (could not check)' : ''}`);
   const summary =
     exitCode === 0
       ? `all ${outcomes.filter((o) => o.status === 'ok').length} steps ok${verifications.length ? `, ${verifications.length} specs passed` : ''}`
-      : firstProblem
-        ? `stopped at "${describeStep(firstProblem.step)[0]}": ${firstProblem.message?.split('\n')[0]}`
-        : `${failedSpecs.length} of ${verifications.length} specs failed: ${failedSpecs.join(', ')}`;
+      : stop
+        ? `stopped at "${describeStep(stop.step)[0]}": ${stop.message?.split('\n')[0]}`
+        : `${badSpecs.length} of ${specOutcomes.length} specs failed: ${badSpecs.join(', ')}`;
   return { outcomes, verifications, exitCode, summary };
 }

@@ -192,6 +192,25 @@ describe('executePlan: smoke', () => {
     expect(existsSync(join(root, '.meshtrace/clusters/meshtrace.json'))).toBe(false);
   });
 
+  test('a spec that cannot be checked (entry point down) is exit 2 but the other specs still run', async () => {
+    readyCluster();
+    await meshBehindForwards();
+    const runner = new RecordingRunner().on('kind', ok()).on('helm', ok()).on('kubectl', ok());
+    const ran: string[] = [];
+    const verifier = async (req: VerifyRequest) => {
+      ran.push(req.name);
+      if (req.name === 'hotrod') throw new Error('hotrod: every request to http://127.0.0.1:1/dispatch failed (ECONNREFUSED)');
+      return { name: req.name, spec: req.spec, passed: true, durationMs: 1, traceIds: [], message: 'trace matched', failingServices: [] };
+    };
+    const result = await executePlan(planSmoke({ ...laneInput(), targets: defaultSmokeTargets() }), deps(runner, { verifier, collect: collectArtifacts }));
+    expect(ran).toEqual(['bookinfo', 'hotrod', 'relay-chain']);
+    expect(result.exitCode).toBe(2);
+    expect(result.summary).toBe('1 of 3 specs failed: hotrod (could not check)');
+    const junit = readFileSync(join(root, 'meshtrace-smoke/junit.xml'), 'utf8');
+    expect(junit).toContain('tests="4" failures="0" errors="1"');
+    expect(runner.commandLines().at(-1)).toBe('kind delete cluster --name meshtrace');
+  });
+
   test('a stack that never gets ready: exit 1, no verification, a red bring-up case, artifacts, clean-up', async () => {
     readyCluster();
     api.deployment('bookinfo', 'productpage-v1', { replicas: 1, ready: 0 });
