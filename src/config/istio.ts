@@ -60,6 +60,23 @@ export const istioSchema = z
         }),
       )
       .default([]),
+    /**
+     * Per-workload Telemetry objects (selector on the pod's `app` label) overriding their
+     * namespace's (and the mesh's) sampling and tags for that workload only.
+     * @see https://istio.io/latest/docs/tasks/observability/telemetry/#workload-selection-policies
+     */
+    workloadOverrides: z
+      .array(
+        z.strictObject({
+          namespace: dnsLabel,
+          /** Value of the pods' `app` label, e.g. `reviews`. */
+          app: dnsLabel,
+          randomSamplingPercentage: percentage.optional(),
+          customTags: z.record(tagName, customTagSchema).optional(),
+          disableSpanReporting: z.boolean().optional(),
+        }),
+      )
+      .default([]),
     /** IstioOperator `spec.profile` for `istioctl install -f`. */
     installProfile: z.enum(['default', 'demo', 'minimal']).default('default'),
     ingressGateway: z
@@ -81,6 +98,16 @@ export const istioSchema = z
     };
     checkTags(istio.customTags, ['customTags']);
     istio.namespaceOverrides.forEach((o, i) => checkTags(o.customTags, ['namespaceOverrides', i, 'customTags']));
+    istio.workloadOverrides.forEach((o, i) => checkTags(o.customTags, ['workloadOverrides', i, 'customTags']));
+    const workloads = new Set<string>();
+    istio.workloadOverrides.forEach((o, i) => {
+      const key = `${o.namespace}/${o.app}`;
+      if (workloads.has(key)) ctx.addIssue({ code: 'custom', path: ['workloadOverrides', i, 'app'], input: o.app, message: `appears twice in namespace ${o.namespace}; allowed: one override per workload (two Telemetry objects selecting the same pods conflict)` });
+      workloads.add(key);
+      if (o.randomSamplingPercentage === undefined && o.customTags === undefined && o.disableSpanReporting === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['workloadOverrides', i], input: o, message: 'overrides nothing; allowed: set randomSamplingPercentage, customTags or disableSpanReporting' });
+      }
+    });
     if (istio.provider.traceContextOption && istio.provider.type !== 'zipkin') {
       ctx.addIssue({ code: 'custom', path: ['provider', 'traceContextOption'], input: istio.provider.traceContextOption, message: 'only applies to the zipkin provider; allowed: remove it, or set provider.type: zipkin' });
     }

@@ -8,6 +8,7 @@
 import { App, Chart, type ChartProps } from 'cdk8s';
 import type { MeshtraceConfig } from '../config/schema';
 import { Bookinfo } from '../constructs/apps/bookinfo';
+import { BookinfoFaultInjection } from '../constructs/apps/bookinfo-fault-injection';
 import { HotRod } from '../constructs/apps/hotrod';
 import { HotRodIngress } from '../constructs/apps/hotrod-ingress';
 import { istioOperatorOverlay, istiodHelmValues, ingressGatewayHelmValues } from '../constructs/istio/installer-inputs';
@@ -72,6 +73,20 @@ export function buildTracingApp(config: MeshtraceConfig, app: App = new App({ ou
     });
   }
 
+  for (const override of config.istio.workloadOverrides) {
+    const namespaceWide = config.istio.namespaceOverrides.find((o) => o.namespace === override.namespace);
+    new MeshTelemetry(istio, `Workload-${override.namespace}-${override.app}`, {
+      name: `${override.app}-tracing`,
+      namespace: override.namespace,
+      selector: { app: override.app },
+      providerName: config.istio.provider.name,
+      // Unset fields inherit the namespace override, else the mesh-wide values (Telemetry replaces tags).
+      randomSamplingPercentage: override.randomSamplingPercentage ?? namespaceWide?.randomSamplingPercentage ?? config.istio.randomSamplingPercentage,
+      customTags: override.customTags ?? namespaceWide?.customTags ?? config.istio.customTags,
+      disableSpanReporting: override.disableSpanReporting ?? namespaceWide?.disableSpanReporting,
+    });
+  }
+
   if (config.bookinfo.enabled) {
     const bookinfo = areaChart(app, 'bookinfo', namespaces, { namespace: ns.bookinfo });
     new Bookinfo(bookinfo, 'Bookinfo', {
@@ -83,6 +98,7 @@ export function buildTracingApp(config: MeshtraceConfig, app: App = new App({ ou
       resources: config.bookinfo.resources,
       reviewsResources: config.bookinfo.reviewsResources,
     });
+    if (config.bookinfo.faults.length > 0) new BookinfoFaultInjection(bookinfo, 'Faults', { faults: config.bookinfo.faults });
   }
   if (config.hotrod.enabled) {
     const h = config.hotrod;

@@ -36,6 +36,13 @@ export interface MeshTelemetryProps {
    * @default false
    */
   readonly disableSpanReporting?: boolean;
+  /**
+   * Pod labels of the workloads this Telemetry applies to (`spec.selector.matchLabels`); only
+   * allowed outside the root namespace. A workload-level Telemetry overrides its namespace's one.
+   * @default - every workload of the namespace
+   * @see https://istio.io/latest/docs/reference/config/type/workload-selector/
+   */
+  readonly selector?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -57,11 +64,12 @@ export class MeshTelemetry extends Construct {
     };
     if (props.customTags && Object.keys(props.customTags).length > 0) tracing.customTags = props.customTags;
     if (props.disableSpanReporting !== undefined) tracing.disableSpanReporting = props.disableSpanReporting;
+    const selector = props.selector && Object.keys(props.selector).length > 0 ? { selector: { matchLabels: { ...props.selector } } } : {};
     this.resource = new ApiObject(this, 'Resource', {
       apiVersion: 'telemetry.istio.io/v1',
       kind: 'Telemetry',
       metadata: { name: props.name ?? 'mesh-default', namespace: props.namespace ?? 'istio-system', labels: { 'app.kubernetes.io/part-of': 'meshtrace' } },
-      spec: { tracing: [tracing] },
+      spec: { ...selector, tracing: [tracing] },
     });
   }
 }
