@@ -4,7 +4,7 @@
  * that is missing or unreadable is a CheckLoadError ("could not check").
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadAll } from 'js-yaml';
 import type { Finding, ManifestDoc } from './finding';
 import { isRecord } from './objects';
@@ -92,6 +92,7 @@ export function loadManifestFolder(dir: string, installDir?: string): LoadedFold
   const findings: Finding[] = [];
   const files = listFiles(dir, 'manifest folder');
   for (const f of files) parseFile(join(dir, f), f, docs, findings);
+  findings.push(...subfolderFindings(dir, installDir));
   let installPath = installDir;
   let prefix = installDir ? `${installDir.replace(/\/+$/, '')}/` : 'install/';
   if (!installPath) {
@@ -111,4 +112,36 @@ export function loadManifestFolder(dir: string, installDir?: string): LoadedFold
     }
   }
   return { docs, installDocs, findings, files: [...files, ...installFiles] };
+}
+
+/**
+ * Manifests in sub-folders (other than install/) are skipped by `kubectl apply -f DIR` without -R,
+ * e.g. cdk8s FOLDER_PER_CHART_FILE_PER_RESOURCE output: say so instead of checking them.
+ */
+function subfolderFindings(dir: string, installDir?: string): Finding[] {
+  const out: Finding[] = [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const sub = join(dir, e.name);
+    if (!e.isDirectory() || e.name.startsWith('.') || (installDir ? resolve(sub) === resolve(installDir) : e.name === 'install')) continue;
+    let count = 0;
+    try {
+      count = readdirSync(sub).filter((f) => MANIFEST_FILE.test(f)).length;
+    } catch {
+      continue;
+    }
+    if (count > 0) {
+      out.push({
+        rule: 'load/subfolder', severity: 'warning', file: `${e.name}/`,
+        message: `${count} manifest file(s) in sub-folder ${e.name}/ are not read by \`kubectl apply -f ${dir}\` (no -R) and were not checked`,
+        fix: `move them into ${dir}/, apply with -R, or check the sub-folder itself`,
+      });
+    }
+  }
+  return out;
 }

@@ -62,7 +62,7 @@ export function podSecurityViolations(t: PodTemplate): Violation[] {
     const type = Object.keys(vol).find((k) => k !== 'name');
     if (type && type !== 'hostPath' && !RESTRICTED_VOLUMES.has(type)) v('restricted', 'volume-types', `${p}.volumes[${i}].${type}`, `volume type "${type}" is not allowed`, `use one of ${[...RESTRICTED_VOLUMES].join(', ')}`);
   });
-  asArray(getSc(podSc, 'sysctls')).forEach((s, i) => {
+  asArray(podSc.sysctls).forEach((s, i) => {
     const name = isRecord(s) ? String(s.name) : '';
     if (!SAFE_SYSCTLS.has(name)) v('baseline', 'sysctls', `${p}.securityContext.sysctls[${i}].name`, `sysctl "${name}" is not in the safe set`, 'remove the sysctl');
   });
@@ -78,6 +78,12 @@ export function podSecurityViolations(t: PodTemplate): Violation[] {
     if (apparmor === 'Unconfined') v('baseline', 'apparmor', `${base}.appArmorProfile.type`, 'appArmorProfile.type is Unconfined', 'use RuntimeDefault');
   };
   checkSeLinuxAndSeccomp(podSc, `${p}.securityContext`);
+  // AppArmor through the (pre-1.30) annotations: only runtime/default and localhost/* are baseline.
+  for (const [key, value] of Object.entries(t.annotations)) {
+    if (key.startsWith('container.apparmor.security.beta.kubernetes.io/') && value !== 'runtime/default' && !value.startsWith('localhost/')) {
+      v('baseline', 'apparmor', `${p.replace(/\.spec$/, '')}.metadata.annotations.${key}`, `AppArmor profile "${value}" for container ${key.split('/').pop()}`, 'use runtime/default');
+    }
+  }
 
   // ---- restricted, pod level
   const podNonRoot = podSc.runAsNonRoot;
@@ -112,10 +118,6 @@ export function podSecurityViolations(t: PodTemplate): Violation[] {
     if (effective !== 'RuntimeDefault' && effective !== 'Localhost') v('restricted', 'seccomp', `${base}.seccompProfile.type`, `${who} has no RuntimeDefault/Localhost seccomp profile (got ${JSON.stringify(effective ?? null)})`, 'set securityContext.seccompProfile.type: RuntimeDefault on the pod');
   }
   return out;
-}
-
-function getSc(sc: Obj, key: string): unknown {
-  return sc[key];
 }
 
 export function checkPodSecurity(ctx: CheckContext): Finding[] {

@@ -78,4 +78,9 @@ describe('pod security', () => {
     ((d.object.spec as any).template.spec.containers[0]).ports = [{ containerPort: 80, hostPort: 80 }];
     expect(run(d).map((f) => f.rule).sort()).toEqual(['pod-security/host-ports', 'pod-security/run-as-user']);
   });
+
+  test('an unconfined AppArmor annotation is a baseline error', () => {
+    const findings = run(workload({ labels: KIT, annotations: { 'container.apparmor.security.beta.kubernetes.io/c': 'unconfined' } }));
+    expect(findings.map((f) => [f.rule, f.severity, f.field])).toEqual([['pod-security/apparmor', 'error', 'spec.template.metadata.annotations.container.apparmor.security.beta.kubernetes.io/c']]);
+  });
 });
