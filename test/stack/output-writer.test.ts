@@ -22,7 +22,7 @@ describe('writeOutput (atomic output writer)', () => {
     // WHEN
     const report = await writeOutput(out, files);
     // THEN
-    expect(report.written.sort()).toEqual(files.map((f) => f.path).sort());
+    expect([...report.written].sort()).toEqual(files.map((f) => f.path).sort());
     expect(await listFiles(out)).toEqual([OWNERSHIP_FILE, '0000-namespaces.k8s.yaml', '0001-jaeger.k8s.yaml', 'install/istiod-values.yaml'].sort());
     expect(readFileSync(join(out, '0001-jaeger.k8s.yaml'), 'utf8')).toBe('kind: Deployment\n');
     expect(OWNERSHIP_FILE).not.toMatch(/\.(ya?ml|json)$/);
@@ -116,7 +116,7 @@ describe('cleanOutput', () => {
     const { cleanOutput } = await import('../../src/stack/output-writer');
     const report = await cleanOutput(out);
     // THEN
-    expect(report.removed.sort()).toEqual(['0000-a.k8s.yaml', 'install/x.yaml']);
+    expect([...report.removed].sort()).toEqual(['0000-a.k8s.yaml', 'install/x.yaml']);
     expect(report.keptEdited).toEqual(['0001-b.k8s.yaml']);
     expect(await listFiles(out)).toEqual(['0001-b.k8s.yaml', 'mine.yaml']);
   });
