@@ -111,6 +111,7 @@ function treeRows(trace: Trace): Row[] {
 function renderWaterfall(trace: Trace, colourOf: (service: string) => string, bottleneckSpanId: string | undefined): string {
   const rows = treeRows(trace);
   if (rows.length === 0) return '<p class="empty">This trace has no spans.</p>';
+  const { children } = indexTrace(trace);
   const startUs = Math.min(...rows.map((r) => r.span.startUs));
   const endUs = Math.max(...rows.map((r) => r.span.startUs + r.span.durationUs));
   const totalUs = Math.max(endUs - startUs, 1);
@@ -144,7 +145,7 @@ function renderWaterfall(trace: Trace, colourOf: (service: string) => string, bo
       `<title>${escapeHtml(tooltip)}</title>`,
       `<rect class="row-bg" x="0" y="${y}" width="${width}" height="${ROW_HEIGHT}"/>`,
       `<rect class="swatch" x="${4 + row.depth * INDENT}" y="${y + 7}" width="10" height="12" rx="2" fill="${colour}"/>`,
-      `<text class="label" x="${20 + row.depth * INDENT}" y="${y + 17}"><tspan class="service-label" font-weight="600">${escapeHtml(span.service)}</tspan> <tspan class="op">${escapeHtml(truncate(span.name, 44 - row.depth * 2))}</tspan>${row.orphan ? ' <tspan class="orphan-mark">(orphan)</tspan>' : ''}</text>`,
+      `<text class="label" x="${20 + row.depth * INDENT}" y="${y + 17}"><tspan class="service-label" font-weight="600">${escapeHtml(span.service)}</tspan> <tspan class="op">${escapeHtml(truncate(span.name, 36 - row.depth * 2))}</tspan>${peerLabel(span, children.get(span.spanId))}${row.orphan ? ' <tspan class="orphan-mark">(orphan)</tspan>' : ''}</text>`,
       `<rect class="bar" x="${bx.toFixed(1)}" y="${y + 5}" width="${bw.toFixed(1)}" height="${ROW_HEIGHT - 10}" rx="2" fill="${colour}"/>`,
     );
     for (const seg of path.segments.filter((s) => s.spanId === span.spanId)) {
@@ -160,6 +161,18 @@ function renderWaterfall(trace: Trace, colourOf: (service: string) => string, bo
   });
   parts.push('</svg>');
   return parts.join('');
+}
+
+/**
+ * Where a client call went, from the trace itself: the service of its server child (`→ ratings`).
+ * A client span without one is where a trace breaks (context lost, or the callee not traced), so
+ * it says so: that is the row a student looks for in a split trace.
+ */
+function peerLabel(span: Span, kids: readonly Span[] | undefined): string {
+  if (span.kind !== 'client') return '';
+  const servers = [...new Set((kids ?? []).filter((k) => k.kind === 'server' && k.service !== span.service).map((k) => k.service))];
+  if (servers.length > 0) return ` <tspan class="peer">→ ${escapeHtml(servers.join(', '))}</tspan>`;
+  return ' <tspan class="peer lost">→ no server span</tspan>';
 }
 
 function truncate(text: string, max: number): string {
@@ -239,7 +252,7 @@ svg.waterfall{display:block;font-size:12px}
 .span{cursor:pointer;outline:none}.label{fill:#1d1d1f}.op{fill:#444}.duration{fill:#444;font-size:11px}
 .bar{opacity:.9}.critical .bar{opacity:1}.critical-segment{fill:#111}
 .error .bar{stroke:#cf222e;stroke-width:2;fill-opacity:.55}.error-text{fill:#cf222e;color:#cf222e;font-weight:600}
-.bottleneck .duration{font-weight:700;fill:#111}.orphan-mark{fill:#cf222e}
+.bottleneck .duration{font-weight:700;fill:#111}.peer{fill:#555}.peer.lost{fill:#cf222e;font-weight:600}.orphan-mark{fill:#cf222e}
 .assertions{list-style:none;padding:0}.assertion{padding:6px 8px;border-left:4px solid;margin:4px 0;background:#fafafa}
 .assertion.pass{border-color:#1a7f37}.assertion.fail{border-color:#cf222e;background:#fff5f5}
 .assertion .mark{font-weight:700;margin-right:6px}.pass .mark{color:#1a7f37}.fail .mark{color:#cf222e}

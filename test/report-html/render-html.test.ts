@@ -23,6 +23,10 @@ describe('renderHtmlReport', () => {
     // details (parallel, fast) is not on the critical path
     expect(html).toMatch(/<g class="span" data-span-id="[0-9a-f]+" data-service="details"/);
     expect(html).toContain('<span class="verdict pass">PASSED</span>');
+    // client calls say where they went, taken from their server child
+    expect(count(html, /<tspan class="peer">→ ratings<\/tspan>/g)).toBe(1);
+    expect(count(html, /<tspan class="peer">→ productpage<\/tspan>/g)).toBe(1);
+    expect(html).not.toContain('no server span');
     // self-contained: no external resource is referenced
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
   });
@@ -45,6 +49,15 @@ describe('renderHtmlReport', () => {
     expect(html).toContain('(1/2 passed)');
     expect(html).toContain('<li class="assertion fail"><span class="mark">✘ fail</span> reviews → ratings<div class="detail">no ratings span is a child of reviews</div>');
     expect(html).toContain('<li>split trace at reviews: its outgoing call to ratings carried no trace context</li>');
+  });
+
+  test('a client call without a server child is flagged as where the trace breaks', () => {
+    // GIVEN reviews calls ratings but ratings' span is not in this trace (context lost)
+    const trace = bookinfoTrace();
+    const broken = { ...trace, spans: trace.spans.filter((s) => s.service !== 'ratings') };
+    const html = renderHtmlReport({ title: 't', passed: false, traces: [broken], assertions: [] });
+    expect(count(html, /<tspan class="peer lost">→ no server span<\/tspan>/g)).toBe(1);
+    expect(html).toMatch(/data-service="reviews"[^>]*>.*?<tspan class="op">GET ratings<\/tspan> <tspan class="peer lost">/s);
   });
 
   test('orphan spans are labelled; span names and attributes are escaped and secrets redacted', () => {
