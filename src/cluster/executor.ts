@@ -168,8 +168,13 @@ export async function executePlan(steps: readonly Step[], deps: ExecutorDeps): P
         return undefined;
       case 'mark-cluster': {
         const marker = { cluster: step.clusterName, context: step.context, token: (deps.newToken ?? (() => randomBytes(16).toString('hex')))(), createdAt: now().toISOString() };
+        // in-cluster half first: a marker file without its ConfigMap would make `down` refuse our own cluster
+        try {
+          await runCommand('kubectl', createOwnerConfigMapArgs(step.context, marker), 60);
+        } catch (err) {
+          throw new StepError(`${(err as Error).message}\nthe cluster was created but could not be marked, so meshtrace will not delete it: kind delete cluster --name ${step.clusterName}`, 'error');
+        }
         writeMarker(deps.root, step.markerFile, marker);
-        await runCommand('kubectl', createOwnerConfigMapArgs(step.context, marker), 60);
         return `token written to ${step.markerFile}`;
       }
       case 'check-owner': {

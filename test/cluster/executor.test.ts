@@ -243,6 +243,15 @@ test('kind create failing (e.g. the name was taken meanwhile) never leads to del
   expect(readFileSync(join(root, 'meshtrace-smoke/junit.xml'), 'utf8')).toContain('node(s) already exist for a cluster with the name');
 });
 
+test('a cluster that cannot be marked is left alone and no marker file is written', async () => {
+  const runner = new RecordingRunner().on('kind', ok()).on('kubectl', { exitCode: 1, stdout: '', stderr: 'The connection to the server 127.0.0.1:41234 was refused\n' });
+  const result = await executePlan(planSmoke({ ...laneInput(), targets: defaultSmokeTargets() }), deps(runner));
+  expect(result.exitCode).toBe(2);
+  expect(result.outcomes.find((o) => o.step.kind === 'mark-cluster')?.message).toContain('the cluster was created but could not be marked, so meshtrace will not delete it: kind delete cluster --name meshtrace');
+  expect(existsSync(join(root, '.meshtrace/clusters/meshtrace.json'))).toBe(false);
+  expect(runner.commandLines().some((l) => l.startsWith('kind delete'))).toBe(false);
+});
+
 describe('executePlan: down', () => {
   const marker = { cluster: 'meshtrace', context: 'kind-meshtrace', token: 'abc', createdAt: '2026-11-21T00:00:00Z' };
 
