@@ -11,6 +11,10 @@ interface CheckFlags {
   ignore: string[];
 }
 
+function ignoreEpipe(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE') throw err;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 }
@@ -31,6 +35,8 @@ export function registerCheck(program: Command): void {
     .option('--traefik-chart-values <file>', 'Traefik chart values.yaml merged under the values before schema validation')
     .option('-q, --quiet', 'print errors only (human output)')
     .action(async (dir: string, flags: CheckFlags, cmd: Command) => {
+      // `meshtrace check | head` closes the pipe early: that is not a crash.
+      if (!process.stdout.listeners('error').includes(ignoreEpipe)) process.stdout.on('error', ignoreEpipe);
       let loaded;
       try {
         loaded = loadManifestFolder(dir, flags.install);
@@ -57,11 +63,8 @@ export function registerCheck(program: Command): void {
         }));
         process.stdout.write(`${JSON.stringify({ findings: rows, summary }, null, 2)}\n`);
       } else {
-        for (const f of findings) {
-          if (flags.quiet && f.severity !== 'error') continue;
-          process.stdout.write(`${formatFinding(f)}\n`);
-        }
-        process.stdout.write(`${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.info} info in ${summary.files} file(s), ${summary.objects} object(s)${ignored ? `, ${ignored} ignored` : ''}\n`);
+        const lines = findings.filter((f) => !flags.quiet || f.severity === 'error').map((f) => `${formatFinding(f)}\n`);
+        process.stdout.write(lines.join('') + `${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.info} info in ${summary.files} file(s), ${summary.objects} object(s)${ignored ? `, ${ignored} ignored` : ''}\n`);
       }
       setExitCode(cmd, summary.errors > 0 ? EXIT_FAILED : EXIT_OK);
     });

@@ -241,7 +241,7 @@ export const mt011: DoctorRule = {
           const portLevel = stringMap(Object.fromEntries(Object.entries(isRecord(getPath(pa.object, 'spec.portLevelMtls')) ? getPath(pa.object, 'spec.portLevelMtls') as Record<string, unknown> : {}).map(([k, v]) => [k, getPath(v, 'mode')])));
           const plaintext = senders.filter((s) => s.meshed !== true && portLevel[String(s.port)] !== 'PERMISSIVE' && portLevel[String(s.port)] !== 'DISABLE');
           if (plaintext.length) {
-            out.push(doctor('MT011', pa, 'error', 'spec.mtls.mode', `STRICT mTLS applies to the meshed collector ${svcNs}/${nameOf(svc.object)}, but ${[...new Set(plaintext.map((s) => `${s.what} (port ${s.port})`))].join(', ')} send plaintext from outside the mesh: their spans are refused`));
+            out.push(doctor('MT011', pa, 'error', 'spec.mtls.mode', `STRICT mTLS applies to the meshed collector ${svcNs}/${nameOf(svc.object)}, but un-meshed senders send plaintext: ${[...new Set(plaintext.map((s) => `${s.what} (port ${s.port})`))].join(', ')}; their spans are refused`));
           }
         }
       }
