@@ -5,7 +5,7 @@
  * @see https://doc.traefik.io/traefik/reference/install-configuration/observability/tracing/
  */
 import { z } from 'zod';
-import { dnsLabel } from './common';
+import { cpuQuantity, dnsLabel, memoryQuantity } from './common';
 
 const TRAEFIK_PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'jaeger', 'xray', 'ottrace', 'none'] as const;
 /** Headers that carry credentials: capturing them would copy secrets into every span. */
@@ -46,6 +46,14 @@ export const traefikSchema = z
         /** web entrypoint node port; kind maps it to hostPorts.traefikWeb. */
         webNodePort: nodePort.default(30080),
         websecureNodePort: nodePort.default(30443),
+      })
+      .prefault({}),
+    /** Traefik container requests and memory limit (the chart sets none). */
+    resources: z
+      .strictObject({
+        cpuRequest: cpuQuantity.default('50m'),
+        memoryRequest: memoryQuantity.default('64Mi'),
+        memoryLimit: memoryQuantity.default('256Mi'),
       })
       .prefault({}),
     v2: z

@@ -20,6 +20,7 @@ describe('config section traefik', () => {
       capturedResponseHeaders: [],
       safeQueryParams: [],
       service: { type: 'NodePort', webNodePort: 30080, websecureNodePort: 30443 },
+      resources: { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '256Mi' },
       v2: { reporter: 'collector', propagation: 'jaeger', samplingType: 'const', samplingParam: 1, imageTag: 'v2.11.53' },
     });
   });

@@ -17,6 +17,8 @@ import {
   DEFAULT_TRAEFIK_WEBSECURE_NODE_PORT,
   DEFAULT_TRAEFIK_WEB_NODE_PORT,
   NODE_PORT_RANGE,
+  traefikResourcesValues,
+  type TraefikResources,
   type TraefikServiceType,
 } from './traefik-v3-values';
 
@@ -78,10 +80,13 @@ export interface TraefikV2ValuesProps {
   readonly webNodePort?: number;
   /** Node port of the `websecure` entrypoint. @default 30443 */
   readonly websecureNodePort?: number;
+  /** Container requests and memory limit. @default { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '256Mi' } */
+  readonly resources?: TraefikResources;
 }
 
 export interface TraefikV2Values {
   readonly globalArguments: readonly string[];
+  readonly resources: ReturnType<typeof traefikResourcesValues>;
   readonly image: { readonly tag: string };
   readonly service: { readonly type: TraefikServiceType };
   readonly ports: { readonly web: { readonly nodePort?: number }; readonly websecure: { readonly nodePort?: number } };
@@ -133,6 +138,7 @@ export function buildTraefikV2Values(props: TraefikV2ValuesProps = {}): TraefikV
     // Chart <=27 passes --global.checknewversion and --global.sendanonymoususage by default.
     globalArguments: [],
     image: { tag: props.imageTag ?? DEFAULT_TRAEFIK_V2_IMAGE_TAG },
+    resources: traefikResourcesValues(props.resources),
     service: { type: serviceType },
     ports: {
       web: withNodePorts ? { nodePort: props.webNodePort ?? DEFAULT_TRAEFIK_WEB_NODE_PORT } : {},

@@ -99,12 +99,37 @@ export interface TraefikV3ValuesProps {
   readonly ingressClassName?: string;
   /** Traefik replicas. @default 1 */
   readonly replicas?: number;
+  /**
+   * Container requests and memory limit (the chart sets none; an unbounded edge proxy can starve a
+   * small kind node). No CPU limit: throttling the proxy would show up as latency in every trace.
+   * @default { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '256Mi' }
+   */
+  readonly resources?: TraefikResources;
+}
+
+/** Requests and memory limit of the Traefik container. */
+export interface TraefikResources {
+  readonly cpuRequest: string;
+  readonly memoryRequest: string;
+  readonly memoryLimit: string;
+}
+
+export const DEFAULT_TRAEFIK_RESOURCES: TraefikResources = { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '256Mi' };
+
+/** Chart `resources` from TraefikResources (validated: Kubernetes quantities). */
+export function traefikResourcesValues(r: TraefikResources = DEFAULT_TRAEFIK_RESOURCES): { requests: { cpu: string; memory: string }; limits: { memory: string } } {
+  if (!/^(\d+m|\d+(\.\d{1,3})?)$/.test(r.cpuRequest)) rejectProp('resources.cpuRequest', r.cpuRequest, 'a CPU quantity such as "50m" or "0.5"');
+  for (const key of ['memoryRequest', 'memoryLimit'] as const) {
+    if (!/^\d+(Mi|Gi)$/.test(r[key])) rejectProp(`resources.${key}`, r[key], 'a memory quantity such as "64Mi" or "1Gi"');
+  }
+  return { requests: { cpu: r.cpuRequest, memory: r.memoryRequest }, limits: { memory: r.memoryLimit } };
 }
 
 /** The subset of chart 41 values meshtrace writes (the chart's schema validates the whole object). */
 export interface TraefikV3Values {
   readonly global: { readonly checkNewVersion: false; readonly sendAnonymousUsage: false };
   readonly deployment: { readonly replicas: number };
+  readonly resources: ReturnType<typeof traefikResourcesValues>;
   readonly ingressClass: { readonly enabled: true; readonly isDefaultClass: boolean; readonly name: string };
   readonly service: { readonly spec: { readonly type: TraefikServiceType } };
   readonly ports: {
@@ -162,6 +187,7 @@ export function buildTraefikV3Values(props: TraefikV3ValuesProps = {}): TraefikV
     // No update checks or anonymous usage reports: CI and kind clusters make no outbound calls.
     global: { checkNewVersion: false, sendAnonymousUsage: false },
     deployment: { replicas: props.replicas ?? 1 },
+    resources: traefikResourcesValues(props.resources),
     ingressClass: { enabled: true, isDefaultClass: true, name: props.ingressClassName ?? DEFAULT_TRAEFIK_INGRESS_CLASS },
     // Chart >=40: `service.spec.type`; the old `service.type` is ignored silently.
     service: { spec: { type: serviceType } },

@@ -41,6 +41,7 @@ export function traefikValuesProps(config: Pick<MeshtraceConfig, 'traefik' | 'na
     serviceType: t.service.type,
     webNodePort: t.service.webNodePort,
     websecureNodePort: t.service.websecureNodePort,
+    resources: t.resources,
   };
   if (t.mode === 'v2') {
     return {

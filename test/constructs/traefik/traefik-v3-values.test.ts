@@ -27,6 +27,8 @@ describe('buildTraefikV3Values', () => {
     expect(values.global).toEqual({ checkNewVersion: false, sendAnonymousUsage: false });
     expect(values.tracing.capturedRequestHeaders).toEqual(['X-Request-Id']);
     expect(values).not.toHaveProperty('env');
+    // the chart sets no resources: requests and a memory limit are always written
+    expect(values.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } });
   });
 
   test('defaults pass the chart 41.3.0 values.schema.json merged over its values.yaml', () => {
@@ -96,6 +98,8 @@ describe('buildTraefikV3Values', () => {
       [{ traceVerbosity: 'verbose' as never }, /traceVerbosity is "verbose"/],
       [{ otlpGrpcPort: 0 }, /otlpGrpcPort is 0/],
       [{ replicas: 0 }, /replicas is 0/],
+      [{ resources: { cpuRequest: 'lots', memoryRequest: '64Mi', memoryLimit: '256Mi' } }, /resources.cpuRequest is "lots"/],
+      [{ resources: { cpuRequest: '50m', memoryRequest: '64MB', memoryLimit: '256Mi' } }, /resources.memoryRequest is "64MB"/],
     ])('%j', (props, message) => {
       expect(() => buildTraefikV3Values(props)).toThrow(TraefikValuesError);
       expect(() => buildTraefikV3Values(props)).toThrow(message);
