@@ -40,8 +40,10 @@ export interface Diagnosis {
 }
 
 export interface DriverReport {
-  /** Whether the minted context asked for sampling. */
+  /** Whether the minted context asked for sampling (true too when it left the decision to the first hop). */
   readonly sampled: boolean;
+  /** The driver sent ids without a decision (B3 deferred): missing traces are the sampler's choice. */
+  readonly deferred?: boolean;
   /** Formats the driver sent (w3c, b3, b3multi, jaeger, envoy). */
   readonly formats: readonly string[];
   readonly requests: number;

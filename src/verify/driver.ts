@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { childContext, inject, type PropagationFormat } from '../propagation';
+import { childContext, inject, type PropagationFormat, type SamplingDecision } from '../propagation';
 import type { PropagationFormatName } from './spec';
 import type { DriverReport } from './diagnosis';
 
@@ -25,6 +25,13 @@ export interface DriveOptions {
   readonly propagation?: readonly PropagationFormatName[];
   /** Ask for sampling. @default true (a driver that sends sampled=0 finds nothing) */
   readonly sampled?: boolean;
+  /**
+   * Send ids WITHOUT a decision (B3 with no sampled state), so the first hop's sampler decides:
+   * the found/driven ratio then measures that sampler. Needs propagation b3 or b3multi only.
+   * Overrides `sampled`.
+   * @default false
+   */
+  readonly deferSampling?: boolean;
   /** Per-request timeout. @default 10 000 ms */
   readonly timeoutMs?: number;
 }
@@ -73,8 +80,11 @@ export function returnedContext(headers: Readonly<Record<string, string | string
 }
 
 /** Headers for one request: the minted context in every asked format. */
-export function mintHeaders(propagation: readonly PropagationFormatName[], sampled: boolean): { traceId: string; spanId: string; headers: Record<string, string> } {
-  const ctx = childContext(undefined, { sampling: sampled ? 'sampled' : 'not-sampled', debug: false });
+export function mintHeaders(propagation: readonly PropagationFormatName[], sampled: boolean | SamplingDecision): { traceId: string; spanId: string; headers: Record<string, string> } {
+  const sampling: SamplingDecision = sampled === true ? 'sampled' : sampled === false ? 'not-sampled' : sampled;
+  const minted = childContext(undefined, { sampling: sampling === 'deferred' ? 'sampled' : sampling, debug: false });
+  // childContext always decides a new root; a deferred one keeps its fresh ids and drops the decision.
+  const ctx = sampling === 'deferred' ? { ...minted, sampling: 'deferred' as const } : minted;
   const formats = propagation.filter((p): p is Exclude<PropagationFormatName, 'envoy'> => p !== 'envoy').map((p) => FORMAT_MAP[p]);
   const headers = formats.length ? inject({ context: ctx, formats }) : {};
   // Envoy joins x-client-trace-id to its x-request-id and forces the trace (Istio: client sampling 100 %).
@@ -82,7 +92,7 @@ export function mintHeaders(propagation: readonly PropagationFormatName[], sampl
   return { traceId: ctx.traceId, spanId: ctx.spanId, headers };
 }
 
-async function one(opts: DriveOptions, sampled: boolean): Promise<DrivenRequest> {
+async function one(opts: DriveOptions, sampled: boolean | SamplingDecision): Promise<DrivenRequest> {
   const minted = mintHeaders(opts.propagation ?? ['w3c'], sampled);
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const started = performance.now();
@@ -114,7 +124,13 @@ async function one(opts: DriveOptions, sampled: boolean): Promise<DrivenRequest>
 export async function drive(opts: DriveOptions): Promise<DriveResult> {
   const n = Math.max(1, opts.requests ?? 1);
   const concurrency = Math.max(1, Math.min(n, opts.concurrency ?? 1));
-  const sampled = opts.sampled ?? true;
+  const formats = opts.propagation ?? ['w3c'];
+  if (opts.deferSampling && formats.some((f) => f !== 'b3' && f !== 'b3multi')) {
+    // W3C/Jaeger would send sampled=0 and Envoy's x-client-trace-id forces a trace: neither defers.
+    throw new Error(`deferSampling needs propagation b3 or b3multi only (got ${formats.join(', ') || 'none'}): only B3 can send ids without a sampling decision`);
+  }
+  const decision: boolean | SamplingDecision = opts.deferSampling ? 'deferred' : (opts.sampled ?? true);
+  const sampled = decision !== false;
   const startedAtUs = Date.now() * 1000;
   const results: DrivenRequest[] = new Array(n);
   let next = 0;
@@ -122,7 +138,7 @@ export async function drive(opts: DriveOptions): Promise<DriveResult> {
     Array.from({ length: concurrency }, async () => {
       while (next < n) {
         const i = next++;
-        results[i] = await one(opts, sampled);
+        results[i] = await one(opts, decision);
       }
     }),
   );
@@ -132,7 +148,8 @@ export async function drive(opts: DriveOptions): Promise<DriveResult> {
     traceIds: results.map((r) => r.returnedTraceId ?? r.traceId),
     report: {
       sampled,
-      formats: opts.propagation ?? ['w3c'],
+      ...(opts.deferSampling ? { deferred: true } : {}),
+      formats,
       requests: n,
       ...(returned.length ? { returnedTraceIds: returned, returnedSampled: results.filter((r) => r.returnedSampled !== undefined).map((r) => r.returnedSampled!) } : {}),
     },

@@ -59,6 +59,12 @@ const specShape = z
         requests: z.number().int().min(1).optional(),
         concurrency: z.number().int().min(1).optional(),
         propagation: z.array(z.enum(propagationFormats)).optional(),
+        /**
+         * The decision the driver sends: `sampled` (default) or `deferred` (B3 ids without a sampled
+         * flag, so the first hop decides: what a sampling-rate check needs). W3C, Jaeger and Envoy
+         * headers cannot say "deferred", so `deferred` needs propagation [b3] or [b3multi].
+         */
+        sampling: z.enum(['sampled', 'deferred']).optional(),
         expectStatus: z.number().int().optional(),
       })
       .strict()
@@ -129,6 +135,20 @@ export interface EdgeRule {
 
 export type PropagationFormatName = (typeof propagationFormats)[number];
 
+/** What the driver asks for: a sampled trace, or no decision at all (the first hop decides). */
+export type DriverSampling = 'sampled' | 'deferred';
+
+/** Formats that can carry ids without a sampling decision (B3 without its sampled state). */
+export const DEFERRABLE_FORMATS: readonly PropagationFormatName[] = ['b3', 'b3multi'];
+
+/** Why a deferred decision cannot be sent with these formats, or undefined when it can. */
+export function deferredSamplingProblem(propagation: readonly PropagationFormatName[]): string | undefined {
+  const bad = propagation.filter((f) => !DEFERRABLE_FORMATS.includes(f));
+  if (propagation.length === 0) return 'sends no trace context, so no trace id is known; allowed: propagation [b3] or [b3multi]';
+  if (bad.length > 0) return `cannot be sent with ${bad.join(', ')} (${bad.join(', ')} cannot say "no decision"); allowed: propagation [b3] or [b3multi] only`;
+  return undefined;
+}
+
 export interface Spec {
   readonly name: string;
   readonly description?: string;
@@ -142,6 +162,8 @@ export interface Spec {
     readonly requests: number;
     readonly concurrency: number;
     readonly propagation: readonly PropagationFormatName[];
+    /** The sampling decision the driver sends. */
+    readonly sampling: DriverSampling;
     readonly expectStatus?: number;
   };
   readonly poll: { readonly intervalUs: number; readonly timeoutUs: number; readonly stablePolls: number };
@@ -283,6 +305,10 @@ export function compileSpec(doc: unknown, origin = 'spec'): Spec {
   const rules = raw.rules ?? {};
   const maxDurationUs = duration(rules.maxDuration, at('rules.maxDuration'));
   const trigger = raw.trigger;
+  if (trigger?.sampling === 'deferred') {
+    const problem = deferredSamplingProblem(trigger.propagation ?? ['w3c']);
+    if (problem) fail(at('trigger.sampling'), `"deferred" ${problem}`);
+  }
   return {
     name: raw.name,
     ...(raw.description === undefined ? {} : { description: raw.description }),
@@ -298,6 +324,7 @@ export function compileSpec(doc: unknown, origin = 'spec'): Spec {
             requests: trigger.requests ?? 1,
             concurrency: trigger.concurrency ?? 1,
             propagation: trigger.propagation ?? ['w3c'],
+            sampling: trigger.sampling ?? 'sampled',
             ...(trigger.expectStatus === undefined ? {} : { expectStatus: trigger.expectStatus }),
           },
         }),

@@ -3,6 +3,7 @@
  * diagnosis and the reports; plus the slowest (critical) path and the bottleneck on it.
  */
 import type { Span, Trace } from './model';
+import { criticalPath as jaegerCriticalPath, type CriticalPath } from '../report-html/critical-path';
 
 export interface TraceIndex {
   readonly trace: Trace;
@@ -100,39 +101,49 @@ export function selfTimeUs(index: TraceIndex, span: Span): number {
 }
 
 /**
- * The slowest path: from the root, repeatedly into the child that finishes last (what the
- * caller waited for). Cycle-safe.
+ * The critical path, computed the way Jaeger UI does it (one implementation for the kit: the HTML
+ * report's, so the terminal tree and the HTML page always name the same bottleneck): from the
+ * root's end, step back to the child that finished last before that moment, descend into it, then
+ * continue from that child's start. Sequential calls are all on the path; parallel ones are not.
  */
-export function criticalPath(index: TraceIndex, root: Span | undefined = mainRoot(index)): Span[] {
-  const path: Span[] = [];
-  const seen = new Set<string>();
-  let cur = root;
-  while (cur && !seen.has(cur.spanId)) {
-    path.push(cur);
-    seen.add(cur.spanId);
-    const kids = index.children.get(cur.spanId);
-    let next: Span | undefined;
-    if (kids) for (const k of kids) if (!next || endOf(k) > endOf(next) || (endOf(k) === endOf(next) && k.durationUs > next.durationUs)) next = k;
-    cur = next;
-  }
+function jaegerPathOf(index: TraceIndex): CriticalPath {
+  let path = pathCache.get(index);
+  if (!path) pathCache.set(index, (path = jaegerCriticalPath(index.trace)));
   return path;
+}
+
+const pathCache = new WeakMap<TraceIndex, CriticalPath>();
+
+/** Spans on the critical path, in the order their work starts. */
+export function criticalPath(index: TraceIndex): Span[] {
+  const path = jaegerPathOf(index);
+  const out: Span[] = [];
+  const seen = new Set<string>();
+  for (const seg of path.segments) {
+    if (seen.has(seg.spanId)) continue;
+    seen.add(seg.spanId);
+    const span = index.byId.get(seg.spanId);
+    if (span) out.push(span);
+  }
+  return out;
 }
 
 export interface Bottleneck {
   readonly span: Span;
+  /** The span's own time on the critical path (outside its children). */
   readonly selfUs: number;
-  /** selfUs over the root's duration (0..1). */
+  /** selfUs over the critical path's length (the request's duration), 0..1. */
   readonly share: number;
 }
 
-/** The span on the critical path with the most self time: where the request's time went. */
-export function findBottleneck(index: TraceIndex, path: readonly Span[] = criticalPath(index)): Bottleneck | undefined {
-  const root = path[0];
-  if (!root) return undefined;
-  let best: Bottleneck | undefined;
-  for (const s of path) {
-    const selfUs = selfTimeUs(index, s);
-    if (!best || selfUs > best.selfUs) best = { span: s, selfUs, share: root.durationUs > 0 ? selfUs / root.durationUs : 0 };
-  }
-  return best;
+/** The span with the most self time on the critical path: where the request's time went. */
+export function findBottleneck(index: TraceIndex): Bottleneck | undefined {
+  const path = jaegerPathOf(index);
+  const id = path.bottleneckSpanId;
+  const span = id ? index.byId.get(id) : undefined;
+  if (!span) return undefined;
+  let total = 0;
+  for (const seg of path.segments) total += seg.endUs - seg.startUs;
+  const selfUs = path.selfTimeUs.get(span.spanId) ?? 0;
+  return { span, selfUs, share: total > 0 ? selfUs / total : 0 };
 }

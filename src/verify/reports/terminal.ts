@@ -45,7 +45,7 @@ export function renderTree(trace: Trace, opts: TerminalOptions = {}, index: Trac
   const maxLines = opts.maxLines ?? 120;
   const path = criticalPath(index);
   const onPath = new Set(path.map((s) => s.spanId));
-  const bottleneck = findBottleneck(index, path);
+  const bottleneck = findBottleneck(index);
   const services = new Set(trace.spans.map((s) => s.service));
   const lines: string[] = [
     paint('bold', `Trace ${trace.traceId} (${formatDuration(index.endUs - index.startUs)} total) · ${trace.spans.length} spans · ${services.size} services`),

@@ -19,13 +19,14 @@ function slowCheckout() {
 }
 
 describe('reports', () => {
-  test('terminal tree: durations, error marks, the slow path and the bottleneck', () => {
+  test('terminal tree: durations, error marks, the critical path and the bottleneck', () => {
     const lines = renderTree(slowCheckout());
     expect(lines).toEqual([
       'Trace abc1230000000000000000000000abcd (2.1s total) · 6 spans · 5 services',
       '└── api-gateway  GET /checkout (2.1s) server ◆ slow path',
-      '    ├── auth-service  check (100ms) server',
-      '    ├── user-service  GET /users/123 (200ms) server',
+      // auth and user ran one after the other before order: they are on the critical path too (Jaeger's definition)
+      '    ├── auth-service  check (100ms) server ◆ slow path',
+      '    ├── user-service  GET /users/123 (200ms) server ◆ slow path',
       '    └── order-service  POST /orders (1.75s) server ◆ slow path',
       '        └── payment-service  charge (1.7s) server ◆ slow path',
       '            └── payment-service  POST external-api/pay (1.6s) client ✗ ERROR "timeout" ◀ BOTTLENECK 1.6s self (76%)',
@@ -80,5 +81,23 @@ describe('reports', () => {
     expect(doc.traces[0].url).toBe('http://j:16686/trace/abc1230000000000000000000000abcd');
     expect(doc.traces[0].assertions.filter((a: { passed: boolean }) => !a.passed)).toHaveLength(2);
     expect(jaegerTraceUrl('http://j/jaeger///', 'x')).toBe('http://j/jaeger/trace/x');
+  });
+});
+
+describe('critical path and bottleneck (shared with the HTML report)', () => {
+  test('parallel calls are off the path; the bottleneck is the span with the most self time on it', async () => {
+    const { criticalPath, findBottleneck, indexTrace } = await import('../../../src/verify/trace-index');
+    const b = new TraceBuilder();
+    const root = b.add('frontend', 'GET /dispatch', 'server', 0, 760);
+    const c1 = b.add('frontend', 'HTTP GET', 'client', 3, 305, root);
+    b.add('mysql', 'SQL SELECT', 'client', 5, 300, c1);
+    const fast = b.add('frontend', 'HTTP GET', 'client', 320, 40, root); // parallel with slow: off the path
+    const slow = b.add('frontend', 'HTTP GET', 'client', 320, 400, root);
+    const index = indexTrace(b.build());
+    const ids = criticalPath(index).map((s) => s.spanId);
+    expect(ids).toContain(slow.spanId);
+    expect(ids).not.toContain(fast.spanId);
+    const bn = findBottleneck(index)!;
+    expect([bn.span.spanId, Math.round(bn.selfUs / 1000), Math.round(bn.share * 100)]).toEqual([slow.spanId, 400, 53]);
   });
 });
