@@ -16,6 +16,7 @@ import { gatherLaneInput, type LaneOptions } from './lane';
 import { previewLayout, stackSynthesizer, type Synthesizer } from './synth';
 import { readDistLayout } from './dist-layout';
 import { renderPlan } from './render';
+import { PROFILE_NAMES } from '../config/profile-names';
 import { executePlan, type ExecutionResult, type Verifier } from './executor';
 import { ClientNodeKube } from './kube';
 import { collectArtifacts } from './artifacts';
@@ -35,7 +36,7 @@ export interface LaneCliOptions {
 
 export function addLaneOptions(command: Command): Command {
   return command
-    .addOption(new Option('--profile <name>', 'config profile to synthesize (kind profiles: lab, ci)').default('lab'))
+    .addOption(new Option('--profile <name>', 'config profile to synthesize (kind profiles: lab, ci)').choices([...PROFILE_NAMES]).default('lab'))
     .addOption(new Option('--config <file>', 'config file to synthesize instead of a profile'))
     .addOption(new Option('--name <cluster>', 'kind cluster name').default('meshtrace'))
     .addOption(new Option('--outdir <dir>', 'synth output folder').default('dist'))
