@@ -186,7 +186,8 @@ export function buildContext(docs: readonly ManifestDoc[], installDocs: readonly
     const nsLabels = namespaces.has(t.namespace) ? namespaceLabels(t.namespace) : undefined;
     if (nsLabels?.['istio-injection'] === 'disabled') return false;
     if (nsLabels && (nsLabels['istio-injection'] === 'enabled' || nsLabels['istio.io/rev'])) return true;
-    if (podSays === 'true' && nsLabels) return true;
+    // The pod label alone triggers injection (the webhook's object selector), whatever the namespace says.
+    if (podSays === 'true') return true;
     return nsLabels ? false : undefined;
   };
   const istioObjects = docs.some((d) => /\.istio\.io\//.test(asString(d.object.apiVersion) ?? ''));

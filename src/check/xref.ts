@@ -27,8 +27,9 @@ function checkSelectors(ctx: CheckContext): Finding[] {
     if (pods.length === 0) {
       const sel = Object.entries(stringMap(selector)).map(([k, v]) => `${k}=${v}`).join(',');
       const candidates = ctx.templates.filter((t) => t.namespace === ns).map((t) => `${String(t.owner.kind)} ${nameOf(t.owner)} {${Object.entries(t.labels).map(([k, v]) => `${k}=${v}`).join(',')}}`);
+      // No workload of that namespace in the folder at all: they are probably deployed from elsewhere.
       out.push(findingFor(svc, {
-        rule: 'xref/selector', severity: 'error', field: 'spec.selector',
+        rule: 'xref/selector', severity: candidates.length ? 'error' : 'warning', field: 'spec.selector',
         message: `selector ${sel} matches no pod template in namespace ${ns}${candidates.length ? ` (pod templates here: ${candidates.join('; ')})` : ' (no workloads in this namespace)'}: the Service has no endpoints`,
         fix: 'make the selector equal to the pod template labels of the workload it fronts',
         link: SERVICE_LINK,

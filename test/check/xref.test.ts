@@ -21,9 +21,14 @@ describe('cross-references', () => {
     )).toEqual([]);
   });
 
-  test('a selector in the wrong namespace matches nothing', () => {
+  test('a selector in a namespace without any workload here is a warning (they may be deployed elsewhere)', () => {
     const findings = run(deploy('api', 'shop', []), service('api', 'other', { app: 'api' }, [{ name: 'http', port: 80 }]));
-    expect(findings).toEqual([expect.objectContaining({ rule: 'xref/selector', object: 'Service other/api', field: 'spec.selector', message: expect.stringContaining('no workloads in this namespace') })]);
+    expect(findings).toEqual([expect.objectContaining({ rule: 'xref/selector', severity: 'warning', object: 'Service other/api', field: 'spec.selector', message: expect.stringContaining('no workloads in this namespace') })]);
+  });
+
+  test('a selector that matches none of the workloads of its namespace is an error', () => {
+    const findings = run(deploy('api', 'shop', []), service('api', 'shop', { app: 'apii' }, [{ name: 'http', port: 80 }]));
+    expect(findings).toEqual([expect.objectContaining({ rule: 'xref/selector', severity: 'error', message: expect.stringContaining('Deployment api {app=api}') })]);
   });
 
   test('a named targetPort missing on the pods is an error; an undeclared number a warning', () => {
