@@ -67,6 +67,33 @@ export function renderTree(trace: Trace, opts: TerminalOptions = {}, index: Trac
     lines.push(text);
   }
 
+  /** Runs of leaf siblings doing the same thing (HotROD's 13 GetDriver calls) print as one line. */
+  function groupLeaves(kids: readonly Span[]): Span[][] {
+    const groups: Span[][] = [];
+    const isLeaf = (k: Span) => (index.children.get(k.spanId)?.length ?? 0) === 0 && bottleneck?.span.spanId !== k.spanId;
+    for (const k of kids) {
+      const g = groups.at(-1);
+      const head = g?.[0];
+      if (g && head && isLeaf(k) && isLeaf(head) && head.service === k.service && head.name === k.name && head.kind === k.kind) g.push(k);
+      else groups.push([k]);
+    }
+    return groups;
+  }
+
+  function groupLine(g: readonly Span[], prefix: string, last: boolean): void {
+    for (const k of g) seen.add(k.spanId);
+    const head = g[0]!;
+    const durations = g.map((k) => k.durationUs);
+    const min = Math.min(...durations);
+    const max = Math.max(...durations);
+    const errors = g.filter((k) => k.status.code === 'error');
+    const marks: string[] = [];
+    if (errors.length) marks.push(paint('red', `✗ ${errors.length} ERROR${errors[0]!.status.message ? ` "${errors[0]!.status.message}"` : ''}`));
+    if (g.some((k) => onPath.has(k.spanId)) && path.length > 1) marks.push(paint('dim', '◆ slow path'));
+    const range = min === max ? formatDuration(min) : `${formatDuration(min)}–${formatDuration(max)}`;
+    lines.push(`${prefix}${last ? '└── ' : '├── '}${head.service}  ${head.name} ×${g.length} (${range} each)${head.kind !== 'unspecified' && head.kind !== 'internal' ? paint('dim', ` ${head.kind}`) : ''}${marks.length ? ` ${marks.join(' ')}` : ''}`);
+  }
+
   function walk(s: Span, prefix: string, last: boolean): void {
     if (lines.length >= maxLines) {
       truncated = true;
@@ -75,11 +102,21 @@ export function renderTree(trace: Trace, opts: TerminalOptions = {}, index: Trac
     if (seen.has(s.spanId)) return;
     seen.add(s.spanId);
     line(s, prefix, last);
-    const kids = index.children.get(s.spanId) ?? [];
-    const shown = kids.length > maxChildren ? [...kids.filter((k) => onPath.has(k.spanId)), ...kids.filter((k) => !onPath.has(k.spanId))].slice(0, maxChildren).sort((a, b) => a.startUs - b.startUs) : kids;
+    const groups = groupLeaves(index.children.get(s.spanId) ?? []);
+    const onPathGroup = (g: Span[]) => g.some((k) => onPath.has(k.spanId));
+    const shown = groups.length > maxChildren ? [...groups.filter(onPathGroup), ...groups.filter((g) => !onPathGroup(g))].slice(0, maxChildren).sort((a, b) => a[0]!.startUs - b[0]!.startUs) : groups;
     const childPrefix = prefix + (last ? '    ' : '│   ');
-    shown.forEach((k, i) => walk(k, childPrefix, i === shown.length - 1 && shown.length === kids.length));
-    if (shown.length < kids.length) lines.push(`${childPrefix}└── ${paint('dim', `… ${kids.length - shown.length} more`)}`);
+    shown.forEach((g, i) => {
+      const isLast = i === shown.length - 1 && shown.length === groups.length;
+      if (g.length > 1) {
+        if (lines.length >= maxLines) truncated = true;
+        else groupLine(g, childPrefix, isLast);
+      } else walk(g[0]!, childPrefix, isLast);
+    });
+    if (shown.length < groups.length) {
+      const hidden = groups.filter((g) => !shown.includes(g)).reduce((n, g) => n + g.length, 0);
+      lines.push(`${childPrefix}└── ${paint('dim', `… ${hidden} more`)}`);
+    }
   }
 
   const tops = [...index.roots, ...index.orphans];
@@ -108,7 +145,9 @@ export function renderTerminal(result: VerifyResult, traces: readonly Trace[], o
   for (const v of result.traces.slice(0, 20)) out.push(`  ${verdictSummary(v, paint, link(v.traceId))}`);
   if (result.traces.length > 20) out.push(`  … ${result.traces.length - 20} more trace(s)`);
   for (const a of result.assertions) {
-    if (!a.passed || opts.verbose) out.push(`  ${a.passed ? paint('green', '✓') : paint('red', '✗')} ${a.text}: ${a.detail}`);
+    // A sampling rate is a measurement: its numbers are the point even when it passes.
+    const measured = a.text.startsWith('sampling rate');
+    if (!a.passed || opts.verbose || measured) out.push(`  ${a.passed ? paint('green', '✓') : paint('red', '✗')} ${a.text}: ${a.detail}`);
   }
 
   const show = result.passed ? (opts.verbose ? result.traces[0] : undefined) : (result.traces.find((v) => !v.passed && v === result.closest) ?? result.traces.find((v) => !v.passed));

@@ -101,3 +101,15 @@ describe('critical path and bottleneck (shared with the HTML report)', () => {
     expect([bn.span.spanId, Math.round(bn.selfUs / 1000), Math.round(bn.share * 100)]).toEqual([slow.spanId, 400, 53]);
   });
 });
+
+describe('tree grouping', () => {
+  test('runs of identical leaf calls print as one line with count, duration range and errors', () => {
+    const b = new TraceBuilder();
+    const driver = b.add('driver', 'FindNearest', 'server', 0, 200);
+    b.add('redis-manual', 'FindDriverIDs', 'client', 1, 20, driver);
+    for (let i = 0; i < 13; i++) b.add('redis-manual', 'GetDriver', 'client', 22 + i * 13, 10 + (i % 3), driver, {}, i % 5 === 4 ? { status: { code: 'error', message: 'redis timeout' } } : {});
+    const lines = renderTree(b.build());
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toBe('    └── redis-manual  GetDriver ×13 (10ms–12ms each) client ✗ 2 ERROR "redis timeout" ◆ slow path');
+  });
+});
