@@ -23,7 +23,7 @@ import {
   type Spec,
   type TraceSource,
 } from '../verify';
-import type { PropagationFormatName } from '../verify/spec';
+import { deferredSamplingProblem, type DriverSampling, type PropagationFormatName } from '../verify/spec';
 
 interface VerifyFlags {
   spec: string;
@@ -36,6 +36,7 @@ interface VerifyFlags {
   method?: string;
   header: string[];
   propagation?: string;
+  sampling?: string;
   traceId: string[];
   timeout?: string;
   pollInterval?: string;
@@ -86,6 +87,15 @@ function propagation(value: string | undefined, spec: Spec): PropagationFormatNa
   return list as PropagationFormatName[];
 }
 
+/** `--sampling sampled|deferred` (default: the spec's trigger.sampling); deferred needs B3 formats. */
+function driverSampling(value: string | undefined, spec: Spec, formats: readonly PropagationFormatName[]): DriverSampling {
+  const decision = value ?? spec.trigger?.sampling ?? 'sampled';
+  if (decision !== 'sampled' && decision !== 'deferred') throw new CliError(`--sampling: invalid value ${JSON.stringify(decision)}; allowed: sampled, deferred`, EXIT_CANNOT_CHECK);
+  const problem = decision === 'deferred' ? deferredSamplingProblem(formats) : undefined;
+  if (problem) throw new CliError(`--sampling deferred ${problem} (e.g. --propagation b3)`, EXIT_CANNOT_CHECK);
+  return decision;
+}
+
 async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
   const sources = [flags.jaegerUrl, flags.traceFile, flags.otlpListen].filter((s) => s !== undefined);
   if (sources.length !== 1) {
@@ -107,6 +117,7 @@ async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
   const concurrency = flags.concurrency !== undefined ? positiveInt('--concurrency', flags.concurrency) : (spec.trigger?.concurrency ?? 1);
   const extraHeaders = { ...spec.trigger?.headers, ...headers(flags.header) };
   const formats = propagation(flags.propagation, spec);
+  const sampling = driverSampling(flags.sampling, spec, formats);
   const lookbackUs = durationMs('--lookback', flags.lookback) * 1000;
 
   let receiver: OtlpReceiver | undefined;
@@ -144,6 +155,7 @@ async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
         requests,
         concurrency,
         propagation: formats,
+        ...(sampling === 'deferred' ? { deferSampling: true } : {}),
         timeoutMs: Math.min(10_000, timeoutMs),
       });
       const failed = driven.requests.filter((r) => r.error !== undefined);
@@ -201,6 +213,7 @@ export function registerVerify(program: Command): void {
     .option('--method <method>', 'HTTP method for the trigger')
     .option('--header <name:value>', 'extra request header (repeatable)', collect, [])
     .option('--propagation <formats>', `context formats to send, comma-separated: ${FORMATS.join(', ')} (default w3c)`)
+    .option('--sampling <decision>', 'decision the driver sends: sampled, or deferred (B3 ids without a decision: the first hop samples; for rules.sampling) (default: spec trigger.sampling or sampled)')
     .option('--trace-id <id>', 'verify this trace id without driving (repeatable)', collect, [])
     .option('--timeout <duration>', 'give up after this long (default: spec poll.timeout or 30s)')
     .option('--poll-interval <duration>', 'time between polls (default: spec poll.interval or 1s)')
