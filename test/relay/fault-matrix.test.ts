@@ -4,6 +4,7 @@
  */
 import { Pool, request } from 'undici';
 import { startRelay, type RunningRelay } from '../../src/relay';
+import { startOtlpReceiver } from '../../src/verify/sources/otlp-receiver';
 import { startJsonReceiver, type JsonReceiver } from './helpers/otlp-json-receiver';
 import { rawRequest, refusedUrl, startEchoUpstream, startResetMidBodyUpstream, type TestUpstream } from './helpers/upstreams';
 
@@ -167,9 +168,13 @@ describe('relay fault matrix', () => {
   });
 
   test('10 000 requests at concurrency 64: exactly one server span per request reaches the receiver', async () => {
-    // GIVEN a hop in front of an echo upstream, exporting to the receiver
+    // GIVEN a hop in front of an echo upstream, exporting OTLP protobuf (the default) to the kit's own
+    // OTLP receiver (the verifier's, which decodes protobuf)
     const echo = await upstream(startEchoUpstream());
-    const hop = await relay({ upstreams: [echo.url], spanFlushIntervalMs: 100 });
+    const otlp = await startOtlpReceiver({ port: 0 });
+    cleanup.push(otlp);
+    const hop = await startRelay({ serviceName: 'edge', otlpEndpoint: otlp.url, spanFlushIntervalMs: 100, upstreams: [echo.url] });
+    cleanup.push(hop);
     const client = new Pool(hop.url, { connections: 64 });
     cleanup.push(client);
     // WHEN 10 000 requests, each in its own trace, go through at concurrency 64
@@ -191,7 +196,8 @@ describe('relay fault matrix', () => {
     await hop.close();
     // THEN every request succeeded and the receiver holds exactly one server span per trace
     expect(ok).toBe(total);
-    const servers = receiver.spans.filter((s) => s.kind === 2);
+    const servers = otlp.traces().flatMap((t) => t.spans).filter((s) => s.kind === 'server');
+    expect(otlp.spansReceived).toBe(2 * total);
     expect(servers).toHaveLength(total);
     const perTrace = new Map<string, number>();
     for (const s of servers) perTrace.set(s.traceId, (perTrace.get(s.traceId) ?? 0) + 1);

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { REPO_ROOT } from '../../src/paths';
-import { startJsonReceiver, type JsonReceiver } from './helpers/otlp-json-receiver';
+import { startOtlpReceiver, type OtlpReceiver } from '../../src/verify/sources/otlp-receiver';
 import { startEchoUpstream, type TestUpstream } from './helpers/upstreams';
 
 /** Starts the CLI relay and resolves with its URL once it printed its listening line. */
@@ -34,12 +34,13 @@ function spawnRelay(args: string[]): Promise<{ child: ChildProcess; url: string;
 }
 
 describe('relay SIGTERM (child process)', () => {
-  let receiver: JsonReceiver;
+  let receiver: OtlpReceiver;
   let upstream: TestUpstream;
   let child: ChildProcess | undefined;
 
   beforeEach(async () => {
-    receiver = await startJsonReceiver();
+    // The kit's own OTLP receiver (the verifier's): the relay exports protobuf, its default.
+    receiver = await startOtlpReceiver({ port: 0 });
     // A little upstream latency keeps requests in flight when the signal lands.
     upstream = await startEchoUpstream({ delayMs: 20 });
   });
@@ -53,7 +54,7 @@ describe('relay SIGTERM (child process)', () => {
     // GIVEN a relay child process with a long flush interval (so spans are still queued at SIGTERM)
     const started = await spawnRelay([
       '--listen', '127.0.0.1:0', '--service-name', 'edge', '--upstream', upstream.url,
-      '--otlp-endpoint', receiver.url, '--otlp-protocol', 'http/json', '--span-flush-interval', '60000',
+      '--otlp-endpoint', receiver.url, '--span-flush-interval', '60000',
     ]);
     child = started.child;
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
@@ -92,7 +93,7 @@ describe('relay SIGTERM (child process)', () => {
     expect(errorsBeforeSignal).toEqual([]);
     expect(before).toBeGreaterThan(20);
     // AND every answered request has exactly one server span at the receiver: nothing lost
-    const servers = receiver.spans.filter((s) => s.kind === 2);
+    const servers = receiver.traces().flatMap((t) => t.spans).filter((s) => s.kind === 'server' && s.service === 'edge');
     expect(servers.map((s) => s.traceId).sort()).toEqual([...answered].sort());
     expect(started.stderr()).toMatch(/SIGTERM: draining/);
     expect(started.stderr()).toMatch(/spans: \d+ exported, 0 dropped, 0 failed/);
