@@ -21,7 +21,7 @@ import { decideFaults, NO_FAULT, type FaultDecision } from './faults';
 import { buildClientResponseHeaders, buildUpstreamHeaders, traceHeaderPredicate, type TraceHeaderPredicate } from './forward-headers';
 import type { RelayMetrics } from './metrics';
 import type { ResolvedRelayOptions } from './options';
-import { clientSpanStart, serverSpanStart, type Attributes } from './span-attributes';
+import { bounded, clientSpanStart, serverSpanStart, type Attributes } from './span-attributes';
 import type { SpanBatcher } from './span-export';
 import { classifyUpstreamError, Upstream } from './upstream';
 
@@ -174,6 +174,7 @@ export class Hop {
       },
       o.spanAttributes,
     );
+    if (o.baggageAttributes.length && sampled) recordBaggage(o.baggageAttributes, baggage, attributes);
     const faults = o.faults.length ? decideFaults(o.faults, o.random) : NO_FAULT;
     return {
       req,
@@ -488,6 +489,20 @@ export class Hop {
 
 function traceFlags(ctx: TraceContext): number {
   return (ctx.sampling === 'sampled' || ctx.debug ? 1 : 0) | (ctx.random ? 2 : 0);
+}
+
+/** Named baggage members onto span attributes (opt-in keys; bounded; the hop's own attributes win). */
+export function recordBaggage(keys: readonly string[], baggage: readonly BaggageEntry[], attributes: Attributes): void {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (attributes[key] !== undefined) continue;
+    for (let j = 0; j < baggage.length; j++) {
+      if (baggage[j]!.key === key) {
+        attributes[key] = bounded(baggage[j]!.value);
+        break;
+      }
+    }
+  }
 }
 
 /** Configured baggage replaces incoming members with the same key; the rest keep their order. */

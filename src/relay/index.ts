@@ -77,6 +77,9 @@ export async function startRelay(options: RelayOptions, internals: RelayInternal
     },
     hop.handle,
   );
+  // Node drops headers past the 2000th without a word; a proxy must forward what it accepted, so the
+  // only bound is the header byte limit above.
+  server.maxHeadersCount = 0;
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     const status = clientErrorStatus(err.code);
     metrics.countRejected(status);

@@ -85,6 +85,15 @@ export interface RelayOptions {
    */
   readonly baggage?: Readonly<Record<string, string>>;
   /**
+   * Baggage keys whose values this hop records on its server span, under the same key, like
+   * OpenTelemetry's BaggageSpanProcessor (`--baggage-attribute KEY`, repeatable). Opt-in per key:
+   * baggage is not recorded otherwise, because callers may put anything in it. Values are cut to
+   * 256 characters and never replace an attribute the hop sets itself.
+   * @default []
+   * @see https://github.com/open-telemetry/opentelemetry-java-contrib/tree/main/baggage-processor
+   */
+  readonly baggageAttributes?: readonly string[];
+  /**
    * Probability of sampling a request that arrives without a decision (`--sample-rate 0..1`).
    * Parent-based: an incoming decision is always honoured.
    * @default 1
@@ -138,6 +147,7 @@ export interface ResolvedRelayOptions {
   readonly maxHeaderBytes: number;
   readonly spanAttributes: Readonly<Record<string, string>>;
   readonly baggage: readonly BaggageEntry[];
+  readonly baggageAttributes: readonly string[];
   readonly sampleRate: number;
   readonly admin?: { readonly host: string; readonly port: number };
   readonly upstreamConnections: number;
@@ -258,6 +268,10 @@ export function resolveRelayOptions(options: RelayOptions): ResolvedRelayOptions
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)) fail('--baggage', key, 'a key made of RFC 7230 token characters');
     baggage.push({ key, value });
   }
+  const baggageAttributes = [...new Set(options.baggageAttributes ?? [])];
+  for (const key of baggageAttributes) {
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)) fail('--baggage-attribute', key, 'a baggage key made of RFC 7230 token characters');
+  }
   const faults = (options.faults ?? []).map((f) => (typeof f === 'string' ? parseFault(f) : f));
   return {
     host,
@@ -274,6 +288,7 @@ export function resolveRelayOptions(options: RelayOptions): ResolvedRelayOptions
     maxHeaderBytes: checkInteger('--max-header-size', options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, 1024, 1024 * 1024),
     spanAttributes,
     baggage,
+    baggageAttributes,
     sampleRate,
     admin: options.adminListen ? parseHostPort('--admin-listen', options.adminListen) : undefined,
     upstreamConnections: checkInteger('--upstream-connections', options.upstreamConnections ?? 64, 1, 4096),

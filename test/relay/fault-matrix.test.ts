@@ -136,6 +136,21 @@ describe('relay fault matrix', () => {
     expect((echo.seen[0].headers['x-big'] as string).length).toBe(48 * 1024);
   });
 
+  test('2 500 small headers (under the byte limit) are all forwarded, none silently dropped', async () => {
+    // GIVEN a hop in front of an echo upstream
+    const echo = await upstream(startEchoUpstream());
+    const hop = await relay({ upstreams: [echo.url] });
+    // WHEN a request carries 2 500 headers (Node alone keeps the first 2 000)
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < 2500; i++) headers[`x-h${i}`] = String(i);
+    const res = await request(hop.url, { headers });
+    await res.body.dump();
+    // THEN the upstream got every one of them
+    expect(res.statusCode).toBe(200);
+    expect(Object.keys(echo.seen[0].headers).filter((k) => k.startsWith('x-h'))).toHaveLength(2500);
+    expect(echo.seen[0].headers['x-h2499']).toBe('2499');
+  });
+
   test.each([
     ['CL+TE', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n'],
     ['two different Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 40\r\n\r\nabcGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n'],

@@ -80,6 +80,7 @@ export async function startEchoUpstream(options: EchoOptions = {}): Promise<Test
       } else answer();
     });
   });
+  server.maxHeadersCount = 0;
   const sockets = track(server);
   (upstream as { url: string }).url = await listening(server);
   upstream.close = closer(server, sockets);
