@@ -129,6 +129,37 @@ describe('relay hop (real HTTP on loopback)', () => {
     expect(receiver.spans).toHaveLength(0);
   });
 
+  test('B3 "defer" (ids without X-B3-Sampled) is decided here and the decision forwarded', async () => {
+    // GIVEN a hop sampling nothing and one sampling everything
+    const none = await relay({ upstreams: [upstream.url], serviceName: 'none', sampleRate: 0 });
+    const all = await relay({ upstreams: [upstream.url], serviceName: 'all', sampleRate: 1 });
+    const headers = { 'x-b3-traceid': TRACE_ID, 'x-b3-spanid': PARENT };
+    // WHEN a B3 request without a sampling decision passes each
+    await (await request(none.url, { headers })).body.dump();
+    await (await request(all.url, { headers })).body.dump();
+    await Promise.all([none.close(), all.close()]);
+    // THEN each forwarded its own decision in B3, same trace id
+    expect(upstream.seen.map((s) => [s.headers['x-b3-traceid'], s.headers['x-b3-sampled']])).toEqual([
+      [TRACE_ID, '0'],
+      [TRACE_ID, '1'],
+    ]);
+    // AND only the sampling hop exported spans
+    expect(new Set(receiver.spans.map((s) => s.service))).toEqual(new Set(['all']));
+  });
+
+  test('a bare "b3: 0" deny travels on even at sample rate 1, and nothing is exported', async () => {
+    // GIVEN a hop sampling every root
+    const hop = await relay({ upstreams: [upstream.url] });
+    // WHEN a health-check style request carries only "b3: 0"
+    await (await request(hop.url, { headers: { b3: '0' } })).body.dump();
+    await hop.close();
+    // THEN the next hop still learns "not sampled" (B3 and W3C), and no span was exported
+    const seen = upstream.seen[0].headers;
+    expect(parseInt((seen.traceparent as string).slice(-2), 16) & 1).toBe(0);
+    expect(seen.b3 === '0' || (seen.b3 as string).split('-')[2] === '0').toBe(true);
+    expect(receiver.spans).toHaveLength(0);
+  });
+
   test('a leaf hop answers 200 itself with its service name and the trace id', async () => {
     // GIVEN a leaf
     const leaf = await relay({ serviceName: 'ratings' });
