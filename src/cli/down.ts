@@ -6,7 +6,7 @@ import { detectTools, missingTools, REQUIRED_TOOLS } from '../cluster/tools';
 import { clusterState } from '../cluster/lane';
 import { renderPlan } from '../cluster/render';
 import { executePlan } from '../cluster/executor';
-import { ClientNodeKube } from '../cluster/kube';
+import { LazyClientNodeKube } from '../cluster/lazy-kube';
 
 interface DownCliOptions {
   readonly name: string;
@@ -40,7 +40,7 @@ export function registerDown(program: Command): void {
       setExitCode(command, EXIT_OK);
       return;
     }
-    const result = await executePlan(steps, { runner, root, kubeFor: (c) => ClientNodeKube.forContext(c), log: (l) => process.stderr.write(`${l}\n`) });
+    const result = await executePlan(steps, { runner, root, kubeFor: (c) => new LazyClientNodeKube(c), log: (l) => process.stderr.write(`${l}\n`) });
     process.stdout.write(opts.json ? `${JSON.stringify({ exitCode: result.exitCode, summary: result.summary }, null, 2)}\n` : `${result.exitCode === 0 ? 'ok' : 'FAILED'}: ${result.summary}\n`);
     setExitCode(command, result.exitCode);
   });

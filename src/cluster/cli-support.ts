@@ -18,7 +18,7 @@ import { readDistLayout } from './dist-layout';
 import { renderPlan } from './render';
 import { PROFILE_NAMES } from '../config/profile-names';
 import { executePlan, type ExecutionResult, type Verifier } from './executor';
-import { ClientNodeKube } from './kube';
+import { LazyClientNodeKube } from './lazy-kube';
 import { collectArtifacts } from './artifacts';
 import { summaryMarkdown } from './reports';
 
@@ -178,7 +178,7 @@ export async function runLane(lane: PreparedLane, steps: readonly Step[], option
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const result = await executePlan(steps, {
     runner: lane.runner,
-    kubeFor: (context) => ClientNodeKube.forContext(context),
+    kubeFor: (context) => new LazyClientNodeKube(context),
     verifier: options.verifier,
     collect: collectArtifacts,
     root: lane.root,
