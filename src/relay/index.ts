@@ -134,6 +134,8 @@ export async function startRelay(options: RelayOptions, internals: RelayInternal
       await hop.close();
       await Promise.race([batcher?.shutdown(), deadline]);
       clearTimeout(timer);
+      // Probes keep admin connections alive; they must not hold the exit.
+      admin?.closeAllConnections();
       await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
       const stats = batcher?.stats();
       if (stats && (stats.dropped || stats.failed || stats.pending)) {
