@@ -5,7 +5,7 @@
 import { load as loadYaml } from 'js-yaml';
 import type { ManifestDoc } from './finding';
 import type { CheckContext } from './context';
-import { asArray, getPath, isRecord, kindOf, nameOf, namespaceOf, type Obj, type PodTemplate, containersOf } from './objects';
+import { asArray, getPath, isRecord, nameOf, namespaceOf, type Obj, type PodTemplate, containersOf } from './objects';
 
 export interface CollectorConfig {
   readonly doc: ManifestDoc;
@@ -112,8 +112,4 @@ export function roles(config: Obj): { writes: boolean; queries: boolean; writeBa
   const writeBackend = exporterName ? String(getPath(config, `exporters.${exporterName}.trace_storage`) ?? '') || undefined : undefined;
   const queryBackend = queryExt ? String(getPath(config, `extensions.${queryExt}.storage.traces`) ?? '') || undefined : undefined;
   return { writes, queries: queryExt !== undefined, writeBackend, queryBackend };
-}
-
-export function isConfigMap(doc: ManifestDoc): boolean {
-  return kindOf(doc.object) === 'ConfigMap';
 }

@@ -108,9 +108,3 @@ export const CATALOGUE: Record<string, DoctorRuleInfo> = {
     link: 'https://opentelemetry.io/docs/specs/semconv/http/http-spans/',
   },
 };
-
-/** Finding for a doctor rule with its catalogue fix and link filled in. */
-export function doctorFinding(id: keyof typeof CATALOGUE | string, f: Omit<Finding, 'rule' | 'link'> & { link?: string }): Finding {
-  const info = CATALOGUE[id]!;
-  return { rule: id, ...f, fix: f.fix ?? info.fix, link: f.link ?? info.link };
-}

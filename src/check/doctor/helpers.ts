@@ -1,7 +1,7 @@
 import type { Finding, ManifestDoc, Severity } from '../finding';
 import { findingFor, type CheckContext } from '../context';
 import { CATALOGUE } from './catalogue';
-import { asArray, getPath, isRecord, nameOf, namespaceOf, type Obj } from '../objects';
+import { asArray, getPath, isRecord, namespaceOf, type Obj } from '../objects';
 
 /** A doctor finding on a document: catalogue fix and link unless given. */
 export function doctor(id: string, doc: ManifestDoc, severity: Severity, field: string | undefined, message: string, fix?: string): Finding {
@@ -32,15 +32,4 @@ export function isMeshWide(ctx: CheckContext, doc: ManifestDoc): boolean {
   return namespaceOf(doc.object) === ctx.mesh.rootNamespace && !getPath(spec, 'selector') && !getPath(spec, 'targetRef') && asArray(getPath(spec, 'targetRefs')).length === 0;
 }
 
-/** Names of tracing providers that proxies may use: Telemetry-named ones, else the mesh default. */
-export function activeProviderNames(ctx: CheckContext): string[] {
-  const named = telemetryTracing(ctx).flatMap((t) => asArray(t.entry.providers).map((p) => String(getPath(p, 'name') ?? '')));
-  const defaults = ctx.mesh.defaultTracingProviders.flatMap((d) => d.value.slice(0, 1));
-  return [...new Set([...named, ...defaults].filter(Boolean).map((n) => n.toLowerCase()))];
-}
-
 export const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|apikey|x-auth-token|x-access-token|x-csrf-token|x-xsrf-token|x-amz-security-token|jwt|x-jwt|x-id-token|id-token|token|x-goog-iap-jwt-assertion|private-token)$/i;
-
-export function serviceLabel(doc: ManifestDoc): string {
-  return `${namespaceOf(doc.object)}/${nameOf(doc.object)}`;
-}
