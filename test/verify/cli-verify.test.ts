@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { REPO_ROOT } from '../../src/paths';
+import { main } from '../../src/cli/index';
 import { closedPort, startFakeJaeger } from './helpers/fake-jaeger';
 
 /** Runs the real CLI (`node bin/meshtrace.mjs verify …`) and resolves with its exit code and output. */
@@ -20,6 +21,21 @@ function cli(args: string[], timeoutMs = 30_000): Promise<{ code: number; stdout
 
 // Each CLI run starts Node + tsx; on a loaded 2-core machine that alone can take 10 s.
 jest.setTimeout(120_000);
+
+/** The same program in this process: for flag and input errors, where start-up time buys nothing. */
+async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  try {
+    const code = await main(['node', 'meshtrace', 'verify', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
 
 const SPEC = join(REPO_ROOT, 'samples', 'expectations', 'bookinfo.yaml');
 const FIX = join(REPO_ROOT, 'test', 'fixtures', 'verify');
@@ -57,13 +73,16 @@ describe('meshtrace verify (real CLI)', () => {
     expect(doc.traces).toHaveLength(1);
   });
 
+  // Flag and input errors run the same program in-process (no Node + tsx start-up per case).
   test.each([
     ['a missing trace file', ['--trace-file', '/nonexistent/t.json'], /cannot read trace file \/nonexistent\/t\.json: ENOENT/],
     ['no trace source', [], /give exactly one trace source/],
     ['two trace sources', ['--trace-file', 'a', '--otlp-listen', '127.0.0.1:0'], /give exactly one trace source: .*\(got 2\)/],
     ['a bad --timeout', ['--trace-file', 'x', '--timeout', 'soon'], /--timeout: invalid duration "soon"/],
+    ['a bad --otlp-listen', ['--otlp-listen', 'localhost'], /--otlp-listen: invalid value "localhost"; expected HOST:PORT/],
+    ['an unknown --propagation format', ['--otlp-listen', '127.0.0.1:0', '--trigger', 'http://127.0.0.1:1/', '--propagation', 'w3c,zipkin'], /--propagation: unknown format "zipkin"; allowed: w3c, b3, b3multi, jaeger, envoy/],
   ])('exit 2 (could not check) on %s, saying what is wrong', async (_what, args, message) => {
-    const r = await cli(['--spec', SPEC, ...args]);
+    const r = await inProcess(['--spec', SPEC, ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
   });
@@ -71,7 +90,7 @@ describe('meshtrace verify (real CLI)', () => {
   test('exit 2 on a bad spec, naming the file and the path inside it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'verify-cli-'));
     writeFileSync(join(dir, 'bad.yaml'), 'name: x\nspans:\n  a: { kind: sever }\n');
-    const r = await cli(['--spec', join(dir, 'bad.yaml'), '--trace-file', join(FIX, 'bookinfo-v3.json')]);
+    const r = await inProcess(['--spec', join(dir, 'bad.yaml'), '--trace-file', join(FIX, 'bookinfo-v3.json')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${join(dir, 'bad.yaml')} is not a valid spec:`);
     expect(r.stderr).toContain('spans.a.kind: Invalid option');
