@@ -36,6 +36,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function mergeConfig(base: unknown, over: unknown): unknown {
   if (over === undefined) return base;
   if (!isPlainObject(base) || !isPlainObject(over)) return over;
+  // A different `type` is a different variant (jaeger.storage): the profile's fields of the old one do not apply.
+  if (typeof base.type === 'string' && typeof over.type === 'string' && base.type !== over.type) return over;
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) out[key] = mergeConfig(base[key], value);
   return out;

@@ -16,6 +16,12 @@ import { namespacesSchema } from './namespaces';
 import { PROFILE_NAMES } from './profile-names';
 import { relaySchema } from './relay';
 import { traefikSchema } from './traefik';
+import { securitySchema } from './security';
+import { spmSchema } from './spm';
+import { storageOpsSchema } from './storage-ops';
+import { kafkaSchema } from './kafka';
+import { multiclusterSchema } from './multicluster';
+import { refineEnterprise } from './enterprise-rules';
 
 export const configSchema = z.strictObject({
   /** The profile this file starts from; its own fields override the profile's. */
@@ -28,7 +34,13 @@ export const configSchema = z.strictObject({
   hotrod: hotrodSchema.prefault({}),
   kind: kindSchema.prefault({}),
   relay: relaySchema.prefault({}),
-}).superRefine(refineNodePorts);
+  // Enterprise sections (docs/enterprise.md): access control, span metrics + alerts, store operations, Kafka, multi-cluster.
+  security: securitySchema.prefault({}),
+  spm: spmSchema.prefault({}),
+  storageOps: storageOpsSchema.prefault({}),
+  kafka: kafkaSchema.prefault({}),
+  multicluster: multiclusterSchema.prefault({}),
+}).superRefine(refineNodePorts).superRefine(refineEnterprise);
 
 /** A validated, fully defaulted config: what constructs and the stack read. */
 export type MeshtraceConfig = z.infer<typeof configSchema>;

@@ -18,6 +18,8 @@ import { MeshNamespace } from '../constructs/namespaces';
 import { RelayChain } from '../constructs/relay/relay-chain';
 import { JAEGER_COLLECTOR_SERVICE, JAEGER_PORTS } from '../constructs/jaeger/jaeger-ports';
 import { hotrodOtlpEndpoint, kindInstallInputs, traefikInstallInputs, traefikJaegerNeeds } from './install/kind-traefik-inputs';
+import { isEdgeCluster } from '../config/enterprise-rules';
+import { addEnterpriseCharts } from './enterprise-charts';
 
 /** Creates a chart with stable names (no hashes) that applies after the namespaces chart. */
 function areaChart(app: App, id: string, namespaces: Chart | undefined, props: ChartProps = {}): Chart {
@@ -52,7 +54,9 @@ export function buildTracingApp(config: MeshtraceConfig, app: App = new App({ ou
   const jaeger = areaChart(app, 'jaeger', namespaces, { namespace: ns.observability });
   // Receivers follow the senders: Traefik v2 needs the Jaeger Thrift HTTP receiver (14268).
   const jaegerThriftHttp = traefikJaegerNeeds(config).some((need) => need.purpose === 'jaeger-thrift-http');
-  new Jaeger(jaeger, 'Jaeger', { ...config.jaeger, jaegerThriftHttp });
+  // An edge cluster (multicluster.centralCollector) runs no Jaeger: its edge collector takes the jaeger-collector name.
+  const backend = isEdgeCluster(config) ? undefined : new Jaeger(jaeger, 'Jaeger', { ...config.jaeger, jaegerThriftHttp });
+  addEnterpriseCharts(app, config, { namespaces, jaegerChart: jaeger, jaeger: backend, jaegerThriftHttp });
 
   const istio = areaChart(app, 'istio', namespaces);
   new MeshTelemetry(istio, 'MeshDefault', {
