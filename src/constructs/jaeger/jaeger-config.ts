@@ -5,6 +5,11 @@
  * Every listener is bound to `0.0.0.0` explicitly: OTel Collector components default to
  * `localhost` since v0.104, which makes a pod unreachable through its Service and fails probes
  * (jaegertracing/jaeger#6207).
+ * Keys checked against jaegertracing/jaeger v2.20.0: `jaeger_query` (QueryOptions in
+ * cmd/jaeger/internal/extension/jaegerquery/internal/flags.go: base_path, http, grpc), `remote_sampling`
+ * (extension/remotesampling/config.go: file.path, reload_interval, http, grpc), nop receiver/exporter and
+ * healthcheckv2 registered in cmd/jaeger/internal/components.go, remote-storage `--config-file` with
+ * `grpc.endpoint` (cmd/remote-storage).
  * @see https://www.jaegertracing.io/docs/2.20/deployment/configuration/
  */
 import type { JaegerConfig, JaegerStorageConfig } from '../../config/jaeger';
