@@ -26,6 +26,7 @@ interface RelayFlags {
   maxHeaderSize: string;
   spanAttribute: string[];
   baggage: string[];
+  baggageAttribute: string[];
   sampleRate: string;
   adminListen?: string;
   upstreamConnections: string;
@@ -58,6 +59,7 @@ export function relayOptionsFromFlags(flags: RelayFlags): RelayOptions {
     maxHeaderBytes: integer('--max-header-size', flags.maxHeaderSize),
     spanAttributes: parseKeyValues('--span-attribute', flags.spanAttribute),
     baggage: parseKeyValues('--baggage', flags.baggage),
+    baggageAttributes: flags.baggageAttribute,
     sampleRate,
     adminListen: flags.adminListen,
     upstreamConnections: integer('--upstream-connections', flags.upstreamConnections),
@@ -99,6 +101,7 @@ export function registerRelay(program: Command): void {
     .option('--max-header-size <bytes>', 'request header limit (then 431); Envoy\'s default', String(DEFAULT_MAX_HEADER_BYTES))
     .option('--span-attribute <key=value>', 'extra attribute on every span (repeatable)', collect, [])
     .option('--baggage <key=value>', 'baggage member added to every outgoing request (repeatable)', collect, [])
+    .option('--baggage-attribute <key>', 'record this baggage member\'s value on the server span, same key (repeatable)', collect, [])
     .option('--sample-rate <0..1>', 'sampling probability for requests without an incoming decision', '1')
     .option('--admin-listen <host:port>', 'admin listener for /healthz, /readyz, /metrics')
     .option('--upstream-connections <n>', 'keep-alive connections per upstream', '64')
