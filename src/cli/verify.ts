@@ -96,7 +96,16 @@ function driverSampling(value: string | undefined, spec: Spec, formats: readonly
   return decision;
 }
 
+/** `meshtrace verify … | head` closes stdout early: that ends the output, it is not a crash. */
+function tolerateClosedStdout(): void {
+  if (process.stdout.listenerCount('error') > 0) return;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
+  tolerateClosedStdout();
   const sources = [flags.jaegerUrl, flags.traceFile, flags.otlpListen].filter((s) => s !== undefined);
   if (sources.length !== 1) {
     throw new CliError(`give exactly one trace source: --jaeger-url URL, --trace-file FILE or --otlp-listen HOST:PORT (got ${sources.length})`, EXIT_CANNOT_CHECK);

@@ -45,7 +45,7 @@ describe('meshtrace verify (real CLI)', () => {
     const r = await cli(['--spec', SPEC, '--trace-file', join(FIX, 'bookinfo-v3.json')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^✓ bookinfo: PASS/);
-    expect(r.stdout).toContain('✓ trace 4bf92f3577b34da6a3ce929d0e0e4736: 9 spans, 5 services, 120ms; 19/19 assertions hold');
+    expect(r.stdout).toContain('✓ trace 4bf92f3577b34da6a3ce929d0e0e4736: 9 spans, 5 services, 120ms; 20/20 assertions hold');
     expect(r.stdout).not.toContain('Diagnosis');
   });
 
@@ -118,7 +118,7 @@ describe('meshtrace verify (real CLI)', () => {
       // WHEN the CLI verifies the id against each THEN the exit code and the report follow the trace
       const ok = await cli(['--spec', SPEC, '--jaeger-url', jaeger.url, '--trace-id', '4bf92f3577b34da6a3ce929d0e0e4736', '--timeout', '10s']);
       expect(ok.code).toBe(0);
-      expect(ok.stdout).toContain(`19/19 assertions hold · ${jaeger.url}/trace/4bf92f3577b34da6a3ce929d0e0e4736`);
+      expect(ok.stdout).toContain(`20/20 assertions hold · ${jaeger.url}/trace/4bf92f3577b34da6a3ce929d0e0e4736`);
       const bad = await cli(['--spec', SPEC, '--jaeger-url', broken.url, '--trace-id', '4bf92f3577b34da6a3ce929d0e0e4736', '--timeout', '10s', '--poll-interval', '100ms']);
       expect(bad.code).toBe(1);
       expect(bad.stdout).toContain('[split-trace] productpage.default → reviews.default lost context; check header propagation');
