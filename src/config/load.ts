@@ -32,14 +32,23 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Deep merge where `over` wins; lists are replaced, not concatenated (a user's list is the whole list). */
+/**
+ * Deep merge where `over` wins; lists are replaced, not concatenated (a user's list is the whole list).
+ * An empty YAML key (`jaeger:` with nothing under it, i.e. null) means "keep the defaults".
+ */
 export function mergeConfig(base: unknown, over: unknown): unknown {
-  if (over === undefined) return base;
-  if (!isPlainObject(base) || !isPlainObject(over)) return over;
+  if (over === undefined || over === null) return base;
+  if (!isPlainObject(over)) return over;
+  let from = isPlainObject(base) ? base : {};
   // A different `type` is a different variant (jaeger.storage): the profile's fields of the old one do not apply.
-  if (typeof base.type === 'string' && typeof over.type === 'string' && base.type !== over.type) return over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) out[key] = mergeConfig(base[key], value);
+  if (typeof from.type === 'string' && typeof over.type === 'string' && from.type !== over.type) from = {};
+  // Recurse even without a base, so empty keys nested in the user's own sections drop out too.
+  const out: Record<string, unknown> = { ...from };
+  for (const [key, value] of Object.entries(over)) {
+    const merged = mergeConfig(from[key], value);
+    if (merged === undefined) delete out[key];
+    else out[key] = merged;
+  }
   return out;
 }
 

@@ -106,9 +106,12 @@ export function didYouMean(name: string, allowed: readonly string[]): string | u
 
 function describe(issue: z.core.$ZodIssue, value: unknown): string {
   switch (issue.code) {
-    case 'invalid_type':
-      if (value === undefined) return `is required; allowed: a ${issue.expected}`;
-      return `is a ${typeName(value)}; allowed: a ${issue.expected}`;
+    case 'invalid_type': {
+      const expected = ({ object: 'mapping', array: 'list' } as Record<string, string>)[issue.expected] ?? issue.expected;
+      const article = (word: string) => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);
+      if (value === undefined) return `is required; allowed: ${article(expected)}`;
+      return `is ${value === null ? 'empty' : article(typeName(value))}; allowed: ${article(expected)}`;
+    }
     case 'too_big':
       return `is too ${issue.origin === 'string' || issue.origin === 'array' ? 'long' : 'large'}; allowed: ${issue.inclusive === false ? 'below' : 'at most'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' entries' : ''}`;
     case 'too_small':

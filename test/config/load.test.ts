@@ -69,6 +69,15 @@ describe('profiles', () => {
     expect((await loadConfig({ profile: 'production' })).relay.enabled).toBe(false);
   });
 
+  test('an empty YAML key keeps the defaults (jaeger: with nothing under it)', () => {
+    expect(parseConfigText('jaeger:\nbookinfo:\n  reviewsVersions:\n', 'x.yaml')).toEqual(parseConfig({}));
+  });
+
+  test('switching the storage type drops the profile fields of the other type', () => {
+    const config = parseConfig({ profile: 'production', jaeger: { storage: { type: 'opensearch', serverUrls: ['http://os:9200'] } } });
+    expect(config.jaeger.storage).toEqual({ type: 'opensearch', serverUrls: ['http://os:9200'], indexPrefix: 'jaeger', shards: 1, indexReplicas: 0 });
+  });
+
   test('allInOne without storage gets the in-process memory store', () => {
     const config = parseConfig({ jaeger: { topology: 'allInOne' } });
     expect(config.jaeger.storage).toEqual({ type: 'memory', maxTraces: 100000 });
@@ -96,6 +105,7 @@ describe('bad configs: one line per problem with path, value and what is allowed
     ['PDB as large as the replicas', 'jaeger:\n  storage: {type: remoteStorage}\n  collector: {replicas: 2, podDisruptionBudget: {minAvailable: 2}}\n', [expect.stringMatching(/^jaeger\.collector\.podDisruptionBudget\.minAvailable: 2 would block every voluntary eviction/)]],
     ['relay upstream that is not a hop', 'relay:\n  hops:\n    - {name: edge, upstreams: [backend]}\n', ['relay.hops[0].upstreams[0]: "backend" is not a hop; allowed: edge']],
     ['relay hop calling itself', 'relay:\n  hops:\n    - {name: a, upstreams: [a]}\n', ['relay.hops[0].upstreams[0]: "a" is the hop itself (a loop); allowed: another hop']],
+    ['a list where a mapping belongs', 'jaeger:\n  collector: []\n', ['jaeger.collector: [] is a list; allowed: a mapping']],
     ['unknown profile', 'profile: staging\n', ['profile: "staging" is not a profile; allowed: "lab", "ci", "production"']],
     ['not a mapping', '- jaeger\n', [expect.stringMatching(/^\(root\): \["jaeger"\] is not a mapping/)]],
     ['broken YAML', 'jaeger:\n  topology: [split\n', [expect.stringMatching(/^line 3, column 1: .* is not valid YAML/)]],
