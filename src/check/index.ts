@@ -20,7 +20,7 @@ import { objectRef } from './objects';
 
 export * from './finding';
 export { loadManifestFolder, CheckLoadError, type LoadedFolder } from './load';
-export { formatFinding, summarize, type CheckSummary } from './format';
+export { formatFinding, formatGithubAnnotation, summarize, type CheckSummary } from './format';
 export { CATALOGUE, DOCTOR_RULES } from './doctor';
 
 export interface CheckOptions extends InstallCheckOptions {

@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK, setExitCode } from './exit-codes';
-import { CheckLoadError, checkManifestsDetailed, formatFinding, loadManifestFolder, ruleMatches, summarize } from '../check';
+import { CheckLoadError, checkManifestsDetailed, formatFinding, formatGithubAnnotation, loadManifestFolder, ruleMatches, summarize } from '../check';
 
 interface CheckFlags {
   install?: string;
@@ -8,6 +9,7 @@ interface CheckFlags {
   traefikSchema?: string;
   traefikChartValues?: string;
   quiet?: boolean;
+  github?: boolean;
   ignore: string[];
 }
 
@@ -33,6 +35,7 @@ export function registerCheck(program: Command): void {
     .option('--ignore <rules>', 'rule ids or prefixes to drop, comma-separated (repeatable), e.g. MT001,pod-security', collect, [])
     .option('--traefik-schema <file>', 'Traefik chart values.schema.json to validate the Traefik values against')
     .option('--traefik-chart-values <file>', 'Traefik chart values.yaml merged under the values before schema validation')
+    .option('--github', 'print findings as GitHub Actions annotations (::error file=…::…)')
     .option('-q, --quiet', 'print errors only (human output)')
     .action(async (dir: string, flags: CheckFlags, cmd: Command) => {
       // `meshtrace check | head` closes the pipe early: that is not a crash.
@@ -63,7 +66,10 @@ export function registerCheck(program: Command): void {
         }));
         process.stdout.write(`${JSON.stringify({ findings: rows, summary }, null, 2)}\n`);
       } else {
-        const lines = findings.filter((f) => !flags.quiet || f.severity === 'error').map((f) => `${formatFinding(f)}\n`);
+        const shown = findings.filter((f) => !flags.quiet || f.severity === 'error');
+        // Annotations need paths from the working directory: --install files already are.
+        const pathOf = (file: string): string => (flags.install && file.startsWith(`${flags.install.replace(/\/+$/, '')}/`) ? file : join(dir, file));
+        const lines = shown.map((f) => `${flags.github ? formatGithubAnnotation(f, pathOf) : formatFinding(f)}\n`);
         process.stdout.write(lines.join('') + `${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.info} info in ${summary.files} file(s), ${summary.objects} object(s)${ignored ? `, ${ignored} ignored` : ''}\n`);
       }
       setExitCode(cmd, summary.errors > 0 ? EXIT_FAILED : EXIT_OK);
