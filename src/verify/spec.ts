@@ -95,6 +95,21 @@ const specShape = z
 
 export type RawSpec = z.infer<typeof specShape>;
 
+/**
+ * The spec's JSON Schema (draft 2020-12), for editors: `samples/expectations/spec.schema.json` is
+ * generated from it (test/verify/spec-schema.test.ts keeps the file in step) and shipped specs
+ * point at it with a `# yaml-language-server: $schema=…` line. Patterns, edges and assertions are
+ * strings there; their grammar is checked by `compileSpec`.
+ */
+export function specJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(specShape),
+    $id: 'https://meshtrace.dev/schemas/verify-spec.json',
+    title: 'meshtrace verify spec',
+    description: 'Trace expectation for `meshtrace verify` (docs/verify.md)',
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Compiled shape
 
