@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK, setExitCode } from './exit-codes';
-import { CheckLoadError, checkManifestsDetailed, formatFinding, formatGithubAnnotation, loadManifestFolder, ruleMatches, summarize } from '../check';
+import { CATALOGUE, CheckLoadError, checkManifestsDetailed, formatFinding, formatGithubAnnotation, loadManifestFolder, ruleMatches, summarize } from '../check';
 
 interface CheckFlags {
   install?: string;
@@ -10,6 +10,7 @@ interface CheckFlags {
   traefikChartValues?: string;
   quiet?: boolean;
   github?: boolean;
+  listRules?: boolean;
   ignore: string[];
 }
 
@@ -35,11 +36,20 @@ export function registerCheck(program: Command): void {
     .option('--ignore <rules>', 'rule ids or prefixes to drop, comma-separated (repeatable), e.g. MT001,pod-security', collect, [])
     .option('--traefik-schema <file>', 'Traefik chart values.schema.json to validate the Traefik values against')
     .option('--traefik-chart-values <file>', 'Traefik chart values.yaml merged under the values before schema validation')
+    .option('--list-rules', 'print the tracing doctor catalogue (id, what, why, fix, upstream link) and exit')
     .option('--github', 'print findings as GitHub Actions annotations (::error file=…::…)')
     .option('-q, --quiet', 'print errors only (human output)')
     .action(async (dir: string, flags: CheckFlags, cmd: Command) => {
       // `meshtrace check | head` closes the pipe early: that is not a crash.
       if (!process.stdout.listeners('error').includes(ignoreEpipe)) process.stdout.on('error', ignoreEpipe);
+      if (flags.listRules) {
+        const rules = Object.values(CATALOGUE);
+        process.stdout.write(flags.json
+          ? `${JSON.stringify({ rules }, null, 2)}\n`
+          : rules.map((r) => `${r.id} ${r.name}\n  what: ${r.what}\n  why:  ${r.why}\n  fix:  ${r.fix}\n  see:  ${r.link}\n`).join('\n'));
+        setExitCode(cmd, EXIT_OK);
+        return;
+      }
       let loaded;
       try {
         loaded = loadManifestFolder(dir, flags.install);

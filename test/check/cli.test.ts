@@ -82,6 +82,14 @@ describe('meshtrace check (CLI)', () => {
     expect(r.exitCode).toBe(0);
   });
 
+  test('--list-rules --json prints the doctor catalogue without checking anything', async () => {
+    const r = await runCheck('--list-rules', '--json');
+    const { rules } = JSON.parse(r.stdout) as { rules: { id: string; link: string }[] };
+    expect(rules.map((x) => x.id)).toEqual(['MT001', 'MT002', 'MT003', 'MT004', 'MT005', 'MT006', 'MT007', 'MT008', 'MT009', 'MT010', 'MT011', 'MT012']);
+    expect(rules.every((x) => x.link.startsWith('https://'))).toBe(true);
+    expect(r.exitCode).toBe(0);
+  });
+
   test('a file instead of a folder exits 2', async () => {
     const r = await runCheck(join(FIXTURES, 'clean', '20-shop.yaml'));
     expect(r.exitCode).toBe(2);
