@@ -16,6 +16,7 @@ import { checkCrossReferences } from './xref';
 import { checkPodSecurity } from './pod-security';
 import { checkInstallInputs, type InstallCheckOptions } from './install-inputs';
 import { DOCTOR_RULES } from './doctor';
+import { checkEnterpriseReferences } from './enterprise-refs';
 import { objectRef } from './objects';
 
 export * from './finding';
@@ -65,6 +66,7 @@ export async function checkManifestsDetailed(docs: readonly ManifestDoc[], optio
     ...checkCrossReferences(ctx),
     ...checkPodSecurity(ctx),
     ...checkInstallInputs(ctx, options),
+    ...checkEnterpriseReferences(ctx),
     ...DOCTOR_RULES.flatMap((rule) => rule.run(ctx)),
   ];
   // Report in folder order: file by file, objects in document order, errors first within an object.

@@ -62,27 +62,29 @@ function textOf(v: AttributeValue): string {
   return Array.isArray(v) ? v.map(textOf).join(' ') : String(v);
 }
 
-function scanValue(span: Span, key: string, v: AttributeValue, out: SensitiveFinding[]): void {
-  const text = textOf(v);
-  const base = { spanId: span.spanId, service: span.service, key };
-  if (SECRET_KEY.test(key) && text !== '' && !/^(\[?redacted\]?|\*+|REDACTED)$/i.test(text)) {
-    out.push({ ...base, what: 'credential', masked: mask(text) });
-    return;
-  }
+/**
+ * What sensitive data one key/value pair carries, each with a masked excerpt; empty when none.
+ * Shared with `check` (relay span attributes, Istio literal tags), which scans configs, not spans.
+ */
+export function classifySensitive(key: string, text: string): { what: SensitiveFinding['what']; masked: string }[] {
+  if (SECRET_KEY.test(key) && text !== '' && !/^(\[?redacted\]?|\*+|REDACTED)$/i.test(text)) return [{ what: 'credential', masked: mask(text) }];
   const secret = SECRET_VALUE.exec(text);
-  if (secret) {
-    out.push({ ...base, what: 'credential', masked: mask(secret[0]) });
-    return;
-  }
+  if (secret) return [{ what: 'credential', masked: mask(secret[0]) }];
+  const out: { what: SensitiveFinding['what']; masked: string }[] = [];
   const email = EMAIL.exec(text);
-  if (email) out.push({ ...base, what: 'email', masked: mask(email[0]) });
+  if (email) out.push({ what: 'email', masked: mask(email[0]) });
   for (const m of text.matchAll(CARD_CANDIDATE)) {
     const digits = m[0].replace(/[ -]/g, '');
     if (looksLikeCardNumber(digits)) {
-      out.push({ ...base, what: 'card-number', masked: `${digits.slice(0, 2)}…${digits.slice(-4)}` });
+      out.push({ what: 'card-number', masked: `${digits.slice(0, 2)}…${digits.slice(-4)}` });
       break;
     }
   }
+  return out;
+}
+
+function scanValue(span: Span, key: string, v: AttributeValue, out: SensitiveFinding[]): void {
+  for (const f of classifySensitive(key, textOf(v))) out.push({ spanId: span.spanId, service: span.service, key, ...f });
 }
 
 export function findSensitiveData(spans: readonly Span[]): SensitiveFinding[] {
@@ -90,6 +92,15 @@ export function findSensitiveData(spans: readonly Span[]): SensitiveFinding[] {
   for (const s of spans) {
     for (const [k, v] of Object.entries(s.attributes)) scanValue(s, k, v, out);
     for (const e of s.events) for (const [k, v] of Object.entries(e.attributes)) scanValue(s, `${e.name}.${k}`, v, out);
+    if (s.status.message) scanValue(s, 'status.message', s.status.message, out);
+  }
+  // Resource attributes (process tags) are shared by a service's spans: scanned once per distinct resource.
+  const seen = new Set<string>();
+  for (const s of spans) {
+    const id = JSON.stringify(s.resource);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const [k, v] of Object.entries(s.resource)) scanValue(s, `resource.${k}`, v, out);
   }
   return out;
 }

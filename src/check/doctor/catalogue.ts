@@ -102,7 +102,7 @@ export const CATALOGUE: Record<string, DoctorRuleInfo> = {
   },
   MT012: {
     id: 'MT012', name: 'credentials-in-spans',
-    what: 'Istio customTags (header or formatter) or Traefik capturedRequestHeaders/capturedResponseHeaders that copy Authorization, Cookie, Set-Cookie, API keys or tokens',
+    what: 'Istio customTags (header or formatter) or Traefik capturedRequestHeaders/capturedResponseHeaders that copy Authorization, Cookie, Set-Cookie, API keys or tokens; relay span attributes or Istio literal tags whose key or value is a credential, e-mail or card number',
     why: 'every span then carries the credential into the trace store, readable by anyone with access to the (unauthenticated) Jaeger UI',
     fix: 'remove the tag / captured header; capture a non-secret header (e.g. x-request-id) instead',
     link: 'https://opentelemetry.io/docs/specs/semconv/http/http-spans/',

@@ -6,6 +6,7 @@ import type { Finding, ManifestDoc } from '../finding';
 import type { CheckContext, InstallInput } from '../context';
 import { CATALOGUE, type DoctorRule } from './catalogue';
 import { doctor, SENSITIVE_HEADER, telemetryTracing } from './helpers';
+import { spanAttributePrivacyFindings } from './span-attribute-privacy';
 import { isHotrodImage } from './otlp-rules';
 import { isCollectorImage } from '../jaeger-config';
 import { endpointRefs, servicePorts } from '../xref';
@@ -297,6 +298,8 @@ export const mt012: DoctorRule = {
         });
       }
     }
+    // Relay --span-attribute flags and Istio literal tags (span-attribute-privacy.ts).
+    out.push(...spanAttributePrivacyFindings(ctx));
     return out;
   },
 };
