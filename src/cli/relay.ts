@@ -14,19 +14,19 @@ import {
 
 interface RelayFlags {
   listen: string;
-  upstream: string[];
+  upstream?: string[];
   serviceName: string;
   fanout?: boolean;
   propagate?: string[];
   otlpEndpoint?: string;
   otlpProtocol: 'http/protobuf' | 'http/json';
-  fault: string[];
+  fault?: string[];
   connectTimeout: string;
   responseTimeout: string;
   maxHeaderSize: string;
-  spanAttribute: string[];
-  baggage: string[];
-  baggageAttribute: string[];
+  spanAttribute?: string[];
+  baggage?: string[];
+  baggageAttribute?: string[];
   sampleRate: string;
   adminListen?: string;
   upstreamConnections: string;
@@ -35,7 +35,8 @@ interface RelayFlags {
   spanFlushInterval: string;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+// No default array on repeatable flags: commander would print `(default: [])` in the help.
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** Flag values → `RelayOptions` (the relay library validates and explains bad values). */
 export function relayOptionsFromFlags(flags: RelayFlags): RelayOptions {
@@ -47,19 +48,19 @@ export function relayOptionsFromFlags(flags: RelayFlags): RelayOptions {
   };
   return {
     listen: flags.listen,
-    upstreams: flags.upstream,
+    upstreams: flags.upstream ?? [],
     serviceName: flags.serviceName,
     fanout: flags.fanout ?? false,
     propagate: flags.propagate?.length ? parsePropagate(flags.propagate) : undefined,
     otlpEndpoint: flags.otlpEndpoint || undefined,
     otlpProtocol: flags.otlpProtocol,
-    faults: flags.fault,
+    faults: flags.fault ?? [],
     connectTimeoutMs: parseDurationMs('--connect-timeout', flags.connectTimeout),
     responseTimeoutMs: parseDurationMs('--response-timeout', flags.responseTimeout),
     maxHeaderBytes: integer('--max-header-size', flags.maxHeaderSize),
-    spanAttributes: parseKeyValues('--span-attribute', flags.spanAttribute),
-    baggage: parseKeyValues('--baggage', flags.baggage),
-    baggageAttributes: flags.baggageAttribute,
+    spanAttributes: parseKeyValues('--span-attribute', flags.spanAttribute ?? []),
+    baggage: parseKeyValues('--baggage', flags.baggage ?? []),
+    baggageAttributes: flags.baggageAttribute ?? [],
     sampleRate,
     adminListen: flags.adminListen,
     upstreamConnections: integer('--upstream-connections', flags.upstreamConnections),
@@ -89,19 +90,19 @@ export function registerRelay(program: Command): void {
     .command('relay')
     .description('run a trace-context relay hop: extract every format, emit spans, inject, forward (or answer as a leaf)')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8080')
-    .option('--upstream <url>', 'upstream base URL (repeatable; none = leaf hop answering 200)', collect, [])
+    .option('--upstream <url>', 'upstream base URL (repeatable; none = leaf hop answering 200)', collect)
     .option('--service-name <name>', 'service.name of the hop\'s spans', 'relay')
     .option('--fanout', 'call every upstream per request (a DAG hop) instead of one (round-robin)')
-    .option('--propagate <formats>', 'formats to write: w3c,b3multi,b3single,jaeger (default: those that came in, plus w3c)', collect, [])
+    .option('--propagate <formats>', 'formats to write: w3c,b3multi,b3single,jaeger (default: those that came in, plus w3c)', collect)
     .option('--otlp-endpoint <url>', 'OTLP/HTTP endpoint for the hop\'s spans (base URL; /v1/traces is appended)', process.env.OTEL_EXPORTER_OTLP_ENDPOINT)
     .addOption(new Option('--otlp-protocol <protocol>', 'OTLP encoding').choices(['http/protobuf', 'http/json']).default('http/protobuf'))
-    .option('--fault <fault>', 'inject a fault: drop-context | delay=200ms | status=500 | reset, each optionally @fraction (repeatable)', collect, [])
+    .option('--fault <fault>', 'inject a fault: drop-context | delay=200ms | status=500 | reset, each optionally @fraction (repeatable)', collect)
     .option('--connect-timeout <duration>', 'upstream connect timeout (then 504)', '5s')
     .option('--response-timeout <duration>', 'upstream response timeout (then 504)', '15s')
     .option('--max-header-size <bytes>', 'request header limit (then 431); Envoy\'s default', String(DEFAULT_MAX_HEADER_BYTES))
-    .option('--span-attribute <key=value>', 'extra attribute on every span (repeatable)', collect, [])
-    .option('--baggage <key=value>', 'baggage member added to every outgoing request (repeatable)', collect, [])
-    .option('--baggage-attribute <key>', 'record this baggage member\'s value on the server span, same key (repeatable)', collect, [])
+    .option('--span-attribute <key=value>', 'extra attribute on every span (repeatable)', collect)
+    .option('--baggage <key=value>', 'baggage member added to every outgoing request (repeatable)', collect)
+    .option('--baggage-attribute <key>', 'record this baggage member\'s value on the server span, same key (repeatable)', collect)
     .option('--sample-rate <0..1>', 'sampling probability for requests without an incoming decision', '1')
     .option('--admin-listen <host:port>', 'admin listener for /healthz, /readyz, /metrics')
     .option('--upstream-connections <n>', 'keep-alive connections per upstream', '64')

@@ -1,0 +1,81 @@
+import { jest } from '@jest/globals';
+import { main } from '../../src/cli/index';
+import { relayOptionsFromFlags } from '../../src/cli/relay';
+
+describe('meshtrace relay (CLI flags)', () => {
+  async function run(args: string[]): Promise<{ code: number; stderr: string }> {
+    let stderr = '';
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr += String(chunk);
+      return true;
+    });
+    try {
+      return { code: await main(['node', 'meshtrace', 'relay', ...args]), stderr };
+    } finally {
+      write.mockRestore();
+    }
+  }
+
+  test.each([
+    [['--fault', 'explode'], '--fault: invalid value "explode" (unknown fault "explode")'],
+    [['--listen', '8080'], '--listen: invalid value "8080"; expected HOST:PORT'],
+    [['--sample-rate', 'half'], '--sample-rate: invalid value "half"; expected a number 0..1'],
+    [['--connect-timeout', 'soon'], '--connect-timeout: invalid value "soon"; expected a duration'],
+    [['--upstream-connections', '-1'], '--upstream-connections: invalid value "-1"; expected a whole number'],
+    [['--propagate', 'zipkin'], '--propagate: invalid value "zipkin"'],
+    [['--otlp-protocol', 'grpc'], "error: option '--otlp-protocol <protocol>' argument 'grpc' is invalid"],
+  ])('bad flags %j exit 2 with the reason', async (args, message) => {
+    // GIVEN a bad flag WHEN the CLI runs THEN it exits 2 (could not check) and says what is wrong
+    const { code, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  test('flags map onto RelayOptions', () => {
+    // GIVEN every kind of flag WHEN mapped THEN the options mirror them
+    const options = relayOptionsFromFlags({
+      listen: '0.0.0.0:8080',
+      upstream: ['http://a:8080', 'http://b:8080'],
+      serviceName: 'edge',
+      fanout: true,
+      propagate: ['w3c,b3multi'],
+      otlpEndpoint: 'http://c:4318',
+      otlpProtocol: 'http/json',
+      fault: ['delay=5ms'],
+      connectTimeout: '2s',
+      responseTimeout: '1500ms',
+      maxHeaderSize: '32768',
+      spanAttribute: ['lab=1'],
+      baggage: ['tenant=blue'],
+      baggageAttribute: ['tenant'],
+      sampleRate: '0.25',
+      adminListen: '0.0.0.0:9901',
+      upstreamConnections: '8',
+      shutdownTimeout: '10s',
+      spanQueueSize: '100',
+      spanFlushInterval: '250ms',
+    });
+    expect(options).toEqual({
+      listen: '0.0.0.0:8080',
+      upstreams: ['http://a:8080', 'http://b:8080'],
+      serviceName: 'edge',
+      fanout: true,
+      propagate: ['w3c', 'b3multi'],
+      otlpEndpoint: 'http://c:4318',
+      otlpProtocol: 'http/json',
+      faults: ['delay=5ms'],
+      connectTimeoutMs: 2000,
+      responseTimeoutMs: 1500,
+      maxHeaderBytes: 32768,
+      spanAttributes: { lab: '1' },
+      baggage: { tenant: 'blue' },
+      baggageAttributes: ['tenant'],
+      sampleRate: 0.25,
+      adminListen: '0.0.0.0:9901',
+      upstreamConnections: 8,
+      shutdownTimeoutMs: 10000,
+      spanQueueSize: 100,
+      spanFlushIntervalMs: 250,
+    });
+  });
+});
