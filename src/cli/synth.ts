@@ -11,6 +11,8 @@ interface SynthFlags {
   stdout?: boolean;
   json?: boolean;
   quiet?: boolean;
+  cluster?: string;
+  centralCollector?: string;
 }
 
 function findingLine(f: Finding): string {
@@ -30,12 +32,17 @@ export function registerSynth(program: Command): void {
     .option('--clean', 'remove the files an earlier synth wrote to --outdir (only those, and only if unedited), then stop')
     .option('--json', 'print one JSON document with the result')
     .option('-q, --quiet', 'print nothing on success')
+    .option('--cluster <name>', 'multi-cluster: this cluster\'s name (k8s.cluster.name on every span); sets multicluster.clusterName')
+    .option('--central-collector <endpoint>', 'multi-cluster: run an edge collector forwarding OTLP here (host:4317, or http(s)://host:4318 for OTLP/HTTP) instead of a local Jaeger; sets multicluster.centralCollector')
     .action(async (flags: SynthFlags, cmd: Command) => {
       const out = (text: string) => process.stdout.write(`${text}\n`);
       const err = (text: string) => process.stderr.write(`${text}\n`);
       // Loaded on use: the stack pulls in cdk8s and the checkers, which other commands never need.
       const { ConfigError, loadConfig } = await import('../config/load');
       const { buildAndCheck, cleanOutput, OutputWriteError, synthesize, SynthCheckError } = await import('../stack/index');
+      // --cluster / --central-collector are config fields given as flags: merged over the file or profile and validated with it.
+      const { multiclusterOverrides } = await import('../config/multicluster');
+      const overrides = multiclusterOverrides(flags.cluster, flags.centralCollector);
       try {
         if (flags.clean) {
           const report = await cleanOutput(flags.outdir);
@@ -46,7 +53,7 @@ export function registerSynth(program: Command): void {
           return;
         }
         if (flags.stdout) {
-          const config = await loadConfig({ config: flags.config, profile: flags.profile });
+          const config = await loadConfig({ config: flags.config, profile: flags.profile, overrides });
           const { stack, findings } = await buildAndCheck(config);
           for (const f of findings) err(findingLine(f));
           if (findings.some((f) => f.severity === 'error')) {
@@ -57,7 +64,7 @@ export function registerSynth(program: Command): void {
           setExitCode(cmd, EXIT_OK);
           return;
         }
-        const result = await synthesize({ config: flags.config, profile: flags.profile, outdir: flags.outdir });
+        const result = await synthesize({ config: flags.config, profile: flags.profile, outdir: flags.outdir, overrides });
         const w = result.write;
         if (flags.json) {
           out(JSON.stringify({ ok: true, profile: result.config.profile, outdir: w.outdir, written: w.written, unchanged: w.unchanged, removed: w.removed, keptEdited: w.keptEdited, findings: result.findings, timings: result.timings }, null, 2));

@@ -56,7 +56,7 @@ export function refineEnterprise(config: EnterpriseSources, ctx: z.RefinementCtx
   const m = config.multicluster;
   if (m.centralCollector) {
     const c = m.centralCollector;
-    if (!m.clusterName) issue(['multicluster', 'clusterName'], undefined, 'is missing; allowed: this cluster\'s name (stamped as k8s.cluster.name), required with centralCollector');
+    if (!m.clusterName) issue(['multicluster', 'clusterName'], undefined, 'is required with centralCollector (--central-collector); allowed: this cluster\'s name (--cluster NAME), stamped as k8s.cluster.name');
     if (c.protocol === 'grpc' && !/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(c.endpoint)) issue(['multicluster', 'centralCollector', 'endpoint'], c.endpoint, 'is not host:port; allowed with protocol grpc: e.g. otlp.central.example.com:4317');
     if (c.protocol === 'http' && !/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/\S*)?$/.test(c.endpoint)) issue(['multicluster', 'centralCollector', 'endpoint'], c.endpoint, 'is not an http(s) URL; allowed with protocol http: e.g. https://otlp.central.example.com:4318');
     if (c.protocol === 'http' && c.tls.enabled && c.endpoint.startsWith('http://')) issue(['multicluster', 'centralCollector', 'endpoint'], c.endpoint, 'is plain http while tls.enabled is true; allowed: an https:// URL, or tls.enabled: false');

@@ -92,6 +92,11 @@ export interface LoadConfigOptions {
   readonly config?: string;
   /** Named profile, used when no file is given. */
   readonly profile?: string;
+  /**
+   * Raw config merged over the file or profile, validated with it (command-line flags such as
+   * `synth --cluster NAME --central-collector URL`). Problems name the config path it sets.
+   */
+  readonly overrides?: Record<string, unknown>;
 }
 
 /** Loads and validates a config from a file or a profile (`lab` when neither is given). */
@@ -107,11 +112,25 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Mesht
       const code = (err as NodeJS.ErrnoException).code;
       throw new ConfigError(options.config, [{ path: '--config', value: options.config, message: `cannot be read (${code ?? (err as Error).message}); allowed: a readable YAML file` }], 'unreadable');
     }
+    if (options.overrides) {
+      const base = text.split('\n').every((line) => /^\s*(#.*)?$/.test(line)) ? {} : loadYamlOrText(text, options.config);
+      return parseConfig(mergeConfig(base, options.overrides), options.config);
+    }
     return parseConfigText(text, options.config);
   }
   const profile = options.profile ?? DEFAULT_PROFILE;
   if (!(PROFILE_NAMES as readonly string[]).includes(profile)) {
     throw new ConfigError('flags', [{ path: '--profile', value: profile, message: `is not a profile; allowed: ${PROFILE_NAMES.map((p) => JSON.stringify(p)).join(', ')}` }], 'invalid');
   }
-  return parseConfig({ profile }, `profile ${profile}`);
+  return parseConfig(mergeConfig({ profile }, options.overrides), `profile ${profile}`);
+}
+
+/** YAML text → raw value, with parseConfigText's syntax errors (used when flags are merged over a file). */
+function loadYamlOrText(text: string, source: string): unknown {
+  try {
+    return loadYaml(text);
+  } catch {
+    // Let parseConfigText produce the located syntax error.
+    return parseConfigText(text, source);
+  }
 }

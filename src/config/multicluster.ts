@@ -41,3 +41,19 @@ export const multiclusterSchema = z.strictObject({
     .prefault({}),
 });
 export type MulticlusterConfig = z.infer<typeof multiclusterSchema>;
+
+/**
+ * The config `synth --cluster NAME --central-collector ENDPOINT` stands for. An endpoint with a
+ * scheme is OTLP/HTTP (TLS from the scheme); `host:port` is OTLP/gRPC with TLS on (the file can
+ * turn it off: `multicluster.centralCollector.tls.enabled: false`).
+ */
+export function multiclusterOverrides(cluster: string | undefined, central: string | undefined): Record<string, unknown> | undefined {
+  if (cluster === undefined && central === undefined) return undefined;
+  const http = central !== undefined && /^https?:\/\//.test(central);
+  return {
+    multicluster: {
+      ...(cluster === undefined ? {} : { clusterName: cluster }),
+      ...(central === undefined ? {} : { centralCollector: { endpoint: central, protocol: http ? 'http' : 'grpc', ...(central.startsWith('http://') ? { tls: { enabled: false } } : {}) } }),
+    },
+  };
+}

@@ -15,6 +15,8 @@ export interface SynthesizeOptions {
   readonly profile?: string;
   /** Output folder. @default 'dist' */
   readonly outdir?: string;
+  /** Raw config merged over the file/profile (command-line flags). @default - none */
+  readonly overrides?: Record<string, unknown>;
 }
 
 export interface SynthResult {
@@ -48,7 +50,7 @@ export async function buildAndCheck(config: MeshtraceConfig): Promise<{ stack: B
 
 export async function synthesize(options: SynthesizeOptions = {}): Promise<SynthResult> {
   const t0 = performance.now();
-  const config = await loadConfig({ config: options.config, profile: options.profile });
+  const config = await loadConfig({ config: options.config, profile: options.profile, overrides: options.overrides });
   const loadMs = performance.now() - t0;
   const { stack, findings, buildMs, checkMs } = await buildAndCheck(config);
   if (findings.some((f) => f.severity === 'error')) throw new SynthCheckError(findings);
