@@ -17,6 +17,9 @@ const SECRET_KEY = /(^|[._-])(authorization|proxy-authorization|cookie|set-cooki
 const SECRET_VALUE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|\b(AKIA|ASIA)[A-Z0-9]{16}\b|:\/\/[^\s/:@]+:[^\s/@]+@/;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;
 const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
+const SECRET_MARKERS = /Bearer|Basic|eyJ|AKIA|ASIA|:\/\//;
+/** At least 13 digits in total (a card number written with or without separators). */
+const THIRTEEN_DIGITS = /(?:\d[ -]?){13}/;
 
 /** The Luhn checksum: real card numbers pass it, most other long digit runs (ids, timestamps) do not. */
 export function luhnValid(digits: string): boolean {
@@ -68,11 +71,13 @@ function textOf(v: AttributeValue): string {
  */
 export function classifySensitive(key: string, text: string): { what: SensitiveFinding['what']; masked: string }[] {
   if (SECRET_KEY.test(key) && text !== '' && !/^(\[?redacted\]?|\*+|REDACTED)$/i.test(text)) return [{ what: 'credential', masked: mask(text) }];
-  const secret = SECRET_VALUE.exec(text);
+  // Cheap guards first: most values (methods, status codes, routes) hold none of the markers.
+  const secret = SECRET_MARKERS.test(text) ? SECRET_VALUE.exec(text) : null;
   if (secret) return [{ what: 'credential', masked: mask(secret[0]) }];
   const out: { what: SensitiveFinding['what']; masked: string }[] = [];
-  const email = EMAIL.exec(text);
+  const email = text.includes('@') ? EMAIL.exec(text) : null;
   if (email) out.push({ what: 'email', masked: mask(email[0]) });
+  if (!THIRTEEN_DIGITS.test(text)) return out;
   for (const m of text.matchAll(CARD_CANDIDATE)) {
     const digits = m[0].replace(/[ -]/g, '');
     if (looksLikeCardNumber(digits)) {
@@ -83,12 +88,19 @@ export function classifySensitive(key: string, text: string): { what: SensitiveF
   return out;
 }
 
-function scanValue(span: Span, key: string, v: AttributeValue, out: SensitiveFinding[]): void {
-  for (const f of classifySensitive(key, textOf(v))) out.push({ spanId: span.spanId, service: span.service, key, ...f });
-}
+type Classified = ReturnType<typeof classifySensitive>;
 
 export function findSensitiveData(spans: readonly Span[]): SensitiveFinding[] {
   const out: SensitiveFinding[] = [];
+  // The same key and value recur on thousands of spans (methods, routes, status codes): classify each pair once.
+  const memo = new Map<string, Classified>();
+  const scanValue = (span: Span, key: string, v: AttributeValue, into: SensitiveFinding[]): void => {
+    const text = typeof v === 'string' ? v : textOf(v);
+    const memoKey = `${key}\u0000${text}`;
+    let found = memo.get(memoKey);
+    if (!found) memo.set(memoKey, (found = classifySensitive(key, text)));
+    for (const f of found) into.push({ spanId: span.spanId, service: span.service, key, ...f });
+  };
   for (const s of spans) {
     for (const [k, v] of Object.entries(s.attributes)) scanValue(s, k, v, out);
     for (const e of s.events) for (const [k, v] of Object.entries(e.attributes)) scanValue(s, `${e.name}.${k}`, v, out);
@@ -96,7 +108,11 @@ export function findSensitiveData(spans: readonly Span[]): SensitiveFinding[] {
   }
   // Resource attributes (process tags) are shared by a service's spans: scanned once per distinct resource.
   const seen = new Set<string>();
+  const seenObjects = new Set<object>();
   for (const s of spans) {
+    // Sources share one resource object per service batch: skip by identity before serialising.
+    if (seenObjects.has(s.resource)) continue;
+    seenObjects.add(s.resource);
     const id = JSON.stringify(s.resource);
     if (seen.has(id)) continue;
     seen.add(id);
