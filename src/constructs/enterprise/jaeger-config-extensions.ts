@@ -23,8 +23,9 @@ export const SPAN_METRICS_PORT = 8889;
 /** Name of the metrics backend jaeger-query reads for the Monitor tab. */
 export const SPM_METRICS_BACKEND = 'spm_metrics';
 
+/** Configs are plain YAML data: a JSON round trip copies them (structuredClone objects fail js-yaml's plain-object test under Jest's VM realms). */
 function clone<T>(value: T): T {
-  return structuredClone(value);
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 function record(parent: Obj, key: string): Obj {
