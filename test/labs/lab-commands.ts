@@ -6,7 +6,7 @@
  * (every line is a command) or ```console blocks (only `$ ` lines are commands, the rest is output);
  * output lives in ```text (or any other language), which is never read as commands.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 export interface CodeBlock {
