@@ -127,3 +127,22 @@ export function buildClientResponseHeaders(
   }
   return out;
 }
+
+/**
+ * The request target to send upstream, in origin-form (`/path?query`). An absolute-form target
+ * (`GET http://other/x`) is reduced to its path and query: forwarding it raw would let the caller pick
+ * the host an upstream proxy (an Envoy sidecar) routes to. `undefined` for anything else (`*`,
+ * authority-form, garbage): the hop answers 400.
+ */
+export function originForm(target: string): string | undefined {
+  if (target.startsWith('/')) return target;
+  if (/^https?:\/\//i.test(target)) {
+    try {
+      const url = new URL(target);
+      return `${url.pathname}${url.search}`;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}

@@ -18,7 +18,7 @@ import {
   inject,
 } from '../propagation';
 import { decideFaults, NO_FAULT, type FaultDecision } from './faults';
-import { buildClientResponseHeaders, buildUpstreamHeaders, traceHeaderPredicate, type TraceHeaderPredicate } from './forward-headers';
+import { buildClientResponseHeaders, buildUpstreamHeaders, originForm, traceHeaderPredicate, type TraceHeaderPredicate } from './forward-headers';
 import type { RelayMetrics } from './metrics';
 import type { ResolvedRelayOptions } from './options';
 import { bounded, clientSpanStart, serverSpanStart, type Attributes } from './span-attributes';
@@ -58,6 +58,8 @@ interface Exchange {
   readonly faults: FaultDecision;
   /** set when the client connection closed before the response ended */
   aborted: boolean;
+  /** the request target in origin-form (set before forwarding) */
+  target: string;
   /** called once on client abort (cancels whatever is in progress) */
   onAbort?: () => void;
 }
@@ -190,6 +192,7 @@ export class Hop {
       serverAttributes: attributes,
       faults,
       aborted: false,
+      target: req.url ?? '/',
     };
   }
 
@@ -242,6 +245,13 @@ export class Hop {
       ex.serverAttributes['relay.fault'] = 'drop-context';
     }
     if (this.upstreams.length === 0) return this.answerAsLeaf(ex);
+    const target = originForm(ex.req.url ?? '/');
+    if (target === undefined) {
+      ex.req.resume();
+      this.respond(ex.res, 400, `relay ${this.options.serviceName}: request target ${JSON.stringify(bounded(ex.req.url ?? '', 64))} is not a path; allowed: /path?query or an absolute http(s) URL\n`);
+      return this.endServer(ex, 400);
+    }
+    ex.target = target;
     if (this.options.fanout && this.upstreams.length > 1) return this.fanOut(ex);
     const upstream = this.upstreams[this.next];
     this.next = (this.next + 1) % this.upstreams.length;
@@ -284,7 +294,7 @@ export class Hop {
   private forward(ex: Exchange, upstream: Upstream): Promise<void> {
     const { req, res } = ex;
     const { client, headers } = this.outgoing(ex, upstream);
-    const path = upstream.path(req.url ?? '/');
+    const path = upstream.path(ex.target);
     const method = req.method ?? 'GET';
     const clientStart = nowMs();
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
@@ -389,7 +399,7 @@ export class Hop {
     const results = await Promise.all(
       this.upstreams.map(async (upstream) => {
         const { client, headers } = this.outgoing(ex, upstream);
-        const path = upstream.path(req.url ?? '/');
+        const path = upstream.path(ex.target);
         const start = nowMs();
         try {
           const response = await upstream.pool.request({

@@ -151,6 +151,20 @@ describe('relay fault matrix', () => {
     expect(echo.seen[0].headers['x-h2499']).toBe('2499');
   });
 
+  test('absolute-form targets are reduced to a path (the caller cannot pick the host upstream routes on); "*" gets 400', async () => {
+    // GIVEN a hop in front of an echo upstream
+    const echo = await upstream(startEchoUpstream());
+    const hop = await relay({ upstreams: [echo.url] });
+    // WHEN one request names another host in absolute-form and another asks for "*"
+    const absolute = await rawRequest(hop.port, `GET http://evil.example/x?y=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+    const star = await rawRequest(hop.port, `OPTIONS * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+    // THEN upstream saw only the path, with its own Host; the "*" request never reached it
+    expect(absolute).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(echo.seen.map((s) => [s.url, s.headers.host])).toEqual([['/x?y=1', new URL(echo.url).host]]);
+    expect(star).toMatch(/^HTTP\/1\.1 400 Bad Request/);
+    expect(star).toContain('is not a path');
+  });
+
   test.each([
     ['CL+TE', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n'],
     ['two different Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 40\r\n\r\nabcGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n'],

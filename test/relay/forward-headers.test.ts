@@ -1,4 +1,4 @@
-import { buildClientResponseHeaders, buildUpstreamHeaders, traceHeaderPredicate } from '../../src/relay/forward-headers';
+import { buildClientResponseHeaders, buildUpstreamHeaders, originForm, traceHeaderPredicate } from '../../src/relay/forward-headers';
 import { TRACE_HEADER_NAMES } from '../../src/propagation';
 
 const isTrace = traceHeaderPredicate(TRACE_HEADER_NAMES);
@@ -42,5 +42,17 @@ describe('forward headers', () => {
   test('response: hop-by-hop and Connection-named fields removed, Set-Cookie arrays kept', () => {
     const out = buildClientResponseHeaders({ connection: 'x-secret', 'x-secret': 's', 'transfer-encoding': 'chunked', 'keep-alive': 't=5', 'set-cookie': ['a=1', 'b=2'], 'content-length': '5' });
     expect(out).toEqual({ 'set-cookie': ['a=1', 'b=2'], 'content-length': '5' });
+  });
+
+  test.each([
+    ['/a?b=1', '/a?b=1'],
+    ['//double', '//double'],
+    ['http://other.example/x?y=1', '/x?y=1'],
+    ['HTTPS://other.example', '/'],
+    ['*', undefined],
+    ['other.example:443', undefined],
+    ['x', undefined],
+  ])('origin-form of %s', (target, expected) => {
+    expect(originForm(target)).toBe(expected);
   });
 });
