@@ -182,7 +182,15 @@ async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
       ...(driven ? { driver: driven.report, requests: driven.requests.length, window: { startUs: driven.startedAtUs, endUs: driven.endedAtUs } } : {}),
       intervalMs,
       timeoutMs,
+      // Progress only for a person watching a terminal; CI logs stay quiet until the verdict.
+      ...(process.stderr.isTTY && !flags.json
+        ? {
+            onPoll: (poll: number, r: { spansSeen: number; traces: readonly { passed: boolean }[] }) =>
+              process.stderr.write(`\rmeshtrace verify: poll ${poll}, ${r.spansSeen} span(s), ${r.traces.filter((t) => t.passed).length}/${r.traces.length} trace(s) match…`),
+          }
+        : {}),
     });
+    if (process.stderr.isTTY && !flags.json) process.stderr.write('\r\u001b[K');
     const elapsedMs = outcome.elapsedMs;
     if (flags.junit) {
       await writeFile(flags.junit, renderJunit(outcome.result, elapsedMs)).catch((err: NodeJS.ErrnoException) => {
