@@ -26,14 +26,14 @@ export interface LoadedFolder {
 
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 
-function listFiles(dir: string, what: string): string[] {
+function listFiles(dir: string, what: string, expected = 'a folder of *.yaml manifests, e.g. dist/ after `npm run synth`'): string[] {
   let stat;
   try {
     stat = statSync(dir);
   } catch (err) {
-    throw new CheckLoadError(`${what} ${dir} does not exist or cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a folder of *.yaml manifests, e.g. dist/ after \`npm run synth\``);
+    throw new CheckLoadError(`${what} ${dir} does not exist or cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected ${expected}`);
   }
-  if (!stat.isDirectory()) throw new CheckLoadError(`${what} ${dir} is not a folder; expected a folder of *.yaml manifests`);
+  if (!stat.isDirectory()) throw new CheckLoadError(`${what} ${dir} is not a folder; expected ${expected}`);
   try {
     return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && MANIFEST_FILE.test(e.name)).map((e) => e.name).sort();
   } catch (err) {
@@ -106,7 +106,7 @@ export function loadManifestFolder(dir: string, installDir?: string): LoadedFold
   }
   const installFiles: string[] = [];
   if (installPath) {
-    for (const f of listFiles(installPath, 'installer input folder')) {
+    for (const f of listFiles(installPath, 'installer input folder', 'a folder of installer inputs (Helm values, IstioOperator, kind config), e.g. dist/install')) {
       installFiles.push(prefix + f);
       parseFile(join(installPath, f), prefix + f, installDocs, findings);
     }
