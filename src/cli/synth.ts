@@ -90,8 +90,11 @@ export function registerSynth(program: Command): void {
           return;
         }
         if (e instanceof OutputWriteError) throw new CliError(e.message, EXIT_CANNOT_CHECK);
+        // Any other filesystem error while reading/writing the output: could not do the job (exit 2).
+        const code = (e as NodeJS.ErrnoException)?.code;
+        if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new CliError(`cannot write ${flags.outdir}: ${(e as Error).message}; nothing was changed there`, EXIT_CANNOT_CHECK);
         // Construct validation errors (bad props that passed the schema) are a wrong config too.
-        if (e instanceof Error && /^[A-Z][A-Za-z]+: |construct validation failed/.test(e.message)) {
+        if (e instanceof Error && /^[A-Z][a-z][A-Za-z]*: |construct validation failed/.test(e.message)) {
           err(`meshtrace synth: ${e.message}; nothing was written`);
           setExitCode(cmd, EXIT_FAILED);
           return;

@@ -9,7 +9,7 @@
  * - refuses to overwrite a file it does not own unless the content is identical.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import type { OutputFile } from './build-stack';
 
@@ -36,6 +36,39 @@ export interface WriteReport {
 }
 
 const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * `mkdir -p` that cannot hang: Node's `mkdir({ recursive: true })` loops forever under /proc
+ * (measured on Node 20: `mkdir('/proc/x', { recursive: true })` never settles). Creates missing
+ * folders one level at a time and turns failures into an OutputWriteError naming the folder.
+ */
+export async function ensureDir(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let current = resolve(dir);
+  for (;;) {
+    try {
+      const info = await stat(current);
+      if (!info.isDirectory()) throw new OutputWriteError(`${current} is not a folder; allowed: --outdir inside a folder you can write to`);
+      break;
+    } catch (err) {
+      if (err instanceof OutputWriteError) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new OutputWriteError(`cannot use ${current} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      missing.unshift(current);
+      const parent = dirname(current);
+      if (parent === current) break;
+      current = parent;
+    }
+  }
+  for (const folder of missing) {
+    try {
+      await mkdir(folder);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      throw new OutputWriteError(`cannot create ${folder} (${code ?? (err as Error).message}); allowed: --outdir inside a folder you can write to`);
+    }
+  }
+}
 
 function checkRelativePath(path: string): void {
   const normal = normalize(path);
@@ -78,14 +111,21 @@ export async function writeOutput(outdirInput: string, files: readonly OutputFil
   }
 
   const parent = dirname(outdir);
-  await mkdir(parent, { recursive: true });
-  const staging = await mkdtemp(join(parent, `.${basename(outdir)}.tmp-`));
+  await ensureDir(parent);
+  let staging: string;
+  try {
+    staging = await mkdtemp(join(parent, `.${basename(outdir)}.tmp-`));
+  } catch (err) {
+    throw new OutputWriteError(`cannot create a staging folder in ${parent} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); allowed: --outdir inside a folder you can write to`);
+  }
   try {
     // 1. Render everything into the staging folder first: a failure here leaves the output untouched.
     for (const f of files) {
-      await mkdir(dirname(join(staging, f.path)), { recursive: true });
+      await ensureDir(dirname(join(staging, f.path)));
       await writeFile(join(staging, f.path), f.content);
     }
+    const existing = await stat(outdir).catch(() => undefined);
+    if (existing && !existing.isDirectory()) throw new OutputWriteError(`${outdir} is a file, not a folder; allowed: --outdir naming a folder (nothing was written)`);
     const ownedBefore = parseOwnership((await readOptional(join(outdir, OWNERSHIP_FILE)))?.toString('utf8') ?? '');
 
     // 2. Decide every action before touching the output folder.
@@ -108,9 +148,9 @@ export async function writeOutput(outdirInput: string, files: readonly OutputFil
     const stale = [...ownedBefore.keys()].filter((p) => !paths.has(p));
 
     // 3. Swap in: atomic renames, then stale removals, then the ownership manifest last.
-    await mkdir(outdir, { recursive: true });
+    await ensureDir(outdir);
     for (const p of toWrite) {
-      await mkdir(dirname(join(outdir, p)), { recursive: true });
+      await ensureDir(dirname(join(outdir, p)));
       await rename(join(staging, p), join(outdir, p));
     }
     const removed: string[] = [];

@@ -130,3 +130,33 @@ describe('cleanOutput', () => {
     await expect(cleanOutput(join(root, 'never'))).resolves.toMatchObject({ removed: [], keptEdited: [] });
   });
 });
+
+describe('unusable output folders: a clear error, never a hang', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'meshtrace-badout-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  const files = [{ path: 'a.yaml', content: 'a\n' }];
+
+  test('--outdir is a file', async () => {
+    writeFileSync(join(root, 'dist'), 'x');
+    await expect(writeOutput(join(root, 'dist'), files)).rejects.toThrow(/is a file, not a folder/);
+    expect(readdirSync(root)).toEqual(['dist']);
+  });
+
+  test('--outdir below a file', async () => {
+    writeFileSync(join(root, 'f'), 'x');
+    await expect(writeOutput(join(root, 'f', 'dist'), files)).rejects.toThrow(/f is not a folder/);
+  });
+
+  test('--outdir under /proc (Node\'s recursive mkdir loops forever there) fails fast', async () => {
+    // THEN within the test timeout, with the folder named
+    await expect(writeOutput('/proc/meshtrace-nope/dist', files)).rejects.toThrow(/cannot create \/proc\/meshtrace-nope/);
+  }, 10_000);
+
+  test('creates missing parent folders level by level', async () => {
+    await writeOutput(join(root, 'a', 'b', 'dist'), files);
+    expect(readFileSync(join(root, 'a', 'b', 'dist', 'a.yaml'), 'utf8')).toBe('a\n');
+  });
+});
