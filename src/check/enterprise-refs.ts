@@ -115,7 +115,7 @@ function checkSecretRefs(ctx: CheckContext): Finding[] {
     out.push(findingFor(first.doc, {
       rule: 'enterprise/secret-ref', severity: 'info', field: first.where,
       message: `needs Secret ${name} in namespace ${namespace}${keys.size ? ` with key${keys.size > 1 ? 's' : ''} ${[...keys].sort().join(', ')}` : ''} (used by ${users.join(', ')}); it is not in this folder`,
-      fix: `create it before applying, e.g. kubectl -n ${namespace} create secret generic ${name} ${[...keys].sort().map((k) => `--from-literal=${k}=…`).join(' ') || '--from-file=…'} (or let External Secrets / Sealed Secrets create it)`,
+      fix: `create it before applying, e.g. kubectl -n ${namespace} create secret generic ${name} ${[...keys].sort().map((k) => (/\.(crt|pem|key)$/.test(k) ? `--from-file=${k}=./${k}` : `--from-literal=${k}=…`)).join(' ') || '--from-file=…'} (or let External Secrets / Sealed Secrets create it)`,
       link: LINK_SECRET,
     }));
   }
