@@ -1,8 +1,10 @@
 /**
  * Config section `relay`: the chain of meshtrace relay hops deployed in namespace `namespaces.relay`.
- * Faults and cycles are checked by the RelayChain construct itself (its errors fail synth with exit 1).
+ * Faults are parsed with the relay's own (pure) parser so a typo is reported with its path; cycles
+ * are checked by the RelayChain construct (its errors also fail synth with exit 1).
  */
 import { z } from 'zod';
+import { parseFault } from '../relay/faults';
 import { dnsLabel, imageRef, resourcesSchema } from './common';
 
 const hopSchema = z.strictObject({
@@ -37,6 +39,13 @@ export const relaySchema = z
   .superRefine((relay, ctx) => {
     const names = relay.hops.map((h) => h.name);
     relay.hops.forEach((hop, i) => {
+      hop.faults.forEach((fault, j) => {
+        try {
+          parseFault(fault);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', path: ['hops', i, 'faults', j], input: fault, message: `is not a fault (${/\(([^)]*)\)/.exec((err as Error).message)?.[1] ?? (err as Error).message}); allowed: drop-context, delay=<duration>, status=<100..599>, reset, each optionally @<fraction 0..1>` });
+        }
+      });
       if (names.indexOf(hop.name) !== i) ctx.addIssue({ code: 'custom', path: ['hops', i, 'name'], input: hop.name, message: 'is used by another hop; allowed: a unique name per hop' });
       hop.upstreams.forEach((up, j) => {
         if (!names.includes(up)) ctx.addIssue({ code: 'custom', path: ['hops', i, 'upstreams', j], input: up, message: `is not a hop; allowed: ${names.join(', ')}` });

@@ -67,13 +67,16 @@ describe('synthesize()', () => {
     expect(prod.files.map((f) => f.path).filter((p) => p.includes('relay'))).toEqual([]);
   });
 
-  test('relay hops come from the config; a fault the relay cannot parse fails the build with the hop named', async () => {
+  test('relay hops come from the config; bad faults and cycles are refused with the hop named', async () => {
     const { parseConfig } = await import('../../src/config/load');
     const custom = buildStack(parseConfig({ namespaces: { relay: 'hops' }, relay: { meshed: false, hops: [{ name: 'front', upstreams: ['back'], faults: ['delay=50ms'] }, { name: 'back' }] } }));
     const deps = custom.docs.map((d) => d.object as Obj).filter((o) => o.kind === 'Deployment' && o.metadata.namespace === 'hops');
     expect(deps.map((d) => d.metadata.name).sort()).toEqual(['back', 'front']);
     expect(deps.find((d) => d.metadata.name === 'front')!.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['--fault', 'delay=50ms']));
-    expect(() => buildStack(parseConfig({ relay: { hops: [{ name: 'x', faults: ['explode'] }] } }))).toThrow(/RelayChain: hops\[0\]\.faults\[0\] is "explode"/);
+    // A bad fault is a config problem with its path (the construct would refuse it too).
+    expect(() => parseConfig({ relay: { hops: [{ name: 'x', faults: ['explode'] }] } })).toThrow(/relay\.hops\[0\]\.faults\[0\]: "explode" is not a fault \(unknown fault "explode"\)/);
+    // A cycle passes the schema and is refused by the RelayChain construct.
+    expect(() => buildStack(parseConfig({ relay: { hops: [{ name: 'x', upstreams: ['y'] }, { name: 'y', upstreams: ['x'] }] } }))).toThrow(/RelayChain: hops is "x → y → x"; allowed: a graph without cycles/);
   });
 
   test('every Service port is protocol-named (Istio protocol selection)', async () => {
