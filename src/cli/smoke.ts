@@ -1,9 +1,6 @@
 import { Command, Option } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_OK, setExitCode } from './exit-codes';
-import { addLaneOptions, exists, laneOptionsFrom, prepareLane, printPlan, runLane, type LaneCliOptions } from '../cluster/cli-support';
-import { planSmoke } from '../cluster/plan';
-import { smokeTargetsFor } from '../cluster/lane';
-import { libraryVerifier } from '../cluster/verifier';
+import { addLaneOptions, laneOptionsFrom, type LaneCliOptions } from '../cluster/lane-options';
 
 interface SmokeCliOptions extends LaneCliOptions {
   readonly json?: boolean;
@@ -29,6 +26,11 @@ export function registerSmoke(program: Command): void {
     if (!Number.isInteger(verifyTimeoutSeconds) || verifyTimeoutSeconds <= 0) {
       throw new CliError(`--verify-timeout ${JSON.stringify(opts.verifyTimeout)} is not a number of seconds (a positive integer, e.g. 150)`, EXIT_CANNOT_CHECK);
     }
+    // the lane (synth, executor, verifier, Kubernetes client) loads only when the command runs
+    const { exists, prepareLane, printPlan, runLane } = await import('../cluster/cli-support');
+    const { planSmoke } = await import('../cluster/plan');
+    const { smokeTargetsFor } = await import('../cluster/lane');
+    const { libraryVerifier } = await import('../cluster/verifier');
     const lane = await prepareLane('smoke', laneOptionsFrom(opts), Boolean(opts.dryRun));
     const candidates = smokeTargetsFor(lane.input.dist, opts.specs);
     // a spec this checkout does not ship is skipped (and reported as skipped), not a failed run

@@ -4,7 +4,6 @@
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED } from '../cli/exit-codes';
 import type { DistLayout, LaneInput, ReportStep, Step } from './plan';
 import { laneInputProblems } from './plan';
@@ -13,62 +12,14 @@ import { ExecaRunner } from './runner';
 import type { DetectedTools, ToolName } from './tools';
 import { missingTools, REQUIRED_TOOLS, sameRelease } from './tools';
 import { gatherLaneInput, type LaneOptions } from './lane';
+export { addLaneOptions, laneOptionsFrom, type LaneCliOptions } from './lane-options';
 import { previewLayout, stackSynthesizer, type Synthesizer } from './synth';
 import { readDistLayout } from './dist-layout';
 import { renderPlan } from './render';
-import { PROFILE_NAMES } from '../config/profile-names';
 import { executePlan, type ExecutionResult, type Verifier } from './executor';
 import { LazyClientNodeKube } from './lazy-kube';
 import { collectArtifacts } from './artifacts';
 import { summaryMarkdown } from './reports';
-
-export interface LaneCliOptions {
-  readonly profile: string;
-  readonly config?: string;
-  readonly name: string;
-  readonly outdir: string;
-  readonly stateDir: string;
-  readonly istioInstaller: 'auto' | 'istioctl' | 'helm';
-  readonly istioRequests: 'demo' | 'chart';
-  readonly waitTimeout?: string;
-  readonly dryRun?: boolean;
-}
-
-export function addLaneOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--profile <name>', 'config profile to synthesize (kind profiles: lab, ci)').choices([...PROFILE_NAMES]).default('lab'))
-    .addOption(new Option('--config <file>', 'config file to synthesize instead of a profile'))
-    .addOption(new Option('--name <cluster>', 'kind cluster name').default('meshtrace'))
-    .addOption(new Option('--outdir <dir>', 'synth output folder').default('dist'))
-    .addOption(new Option('--state-dir <dir>', 'where the kit records clusters it created').default('.meshtrace'))
-    .addOption(new Option('--istio-installer <how>', 'install Istio with istioctl or the Helm charts (auto: istioctl when it is the pinned release)').choices(['auto', 'istioctl', 'helm']).default('auto'))
-    .addOption(new Option('--istio-requests <size>', "resource requests of the Istio Helm charts: demo (10m CPU, fits 2-vCPU runners) or the charts' own").choices(['demo', 'chart']).default('demo'))
-    .addOption(new Option('--wait-timeout <seconds>', 'how long to wait for every Deployment/StatefulSet (default: lab 600, ci 900)'))
-    .addOption(new Option('--dry-run', 'print the exact steps (commands, manifests, waits) without running them'));
-}
-
-export function laneOptionsFrom(opts: LaneCliOptions): LaneOptions {
-  let waitTimeoutSeconds: number | undefined;
-  if (opts.waitTimeout !== undefined) {
-    waitTimeoutSeconds = Number(opts.waitTimeout);
-    if (!Number.isInteger(waitTimeoutSeconds) || waitTimeoutSeconds <= 0) {
-      throw new CliError(`--wait-timeout ${JSON.stringify(opts.waitTimeout)} is not a number of seconds (a positive integer, e.g. 600)`, EXIT_CANNOT_CHECK);
-    }
-  }
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.name)) {
-    throw new CliError(`--name ${JSON.stringify(opts.name)} is not a valid kind cluster name (lower-case letters, digits and '-')`, EXIT_CANNOT_CHECK);
-  }
-  return {
-    profile: opts.profile,
-    configFile: opts.config,
-    clusterName: opts.name,
-    distDir: opts.outdir,
-    stateDir: opts.stateDir,
-    istioInstaller: opts.istioInstaller,
-    istioRequests: opts.istioRequests,
-    waitTimeoutSeconds,
-  };
-}
 
 export interface PreparedLane {
   readonly input: LaneInput;
