@@ -4,7 +4,7 @@
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED } from '../cli/exit-codes';
+import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED } from '../errors';
 import type { DistLayout, LaneInput, ReportStep, Step } from './plan';
 import { laneInputProblems } from './plan';
 import type { ProcessRunner } from './runner';

@@ -3,7 +3,7 @@
  * (every CLI start, `--help` included) does not import the lane's executor, synth and verifier.
  */
 import { Option, type Command } from 'commander';
-import { CliError, EXIT_CANNOT_CHECK } from '../cli/exit-codes';
+import { CliError, EXIT_CANNOT_CHECK } from '../errors';
 import { PROFILE_NAMES } from '../config/profile-names';
 import type { LaneOptions } from './lane';
 

@@ -20,7 +20,7 @@ import { pollAndVerify } from '../verify/poller';
 import { drive, type DrivenRequest } from '../verify/driver';
 import type { DriverReport } from '../verify/diagnosis';
 import { findBottleneck, indexTrace } from '../verify/trace-index';
-import { EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK } from '../cli/exit-codes';
+import { EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK } from '../errors';
 import { renderHtmlReport, type HtmlAssertion } from '../report-html/render-html';
 import { forwardToJaeger, jaegerTracesUrl } from './forward-to-jaeger';
 import { triggerPath, withDriverAsRoot } from '../cluster/verifier';
