@@ -4,20 +4,9 @@
  * entry point; the spec decides the path and headers, the lane adds what its route needs (Host).
  */
 import { join } from 'node:path';
-import { connectJaeger, drive, jaegerSource, loadSpec, pollAndVerify, renderTerminal } from '../verify/index';
-import type { Diagnosis, Span, Trace, TraceSource } from '../verify/index';
+import { connectJaeger, drive, jaegerSource, loadSpec, pollAndVerify, renderTerminal, triggerPath, withDriverAsRoot } from '../verify/index';
+import type { Diagnosis } from '../verify/index';
 import type { Verifier, VerifyOutcome } from './executor';
-
-/** The path (and query) of the triggering request: the spec's own trigger URL wins over the lane's default (pure). */
-export function triggerPath(specTriggerUrl: string | undefined, fallback: string): string {
-  if (!specTriggerUrl) return fallback;
-  try {
-    const url = new URL(specTriggerUrl);
-    return `${url.pathname}${url.search}`;
-  } catch {
-    return fallback;
-  }
-}
 
 /**
  * Spec headers with the lane's on top, names compared case-insensitively: a spec's `host` and
@@ -38,31 +27,6 @@ export function blamedServices(diagnoses: readonly Diagnosis[]): string[] {
     if (d.hop?.to) services.add(d.hop.to);
   }
   return [...services];
-}
-
-/**
- * The driver's minted span is the parent of the entry span but is never exported. Spans whose
- * parent is exactly a driver span become roots: the driver is the client that started the trace,
- * and `noOrphans` must judge the mesh, not it. (The trace index also promotes the earliest orphan
- * of a rootless trace; this is the precise version: it holds when a retried or fanned-out entry
- * gives several spans with the driver as parent, and never excuses a hop that lost its parent.)
- */
-export function withDriverAsRoot(source: TraceSource, driverSpanIds: ReadonlySet<string>): TraceSource {
-  const rootSpan = (span: Span): Span => {
-    if (span.parentSpanId === undefined || !driverSpanIds.has(span.parentSpanId)) return span;
-    const { parentSpanId: _driver, ...rest } = span;
-    return rest;
-  };
-  const rootTrace = (t: Trace): Trace => ({ ...t, spans: t.spans.map(rootSpan) });
-  return {
-    ...source,
-    description: source.description,
-    fetch: async (req) => {
-      const result = await source.fetch(req);
-      return { ...result, traces: result.traces.map(rootTrace), pool: result.pool.map(rootTrace) };
-    },
-    ...(source.subscribe ? { subscribe: (wake: () => void) => source.subscribe!(wake) } : {}),
-  };
 }
 
 export function libraryVerifier(root: string): Verifier {

@@ -17,13 +17,13 @@ import { startOtlpReceiver, type OtlpReceiver } from '../verify/sources/otlp-rec
 import { receiverSource, type TraceSource } from '../verify/sources/trace-source';
 import type { VerifyResult } from '../verify/verify-traces';
 import { pollAndVerify } from '../verify/poller';
-import { drive, type DrivenRequest } from '../verify/driver';
+import { drive, triggerPath, type DrivenRequest } from '../verify/driver';
+import { withDriverAsRoot } from '../verify/sources/driver-as-root';
 import type { DriverReport } from '../verify/diagnosis';
 import { findBottleneck, indexTrace } from '../verify/trace-index';
 import { EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK } from '../errors';
 import { renderHtmlReport, type HtmlAssertion } from '../report-html/render-html';
 import { forwardToJaeger, jaegerTracesUrl } from './forward-to-jaeger';
-import { triggerPath, withDriverAsRoot } from '../cluster/verifier';
 import { startTopology, type StartedHop } from './start-topology';
 import { isProcessAlive, ProcessStartError, ProcessSupervisor } from './supervisor';
 import { buildTopology, DEMO_HOPS, type DemoHop, type DemoTopology, type TopologyOptions } from './topology';

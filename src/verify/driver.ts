@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { childContext, inject, type PropagationFormat, type SamplingDecision } from '../propagation';
+import { childContext, extractResponseTrace, inject, type PropagationFormat, type SamplingDecision } from '../propagation';
 import type { PropagationFormatName } from './spec';
 import type { DriverReport } from './diagnosis';
 
@@ -64,19 +64,25 @@ const FORMAT_MAP: Readonly<Record<Exclude<PropagationFormatName, 'envoy'>, Propa
   jaeger: 'jaeger',
 };
 
-const TRACEPARENT_RE = /([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})/;
-
-/** Reads `traceresponse` or a `server-timing` entry named trace/traceparent. */
+/**
+ * Reads the context the application reports on its response (`server-timing` trace metric or
+ * `traceresponse`) with the propagation parsers, so an id the request header would refuse
+ * (all zeros, wrong length, version ff) is refused here too.
+ */
 export function returnedContext(headers: Readonly<Record<string, string | string[] | undefined>>): { traceId: string; sampled: boolean } | undefined {
-  const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(', ') : v);
-  const tr = first(headers['traceresponse']);
-  const timing = first(headers['server-timing']);
-  const candidates = [tr, ...(timing ?? '').split(',').filter((e) => /^\s*trace(parent)?\s*;/i.test(e))];
-  for (const c of candidates) {
-    const m = c ? TRACEPARENT_RE.exec(c.toLowerCase()) : null;
-    if (m && !/^0+$/.test(m[2]!)) return { traceId: m[2]!, sampled: (parseInt(m[4]!, 16) & 1) === 1 };
+  const back = extractResponseTrace(headers);
+  return back ? { traceId: back.traceId, sampled: (back.flags & 1) === 1 } : undefined;
+}
+
+/** The path (and query) of the triggering request: the spec's own trigger URL wins over the lane's default (pure). */
+export function triggerPath(specTriggerUrl: string | undefined, fallback: string): string {
+  if (!specTriggerUrl) return fallback;
+  try {
+    const url = new URL(specTriggerUrl);
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return fallback;
   }
-  return undefined;
 }
 
 /** Headers for one request: the minted context in every asked format. */

@@ -14,7 +14,8 @@ export { verifyTraces, selectSubjects, type VerifyOptions, type VerifyResult } f
 export { verifyTrace, matchSpan, type Assertion, type TraceVerdict } from './matcher';
 export { diagnose, type Diagnosis, type DiagnosisKind, type DriverReport, type BackendReport, type NoTraceCause } from './diagnosis';
 export { pollAndVerify, type PollOptions, type PollOutcome } from './poller';
-export { drive, mintHeaders, returnedContext, type DriveOptions, type DriveResult, type DrivenRequest } from './driver';
+export { drive, mintHeaders, returnedContext, triggerPath, type DriveOptions, type DriveResult, type DrivenRequest } from './driver';
+export { withDriverAsRoot } from './sources/driver-as-root';
 export { staticSource, receiverSource, jaegerSource, connectJaeger, type TraceSource, type JaegerApi } from './sources/trace-source';
 export { JaegerV3Source, tracesFromV3 } from './sources/jaeger-v3';
 export { JaegerLegacySource } from './sources/jaeger-legacy';

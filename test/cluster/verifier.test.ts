@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blamedServices, libraryVerifier, mergeHeaders, triggerPath, withDriverAsRoot } from '../../src/cluster/verifier';
-import { staticSource } from '../../src/verify/index';
-import type { Span } from '../../src/verify/index';
+import { blamedServices, libraryVerifier, mergeHeaders } from '../../src/cluster/verifier';
 
 const SPEC = `name: shop
 trigger:
@@ -115,12 +113,6 @@ describe('libraryVerifier (verify library behind the smoke seam)', () => {
   });
 });
 
-test('triggerPath: the spec URL path wins, a missing or broken one falls back', () => {
-  expect(triggerPath('http://bookinfo.localhost:8081/productpage?u=normal', '/')).toBe('/productpage?u=normal');
-  expect(triggerPath(undefined, '/productpage')).toBe('/productpage');
-  expect(triggerPath('not a url', '/x')).toBe('/x');
-});
-
 test('blamedServices takes both ends of each broken hop once', () => {
   const d = (from: string, to?: string) => ({ kind: 'split-trace' as const, title: '', evidence: [], hint: '', hop: { from, to } });
   expect(blamedServices([d('productpage.bookinfo', 'reviews.bookinfo'), d('reviews.bookinfo'), { kind: 'no-trace', title: '', evidence: [], hint: '' }])).toEqual(['productpage.bookinfo', 'reviews.bookinfo']);
@@ -129,17 +121,4 @@ test('blamedServices takes both ends of each broken hop once', () => {
 test('mergeHeaders: the lane wins, names case-insensitive', () => {
   expect(mergeHeaders({ host: 'a', 'X-Id': '1' }, { Host: 'b' })).toEqual({ host: 'b', 'x-id': '1' });
   expect(mergeHeaders(undefined, {})).toEqual({});
-});
-
-test('withDriverAsRoot: spans whose parent is a driver span become roots; a hop that lost its parent stays an orphan', async () => {
-  const span = (spanId: string, parentSpanId?: string): Span => ({
-    traceId: 'a'.repeat(32), spanId, ...(parentSpanId ? { parentSpanId } : {}), service: 's', name: 'n', kind: 'server', startUs: 1, durationUs: 1, attributes: {}, resource: {}, events: [], status: { code: 'unset' },
-  });
-  // GIVEN a retried entry (two spans under the driver's span d1) and a hop whose parent x was never reported
-  const trace = { traceId: 'a'.repeat(32), spans: [span('e1', 'd1'), span('e2', 'd1'), span('c1', 'e1'), span('h1', 'x')] };
-  const source = withDriverAsRoot(staticSource([trace], 'test'), new Set(['d1']));
-  const fetched = await source.fetch({ spec: {} as never });
-  const parents = Object.fromEntries(fetched.traces[0].spans.map((s) => [s.spanId, s.parentSpanId ?? null]));
-  expect(parents).toEqual({ e1: null, e2: null, c1: 'e1', h1: 'x' });
-  expect(fetched.pool[0].spans.find((s) => s.spanId === 'e2')?.parentSpanId).toBeUndefined();
 });

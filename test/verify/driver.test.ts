@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { drive, returnedContext } from '../../src/verify/driver';
+import { drive, returnedContext, triggerPath } from '../../src/verify/driver';
 
 describe('driver', () => {
   let server: Server;
@@ -76,5 +76,14 @@ describe('driver', () => {
     expect(returnedContext({ 'server-timing': 'db;dur=53, traceparent;desc="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"' })).toEqual({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', sampled: true });
     expect(returnedContext({ 'server-timing': 'db;dur=53' })).toBeUndefined();
     expect(returnedContext({ traceresponse: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' })).toBeUndefined();
+    // the request-header rules hold on the response too: version ff and upper-case hex are invalid
+    expect(returnedContext({ traceresponse: 'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })).toBeUndefined();
+    expect(returnedContext({ 'server-timing': 'trace;desc=00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01' })).toBeUndefined();
   });
+});
+
+test('triggerPath: the spec URL path wins, a missing or broken one falls back', () => {
+  expect(triggerPath('http://bookinfo.localhost:8081/productpage?u=normal', '/')).toBe('/productpage?u=normal');
+  expect(triggerPath(undefined, '/productpage')).toBe('/productpage');
+  expect(triggerPath('not a url', '/x')).toBe('/x');
 });
