@@ -12,6 +12,11 @@ export const SERVER_TIMING_HEADER = 'server-timing';
 export const TRACERESPONSE_HEADER = 'traceresponse';
 /** The metric name (ASCII case-insensitive on read, lowercase on write). */
 export const SERVER_TIMING_TRACE_METRIC = 'trace';
+/**
+ * Also read, never written: the name earlier drafts used and that servers instrumented for
+ * OpenTelemetry JS's browser instrumentations still send (`traceparent;desc=…`).
+ */
+export const SERVER_TIMING_LEGACY_TRACE_METRIC = 'traceparent';
 
 /** Splits on `sep` outside double-quoted strings (Server-Timing descs may be quoted and contain `,` or `;`). */
 function splitOutsideQuotes(s: string, sep: number): string[] {
@@ -39,7 +44,7 @@ function paramValue(raw: string): string {
 }
 
 /**
- * The first `trace` metric of the `Server-Timing` headers whose `desc` is a valid traceparent
+ * The first `trace` (or legacy `traceparent`) metric of the `Server-Timing` headers whose `desc` is a valid traceparent
  * value (same grammar and rules as the request header); `undefined` when there is none. Other
  * metrics (`db;dur=53`, `cache;desc="hit, warm"`) are skipped. Never throws.
  */
@@ -48,7 +53,8 @@ export function parseServerTimingTrace(raw: HeaderValue): Traceparent | undefine
   if (typeof s !== 'string') return undefined;
   for (const metric of splitOutsideQuotes(s, 44 /* , */)) {
     const [name, ...params] = splitOutsideQuotes(metric, 59 /* ; */);
-    if (trimOws(name).toLowerCase() !== SERVER_TIMING_TRACE_METRIC) continue;
+    const metricName = trimOws(name).toLowerCase();
+    if (metricName !== SERVER_TIMING_TRACE_METRIC && metricName !== SERVER_TIMING_LEGACY_TRACE_METRIC) continue;
     for (const param of params) {
       const eq = param.indexOf('=');
       if (eq === -1 || trimOws(param.slice(0, eq)).toLowerCase() !== 'desc') continue;

@@ -13,6 +13,7 @@ describe('server-timing trace metric', () => {
     ['an upper-case metric name', `TRACE;desc=${TP}`],
     ['OWS around the parts', ` trace ; desc = ${TP} `],
     ['a dur before the desc', `trace;dur=0;desc=${TP}`],
+    ['the legacy traceparent metric name (OpenTelemetry JS browser instrumentations)', `db;dur=53, traceparent;desc="${TP}"`],
   ])('%s is read', (_name, value) => {
     expect(parseServerTimingTrace(value)).toEqual(PARSED);
   });
