@@ -18,6 +18,7 @@ interface RelayFlags {
   serviceName: string;
   fanout?: boolean;
   propagate?: string[];
+  accept?: string[];
   otlpEndpoint?: string;
   otlpProtocol: 'http/protobuf' | 'http/json';
   fault?: string[];
@@ -52,6 +53,7 @@ export function relayOptionsFromFlags(flags: RelayFlags): RelayOptions {
     serviceName: flags.serviceName,
     fanout: flags.fanout ?? false,
     propagate: flags.propagate?.length ? parsePropagate(flags.propagate) : undefined,
+    accept: flags.accept?.length ? parsePropagate(flags.accept, '--accept') : undefined,
     otlpEndpoint: flags.otlpEndpoint || undefined,
     otlpProtocol: flags.otlpProtocol,
     faults: flags.fault ?? [],
@@ -94,6 +96,7 @@ export function registerRelay(program: Command): void {
     .option('--service-name <name>', 'service.name of the hop\'s spans', 'relay')
     .option('--fanout', 'call every upstream per request (a DAG hop) instead of one (round-robin)')
     .option('--propagate <formats>', 'formats to write: w3c,b3multi,b3single,jaeger (default: those that came in, plus w3c)', collect)
+    .option('--accept <formats>', 'formats to read; other trace headers are ignored and not forwarded, like an app with only those propagators (default: all)', collect)
     .option('--otlp-endpoint <url>', 'OTLP/HTTP endpoint for the hop\'s spans (base URL; /v1/traces is appended)', process.env.OTEL_EXPORTER_OTLP_ENDPOINT)
     .addOption(new Option('--otlp-protocol <protocol>', 'OTLP encoding').choices(['http/protobuf', 'http/json']).default('http/protobuf'))
     .option('--fault <fault>', 'inject a fault: drop-context | delay=200ms | status=500 | reset, each optionally @fraction (repeatable)', collect)

@@ -21,7 +21,17 @@ import { decideFaults, NO_FAULT, type FaultDecision } from './faults';
 import { buildClientResponseHeaders, buildUpstreamHeaders, originForm, traceHeaderPredicate, type TraceHeaderPredicate } from './forward-headers';
 import type { RelayMetrics } from './metrics';
 import type { ResolvedRelayOptions } from './options';
-import { bounded, clientSpanStart, serverSpanStart, type Attributes } from './span-attributes';
+import {
+  ATTR_PROPAGATION_EXTRACTED,
+  ATTR_PROPAGATION_IGNORED,
+  ATTR_PROPAGATION_INJECTED,
+  ATTR_PROPAGATION_INVALID,
+  ATTR_PROPAGATION_SAMPLED,
+  bounded,
+  clientSpanStart,
+  serverSpanStart,
+  type Attributes,
+} from './span-attributes';
 import type { SpanBatcher } from './span-export';
 import { classifyUpstreamError, Upstream } from './upstream';
 
@@ -36,6 +46,18 @@ class ClientAbortError extends Error {
   constructor() {
     super('client aborted the request');
   }
+}
+
+/** Nothing injected (drop-context): one shared empty list. */
+const NO_FORMATS: readonly PropagationFormat[] = Object.freeze([]);
+
+/** The format a trace header belongs to; undefined for Envoy's passthrough family (no format: always read). */
+export function formatOfHeader(lowercaseName: string): PropagationFormat | undefined {
+  if (lowercaseName === 'traceparent' || lowercaseName === 'tracestate' || lowercaseName === 'baggage') return 'w3c';
+  if (lowercaseName === 'b3') return 'b3single';
+  if (lowercaseName.startsWith('x-b3-')) return 'b3multi';
+  if (lowercaseName === 'uber-trace-id' || lowercaseName.startsWith('uberctx-')) return 'jaeger';
+  return undefined;
 }
 
 const SAMPLED: SamplingOnly = Object.freeze({ sampling: 'sampled', debug: false });
@@ -146,7 +168,11 @@ export class Hop {
   private begin(req: IncomingMessage, res: ServerResponse): Exchange {
     const startMs = nowMs();
     const o = this.options;
-    const incoming = extract(this.traceHeaderBag(req.rawHeaders));
+    let ignored: PropagationFormat[] | undefined;
+    let bag: Record<string, string | string[]>;
+    if (o.accept) ({ bag, ignored } = this.acceptedHeaderBag(req.rawHeaders, o.accept));
+    else bag = this.traceHeaderBag(req.rawHeaders);
+    const incoming = extract(bag);
     const parent = incoming.context;
     // Parent-based sampling: an incoming decision always wins; only a missing (or B3-deferred) one is rolled.
     let decision: SamplingOnly | undefined;
@@ -176,6 +202,10 @@ export class Hop {
       },
       o.spanAttributes,
     );
+    // Evidence for the verifier: the lists come from extract() as they are (no copy per request).
+    if (incoming.formatsSeen.length) attributes[ATTR_PROPAGATION_EXTRACTED] = incoming.formatsSeen;
+    if (incoming.formatsInvalid.length) attributes[ATTR_PROPAGATION_INVALID] = incoming.formatsInvalid;
+    if (ignored) attributes[ATTR_PROPAGATION_IGNORED] = ignored;
     if (o.baggageAttributes.length && sampled) recordBaggage(o.baggageAttributes, baggage, attributes);
     const faults = o.faults.length ? decideFaults(o.faults, o.random) : NO_FAULT;
     return {
@@ -212,6 +242,30 @@ export class Hop {
       else previous.push(raw[i + 1]);
     }
     return bag;
+  }
+
+  /**
+   * `traceHeaderBag` for a hop restricted by `--accept`: headers of other formats are left out (so
+   * neither read nor, being trace headers, forwarded) and their formats listed once each.
+   */
+  private acceptedHeaderBag(raw: readonly string[], accept: readonly PropagationFormat[]): { bag: Record<string, string | string[]>; ignored?: PropagationFormat[] } {
+    const bag: Record<string, string | string[]> = {};
+    let ignored: PropagationFormat[] | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toLowerCase();
+      if (!this.isTraceHeader(name)) continue;
+      const format = formatOfHeader(name);
+      if (format !== undefined && !accept.includes(format)) {
+        if (!ignored) ignored = [format];
+        else if (!ignored.includes(format)) ignored.push(format);
+        continue;
+      }
+      const previous = bag[name];
+      if (previous === undefined) bag[name] = raw[i + 1];
+      else if (typeof previous === 'string') bag[name] = [previous, raw[i + 1]];
+      else previous.push(raw[i + 1]);
+    }
+    return { bag, ignored };
   }
 
   private roll(): SamplingOnly {
@@ -478,6 +532,8 @@ export class Hop {
     const { name, attributes } = clientSpanStart(method, upstream.url, path, this.options.spanAttributes);
     if (status !== undefined) attributes['http.response.status_code'] = status;
     if (ex.faults.dropContext) attributes['relay.fault'] = 'drop-context';
+    attributes[ATTR_PROPAGATION_INJECTED] = ex.faults.dropContext ? NO_FORMATS : ex.formats;
+    if (!ex.faults.dropContext) attributes[ATTR_PROPAGATION_SAMPLED] = client.sampling === 'sampled' || client.debug;
     // Client spans: 4xx and 5xx are errors (HTTP semconv).
     let message = error;
     if (message === undefined && status !== undefined && status >= 400) message = `HTTP ${status}`;

@@ -42,6 +42,14 @@ export interface RelayOptions {
    */
   readonly propagate?: readonly PropagationFormat[];
   /**
+   * Formats this hop reads (`--accept w3c,...`). Trace headers of other formats are neither read nor
+   * forwarded, the way an application whose SDK has only those propagators behaves: labs use it to
+   * put a "W3C-only service" behind a hop that writes B3, and the server span records what it
+   * ignored (`meshtrace.propagation.ignored`). Envoy's `x-request-id` family is always passed on.
+   * @default - every format (w3c, b3multi, b3single, jaeger)
+   */
+  readonly accept?: readonly PropagationFormat[];
+  /**
    * OTLP/HTTP endpoint (`--otlp-endpoint`): a base URL (`/v1/traces` is appended) or the full traces URL.
    * @default - no span export
    */
@@ -139,6 +147,7 @@ export interface ResolvedRelayOptions {
   readonly serviceName: string;
   readonly fanout: boolean;
   readonly propagate?: readonly PropagationFormat[];
+  readonly accept?: readonly PropagationFormat[];
   readonly otlpTracesUrl?: URL;
   readonly otlpProtocol: OtlpProtocol;
   readonly faults: readonly Fault[];
@@ -204,16 +213,16 @@ export function parseKeyValues(option: string, values: readonly string[]): Recor
   return out;
 }
 
-/** Parses `w3c,b3multi,...` (repeatable, comma-separated). */
-export function parsePropagate(values: readonly string[]): PropagationFormat[] {
+/** Parses `w3c,b3multi,...` (repeatable, comma-separated); `option` names the flag in errors. */
+export function parsePropagate(values: readonly string[], option = '--propagate'): PropagationFormat[] {
   const out: PropagationFormat[] = [];
   for (const part of values.flatMap((v) => v.split(','))) {
     const name = part.trim().toLowerCase();
     if (!name) continue;
-    if (!(PROPAGATION_FORMATS as readonly string[]).includes(name)) fail('--propagate', part, `a comma-separated list of ${PROPAGATION_FORMATS.join(', ')}`);
+    if (!(PROPAGATION_FORMATS as readonly string[]).includes(name)) fail(option, part, `a comma-separated list of ${PROPAGATION_FORMATS.join(', ')}`);
     if (!out.includes(name as PropagationFormat)) out.push(name as PropagationFormat);
   }
-  if (out.length === 0) fail('--propagate', values.join(','), `at least one of ${PROPAGATION_FORMATS.join(', ')}`);
+  if (out.length === 0) fail(option, values.join(','), `at least one of ${PROPAGATION_FORMATS.join(', ')}`);
   return out;
 }
 
@@ -273,6 +282,9 @@ export function resolveRelayOptions(options: RelayOptions): ResolvedRelayOptions
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)) fail('--baggage-attribute', key, 'a baggage key made of RFC 7230 token characters');
   }
   const faults = (options.faults ?? []).map((f) => (typeof f === 'string' ? parseFault(f) : f));
+  let accept = options.accept ? parsePropagate(options.accept, '--accept') : undefined;
+  // Every format accepted is no restriction at all: keep the unfiltered fast path.
+  if (accept && accept.length === PROPAGATION_FORMATS.length) accept = undefined;
   return {
     host,
     port,
@@ -280,6 +292,7 @@ export function resolveRelayOptions(options: RelayOptions): ResolvedRelayOptions
     serviceName,
     fanout: options.fanout ?? false,
     propagate: options.propagate ? parsePropagate(options.propagate) : undefined,
+    accept,
     otlpTracesUrl: options.otlpEndpoint ? parseOtlpEndpoint(options.otlpEndpoint) : undefined,
     otlpProtocol,
     faults,

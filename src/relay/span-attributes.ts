@@ -9,10 +9,24 @@
  * @see https://opentelemetry.io/docs/specs/semconv/http/http-spans/
  */
 
+/**
+ * Propagation evidence the verifier's format-mismatch diagnosis reads (`src/verify/diagnosis.ts`).
+ * Values are format names only (`w3c`, `b3multi`, `b3single`, `jaeger`), never header values.
+ * Server span: formats read from the request (`extracted`), present but malformed (`invalid`), present
+ * but not read because of `--accept` (`ignored`). Client span: formats written on the call (`injected`,
+ * empty when a drop-context fault sent none) and the sampling decision sent (`sampled`).
+ */
+export const ATTR_PROPAGATION_EXTRACTED = 'meshtrace.propagation.extracted';
+export const ATTR_PROPAGATION_INVALID = 'meshtrace.propagation.invalid';
+export const ATTR_PROPAGATION_IGNORED = 'meshtrace.propagation.ignored';
+export const ATTR_PROPAGATION_INJECTED = 'meshtrace.propagation.injected';
+export const ATTR_PROPAGATION_SAMPLED = 'meshtrace.propagation.sampled';
+
 /** Longest attribute string taken from a request. */
 export const MAX_ATTRIBUTE_LENGTH = 256;
 
-export type AttributeValue = string | number | boolean;
+/** Attribute values; lists are the kit's own short format names (shared, never copied per request). */
+export type AttributeValue = string | number | boolean | readonly string[];
 export type Attributes = Record<string, AttributeValue>;
 
 /** A finished span of this hop, in the compact form kept in the export queue. */

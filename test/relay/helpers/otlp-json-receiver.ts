@@ -16,7 +16,7 @@ export interface ReceivedSpan {
   readonly kind: number;
   readonly statusCode: number;
   readonly statusMessage?: string;
-  readonly attributes: Record<string, string | number | boolean>;
+  readonly attributes: Record<string, ReceivedValue>;
   readonly startTimeUnixNano: string;
   readonly endTimeUnixNano: string;
 }
@@ -32,9 +32,11 @@ export interface JsonReceiver {
   waitForSpans(n: number, timeoutMs?: number): Promise<void>;
 }
 
-type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
+export type ReceivedValue = string | number | boolean | Array<string | number | boolean>;
+type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number; arrayValue?: { values?: AnyValue[] } };
 
-function value(v: AnyValue): string | number | boolean {
+function value(v: AnyValue): ReceivedValue {
+  if (v.arrayValue !== undefined) return (v.arrayValue.values ?? []).map((x) => value(x) as string | number | boolean);
   if (v.stringValue !== undefined) return v.stringValue;
   if (v.intValue !== undefined) return Number(v.intValue);
   if (v.boolValue !== undefined) return v.boolValue;
@@ -84,7 +86,7 @@ export async function startJsonReceiver(statuses: number[] = []): Promise<JsonRe
         const service = String(value(rs.resource.attributes.find((a) => a.key === 'service.name')?.value ?? {}));
         for (const ss of rs.scopeSpans) {
           for (const s of ss.spans) {
-            const attributes: Record<string, string | number | boolean> = {};
+            const attributes: Record<string, ReceivedValue> = {};
             for (const a of (s.attributes as Array<{ key: string; value: AnyValue }>) ?? []) attributes[a.key] = value(a.value);
             const status = (s.status as { code?: number; message?: string }) ?? {};
             spans.push({
