@@ -71,6 +71,14 @@ describe('compliance and privacy', () => {
     expect(findings.filter((f) => f.rule === 'MT011' && f.severity === 'error').map((f) => f.message).join('\n')).toMatch(/hotrod/);
   });
 
+  test('a relay hop configured to write a credential on every span fails synth (MT012), a harmless attribute does not', async () => {
+    const hops = (spanAttributes: Record<string, string>) => ({ relay: { hops: [{ name: 'edge', upstreams: ['b'], spanAttributes }, { name: 'b' }] } });
+    const bad = await build(hops({ 'deployment.environment': 'lab', 'http.request.header.x-api-key': 'k-29f8a7c6' }));
+    expect(bad.errors.map((f) => `${f.rule} ${f.object}: ${f.message}`)).toEqual([expect.stringMatching(/^MT012 Deployment relay\/edge: relay span attribute "http\.request\.header\.x-api-key".*names the x-api-key header/)]);
+    expect(JSON.stringify(bad.errors)).not.toContain('k-29f8a7c6');
+    expect((await build(hops({ 'deployment.environment': 'lab' }))).errors).toEqual([]);
+  });
+
   test('oauth2-proxy: ClusterIP jaeger-ui, secrets only as secretKeyRef, the only way to 16686 through the policy', async () => {
     const { errors, get, findings } = await build({
       profile: 'production',
