@@ -24,6 +24,7 @@ export { spansFromOtlp, groupTraces } from './sources/otlp';
 export { loadTraceFile, tracesFromText, tracesFromDocument, TraceFileError } from './sources/trace-file';
 export { BackendUnreachableError } from './sources/http-get';
 export { encodeExportRequest } from './sources/otlp-proto';
+export { encodeOtlpJson } from './sources/otlp-json-encode';
 export { renderTerminal, renderTree, type TerminalOptions } from './reports/terminal';
 export { renderJson } from './reports/json';
 export { renderJunit } from './reports/junit';

@@ -3,6 +3,7 @@
  * Ids are deterministic per builder so failures are reproducible.
  */
 import type { AttributeValue, Span, SpanKind, Trace } from '../../../src/verify/model';
+import { encodeOtlpJson } from '../../../src/verify/sources/otlp-json-encode';
 
 export const T0_US = 1_763_700_000_000_000;
 
@@ -74,32 +75,5 @@ export function bookinfo(b: TraceBuilder = new TraceBuilder(), opts: BookinfoOpt
 
 /** OTLP/JSON `TracesData` for traces (how Jaeger /api/v3 and OTLP/JSON exporters write them). */
 export function toOtlpJson(traces: readonly Trace[]): { resourceSpans: unknown[] } {
-  const byService = new Map<string, Span[]>();
-  for (const t of traces) for (const s of t.spans) byService.set(s.service, [...(byService.get(s.service) ?? []), s]);
-  const kinds: Record<SpanKind, number> = { unspecified: 0, internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
-  const value = (v: AttributeValue): unknown =>
-    typeof v === 'string' ? { stringValue: v } : typeof v === 'boolean' ? { boolValue: v } : Number.isInteger(v) ? { intValue: String(v) } : typeof v === 'number' ? { doubleValue: v } : { arrayValue: { values: (v as AttributeValue[]).map(value) } };
-  const attrs = (a: Readonly<Record<string, AttributeValue>>) => Object.entries(a).map(([key, v]) => ({ key, value: value(v) }));
-  return {
-    resourceSpans: [...byService].map(([service, spans]) => ({
-      resource: { attributes: attrs({ ...spans[0]!.resource, 'service.name': service }) },
-      scopeSpans: [
-        {
-          scope: { name: 'test' },
-          spans: spans.map((s) => ({
-            traceId: s.traceId,
-            spanId: s.spanId,
-            ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
-            name: s.name,
-            kind: kinds[s.kind],
-            startTimeUnixNano: String(BigInt(Math.round(s.startUs)) * 1000n),
-            endTimeUnixNano: String(BigInt(Math.round(s.startUs + s.durationUs)) * 1000n),
-            attributes: attrs(s.attributes),
-            events: s.events.map((e) => ({ name: e.name, timeUnixNano: String(BigInt(Math.round(e.timeUs)) * 1000n), attributes: attrs(e.attributes) })),
-            status: s.status.code === 'error' ? { code: 2, message: s.status.message ?? '' } : s.status.code === 'ok' ? { code: 1 } : {},
-          })),
-        },
-      ],
-    })),
-  };
+  return encodeOtlpJson(traces.flatMap((t) => t.spans), 'test');
 }

@@ -1,0 +1,61 @@
+/**
+ * The verify model written back as OTLP/JSON: the demo forwards what its receiver got to a real
+ * Jaeger with it, and tests serve it as Jaeger `/api/v3` answers. The inverse of `spansFromOtlp`.
+ */
+import type { AttributeValue, Span, SpanKind } from '../model';
+
+/** OTLP `Span.SpanKind` numbers. */
+const KIND_NUMBER: Record<SpanKind, number> = { unspecified: 0, internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
+/** OTLP `Status.StatusCode` numbers. */
+const STATUS_NUMBER = { unset: 0, ok: 1, error: 2 } as const;
+
+type AnyValue = { stringValue: string } | { boolValue: boolean } | { intValue: string } | { doubleValue: number } | { arrayValue: { values: AnyValue[] } };
+
+function anyValue(value: AttributeValue): AnyValue {
+  if (Array.isArray(value)) return { arrayValue: { values: value.map(anyValue) } };
+  if (typeof value === 'boolean') return { boolValue: value };
+  if (typeof value === 'number') return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
+  return { stringValue: String(value) };
+}
+
+function keyValues(attributes: Readonly<Record<string, AttributeValue>>): { key: string; value: AnyValue }[] {
+  return Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }));
+}
+
+const nanos = (us: number): string => (BigInt(Math.round(us)) * 1000n).toString();
+
+/**
+ * OTLP/JSON `ExportTraceServiceRequest` (= `TracesData`) for the spans, one resource per service,
+ * ids as hex: what Jaeger v2's OTLP/HTTP receiver accepts and `spansFromOtlp` reads back.
+ * @param scopeName the instrumentation scope the spans are reported under
+ */
+export function encodeOtlpJson(spans: readonly Span[], scopeName: string): { resourceSpans: unknown[] } {
+  const byService = new Map<string, Span[]>();
+  for (const span of spans) {
+    const list = byService.get(span.service) ?? [];
+    list.push(span);
+    byService.set(span.service, list);
+  }
+  return {
+    resourceSpans: [...byService].map(([service, list]) => ({
+      resource: { attributes: keyValues({ ...list[0]!.resource, 'service.name': service }) },
+      scopeSpans: [
+        {
+          scope: { name: scopeName },
+          spans: list.map((s) => ({
+            traceId: s.traceId,
+            spanId: s.spanId,
+            ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
+            name: s.name,
+            kind: KIND_NUMBER[s.kind],
+            startTimeUnixNano: nanos(s.startUs),
+            endTimeUnixNano: nanos(s.startUs + s.durationUs),
+            attributes: keyValues(s.attributes),
+            events: s.events.map((e) => ({ name: e.name, timeUnixNano: nanos(e.timeUs), attributes: keyValues(e.attributes) })),
+            status: { code: STATUS_NUMBER[s.status.code], ...(s.status.message ? { message: s.status.message } : {}) },
+          })),
+        },
+      ],
+    })),
+  };
+}
