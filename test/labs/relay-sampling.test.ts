@@ -9,20 +9,9 @@ import { drive, loadSpec, parseSpec, pollAndVerify, receiverSource, startOtlpRec
 import { REPO_ROOT } from '../../src/paths';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { mulberry32 } from '../support/seeded-random';
 
 const SPEC = join(REPO_ROOT, 'samples', 'expectations', 'relay-sampling.yaml');
-
-/** mulberry32: a small seeded PRNG, uniform on [0, 1). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('relay --sample-rate 0.25 measured by the verifier over 400 requests', () => {
   let receiver: OtlpReceiver;
@@ -34,7 +23,7 @@ describe('relay --sample-rate 0.25 measured by the verifier over 400 requests', 
     const common = { listen: '127.0.0.1:0', otlpEndpoint: receiver.url, spanFlushIntervalMs: 100, log: () => {} };
     const b = await startRelay({ ...common, serviceName: 'b' });
     const a = await startRelay({ ...common, serviceName: 'a', upstreams: [b.url] });
-    const edge = await startRelay({ ...common, serviceName: 'edge', upstreams: [a.url], sampleRate: 0.25, random: seeded(8) });
+    const edge = await startRelay({ ...common, serviceName: 'edge', upstreams: [a.url], sampleRate: 0.25, random: mulberry32(8) });
     hops.push(edge, a, b);
     // GIVEN the spec's trigger: 400 requests, B3, no decision
     const spec = await loadSpec(SPEC);

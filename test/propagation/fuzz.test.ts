@@ -24,18 +24,7 @@ import {
   type PropagationFormat,
   type TraceContext,
 } from '../../src/propagation/index';
-
-/** mulberry32: small, seeded, good enough to spread inputs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../support/seeded-random';
 
 const ALPHABET = '0123456789abcdefABCDEF-:%,=; \t@*/_.xyz\u00e9\u2713\ud800\u0000\r\n"\\';
 const VALID = [
@@ -81,7 +70,7 @@ const CASES = 5000;
 describe('fuzz: no parser throws, no output header is invalid', () => {
   test(`${CASES} garbage values through every parser return undefined or a well-formed result`, () => {
     // GIVEN seeded garbage and mutated valid values
-    const rnd = prng(0x5eed);
+    const rnd = mulberry32(0x5eed);
     const bad: string[] = [];
     for (let i = 0; i < CASES; i++) {
       const v = garbage(rnd);
@@ -105,7 +94,7 @@ describe('fuzz: no parser throws, no output header is invalid', () => {
   });
 
   test(`${CASES} garbage requests through extract → childContext → inject give headers Node accepts`, () => {
-    const rnd = prng(0xbadc0de);
+    const rnd = mulberry32(0xbadc0de);
     let contexts = 0;
     const bad: string[] = [];
     for (let i = 0; i < CASES; i++) {
@@ -138,7 +127,7 @@ describe('fuzz: no parser throws, no output header is invalid', () => {
 });
 
 describe('round trip: what a format writes, it reads back unchanged', () => {
-  const rnd = prng(42);
+  const rnd = mulberry32(42);
   const decisions = [
     { sampling: 'sampled', debug: false },
     { sampling: 'not-sampled', debug: false },
@@ -172,7 +161,7 @@ describe('round trip: what a format writes, it reads back unchanged', () => {
 describe('baggage size arithmetic', () => {
   test('baggageMemberSize equals the byte length of the serialized member for 2000 random members', () => {
     // GIVEN random values mixing ASCII, encoded characters, BMP, astral and lone surrogates
-    const rnd = prng(7);
+    const rnd = mulberry32(7);
     const chars = ['a', 'Z', '%', ' ', ',', ';', '"', '\\', '\u00e9', '\u2713', '\ud83d\ude00', '\ud800', '\udc00', '~', '='];
     const bad: string[] = [];
     for (let i = 0; i < 2000; i++) {
