@@ -11,6 +11,7 @@ import type { JaegerStorageConfig } from '../../config/jaeger';
 import type { KafkaConfig } from '../../config/kafka';
 import { jaegerWorkload, toConfigYaml } from '../jaeger/_jaeger-workload';
 import { JAEGER_CONFIG_FILE, storageBackend } from '../jaeger/jaeger-config';
+import { DEFAULT_JAEGER_IMAGE } from '../jaeger/jaeger-defaults';
 import { ADMIN_PORTS, JAEGER_PORTS } from '../jaeger/jaeger-ports';
 import { KAFKA_CA_DIR } from './jaeger-config-extensions';
 
@@ -92,7 +93,7 @@ export class JaegerIngester extends Construct {
     const workload = jaegerWorkload(this, {
       name: JAEGER_INGESTER_NAME,
       component: 'ingester',
-      image: props.image ?? 'jaegertracing/jaeger:2.20.0',
+      image: props.image ?? DEFAULT_JAEGER_IMAGE,
       replicas: props.replicas ?? 1,
       resources: props.resources ?? { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' },
       files: { [JAEGER_CONFIG_FILE]: toConfigYaml(renderIngesterConfig(props)) },

@@ -6,6 +6,7 @@ import { labeledService } from '../workload-defaults';
 import { jaegerWorkload, toConfigYaml } from './_jaeger-workload';
 import { JAEGER_CONFIG_FILE, renderJaegerConfig, renderSamplingStrategies } from './jaeger-config';
 import { queryServicePorts } from './jaeger-query';
+import { DEFAULT_JAEGER_IMAGE, DEFAULT_MAX_TRACES } from './jaeger-defaults';
 import { ADMIN_PORTS, COLLECTOR_SERVICE_PORTS, JAEGER_COLLECTOR_SERVICE, JAEGER_QUERY_SERVICE, JAEGER_THRIFT_HTTP_PORT, QUERY_SERVICE_PORTS } from './jaeger-ports';
 
 export interface JaegerAllInOneProps {
@@ -62,7 +63,7 @@ export class JaegerAllInOne extends Construct {
 
   constructor(scope: Construct, id: string, props: JaegerAllInOneProps = {}) {
     super(scope, id);
-    const storage = props.storage ?? { type: 'memory', maxTraces: 100_000 };
+    const storage = props.storage ?? { type: 'memory', maxTraces: DEFAULT_MAX_TRACES };
     if (storage.type === 'remoteStorage') {
       throw new Error('JaegerAllInOne: storage.type "remoteStorage" is for the split topology; allowed: memory, elasticsearch, opensearch, cassandra');
     }
@@ -71,7 +72,7 @@ export class JaegerAllInOne extends Construct {
     const workload = jaegerWorkload(this, {
       name: 'jaeger',
       component: 'all-in-one',
-      image: props.image ?? 'jaegertracing/jaeger:2.20.0',
+      image: props.image ?? DEFAULT_JAEGER_IMAGE,
       // Memory storage lives in the process: one replica is the only correct count.
       replicas: 1,
       resources: props.resources ?? { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' },

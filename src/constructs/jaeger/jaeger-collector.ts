@@ -5,6 +5,7 @@ import type { JaegerConfig, JaegerStorageConfig } from '../../config/jaeger';
 import { labeledService } from '../workload-defaults';
 import { jaegerWorkload, toConfigYaml } from './_jaeger-workload';
 import { JAEGER_CONFIG_FILE, renderJaegerConfig, renderSamplingStrategies } from './jaeger-config';
+import { DEFAULT_JAEGER_IMAGE, DEFAULT_REMOTE_STORAGE, REMOTE_STORAGE_ENDPOINT } from './jaeger-defaults';
 import { ADMIN_PORTS, COLLECTOR_SERVICE_PORTS, JAEGER_COLLECTOR_SERVICE, JAEGER_THRIFT_HTTP_PORT } from './jaeger-ports';
 
 export interface JaegerCollectorProps {
@@ -73,7 +74,7 @@ export class JaegerCollector extends Construct {
 
   constructor(scope: Construct, id: string, props: JaegerCollectorProps = {}) {
     super(scope, id);
-    const storage = props.storage ?? { type: 'remoteStorage', image: 'jaegertracing/jaeger-remote-storage:2.20.0', maxTraces: 100_000, resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' } };
+    const storage = props.storage ?? DEFAULT_REMOTE_STORAGE;
     if (storage.type === 'memory') {
       throw new Error(`JaegerCollector: storage.type "memory" cannot be shared with a separate query Deployment; allowed: remoteStorage, elasticsearch, opensearch, cassandra`);
     }
@@ -86,7 +87,7 @@ export class JaegerCollector extends Construct {
     const config = renderJaegerConfig({
       role: 'collector',
       storage,
-      remoteStorageEndpoint: props.remoteStorageEndpoint ?? 'jaeger-remote-storage:17271',
+      remoteStorageEndpoint: props.remoteStorageEndpoint ?? REMOTE_STORAGE_ENDPOINT,
       inClusterSearchUrl: props.inClusterSearchUrl,
       jaegerThriftHttp: props.jaegerThriftHttp,
     });
@@ -94,7 +95,7 @@ export class JaegerCollector extends Construct {
     const workload = jaegerWorkload(this, {
       name: JAEGER_COLLECTOR_SERVICE,
       component: 'collector',
-      image: props.image ?? 'jaegertracing/jaeger:2.20.0',
+      image: props.image ?? DEFAULT_JAEGER_IMAGE,
       // With an HPA the Deployment carries no replica count: a re-apply would otherwise fight the autoscaler.
       replicas: props.autoscaling ? undefined : replicas,
       resources: props.resources ?? { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' },

@@ -5,6 +5,7 @@ import type { JaegerStorageConfig } from '../../config/jaeger';
 import { labeledService } from '../workload-defaults';
 import { jaegerWorkload, toConfigYaml } from './_jaeger-workload';
 import { JAEGER_CONFIG_FILE, renderJaegerConfig } from './jaeger-config';
+import { DEFAULT_JAEGER_IMAGE, DEFAULT_REMOTE_STORAGE, REMOTE_STORAGE_ENDPOINT } from './jaeger-defaults';
 import { ADMIN_PORTS, JAEGER_PORTS, JAEGER_QUERY_SERVICE, QUERY_SERVICE_PORTS } from './jaeger-ports';
 
 export interface JaegerQueryProps {
@@ -60,21 +61,21 @@ export class JaegerQuery extends Construct {
 
   constructor(scope: Construct, id: string, props: JaegerQueryProps = {}) {
     super(scope, id);
-    const storage = props.storage ?? { type: 'remoteStorage', image: 'jaegertracing/jaeger-remote-storage:2.20.0', maxTraces: 100_000, resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' } };
+    const storage = props.storage ?? DEFAULT_REMOTE_STORAGE;
     if (storage.type === 'memory') {
       throw new Error(`JaegerQuery: storage.type "memory" is private to one process; allowed: remoteStorage, elasticsearch, opensearch, cassandra`);
     }
     const config = renderJaegerConfig({
       role: 'query',
       storage,
-      remoteStorageEndpoint: props.remoteStorageEndpoint ?? 'jaeger-remote-storage:17271',
+      remoteStorageEndpoint: props.remoteStorageEndpoint ?? REMOTE_STORAGE_ENDPOINT,
       inClusterSearchUrl: props.inClusterSearchUrl,
       basePath: props.basePath,
     });
     const workload = jaegerWorkload(this, {
       name: JAEGER_QUERY_SERVICE,
       component: 'query',
-      image: props.image ?? 'jaegertracing/jaeger:2.20.0',
+      image: props.image ?? DEFAULT_JAEGER_IMAGE,
       replicas: props.replicas ?? 1,
       resources: props.resources ?? { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '64Mi', memoryLimit: '256Mi' },
       files: { [JAEGER_CONFIG_FILE]: toConfigYaml(config) },

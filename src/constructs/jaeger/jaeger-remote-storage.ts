@@ -5,6 +5,7 @@ import type { ResourcesConfig } from '../../config/common';
 import { containerDefaults, finishWorkload, labeledService, podDefaults } from '../workload-defaults';
 import { JAEGER_UID, jaegerLabels, sha256, toConfigYaml } from './_jaeger-workload';
 import { renderRemoteStorageConfig } from './jaeger-config';
+import { DEFAULT_MAX_TRACES, DEFAULT_REMOTE_STORAGE_IMAGE, DEFAULT_REMOTE_STORAGE_RESOURCES, REMOTE_STORAGE_ENDPOINT } from './jaeger-defaults';
 import { JAEGER_PORTS, JAEGER_REMOTE_STORAGE_SERVICE } from './jaeger-ports';
 
 export interface JaegerRemoteStorageProps {
@@ -39,7 +40,7 @@ export class JaegerRemoteStorage extends Construct {
   constructor(scope: Construct, id: string, props: JaegerRemoteStorageProps = {}) {
     super(scope, id);
     const labels = jaegerLabels('remote-storage');
-    const configYaml = toConfigYaml(renderRemoteStorageConfig(props.maxTraces ?? 100_000));
+    const configYaml = toConfigYaml(renderRemoteStorageConfig(props.maxTraces ?? DEFAULT_MAX_TRACES));
     const configMap = new kplus.ConfigMap(this, 'Config', { metadata: { name: `${JAEGER_REMOTE_STORAGE_SERVICE}-config`, labels }, data: { 'config.yaml': configYaml } });
     const configVolume = kplus.Volume.fromConfigMap(this, 'ConfigVolume', configMap, { name: 'config' });
     const tmpVolume = kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp');
@@ -56,13 +57,13 @@ export class JaegerRemoteStorage extends Construct {
       containers: [
         {
           name: 'remote-storage',
-          image: props.image ?? 'jaegertracing/jaeger-remote-storage:2.20.0',
+          image: props.image ?? DEFAULT_REMOTE_STORAGE_IMAGE,
           args: ['--config-file', '/etc/jaeger-remote-storage/config.yaml'],
           ports: [
             { number: JAEGER_PORTS.remoteStorage, name: 'grpc-storage' },
             { number: JAEGER_PORTS.remoteStorageAdmin, name: 'http-admin' },
           ],
-          ...containerDefaults({ resources: props.resources ?? { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' }, user: JAEGER_UID }),
+          ...containerDefaults({ resources: props.resources ?? DEFAULT_REMOTE_STORAGE_RESOURCES, user: JAEGER_UID }),
           readiness: probe(1),
           liveness: probe(10),
           volumeMounts: [
@@ -74,6 +75,6 @@ export class JaegerRemoteStorage extends Construct {
     });
     finishWorkload(this.deployment, labels);
     this.service = labeledService(this, 'Service', { name: JAEGER_REMOTE_STORAGE_SERVICE, selector: labels, labels, ports: [{ name: 'grpc-storage', port: JAEGER_PORTS.remoteStorage }] });
-    this.endpoint = `${JAEGER_REMOTE_STORAGE_SERVICE}:${JAEGER_PORTS.remoteStorage}`;
+    this.endpoint = REMOTE_STORAGE_ENDPOINT;
   }
 }

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import type { JaegerConfig } from '../../config/jaeger';
+import { DEFAULT_JAEGER_IMAGE, DEFAULT_MAX_TRACES, DEFAULT_REMOTE_STORAGE } from './jaeger-defaults';
 import { JaegerAllInOne } from './jaeger-all-in-one';
 import { JaegerCollector } from './jaeger-collector';
 import { JaegerQuery } from './jaeger-query';
@@ -64,8 +65,8 @@ export class Jaeger extends Construct {
   constructor(scope: Construct, id: string, props: JaegerProps = {}) {
     super(scope, id);
     this.topology = props.topology ?? 'split';
-    const storage = props.storage ?? (this.topology === 'split' ? { type: 'remoteStorage' as const, image: 'jaegertracing/jaeger-remote-storage:2.20.0', maxTraces: 100_000, resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' } } : { type: 'memory' as const, maxTraces: 100_000 });
-    const image = props.image ?? 'jaegertracing/jaeger:2.20.0';
+    const storage = props.storage ?? (this.topology === 'split' ? DEFAULT_REMOTE_STORAGE : { type: 'memory' as const, maxTraces: DEFAULT_MAX_TRACES });
+    const image = props.image ?? DEFAULT_JAEGER_IMAGE;
 
     let inClusterSearchUrl: string | undefined;
     if (storage.type === 'opensearch' && storage.inCluster && storage.serverUrls.length === 0) {
