@@ -73,7 +73,7 @@ export const bookinfoSchema = z
     // A bad tag is reported on `tag` already; only a bad registry is worth a second line.
     if (b.tag === 'latest') return;
     for (const image of ['details-v1', 'ratings-v1', 'productpage-v1', 'reviews-v1']) {
-      const ref = `${b.registry}/examples-bookinfo-${image}:${b.tag}`;
+      const ref = bookinfoImage(b, image);
       const result = imageRef.safeParse(ref);
       if (!result.success) {
         ctx.addIssue({ code: 'custom', path: ['registry'], input: b.registry, message: `makes the image reference ${ref} invalid; allowed: a registry path such as registry.istio.io/release` });

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { bookinfoImage } from '../../config/bookinfo';
 import type { ResourcesConfig } from '../../config/common';
 import { BookinfoGateway, type BookinfoGatewayProps } from './bookinfo-gateway';
 import { BookinfoMicroservice } from './bookinfo-microservice';
@@ -51,7 +52,7 @@ export class Bookinfo extends Construct {
     super(scope, id);
     const registry = props.registry ?? 'registry.istio.io/release';
     const tag = props.tag ?? '1.20.3';
-    const image = (workload: string) => `${registry}/examples-bookinfo-${workload}:${tag}`;
+    const image = (workload: string) => bookinfoImage({ registry, tag }, workload);
     const reviewsVersions = props.reviewsVersions ?? ['v1', 'v2', 'v3'];
     if (reviewsVersions.length === 0) throw new Error('Bookinfo: reviewsVersions is empty; allowed: one or more of v1, v2, v3');
 
