@@ -23,8 +23,3 @@ export function normalizeSpanId(id: string): string {
 export function isEmptyId(id: string | undefined): boolean {
   return id === undefined || id === '' || /^0+$/.test(id);
 }
-
-/** Jaeger v2 accepts both widths in URLs; we always ask with the 32-character form. */
-export function isTraceIdHex(id: string): boolean {
-  return /^[0-9a-f]{32}$/.test(id);
-}

@@ -54,5 +54,3 @@ export class JaegerLegacySource {
     return Array.isArray(list) ? list.map(String) : [];
   }
 }
-
-export type JaegerSource = JaegerLegacySource | import('./jaeger-v3').JaegerV3Source;
