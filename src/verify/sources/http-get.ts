@@ -49,6 +49,11 @@ export async function getJson(url: string, timeoutMs: number, headers: Readonly<
   return { status: res.statusCode, body, text };
 }
 
+/** A backend that answered, but not with what the API promises: "could not check", with the start of its body. */
+export function unexpectedStatus(url: string, status: number, text: string): BackendUnreachableError {
+  return new BackendUnreachableError(url, `${url} answered HTTP ${status}: ${text.slice(0, 200).trim() || '(empty body)'}`);
+}
+
 /** Joins a base URL (which may carry a base path such as `/jaeger`) and an API path. */
 export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path}`;

@@ -5,14 +5,10 @@
  */
 import type { Trace } from '../model';
 import { tracesFromJaegerJson } from './jaeger-legacy-json';
-import { BackendUnreachableError, getJson, joinUrl } from './http-get';
+import { getJson, joinUrl, unexpectedStatus } from './http-get';
 import type { FindQuery, JaegerQueryOptions, TraceWindow } from './jaeger-v3';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-
-function unexpected(url: string, status: number, text: string): BackendUnreachableError {
-  return new BackendUnreachableError(url, `${url} answered HTTP ${status}: ${text.slice(0, 200).trim() || '(empty body)'}`);
-}
 
 export class JaegerLegacySource {
   readonly kind = 'legacy' as const;
@@ -27,7 +23,7 @@ export class JaegerLegacySource {
     const url = joinUrl(this.opts.baseUrl, `/api/traces/${traceId}`);
     const res = await getJson(url, this.timeout, this.opts.headers);
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw unexpected(url, res.status, res.text);
+    if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
     const errors = (res.body as any)?.errors;
     if (Array.isArray(errors) && errors.some((e: any) => e?.code === 404)) return undefined;
     const traces = tracesFromJaegerJson(res.body);
@@ -41,7 +37,7 @@ export class JaegerLegacySource {
     const res = await getJson(url, this.timeout, this.opts.headers);
     // Removed in Jaeger main (2026-08): no search there, only lookups by id.
     if (res.status === 404) return [];
-    if (res.status !== 200) throw unexpected(url, res.status, res.text);
+    if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
     return tracesFromJaegerJson(res.body);
   }
 
@@ -49,7 +45,7 @@ export class JaegerLegacySource {
     const url = joinUrl(this.opts.baseUrl, '/api/services');
     const res = await getJson(url, this.timeout, this.opts.headers);
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw unexpected(url, res.status, res.text);
+    if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
     const list = (res.body as any)?.data;
     return Array.isArray(list) ? list.map(String) : [];
   }

@@ -5,7 +5,7 @@
  */
 import type { Trace } from '../model';
 import { groupTraces, spansFromOtlp } from './otlp';
-import { BackendUnreachableError, getJson, joinUrl } from './http-get';
+import { getJson, joinUrl, unexpectedStatus } from './http-get';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -39,10 +39,6 @@ function rfc3339(us: number): string {
   return new Date(Math.floor(us / 1000)).toISOString();
 }
 
-function unexpected(url: string, status: number, text: string): BackendUnreachableError {
-  return new BackendUnreachableError(url, `${url} answered HTTP ${status}: ${text.slice(0, 200).trim() || '(empty body)'}`);
-}
-
 export class JaegerV3Source {
   readonly kind = 'v3' as const;
   constructor(private readonly opts: JaegerQueryOptions) {}
@@ -58,7 +54,7 @@ export class JaegerV3Source {
     const url = joinUrl(this.opts.baseUrl, `/api/v3/traces/${traceId}`);
     const res = await getJson(url, this.timeout, this.opts.headers);
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw unexpected(url, res.status, res.text);
+    if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
     const traces = tracesFromV3(res.body);
     return traces.find((t) => t.traceId === traceId) ?? traces[0];
   }
@@ -74,7 +70,7 @@ export class JaegerV3Source {
     const url = joinUrl(this.opts.baseUrl, `/api/v3/traces?${params}`);
     const res = await getJson(url, this.timeout, this.opts.headers);
     if (res.status === 404) return [];
-    if (res.status !== 200) throw unexpected(url, res.status, res.text);
+    if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
     return tracesFromV3(res.body);
   }
 
@@ -83,7 +79,7 @@ export class JaegerV3Source {
     const url = joinUrl(this.opts.baseUrl, '/api/v3/services');
     const res = await getJson(url, this.timeout, this.opts.headers);
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw unexpected(url, res.status, res.text);
+    if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
     const list = (res.body as any)?.services;
     return Array.isArray(list) ? list.map(String) : [];
   }
