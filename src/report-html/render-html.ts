@@ -9,7 +9,7 @@
  * scripts disabled; the script only adds click-to-inspect span details.
  */
 import type { AttributeValue, Span, Trace } from '../verify/model';
-import { criticalPath, indexTrace } from './critical-path';
+import { criticalPath, spanTree } from '../verify/critical-path';
 
 /** One assertion of the spec, as the report shows it. */
 export interface HtmlAssertion {
@@ -93,7 +93,7 @@ interface Row {
 
 /** Spans in tree order (depth-first, siblings by start time), each with its depth. */
 function treeRows(trace: Trace): Row[] {
-  const { roots, children } = indexTrace(trace);
+  const { roots, children } = spanTree(trace);
   const rows: Row[] = [];
   const seen = new Set<string>();
   const visit = (span: Span, depth: number, orphan: boolean): void => {
@@ -111,7 +111,7 @@ function treeRows(trace: Trace): Row[] {
 function renderWaterfall(trace: Trace, colourOf: (service: string) => string, bottleneckSpanId: string | undefined): string {
   const rows = treeRows(trace);
   if (rows.length === 0) return '<p class="empty">This trace has no spans.</p>';
-  const { children } = indexTrace(trace);
+  const { children } = spanTree(trace);
   const startUs = Math.min(...rows.map((r) => r.span.startUs));
   const endUs = Math.max(...rows.map((r) => r.span.startUs + r.span.durationUs));
   const totalUs = Math.max(endUs - startUs, 1);

@@ -3,7 +3,7 @@
  * diagnosis and the reports; plus the slowest (critical) path and the bottleneck on it.
  */
 import type { Span, Trace } from './model';
-import { criticalPath as jaegerCriticalPath, type CriticalPath } from '../report-html/critical-path';
+import { criticalPath as jaegerCriticalPath, type CriticalPath } from './critical-path';
 
 export interface TraceIndex {
   readonly trace: Trace;

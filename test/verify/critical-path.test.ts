@@ -1,6 +1,6 @@
-import { criticalPath } from '../../src/report-html/critical-path';
+import { criticalPath } from '../../src/verify/critical-path';
 import type { Trace } from '../../src/verify/model';
-import { bookinfoTrace, span, TRACE_ID } from './bookinfo-trace';
+import { bookinfoTrace, span, TRACE_ID } from '../report-html/bookinfo-trace';
 
 const byId = (trace: Trace, spanId: string | undefined) => trace.spans.find((s) => s.spanId === spanId);
 

@@ -8,7 +8,7 @@
  * Pure: a trace in, segments out. Children that end after their parent (async work, clock skew)
  * are clipped to the parent's end, so the path always stays inside the root.
  */
-import type { Span, Trace } from '../verify/model';
+import type { Span, Trace } from './model';
 
 /** A piece of the critical path: `span` was the one doing the work from `startUs` to `endUs`. */
 export interface CriticalSegment {
@@ -28,8 +28,11 @@ export interface CriticalPath {
 
 const endOf = (span: Span): number => span.startUs + span.durationUs;
 
-/** Children of each span id, and the roots (spans whose parent is absent from the trace). */
-export function indexTrace(trace: Trace): { roots: Span[]; children: Map<string, Span[]> } {
+/**
+ * Children of each span id, and the roots (spans whose parent is absent from the trace, orphans
+ * included: a picture of the trace draws every span; `trace-index.ts` keeps orphans apart for judging).
+ */
+export function spanTree(trace: Trace): { roots: Span[]; children: Map<string, Span[]> } {
   const ids = new Set(trace.spans.map((s) => s.spanId));
   const children = new Map<string, Span[]>();
   const roots: Span[] = [];
@@ -53,7 +56,7 @@ export function indexTrace(trace: Trace): { roots: Span[]; children: Map<string,
  * broken trace are not part of the request's own timeline).
  */
 export function criticalPath(trace: Trace): CriticalPath {
-  const { roots, children } = indexTrace(trace);
+  const { roots, children } = spanTree(trace);
   if (roots.length === 0) return { segments: [], selfTimeUs: new Map() };
   const root = roots.reduce((best, s) => (endOf(s) > endOf(best) ? s : best));
 
