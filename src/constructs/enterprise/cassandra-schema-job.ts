@@ -6,6 +6,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { StorageOpsConfig } from '../../config/storage-ops';
+import { jaegerLabels } from '../jaeger/_jaeger-workload';
 import { plainEnv, resourcesOf, restrictedContainerSecurity, restrictedPodSecurity, secretEnv } from './_pod-spec';
 import { JAEGER_TOOLS_UID } from './search-index-maintenance';
 
@@ -33,7 +34,7 @@ export class CassandraSchemaJob extends Construct {
     if (!m) throw new Error(`CassandraSchemaJob: server ${JSON.stringify(props.server)} is not host:port; allowed: e.g. cassandra.db.svc.cluster.local:9042`);
     const s = props.ops.cassandraSchema;
     const ca = props.ops.tls?.ca;
-    const labels = { 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/component': 'cassandra-schema', 'app.kubernetes.io/part-of': 'meshtrace' };
+    const labels = jaegerLabels('cassandra-schema');
     this.job = new ApiObject(this, 'Job', {
       apiVersion: 'batch/v1',
       kind: 'Job',

@@ -10,6 +10,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { StorageOpsConfig } from '../../config/storage-ops';
+import { jaegerLabels } from '../jaeger/_jaeger-workload';
 import { plainEnv, resourcesOf, restrictedContainerSecurity, restrictedPodSecurity, secretEnv } from './_pod-spec';
 
 type Obj = Record<string, unknown>;
@@ -75,20 +76,19 @@ export class SearchIndexMaintenance extends Construct {
       }],
       ...(ca ? { volumes: [{ name: 'storage-ca', secret: { secretName: ca.name, items: [{ key: ca.key, path: ca.key }] } }] } : {}),
     });
-    const labels = (component: string) => ({ 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/component': component, 'app.kubernetes.io/part-of': 'meshtrace' });
     const cronJob = (name: string, schedule: string, image: string, args: string[], extraEnv: Obj[] = []) => {
       this.jobNames.push(name);
       new ApiObject(this, name, {
         apiVersion: 'batch/v1',
         kind: 'CronJob',
-        metadata: { name, labels: labels(name) },
+        metadata: { name, labels: jaegerLabels(name) },
         spec: {
           schedule,
           // Two maintenance runs against one index set at once can race (double rollover).
           concurrencyPolicy: 'Forbid',
           successfulJobsHistoryLimit: 3,
           failedJobsHistoryLimit: 3,
-          jobTemplate: { spec: { backoffLimit: 3, template: { metadata: { labels: { ...labels(name), 'sidecar.istio.io/inject': 'false' } }, spec: podSpec(name, image, args, extraEnv) } } },
+          jobTemplate: { spec: { backoffLimit: 3, template: { metadata: { labels: { ...jaegerLabels(name), 'sidecar.istio.io/inject': 'false' } }, spec: podSpec(name, image, args, extraEnv) } } },
         },
       });
     };
@@ -98,13 +98,13 @@ export class SearchIndexMaintenance extends Construct {
       new ApiObject(this, 'rollover-init', {
         apiVersion: 'batch/v1',
         kind: 'Job',
-        metadata: { name: 'jaeger-es-rollover-init', labels: labels('es-rollover-init') },
+        metadata: { name: 'jaeger-es-rollover-init', labels: jaegerLabels('es-rollover-init') },
         spec: {
           // Retries until the store is reachable (it must exist before Jaeger writes through aliases).
           backoffLimit: 10,
           ttlSecondsAfterFinished: 86400,
           template: {
-            metadata: { labels: { ...labels('es-rollover-init'), 'sidecar.istio.io/inject': 'false' } },
+            metadata: { labels: { ...jaegerLabels('es-rollover-init'), 'sidecar.istio.io/inject': 'false' } },
             spec: podSpec('es-rollover-init', r.image, ['init', props.serverUrl], [plainEnv('SHARDS', String(props.shards ?? 1)), plainEnv('REPLICAS', String(props.indexReplicas ?? 0))]),
           },
         },
