@@ -3,21 +3,9 @@
  * fault, verified against the lab's shipped spec. Run through the CLI entry (`main`, in process) so
  * what is asserted is what a student reads.
  */
-import { jest } from '@jest/globals';
-import { main } from '../../src/cli/index';
+import { runCliInProcess } from '../support/run-cli';
 
-async function demo(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(['node', 'meshtrace', 'demo', '--no-color', ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const demo = (args: string[]) => runCliInProcess(['demo', '--no-color', ...args]);
 
 describe('lab 03-performance: a delay at ratings moves the bottleneck there', () => {
   test('relay-demo-delay passes with --fault ratings:delay=300ms; the tree marks ratings with its self time and share', async () => {

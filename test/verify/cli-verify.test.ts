@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { REPO_ROOT } from '../../src/paths';
-import { main } from '../../src/cli/index';
 import { closedPort, startFakeJaeger } from './helpers/fake-jaeger';
+import { runCliInProcess } from '../support/run-cli';
 
 /** Runs the real CLI (`node bin/meshtrace.mjs verify …`) and resolves with its exit code and output. */
 function cli(args: string[], timeoutMs = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -23,19 +23,7 @@ function cli(args: string[], timeoutMs = 30_000): Promise<{ code: number; stdout
 jest.setTimeout(120_000);
 
 /** The same program in this process: for flag and input errors, where start-up time buys nothing. */
-async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(['node', 'meshtrace', 'verify', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const inProcess = (args: string[]) => runCliInProcess(['verify', ...args]);
 
 const SPEC = join(REPO_ROOT, 'samples', 'expectations', 'bookinfo.yaml');
 const FIX = join(REPO_ROOT, 'test', 'fixtures', 'verify');
