@@ -3,7 +3,6 @@
  * processes on loopback, the embedded OTLP receiver, the real verifier. After every run, every
  * process the demo started is checked by pid.
  */
-import { jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -15,9 +14,9 @@ import { REPO_ROOT } from '../../src/paths';
 import { isProcessAlive } from '../../src/demo/supervisor';
 import { runDemo } from '../../src/demo/run-demo';
 import { startOtlpReceiver } from '../../src/verify/sources/otlp-receiver';
-import { main } from '../../src/cli/index';
 import { findBottleneck, indexTrace } from '../../src/verify/trace-index';
 import { openInChromium, renderedBars } from '../report-html/chromium';
+import { runCliInProcess } from '../support/run-cli';
 
 const BIN = join(REPO_ROOT, 'bin', 'meshtrace.mjs');
 
@@ -187,18 +186,7 @@ describe('meshtrace demo (end to end on loopback)', () => {
 
   test('bad flags: exit 2 with the value and what is allowed, as JSON too; nothing is started', async () => {
     // In process through the CLI's own entry (`main`), to keep the suite short: no hop starts here.
-    const run = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-      let stdout = '';
-      let stderr = '';
-      const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-      const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-      try {
-        return { code: await main(['node', 'meshtrace', 'demo', ...args]), stdout, stderr };
-      } finally {
-        out.mockRestore();
-        err.mockRestore();
-      }
-    };
+    const run = (args: string[]) => runCliInProcess(['demo', ...args]);
     const unknownHop = await run(['--break', 'review', '--json']);
     expect(unknownHop.code).toBe(2);
     const doc = JSON.parse(unknownHop.stdout) as DemoJson;
