@@ -7,12 +7,12 @@
  *
  * Run: npx tsx scripts/bench-check.ts [rounds=15]
  */
-import { cpus } from 'node:os';
 import { checkManifests, type ManifestDoc } from '../src/check';
 import { checkSchemas, unknownFieldFindings } from '../src/check/schema/schema-check';
 import { generateKnownFields } from '../src/check/schema/generate-known-fields';
 import { loadConfig } from '../src/config/load';
 import { buildStack } from '../src/stack';
+import { machineLine } from './machine';
 
 const rounds = Number(process.argv[2] ?? 15);
 
@@ -69,7 +69,7 @@ const full10 = await measure(() => checkManifests(big.docs, { installDocs: big.i
 const tsWalk = await measure(() => generateKnownFields(), 1);
 
 const f = (n: number) => n.toFixed(1);
-console.log(`machine: ${cpus().length} vCPU, ${cpus()[0]?.model}, node ${process.version}; rounds ${rounds} (median wall ms, min–max; CPU ms)`);
+console.log(`${machineLine()}; rounds ${rounds} (median wall ms, min–max; CPU ms)`);
 console.log(`lab output: ${docs.length} objects + ${install.length} installer inputs, ${first.length} findings`);
 console.log(`| case | wall ms (median) | min–max | CPU ms |`);
 console.log(`|---|---|---|---|`);

@@ -8,11 +8,11 @@
  * Ratios are against the baseline of the same round. Nothing here is asserted: numbers only.
  */
 import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../src/paths';
 import { HOP_ENTRY } from '../src/demo/start-topology';
+import { machineLine } from './machine';
 
 const BIN = join(REPO_ROOT, 'bin', 'meshtrace.mjs');
 const rounds = Number(process.argv[2] ?? 3);
@@ -47,8 +47,7 @@ async function hopStart(args: string[]): Promise<number> {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
-process.stdout.write(`machine: ${cpus().length} CPUs (${cpu}), node ${process.version}\n`);
+process.stdout.write(`${machineLine()}\n`);
 const rows: Record<string, number[]> = { help: [], demo: [], demoOwn: [], start: [], hopBin: [], hopEntry: [] };
 for (let i = 1; i <= rounds; i++) {
   const help = await run([BIN, '--help']);

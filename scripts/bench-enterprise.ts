@@ -4,11 +4,11 @@
  * alerts, oauth2-proxy, Kafka + ingester), and an edge cluster. Same process, alternating runs,
  * median of N after warm-up. Run: npx tsx scripts/bench-enterprise.ts [runs]
  */
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load';
 import { buildAndCheck } from '../src/stack/synthesize';
 import { REPO_ROOT } from '../src/paths';
+import { machineLine } from './machine';
 
 const runs = Number(process.argv[2] ?? 15);
 const cases = {
@@ -30,7 +30,7 @@ for (let i = 0; i < runs + 3; i++) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const base = median(times['production (baseline)']!);
-console.log(`node ${process.version}, ${cpus().length} CPU(s) ${cpus()[0]?.model ?? ''}, ${runs} runs each after 3 warm-up`);
+console.log(`${machineLine()}; ${runs} runs each after 3 warm-up`);
 for (const [name, xs] of Object.entries(times)) {
   console.log(`${name.padEnd(44)} ${String(objects[name]).padStart(3)} objects  build+check median ${median(xs).toFixed(1).padStart(6)} ms  (${(median(xs) / base).toFixed(2)}x baseline)`);
 }

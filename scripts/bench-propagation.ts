@@ -9,13 +9,13 @@
  * and the ratio ours / OTel.
  * Numbers, never assertions: the results go to BENCHMARKS.md (Relay → Propagation).
  */
-import { cpus, loadavg } from 'node:os';
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace, type TextMapPropagator } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
 import { childContext, extract, inject, type PropagationFormat } from '../src/propagation/index';
+import { machineLine } from './machine';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -130,7 +130,7 @@ for (let r = 0; r < ROUNDS; r++) {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-console.log(`node ${process.version}, ${cpus().length} CPU(s): ${cpus()[0]?.model ?? 'unknown'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(machineLine());
 console.log(`${ROUNDS} rounds × ${SECONDS} s per case, median (min–max) per CPU-second; wall-clock median beside it\n`);
 console.log('| case | ops per CPU-s | µs CPU/op | ops per wall-s |');
 console.log('|---|---|---|---|');

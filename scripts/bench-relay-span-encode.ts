@@ -7,13 +7,11 @@
  * semantic-convention shape for several values). Rounds alternate so machine load spreads over all three.
  * Knobs: BENCH_ROUNDS (default 7).
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { toReadableSpan } from '../src/relay/span-export';
 import { clientSpanStart, serverSpanStart, type AttributeValue, type HopSpan } from '../src/relay/span-attributes';
+import { machineLine } from './machine';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const BATCH = 512;
@@ -59,9 +57,7 @@ for (let w = 0; w < 2; w++) for (const v of variants) measure(batches[v]);
 const results: Record<Variant, number[]> = { none: [], lists: [], strings: [] };
 for (let r = 0; r < ROUNDS; r++) for (const v of variants) results[v].push(measure(batches[v]));
 
-const model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
-const nproc = execFileSync('nproc').toString().trim();
-console.log(`machine: nproc=${nproc}; CPU ${model}; node ${process.version}`);
+console.log(machineLine());
 console.log(`toReadableSpan + OTLP protobuf encode, CPU µs per span (median of ${ROUNDS} rounds × ${REPEAT * BATCH} spans):`);
 const base = median(results.none);
 for (const v of variants) {

@@ -9,11 +9,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load';
 import { REPO_ROOT } from '../src/paths';
 import { buildStack, synthesize } from '../src/stack/index';
+import { machineLine } from './machine';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -60,15 +61,7 @@ async function runLib<T>(fn: () => Promise<T>): Promise<{ wall: number; cpu: num
 }
 
 const bin = join(REPO_ROOT, 'bin', 'meshtrace.mjs');
-const cpuModel = cpus()[0]?.model ?? 'unknown';
-const cpuInfo = (() => {
-  try {
-    return /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpuModel;
-  } catch {
-    return cpuModel;
-  }
-})();
-console.log(`machine: ${cpus().length} cpu(s), ${cpuInfo}, node ${process.version}; ${runs} runs per cell (median; first in-process run reported separately as cold)`);
+console.log(`${machineLine()}; ${runs} runs per cell (median; first in-process run reported separately as cold)`);
 
 // Baseline 1: CLI start-up alone (tsx loader + command registration).
 const help = Array.from({ length: runs }, () => runCli(['--help']));

@@ -14,8 +14,8 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
@@ -28,6 +28,7 @@ import { receiverSource } from '../src/verify/sources/trace-source';
 import { pollAndVerify } from '../src/verify/poller';
 import { encodeExportRequest } from '../src/verify/sources/otlp-proto';
 import type { Span, Trace } from '../src/verify/model';
+import { machineLine } from './machine';
 
 const args = process.argv.slice(2);
 const flag = (name: string, def: number): number => {
@@ -249,9 +250,8 @@ async function benchLatency(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model ?? 'unknown';
   console.log(`# meshtrace verify benchmarks`);
-  console.log(`machine: nproc ${cpus().length}, ${cpu}, node ${process.version}, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(machineLine());
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   if (!only || only === 'evaluate') await benchEvaluation();
   if (!only || only === 'ingest') await benchIngest();
