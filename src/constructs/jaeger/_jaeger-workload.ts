@@ -8,6 +8,7 @@ import * as kplus from 'cdk8s-plus-33';
 import { dump } from 'js-yaml';
 import type { Construct } from 'constructs';
 import type { ResourcesConfig } from '../../config/common';
+import type { JaegerStorageConfig } from '../../config/jaeger';
 import { containerDefaults, finishWorkload, podDefaults } from '../workload-defaults';
 import { JAEGER_CONFIG_DIR, JAEGER_CONFIG_FILE } from './jaeger-config';
 import { JAEGER_PORTS, type NamedPort } from './jaeger-ports';
@@ -93,4 +94,29 @@ export function jaegerWorkload(scope: Construct, options: JaegerWorkloadOptions)
   });
   finishWorkload(deployment, labels);
   return { deployment, configMap, selector: labels };
+}
+
+/** Props the collector and query share: the image and the storage both sides must agree on. */
+export interface JaegerStorageProps {
+  /**
+   * Jaeger v2 image.
+   * @default 'jaegertracing/jaeger:2.20.0'
+   */
+  readonly image?: string;
+  /**
+   * Shared trace storage (the collector writes it, query reads it).
+   * @default - jaeger-remote-storage (memory) at `remoteStorageEndpoint`
+   * @see https://www.jaegertracing.io/docs/2.20/storage/
+   */
+  readonly storage?: JaegerStorageConfig;
+  /**
+   * `host:port` of jaeger-remote-storage, for storage type `remoteStorage`.
+   * @default 'jaeger-remote-storage:17271'
+   */
+  readonly remoteStorageEndpoint?: string;
+  /**
+   * URL of an in-cluster OpenSearch, used when `storage.serverUrls` is empty.
+   * @default - none
+   */
+  readonly inClusterSearchUrl?: string;
 }

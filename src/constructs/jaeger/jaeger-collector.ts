@@ -1,40 +1,19 @@
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { ResourcesConfig } from '../../config/common';
-import type { JaegerConfig, JaegerStorageConfig } from '../../config/jaeger';
+import type { JaegerConfig } from '../../config/jaeger';
 import { labeledService } from '../workload-defaults';
-import { jaegerWorkload, toConfigYaml } from './_jaeger-workload';
+import { jaegerWorkload, toConfigYaml, type JaegerStorageProps } from './_jaeger-workload';
 import { JAEGER_CONFIG_FILE, renderJaegerConfig, renderSamplingStrategies } from './jaeger-config';
 import { DEFAULT_JAEGER_IMAGE, DEFAULT_REMOTE_STORAGE, REMOTE_STORAGE_ENDPOINT } from './jaeger-defaults';
 import { ADMIN_PORTS, COLLECTOR_SERVICE_PORTS, JAEGER_COLLECTOR_SERVICE, JAEGER_THRIFT_HTTP_PORT } from './jaeger-ports';
 
-export interface JaegerCollectorProps {
+export interface JaegerCollectorProps extends JaegerStorageProps {
   /**
    * Also receive Jaeger Thrift over HTTP on 14268 (Service port `http-thrift`), for Traefik v2.
    * @default false
    */
   readonly jaegerThriftHttp?: boolean;
-  /**
-   * Jaeger v2 image.
-   * @default 'jaegertracing/jaeger:2.20.0'
-   */
-  readonly image?: string;
-  /**
-   * Shared trace storage the collector writes to.
-   * @default - jaeger-remote-storage (memory) at `remoteStorageEndpoint`
-   * @see https://www.jaegertracing.io/docs/2.20/storage/
-   */
-  readonly storage?: JaegerStorageConfig;
-  /**
-   * `host:port` of jaeger-remote-storage, for storage type `remoteStorage`.
-   * @default 'jaeger-remote-storage:17271'
-   */
-  readonly remoteStorageEndpoint?: string;
-  /**
-   * URL of an in-cluster OpenSearch, used when `storage.serverUrls` is empty.
-   * @default - none
-   */
-  readonly inClusterSearchUrl?: string;
   /**
    * Pods when not autoscaled.
    * @default 1

@@ -1,34 +1,13 @@
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { ResourcesConfig } from '../../config/common';
-import type { JaegerStorageConfig } from '../../config/jaeger';
 import { labeledService } from '../workload-defaults';
-import { jaegerWorkload, toConfigYaml } from './_jaeger-workload';
+import { jaegerWorkload, toConfigYaml, type JaegerStorageProps } from './_jaeger-workload';
 import { JAEGER_CONFIG_FILE, renderJaegerConfig } from './jaeger-config';
 import { DEFAULT_JAEGER_IMAGE, DEFAULT_REMOTE_STORAGE, REMOTE_STORAGE_ENDPOINT } from './jaeger-defaults';
 import { ADMIN_PORTS, JAEGER_PORTS, JAEGER_QUERY_SERVICE, QUERY_SERVICE_PORTS } from './jaeger-ports';
 
-export interface JaegerQueryProps {
-  /**
-   * Jaeger v2 image.
-   * @default 'jaegertracing/jaeger:2.20.0'
-   */
-  readonly image?: string;
-  /**
-   * The same shared storage the collector writes.
-   * @default - jaeger-remote-storage at `remoteStorageEndpoint`
-   */
-  readonly storage?: JaegerStorageConfig;
-  /**
-   * `host:port` of jaeger-remote-storage.
-   * @default 'jaeger-remote-storage:17271'
-   */
-  readonly remoteStorageEndpoint?: string;
-  /**
-   * URL of an in-cluster OpenSearch, used when `storage.serverUrls` is empty.
-   * @default - none
-   */
-  readonly inClusterSearchUrl?: string;
+export interface JaegerQueryProps extends JaegerStorageProps {
   /** @default 1 */
   readonly replicas?: number;
   /**
