@@ -27,9 +27,10 @@ const HOP_BY_HOP = new Set([
 
 /**
  * Removed from requests as well: Host is rewritten; `Expect: 100-continue` is answered by the relay's
- * own server (undici cannot forward it); the X-Forwarded family and Forwarded are rebuilt below.
+ * own server; Content-Length is written by `requestHeadText` from the body's framing; the X-Forwarded
+ * family and Forwarded are rebuilt below.
  */
-const REQUEST_REBUILT = new Set(['host', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']);
+const REQUEST_REBUILT = new Set(['host', 'expect', 'content-length', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']);
 
 /** The field names listed in `Connection` values (lowercase). */
 export function connectionTokens(values: readonly string[]): Set<string> {
@@ -111,21 +112,33 @@ export function buildUpstreamHeaders(
   return out;
 }
 
-/** The response headers to send to the client: upstream's minus hop-by-hop fields. */
-export function buildClientResponseHeaders(
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  const connectionValue = headers.connection;
-  const connection = connectionValue ? connectionTokens(Array.isArray(connectionValue) ? connectionValue : [connectionValue]) : undefined;
-  for (const name of Object.keys(headers)) {
-    const value = headers[name];
-    if (value === undefined) continue;
+/**
+ * The request head sent upstream (latin1 text, CRLFCRLF included): request line, the upstream's Host,
+ * `fields` (from `buildUpstreamHeaders`), and the body framing — `chunked` (forwarded as is), a length
+ * (Content-Length, also 0 when the client sent it), or -1 for no body.
+ */
+export function requestHeadText(method: string, path: string, host: string, fields: readonly string[], framing: number | 'chunked'): string {
+  let text = `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\n`;
+  for (let i = 0; i < fields.length; i += 2) text += `${fields[i]}: ${fields[i + 1]}\r\n`;
+  if (framing === 'chunked') text += 'transfer-encoding: chunked\r\n';
+  else if (framing >= 0) text += `content-length: ${framing}\r\n`;
+  return `${text}\r\n`;
+}
+
+/**
+ * The response header lines (`name: value\r\n` each) to send to the client: the upstream's `raw`
+ * fields minus hop-by-hop ones and those its `Connection` names. Content-Length stays (it frames the
+ * body the relay forwards as is).
+ */
+export function responseFieldLines(raw: readonly string[], connection?: ReadonlySet<string>): string {
+  let text = '';
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || connection?.has(lower)) continue;
-    out[lower] = value;
+    text += `${name}: ${raw[i + 1]}\r\n`;
   }
-  return out;
+  return text;
 }
 
 /**

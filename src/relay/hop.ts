@@ -3,9 +3,8 @@
  * apply faults, then answer as a leaf, forward to one upstream (streaming), or fan out to all.
  * Spans: one server span per request, one client span per upstream call, with the ids propagated.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Dispatcher } from 'undici';
+import type { ClientExchange } from './client-connection';
 import {
   type BaggageEntry,
   type PropagationFormat,
@@ -18,7 +17,7 @@ import {
   inject,
 } from '../propagation';
 import { decideFaults, NO_FAULT, type FaultDecision } from './faults';
-import { buildClientResponseHeaders, buildUpstreamHeaders, originForm, traceHeaderPredicate, type TraceHeaderPredicate } from './forward-headers';
+import { buildUpstreamHeaders, originForm, requestHeadText, responseFieldLines, traceHeaderPredicate, type TraceHeaderPredicate } from './forward-headers';
 import type { RelayMetrics } from './metrics';
 import type { ResolvedRelayOptions } from './options';
 import {
@@ -33,20 +32,13 @@ import {
   type Attributes,
 } from './span-attributes';
 import type { SpanBatcher } from './span-export';
-import { classifyUpstreamError, Upstream } from './upstream';
+import { classifyUpstreamError, Upstream, type UpstreamCall, type UpstreamError } from './upstream';
+import type { ResponseHead } from './wire/response-head';
 
 /** Longest request body buffered for a fan-out hop (it is sent to every upstream). */
 export const FANOUT_MAX_BODY_BYTES = 1024 * 1024;
 
 const nowMs = (): number => performance.timeOrigin + performance.now();
-
-/** Why the client went away before the response ended. */
-class ClientAbortError extends Error {
-  readonly code = 'CLIENT_ABORTED';
-  constructor() {
-    super('client aborted the request');
-  }
-}
 
 /** Nothing injected (drop-context): one shared empty list. */
 const NO_FORMATS: readonly PropagationFormat[] = Object.freeze([]);
@@ -65,8 +57,7 @@ const NOT_SAMPLED: SamplingOnly = Object.freeze({ sampling: 'not-sampled', debug
 
 /** The per-request state shared by the handling steps. */
 interface Exchange {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly client: ClientExchange;
   readonly startMs: number;
   readonly server: TraceContext;
   /** The incoming parent span id (what the server span hangs under). */
@@ -123,35 +114,34 @@ export class Hop {
     await Promise.all(this.upstreams.map((u) => u.close()));
   }
 
-  /** The `request` listener. Never throws: every failure becomes a response (or a closed socket) and a span. */
-  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+  /** The request listener. Never throws: every failure becomes a response (or a closed socket) and a span. */
+  readonly handle = (client: ClientExchange): void => {
     this.metrics.requests++;
     this.metrics.inFlight++;
     let ex: Exchange;
     try {
-      ex = this.begin(req, res);
+      ex = this.begin(client);
     } catch (err) {
       // A bug in context handling must not take the hop down: answer, and keep serving.
       this.options.log(`relay ${this.options.serviceName}: internal error: ${(err as Error)?.stack ?? String(err)}`);
-      req.resume();
-      this.respond(res, 500, `relay ${this.options.serviceName}: internal error\n`);
+      client.discardBody();
+      client.respond(500, `relay ${this.options.serviceName}: internal error\n`);
       this.done();
       return;
     }
-    res.once('close', () => {
-      if (!res.writableFinished && !ex.aborted) {
-        ex.aborted = true;
-        if (!ex.faults.reset) this.metrics.clientAborts++;
-        ex.onAbort?.();
-      }
+    client.onAbort(() => {
+      if (ex.aborted) return;
+      ex.aborted = true;
+      if (!ex.faults.reset) this.metrics.clientAborts++;
+      ex.onAbort?.();
     });
     // In flight until the handling (and so its spans) is complete, not merely until the socket closed:
     // the graceful drain waits for this before flushing spans.
     this.run(ex)
       .catch((err) => {
         this.options.log(`relay ${this.options.serviceName}: internal error: ${(err as Error)?.stack ?? String(err)}`);
-        if (!res.headersSent) this.respond(res, 500, `relay ${this.options.serviceName}: internal error\n`);
-        else res.destroy();
+        if (!client.headersSent) client.respond(500, `relay ${this.options.serviceName}: internal error\n`);
+        else client.destroy();
       })
       .finally(() => this.done());
   };
@@ -165,13 +155,13 @@ export class Hop {
     }
   }
 
-  private begin(req: IncomingMessage, res: ServerResponse): Exchange {
+  private begin(client: ClientExchange): Exchange {
     const startMs = nowMs();
     const o = this.options;
     let ignored: PropagationFormat[] | undefined;
     let bag: Record<string, string | string[]>;
-    if (o.accept) ({ bag, ignored } = this.acceptedHeaderBag(req.rawHeaders, o.accept));
-    else bag = this.traceHeaderBag(req.rawHeaders);
+    if (o.accept) ({ bag, ignored } = this.acceptedHeaderBag(client.rawHeaders, o.accept));
+    else bag = this.traceHeaderBag(client.rawHeaders);
     const incoming = extract(bag);
     const parent = incoming.context;
     // Parent-based sampling: an incoming decision always wins; only a missing (or B3-deferred) one is rolled.
@@ -192,13 +182,13 @@ export class Hop {
     const baggage = o.baggage.length ? mergeBaggage(incoming.baggage, o.baggage) : incoming.baggage;
     const { name, attributes } = serverSpanStart(
       {
-        method: req.method ?? 'GET',
-        target: req.url ?? '/',
-        host: req.headers.host,
-        peerAddress: req.socket.remoteAddress,
-        peerPort: req.socket.remotePort,
-        userAgent: req.headers['user-agent'],
-        httpVersion: req.httpVersion,
+        method: client.method,
+        target: client.target,
+        host: client.host,
+        peerAddress: client.peerAddress,
+        peerPort: client.peerPort,
+        userAgent: client.userAgent,
+        httpVersion: client.httpVersion,
       },
       o.spanAttributes,
     );
@@ -209,8 +199,7 @@ export class Hop {
     if (o.baggageAttributes.length && sampled) recordBaggage(o.baggageAttributes, baggage, attributes);
     const faults = o.faults.length ? decideFaults(o.faults, o.random) : NO_FAULT;
     return {
-      req,
-      res,
+      client,
       startMs,
       server,
       parentSpanId: parent?.spanId,
@@ -222,7 +211,7 @@ export class Hop {
       serverAttributes: attributes,
       faults,
       aborted: false,
-      target: req.url ?? '/',
+      target: client.target,
     };
   }
 
@@ -284,14 +273,14 @@ export class Hop {
     if (faults.reset) {
       this.metrics.countFault('reset');
       ex.serverAttributes['relay.fault'] = 'reset';
-      ex.req.socket.destroy();
+      ex.client.destroy();
       return this.endServer(ex, undefined, 'fault injected: connection reset', 'fault_reset');
     }
     if (faults.status !== undefined) {
       this.metrics.countFault('status');
       ex.serverAttributes['relay.fault'] = `status=${faults.status}`;
-      ex.req.resume();
-      this.respond(ex.res, faults.status, `relay ${this.options.serviceName}: fault injected: status ${faults.status}\n`);
+      ex.client.discardBody();
+      ex.client.respond(faults.status, `relay ${this.options.serviceName}: fault injected: status ${faults.status}\n`);
       return this.endServer(ex, faults.status, faults.status >= 500 ? `fault injected: status ${faults.status}` : undefined);
     }
     if (faults.dropContext) {
@@ -299,10 +288,10 @@ export class Hop {
       ex.serverAttributes['relay.fault'] = 'drop-context';
     }
     if (this.upstreams.length === 0) return this.answerAsLeaf(ex);
-    const target = originForm(ex.req.url ?? '/');
+    const target = originForm(ex.client.target);
     if (target === undefined) {
-      ex.req.resume();
-      this.respond(ex.res, 400, `relay ${this.options.serviceName}: request target ${JSON.stringify(bounded(ex.req.url ?? '', 64))} is not a path; allowed: /path?query or an absolute http(s) URL\n`);
+      ex.client.discardBody();
+      ex.client.respond(400, `relay ${this.options.serviceName}: request target ${JSON.stringify(bounded(ex.client.target, 64))} is not a path; allowed: /path?query or an absolute http(s) URL\n`);
       return this.endServer(ex, 400);
     }
     ex.target = target;
@@ -323,175 +312,169 @@ export class Hop {
   }
 
   private answerAsLeaf(ex: Exchange): void {
-    ex.req.resume();
+    ex.client.discardBody();
     const body = `{"service":${JSON.stringify(this.options.serviceName)},"traceId":"${ex.server.traceId}"}\n`;
-    this.respond(ex.res, 200, body, 'application/json');
+    ex.client.respond(200, body, 'application/json');
     this.endServer(ex, 200);
   }
 
-  /** The outgoing context and headers for one upstream call. */
-  private outgoing(ex: Exchange, upstream: Upstream): { client: TraceContext; headers: string[] } {
+  /** The outgoing context and request head for one upstream call; `bodyLength` for a buffered body. */
+  private outgoing(ex: Exchange, upstream: Upstream, path: string, bodyLength?: number): { client: TraceContext; head: string } {
     const client = childContext(ex.server);
     const injected = ex.faults.dropContext
       ? {}
       : inject({ context: client, baggage: ex.baggage, passthrough: ex.passthrough, formats: ex.formats });
-    const headers = buildUpstreamHeaders(ex.req.rawHeaders, this.isTraceHeader, injected, {
-      peerAddress: ex.req.socket.remoteAddress,
-      host: ex.req.headers.host,
+    const fields = buildUpstreamHeaders(ex.client.rawHeaders, this.isTraceHeader, injected, {
+      peerAddress: ex.client.peerAddress,
+      host: ex.client.host,
       proto: 'http',
     });
-    void upstream;
-    return { client, headers };
+    const framing = bodyLength !== undefined ? bodyLength : ex.client.chunked ? 'chunked' : ex.client.contentLength;
+    return { client, head: requestHeadText(ex.client.method, path, upstream.host, fields, framing) };
   }
 
   /** Single upstream: stream the request and the response through, with back-pressure both ways. */
   private forward(ex: Exchange, upstream: Upstream): Promise<void> {
-    const { req, res } = ex;
-    const { client, headers } = this.outgoing(ex, upstream);
+    const { client: downstream } = ex;
     const path = upstream.path(ex.target);
-    const method = req.method ?? 'GET';
+    const { client, head: requestHead } = this.outgoing(ex, upstream, path);
+    const method = downstream.method;
     const clientStart = nowMs();
-    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-    if (!hasBody) req.resume();
+    // An HTTP/1.0 client cannot take chunked coding: its body is de-chunked and ends with the connection.
+    const dechunk = downstream.httpVersion === '1.0';
     return new Promise<void>((resolve) => {
       let status: number | undefined;
-      let controller: Dispatcher.DispatchController | undefined;
+      let call: UpstreamCall | undefined;
       let held: Buffer | undefined;
-      let head: Record<string, string | string[]> | undefined;
+      let head: ResponseHead | undefined;
+      let settled = false;
       const flushHead = (): void => {
-        if (!head || res.headersSent) return;
-        if (this.draining) head.connection = 'close';
-        res.writeHead(status as number, head);
+        if (!head) return;
+        const framing = head.framing.kind === 'chunked' ? (dechunk ? 'close' : 'chunked') : head.framing.kind;
+        downstream.writeHead(head.status, responseFieldLines(head.raw, head.connectionTokens), framing);
         head = undefined;
       };
-      const finish = (err?: unknown): void => {
+      const finish = (err?: UpstreamError | 'aborted'): void => {
+        if (settled) return;
+        settled = true;
         if (err === undefined) {
           this.endClient(ex, client, upstream, method, path, clientStart, status);
           this.endServer(ex, status);
-          resolve();
-          return;
-        }
-        if (ex.aborted || err instanceof ClientAbortError) {
+        } else if (err === 'aborted' || ex.aborted) {
+          call?.abort();
           this.endClient(ex, client, upstream, method, path, clientStart, status, 'client aborted the request', 'client_aborted');
           this.endServer(ex, status, 'client aborted the request', 'client_aborted');
-          resolve();
-          return;
-        }
-        const failure = classifyUpstreamError(err, upstream.origin);
-        this.metrics.countUpstreamError(failure.type);
-        this.endClient(ex, client, upstream, method, path, clientStart, status, failure.message, failure.type);
-        if (!res.headersSent) {
-          this.respond(res, failure.status, `relay ${this.options.serviceName}: ${failure.message}\n`);
-          this.endServer(ex, failure.status, failure.message, failure.type);
         } else {
-          // The status line is gone: the only honest signal left is to cut the connection.
-          res.destroy();
-          this.endServer(ex, status, failure.message, failure.type);
+          const failure = classifyUpstreamError(err);
+          this.metrics.countUpstreamError(failure.type);
+          this.endClient(ex, client, upstream, method, path, clientStart, status, failure.message, failure.type);
+          if (!downstream.headersSent) {
+            downstream.respond(failure.status, `relay ${this.options.serviceName}: ${failure.message}\n`);
+            this.endServer(ex, failure.status, failure.message, failure.type);
+          } else {
+            // The status line is gone: the only honest signal left is to cut the connection.
+            downstream.destroy();
+            this.endServer(ex, status, failure.message, failure.type);
+          }
         }
         resolve();
       };
-      ex.onAbort = () => controller?.abort(new ClientAbortError());
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: (c) => {
-          controller = c;
-          if (ex.aborted) c.abort(new ClientAbortError());
-        },
-        // The status line and one body chunk are held back: the common small response then leaves in a
-        // single write (`res.end(chunk)` with its headers; two writes per response were the largest
-        // syscall cost on the hot path), and an upstream failing before anything was flushed still
-        // gets an honest 502 instead of a cut connection.
-        onResponseStart: (_c, statusCode, responseHeaders) => {
-          if (statusCode < 200) return; // 1xx informational: not forwarded
-          status = statusCode;
-          head = buildClientResponseHeaders(responseHeaders);
-        },
-        onResponseData: (c, chunk) => {
-          const previous = held;
-          held = chunk;
-          if (previous) {
-            flushHead();
-            if (!res.write(previous)) {
-              c.pause();
-              res.once('drain', () => c.resume());
-            }
-          }
-        },
-        onResponseEnd: () => {
-          flushHead();
-          if (held) res.end(held);
-          else res.end();
-          held = undefined;
-          finish();
-        },
-        onResponseError: (_c, err) => finish(err),
-      };
-      upstream.pool.dispatch(
+      ex.onAbort = () => finish('aborted');
+      call = upstream.call(
+        { method, head: requestHead, streaming: downstream.hasBody, dechunk },
         {
-          origin: upstream.origin,
-          path,
-          method: method as Dispatcher.HttpMethod,
-          headers,
-          body: hasBody ? req : null,
+          // The status line and one body chunk are held back: the common small response then leaves in a
+          // single write with its head, and an upstream failing before anything was flushed still gets
+          // an honest 502 instead of a cut connection.
+          onHead: (h) => {
+            status = h.status;
+            head = h;
+          },
+          onData: (chunk) => {
+            const previous = held;
+            held = chunk;
+            if (previous) {
+              flushHead();
+              if (!downstream.write(previous)) {
+                call!.pause();
+                downstream.onDrain(() => call!.resume());
+              }
+            }
+          },
+          onEnd: () => {
+            flushHead();
+            downstream.end(held);
+            held = undefined;
+            finish();
+          },
+          onError: (err) => finish(err),
         },
-        handler,
       );
+      if (downstream.hasBody) downstream.pipeBody(call);
     });
   }
 
   /** Fan-out: call every upstream with the (buffered) request, answer with a summary of their statuses. */
   private async fanOut(ex: Exchange): Promise<void> {
-    const { req, res } = ex;
-    const body = await readBody(req, FANOUT_MAX_BODY_BYTES);
+    const { client: downstream } = ex;
+    const body = await downstream.readBody(FANOUT_MAX_BODY_BYTES);
     if (ex.aborted) return this.endServer(ex, undefined, 'client aborted the request', 'client_aborted');
     if (body === 'too-large') {
-      this.respond(res, 413, `relay ${this.options.serviceName}: request body over ${FANOUT_MAX_BODY_BYTES} bytes (the fan-out limit)\n`);
+      downstream.respond(413, `relay ${this.options.serviceName}: request body over ${FANOUT_MAX_BODY_BYTES} bytes (the fan-out limit)\n`);
       return this.endServer(ex, 413);
     }
-    const abort = new AbortController();
-    ex.onAbort = () => abort.abort(new ClientAbortError());
-    const method = req.method ?? 'GET';
+    const method = downstream.method;
+    const calls: UpstreamCall[] = [];
+    const aborts: Array<() => void> = [];
+    ex.onAbort = () => {
+      for (const call of calls) call.abort();
+      for (const abort of aborts) abort();
+    };
     const results = await Promise.all(
-      this.upstreams.map(async (upstream) => {
-        const { client, headers } = this.outgoing(ex, upstream);
-        const path = upstream.path(ex.target);
-        const start = nowMs();
-        try {
-          const response = await upstream.pool.request({
-            path,
-            method: method as Dispatcher.HttpMethod,
-            headers,
-            body: body.length ? body : null,
-            signal: abort.signal,
-          });
-          await response.body.dump();
-          this.endClient(ex, client, upstream, method, path, start, response.statusCode);
-          return { upstream: upstream.url.href, status: response.statusCode };
-        } catch (err) {
-          if (ex.aborted) {
-            this.endClient(ex, client, upstream, method, path, start, undefined, 'client aborted the request', 'client_aborted');
-            return { upstream: upstream.url.href, status: 0, error: 'client aborted' };
-          }
-          const failure = classifyUpstreamError(err, upstream.origin);
-          this.metrics.countUpstreamError(failure.type);
-          this.endClient(ex, client, upstream, method, path, start, undefined, failure.message, failure.type);
-          return { upstream: upstream.url.href, status: failure.status, error: failure.message };
-        }
-      }),
+      this.upstreams.map(
+        (upstream) =>
+          new Promise<{ upstream: string; status: number; error?: string }>((resolve) => {
+            const path = upstream.path(ex.target);
+            const { client, head } = this.outgoing(ex, upstream, path, body.length);
+            const start = nowMs();
+            let status = 0;
+            let settled = false;
+            const settle = (): boolean => !settled && (settled = true);
+            aborts.push(() => {
+              if (!settle()) return;
+              this.endClient(ex, client, upstream, method, path, start, undefined, 'client aborted the request', 'client_aborted');
+              resolve({ upstream: upstream.url.href, status: 0, error: 'client aborted' });
+            });
+            calls.push(
+              upstream.call(
+                { method, head, body },
+                {
+                  onHead: (h) => (status = h.status),
+                  onData: () => {},
+                  onEnd: () => {
+                    if (!settle()) return;
+                    this.endClient(ex, client, upstream, method, path, start, status);
+                    resolve({ upstream: upstream.url.href, status });
+                  },
+                  onError: (err) => {
+                    if (!settle()) return;
+                    const failure = classifyUpstreamError(err);
+                    this.metrics.countUpstreamError(failure.type);
+                    this.endClient(ex, client, upstream, method, path, start, undefined, failure.message, failure.type);
+                    resolve({ upstream: upstream.url.href, status: failure.status, error: failure.message });
+                  },
+                },
+              ),
+            );
+          }),
+      ),
     );
     if (ex.aborted) return this.endServer(ex, undefined, 'client aborted the request', 'client_aborted');
     const failed = results.find((r) => r.status >= 500 || r.status === 0);
     const status = failed ? 502 : 200;
     const summary = JSON.stringify({ service: this.options.serviceName, traceId: ex.server.traceId, upstreams: results });
-    this.respond(res, status, `${summary}\n`, 'application/json');
+    downstream.respond(status, `${summary}\n`, 'application/json');
     this.endServer(ex, status, failed ? `upstream ${failed.upstream} failed (${failed.error ?? failed.status})` : undefined);
-  }
-
-  private respond(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
-    if (res.headersSent || res.destroyed) return;
-    const headers: Record<string, string | number> = { 'content-type': contentType, 'content-length': Buffer.byteLength(body) };
-    if (this.draining) headers.connection = 'close';
-    res.writeHead(status, headers);
-    res.end(body);
   }
 
   private endServer(ex: Exchange, status: number | undefined, error?: string, errorType?: string): void {
@@ -575,21 +558,4 @@ export function recordBaggage(keys: readonly string[], baggage: readonly Baggage
 export function mergeBaggage(incoming: readonly BaggageEntry[], added: readonly BaggageEntry[]): BaggageEntry[] {
   const keys = new Set(added.map((b) => b.key));
   return [...incoming.filter((b) => !keys.has(b.key)), ...added];
-}
-
-/** Reads a request body up to `limit` bytes. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) over = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(over ? 'too-large' : Buffer.concat(chunks)));
-    req.on('error', () => resolve(Buffer.concat(chunks)));
-    req.on('close', () => resolve(over ? 'too-large' : Buffer.concat(chunks)));
-  });
 }

@@ -3,7 +3,8 @@
  * the conformance tests all go through it) and returns a handle whose `close()` drains gracefully.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { ClientConnection } from './client-connection';
 import { Hop } from './hop';
 import { RelayMetrics, renderMetrics } from './metrics';
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './options';
@@ -35,16 +36,7 @@ export interface RelayInternals {
   readonly spanSink?: SpanSink;
 }
 
-/** Node's parser errors → the status a client gets (the listener replaces Node's default handler). */
-function clientErrorStatus(code: string | undefined): number {
-  if (code === 'HPE_HEADER_OVERFLOW') return 431;
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'HPE_HEADERS_TIMEOUT') return 408;
-  return 400;
-}
-
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
-
-function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+function listen(server: Server | NetServer, host: string, port: number): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -67,28 +59,22 @@ export async function startRelay(options: RelayOptions, internals: RelayInternal
     ? new SpanBatcher(sink, { serviceName: o.serviceName, maxQueueSize: o.spanQueueSize, flushIntervalMs: o.spanFlushIntervalMs })
     : undefined;
   const hop = new Hop(o, metrics, batcher);
-  const server = createServer(
-    {
-      maxHeaderSize: o.maxHeaderBytes,
-      // Above the idle timeouts of callers (Envoy 1 h is out of reach; common LBs use 60 s): a caller must
-      // not reuse a connection the relay is closing (the Envoy "UC" 503 race).
-      keepAliveTimeout: 65_000,
-      requireHostHeader: true,
-    },
-    hop.handle,
-  );
-  // Node drops headers past the 2000th without a word; a proxy must forward what it accepted, so the
-  // only bound is the header byte limit above.
-  server.maxHeadersCount = 0;
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    const status = clientErrorStatus(err.code);
-    metrics.countRejected(status);
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const body = `${REASONS[status]}: ${status === 431 ? `request headers over ${o.maxHeaderBytes} bytes` : (err.message || err.code || 'malformed request')}\n`;
-    socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  // Above the idle timeouts of callers (Envoy 1 h is out of reach; common LBs use 60 s): a caller must
+  // not reuse a connection the relay is closing (the Envoy "UC" 503 race).
+  const connections = new Set<ClientConnection>();
+  const connectionOptions = {
+    maxHeaderBytes: o.maxHeaderBytes,
+    idleTimeoutMs: 65_000,
+    onRequest: hop.handle,
+    onRejected: (status: number) => metrics.countRejected(status),
+    isDraining: () => hop.draining,
+  };
+  // Not half-open (Node's http default too): a client's FIN ends the connection, which is how an
+  // aborted request is seen and cancelled upstream.
+  const server = createNetServer({ allowHalfOpen: false, noDelay: true }, (socket: Socket) => {
+    const connection = new ClientConnection(socket, connectionOptions);
+    connections.add(connection);
+    socket.once('close', () => connections.delete(connection));
   });
   let admin: Server | undefined;
   let address: AddressInfo;
@@ -122,14 +108,14 @@ export async function startRelay(options: RelayOptions, internals: RelayInternal
     (closing ??= (async () => {
       hop.draining = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      for (const c of connections) if (c.idle) c.socket.destroy();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), o.shutdownTimeoutMs);
       });
       const drained = await Promise.race([hop.idle().then(() => 'idle' as const), deadline]);
       if (drained === 'timeout') o.log(`relay ${o.serviceName}: shutdown timeout after ${o.shutdownTimeoutMs} ms with ${metrics.inFlight} requests in flight; closing them`);
-      server.closeAllConnections();
+      for (const c of connections) c.socket.destroy();
       await stopped;
       await hop.close();
       await Promise.race([batcher?.shutdown(), deadline]);

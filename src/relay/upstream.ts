@@ -1,8 +1,21 @@
 /**
- * Upstream connection pools (undici `Pool`: the fastest Node client measured for this job, see the
- * propagation notes §D) and the mapping of upstream failures to the status a client gets.
+ * Upstream connections: a keep-alive pool of raw TCP sockets per upstream, speaking HTTP/1.1 with the
+ * parsers in `wire/`, and the mapping of upstream failures to the status a client gets.
+ *
+ * Why not undici (used here until 2026-11): the relay must reach half of nginx's throughput on one core
+ * (issue 3), and a Node proxy built on `http.Server` + undici measured 0.14–0.27× nginx — a bare undici
+ * proxy with no trace work 0.42× (propagation notes §D). The cost is the two generic HTTP stacks, not
+ * the relay's own work; a hop that only rewrites headers and forwards bytes needs neither. Measured in
+ * BENCHMARKS.md (relay).
+ *
+ * One request per connection at a time (no pipelining upstream: a slow response would stall the ones
+ * queued behind it). A reused connection that dies before answering a request without a body is
+ * retried once on a fresh one (the stale keep-alive race; nginx's `proxy_next_upstream error` does the
+ * same); anything else fails the call.
  */
-import { Pool } from 'undici';
+import { connect, type Socket } from 'node:net';
+import { ChunkedScanner } from './wire/chunked';
+import { parseResponseHead, type ResponseHead } from './wire/response-head';
 
 export interface UpstreamOptions {
   readonly connections: number;
@@ -11,29 +24,78 @@ export interface UpstreamOptions {
   readonly maxHeaderBytes: number;
 }
 
+/** Below common server idle timeouts (Node 5 s) so the pool never reuses a socket the upstream is closing. */
+const IDLE_TIMEOUT_MS = 4000;
+
+/** An upstream failure; `code` is a system error code (ECONNREFUSED…) or one of the relay's own below. */
+export class UpstreamError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the relay sends: the serialized head and, for a buffered body, the body. */
+export interface UpstreamRequest {
+  readonly method: string;
+  /** Request line and header fields, CRLFCRLF included (latin1). */
+  readonly head: string;
+  /** A complete body sent after the head (fan-out); streamed bodies go through `UpstreamCall.write`. */
+  readonly body?: Buffer;
+  /** The body is streamed by the caller (`write` / `end`). */
+  readonly streaming?: boolean;
+  /** Deliver a chunked response body as plain data (for an HTTP/1.0 client). */
+  readonly dechunk?: boolean;
+}
+
+/** Callbacks of one call; after `onEnd` or `onError` nothing more is called. */
+export interface UpstreamHandler {
+  onHead(head: ResponseHead): void;
+  onData(chunk: Buffer): void;
+  onEnd(): void;
+  onError(err: UpstreamError): void;
+}
+
+/** One request/response exchange with an upstream. */
+export interface UpstreamCall {
+  /** Writes streamed body bytes (wire framing as is); false when the socket buffer is full. */
+  write(chunk: Buffer): boolean;
+  /** Calls `cb` once when the socket buffer drains. */
+  onDrain(cb: () => void): void;
+  pause(): void;
+  resume(): void;
+  /** Cancels the call (no callback follows); its connection is closed, never reused. */
+  abort(): void;
+}
+
 /** One upstream base URL with its keep-alive pool. */
 export class Upstream {
-  readonly pool: Pool;
   readonly origin: string;
+  /** The Host header sent upstream (the upstream's own, like nginx's `$proxy_host`). */
+  readonly host: string;
   /** The base path to prefix ('' for '/'). */
   readonly basePath: string;
+  private readonly hostname: string;
+  private readonly port: number;
+  private readonly idle: Connection[] = [];
+  private readonly waiting: Call[] = [];
+  private open = 0;
+  private closed = false;
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     readonly url: URL,
-    options: UpstreamOptions,
+    readonly options: UpstreamOptions,
   ) {
     this.origin = url.origin;
+    this.host = url.host;
+    this.hostname = url.hostname.replace(/^\[|\]$/g, '');
+    this.port = Number(url.port || 80);
     this.basePath = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(url.origin, {
-      connections: options.connections,
-      pipelining: 1,
-      connect: { timeout: options.connectTimeoutMs },
-      headersTimeout: options.responseTimeoutMs,
-      bodyTimeout: options.responseTimeoutMs,
-      // Below common server idle timeouts (Node 5 s) so the pool never reuses a socket the upstream is closing.
-      keepAliveTimeout: 4000,
-      maxHeaderSize: options.maxHeaderBytes,
-    });
+    this.sweeper = setInterval(() => this.sweep(), 1000);
+    this.sweeper.unref();
   }
 
   /** The upstream request target for an incoming one. */
@@ -41,8 +103,356 @@ export class Upstream {
     return this.basePath ? this.basePath + (target.startsWith('/') ? target : `/${target}`) : target;
   }
 
+  /** Starts a call: on an idle connection, a new one, or queued until one is free. */
+  call(request: UpstreamRequest, handler: UpstreamHandler): UpstreamCall {
+    const call = new Call(this, request, handler);
+    if (this.closed) {
+      queueMicrotask(() => call.fail(new UpstreamError('pool_closed', `upstream ${this.origin} pool is closed`)));
+      return call;
+    }
+    this.assign(call);
+    return call;
+  }
+
+  /** Closes every connection. In-flight calls fail. */
   async close(): Promise<void> {
-    await this.pool.close();
+    this.closed = true;
+    clearInterval(this.sweeper);
+    for (const c of this.idle.splice(0)) c.socket.destroy();
+    for (const call of this.waiting.splice(0)) call.fail(new UpstreamError('pool_closed', `upstream ${this.origin} pool is closed`));
+  }
+
+  /** @internal a call wants a connection (first try, or the retry of a stale one) */
+  assign(call: Call): void {
+    const now = performance.now();
+    while (this.idle.length) {
+      const connection = this.idle.pop()!;
+      if (now - connection.idleSince < IDLE_TIMEOUT_MS && !connection.socket.destroyed) {
+        connection.start(call, true);
+        return;
+      }
+      connection.socket.destroy();
+    }
+    if (this.open < this.options.connections) {
+      this.open++;
+      new Connection(this, connect({ host: this.hostname, port: this.port, noDelay: true })).start(call, false);
+      return;
+    }
+    this.waiting.push(call);
+  }
+
+  /** @internal a connection finished its call and may serve another */
+  release(connection: Connection): void {
+    const next = this.waiting.shift();
+    if (next) {
+      connection.start(next, true);
+      return;
+    }
+    connection.idleSince = performance.now();
+    this.idle.push(connection);
+  }
+
+  /** @internal a connection is gone */
+  closedConnection(connection: Connection): void {
+    this.open--;
+    const i = this.idle.indexOf(connection);
+    if (i >= 0) this.idle.splice(i, 1);
+    const next = this.waiting.shift();
+    if (next && !this.closed) this.assign(next);
+  }
+
+  /** @internal a queued call was aborted */
+  dequeue(call: Call): void {
+    const i = this.waiting.indexOf(call);
+    if (i >= 0) this.waiting.splice(i, 1);
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (let i = this.idle.length - 1; i >= 0; i--) {
+      if (now - this.idle[i].idleSince >= IDLE_TIMEOUT_MS) this.idle.splice(i, 1)[0].socket.destroy();
+    }
+  }
+}
+
+/** @internal */
+class Call implements UpstreamCall {
+  connection?: Connection;
+  finished = false;
+  retried = false;
+  /** a response byte has arrived (a failure after that is never retried) */
+  answered = false;
+  /** the call runs on a kept-alive connection (only those are retried) */
+  reused = false;
+  /** streamed body bytes written before the call had a connection */
+  queuedBody?: Buffer[];
+  private queuedBytes = 0;
+  drainWaiter?: () => void;
+
+  constructor(
+    readonly upstream: Upstream,
+    readonly request: UpstreamRequest,
+    readonly handler: UpstreamHandler,
+  ) {}
+
+  write(chunk: Buffer): boolean {
+    if (this.finished) return true;
+    if (this.connection) return this.connection.socket.write(chunk);
+    (this.queuedBody ??= []).push(chunk);
+    this.queuedBytes += chunk.length;
+    return this.queuedBytes < 64 * 1024;
+  }
+
+  onDrain(cb: () => void): void {
+    if (this.finished) {
+      cb();
+      return;
+    }
+    this.drainWaiter = cb;
+    // Queued for a connection: `Connection.start` re-registers the waiter on the socket.
+    if (!this.connection) return;
+    this.connection.socket.once('drain', () => {
+      const waiter = this.drainWaiter;
+      this.drainWaiter = undefined;
+      waiter?.();
+    });
+  }
+
+  pause(): void {
+    this.connection?.socket.pause();
+  }
+
+  resume(): void {
+    this.connection?.socket.resume();
+  }
+
+  abort(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.connection) this.connection.abandon();
+    else this.upstream.dequeue(this);
+  }
+
+  /** Ends the call with an error (once). */
+  fail(err: UpstreamError): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.handler.onError(err);
+  }
+}
+
+/** @internal one TCP connection to the upstream and the response being read on it */
+class Connection {
+  idleSince = 0;
+  private call?: Call;
+  private connected = false;
+  private timer?: NodeJS.Timeout;
+  /** bytes of an incomplete response head */
+  private pending?: Buffer;
+  private head?: ResponseHead;
+  /** body bytes still expected (length framing) */
+  private remaining = 0;
+  private chunked?: ChunkedScanner;
+  private reusable = false;
+
+  constructor(
+    private readonly upstream: Upstream,
+    readonly socket: Socket,
+  ) {
+    socket.on('connect', () => {
+      this.connected = true;
+      if (this.call) this.arm(this.upstream.options.responseTimeoutMs, 'response_timeout', 'response timeout');
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
+    socket.on('close', () => {
+      this.clearTimer();
+      this.upstream.closedConnection(this);
+      const call = this.call;
+      if (call && !call.finished) this.failCall(new UpstreamError('ECONNRESET', `upstream ${this.upstream.origin} closed the connection before a complete response (ECONNRESET)`));
+    });
+  }
+
+  start(call: Call, reused: boolean): void {
+    this.call = call;
+    call.connection = this;
+    call.reused = reused;
+    this.pending = undefined;
+    this.head = undefined;
+    this.chunked = undefined;
+    this.reusable = false;
+    const { request } = call;
+    if (!reused && !this.connected) this.arm(this.upstream.options.connectTimeoutMs, 'connect_timeout', 'connect timeout');
+    else this.arm(this.upstream.options.responseTimeoutMs, 'response_timeout', 'response timeout');
+    // Writes before `connect` are queued by the socket.
+    if (request.body && request.body.length) {
+      this.socket.cork();
+      this.socket.write(request.head, 'latin1');
+      this.socket.write(request.body);
+      this.socket.uncork();
+    } else this.socket.write(request.head, 'latin1');
+    if (call.queuedBody) {
+      for (const chunk of call.queuedBody) this.socket.write(chunk);
+      call.queuedBody = undefined;
+      if (call.drainWaiter) call.onDrain(call.drainWaiter);
+    }
+  }
+
+  /** The call was cancelled: this connection's state is unknown, so it goes. */
+  abandon(): void {
+    this.call = undefined;
+    this.socket.destroy();
+  }
+
+  private arm(ms: number, code: string, what: string): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const call = this.call;
+      if (!call || call.finished) return;
+      this.call = undefined;
+      this.socket.destroy();
+      call.fail(new UpstreamError(code, `upstream ${this.upstream.origin} ${what}`));
+    }, ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    const call = this.call;
+    if (!call || call.finished) {
+      // Bytes nobody asked for: the connection is out of step.
+      this.socket.destroy();
+      return;
+    }
+    call.answered = true;
+    let buf = chunk;
+    let offset = 0;
+    while (!this.head) {
+      if (this.pending) {
+        buf = Buffer.concat([this.pending, buf.subarray(offset)]);
+        offset = 0;
+        this.pending = undefined;
+      }
+      const end = buf.indexOf('\r\n\r\n', offset, 'latin1');
+      if (end < 0) {
+        if (buf.length - offset > this.upstream.options.maxHeaderBytes) {
+          return this.failCall(new UpstreamError('response_headers_too_large', `upstream ${this.upstream.origin} sent response headers over the size limit (${this.upstream.options.maxHeaderBytes} bytes)`));
+        }
+        this.pending = offset ? buf.subarray(offset) : buf;
+        return;
+      }
+      if (end - offset > this.upstream.options.maxHeaderBytes) {
+        return this.failCall(new UpstreamError('response_headers_too_large', `upstream ${this.upstream.origin} sent response headers over the size limit (${this.upstream.options.maxHeaderBytes} bytes)`));
+      }
+      const head = parseResponseHead(buf.toString('latin1', offset, end), call.request.method);
+      if (typeof head === 'string') return this.failCall(new UpstreamError('invalid_response', `upstream ${this.upstream.origin} sent an invalid response: ${head}`));
+      offset = end + 4;
+      if (head.status < 200) {
+        // 1xx informational (100 Continue, 103 Early Hints): read on; the final response follows.
+        if (head.status === 101) return this.failCall(new UpstreamError('invalid_response', `upstream ${this.upstream.origin} switched protocols, which the relay never asks for`));
+        if (offset >= buf.length) return;
+        continue;
+      }
+      this.head = head;
+      this.reusable = head.keepAlive;
+      if (head.framing.kind === 'length') this.remaining = head.framing.length;
+      else if (head.framing.kind === 'chunked') this.chunked = new ChunkedScanner(this.upstream.options.maxHeaderBytes);
+      // The body timeout restarts with every chunk (idle time, like undici's bodyTimeout).
+      this.arm(this.upstream.options.responseTimeoutMs, 'body_timeout', 'response body timeout');
+      call.handler.onHead(head);
+      if (call.finished) return;
+      if (head.framing.kind === 'none') {
+        if (offset < buf.length) this.reusable = false;
+        return this.complete();
+      }
+    }
+    if (offset >= buf.length) return;
+    this.timer?.refresh();
+    const framing = this.head.framing;
+    if (framing.kind === 'length') {
+      const available = buf.length - offset;
+      if (available <= this.remaining) {
+        this.remaining -= available;
+        call.handler.onData(offset ? buf.subarray(offset) : buf);
+      } else {
+        // More than the response: the upstream is out of step; deliver the body, drop the connection.
+        call.handler.onData(buf.subarray(offset, offset + this.remaining));
+        this.remaining = 0;
+        this.reusable = false;
+      }
+      if (this.remaining === 0 && !call.finished) this.complete();
+    } else if (framing.kind === 'chunked') {
+      const scanner = this.chunked!;
+      if (call.request.dechunk) {
+        const used = scanner.scan(buf, offset, (b, s, e) => call.handler.onData(b.subarray(s, e)));
+        if (used < 0) return this.failCall(new UpstreamError('invalid_response', `upstream ${this.upstream.origin} sent a malformed chunked body: ${scanner.error}`));
+        if (scanner.done && offset + used < buf.length) this.reusable = false;
+      } else {
+        const used = scanner.scan(buf, offset);
+        if (used < 0) return this.failCall(new UpstreamError('invalid_response', `upstream ${this.upstream.origin} sent a malformed chunked body: ${scanner.error}`));
+        if (used > 0) call.handler.onData(offset === 0 && used === buf.length ? buf : buf.subarray(offset, offset + used));
+        if (scanner.done && offset + used < buf.length) this.reusable = false;
+      }
+      if (scanner.done && !call.finished) this.complete();
+    } else {
+      call.handler.onData(offset ? buf.subarray(offset) : buf);
+    }
+  }
+
+  private onEnd(): void {
+    const call = this.call;
+    if (call && !call.finished && this.head?.framing.kind === 'close') return this.complete();
+    this.socket.end();
+  }
+
+  private onSocketError(err: NodeJS.ErrnoException): void {
+    const call = this.call;
+    if (!call || call.finished) return;
+    const code = err.code ?? 'ECONNRESET';
+    const what =
+      code === 'ECONNREFUSED'
+        ? 'refused the connection'
+        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? 'host name does not resolve'
+          : code === 'ECONNRESET' || code === 'EPIPE'
+            ? 'closed the connection before a complete response'
+            : 'failed';
+    this.failCall(new UpstreamError(code, `upstream ${this.upstream.origin} ${what} (${code})`));
+  }
+
+  /** The call fails; a stale reused connection that never answered a body-less request is retried once. */
+  private failCall(err: UpstreamError): void {
+    const call = this.call;
+    this.call = undefined;
+    this.clearTimer();
+    this.socket.destroy();
+    if (!call || call.finished) return;
+    const stale = call.reused && !call.answered && !call.retried && !call.request.streaming && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+    if (stale) {
+      call.retried = true;
+      call.connection = undefined;
+      this.upstream.assign(call);
+      return;
+    }
+    call.fail(err);
+  }
+
+  private complete(): void {
+    const call = this.call!;
+    this.call = undefined;
+    this.clearTimer();
+    call.finished = true;
+    // Released first: a call the handler starts from `onEnd` can take this very connection.
+    if (this.reusable && !this.socket.destroyed) this.upstream.release(this);
+    else this.socket.destroy();
+    call.handler.onEnd();
   }
 }
 
@@ -56,33 +466,10 @@ export interface UpstreamFailure {
   readonly message: string;
 }
 
-const TIMEOUTS: Record<string, string> = {
-  UND_ERR_CONNECT_TIMEOUT: 'connect timeout',
-  UND_ERR_HEADERS_TIMEOUT: 'response timeout',
-  UND_ERR_BODY_TIMEOUT: 'response body timeout',
-};
+/** The relay's own failure codes that are timeouts (→ 504). */
+const TIMEOUT_CODES = new Set(['connect_timeout', 'response_timeout', 'body_timeout']);
 
-function errorCode(err: unknown): string {
-  const e = err as { code?: unknown; name?: unknown; errors?: unknown[] };
-  if (typeof e?.code === 'string') return e.code;
-  if (Array.isArray(e?.errors) && e.errors.length) return errorCode(e.errors[0]);
-  return typeof e?.name === 'string' ? e.name : 'Error';
-}
-
-/** Classifies an upstream error: timeouts → 504, everything else (refused, reset, bad response) → 502. */
-export function classifyUpstreamError(err: unknown, upstream: string): UpstreamFailure {
-  const code = errorCode(err);
-  const timeout = TIMEOUTS[code];
-  if (timeout) return { status: 504, type: code, message: `upstream ${upstream} ${timeout}` };
-  const what =
-    code === 'ECONNREFUSED'
-      ? 'refused the connection'
-      : code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE'
-        ? 'closed the connection before a complete response'
-        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-          ? 'host name does not resolve'
-          : code === 'UND_ERR_HEADERS_OVERFLOW'
-            ? 'sent response headers over the size limit'
-            : 'failed';
-  return { status: 502, type: code, message: `upstream ${upstream} ${what} (${code})` };
+/** Classifies an upstream failure: timeouts → 504, everything else (refused, reset, bad response) → 502. */
+export function classifyUpstreamError(err: UpstreamError): UpstreamFailure {
+  return { status: TIMEOUT_CODES.has(err.code) ? 504 : 502, type: err.code, message: err.message };
 }

@@ -1,4 +1,4 @@
-import { buildClientResponseHeaders, buildUpstreamHeaders, originForm, traceHeaderPredicate } from '../../src/relay/forward-headers';
+import { buildUpstreamHeaders, originForm, requestHeadText, responseFieldLines, traceHeaderPredicate } from '../../src/relay/forward-headers';
 import { TRACE_HEADER_NAMES } from '../../src/propagation';
 
 const isTrace = traceHeaderPredicate(TRACE_HEADER_NAMES);
@@ -39,9 +39,28 @@ describe('forward headers', () => {
     expect(out['x-forwarded-host']).toBe('shop.example');
   });
 
-  test('response: hop-by-hop and Connection-named fields removed, Set-Cookie arrays kept', () => {
-    const out = buildClientResponseHeaders({ connection: 'x-secret', 'x-secret': 's', 'transfer-encoding': 'chunked', 'keep-alive': 't=5', 'set-cookie': ['a=1', 'b=2'], 'content-length': '5' });
-    expect(out).toEqual({ 'set-cookie': ['a=1', 'b=2'], 'content-length': '5' });
+  test('response: hop-by-hop and Connection-named fields removed, repeated Set-Cookie kept in order', () => {
+    // GIVEN upstream response fields as received
+    const raw = ['Connection', 'x-secret', 'X-Secret', 's', 'Transfer-Encoding', 'chunked', 'Keep-Alive', 't=5', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Content-Length', '5'];
+    // WHEN turned into the lines sent to the client
+    const lines = responseFieldLines(raw, new Set(['x-secret']));
+    // THEN only end-to-end fields remain, each once per occurrence, names as received
+    expect(lines).toBe('Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 5\r\n');
+  });
+
+  test('request head: the upstream Host first, the body framing last, a client Content-Length never passed through', () => {
+    // GIVEN a client request with its own Content-Length
+    const fields = buildUpstreamHeaders(['Host', 'edge', 'Content-Length', '3', 'Accept', '*/*'], isTrace, {}, { proto: 'http' });
+    // WHEN the head is serialized for each framing
+    const withLength = requestHeadText('POST', '/a', 'details:9080', fields, 3);
+    const chunked = requestHeadText('POST', '/a', 'details:9080', fields, 'chunked');
+    const none = requestHeadText('GET', '/a', 'details:9080', fields, -1);
+    // THEN exactly one framing field, and none for a body-less request
+    expect(withLength).toMatch(/^POST \/a HTTP\/1\.1\r\nhost: details:9080\r\nAccept: \*\/\*\r\n.*content-length: 3\r\n\r\n$/s);
+    expect(withLength.match(/content-length/gi)).toHaveLength(1);
+    expect(chunked).toContain('transfer-encoding: chunked\r\n\r\n');
+    expect(chunked).not.toMatch(/content-length/i);
+    expect(none).not.toMatch(/content-length|transfer-encoding/i);
   });
 
   test.each([

@@ -1,25 +1,21 @@
-import { classifyUpstreamError, Upstream } from '../../src/relay/upstream';
+import { classifyUpstreamError, Upstream, UpstreamError } from '../../src/relay/upstream';
 
 describe('upstream failures', () => {
   test.each([
-    [{ code: 'ECONNREFUSED' }, 502, 'ECONNREFUSED', 'refused the connection (ECONNREFUSED)'],
-    [{ code: 'UND_ERR_SOCKET' }, 502, 'UND_ERR_SOCKET', 'closed the connection before a complete response'],
-    [{ code: 'ECONNRESET' }, 502, 'ECONNRESET', 'closed the connection before a complete response'],
-    [{ code: 'ENOTFOUND' }, 502, 'ENOTFOUND', 'host name does not resolve'],
-    [{ code: 'UND_ERR_HEADERS_OVERFLOW' }, 502, 'UND_ERR_HEADERS_OVERFLOW', 'response headers over the size limit'],
-    [{ code: 'UND_ERR_CONNECT_TIMEOUT' }, 504, 'UND_ERR_CONNECT_TIMEOUT', 'connect timeout'],
-    [{ code: 'UND_ERR_HEADERS_TIMEOUT' }, 504, 'UND_ERR_HEADERS_TIMEOUT', 'response timeout'],
-    [{ code: 'UND_ERR_BODY_TIMEOUT' }, 504, 'UND_ERR_BODY_TIMEOUT', 'response body timeout'],
-    // dual-stack connect failures arrive as an AggregateError without a code of their own
-    [Object.assign(new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]), {}), 502, 'ECONNREFUSED', 'refused'],
-    [new TypeError('boom'), 502, 'TypeError', 'failed (TypeError)'],
-  ])('%j → %d', (err, status, type, message) => {
-    // GIVEN an upstream error WHEN classified THEN the status, error.type and message follow
-    const failure = classifyUpstreamError(err, 'http://details:9080');
+    ['ECONNREFUSED', 502],
+    ['ECONNRESET', 502],
+    ['ENOTFOUND', 502],
+    ['response_headers_too_large', 502],
+    ['invalid_response', 502],
+    ['connect_timeout', 504],
+    ['response_timeout', 504],
+    ['body_timeout', 504],
+  ])('%s → %d', (code, status) => {
+    // GIVEN an upstream error WHEN classified THEN timeouts are 504, the rest 502, and the code is the error.type
+    const failure = classifyUpstreamError(new UpstreamError(code, `upstream http://details:9080 failed (${code})`));
     expect(failure.status).toBe(status);
-    expect(failure.type).toBe(type);
-    expect(failure.message).toContain('upstream http://details:9080');
-    expect(failure.message).toContain(message);
+    expect(failure.type).toBe(code);
+    expect(failure.message).toBe(`upstream http://details:9080 failed (${code})`);
   });
 
   test('the base path of an upstream URL prefixes the request target', async () => {
@@ -28,6 +24,7 @@ describe('upstream failures', () => {
     const prefixed = new Upstream(new URL('http://a:8080/api/'), options);
     expect(plain.path('/x?y=1')).toBe('/x?y=1');
     expect(prefixed.path('/x?y=1')).toBe('/api/x?y=1');
+    expect(plain.host).toBe('a:8080');
     await Promise.all([plain.close(), prefixed.close()]);
   });
 });

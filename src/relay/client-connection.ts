@@ -1,0 +1,419 @@
+/**
+ * The relay's server side: one client TCP connection, read as HTTP/1.1 by the relay itself.
+ *
+ * Why not `http.Server`: a hop that forwards bytes and rewrites a few headers does not need Node's
+ * generic server (IncomingMessage and ServerResponse streams, header objects, a parser binding per
+ * connection); on one core it capped the relay at a fraction of nginx (issue 3; BENCHMARKS.md, relay).
+ * What Node's server did for the relay is done here, on purpose and tested (test/relay/): strict head
+ * parsing (`wire/request-head.ts`), the 60 KiB head limit (431), request bodies framed by
+ * Content-Length or validated chunked coding (forwarded byte for byte), `Expect: 100-continue`,
+ * keep-alive and pipelined requests answered in order, an idle timeout, and `Connection: close` while
+ * draining. A client's FIN ends the connection (as with Node's server): that is how an abort is seen.
+ *
+ * A response that ends before its request body has fully arrived closes the connection afterwards (the
+ * rest of the body is never parsed as a request).
+ */
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import { ChunkedScanner } from './wire/chunked';
+import { isHeadError, parseRequestHead, type RequestHead } from './wire/request-head';
+
+export interface ClientConnectionOptions {
+  readonly maxHeaderBytes: number;
+  /** Idle time before a kept-alive connection is closed (and the limit for a slow request head). */
+  readonly idleTimeoutMs: number;
+  onRequest(exchange: ClientExchange): void;
+  /** A request refused before handling (malformed, too large), by status. */
+  onRejected(status: number): void;
+  /** Responses announce `Connection: close` and connections end after them. */
+  isDraining(): boolean;
+}
+
+/** Where a streamed request body goes (an upstream call). */
+export interface BodySink {
+  write(chunk: Buffer): boolean;
+  onDrain(cb: () => void): void;
+}
+
+/** Bytes of request body held before the hop decides where it goes (then the socket pauses). */
+const BODY_HOLD_BYTES = 64 * 1024;
+
+let cachedDate = '';
+let cachedDateSecond = -1;
+/** RFC 9110 Date for the relay's own responses, formatted once a second. */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== cachedDateSecond) {
+    cachedDateSecond = second;
+    cachedDate = new Date(now).toUTCString();
+  }
+  return cachedDate;
+}
+
+function statusLine(status: number): string {
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+}
+
+/** One request on a client connection and its response. */
+export class ClientExchange {
+  readonly method: string;
+  readonly target: string;
+  readonly httpVersion: '1.0' | '1.1';
+  /** `[name, value, …]` as received */
+  readonly rawHeaders: string[];
+  readonly host?: string;
+  readonly userAgent?: string;
+  readonly peerAddress?: string;
+  readonly peerPort?: number;
+  /** The request has a body (Content-Length > 0 or chunked). */
+  readonly hasBody: boolean;
+  /** Content-Length of the request (-1: none). */
+  readonly contentLength: number;
+  readonly chunked: boolean;
+  /** The client went away before the response ended. */
+  aborted = false;
+  headersSent = false;
+  finished = false;
+  /** The request body has fully arrived. */
+  bodyDone: boolean;
+  keepAlive: boolean;
+
+  private bodyRemaining: number;
+  private readonly scanner?: ChunkedScanner;
+  private sink?: BodySink;
+  private held?: Buffer[];
+  private heldBytes = 0;
+  private discard = false;
+  private collect?: { chunks: Buffer[]; size: number; limit: number; over: boolean; done: (body: Buffer | 'too-large') => void };
+  private pendingHead?: string;
+  private closeAfter = false;
+  private abortListener?: () => void;
+
+  constructor(
+    private readonly connection: ClientConnection,
+    head: RequestHead,
+  ) {
+    this.method = head.method;
+    this.target = head.target;
+    this.httpVersion = head.version;
+    this.rawHeaders = head.raw;
+    this.host = head.host;
+    this.userAgent = head.userAgent;
+    this.peerAddress = connection.socket.remoteAddress;
+    this.peerPort = connection.socket.remotePort;
+    this.contentLength = head.contentLength;
+    this.chunked = head.chunked;
+    this.keepAlive = head.keepAlive;
+    this.bodyRemaining = head.contentLength > 0 ? head.contentLength : 0;
+    if (head.chunked) this.scanner = new ChunkedScanner(connection.options.maxHeaderBytes);
+    this.hasBody = head.chunked || head.contentLength > 0;
+    this.bodyDone = !this.hasBody;
+  }
+
+  /** Called once if the client goes away before the response ended. */
+  onAbort(listener: () => void): void {
+    this.abortListener = listener;
+  }
+
+  // ---- request body -------------------------------------------------------------------------------
+
+  /** Streams the body (wire framing as is) to `sink`, with back-pressure. */
+  pipeBody(sink: BodySink): void {
+    this.sink = sink;
+    const held = this.held;
+    this.held = undefined;
+    this.heldBytes = 0;
+    let full = false;
+    if (held) for (const chunk of held) full = !sink.write(chunk) || full;
+    if (full) this.waitForDrain();
+    else this.connection.socket.resume();
+  }
+
+  /** Reads the whole body (payload, de-chunked) up to `limit` bytes. */
+  readBody(limit: number): Promise<Buffer | 'too-large'> {
+    return new Promise((done) => {
+      this.collect = { chunks: [], size: 0, limit, over: false, done };
+      const held = this.held;
+      this.held = undefined;
+      this.heldBytes = 0;
+      if (held) for (const chunk of held) this.collectChunk(chunk);
+      if (this.bodyDone) this.settleCollect();
+      else this.connection.socket.resume();
+    });
+  }
+
+  /** The body is not needed: drop it as it arrives. */
+  discardBody(): void {
+    this.discard = true;
+    this.held = undefined;
+    this.heldBytes = 0;
+    this.connection.socket.resume();
+  }
+
+  /**
+   * @internal Takes the request body bytes in `buf` from `from`; returns how many belonged to the body
+   * (-1: a malformed chunked body).
+   */
+  feedBody(buf: Buffer, from: number): number {
+    let used: number;
+    if (this.scanner) {
+      if (this.collect) used = this.scanner.scan(buf, from, (b, s, e) => this.collectChunk(b.subarray(s, e)));
+      else used = this.scanner.scan(buf, from);
+      if (used < 0) return -1;
+      if (this.scanner.done) this.bodyDone = true;
+    } else {
+      used = Math.min(this.bodyRemaining, buf.length - from);
+      this.bodyRemaining -= used;
+      if (this.bodyRemaining === 0) this.bodyDone = true;
+      if (this.collect && used > 0) this.collectChunk(buf.subarray(from, from + used));
+    }
+    if (used > 0 && !this.collect && !this.discard) {
+      const chunk = from === 0 && used === buf.length ? buf : buf.subarray(from, from + used);
+      if (this.sink) {
+        if (!this.sink.write(chunk)) this.waitForDrain();
+      } else {
+        (this.held ??= []).push(chunk);
+        this.heldBytes += chunk.length;
+        if (this.heldBytes >= BODY_HOLD_BYTES) this.connection.socket.pause();
+      }
+    }
+    if (this.bodyDone && this.collect) this.settleCollect();
+    return used;
+  }
+
+  private waitForDrain(): void {
+    this.connection.socket.pause();
+    this.sink!.onDrain(() => this.connection.socket.resume());
+  }
+
+  private collectChunk(chunk: Buffer): void {
+    const c = this.collect!;
+    c.size += chunk.length;
+    if (c.size > c.limit) c.over = true;
+    else c.chunks.push(chunk);
+  }
+
+  private settleCollect(): void {
+    const c = this.collect!;
+    c.done(c.over ? 'too-large' : Buffer.concat(c.chunks));
+  }
+
+  /** @internal the client went away */
+  abort(): void {
+    if (this.finished || this.aborted) return;
+    this.aborted = true;
+    if (this.collect) this.settleCollect();
+    const listener = this.abortListener;
+    this.abortListener = undefined;
+    listener?.();
+  }
+
+  // ---- response -----------------------------------------------------------------------------------
+
+  /** A complete response of the relay's own (errors, faults, leaf answers). */
+  respond(status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+    if (this.headersSent || this.finished) return;
+    const close = this.mustClose();
+    const text =
+      `${statusLine(status)}content-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\ndate: ${httpDate()}\r\n` +
+      `${close ? 'connection: close\r\n' : this.httpVersion === '1.0' ? 'connection: keep-alive\r\n' : ''}\r\n`;
+    this.headersSent = true;
+    this.closeAfter = close;
+    const socket = this.connection.socket;
+    if (!socket.destroyed) {
+      if (this.method === 'HEAD') socket.write(text, 'latin1');
+      else socket.write(text + body, 'utf8');
+    }
+    this.finish();
+  }
+
+  /**
+   * Starts a forwarded response: `fields` are the header lines (`name: value\r\n` each) to send; the
+   * body follows through `write`/`end` in the given framing. Nothing is written until the first
+   * `write` or `end`, so a small response leaves in one write.
+   */
+  writeHead(status: number, fields: string, framing: 'length' | 'chunked' | 'close' | 'none'): void {
+    if (this.headersSent || this.finished) return;
+    const close = this.mustClose() || framing === 'close';
+    let extra = '';
+    if (framing === 'chunked') extra = 'transfer-encoding: chunked\r\n';
+    if (close) extra += 'connection: close\r\n';
+    else if (this.httpVersion === '1.0') extra += 'connection: keep-alive\r\n';
+    this.closeAfter = close;
+    this.headersSent = true;
+    this.pendingHead = `${statusLine(status)}${fields}${extra}\r\n`;
+  }
+
+  /** Body bytes; false when the socket buffer is full (wait for `onDrain`). */
+  write(chunk: Buffer): boolean {
+    const socket = this.connection.socket;
+    if (this.finished || socket.destroyed) return true;
+    if (this.pendingHead !== undefined) {
+      socket.cork();
+      socket.write(this.pendingHead, 'latin1');
+      this.pendingHead = undefined;
+      const ok = socket.write(chunk);
+      socket.uncork();
+      return ok;
+    }
+    return socket.write(chunk);
+  }
+
+  onDrain(cb: () => void): void {
+    this.connection.socket.once('drain', cb);
+  }
+
+  /** Ends the response (with a last body chunk). */
+  end(chunk?: Buffer): void {
+    if (this.finished) return;
+    if (chunk && chunk.length) this.write(chunk);
+    else if (this.pendingHead !== undefined && !this.connection.socket.destroyed) {
+      this.connection.socket.write(this.pendingHead, 'latin1');
+      this.pendingHead = undefined;
+    }
+    this.finish();
+  }
+
+  /** Cuts the connection: the only honest signal once a status line is out and the body cannot end. */
+  destroy(): void {
+    this.finished = true;
+    this.connection.socket.destroy();
+  }
+
+  /** The connection ends after this response (client asked, draining, or the body is not all read). */
+  private mustClose(): boolean {
+    return !this.keepAlive || this.connection.options.isDraining();
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.connection.exchangeDone(this, this.closeAfter);
+  }
+}
+
+/** One client connection: parses requests in order and hands each to `onRequest`. */
+export class ClientConnection {
+  /** bytes read but not yet parsed (a partial head, or pipelined requests) */
+  private buf?: Buffer;
+  private current?: ClientExchange;
+  private parsing = false;
+  private closed = false;
+
+  constructor(
+    readonly socket: Socket,
+    readonly options: ClientConnectionOptions,
+  ) {
+    socket.setTimeout(options.idleTimeoutMs);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('timeout', () => this.onTimeout());
+    socket.on('error', () => {
+      // Resets and writes after the client left end in 'close', handled there.
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      const current = this.current;
+      if (current && !current.finished) current.abort();
+    });
+  }
+
+  /** No request in progress (safe to close while draining). */
+  get idle(): boolean {
+    return this.current === undefined;
+  }
+
+  private onData(chunk: Buffer): void {
+    const current = this.current;
+    if (current && !current.bodyDone && this.buf === undefined) {
+      const used = current.feedBody(chunk, 0);
+      if (used < 0) return this.protocolError();
+      if (used < chunk.length) this.buf = chunk.subarray(used);
+      else return;
+    } else {
+      this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
+    }
+    if (!this.current) this.parseRequests();
+    else if (this.buf && this.buf.length > this.options.maxHeaderBytes + BODY_HOLD_BYTES) this.socket.pause(); // pipelined flood
+  }
+
+  private onTimeout(): void {
+    if (this.current) return; // the upstream's timeouts govern a request in progress
+    if (this.buf && this.buf.length) this.reject(408, 'request head not received in time');
+    else this.socket.destroy();
+  }
+
+  private parseRequests(): void {
+    if (this.parsing) return;
+    this.parsing = true;
+    try {
+      while (!this.current && this.buf && !this.closed) {
+        let buf = this.buf;
+        // RFC 9112 §2.2: empty lines before a request line are ignored.
+        let start = 0;
+        while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
+        if (start) {
+          buf = buf.subarray(start);
+          this.buf = buf.length ? buf : undefined;
+          if (!buf.length) return;
+        }
+        const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
+        if (end < 0) {
+          if (buf.length > this.options.maxHeaderBytes) this.reject(431, `request headers over ${this.options.maxHeaderBytes} bytes`);
+          return;
+        }
+        if (end + 4 > this.options.maxHeaderBytes) return this.reject(431, `request headers over ${this.options.maxHeaderBytes} bytes`);
+        const head = parseRequestHead(buf.toString('latin1', 0, end));
+        if (isHeadError(head)) return this.reject(head.status, head.reason);
+        const rest = end + 4 < buf.length ? buf.subarray(end + 4) : undefined;
+        this.buf = undefined;
+        const exchange = new ClientExchange(this, head);
+        this.current = exchange;
+        if (exchange.hasBody) {
+          if (head.expectContinue) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+          if (rest) {
+            const used = exchange.feedBody(rest, 0);
+            if (used < 0) return this.protocolError();
+            if (used < rest.length) this.buf = rest.subarray(used);
+          }
+        } else this.buf = rest;
+        this.options.onRequest(exchange);
+      }
+    } finally {
+      this.parsing = false;
+    }
+  }
+
+  /** @internal the exchange's response is complete */
+  exchangeDone(exchange: ClientExchange, close: boolean): void {
+    if (this.current !== exchange) return;
+    this.current = undefined;
+    if (this.closed) return;
+    if (close || !exchange.bodyDone || this.options.isDraining()) {
+      this.socket.end();
+      return;
+    }
+    this.socket.resume();
+    if (this.buf) this.parseRequests();
+  }
+
+  /** A refused request: the status with the reason, then the connection closes (what follows cannot be trusted). */
+  private reject(status: number, reason: string): void {
+    this.options.onRejected(status);
+    this.buf = undefined;
+    const body = `${STATUS_CODES[status] ?? 'Error'}: ${reason}\n`;
+    this.socket.end(`${statusLine(status)}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, 'latin1');
+    this.closed = true;
+  }
+
+  /** A request body that breaks its own framing: the connection is unusable. */
+  private protocolError(): void {
+    this.options.onRejected(400);
+    const current = this.current;
+    if (current && !current.headersSent) {
+      const body = 'Bad Request: malformed chunked request body\n';
+      this.socket.end(`${statusLine(400)}Content-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`, 'latin1');
+    } else this.socket.destroy();
+    this.closed = true;
+    current?.abort();
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * HTTP/1.1 request heads (RFC 9112), parsed strictly (pure; never throws).
+ *
+ * The relay reads requests off the socket itself (see `client-connection.ts` for why), so this parser
+ * is where request smuggling is refused: every shape that two HTTP parsers could read differently is a
+ * 400 here, before a byte goes upstream — Content-Length together with Transfer-Encoding, differing
+ * Content-Lengths, a Transfer-Encoding whose final coding is not chunked, whitespace before the colon,
+ * obs-fold, bare CR or LF, control characters in values, missing or repeated Host.
+ */
+import { BAD_VALUE_CHAR, connectionTokenSet, FIELD_LINE, quoted } from './fields';
+
+/** A parsed request head. Header names keep their case; values are trimmed of OWS. */
+export interface RequestHead {
+  readonly method: string;
+  /** The request target as sent (origin-form, absolute-form, `*`, authority-form). */
+  readonly target: string;
+  readonly version: '1.0' | '1.1';
+  /** `[name, value, name, value, …]` in the order received. */
+  readonly raw: string[];
+  readonly host?: string;
+  readonly userAgent?: string;
+  /** Body length from Content-Length; -1 when there is none (no body, or chunked). */
+  readonly contentLength: number;
+  readonly chunked: boolean;
+  /** The connection may carry another request after this one. */
+  readonly keepAlive: boolean;
+  readonly expectContinue: boolean;
+  /** Lowercase field names listed in `Connection` (hop-by-hop for this message). */
+  readonly connectionTokens?: ReadonlySet<string>;
+}
+
+/** Why a request head is refused: the status to answer and a one-line reason for the body. */
+export interface HeadError {
+  readonly status: 400 | 417 | 501 | 505;
+  readonly reason: string;
+}
+
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([!-~\x80-\xff]+) HTTP\/(\d)\.(\d)$/;
+
+function fail(status: HeadError['status'], reason: string): HeadError {
+  return { status, reason };
+}
+
+export function isHeadError(value: RequestHead | HeadError): value is HeadError {
+  return (value as HeadError).status !== undefined;
+}
+
+/**
+ * Parses the head of one request: `head` is the text (latin1, byte for byte) before the blank line
+ * that ends it, without that CRLFCRLF.
+ */
+export function parseRequestHead(head: string): RequestHead | HeadError {
+  let lineEnd = head.indexOf('\r\n');
+  if (lineEnd < 0) lineEnd = head.length;
+  const requestLine = head.slice(0, lineEnd);
+  const m = REQUEST_LINE.exec(requestLine);
+  if (!m) return fail(400, `malformed request line ${quoted(requestLine)}; expected METHOD SP target SP HTTP/1.1`);
+  if (m[3] !== '1') return fail(505, `HTTP/${m[3]}.${m[4]} is not supported; allowed: HTTP/1.0, HTTP/1.1`);
+  const version = m[4] === '0' ? '1.0' : '1.1';
+  const raw: string[] = [];
+  let host: string | undefined;
+  let hosts = 0;
+  let userAgent: string | undefined;
+  let contentLength = -1;
+  let transferEncoding: string | undefined;
+  let connection: string | undefined;
+  let expect: string | undefined;
+  let start = lineEnd + 2;
+  while (start < head.length) {
+    let end = head.indexOf('\r\n', start);
+    if (end < 0) end = head.length;
+    const line = head.slice(start, end);
+    start = end + 2;
+    const first = line.charCodeAt(0);
+    if (first === 0x20 || first === 0x09) return fail(400, 'obsolete line folding (a header line starting with whitespace) is not accepted');
+    const f = FIELD_LINE.exec(line);
+    if (!f) {
+      if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) return fail(400, 'bare CR or LF in the request head; lines must end with CRLF');
+      return fail(400, `malformed header line ${quoted(line)}; expected name: value with no whitespace before the colon`);
+    }
+    const name = f[1];
+    const value = f[2];
+    if (BAD_VALUE_CHAR.test(value)) return fail(400, `control character in the value of header ${quoted(name)}`);
+    raw.push(name, value);
+    // Only the fields that decide framing and routing are looked at; the switch on length keeps the
+    // common request at one lowercase per header.
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === 'host') {
+          host = value;
+          hosts++;
+        }
+        break;
+      case 6:
+        if (name.toLowerCase() === 'expect') expect = expect === undefined ? value : `${expect}, ${value}`;
+        break;
+      case 10:
+        if (name.toLowerCase() === 'user-agent') userAgent = value;
+        else if (name.toLowerCase() === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
+        break;
+      case 14:
+        if (name.toLowerCase() === 'content-length') {
+          if (!/^\d{1,15}$/.test(value)) return fail(400, `Content-Length ${quoted(value)} is not a decimal length`);
+          const n = Number(value);
+          if (contentLength >= 0 && contentLength !== n) return fail(400, `two different Content-Length values (${contentLength} and ${n})`);
+          contentLength = n;
+        }
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+        break;
+    }
+  }
+  let chunked = false;
+  if (transferEncoding !== undefined) {
+    if (version === '1.0') return fail(400, 'Transfer-Encoding in an HTTP/1.0 request');
+    if (contentLength >= 0) return fail(400, 'both Content-Length and Transfer-Encoding (a request smuggling shape)');
+    const codings = transferEncoding.split(',').map((c) => c.trim().toLowerCase());
+    if (codings[codings.length - 1] !== 'chunked') return fail(400, `Transfer-Encoding ${quoted(transferEncoding)} does not end in chunked`);
+    if (codings.length > 1) return fail(501, `Transfer-Encoding ${quoted(transferEncoding)}; allowed: chunked`);
+    chunked = true;
+  }
+  if (version === '1.1' && hosts === 0) return fail(400, 'missing Host header (required in HTTP/1.1)');
+  if (hosts > 1) return fail(400, 'more than one Host header');
+  let expectContinue = false;
+  if (expect !== undefined) {
+    if (expect.trim().toLowerCase() !== '100-continue') return fail(417, `Expect ${quoted(expect)}; allowed: 100-continue`);
+    expectContinue = version === '1.1';
+  }
+  let keepAlive = version === '1.1';
+  let connectionTokens: Set<string> | undefined;
+  if (connection !== undefined) {
+    connectionTokens = connectionTokenSet(connection);
+    if (connectionTokens.has('close')) keepAlive = false;
+    else if (version === '1.0' && connectionTokens.has('keep-alive')) keepAlive = true;
+  }
+  return { method: m[1], target: m[2], version, raw, host, userAgent, contentLength, chunked, keepAlive, expectContinue, connectionTokens };
+}
