@@ -62,6 +62,10 @@ export class ClientExchange {
   readonly httpVersion: '1.0' | '1.1';
   /** `[name, value, …]` as received */
   readonly rawHeaders: string[];
+  /** lowercase header names, one per pair of `rawHeaders` */
+  readonly lowerHeaders: string[];
+  /** field names the request's `Connection` lists */
+  readonly connectionTokens?: ReadonlySet<string>;
   readonly host?: string;
   readonly userAgent?: string;
   readonly peerAddress?: string;
@@ -98,6 +102,8 @@ export class ClientExchange {
     this.target = head.target;
     this.httpVersion = head.version;
     this.rawHeaders = head.raw;
+    this.lowerHeaders = head.lower;
+    this.connectionTokens = head.connectionTokens;
     this.host = head.host;
     this.userAgent = head.userAgent;
     this.peerAddress = connection.socket.remoteAddress;

@@ -12,7 +12,7 @@
  */
 
 /** Removed in both directions whatever `Connection` says. */
-const HOP_BY_HOP = new Set([
+const HOP_BY_HOP = [
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -23,33 +23,40 @@ const HOP_BY_HOP = new Set([
   'proxy-authorization',
   'proxy-authenticate',
   'http2-settings',
-]);
+];
 
-/**
- * Removed from requests as well: Host is rewritten; `Expect: 100-continue` is answered by the relay's
- * own server; Content-Length is written by `requestHeadText` from the body's framing; the X-Forwarded
- * family and Forwarded are rebuilt below.
- */
-const REQUEST_REBUILT = new Set(['host', 'expect', 'content-length', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']);
-
-/** The field names listed in `Connection` values (lowercase). */
-export function connectionTokens(values: readonly string[]): Set<string> {
-  const tokens = new Set<string>();
-  for (const value of values) {
-    for (const token of value.split(',')) {
-      const t = token.trim().toLowerCase();
-      if (t) tokens.add(t);
-    }
-  }
-  return tokens;
+/** What the hop does with a request header (one `Map` lookup per header on the hot path). */
+export const enum HeaderKind {
+  /** forwarded as is */
+  Keep = 0,
+  /** trace context: read by the propagation core, replaced by what it injects */
+  Trace = 1,
+  /** hop-by-hop: never forwarded */
+  HopByHop = 2,
+  /**
+   * rewritten: Host (the upstream's), `Expect: 100-continue` (answered by the relay itself),
+   * Content-Length (written from the body's framing)
+   */
+  Rewritten = 3,
+  XForwardedFor = 4,
+  Forwarded = 5,
+  XForwardedProto = 6,
+  XForwardedHost = 7,
 }
 
-/** Trace-context header predicate: the propagation core's names plus Jaeger's `uberctx-*` family. */
-export type TraceHeaderPredicate = (lowercaseName: string) => boolean;
+/** Classifies lowercase request header names; `uberctx-*` (Jaeger baggage) counts as trace context. */
+export type HeaderClassifier = (lowercaseName: string) => HeaderKind;
 
-export function traceHeaderPredicate(names: Iterable<string>): TraceHeaderPredicate {
-  const set = new Set([...names].map((n) => n.toLowerCase()));
-  return (name) => set.has(name) || name.startsWith('uberctx-');
+export function headerClassifier(traceHeaderNames: Iterable<string>): HeaderClassifier {
+  const kinds = new Map<string, HeaderKind>();
+  for (const name of traceHeaderNames) kinds.set(name.toLowerCase(), HeaderKind.Trace);
+  for (const name of HOP_BY_HOP) kinds.set(name, HeaderKind.HopByHop);
+  for (const name of ['host', 'expect', 'content-length']) kinds.set(name, HeaderKind.Rewritten);
+  kinds.set('x-forwarded-for', HeaderKind.XForwardedFor);
+  kinds.set('forwarded', HeaderKind.Forwarded);
+  kinds.set('x-forwarded-proto', HeaderKind.XForwardedProto);
+  kinds.set('x-forwarded-host', HeaderKind.XForwardedHost);
+  return (name) => kinds.get(name) ?? (name.startsWith('uberctx-') ? HeaderKind.Trace : HeaderKind.Keep);
 }
 
 export interface ForwardedInfo {
@@ -65,78 +72,82 @@ function forwardedNode(address: string): string {
   return address.includes(':') ? `"[${address}]"` : address;
 }
 
-/**
- * The outgoing request headers as a flat `[name, value, ...]` list (undici's raw form, which keeps
- * duplicates and order). `raw` is Node's `req.rawHeaders`.
- */
-export function buildUpstreamHeaders(
-  raw: readonly string[],
-  isTraceHeader: TraceHeaderPredicate,
-  injected: Readonly<Record<string, string>>,
-  forwarded: ForwardedInfo,
-): string[] {
-  const out: string[] = [];
-  let connection: Set<string> | undefined;
-  const xff: string[] = [];
-  const fwd: string[] = [];
-  let xfProto: string | undefined;
-  let xfHost: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') connection = connectionTokens([...(connection ?? []), raw[i + 1]]);
-  }
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    const lower = name.toLowerCase();
-    const value = raw[i + 1];
-    if (HOP_BY_HOP.has(lower) || connection?.has(lower) || isTraceHeader(lower)) continue;
-    if (REQUEST_REBUILT.has(lower)) {
-      if (lower === 'x-forwarded-for') xff.push(value);
-      else if (lower === 'forwarded') fwd.push(value);
-      else if (lower === 'x-forwarded-proto') xfProto ??= value;
-      else if (lower === 'x-forwarded-host') xfHost ??= value;
-      continue;
-    }
-    out.push(name, value);
-  }
-  for (const name of Object.keys(injected)) out.push(name, injected[name]);
-  const peer = forwarded.peerAddress;
-  if (peer) xff.push(peer);
-  if (xff.length) out.push('x-forwarded-for', xff.join(', '));
-  out.push('x-forwarded-proto', xfProto ?? forwarded.proto);
-  if (xfHost ?? forwarded.host) out.push('x-forwarded-host', (xfHost ?? forwarded.host) as string);
-  const element = [peer ? `for=${forwardedNode(peer)}` : undefined, forwarded.host ? `host="${forwarded.host.replace(/["\\]/g, '')}"` : undefined, `proto=${forwarded.proto}`]
-    .filter(Boolean)
-    .join(';');
-  fwd.push(element);
-  out.push('forwarded', fwd.join(', '));
-  return out;
+/** One upstream request head to build. */
+export interface UpstreamHeadInput {
+  readonly method: string;
+  /** origin-form target on the upstream (base path applied) */
+  readonly path: string;
+  /** the upstream's Host */
+  readonly host: string;
+  /** the client's `[name, value, …]` as received */
+  readonly raw: readonly string[];
+  /** the lowercase names of `raw` (one per pair) */
+  readonly lower: readonly string[];
+  /** field names the client's `Connection` lists (hop-by-hop for this message) */
+  readonly connection?: ReadonlySet<string>;
+  /** the trace headers to write (name → value) */
+  readonly injected: Readonly<Record<string, string>>;
+  readonly forwarded: ForwardedInfo;
+  /** `chunked` (forwarded as is), a Content-Length (also 0 when the client sent it), or -1: no body */
+  readonly framing: number | 'chunked';
 }
 
 /**
- * The request head sent upstream (latin1 text, CRLFCRLF included): request line, the upstream's Host,
- * `fields` (from `buildUpstreamHeaders`), and the body framing — `chunked` (forwarded as is), a length
- * (Content-Length, also 0 when the client sent it), or -1 for no body.
+ * The request head sent upstream (latin1 text, CRLFCRLF included), built in one pass: request line,
+ * the upstream's Host, the client's end-to-end fields in order, the injected trace headers, the
+ * X-Forwarded family and Forwarded, and the body framing.
  */
-export function requestHeadText(method: string, path: string, host: string, fields: readonly string[], framing: number | 'chunked'): string {
-  let text = `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\n`;
-  for (let i = 0; i < fields.length; i += 2) text += `${fields[i]}: ${fields[i + 1]}\r\n`;
+export function buildUpstreamHead(input: UpstreamHeadInput, classify: HeaderClassifier): string {
+  const { raw, lower, connection, forwarded } = input;
+  let text = `${input.method} ${input.path} HTTP/1.1\r\nhost: ${input.host}\r\n`;
+  let xff: string | undefined;
+  let fwd: string | undefined;
+  let xfProto: string | undefined;
+  let xfHost: string | undefined;
+  for (let j = 0; j < lower.length; j++) {
+    const name = lower[j];
+    const kind = classify(name);
+    if (kind === HeaderKind.Keep) {
+      if (connection === undefined || !connection.has(name)) text += `${raw[2 * j]}: ${raw[2 * j + 1]}\r\n`;
+      continue;
+    }
+    const value = raw[2 * j + 1];
+    if (kind === HeaderKind.XForwardedFor) xff = xff === undefined ? value : `${xff}, ${value}`;
+    else if (kind === HeaderKind.Forwarded) fwd = fwd === undefined ? value : `${fwd}, ${value}`;
+    else if (kind === HeaderKind.XForwardedProto) xfProto ??= value;
+    else if (kind === HeaderKind.XForwardedHost) xfHost ??= value;
+  }
+  const injected = input.injected;
+  for (const name in injected) text += `${name}: ${injected[name]}\r\n`;
+  const peer = forwarded.peerAddress;
+  if (peer) xff = xff === undefined ? peer : `${xff}, ${peer}`;
+  if (xff !== undefined) text += `x-forwarded-for: ${xff}\r\n`;
+  text += `x-forwarded-proto: ${xfProto ?? forwarded.proto}\r\n`;
+  const host = xfHost ?? forwarded.host;
+  if (host) text += `x-forwarded-host: ${host}\r\n`;
+  let element = peer ? `for=${forwardedNode(peer)};` : '';
+  if (forwarded.host) element += `host="${forwarded.host.replace(/["\\]/g, '')}";`;
+  element += `proto=${forwarded.proto}`;
+  text += `forwarded: ${fwd === undefined ? element : `${fwd}, ${element}`}\r\n`;
+  const framing = input.framing;
   if (framing === 'chunked') text += 'transfer-encoding: chunked\r\n';
   else if (framing >= 0) text += `content-length: ${framing}\r\n`;
   return `${text}\r\n`;
 }
 
+const HOP_BY_HOP_SET = new Set(HOP_BY_HOP);
+
 /**
- * The response header lines (`name: value\r\n` each) to send to the client: the upstream's `raw`
- * fields minus hop-by-hop ones and those its `Connection` names. Content-Length stays (it frames the
- * body the relay forwards as is).
+ * The response header lines (`name: value\r\n` each) to send to the client: the upstream's fields
+ * minus hop-by-hop ones and those its `Connection` names. Content-Length stays (it frames the body the
+ * relay forwards as is).
  */
-export function responseFieldLines(raw: readonly string[], connection?: ReadonlySet<string>): string {
+export function responseFieldLines(raw: readonly string[], lower: readonly string[], connection?: ReadonlySet<string>): string {
   let text = '';
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || connection?.has(lower)) continue;
-    text += `${name}: ${raw[i + 1]}\r\n`;
+  for (let j = 0; j < lower.length; j++) {
+    const name = lower[j];
+    if (HOP_BY_HOP_SET.has(name) || (connection !== undefined && connection.has(name))) continue;
+    text += `${raw[2 * j]}: ${raw[2 * j + 1]}\r\n`;
   }
   return text;
 }

@@ -17,7 +17,7 @@ import {
   inject,
 } from '../propagation';
 import { decideFaults, NO_FAULT, type FaultDecision } from './faults';
-import { buildUpstreamHeaders, originForm, requestHeadText, responseFieldLines, traceHeaderPredicate, type TraceHeaderPredicate } from './forward-headers';
+import { buildUpstreamHead, headerClassifier, HeaderKind, originForm, responseFieldLines, type HeaderClassifier } from './forward-headers';
 import type { RelayMetrics } from './metrics';
 import type { ResolvedRelayOptions } from './options';
 import {
@@ -79,7 +79,7 @@ interface Exchange {
 
 export class Hop {
   private readonly upstreams: Upstream[];
-  private readonly isTraceHeader: TraceHeaderPredicate;
+  private readonly classify: HeaderClassifier;
   private next = 0;
   /** set while draining: responses close their connection */
   draining = false;
@@ -101,7 +101,7 @@ export class Hop {
     );
     // Everything the core reads or writes, plus the Envoy passthrough family, is removed before
     // injection: inject() writes each one back once.
-    this.isTraceHeader = traceHeaderPredicate([...TRACE_HEADER_NAMES, ...PASSTHROUGH_HEADERS, 'traceparent', 'tracestate', 'baggage']);
+    this.classify = headerClassifier([...TRACE_HEADER_NAMES, ...PASSTHROUGH_HEADERS, 'traceparent', 'tracestate', 'baggage']);
   }
 
   /** Resolves when no request is in flight. */
@@ -160,8 +160,8 @@ export class Hop {
     const o = this.options;
     let ignored: PropagationFormat[] | undefined;
     let bag: Record<string, string | string[]>;
-    if (o.accept) ({ bag, ignored } = this.acceptedHeaderBag(client.rawHeaders, o.accept));
-    else bag = this.traceHeaderBag(client.rawHeaders);
+    if (o.accept) ({ bag, ignored } = this.acceptedHeaderBag(client.rawHeaders, client.lowerHeaders, o.accept));
+    else bag = this.traceHeaderBag(client.rawHeaders, client.lowerHeaders);
     const incoming = extract(bag);
     const parent = incoming.context;
     // Parent-based sampling: an incoming decision always wins; only a missing (or B3-deferred) one is rolled.
@@ -180,23 +180,28 @@ export class Hop {
     if (o.propagate) formats = o.propagate;
     else formats = incoming.formatsSeen.includes('w3c') ? incoming.formatsSeen : ['w3c', ...incoming.formatsSeen];
     const baggage = o.baggage.length ? mergeBaggage(incoming.baggage, o.baggage) : incoming.baggage;
-    const { name, attributes } = serverSpanStart(
-      {
-        method: client.method,
-        target: client.target,
-        host: client.host,
-        peerAddress: client.peerAddress,
-        peerPort: client.peerPort,
-        userAgent: client.userAgent,
-        httpVersion: client.httpVersion,
-      },
-      o.spanAttributes,
-    );
-    // Evidence for the verifier: the lists come from extract() as they are (no copy per request).
-    if (incoming.formatsSeen.length) attributes[ATTR_PROPAGATION_EXTRACTED] = incoming.formatsSeen;
-    if (incoming.formatsInvalid.length) attributes[ATTR_PROPAGATION_INVALID] = incoming.formatsInvalid;
-    if (ignored) attributes[ATTR_PROPAGATION_IGNORED] = ignored;
-    if (o.baggageAttributes.length && sampled) recordBaggage(o.baggageAttributes, baggage, attributes);
+    // Span attributes only for a span that will be exported (most of the per-request attribute work).
+    let name = '';
+    let attributes: Attributes = {};
+    if (this.spans && sampled) {
+      ({ name, attributes } = serverSpanStart(
+        {
+          method: client.method,
+          target: client.target,
+          host: client.host,
+          peerAddress: client.peerAddress,
+          peerPort: client.peerPort,
+          userAgent: client.userAgent,
+          httpVersion: client.httpVersion,
+        },
+        o.spanAttributes,
+      ));
+      // Evidence for the verifier: the lists come from extract() as they are (no copy per request).
+      if (incoming.formatsSeen.length) attributes[ATTR_PROPAGATION_EXTRACTED] = incoming.formatsSeen;
+      if (incoming.formatsInvalid.length) attributes[ATTR_PROPAGATION_INVALID] = incoming.formatsInvalid;
+      if (ignored) attributes[ATTR_PROPAGATION_IGNORED] = ignored;
+      if (o.baggageAttributes.length) recordBaggage(o.baggageAttributes, baggage, attributes);
+    }
     const faults = o.faults.length ? decideFaults(o.faults, o.random) : NO_FAULT;
     return {
       client,
@@ -220,15 +225,16 @@ export class Hop {
    * headers as arrays in order, so a duplicate traceparent is seen). Cheaper than `headersDistinct`,
    * which builds an array for every header of every request.
    */
-  private traceHeaderBag(raw: readonly string[]): Record<string, string | string[]> {
+  private traceHeaderBag(raw: readonly string[], lower: readonly string[]): Record<string, string | string[]> {
     const bag: Record<string, string | string[]> = {};
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i].toLowerCase();
-      if (!this.isTraceHeader(name)) continue;
+    for (let j = 0; j < lower.length; j++) {
+      const name = lower[j];
+      if (this.classify(name) !== HeaderKind.Trace) continue;
+      const value = raw[2 * j + 1];
       const previous = bag[name];
-      if (previous === undefined) bag[name] = raw[i + 1];
-      else if (typeof previous === 'string') bag[name] = [previous, raw[i + 1]];
-      else previous.push(raw[i + 1]);
+      if (previous === undefined) bag[name] = value;
+      else if (typeof previous === 'string') bag[name] = [previous, value];
+      else previous.push(value);
     }
     return bag;
   }
@@ -237,12 +243,13 @@ export class Hop {
    * `traceHeaderBag` for a hop restricted by `--accept`: headers of other formats are left out (so
    * neither read nor, being trace headers, forwarded) and their formats listed once each.
    */
-  private acceptedHeaderBag(raw: readonly string[], accept: readonly PropagationFormat[]): { bag: Record<string, string | string[]>; ignored?: PropagationFormat[] } {
+  private acceptedHeaderBag(raw: readonly string[], lower: readonly string[], accept: readonly PropagationFormat[]): { bag: Record<string, string | string[]>; ignored?: PropagationFormat[] } {
     const bag: Record<string, string | string[]> = {};
     let ignored: PropagationFormat[] | undefined;
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i].toLowerCase();
-      if (!this.isTraceHeader(name)) continue;
+    for (let j = 0; j < lower.length; j++) {
+      const name = lower[j];
+      const i = 2 * j;
+      if (this.classify(name) !== HeaderKind.Trace) continue;
       const format = formatOfHeader(name);
       if (format !== undefined && !accept.includes(format)) {
         if (!ignored) ignored = [format];
@@ -324,13 +331,22 @@ export class Hop {
     const injected = ex.faults.dropContext
       ? {}
       : inject({ context: client, baggage: ex.baggage, passthrough: ex.passthrough, formats: ex.formats });
-    const fields = buildUpstreamHeaders(ex.client.rawHeaders, this.isTraceHeader, injected, {
-      peerAddress: ex.client.peerAddress,
-      host: ex.client.host,
-      proto: 'http',
-    });
-    const framing = bodyLength !== undefined ? bodyLength : ex.client.chunked ? 'chunked' : ex.client.contentLength;
-    return { client, head: requestHeadText(ex.client.method, path, upstream.host, fields, framing) };
+    const c = ex.client;
+    const head = buildUpstreamHead(
+      {
+        method: c.method,
+        path,
+        host: upstream.host,
+        raw: c.rawHeaders,
+        lower: c.lowerHeaders,
+        connection: c.connectionTokens,
+        injected,
+        forwarded: { peerAddress: c.peerAddress, host: c.host, proto: 'http' },
+        framing: bodyLength !== undefined ? bodyLength : c.chunked ? 'chunked' : c.contentLength,
+      },
+      this.classify,
+    );
+    return { client, head };
   }
 
   /** Single upstream: stream the request and the response through, with back-pressure both ways. */
@@ -351,7 +367,7 @@ export class Hop {
       const flushHead = (): void => {
         if (!head) return;
         const framing = head.framing.kind === 'chunked' ? (dechunk ? 'close' : 'chunked') : head.framing.kind;
-        downstream.writeHead(head.status, responseFieldLines(head.raw, head.connectionTokens), framing);
+        downstream.writeHead(head.status, responseFieldLines(head.raw, head.lower, head.connectionTokens), framing);
         head = undefined;
       };
       const finish = (err?: UpstreamError | 'aborted'): void => {

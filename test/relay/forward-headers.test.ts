@@ -1,12 +1,20 @@
-import { buildUpstreamHeaders, originForm, requestHeadText, responseFieldLines, traceHeaderPredicate } from '../../src/relay/forward-headers';
+import { buildUpstreamHead, headerClassifier, originForm, responseFieldLines, type UpstreamHeadInput } from '../../src/relay/forward-headers';
 import { TRACE_HEADER_NAMES } from '../../src/propagation';
+import { connectionTokenSet } from '../../src/relay/wire/fields';
 
-const isTrace = traceHeaderPredicate(TRACE_HEADER_NAMES);
+const classify = headerClassifier(TRACE_HEADER_NAMES);
 
-function pairs(flat: string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i < flat.length; i += 2) out.push([flat[i].toLowerCase(), flat[i + 1]]);
-  return out;
+/** Builds the upstream head for a client's raw headers and reads it back as lowercase name/value pairs. */
+function upstreamHead(raw: string[], more: Partial<UpstreamHeadInput> = {}): { text: string; pairs: Array<[string, string]> } {
+  const lower: string[] = [];
+  let connection: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    lower.push(raw[i].toLowerCase());
+    if (raw[i].toLowerCase() === 'connection') connection = new Set([...(connection ?? []), ...connectionTokenSet(raw[i + 1])]);
+  }
+  const text = buildUpstreamHead({ method: 'GET', path: '/', host: 'up:80', raw, lower, connection, injected: {}, forwarded: { proto: 'http' }, framing: -1, ...more }, classify);
+  const lines = text.split('\r\n').slice(1, -2);
+  return { text, pairs: lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 2)]) };
 }
 
 describe('forward headers', () => {
@@ -14,25 +22,26 @@ describe('forward headers', () => {
     // GIVEN a request with hop-by-hop fields
     const raw = ['Host', 'edge', 'Connection', 'keep-alive, X-Internal-Auth', 'connection', 'x-other', 'X-Internal-Auth', '1', 'X-Other', '2', 'Keep-Alive', 't=5', 'TE', 'trailers', 'Transfer-Encoding', 'chunked', 'Upgrade', 'h2c', 'Proxy-Authorization', 'Basic x', 'Proxy-Connection', 'x', 'Expect', '100-continue', 'Accept', '*/*'];
     // WHEN rebuilt for upstream
-    const out = pairs(buildUpstreamHeaders(raw, isTrace, {}, { proto: 'http' }));
-    // THEN only end-to-end fields remain (Host is set by the client library from the upstream URL)
-    expect(out.map(([n]) => n)).toEqual(['accept', 'x-forwarded-proto', 'forwarded']);
+    const { pairs } = upstreamHead(raw);
+    // THEN only end-to-end fields remain, after the upstream's own Host
+    expect(pairs.map(([n]) => n)).toEqual(['host', 'accept', 'x-forwarded-proto', 'forwarded']);
+    expect(pairs[0]).toEqual(['host', 'up:80']);
   });
 
   test('trace headers are replaced, never appended, duplicates included', () => {
     // GIVEN two traceparent headers, B3, uberctx and x-request-id
     const raw = ['traceparent', '00-a-b-01', 'traceparent', '00-c-d-01', 'X-B3-TraceId', 'x', 'uberctx-user', 'bob', 'x-request-id', 'r', 'Accept', '*/*'];
     // WHEN rebuilt with an injected set
-    const out = pairs(buildUpstreamHeaders(raw, isTrace, { traceparent: '00-new-01', 'x-request-id': 'r' }, { proto: 'http' }));
+    const { pairs } = upstreamHead(raw, { injected: { traceparent: '00-new-01', 'x-request-id': 'r' } });
     // THEN each trace header appears once, with the injected value
-    expect(out.filter(([n]) => n === 'traceparent')).toEqual([['traceparent', '00-new-01']]);
-    expect(out.some(([n]) => n === 'x-b3-traceid' || n === 'uberctx-user')).toBe(false);
-    expect(out.filter(([n]) => n === 'x-request-id')).toEqual([['x-request-id', 'r']]);
+    expect(pairs.filter(([n]) => n === 'traceparent')).toEqual([['traceparent', '00-new-01']]);
+    expect(pairs.some(([n]) => n === 'x-b3-traceid' || n === 'uberctx-user')).toBe(false);
+    expect(pairs.filter(([n]) => n === 'x-request-id')).toEqual([['x-request-id', 'r']]);
   });
 
   test('X-Forwarded-For and Forwarded get the socket peer appended; proto and host are kept when present', () => {
     const raw = ['X-Forwarded-For', '198.51.100.1', 'x-forwarded-for', '198.51.100.2', 'Forwarded', 'for=198.51.100.1', 'X-Forwarded-Proto', 'https', 'Host', 'shop.example'];
-    const out = Object.fromEntries(pairs(buildUpstreamHeaders(raw, isTrace, {}, { peerAddress: '::1', host: 'shop.example', proto: 'http' })));
+    const out = Object.fromEntries(upstreamHead(raw, { forwarded: { peerAddress: '::1', host: 'shop.example', proto: 'http' } }).pairs);
     expect(out['x-forwarded-for']).toBe('198.51.100.1, 198.51.100.2, ::1');
     expect(out.forwarded).toBe('for=198.51.100.1, for="[::1]";host="shop.example";proto=http');
     expect(out['x-forwarded-proto']).toBe('https');
@@ -42,19 +51,20 @@ describe('forward headers', () => {
   test('response: hop-by-hop and Connection-named fields removed, repeated Set-Cookie kept in order', () => {
     // GIVEN upstream response fields as received
     const raw = ['Connection', 'x-secret', 'X-Secret', 's', 'Transfer-Encoding', 'chunked', 'Keep-Alive', 't=5', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Content-Length', '5'];
+    const lower = raw.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
     // WHEN turned into the lines sent to the client
-    const lines = responseFieldLines(raw, new Set(['x-secret']));
+    const lines = responseFieldLines(raw, lower, new Set(['x-secret']));
     // THEN only end-to-end fields remain, each once per occurrence, names as received
     expect(lines).toBe('Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 5\r\n');
   });
 
   test('request head: the upstream Host first, the body framing last, a client Content-Length never passed through', () => {
     // GIVEN a client request with its own Content-Length
-    const fields = buildUpstreamHeaders(['Host', 'edge', 'Content-Length', '3', 'Accept', '*/*'], isTrace, {}, { proto: 'http' });
+    const raw = ['Host', 'edge', 'Content-Length', '3', 'Accept', '*/*'];
     // WHEN the head is serialized for each framing
-    const withLength = requestHeadText('POST', '/a', 'details:9080', fields, 3);
-    const chunked = requestHeadText('POST', '/a', 'details:9080', fields, 'chunked');
-    const none = requestHeadText('GET', '/a', 'details:9080', fields, -1);
+    const withLength = upstreamHead(raw, { method: 'POST', path: '/a', host: 'details:9080', framing: 3 }).text;
+    const chunked = upstreamHead(raw, { method: 'POST', path: '/a', host: 'details:9080', framing: 'chunked' }).text;
+    const none = upstreamHead(raw, { path: '/a', host: 'details:9080', framing: -1 }).text;
     // THEN exactly one framing field, and none for a body-less request
     expect(withLength).toMatch(/^POST \/a HTTP\/1\.1\r\nhost: details:9080\r\nAccept: \*\/\*\r\n.*content-length: 3\r\n\r\n$/s);
     expect(withLength.match(/content-length/gi)).toHaveLength(1);

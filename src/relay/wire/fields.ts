@@ -1,10 +1,55 @@
 /** Field-line grammar shared by request and response heads (RFC 9110 §5, RFC 9112 §5). */
 
-/** field-name ":" OWS field-value OWS, with a token name (no whitespace before the colon). */
-export const FIELD_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*$/;
+/** A field name: a token (RFC 9110 §5.1), so no whitespace before the colon. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** Anything but HTAB, SP, VCHAR and obs-text (RFC 9110 §5.5): NUL, CR, LF and the other controls. */
-export const BAD_VALUE_CHAR = /[\x00-\x08\x0a-\x1f\x7f]/;
+/**
+ * What may not appear in a head at all, checked once over the whole head: controls other than HTAB, CR
+ * and LF (RFC 9110 §5.5), and a CR or LF that is not part of a CRLF.
+ */
+const BAD_HEAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+
+/** Parsed field lines: names as received, lowercase names, values without OWS. */
+export interface Fields {
+  /** `[name, value, name, value, …]` in order */
+  readonly raw: string[];
+  /** lowercase names, one per pair */
+  readonly lower: string[];
+}
+
+/** Why the field section is malformed, for an error message. */
+export function checkHeadCharacters(head: string): string | undefined {
+  const m = BAD_HEAD.exec(head);
+  if (!m) return undefined;
+  return m[0] === '\r' || m[0] === '\n' ? 'bare CR or LF (lines must end with CRLF)' : `control character 0x${m[0].charCodeAt(0).toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * Splits the field lines of a head (after its first line, starting at `start`) into names and values.
+ * The head's characters must have passed `checkHeadCharacters`. Returns a reason on a malformed line.
+ */
+export function parseFieldLines(head: string, start: number): Fields | string {
+  const raw: string[] = [];
+  const lower: string[] = [];
+  while (start < head.length) {
+    let end = head.indexOf('\r\n', start);
+    if (end < 0) end = head.length;
+    const first = head.charCodeAt(start);
+    if (first === 0x20 || first === 0x09) return 'obsolete line folding (a header line starting with whitespace)';
+    const colon = head.indexOf(':', start);
+    if (colon < 0 || colon > end) return `header line without a colon: ${quoted(head.slice(start, end))}`;
+    const name = head.slice(start, colon);
+    if (!TOKEN.test(name)) return `malformed header name ${quoted(name)} (no whitespace before the colon)`;
+    let vs = colon + 1;
+    let ve = end;
+    while (vs < ve && (head.charCodeAt(vs) === 0x20 || head.charCodeAt(vs) === 0x09)) vs++;
+    while (ve > vs && (head.charCodeAt(ve - 1) === 0x20 || head.charCodeAt(ve - 1) === 0x09)) ve--;
+    raw.push(name, head.slice(vs, ve));
+    lower.push(name.toLowerCase());
+    start = end + 2;
+  }
+  return { raw, lower };
+}
 
 /** The lowercase tokens of a comma-separated `Connection` value. */
 export function connectionTokenSet(value: string): Set<string> {

@@ -7,7 +7,7 @@
  * Content-Lengths, a Transfer-Encoding whose final coding is not chunked, whitespace before the colon,
  * obs-fold, bare CR or LF, control characters in values, missing or repeated Host.
  */
-import { BAD_VALUE_CHAR, connectionTokenSet, FIELD_LINE, quoted } from './fields';
+import { checkHeadCharacters, connectionTokenSet, parseFieldLines, quoted } from './fields';
 
 /** A parsed request head. Header names keep their case; values are trimmed of OWS. */
 export interface RequestHead {
@@ -17,6 +17,8 @@ export interface RequestHead {
   readonly version: '1.0' | '1.1';
   /** `[name, value, name, value, …]` in the order received. */
   readonly raw: string[];
+  /** The lowercase names of `raw`, one per pair. */
+  readonly lower: string[];
   readonly host?: string;
   readonly userAgent?: string;
   /** Body length from Content-Length; -1 when there is none (no body, or chunked). */
@@ -50,6 +52,8 @@ export function isHeadError(value: RequestHead | HeadError): value is HeadError 
  * that ends it, without that CRLFCRLF.
  */
 export function parseRequestHead(head: string): RequestHead | HeadError {
+  const bad = checkHeadCharacters(head);
+  if (bad) return fail(400, `${bad} in the request head`);
   let lineEnd = head.indexOf('\r\n');
   if (lineEnd < 0) lineEnd = head.length;
   const requestLine = head.slice(0, lineEnd);
@@ -57,7 +61,9 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
   if (!m) return fail(400, `malformed request line ${quoted(requestLine)}; expected METHOD SP target SP HTTP/1.1`);
   if (m[3] !== '1') return fail(505, `HTTP/${m[3]}.${m[4]} is not supported; allowed: HTTP/1.0, HTTP/1.1`);
   const version = m[4] === '0' ? '1.0' : '1.1';
-  const raw: string[] = [];
+  const fields = parseFieldLines(head, lineEnd + 2);
+  if (typeof fields === 'string') return fail(400, fields);
+  const { raw, lower } = fields;
   let host: string | undefined;
   let hosts = 0;
   let userAgent: string | undefined;
@@ -65,49 +71,33 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
   let transferEncoding: string | undefined;
   let connection: string | undefined;
   let expect: string | undefined;
-  let start = lineEnd + 2;
-  while (start < head.length) {
-    let end = head.indexOf('\r\n', start);
-    if (end < 0) end = head.length;
-    const line = head.slice(start, end);
-    start = end + 2;
-    const first = line.charCodeAt(0);
-    if (first === 0x20 || first === 0x09) return fail(400, 'obsolete line folding (a header line starting with whitespace) is not accepted');
-    const f = FIELD_LINE.exec(line);
-    if (!f) {
-      if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) return fail(400, 'bare CR or LF in the request head; lines must end with CRLF');
-      return fail(400, `malformed header line ${quoted(line)}; expected name: value with no whitespace before the colon`);
-    }
-    const name = f[1];
-    const value = f[2];
-    if (BAD_VALUE_CHAR.test(value)) return fail(400, `control character in the value of header ${quoted(name)}`);
-    raw.push(name, value);
-    // Only the fields that decide framing and routing are looked at; the switch on length keeps the
-    // common request at one lowercase per header.
-    switch (name.length) {
-      case 4:
-        if (name.toLowerCase() === 'host') {
-          host = value;
-          hosts++;
-        }
+  // Only the fields that decide framing and routing are looked at.
+  for (let j = 0; j < lower.length; j++) {
+    const name = lower[j];
+    const value = raw[2 * j + 1];
+    switch (name) {
+      case 'host':
+        host = value;
+        hosts++;
         break;
-      case 6:
-        if (name.toLowerCase() === 'expect') expect = expect === undefined ? value : `${expect}, ${value}`;
+      case 'user-agent':
+        userAgent = value;
         break;
-      case 10:
-        if (name.toLowerCase() === 'user-agent') userAgent = value;
-        else if (name.toLowerCase() === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
+      case 'content-length': {
+        if (!/^\d{1,15}$/.test(value)) return fail(400, `Content-Length ${quoted(value)} is not a decimal length`);
+        const n = Number(value);
+        if (contentLength >= 0 && contentLength !== n) return fail(400, `two different Content-Length values (${contentLength} and ${n})`);
+        contentLength = n;
         break;
-      case 14:
-        if (name.toLowerCase() === 'content-length') {
-          if (!/^\d{1,15}$/.test(value)) return fail(400, `Content-Length ${quoted(value)} is not a decimal length`);
-          const n = Number(value);
-          if (contentLength >= 0 && contentLength !== n) return fail(400, `two different Content-Length values (${contentLength} and ${n})`);
-          contentLength = n;
-        }
+      }
+      case 'transfer-encoding':
+        transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
         break;
-      case 17:
-        if (name.toLowerCase() === 'transfer-encoding') transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+      case 'connection':
+        connection = connection === undefined ? value : `${connection}, ${value}`;
+        break;
+      case 'expect':
+        expect = expect === undefined ? value : `${expect}, ${value}`;
         break;
     }
   }
@@ -134,5 +124,5 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
     if (connectionTokens.has('close')) keepAlive = false;
     else if (version === '1.0' && connectionTokens.has('keep-alive')) keepAlive = true;
   }
-  return { method: m[1], target: m[2], version, raw, host, userAgent, contentLength, chunked, keepAlive, expectContinue, connectionTokens };
+  return { method: m[1], target: m[2], version, raw, lower, host, userAgent, contentLength, chunked, keepAlive, expectContinue, connectionTokens };
 }

@@ -2,7 +2,7 @@
  * HTTP/1.1 response heads from an upstream (RFC 9112 §4, §6.3), parsed strictly (pure; never throws).
  * A response the relay cannot frame with certainty is an error (the client gets a 502), never a guess.
  */
-import { BAD_VALUE_CHAR, connectionTokenSet, FIELD_LINE, quoted } from './fields';
+import { checkHeadCharacters, connectionTokenSet, parseFieldLines, quoted } from './fields';
 
 /** How the body of a message is delimited on the wire. */
 export type BodyFraming =
@@ -20,6 +20,8 @@ export interface ResponseHead {
   readonly status: number;
   /** `[name, value, …]` as received */
   readonly raw: string[];
+  /** The lowercase names of `raw`, one per pair. */
+  readonly lower: string[];
   readonly framing: BodyFraming;
   /** The upstream connection may carry another request after this response. */
   readonly keepAlive: boolean;
@@ -40,29 +42,25 @@ export function parseResponseHead(head: string, requestMethod: string): Response
   const status = Number(m[2]);
   if (status < 100) return `status ${status} out of range`;
   const http10 = m[1] === '0';
-  const raw: string[] = [];
+  const bad = checkHeadCharacters(head);
+  if (bad) return bad;
+  const fields = parseFieldLines(head, lineEnd + 2);
+  if (typeof fields === 'string') return fields;
+  const { raw, lower } = fields;
   let contentLength = -1;
   let transferEncoding: string | undefined;
   let connection: string | undefined;
-  let start = lineEnd + 2;
-  while (start < head.length) {
-    let end = head.indexOf('\r\n', start);
-    if (end < 0) end = head.length;
-    const line = head.slice(start, end);
-    start = end + 2;
-    const f = FIELD_LINE.exec(line);
-    if (!f || BAD_VALUE_CHAR.test(f[2])) return `malformed header line ${quoted(line)}`;
-    const name = f[1];
-    const value = f[2];
-    raw.push(name, value);
-    if (name.length === 14 && name.toLowerCase() === 'content-length') {
+  for (let j = 0; j < lower.length; j++) {
+    const name = lower[j];
+    const value = raw[2 * j + 1];
+    if (name === 'content-length') {
       if (!/^\d{1,15}$/.test(value)) return `Content-Length ${quoted(value)} is not a decimal length`;
       const n = Number(value);
       if (contentLength >= 0 && contentLength !== n) return `two different Content-Length values (${contentLength} and ${n})`;
       contentLength = n;
-    } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+    } else if (name === 'transfer-encoding') {
       transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
-    } else if (name.length === 10 && name.toLowerCase() === 'connection') {
+    } else if (name === 'connection') {
       connection = connection === undefined ? value : `${connection}, ${value}`;
     }
   }
@@ -85,5 +83,5 @@ export function parseResponseHead(head: string, requestMethod: string): Response
     framing = UNTIL_CLOSE;
     keepAlive = false;
   }
-  return { status, raw, framing, keepAlive, connectionTokens };
+  return { status, raw, lower, framing, keepAlive, connectionTokens };
 }
