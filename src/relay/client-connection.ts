@@ -27,6 +27,8 @@ export interface ClientConnectionOptions {
   onRejected(status: number): void;
   /** Responses announce `Connection: close` and connections end after them. */
   isDraining(): boolean;
+  /** An exception escaped request handling (the connection is closed). */
+  onInternalError(err: unknown): void;
 }
 
 /** Where a streamed request body goes (an upstream call). */
@@ -34,6 +36,9 @@ export interface BodySink {
   write(chunk: Buffer): boolean;
   onDrain(cb: () => void): void;
 }
+
+/** Bodies up to this size are written together with the response head. */
+const SMALL_BODY_BYTES = 16 * 1024;
 
 /** Bytes of request body held before the hop decides where it goes (then the socket pauses). */
 const BODY_HOLD_BYTES = 64 * 1024;
@@ -256,6 +261,13 @@ export class ClientExchange {
     const socket = this.connection.socket;
     if (this.finished || socket.destroyed) return true;
     if (this.pendingHead !== undefined) {
+      // A small body leaves with its head as one latin1 string (byte for byte): one plain write, which
+      // measured cheaper than the corked two-buffer writev.
+      if (chunk.length <= SMALL_BODY_BYTES) {
+        const head = this.pendingHead;
+        this.pendingHead = undefined;
+        return socket.write(head + chunk.toString('latin1'), 'latin1');
+      }
       socket.cork();
       socket.write(this.pendingHead, 'latin1');
       this.pendingHead = undefined;
@@ -305,14 +317,22 @@ export class ClientConnection {
   private current?: ClientExchange;
   private parsing = false;
   private closed = false;
+  /** when the last request began or the last response ended (Date.now()) */
+  private lastActive = Date.now();
 
   constructor(
     readonly socket: Socket,
     readonly options: ClientConnectionOptions,
   ) {
-    socket.setTimeout(options.idleTimeoutMs);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('timeout', () => this.onTimeout());
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.onData(chunk);
+      } catch (err) {
+        // A bug must cost this connection, never the process.
+        options.onInternalError(err);
+        socket.destroy();
+      }
+    });
     socket.on('error', () => {
       // Resets and writes after the client left end in 'close', handled there.
     });
@@ -342,8 +362,13 @@ export class ClientConnection {
     else if (this.buf && this.buf.length > this.options.maxHeaderBytes + BODY_HOLD_BYTES) this.socket.pause(); // pipelined flood
   }
 
-  private onTimeout(): void {
-    if (this.current) return; // the upstream's timeouts govern a request in progress
+  /**
+   * Called by the server's sweep (`sweepIdle`): a connection with no request in progress for
+   * `idleTimeoutMs` is closed, with a 408 if a request head was begun and never finished. One sweep
+   * per server instead of a timer per socket, which Node refreshes on every read and write.
+   */
+  sweep(now: number): void {
+    if (this.current || this.closed || now - this.lastActive < this.options.idleTimeoutMs) return;
     if (this.buf && this.buf.length) this.reject(408, 'request head not received in time');
     else this.socket.destroy();
   }
@@ -374,6 +399,7 @@ export class ClientConnection {
         this.buf = undefined;
         const exchange = new ClientExchange(this, head);
         this.current = exchange;
+        this.lastActive = Date.now();
         if (exchange.hasBody) {
           if (head.expectContinue) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
           if (rest) {
@@ -393,6 +419,7 @@ export class ClientConnection {
   exchangeDone(exchange: ClientExchange, close: boolean): void {
     if (this.current !== exchange) return;
     this.current = undefined;
+    this.lastActive = Date.now();
     if (this.closed) return;
     if (close || !exchange.bodyDone || this.options.isDraining()) {
       this.socket.end();

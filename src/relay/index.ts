@@ -68,7 +68,13 @@ export async function startRelay(options: RelayOptions, internals: RelayInternal
     onRequest: hop.handle,
     onRejected: (status: number) => metrics.countRejected(status),
     isDraining: () => hop.draining,
+    onInternalError: (err: unknown) => o.log(`relay ${o.serviceName}: internal error: ${(err as Error)?.stack ?? String(err)}`),
   };
+  const idleSweep = setInterval(() => {
+    const now = Date.now();
+    for (const c of connections) c.sweep(now);
+  }, 1000);
+  idleSweep.unref();
   // Not half-open (Node's http default too): a client's FIN ends the connection, which is how an
   // aborted request is seen and cancelled upstream.
   const server = createNetServer({ allowHalfOpen: false, noDelay: true }, (socket: Socket) => {
@@ -107,6 +113,7 @@ export async function startRelay(options: RelayOptions, internals: RelayInternal
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       hop.draining = true;
+      clearInterval(idleSweep);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const c of connections) if (c.idle) c.socket.destroy();
       let timer: NodeJS.Timeout | undefined;

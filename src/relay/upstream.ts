@@ -247,6 +247,9 @@ class Connection {
   private call?: Call;
   private connected = false;
   private timer?: NodeJS.Timeout;
+  private timerMs = 0;
+  private timeoutCode = '';
+  private timeoutWhat = '';
   /** bytes of an incomplete response head */
   private pending?: Buffer;
   private head?: ResponseHead;
@@ -305,23 +308,38 @@ class Connection {
     this.socket.destroy();
   }
 
+  /**
+   * (Re)starts the connection's one timer for the current phase. The Timeout object is reused (`refresh`)
+   * while the duration stays the same: a new timer per phase per request was a measurable cost.
+   */
   private arm(ms: number, code: string, what: string): void {
-    this.clearTimer();
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      const call = this.call;
-      if (!call || call.finished) return;
-      this.call = undefined;
-      this.socket.destroy();
-      call.fail(new UpstreamError(code, `upstream ${this.upstream.origin} ${what}`));
-    }, ms);
+    this.timeoutCode = code;
+    this.timeoutWhat = what;
+    if (this.timer && this.timerMs === ms) {
+      this.timer.refresh();
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timerMs = ms;
+    // Unref'd: a kept-alive connection's timer left armed between calls must not hold the process.
+    this.timer = setTimeout(() => this.onTimeout(), ms).unref();
   }
 
+  private onTimeout(): void {
+    const call = this.call;
+    if (!call || call.finished) return;
+    this.call = undefined;
+    this.socket.destroy();
+    call.fail(new UpstreamError(this.timeoutCode, `upstream ${this.upstream.origin} ${this.timeoutWhat}`));
+  }
+
+  /**
+   * Only when the socket closes: between calls the timer stays armed (it finds no call if it fires), so
+   * the next call can `refresh` it — a cleared Node timer cannot be refreshed.
+   */
   private clearTimer(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private onData(chunk: Buffer): void {
@@ -431,7 +449,6 @@ class Connection {
   private failCall(err: UpstreamError): void {
     const call = this.call;
     this.call = undefined;
-    this.clearTimer();
     this.socket.destroy();
     if (!call || call.finished) return;
     const stale = call.reused && !call.answered && !call.retried && !call.request.streaming && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
@@ -447,7 +464,6 @@ class Connection {
   private complete(): void {
     const call = this.call!;
     this.call = undefined;
-    this.clearTimer();
     call.finished = true;
     // Released first: a call the handler starts from `onEnd` can take this very connection.
     if (this.reusable && !this.socket.destroyed) this.upstream.release(this);
