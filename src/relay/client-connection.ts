@@ -16,6 +16,7 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { ChunkedScanner } from './wire/chunked';
+import { writeBatched } from './write-batch';
 import { isHeadError, parseRequestHead, type RequestHead } from './wire/request-head';
 
 export interface ClientConnectionOptions {
@@ -233,8 +234,8 @@ export class ClientExchange {
     this.closeAfter = close;
     const socket = this.connection.socket;
     if (!socket.destroyed) {
-      if (this.method === 'HEAD') socket.write(text, 'latin1');
-      else socket.write(text + body, 'utf8');
+      if (this.method === 'HEAD') writeBatched(socket, text);
+      else writeBatched(socket, text + body, 'utf8');
     }
     this.finish();
   }
@@ -266,7 +267,7 @@ export class ClientExchange {
       if (chunk.length <= SMALL_BODY_BYTES) {
         const head = this.pendingHead;
         this.pendingHead = undefined;
-        return socket.write(head + chunk.toString('latin1'), 'latin1');
+        return writeBatched(socket, head + chunk.toString('latin1'));
       }
       socket.cork();
       socket.write(this.pendingHead, 'latin1');
@@ -287,7 +288,7 @@ export class ClientExchange {
     if (this.finished) return;
     if (chunk && chunk.length) this.write(chunk);
     else if (this.pendingHead !== undefined && !this.connection.socket.destroyed) {
-      this.connection.socket.write(this.pendingHead, 'latin1');
+      writeBatched(this.connection.socket, this.pendingHead);
       this.pendingHead = undefined;
     }
     this.finish();

@@ -15,6 +15,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { ChunkedScanner } from './wire/chunked';
+import { writeBatched } from './write-batch';
 import { parseResponseHead, type ResponseHead } from './wire/response-head';
 
 export interface UpstreamOptions {
@@ -289,12 +290,8 @@ class Connection {
     if (!reused && !this.connected) this.arm(this.upstream.options.connectTimeoutMs, 'connect_timeout', 'connect timeout');
     else this.arm(this.upstream.options.responseTimeoutMs, 'response_timeout', 'response timeout');
     // Writes before `connect` are queued by the socket.
-    if (request.body && request.body.length) {
-      this.socket.cork();
-      this.socket.write(request.head, 'latin1');
-      this.socket.write(request.body);
-      this.socket.uncork();
-    } else this.socket.write(request.head, 'latin1');
+    writeBatched(this.socket, request.head);
+    if (request.body && request.body.length) this.socket.write(request.body);
     if (call.queuedBody) {
       for (const chunk of call.queuedBody) this.socket.write(chunk);
       call.queuedBody = undefined;
