@@ -7,8 +7,10 @@ import type { SpanExportStats } from './span-export';
 export class RelayMetrics {
   requests = 0;
   inFlight = 0;
-  /** responses by status class, e.g. `2xx` */
-  readonly responses: Record<string, number> = {};
+  /** responses outside the classes 0xx–5xx, by class */
+  private readonly responses: Record<string, number> = {};
+  /** responses of class 0xx–5xx, by class digit */
+  private readonly byClass = [0, 0, 0, 0, 0, 0];
   /** upstream failures by `error.type` */
   readonly upstreamErrors: Record<string, number> = {};
   /** injected faults by kind */
@@ -22,8 +24,19 @@ export class RelayMetrics {
   }
 
   countResponse(status: number): void {
-    const key = `${Math.floor(status / 100)}xx`;
-    this.responses[key] = (this.responses[key] ?? 0) + 1;
+    // The common classes by index (no string key per request); `0xx` is "no response" (aborted, reset).
+    const cls = Math.floor(status / 100);
+    if (cls >= 0 && cls <= 5) this.byClass[cls]++;
+    else this.responses[`${cls}xx`] = (this.responses[`${cls}xx`] ?? 0) + 1;
+  }
+
+  /** Responses by status class, e.g. `{ '2xx': 10 }`. */
+  responsesByClass(): Record<string, number> {
+    const out: Record<string, number> = { ...this.responses };
+    this.byClass.forEach((n, cls) => {
+      if (n) out[`${cls}xx`] = n;
+    });
+    return out;
   }
 
   countUpstreamError(type: string): void {
@@ -53,7 +66,7 @@ export function renderMetrics(serviceName: string, m: RelayMetrics, spans: SpanE
     `# HELP relay_requests_in_flight Requests being handled.`,
     `# TYPE relay_requests_in_flight gauge`,
     `relay_requests_in_flight ${m.inFlight}`,
-    ...labelled('relay_responses_total', 'Responses sent, by status class.', 'code', m.responses),
+    ...labelled('relay_responses_total', 'Responses sent, by status class.', 'code', m.responsesByClass()),
     ...labelled('relay_upstream_errors_total', 'Upstream calls that failed, by error type.', 'error_type', m.upstreamErrors),
     ...labelled('relay_faults_injected_total', 'Faults injected, by kind.', 'fault', m.faults),
     ...labelled('relay_rejected_requests_total', 'Requests refused by the HTTP parser (400 malformed or smuggling shape, 408, 431), by status.', 'code', m.rejected),

@@ -7,7 +7,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * What may not appear in a head at all, checked once over the whole head: controls other than HTAB, CR
  * and LF (RFC 9110 §5.5), and a CR or LF that is not part of a CRLF.
  */
-const BAD_HEAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+const BAD_HEAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?:^|[^\r])\n/;
 
 /** Parsed field lines: names as received, lowercase names, values without OWS. */
 export interface Fields {
@@ -21,7 +21,7 @@ export interface Fields {
 export function checkHeadCharacters(head: string): string | undefined {
   const m = BAD_HEAD.exec(head);
   if (!m) return undefined;
-  return m[0] === '\r' || m[0] === '\n' ? 'bare CR or LF (lines must end with CRLF)' : `control character 0x${m[0].charCodeAt(0).toString(16).padStart(2, '0')}`;
+  return m[0].endsWith('\r') || m[0].endsWith('\n') ? 'bare CR or LF (lines must end with CRLF)' : `control character 0x${m[0].charCodeAt(0).toString(16).padStart(2, '0')}`;
 }
 
 /**
