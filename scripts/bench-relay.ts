@@ -10,6 +10,10 @@
  *
  * Measures, per path: saturation req/s (`wrk -t1 -c50`, median of rounds) and low-load latency
  * (`wrk -t1 -c1 --latency`: p50/p90/p99); added latency per hop = path − direct, ratios against nginx.
+ * Low load is measured twice per round: with the hop on its own core (as above) and with the hop moved
+ * to wrk's core (`taskset -a -p`). At c=1 nothing runs in parallel, so the second placement costs the
+ * hop nothing — and it leaves out the cross-CPU wake-ups, which on this VM (Firecracker, halt-polling
+ * off) cost every hop, nginx included, ~0.1 ms each and swamp what the hop itself adds.
  * All hops are started together and every round measures every path, so load from other processes on
  * a shared machine spreads over all paths.
  * Knobs: BENCH_SECONDS (saturation run length, default 8), BENCH_ROUNDS (default 3),
@@ -186,6 +190,11 @@ function measure(port: number, connections: number, seconds: number, hopPids: nu
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Moves every thread of the processes to `cpu`. */
+function pin(pids: number[], cpu: number): void {
+  for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
 async function main(): Promise<void> {
   need('nginx');
   need('wrk');
@@ -281,7 +290,7 @@ createServer((req, res) => {
   // load on a shared machine hits every path alike and the ratios stay fair.
   const hops = paths.map((p) => p.launch?.());
   const launched = hops.filter((c): c is ChildProcess => c !== undefined);
-  const results = paths.map((p) => ({ name: p.name, sat: [] as WrkResult[], low: [] as WrkResult[] }));
+  const results = paths.map((p) => ({ name: p.name, sat: [] as WrkResult[], low: [] as WrkResult[], lowSame: [] as WrkResult[] }));
   try {
     const hopPids: number[][] = [];
     for (const [i, path] of paths.entries()) {
@@ -292,8 +301,13 @@ createServer((req, res) => {
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, path] of paths.entries()) results[i].sat.push(measure(path.port, 50, SECONDS, hopPids[i]));
       for (const [i, path] of paths.entries()) results[i].low.push(measure(path.port, 1, LOW_SECONDS, hopPids[i]));
+      for (const [i, path] of paths.entries()) {
+        pin(hopPids[i], 0);
+        results[i].lowSame.push(measure(path.port, 1, LOW_SECONDS, hopPids[i]));
+        pin(hopPids[i], 1);
+      }
       process.stdout.write(
-        `round ${round + 1}: ${results.map((r, i) => `${paths[i].short} ${r.sat[round].rps.toFixed(0)} req/s${r.sat[round].hopCpuSeconds ? ` (${(r.sat[round].requests / r.sat[round].hopCpuSeconds!).toFixed(0)}/CPU-s)` : ''}, c=1 p50 ${r.low[round].p50.toFixed(3)} ms`).join('; ')}\n`,
+        `round ${round + 1}: ${results.map((r, i) => `${paths[i].short} ${r.sat[round].rps.toFixed(0)} req/s${r.sat[round].hopCpuSeconds ? ` (${(r.sat[round].requests / r.sat[round].hopCpuSeconds!).toFixed(0)}/CPU-s)` : ''}, c=1 p50 ${r.low[round].p50.toFixed(3)} ms (same core ${r.lowSame[round].p50.toFixed(3)})`).join('; ')}\n`,
       );
     }
   } finally {
@@ -306,23 +320,26 @@ createServer((req, res) => {
   const direct = results[0];
   const nginx = results[1];
   const low = (r: (typeof results)[number], k: 'p50' | 'p90' | 'p99'): number => median(r.low.map((l) => l[k]));
+  const lowSame = (r: (typeof results)[number], k: 'p50' | 'p90' | 'p99'): number => median(r.lowSame.map((l) => l[k]));
   // Requests per CPU-second of the hop at saturation: independent of how much of the core the hop got
   // on a shared machine (wall req/s is not).
   const reqPerCpu = (r: (typeof results)[number]): number => median(r.sat.map((s) => s.requests / (s.hopCpuSeconds || NaN)));
   const rows = results.map((r) => {
     const rps = median(r.sat.map((s) => s.rps));
     const added = (k: 'p50' | 'p90' | 'p99'): string => (r === direct ? '—' : `${low(r, k) - low(direct, k) >= 0 ? '+' : ''}${(low(r, k) - low(direct, k)).toFixed(3)}`);
+    const addedSame = (k: 'p50' | 'p90' | 'p99'): string =>
+      r === direct ? '—' : `${lowSame(r, k) - lowSame(direct, k) >= 0 ? '+' : ''}${(lowSame(r, k) - lowSame(direct, k)).toFixed(3)}`;
     const perCpu = r === direct ? '—' : `${reqPerCpu(r).toFixed(0)} | ${(reqPerCpu(r) / reqPerCpu(nginx)).toFixed(2)}×`;
-    return `| ${r.name} | ${rps.toFixed(0)} (${Math.min(...r.sat.map((s) => s.rps)).toFixed(0)}–${Math.max(...r.sat.map((s) => s.rps)).toFixed(0)}) | ${(rps / median(nginx.sat.map((s) => s.rps))).toFixed(2)}× | ${r === direct ? '— | —' : perCpu} | ${median(r.sat.map((s) => s.p99)).toFixed(2)} | ${low(r, 'p50').toFixed(3)} / ${low(r, 'p90').toFixed(3)} / ${low(r, 'p99').toFixed(3)} | ${added('p50')} / ${added('p90')} / ${added('p99')} | ${[...r.sat, ...r.low].reduce((a, s) => a + s.errors, 0)} |`;
+    return `| ${r.name} | ${rps.toFixed(0)} (${Math.min(...r.sat.map((s) => s.rps)).toFixed(0)}–${Math.max(...r.sat.map((s) => s.rps)).toFixed(0)}) | ${(rps / median(nginx.sat.map((s) => s.rps))).toFixed(2)}× | ${r === direct ? '— | —' : perCpu} | ${median(r.sat.map((s) => s.p99)).toFixed(2)} | ${low(r, 'p50').toFixed(3)} / ${low(r, 'p90').toFixed(3)} / ${low(r, 'p99').toFixed(3)} | ${added('p50')} / ${added('p90')} / ${added('p99')} | ${addedSame('p50')} / ${addedSame('p90')} / ${addedSame('p99')} | ${[...r.sat, ...r.low, ...r.lowSame].reduce((a, s) => a + s.errors, 0)} |`;
   });
   process.stdout.write(
     [
       '',
       `Machine: nproc ${machine.nproc}${NICE ? ` (measured processes at nice ${NICE})` : ''}, ${machine.cpu}, Node ${machine.node}, ${machine.nginx.replace('nginx version: ', '')}, ${machine.wrk.split(' [')[0]}; load average at start ${machine.loadavg}.`,
-      `Saturation: wrk -t1 -c50 -d${SECONDS}s × ${ROUNDS} rounds interleaved across paths (median, range); low load: wrk -t1 -c1 -d${LOW_SECONDS}s × ${ROUNDS} (median of each percentile). OTLP export requests received by the sink: ${exportRequests}.`,
+      `Saturation: wrk -t1 -c50 -d${SECONDS}s × ${ROUNDS} rounds interleaved across paths (median, range); low load: wrk -t1 -c1 -d${LOW_SECONDS}s × ${ROUNDS} (median of each percentile), once with the hop on its own core and once on wrk's core ("same core"). OTLP export requests received by the sink: ${exportRequests}.`,
       '',
-      '| path | req/s at c=50 | vs nginx | req per hop CPU-second | vs nginx | p99 at c=50 (ms) | c=1 p50 / p90 / p99 (ms) | added per hop p50 / p90 / p99 (ms) | errors |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| path | req/s at c=50 | vs nginx | req per hop CPU-second | vs nginx | p99 at c=50 (ms) | c=1 p50 / p90 / p99 (ms) | added per hop p50 / p90 / p99 (ms) | added per hop, same core, p50 / p90 / p99 (ms) | errors |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
     ].join('\n'),

@@ -14,6 +14,10 @@ const hopSchema = z.strictObject({
   /** `drop-context`, `delay=200ms`, `status=500@0.2`, `reset` (labs). */
   faults: z.array(z.string().min(1)).default([]),
   propagate: z.array(z.enum(['w3c', 'b3multi', 'b3single', 'jaeger'])).optional(),
+  /** Formats read (`--accept`); others are neither read nor forwarded. Default: every format. */
+  accept: z.array(z.enum(['w3c', 'b3multi', 'b3single', 'jaeger'])).optional(),
+  /** Baggage members recorded on the server span (`--baggage-attribute`, opt-in per key). */
+  baggageAttributes: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { message: 'is not a baggage key; allowed: letters, digits, "_", "." and "-"' })).default([]),
   spanAttributes: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { message: 'is not an attribute name; allowed: letters, digits, "_", "." and "-"' }), z.string()).default({}),
   replicas: z.number().int().min(1).max(20).default(1),
 });
@@ -30,9 +34,9 @@ export const relaySchema = z
       .array(hopSchema)
       .min(1, { message: 'is empty; allowed: at least one hop' })
       .default([
-        { name: 'edge', upstreams: ['a'], faults: [], spanAttributes: {}, replicas: 1 },
-        { name: 'a', upstreams: ['b'], faults: [], spanAttributes: {}, replicas: 1 },
-        { name: 'b', upstreams: [], faults: [], spanAttributes: {}, replicas: 1 },
+        { name: 'edge', upstreams: ['a'], faults: [], baggageAttributes: [], spanAttributes: {}, replicas: 1 },
+        { name: 'a', upstreams: ['b'], faults: [], baggageAttributes: [], spanAttributes: {}, replicas: 1 },
+        { name: 'b', upstreams: [], faults: [], baggageAttributes: [], spanAttributes: {}, replicas: 1 },
       ]),
     resources: resourcesSchema.default({ cpuRequest: '20m', cpuLimit: '500m', memoryRequest: '48Mi', memoryLimit: '128Mi' }),
   })

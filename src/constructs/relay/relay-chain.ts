@@ -43,6 +43,18 @@ export interface RelayHopSpec {
    */
   readonly propagate?: readonly string[];
   /**
+   * Formats read from incoming requests (`--accept`); headers of other formats are neither read nor
+   * forwarded, like a service with only those propagators (labs: a W3C-only service behind a B3 hop).
+   * @default - every format
+   */
+  readonly accept?: readonly string[];
+  /**
+   * Baggage members recorded on the server span under their own key (`--baggage-attribute`; opt-in per
+   * key, since baggage can carry personal data).
+   * @default - none
+   */
+  readonly baggageAttributes?: readonly string[];
+  /**
    * Extra attributes on every span of this hop.
    * @default - none
    */
@@ -117,8 +129,13 @@ export function validateRelayHops(hops: readonly RelayHopSpec[]): void {
         fail(`hops[${i}].faults[${j}]`, fault, (err as Error).message);
       }
     }
-    for (const format of hop.propagate ?? []) {
-      if (!['w3c', 'b3multi', 'b3single', 'jaeger'].includes(format)) fail(`hops[${i}].propagate`, format, 'allowed: w3c, b3multi, b3single, jaeger');
+    for (const field of ['propagate', 'accept'] as const) {
+      for (const format of hop[field] ?? []) {
+        if (!['w3c', 'b3multi', 'b3single', 'jaeger'].includes(format)) fail(`hops[${i}].${field}`, format, 'allowed: w3c, b3multi, b3single, jaeger');
+      }
+    }
+    for (const key of hop.baggageAttributes ?? []) {
+      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(key)) fail(`hops[${i}].baggageAttributes`, key, 'allowed: a baggage key of letters, digits, "_", "." and "-"');
     }
   }
   for (const [i, hop] of hops.entries()) {
@@ -145,6 +162,8 @@ export function relayArgs(hop: RelayHopSpec, otlpEndpoint: string, sampleRate: n
   for (const up of hop.upstreams ?? []) args.push('--upstream', `http://${up}:${RELAY_PORT}`);
   if (hop.fanout ?? (hop.upstreams?.length ?? 0) > 1) args.push('--fanout');
   if (hop.propagate?.length) args.push('--propagate', hop.propagate.join(','));
+  if (hop.accept?.length) args.push('--accept', hop.accept.join(','));
+  for (const key of hop.baggageAttributes ?? []) args.push('--baggage-attribute', key);
   if (sampleRate !== 1) args.push('--sample-rate', String(sampleRate));
   for (const fault of hop.faults ?? []) args.push('--fault', fault);
   for (const [k, v] of Object.entries(hop.spanAttributes ?? {})) args.push('--span-attribute', `${k}=${v}`);

@@ -1,6 +1,6 @@
 /**
- * Bundles the relay for Kubernetes: one CommonJS file (esbuild, minified, Node 20 target) with undici
- * reduced to its Pool, gzipped for a ConfigMap's binaryData, plus the small plain-text loader that
+ * Bundles the relay for Kubernetes: one CommonJS file (esbuild, minified, Node 20 target; the relay's
+ * HTTP is its own, over `node:net`, so no HTTP client library is bundled), gzipped for a ConfigMap's binaryData, plus the small plain-text loader that
  * unpacks it at start-up. No image build: the pod runs the official Node image.
  *
  * Deterministic: the same sources give the same bytes (esbuild output is stable, gzip carries no mtime),
@@ -43,16 +43,9 @@ function buildRelayBundle(): RelayBundle {
     minify: true,
     write: false,
     legalComments: 'none',
-    // `undici` → the Pool-only stand-in (which reaches undici's files by relative path, past the alias).
-    alias: { undici: join(HERE, 'undici-pool-only.mjs') },
     // ESM builds first: the OpenTelemetry packages tree-shake (semantic-conventions, sdk-metrics and
     // the logs/metrics serializers drop out: 643 KB → 303 KB minified).
     mainFields: ['module', 'main'],
-    // Never reached by the relay: undici's non-SIMD llhttp (only a fallback when WebAssembly SIMD is
-    // missing; Node 20 has it) and the fetch body helpers (FormData/Blob request bodies; the relay
-    // streams). `JEST_WORKER_ID` would force the non-SIMD parser in a child of a jest run.
-    external: ['*/llhttp/llhttp-wasm.js', '*/web/fetch/body.js'],
-    define: { 'process.env.JEST_WORKER_ID': 'undefined' },
     logLevel: 'silent',
   });
   const code = Buffer.from(result.outputFiles[0].contents);

@@ -68,7 +68,7 @@ describe('RelayChain', () => {
       hops: [
         { name: 'productpage', upstreams: ['details', 'reviews'] },
         { name: 'details', faults: ['delay=200ms'] },
-        { name: 'reviews', upstreams: ['ratings'], propagate: ['w3c', 'b3multi'], spanAttributes: { 'lab.step': '03' } },
+        { name: 'reviews', upstreams: ['ratings'], propagate: ['w3c', 'b3multi'], accept: ['w3c'], baggageAttributes: ['tenant'], spanAttributes: { 'lab.step': '03' } },
         { name: 'ratings', faults: ['drop-context'] },
       ],
       sampleRate: 0.5,
@@ -77,7 +77,7 @@ describe('RelayChain', () => {
     expect(args('productpage')).toEqual(expect.arrayContaining(['--upstream', 'http://details:8080', '--fanout', '--sample-rate', '0.5']));
     expect(args('productpage').filter((a) => a === '--upstream')).toHaveLength(2);
     expect(args('details')).toEqual(expect.arrayContaining(['--fault', 'delay=200ms']));
-    expect(args('reviews')).toEqual(expect.arrayContaining(['--propagate', 'w3c,b3multi', '--span-attribute', 'lab.step=03']));
+    expect(args('reviews')).toEqual(expect.arrayContaining(['--propagate', 'w3c,b3multi', '--accept', 'w3c', '--baggage-attribute', 'tenant', '--span-attribute', 'lab.step=03']));
     expect(args('reviews')).not.toContain('--fanout');
   });
 
@@ -88,6 +88,8 @@ describe('RelayChain', () => {
     [[{ name: 'a' }, { name: 'a' }], 'RelayChain: hops[1].name is "a"; allowed: a name not used by another hop'],
     [[{ name: 'a', faults: ['status=9'] }], 'RelayChain: hops[0].faults[0] is "status=9"; --fault: invalid value "status=9"'],
     [[{ name: 'a', propagate: ['zipkin'] }], 'RelayChain: hops[0].propagate is "zipkin"; allowed: w3c, b3multi, b3single, jaeger'],
+    [[{ name: 'a', accept: ['xray'] }], 'RelayChain: hops[0].accept is "xray"; allowed: w3c, b3multi, b3single, jaeger'],
+    [[{ name: 'a', baggageAttributes: ['has space'] }], 'RelayChain: hops[0].baggageAttributes is "has space"; allowed: a baggage key of letters, digits, "_", "." and "-"'],
     [[], 'RelayChain: hops is []; allowed: at least one hop'],
   ])('bad hops are refused with the field, the value and what is allowed (%#)', (hops, message) => {
     expect(() => validateRelayHops(hops)).toThrow(message);
