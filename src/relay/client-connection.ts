@@ -350,6 +350,9 @@ export class ClientConnection {
   }
 
   private onData(chunk: Buffer): void {
+    // Ended by the relay (draining, Connection: close): a request racing the FIN is never handled,
+    // so it gets neither an answer nor a span (the client retries it elsewhere).
+    if (this.closed) return;
     const current = this.current;
     if (current && !current.bodyDone && this.buf === undefined) {
       const used = current.feedBody(chunk, 0);
@@ -422,12 +425,16 @@ export class ClientConnection {
     this.current = undefined;
     this.lastActive = Date.now();
     if (this.closed) return;
-    if (close || !exchange.bodyDone || this.options.isDraining()) {
-      this.socket.end();
-      return;
-    }
+    if (close || !exchange.bodyDone || this.options.isDraining()) return this.end();
     this.socket.resume();
     if (this.buf) this.parseRequests();
+  }
+
+  /** Ends the connection after what was written (FIN); nothing more is read from it. */
+  end(): void {
+    this.closed = true;
+    this.buf = undefined;
+    this.socket.end();
   }
 
   /** A refused request: the status with the reason, then the connection closes (what follows cannot be trusted). */

@@ -135,23 +135,6 @@ export function buildUpstreamHead(input: UpstreamHeadInput, classify: HeaderClas
   return `${text}\r\n`;
 }
 
-const HOP_BY_HOP_SET = new Set(HOP_BY_HOP);
-
-/**
- * The response header lines (`name: value\r\n` each) to send to the client: the upstream's fields
- * minus hop-by-hop ones and those its `Connection` names. Content-Length stays (it frames the body the
- * relay forwards as is).
- */
-export function responseFieldLines(raw: readonly string[], lower: readonly string[], connection?: ReadonlySet<string>): string {
-  let text = '';
-  for (let j = 0; j < lower.length; j++) {
-    const name = lower[j];
-    if (HOP_BY_HOP_SET.has(name) || (connection !== undefined && connection.has(name))) continue;
-    text += `${raw[2 * j]}: ${raw[2 * j + 1]}\r\n`;
-  }
-  return text;
-}
-
 /**
  * The request target to send upstream, in origin-form (`/path?query`). An absolute-form target
  * (`GET http://other/x`) is reduced to its path and query: forwarding it raw would let the caller pick

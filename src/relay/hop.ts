@@ -17,7 +17,7 @@ import {
   inject,
 } from '../propagation';
 import { decideFaults, NO_FAULT, type FaultDecision } from './faults';
-import { buildUpstreamHead, headerClassifier, HeaderKind, originForm, responseFieldLines, type HeaderClassifier } from './forward-headers';
+import { buildUpstreamHead, headerClassifier, HeaderKind, originForm, type HeaderClassifier } from './forward-headers';
 import type { RelayMetrics } from './metrics';
 import type { ResolvedRelayOptions } from './options';
 import {
@@ -405,7 +405,7 @@ export class Hop {
       const flushHead = (): void => {
         if (!head) return;
         const framing = head.framing.kind === 'chunked' ? (dechunk ? 'close' : 'chunked') : head.framing.kind;
-        downstream.writeHead(head.status, responseFieldLines(head.raw, head.lower, head.connectionTokens), framing);
+        downstream.writeHead(head.status, head.forward, framing);
         head = undefined;
       };
       const finish = (err?: UpstreamError | 'aborted'): void => {

@@ -115,13 +115,22 @@ export async function startRelay(options: RelayOptions, internals: RelayInternal
       hop.draining = true;
       clearInterval(idleSweep);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const c of connections) if (c.idle) c.socket.destroy();
+      // end(), not destroy(): a response finished in this very loop iteration may still sit in the
+      // write batch (write-batch.ts); end() flushes it, then sends FIN.
+      for (const c of connections) if (c.idle) c.end();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), o.shutdownTimeoutMs);
       });
       const drained = await Promise.race([hop.idle().then(() => 'idle' as const), deadline]);
       if (drained === 'timeout') o.log(`relay ${o.serviceName}: shutdown timeout after ${o.shutdownTimeoutMs} ms with ${metrics.inFlight} requests in flight; closing them`);
+      // The last responses leave with the write batch; connections that finished end politely (the
+      // client closes its side on FIN), and whatever is still open after a short grace is cut.
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const c of connections) if (c.idle || drained === 'timeout') c.end();
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([stopped, new Promise((resolve) => (grace = setTimeout(resolve, drained === 'timeout' ? 0 : 2000)))]);
+      clearTimeout(grace);
       for (const c of connections) c.socket.destroy();
       await stopped;
       await hop.close();

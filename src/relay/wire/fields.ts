@@ -9,6 +9,29 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  */
 const BAD_HEAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?:^|[^\r])\n/;
 
+/** tchar (RFC 9110 §5.6.2) by character code. */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+
+/** The text between `start` and `end` is a token (checked without making a substring). */
+export function isTokenRange(text: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
+/** The field value of the line `[colon + 1, end)` without leading and trailing OWS. */
+export function fieldValue(text: string, colon: number, end: number): string {
+  let vs = colon + 1;
+  let ve = end;
+  while (vs < ve && (text.charCodeAt(vs) === 0x20 || text.charCodeAt(vs) === 0x09)) vs++;
+  while (ve > vs && (text.charCodeAt(ve - 1) === 0x20 || text.charCodeAt(ve - 1) === 0x09)) ve--;
+  return text.slice(vs, ve);
+}
+
 /** Parsed field lines: names as received, lowercase names, values without OWS. */
 export interface Fields {
   /** `[name, value, name, value, …]` in order */

@@ -2,7 +2,7 @@
  * HTTP/1.1 response heads from an upstream (RFC 9112 §4, §6.3), parsed strictly (pure; never throws).
  * A response the relay cannot frame with certainty is an error (the client gets a 502), never a guess.
  */
-import { checkHeadCharacters, connectionTokenSet, parseFieldLines, quoted } from './fields';
+import { checkHeadCharacters, connectionTokenSet, fieldValue, isTokenRange, quoted } from './fields';
 
 /** How the body of a message is delimited on the wire. */
 export type BodyFraming =
@@ -18,21 +18,31 @@ const UNTIL_CLOSE: BodyFraming = Object.freeze({ kind: 'close' });
 
 export interface ResponseHead {
   readonly status: number;
-  /** `[name, value, …]` as received */
-  readonly raw: string[];
-  /** The lowercase names of `raw`, one per pair. */
-  readonly lower: string[];
+  /**
+   * The header lines to send on to the client, each ending in CRLF: the upstream's own, in order and
+   * byte for byte, minus hop-by-hop fields and those its `Connection` names (RFC 9110 §7.6.1).
+   * Content-Length stays (it frames the body the relay forwards as is).
+   */
+  readonly forward: string;
   readonly framing: BodyFraming;
   /** The upstream connection may carry another request after this response. */
   readonly keepAlive: boolean;
-  readonly connectionTokens?: ReadonlySet<string>;
 }
 
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\x00-\x08\x0a-\x1f\x7f]*)?$/;
 
+/** Hop-by-hop response fields, never forwarded (the request side has its own list, forward-headers.ts). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'proxy-authenticate', 'proxy-authorization', 'http2-settings']);
+/** The lengths of the names above and of content-length: only names of these lengths are lowercased. */
+const INTERESTING_LENGTHS = new Set([...HOP_BY_HOP, 'content-length'].map((n) => n.length));
+
 /**
  * Parses an upstream response head (the text before CRLFCRLF). `requestMethod` decides whether a body
  * follows (none for HEAD). Returns a one-line reason on anything malformed.
+ *
+ * Works on line offsets and forwards slices of the original text: a response head is read once per
+ * request on the hot path, and per-header name/value strings were a measurable share of the relay's
+ * allocation (BENCHMARKS.md, relay).
  */
 export function parseResponseHead(head: string, requestMethod: string): ResponseHead | string {
   let lineEnd = head.indexOf('\r\n');
@@ -40,31 +50,50 @@ export function parseResponseHead(head: string, requestMethod: string): Response
   const m = STATUS_LINE.exec(head.slice(0, lineEnd));
   if (!m) return `malformed status line ${quoted(head.slice(0, lineEnd))}`;
   const status = Number(m[2]);
-  if (status < 100) return `status ${status} out of range`;
+  if (status < 100) return `status ${m[2]} out of range; allowed: 100..999`;
   const http10 = m[1] === '0';
   const bad = checkHeadCharacters(head);
   if (bad) return bad;
-  const fields = parseFieldLines(head, lineEnd + 2);
-  if (typeof fields === 'string') return fields;
-  const { raw, lower } = fields;
   let contentLength = -1;
   let transferEncoding: string | undefined;
   let connection: string | undefined;
-  for (let j = 0; j < lower.length; j++) {
-    const name = lower[j];
-    const value = raw[2 * j + 1];
-    if (name === 'content-length') {
-      if (!/^\d{1,15}$/.test(value)) return `Content-Length ${quoted(value)} is not a decimal length`;
-      const n = Number(value);
-      if (contentLength >= 0 && contentLength !== n) return `two different Content-Length values (${contentLength} and ${n})`;
-      contentLength = n;
-    } else if (name === 'transfer-encoding') {
-      transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
-    } else if (name === 'connection') {
-      connection = connection === undefined ? value : `${connection}, ${value}`;
+  let forward = '';
+  /** start of the run of kept lines not yet copied to `forward` */
+  let keptFrom = lineEnd + 2;
+  let start = lineEnd + 2;
+  while (start < head.length) {
+    let end = head.indexOf('\r\n', start);
+    if (end < 0) end = head.length;
+    const first = head.charCodeAt(start);
+    if (first === 0x20 || first === 0x09) return 'obsolete line folding (a header line starting with whitespace)';
+    const colon = head.indexOf(':', start);
+    if (colon < 0 || colon > end) return `header line without a colon: ${quoted(head.slice(start, end))}`;
+    if (!isTokenRange(head, start, colon)) return `malformed header name ${quoted(head.slice(start, colon))} (no whitespace before the colon)`;
+    if (INTERESTING_LENGTHS.has(colon - start)) {
+      const name = head.slice(start, colon).toLowerCase();
+      if (name === 'content-length') {
+        const value = fieldValue(head, colon, end);
+        if (!/^\d{1,15}$/.test(value)) return `Content-Length ${quoted(value)} is not a decimal length`;
+        const n = Number(value);
+        if (contentLength >= 0 && contentLength !== n) return `two different Content-Length values (${contentLength} and ${n})`;
+        contentLength = n;
+      } else if (HOP_BY_HOP.has(name)) {
+        if (name === 'transfer-encoding') {
+          const value = fieldValue(head, colon, end);
+          transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+        } else if (name === 'connection') {
+          const value = fieldValue(head, colon, end);
+          connection = connection === undefined ? value : `${connection}, ${value}`;
+        }
+        if (start > keptFrom) forward += head.slice(keptFrom, start);
+        keptFrom = end + 2;
+      }
     }
+    start = end + 2;
   }
+  if (keptFrom < head.length) forward += `${head.slice(keptFrom)}\r\n`;
   const connectionTokens = connection !== undefined ? connectionTokenSet(connection) : undefined;
+  if (connectionTokens && [...connectionTokens].some((t) => !HOP_BY_HOP.has(t) && t !== 'close')) forward = withoutFields(forward, connectionTokens);
   let keepAlive = http10 ? connectionTokens?.has('keep-alive') === true : connectionTokens?.has('close') !== true;
   let framing: BodyFraming;
   if (requestMethod === 'HEAD' || status < 200 || status === 204 || status === 304) framing = NO_BODY;
@@ -83,5 +112,16 @@ export function parseResponseHead(head: string, requestMethod: string): Response
     framing = UNTIL_CLOSE;
     keepAlive = false;
   }
-  return { status, raw, lower, framing, keepAlive, connectionTokens };
+  return { status, forward, framing, keepAlive };
+}
+
+/** `lines` (each ending CRLF) without the fields named in `names` (the rare case of `Connection: x-foo`). */
+function withoutFields(lines: string, names: ReadonlySet<string>): string {
+  let out = '';
+  for (const line of lines.split('\r\n')) {
+    if (!line) continue;
+    const colon = line.indexOf(':');
+    if (!names.has(line.slice(0, colon).toLowerCase())) out += `${line}\r\n`;
+  }
+  return out;
 }

@@ -7,11 +7,24 @@ function ok(head: string, method = 'GET'): ResponseHead {
 }
 
 describe('response heads', () => {
-  test('nginx-shaped response: status, pairs, lowercase names, length framing, keep-alive', () => {
+  test('nginx-shaped response: status, length framing, keep-alive; forwarded lines byte for byte minus Connection', () => {
     const head = ok('HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nConnection: keep-alive');
     expect(head).toMatchObject({ status: 200, framing: { kind: 'length', length: 12 }, keepAlive: true });
-    expect(head.lower).toEqual(['server', 'content-type', 'content-length', 'connection']);
-    expect(head.raw[1]).toBe('nginx/1.22.1');
+    expect(head.forward).toBe('Server: nginx/1.22.1\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n');
+  });
+
+  test('forwarded lines: every hop-by-hop field and each one Connection names are removed, repeated Set-Cookie kept in order', () => {
+    // GIVEN upstream response fields with hop-by-hop ones between end-to-end ones
+    const head = ok(
+      'HTTP/1.1 200 OK\r\nConnection: x-secret\r\nX-Secret: s\r\nTransfer-Encoding: chunked\r\nKeep-Alive: t=5\r\nSet-Cookie: a=1\r\nUpgrade: h2c\r\nSet-Cookie: b=2\r\nProxy-Authenticate: Basic\r\nTrailer: X-T\r\nX-Last:  kept as sent ',
+    );
+    // THEN only end-to-end fields remain, names and values as received
+    expect(head.forward).toBe('Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nX-Last:  kept as sent \r\n');
+  });
+
+  test('a response with no fields forwards none; one whose fields are all hop-by-hop forwards none', () => {
+    expect(ok('HTTP/1.1 204 No Content').forward).toBe('');
+    expect(ok('HTTP/1.1 204 No Content\r\nConnection: close\r\nKeep-Alive: t=1').forward).toBe('');
   });
 
   test.each([
@@ -45,6 +58,9 @@ describe('response heads', () => {
     ['non-numeric Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: abc', /is not a decimal length/],
     ['bare LF', 'HTTP/1.1 200 OK\r\nA: b\nC: d', /bare CR or LF/],
     ['space before colon', 'HTTP/1.1 200 OK\r\nContent-Length : 1', /malformed header name/],
+    ['obs-fold', 'HTTP/1.1 200 OK\r\nA: b\r\n c', /obsolete line folding/],
+    ['a line without a colon', 'HTTP/1.1 200 OK\r\nnonsense', /without a colon/],
+    ['status under 100', 'HTTP/1.1 099 Odd', /status 099 out of range/],
   ])('invalid: %s', (_name, head, reason) => {
     const parsed = parseResponseHead(head, 'GET');
     expect(typeof parsed).toBe('string');
