@@ -342,6 +342,14 @@ createServer((req, res) => {
       '|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
+      // Load on a shared VM drifts between rounds (nginx alone has spread 25–43 k req/s across rounds of
+      // one run): the ratio of two paths measured back to back in the same round is steadier than the
+      // ratio of their medians.
+      ...results.slice(2).map((r) => {
+        const ratios = r.sat.map((s, i) => s.rps / nginx.sat[i].rps);
+        return `${r.name} / nginx, per round: ${ratios.map((x) => x.toFixed(2)).join(', ')} (median ${median(ratios).toFixed(2)}×)`;
+      }),
+      '',
     ].join('\n'),
   );
 }
