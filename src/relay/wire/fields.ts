@@ -1,8 +1,5 @@
 /** Field-line grammar shared by request and response heads (RFC 9110 §5, RFC 9112 §5). */
 
-/** A field name: a token (RFC 9110 §5.1), so no whitespace before the colon. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 /**
  * What may not appear in a head at all, checked once over the whole head: controls other than HTAB, CR
  * and LF (RFC 9110 §5.5), and a CR or LF that is not part of a CRLF.
@@ -48,6 +45,19 @@ export function checkHeadCharacters(head: string): string | undefined {
 }
 
 /**
+ * Checks the field line `[start, end)`: no leading whitespace (obs-fold), a colon, a token name before it
+ * (so no whitespace before the colon). Returns the colon's index, or why the line is malformed.
+ */
+export function fieldLineColon(head: string, start: number, end: number): number | string {
+  const first = head.charCodeAt(start);
+  if (first === 0x20 || first === 0x09) return 'obsolete line folding (a header line starting with whitespace)';
+  const colon = head.indexOf(':', start);
+  if (colon < 0 || colon > end) return `header line without a colon: ${quoted(head.slice(start, end))}`;
+  if (!isTokenRange(head, start, colon)) return `malformed header name ${quoted(head.slice(start, colon))} (no whitespace before the colon)`;
+  return colon;
+}
+
+/**
  * Splits the field lines of a head (after its first line, starting at `start`) into names and values.
  * The head's characters must have passed `checkHeadCharacters`. Returns a reason on a malformed line.
  */
@@ -57,17 +67,10 @@ export function parseFieldLines(head: string, start: number): Fields | string {
   while (start < head.length) {
     let end = head.indexOf('\r\n', start);
     if (end < 0) end = head.length;
-    const first = head.charCodeAt(start);
-    if (first === 0x20 || first === 0x09) return 'obsolete line folding (a header line starting with whitespace)';
-    const colon = head.indexOf(':', start);
-    if (colon < 0 || colon > end) return `header line without a colon: ${quoted(head.slice(start, end))}`;
+    const colon = fieldLineColon(head, start, end);
+    if (typeof colon === 'string') return colon;
     const name = head.slice(start, colon);
-    if (!TOKEN.test(name)) return `malformed header name ${quoted(name)} (no whitespace before the colon)`;
-    let vs = colon + 1;
-    let ve = end;
-    while (vs < ve && (head.charCodeAt(vs) === 0x20 || head.charCodeAt(vs) === 0x09)) vs++;
-    while (ve > vs && (head.charCodeAt(ve - 1) === 0x20 || head.charCodeAt(ve - 1) === 0x09)) ve--;
-    raw.push(name, head.slice(vs, ve));
+    raw.push(name, fieldValue(head, colon, end));
     lower.push(name.toLowerCase());
     start = end + 2;
   }

@@ -2,7 +2,7 @@
  * HTTP/1.1 response heads from an upstream (RFC 9112 §4, §6.3), parsed strictly (pure; never throws).
  * A response the relay cannot frame with certainty is an error (the client gets a 502), never a guess.
  */
-import { checkHeadCharacters, connectionTokenSet, fieldValue, isTokenRange, quoted } from './fields';
+import { checkHeadCharacters, connectionTokenSet, fieldLineColon, fieldValue, quoted } from './fields';
 
 /** How the body of a message is delimited on the wire. */
 export type BodyFraming =
@@ -64,11 +64,8 @@ export function parseResponseHead(head: string, requestMethod: string): Response
   while (start < head.length) {
     let end = head.indexOf('\r\n', start);
     if (end < 0) end = head.length;
-    const first = head.charCodeAt(start);
-    if (first === 0x20 || first === 0x09) return 'obsolete line folding (a header line starting with whitespace)';
-    const colon = head.indexOf(':', start);
-    if (colon < 0 || colon > end) return `header line without a colon: ${quoted(head.slice(start, end))}`;
-    if (!isTokenRange(head, start, colon)) return `malformed header name ${quoted(head.slice(start, colon))} (no whitespace before the colon)`;
+    const colon = fieldLineColon(head, start, end);
+    if (typeof colon === 'string') return colon;
     if (INTERESTING_LENGTHS.has(colon - start)) {
       const name = head.slice(start, colon).toLowerCase();
       if (name === 'content-length') {
