@@ -207,6 +207,30 @@ describe('relay HTTP/1.1 handling', () => {
     expect(upstream.connections).toBe(2);
   });
 
+  test('300 random byte strings over raw sockets never take the hop down; a normal request still passes after', async () => {
+    // GIVEN an echo upstream behind a hop
+    const echo = await startEchoUpstream();
+    cleanup.push(() => echo.close());
+    const hop = await relay(echo.url);
+    // WHEN garbage (seeded) arrives on 300 connections, 30 at a time
+    let seed = 42;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const pieces = ['GET / HTTP/1.1\r\n', 'Host: a\r\n', 'Transfer-Encoding: chunked\r\n', 'Content-Length: 3\r\n', '\r\n', 'zz\r\n', '0\r\n\r\n', '\n', ':', '\x00'];
+    for (let batch = 0; batch < 10; batch++) {
+      await Promise.all(
+        Array.from({ length: 30 }, () => {
+          let bytes = '';
+          for (let i = Math.floor(rand() * 12); i > 0; i--) bytes += rand() < 0.7 ? pieces[Math.floor(rand() * pieces.length)] : String.fromCharCode(Math.floor(rand() * 256));
+          return rawRequest(hop.port, Buffer.from(bytes, 'latin1'), 300).catch(() => '');
+        }),
+      );
+    }
+    // THEN the hop still answers a well-formed request
+    const res = await request(hop.url);
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+  }, 30_000);
+
   test('--upstream-connections bounds the pool: requests beyond it wait, none fail', async () => {
     // GIVEN an upstream that answers after 50 ms and counts concurrent connections
     let open = 0;
