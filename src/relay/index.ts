@@ -59,11 +59,11 @@ export async function startRelay(options: RelayOptions, internals: RelayInternal
     ? new SpanBatcher(sink, { serviceName: o.serviceName, maxQueueSize: o.spanQueueSize, flushIntervalMs: o.spanFlushIntervalMs })
     : undefined;
   const hop = new Hop(o, metrics, batcher);
-  // Above the idle timeouts of callers (Envoy 1 h is out of reach; common LBs use 60 s): a caller must
-  // not reuse a connection the relay is closing (the Envoy "UC" 503 race).
   const connections = new Set<ClientConnection>();
   const connectionOptions = {
     maxHeaderBytes: o.maxHeaderBytes,
+    // Above the idle timeouts of callers (Envoy 1 h is out of reach; common LBs use 60 s): a caller must
+    // not reuse a connection the relay is closing (the Envoy "UC" 503 race).
     idleTimeoutMs: 65_000,
     onRequest: hop.handle,
     onRejected: (status: number) => metrics.countRejected(status),
@@ -102,6 +102,7 @@ export async function startRelay(options: RelayOptions, internals: RelayInternal
       adminAddress = await listen(admin, o.admin.host, o.admin.port);
     }
   } catch (err) {
+    clearInterval(idleSweep);
     server.close();
     admin?.close();
     await hop.close();
