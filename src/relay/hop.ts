@@ -446,7 +446,8 @@ export class Hop {
           },
           onData: (chunk) => {
             const previous = held;
-            held = chunk;
+            // Copied: the upstream's chunk is only valid during this call (a shared read buffer).
+            held = Buffer.from(chunk);
             if (previous) {
               flushHead();
               if (!downstream.write(previous)) {
