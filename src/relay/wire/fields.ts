@@ -77,11 +77,20 @@ export function parseFieldLines(head: string, start: number): Fields | string {
   return { raw, lower };
 }
 
-/** The lowercase tokens of a comma-separated `Connection` value. */
-export function connectionTokenSet(value: string): Set<string> {
+const KEEP_ALIVE: ReadonlySet<string> = new Set(['keep-alive']);
+const CLOSE: ReadonlySet<string> = new Set(['close']);
+
+/**
+ * The lowercase tokens of a comma-separated `Connection` value. The two values almost every message
+ * carries get shared sets (this runs once per request and once per response on the hot path).
+ */
+export function connectionTokenSet(value: string): ReadonlySet<string> {
+  const lower = value.toLowerCase();
+  if (lower === 'keep-alive') return KEEP_ALIVE;
+  if (lower === 'close') return CLOSE;
   const tokens = new Set<string>();
-  for (const token of value.split(',')) {
-    const t = token.trim().toLowerCase();
+  for (const token of lower.split(',')) {
+    const t = token.trim();
     if (t) tokens.add(t);
   }
   return tokens;

@@ -118,7 +118,7 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
     expectContinue = version === '1.1';
   }
   let keepAlive = version === '1.1';
-  let connectionTokens: Set<string> | undefined;
+  let connectionTokens: ReadonlySet<string> | undefined;
   if (connection !== undefined) {
     connectionTokens = connectionTokenSet(connection);
     if (connectionTokens.has('close')) keepAlive = false;
