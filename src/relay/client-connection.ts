@@ -61,6 +61,14 @@ function statusLine(status: number): string {
   return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
 }
 
+/** A whole response of the relay's own (answers, errors, refusals) as one string, to write as UTF-8. */
+function ownResponse(status: number, contentType: string, body: string, connection: 'close' | 'keep-alive' | undefined, withBody = true): string {
+  return (
+    `${statusLine(status)}Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nDate: ${httpDate()}\r\n` +
+    `${connection ? `Connection: ${connection}\r\n` : ''}\r\n${withBody ? body : ''}`
+  );
+}
+
 /** One request on a client connection and its response. */
 export class ClientExchange {
   readonly method: string;
@@ -227,16 +235,11 @@ export class ClientExchange {
   respond(status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
     if (this.headersSent || this.finished) return;
     const close = this.mustClose();
-    const text =
-      `${statusLine(status)}content-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\ndate: ${httpDate()}\r\n` +
-      `${close ? 'connection: close\r\n' : this.httpVersion === '1.0' ? 'connection: keep-alive\r\n' : ''}\r\n`;
     this.headersSent = true;
     this.closeAfter = close;
     const socket = this.connection.socket;
-    if (!socket.destroyed) {
-      if (this.method === 'HEAD') writeBatched(socket, text);
-      else writeBatched(socket, text + body, 'utf8');
-    }
+    const connection = close ? 'close' : this.httpVersion === '1.0' ? 'keep-alive' : undefined;
+    if (!socket.destroyed) writeBatched(socket, ownResponse(status, contentType, body, connection, this.method !== 'HEAD'), 'utf8');
     this.finish();
   }
 
@@ -440,21 +443,20 @@ export class ClientConnection {
   /** A refused request: the status with the reason, then the connection closes (what follows cannot be trusted). */
   private reject(status: number, reason: string): void {
     this.options.onRejected(status);
-    this.buf = undefined;
-    const body = `${STATUS_CODES[status] ?? 'Error'}: ${reason}\n`;
-    this.socket.end(`${statusLine(status)}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, 'latin1');
     this.closed = true;
+    this.buf = undefined;
+    this.socket.end(ownResponse(status, 'text/plain; charset=utf-8', `${STATUS_CODES[status] ?? 'Error'}: ${reason}\n`, 'close'), 'utf8');
   }
 
   /** A request body that breaks its own framing: the connection is unusable. */
   private protocolError(): void {
-    this.options.onRejected(400);
     const current = this.current;
-    if (current && !current.headersSent) {
-      const body = 'Bad Request: malformed chunked request body\n';
-      this.socket.end(`${statusLine(400)}Content-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`, 'latin1');
-    } else this.socket.destroy();
-    this.closed = true;
+    if (current && !current.headersSent) this.reject(400, 'malformed chunked request body');
+    else {
+      this.options.onRejected(400);
+      this.closed = true;
+      this.socket.destroy();
+    }
     current?.abort();
   }
 }

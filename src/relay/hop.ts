@@ -42,6 +42,9 @@ export const FANOUT_MAX_BODY_BYTES = 1024 * 1024;
 const TIME_ORIGIN = performance.timeOrigin;
 const nowMs = (): number => TIME_ORIGIN + performance.now();
 
+/** Span status message and `error.type` of a request the client abandoned. */
+const CLIENT_ABORTED = ['client aborted the request', 'client_aborted'] as const;
+
 /** Nothing injected (drop-context): one shared empty list. */
 const NO_FORMATS: readonly PropagationFormat[] = Object.freeze([]);
 
@@ -291,7 +294,7 @@ export class Hop {
       ex.serverAttributes['relay.fault.delay_ms'] = faults.delayMs;
       this.delay(ex, faults.delayMs)
         .then(() => {
-          if (ex.aborted) this.endServer(ex, undefined, 'client aborted the request', 'client_aborted');
+          if (ex.aborted) this.endServer(ex, undefined, ...CLIENT_ABORTED);
           else this.proceed(ex, complete);
         })
         .catch((err) => this.internalError(ex.client, err))
@@ -396,84 +399,82 @@ export class Hop {
     const clientStart = nowMs();
     // An HTTP/1.0 client cannot take chunked coding: its body is de-chunked and ends with the connection.
     const dechunk = downstream.httpVersion === '1.0';
-    {
-      let status: number | undefined;
-      let call: UpstreamCall | undefined;
-      let held: Buffer | undefined;
-      let head: ResponseHead | undefined;
-      let settled = false;
-      const flushHead = (): void => {
-        if (!head) return;
-        const framing = head.framing.kind === 'chunked' ? (dechunk ? 'close' : 'chunked') : head.framing.kind;
-        downstream.writeHead(head.status, head.forward, framing);
-        head = undefined;
-      };
-      const finish = (err?: UpstreamError | 'aborted'): void => {
-        if (settled) return;
-        settled = true;
-        if (err === undefined) {
-          this.endClient(ex, client, upstream, method, path, clientStart, status);
-          this.endServer(ex, status);
-        } else if (err === 'aborted' || ex.aborted) {
-          call?.abort();
-          this.endClient(ex, client, upstream, method, path, clientStart, status, 'client aborted the request', 'client_aborted');
-          this.endServer(ex, status, 'client aborted the request', 'client_aborted');
+    let status: number | undefined;
+    let call: UpstreamCall | undefined;
+    let held: Buffer | undefined;
+    let head: ResponseHead | undefined;
+    let settled = false;
+    const flushHead = (): void => {
+      if (!head) return;
+      const framing = head.framing.kind === 'chunked' ? (dechunk ? 'close' : 'chunked') : head.framing.kind;
+      downstream.writeHead(head.status, head.forward, framing);
+      head = undefined;
+    };
+    const finish = (err?: UpstreamError | 'aborted'): void => {
+      if (settled) return;
+      settled = true;
+      if (err === undefined) {
+        this.endClient(ex, client, upstream, method, path, clientStart, status);
+        this.endServer(ex, status);
+      } else if (err === 'aborted' || ex.aborted) {
+        call?.abort();
+        this.endClient(ex, client, upstream, method, path, clientStart, status, ...CLIENT_ABORTED);
+        this.endServer(ex, status, ...CLIENT_ABORTED);
+      } else {
+        const failure = classifyUpstreamError(err);
+        this.metrics.countUpstreamError(failure.type);
+        this.endClient(ex, client, upstream, method, path, clientStart, status, failure.message, failure.type);
+        if (!downstream.headersSent) {
+          downstream.respond(failure.status, `relay ${this.options.serviceName}: ${failure.message}\n`);
+          this.endServer(ex, failure.status, failure.message, failure.type);
         } else {
-          const failure = classifyUpstreamError(err);
-          this.metrics.countUpstreamError(failure.type);
-          this.endClient(ex, client, upstream, method, path, clientStart, status, failure.message, failure.type);
-          if (!downstream.headersSent) {
-            downstream.respond(failure.status, `relay ${this.options.serviceName}: ${failure.message}\n`);
-            this.endServer(ex, failure.status, failure.message, failure.type);
-          } else {
-            // The status line is gone: the only honest signal left is to cut the connection.
-            downstream.destroy();
-            this.endServer(ex, status, failure.message, failure.type);
-          }
+          // The status line is gone: the only honest signal left is to cut the connection.
+          downstream.destroy();
+          this.endServer(ex, status, failure.message, failure.type);
         }
-        complete();
-      };
-      ex.onAbort = () => finish('aborted');
-      call = upstream.call(
-        { method, head: requestHead, streaming: downstream.hasBody, dechunk },
-        {
-          // The status line and one body chunk are held back: the common small response then leaves in a
-          // single write with its head, and an upstream failing before anything was flushed still gets
-          // an honest 502 instead of a cut connection.
-          onHead: (h) => {
-            status = h.status;
-            head = h;
-          },
-          onData: (chunk) => {
-            const previous = held;
-            // Copied: the upstream's chunk is only valid during this call (a shared read buffer).
-            held = Buffer.from(chunk);
-            if (previous) {
-              flushHead();
-              if (!downstream.write(previous)) {
-                call!.pause();
-                downstream.onDrain(() => call!.resume());
-              }
-            }
-          },
-          onEnd: () => {
-            flushHead();
-            downstream.end(held);
-            held = undefined;
-            finish();
-          },
-          onError: (err) => finish(err),
+      }
+      complete();
+    };
+    ex.onAbort = () => finish('aborted');
+    call = upstream.call(
+      { method, head: requestHead, streaming: downstream.hasBody, dechunk },
+      {
+        // The status line and one body chunk are held back: the common small response then leaves in a
+        // single write with its head, and an upstream failing before anything was flushed still gets
+        // an honest 502 instead of a cut connection.
+        onHead: (h) => {
+          status = h.status;
+          head = h;
         },
-      );
-      if (downstream.hasBody) downstream.pipeBody(call);
-    }
+        onData: (chunk) => {
+          const previous = held;
+          // Copied: the upstream's chunk is only valid during this call (a shared read buffer).
+          held = Buffer.from(chunk);
+          if (previous) {
+            flushHead();
+            if (!downstream.write(previous)) {
+              call!.pause();
+              downstream.onDrain(() => call!.resume());
+            }
+          }
+        },
+        onEnd: () => {
+          flushHead();
+          downstream.end(held);
+          held = undefined;
+          finish();
+        },
+        onError: (err) => finish(err),
+      },
+    );
+    if (downstream.hasBody) downstream.pipeBody(call);
   }
 
   /** Fan-out: call every upstream with the (buffered) request, answer with a summary of their statuses. */
   private async fanOut(ex: Exchange): Promise<void> {
     const { client: downstream } = ex;
     const body = await downstream.readBody(FANOUT_MAX_BODY_BYTES);
-    if (ex.aborted) return this.endServer(ex, undefined, 'client aborted the request', 'client_aborted');
+    if (ex.aborted) return this.endServer(ex, undefined, ...CLIENT_ABORTED);
     if (body === 'too-large') {
       downstream.respond(413, `relay ${this.options.serviceName}: request body over ${FANOUT_MAX_BODY_BYTES} bytes (the fan-out limit)\n`);
       return this.endServer(ex, 413);
@@ -497,7 +498,7 @@ export class Hop {
             const settle = (): boolean => !settled && (settled = true);
             aborts.push(() => {
               if (!settle()) return;
-              this.endClient(ex, client, upstream, method, path, start, undefined, 'client aborted the request', 'client_aborted');
+              this.endClient(ex, client, upstream, method, path, start, undefined, ...CLIENT_ABORTED);
               resolve({ upstream: upstream.url.href, status: 0, error: 'client aborted' });
             });
             calls.push(
@@ -524,7 +525,7 @@ export class Hop {
           }),
       ),
     );
-    if (ex.aborted) return this.endServer(ex, undefined, 'client aborted the request', 'client_aborted');
+    if (ex.aborted) return this.endServer(ex, undefined, ...CLIENT_ABORTED);
     const failed = results.find((r) => r.status >= 500 || r.status === 0);
     const status = failed ? 502 : 200;
     const summary = JSON.stringify({ service: this.options.serviceName, traceId: ex.server.traceId, upstreams: results });

@@ -258,7 +258,6 @@ class Call implements UpstreamCall {
 class Connection {
   idleSince = 0;
   private call?: Call;
-  private connected = false;
   private timer?: NodeJS.Timeout;
   private timerMs = 0;
   private timeoutCode = '';
@@ -281,7 +280,6 @@ class Connection {
     const socket = connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) } });
     this.socket = socket;
     socket.on('connect', () => {
-      this.connected = true;
       if (this.call) this.arm(this.upstream.options.responseTimeoutMs, 'response_timeout', 'response timeout');
     });
     socket.on('end', () => this.onEnd());
@@ -290,7 +288,7 @@ class Connection {
       this.clearTimer();
       this.upstream.closedConnection(this);
       const call = this.call;
-      if (call && !call.finished) this.failCall(new UpstreamError('ECONNRESET', `upstream ${this.upstream.origin} closed the connection before a complete response (ECONNRESET)`));
+      if (call && !call.finished) this.failCall(socketFailure(this.upstream.origin, 'ECONNRESET'));
     });
   }
 
@@ -303,7 +301,8 @@ class Connection {
     this.chunked = undefined;
     this.reusable = false;
     const { request } = call;
-    if (!reused && !this.connected) this.arm(this.upstream.options.connectTimeoutMs, 'connect_timeout', 'connect timeout');
+    // A new connection is started before it can have connected: the connect timeout runs first.
+    if (!reused) this.arm(this.upstream.options.connectTimeoutMs, 'connect_timeout', 'connect timeout');
     else this.arm(this.upstream.options.responseTimeoutMs, 'response_timeout', 'response timeout');
     // Writes before `connect` are queued by the socket.
     writeBatched(this.socket, request.head);
@@ -384,23 +383,21 @@ class Connection {
         this.pending = undefined;
       }
       const end = buf.indexOf('\r\n\r\n', offset, 'latin1');
+      // Complete or not, a head over the limit is refused as soon as it is seen.
+      if ((end < 0 ? buf.length : end) - offset > this.upstream.options.maxHeaderBytes) {
+        return this.failCall(new UpstreamError('response_headers_too_large', `upstream ${this.upstream.origin} sent response headers over the size limit (${this.upstream.options.maxHeaderBytes} bytes)`));
+      }
       if (end < 0) {
-        if (buf.length - offset > this.upstream.options.maxHeaderBytes) {
-          return this.failCall(new UpstreamError('response_headers_too_large', `upstream ${this.upstream.origin} sent response headers over the size limit (${this.upstream.options.maxHeaderBytes} bytes)`));
-        }
         // Kept across reads: copied out of the shared read buffer.
         this.pending = Buffer.from(offset ? buf.subarray(offset) : buf);
         return;
       }
-      if (end - offset > this.upstream.options.maxHeaderBytes) {
-        return this.failCall(new UpstreamError('response_headers_too_large', `upstream ${this.upstream.origin} sent response headers over the size limit (${this.upstream.options.maxHeaderBytes} bytes)`));
-      }
       const head = parseResponseHead(buf.toString('latin1', offset, end), call.request.method);
-      if (typeof head === 'string') return this.failCall(new UpstreamError('invalid_response', `upstream ${this.upstream.origin} sent an invalid response: ${head}`));
+      if (typeof head === 'string') return this.invalidResponse(`sent an invalid response: ${head}`);
       offset = end + 4;
       if (head.status < 200) {
         // 1xx informational (100 Continue, 103 Early Hints): read on; the final response follows.
-        if (head.status === 101) return this.failCall(new UpstreamError('invalid_response', `upstream ${this.upstream.origin} switched protocols, which the relay never asks for`));
+        if (head.status === 101) return this.invalidResponse('switched protocols, which the relay never asks for');
         if (offset >= buf.length) return;
         continue;
       }
@@ -434,20 +431,20 @@ class Connection {
       if (this.remaining === 0 && !call.finished) this.complete();
     } else if (framing.kind === 'chunked') {
       const scanner = this.chunked!;
-      if (call.request.dechunk) {
-        const used = scanner.scan(buf, offset, (b, s, e) => call.handler.onData(b.subarray(s, e)));
-        if (used < 0) return this.failCall(new UpstreamError('invalid_response', `upstream ${this.upstream.origin} sent a malformed chunked body: ${scanner.error}`));
-        if (scanner.done && offset + used < buf.length) this.reusable = false;
-      } else {
-        const used = scanner.scan(buf, offset);
-        if (used < 0) return this.failCall(new UpstreamError('invalid_response', `upstream ${this.upstream.origin} sent a malformed chunked body: ${scanner.error}`));
-        if (used > 0) call.handler.onData(offset === 0 && used === buf.length ? buf : buf.subarray(offset, offset + used));
-        if (scanner.done && offset + used < buf.length) this.reusable = false;
-      }
+      // De-chunking (an HTTP/1.0 client) delivers the chunk data; otherwise the coded bytes go as they are.
+      const dechunk = call.request.dechunk;
+      const used = scanner.scan(buf, offset, dechunk ? (b, from, to) => call.handler.onData(b.subarray(from, to)) : undefined);
+      if (used < 0) return this.invalidResponse(`sent a malformed chunked body: ${scanner.error}`);
+      if (!dechunk && used > 0) call.handler.onData(offset === 0 && used === buf.length ? buf : buf.subarray(offset, offset + used));
+      if (scanner.done && offset + used < buf.length) this.reusable = false;
       if (scanner.done && !call.finished) this.complete();
     } else {
       call.handler.onData(offset ? buf.subarray(offset) : buf);
     }
+  }
+
+  private invalidResponse(what: string): void {
+    this.failCall(new UpstreamError('invalid_response', `upstream ${this.upstream.origin} ${what}`));
   }
 
   private onEnd(): void {
@@ -459,16 +456,7 @@ class Connection {
   private onSocketError(err: NodeJS.ErrnoException): void {
     const call = this.call;
     if (!call || call.finished) return;
-    const code = err.code ?? 'ECONNRESET';
-    const what =
-      code === 'ECONNREFUSED'
-        ? 'refused the connection'
-        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-          ? 'host name does not resolve'
-          : code === 'ECONNRESET' || code === 'EPIPE'
-            ? 'closed the connection before a complete response'
-            : 'failed';
-    this.failCall(new UpstreamError(code, `upstream ${this.upstream.origin} ${what} (${code})`));
+    this.failCall(socketFailure(this.upstream.origin, err.code ?? 'ECONNRESET'));
   }
 
   /** The call fails; a stale reused connection that never answered a body-less request is retried once. */
@@ -496,6 +484,19 @@ class Connection {
     else this.socket.destroy();
     call.handler.onEnd();
   }
+}
+
+/** A socket-level failure (system error code) as one line naming the upstream. */
+function socketFailure(origin: string, code: string): UpstreamError {
+  const what =
+    code === 'ECONNREFUSED'
+      ? 'refused the connection'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'host name does not resolve'
+        : code === 'ECONNRESET' || code === 'EPIPE'
+          ? 'closed the connection before a complete response'
+          : 'failed';
+  return new UpstreamError(code, `upstream ${origin} ${what} (${code})`);
 }
 
 /** What an upstream failure means for the client. */
