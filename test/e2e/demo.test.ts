@@ -17,32 +17,9 @@ import { startOtlpReceiver } from '../../src/verify/sources/otlp-receiver';
 import { findBottleneck, indexTrace } from '../../src/verify/trace-index';
 import { openInChromium, renderedBars } from '../report-html/chromium';
 import { runCliInProcess } from '../support/run-cli';
+import { BIN, runCliProcess } from '../support/run-cli-process';
 
-const BIN = join(REPO_ROOT, 'bin', 'meshtrace.mjs');
 
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runCli(args: string[], timeoutMs = 90_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`meshtrace ${args.join(' ')} did not end within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 async function expectAllGone(pids: readonly number[], withinMs = 3000): Promise<void> {
   const deadline = Date.now() + withinMs;
@@ -74,7 +51,7 @@ describe('meshtrace demo (end to end on loopback)', () => {
   test('the demo passes its spec, exits 0, prints one JSON document, writes the HTML, and leaves no process', async () => {
     // GIVEN the default topology and spec WHEN `meshtrace demo --json --html FILE` runs
     const html = join(dir, 'demo.html');
-    const run = await runCli(['demo', '--json', '--html', html]);
+    const run = await runCliProcess(['demo', '--json', '--html', html]);
     // THEN it exits 0 with exactly one JSON document on stdout and nothing on stderr
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as DemoJson;
@@ -113,7 +90,7 @@ describe('meshtrace demo (end to end on loopback)', () => {
   test('--break reviews exits 1 and the diagnosis names reviews → ratings; no process is left', async () => {
     // GIVEN reviews drops the trace context on its outgoing call WHEN the demo runs
     const html = join(dir, 'break.html');
-    const run = await runCli(['demo', '--break', 'reviews', '--requests', '1', '--json', '--html', html]);
+    const run = await runCliProcess(['demo', '--break', 'reviews', '--requests', '1', '--json', '--html', html]);
     // THEN the verifier fails (exit 1) and says where the context was lost
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout) as DemoJson;

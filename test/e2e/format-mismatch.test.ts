@@ -4,12 +4,12 @@
  * verifier's embedded receiver, the verifier's driver, matcher and diagnosis; and `meshtrace demo`
  * (real CLI, one relay process per hop) showing a bridged hop.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/paths';
 import { startRelay, type RunningRelay } from '../../src/relay';
 import { drive, parseSpec, startOtlpReceiver, verifyTraces, type OtlpReceiver, type VerifyResult } from '../../src/verify';
 import type { PropagationFormat } from '../../src/propagation';
+import { runCliProcess } from '../support/run-cli-process';
 
 const REQUESTS = 3;
 
@@ -128,29 +128,6 @@ describe('format mismatch diagnosis (relay hops + OTLP receiver on loopback)', (
   }, 30_000);
 });
 
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runCli(args: string[], timeoutMs = 90_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'meshtrace.mjs'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`meshtrace ${args.join(' ')} did not end within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 interface AssertionJson {
   readonly name?: string;
@@ -165,7 +142,7 @@ describe('meshtrace demo --propagate reviews:b3multi (real relay processes)', ()
   test('passes, and the spans show the bridge: reviews received W3C and wrote B3 multi, ratings read B3 multi', async () => {
     // GIVEN the demo with reviews writing B3 multi only, judged by the bridging spec
     // WHEN it runs with --json
-    const run = await runCli(['demo', '--json', '--propagate', 'reviews:b3multi', '--spec', BRIDGING_SPEC]);
+    const run = await runCliProcess(['demo', '--json', '--propagate', 'reviews:b3multi', '--spec', BRIDGING_SPEC]);
     // THEN it passes with no diagnosis
     const doc = JSON.parse(run.stdout) as { exitCode: number; passed: boolean; verification: { passed: boolean; diagnoses: unknown[]; traces: { passed: boolean; assertions: AssertionJson[] }[] } };
     expect({ code: run.code, passed: doc.passed }).toEqual({ code: 0, passed: true });
@@ -179,7 +156,7 @@ describe('meshtrace demo --propagate reviews:b3multi (real relay processes)', ()
 
   test('without --propagate the bridging spec fails on exactly the evidence assertions', async () => {
     // GIVEN the demo with its default formats (W3C everywhere) WHEN judged by the bridging spec
-    const run = await runCli(['demo', '--spec', BRIDGING_SPEC, '--no-color']);
+    const run = await runCliProcess(['demo', '--spec', BRIDGING_SPEC, '--no-color']);
     // THEN it exits 1 and the failures name what reviews wrote and what ratings read
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('meshtrace.propagation.injected is ["w3c"], expected "b3multi"');

@@ -1,21 +1,7 @@
-import { jest } from '@jest/globals';
-import { main } from '../../src/cli/index';
 import { relayOptionsFromFlags } from '../../src/cli/relay';
+import { runCliInProcess } from '../support/run-cli';
 
 describe('meshtrace relay (CLI flags)', () => {
-  async function run(args: string[]): Promise<{ code: number; stderr: string }> {
-    let stderr = '';
-    const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stderr += String(chunk);
-      return true;
-    });
-    try {
-      return { code: await main(['node', 'meshtrace', 'relay', ...args]), stderr };
-    } finally {
-      write.mockRestore();
-    }
-  }
-
   test.each([
     [['--fault', 'explode'], '--fault: invalid value "explode" (unknown fault "explode")'],
     [['--listen', '8080'], '--listen: invalid value "8080"; expected HOST:PORT'],
@@ -26,7 +12,7 @@ describe('meshtrace relay (CLI flags)', () => {
     [['--otlp-protocol', 'grpc'], "error: option '--otlp-protocol <protocol>' argument 'grpc' is invalid"],
   ])('bad flags %j exit 2 with the reason', async (args, message) => {
     // GIVEN a bad flag WHEN the CLI runs THEN it exits 2 (could not check) and says what is wrong
-    const { code, stderr } = await run(args);
+    const { code, stderr } = await runCliInProcess(['relay', ...args]);
     expect(code).toBe(2);
     expect(stderr).toContain(message);
   });

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { request } from 'undici';
 import { startRelay, type RunningRelay } from '../../src/relay';
+import { mulberry32 } from '../support/seeded-random';
 import { rawRequest, startEchoUpstream } from './helpers/upstreams';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -213,8 +214,7 @@ describe('relay HTTP/1.1 handling', () => {
     cleanup.push(() => echo.close());
     const hop = await relay(echo.url);
     // WHEN garbage (seeded) arrives on 300 connections, 30 at a time
-    let seed = 42;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rand = mulberry32(42);
     const pieces = ['GET / HTTP/1.1\r\n', 'Host: a\r\n', 'Transfer-Encoding: chunked\r\n', 'Content-Length: 3\r\n', '\r\n', 'zz\r\n', '0\r\n\r\n', '\n', ':', '\x00'];
     for (let batch = 0; batch < 10; batch++) {
       await Promise.all(

@@ -4,77 +4,60 @@
  * Real relay on loopback, real OTLP/HTTP JSON export.
  */
 import { request } from 'undici';
-import { RelayOptionError, resolveRelayOptions, startRelay, type RunningRelay } from '../../src/relay';
+import { RelayOptionError, resolveRelayOptions } from '../../src/relay';
 import { formatOfHeader } from '../../src/relay/hop';
 import { relayOptionsFromFlags } from '../../src/cli/relay';
-import { startJsonReceiver, type JsonReceiver, type ReceivedSpan } from './helpers/otlp-json-receiver';
-import { startEchoUpstream, type TestUpstream } from './helpers/upstreams';
+import type { ReceivedSpan } from './helpers/otlp-json-receiver';
+import { useRelayFixture } from './helpers/relay-fixture';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';
 const TRACEPARENT = `00-${TRACE_ID}-${PARENT}-01`;
 
 describe('relay propagation evidence on spans', () => {
-  let upstream: TestUpstream;
-  let receiver: JsonReceiver;
-  const relays: RunningRelay[] = [];
-
-  beforeEach(async () => {
-    upstream = await startEchoUpstream();
-    receiver = await startJsonReceiver();
-  });
-  afterEach(async () => {
-    await Promise.all(relays.splice(0).map((r) => r.close()));
-    await upstream.close();
-    await receiver.close();
-  });
-
-  async function relay(options: Parameters<typeof startRelay>[0]): Promise<RunningRelay> {
-    const r = await startRelay({ otlpEndpoint: receiver.url, otlpProtocol: 'http/json', spanFlushIntervalMs: 20, ...options });
-    relays.push(r);
-    return r;
-  }
+  const f = useRelayFixture();
+  const relay = f.relay;
 
   async function send(url: string, headers: Record<string, string>): Promise<void> {
     await (await request(url, { headers })).body.dump();
   }
 
-  const serverSpan = (): ReceivedSpan => receiver.spans.find((s) => s.kind === 2)!;
-  const clientSpan = (): ReceivedSpan => receiver.spans.find((s) => s.kind === 3)!;
+  const serverSpan = (): ReceivedSpan => f.receiver.spans.find((s) => s.kind === 2)!;
+  const clientSpan = (): ReceivedSpan => f.receiver.spans.find((s) => s.kind === 3)!;
 
   test('server span lists the formats read; client span the formats written and the decision sent', async () => {
     // GIVEN a hop that writes B3 multi only
-    const hop = await relay({ upstreams: [upstream.url], propagate: ['b3multi'] });
+    const hop = await relay({ upstreams: [f.upstream.url], propagate: ['b3multi'] });
     // WHEN a request arrives with W3C and B3 single for the same span
     await send(hop.url, { traceparent: TRACEPARENT, b3: `${TRACE_ID}-${PARENT}-1` });
-    await receiver.waitForSpans(2);
+    await f.receiver.waitForSpans(2);
     // THEN the server span says what was read, the client span what was written and that it said sampled
     expect(serverSpan().attributes['meshtrace.propagation.extracted']).toEqual(['w3c', 'b3single']);
     expect(serverSpan().attributes['meshtrace.propagation.invalid']).toBeUndefined();
     expect(clientSpan().attributes['meshtrace.propagation.injected']).toEqual(['b3multi']);
     expect(clientSpan().attributes['meshtrace.propagation.sampled']).toBe(true);
     // AND what was sent matches the record
-    expect(upstream.seen[0].headers['x-b3-sampled']).toBe('1');
-    expect(upstream.seen[0].headers.traceparent).toBeUndefined();
+    expect(f.upstream.seen[0].headers['x-b3-sampled']).toBe('1');
+    expect(f.upstream.seen[0].headers.traceparent).toBeUndefined();
   });
 
   test('a malformed format is listed as invalid; a request without context records no extracted list', async () => {
     // GIVEN a default hop
-    const hop = await relay({ upstreams: [upstream.url] });
+    const hop = await relay({ upstreams: [f.upstream.url] });
     // WHEN one request carries a broken traceparent next to a valid B3 single header
     await send(hop.url, { traceparent: '00-xyz-1-01', b3: `${TRACE_ID}-${PARENT}-1` });
-    await receiver.waitForSpans(2);
+    await f.receiver.waitForSpans(2);
     // THEN B3 single was read, W3C is invalid, and the default hop wrote B3 single + W3C
     expect(serverSpan().attributes['meshtrace.propagation.extracted']).toEqual(['b3single']);
     expect(serverSpan().attributes['meshtrace.propagation.invalid']).toEqual(['w3c']);
     expect(clientSpan().attributes['meshtrace.propagation.injected']).toEqual(['w3c', 'b3single']);
     // AND the invalid header's value is not exported anywhere
-    expect(receiver.bodies.join('')).not.toContain('00-xyz-1-01');
+    expect(f.receiver.bodies.join('')).not.toContain('00-xyz-1-01');
 
     // WHEN a request without any trace header passes (a new root)
-    receiver.spans.length = 0;
+    f.receiver.spans.length = 0;
     await send(hop.url, {});
-    await receiver.waitForSpans(2);
+    await f.receiver.waitForSpans(2);
     // THEN nothing was extracted and W3C was written
     expect(serverSpan().attributes['meshtrace.propagation.extracted']).toBeUndefined();
     expect(clientSpan().attributes['meshtrace.propagation.injected']).toEqual(['w3c']);
@@ -82,22 +65,22 @@ describe('relay propagation evidence on spans', () => {
 
   test('drop-context records an empty injected list and no sampling decision', async () => {
     // GIVEN a hop that drops the context on every request
-    const hop = await relay({ upstreams: [upstream.url], faults: ['drop-context'] });
+    const hop = await relay({ upstreams: [f.upstream.url], faults: ['drop-context'] });
     // WHEN a W3C request passes
     await send(hop.url, { traceparent: TRACEPARENT });
-    await receiver.waitForSpans(2);
+    await f.receiver.waitForSpans(2);
     // THEN the client span says nothing was injected (a split, not a format mismatch)
     expect(clientSpan().attributes['meshtrace.propagation.injected']).toEqual([]);
     expect(clientSpan().attributes['meshtrace.propagation.sampled']).toBeUndefined();
-    expect(upstream.seen[0].headers.traceparent).toBeUndefined();
+    expect(f.upstream.seen[0].headers.traceparent).toBeUndefined();
   });
 
   test('--accept w3c: B3 headers are not read, not forwarded, and recorded as ignored', async () => {
     // GIVEN a hop that reads W3C only (like an app with only the W3C propagator)
-    const hop = await relay({ upstreams: [upstream.url], accept: ['w3c'] });
+    const hop = await relay({ upstreams: [f.upstream.url], accept: ['w3c'] });
     // WHEN a B3-multi-only request arrives (with an Envoy request id)
     await send(hop.url, { 'x-b3-traceid': TRACE_ID, 'x-b3-spanid': PARENT, 'x-b3-sampled': '1', 'x-request-id': 'req-1' });
-    await receiver.waitForSpans(2);
+    await f.receiver.waitForSpans(2);
     // THEN the hop started a new trace: its server span has no parent and another trace id
     const server = serverSpan();
     expect(server.traceId).not.toBe(TRACE_ID);
@@ -105,15 +88,15 @@ describe('relay propagation evidence on spans', () => {
     expect(server.attributes['meshtrace.propagation.extracted']).toBeUndefined();
     expect(server.attributes['meshtrace.propagation.ignored']).toEqual(['b3multi']);
     // AND the B3 headers did not travel on; W3C of the new trace and the passthrough id did
-    const seen = upstream.seen[0].headers;
+    const seen = f.upstream.seen[0].headers;
     expect(seen['x-b3-traceid']).toBeUndefined();
     expect(seen.traceparent).toMatch(new RegExp(`^00-${server.traceId}-`));
     expect(seen['x-request-id']).toBe('req-1');
 
     // WHEN a W3C request arrives at the same hop
-    receiver.spans.length = 0;
+    f.receiver.spans.length = 0;
     await send(hop.url, { traceparent: TRACEPARENT });
-    await receiver.waitForSpans(2);
+    await f.receiver.waitForSpans(2);
     // THEN it joins the trace as usual and nothing is ignored
     expect(serverSpan().traceId).toBe(TRACE_ID);
     expect(serverSpan().attributes['meshtrace.propagation.extracted']).toEqual(['w3c']);

@@ -1,35 +1,17 @@
 import { request } from 'undici';
-import { startRelay, type RunningRelay } from '../../src/relay';
-import { startJsonReceiver, type JsonReceiver } from './helpers/otlp-json-receiver';
-import { rawRequest, startEchoUpstream, type TestUpstream } from './helpers/upstreams';
+import { useRelayFixture } from './helpers/relay-fixture';
+import { rawRequest } from './helpers/upstreams';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';
 
 describe('relay hop (real HTTP on loopback)', () => {
-  let upstream: TestUpstream;
-  let receiver: JsonReceiver;
-  const relays: RunningRelay[] = [];
-
-  beforeEach(async () => {
-    upstream = await startEchoUpstream({ headers: { 'x-upstream': 'yes', connection: 'x-hop', 'x-hop': 'secret' } });
-    receiver = await startJsonReceiver();
-  });
-  afterEach(async () => {
-    await Promise.all(relays.splice(0).map((r) => r.close()));
-    await upstream.close();
-    await receiver.close();
-  });
-
-  async function relay(options: Parameters<typeof startRelay>[0]): Promise<RunningRelay> {
-    const r = await startRelay({ otlpEndpoint: receiver.url, otlpProtocol: 'http/json', spanFlushIntervalMs: 20, ...options });
-    relays.push(r);
-    return r;
-  }
+  const f = useRelayFixture({ headers: { 'x-upstream': 'yes', connection: 'x-hop', 'x-hop': 'secret' } });
+  const relay = f.relay;
 
   test('replaces the trace context (child of the incoming span), keeps tracestate and emits server + client spans', async () => {
     // GIVEN a hop in front of an upstream
-    const hop = await relay({ upstreams: [upstream.url], serviceName: 'edge' });
+    const hop = await relay({ upstreams: [f.upstream.url], serviceName: 'edge' });
     // WHEN a sampled W3C request passes, with tracestate and a query string
     const res = await request(`${hop.url}/api/items?token=hunter2`, {
       headers: { traceparent: `00-${TRACE_ID}-${PARENT}-01`, tracestate: 'congo=t61rcWkgMzE' },
@@ -37,7 +19,7 @@ describe('relay hop (real HTTP on loopback)', () => {
     // THEN the upstream's answer comes back and the upstream saw one new traceparent in the same trace
     expect(res.statusCode).toBe(200);
     expect(await res.body.text()).toBe('ok');
-    const seen = upstream.seen[0];
+    const seen = f.upstream.seen[0];
     expect(seen.url).toBe('/api/items?token=hunter2');
     const traceparents = seen.rawHeaders.filter((_, i) => i % 2 === 0 && seen.rawHeaders[i].toLowerCase() === 'traceparent');
     expect(traceparents).toHaveLength(1);
@@ -47,20 +29,20 @@ describe('relay hop (real HTTP on loopback)', () => {
     expect(flags).toBe('01');
     expect(seen.headers.tracestate).toBe('congo=t61rcWkgMzE');
     // AND the spans chain: incoming parent → server span → client span (whose id was sent upstream)
-    await receiver.waitForSpans(2);
-    const server = receiver.spans.find((s) => s.kind === 2)!;
-    const client = receiver.spans.find((s) => s.kind === 3)!;
+    await f.receiver.waitForSpans(2);
+    const server = f.receiver.spans.find((s) => s.kind === 2)!;
+    const client = f.receiver.spans.find((s) => s.kind === 3)!;
     expect(server).toMatchObject({ service: 'edge', traceId: TRACE_ID, parentSpanId: PARENT, name: 'GET' });
     expect(client).toMatchObject({ service: 'edge', traceId: TRACE_ID, parentSpanId: server.spanId, spanId });
     expect(server.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.path': '/api/items', 'http.response.status_code': 200, 'network.peer.address': '127.0.0.1' });
-    expect(client.attributes).toMatchObject({ 'http.response.status_code': 200, 'server.address': '127.0.0.1', 'url.full': `${upstream.url}/api/items` });
+    expect(client.attributes).toMatchObject({ 'http.response.status_code': 200, 'server.address': '127.0.0.1', 'url.full': `${f.upstream.url}/api/items` });
     // AND the query value appears nowhere in the export
-    expect(receiver.bodies.join('')).not.toContain('hunter2');
+    expect(f.receiver.bodies.join('')).not.toContain('hunter2');
   });
 
   test('strips hop-by-hop headers both ways and appends X-Forwarded-For / Forwarded', async () => {
     // GIVEN a hop
-    const hop = await relay({ upstreams: [upstream.url] });
+    const hop = await relay({ upstreams: [f.upstream.url] });
     // WHEN the client names a header in Connection and sends an existing X-Forwarded-For (raw bytes:
     // HTTP clients refuse to send Connection-named headers)
     const answer = await rawRequest(
@@ -68,14 +50,14 @@ describe('relay hop (real HTTP on loopback)', () => {
       `GET / HTTP/1.1\r\nHost: 127.0.0.1:${hop.port}\r\nConnection: close, x-internal-auth\r\nX-Internal-Auth: 1\r\nKeep-Alive: timeout=5\r\nX-Forwarded-For: 203.0.113.7\r\nX-Keep: me\r\n\r\n`,
     );
     // THEN the named header and Keep-Alive never reach upstream, end-to-end headers do
-    const seen = upstream.seen[0].headers;
+    const seen = f.upstream.seen[0].headers;
     expect(seen['x-internal-auth']).toBeUndefined();
     expect(seen['keep-alive']).toBeUndefined();
     expect(seen['x-keep']).toBe('me');
     expect(seen['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
     expect(seen['x-forwarded-proto']).toBe('http');
     expect(seen.forwarded).toMatch(/^for=127\.0\.0\.1;host="127\.0\.0\.1:\d+";proto=http$/);
-    expect(seen.host).toBe(new URL(upstream.url).host);
+    expect(seen.host).toBe(new URL(f.upstream.url).host);
     // AND the upstream's Connection-named response header is stripped on the way back
     expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(answer.toLowerCase()).toContain('x-upstream: yes');
@@ -84,14 +66,14 @@ describe('relay hop (real HTTP on loopback)', () => {
 
   test('default propagation writes the formats that came in plus W3C; --propagate writes exactly the list', async () => {
     // GIVEN a default hop and one that writes B3 multi and Jaeger only... plus W3C
-    const byDefault = await relay({ upstreams: [upstream.url] });
-    const configured = await relay({ upstreams: [upstream.url], propagate: ['b3multi', 'jaeger'] });
+    const byDefault = await relay({ upstreams: [f.upstream.url] });
+    const configured = await relay({ upstreams: [f.upstream.url], propagate: ['b3multi', 'jaeger'] });
     // WHEN a B3 single request passes each
     const b3 = `${TRACE_ID}-${PARENT}-1`;
     await (await request(byDefault.url, { headers: { b3 } })).body.dump();
     await (await request(configured.url, { headers: { b3 } })).body.dump();
     // THEN the default hop wrote b3 (single) and traceparent; the configured one B3 multi and uber-trace-id
-    const [first, second] = upstream.seen.map((s) => s.headers);
+    const [first, second] = f.upstream.seen.map((s) => s.headers);
     expect(first.b3).toMatch(new RegExp(`^${TRACE_ID}-[0-9a-f]{16}-1`));
     expect(first.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
     expect(second.b3).toBeUndefined();
@@ -103,61 +85,61 @@ describe('relay hop (real HTTP on loopback)', () => {
 
   test('a request without context starts a sampled trace; --sample-rate 0 starts an unsampled one and exports nothing', async () => {
     // GIVEN a hop sampling everything and one sampling nothing, both in front of the upstream
-    const all = await relay({ upstreams: [upstream.url], serviceName: 'all' });
-    const none = await relay({ upstreams: [upstream.url], serviceName: 'none', sampleRate: 0 });
+    const all = await relay({ upstreams: [f.upstream.url], serviceName: 'all' });
+    const none = await relay({ upstreams: [f.upstream.url], serviceName: 'none', sampleRate: 0 });
     // WHEN a bare request passes each
     await (await request(none.url)).body.dump();
     await (await request(all.url)).body.dump();
     // THEN the upstream saw the sampled bit clear, then set (in order: none first)
-    const sampledBit = (n: number): number => parseInt((upstream.seen[n].headers.traceparent as string).slice(-2), 16) & 1;
+    const sampledBit = (n: number): number => parseInt((f.upstream.seen[n].headers.traceparent as string).slice(-2), 16) & 1;
     expect(sampledBit(0)).toBe(0);
     expect(sampledBit(1)).toBe(1);
     // AND only the sampled hop exported spans
     await all.close();
     await none.close();
-    expect(new Set(receiver.spans.map((s) => s.service))).toEqual(new Set(['all']));
+    expect(new Set(f.receiver.spans.map((s) => s.service))).toEqual(new Set(['all']));
   });
 
   test('an incoming not-sampled decision is honoured even at sample rate 1', async () => {
     // GIVEN a hop sampling every root
-    const hop = await relay({ upstreams: [upstream.url] });
+    const hop = await relay({ upstreams: [f.upstream.url] });
     // WHEN a not-sampled request passes
     await (await request(hop.url, { headers: { traceparent: `00-${TRACE_ID}-${PARENT}-00` } })).body.dump();
     await hop.close();
     // THEN the decision is forwarded and nothing is exported
-    expect((upstream.seen[0].headers.traceparent as string).endsWith('-00')).toBe(true);
-    expect(receiver.spans).toHaveLength(0);
+    expect((f.upstream.seen[0].headers.traceparent as string).endsWith('-00')).toBe(true);
+    expect(f.receiver.spans).toHaveLength(0);
   });
 
   test('B3 "defer" (ids without X-B3-Sampled) is decided here and the decision forwarded', async () => {
     // GIVEN a hop sampling nothing and one sampling everything
-    const none = await relay({ upstreams: [upstream.url], serviceName: 'none', sampleRate: 0 });
-    const all = await relay({ upstreams: [upstream.url], serviceName: 'all', sampleRate: 1 });
+    const none = await relay({ upstreams: [f.upstream.url], serviceName: 'none', sampleRate: 0 });
+    const all = await relay({ upstreams: [f.upstream.url], serviceName: 'all', sampleRate: 1 });
     const headers = { 'x-b3-traceid': TRACE_ID, 'x-b3-spanid': PARENT };
     // WHEN a B3 request without a sampling decision passes each
     await (await request(none.url, { headers })).body.dump();
     await (await request(all.url, { headers })).body.dump();
     await Promise.all([none.close(), all.close()]);
     // THEN each forwarded its own decision in B3, same trace id
-    expect(upstream.seen.map((s) => [s.headers['x-b3-traceid'], s.headers['x-b3-sampled']])).toEqual([
+    expect(f.upstream.seen.map((s) => [s.headers['x-b3-traceid'], s.headers['x-b3-sampled']])).toEqual([
       [TRACE_ID, '0'],
       [TRACE_ID, '1'],
     ]);
     // AND only the sampling hop exported spans
-    expect(new Set(receiver.spans.map((s) => s.service))).toEqual(new Set(['all']));
+    expect(new Set(f.receiver.spans.map((s) => s.service))).toEqual(new Set(['all']));
   });
 
   test('a bare "b3: 0" deny travels on even at sample rate 1, and nothing is exported', async () => {
     // GIVEN a hop sampling every root
-    const hop = await relay({ upstreams: [upstream.url] });
+    const hop = await relay({ upstreams: [f.upstream.url] });
     // WHEN a health-check style request carries only "b3: 0"
     await (await request(hop.url, { headers: { b3: '0' } })).body.dump();
     await hop.close();
     // THEN the next hop still learns "not sampled" (B3 and W3C), and no span was exported
-    const seen = upstream.seen[0].headers;
+    const seen = f.upstream.seen[0].headers;
     expect(parseInt((seen.traceparent as string).slice(-2), 16) & 1).toBe(0);
     expect(seen.b3 === '0' || (seen.b3 as string).split('-')[2] === '0').toBe(true);
-    expect(receiver.spans).toHaveLength(0);
+    expect(f.receiver.spans).toHaveLength(0);
   });
 
   test('a leaf hop answers 200 itself with its service name and the trace id', async () => {
@@ -169,7 +151,7 @@ describe('relay hop (real HTTP on loopback)', () => {
     expect(res.statusCode).toBe(200);
     expect(await res.body.json()).toEqual({ service: 'ratings', traceId: TRACE_ID });
     await leaf.close();
-    expect(receiver.spans.map((s) => [s.service, s.kind, s.parentSpanId])).toEqual([['ratings', 2, PARENT]]);
+    expect(f.receiver.spans.map((s) => [s.service, s.kind, s.parentSpanId])).toEqual([['ratings', 2, PARENT]]);
   });
 
   test('fanout calls every upstream with a distinct client span each and summarises their statuses', async () => {
@@ -185,33 +167,33 @@ describe('relay hop (real HTTP on loopback)', () => {
     expect(body.upstreams.map((u) => u.status)).toEqual([200, 200]);
     await Promise.all([productpage.close(), details.close(), reviews.close()]);
     // AND the trace is one tree: productpage server → 2 client spans → details/reviews server spans
-    const server = receiver.spans.find((s) => s.service === 'productpage' && s.kind === 2)!;
-    const clients = receiver.spans.filter((s) => s.service === 'productpage' && s.kind === 3);
+    const server = f.receiver.spans.find((s) => s.service === 'productpage' && s.kind === 2)!;
+    const clients = f.receiver.spans.filter((s) => s.service === 'productpage' && s.kind === 3);
     expect(clients).toHaveLength(2);
     expect(clients.every((c) => c.parentSpanId === server.spanId)).toBe(true);
-    const leaves = receiver.spans.filter((s) => s.service === 'details' || s.service === 'reviews');
+    const leaves = f.receiver.spans.filter((s) => s.service === 'details' || s.service === 'reviews');
     expect(leaves.map((l) => l.parentSpanId).sort()).toEqual(clients.map((c) => c.spanId).sort());
-    expect(receiver.spans.every((s) => s.traceId === TRACE_ID)).toBe(true);
+    expect(f.receiver.spans.every((s) => s.traceId === TRACE_ID)).toBe(true);
   });
 
   test('--baggage adds members and --span-attribute lands on every span; baggage values are not exported', async () => {
     // GIVEN a hop with lab options
-    const hop = await relay({ upstreams: [upstream.url], baggage: { tenant: 'blue' }, spanAttributes: { 'lab.step': '02' } });
+    const hop = await relay({ upstreams: [f.upstream.url], baggage: { tenant: 'blue' }, spanAttributes: { 'lab.step': '02' } });
     // WHEN a request with its own baggage passes
     await (await request(hop.url, { headers: { baggage: 'user=alice,tenant=red' } })).body.dump();
     await hop.close();
     // THEN the configured member replaced the incoming one of the same key
-    expect(upstream.seen[0].headers.baggage).toBe('user=alice,tenant=blue');
-    expect(receiver.spans).toHaveLength(2);
-    expect(receiver.spans.every((s) => s.attributes['lab.step'] === '02')).toBe(true);
-    expect(receiver.bodies.join('')).not.toMatch(/alice|blue/);
+    expect(f.upstream.seen[0].headers.baggage).toBe('user=alice,tenant=blue');
+    expect(f.receiver.spans).toHaveLength(2);
+    expect(f.receiver.spans.every((s) => s.attributes['lab.step'] === '02')).toBe(true);
+    expect(f.receiver.bodies.join('')).not.toMatch(/alice|blue/);
   });
 
   test('faults: drop-context forwards no trace header; status=503 answers without calling upstream; delay waits', async () => {
     // GIVEN three faulty hops
-    const drop = await relay({ upstreams: [upstream.url], faults: ['drop-context'] });
-    const status = await relay({ upstreams: [upstream.url], faults: ['status=503'] });
-    const delay = await relay({ upstreams: [upstream.url], faults: ['delay=150ms'] });
+    const drop = await relay({ upstreams: [f.upstream.url], faults: ['drop-context'] });
+    const status = await relay({ upstreams: [f.upstream.url], faults: ['status=503'] });
+    const delay = await relay({ upstreams: [f.upstream.url], faults: ['delay=150ms'] });
     const headers = { traceparent: `00-${TRACE_ID}-${PARENT}-01`, b3: `${TRACE_ID}-${PARENT}-1`, 'x-request-id': 'r-1', 'uberctx-user': 'bob' };
     // WHEN a request passes each
     await (await request(drop.url, { headers })).body.dump();
@@ -221,11 +203,11 @@ describe('relay hop (real HTTP on loopback)', () => {
     await (await request(delay.url, { headers })).body.dump();
     const elapsed = Date.now() - started;
     // THEN drop-context forwarded none of the context headers
-    const dropped = upstream.seen[0].headers;
+    const dropped = f.upstream.seen[0].headers;
     for (const name of ['traceparent', 'tracestate', 'b3', 'x-request-id', 'uberctx-user', 'baggage']) expect(dropped[name]).toBeUndefined();
     // AND the status fault answered 503 itself (only two requests reached upstream)
     expect(refused.statusCode).toBe(503);
-    expect(upstream.seen).toHaveLength(2);
+    expect(f.upstream.seen).toHaveLength(2);
     // AND the delay fault took at least its delay
     expect(elapsed).toBeGreaterThanOrEqual(145);
   });
@@ -247,7 +229,7 @@ describe('relay hop (real HTTP on loopback)', () => {
 
   test('the admin listener serves health, readiness and counters', async () => {
     // GIVEN a hop with an admin listener
-    const hop = await relay({ upstreams: [upstream.url], adminListen: '127.0.0.1:0' });
+    const hop = await relay({ upstreams: [f.upstream.url], adminListen: '127.0.0.1:0' });
     await (await request(hop.url)).body.dump();
     // WHEN the admin endpoints are read
     const health = await request(`${hop.adminUrl}/healthz`);

@@ -5,17 +5,7 @@
 import { ChunkedScanner } from '../../../src/relay/wire/chunked';
 import { isHeadError, parseRequestHead } from '../../../src/relay/wire/request-head';
 import { parseResponseHead } from '../../../src/relay/wire/response-head';
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../support/seeded-random';
 
 /** Pieces that make near-valid heads likely, plus raw bytes. */
 const PIECES = ['GET ', 'POST ', '/', ' HTTP/1.1', ' HTTP/1.0', 'HTTP/1.1 200 OK', '\r\n', '\n', '\r', ':', ' ', '\t', 'Host', 'Content-Length', 'Transfer-Encoding', 'chunked', 'Connection', 'close', 'Expect', '100-continue', '5', '-1', ',', 'a', '\x00', '\x7f', '\xff', 'traceparent'];
@@ -29,7 +19,7 @@ function randomHead(rand: () => number): string {
 
 describe('wire parsers under random input', () => {
   test('request and response heads: 20 000 random heads, never a throw, always a head or a reason', () => {
-    const rand = prng(20261122);
+    const rand = mulberry32(20261122);
     let parsed = 0;
     for (let i = 0; i < 20_000; i++) {
       const head = randomHead(rand);
@@ -46,7 +36,7 @@ describe('wire parsers under random input', () => {
   });
 
   test('chunked scanner: 5 000 random bodies in random pieces, never a throw, never past the buffer', () => {
-    const rand = prng(7);
+    const rand = mulberry32(7);
     const alphabet = ['0', '5', 'a', 'F', 'g', ';', '=', '\r', '\n', '\r\n', 'x', ' ', '\t', '\x01'];
     for (let i = 0; i < 5000; i++) {
       let body = '';
