@@ -65,6 +65,20 @@ export const resourcesSchema = z.strictObject({
 });
 export type ResourcesConfig = z.infer<typeof resourcesSchema>;
 
+/**
+ * CPU and memory requests plus a memory limit, with defaults — no CPU limit, for workloads whose chart or
+ * upstream manifest sets none (a CPU limit only throttles; memory is what must be bounded).
+ */
+export function requestsWithMemoryLimit(defaults: { cpuRequest: string; memoryRequest: string; memoryLimit: string }) {
+  return z
+    .strictObject({
+      cpuRequest: cpuQuantity.default(defaults.cpuRequest),
+      memoryRequest: memoryQuantity.default(defaults.memoryRequest),
+      memoryLimit: memoryQuantity.default(defaults.memoryLimit),
+    })
+    .prefault({});
+}
+
 /** Replica count: a whole number from 1 to 100. */
 export const replicas = z.number().int({ message: 'must be a whole number; allowed: 1-100' }).min(1).max(100);
 

@@ -3,7 +3,7 @@
  * @see https://github.com/jaegertracing/jaeger/tree/v2.20.0/examples/hotrod
  */
 import { z } from 'zod';
-import { cpuQuantity, dnsLabel, imageRef, memoryQuantity } from './common';
+import { dnsLabel, imageRef, requestsWithMemoryLimit } from './common';
 
 export const hotrodSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -21,12 +21,6 @@ export const hotrodSchema = z.strictObject({
       host: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'is not a lower-case DNS name; allowed: e.g. hotrod.localhost' }).default('hotrod.localhost'),
     })
     .prefault({}),
-  resources: z
-    .strictObject({
-      cpuRequest: cpuQuantity.default('50m'),
-      memoryRequest: memoryQuantity.default('64Mi'),
-      memoryLimit: memoryQuantity.default('256Mi'),
-    })
-    .prefault({}),
+  resources: requestsWithMemoryLimit({ cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '256Mi' }),
 });
 export type HotrodConfig = z.infer<typeof hotrodSchema>;

@@ -5,7 +5,7 @@
  * @see https://doc.traefik.io/traefik/reference/install-configuration/observability/tracing/
  */
 import { z } from 'zod';
-import { cpuQuantity, dnsLabel, memoryQuantity } from './common';
+import { dnsLabel, requestsWithMemoryLimit } from './common';
 
 const TRAEFIK_PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'jaeger', 'xray', 'ottrace', 'none'] as const;
 /** Headers that carry credentials: capturing them would copy secrets into every span. */
@@ -49,13 +49,7 @@ export const traefikSchema = z
       })
       .prefault({}),
     /** Traefik container requests and memory limit (the chart sets none). */
-    resources: z
-      .strictObject({
-        cpuRequest: cpuQuantity.default('50m'),
-        memoryRequest: memoryQuantity.default('64Mi'),
-        memoryLimit: memoryQuantity.default('256Mi'),
-      })
-      .prefault({}),
+    resources: requestsWithMemoryLimit({ cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '256Mi' }),
     v2: z
       .strictObject({
         /**
