@@ -11,6 +11,7 @@ import {
   startRelay,
   type RelayOptions,
 } from '../relay';
+import { tuneRelayProcess } from '../relay/process-tuning';
 
 interface RelayFlags {
   listen: string;
@@ -115,7 +116,9 @@ export function registerRelay(program: Command): void {
     .action(async (flags: RelayFlags, cmd: Command) => {
       let relay;
       try {
-        relay = await startRelay(relayOptionsFromFlags(flags));
+        const options = relayOptionsFromFlags(flags);
+        tuneRelayProcess();
+        relay = await startRelay(options);
       } catch (err) {
         if (err instanceof RelayOptionError || err instanceof FaultSyntaxError) throw new CliError(err.message, EXIT_CANNOT_CHECK);
         const code = (err as NodeJS.ErrnoException).code;
