@@ -82,7 +82,7 @@ export async function prepareLane(command: 'up' | 'smoke', options: LaneOptions,
     dist = readDistLayout(root, distDir);
   }
   const input: LaneInput = { ...probe.input, dist };
-  const problems = laneInputProblems(input);
+  const problems = laneInputProblems(input, command);
   if (problems.length) {
     throw new CliError(`cannot plan \`meshtrace ${command}\`:\n  - ${problems.join('\n  - ')}`, EXIT_FAILED);
   }
@@ -90,7 +90,7 @@ export async function prepareLane(command: 'up' | 'smoke', options: LaneOptions,
 }
 
 function emptyLayout(dir: string): DistLayout {
-  return { dir, manifests: [], workloads: [], namespaces: [] };
+  return { dir, manifests: [], workloads: [], services: [], namespaces: [] };
 }
 
 function toolLine(tools: DetectedTools): string {

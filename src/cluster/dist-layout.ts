@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { loadAll } from 'js-yaml';
-import type { DistLayout, WorkloadRef } from './plan';
+import type { DistLayout, ServiceRef, WorkloadRef } from './plan';
 
 /** A file's path as printed (relative, posix) and its text. */
 export interface DistFile {
@@ -42,6 +42,7 @@ function parseDocs(file: DistFile): K8sObject[] {
 export function layoutFromFiles(dir: string, manifests: readonly DistFile[], installFiles: readonly DistFile[]): DistLayout {
   const sorted = [...manifests].filter((f) => isApplied(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const workloads: WorkloadRef[] = [];
+  const services: ServiceRef[] = [];
   const namespaces = new Set<string>();
   for (const file of sorted) {
     for (const doc of parseDocs(file)) {
@@ -53,6 +54,7 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
         // objects without a namespace land in "default" (kubectl apply without -n)
         workloads.push({ kind: doc.kind, namespace: ns ?? 'default', name });
       }
+      if (doc.kind === 'Service' && name) services.push({ namespace: ns ?? 'default', name });
     }
   }
   let kindConfig: string | undefined;
@@ -90,6 +92,7 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
     istioGatewayValues,
     traefikValues,
     workloads,
+    services,
     namespaces: [...namespaces].sort(),
   };
 }

@@ -9,12 +9,19 @@ import type { DetectedTools } from './tools';
 import { sameRelease } from './tools';
 import type { LaneVersions } from './versions';
 import { ISTIO_CHART_REPO, TRAEFIK_CHART_REPO } from './versions';
+import { EDGE_COLLECTOR_DEPLOYMENT, JAEGER_PORTS, JAEGER_QUERY_SERVICE } from '../constructs/jaeger/jaeger-ports';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
 
 /** A Deployment or StatefulSet to wait for. */
 export interface WorkloadRef {
   readonly kind: WorkloadKind;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** A Service in the synthesized manifests. */
+export interface ServiceRef {
   readonly namespace: string;
   readonly name: string;
 }
@@ -183,6 +190,8 @@ export interface DistLayout {
   readonly hostPorts?: { readonly traefikWeb?: number; readonly istioIngressHttp?: number };
   /** Deployments and StatefulSets in the manifests. */
   readonly workloads: readonly WorkloadRef[];
+  /** Services in the manifests (what the lane's port-forwards and access notes point at). */
+  readonly services: readonly ServiceRef[];
   /** Namespaces the manifests create or use. */
   readonly namespaces: readonly string[];
 }
@@ -264,7 +273,7 @@ export interface DownInput {
 
 /** Stable names of the stack (DESIGN.md contracts; istio.md §5 for the gateway). */
 export const JAEGER_NAMESPACE = 'observability';
-export const JAEGER_QUERY: ServicePortRef = { namespace: JAEGER_NAMESPACE, service: 'jaeger-query', port: 16686 };
+export const JAEGER_QUERY: ServicePortRef = { namespace: JAEGER_NAMESPACE, service: JAEGER_QUERY_SERVICE, port: JAEGER_PORTS.queryHttp };
 /** Collector self-telemetry (Prometheus) port: a container port, not on the Service. */
 export const JAEGER_COLLECTOR_METRICS: ServicePortRef = { namespace: JAEGER_NAMESPACE, service: 'jaeger-collector', port: 8888 };
 export const ISTIO_NAMESPACE = 'istio-system';
@@ -298,7 +307,7 @@ export function chooseIstioInstaller(input: Pick<LaneInput, 'tools' | 'versions'
 }
 
 /** Problems that make a plan impossible (missing synthesized inputs, wrong profile); empty when fine. */
-export function laneInputProblems(input: LaneInput): string[] {
+export function laneInputProblems(input: LaneInput, command: 'up' | 'smoke' = 'up'): string[] {
   const problems: string[] = [];
   if (input.profile === 'production') {
     problems.push('profile "production" is not for kind: `up`/`smoke` run the "lab" or "ci" profile');
@@ -310,6 +319,13 @@ export function laneInputProblems(input: LaneInput): string[] {
   if (installer === 'istioctl' && !d.istioOperator) problems.push(`no IstioOperator overlay in ${d.dir}/install/ for istioctl`);
   if (installer === 'helm' && !d.istiodValues) problems.push(`no istiod Helm values in ${d.dir}/install/`);
   if (d.manifests.length === 0) problems.push(`${d.dir}/ holds no manifests to apply`);
+  else if (command === 'smoke' && !hasJaegerQuery(d)) {
+    problems.push(
+      `${d.dir}/ has no Service ${JAEGER_QUERY.namespace}/${JAEGER_QUERY.service}: this stack runs no Jaeger of its own` +
+        `${hasEdgeCollector(d) ? ' (a multi-cluster edge: its spans go to the central collector)' : ''}, and smoke verifies traces in this cluster's Jaeger; ` +
+        'run smoke with a config that includes Jaeger (e.g. the central cluster\'s), `up` for an edge',
+    );
+  }
   return problems;
 }
 
@@ -457,12 +473,26 @@ function dedupeWorkloads(workloads: readonly WorkloadRef[]): WorkloadRef[] {
   });
 }
 
+function hasJaegerQuery(dist: DistLayout): boolean {
+  return dist.services.some((s) => s.namespace === JAEGER_QUERY.namespace && s.name === JAEGER_QUERY.service);
+}
+
+/** The multi-cluster edge collector (`multicluster.centralCollector`): no Jaeger in this cluster. */
+function hasEdgeCollector(dist: DistLayout): boolean {
+  return dist.workloads.some((w) => w.name === EDGE_COLLECTOR_DEPLOYMENT);
+}
+
 /** How to reach what runs, using kind's host-port mappings where synth made them (pure). */
 export function accessLines(input: LaneInput): string[] {
   const context = kubeContext(input.clusterName);
   const has = (name: string): boolean => input.dist.workloads.some((w) => w.name === name);
   const ports = input.dist.hostPorts ?? {};
-  const lines = [`Jaeger UI:  kubectl --context ${context} -n ${JAEGER_QUERY.namespace} port-forward svc/${JAEGER_QUERY.service} 16686:${JAEGER_QUERY.port}  → http://127.0.0.1:16686/`];
+  const lines: string[] = [];
+  if (hasJaegerQuery(input.dist)) {
+    lines.push(`Jaeger UI:  kubectl --context ${context} -n ${JAEGER_QUERY.namespace} port-forward svc/${JAEGER_QUERY.service} 16686:${JAEGER_QUERY.port}  → http://127.0.0.1:16686/`);
+  } else if (hasEdgeCollector(input.dist)) {
+    lines.push(`Traces:     this cluster runs no Jaeger: its edge collector (Deployment ${EDGE_COLLECTOR_DEPLOYMENT}) forwards every span to the central collector; open the central cluster's Jaeger UI`);
+  }
   if (has('productpage-v1')) {
     lines.push(
       ports.istioIngressHttp

@@ -15,6 +15,7 @@ describe('layoutFromFiles', () => {
       { kind: 'Deployment', namespace: 'bookinfo', name: 'productpage-v1' },
       { kind: 'StatefulSet', namespace: 'bookinfo', name: 'ratings-db' },
     ]);
+    expect(layout.services).toEqual([{ namespace: 'observability', name: 'jaeger-query' }]);
     expect(layout).toMatchObject({
       kindConfig: 'dist/install/kind.yaml',
       kindNodeImage: 'kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5',

@@ -7,6 +7,9 @@ import { load } from 'js-yaml';
 import { parseConfig } from '../../src/config/load';
 import { buildAndCheck } from '../../src/stack/synthesize';
 import { checkManifests, type ManifestDoc } from '../../src/check/index';
+import { layoutFromFiles } from '../../src/cluster/dist-layout';
+import { accessLines, laneInputProblems } from '../../src/cluster/plan';
+import { INSTALL_FILES, laneInput } from '../cluster/support/fixtures';
 
 type Obj = Record<string, any>;
 
@@ -217,6 +220,27 @@ describe('multi-cluster', () => {
     expect(everything).toMatch(/jaeger-collector\.observability\.svc\.cluster\.local/);
     const relayEnv = JSON.stringify(get('Deployment', 'edge').spec.template.spec.containers);
     expect(relayEnv).toContain('jaeger-collector.observability.svc.cluster.local:4318');
+  });
+
+  test("the cluster lane on an edge: access notes point at the central Jaeger, smoke is refused with the reason", async () => {
+    // GIVEN the synthesized edge cluster as the lane reads it (the top-level files kubectl applies)
+    const { stack } = await build({ multicluster: { clusterName: 'west', centralCollector: { endpoint: 'otlp.central.example.com:4317' } } });
+    const applied = stack.files.filter((f) => !f.path.includes('/')).map((f) => ({ path: `dist/${f.path}`, text: f.content }));
+    const dist = { ...layoutFromFiles('dist', applied, INSTALL_FILES) };
+    // WHEN `up` prints how to reach the stack THEN there is no jaeger-query port-forward (no such Service here)
+    const lines = accessLines(laneInput({ dist }));
+    expect(lines.some((l) => l.includes('jaeger-query'))).toBe(false);
+    expect(lines[0]).toBe("Traces:     this cluster runs no Jaeger: its edge collector (Deployment edge-collector) forwards every span to the central collector; open the central cluster's Jaeger UI");
+    // AND `up` may run there, `smoke` (which verifies against this cluster's Jaeger) may not
+    expect(laneInputProblems(laneInput({ dist }), 'up')).toEqual([]);
+    expect(laneInputProblems(laneInput({ dist }), 'smoke')).toEqual([
+      "dist/ has no Service observability/jaeger-query: this stack runs no Jaeger of its own (a multi-cluster edge: its spans go to the central collector), and smoke verifies traces in this cluster's Jaeger; run smoke with a config that includes Jaeger (e.g. the central cluster's), `up` for an edge",
+    ]);
+    // AND the default stack keeps its Jaeger UI line and passes both checks
+    const plain = await build({});
+    const plainDist = layoutFromFiles('dist', plain.stack.files.filter((f) => !f.path.includes('/')).map((f) => ({ path: `dist/${f.path}`, text: f.content })), INSTALL_FILES);
+    expect(accessLines(laneInput({ dist: plainDist }))[0]).toMatch(/^Jaeger UI: {2}kubectl --context kind-meshtrace -n observability port-forward svc\/jaeger-query 16686:16686/);
+    expect(laneInputProblems(laneInput({ dist: plainDist }), 'smoke')).toEqual([]);
   });
 
   test('OTLP/HTTP to the central collector over https', async () => {

@@ -12,7 +12,7 @@ import type { ResourcesConfig } from '../../config/common';
 import type { MulticlusterConfig } from '../../config/multicluster';
 import { containerDefaults, finishWorkload, labeledService, podDefaults } from '../workload-defaults';
 import { sha256, toConfigYaml } from '../jaeger/_jaeger-workload';
-import { JAEGER_COLLECTOR_SERVICE, JAEGER_PORTS, type NamedPort } from '../jaeger/jaeger-ports';
+import { EDGE_COLLECTOR_DEPLOYMENT, JAEGER_COLLECTOR_SERVICE, JAEGER_PORTS, type NamedPort } from '../jaeger/jaeger-ports';
 
 /** The UID of the otel/opentelemetry-collector images (`USER 10001`). */
 export const OTELCOL_UID = 10001;
@@ -108,7 +108,7 @@ export class EdgeCollector extends Construct {
     }
     const probe = (delay: number) => kplus.Probe.fromHttpGet('/', { port: JAEGER_PORTS.health, initialDelaySeconds: Duration.seconds(delay), periodSeconds: Duration.seconds(10) });
     this.deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata: { name: 'edge-collector', labels },
+      metadata: { name: EDGE_COLLECTOR_DEPLOYMENT, labels },
       replicas: props.replicas ?? 2,
       ...podDefaults({ user: OTELCOL_UID }),
       podMetadata: {

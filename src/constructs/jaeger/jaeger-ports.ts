@@ -23,6 +23,8 @@ export const JAEGER_PORTS = {
 export const JAEGER_COLLECTOR_SERVICE = 'jaeger-collector';
 export const JAEGER_QUERY_SERVICE = 'jaeger-query';
 export const JAEGER_REMOTE_STORAGE_SERVICE = 'jaeger-remote-storage';
+/** The multi-cluster edge collector's Deployment (it serves `jaeger-collector` in a cluster without Jaeger). */
+export const EDGE_COLLECTOR_DEPLOYMENT = 'edge-collector';
 
 export interface NamedPort {
   readonly name: string;
