@@ -18,6 +18,7 @@ import { patternText } from './spec';
 import { indexTrace, type TraceIndex } from './trace-index';
 import { formatDuration } from './duration';
 import { matchSpan } from './matcher';
+import { extract } from '../propagation';
 
 export type DiagnosisKind = 'no-trace' | 'split-trace' | 'orphan-spans' | 'format-mismatch' | 'sampled-0-propagated' | 'clock-skew';
 
@@ -91,11 +92,6 @@ const HEADER_FORMAT: Readonly<Record<string, Format>> = {
 };
 const REQ_HEADER = 'http.request.header.';
 
-function firstText(v: AttributeValue | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  return Array.isArray(v) ? (v.length ? String(v[0]) : undefined) : String(v);
-}
-
 function listOf(v: AttributeValue | undefined): string[] {
   if (v === undefined) return [];
   if (Array.isArray(v)) return v.map(String);
@@ -127,33 +123,26 @@ export function headerFormats(span: Span): Set<Format> {
   return out;
 }
 
-/** The sampling decision a span's attributes show it sent/received; undefined when unknown. */
+/**
+ * The sampling decision a span's attributes show it sent/received; undefined when unknown. The kit's
+ * own `meshtrace.propagation.sampled` first; else the recorded trace headers
+ * (`http.request.header.<name>`), read by the propagation core like a hop would read them.
+ */
 export function headerSampled(span: Span): boolean | undefined {
   const a = span.attributes;
   const own = a['meshtrace.propagation.sampled'];
   if (typeof own === 'boolean') return own;
   if (own === 'true' || own === 'false') return own === 'true';
-  const tp = firstText(a[`${REQ_HEADER}traceparent`]);
-  if (tp) {
-    const m = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-([0-9a-f]{2})/.exec(tp.trim());
-    if (m) return (parseInt(m[1]!, 16) & 1) === 1;
+  const headers: Record<string, string | string[]> = {};
+  for (const key of Object.keys(a)) {
+    if (!key.startsWith(REQ_HEADER)) continue;
+    const value = a[key]!;
+    headers[key.slice(REQ_HEADER.length).toLowerCase()] = Array.isArray(value) ? value.map(String) : String(value);
   }
-  const b3 = firstText(a[`${REQ_HEADER}b3`]);
-  if (b3) {
-    const parts = b3.trim().split('-');
-    const flag = parts.length === 1 ? parts[0] : parts[2];
-    if (flag === '0') return false;
-    if (flag === '1' || flag === 'd') return true;
-  }
-  const b3s = firstText(a[`${REQ_HEADER}x-b3-sampled`]);
-  if (b3s === '0' || b3s === 'false') return false;
-  if (b3s === '1' || b3s === 'true') return true;
-  const uber = firstText(a[`${REQ_HEADER}uber-trace-id`]);
-  if (uber) {
-    const flags = decodeURIComponent(uber).split(':')[3];
-    if (flags !== undefined && /^[0-9a-f]{1,2}$/i.test(flags)) return (parseInt(flags, 16) & 1) === 1;
-  }
-  return undefined;
+  const { context, samplingOnly } = extract(headers);
+  const decision = context ?? samplingOnly;
+  if (!decision || decision.sampling === 'deferred') return undefined;
+  return decision.sampling === 'sampled' || decision.debug;
 }
 
 const isOutbound = (s: Span): boolean => s.kind === 'client' || s.kind === 'producer';

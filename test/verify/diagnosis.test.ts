@@ -160,8 +160,8 @@ describe('diagnosis', () => {
     expect(result[0]!.evidence.join('\n')).toContain('although the driver sent sampled=1');
   });
 
-  test('sampled=0 from the kit\'s own attribute and from B3 headers is recognised too', () => {
-    const cases: Record<string, AttributeValue>[] = [{ 'meshtrace.propagation.sampled': false }, { 'http.request.header.x-b3-sampled': '0' }, { 'http.request.header.b3': '0' }, { 'http.request.header.uber-trace-id': 'abc:def:0:0' }];
+  test('sampled=0 from the kit\'s own attribute, B3, Jaeger and array-valued W3C header attributes is recognised too', () => {
+    const cases: Record<string, AttributeValue>[] = [{ 'meshtrace.propagation.sampled': false }, { 'http.request.header.x-b3-sampled': '0' }, { 'http.request.header.b3': '0' }, { 'http.request.header.uber-trace-id': 'abc:def:0:0' }, { 'http.request.header.traceparent': ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00'] }];
     for (const attrs of cases) {
       const b = new TraceBuilder();
       const s = b.add('hop', 'GET', 'server', 0, 20);
