@@ -2,7 +2,8 @@
  * `npm run bench:relay` — the relay against nginx and against no hop at all, in one run.
  *
  * Needs Debian's nginx and wrk (`apt-get install -y nginx wrk`); the test suite never does.
- * The relay runs as it does in Kubernetes: the esbuild bundle through its loader (no tsx in the process).
+ * The relay runs as it does in Kubernetes: the esbuild bundle through its loader (no tsx in the process),
+ * so with the V8 setting its command applies at start-up (`src/relay/process-tuning.ts`).
  * Placement (2-core machine): wrk, the upstream nginx and the OTLP sink share CPU 0; the hop under test
  * (nginx proxy or relay) runs alone on CPU 1 (`taskset`). Every request carries a sampled W3C
  * `traceparent`, so the relay parses and rewrites it (and, with export on, records and exports two
