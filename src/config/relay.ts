@@ -47,7 +47,7 @@ export const relaySchema = z
         try {
           parseFault(fault);
         } catch (err) {
-          ctx.addIssue({ code: 'custom', path: ['hops', i, 'faults', j], input: fault, message: `is not a fault (${/\(([^)]*)\)/.exec((err as Error).message)?.[1] ?? (err as Error).message}); allowed: drop-context, delay=<duration>, status=<100..599>, reset, each optionally @<fraction 0..1>` });
+          ctx.addIssue({ code: 'custom', path: ['hops', i, 'faults', j], input: fault, message: `is not a fault (${/\(([^)]*)\)/.exec((err as Error).message)?.[1] ?? (err as Error).message}); allowed: drop-context, delay=<duration>, status=<200..599>, reset, each optionally @<fraction 0..1>` });
         }
       });
       if (names.indexOf(hop.name) !== i) ctx.addIssue({ code: 'custom', path: ['hops', i, 'name'], input: hop.name, message: 'is used by another hop; allowed: a unique name per hop' });

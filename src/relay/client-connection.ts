@@ -36,10 +36,15 @@ export interface ClientConnectionOptions {
 export interface BodySink {
   write(chunk: Buffer): boolean;
   onDrain(cb: () => void): void;
+  /** The body is complete (called once). */
+  end(): void;
 }
 
 /** Bodies up to this size are written together with the response head. */
 const SMALL_BODY_BYTES = 16 * 1024;
+
+/** How long a connection the relay ended may stay open after its last byte left (nginx: lingering_timeout 5s). */
+const LINGER_MS = 5000;
 
 /** Bytes of request body held before the hop decides where it goes (then the socket pauses). */
 const BODY_HOLD_BYTES = 64 * 1024;
@@ -61,11 +66,16 @@ function statusLine(status: number): string {
   return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
 }
 
-/** A whole response of the relay's own (answers, errors, refusals) as one string, to write as UTF-8. */
+/**
+ * A whole response of the relay's own (answers, errors, refusals) as one string, to write as UTF-8.
+ * 204 and 304 carry neither a body nor its headers (RFC 9110 §15.3.5, §15.4.5): a client reading by
+ * the status would take the body for the next response.
+ */
 function ownResponse(status: number, contentType: string, body: string, connection: 'close' | 'keep-alive' | undefined, withBody = true): string {
+  const bodyless = status === 204 || status === 304;
   return (
-    `${statusLine(status)}Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nDate: ${httpDate()}\r\n` +
-    `${connection ? `Connection: ${connection}\r\n` : ''}\r\n${withBody ? body : ''}`
+    `${statusLine(status)}${bodyless ? '' : `Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`}Date: ${httpDate()}\r\n` +
+    `${connection ? `Connection: ${connection}\r\n` : ''}\r\n${withBody && !bodyless ? body : ''}`
   );
 }
 
@@ -146,6 +156,7 @@ export class ClientExchange {
     this.heldBytes = 0;
     let full = false;
     if (held) for (const chunk of held) full = !sink.write(chunk) || full;
+    if (this.bodyDone) sink.end();
     if (full) this.waitForDrain();
     else this.connection.socket.resume();
   }
@@ -192,6 +203,7 @@ export class ClientExchange {
       const chunk = from === 0 && used === buf.length ? buf : buf.subarray(from, from + used);
       if (this.sink) {
         if (!this.sink.write(chunk)) this.waitForDrain();
+        if (this.bodyDone) this.sink.end();
       } else {
         (this.held ??= []).push(chunk);
         this.heldBytes += chunk.length;
@@ -270,16 +282,16 @@ export class ClientExchange {
       if (chunk.length <= SMALL_BODY_BYTES) {
         const head = this.pendingHead;
         this.pendingHead = undefined;
-        return writeBatched(socket, head + chunk.toString('latin1'));
+        return this.connection.wrote(writeBatched(socket, head + chunk.toString('latin1')));
       }
       socket.cork();
       socket.write(this.pendingHead, 'latin1');
       this.pendingHead = undefined;
       const ok = socket.write(chunk);
       socket.uncork();
-      return ok;
+      return this.connection.wrote(ok);
     }
-    return socket.write(chunk);
+    return this.connection.wrote(socket.write(chunk));
   }
 
   onDrain(cb: () => void): void {
@@ -303,9 +315,13 @@ export class ClientExchange {
     this.connection.socket.destroy();
   }
 
-  /** The connection ends after this response (client asked, draining, or the body is not all read). */
+  /**
+   * The connection ends after this response (client asked, draining, or the request body is not all
+   * read: what follows it cannot be parsed as a request). Announced, so a pooling caller (Envoy) does
+   * not send another request on a connection about to close.
+   */
   private mustClose(): boolean {
-    return !this.keepAlive || this.connection.options.isDraining();
+    return !this.keepAlive || !this.bodyDone || this.connection.options.isDraining();
   }
 
   private finish(): void {
@@ -323,6 +339,10 @@ export class ClientConnection {
   private closed = false;
   /** when the last request began or the last response ended (Date.now()) */
   private lastActive = Date.now();
+  /** when a response write last found the socket buffer full, until it drains (0: not stalled) */
+  private stalledSince = 0;
+  /** when the relay ended the connection (0: it has not) */
+  private endedAt = 0;
 
   constructor(
     readonly socket: Socket,
@@ -339,6 +359,9 @@ export class ClientConnection {
     });
     socket.on('error', () => {
       // Resets and writes after the client left end in 'close', handled there.
+    });
+    socket.on('drain', () => {
+      this.stalledSince = 0;
     });
     socket.on('close', () => {
       this.closed = true;
@@ -375,9 +398,30 @@ export class ClientConnection {
    * per server instead of a timer per socket, which Node refreshes on every read and write.
    */
   sweep(now: number): void {
-    if (this.current || this.closed || now - this.lastActive < this.options.idleTimeoutMs) return;
+    if (this.socket.destroyed) return;
+    if (this.endedAt) {
+      // Ended by the relay: the FIN is out once the writes are; a client that neither reads the rest
+      // nor closes its side is cut after a linger (nginx's lingering close), or after the idle time
+      // if it does not even take the response.
+      const since = now - this.endedAt;
+      if ((this.socket.writableFinished && since >= LINGER_MS) || since >= this.options.idleTimeoutMs) this.socket.destroy();
+      return;
+    }
+    if (this.current) {
+      // The client has not taken response bytes for the idle time (nginx's send_timeout): the exchange
+      // is cut (its upstream call is aborted with it).
+      if (this.stalledSince && now - this.stalledSince >= this.options.idleTimeoutMs) this.socket.destroy();
+      return;
+    }
+    if (this.closed || now - this.lastActive < this.options.idleTimeoutMs) return;
     if (this.buf && this.buf.length) this.reject(408, 'request head not received in time');
     else this.socket.destroy();
+  }
+
+  /** @internal a response write's result: remembers a full socket buffer (the send timeout) */
+  wrote(ok: boolean): boolean {
+    if (!ok && !this.stalledSince) this.stalledSince = Date.now();
+    return ok;
   }
 
   private parseRequests(): void {
@@ -433,10 +477,15 @@ export class ClientConnection {
     if (this.buf) this.parseRequests();
   }
 
-  /** Ends the connection after what was written (FIN); nothing more is read from it. */
+  /**
+   * Ends the connection after what was written (FIN). Nothing more is parsed from it, but it is read
+   * (and dropped) so the client's FIN is seen and a paused socket cannot stay open forever.
+   */
   end(): void {
     this.closed = true;
     this.buf = undefined;
+    this.endedAt ||= Date.now();
+    this.socket.resume();
     this.socket.end();
   }
 
@@ -445,6 +494,8 @@ export class ClientConnection {
     this.options.onRejected(status);
     this.closed = true;
     this.buf = undefined;
+    this.endedAt ||= Date.now();
+    this.socket.resume();
     this.socket.end(ownResponse(status, 'text/plain; charset=utf-8', `${STATUS_CODES[status] ?? 'Error'}: ${reason}\n`, 'close'), 'utf8');
   }
 

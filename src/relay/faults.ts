@@ -2,7 +2,7 @@
  * Fault injection for labs and for the verifier's tests. Pure: parsing and the per-request
  * decision; the server applies the decision.
  *
- * Grammar (`--fault`, repeatable): `drop-context`, `delay=<duration>`, `status=<100..599>`, `reset`,
+ * Grammar (`--fault`, repeatable): `drop-context`, `delay=<duration>`, `status=<200..599>`, `reset`,
  * each optionally followed by `@<fraction 0..1>` (default 1: every request).
  */
 
@@ -26,7 +26,7 @@ export interface FaultDecision {
 
 export const NO_FAULT: FaultDecision = Object.freeze({ dropContext: false, delayMs: 0, reset: false });
 
-const ALLOWED = 'one of drop-context, delay=<duration e.g. 200ms>, status=<100..599>, reset; optionally followed by @<fraction 0..1>, e.g. status=500@0.2';
+const ALLOWED = 'one of drop-context, delay=<duration e.g. 200ms>, status=<200..599>, reset; optionally followed by @<fraction 0..1>, e.g. status=500@0.2';
 
 /** A fault flag that does not parse. */
 export class FaultSyntaxError extends Error {
@@ -64,7 +64,8 @@ export function parseFault(value: string): Fault {
     }
     case 'status': {
       const status = arg !== undefined && /^\d{3}$/.test(arg) ? Number(arg) : NaN;
-      if (!(status >= 100 && status <= 599)) throw new FaultSyntaxError(value, 'status needs a 3-digit HTTP status 100..599');
+      // Not 1xx: an informational status is never a final answer, so no client could end the exchange.
+      if (!(status >= 200 && status <= 599)) throw new FaultSyntaxError(value, 'status needs a 3-digit HTTP status 200..599');
       return { kind: 'status', status, fraction };
     }
     default:

@@ -111,6 +111,9 @@ export function buildUpstreamHead(input: UpstreamHeadInput, classify: HeaderClas
       if (connection === undefined || !connection.has(name)) text += `${raw[2 * j]}: ${raw[2 * j + 1]}\r\n`;
       continue;
     }
+    // The X-Forwarded family is ours to extend, but a client that lists one in Connection asked for it
+    // to be removed (RFC 9110 §7.6.1): its value is dropped; the hop's own still goes.
+    if (kind >= HeaderKind.XForwardedFor && connection !== undefined && connection.has(name)) continue;
     const value = raw[2 * j + 1];
     if (kind === HeaderKind.XForwardedFor) xff = xff === undefined ? value : `${xff}, ${value}`;
     else if (kind === HeaderKind.Forwarded) fwd = fwd === undefined ? value : `${fwd}, ${value}`;

@@ -404,6 +404,7 @@ export class Hop {
     let held: Buffer | undefined;
     let head: ResponseHead | undefined;
     let settled = false;
+    let waitingForClient = false;
     const flushHead = (): void => {
       if (!head) return;
       const framing = head.framing.kind === 'chunked' ? (dechunk ? 'close' : 'chunked') : head.framing.kind;
@@ -452,9 +453,15 @@ export class Hop {
           held = Buffer.from(chunk);
           if (previous) {
             flushHead();
-            if (!downstream.write(previous)) {
+            if (!downstream.write(previous) && !waitingForClient) {
+              // One drain listener per pause; resuming a finished call is a no-op (its connection
+              // may already serve another request).
+              waitingForClient = true;
               call!.pause();
-              downstream.onDrain(() => call!.resume());
+              downstream.onDrain(() => {
+                waitingForClient = false;
+                call!.resume();
+              });
             }
           }
         },

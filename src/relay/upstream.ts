@@ -33,6 +33,13 @@ export interface UpstreamOptions {
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
+/**
+ * Methods retried once after a stale keep-alive connection failed before any response byte (the
+ * upstream may have processed the request before it died): RFC 9110 §9.2.2's idempotent methods, as
+ * nginx's `proxy_next_upstream` (never POST, PATCH, LOCK).
+ */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
 /** Below common server idle timeouts (Node 5 s) so the pool never reuses a socket the upstream is closing. */
 const IDLE_TIMEOUT_MS = 4000;
 
@@ -75,8 +82,14 @@ export interface UpstreamHandler {
 export interface UpstreamCall {
   /** Writes streamed body bytes (wire framing as is); false when the socket buffer is full. */
   write(chunk: Buffer): boolean;
+  /**
+   * The streamed body is complete. Until then the connection is never reused: an upstream that
+   * answers early would read the rest of the body as the next request (request smuggling).
+   */
+  end(): void;
   /** Calls `cb` once when the socket buffer drains. */
   onDrain(cb: () => void): void;
+  /** Stops reading the response (the client is slow); no timeout runs while paused. */
   pause(): void;
   resume(): void;
   /** Cancels the call (no callback follows); its connection is closed, never reused. */
@@ -201,19 +214,31 @@ class Call implements UpstreamCall {
   queuedBody?: Buffer[];
   private queuedBytes = 0;
   drainWaiter?: () => void;
+  /** the whole request body has been handed over (always, for a request without a streamed body) */
+  bodyEnded: boolean;
+  /** the caller paused the response (client back-pressure) */
+  paused = false;
 
   constructor(
     readonly upstream: Upstream,
     readonly request: UpstreamRequest,
     readonly handler: UpstreamHandler,
-  ) {}
+  ) {
+    this.bodyEnded = !request.streaming;
+  }
 
   write(chunk: Buffer): boolean {
     if (this.finished) return true;
-    if (this.connection) return this.connection.socket.write(chunk);
+    if (this.connection) return this.connection.writeBody(chunk);
     (this.queuedBody ??= []).push(chunk);
     this.queuedBytes += chunk.length;
     return this.queuedBytes < 64 * 1024;
+  }
+
+  end(): void {
+    if (this.bodyEnded) return;
+    this.bodyEnded = true;
+    if (!this.finished) this.connection?.bodyEnded();
   }
 
   onDrain(cb: () => void): void {
@@ -232,11 +257,16 @@ class Call implements UpstreamCall {
   }
 
   pause(): void {
+    if (this.finished || this.paused) return;
+    this.paused = true;
     this.connection?.socket.pause();
   }
 
   resume(): void {
-    this.connection?.socket.resume();
+    // Once finished, the connection may already serve another call: never touch it.
+    if (this.finished || !this.paused) return;
+    this.paused = false;
+    this.connection?.resumed();
   }
 
   abort(): void {
@@ -312,6 +342,27 @@ class Connection {
       call.queuedBody = undefined;
       if (call.drainWaiter) call.onDrain(call.drainWaiter);
     }
+    if (call.paused) this.socket.pause();
+  }
+
+  /**
+   * Streamed request body bytes. Each one restarts the running timer: a slow upload is the client's
+   * pace, not an upstream that does not answer (the response timeout counts from the body's end).
+   */
+  writeBody(chunk: Buffer): boolean {
+    this.timer?.refresh();
+    return this.socket.write(chunk);
+  }
+
+  /** @internal the streamed body is complete: the response timeout starts now */
+  bodyEnded(): void {
+    if (this.timeoutCode === 'response_timeout') this.timer?.refresh();
+  }
+
+  /** @internal the caller resumed reading after client back-pressure */
+  resumed(): void {
+    this.socket.resume();
+    this.timer?.refresh();
   }
 
   /** The call was cancelled: this connection's state is unknown, so it goes. */
@@ -340,6 +391,11 @@ class Connection {
   private onTimeout(): void {
     const call = this.call;
     if (!call || call.finished) return;
+    if (call.paused) {
+      // Waiting for a slow client, not for the upstream: the client side bounds that (its send timeout).
+      this.timer?.refresh();
+      return;
+    }
     this.call = undefined;
     this.socket.destroy();
     call.fail(new UpstreamError(this.timeoutCode, `upstream ${this.upstream.origin} ${this.timeoutWhat}`));
@@ -465,7 +521,8 @@ class Connection {
     this.call = undefined;
     this.socket.destroy();
     if (!call || call.finished) return;
-    const stale = call.reused && !call.answered && !call.retried && !call.request.streaming && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+    const stale =
+      call.reused && !call.answered && !call.retried && !call.request.streaming && IDEMPOTENT.has(call.request.method) && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
     if (stale) {
       call.retried = true;
       call.connection = undefined;
@@ -479,9 +536,13 @@ class Connection {
     const call = this.call!;
     this.call = undefined;
     call.finished = true;
+    // Reused only when the upstream has read the whole request: after an early answer (401, 413, a
+    // redirect) the rest of a streamed body would be read as the next request on this connection.
     // Released first: a call the handler starts from `onEnd` can take this very connection.
-    if (this.reusable && !this.socket.destroyed) this.upstream.release(this);
-    else this.socket.destroy();
+    if (this.reusable && call.bodyEnded && !this.socket.destroyed) {
+      if (call.paused) this.socket.resume();
+      this.upstream.release(this);
+    } else this.socket.destroy();
     call.handler.onEnd();
   }
 }

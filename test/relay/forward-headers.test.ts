@@ -28,6 +28,16 @@ describe('forward headers', () => {
     expect(pairs[0]).toEqual(['host', 'up:80']);
   });
 
+  test('an X-Forwarded field the client lists in Connection is dropped; the hop still adds its own', () => {
+    const raw = ['Connection', 'X-Forwarded-Host, X-Forwarded-For', 'X-Forwarded-Host', 'evil.example', 'X-Forwarded-For', '6.6.6.6', 'Host', 'client.example'];
+    const { pairs } = upstreamHead(raw, { forwarded: { proto: 'http', peerAddress: '10.0.0.7', host: 'client.example' } });
+    expect(pairs.filter(([n]) => n.startsWith('x-forwarded'))).toEqual([
+      ['x-forwarded-for', '10.0.0.7'],
+      ['x-forwarded-proto', 'http'],
+      ['x-forwarded-host', 'client.example'],
+    ]);
+  });
+
   test('trace headers are replaced, never appended, duplicates included', () => {
     // GIVEN two traceparent headers, B3, uberctx and x-request-id
     const raw = ['traceparent', '00-a-b-01', 'traceparent', '00-c-d-01', 'X-B3-TraceId', 'x', 'uberctx-user', 'bob', 'x-request-id', 'r', 'Accept', '*/*'];

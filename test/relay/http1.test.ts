@@ -5,7 +5,7 @@
  * connections, the connection limit).
  */
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { request } from 'undici';
 import { startRelay, type RunningRelay } from '../../src/relay';
 import { mulberry32 } from '../support/seeded-random';
@@ -157,7 +157,8 @@ describe('relay HTTP/1.1 handling', () => {
     const answer = await rawRequest(hop.port, 'HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /empty HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     const responses = answer.split(/(?=HTTP\/1\.1 )/);
     expect(responses).toHaveLength(3);
-    expect(responses[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*content-length: 5\r\n[\s\S]*\r\n\r\n$/i);
+    expect(responses[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*content-length: 5\r\n/i);
+    expect(responses[0].endsWith('\r\n\r\n')).toBe(true);
     expect(responses[1]).toMatch(/^HTTP\/1\.1 204 No Content\r\n[\s\S]*\r\n\r\n$/);
     expect(responses[2].endsWith('\r\n\r\nhello')).toBe(true);
   });
@@ -246,5 +247,180 @@ describe('relay HTTP/1.1 handling', () => {
     // THEN all succeed over at most 2 upstream connections
     expect(statuses).toEqual(Array(8).fill(200));
     expect(peak).toBeLessThanOrEqual(2);
+  });
+});
+
+/**
+ * Connection reuse, framing and timeouts at the edges (found by a review of the I/O path, each one a
+ * reproduction of a bug it had): what must hold for a hop that pools upstream connections.
+ */
+describe('relay HTTP/1.1: reuse, framing and timeouts at the edges', () => {
+  test('an upstream answering before the request body arrived never gets its connection reused (no request smuggling)', async () => {
+    // GIVEN a strict upstream (Node's llhttp) that answers /early without reading the body, one pooled connection
+    const parsed: string[] = [];
+    const server = createServer((req, res) => {
+      parsed.push(`${req.method} ${req.url}`);
+      if (req.url === '/early') {
+        res.end('early\n');
+        return;
+      }
+      req.resume();
+      req.on('end', () => res.end(`answered ${req.method} ${req.url}\n`));
+    });
+    const hop = await relay(await listen(server), { upstreamConnections: 1 });
+    // WHEN client A announces a body it never sends, and client B then posts a body that is itself a request
+    const a = await rawRequest(hop.port, 'POST /early HTTP/1.1\r\nHost: r\r\nContent-Length: 300\r\n\r\n', 500);
+    const smuggled = 'GET /admin HTTP/1.1\r\nHost: x\r\n\r\n';
+    const b = await rawRequest(hop.port, `POST /x HTTP/1.1\r\nHost: r\r\nContent-Length: ${smuggled.length}\r\nConnection: close\r\n\r\n${smuggled}`, 2000);
+    // THEN A's answer says the connection closes (its body is unread), and B's request is B's
+    expect(a).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*connection: close\r\n/i);
+    expect(b.split('\r\n\r\n')[1]).toBe('answered POST /x\n');
+    expect(parsed).toEqual(['POST /early', 'POST /x']);
+  });
+
+  test('a response paused for a slow client is not pooled paused: the next request on the connection is answered at once', async () => {
+    // GIVEN three 10 KiB chunks in one upstream write, de-chunked for an HTTP/1.0 client (one client write each)
+    const chunk = (n: number): string => `${n.toString(16)}\r\n${'c'.repeat(n)}\r\n`;
+    const upstream = await scriptedUpstream((socket, data) => {
+      if (data.startsWith('GET /chunked')) socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(10240)}${chunk(10240)}${chunk(10240)}0\r\n\r\n`);
+      else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsmall\n');
+    });
+    const hop = await relay(upstream.url, { responseTimeoutMs: 3000 });
+    const a = await rawRequest(hop.port, 'GET /chunked HTTP/1.0\r\n\r\n', 1000);
+    expect(a.length).toBeGreaterThan(30 * 1024);
+    // WHEN the next request takes the same pooled connection
+    const started = Date.now();
+    const b = await rawRequest(hop.port, 'GET /next HTTP/1.1\r\nHost: r\r\nConnection: close\r\n\r\n', 5000);
+    // THEN it is answered, well inside the response timeout, over the one upstream connection
+    expect(b.split('\r\n\r\n')[1]).toBe('small\n');
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(upstream.connections).toBe(1);
+  });
+
+  test('an upstream response with Transfer-Encoding and Content-Length reaches a pipelining client without the Content-Length', async () => {
+    const upstream = await scriptedUpstream((socket, data) => {
+      const count = data.split('GET ').length - 1;
+      for (let i = 0; i < count; i++) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
+    });
+    const hop = await relay(upstream.url);
+    const answer = await rawRequest(hop.port, 'GET /1 HTTP/1.1\r\nHost: r\r\n\r\nGET /2 HTTP/1.1\r\nHost: r\r\nConnection: close\r\n\r\n');
+    const responses = answer.split(/(?=HTTP\/1\.1 )/);
+    expect(responses).toHaveLength(2);
+    for (const r of responses) {
+      expect(r).not.toMatch(/content-length/i);
+      expect(r).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*transfer-encoding: chunked\r\n/);
+      expect(r.endsWith('\r\n\r\n5\r\nhello\r\n0\r\n\r\n')).toBe(true);
+    }
+  });
+
+  test('a slow upload is not an upstream timeout: body bytes restart the clock', async () => {
+    // GIVEN an upstream that answers once the whole body arrived, a 400 ms response timeout
+    const server = createServer((req, res) => {
+      let n = 0;
+      req.on('data', (d: Buffer) => (n += d.length));
+      req.on('end', () => res.end(`got ${n}\n`));
+    });
+    const hop = await relay(await listen(server), { responseTimeoutMs: 400 });
+    // WHEN 300 bytes trickle in over ~1.2 s
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(hop.port, '127.0.0.1');
+      let got = '';
+      socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(got));
+      socket.write('POST /upload HTTP/1.1\r\nHost: r\r\nContent-Length: 300\r\nConnection: close\r\n\r\n');
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (sent >= 300 || socket.destroyed) return clearInterval(timer);
+        socket.write(Buffer.alloc(30, 'u'));
+        sent += 30;
+      }, 120);
+    });
+    // THEN the upstream's answer arrives
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer.split('\r\n\r\n')[1]).toBe('got 300\n');
+  });
+
+  test('a client reading slowly is not an upstream body timeout: the whole response arrives', async () => {
+    // GIVEN a 8 MiB response and a 300 ms response timeout
+    const big = Buffer.alloc(8 * 1024 * 1024, 'z');
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': big.length });
+      res.end(big);
+    });
+    const hop = await relay(await listen(server), { responseTimeoutMs: 300 });
+    // WHEN the client reads nothing for 1.2 s, then everything
+    const bytes = await new Promise<number>((resolve) => {
+      const socket = connect(hop.port, '127.0.0.1');
+      let n = 0;
+      socket.on('error', () => {});
+      socket.pause();
+      setTimeout(() => socket.resume(), 1200);
+      socket.on('data', (d: Buffer) => (n += d.length));
+      socket.on('close', () => resolve(n));
+      socket.write('GET /big HTTP/1.1\r\nHost: r\r\nConnection: close\r\n\r\n');
+    });
+    // THEN the body arrived whole (head + 8 MiB), not cut at the timeout
+    expect(bytes).toBeGreaterThan(big.length);
+  });
+
+  test('a POST on a stale kept-alive connection is not retried: it may have been processed (a GET is: the test above)', async () => {
+    const upstream = await scriptedUpstream((socket, _data, nth) => {
+      if (nth === 1) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst');
+      else socket.resetAndDestroy();
+    });
+    const hop = await relay(upstream.url, { upstreamConnections: 1 });
+    await (await request(hop.url)).body.dump();
+    const post = await request(hop.url, { method: 'POST', body: '' });
+    expect(post.statusCode).toBe(502);
+    await post.body.dump();
+    expect(upstream.connections).toBe(1);
+  });
+
+  test.each([
+    [204, 'No Content'],
+    [304, 'Not Modified'],
+  ])('status fault %i carries no body, so a pipelining client reads every response; 1xx is refused', async (status, reason) => {
+    const hop = await relay('http://127.0.0.1:9', { faults: [`status=${status}`] });
+    const answer = await rawRequest(hop.port, 'GET /1 HTTP/1.1\r\nHost: r\r\n\r\nGET /2 HTTP/1.1\r\nHost: r\r\nConnection: close\r\n\r\n');
+    const responses = answer.split(/(?=HTTP\/1\.1 )/);
+    expect(responses).toHaveLength(2);
+    for (const r of responses) {
+      expect(r.startsWith(`HTTP/1.1 ${status} ${reason}\r\n`)).toBe(true);
+      expect(r).not.toMatch(/content-length/i);
+      expect(r.endsWith('\r\n\r\n')).toBe(true);
+    }
+    await expect(startRelay({ serviceName: 'edge', faults: ['status=103'] })).rejects.toThrow('status needs a 3-digit HTTP status 200..599');
+  });
+
+  test('CONNECT is refused with 501 (a reverse-proxy hop opens no tunnels)', async () => {
+    const upstream = await scriptedUpstream(() => {
+      throw new Error('nothing may reach the upstream');
+    });
+    const hop = await relay(upstream.url);
+    const answer = await rawRequest(hop.port, 'CONNECT /x HTTP/1.1\r\nHost: r\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 501 Not Implemented\r\n[\s\S]*CONNECT is not supported/);
+    expect(upstream.connections).toBe(0);
+  });
+
+  test('a connection the relay ends is read to its FIN and released, even while its request body was paused', async () => {
+    // GIVEN an upstream that refuses large uploads at once and closes
+    const upstream = await scriptedUpstream((socket) => {
+      socket.end('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    });
+    const hop = await relay(upstream.url);
+    // WHEN a client streams a 4 MiB body, then closes on the relay's FIN
+    const closed = await new Promise<boolean>((resolve) => {
+      const socket = connect(hop.port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.on('data', () => {});
+      socket.on('end', () => socket.end());
+      socket.on('close', () => resolve(true));
+      socket.write('POST /upload HTTP/1.1\r\nHost: r\r\nContent-Length: 4194304\r\n\r\n');
+      socket.write(Buffer.alloc(4 * 1024 * 1024, 'b'));
+      setTimeout(() => resolve(false), 4000);
+    });
+    // THEN the exchange ends: the client saw the connection close (the relay read past its paused body)
+    expect(closed).toBe(true);
   });
 });

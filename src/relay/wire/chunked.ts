@@ -7,6 +7,8 @@
 
 const enum State {
   Size,
+  /** whitespace after the size: only more of it, `;` or the CR may follow */
+  SizeBws,
   Extension,
   SizeLf,
   Data,
@@ -38,6 +40,8 @@ export class ChunkedScanner {
   private digits = 0;
   private lineBytes = 0;
   private trailerBytes = 0;
+  /** the current trailer line has its colon */
+  private trailerColon = false;
   /** Why the body is malformed (set once `failed`). */
   error?: string;
 
@@ -68,11 +72,24 @@ export class ChunkedScanner {
           if (v >= 0) {
             if (++this.digits > MAX_SIZE_DIGITS) return this.fail('chunk size over 13 hex digits');
             this.size = this.size * 16 + v;
-          } else if (this.digits > 0 && (byte === 0x3b || byte === 0x20 || byte === 0x09)) {
+          } else if (this.digits > 0 && byte === 0x3b) {
             this.state = State.Extension;
+          } else if (this.digits > 0 && (byte === 0x20 || byte === 0x09)) {
+            this.state = State.SizeBws;
           } else if (this.digits > 0 && byte === 0x0d) {
             this.state = State.SizeLf;
           } else return this.fail(`invalid byte 0x${byte.toString(16)} in a chunk size`);
+          if (++this.lineBytes > MAX_SIZE_LINE) return this.fail('chunk size line too long');
+          i++;
+          break;
+        }
+        case State.SizeBws: {
+          // RFC 9112 §7.1.1: chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ): anything
+          // else after the size (`5 junk`) is a size line two parsers could read differently.
+          const byte = buf[i];
+          if (byte === 0x3b) this.state = State.Extension;
+          else if (byte === 0x0d) this.state = State.SizeLf;
+          else if (byte !== 0x20 && byte !== 0x09) return this.fail(`invalid byte 0x${byte.toString(16)} after a chunk size; allowed: ";" and an extension`);
           if (++this.lineBytes > MAX_SIZE_LINE) return this.fail('chunk size line too long');
           i++;
           break;
@@ -112,13 +129,21 @@ export class ChunkedScanner {
           i++;
           break;
         case State.TrailerLineStart:
-          if (buf[i] === 0x0d) this.state = State.FinalLf;
-          else this.state = State.TrailerLine;
-          if (this.state === State.FinalLf) i++;
+          if (buf[i] === 0x0d) {
+            this.state = State.FinalLf;
+            i++;
+          } else if (buf[i] === 0x20 || buf[i] === 0x09) return this.fail('obsolete line folding in a trailer');
+          else {
+            this.state = State.TrailerLine;
+            this.trailerColon = false;
+          }
           break;
         case State.TrailerLine: {
           const byte = buf[i];
-          if (byte === 0x0d) this.state = State.TrailerLf;
+          if (byte === 0x0d) {
+            if (!this.trailerColon) return this.fail('a trailer line without a colon');
+            this.state = State.TrailerLf;
+          } else if (byte === 0x3a) this.trailerColon = true;
           else if (byte === 0x0a || (byte < 0x20 && byte !== 0x09) || byte === 0x7f) return this.fail('control character in a trailer');
           if (++this.trailerBytes > this.maxTrailerBytes) return this.fail(`trailers over ${this.maxTrailerBytes} bytes`);
           i++;

@@ -60,6 +60,8 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
   const m = REQUEST_LINE.exec(requestLine);
   if (!m) return fail(400, `malformed request line ${quoted(requestLine)}; expected METHOD SP target SP HTTP/1.1`);
   if (m[3] !== '1') return fail(505, `HTTP/${m[3]}.${m[4]} is not supported; allowed: HTTP/1.0, HTTP/1.1`);
+  // A reverse-proxy hop opens no tunnels: forwarded, CONNECT would ask the upstream for one.
+  if (m[1] === 'CONNECT') return fail(501, 'CONNECT is not supported (the relay is a reverse-proxy hop, not a tunnel)');
   const version = m[4] === '0' ? '1.0' : '1.1';
   const fields = parseFieldLines(head, lineEnd + 2);
   if (typeof fields === 'string') return fail(400, fields);

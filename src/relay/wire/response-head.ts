@@ -21,7 +21,8 @@ export interface ResponseHead {
   /**
    * The header lines to send on to the client, each ending in CRLF: the upstream's own, in order and
    * byte for byte, minus hop-by-hop fields and those its `Connection` names (RFC 9110 §7.6.1).
-   * Content-Length stays (it frames the body the relay forwards as is).
+   * Content-Length is rewritten: one line, last, only when no Transfer-Encoding came with it (it frames
+   * the body the relay forwards as is); nothing `Connection` says removes it.
    */
   readonly forward: string;
   readonly framing: BodyFraming;
@@ -74,6 +75,9 @@ export function parseResponseHead(head: string, requestMethod: string): Response
         const n = Number(value);
         if (contentLength >= 0 && contentLength !== n) return `two different Content-Length values (${contentLength} and ${n})`;
         contentLength = n;
+        // Not forwarded as received: written once below, and only when it frames the body.
+        if (start > keptFrom) forward += head.slice(keptFrom, start);
+        keptFrom = end + 2;
       } else if (HOP_BY_HOP.has(name)) {
         if (name === 'transfer-encoding') {
           const value = fieldValue(head, colon, end);
@@ -109,6 +113,10 @@ export function parseResponseHead(head: string, requestMethod: string): Response
     framing = UNTIL_CLOSE;
     keepAlive = false;
   }
+  // One Content-Length, the one that frames what the client gets: never next to Transfer-Encoding
+  // (RFC 9112 §6.3: an intermediary removes it), never on 1xx/204, and whatever `Connection` names.
+  // HEAD and 304 keep it as metadata (the size of the representation).
+  if (contentLength >= 0 && transferEncoding === undefined && status >= 200 && status !== 204) forward += `content-length: ${contentLength}\r\n`;
   return { status, forward, framing, keepAlive };
 }
 

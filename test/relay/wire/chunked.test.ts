@@ -40,6 +40,11 @@ describe('chunked body scanner', () => {
     expect([scanner.done, used, data]).toEqual([true, BODY.length, 'hello world']);
   });
 
+  test('whitespace before an extension (BWS) is accepted', () => {
+    const body = '5 ;a=b\r\nhello\r\n5\t\r\nworld\r\n0\r\n\r\n';
+    expect(scanInPieces(body)).toMatchObject({ used: body.length, data: 'helloworld' });
+  });
+
   test('uppercase hex sizes and no trailer', () => {
     const body = 'A\r\n0123456789\r\n0\r\n\r\n';
     expect(scanInPieces(body)).toMatchObject({ used: body.length, data: '0123456789' });
@@ -54,6 +59,10 @@ describe('chunked body scanner', () => {
     ['CR without LF after the data', '5\r\nhello\rX0\r\n\r\n', /not ended by CRLF/],
     ['control character in an extension', '5;a=\x01\r\nhello\r\n0\r\n\r\n', /control character in a chunk extension/],
     ['bare LF in a trailer', '0\r\nX: a\nY: b\r\n\r\n', /control character in a trailer/],
+    // RFC 9112 §7.1.1: after the size only BWS ";" extensions; two parsers may read `5 junk` differently
+    ['words after the size', '5 junk\r\nhello\r\n0\r\n\r\n', /invalid byte 0x6a after a chunk size; allowed: ";"/],
+    ['a trailer line without a colon', '0\r\nnonsense\r\n\r\n', /a trailer line without a colon/],
+    ['a folded trailer line', '0\r\nX: a\r\n b\r\n\r\n', /obsolete line folding in a trailer/],
   ])('malformed: %s', (_name, body, reason) => {
     const { used, scanner } = scanInPieces(body);
     expect(used).toBe(-1);

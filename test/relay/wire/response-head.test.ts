@@ -7,10 +7,23 @@ function ok(head: string, method = 'GET'): ResponseHead {
 }
 
 describe('response heads', () => {
-  test('nginx-shaped response: status, length framing, keep-alive; forwarded lines byte for byte minus Connection', () => {
-    const head = ok('HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nConnection: keep-alive');
+  test('nginx-shaped response: status, length framing, keep-alive; forwarded lines byte for byte minus Connection, Content-Length last', () => {
+    const head = ok('HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nContent-Length: 12\r\nContent-Type: text/plain\r\nConnection: keep-alive');
     expect(head).toMatchObject({ status: 200, framing: { kind: 'length', length: 12 }, keepAlive: true });
-    expect(head.forward).toBe('Server: nginx/1.22.1\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n');
+    expect(head.forward).toBe('Server: nginx/1.22.1\r\nContent-Type: text/plain\r\ncontent-length: 12\r\n');
+  });
+
+  test.each([
+    // RFC 9112 §6.3: a client must never see Content-Length next to the framing the relay uses instead
+    ['Transfer-Encoding and Content-Length: no Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\nX-A: 1', 'GET', 'X-A: 1\r\n'],
+    ['a non-chunked coding (read to close): no Content-Length', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 3', 'GET', ''],
+    ['Connection naming Content-Length cannot remove the framing', 'HTTP/1.1 200 OK\r\nConnection: content-length\r\nContent-Length: 5', 'GET', 'content-length: 5\r\n'],
+    ['identical repeated Content-Length: one line', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5', 'GET', 'content-length: 5\r\n'],
+    ['HEAD keeps it as metadata', 'HTTP/1.1 200 OK\r\nContent-Length: 99', 'HEAD', 'content-length: 99\r\n'],
+    ['304 keeps it as metadata', 'HTTP/1.1 304 Not Modified\r\nContent-Length: 10', 'GET', 'content-length: 10\r\n'],
+    ['204 never carries one', 'HTTP/1.1 204 No Content\r\nContent-Length: 0', 'GET', ''],
+  ])('Content-Length forwarded: %s', (_name, head, method, forward) => {
+    expect(ok(head, method).forward).toBe(forward);
   });
 
   test('forwarded lines: every hop-by-hop field and each one Connection names are removed, repeated Set-Cookie kept in order', () => {
