@@ -104,7 +104,7 @@ describe('bad configs: one line per problem with path, value and what is allowed
     ['unknown reviews version', 'bookinfo:\n  reviewsVersions: [v1, v4]\n', ['bookinfo.reviewsVersions[1]: "v4" is not allowed; allowed: "v1", "v2", "v3"']],
     ['PDB as large as the replicas', 'jaeger:\n  storage: {type: remoteStorage}\n  collector: {replicas: 2, podDisruptionBudget: {minAvailable: 2}}\n', [expect.stringMatching(/^jaeger\.collector\.podDisruptionBudget\.minAvailable: 2 would block every voluntary eviction/)]],
     ['relay upstream that is not a hop', 'relay:\n  hops:\n    - {name: edge, upstreams: [backend]}\n', ['relay.hops[0].upstreams[0]: "backend" is not a hop; allowed: edge']],
-    ['relay fault the relay cannot parse', 'relay:\n  hops:\n    - {name: a, faults: ["status=700"]}\n', [expect.stringMatching(/^relay\.hops\[0\]\.faults\[0\]: "status=700" is not a fault \(status needs a 3-digit HTTP status 100\.\.599\); allowed: drop-context, delay=<duration>/)]],
+    ['relay fault the relay cannot parse', 'relay:\n  hops:\n    - {name: a, faults: ["status=700"]}\n', [expect.stringMatching(/^relay\.hops\[0\]\.faults\[0\]: "status=700" is not a fault \(status needs a 3-digit HTTP status 200\.\.599\); allowed: drop-context, delay=<duration>/)]],
     ['relay hop calling itself', 'relay:\n  hops:\n    - {name: a, upstreams: [a]}\n', ['relay.hops[0].upstreams[0]: "a" is the hop itself (a loop); allowed: another hop']],
     ['a list where a mapping belongs', 'jaeger:\n  collector: []\n', ['jaeger.collector: [] is a list; allowed: a mapping']],
     ['unknown profile', 'profile: staging\n', ['profile: "staging" is not a profile; allowed: "lab", "ci", "production"']],
