@@ -350,7 +350,8 @@ class Connection {
    * pace, not an upstream that does not answer (the response timeout counts from the body's end).
    */
   writeBody(chunk: Buffer): boolean {
-    this.timer?.refresh();
+    // Not the connect timeout: bytes queued for a socket that is not connected say nothing of the upstream.
+    if (this.timeoutCode !== 'connect_timeout') this.timer?.refresh();
     return this.socket.write(chunk);
   }
 
