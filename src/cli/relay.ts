@@ -142,7 +142,13 @@ export function registerRelay(program: Command): void {
       process.stderr.write(`relay ${o.serviceName}: ${received}: draining\n`);
       await relay.close();
       const stats = relay.spanStats();
-      process.stderr.write(`relay ${o.serviceName}: stopped${stats ? ` (spans: ${stats.exported} exported, ${stats.dropped} dropped, ${stats.failed} failed)` : ''}\n`);
+      process.stderr.write(
+        `relay ${o.serviceName}: stopped${stats ? ` (spans: ${stats.exported} exported, ${stats.dropped} dropped, ${stats.failed} failed, ${stats.pending} unsent)` : ''}\n`,
+      );
       setExitCode(cmd, EXIT_OK);
+      // Drained and flushed: nothing left is worth waiting for (a collector's pending answer or retry timer
+      // would otherwise keep the process, and a terminating pod, alive). stderr to a pipe or file is
+      // written synchronously on Linux, so the lines above are out.
+      process.exit(EXIT_OK);
     });
 }

@@ -101,6 +101,11 @@ export class ClientExchange {
   readonly chunked: boolean;
   /** The client went away before the response ended. */
   aborted = false;
+  /**
+   * Why the exchange was abandoned: the client went away, or its request body broke its own framing
+   * (answered 400 by the connection; not the client's doing in the metrics sense).
+   */
+  abortReason: 'client' | 'invalid_request' = 'client';
   headersSent = false;
   finished = false;
   /** The request body has fully arrived. */
@@ -168,7 +173,12 @@ export class ClientExchange {
       const held = this.held;
       this.held = undefined;
       this.heldBytes = 0;
-      if (held) for (const chunk of held) this.collectChunk(chunk);
+      if (held && this.chunked) {
+        // Held bytes are the body as sent (chunk framing included, for a sink that forwards it as is):
+        // decoded here by a scanner of their own (the connection's scanner has already read past them).
+        const decoder = new ChunkedScanner(this.connection.options.maxHeaderBytes);
+        for (const chunk of held) decoder.scan(chunk, 0, (b, start, end) => this.collectChunk(b.subarray(start, end)));
+      } else if (held) for (const chunk of held) this.collectChunk(chunk);
       if (this.bodyDone) this.settleCollect();
       else this.connection.socket.resume();
     });
@@ -231,10 +241,11 @@ export class ClientExchange {
     c.done(c.over ? 'too-large' : Buffer.concat(c.chunks));
   }
 
-  /** @internal the client went away */
-  abort(): void {
+  /** @internal the client went away (or its request body was malformed) */
+  abort(reason: 'client' | 'invalid_request' = 'client'): void {
     if (this.finished || this.aborted) return;
     this.aborted = true;
+    this.abortReason = reason;
     if (this.collect) this.settleCollect();
     const listener = this.abortListener;
     this.abortListener = undefined;
@@ -508,6 +519,6 @@ export class ClientConnection {
       this.closed = true;
       this.socket.destroy();
     }
-    current?.abort();
+    current?.abort('invalid_request');
   }
 }

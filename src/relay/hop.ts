@@ -44,6 +44,8 @@ const nowMs = (): number => TIME_ORIGIN + performance.now();
 
 /** Span status message and `error.type` of a request the client abandoned. */
 const CLIENT_ABORTED = ['client aborted the request', 'client_aborted'] as const;
+/** The same for an upstream call cancelled because the client's request body broke its framing. */
+const INVALID_REQUEST_BODY = ['request body malformed (the client got 400)', 'invalid_request'] as const;
 
 /** Nothing injected (drop-context): one shared empty list. */
 const NO_FORMATS: readonly PropagationFormat[] = Object.freeze([]);
@@ -137,7 +139,7 @@ export class Hop {
     client.onAbort(() => {
       if (ex.aborted) return;
       ex.aborted = true;
-      if (!ex.faults.reset) this.metrics.clientAborts++;
+      if (!ex.faults.reset && client.abortReason === 'client') this.metrics.clientAborts++;
       ex.onAbort?.();
     });
     // In flight until the handling (and so its spans) is complete, not merely until the socket closed:
@@ -292,13 +294,18 @@ export class Hop {
     if (faults.delayMs > 0) {
       this.metrics.countFault('delay');
       ex.serverAttributes['relay.fault.delay_ms'] = faults.delayMs;
+      // `complete` only where the handling ends here: after the delay, `proceed` may start an upstream
+      // call that completes later (the drain must keep waiting for it, and for its spans).
       this.delay(ex, faults.delayMs)
         .then(() => {
-          if (ex.aborted) this.endServer(ex, undefined, ...CLIENT_ABORTED);
-          else this.proceed(ex, complete);
+          if (!ex.aborted) return this.proceed(ex, complete);
+          this.endAborted(ex);
+          complete();
         })
-        .catch((err) => this.internalError(ex.client, err))
-        .finally(complete);
+        .catch((err) => {
+          this.internalError(ex.client, err);
+          complete();
+        });
       return;
     }
     this.proceed(ex, complete);
@@ -419,8 +426,8 @@ export class Hop {
         this.endServer(ex, status);
       } else if (err === 'aborted' || ex.aborted) {
         call?.abort();
-        this.endClient(ex, client, upstream, method, path, clientStart, status, ...CLIENT_ABORTED);
-        this.endServer(ex, status, ...CLIENT_ABORTED);
+        this.endClient(ex, client, upstream, method, path, clientStart, status, ...this.abortCause(ex));
+        this.endAborted(ex, status);
       } else {
         const failure = classifyUpstreamError(err);
         this.metrics.countUpstreamError(failure.type);
@@ -481,7 +488,7 @@ export class Hop {
   private async fanOut(ex: Exchange): Promise<void> {
     const { client: downstream } = ex;
     const body = await downstream.readBody(FANOUT_MAX_BODY_BYTES);
-    if (ex.aborted) return this.endServer(ex, undefined, ...CLIENT_ABORTED);
+    if (ex.aborted) return this.endAborted(ex);
     if (body === 'too-large') {
       downstream.respond(413, `relay ${this.options.serviceName}: request body over ${FANOUT_MAX_BODY_BYTES} bytes (the fan-out limit)\n`);
       return this.endServer(ex, 413);
@@ -505,7 +512,7 @@ export class Hop {
             const settle = (): boolean => !settled && (settled = true);
             aborts.push(() => {
               if (!settle()) return;
-              this.endClient(ex, client, upstream, method, path, start, undefined, ...CLIENT_ABORTED);
+              this.endClient(ex, client, upstream, method, path, start, undefined, ...this.abortCause(ex));
               resolve({ upstream: upstream.url.href, status: 0, error: 'client aborted' });
             });
             calls.push(
@@ -532,12 +539,26 @@ export class Hop {
           }),
       ),
     );
-    if (ex.aborted) return this.endServer(ex, undefined, ...CLIENT_ABORTED);
+    if (ex.aborted) return this.endAborted(ex);
     const failed = results.find((r) => r.status >= 500 || r.status === 0);
     const status = failed ? 502 : 200;
     const summary = JSON.stringify({ service: this.options.serviceName, traceId: ex.server.traceId, upstreams: results });
     downstream.respond(status, `${summary}\n`, 'application/json');
     this.endServer(ex, status, failed ? `upstream ${failed.upstream} failed (${failed.error ?? failed.status})` : undefined);
+  }
+
+  /** Why an aborted exchange's upstream calls were cancelled (for their client spans). */
+  private abortCause(ex: Exchange): readonly [string, string] {
+    return ex.client.abortReason === 'invalid_request' ? INVALID_REQUEST_BODY : CLIENT_ABORTED;
+  }
+
+  /**
+   * The server span of an aborted exchange: a client that went away (no status, `client_aborted`), or a
+   * malformed request body the connection answered with 400 (a client error: no error status, HTTP semconv).
+   */
+  private endAborted(ex: Exchange, status?: number): void {
+    if (ex.client.abortReason === 'invalid_request') this.endServer(ex, 400);
+    else this.endServer(ex, status, ...CLIENT_ABORTED);
   }
 
   private endServer(ex: Exchange, status: number | undefined, error?: string, errorType?: string): void {

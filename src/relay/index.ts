@@ -36,6 +36,9 @@ export interface RelayInternals {
   readonly spanSink?: SpanSink;
 }
 
+/** The shortest time the span flush on close gets, even after a drain that used the whole timeout. */
+const SPAN_FLUSH_FLOOR_MS = 2000;
+
 function listen(server: Server | NetServer, host: string, port: number): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -113,6 +116,7 @@ export async function startRelay(options: RelayOptions, internals: RelayInternal
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      const shutdownStarted = Date.now();
       hop.draining = true;
       clearInterval(idleSweep);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -135,8 +139,10 @@ export async function startRelay(options: RelayOptions, internals: RelayInternal
       for (const c of connections) c.socket.destroy();
       await stopped;
       await hop.close();
-      await Promise.race([batcher?.shutdown(), deadline]);
       clearTimeout(timer);
+      // The span flush gets what is left of the shutdown timeout, at least SPAN_FLUSH_FLOOR_MS (the spans of
+      // requests cut at the timeout), and never more: a hanging collector must not outlive the pod's grace.
+      await batcher?.shutdown(Math.max(shutdownStarted + o.shutdownTimeoutMs, Date.now() + SPAN_FLUSH_FLOOR_MS));
       // Probes keep admin connections alive; they must not hold the exit.
       admin?.closeAllConnections();
       await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));

@@ -8,6 +8,7 @@
  * from the socket. Every value that comes from the request is cut to `MAX_ATTRIBUTE_LENGTH`.
  * @see https://opentelemetry.io/docs/specs/semconv/http/http-spans/
  */
+import { originForm } from './forward-headers';
 
 /**
  * Propagation evidence the verifier's format-mismatch diagnosis reads (`src/verify/diagnosis.ts`).
@@ -74,8 +75,9 @@ function methodAttributes(method: string, attrs: Attributes): string {
 /** Splits a Host header into name and port (IPv6 literals keep their brackets off). */
 export function splitHost(host: string | undefined): { address?: string; port?: number } {
   if (!host) return {};
-  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(host.trim());
-  if (!m) return { address: bounded(host) };
+  // Only a `host[:port]` is recorded: anything else (userinfo `user:pass@host`) is not written to a span.
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:@\s/?#\[\]]+))(?::(\d{1,5}))?$/.exec(host.trim());
+  if (!m) return {};
   return { address: bounded(m[1] ?? m[2]), port: m[3] ? Number(m[3]) : undefined };
 }
 
@@ -93,7 +95,10 @@ export interface ServerRequestInfo {
 export function serverSpanStart(info: ServerRequestInfo, extra: Readonly<Record<string, string>>): { name: string; attributes: Attributes } {
   const attributes: Attributes = {};
   const name = methodAttributes(info.method, attributes);
-  attributes['url.path'] = bounded(pathOnly(info.target));
+  // The path the hop forwards (an absolute-form target reduced to it, so no scheme, host or userinfo);
+  // no url.path for a target that is not a path at all (`*`, authority-form, garbage: answered 400).
+  const path = originForm(info.target);
+  if (path !== undefined) attributes['url.path'] = bounded(pathOnly(path));
   attributes['url.scheme'] = 'http';
   const { address, port } = splitHost(info.host);
   if (address) attributes['server.address'] = address;

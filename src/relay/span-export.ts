@@ -103,7 +103,12 @@ export interface SpanBatcherOptions {
   /** spans per OTLP request @default 512 */
   readonly maxBatchSize?: number;
   readonly flushIntervalMs: number;
+  /** longest wait for one batch's export, retries included @default 30 s */
+  readonly exportDeadlineMs?: number;
 }
+
+/** A batch not acknowledged within this (the exporter's retries included) is counted as failed. */
+const EXPORT_DEADLINE_MS = 30_000;
 
 /** Bounded queue + batching in front of a `SpanSink`. One export in flight at a time. */
 export class SpanBatcher {
@@ -112,6 +117,7 @@ export class SpanBatcher {
   private readonly timer: NodeJS.Timeout;
   private readonly resource: Resource;
   private readonly maxBatchSize: number;
+  private readonly exportDeadlineMs: number;
   private counts = { created: 0, exported: 0, dropped: 0, failed: 0, exporting: 0 };
   private closed = false;
 
@@ -121,6 +127,7 @@ export class SpanBatcher {
   ) {
     this.resource = resourceFromAttributes({ 'service.name': options.serviceName, 'telemetry.sdk.name': 'meshtrace-relay' });
     this.maxBatchSize = options.maxBatchSize ?? 512;
+    this.exportDeadlineMs = options.exportDeadlineMs ?? EXPORT_DEADLINE_MS;
     this.timer = setInterval(() => this.pump(), options.flushIntervalMs);
     this.timer.unref();
   }
@@ -140,21 +147,35 @@ export class SpanBatcher {
     return { created, exported, dropped, failed, pending: this.queue.length + exporting };
   }
 
-  /** Exports everything queued now (and what arrives meanwhile) and resolves when done. */
-  async flush(): Promise<void> {
+  /**
+   * Exports everything queued now (and what arrives meanwhile) and resolves when done, or at `deadline`
+   * (a `Date.now()` time): no batch is started after it, and what is left stays counted as pending.
+   */
+  async flush(deadline = Infinity): Promise<void> {
     while (this.inFlight || this.queue.length) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
       if (!this.inFlight) this.pump();
-      await this.inFlight;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.inFlight, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+      clearTimeout(timer);
     }
   }
 
-  /** Stops the timer, exports everything, shuts the exporter down. Idempotent. */
-  async shutdown(): Promise<void> {
+  /**
+   * Stops the timer, exports everything (until `deadline`, a `Date.now()` time), shuts the exporter down.
+   * Idempotent. Never waits past the deadline: a collector that hangs or keeps answering 503 must not
+   * hold a terminating pod past its grace period (what is left is reported as pending, not exported).
+   */
+  async shutdown(deadline = Infinity): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    await this.flush();
-    await this.sink.shutdown();
+    await this.flush(deadline);
+    let timer: NodeJS.Timeout | undefined;
+    const left = Math.max(0, deadline - Date.now());
+    await Promise.race([this.sink.shutdown().catch(() => {}), ...(left === Infinity ? [] : [new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))])]);
+    clearTimeout(timer);
   }
 
   private pump(): void {
@@ -163,18 +184,25 @@ export class SpanBatcher {
     this.queue = batch === this.queue ? [] : this.queue.slice(this.maxBatchSize);
     this.counts.exporting = batch.length;
     this.inFlight = new Promise<void>((resolve) => {
-      let spans: ReadableSpan[];
+      // One outcome per batch, whichever comes first: the exporter's answer, its synchronous failure, or
+      // the batch deadline (the exporter's own timeout is per attempt and idle-based: a collector that
+      // trickles its answer, or retries on 503, could hold the one export slot for ever).
+      let settled = false;
+      const done = (ok: boolean): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        this.settle(batch.length, ok);
+        resolve();
+      };
+      const deadline = setTimeout(() => done(false), this.exportDeadlineMs);
+      deadline.unref();
       try {
-        spans = batch.map((s) => toReadableSpan(s, this.resource));
+        const spans = batch.map((s) => toReadableSpan(s, this.resource));
+        this.sink.export(spans, (result) => done(result.code === ExportResultCode.SUCCESS));
       } catch {
-        this.settle(batch.length, false);
-        resolve();
-        return;
+        done(false);
       }
-      this.sink.export(spans, (result) => {
-        this.settle(batch.length, result.code === ExportResultCode.SUCCESS);
-        resolve();
-      });
     }).then(() => {
       this.inFlight = undefined;
       // Keep the pipe full under load: a full batch goes out at once, not at the next tick.

@@ -9,7 +9,7 @@ import { connect, createServer as createNetServer, type AddressInfo, type Server
 import { request } from 'undici';
 import { startRelay, type RunningRelay } from '../../src/relay';
 import { mulberry32 } from '../support/seeded-random';
-import { rawRequest, startEchoUpstream } from './helpers/upstreams';
+import { rawPacedRequest, rawRequest, startEchoUpstream } from './helpers/upstreams';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -322,20 +322,8 @@ describe('relay HTTP/1.1: reuse, framing and timeouts at the edges', () => {
     });
     const hop = await relay(await listen(server), { responseTimeoutMs: 400 });
     // WHEN 300 bytes trickle in over ~1.2 s
-    const answer = await new Promise<string>((resolve) => {
-      const socket = connect(hop.port, '127.0.0.1');
-      let got = '';
-      socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
-      socket.on('error', () => {});
-      socket.on('close', () => resolve(got));
-      socket.write('POST /upload HTTP/1.1\r\nHost: r\r\nContent-Length: 300\r\nConnection: close\r\n\r\n');
-      let sent = 0;
-      const timer = setInterval(() => {
-        if (sent >= 300 || socket.destroyed) return clearInterval(timer);
-        socket.write(Buffer.alloc(30, 'u'));
-        sent += 30;
-      }, 120);
-    });
+    const head = 'POST /upload HTTP/1.1\r\nHost: r\r\nContent-Length: 300\r\nConnection: close\r\n\r\n';
+    const answer = await rawPacedRequest(hop.port, [head, ...Array.from({ length: 10 }, () => Buffer.alloc(30, 'u'))], 120);
     // THEN the upstream's answer arrives
     expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(answer.split('\r\n\r\n')[1]).toBe('got 300\n');

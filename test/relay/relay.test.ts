@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { useRelayFixture } from './helpers/relay-fixture';
-import { rawRequest } from './helpers/upstreams';
+import { rawPacedRequest, rawRequest, startEchoUpstream } from './helpers/upstreams';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';
@@ -243,5 +243,59 @@ describe('relay hop (real HTTP on loopback)', () => {
     expect(metrics).toContain('relay_requests_total 1');
     expect(metrics).toContain('relay_responses_total{code="2xx"} 1');
     expect(metrics).toMatch(/relay_spans_total\{outcome="created"\} 2/);
+  });
+
+  // ---- found by a review of the hop, export and shutdown (each failed before its fix) ----------------
+
+  test('a delay fault stays in flight until its forwarded call is done: close() waits, both spans exported', async () => {
+    // GIVEN a hop with a 10 ms delay fault in front of an upstream that answers after 2.5 s
+    const slow = await startEchoUpstream({ delayMs: 2500 });
+    const hop = await f.relay({ serviceName: 'edge', upstreams: [slow.url], faults: ['delay=10ms'] });
+    const answer = request(hop.url).then(async (r) => ({ status: r.statusCode, body: await r.body.text() }));
+    await new Promise((r) => setTimeout(r, 200));
+    // WHEN the hop is closed while the delayed request waits for its upstream
+    expect(hop.metricsText()).toMatch(/^relay_requests_in_flight 1$/m);
+    await hop.close();
+    // THEN the client got its answer (not a cut connection) and both spans reached the receiver
+    expect(await answer).toEqual({ status: 200, body: 'ok' });
+    expect(hop.spanStats()).toMatchObject({ created: 2, exported: 2, pending: 0 });
+    expect(f.receiver.spans.map((s) => s.kind).sort()).toEqual([2, 3]);
+    await slow.close();
+  }, 15_000);
+
+  test('no userinfo, host or query from the request target or Host reaches a span; a Host with userinfo is refused', async () => {
+    const hop = await f.relay({ serviceName: 'edge', upstreams: [f.upstream.url] });
+    const absolute = await rawRequest(hop.port, 'GET http://admin:hunter2@internal.example/api?token=SECRET HTTP/1.1\r\nHost: edge\r\nConnection: close\r\n\r\n');
+    const badHost = await rawRequest(hop.port, 'GET / HTTP/1.1\r\nHost: admin:hunter2@internal.example\r\nConnection: close\r\n\r\n');
+    await hop.close();
+    expect(absolute).toMatch(/^HTTP\/1\.1 200 /);
+    expect(badHost).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*is not host\[:port\]/);
+    const server = f.receiver.spans.find((s) => s.kind === 2)!;
+    expect(server.attributes['url.path']).toBe('/api');
+    expect(f.receiver.bodies.join('\n')).not.toMatch(/hunter2|SECRET|internal\.example/);
+  });
+
+  test('fan-out: a chunked body arriving with the head reaches every upstream as its payload, not its framing', async () => {
+    const a = await startEchoUpstream();
+    const b = await startEchoUpstream();
+    const hop = await f.relay({ serviceName: 'productpage', upstreams: [a.url, b.url], fanout: true });
+    const answer = await rawRequest(hop.port, 'POST /x HTTP/1.1\r\nHost: p\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect([a.seen[0]?.body, b.seen[0]?.body]).toEqual(['hello', 'hello']);
+    expect(a.seen[0]?.headers['content-length']).toBe('5');
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('a malformed chunked body is a 400 on the server span, not a client abort', async () => {
+    const hop = await f.relay({ serviceName: 'edge', upstreams: [f.upstream.url] });
+    // (the head first, so the hop is handling the request when the broken body arrives)
+    const answer = await rawPacedRequest(hop.port, ['POST /x HTTP/1.1\r\nHost: e\r\nTransfer-Encoding: chunked\r\n\r\n', '5\r\nhello\r\nzz\r\n'], 100);
+    const metrics = hop.metricsText();
+    await hop.close();
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    const server = f.receiver.spans.find((s) => s.kind === 2)!;
+    expect(server.attributes['http.response.status_code']).toBe(400);
+    expect(server.statusCode).toBe(0);
+    expect(metrics).toMatch(/^relay_client_aborts_total 0$/m);
   });
 });

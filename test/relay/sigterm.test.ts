@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { Pool } from 'undici';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { Pool, request } from 'undici';
 import { REPO_ROOT } from '../../src/paths';
 import { startOtlpReceiver, type OtlpReceiver } from '../../src/verify/sources/otlp-receiver';
 import { startEchoUpstream, type TestUpstream } from './helpers/upstreams';
@@ -96,6 +97,32 @@ describe('relay SIGTERM (child process)', () => {
     const servers = receiver.traces().flatMap((t) => t.spans).filter((s) => s.kind === 'server' && s.service === 'edge');
     expect(servers.map((s) => s.traceId).sort()).toEqual([...answered].sort());
     expect(started.stderr()).toMatch(/SIGTERM: draining/);
-    expect(started.stderr()).toMatch(/spans: \d+ exported, 0 dropped, 0 failed/);
+    expect(started.stderr()).toMatch(/spans: \d+ exported, 0 dropped, 0 failed, 0 unsent/);
   }, 120_000);
+
+  test('a collector that never answers cannot hold the exit: the process ends soon after --shutdown-timeout, reporting what was unsent', async () => {
+    // GIVEN a "collector" that accepts connections and never answers
+    const hanging = createNetServer((socket) => {
+      socket.on('error', () => {});
+      socket.resume(); // reads and drops the export request, answers nothing (and sees the relay's FIN)
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', () => resolve()));
+    const started = await spawnRelay([
+      '--listen', '127.0.0.1:0', '--service-name', 'leaf',
+      '--otlp-endpoint', `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`, '--shutdown-timeout', '1s',
+    ]);
+    child = started.child;
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    const res = await request(started.url);
+    await res.body.dump();
+    // WHEN SIGTERM arrives
+    const signalled = Date.now();
+    child.kill('SIGTERM');
+    const code = await exited;
+    // THEN it exits 0 within the timeout plus the span flush's 2 s floor (before the fix: minutes)
+    expect(code).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(6000);
+    expect(started.stderr()).toMatch(/stopped \(spans: 0 exported, 0 dropped, 0 failed, 1 unsent\)/);
+    await new Promise<void>((resolve) => hanging.close(() => resolve()));
+  }, 60_000);
 });

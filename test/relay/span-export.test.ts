@@ -117,4 +117,37 @@ describe('span export', () => {
     expect(receiver.requests).toBe(1);
     expect(batcher.stats()).toEqual({ created: 3, exported: 0, dropped: 0, failed: 3, pending: 0 });
   });
+
+  test('an export that never answers is counted as failed at its deadline; shutdown never waits past its own', async () => {
+    // GIVEN a sink that never calls back (a collector that hangs), a 100 ms export deadline
+    let exports = 0;
+    const hanging = { export: () => void exports++, shutdown: () => new Promise<void>(() => {}) };
+    const batcher = new SpanBatcher(hanging, { serviceName: 's', maxQueueSize: 10, maxBatchSize: 2, flushIntervalMs: 10_000, exportDeadlineMs: 100 });
+    // WHEN four spans (two batches) are shut down with 1 s to go
+    for (let i = 1; i <= 4; i++) batcher.add(span(i));
+    const started = Date.now();
+    await batcher.shutdown(Date.now() + 1000);
+    // THEN each batch failed at its deadline (the second one was still sent), and shutdown returned in time
+    expect(exports).toBe(2);
+    expect(batcher.stats()).toEqual({ created: 4, exported: 0, dropped: 0, failed: 4, pending: 0 });
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  test('past the shutdown deadline no batch is started: what is left is reported pending', async () => {
+    const hanging = { export: () => {}, shutdown: async () => {} };
+    const batcher = new SpanBatcher(hanging, { serviceName: 's', maxQueueSize: 10, maxBatchSize: 2, flushIntervalMs: 10_000, exportDeadlineMs: 60_000 });
+    for (let i = 1; i <= 4; i++) batcher.add(span(i));
+    const started = Date.now();
+    await batcher.shutdown(Date.now() + 200);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(batcher.stats()).toMatchObject({ exported: 0, failed: 0, pending: 4 });
+  });
+
+  test('an exporter that throws synchronously fails its batch instead of stalling the queue', async () => {
+    const throwing = { export: () => { throw new Error('serializer exploded'); }, shutdown: async () => {} };
+    const batcher = new SpanBatcher(throwing, { serviceName: 's', maxQueueSize: 10, flushIntervalMs: 10_000 });
+    batcher.add(span(1));
+    await batcher.shutdown();
+    expect(batcher.stats()).toMatchObject({ failed: 1, pending: 0 });
+  });
 });

@@ -39,6 +39,9 @@ export interface HeadError {
 
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([!-~\x80-\xff]+) HTTP\/(\d)\.(\d)$/;
 
+/** RFC 9112 §3.2 / RFC 3986: uri-host [":" port]; no userinfo, path or whitespace. */
+const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)(?::\d*)?$/;
+
 function fail(status: HeadError['status'], reason: string): HeadError {
   return { status, reason };
 }
@@ -114,6 +117,7 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
   }
   if (version === '1.1' && hosts === 0) return fail(400, 'missing Host header (required in HTTP/1.1)');
   if (hosts > 1) return fail(400, 'more than one Host header');
+  if (host !== undefined && !HOST_VALUE.test(host)) return fail(400, `Host ${quoted(host)} is not host[:port] (RFC 9112 §3.2)`);
   let expectContinue = false;
   if (expect !== undefined) {
     if (expect.trim().toLowerCase() !== '100-continue') return fail(417, `Expect ${quoted(expect)}; allowed: 100-continue`);

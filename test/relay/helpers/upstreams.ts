@@ -118,6 +118,27 @@ export async function refusedUrl(): Promise<string> {
 }
 
 /** Sends raw bytes and resolves with everything the server answered until it closed (or `timeoutMs`). */
+/**
+ * A raw client paced by the test: `pieces` are written `gapMs` apart (the first at once); resolves with
+ * everything received (latin1) when the relay closes the connection.
+ */
+export function rawPacedRequest(port: number, pieces: ReadonlyArray<string | Buffer>, gapMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let got = '';
+    socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(got));
+    let next = 0;
+    const writeNext = (): void => {
+      if (next >= pieces.length || socket.destroyed) return;
+      socket.write(pieces[next++]);
+      setTimeout(writeNext, gapMs);
+    };
+    writeNext();
+  });
+}
+
 export function rawRequest(port: number, bytes: string | Buffer, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
