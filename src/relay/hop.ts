@@ -530,7 +530,8 @@ export class Hop {
                     if (!settle()) return;
                     const failure = classifyUpstreamError(err);
                     this.metrics.countUpstreamError(failure.type);
-                    this.endClient(ex, client, upstream, method, path, start, undefined, failure.message, failure.type);
+                    // The status the upstream had already sent, if any (it failed in its body).
+                    this.endClient(ex, client, upstream, method, path, start, status || undefined, failure.message, failure.type);
                     resolve({ upstream: upstream.url.href, status: failure.status, error: failure.message });
                   },
                 },

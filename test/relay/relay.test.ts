@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { useRelayFixture } from './helpers/relay-fixture';
-import { rawPacedRequest, rawRequest, startEchoUpstream } from './helpers/upstreams';
+import { rawPacedRequest, rawRequest, startEchoUpstream, startResetMidBodyUpstream, type TestUpstream } from './helpers/upstreams';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';
@@ -247,9 +247,16 @@ describe('relay hop (real HTTP on loopback)', () => {
 
   // ---- found by a review of the hop, export and shutdown (each failed before its fix) ----------------
 
+  /** Upstreams a test starts beyond the fixture's, closed after it whatever its outcome. */
+  const extraUpstreams: TestUpstream[] = [];
+  afterEach(async () => {
+    await Promise.all(extraUpstreams.splice(0).map((u) => u.close()));
+  });
+
   test('a delay fault stays in flight until its forwarded call is done: close() waits, both spans exported', async () => {
     // GIVEN a hop with a 10 ms delay fault in front of an upstream that answers after 2.5 s
     const slow = await startEchoUpstream({ delayMs: 2500 });
+    extraUpstreams.push(slow);
     const hop = await f.relay({ serviceName: 'edge', upstreams: [slow.url], faults: ['delay=10ms'] });
     const answer = request(hop.url).then(async (r) => ({ status: r.statusCode, body: await r.body.text() }));
     await new Promise((r) => setTimeout(r, 200));
@@ -260,7 +267,6 @@ describe('relay hop (real HTTP on loopback)', () => {
     expect(await answer).toEqual({ status: 200, body: 'ok' });
     expect(hop.spanStats()).toMatchObject({ created: 2, exported: 2, pending: 0 });
     expect(f.receiver.spans.map((s) => s.kind).sort()).toEqual([2, 3]);
-    await slow.close();
   }, 15_000);
 
   test('no userinfo, host or query from the request target or Host reaches a span; a Host with userinfo is refused', async () => {
@@ -278,12 +284,12 @@ describe('relay hop (real HTTP on loopback)', () => {
   test('fan-out: a chunked body arriving with the head reaches every upstream as its payload, not its framing', async () => {
     const a = await startEchoUpstream();
     const b = await startEchoUpstream();
+    extraUpstreams.push(a, b);
     const hop = await f.relay({ serviceName: 'productpage', upstreams: [a.url, b.url], fanout: true });
     const answer = await rawRequest(hop.port, 'POST /x HTTP/1.1\r\nHost: p\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
     expect([a.seen[0]?.body, b.seen[0]?.body]).toEqual(['hello', 'hello']);
     expect(a.seen[0]?.headers['content-length']).toBe('5');
-    await Promise.all([a.close(), b.close()]);
   });
 
   test('a malformed chunked body is a 400 on the server span, not a client abort', async () => {
@@ -297,5 +303,19 @@ describe('relay hop (real HTTP on loopback)', () => {
     expect(server.attributes['http.response.status_code']).toBe(400);
     expect(server.statusCode).toBe(0);
     expect(metrics).toMatch(/^relay_client_aborts_total 0$/m);
+  });
+
+  test('fan-out: an upstream that fails in its body keeps the status it sent on its client span, with the error', async () => {
+    const broken = await startResetMidBodyUpstream();
+    extraUpstreams.push(broken);
+    const hop = await f.relay({ serviceName: 'productpage', upstreams: [f.upstream.url, broken.url], fanout: true });
+    const res = await request(hop.url);
+    await res.body.dump();
+    await hop.close();
+    expect(res.statusCode).toBe(502);
+    const failed = f.receiver.spans.find((s) => s.kind === 3 && String(s.attributes['url.full']).startsWith(broken.url.replace(/\/$/, '')))!;
+    expect(failed.attributes['http.response.status_code']).toBe(200);
+    expect(failed.attributes['error.type']).toBe('ECONNRESET');
+    expect(failed.statusCode).toBe(2);
   });
 });

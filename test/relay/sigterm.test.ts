@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { Pool, request } from 'undici';
 import { REPO_ROOT } from '../../src/paths';
 import { startOtlpReceiver, type OtlpReceiver } from '../../src/verify/sources/otlp-receiver';
@@ -45,8 +45,11 @@ describe('relay SIGTERM (child process)', () => {
     // A little upstream latency keeps requests in flight when the signal lands.
     upstream = await startEchoUpstream({ delayMs: 20 });
   });
+  let hanging: NetServer | undefined;
   afterEach(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
+    await new Promise<void>((resolve) => (hanging ? hanging.close(() => resolve()) : resolve()));
+    hanging = undefined;
     await upstream.close();
     await receiver.close();
   });
@@ -102,11 +105,11 @@ describe('relay SIGTERM (child process)', () => {
 
   test('a collector that never answers cannot hold the exit: the process ends soon after --shutdown-timeout, reporting what was unsent', async () => {
     // GIVEN a "collector" that accepts connections and never answers
-    const hanging = createNetServer((socket) => {
+    hanging = createNetServer((socket) => {
       socket.on('error', () => {});
       socket.resume(); // reads and drops the export request, answers nothing (and sees the relay's FIN)
     });
-    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => hanging!.listen(0, '127.0.0.1', () => resolve()));
     const started = await spawnRelay([
       '--listen', '127.0.0.1:0', '--service-name', 'leaf',
       '--otlp-endpoint', `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`, '--shutdown-timeout', '1s',
@@ -123,6 +126,5 @@ describe('relay SIGTERM (child process)', () => {
     expect(code).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(6000);
     expect(started.stderr()).toMatch(/stopped \(spans: 0 exported, 0 dropped, 0 failed, 1 unsent\)/);
-    await new Promise<void>((resolve) => hanging.close(() => resolve()));
   }, 60_000);
 });
