@@ -110,6 +110,17 @@ export interface SpanBatcherOptions {
 /** A batch not acknowledged within this (the exporter's retries included) is counted as failed. */
 const EXPORT_DEADLINE_MS = 30_000;
 
+/** Waits for `promise` or until `deadline` (a `Date.now()` time, `Infinity`: no limit), whichever is first. */
+async function untilDeadline(promise: Promise<unknown>, deadline: number): Promise<void> {
+  if (deadline === Infinity) {
+    await promise;
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+  clearTimeout(timer);
+}
+
 /** Bounded queue + batching in front of a `SpanSink`. One export in flight at a time. */
 export class SpanBatcher {
   private queue: HopSpan[] = [];
@@ -152,13 +163,9 @@ export class SpanBatcher {
    * (a `Date.now()` time): no batch is started after it, and what is left stays counted as pending.
    */
   async flush(deadline = Infinity): Promise<void> {
-    while (this.inFlight || this.queue.length) {
-      const left = deadline - Date.now();
-      if (left <= 0) return;
+    while ((this.inFlight || this.queue.length) && Date.now() < deadline) {
       if (!this.inFlight) this.pump();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.inFlight, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
-      clearTimeout(timer);
+      await untilDeadline(this.inFlight!, deadline);
     }
   }
 
@@ -172,10 +179,7 @@ export class SpanBatcher {
     this.closed = true;
     clearInterval(this.timer);
     await this.flush(deadline);
-    let timer: NodeJS.Timeout | undefined;
-    const left = Math.max(0, deadline - Date.now());
-    await Promise.race([this.sink.shutdown().catch(() => {}), ...(left === Infinity ? [] : [new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))])]);
-    clearTimeout(timer);
+    await untilDeadline(this.sink.shutdown().catch(() => {}), deadline);
   }
 
   private pump(): void {
