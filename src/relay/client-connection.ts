@@ -489,25 +489,23 @@ export class ClientConnection {
   }
 
   /**
-   * Ends the connection after what was written (FIN). Nothing more is parsed from it, but it is read
-   * (and dropped) so the client's FIN is seen and a paused socket cannot stay open forever.
+   * Ends the connection after what was written (and `lastResponse`, if given), with a FIN. Nothing more is
+   * parsed from it, but it is read (and dropped) so the client's FIN is seen and a paused socket cannot
+   * stay open forever.
    */
-  end(): void {
+  end(lastResponse?: string): void {
     this.closed = true;
     this.buf = undefined;
     this.endedAt ||= Date.now();
     this.socket.resume();
-    this.socket.end();
+    if (lastResponse === undefined) this.socket.end();
+    else this.socket.end(lastResponse, 'utf8');
   }
 
   /** A refused request: the status with the reason, then the connection closes (what follows cannot be trusted). */
   private reject(status: number, reason: string): void {
     this.options.onRejected(status);
-    this.closed = true;
-    this.buf = undefined;
-    this.endedAt ||= Date.now();
-    this.socket.resume();
-    this.socket.end(ownResponse(status, 'text/plain; charset=utf-8', `${STATUS_CODES[status] ?? 'Error'}: ${reason}\n`, 'close'), 'utf8');
+    this.end(ownResponse(status, 'text/plain; charset=utf-8', `${STATUS_CODES[status] ?? 'Error'}: ${reason}\n`, 'close'));
   }
 
   /** A request body that breaks its own framing: the connection is unusable. */

@@ -342,7 +342,6 @@ class Connection {
       call.queuedBody = undefined;
       if (call.drainWaiter) call.onDrain(call.drainWaiter);
     }
-    if (call.paused) this.socket.pause();
   }
 
   /**
