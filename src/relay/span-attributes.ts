@@ -75,8 +75,9 @@ function methodAttributes(method: string, attrs: Attributes): string {
 /** Splits a Host header into name and port (IPv6 literals keep their brackets off). */
 export function splitHost(host: string | undefined): { address?: string; port?: number } {
   if (!host) return {};
-  // Only a `host[:port]` is recorded: anything else (userinfo `user:pass@host`) is not written to a span.
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:@\s/?#\[\]]+))(?::(\d{1,5}))?$/.exec(host.trim());
+  // The request parser refuses a Host that is not host[:port] (wire/request-head.ts); what still does not
+  // split is not written to a span at all.
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(host.trim());
   if (!m) return {};
   return { address: bounded(m[1] ?? m[2]), port: m[3] ? Number(m[3]) : undefined };
 }
