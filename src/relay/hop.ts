@@ -337,8 +337,12 @@ export class Hop {
       this.answerAsLeaf(ex);
       return complete();
     }
-    const target = originForm(ex.client.target);
+    // `*` (asterisk-form) reaches here only with OPTIONS (the parser refuses it otherwise): a question
+    // about the upstream server itself, so it is forwarded as it is, never joined to a base path.
+    const target = ex.client.target === '*' ? '*' : originForm(ex.client.target);
     if (target === undefined) {
+      // An absolute-form target that is no URL: refused like the parser's 400s, with the connection closed.
+      ex.client.keepAlive = false;
       ex.client.discardBody();
       ex.client.respond(400, `relay ${this.options.serviceName}: request target ${JSON.stringify(bounded(ex.client.target, 64))} is not a path; allowed: /path?query or an absolute http(s) URL\n`);
       this.endServer(ex, 400);
@@ -563,7 +567,9 @@ export class Hop {
   }
 
   private endServer(ex: Exchange, status: number | undefined, error?: string, errorType?: string): void {
-    this.metrics.countResponse(status ?? 0);
+    // Without a status line sent there is no response to count (a client abort or a reset fault has
+    // its own counter): a `code` label holds status classes only.
+    if (status !== undefined) this.metrics.countResponse(status);
     if (!this.spans || !ex.sampled) return;
     const attributes = ex.serverAttributes;
     if (status !== undefined) attributes['http.response.status_code'] = status;
