@@ -56,9 +56,9 @@ const ABSOLUTE_FORM = /^https?:\/\//i;
 /** RFC 9112 §3.2 / RFC 3986: uri-host [":" port]; no userinfo, path or whitespace. */
 const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)(?::\d*)?$/;
 
-/** Bytes outside visible ASCII as `\xNN`, so a message shows what was sent instead of mojibake. */
+/** Bytes over 0x7f as `\xNN`, so a message shows what was sent instead of mojibake. */
 function escapeNonAscii(text: string): string {
-  return text.replace(/[^\x21-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(/[\x80-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
 }
 
 function fail(status: HeadError['status'], reason: string): HeadError {
@@ -82,7 +82,7 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
   const m = REQUEST_LINE.exec(requestLine);
   if (!m) {
     const t = REQUEST_LINE_ANY_TARGET.exec(requestLine);
-    if (t) return fail(400, `request target ${quoted(escapeNonAscii(t[1]))} has a byte outside visible ASCII; allowed: 0x21-0x7e (percent-encode the rest, RFC 3986)`);
+    if (t) return fail(400, `request target ${escapeNonAscii(quoted(t[1]))} has a byte outside visible ASCII; allowed: 0x21-0x7e (percent-encode the rest, RFC 3986)`);
     return fail(400, `malformed request line ${quoted(requestLine)}; expected METHOD SP target SP HTTP/1.1`);
   }
   if (m[3] !== '1') return fail(505, `HTTP/${m[3]}.${m[4]} is not supported; allowed: HTTP/1.0, HTTP/1.1`);
