@@ -509,7 +509,7 @@ export class ClientConnection {
     for (let i = buf.indexOf(0x0a, this.headScanned); i >= 0; i = buf.indexOf(0x0a, i + 1)) {
       if (i === 0 || buf[i - 1] !== 0x0d) return true;
     }
-    // The last byte may be a CR whose LF is still to come: it is checked again with it.
+    // The next read's first LF is checked against this read's last byte (a CR split from its LF).
     this.headScanned = buf.length;
     return false;
   }
