@@ -223,6 +223,15 @@ describe('relay: RFC 9112 edges answered at once, connection closed', () => {
     expect(upstream.connections).toBe(0);
   });
 
+  test('an absolute-form target that is no URL gets 400 from the hop, with the connection closed as well', async () => {
+    const upstream = await rawUpstream();
+    const hop = await relay(upstream.url);
+    const { answer, closedByHop } = await exchange(hop.port, 'GET http://[bad/x HTTP/1.1\r\nHost: a\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*Connection: close\r\n[\s\S]*is not a path/);
+    expect(closedByHop).toBe(true);
+    expect(upstream.connections).toBe(0);
+  });
+
   test('a client abort is counted in relay_client_aborts_total, never as a response class', async () => {
     // GIVEN an upstream that never answers
     const upstream = await rawUpstream();
