@@ -96,7 +96,7 @@ export function registerRelay(program: Command): void {
     .option('--upstream <url>', 'upstream base URL (repeatable; none = leaf hop answering 200)', collect)
     .option('--service-name <name>', 'service.name of the hop\'s spans', 'relay')
     .option('--fanout', 'call every upstream per request (a DAG hop) instead of one (round-robin)')
-    .option('--propagate <formats>', 'formats to write: w3c,b3multi,b3single,jaeger (default: those that came in, plus w3c)', collect)
+    .option('--propagate <formats>', 'formats to write: w3c,b3multi,b3single,jaeger,baggage; baggage goes as W3C baggage unless the list has jaeger alone (default: those that came in, plus w3c)', collect)
     .option('--accept <formats>', 'formats to read; other trace headers are ignored and not forwarded, like an app with only those propagators (default: all)', collect)
     .option('--otlp-endpoint <url>', 'OTLP/HTTP endpoint for the hop\'s spans (base URL; /v1/traces is appended)', process.env.OTEL_EXPORTER_OTLP_ENDPOINT)
     .addOption(new Option('--otlp-protocol <protocol>', 'OTLP encoding').choices(['http/protobuf', 'http/json']).default('http/protobuf'))

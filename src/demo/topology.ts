@@ -7,7 +7,7 @@
  * hops whose URLs `relayArgs` fills in. `startOrder` lists hops leaves first: hops are stopped in
  * the reverse order, entry first, so no hop sees its upstream vanish while it still gets traffic.
  */
-import type { PropagationFormat } from '../propagation/trace-context';
+import type { HeaderFormat } from '../propagation/trace-context';
 import { parseFault as parseRelayFault, FaultSyntaxError } from '../relay/faults';
 import { PROPAGATION_FORMATS } from '../relay/options';
 
@@ -50,7 +50,7 @@ export interface HopSpec {
   /** Faults passed to the relay as `--fault`. */
   readonly faults: readonly string[];
   /** Formats passed to the relay as `--propagate`; empty = the relay's default. */
-  readonly propagate: readonly PropagationFormat[];
+  readonly propagate: readonly HeaderFormat[];
   /** `HOST:PORT` for `--listen`. */
   readonly listen: string;
 }
@@ -142,7 +142,7 @@ export function buildTopology(options: TopologyOptions = {}): DemoTopology {
     addFault(hop, parseFault('--fault', raw, fault));
   }
 
-  const propagate = new Map<DemoHop, PropagationFormat[]>();
+  const propagate = new Map<DemoHop, HeaderFormat[]>();
   for (const raw of options.propagate ?? []) {
     const [hop, list] = splitHopValue('--propagate', raw, PROPAGATION_FORMATS.join('|'));
     const formats = list.split(',').map((f) => f.trim());
@@ -151,7 +151,7 @@ export function buildTopology(options: TopologyOptions = {}): DemoTopology {
         throw new TopologyError(`--propagate ${JSON.stringify(raw)}: unknown format ${JSON.stringify(format)}; formats are ${PROPAGATION_FORMATS.join(', ')}`);
       }
     }
-    propagate.set(hop, [...new Set(formats as PropagationFormat[])]);
+    propagate.set(hop, [...new Set(formats as HeaderFormat[])]);
   }
 
   const host = options.host ?? '127.0.0.1';

@@ -6,7 +6,7 @@ import { B3_MULTI_HEADERS, B3_SINGLE_HEADER, formatB3Single, formatB3SingleSampl
 import { randomSpanId, randomTraceId } from './hex';
 import { formatUberTraceId, JAEGER_BAGGAGE_PREFIX, JAEGER_TRACE_HEADER, parseJaegerBaggage, parseUberTraceId, writeJaegerBaggage } from './jaeger';
 import { extractPassthrough } from './passthrough';
-import type { BaggageEntry, ExtractedContext, PropagationFormat, SamplingDecision, SamplingOnly, TraceContext, TraceStateEntry } from './trace-context';
+import type { BaggageEntry, ExtractedContext, HeaderFormat, PropagationFormat, SamplingDecision, SamplingOnly, TraceContext, TraceStateEntry } from './trace-context';
 import { PASSTHROUGH_HEADERS } from './trace-context';
 import type { HeaderValue } from './text';
 import { BAGGAGE_HEADER, formatBaggage, limitBaggage, parseBaggage } from './w3c-baggage';
@@ -179,8 +179,8 @@ export interface InjectInput {
   readonly samplingOnly?: SamplingOnly;
   readonly baggage?: readonly BaggageEntry[];
   readonly passthrough?: Readonly<Record<string, string>>;
-  /** Formats to write. */
-  readonly formats: readonly PropagationFormat[];
+  /** Formats to write (`baggage`: the W3C `baggage` header, whatever the trace-context formats). */
+  readonly formats: readonly HeaderFormat[];
 }
 
 /** W3C flags for a context: sampled when sampled or debug (W3C has no debug bit), random kept. */
@@ -193,7 +193,7 @@ export function w3cFlagsOf(ctx: TraceContext): number {
  * header: callers first delete every name for which `isTraceHeaderName` is true (replace,
  * never append). Each configured format gets everything it can express: the decision (debug
  * becomes W3C sampled and Jaeger flags 3), B3's ParentSpanId, the original id width in
- * B3/Jaeger, tracestate, baggage (W3C `baggage` and/or `uberctx-*`). A bare decision goes out
+ * B3/Jaeger, tracestate, baggage (W3C `baggage` with `w3c` or `baggage`, `uberctx-*` with `jaeger`). A bare decision goes out
  * in the formats that can carry one without ids (B3 single and multi).
  */
 export function inject(input: InjectInput): Record<string, string> {
@@ -225,6 +225,12 @@ export function inject(input: InjectInput): Record<string, string> {
       case 'b3multi':
         if (ctx) writeB3Multi(ctx, out);
         else if (input.samplingOnly) writeB3MultiSamplingOnly(input.samplingOnly, out);
+        break;
+      case 'baggage':
+        if (baggage && baggage.length > 0) {
+          const b = formatBaggage(baggage);
+          if (b !== undefined) out[BAGGAGE_HEADER] = b;
+        }
         break;
       case 'jaeger':
         if (ctx) out[JAEGER_TRACE_HEADER] = formatUberTraceId(ctx);

@@ -16,8 +16,18 @@ export type SamplingDecision =
   /** no decision was sent (B3 without `X-B3-Sampled`): the receiver decides */
   | 'deferred';
 
-/** The formats the kit reads and writes. */
+/** The trace-context formats the kit reads and writes. */
 export type PropagationFormat = 'w3c' | 'b3multi' | 'b3single' | 'jaeger';
+
+/**
+ * What a hop can be told to read or write: a trace-context format, or `baggage` — the W3C `baggage`
+ * header on its own. Baggage is a spec of its own, not part of a trace-context format: OpenTelemetry
+ * composes `W3CBaggagePropagator` with any of them (B3 plus W3C baggage is its usual composite). `w3c`
+ * still writes `baggage` too (OpenTelemetry's default `tracecontext,baggage` pair), and `jaeger` its
+ * own `uberctx-*`. Tracestate has no such entry: it is defined only next to a `traceparent` (W3C Trace
+ * Context §3.3), so it travels with `w3c`.
+ */
+export type HeaderFormat = PropagationFormat | 'baggage';
 
 /** One W3C tracestate member, in header order (leftmost = most recently updated). */
 export interface TraceStateEntry {

@@ -15,7 +15,7 @@
  */
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import { ChunkedScanner } from './wire/chunked';
+import { ChunkedScanner, joined } from './wire/chunked';
 import { writeBatched } from './write-batch';
 import { isHeadError, parseRequestHead, type RequestHead } from './wire/request-head';
 
@@ -45,6 +45,12 @@ const SMALL_BODY_BYTES = 16 * 1024;
 
 /** How long a connection the relay ended may stay open after its last byte left (nginx: lingering_timeout 5s). */
 const LINGER_MS = 5000;
+
+/**
+ * Empty lines (CRLF) ignored before a request line (RFC 9112 §2.2: "SHOULD ignore at least one"; some
+ * clients send one after a POST body). More is no client's habit, only a way to hold a connection: 400.
+ */
+export const MAX_LEADING_EMPTY_LINES = 4;
 
 /** Bytes of request body held before the hop decides where it goes (then the socket pauses). */
 const BODY_HOLD_BYTES = 64 * 1024;
@@ -198,9 +204,11 @@ export class ClientExchange {
    */
   feedBody(buf: Buffer, from: number): number {
     let used: number;
+    let framed: Buffer[] | undefined;
     if (this.scanner) {
       if (this.collect) used = this.scanner.scan(buf, from, (b, s, e) => this.collectChunk(b.subarray(s, e)));
-      else used = this.scanner.scan(buf, from);
+      else if (this.discard) used = this.scanner.scan(buf, from);
+      else used = this.scanner.scan(buf, from, undefined, (framed = []));
       if (used < 0) return -1;
       if (this.scanner.done) this.bodyDone = true;
     } else {
@@ -210,11 +218,12 @@ export class ClientExchange {
       if (this.collect && used > 0) this.collectChunk(buf.subarray(from, from + used));
     }
     if (used > 0 && !this.collect && !this.discard) {
-      const chunk = from === 0 && used === buf.length ? buf : buf.subarray(from, from + used);
+      // A chunked body goes on re-framed (`wire/chunked.ts`), one buffer per read.
+      const chunk = framed ? joined(framed) : from === 0 && used === buf.length ? buf : buf.subarray(from, from + used);
       if (this.sink) {
-        if (!this.sink.write(chunk)) this.waitForDrain();
+        if (chunk.length && !this.sink.write(chunk)) this.waitForDrain();
         if (this.bodyDone) this.sink.end();
-      } else {
+      } else if (chunk.length) {
         (this.held ??= []).push(chunk);
         this.heldBytes += chunk.length;
         if (this.heldBytes >= BODY_HOLD_BYTES) this.connection.socket.pause();
@@ -354,6 +363,10 @@ export class ClientConnection {
   private stalledSince = 0;
   /** when the relay ended the connection (0: it has not) */
   private endedAt = 0;
+  /** empty lines seen before the request line being waited for */
+  private emptyLines = 0;
+  /** bytes of the partial head in `buf` already checked for a bare LF */
+  private headScanned = 0;
 
   constructor(
     readonly socket: Socket,
@@ -441,16 +454,23 @@ export class ClientConnection {
     try {
       while (!this.current && this.buf && !this.closed) {
         let buf = this.buf;
-        // RFC 9112 §2.2: empty lines before a request line are ignored.
+        // RFC 9112 §2.2: empty lines before a request line are ignored, a few of them.
         let start = 0;
-        while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
+        while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) {
+          start += 2;
+          if (++this.emptyLines > MAX_LEADING_EMPTY_LINES) return this.reject(400, `more than ${MAX_LEADING_EMPTY_LINES} empty lines before the request line`);
+        }
         if (start) {
           buf = buf.subarray(start);
           this.buf = buf.length ? buf : undefined;
+          this.headScanned = 0;
           if (!buf.length) return;
         }
         const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
         if (end < 0) {
+          // A head with bare LF line ends never shows a CRLFCRLF: refused as soon as the LF arrives
+          // (the 400 a complete head gets), not after 60 KiB or the idle timer.
+          if (this.hasBareLf(buf)) return this.reject(400, 'bare LF in the request head (lines must end with CRLF)');
           if (buf.length > this.options.maxHeaderBytes) this.reject(431, `request headers over ${this.options.maxHeaderBytes} bytes`);
           return;
         }
@@ -459,6 +479,8 @@ export class ClientConnection {
         if (isHeadError(head)) return this.reject(head.status, head.reason);
         const rest = end + 4 < buf.length ? buf.subarray(end + 4) : undefined;
         this.buf = undefined;
+        this.emptyLines = 0;
+        this.headScanned = 0;
         const exchange = new ClientExchange(this, head);
         this.current = exchange;
         this.lastActive = Date.now();
@@ -475,6 +497,21 @@ export class ClientConnection {
     } finally {
       this.parsing = false;
     }
+  }
+
+  /**
+   * The partial head in `buf` has an LF not preceded by CR. RFC 9112 §2.2 lets a recipient take a bare
+   * LF as a line end or refuse it; a proxy that took it would read a head that a strict upstream reads
+   * differently (a smuggling shape), so it is refused, as Node's llhttp does. Only the new bytes are
+   * scanned on each read.
+   */
+  private hasBareLf(buf: Buffer): boolean {
+    for (let i = buf.indexOf(0x0a, this.headScanned); i >= 0; i = buf.indexOf(0x0a, i + 1)) {
+      if (i === 0 || buf[i - 1] !== 0x0d) return true;
+    }
+    // The next read's first LF is checked against this read's last byte (a CR split from its LF).
+    this.headScanned = buf.length;
+    return false;
   }
 
   /** @internal the exchange's response is complete */

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { ClientExchange } from './client-connection';
 import {
   type BaggageEntry,
+  type HeaderFormat,
   type PropagationFormat,
   type SamplingOnly,
   type TraceContext,
@@ -51,8 +52,9 @@ const INVALID_REQUEST_BODY = ['request body malformed (the client got 400)', 'in
 const NO_FORMATS: readonly PropagationFormat[] = Object.freeze([]);
 
 /** The format a trace header belongs to; undefined for Envoy's passthrough family (no format: always read). */
-export function formatOfHeader(lowercaseName: string): PropagationFormat | undefined {
-  if (lowercaseName === 'traceparent' || lowercaseName === 'tracestate' || lowercaseName === 'baggage') return 'w3c';
+export function formatOfHeader(lowercaseName: string): HeaderFormat | undefined {
+  if (lowercaseName === 'baggage') return 'baggage';
+  if (lowercaseName === 'traceparent' || lowercaseName === 'tracestate') return 'w3c';
   if (lowercaseName === 'b3') return 'b3single';
   if (lowercaseName.startsWith('x-b3-')) return 'b3multi';
   if (lowercaseName === 'uber-trace-id' || lowercaseName.startsWith('uberctx-')) return 'jaeger';
@@ -70,7 +72,10 @@ interface Exchange {
   /** The incoming parent span id (what the server span hangs under). */
   readonly parentSpanId?: string;
   readonly sampled: boolean;
-  readonly formats: readonly PropagationFormat[];
+  /** what the upstream calls get written (trace-context formats, and `baggage` when apart from them) */
+  readonly formats: readonly HeaderFormat[];
+  /** the trace-context formats of `formats` (the `meshtrace.propagation.injected` evidence) */
+  readonly injected: readonly PropagationFormat[];
   readonly baggage: readonly BaggageEntry[];
   readonly passthrough: Readonly<Record<string, string>>;
   readonly serverName: string;
@@ -177,7 +182,7 @@ export class Hop {
   private begin(client: ClientExchange): Exchange {
     const startMs = nowMs();
     const o = this.options;
-    let ignored: PropagationFormat[] | undefined;
+    let ignored: HeaderFormat[] | undefined;
     let bag: Record<string, string | string[]>;
     if (o.accept) ({ bag, ignored } = this.acceptedHeaderBag(client.rawHeaders, client.lowerHeaders, o.accept));
     else bag = this.traceHeaderBag(client.rawHeaders, client.lowerHeaders);
@@ -195,9 +200,13 @@ export class Hop {
     let server = childContext(parent, decision);
     if (parent && decision && server.sampling === 'deferred') server = { ...server, sampling: decision.sampling };
     const sampled = server.sampling === 'sampled' || server.debug;
-    let formats: readonly PropagationFormat[];
-    if (o.propagate) formats = o.propagate;
-    else formats = incoming.formatsSeen.includes('w3c') ? incoming.formatsSeen : ['w3c', ...incoming.formatsSeen];
+    // The default always has `w3c`, which carries baggage too: then formats and evidence are one list.
+    let formats: readonly HeaderFormat[];
+    let injected: readonly PropagationFormat[];
+    if (o.propagate) {
+      formats = o.propagate;
+      injected = o.propagateEvidence!;
+    } else formats = injected = incoming.formatsSeen.includes('w3c') ? incoming.formatsSeen : ['w3c', ...incoming.formatsSeen];
     const baggage = o.baggage.length ? mergeBaggage(incoming.baggage, o.baggage) : incoming.baggage;
     // Span attributes only for a span that will be exported (most of the per-request attribute work).
     let name = '';
@@ -229,6 +238,7 @@ export class Hop {
       parentSpanId: parent?.spanId,
       sampled,
       formats,
+      injected,
       baggage,
       passthrough: incoming.passthrough,
       serverName: name,
@@ -262,9 +272,9 @@ export class Hop {
    * `traceHeaderBag` for a hop restricted by `--accept`: headers of other formats are left out (so
    * neither read nor, being trace headers, forwarded) and their formats listed once each.
    */
-  private acceptedHeaderBag(raw: readonly string[], lower: readonly string[], accept: readonly PropagationFormat[]): { bag: Record<string, string | string[]>; ignored?: PropagationFormat[] } {
+  private acceptedHeaderBag(raw: readonly string[], lower: readonly string[], accept: readonly HeaderFormat[]): { bag: Record<string, string | string[]>; ignored?: HeaderFormat[] } {
     const bag: Record<string, string | string[]> = {};
-    let ignored: PropagationFormat[] | undefined;
+    let ignored: HeaderFormat[] | undefined;
     for (let j = 0; j < lower.length; j++) {
       const name = lower[j];
       const i = 2 * j;
@@ -337,8 +347,12 @@ export class Hop {
       this.answerAsLeaf(ex);
       return complete();
     }
-    const target = originForm(ex.client.target);
+    // `*` (asterisk-form) reaches here only with OPTIONS (the parser refuses it otherwise): a question
+    // about the upstream server itself, so it is forwarded as it is, never joined to a base path.
+    const target = ex.client.target === '*' ? '*' : originForm(ex.client.target);
     if (target === undefined) {
+      // An absolute-form target that is no URL: refused like the parser's 400s, with the connection closed.
+      ex.client.keepAlive = false;
       ex.client.discardBody();
       ex.client.respond(400, `relay ${this.options.serviceName}: request target ${JSON.stringify(bounded(ex.client.target, 64))} is not a path; allowed: /path?query or an absolute http(s) URL\n`);
       this.endServer(ex, 400);
@@ -563,7 +577,9 @@ export class Hop {
   }
 
   private endServer(ex: Exchange, status: number | undefined, error?: string, errorType?: string): void {
-    this.metrics.countResponse(status ?? 0);
+    // Without a status line sent there is no response to count (a client abort or a reset fault has
+    // its own counter): a `code` label holds status classes only.
+    if (status !== undefined) this.metrics.countResponse(status);
     if (!this.spans || !ex.sampled) return;
     const attributes = ex.serverAttributes;
     if (status !== undefined) attributes['http.response.status_code'] = status;
@@ -600,7 +616,7 @@ export class Hop {
     const { name, attributes } = clientSpanStart(method, upstream.url, path, this.options.spanAttributes);
     if (status !== undefined) attributes['http.response.status_code'] = status;
     if (ex.faults.dropContext) attributes['relay.fault'] = 'drop-context';
-    attributes[ATTR_PROPAGATION_INJECTED] = ex.faults.dropContext ? NO_FORMATS : ex.formats;
+    attributes[ATTR_PROPAGATION_INJECTED] = ex.faults.dropContext ? NO_FORMATS : ex.injected;
     if (!ex.faults.dropContext) attributes[ATTR_PROPAGATION_SAMPLED] = client.sampling === 'sampled' || client.debug;
     // Client spans: 4xx and 5xx are errors (HTTP semconv).
     let message = error;

@@ -7,9 +7,9 @@ import type { SpanExportStats } from './span-export';
 export class RelayMetrics {
   requests = 0;
   inFlight = 0;
-  /** responses outside the classes 0xx–5xx, by class */
+  /** responses outside the classes 1xx–5xx, by class */
   private readonly responses: Record<string, number> = {};
-  /** responses of class 0xx–5xx, by class digit */
+  /** responses of class 1xx–5xx, by class digit (index 0 unused) */
   private readonly byClass = [0, 0, 0, 0, 0, 0];
   /** upstream failures by `error.type` */
   readonly upstreamErrors: Record<string, number> = {};
@@ -23,10 +23,12 @@ export class RelayMetrics {
     this.rejected[status] = (this.rejected[status] ?? 0) + 1;
   }
 
+  /** A response whose status line was sent. */
   countResponse(status: number): void {
-    // The common classes by index (no string key per request); `0xx` is "no response" (aborted, reset).
+    // The common classes by index (no string key per request). Only a status line that was sent is
+    // counted: a request without one is a client abort or a reset fault, each with its own counter.
     const cls = Math.floor(status / 100);
-    if (cls >= 0 && cls <= 5) this.byClass[cls]++;
+    if (cls >= 1 && cls <= 5) this.byClass[cls]++;
     else this.responses[`${cls}xx`] = (this.responses[`${cls}xx`] ?? 0) + 1;
   }
 
@@ -66,7 +68,7 @@ export function renderMetrics(serviceName: string, m: RelayMetrics, spans: SpanE
     `# HELP relay_requests_in_flight Requests being handled.`,
     `# TYPE relay_requests_in_flight gauge`,
     `relay_requests_in_flight ${m.inFlight}`,
-    ...labelled('relay_responses_total', 'Responses sent, by status class.', 'code', m.responsesByClass()),
+    ...labelled('relay_responses_total', 'Responses whose status line was sent, by status class (requests without one are in relay_client_aborts_total or relay_faults_injected_total{fault="reset"}).', 'code', m.responsesByClass()),
     ...labelled('relay_upstream_errors_total', 'Upstream calls that failed, by error type.', 'error_type', m.upstreamErrors),
     ...labelled('relay_faults_injected_total', 'Faults injected, by kind.', 'fault', m.faults),
     ...labelled('relay_rejected_requests_total', 'Requests refused by the HTTP parser (400 malformed or smuggling shape, 408, 431), by status.', 'code', m.rejected),

@@ -3,11 +3,14 @@
  * mirror), the parsers that turn flag strings into them, and the resolution of defaults. Every parser
  * rejects bad input with a `RelayOptionError` naming the option, the value and what is allowed.
  */
-import type { BaggageEntry, PropagationFormat } from '../propagation';
+import type { BaggageEntry, HeaderFormat, PropagationFormat } from '../propagation';
 import { type Fault, parseFault } from './faults';
 
-/** Formats `--propagate` accepts. */
-export const PROPAGATION_FORMATS: readonly PropagationFormat[] = ['w3c', 'b3multi', 'b3single', 'jaeger'];
+/** What `--propagate` and `--accept` take: the trace-context formats, and `baggage` (W3C baggage on its own). */
+export const PROPAGATION_FORMATS: readonly HeaderFormat[] = ['w3c', 'b3multi', 'b3single', 'jaeger', 'baggage'];
+
+/** The trace-context formats (what the propagation evidence lists). */
+const TRACE_CONTEXT_FORMATS: readonly PropagationFormat[] = ['w3c', 'b3multi', 'b3single', 'jaeger'];
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
@@ -37,18 +40,23 @@ export interface RelayOptions {
    */
   readonly fanout?: boolean;
   /**
-   * Formats to write on the outgoing request (`--propagate w3c,b3multi,...`).
+   * Formats to write on the outgoing request (`--propagate w3c,b3multi,...`). Baggage (incoming and
+   * `--baggage`) goes as W3C `baggage` with `w3c` or `baggage`, as `uberctx-*` with `jaeger`, and as
+   * W3C `baggage` when the list names neither (B3 has no baggage of its own): the list chooses
+   * baggage's carriers, never drops it. Tracestate travels with `w3c` only (it is defined only beside
+   * a `traceparent`).
    * @default - the formats that came in, plus W3C always
    */
-  readonly propagate?: readonly PropagationFormat[];
+  readonly propagate?: readonly HeaderFormat[];
   /**
    * Formats this hop reads (`--accept w3c,...`). Trace headers of other formats are neither read nor
    * forwarded, the way an application whose SDK has only those propagators behaves: labs use it to
    * put a "W3C-only service" behind a hop that writes B3, and the server span records what it
    * ignored (`meshtrace.propagation.ignored`). Envoy's `x-request-id` family is always passed on.
-   * @default - every format (w3c, b3multi, b3single, jaeger)
+   * `w3c` reads `baggage` too; `baggage` alone reads only it (B3 plus W3C baggage: `b3multi,baggage`).
+   * @default - every format (w3c, b3multi, b3single, jaeger, baggage)
    */
-  readonly accept?: readonly PropagationFormat[];
+  readonly accept?: readonly HeaderFormat[];
   /**
    * OTLP/HTTP endpoint (`--otlp-endpoint`): a base URL (`/v1/traces` is appended) or the full traces URL.
    * @default - no span export
@@ -146,8 +154,12 @@ export interface ResolvedRelayOptions {
   readonly upstreams: readonly URL[];
   readonly serviceName: string;
   readonly fanout: boolean;
-  readonly propagate?: readonly PropagationFormat[];
-  readonly accept?: readonly PropagationFormat[];
+  /** What `inject` writes when `--propagate` was given (baggage's carrier resolved: `resolvePropagate`). */
+  readonly propagate?: readonly HeaderFormat[];
+  /** The trace-context formats of `propagate`, for the `meshtrace.propagation.injected` evidence. */
+  readonly propagateEvidence?: readonly PropagationFormat[];
+  /** What the hop reads when `--accept` restricts it (`w3c` implies `baggage`: `resolveAccept`). */
+  readonly accept?: readonly HeaderFormat[];
   readonly otlpTracesUrl?: URL;
   readonly otlpProtocol: OtlpProtocol;
   readonly faults: readonly Fault[];
@@ -214,16 +226,36 @@ export function parseKeyValues(option: string, values: readonly string[]): Recor
 }
 
 /** Parses `w3c,b3multi,...` (repeatable, comma-separated); `option` names the flag in errors. */
-export function parsePropagate(values: readonly string[], option = '--propagate'): PropagationFormat[] {
-  const out: PropagationFormat[] = [];
+export function parsePropagate(values: readonly string[], option = '--propagate'): HeaderFormat[] {
+  const out: HeaderFormat[] = [];
   for (const part of values.flatMap((v) => v.split(','))) {
     const name = part.trim().toLowerCase();
     if (!name) continue;
     if (!(PROPAGATION_FORMATS as readonly string[]).includes(name)) fail(option, part, `a comma-separated list of ${PROPAGATION_FORMATS.join(', ')}`);
-    if (!out.includes(name as PropagationFormat)) out.push(name as PropagationFormat);
+    if (!out.includes(name as HeaderFormat)) out.push(name as HeaderFormat);
   }
   if (out.length === 0) fail(option, values.join(','), `at least one of ${PROPAGATION_FORMATS.join(', ')}`);
   return out;
+}
+
+/**
+ * What an explicit `--propagate` list writes. Baggage is decided apart from the trace-context format
+ * (as OpenTelemetry composes W3CBaggagePropagator with B3Propagator): a list without a baggage carrier
+ * (`w3c`, `baggage`, `jaeger`) gets W3C `baggage`, so a B3-only hop still forwards what came in and its
+ * own `--baggage`. Pure.
+ */
+export function resolvePropagate(list: readonly HeaderFormat[]): HeaderFormat[] {
+  if (list.includes('w3c') || list.includes('baggage') || list.includes('jaeger')) return [...list];
+  return [...list, 'baggage'];
+}
+
+/**
+ * What an `--accept` list reads: `w3c` implies `baggage` (OpenTelemetry's default pair); every format
+ * accepted is no restriction at all (undefined: the unfiltered fast path). Pure.
+ */
+export function resolveAccept(list: readonly HeaderFormat[]): HeaderFormat[] | undefined {
+  const out = list.includes('w3c') && !list.includes('baggage') ? [...list, 'baggage' as const] : [...list];
+  return PROPAGATION_FORMATS.every((f) => out.includes(f)) ? undefined : out;
 }
 
 /** Parses an upstream base URL: plain HTTP only (TLS between hops is the mesh's job). */
@@ -282,16 +314,16 @@ export function resolveRelayOptions(options: RelayOptions): ResolvedRelayOptions
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)) fail('--baggage-attribute', key, 'a baggage key made of RFC 7230 token characters');
   }
   const faults = (options.faults ?? []).map((f) => (typeof f === 'string' ? parseFault(f) : f));
-  let accept = options.accept ? parsePropagate(options.accept, '--accept') : undefined;
-  // Every format accepted is no restriction at all: keep the unfiltered fast path.
-  if (accept && accept.length === PROPAGATION_FORMATS.length) accept = undefined;
+  const accept = options.accept ? resolveAccept(parsePropagate(options.accept, '--accept')) : undefined;
+  const propagate = options.propagate ? resolvePropagate(parsePropagate(options.propagate)) : undefined;
   return {
     host,
     port,
     upstreams: (options.upstreams ?? []).map(parseUpstream),
     serviceName,
     fanout: options.fanout ?? false,
-    propagate: options.propagate ? parsePropagate(options.propagate) : undefined,
+    propagate,
+    propagateEvidence: propagate?.filter((f): f is PropagationFormat => TRACE_CONTEXT_FORMATS.includes(f as PropagationFormat)),
     accept,
     otlpTracesUrl: options.otlpEndpoint ? parseOtlpEndpoint(options.otlpEndpoint) : undefined,
     otlpProtocol,

@@ -14,7 +14,7 @@
  * same); anything else fails the call.
  */
 import { connect, type Socket } from 'node:net';
-import { ChunkedScanner } from './wire/chunked';
+import { ChunkedScanner, joined } from './wire/chunked';
 import { writeBatched } from './write-batch';
 import { parseResponseHead, type ResponseHead } from './wire/response-head';
 
@@ -126,6 +126,7 @@ export class Upstream {
 
   /** The upstream request target for an incoming one. */
   path(target: string): string {
+    if (target === '*') return target;
     return this.basePath ? this.basePath + (target.startsWith('/') ? target : `/${target}`) : target;
   }
 
@@ -487,11 +488,13 @@ class Connection {
       if (this.remaining === 0 && !call.finished) this.complete();
     } else if (framing.kind === 'chunked') {
       const scanner = this.chunked!;
-      // De-chunking (an HTTP/1.0 client) delivers the chunk data; otherwise the coded bytes go as they are.
+      // De-chunking (an HTTP/1.0 client) delivers the chunk data; otherwise the body goes on re-framed
+      // canonically, with only the trailer fields a trailer may carry (`wire/chunked.ts`).
       const dechunk = call.request.dechunk;
-      const used = scanner.scan(buf, offset, dechunk ? (b, from, to) => call.handler.onData(b.subarray(from, to)) : undefined);
+      const framed: Buffer[] | undefined = dechunk ? undefined : [];
+      const used = scanner.scan(buf, offset, dechunk ? (b, from, to) => call.handler.onData(b.subarray(from, to)) : undefined, framed);
       if (used < 0) return this.invalidResponse(`sent a malformed chunked body: ${scanner.error}`);
-      if (!dechunk && used > 0) call.handler.onData(offset === 0 && used === buf.length ? buf : buf.subarray(offset, offset + used));
+      if (framed && framed.length) call.handler.onData(joined(framed));
       if (scanner.done && offset + used < buf.length) this.reusable = false;
       if (scanner.done && !call.finished) this.complete();
     } else {

@@ -6,11 +6,11 @@
  * starts failing, OTel fixed the gap: update the docs' comparison table.
  */
 import { defaultTextMapGetter, defaultTextMapSetter, propagation, ROOT_CONTEXT, SpanKind, trace, type TextMapPropagator } from '@opentelemetry/api';
-import { W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { childContext, extract, inject, type PropagationFormat } from '../../src/propagation/index';
+import { childContext, extract, inject, type HeaderFormat } from '../../src/propagation/index';
 import { meshtraceHop, otelHop } from '../e2e/support/hops';
 import { loadW3cVectors, runW3cSuite } from '../e2e/support/w3c-suite';
 
@@ -27,7 +27,7 @@ function otelForward(propagator: TextMapPropagator, headers: Record<string, stri
 }
 
 /** Our hop: extract → childContext → inject in `formats`. */
-function ourForward(headers: Record<string, string>, formats: PropagationFormat[]): Record<string, string> {
+function ourForward(headers: Record<string, string>, formats: HeaderFormat[]): Record<string, string> {
   const ex = extract(headers);
   return inject({ context: childContext(ex.context, ex.samplingOnly), baggage: ex.baggage, passthrough: ex.passthrough, formats });
 }
@@ -200,5 +200,19 @@ describe('W3C Baggage', () => {
     const ctx = new W3CBaggagePropagator().extract(ROOT_CONTEXT, { baggage: 'k=a%zzb,j=1' }, defaultTextMapGetter);
     expect(propagation.getBaggage(ctx)?.getEntry('k')).toBeUndefined();
     expect(extract({ baggage: 'k=a%zzb,j=1' }).baggage[0]).toEqual({ key: 'k', value: 'a\ufffdzzb' });
+  });
+});
+
+describe('B3 + W3C baggage (OpenTelemetry\'s usual composite)', () => {
+  test('formats [b3multi, baggage] write what CompositePropagator(B3, W3CBaggagePropagator) reads, and no traceparent', () => {
+    // GIVEN W3C context and baggage in  WHEN our hop writes B3 multi plus baggage
+    const out = ourForward({ traceparent: `00-${TID}-${SID}-01`, baggage: 'tenant=acme,tier=gold%20plus' }, ['b3multi', 'baggage']);
+    // THEN OpenTelemetry's composite reads the trace and every baggage member
+    const composite = new CompositePropagator({ propagators: [b3Multi, new W3CBaggagePropagator()] });
+    const ctx = composite.extract(ROOT_CONTEXT, out, defaultTextMapGetter);
+    expect(trace.getSpanContext(ctx)?.traceId).toBe(TID);
+    expect(Object.fromEntries((propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k, e]) => [k, e.value]))).toEqual({ tenant: 'acme', tier: 'gold plus' });
+    expect(out.traceparent).toBeUndefined();
+    expect(out.tracestate).toBeUndefined();
   });
 });

@@ -151,18 +151,23 @@ describe('relay fault matrix', () => {
     expect(echo.seen[0].headers['x-h2499']).toBe('2499');
   });
 
-  test('absolute-form targets are reduced to a path (the caller cannot pick the host upstream routes on); "*" gets 400', async () => {
+  test('absolute-form targets are reduced to a path (the caller cannot pick the host upstream routes on); "*" only with OPTIONS', async () => {
     // GIVEN a hop in front of an echo upstream
     const echo = await upstream(startEchoUpstream());
     const hop = await relay({ upstreams: [echo.url] });
-    // WHEN one request names another host in absolute-form and another asks for "*"
+    // WHEN one request names another host in absolute-form, one asks GET "*" and one OPTIONS "*"
     const absolute = await rawRequest(hop.port, `GET http://evil.example/x?y=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
-    const star = await rawRequest(hop.port, `OPTIONS * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
-    // THEN upstream saw only the path, with its own Host; the "*" request never reached it
+    const star = await rawRequest(hop.port, `GET * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+    const options = await rawRequest(hop.port, `OPTIONS * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+    // THEN upstream saw only the path, with its own Host; GET "*" never reached it; OPTIONS "*" did, as is
     expect(absolute).toMatch(/^HTTP\/1\.1 200 OK/);
-    expect(echo.seen.map((s) => [s.url, s.headers.host])).toEqual([['/x?y=1', new URL(echo.url).host]]);
     expect(star).toMatch(/^HTTP\/1\.1 400 Bad Request/);
     expect(star).toContain('is not a path');
+    expect(options).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(echo.seen.map((s) => [s.method, s.url, s.headers.host])).toEqual([
+      ['GET', '/x?y=1', new URL(echo.url).host],
+      ['OPTIONS', '*', new URL(echo.url).host],
+    ]);
   });
 
   test.each([

@@ -75,7 +75,7 @@ describe('relay HTTP/1.1 handling', () => {
     expect(body.equals(big)).toBe(true);
   });
 
-  test('a chunked request body is forwarded chunked, byte for byte, and the connection stays usable', async () => {
+  test('a chunked request body is forwarded chunked (re-framed: the extension is dropped), and the connection stays usable', async () => {
     // GIVEN an echo upstream
     const echo = await startEchoUpstream();
     cleanup.push(() => echo.close());

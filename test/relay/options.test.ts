@@ -1,5 +1,5 @@
 import { parseFault, decideFaults, formatFault, FaultSyntaxError } from '../../src/relay/faults';
-import { parseDurationMs, parseHostPort, parseOtlpEndpoint, parsePropagate, parseUpstream, RelayOptionError, resolveRelayOptions } from '../../src/relay/options';
+import { parseDurationMs, parseHostPort, parseOtlpEndpoint, parsePropagate, parseUpstream, RelayOptionError, resolveAccept, resolvePropagate, resolveRelayOptions } from '../../src/relay/options';
 
 describe('relay options', () => {
   test('defaults', () => {
@@ -50,8 +50,32 @@ describe('relay options', () => {
 
   test('propagate lists are deduplicated and checked', () => {
     expect(parsePropagate(['w3c,b3multi', 'jaeger', 'w3c'])).toEqual(['w3c', 'b3multi', 'jaeger']);
-    expect(() => parsePropagate(['w3c,zipkin'])).toThrow(/--propagate: invalid value "zipkin"; expected a comma-separated list of w3c, b3multi, b3single, jaeger/);
+    expect(() => parsePropagate(['w3c,zipkin'])).toThrow(/--propagate: invalid value "zipkin"; expected a comma-separated list of w3c, b3multi, b3single, jaeger, baggage/);
     expect(() => parsePropagate([','])).toThrow(/at least one/);
+  });
+
+  test.each([
+    // no baggage carrier named: W3C baggage is added (B3 has none of its own)
+    [['b3multi'], ['b3multi', 'baggage'], ['b3multi']],
+    [['b3single', 'b3multi'], ['b3single', 'b3multi', 'baggage'], ['b3single', 'b3multi']],
+    // a carrier named: the list as given
+    [['w3c'], ['w3c'], ['w3c']],
+    [['jaeger'], ['jaeger'], ['jaeger']],
+    [['b3multi', 'baggage'], ['b3multi', 'baggage'], ['b3multi']],
+    [['baggage'], ['baggage'], []],
+  ] as const)('--propagate %j writes %j; the injected evidence lists %j', (list, writes, evidence) => {
+    expect(resolvePropagate(list)).toEqual(writes);
+    const o = resolveRelayOptions({ propagate: list });
+    expect(o.propagate).toEqual(writes);
+    expect(o.propagateEvidence).toEqual(evidence);
+  });
+
+  test('--accept: w3c implies baggage; every entry is no restriction', () => {
+    expect(resolveAccept(['w3c'])).toEqual(['w3c', 'baggage']);
+    expect(resolveAccept(['b3multi'])).toEqual(['b3multi']);
+    expect(resolveAccept(['b3multi', 'baggage'])).toEqual(['b3multi', 'baggage']);
+    expect(resolveAccept(['w3c', 'b3multi', 'b3single', 'jaeger'])).toBeUndefined();
+    expect(() => parsePropagate(['b3,baggage'], '--accept')).toThrow(/--accept: invalid value "b3"; expected a comma-separated list of w3c, b3multi, b3single, jaeger, baggage/);
   });
 
   test.each([

@@ -131,7 +131,7 @@ export function validateRelayHops(hops: readonly RelayHopSpec[]): void {
     }
     for (const field of ['propagate', 'accept'] as const) {
       for (const format of hop[field] ?? []) {
-        if (!['w3c', 'b3multi', 'b3single', 'jaeger'].includes(format)) fail(`hops[${i}].${field}`, format, 'allowed: w3c, b3multi, b3single, jaeger');
+        if (!['w3c', 'b3multi', 'b3single', 'jaeger', 'baggage'].includes(format)) fail(`hops[${i}].${field}`, format, 'allowed: w3c, b3multi, b3single, jaeger, baggage');
       }
     }
     for (const key of hop.baggageAttributes ?? []) {

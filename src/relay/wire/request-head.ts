@@ -5,14 +5,15 @@
  * is where request smuggling is refused: every shape that two HTTP parsers could read differently is a
  * 400 here, before a byte goes upstream — Content-Length together with Transfer-Encoding, differing
  * Content-Lengths, a Transfer-Encoding whose final coding is not chunked, whitespace before the colon,
- * obs-fold, bare CR or LF, control characters in values, missing or repeated Host.
+ * obs-fold, bare CR or LF, control characters in values, missing or repeated Host, a request-target
+ * with bytes outside visible ASCII or in a form the method does not allow.
  */
 import { checkHeadCharacters, connectionTokenSet, parseFieldLines, quoted } from './fields';
 
 /** A parsed request head. Header names keep their case; values are trimmed of OWS. */
 export interface RequestHead {
   readonly method: string;
-  /** The request target as sent (origin-form, absolute-form, `*`, authority-form). */
+  /** The request target as sent: origin-form, absolute-form (http/https), or `*` with OPTIONS; visible ASCII. */
   readonly target: string;
   readonly version: '1.0' | '1.1';
   /** `[name, value, name, value, …]` in the order received. */
@@ -37,10 +38,28 @@ export interface HeadError {
   readonly reason: string;
 }
 
-const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([!-~\x80-\xff]+) HTTP\/(\d)\.(\d)$/;
+/**
+ * The request-target is visible ASCII only (RFC 9112 §3.2, RFC 3986): a byte over 0x7f is refused rather
+ * than forwarded raw (each upstream would decode it its own way, and it would reach `url.path` as is).
+ * VCHARs that RFC 3986 leaves out (`"`, `<`, `>`, `\`, `^`, `` ` ``, `{`, `|`, `}`) are accepted and
+ * forwarded unchanged, as nginx and Node's llhttp do: curl sends them raw, and refusing them would break
+ * real clients without making the target any less ambiguous.
+ */
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([!-~]+) HTTP\/(\d)\.(\d)$/;
+
+/** A line that is a request line but for its target's bytes (for a message that names the real problem). */
+const REQUEST_LINE_ANY_TARGET = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ ([^ ]+) HTTP\/\d\.\d$/;
+
+/** absolute-form (RFC 9112 §3.2.2) of the schemes a hop can be asked for. */
+const ABSOLUTE_FORM = /^https?:\/\//i;
 
 /** RFC 9112 §3.2 / RFC 3986: uri-host [":" port]; no userinfo, path or whitespace. */
 const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)(?::\d*)?$/;
+
+/** Bytes over 0x7f as `\xNN`, so a message shows what was sent instead of mojibake. */
+function escapeNonAscii(text: string): string {
+  return text.replace(/[\x80-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
+}
 
 function fail(status: HeadError['status'], reason: string): HeadError {
   return { status, reason };
@@ -61,10 +80,20 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
   if (lineEnd < 0) lineEnd = head.length;
   const requestLine = head.slice(0, lineEnd);
   const m = REQUEST_LINE.exec(requestLine);
-  if (!m) return fail(400, `malformed request line ${quoted(requestLine)}; expected METHOD SP target SP HTTP/1.1`);
+  if (!m) {
+    const t = REQUEST_LINE_ANY_TARGET.exec(requestLine);
+    if (t) return fail(400, `request target ${escapeNonAscii(quoted(t[1]))} has a byte outside visible ASCII; allowed: 0x21-0x7e (percent-encode the rest, RFC 3986)`);
+    return fail(400, `malformed request line ${quoted(requestLine)}; expected METHOD SP target SP HTTP/1.1`);
+  }
   if (m[3] !== '1') return fail(505, `HTTP/${m[3]}.${m[4]} is not supported; allowed: HTTP/1.0, HTTP/1.1`);
   // A reverse-proxy hop opens no tunnels: forwarded, CONNECT would ask the upstream for one.
   if (m[1] === 'CONNECT') return fail(501, 'CONNECT is not supported (the relay is a reverse-proxy hop, not a tunnel)');
+  const target = m[2];
+  // RFC 9112 §3.2: origin-form or absolute-form; asterisk-form only for OPTIONS (§3.2.4); authority-form
+  // only for CONNECT (refused above).
+  if (target.charCodeAt(0) !== 0x2f && !(target === '*' && m[1] === 'OPTIONS') && !ABSOLUTE_FORM.test(target)) {
+    return fail(400, `request target ${quoted(target)} is not a path; allowed: /path?query, an absolute http(s) URL, or * with OPTIONS`);
+  }
   const version = m[4] === '0' ? '1.0' : '1.1';
   const fields = parseFieldLines(head, lineEnd + 2);
   if (typeof fields === 'string') return fail(400, fields);
@@ -130,5 +159,5 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
     if (connectionTokens.has('close')) keepAlive = false;
     else if (version === '1.0' && connectionTokens.has('keep-alive')) keepAlive = true;
   }
-  return { method: m[1], target: m[2], version, raw, lower, host, userAgent, contentLength, chunked, keepAlive, expectContinue, connectionTokens };
+  return { method: m[1], target, version, raw, lower, host, userAgent, contentLength, chunked, keepAlive, expectContinue, connectionTokens };
 }

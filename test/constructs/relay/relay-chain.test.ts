@@ -87,8 +87,8 @@ describe('RelayChain', () => {
     [[{ name: 'Edge' }], 'RelayChain: hops[0].name is "Edge"; allowed: an RFC 1123 label'],
     [[{ name: 'a' }, { name: 'a' }], 'RelayChain: hops[1].name is "a"; allowed: a name not used by another hop'],
     [[{ name: 'a', faults: ['status=9'] }], 'RelayChain: hops[0].faults[0] is "status=9"; --fault: invalid value "status=9"'],
-    [[{ name: 'a', propagate: ['zipkin'] }], 'RelayChain: hops[0].propagate is "zipkin"; allowed: w3c, b3multi, b3single, jaeger'],
-    [[{ name: 'a', accept: ['xray'] }], 'RelayChain: hops[0].accept is "xray"; allowed: w3c, b3multi, b3single, jaeger'],
+    [[{ name: 'a', propagate: ['zipkin'] }], 'RelayChain: hops[0].propagate is "zipkin"; allowed: w3c, b3multi, b3single, jaeger, baggage'],
+    [[{ name: 'a', accept: ['xray'] }], 'RelayChain: hops[0].accept is "xray"; allowed: w3c, b3multi, b3single, jaeger, baggage'],
     [[{ name: 'a', baggageAttributes: ['has space'] }], 'RelayChain: hops[0].baggageAttributes is "has space"; allowed: a baggage key of letters, digits, "_", "." and "-"'],
     [[], 'RelayChain: hops is []; allowed: at least one hop'],
   ])('bad hops are refused with the field, the value and what is allowed (%#)', (hops, message) => {

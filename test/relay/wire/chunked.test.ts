@@ -1,4 +1,5 @@
 import { ChunkedScanner } from '../../../src/relay/wire/chunked';
+import { mulberry32 } from '../../support/seeded-random';
 
 /** Scans `body` split into pieces at every index in `cuts`; returns bytes used, data seen, and the scanner. */
 function scanInPieces(body: string, cuts: number[] = [], tail = ''): { used: number; data: string; scanner: ChunkedScanner } {
@@ -79,5 +80,49 @@ describe('chunked body scanner', () => {
   test('an incomplete body is neither done nor failed', () => {
     const { used, scanner } = scanInPieces('5\r\nhel');
     expect([used, scanner.done, scanner.failed]).toEqual([6, false, false]);
+  });
+});
+
+describe('chunked body re-framing', () => {
+  /** Re-frames `body` cut at every index in `cuts`; returns the framed output (latin1). */
+  function reframe(body: string, cuts: number[]): string {
+    const scanner = new ChunkedScanner(1024);
+    const bytes = Buffer.from(body, 'latin1');
+    const points = [0, ...cuts, bytes.length];
+    let out = '';
+    for (let i = 0; i + 1 < points.length; i++) {
+      const framed: Buffer[] = [];
+      expect(scanner.scan(bytes.subarray(points[i], points[i + 1]), 0, undefined, framed)).toBeGreaterThanOrEqual(0);
+      out += framed.map((b) => b.toString('latin1')).join('');
+    }
+    expect(scanner.done).toBe(true);
+    return out;
+  }
+
+  const ODD = '005 \r\nhello\r\n6\t;a="b c";d\r\n world\r\n000;e\r\nX-Sum: 1\r\nContent-Length: 9\r\nTraceparent: x\r\nset-cookie: s\r\n\r\n';
+  const CANONICAL = '5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 1\r\n\r\n';
+
+  test('size lines lose BWS, extensions and leading zeros; forbidden trailers are dropped and named', () => {
+    const scanner = new ChunkedScanner(1024);
+    const framed: Buffer[] = [];
+    scanner.scan(Buffer.from(ODD, 'latin1'), 0, undefined, framed);
+    expect(Buffer.concat(framed).toString('latin1')).toBe(CANONICAL);
+    expect(scanner.dropped).toEqual(['content-length', 'traceparent', 'set-cookie']);
+  });
+
+  test('the output is the same wherever the input is cut (every single cut, and 200 random multi-cuts)', () => {
+    for (let cut = 1; cut < ODD.length; cut++) expect(reframe(ODD, [cut])).toBe(CANONICAL);
+    const rand = mulberry32(7);
+    for (let i = 0; i < 200; i++) {
+      const cuts = [...new Set(Array.from({ length: 5 }, () => 1 + Math.floor(rand() * (ODD.length - 1))))].sort((a, b) => a - b);
+      expect(reframe(ODD, cuts)).toBe(CANONICAL);
+    }
+  });
+
+  test('a body without trailers ends in the shared last chunk; a trailer name with a space is refused', () => {
+    expect(reframe('3\r\nabc\r\n0\r\n\r\n', [])).toBe('3\r\nabc\r\n0\r\n\r\n');
+    const scanner = new ChunkedScanner(1024);
+    expect(scanner.scan(Buffer.from('0\r\nBad Name: v\r\n\r\n', 'latin1'), 0, undefined, [])).toBe(-1);
+    expect(scanner.error).toMatch(/malformed trailer field name/);
   });
 });
