@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { loadAll } from 'js-yaml';
 import type { DistLayout, ServiceRef, WorkloadRef } from './plan';
+import { traefikChartForValues } from '../constructs/traefik/traefik-values';
 
 /** A file's path as printed (relative, posix) and its text. */
 export interface DistFile {
@@ -44,8 +45,10 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
   const workloads: WorkloadRef[] = [];
   const services: ServiceRef[] = [];
   const namespaces = new Set<string>();
+  const apiGroups = new Set<string>();
   for (const file of sorted) {
     for (const doc of parseDocs(file)) {
+      if (typeof doc.apiVersion === 'string') apiGroups.add(apiGroupOf(doc.apiVersion));
       const name = typeof doc.metadata?.name === 'string' ? doc.metadata.name : undefined;
       const ns = typeof doc.metadata?.namespace === 'string' ? doc.metadata.namespace : undefined;
       if (doc.kind === 'Namespace' && name) namespaces.add(name);
@@ -81,8 +84,12 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
     else if (/traefik/.test(base)) traefikValues ??= file.path;
   }
   const hostPorts = kindHostPorts(installFiles, { kindConfig, traefikValues, istioGatewayValues });
+  const traefikFile = traefikValues ? installFiles.find((f) => f.path === traefikValues) : undefined;
+  const traefikChart = traefikFile ? traefikChartForValues(parseDocs(traefikFile)[0]).version : undefined;
   return {
     dir,
+    apiGroups: [...apiGroups].sort(),
+    ...(traefikChart ? { traefikChart } : {}),
     manifests: sorted.map((f) => f.path),
     ...(hostPorts ? { hostPorts } : {}),
     kindConfig,
@@ -95,6 +102,12 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
     services,
     namespaces: [...namespaces].sort(),
   };
+}
+
+/** The API group of an `apiVersion` (`apps/v1` → `apps`; the core group `v1` → ''). */
+export function apiGroupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
 type Loose = Record<string, any>;

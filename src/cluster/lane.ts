@@ -32,7 +32,8 @@ export const DEFAULT_CLUSTER_NAME = 'meshtrace';
 /** Whether the cluster exists and whether this kit's marker for it is present. */
 export async function clusterState(runner: ProcessRunner, tools: DetectedTools, root: string, stateDir: string, name: string): Promise<ClusterState> {
   const ownedByKit = readMarker(root, markerFile(stateDir, name)) !== undefined;
-  if (!tools.kind.found || tools.kind.problem || !tools.docker.found || tools.docker.problem) return { exists: false, ownedByKit };
+  if (!tools.kind.found || tools.kind.problem) return { exists: false, ownedByKit, unknown: tools.kind.found ? `kind is unusable: ${tools.kind.problem}` : 'kind is not installed' };
+  if (!tools.docker.found || tools.docker.problem) return { exists: false, ownedByKit, unknown: tools.docker.found ? 'the Docker daemon is not reachable' : 'docker is not installed' };
   const clusters = await listKindClusters(runner);
   return { exists: clusters.includes(name), ownedByKit };
 }
