@@ -44,6 +44,7 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
   const sorted = [...manifests].filter((f) => isApplied(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const workloads: WorkloadRef[] = [];
   const services: ServiceRef[] = [];
+  const routes: ServiceRef[] = [];
   const namespaces = new Set<string>();
   const apiGroups = new Set<string>();
   for (const file of sorted) {
@@ -58,6 +59,7 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
         workloads.push({ kind: doc.kind, namespace: ns ?? 'default', name });
       }
       if (doc.kind === 'Service' && name) services.push({ namespace: ns ?? 'default', name });
+      if ((doc.kind === 'IngressRoute' || doc.kind === 'Ingress') && name) routes.push({ namespace: ns ?? 'default', name });
     }
   }
   let kindConfig: string | undefined;
@@ -100,6 +102,7 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
     traefikValues,
     workloads,
     services,
+    routes,
     namespaces: [...namespaces].sort(),
   };
 }

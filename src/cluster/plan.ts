@@ -201,6 +201,8 @@ export interface DistLayout {
   readonly workloads: readonly WorkloadRef[];
   /** Services in the manifests (what the lane's port-forwards and access notes point at). */
   readonly services: readonly ServiceRef[];
+  /** Ingress routes in the manifests (Traefik IngressRoutes, Ingresses): how an entry point reaches an app. */
+  readonly routes?: readonly ServiceRef[];
   /** Namespaces the manifests create or use. */
   readonly namespaces: readonly string[];
 }

@@ -20,6 +20,7 @@ import { smokeTargetsFor } from '../../src/cluster/lane';
 import { renderPlan } from '../../src/cluster/render';
 import { DEFAULT_VERSIONS } from '../../src/cluster/versions';
 import { laneInput } from './support/fixtures';
+import { laneSummaryRow } from './support/lane-summary';
 
 const SAMPLES = join(REPO_ROOT, 'samples', 'configs');
 const REFERENCE = join(REPO_ROOT, '..', 'shared', 'reference');
@@ -29,7 +30,7 @@ const cases: [string, () => Promise<MeshtraceConfig>][] = [
   ...samples.map((s): [string, () => Promise<MeshtraceConfig>] => [`samples/configs/${s}`, () => loadConfig({ config: join(SAMPLES, s) })]),
 ];
 
-function layoutOf(config: MeshtraceConfig) {
+export function layoutOf(config: MeshtraceConfig) {
   const { files } = buildStack(config);
   const top = files.filter((f) => !f.path.includes('/')).map((f) => ({ path: `dist/${f.path}`, text: f.content }));
   const install = files.filter((f) => f.path.startsWith('install/')).map((f) => ({ path: `dist/${f.path}`, text: f.content }));
@@ -86,7 +87,8 @@ describe.each(cases)('%s on kind', (_name, load) => {
     if (misfits.length > 0) {
       // THEN the reason is true of this config: an external store, brokers, or no kind config at all
       const storage = config.jaeger.storage;
-      const external = storage.type === 'elasticsearch' || storage.type === 'cassandra' || (storage.type === 'opensearch' && !storage.inCluster);
+      // an edge (spans to a central collector) runs no Jaeger, so its storage settings do not count
+      const external = !config.multicluster.centralCollector && (storage.type === 'elasticsearch' || storage.type === 'cassandra' || (storage.type === 'opensearch' && !storage.inCluster));
       expect(external || config.kafka.enabled || !config.kind.enabled).toBe(true);
       if (!config.kind.enabled) expect(misfits.join('\n')).toContain('kind.enabled: false');
       if (external) expect(misfits.join('\n')).toContain(`external ${storage.type === 'cassandra' ? 'Cassandra' : storage.type}`);
@@ -119,6 +121,10 @@ describe.each(cases)('%s on kind', (_name, load) => {
     const { targets, skipped } = smokeTargetsFor(dist);
     const smoke = planSmoke({ ...input, targets, skipped });
     for (const line of renderPlan('# plan', smoke).trimEnd().split('\n')) expect(line).toMatch(/^(#|npx meshtrace |kind |helm |kubectl |curl |rm |kill |istioctl )/);
+  });
+
+  test('docs/cluster.md\'s table says what up installs and smoke verifies for it', () => {
+    expect(readFileSync(join(REPO_ROOT, 'docs', 'cluster.md'), 'utf8')).toContain(`${laneSummaryRow(_name, config, layoutOf)}\n`);
   });
 });
 
