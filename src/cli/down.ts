@@ -35,7 +35,7 @@ export function registerDown(program: Command): void {
     const cluster = await clusterState(runner, tools, root, opts.stateDir, opts.name);
     const steps = planDown({ clusterName: opts.name, cluster, stateDir: opts.stateDir });
     if (opts.dryRun) {
-      const out = opts.json ? `${JSON.stringify({ command: 'down', cluster: opts.name, state: cluster, warnings: missing, steps }, null, 2)}\n` : [...missing.map((m) => `warning: missing: ${m}`), renderPlan(`meshtrace down --dry-run: kind cluster "${opts.name}"`, steps)].join('\n');
+      const out = opts.json ? `${JSON.stringify({ command: 'down', cluster: opts.name, state: cluster, warnings: missing, steps }, null, 2)}\n` : [...missing.map((m) => `# warning: missing: ${m}`), renderPlan(`meshtrace down --dry-run: kind cluster "${opts.name}"`, steps)].join('\n');
       process.stdout.write(out);
       setExitCode(command, EXIT_OK);
       return;

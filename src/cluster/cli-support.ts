@@ -6,7 +6,7 @@ import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED } from '../errors';
 import type { DistLayout, LaneInput, ReportStep, Step } from './plan';
-import { laneInputProblems } from './plan';
+import { crdSourcesFor, laneInputProblems } from './plan';
 import type { ProcessRunner } from './runner';
 import { ExecaRunner } from './runner';
 import type { DetectedTools, ToolName } from './tools';
@@ -15,6 +15,8 @@ import { gatherLaneInput, type LaneOptions } from './lane';
 export { addLaneOptions, laneOptionsFrom, type LaneCliOptions } from './lane-options';
 import { previewLayout, stackSynthesizer, type Synthesizer } from './synth';
 import { readDistLayout } from './dist-layout';
+import { kindMisfits } from './kind-fit';
+import { loadConfig } from '../config/load';
 import { renderPlan } from './render';
 import { executePlan, type ExecutionResult, type Verifier } from './executor';
 import { LazyClientNodeKube } from './lazy-kube';
@@ -67,6 +69,7 @@ export async function prepareLane(command: 'up' | 'smoke', options: LaneOptions,
   }
   let dist: DistLayout;
   const request = { profile: options.configFile ? undefined : options.profile, configFile: options.configFile };
+  await refuseWhatKindCannotRun(command, request);
   if (dryRun) {
     try {
       dist = await previewLayout(synth, request, distDir);
@@ -89,6 +92,27 @@ export async function prepareLane(command: 'up' | 'smoke', options: LaneOptions,
   return { input, tools: probe.tools, warnings, runner, root };
 }
 
+/**
+ * A stack that needs things a new kind cluster lacks (external storage, brokers) cannot be
+ * brought up by this lane at all: exit 2 ("could not run"), naming each missing thing, before
+ * anything is synthesized or created. A config that does not load is left to synth's own errors.
+ */
+async function refuseWhatKindCannotRun(command: 'up' | 'smoke', request: { profile?: string; configFile?: string }): Promise<void> {
+  let misfits: string[];
+  try {
+    misfits = kindMisfits(await loadConfig({ profile: request.profile, config: request.configFile }));
+  } catch {
+    return;
+  }
+  if (misfits.length === 0) return;
+  const what = request.configFile ? `config ${request.configFile}` : `profile ${request.profile ?? 'lab'}`;
+  throw new CliError(
+    `cannot run \`meshtrace ${command}\` with ${what}: this stack cannot run on a new kind cluster:\n  - ${misfits.join('\n  - ')}\n` +
+      'run `up`/`smoke` with the lab or ci profile (or a config with in-cluster storage); apply this one to a cluster that has these services: `npx meshtrace synth` then `kubectl apply -f dist`',
+    EXIT_CANNOT_CHECK,
+  );
+}
+
 function emptyLayout(dir: string): DistLayout {
   return { dir, manifests: [], workloads: [], services: [], namespaces: [] };
 }
@@ -106,13 +130,13 @@ export function printPlan(command: string, lane: PreparedLane, steps: readonly S
     return;
   }
   const head = [
-    `meshtrace ${command} --dry-run: profile ${lane.input.configFile ? `(config ${lane.input.configFile})` : lane.input.profile}, kind cluster "${lane.input.clusterName}" (context kind-${lane.input.clusterName})`,
-    `versions: kind ${lane.input.versions.kind}, node ${lane.input.dist.kindNodeImage ?? lane.input.versions.kindNodeImage}, Istio ${lane.input.versions.istio}, Traefik chart ${lane.input.versions.traefikChart}`,
-    `tools: ${toolLine(lane.tools)}`,
-    ...lane.warnings.map((w) => `warning: ${w}`),
+    `# meshtrace ${command} --dry-run: profile ${lane.input.configFile ? `(config ${lane.input.configFile})` : lane.input.profile}, kind cluster "${lane.input.clusterName}" (context kind-${lane.input.clusterName})`,
+    `# versions: kind ${lane.input.versions.kind}, node ${lane.input.dist.kindNodeImage ?? lane.input.versions.kindNodeImage}, Istio ${lane.input.versions.istio}, Traefik chart ${lane.input.dist.traefikChart ?? lane.input.versions.traefikChart}${crdSourcesFor(lane.input.dist).has('gateway-api') ? `, Gateway API ${lane.input.versions.gatewayApi}` : ''}`,
+    `# tools: ${toolLine(lane.tools)}`,
+    ...lane.warnings.map((w) => `# warning: ${w}`),
     '',
   ];
-  write(head.join('\n') + renderPlan('steps:', steps));
+  write(head.join('\n') + renderPlan('# steps (each line is a command to paste, or a comment):', steps));
 }
 
 export interface RunLaneOptions {

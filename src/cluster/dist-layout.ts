@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { loadAll } from 'js-yaml';
 import type { DistLayout, ServiceRef, WorkloadRef } from './plan';
+import { traefikChartForValues } from '../constructs/traefik/traefik-values';
 
 /** A file's path as printed (relative, posix) and its text. */
 export interface DistFile {
@@ -43,9 +44,12 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
   const sorted = [...manifests].filter((f) => isApplied(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const workloads: WorkloadRef[] = [];
   const services: ServiceRef[] = [];
+  const routes: ServiceRef[] = [];
   const namespaces = new Set<string>();
+  const apiGroups = new Set<string>();
   for (const file of sorted) {
     for (const doc of parseDocs(file)) {
+      if (typeof doc.apiVersion === 'string') apiGroups.add(apiGroupOf(doc.apiVersion));
       const name = typeof doc.metadata?.name === 'string' ? doc.metadata.name : undefined;
       const ns = typeof doc.metadata?.namespace === 'string' ? doc.metadata.namespace : undefined;
       if (doc.kind === 'Namespace' && name) namespaces.add(name);
@@ -55,6 +59,7 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
         workloads.push({ kind: doc.kind, namespace: ns ?? 'default', name });
       }
       if (doc.kind === 'Service' && name) services.push({ namespace: ns ?? 'default', name });
+      if ((doc.kind === 'IngressRoute' || doc.kind === 'Ingress') && name) routes.push({ namespace: ns ?? 'default', name });
     }
   }
   let kindConfig: string | undefined;
@@ -81,8 +86,12 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
     else if (/traefik/.test(base)) traefikValues ??= file.path;
   }
   const hostPorts = kindHostPorts(installFiles, { kindConfig, traefikValues, istioGatewayValues });
+  const traefikFile = traefikValues ? installFiles.find((f) => f.path === traefikValues) : undefined;
+  const traefikChart = traefikFile ? traefikChartForValues(parseDocs(traefikFile)[0]).version : undefined;
   return {
     dir,
+    apiGroups: [...apiGroups].sort(),
+    ...(traefikChart ? { traefikChart } : {}),
     manifests: sorted.map((f) => f.path),
     ...(hostPorts ? { hostPorts } : {}),
     kindConfig,
@@ -93,8 +102,15 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
     traefikValues,
     workloads,
     services,
+    routes,
     namespaces: [...namespaces].sort(),
   };
+}
+
+/** The API group of an `apiVersion` (`apps/v1` → `apps`; the core group `v1` → ''). */
+export function apiGroupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
 type Loose = Record<string, any>;

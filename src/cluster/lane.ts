@@ -32,7 +32,8 @@ export const DEFAULT_CLUSTER_NAME = 'meshtrace';
 /** Whether the cluster exists and whether this kit's marker for it is present. */
 export async function clusterState(runner: ProcessRunner, tools: DetectedTools, root: string, stateDir: string, name: string): Promise<ClusterState> {
   const ownedByKit = readMarker(root, markerFile(stateDir, name)) !== undefined;
-  if (!tools.kind.found || tools.kind.problem || !tools.docker.found || tools.docker.problem) return { exists: false, ownedByKit };
+  if (!tools.kind.found || tools.kind.problem) return { exists: false, ownedByKit, unknown: tools.kind.found ? `kind is unusable: ${tools.kind.problem}` : 'kind is not installed' };
+  if (!tools.docker.found || tools.docker.problem) return { exists: false, ownedByKit, unknown: tools.docker.found ? 'the Docker daemon is not reachable' : 'docker is not installed' };
   const clusters = await listKindClusters(runner);
   return { exists: clusters.includes(name), ownedByKit };
 }
@@ -104,8 +105,12 @@ export function smokeTargetsFor(dist: DistLayout, expectationsDir = 'samples/exp
   const skipped: string[] = [];
   for (const t of all) {
     const needed = TARGET_WORKLOAD[t.name];
-    if (needed && !dist.workloads.some((w) => w.name === needed)) skipped.push(`${t.name}: not in this stack (no Deployment ${needed} in ${dist.dir}/), spec not run`);
-    else targets.push(t);
+    const workload = needed ? dist.workloads.find((w) => w.name === needed) : undefined;
+    if (needed && !workload) skipped.push(`${t.name}: not in this stack (no Deployment ${needed} in ${dist.dir}/), spec not run`);
+    else if (t.name === 'hotrod' && dist.routes && workload && !dist.routes.some((r) => r.namespace === workload.namespace)) {
+      // the smoke request goes through Traefik: without a route to HotROD it could only 404
+      skipped.push(`hotrod: Traefik has no route to HotROD in this stack (no IngressRoute or Ingress in namespace ${workload.namespace}; hotrod.ingress.kind: none), spec not run`);
+    } else targets.push(t);
   }
   return { targets, skipped };
 }

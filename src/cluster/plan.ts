@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import type { DetectedTools } from './tools';
 import { sameRelease } from './tools';
 import type { LaneVersions } from './versions';
-import { ISTIO_CHART_REPO, TRAEFIK_CHART_REPO } from './versions';
+import { gatewayApiStandardInstall, ISTIO_CHART_REPO, TRAEFIK_CHART_REPO } from './versions';
 import { EDGE_COLLECTOR_DEPLOYMENT, JAEGER_PORTS, JAEGER_QUERY_SERVICE } from '../constructs/jaeger/jaeger-ports';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
@@ -105,6 +105,11 @@ export interface PortForwardStep extends StepBase {
   readonly id: string;
   readonly context: string;
   readonly target: ServicePortRef;
+  /**
+   * Local port of the equivalent `kubectl port-forward` command the dry-run prints (the lane
+   * itself binds a free port, so parallel runs never collide).
+   */
+  readonly localPort: number;
 }
 
 export interface VerifyStep extends StepBase {
@@ -186,12 +191,18 @@ export interface DistLayout {
   readonly istioGatewayValues?: string;
   /** Values for the Traefik Helm chart. */
   readonly traefikValues?: string;
+  /** The Traefik chart version the values file was written for (v3 values: 41.x; v2 values: 27.0.2). */
+  readonly traefikChart?: string;
+  /** API groups of the applied objects (`''` is the core group): what CRDs must exist before the apply. */
+  readonly apiGroups?: readonly string[];
   /** Host ports kind.yaml publishes for the entry points' NodePorts (absent: reach them by port-forward). */
   readonly hostPorts?: { readonly traefikWeb?: number; readonly istioIngressHttp?: number };
   /** Deployments and StatefulSets in the manifests. */
   readonly workloads: readonly WorkloadRef[];
   /** Services in the manifests (what the lane's port-forwards and access notes point at). */
   readonly services: readonly ServiceRef[];
+  /** Ingress routes in the manifests (Traefik IngressRoutes, Ingresses): how an entry point reaches an app. */
+  readonly routes?: readonly ServiceRef[];
   /** Namespaces the manifests create or use. */
   readonly namespaces: readonly string[];
 }
@@ -238,8 +249,10 @@ export const DEMO_ISTIOD_REQUESTS = [
 export const DEMO_GATEWAY_REQUESTS = ['--set', 'resources.requests.cpu=10m', '--set', 'resources.requests.memory=40Mi'];
 
 export interface ClusterState {
-  /** `kind get clusters` lists the cluster. */
+  /** `kind get clusters` lists the cluster (false when that could not be asked: see `unknown`). */
   readonly exists: boolean;
+  /** Why the cluster's existence could not be checked (kind or Docker unusable); absent when it was. */
+  readonly unknown?: string;
   /** A marker of this kit for the cluster exists (it created the cluster). */
   readonly ownedByKit: boolean;
 }
@@ -279,6 +292,9 @@ export const JAEGER_COLLECTOR_METRICS: ServicePortRef = { namespace: JAEGER_NAME
 export const ISTIO_NAMESPACE = 'istio-system';
 export const ISTIO_INGRESS: ServicePortRef = { namespace: ISTIO_NAMESPACE, service: 'istio-ingressgateway', port: 80 };
 
+/** First local port of the entry points' port-forwards in a printed smoke plan. */
+const FIRST_ENTRY_LOCAL_PORT = 18080;
+
 const DEFAULT_WAIT_SECONDS: Readonly<Record<string, number>> = { lab: 600, ci: 900 };
 /** Per helm release: image pulls dominate on a fresh kind node. */
 const HELM_TIMEOUT = '10m';
@@ -309,10 +325,10 @@ export function chooseIstioInstaller(input: Pick<LaneInput, 'tools' | 'versions'
 /** Problems that make a plan impossible (missing synthesized inputs, wrong profile); empty when fine. */
 export function laneInputProblems(input: LaneInput, command: 'up' | 'smoke' = 'up'): string[] {
   const problems: string[] = [];
-  if (input.profile === 'production') {
-    problems.push('profile "production" is not for kind: `up`/`smoke` run the "lab" or "ci" profile');
-  }
   const d = input.dist;
+  for (const group of groupsWithoutCrds(d)) {
+    problems.push(`${d.dir}/ has objects of API group ${group}, whose CRDs nothing in this plan installs (installed: Istio's base chart, Traefik's chart, the Gateway API standard channel)`);
+  }
   if (!d.kindConfig) problems.push(`${d.dir}/install/kind.yaml is missing: synth writes it (traefik/kind inputs)`);
   if (!d.traefikValues) problems.push(`${d.dir}/install/traefik-values.yaml is missing: synth writes it`);
   const { installer } = chooseIstioInstaller(input);
@@ -327,6 +343,40 @@ export function laneInputProblems(input: LaneInput, command: 'up' | 'smoke' = 'u
     );
   }
   return problems;
+}
+
+/** API groups every Kubernetes API server serves (no CRD needed). */
+const BUILT_IN_GROUPS = new Set([
+  '', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io',
+  'storage.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io',
+  'certificates.k8s.io', 'node.k8s.io', 'events.k8s.io', 'flowcontrol.apiserver.k8s.io', 'resource.k8s.io',
+]);
+
+/** Where the CRDs of the other groups the kit emits come from, in the order the plan installs them. */
+export type CrdSource = 'gateway-api' | 'istio-base' | 'traefik-chart';
+const CRD_SOURCE: Readonly<Record<string, CrdSource>> = {
+  'gateway.networking.k8s.io': 'gateway-api',
+  'networking.istio.io': 'istio-base',
+  'security.istio.io': 'istio-base',
+  'telemetry.istio.io': 'istio-base',
+  'extensions.istio.io': 'istio-base',
+  'traefik.io': 'traefik-chart',
+  // chart 27 (Traefik v2.11) still serves the old group beside traefik.io
+  'traefik.containo.us': 'traefik-chart',
+};
+
+/** The CRD sources the applied objects need (pure). */
+export function crdSourcesFor(dist: DistLayout): Set<CrdSource> {
+  const sources = new Set<CrdSource>();
+  for (const g of dist.apiGroups ?? []) {
+    const source = CRD_SOURCE[g];
+    if (source) sources.add(source);
+  }
+  return sources;
+}
+
+function groupsWithoutCrds(dist: DistLayout): string[] {
+  return (dist.apiGroups ?? []).filter((g) => !BUILT_IN_GROUPS.has(g) && CRD_SOURCE[g] === undefined);
 }
 
 function helmInstall(release: string, chart: string, repo: string, version: string, namespace: string, context: string, extra: readonly string[]): string[] {
@@ -434,14 +484,25 @@ function bringUpSteps(input: LaneInput): { steps: Step[]; context: string } {
       why: 'record that meshtrace created this cluster (marker file + ConfigMap kube-system/meshtrace-owner with the same token), so `down` deletes only it',
     });
   }
+  if (crdSourcesFor(d).has('gateway-api')) {
+    // before Istio: istiod enables its Gateway API controller for the CRDs it finds
+    steps.push({
+      kind: 'run',
+      cmd: 'kubectl',
+      args: ['--context', context, 'apply', '--server-side', '-f', gatewayApiStandardInstall(input.versions.gatewayApi)],
+      why: `Gateway API ${input.versions.gatewayApi} standard-channel CRDs (Gateway, HTTPRoute, …): ${d.dir}/ uses gateway.networking.k8s.io and neither Istio's nor Traefik's chart installs them`,
+      timeoutSeconds: 300,
+    });
+  }
   const istio = istioSteps(input, context);
   steps.push(...istio.steps);
   const traefikNs = input.traefikNamespace ?? 'traefik';
+  const traefikChart = d.traefikChart ?? input.versions.traefikChart;
   steps.push({
     kind: 'run',
     cmd: 'helm',
-    args: helmInstall('traefik', 'traefik', TRAEFIK_CHART_REPO, input.versions.traefikChart, traefikNs, context, ['--values', d.traefikValues ?? `${d.dir}/install/traefik-values.yaml`]),
-    why: `Traefik (chart ${input.versions.traefikChart}) with the synthesized tracing values; installs its CRDs before ${d.dir}/ uses them`,
+    args: helmInstall('traefik', 'traefik', TRAEFIK_CHART_REPO, traefikChart, traefikNs, context, ['--values', d.traefikValues ?? `${d.dir}/install/traefik-values.yaml`]),
+    why: `Traefik (chart ${traefikChart}, the chart ${d.traefikValues ?? 'the values file'} is written for) with the synthesized tracing values; installs its CRDs before ${d.dir}/ uses them`,
     timeoutSeconds: 900,
   });
   steps.push({
@@ -482,33 +543,51 @@ function hasEdgeCollector(dist: DistLayout): boolean {
   return dist.workloads.some((w) => w.name === EDGE_COLLECTOR_DEPLOYMENT);
 }
 
-/** How to reach what runs, using kind's host-port mappings where synth made them (pure). */
+/**
+ * How to reach what runs, using kind's host-port mappings where synth made them (pure): as
+ * script lines, a `#` comment saying what and where, then a command a person can paste.
+ */
 export function accessLines(input: LaneInput): string[] {
   const context = kubeContext(input.clusterName);
   const has = (name: string): boolean => input.dist.workloads.some((w) => w.name === name);
   const ports = input.dist.hostPorts ?? {};
   const lines: string[] = [];
   if (hasJaegerQuery(input.dist)) {
-    lines.push(`Jaeger UI:  kubectl --context ${context} -n ${JAEGER_QUERY.namespace} port-forward svc/${JAEGER_QUERY.service} 16686:${JAEGER_QUERY.port}  → http://127.0.0.1:16686/`);
+    lines.push(
+      `# Jaeger UI: http://127.0.0.1:16686/ while this port-forward runs`,
+      `kubectl --context ${context} -n ${JAEGER_QUERY.namespace} port-forward svc/${JAEGER_QUERY.service} 16686:${JAEGER_QUERY.port}`,
+    );
   } else if (hasEdgeCollector(input.dist)) {
-    lines.push(`Traces:     this cluster runs no Jaeger: its edge collector (Deployment ${EDGE_COLLECTOR_DEPLOYMENT}) forwards every span to the central collector; open the central cluster's Jaeger UI`);
+    lines.push(`# Traces: this cluster runs no Jaeger: its edge collector (Deployment ${EDGE_COLLECTOR_DEPLOYMENT}) forwards every span to the central collector; open the central cluster's Jaeger UI`);
   }
   if (has('productpage-v1')) {
-    lines.push(
-      ports.istioIngressHttp
-        ? `Bookinfo:   http://127.0.0.1:${ports.istioIngressHttp}/productpage   (Istio ingress gateway NodePort, published by ${input.dist.kindConfig ?? 'kind.yaml'})`
-        : `Bookinfo:   kubectl --context ${context} -n ${ISTIO_INGRESS.namespace} port-forward svc/${ISTIO_INGRESS.service} 8081:${ISTIO_INGRESS.port}  → http://127.0.0.1:8081/productpage`,
-    );
+    if (ports.istioIngressHttp) {
+      lines.push(
+        `# Bookinfo: http://127.0.0.1:${ports.istioIngressHttp}/productpage (Istio ingress gateway NodePort, published by ${input.dist.kindConfig ?? 'kind.yaml'})`,
+        `curl -s -o /dev/null -w '%{http_code}\\n' http://127.0.0.1:${ports.istioIngressHttp}/productpage`,
+      );
+    } else {
+      lines.push(
+        `# Bookinfo: http://127.0.0.1:8081/productpage while this port-forward runs`,
+        `kubectl --context ${context} -n ${ISTIO_INGRESS.namespace} port-forward svc/${ISTIO_INGRESS.service} 8081:${ISTIO_INGRESS.port}`,
+      );
+    }
   }
   if (has('hotrod')) {
     const traefikNs = input.traefikNamespace ?? 'traefik';
-    lines.push(
-      ports.traefikWeb
-        ? `HotROD:     http://hotrod.localhost:${ports.traefikWeb}/   (Traefik web NodePort; or curl -H 'Host: hotrod.localhost' http://127.0.0.1:${ports.traefikWeb}/)`
-        : `HotROD:     kubectl --context ${context} -n ${traefikNs} port-forward svc/traefik 8000:80  → curl -H 'Host: hotrod.localhost' http://127.0.0.1:8000/`,
-    );
+    if (ports.traefikWeb) {
+      lines.push(
+        `# HotROD: http://hotrod.localhost:${ports.traefikWeb}/ (Traefik web NodePort, published by ${input.dist.kindConfig ?? 'kind.yaml'})`,
+        `curl -s -H 'Host: hotrod.localhost' 'http://127.0.0.1:${ports.traefikWeb}/dispatch?customer=123'`,
+      );
+    } else {
+      lines.push(
+        `# HotROD: curl -H 'Host: hotrod.localhost' http://127.0.0.1:8000/ while this port-forward runs`,
+        `kubectl --context ${context} -n ${traefikNs} port-forward svc/traefik 8000:80`,
+      );
+    }
   }
-  lines.push(`Tear down:  npx meshtrace down --name ${input.clusterName}`);
+  lines.push('# Tear down:', `npx meshtrace down --name ${input.clusterName}`);
   return lines;
 }
 
@@ -524,14 +603,16 @@ export function planSmoke(input: SmokeInput): Step[] {
   const { steps, context } = bringUpSteps(input);
   const outDir = input.outDir ?? 'meshtrace-smoke';
   const timeout = input.verifyTimeoutSeconds ?? 150;
-  steps.push({ kind: 'port-forward', id: 'jaeger-query', context, target: JAEGER_QUERY, why: 'Jaeger query API (/api/v3) for the verifier' });
+  steps.push({ kind: 'port-forward', id: 'jaeger-query', context, target: JAEGER_QUERY, localPort: JAEGER_QUERY.port, why: 'Jaeger query API (/api/v3) for the verifier' });
   const forwardIds = new Map<string, string>();
   for (const target of input.targets) {
     const key = `${target.entry.namespace}/${target.entry.service}:${target.entry.port}`;
     if (forwardIds.has(key)) continue;
     const id = `${target.entry.service}.${target.entry.namespace}:${target.entry.port}`;
+    // away from the host ports kind.yaml publishes (8000, 8081, …) so the printed commands run beside them
+    const localPort = FIRST_ENTRY_LOCAL_PORT + forwardIds.size;
     forwardIds.set(key, id);
-    steps.push({ kind: 'port-forward', id, context, target: target.entry, why: `entry point of ${target.name}` });
+    steps.push({ kind: 'port-forward', id, context, target: target.entry, localPort, why: `entry point of ${target.name}` });
   }
   for (const target of input.targets) {
     const trigger = forwardIds.get(`${target.entry.namespace}/${target.entry.service}:${target.entry.port}`) ?? '';
@@ -588,13 +669,7 @@ export function planDown(input: DownInput): Step[] {
   const stateDir = input.stateDir ?? '.meshtrace';
   const context = kubeContext(input.clusterName);
   const marker = markerFile(stateDir, input.clusterName);
-  if (!input.cluster.exists) {
-    return [
-      { kind: 'note', lines: [`no kind cluster named "${input.clusterName}": nothing to delete`], why: 'down is idempotent' },
-      ...(input.cluster.ownedByKit ? [{ kind: 'unmark-cluster', markerFile: marker, why: 'drop the stale marker' } as const] : []),
-    ];
-  }
-  return [
+  const deleteSteps: Step[] = [
     {
       kind: 'check-owner',
       clusterName: input.clusterName,
@@ -605,6 +680,23 @@ export function planDown(input: DownInput): Step[] {
     { kind: 'run', cmd: 'kind', args: ['delete', 'cluster', '--name', input.clusterName], why: 'delete the kind cluster meshtrace created', timeoutSeconds: 300 },
     { kind: 'unmark-cluster', markerFile: marker, why: 'the cluster is gone' },
   ];
+  if (input.cluster.unknown) {
+    return [
+      {
+        kind: 'note',
+        lines: [`cannot tell whether kind cluster "${input.clusterName}" exists (${input.cluster.unknown}); if it does, down runs the steps below`],
+        why: 'the plan for a cluster that exists',
+      },
+      ...deleteSteps,
+    ];
+  }
+  if (!input.cluster.exists) {
+    return [
+      { kind: 'note', lines: [`no kind cluster named "${input.clusterName}": nothing to delete`], why: 'down is idempotent' },
+      ...(input.cluster.ownedByKit ? [{ kind: 'unmark-cluster', markerFile: marker, why: 'drop the stale marker' } as const] : []),
+    ];
+  }
+  return deleteSteps;
 }
 
 function uniqueSorted(values: readonly string[]): string[] {

@@ -10,8 +10,18 @@ export interface LaneVersions {
   readonly kindNodeImage: string;
   /** Istio release: Helm chart version and the istioctl client version the plan accepts. @default '1.30.3' */
   readonly istio: string;
-  /** Traefik Helm chart version (chart 41.x ships Traefik v3.7). @default '41.3.0' */
+  /**
+   * Traefik Helm chart version for v3 values (chart 41.x ships Traefik v3.7). Values written for
+   * another chart (Traefik v2 mode: chart 27.0.2) are installed with the chart they name instead.
+   * @default '41.3.0'
+   */
   readonly traefikChart: string;
+  /**
+   * Gateway API release whose standard-channel CRDs `up` installs when the manifests use
+   * `gateway.networking.k8s.io` (neither Istio's base chart nor Traefik's chart installs them).
+   * @default 'v1.6.1'
+   */
+  readonly gatewayApi: string;
 }
 
 export const DEFAULT_VERSIONS: LaneVersions = {
@@ -19,7 +29,16 @@ export const DEFAULT_VERSIONS: LaneVersions = {
   kindNodeImage: 'kindest/node:v1.36.1',
   istio: '1.30.3',
   traefikChart: '41.3.0',
+  gatewayApi: 'v1.6.1',
 };
+
+/**
+ * The Gateway API standard channel, as its project publishes it per release.
+ * @see https://gateway-api.sigs.k8s.io/guides/#installing-gateway-api
+ */
+export function gatewayApiStandardInstall(version: string): string {
+  return `https://github.com/kubernetes-sigs/gateway-api/releases/download/${version}/standard-install.yaml`;
+}
 
 /**
  * Chart repositories, passed with `--repo` so the plan never edits the user's `helm repo` list.

@@ -124,10 +124,11 @@ describe('meshtrace up/smoke/down on a machine without the tools', () => {
     expect(err).toContain(`--name "Bad_Name" is not a valid kind cluster name`);
   });
 
-  test('`down --dry-run --json` prints the plan for a cluster that does not exist', async () => {
+  test('`down --dry-run --json` without kind: it cannot tell whether the cluster exists, and says so', async () => {
     expect(await main(['node', 'meshtrace', 'down', '--dry-run', '--json', '--state-dir', join(root, 'state')])).toBe(0);
     const doc = JSON.parse(out);
-    expect(doc.steps).toEqual([{ kind: 'note', lines: ['no kind cluster named "meshtrace": nothing to delete'], why: 'down is idempotent' }]);
+    expect(doc.steps[0]).toEqual({ kind: 'note', lines: ['cannot tell whether kind cluster "meshtrace" exists (kind is not installed); if it does, down runs the steps below'], why: 'the plan for a cluster that exists' });
+    expect(doc.steps.map((s: { kind: string }) => s.kind)).toEqual(['note', 'check-owner', 'run', 'unmark-cluster']);
     expect(doc.warnings).toHaveLength(3);
   });
 

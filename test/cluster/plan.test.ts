@@ -51,18 +51,22 @@ describe('planUp', () => {
     expect(helm.some((r) => r.includes('resources.requests'))).toBe(false);
   });
 
-  test('access notes use the host ports kind.yaml publishes, and only for apps in the stack', () => {
+  test('access notes use the host ports kind.yaml publishes, and only for apps in the stack: each line a comment or a command', () => {
     const dist = { ...laneInput().dist, hostPorts: { traefikWeb: 8000, istioIngressHttp: 8081 }, workloads: [...laneInput().dist.workloads, { kind: 'Deployment' as const, namespace: 'hotrod', name: 'hotrod' }] };
     expect(accessLines(laneInput({ dist }))).toEqual([
-      'Jaeger UI:  kubectl --context kind-meshtrace -n observability port-forward svc/jaeger-query 16686:16686  → http://127.0.0.1:16686/',
-      'Bookinfo:   http://127.0.0.1:8081/productpage   (Istio ingress gateway NodePort, published by dist/install/kind.yaml)',
-      "HotROD:     http://hotrod.localhost:8000/   (Traefik web NodePort; or curl -H 'Host: hotrod.localhost' http://127.0.0.1:8000/)",
-      'Tear down:  npx meshtrace down --name meshtrace',
+      '# Jaeger UI: http://127.0.0.1:16686/ while this port-forward runs',
+      'kubectl --context kind-meshtrace -n observability port-forward svc/jaeger-query 16686:16686',
+      '# Bookinfo: http://127.0.0.1:8081/productpage (Istio ingress gateway NodePort, published by dist/install/kind.yaml)',
+      "curl -s -o /dev/null -w '%{http_code}\\n' http://127.0.0.1:8081/productpage",
+      '# HotROD: http://hotrod.localhost:8000/ (Traefik web NodePort, published by dist/install/kind.yaml)',
+      "curl -s -H 'Host: hotrod.localhost' 'http://127.0.0.1:8000/dispatch?customer=123'",
+      '# Tear down:',
+      'npx meshtrace down --name meshtrace',
     ]);
     // without mappings: port-forward commands; without HotROD in the stack: no HotROD line
     const plain = accessLines(laneInput());
-    expect(plain[1]).toBe('Bookinfo:   kubectl --context kind-meshtrace -n istio-system port-forward svc/istio-ingressgateway 8081:80  → http://127.0.0.1:8081/productpage');
-    expect(plain.some((l) => l.startsWith('HotROD'))).toBe(false);
+    expect(plain[3]).toBe('kubectl --context kind-meshtrace -n istio-system port-forward svc/istio-ingressgateway 8081:80');
+    expect(plain.some((l) => l.startsWith('# HotROD'))).toBe(false);
   });
 
   test('ci waits longer than lab (image pulls on small runners)', () => {
@@ -95,18 +99,24 @@ describe('planUp', () => {
     expect((steps[1] as unknown as { lines: string[] }).lines[0]).toContain('not created by meshtrace');
   });
 
-  test('the dry-run text prints each command on one line with its reason', () => {
+  test('the dry-run text is a script: a comment per step, then commands to paste as printed', () => {
     const text = renderPlan('steps:', planUp(laneInput()));
-    expect(text).toContain(' 1. meshtrace synth --profile lab --outdir dist\n');
-    expect(text).toContain(' 2. kind create cluster --name meshtrace --config dist/install/kind.yaml --wait 120s\n');
-    expect(text).toContain('      applies dist/0200-bookinfo.k8s.yaml\n');
-    expect(text).toContain('        statefulset/ratings-db -n bookinfo\n');
+    expect(text).toContain('# 1. write dist/ and dist/install/ from profile lab\nnpx meshtrace synth --profile lab --outdir dist\n');
+    expect(text).toContain('\nkind create cluster --name meshtrace --config dist/install/kind.yaml --wait 120s\n');
+    expect(text).toContain('#   applies dist/0200-bookinfo.k8s.yaml\n');
+    expect(text).toContain('\nkubectl --context kind-meshtrace -n bookinfo rollout status statefulset/ratings-db --timeout=600s\n');
+    // what the lane does itself is a comment, never prose posing as a command
+    expect(text).toMatch(/\n#   meshtrace does this itself: mark cluster meshtrace/);
+    for (const line of text.trimEnd().split('\n')) expect(line).toMatch(/^(#|npx meshtrace |kind |helm |kubectl |curl |rm |kill )/);
   });
 });
 
 describe('laneInputProblems', () => {
-  test('production is refused: it is not a kind profile', () => {
-    expect(laneInputProblems(laneInput({ profile: 'production' }))).toEqual(['profile "production" is not for kind: `up`/`smoke` run the "lab" or "ci" profile']);
+  test('objects of an API group whose CRDs no step installs make the plan impossible', () => {
+    const dist = { ...laneInput().dist, apiGroups: ['', 'apps', 'monitoring.coreos.com'] };
+    expect(laneInputProblems(laneInput({ dist }))).toEqual([
+      "dist/ has objects of API group monitoring.coreos.com, whose CRDs nothing in this plan installs (installed: Istio's base chart, Traefik's chart, the Gateway API standard channel)",
+    ]);
   });
 
   test('missing installer inputs are named with their path', () => {
@@ -155,7 +165,13 @@ describe('planSmoke', () => {
     expect(runs(tail)).toEqual(['kind delete cluster --name meshtrace']);
     // the teardown only touches a cluster this very run created and marked
     expect(tail.slice(-2).map((s) => s.onlyIfMarked)).toEqual([true, true]);
-    expect(renderPlan('steps:', full)).toContain('kind delete cluster --name meshtrace (always, if this run created and marked the cluster)\n');
+    expect(renderPlan('steps:', full)).toContain('(always, if this run created and marked the cluster)\nkind delete cluster --name meshtrace\n');
+    // the verify steps print as the `npx meshtrace verify` a person would run against the printed port-forwards
+    const text = renderPlan('steps:', full);
+    expect(text).toContain('\nkubectl --context kind-meshtrace -n observability port-forward svc/jaeger-query 16686:16686 &\n');
+    expect(text).toContain('\nkubectl --context kind-meshtrace -n istio-system port-forward svc/istio-ingressgateway 18080:80 &\n');
+    expect(text).toContain('\nnpx meshtrace verify --spec samples/expectations/bookinfo.yaml --jaeger-url http://127.0.0.1:16686 --trigger http://127.0.0.1:18080/productpage --timeout 150s\n');
+    expect(text).toContain(" --trigger 'http://127.0.0.1:18081/dispatch?customer=123' --header 'Host: hotrod.localhost' --timeout 150s\n");
   });
 
   test('targets follow the stack: no HotROD or relay chain in the manifests, no spec run for them', () => {
@@ -172,7 +188,7 @@ describe('planSmoke', () => {
   test('specs that will not run are carried to the report step (skipped test cases)', () => {
     const steps = planSmoke({ ...laneInput(), targets: defaultSmokeTargets().slice(0, 1), skipped: ['hotrod: samples/expectations/hotrod.yaml does not exist, spec not run'] });
     expect(steps.find((s) => s.kind === 'report')).toMatchObject({ skipped: ['hotrod: samples/expectations/hotrod.yaml does not exist, spec not run'] });
-    expect(renderPlan('steps:', steps)).toContain('        reports as skipped: hotrod: samples/expectations/hotrod.yaml does not exist, spec not run\n');
+    expect(renderPlan('steps:', steps)).toContain('#   meshtrace does this itself: reports as skipped: hotrod: samples/expectations/hotrod.yaml does not exist, spec not run\n');
   });
 
   test('a cluster that existed before, or --keep-cluster, is not deleted', () => {
@@ -193,5 +209,12 @@ describe('planDown', () => {
   test('no cluster: nothing to delete (idempotent), a stale marker is dropped', () => {
     expect(planDown({ clusterName: 'x', cluster: { exists: false, ownedByKit: false } }).map((s) => s.kind)).toEqual(['note']);
     expect(planDown({ clusterName: 'x', cluster: { exists: false, ownedByKit: true } }).map((s) => s.kind)).toEqual(['note', 'unmark-cluster']);
+  });
+
+  test('kind missing: the plan says it cannot tell, and shows what down would run if the cluster exists', () => {
+    const steps = planDown({ clusterName: 'x', cluster: { exists: false, ownedByKit: false, unknown: 'kind is not installed' } });
+    expect(steps.map((s) => s.kind)).toEqual(['note', 'check-owner', 'run', 'unmark-cluster']);
+    expect(renderPlan('down', steps)).toContain('cannot tell whether kind cluster "x" exists (kind is not installed)');
+    expect(renderPlan('down', steps)).not.toContain('nothing to delete');
   });
 });
