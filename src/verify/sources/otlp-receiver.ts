@@ -29,7 +29,7 @@ const MiB = 1024 * 1024;
 export const RECEIVER_DEFAULTS = {
   /** The OTLP/HTTP spec's recommended request limit, compressed and decompressed. */
   maxBodyBytes: 20 * MiB,
-  /** Bytes of bodies (compressed plus decompressed) held at once across all requests. */
+  /** Bytes of bodies (compressed plus decompressed) held at once across all requests; at least 2 × maxBodyBytes. */
   maxInflightBytes: 64 * MiB,
   maxSpans: 200_000,
   /** Decoded body bytes the stored spans came from. */
@@ -43,7 +43,11 @@ export interface OtlpReceiverOptions {
   readonly port?: number;
   /** Largest accepted body, compressed and decompressed; larger: 413. @default 20 MiB */
   readonly maxBodyBytes?: number;
-  /** Bytes of bodies buffered at once across all requests; beyond: 503 + Retry-After. @default 64 MiB */
+  /**
+   * Bytes of bodies buffered at once across all requests; beyond: 503 + Retry-After. At least twice
+   * maxBodyBytes (a gzip body is held compressed and decompressed), or a largest body could never pass.
+   * @default 64 MiB, or 2 × maxBodyBytes when that is more
+   */
   readonly maxInflightBytes?: number;
   /** Spans kept; beyond: dropped, counted, one warning. @default 200000 */
   readonly maxSpans?: number;
@@ -110,7 +114,11 @@ function closeAfterDrain(req: IncomingMessage, socket: Socket, maxBytes: number)
 export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const host = options.host ?? '127.0.0.1';
   const limit = options.maxBodyBytes ?? RECEIVER_DEFAULTS.maxBodyBytes;
-  const inflight = new ByteBudget(options.maxInflightBytes ?? RECEIVER_DEFAULTS.maxInflightBytes);
+  const inflightLimit = options.maxInflightBytes ?? Math.max(RECEIVER_DEFAULTS.maxInflightBytes, 2 * limit);
+  if (inflightLimit < 2 * limit) {
+    throw new RangeError(`maxInflightBytes ${inflightLimit} is below twice maxBodyBytes ${limit}: a largest gzip body (held compressed and decompressed) could never be accepted`);
+  }
+  const inflight = new ByteBudget(inflightLimit);
   const store = new SpanStore(options.maxSpans ?? RECEIVER_DEFAULTS.maxSpans, options.maxStoredBytes ?? RECEIVER_DEFAULTS.maxStoredBytes);
   const warn = options.onWarning ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const listeners = new Set<(spans: readonly Span[]) => void>();
