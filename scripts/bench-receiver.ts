@@ -121,8 +121,25 @@ function kvlist(depth: number): Record<string, unknown> {
   return depth <= 1 ? { stringValue: 'leaf' } : { kvlistValue: { values: [{ key: 'a', value: kvlist(depth - 1) }] } };
 }
 
-function deepRequest(depth: number): Record<string, unknown> {
-  return { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: hex(16), spanId: hex(8), name: 'deep', attributes: [{ key: 'deep', value: kvlist(depth) }] }] }] }] };
+/** A length-delimited protobuf field (protobufjs's fromObject refuses to build values this deep). */
+function field(id: number, bytes: Buffer): Buffer {
+  const len: number[] = [];
+  for (let n = bytes.length; ; n >>>= 7) {
+    if (n < 0x80) {
+      len.push(n);
+      break;
+    }
+    len.push((n & 0x7f) | 0x80);
+  }
+  return Buffer.concat([Buffer.from([(id << 3) | 2, ...len]), bytes]);
+}
+
+/** ExportTraceServiceRequest with one span whose attribute `deep` nests kvlists `depth` levels. */
+function deepProto(depth: number): Buffer {
+  let value = field(1, Buffer.from('leaf'));
+  for (let d = 1; d < depth; d++) value = field(6, field(1, Buffer.concat([field(1, Buffer.from('a')), field(2, value)])));
+  const span = Buffer.concat([field(1, hex(16)), field(2, hex(8)), field(5, Buffer.from('deep')), field(9, Buffer.concat([field(1, Buffer.from('deep')), field(2, value)]))]);
+  return field(1, field(2, field(2, span)));
 }
 
 interface HostileCase {
@@ -134,10 +151,9 @@ interface HostileCase {
 }
 
 function hostileCases(): HostileCase[] {
-  const deep100 = deepRequest(100);
   const deepJson = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: hex(16).toString('hex'), spanId: hex(8).toString('hex'), name: 'deep', attributes: [{ key: 'deep', value: kvlist(100) }] }] }] }] });
-  const deep25 = Buffer.from(encodeExportRequest(deepRequest(25)));
-  const proto100 = Buffer.from(encodeExportRequest(deep100));
+  const deep25 = deepProto(25);
+  const proto100 = deepProto(100);
   const oversize = Buffer.alloc(25 * MiB, 0x20);
   const bomb = gzipSync(Buffer.alloc(256 * MiB));
   const big = Buffer.alloc(19 * MiB);

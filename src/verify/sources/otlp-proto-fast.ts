@@ -274,6 +274,10 @@ export function spansFromOtlpProtobuf(body: Uint8Array): Span[] {
     if (tag >>> 3 === 1 && (tag & 7) === 2) {
       const len = r.uint32();
       readResourceSpans(r, r.pos + len, out);
+    } else if (tag >>> 3 === 0) {
+      // Field number 0 is reserved by the protobuf encoding: a body of zeros or random bytes is refused
+      // at its first byte instead of being skipped through, varint by varint.
+      throw new RangeError(`invalid field number 0 at offset ${r.pos - 1}`);
     } else r.skipType(tag & 7);
   }
   return out;

@@ -183,6 +183,7 @@ describe('OTLP receiver under hostile input', () => {
     test.each([
       ['truncated protobuf', PROTO, {}, () => Buffer.from([0x0a, 0x30, 0x0a, 0x02]), /protobuf body could not be decoded/],
       ['groups nested 100 000 deep', PROTO, {}, () => Buffer.alloc(100_000, 0x0b), /protobuf body could not be decoded/],
+      ['a body of zeros (field number 0)', PROTO, {}, () => Buffer.alloc(1024 * 1024), /protobuf body could not be decoded: invalid field number 0 at offset 0/],
       ['JSON cut short', JSON_TYPE, {}, () => '{"resourceSpans": [{"scopeSpans": [', /JSON body could not be decoded/],
       ['gzip header on plain bytes', JSON_TYPE, { 'content-encoding': 'gzip' }, () => '{}', /gzip body could not be decompressed/],
       ['a gzip stream cut short', PROTO, { 'content-encoding': 'gzip' }, () => gzipSync(Buffer.alloc(1000)).subarray(0, 20), /gzip body could not be decompressed/],
@@ -195,23 +196,27 @@ describe('OTLP receiver under hostile input', () => {
   });
 
   test('bodies in flight beyond the budget get 503 with Retry-After; the budget frees when they end', async () => {
-    await start({ maxBodyBytes: 1024 * 1024, maxInflightBytes: 1024 * 1024 });
-    // GIVEN a sender that declared 800 KiB and is still sending
-    const slow = httpRequest(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': PROTO, 'content-length': 800 * 1024 } });
-    const slowAnswer = new Promise<number>((resolve, reject) => {
-      slow.on('response', (res) => (res.resume(), resolve(res.statusCode!)));
-      slow.on('error', reject);
-    });
-    slow.write(Buffer.alloc(1024));
-    while (receiver.bytesInFlight === 0) await new Promise((r) => setImmediate(r));
-    // WHEN another 800 KiB arrives meanwhile
-    const res = await post(receiver, PROTO, Buffer.alloc(800 * 1024));
-    // THEN it is throttled the OTLP way (retryable, with a hint), and the slow one still completes
+    await start({ maxBodyBytes: 600 * 1024, maxInflightBytes: 1200 * 1024 });
+    // GIVEN two senders that each declared 500 KiB and are still sending
+    const slowSender = () => {
+      const req = httpRequest(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': PROTO, 'content-length': 500 * 1024 } });
+      const answer = new Promise<number>((resolve, reject) => {
+        req.on('response', (res) => (res.resume(), resolve(res.statusCode!)));
+        req.on('error', reject);
+      });
+      req.write(Buffer.alloc(1024));
+      return { finish: () => req.end(Buffer.alloc(500 * 1024 - 1024)), answer };
+    };
+    const slow = [slowSender(), slowSender()];
+    while (receiver.bytesInFlight < 1000 * 1024) await new Promise((r) => setImmediate(r));
+    // WHEN a third 500 KiB arrives meanwhile
+    const res = await post(receiver, PROTO, Buffer.alloc(500 * 1024, 0x0a));
+    // THEN it is throttled the OTLP way (retryable, with a hint), and the slow ones still complete
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
-    expect(res.message).toMatch(/receiver overloaded: 819200 of 1048576 bytes of request bodies already in flight/);
-    slow.end(Buffer.alloc(800 * 1024 - 1024));
-    expect(await slowAnswer).toBe(200); // zero bytes read as empty varint fields: an export without spans
+    expect(res.message).toMatch(/receiver overloaded: 1024000 of 1228800 bytes of request bodies already in flight; retry later/);
+    for (const s of slow) s.finish();
+    expect(await Promise.all(slow.map((s) => s.answer))).toEqual([400, 400]); // zeros are no export request (field number 0)
     while (receiver.bytesInFlight !== 0) await new Promise((r) => setImmediate(r));
     await expectServing(receiver);
   });
