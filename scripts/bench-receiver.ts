@@ -9,6 +9,7 @@
  *             docs/reliability.md at once: kvlists nested 25 deep (protobuf) and 100 deep (protobuf and
  *             JSON), a 25 MiB body with Content-Length and one chunked, a gzip bomb (256 MiB of zeros),
  *             a bad Content-Type, a bad Content-Encoding, a truncated body, and 20 concurrent 19 MiB posts.
+ * Then each hostile class once more, alone, on an idle third receiver (its own answer time).
  * Printed: each receiver's peak RSS (getrusage maxrss, read by the receiver process itself) and its
  * normal-ingest throughput, as hostile/baseline ratios, plus every hostile answer (status counts and the
  * slowest answer per class). The normal ingest fills the span store to its cap and then is answered as
@@ -180,7 +181,7 @@ interface Outcome {
   slowestMs: number;
 }
 
-async function hostileRounds(url: string, cases: readonly HostileCase[], until: number): Promise<{ rounds: number; outcomes: Map<string, Outcome> }> {
+async function hostileRounds(url: string, cases: readonly HostileCase[], until: number, minRounds = 0): Promise<{ rounds: number; outcomes: Map<string, Outcome> }> {
   const agent = new Agent({ connections: 64 });
   const outcomes = new Map<string, Outcome>(cases.map((c) => [c.name, { statuses: new Map(), slowestMs: 0 }]));
   let rounds = 0;
@@ -198,7 +199,7 @@ async function hostileRounds(url: string, cases: readonly HostileCase[], until: 
     o.slowestMs = Math.max(o.slowestMs, performance.now() - t0);
     o.statuses.set(status, (o.statuses.get(status) ?? 0) + 1);
   };
-  while (Date.now() < until) {
+  while (Date.now() < until || rounds < minRounds) {
     await Promise.all(cases.flatMap((c) => Array.from({ length: c.copies ?? 1 }, () => one(c))));
     rounds++;
   }
@@ -218,6 +219,19 @@ async function phase(bodies: readonly Buffer[], cases?: readonly HostileCase[]) 
   return { spansPerSecond: (ingest.batches * BATCH) / seconds, ingest, hostile, ...report };
 }
 
+/** Each hostile class once, one after another, on an otherwise idle receiver: its own answer time. */
+async function alone(cases: readonly HostileCase[]): Promise<Map<string, string>> {
+  const receiver = await startReceiverProcess();
+  const out = new Map<string, string>();
+  for (const c of cases) {
+    const { outcomes } = await hostileRounds(receiver.url, [{ ...c, copies: 1 }], 0, 1);
+    const o = outcomes.get(c.name)!;
+    out.set(c.name, `${[...o.statuses.keys()].join('/')} in ${o.slowestMs.toFixed(0)} ms`);
+  }
+  await receiver.stop();
+  return out;
+}
+
 const mib = (bytes: number): string => `${(bytes / MiB).toFixed(0)} MiB`;
 
 async function main(): Promise<void> {
@@ -228,13 +242,14 @@ async function main(): Promise<void> {
   const cases = hostileCases();
   const base = await phase(bodies);
   const hostile = await phase(bodies, cases);
+  const single = await alone(cases);
   console.log(`  baseline (normal ingest only):  peak RSS ${mib(base.maxRssBytes)}, ${base.spansPerSecond.toFixed(0)} spans/s answered 200 (${base.ingest.failed} failed); stored ${base.spansReceived}, dropped at the cap ${base.spansDropped}`);
   console.log(`  with the hostile mix:           peak RSS ${mib(hostile.maxRssBytes)}, ${hostile.spansPerSecond.toFixed(0)} spans/s answered 200 (${hostile.ingest.failed} failed); stored ${hostile.spansReceived}, dropped at the cap ${hostile.spansDropped}`);
   console.log(`  hostile / baseline: peak RSS ${(hostile.maxRssBytes / base.maxRssBytes).toFixed(2)}, normal ingest throughput ${(hostile.spansPerSecond / base.spansPerSecond).toFixed(2)}`);
-  console.log(`  hostile answers over ${hostile.hostile!.rounds} round(s):`);
+  console.log(`  hostile answers in the mix over ${hostile.hostile!.rounds} round(s) (time seen by the client, which also uploads ~400 MiB a round), and each class alone on an idle receiver:`);
   for (const [name, o] of hostile.hostile!.outcomes) {
     const statuses = [...o.statuses].map(([s, n]) => `${s}×${n}`).join(' ');
-    console.log(`    ${name.padEnd(42)} ${statuses.padEnd(16)} slowest ${o.slowestMs.toFixed(0)} ms`);
+    console.log(`    ${name.padEnd(42)} ${statuses.padEnd(14)} slowest ${`${o.slowestMs.toFixed(0)} ms`.padEnd(9)} alone: ${single.get(name)}`);
   }
 }
 

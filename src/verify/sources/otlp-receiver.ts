@@ -168,7 +168,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     }
     reserveDeclared(req, limit, inflight, lease);
     let body = await readBody(req, limit, inflight, lease);
-    if (contentEncoding === 'gzip') body = await gunzipBounded(body, limit, inflight, lease);
+    if (contentEncoding === 'gzip') body = gunzipBounded(body, limit, inflight, lease);
     let spans: Span[];
     try {
       spans = encoding === 'protobuf' ? spansFromOtlpProtobuf(body) : spansFromOtlp(JSON.parse(body.toString('utf8')));
