@@ -8,7 +8,8 @@
  *   hostile   normal ingest plus, in rounds until the time is up, every hostile class of
  *             docs/reliability.md at once: kvlists nested 25 deep (protobuf) and 100 deep (protobuf and
  *             JSON), a 25 MiB body with Content-Length and one chunked, a gzip bomb (256 MiB of zeros),
- *             a bad Content-Type, a bad Content-Encoding, a truncated body, and 20 concurrent 19 MiB posts.
+ *             a bad Content-Type, a bad Content-Encoding, OTLP/JSON of 1.1 million empty objects, a
+ *             truncated body, and 20 concurrent 19 MiB posts.
  * Then each hostile class once more, alone, on an idle third receiver (its own answer time).
  * Printed: each receiver's peak RSS (getrusage maxrss, read by the receiver process itself) and its
  * normal-ingest throughput, as hostile/baseline ratios, plus every hostile answer (status counts and the
@@ -158,6 +159,7 @@ function hostileCases(): HostileCase[] {
   const oversize = Buffer.alloc(25 * MiB, 0x20);
   const bomb = gzipSync(Buffer.alloc(256 * MiB));
   const big = Buffer.alloc(19 * MiB);
+  const objects = `{"resourceSpans":[],"x":[${'{},'.repeat(1_100_000)}{}]}`;
   const chunks = function* (): Generator<Buffer> {
     for (let i = 0; i < 400; i++) yield Buffer.alloc(64 * 1024, 1);
   };
@@ -171,6 +173,7 @@ function hostileCases(): HostileCase[] {
     { name: `gzip bomb (${(bomb.length / 1024).toFixed(0)} KiB → 256 MiB)`, type: proto, encoding: 'gzip', body: () => bomb },
     { name: 'Content-Type text/plain', type: 'text/plain', body: () => deep25 },
     { name: 'Content-Encoding br', type: proto, encoding: 'br', body: () => deep25 },
+    { name: 'JSON with 1.1 million {} (3.3 MB)', type: 'application/json', body: () => objects },
     { name: 'truncated protobuf', type: proto, body: () => Buffer.from([0x0a, 0x30, 0x0a, 0x02]) },
     { name: '19 MiB posts, 20 at once', type: proto, body: () => big, copies: 20 },
   ];

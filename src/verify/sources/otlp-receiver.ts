@@ -5,8 +5,8 @@
  *
  * Responses follow the OTLP/HTTP spec, in the request's encoding: 200 with an
  * ExportTraceServiceResponse (a partial success when the span store is full), and a google.rpc.Status
- * body for every error — 400 undecodable or out-of-bounds data (otlp-limits.ts), 413 a body over the
- * limit before or after decompression, 415 another Content-Type or Content-Encoding, 503 with
+ * body for every error — 400 undecodable or out-of-bounds data (otlp-limits.ts, otlp-json-shape.ts),
+ * 413 a body over the limit before or after decompression (or OTLP/JSON with too many objects), 415 another Content-Type or Content-Encoding, 503 with
  * Retry-After when the bytes of bodies in flight reach their cap. A refused request whose body has
  * not all arrived is answered first, then the connection is closed (`Connection: close`) after a
  * bounded drain, so the sender reads the status instead of a reset. Every cap is an option here and
@@ -16,6 +16,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type { Span, Trace } from '../model';
 import { spansFromOtlp } from './otlp';
+import { jsonShapeProblem } from './otlp-json-shape';
 import { spansFromOtlpProtobuf } from './otlp-proto-fast';
 import { ByteBudget } from './receiver/byte-budget';
 import { errorBody, successBody, type OtlpEncoding } from './receiver/export-response';
@@ -32,8 +33,11 @@ export const RECEIVER_DEFAULTS = {
   /** Bytes of bodies (compressed plus decompressed) held at once across all requests; at least 2 × maxBodyBytes. */
   maxInflightBytes: 64 * MiB,
   maxSpans: 200_000,
-  /** Decoded body bytes the stored spans came from. */
-  maxStoredBytes: 64 * MiB,
+  /**
+   * Decoded body bytes the stored spans came from: the bound for spans that are few but large. The model
+   * takes up to ~14× the protobuf bytes (an empty kvlist is 2 bytes on the wire, an object in memory).
+   */
+  maxStoredBytes: 32 * MiB,
 } as const;
 
 export interface OtlpReceiverOptions {
@@ -51,7 +55,7 @@ export interface OtlpReceiverOptions {
   readonly maxInflightBytes?: number;
   /** Spans kept; beyond: dropped, counted, one warning. @default 200000 */
   readonly maxSpans?: number;
-  /** Decoded body bytes of the spans kept; beyond: as maxSpans. @default 64 MiB */
+  /** Decoded body bytes of the spans kept; beyond: as maxSpans. @default 32 MiB */
   readonly maxStoredBytes?: number;
   /** Where the one "spans dropped" warning goes. @default a line on stderr */
   readonly onWarning?: (line: string) => void;
@@ -169,6 +173,10 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     reserveDeclared(req, limit, inflight, lease);
     let body = await readBody(req, limit, inflight, lease);
     if (contentEncoding === 'gzip') body = gunzipBounded(body, limit, inflight, lease);
+    if (encoding === 'json') {
+      const problem = jsonShapeProblem(body);
+      if (problem) throw new HttpError(problem.kind === 'containers' ? 413 : 400, problem.message);
+    }
     let spans: Span[];
     try {
       spans = encoding === 'protobuf' ? spansFromOtlpProtobuf(body) : spansFromOtlp(JSON.parse(body.toString('utf8')));

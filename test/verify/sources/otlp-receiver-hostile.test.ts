@@ -13,6 +13,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { startOtlpReceiver, type OtlpReceiver, type OtlpReceiverOptions } from '../../../src/verify/sources/otlp-receiver';
 import { decodeRpcStatus, encodeExportRequest, ExportTraceServiceResponse } from '../../../src/verify/sources/otlp-proto';
 import { MAX_ANY_VALUE_DEPTH, MAX_VALUES_PER_ATTRIBUTE } from '../../../src/verify/sources/otlp-limits';
+import { MAX_JSON_CONTAINERS, MAX_JSON_DEPTH } from '../../../src/verify/sources/otlp-json-shape';
 import { attributeText } from '../../../src/verify/attribute-text';
 import type { AttributeValue } from '../../../src/verify/model';
 
@@ -156,6 +157,18 @@ describe('OTLP receiver under hostile input', () => {
       await expectServing(receiver);
     });
 
+    test('OTLP/JSON with more objects and arrays than allowed (under the byte limit) gets 413 before JSON.parse builds them', async () => {
+      const objects = `{"resourceSpans":[],"x":[${'{},'.repeat(MAX_JSON_CONTAINERS)}{}]}`;
+      expect(objects.length).toBeLessThan(20 * 1024 * 1024);
+      const res = await post(receiver, JSON_TYPE, objects);
+      expect(res.status).toBe(413);
+      expect(res.message).toMatch(new RegExp(`OTLP/JSON body holds more than ${MAX_JSON_CONTAINERS} objects and arrays; split the batch or send protobuf`));
+      // braces inside strings are text, not objects
+      const inStrings = JSON.stringify({ resourceSpans: [], x: '{['.repeat(MAX_JSON_CONTAINERS), y: '\\"{' });
+      expect((await post(receiver, JSON_TYPE, inStrings)).status).toBe(200);
+      await expectServing(receiver);
+    });
+
     test('a gzip bomb (3 KiB expanding to 20 MiB) gets 413, not an allocation error', async () => {
       await start({ maxBodyBytes: 1024 * 1024 });
       const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024));
@@ -185,6 +198,7 @@ describe('OTLP receiver under hostile input', () => {
       ['groups nested 100 000 deep', PROTO, {}, () => Buffer.alloc(100_000, 0x0b), /protobuf body could not be decoded/],
       ['a body of zeros (field number 0)', PROTO, {}, () => Buffer.alloc(1024 * 1024), /protobuf body could not be decoded: invalid field number 0 at offset 0/],
       ['JSON cut short', JSON_TYPE, {}, () => '{"resourceSpans": [{"scopeSpans": [', /JSON body could not be decoded/],
+      ['JSON nested past the bound in an unknown field', JSON_TYPE, {}, () => `{"x":${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}}`, new RegExp(`JSON nests deeper than ${MAX_JSON_DEPTH} levels`)],
       ['gzip header on plain bytes', JSON_TYPE, { 'content-encoding': 'gzip' }, () => '{}', /gzip body could not be decompressed/],
       ['a gzip stream cut short', PROTO, { 'content-encoding': 'gzip' }, () => gzipSync(Buffer.alloc(1000)).subarray(0, 20), /gzip body could not be decompressed/],
     ])('%s gets 400 with the reason', async (_what, type, headers, body, message) => {
