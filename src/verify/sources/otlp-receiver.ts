@@ -158,7 +158,8 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     return dropped;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, lease: BodyLease): Promise<void> {
+  /** `expectContinue`: the sender waits for `100 Continue` (curl does above 1 MiB); sent only once the body is wanted. */
+  async function handle(req: IncomingMessage, res: ServerResponse, lease: BodyLease, expectContinue: boolean): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/v1/traces') throw new HttpError(404, `unknown path ${path}; OTLP/HTTP traces go to /v1/traces`);
     if (req.method !== 'POST') throw new HttpError(405, `method ${req.method} not allowed; use POST`);
@@ -171,6 +172,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       throw new HttpError(415, `content-encoding ${JSON.stringify(req.headers['content-encoding'])} not supported; use gzip or none`);
     }
     reserveDeclared(req, limit, inflight, lease);
+    if (expectContinue) res.writeContinue();
     let body = await readBody(req, limit, inflight, lease);
     if (contentEncoding === 'gzip') body = gunzipBounded(body, limit, inflight, lease);
     if (encoding === 'json') {
@@ -205,12 +207,18 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     res.end(reply.body);
   }
 
-  const server = createServer((req, res) => {
-    const lease: BodyLease = { bytes: 0 };
-    handle(req, res, lease)
-      .catch((err: unknown) => refuse(req, res, err))
-      .finally(() => inflight.give(lease.bytes));
-  });
+  const onRequest =
+    (expectContinue: boolean) =>
+    (req: IncomingMessage, res: ServerResponse): void => {
+      const lease: BodyLease = { bytes: 0 };
+      handle(req, res, lease, expectContinue)
+        .catch((err: unknown) => refuse(req, res, err))
+        .finally(() => inflight.give(lease.bytes));
+    };
+  const server = createServer(onRequest(false));
+  // A refusal known from the headers alone (path, type, encoding, Content-Length, budget) then goes out
+  // before the sender has sent any of its body.
+  server.on('checkContinue', onRequest(true));
   server.keepAliveTimeout = 30_000;
   // A sender that stalls mid-request must not hold the receiver (or its in-flight budget) forever.
   server.headersTimeout = 15_000;

@@ -130,6 +130,22 @@ describe('OTLP receiver under hostile input', () => {
       await expectServing(receiver);
     });
 
+    test('a sender waiting for 100 Continue (as curl does above 1 MiB) gets the 413 instead, before sending its body; a fitting one gets 100 and 200', async () => {
+      await start({ maxBodyBytes: 64 * 1024 });
+      const send = (type: string, body: Uint8Array) =>
+        new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+          let continued = false;
+          const req = httpRequest(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': type, 'content-length': body.length, expect: '100-continue' } });
+          req.on('continue', () => ((continued = true), req.end(body)));
+          req.on('response', (res) => (res.resume(), res.on('end', () => resolve({ status: res.statusCode!, continued }))));
+          req.on('error', reject);
+          req.flushHeaders();
+        });
+      expect(await send(JSON_TYPE, big)).toEqual({ status: 413, continued: false });
+      expect(await send(PROTO, ProtobufTraceSerializer.serializeRequest([await sdkSpan({ ok: true })])!)).toEqual({ status: 200, continued: true });
+      expect(receiver.spansReceived).toBe(1);
+    });
+
     test('undici streaming a chunked body (no Content-Length) reads the 413 as a protobuf Status', async () => {
       await start({ maxBodyBytes: 64 * 1024 });
       const chunks = function* () {
