@@ -104,6 +104,20 @@ describe('OTLP receiver under hostile input', () => {
       await expectServing(receiver);
     });
 
+    test.each([
+      ['protobuf', PROTO, ProtobufTraceSerializer],
+      ['JSON', JSON_TYPE, JsonTraceSerializer],
+    ])('%s: arrays count as nesting too, in span and event attributes alike', async (_name, type, serializer) => {
+      const arrays = (depth: number): unknown => (depth <= 1 ? 1 : [arrays(depth - 1)]);
+      const span = await sdkSpan({ list: arrays(MAX_ANY_VALUE_DEPTH) });
+      expect((await post(receiver, type, serializer.serializeRequest([span])!)).status).toBe(200);
+      expect(depthOf(receiver.traces()[0]!.spans[0]!.attributes.list!)).toBe(MAX_ANY_VALUE_DEPTH);
+      const event = Object.create(span, { events: { value: [{ name: 'e', time: span.startTime, attributes: { deep: arrays(MAX_ANY_VALUE_DEPTH + 1) }, droppedAttributesCount: 0 }] }, attributes: { value: {} } }) as ReadableSpan;
+      const res = await post(receiver, type, serializer.serializeRequest([event])!);
+      expect(res.status).toBe(400);
+      expect(res.message).toMatch(/attribute "deep": value nests deeper than 32 levels/);
+    });
+
     test('an attribute holding more values than allowed gets 400; a key named __proto__ stays a plain key', async () => {
       const wide = Array.from({ length: MAX_VALUES_PER_ATTRIBUTE + 1 }, (_, i) => i);
       const res = await post(receiver, PROTO, ProtobufTraceSerializer.serializeRequest([await sdkSpan({ wide })])!);
