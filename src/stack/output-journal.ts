@@ -60,6 +60,13 @@ const heldHere = new Set<string>();
 
 export class JournalBusyError extends Error {}
 
+/** Finishing an earlier, interrupted write failed: its journal stays for the next run. */
+export class RecoveryError extends Error {
+  constructor(readonly journal: string, override readonly cause: unknown) {
+    super(`recovering ${journal} failed`);
+  }
+}
+
 const exists = async (fs: WriterFs, path: string) =>
   fs.lstat(path).then(
     () => true,
@@ -205,15 +212,26 @@ export async function acquireJournal(fs: WriterFs, realParent: string, outdir: s
     if (found && processAlive(found.pid) && (found.pid !== process.pid || heldHere.has(path))) {
       throw new JournalBusyError(`another meshtrace synth (pid ${found.pid}, started ${found.startedAt}) is writing ${found.outdir}; wait for it to end (if no such process runs, remove ${path})`);
     }
-    recovered = await recover(fs, path, found);
+    try {
+      recovered = await recover(fs, path, found);
+    } catch (err) {
+      throw new RecoveryError(path, err);
+    }
   }
+  const held = { path, journal, recovered };
   heldHere.add(path);
-  // Leftovers no journal lists: a temp journal, and the staging folders of the earlier writer (`.<name>.tmp-XXXXXX`).
-  await fs.rmTree(`${path}.tmp`);
-  for (const entry of await fs.readdir(realParent)) {
-    if (entry.isDirectory() && new RegExp(`^\\.${escapeRegExp(basename(outdir))}\\.tmp-[A-Za-z0-9]{6}$`).test(entry.name)) await fs.rmTree(join(realParent, entry.name));
+  try {
+    // Leftovers no journal lists: a temp journal, and the staging folders of the earlier writer (`.<name>.tmp-XXXXXX`).
+    await fs.rmTree(`${path}.tmp`);
+    const legacy = new RegExp(`^\\.${escapeRegExp(basename(outdir))}\\.tmp-[A-Za-z0-9]{6}$`);
+    for (const entry of await fs.readdir(realParent)) {
+      if (entry.isDirectory() && legacy.test(entry.name)) await fs.rmTree(join(realParent, entry.name));
+    }
+  } catch (err) {
+    await releaseJournal(fs, held).catch(() => abandonJournal(held));
+    throw err;
   }
-  return { path, journal, recovered };
+  return held;
 }
 
 /** Ends the write: removes the journal (the lock). */

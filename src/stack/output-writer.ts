@@ -37,7 +37,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import type { OutputFile } from './build-stack';
 import {
-  abandonJournal, acquireJournal, applyBackward, applyForward, JournalBusyError, journalPathFor, pruneEmpty, releaseJournal, removeStages,
+  abandonJournal, acquireJournal, applyBackward, applyForward, JournalBusyError, journalPathFor, pruneEmpty, RecoveryError, releaseJournal, removeStages,
   rewriteJournal, stageDirIn, type HeldJournal, type JournalOp, type Recovery,
 } from './output-journal';
 import { errnoCode, nodeWriterFs, type WriterFs } from './writer-fs';
@@ -99,11 +99,11 @@ export async function ensureDir(dir: string, fs: WriterFs = nodeWriterFs): Promi
   for (;;) {
     try {
       const info = await fs.stat(current);
-      if (!info.isDirectory()) throw new OutputWriteError(`${current} is not a folder; allowed: --outdir inside a folder you can write to`);
+      if (!info.isDirectory()) throw new OutputWriteError(`${current} is not a folder; allowed: --outdir inside a folder you can write to (nothing was changed)`);
       break;
     } catch (err) {
       if (err instanceof OutputWriteError) throw err;
-      if (errnoCode(err) !== 'ENOENT') throw new OutputWriteError(`cannot use ${current} (${errnoCode(err) ?? describe(err)})`);
+      if (errnoCode(err) !== 'ENOENT') throw new OutputWriteError(`cannot use ${current} (${describe(err)}); nothing was changed`);
       missing.unshift(current);
       const parent = dirname(current);
       if (parent === current) break;
@@ -115,7 +115,7 @@ export async function ensureDir(dir: string, fs: WriterFs = nodeWriterFs): Promi
       await fs.mkdir(folder);
     } catch (err) {
       if (errnoCode(err) === 'EEXIST') continue;
-      throw new OutputWriteError(`cannot create ${folder} (${errnoCode(err) ?? describe(err)}); allowed: --outdir inside a folder you can write to`);
+      throw new OutputWriteError(`cannot create ${folder} (${errnoCode(err) ?? describe(err)}); allowed: --outdir inside a folder you can write to (nothing was changed)`);
     }
   }
 }
@@ -364,7 +364,8 @@ async function realOrUndefined(fs: WriterFs, path: string): Promise<string | und
   const info = await fs.lstat(path).catch((err) => (errnoCode(err) === 'ENOENT' ? undefined : Promise.reject(err)));
   if (info === undefined) return undefined;
   const target = await fs.stat(path).catch((err) => {
-    throw new OutputWriteError(`${path} is a symlink to a missing folder (${errnoCode(err) ?? describe(err)}); allowed: --outdir naming a folder (nothing was changed)`);
+    if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ELOOP') throw err;
+    throw new OutputWriteError(`${path} is a symlink to a missing folder (${errnoCode(err)}); allowed: --outdir naming a folder (nothing was changed)`);
   });
   if (!target.isDirectory()) throw new OutputWriteError(`${path} is a file, not a folder; allowed: --outdir naming a folder (nothing was changed)`);
   return fs.realpath(path);
@@ -379,16 +380,21 @@ async function homeFolders(fs: WriterFs): Promise<string[]> {
 async function withJournal<T>(outdirInput: string, options: WriteOptions, body: (ctx: Context, held: HeldJournal) => Promise<T>): Promise<T> {
   const fs = options.fs ?? nodeWriterFs;
   const outdir = resolve(outdirInput);
-  refuseDangerous(outdir, undefined, await homeFolders(fs));
-  const parent = dirname(outdir);
-  await ensureDir(parent, fs);
-  const realParent = await fs.realpath(parent);
+  let realParent: string;
   let held: HeldJournal;
   try {
+    refuseDangerous(outdir, undefined, await homeFolders(fs));
+    const parent = dirname(outdir);
+    await ensureDir(parent, fs);
+    realParent = await fs.realpath(parent);
     held = await acquireJournal(fs, realParent, outdir, options.now ?? (() => new Date()));
   } catch (err) {
+    if (err instanceof OutputWriteError) throw err;
     if (err instanceof JournalBusyError) throw new OutputWriteError(`${err.message} (nothing was changed)`);
-    throw new OutputWriteError(`cannot write ${outdir}: ${describe(err)} while taking the lock or finishing an interrupted write; the next run tries again`, 'pending recovery');
+    if (err instanceof RecoveryError) {
+      throw new OutputWriteError(`cannot write ${outdir}: finishing an interrupted write failed (${describe(err.cause)}); the journal ${err.journal} stays: the next \`meshtrace synth\` (or \`meshtrace check\`) tries again`, 'pending recovery');
+    }
+    throw new OutputWriteError(`cannot write ${outdir}: ${describe(err)}; nothing there was changed`);
   }
   return body({ fs, outdir, realParent, realOut: undefined }, held);
 }
