@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/paths';
 import { recoverOutput, synthesize, writeOutput } from '../../src/stack/index';
-import { BIN } from '../support/run-cli-process';
+import { BIN, runCliProcess } from '../support/run-cli-process';
 import { mulberry32 } from '../support/seeded-random';
 import { snapshotTree, type TreeSnapshot } from '../support/tree-snapshot';
 import { oldTree } from './fixtures/writer-trees';
@@ -134,13 +134,12 @@ describe('SIGKILL of the real CLI (`meshtrace synth --profile ci` over a lab dis
   }, 120_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  const runCli = (args: string[], onStart?: (child: ReturnType<typeof spawn>) => void) =>
-    new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
-      onStart?.(child);
+  /** Runs the CLI, handing the child to `onStart` (which kills it); resolves on its exit. */
+  const runKillable = (args: string[], onStart: (child: ReturnType<typeof spawn>) => void) =>
+    new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: 'ignore' });
+      child.on('exit', (code, signal) => resolve({ code, signal }));
+      onStart(child);
     });
 
   test.each([
@@ -154,14 +153,14 @@ describe('SIGKILL of the real CLI (`meshtrace synth --profile ci` over a lab dis
     expect(CI).not.toEqual(LAB);
     // WHEN synth --profile ci is SIGKILLed the moment the watched entry shows up (inotify, no sleeps)
     const watcher = watch(join(base, 'dist'));
-    const synth = await runCli(['synth', '--profile', 'ci', '--outdir', join(base, 'dist')], (child) => {
+    const synth = await runKillable(['synth', '--profile', 'ci', '--outdir', join(base, 'dist')], (child) => {
       watcher.on('change', (_event, name) => {
         if (trigger.test(String(name))) child.kill('SIGKILL');
       });
     });
     watcher.close();
     // THEN the next run completes or discards what the kill left
-    const check = await runCli(['check', join(base, 'dist')]);
+    const check = await runCliProcess(['check', join(base, 'dist')]);
     expect(check.code).toBe(0);
     const after = snapshotTree(base);
     if (window === 'after') {
