@@ -113,6 +113,32 @@ describe('writeOutput under injected failures', () => {
     expect([...cases.keys()].sort()).toEqual(expect.arrayContaining(['committed', 'staging']));
   }, 120_000);
 
+  test('a swap step fails, then the rollback fails after the journal says rolling-back: the next run finishes the rollback (old tree)', async () => {
+    const commit = steps.map((s, i) => [s, i] as const).filter(([s]) => s.name === 'rename' && String(s.args[0]).endsWith('.meshtrace-journal.tmp'))[1]![1] + 1;
+    let rolledBackByNextRun = 0;
+    for (let k = commit + 1; k <= steps.length; k++) {
+      const base = await oldDist(`rollback-${k}`);
+      // Step k fails; the journal rewrite (2 calls) succeeds; everything after it fails.
+      const fs = instrumentedFs(nodeWriterFs, (n, name) => {
+        if (n === k || n > k + 2) throw Object.assign(new Error(`EIO: injected failure at step ${n} (${name})`), { code: 'EIO' });
+      });
+      const result = await writeOutput(join(base, 'dist'), newTree(), { fs }).then((r) => r, (err: unknown) => err);
+      const journal = join(base, '.dist.meshtrace-journal');
+      const state = existsSync(journal) ? (JSON.parse(readFileSync(journal, 'utf8')) as { state: string }).state : 'none';
+      const recovery = await recoverOutput(join(base, 'dist'));
+      if (state === 'rolling-back') {
+        expect([k, (result as OutputWriteError).message]).toEqual([k, expect.stringMatching(/finishes the rollback from the journal/)]);
+        expect([k, recovery?.action]).toEqual([k, 'rolled back']);
+        expect([k, snapshotTree(base)]).toEqual([k, OLD]);
+        rolledBackByNextRun++;
+      } else {
+        expect([k, snapshotTree(base)]).toEqual([k, result instanceof Error ? OLD : NEW]);
+      }
+      rmSync(base, { recursive: true, force: true });
+    }
+    expect(rolledBackByNextRun).toBeGreaterThan(5);
+  }, 120_000);
+
   /** Moves dist/install to `target` (on another filesystem) and leaves a symlink to it, as a user might. */
   function symlinkInstall(base: string, target: string): void {
     const install = join(base, 'dist', 'install');
