@@ -129,12 +129,18 @@ async function backward(fs: WriterFs, op: JournalOp): Promise<void> {
   if (await exists(fs, op.trash)) await fs.rename(op.trash, op.path);
 }
 
-export async function applyForward(fs: WriterFs, ops: readonly JournalOp[], onOp?: (index: number) => void): Promise<number> {
-  let skipped = 0;
-  for (let i = 0; i < ops.length; i++) {
-    onOp?.(i);
-    if (!(await forward(fs, ops[i]!))) skipped++;
+/** The swap of a write that just committed: nothing applied yet, so one rename per op, no checks (the window stays short). */
+export async function applyFresh(fs: WriterFs, ops: readonly JournalOp[]): Promise<void> {
+  for (const op of ops) {
+    if (op.kind === 'put') await fs.rename(op.from, op.to);
+    else await fs.rename(op.path, op.trash);
   }
+}
+
+/** Rolls a committed write forward from any point (recovery): idempotent. */
+export async function applyForward(fs: WriterFs, ops: readonly JournalOp[]): Promise<number> {
+  let skipped = 0;
+  for (const op of ops) if (!(await forward(fs, op))) skipped++;
   return skipped;
 }
 

@@ -37,7 +37,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import type { OutputFile } from './build-stack';
 import {
-  abandonJournal, acquireJournal, applyBackward, applyForward, JournalBusyError, journalPathFor, pruneEmpty, RecoveryError, releaseJournal, removeStages,
+  abandonJournal, acquireJournal, applyBackward, applyFresh, JournalBusyError, journalPathFor, pruneEmpty, RecoveryError, releaseJournal, removeStages,
   rewriteJournal, stageDirIn, type HeldJournal, type JournalOp, type Recovery,
 } from './output-journal';
 import { errnoCode, nodeWriterFs, type WriterFs } from './writer-fs';
@@ -418,7 +418,7 @@ async function transact(ctx: Context, held: HeldJournal, plan: Plan): Promise<st
     held.journal = { ...held.journal, state: 'committed', ops: plan.ops, prune: plan.prune };
     await rewriteJournal(fs, held.path, held.journal); // the commit point
     phase = 'committed';
-    await applyForward(fs, plan.ops);
+    await applyFresh(fs, plan.ops);
   } catch (err) {
     throw await undo(ctx, held, phase, err);
   }
