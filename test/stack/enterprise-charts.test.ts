@@ -230,7 +230,7 @@ describe('multi-cluster', () => {
     // WHEN `up` prints how to reach the stack THEN there is no jaeger-query port-forward (no such Service here)
     const lines = accessLines(laneInput({ dist }));
     expect(lines.some((l) => l.includes('jaeger-query'))).toBe(false);
-    expect(lines[0]).toBe("Traces:     this cluster runs no Jaeger: its edge collector (Deployment edge-collector) forwards every span to the central collector; open the central cluster's Jaeger UI");
+    expect(lines[0]).toBe("# Traces: this cluster runs no Jaeger: its edge collector (Deployment edge-collector) forwards every span to the central collector; open the central cluster's Jaeger UI");
     // AND `up` may run there, `smoke` (which verifies against this cluster's Jaeger) may not
     expect(laneInputProblems(laneInput({ dist }), 'up')).toEqual([]);
     expect(laneInputProblems(laneInput({ dist }), 'smoke')).toEqual([
