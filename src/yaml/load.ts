@@ -11,7 +11,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import {
   Composer, CST, isAlias, isMap, isNode, isPair, isScalar, isSeq, Lexer, LineCounter, Parser,
-  type Alias, type Document, type Node as YamlNode,
+  type Alias, type Document, type Node as YamlNode, type Pair,
 } from 'yaml';
 
 export interface YamlLimits {
@@ -79,10 +79,11 @@ export interface YamlDocument {
   /** Position of the document's content (its first key, item or scalar). */
   readonly position: YamlPosition;
   /**
-   * Line of the value at `path` (for a mapping entry: its key), or of the nearest enclosing node the
-   * file writes (a key that came from a merge, or a default, resolves to the mapping it is in).
+   * Line of the value at `path` (for a mapping entry: its key), or of the nearest enclosing entry the
+   * file writes (a key that came from a merge or a default resolves to the entry it is under);
+   * `undefined` when the file writes not even the first key of the path.
    */
-  lineOf(path: readonly (string | number)[]): number;
+  lineOf(path: readonly (string | number)[]): number | undefined;
 }
 
 function formatBytes(n: number): string {
@@ -175,7 +176,12 @@ export function parseYamlDocuments(text: string, source: string, limits: YamlLim
     if (error) fail(error.pos[0], `is not valid YAML: ${error.message}`, 'YAML 1.2 syntax');
     const value = toPlain(doc, limits, fail);
     const [position] = at(doc.contents?.range[0] ?? doc.range[0]);
-    out.push({ value, position, lineOf: (path) => lines.linePos(offsetOf(doc, path)).line });
+    const keys = new WeakMap<object, Map<string, Pair>>();
+    const lineOf = (path: readonly (string | number)[]): number | undefined => {
+      const offset = offsetOf(doc, path, keys);
+      return offset === undefined ? undefined : lines.linePos(offset).line;
+    };
+    out.push({ value, position, lineOf });
   }
   return out;
 }
@@ -186,7 +192,7 @@ export function parseYamlDocuments(text: string, source: string, limits: YamlLim
  */
 export function parseYamlDocument(text: string, source: string, limits: YamlLimits): YamlDocument {
   const docs = parseYamlDocuments(text, source, { ...limits, maxDocuments: 1 });
-  return docs[0] ?? { value: null, position: { line: 1, column: 1 }, lineOf: () => 1 };
+  return docs[0] ?? { value: null, position: { line: 1, column: 1 }, lineOf: () => undefined };
 }
 
 /** Offset of the first collection nested deeper than `maxDepth`, walking the CST with an explicit stack. */
@@ -313,27 +319,38 @@ function toPlain(doc: Document.Parsed, limits: YamlLimits, fail: Fail): unknown 
   return build(doc.contents, 0).value;
 }
 
-/** Offset of the node at `path` (a mapping entry: its key), or of the deepest node on the way. */
-function offsetOf(doc: Document.Parsed, path: readonly (string | number)[]): number {
+/**
+ * Offset of the node at `path` (a mapping entry: its key), or of the deepest entry on the way there.
+ * `keys` indexes each mapping's entries on first use: a config with 20,000 unknown keys asks for
+ * 20,000 lines.
+ */
+function offsetOf(doc: Document.Parsed, path: readonly (string | number)[], keys: WeakMap<object, Map<string, Pair>>): number | undefined {
   let node: unknown = doc.contents;
-  let offset = doc.contents?.range[0] ?? doc.range[0];
+  let offset: number | undefined = path.length === 0 ? doc.contents?.range[0] ?? doc.range[0] : undefined;
   for (const part of path) {
     if (isAlias(node)) node = node.resolve(doc);
+    let next: unknown;
     if (isMap(node)) {
-      const pair = (node.items as unknown[]).find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
-      if (!isPair(pair)) break;
+      let index = keys.get(node);
+      if (!index) {
+        index = new Map();
+        for (const pair of node.items as unknown[]) {
+          if (isPair(pair) && isScalar(pair.key) && !index.has(String(pair.key.value))) index.set(String(pair.key.value), pair);
+        }
+        keys.set(node, index);
+      }
+      const pair = index.get(String(part));
+      if (!pair) break;
       offset = (pair.key as YamlNode).range?.[0] ?? offset;
-      node = pair.value;
-      continue;
+      next = pair.value;
+    } else if (isSeq(node) && typeof part === 'number') {
+      next = node.items[part];
+      if (!isNode(next)) break;
+      offset = next.range?.[0] ?? offset;
+    } else {
+      break;
     }
-    if (isSeq(node) && typeof part === 'number') {
-      const item = node.items[part] as YamlNode | undefined;
-      if (!isNode(item)) break;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-      continue;
-    }
-    break;
+    node = next;
   }
   return offset;
 }
