@@ -69,8 +69,10 @@ export function parseConfig(raw: unknown, source = 'config'): MeshtraceConfig {
 
 /** A YAML syntax error or limit as a config problem: the place is its path, the line its value. */
 function yamlProblem(err: YamlInputError): ConfigProblem {
-  const where = err.position ? `line ${err.position.line}, column ${err.position.column}` : '(file)';
-  return { path: where, value: err.lineText, message: `${err.problem}; allowed: ${err.allowed}` };
+  const message = `${err.problem}; allowed: ${err.allowed}`;
+  // A file too large has no line: the problem is the file as a whole.
+  if (!err.position) return { path: '--config', value: err.source, message };
+  return { path: `line ${err.position.line}, column ${err.position.column}`, value: err.lineText, message };
 }
 
 /** Parses config YAML within the config limits; a syntax error or limit becomes a located problem. */
