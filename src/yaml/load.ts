@@ -219,7 +219,7 @@ type Fail = (offset: number, problem: string, allowed: string) => never;
  * into their own ancestors (a cycle), unknown anchors, duplicate keys and `__proto__` keys.
  * The library's `toJS` is not used: it resolves every alias by scanning all anchors and aliases
  * before it (10,000 aliases took 3.7 s), and its `maxAliasCount` does not weigh what an alias names.
- * An alias yields the same object as its anchor (as `toJS` and js-yaml do): memory stays the size
+ * An alias yields the same object as its anchor (as the library's `toJS` does): memory stays the size
  * of the text.
  */
 function toPlain(doc: Document.Parsed, limits: YamlLimits, fail: Fail): unknown {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { runCliProcess } from '../support/run-cli-process';
 import { BILLION_LAUGHS, DEEP_FLOW, MERGE_KEY_BOMB } from '../support/yaml-bombs';
 
-/** js-yaml took 2-3 GB on the alias bomb; the loader needs a few MB. */
+/** A loader that expands the alias bomb takes 2-3 GB; this one needs a few MB. */
 const CAPPED_HEAP = { NODE_OPTIONS: '--max-old-space-size=384' };
 const WAIT_MS = 60_000;
 
