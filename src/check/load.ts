@@ -52,7 +52,7 @@ function parseFile(path: string, file: string, docs: ManifestDoc[], findings: Fi
         field: err.position ? `line ${err.position.line}, column ${err.position.column}` : undefined,
         ...(err.position ? { line: err.position.line } : {}),
         message: `${err.problem}; allowed: ${err.allowed}`,
-        fix: 'fix the YAML (kubectl refuses the whole file)',
+        fix: 'fix the YAML: kubectl refuses the whole file',
       });
     } else {
       findings.push({ rule: 'load', severity: 'error', file, message: `cannot read file: ${(err as Error).message}` });

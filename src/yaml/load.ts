@@ -40,9 +40,9 @@ export const YAML_LIMITS = {
   spec: { maxBytes: 256 * KiB, maxDocuments: 1, maxDepth: 64, maxAliasNodes: 10_000 },
   /**
    * Manifest and installer-input files (`check`, `up`/`smoke` reading dist/, chart values). The API
-   * server stores objects of at most ~1.5 MiB; a file holds many.
+   * server stores objects of at most ~1.5 MiB; a file holds several. The parser reads about 1 MB/s.
    */
-  manifests: { maxBytes: 8 * MiB, maxDocuments: 10_000, maxDepth: 128, maxAliasNodes: 1_000_000 },
+  manifests: { maxBytes: 4 * MiB, maxDocuments: 10_000, maxDepth: 128, maxAliasNodes: 1_000_000 },
   /** YAML held in a ConfigMap value (a collector config, the Istio mesh config). */
   embedded: { maxBytes: 1 * MiB, maxDocuments: 1, maxDepth: 64, maxAliasNodes: 100_000 },
 } as const satisfies Record<string, YamlLimits>;
