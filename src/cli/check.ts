@@ -89,7 +89,7 @@ export function registerCheck(program: Command): void {
       const summary = summarize(findings, loaded.files.length, loaded.docs.length + loaded.installDocs.length, ignored);
       if (flags.json) {
         const rows = findings.map((f) => ({
-          rule: f.rule, severity: f.severity, file: f.file ?? null, object: f.object ?? null, field: f.field ?? null,
+          rule: f.rule, severity: f.severity, file: f.file ?? null, line: f.line ?? null, object: f.object ?? null, field: f.field ?? null,
           message: f.message, fix: f.fix ?? null, link: f.link ?? null,
         }));
         process.stdout.write(`${JSON.stringify({ findings: rows, summary }, null, 2)}\n`);

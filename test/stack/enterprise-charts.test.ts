@@ -3,7 +3,7 @@
  * assertions on the objects the capability is about, and negative controls (a tampered object is
  * caught by check).
  */
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import { parseConfig } from '../../src/config/load';
 import { buildAndCheck } from '../../src/stack/synthesize';
 import { checkManifests, type ManifestDoc } from '../../src/check/index';
