@@ -199,13 +199,20 @@ function formatsText(set: Set<Format>): string {
   return [...set].map((f) => FORMAT_LABEL[f]).join(' + ');
 }
 
-/** Service a client span was calling, when its attributes say so. */
+/**
+ * Service a client span was calling, when its attributes say so. Envoy's `upstream_cluster`
+ * (`outbound|9080||reviews.bookinfo.svc.cluster.local`) names the host; Istio's service names are
+ * `<app>.<namespace>`, the host's first two labels.
+ */
 function peerOf(span: Span): string | undefined {
-  for (const key of ['peer.service', 'server.address', 'net.peer.name', 'http.host', 'upstream_cluster']) {
+  for (const key of ['peer.service', 'server.address', 'net.peer.name', 'http.host']) {
     const v = span.attributes[key];
     if (typeof v === 'string' && v !== '') return v;
   }
-  return undefined;
+  const cluster = span.attributes['upstream_cluster'];
+  if (typeof cluster !== 'string' || cluster === '') return undefined;
+  const host = /^outbound\|\d*\|[^|]*\|(.+)$/.exec(cluster)?.[1];
+  return host ? host.split('.').slice(0, 2).join('.') : cluster;
 }
 
 /** The nearest server span of the same service above a span: what the hop received. */
