@@ -312,11 +312,18 @@ function diagnoseSplitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Spa
       party: to,
     };
   }
+  // The caller recorded that it wrote no trace headers at all (a relay's drop-context, an empty injected list).
+  const injected = c.attributes['meshtrace.propagation.injected'];
+  const sentNothing = injected !== undefined && listOf(injected).length === 0;
   return {
     kind: 'split-trace',
     title: `${c.service} → ${to} lost context; check header propagation`,
-    evidence: [...evidence, `no span records the trace headers on this call (${label(c)}, ${label(root)})`],
-    hint: `${c.service} must copy the incoming trace headers (traceparent/tracestate, b3, x-request-id) onto its call to ${to}; or ${to} ignores them (propagator not configured for the format sent)`,
+    evidence: [
+      ...evidence,
+      sentNothing ? `${c.service} sent no trace headers on this call (meshtrace.propagation.injected is empty on ${label(c)})` : `no span records the trace headers on this call (${label(c)}, ${label(root)})`,
+    ],
+    ...(sentNothing ? { party: c.service } : {}),
+    hint: `${c.service} must copy the incoming trace headers (traceparent/tracestate, b3, x-request-id) onto its call to ${to}${sentNothing ? '' : `; or ${to} ignores them (propagator not configured for the format sent)`}`,
     ...base,
   };
 }

@@ -18,7 +18,7 @@ interface Running {
   readonly relays: RunningRelay[];
 }
 
-type Hop = { readonly otel: Omit<OtelServiceOptions, 'otlpUrl' | 'downstream'> } | { readonly relay: { name: string; propagate?: PropagationFormat[]; accept?: PropagationFormat[] } };
+type Hop = { readonly otel: Omit<OtelServiceOptions, 'otlpUrl' | 'downstream'> } | { readonly relay: { name: string; propagate?: PropagationFormat[]; accept?: PropagationFormat[]; faults?: string[] } };
 
 /** Starts the hops back to front (each calls the next), returns the entry URL. */
 async function startChain(hops: readonly Hop[]): Promise<Running & { entry: string }> {
@@ -194,6 +194,24 @@ edges: [a >> relay-out, relay-out > b]
       expect(d.evidence.join('\n')).toMatch(/b ignored the W3C headers that arrived \(meshtrace\.propagation\.ignored on b "GET"\)/);
       expect(d.hint).not.toContain('a must copy');
       expect(d.hint).toMatch(/^configure b's propagator to read W3C/);
+    } finally {
+      await stop(r);
+    }
+  }, 60_000);
+
+  test('a relay that drops the context between two W3C services: a split whose party is the relay (it recorded that it sent nothing)', async () => {
+    // GIVEN a (W3C) → relay with a drop-context fault → c (W3C)
+    const r = await startChain([
+      { otel: { name: 'a', propagator: 'w3c' } },
+      { relay: { name: 'relay', faults: ['drop-context'] } },
+      { otel: { name: 'c', propagator: 'w3c' } },
+    ]);
+    try {
+      const spec = parseSpec(`name: x\nspans:\n  a: { service: a, kind: server, count: 1 }\n  relay-out: { service: relay, kind: client, count: 1 }\n  c: { service: c, kind: server, count: 1 }\nedges: [relay-out > c]\n`, 'spec');
+      const result = await driveAndVerify(r, spec, 5);
+      // THEN a split at relay → c, blamed on the relay, not a format mismatch and not c
+      expect(result.diagnoses.map((d) => [d.kind, d.hop, d.party])).toEqual([['split-trace', { from: 'relay', to: 'c' }, 'relay']]);
+      expect(result.diagnoses[0]!.evidence.join('\n')).toContain('relay sent no trace headers on this call (meshtrace.propagation.injected is empty on relay "GET")');
     } finally {
       await stop(r);
     }
