@@ -274,10 +274,7 @@ function diagnoseSplitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Spa
   if (ignoredSent.size > 0 || unreadable.size > 0 || translated || truncated) {
     const facts: string[] = [];
     if (inFormats.size && sentByCaller.size) facts.push(`${c.service} received ${formatsText(inFormats)} and sent ${formatsText(sentByCaller)}`);
-    if (sent.size) {
-      const readText = reads.accepted ? `reads ${formatsText(reads.accepted)} only` : 'reads formats not recorded';
-      facts.push(`${to} was sent ${formatsText(sent)} and ${readText}`);
-    }
+    if (sent.size) facts.push(reads.accepted ? `${to} was sent ${formatsText(sent)} and reads ${formatsText(reads.accepted)} only` : `${to} was sent ${formatsText(sent)}; what ${to} reads is not recorded`);
     if (ignoredSent.size > 0) facts.push(`${to} ignored the ${formatsText(ignoredSent)} headers that arrived (meshtrace.propagation.ignored on ${label(root)})`);
     if (truncated) facts.push(`the new trace id is the old one cut to 64 bits (${fragment.trace.traceId}): a 64-bit format (B3/Jaeger) sat between them`);
     // The caller is at fault when it wrote other formats than it received and the callee reads what it

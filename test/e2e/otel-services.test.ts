@@ -216,4 +216,27 @@ edges: [a >> relay-out, relay-out > b]
       await stop(r);
     }
   }, 60_000);
+
+  test.each([true, false])('a relay writing only B3 multi in front of a W3C-only service (propagator declared: %s): what arrived is not reported as what it reads; the relay is named', async (declarePropagator) => {
+    // GIVEN a (W3C) → relay --propagate b3multi → b (W3C only; records the B3 headers that arrived)
+    const r = await startChain([
+      { otel: { name: 'a', propagator: 'w3c' } },
+      { relay: { name: 'relay', propagate: ['b3multi'] } },
+      { otel: { name: 'b', propagator: 'w3c', captureRequestHeaders: ['traceparent', 'x-b3-traceid'], declarePropagator } },
+    ]);
+    try {
+      const spec = parseSpec(`name: x\nspans:\n  a: { service: a, kind: server, count: 1 }\n  relay-out: { service: relay, kind: client, count: 1 }\n  b: { service: b, kind: server, count: 1 }\nedges: [relay-out > b]\n`, 'spec');
+      const result = await driveAndVerify(r, spec, 5);
+      // THEN a format mismatch at relay → b whose party is the relay (it translated W3C into B3 multi)
+      expect(result.diagnoses.map((d) => [d.kind, d.hop, d.party])).toEqual([['format-mismatch', { from: 'relay', to: 'b' }, 'relay']]);
+      const d = result.diagnoses[0]!;
+      expect(d.evidence).toContain('relay received W3C and sent B3 multi');
+      // AND the B3 headers that arrived at b are what b was sent, never what b reads
+      expect(d.evidence.join('\n')).not.toContain('b reads B3 multi');
+      expect(d.evidence).toContain(declarePropagator ? 'b was sent B3 multi and reads W3C only' : 'b was sent B3 multi; what b reads is not recorded');
+      expect(d.hint).toMatch(/^make relay write a format b reads/);
+    } finally {
+      await stop(r);
+    }
+  }, 60_000);
 });
