@@ -57,14 +57,19 @@ describe('real Istio Bookinfo trace (Tempo GET /api/traces/{id}, Envoy Zipkin tr
     expect(result.diagnoses).toEqual([]);
   });
 
-  test('`meshtrace verify --trace-file` on the recording exits 0', async () => {
-    const run = await new Promise<{ code: number; stdout: string }>((resolve) => {
-      execFile(process.execPath, [join(REPO_ROOT, 'bin', 'meshtrace.mjs'), 'verify', '--spec', BOOKINFO, '--trace-file', KIALI('responseTrace.json')], { cwd: REPO_ROOT, timeout: 110_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
-      );
-    });
-    expect(run.stdout).toContain(TRACE_ID);
-    expect(run.code).toBe(0);
+  test('`meshtrace verify --trace-file` on the recording exits 0; on a Tempo search answer it exits 2 saying what to fetch', async () => {
+    const run = (file: string) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [join(REPO_ROOT, 'bin', 'meshtrace.mjs'), 'verify', '--spec', BOOKINFO, '--trace-file', KIALI(file)], { cwd: REPO_ROOT, timeout: 110_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const ok = await run('responseTrace.json');
+    expect(ok.stdout).toContain(TRACE_ID);
+    expect(ok.code).toBe(0);
+    const search = await run('responseAmbient.json');
+    expect(search.stderr).toContain('GET /api/traces/{id} for 02e299711ce47710289dc6640727404f');
+    expect(search.code).toBe(2);
   }, 120_000);
 
   test('productpage → reviews losing the context (reviews restarts the trace): split-trace at that hop, productpage must forward the headers', async () => {
