@@ -8,31 +8,38 @@ import { startRelay, type RunningRelay } from '../../src/relay';
 import { drive, parseSpec, startOtlpReceiver, verifyTraces, type OtlpReceiver, type Spec, type VerifyResult } from '../../src/verify';
 import type { PropagationFormat } from '../../src/propagation';
 import { startOtelService, type OtelService, type OtelServiceOptions } from './support/otel-service';
+import { startCollector, type RunningCollector } from './support/otel-collector';
 import { expectedSpan } from './support/sdk-span';
 
 const REQUESTS = 3;
 
 interface Running {
   readonly receiver: OtlpReceiver;
+  readonly collector?: RunningCollector;
   readonly services: Map<string, OtelService>;
   readonly relays: RunningRelay[];
 }
 
 type Hop = { readonly otel: Omit<OtelServiceOptions, 'otlpUrl' | 'downstream'> } | { readonly relay: { name: string; propagate?: PropagationFormat[]; accept?: PropagationFormat[]; faults?: string[] } };
 
-/** Starts the hops back to front (each calls the next), returns the entry URL. */
-async function startChain(hops: readonly Hop[]): Promise<Running & { entry: string }> {
+/**
+ * Starts the hops back to front (each calls the next), returns the entry URL. Every hop exports to
+ * the receiver, or with `throughCollector` to a real Collector that forwards to it.
+ */
+async function startChain(hops: readonly Hop[], throughCollector = false): Promise<Running & { entry: string }> {
   const receiver = await startOtlpReceiver({ port: 0 });
-  const running: Running = { receiver, services: new Map(), relays: [] };
+  const collector = throughCollector ? await startCollector({ tracesUrl: `${receiver.url}/v1/traces`, encoding: 'proto', compression: 'gzip' }) : undefined;
+  const running: Running = { receiver, ...(collector ? { collector } : {}), services: new Map(), relays: [] };
+  const exportUrl = collector?.url ?? receiver.url;
   let next: string | undefined;
   for (const hop of [...hops].reverse()) {
     if ('otel' in hop) {
-      const svc = await startOtelService({ ...hop.otel, otlpUrl: receiver.url, ...(next ? { downstream: next } : {}) });
+      const svc = await startOtelService({ ...hop.otel, otlpUrl: exportUrl, ...(next ? { downstream: next } : {}) });
       running.services.set(hop.otel.name, svc);
       next = svc.url;
     } else {
       const { name, ...formats } = hop.relay;
-      const relay = await startRelay({ serviceName: name, otlpEndpoint: receiver.url, spanFlushIntervalMs: 20, ...(next ? { upstreams: [next] } : {}), ...formats });
+      const relay = await startRelay({ serviceName: name, otlpEndpoint: exportUrl, spanFlushIntervalMs: 20, ...(next ? { upstreams: [next] } : {}), ...formats });
       running.relays.push(relay);
       next = relay.url;
     }
@@ -42,6 +49,7 @@ async function startChain(hops: readonly Hop[]): Promise<Running & { entry: stri
 
 async function stop(r: Running): Promise<void> {
   await Promise.all([...r.relays.map((x) => x.close()), ...[...r.services.values()].map((s) => s.close())]);
+  await r.collector?.close();
   await r.receiver.close();
 }
 
@@ -77,16 +85,22 @@ rules: { singleTrace: true }
 );
 
 describe('the relay between real OpenTelemetry JS services (W3C, B3 multi, Jaeger)', () => {
-  test('W3C service → relay → B3-multi-only service → relay → Jaeger-only service: one trace, sampled, no diagnosis; the receiver holds what each SDK exported, field by field', async () => {
+  test.each([
+    ['to the embedded receiver', false],
+    ['through the real OpenTelemetry Collector', true],
+  ])('W3C service → relay → B3-multi-only service → relay → Jaeger-only service, exporting %s: one trace, sampled, no diagnosis; the receiver holds what each SDK exported, field by field', async (_how, throughCollector) => {
     // GIVEN a W3C service, a relay writing W3C + B3 multi, a B3-multi-only service, a relay writing
     // Jaeger only, and a Jaeger-only service
-    const r = await startChain([
-      { otel: { name: 'web', propagator: 'w3c' } },
-      { relay: { name: 'relay-1', propagate: ['w3c', 'b3multi'] } },
-      { otel: { name: 'orders', propagator: 'b3multi' } },
-      { relay: { name: 'relay-2', propagate: ['jaeger'] } },
-      { otel: { name: 'stock', propagator: 'jaeger' } },
-    ]);
+    const r = await startChain(
+      [
+        { otel: { name: 'web', propagator: 'w3c' } },
+        { relay: { name: 'relay-1', propagate: ['w3c', 'b3multi'] } },
+        { otel: { name: 'orders', propagator: 'b3multi' } },
+        { relay: { name: 'relay-2', propagate: ['jaeger'] } },
+        { otel: { name: 'stock', propagator: 'jaeger' } },
+      ],
+      throughCollector,
+    );
     try {
       const spec = parseSpec(
         `
@@ -117,7 +131,7 @@ rules: { singleTrace: true, noOrphans: true, noErrors: true, services: { min: 5,
     } finally {
       await stop(r);
     }
-  }, 60_000);
+  }, 90_000);
 
   test('a relay forwarding W3C to a B3-multi-only service that declares its propagator: format mismatch, "b was sent W3C and reads B3 multi only", b must change', async () => {
     // GIVEN a → relay (writes what came in: W3C) → b (B3 multi only; records the traceparent that
