@@ -11,6 +11,12 @@
  * `http.request.header.<name>` (server spans: what arrived; client spans: what was sent) and the
  * kit's own `meshtrace.propagation.extracted` / `.injected` (format lists) and
  * `meshtrace.propagation.sampled` that relay hops record.
+ * What *arrived* at a callee is never taken for what it *reads*: that is known only from
+ * `meshtrace.propagation.accepted` (a relay hop restricted by `--accept` records it; any service may
+ * set it as a resource attribute), from `meshtrace.propagation.extracted` (it read at least those) and
+ * from `meshtrace.propagation.ignored` (it saw those and did not read them). So a split is blamed on
+ * the downstream when the headers demonstrably reached it, on the caller only when nothing shows
+ * that they were sent.
  */
 import type { AttributeValue, Span, Trace } from './model';
 import { attributeText } from './attribute-text';
@@ -39,6 +45,8 @@ export interface Diagnosis {
   readonly cause?: NoTraceCause;
   /** The hop, when the diagnosis is about one (`{from: 'productpage', to: 'reviews'}`). */
   readonly hop?: { readonly from: string; readonly to?: string };
+  /** The service that must change, when the evidence says which end of the hop it is. */
+  readonly party?: string;
 }
 
 export interface DriverReport {
@@ -108,20 +116,57 @@ function normalizeFormat(f: string): Format | undefined {
   return undefined;
 }
 
-/** Propagation formats a span's attributes show it received (server) or sent (client). */
-export function headerFormats(span: Span): Set<Format> {
+function formatsOf(v: AttributeValue | undefined): Set<Format> {
   const out = new Set<Format>();
-  const own = span.attributes[span.kind === 'client' || span.kind === 'producer' ? 'meshtrace.propagation.injected' : 'meshtrace.propagation.extracted'];
-  for (const f of listOf(own)) {
+  for (const f of listOf(v)) {
     const n = normalizeFormat(f);
     if (n) out.add(n);
   }
+  return out;
+}
+
+/** Formats of the trace headers recorded as `http.request.header.<name>` (what was on the request). */
+function capturedHeaderFormats(span: Span): Set<Format> {
+  const out = new Set<Format>();
   for (const key of Object.keys(span.attributes)) {
     if (!key.startsWith(REQ_HEADER)) continue;
     const f = HEADER_FORMAT[key.slice(REQ_HEADER.length).toLowerCase()];
     if (f) out.add(f);
   }
   return out;
+}
+
+const union = (...sets: Set<Format>[]): Set<Format> => new Set(sets.flatMap((x) => [...x]));
+
+/**
+ * Propagation formats a span's attributes show were on the wire: a client span, what it sent
+ * (`injected` and the captured request headers); a server span, what arrived (read, malformed or
+ * ignored, and the captured headers). What arrived is not what the service reads: see `readFormats`.
+ */
+export function headerFormats(span: Span): Set<Format> {
+  const a = span.attributes;
+  if (isOutbound(span)) return union(formatsOf(a['meshtrace.propagation.injected']), capturedHeaderFormats(span));
+  return union(formatsOf(a['meshtrace.propagation.extracted']), formatsOf(a['meshtrace.propagation.invalid']), formatsOf(a['meshtrace.propagation.ignored']), capturedHeaderFormats(span));
+}
+
+/** What a server span says its service reads. */
+export interface ReadEvidence {
+  /** Every format it reads (`meshtrace.propagation.accepted` on the span or its resource); undefined when not recorded. */
+  readonly accepted?: Set<Format>;
+  /** Formats it did read on this request (`meshtrace.propagation.extracted`). */
+  readonly extracted: Set<Format>;
+  /** Formats that arrived and it did not read (`meshtrace.propagation.ignored`). */
+  readonly ignored: Set<Format>;
+}
+
+export function readFormats(span: Span): ReadEvidence {
+  const acceptedValue = span.attributes['meshtrace.propagation.accepted'] ?? span.resource['meshtrace.propagation.accepted'];
+  const accepted = acceptedValue === undefined ? undefined : formatsOf(acceptedValue);
+  return {
+    ...(accepted && accepted.size > 0 ? { accepted } : {}),
+    extracted: formatsOf(span.attributes['meshtrace.propagation.extracted']),
+    ignored: formatsOf(span.attributes['meshtrace.propagation.ignored']),
+  };
 }
 
 /**
@@ -154,13 +199,20 @@ function formatsText(set: Set<Format>): string {
   return [...set].map((f) => FORMAT_LABEL[f]).join(' + ');
 }
 
-/** Service a client span was calling, when its attributes say so. */
+/**
+ * Service a client span was calling, when its attributes say so. Envoy's `upstream_cluster`
+ * (`outbound|9080||reviews.bookinfo.svc.cluster.local`) names the host; Istio's service names are
+ * `<app>.<namespace>`, the host's first two labels.
+ */
 function peerOf(span: Span): string | undefined {
-  for (const key of ['peer.service', 'server.address', 'net.peer.name', 'http.host', 'upstream_cluster']) {
+  for (const key of ['peer.service', 'server.address', 'net.peer.name', 'http.host']) {
     const v = span.attributes[key];
     if (typeof v === 'string' && v !== '') return v;
   }
-  return undefined;
+  const cluster = span.attributes['upstream_cluster'];
+  if (typeof cluster !== 'string' || cluster === '') return undefined;
+  const host = /^outbound\|\d*\|[^|]*\|(.+)$/.exec(cluster)?.[1];
+  return host ? host.split('.').slice(0, 2).join('.') : cluster;
 }
 
 /** The nearest server span of the same service above a span: what the hop received. */
@@ -195,6 +247,84 @@ function fragmentsOf(pool: readonly Trace[], exclude: ReadonlySet<string>, spec:
   return out;
 }
 
+const disjoint = (a: Set<Format>, b: Set<Format>): boolean => a.size > 0 && b.size > 0 && ![...a].some((f) => b.has(f));
+
+/**
+ * A client span `c` whose call came back as the root of another trace (`fragment`): which end lost
+ * the context, and why. The caller is blamed only when nothing shows that it sent trace headers.
+ */
+function diagnoseSplitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Span | undefined, fragment: Fragment): Diagnosis {
+  const to = fragment.root.service;
+  const root = fragment.root;
+  const sentByCaller = headerFormats(c);
+  const arrived = headerFormats(root);
+  const sent = union(sentByCaller, arrived);
+  const reads = readFormats(root);
+  const inFormats = inbound ? headerFormats(inbound) : new Set<Format>();
+  const truncated = fragment.trace.traceId === `0000000000000000${trace.traceId.slice(16)}` && trace.traceId.slice(0, 16) !== '0000000000000000';
+  const base = { traceId: trace.traceId, spanIds: [c.spanId, root.spanId], hop: { from: c.service, to } };
+  const evidence = [
+    `client span ${label(c)} (${c.spanId}), ${formatDuration(c.startUs - index.startUs)} into trace ${trace.traceId}, has no server child`,
+    `trace ${fragment.trace.traceId} starts at ${label(root)} (${root.spanId}) ${formatDuration(Math.abs(root.startUs - c.startUs))} ${root.startUs >= c.startUs ? 'after' : 'before'} that call, with no parent`,
+  ];
+  // Headers the callee saw and did not read, and formats sent that it cannot read at all.
+  const ignoredSent = reads.ignored.size > 0 && reads.extracted.size === 0 ? reads.ignored : new Set<Format>();
+  const unreadable = reads.accepted && disjoint(sent, reads.accepted) ? sent : new Set<Format>();
+  const translated = disjoint(inFormats, sentByCaller);
+  if (ignoredSent.size > 0 || unreadable.size > 0 || translated || truncated) {
+    const facts: string[] = [];
+    if (inFormats.size && sentByCaller.size) facts.push(`${c.service} received ${formatsText(inFormats)} and sent ${formatsText(sentByCaller)}`);
+    if (sent.size) facts.push(reads.accepted ? `${to} was sent ${formatsText(sent)} and reads ${formatsText(reads.accepted)} only` : `${to} was sent ${formatsText(sent)}; what ${to} reads is not recorded`);
+    if (ignoredSent.size > 0) facts.push(`${to} ignored the ${formatsText(ignoredSent)} headers that arrived (meshtrace.propagation.ignored on ${label(root)})`);
+    if (truncated) facts.push(`the new trace id is the old one cut to 64 bits (${fragment.trace.traceId}): a 64-bit format (B3/Jaeger) sat between them`);
+    // The caller is at fault when it wrote other formats than it received and the callee reads what it
+    // received; otherwise the headers reached the callee, which did not read them.
+    const calleeReadsInput = reads.accepted !== undefined && [...inFormats].some((f) => reads.accepted!.has(f));
+    const party = translated && (calleeReadsInput || (reads.accepted === undefined && ignoredSent.size === 0)) ? c.service : to;
+    const shortFacts = inFormats.size && sentByCaller.size ? `${formatsText(inFormats)} in, ${formatsText(sentByCaller)} out` : reads.accepted && sent.size ? `${formatsText(sent)} sent, ${to} reads ${formatsText(reads.accepted)}` : ignoredSent.size ? `${to} ignored ${formatsText(ignoredSent)}` : facts.at(-1) ?? 'formats differ';
+    const wanted = reads.accepted ? formatsText(reads.accepted) : undefined;
+    return {
+      kind: 'format-mismatch',
+      title: `${c.service} → ${to}: propagation format mismatch (${shortFacts}); the trace splits here`,
+      evidence: [...evidence, ...facts],
+      hint:
+        party === c.service
+          ? `make ${c.service} write a format ${to} reads${wanted ? ` (${wanted})` : ''} (e.g. inject W3C and B3 both), or configure ${to}'s propagator for ${formatsText(sentByCaller) || 'the format sent'}`
+          : `configure ${to}'s propagator to read ${formatsText(sent) || 'the format sent'} (OTEL_PROPAGATORS, the relay's --accept), or make ${c.service} write a format ${to} reads${wanted ? ` (${wanted})` : ''} too`,
+      ...base,
+      party,
+    };
+  }
+  if (sent.size > 0) {
+    return {
+      kind: 'split-trace',
+      title: `${c.service} → ${to} lost context: ${to} received ${formatsText(sent)} headers and started a new trace`,
+      evidence: [
+        ...evidence,
+        `${sentByCaller.size ? `${c.service} sent ${formatsText(sentByCaller)}` : `${formatsText(arrived)} arrived at ${to}`} (recorded on ${sentByCaller.size ? label(c) : label(root)})`,
+        reads.accepted ? `${to} reads ${formatsText(reads.accepted)}` : `what ${to} reads is not recorded`,
+      ],
+      hint: `${to} does not continue the trace it was sent: configure its propagator for ${formatsText(sent)} (OTEL_PROPAGATORS) and check that its server instrumentation extracts the incoming context`,
+      ...base,
+      party: to,
+    };
+  }
+  // The caller recorded that it wrote no trace headers at all (a relay's drop-context, an empty injected list).
+  const injected = c.attributes['meshtrace.propagation.injected'];
+  const sentNothing = injected !== undefined && listOf(injected).length === 0;
+  return {
+    kind: 'split-trace',
+    title: `${c.service} → ${to} lost context; check header propagation`,
+    evidence: [
+      ...evidence,
+      sentNothing ? `${c.service} sent no trace headers on this call (meshtrace.propagation.injected is empty on ${label(c)})` : `no span records the trace headers on this call (${label(c)}, ${label(root)})`,
+    ],
+    ...(sentNothing ? { party: c.service } : {}),
+    hint: `${c.service} must copy the incoming trace headers (traceparent/tracestate, b3, x-request-id) onto its call to ${to}${sentNothing ? '' : `; or ${to} ignores them (propagator not configured for the format sent)`}`,
+    ...base,
+  };
+}
+
 function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly Fragment[], used: Set<string>): Diagnosis[] {
   const out: Diagnosis[] = [];
   const index = (input.indexOf ?? indexTrace)(trace);
@@ -204,7 +334,6 @@ function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly 
   for (const c of trace.spans) {
     if (!isOutbound(c) || (index.children.get(c.spanId)?.length ?? 0) > 0) continue;
     const inbound = inboundOf(index, c);
-    const sent = headerFormats(c);
     const sampled = headerSampled(c);
     const peer = peerOf(c);
     const candidates = fragments.filter(
@@ -236,41 +365,7 @@ function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly 
     }
     if (!fragment) continue;
     used.add(fragment.trace.traceId + fragment.root.spanId);
-    const to = fragment.root.service;
-    const received = headerFormats(fragment.root);
-    const inFormats = inbound ? headerFormats(inbound) : new Set<Format>();
-    const truncated = fragment.trace.traceId === `0000000000000000${trace.traceId.slice(16)}` && trace.traceId.slice(0, 16) !== '0000000000000000';
-    const disjoint = (a: Set<Format>, b: Set<Format>): boolean => a.size > 0 && b.size > 0 && ![...a].some((f) => b.has(f));
-    const evidence = [
-      `client span ${label(c)} (${c.spanId}), ${formatDuration(c.startUs - index.startUs)} into trace ${trace.traceId}, has no server child`,
-      `trace ${fragment.trace.traceId} starts at ${label(fragment.root)} (${fragment.root.spanId}) ${formatDuration(Math.abs(fragment.root.startUs - c.startUs))} ${fragment.root.startUs >= c.startUs ? 'after' : 'before'} that call, with no parent`,
-    ];
-    if (disjoint(inFormats, sent) || disjoint(sent, received) || truncated) {
-      const facts: string[] = [];
-      if (inFormats.size && sent.size) facts.push(`${c.service} received ${formatsText(inFormats)} and sent ${formatsText(sent)}`);
-      if (received.size && sent.size) facts.push(`${to} reads ${formatsText(received)}, was sent ${formatsText(sent)}`);
-      if (truncated) facts.push(`the new trace id is the old one cut to 64 bits (${fragment.trace.traceId}): a 64-bit format (B3/Jaeger) sat between them`);
-      const shortFacts = inFormats.size && sent.size ? `${formatsText(inFormats)} in, ${formatsText(sent)} out` : facts[0] ?? 'formats differ';
-      out.push({
-        kind: 'format-mismatch',
-        title: `${c.service} → ${to}: propagation format mismatch (${shortFacts}); the trace splits here`,
-        evidence: [...evidence, ...facts],
-        hint: `make ${c.service} write a format ${to} reads (e.g. inject W3C and B3 both), or configure ${to}'s propagator for ${formatsText(sent) || 'the format sent'}`,
-        traceId: trace.traceId,
-        spanIds: [c.spanId, fragment.root.spanId],
-        hop: { from: c.service, to },
-      });
-      continue;
-    }
-    out.push({
-      kind: 'split-trace',
-      title: `${c.service} → ${to} lost context; check header propagation`,
-      evidence,
-      hint: `${c.service} must copy the incoming trace headers (traceparent/tracestate, b3, x-request-id) onto its call to ${to}; or ${to} ignores them (propagator not configured for the format sent)`,
-      traceId: trace.traceId,
-      spanIds: [c.spanId, fragment.root.spanId],
-      hop: { from: c.service, to },
-    });
+    out.push(diagnoseSplitHop(trace, index, c, inbound, fragment));
   }
 
   if (index.orphans.length > 0) {

@@ -87,6 +87,8 @@ describe('relay propagation evidence on spans', () => {
     expect(server.parentSpanId).toBe('');
     expect(server.attributes['meshtrace.propagation.extracted']).toBeUndefined();
     expect(server.attributes['meshtrace.propagation.ignored']).toEqual(['b3multi']);
+    // AND it records what it reads at all (w3c implies W3C baggage), which the verifier compares with what was sent
+    expect(server.attributes['meshtrace.propagation.accepted']).toEqual(['w3c', 'baggage']);
     // AND the B3 headers did not travel on; W3C of the new trace and the passthrough id did
     const seen = f.upstream.seen[0].headers;
     expect(seen['x-b3-traceid']).toBeUndefined();

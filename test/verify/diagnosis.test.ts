@@ -59,7 +59,7 @@ describe('diagnosis', () => {
     const result = verifyTraces(bookinfoSpec, [b.build()], { traceIds: ['0af7651916cd43dd8448eb211c80319c'], backend: { kind: 'jaeger', url: 'http://jaeger:16686' } });
     const d = result.diagnoses.find((x) => x.kind === 'no-trace')!;
     expect(d.cause).toBe('wrong-service-names');
-    expect(d.evidence.join('\n')).toMatch(/spec expects services .*\^istio-ingress/);
+    expect(d.evidence.join('\n')).toMatch(/spec expects services .*istio-ingress\(gateway\)/);
     expect(d.evidence.join('\n')).toContain('istio-ingress, productpage-v1');
   });
 
