@@ -431,6 +431,24 @@ function expectedServices(spec: Spec): string[] {
   return [...new Set(spec.matchers.flatMap((m) => (m.service ? [patternText(m.service)] : [])))];
 }
 
+/** `<app>.<namespace>`: how Istio's proxies name services. */
+const ISTIO_SERVICE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Why the spec's services are not in the data. Istio's naming is the cause only when one side
+ * names services the Istio way and the other does not; otherwise the plain service.name advice.
+ */
+function serviceNameHint(expected: readonly string[], seen: readonly string[]): string {
+  const expectsIstio = expected.some((e) => /\\\.|^[^/]*\.[a-z]/.test(e));
+  const seesIstio = seen.some((s) => ISTIO_SERVICE_NAME.test(s));
+  if (expectsIstio !== seesIstio) {
+    return expectsIstio
+      ? 'the spec expects Istio-style names <app>.<namespace> but the spans carry plain service names: is this trace from the mesh, or should the spec match the plain names?'
+      : 'the spans carry Istio-style names <app>.<namespace> (the mesh\'s proxies) but the spec expects plain names: match them as /^productpage\\./ or similar';
+  }
+  return 'service names differ: fix the spec, or set the applications\' service.name (OTEL_SERVICE_NAME or the resource attributes)';
+}
+
 function noTrace(input: DiagnosisInput): Diagnosis {
   const ids = input.missingTraceIds ?? [];
   const idText = ids.length ? `trace ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}` : 'a trace with the entry span';
@@ -462,12 +480,15 @@ function noTrace(input: DiagnosisInput): Diagnosis {
     };
   }
   if (!matchesAny) {
+    const spans = input.pool.reduce((n, t) => n + t.spans.length, 0);
+    // say what was seen, so the title never contradicts the "N trace(s) / M span(s) seen" header
+    const found = input.pool.length > 0 ? `${input.pool.length} trace(s) with ${spans} span(s) arrived, but none from the spec's services` : `none of the spec's services appear`;
     return {
       ...base,
       cause: 'wrong-service-names',
-      title: `no trace found: none of the spec's services appear${where}`,
-      evidence: [`spec expects services ${expected.join(', ')}`, `backend has spans from ${seen.slice(0, 12).join(', ')}${seen.length > 12 ? ', …' : ''}`],
-      hint: 'service names differ (Istio names them <app>.<namespace>; OTEL_SERVICE_NAME, resource attributes): fix the spec or the applications\' service.name',
+      title: `no trace matches the spec: ${found}${where}`,
+      evidence: [`spec expects services ${expected.join(', ')}`, `spans came from ${seen.slice(0, 12).join(', ')}${seen.length > 12 ? ', …' : ''}`],
+      hint: serviceNameHint(expected, seen),
     };
   }
   return {

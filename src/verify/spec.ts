@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { parseYamlDocument, readYamlFile, YAML_LIMITS, YamlInputError } from '../yaml/load';
 import type { AttributeValue, SpanKind } from './model';
 import { parseDurationUs } from './duration';
+import { issuesToProblems, problemLine } from '../config/problems';
 
 export class SpecError extends Error {
   constructor(message: string) {
@@ -24,9 +25,12 @@ export class SpecError extends Error {
 // Raw (YAML) shape
 
 const KINDS = ['server', 'client', 'producer', 'consumer', 'internal', 'unspecified'] as const;
-const durationText = z.union([z.string(), z.number()]);
-const countShape = z.union([z.number().int().min(0), z.object({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }).strict()]);
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
+// Unions carry their allowed forms: zod's own message for a failed union is only "Invalid input".
+const durationText = z.union([z.string(), z.number()], { error: 'is not a duration; allowed: a number of milliseconds, or text like 250ms, 2s, 1.5m' });
+const countShape = z.union([z.number().int().min(0), z.object({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }).strict()], {
+  error: 'is not a count; allowed: a whole number ≥ 0 (exactly that many), or {min: N} / {max: N} / {min: N, max: M}',
+});
+const scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'is not a plain value; allowed: a string (a /regex/ matches), a number or true/false' });
 
 /**
  * A link rule on a span matcher: every matched span has `count` links (default: at least 1) that
@@ -48,7 +52,7 @@ const matcherShape = z
     kind: z.enum(KINDS).optional(),
     /** The instrumentation scope's name (OTLP `InstrumentationScope.name`, Jaeger `otel.scope.name`). */
     scope: z.string().optional(),
-    links: z.union([linkShape, z.array(linkShape)]).optional(),
+    links: z.union([linkShape, z.array(linkShape)], { error: 'is not a link rule; allowed: {to: <matcher>, where: {…}, count: …} or a list of them' }).optional(),
     where: z.record(z.string(), scalar).optional(),
     count: countShape.optional(),
     assert: z.array(z.string()).optional(),
@@ -338,10 +342,6 @@ function compileMatcher(id: string, raw: z.infer<typeof matcherShape>, path: str
   };
 }
 
-function formatZodPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '') || '(top level)';
-}
-
 /** `spans.a.kind`, `edges[0]` → keys and indexes (a matcher name with dots resolves to its nearest parent). */
 function pathParts(path: string): (string | number)[] {
   return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] === undefined ? m[1]! : Number(m[2])));
@@ -354,11 +354,13 @@ function pathParts(path: string): (string | number)[] {
 export function compileSpec(doc: unknown, origin = 'spec', lineOf?: (path: readonly (string | number)[]) => number | undefined): Spec {
   const parsed = specShape.safeParse(doc);
   if (!parsed.success) {
-    const lines = parsed.error.issues.slice(0, 8).map((i) => {
-      const line = lineOf?.(i.path.map((p) => (typeof p === 'number' ? p : String(p))));
-      return `  ${line === undefined ? '' : `line ${line}: `}${formatZodPath(i.path)}: ${i.message}`;
+    // the config's problem lines: field path, the value written, what is allowed, "did you mean"
+    const problems = issuesToProblems(parsed.error.issues, doc, specShape);
+    const lines = problems.slice(0, 8).map((p) => {
+      const line = lineOf?.((p.pathParts ?? []).map((x) => (typeof x === 'number' ? x : String(x))));
+      return `  ${line === undefined ? '' : `line ${line}: `}${problemLine({ ...p, path: p.path === '(root)' ? '(top level)' : p.path })}`;
     });
-    const more = parsed.error.issues.length - lines.length;
+    const more = problems.length - lines.length;
     throw new SpecError(`${origin} is not a valid spec:\n${lines.join('\n')}${more > 0 ? `\n  … ${more} more` : ''}`);
   }
   const raw = parsed.data;

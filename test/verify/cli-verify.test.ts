@@ -84,7 +84,7 @@ describe('meshtrace verify (real CLI)', () => {
     const r = await inProcess(['--spec', join(dir, 'bad.yaml'), '--trace-file', join(FIX, 'bookinfo-v3.json')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${join(dir, 'bad.yaml')} is not a valid spec:`);
-    expect(r.stderr).toContain('spans.a.kind: Invalid option');
+    expect(r.stderr).toContain('spans.a.kind: "sever" is not allowed; allowed: "server", "client"');
   });
 
   test('exit 2 when Jaeger is unreachable, naming the URL and what to try', async () => {
