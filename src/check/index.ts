@@ -1,8 +1,8 @@
 /**
  * Public API of `meshtrace check` (CONTRACT for synth, which checks in memory before writing).
  *
- * `checkManifests` runs every checker over parsed documents: schema (kubernetes-models), unknown
- * fields, cross-references, Pod Security, installer inputs and the tracing doctor (MT001–MT012).
+ * `checkManifests` runs every checker over parsed documents: schema (kubernetes-models), the API
+ * server's own name/label/size rules, unknown fields, cross-references, Pod Security, installer inputs and the tracing doctor (MT001–MT012).
  * `loadManifestFolder` does the file loading `meshtrace check DIR` does.
  *
  * Suppression (like kube-linter's ignore annotations): an object annotated
@@ -18,6 +18,7 @@ import { checkInstallInputs, type InstallCheckOptions } from './install-inputs';
 import { DOCTOR_RULES } from './doctor';
 import { checkEnterpriseReferences } from './enterprise-refs';
 import { objectRef } from './objects';
+import { checkApiServerRules } from './api-server-check';
 
 export * from './finding';
 export { loadManifestFolder, CheckLoadError, type LoadedFolder } from './load';
@@ -63,6 +64,7 @@ export async function checkManifestsDetailed(docs: readonly ManifestDoc[], optio
   const kubernetesShaped = installDocs.filter((d) => d.object.kind === 'IstioOperator');
   const findings: Finding[] = [
     ...(await checkSchemas([...docs, ...kubernetesShaped])),
+    ...checkApiServerRules(docs),
     ...checkCrossReferences(ctx),
     ...checkPodSecurity(ctx),
     ...checkInstallInputs(ctx, options),
