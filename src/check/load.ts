@@ -168,6 +168,7 @@ function subfolderFindings(dir: string, installDir?: string): Finding[] {
     const sub = join(dir, e.name);
     let isDir = e.isDirectory();
     if (e.isSymbolicLink()) {
+      if (MANIFEST_FILE.test(e.name)) continue; // listed as a manifest: reported as a link to a folder
       try {
         // A linked folder counts like a real one; a link back to the folder itself (a loop) does not.
         isDir = statSync(sub).isDirectory() && realpathSync(sub) !== self;

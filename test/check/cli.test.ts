@@ -104,3 +104,22 @@ describe('meshtrace check (CLI)', () => {
     expect(r.exitCode).toBe(1);
   });
 });
+
+describe('targetPort (issue 19)', () => {
+  test('a numeric targetPort no container declares exits 1, naming the declared ports', async () => {
+    const r = await runCheck(join(FIXTURES, 'target-port-mismatch'));
+    const lines = r.stdout.split('\n').filter((l) => l.includes('[xref/target-port]'));
+    expect(lines).toEqual(['20-shop.yaml: Service shop/web: spec.ports[0].targetPort: error [xref/target-port] targetPort 8081 is not a container port of Deployment web (declares 8080 "http"): the Service sends its traffic to a port the pods do not listen on (point targetPort at a declared port (8080), or declare 8081 under the container\'s ports)']);
+    expect(r.exitCode).toBe(1);
+  });
+
+  test('a typoed containrPort is reported as the unknown field it is; no message says "undefined"', async () => {
+    const r = await runCheck(join(FIXTURES, 'target-port-typo'));
+    expect(r.stdout).toContain('20-shop.yaml: Deployment shop/web: spec.template.spec.containers[0].ports[0].containrPort: error [unknown-field] unknown field "containrPort"');
+    expect(r.stdout).toContain('did you mean "containerPort"?');
+    expect(r.stdout).not.toContain('undefined');
+    expect(r.stdout).not.toContain('[xref/target-port]');
+    expect(r.exitCode).toBe(1);
+  });
+});
+
