@@ -3,6 +3,8 @@
  * folders that differ from a clean one by exactly one mistake each (issue 2's "Done means").
  */
 import { execa } from 'execa';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/paths';
 
@@ -123,3 +125,20 @@ describe('targetPort (issue 19)', () => {
   });
 });
 
+
+describe('run-time data ships in the package (issue 16)', () => {
+  test('without the shared reference folder the Traefik values are still validated against the chart schema', async () => {
+    // GIVEN a folder whose Traefik values have sampleRate 2, and a process that cannot see ../shared
+    const dir = mkdtempSync(join(tmpdir(), 'meshtrace-noshared-'));
+    try {
+      mkdirSync(join(dir, 'install'));
+      writeFileSync(join(dir, 'install', 'traefik-values.yaml'), 'tracing:\n  sampleRate: 2\n  otlp:\n    enabled: true\n');
+      const r = await execa('node', [BIN, 'check', dir], { cwd: REPO_ROOT, reject: false, timeout: 60_000, env: { MESHTRACE_SHARED_DIR: join(dir, 'no-such-shared') } });
+      // THEN the chart's own rule is applied, from the built-in schema
+      expect(r.stdout).toContain('install/traefik-values.yaml: tracing.sampleRate: error [traefik-values/schema] must be <= 1 (Traefik chart 41.3.0 values.schema.json)');
+      expect(r.exitCode).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
