@@ -2,7 +2,8 @@
  * Public API of `meshtrace check` (CONTRACT for synth, which checks in memory before writing).
  *
  * `checkManifests` runs every checker over parsed documents: schema (kubernetes-models), the API
- * server's own name/label/size rules, unknown fields, cross-references, Pod Security, installer inputs and the tracing doctor (MT001–MT012).
+ * server's own name/label/size rules, unknown fields, cross-references, the stack's network flows
+ * against its NetworkPolicies, Pod Security, installer inputs and the tracing doctor (MT001–MT012).
  * `loadManifestFolder` does the file loading `meshtrace check DIR` does.
  *
  * Suppression (like kube-linter's ignore annotations): an object annotated
@@ -19,6 +20,7 @@ import { DOCTOR_RULES } from './doctor';
 import { checkEnterpriseReferences } from './enterprise-refs';
 import { objectRef } from './objects';
 import { checkApiServerRules } from './api-server-check';
+import { checkStackFlows } from './stack-flows';
 
 export * from './finding';
 export { loadManifestFolder, CheckLoadError, type LoadedFolder } from './load';
@@ -66,6 +68,7 @@ export async function checkManifestsDetailed(docs: readonly ManifestDoc[], optio
     ...(await checkSchemas([...docs, ...kubernetesShaped])),
     ...checkApiServerRules(docs),
     ...checkCrossReferences(ctx),
+    ...checkStackFlows(ctx),
     ...checkPodSecurity(ctx),
     ...checkInstallInputs(ctx, options),
     ...checkEnterpriseReferences(ctx),

@@ -94,6 +94,8 @@ export interface EndpointRef {
   readonly field: string;
   readonly value: string;
   readonly fromNamespace: string;
+  /** The pods that dial it (the workload itself, or the collectors mounting a config); none for installer inputs. */
+  readonly sources: readonly PodTemplate[];
 }
 
 /** Every in-cluster endpoint written in env vars and collector configs. */
@@ -102,12 +104,12 @@ export function endpointRefs(ctx: CheckContext): EndpointRef[] {
   for (const t of ctx.templates) {
     for (const c of containersOf(t)) {
       for (const e of envOf(c.container)) {
-        if (ENDPOINT_ENV.test(e.name)) out.push({ doc: t.doc, field: `${c.path}.env[${e.index}].value`, value: e.value, fromNamespace: t.namespace });
+        if (ENDPOINT_ENV.test(e.name)) out.push({ doc: t.doc, field: `${c.path}.env[${e.index}].value`, value: e.value, fromNamespace: t.namespace, sources: [t] });
       }
       // Flags such as the relay's `--upstream http://a:8080` and `--otlp-endpoint http://…:4318`.
       for (const a of argFlagsOf(c.container)) {
         if (/(upstream|endpoint|url|addr|address|collector)/i.test(a.flag) && /^[a-z][a-z0-9+.-]*:\/\/|^[\w.-]+:\d+$/i.test(a.value)) {
-          out.push({ doc: t.doc, field: `${c.path}.${a.list}[${a.index}]`, value: a.value, fromNamespace: t.namespace });
+          out.push({ doc: t.doc, field: `${c.path}.${a.list}[${a.index}]`, value: a.value, fromNamespace: t.namespace, sources: [t] });
         }
       }
     }
@@ -118,7 +120,7 @@ export function endpointRefs(ctx: CheckContext): EndpointRef[] {
       if (isRecord(value)) for (const [k, v] of Object.entries(value)) visit(v, `${path}.${k}`);
       else if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${path}[${i}]`));
       else if (typeof value === 'string' && /\.(endpoint|endpoints\[\d+\]|servers\[\d+\]|brokers\[\d+\])$/.test(path) && !/^\.receivers|^\.extensions\.(healthcheck|jaeger_query|remote_sampling|zpages|pprof|expvar)/.test(path)) {
-        out.push({ doc: cfg.doc, field: `${cfg.field}${path}`, value, fromNamespace: ns });
+        out.push({ doc: cfg.doc, field: `${cfg.field}${path}`, value, fromNamespace: ns, sources: cfg.workloads });
       }
     };
     visit(cfg.config, '');
@@ -136,7 +138,7 @@ export function endpointRefs(ctx: CheckContext): EndpointRef[] {
     ];
     for (const field of fields) {
       const value = getPath(values, field);
-      if (typeof value === 'string' && value) out.push({ doc: input.doc, field, value, fromNamespace: 'traefik' });
+      if (typeof value === 'string' && value) out.push({ doc: input.doc, field, value, fromNamespace: 'traefik', sources: [] });
     }
   }
   return out;
