@@ -38,9 +38,16 @@ export interface StackFlow {
   /** Where the flow is configured (a provider, an env var, a flag, a config key, a values key). */
   readonly doc: ManifestDoc;
   readonly field: string;
-  /** The destination pods run a collector image (the flow carries spans). */
+  /** The destination pods run a collector image and the port is a span receiver's (the flow carries spans). */
   readonly toCollector: boolean;
 }
+
+/**
+ * Ports on which a collector receives spans or serves sampling (OTLP, Zipkin, Jaeger Thrift/gRPC,
+ * remote sampling): flows to them carry spans. Query, remote storage and admin ports of the same
+ * image do not.
+ */
+const SPAN_RECEIVER_PORTS = new Set([4317, 4318, 9411, 14250, 14268, 5778, 5779]);
 
 /** Pod labels the istio/gateway chart and the IstioOperator give the default ingress gateway. */
 const ISTIO_INGRESS_GATEWAY_LABELS = { app: 'istio-ingressgateway', istio: 'ingressgateway' };
@@ -58,7 +65,7 @@ export function requiredFlows(ctx: CheckContext): StackFlow[] {
     const key = `${source.namespace}|${source.what}|${ref.namespace}/${ref.name}:${port}`;
     if (seen.has(key)) return;
     seen.add(key);
-    const toCollector = ctx.podsOfService(service).some((t) => containersOf(t).some((c) => isCollectorImage(c.image)));
+    const toCollector = SPAN_RECEIVER_PORTS.has(port) && ctx.podsOfService(service).some((t) => containersOf(t).some((c) => isCollectorImage(c.image)));
     out.push({ source, service, servicePort: port, doc, field, toCollector });
   };
 

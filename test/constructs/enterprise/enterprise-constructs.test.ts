@@ -6,7 +6,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import { CassandraSchemaJob } from '../../../src/constructs/enterprise/cassandra-schema-job';
 import { EdgeCollector, renderEdgeCollectorConfig } from '../../../src/constructs/enterprise/edge-collector';
 import { JaegerIngester } from '../../../src/constructs/enterprise/jaeger-ingester';
-import { JaegerNetworkPolicies } from '../../../src/constructs/enterprise/jaeger-network-policies';
+import { JaegerNetworkPolicies } from '../../../src/constructs/jaeger/jaeger-network-policies';
 import { SearchIndexMaintenance } from '../../../src/constructs/enterprise/search-index-maintenance';
 import { errorRateExpr, p95LatencyExpr, SpanMetricsAlerts } from '../../../src/constructs/enterprise/span-metrics-alerts';
 import { kafkaSchema } from '../../../src/config/kafka';
