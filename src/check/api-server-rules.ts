@@ -93,28 +93,26 @@ function nameProblemsFor(rule: NameRule, name: string): string[] {
   }
 }
 
+function lengthAndForm(value: string, max: number, form: RegExp, rule: NameRule): string[] {
+  const out: string[] = [];
+  if (value.length > max) out.push(`is ${value.length} characters long, more than ${max}`);
+  if (!form.test(value)) out.push(`is not ${RULE_TEXT[rule]}`);
+  return out;
+}
+
 /** IsDNS1123Label. */
 export function dns1123LabelProblems(value: string): string[] {
-  const out: string[] = [];
-  if (value.length > DNS1123_LABEL_MAX) out.push(`is ${value.length} characters long, more than ${DNS1123_LABEL_MAX}`);
-  if (!DNS1123_LABEL.test(value)) out.push(`is not ${RULE_TEXT['dns1123-label']}`);
-  return out;
+  return lengthAndForm(value, DNS1123_LABEL_MAX, DNS1123_LABEL, 'dns1123-label');
 }
 
 /** IsDNS1123Subdomain. */
 export function dns1123SubdomainProblems(value: string): string[] {
-  const out: string[] = [];
-  if (value.length > DNS1123_SUBDOMAIN_MAX) out.push(`is ${value.length} characters long, more than ${DNS1123_SUBDOMAIN_MAX}`);
-  if (!DNS1123_SUBDOMAIN.test(value)) out.push(`is not ${RULE_TEXT['dns1123-subdomain']}`);
-  return out;
+  return lengthAndForm(value, DNS1123_SUBDOMAIN_MAX, DNS1123_SUBDOMAIN, 'dns1123-subdomain');
 }
 
 /** IsDNS1035Label. */
 export function dns1035LabelProblems(value: string): string[] {
-  const out: string[] = [];
-  if (value.length > DNS1035_LABEL_MAX) out.push(`is ${value.length} characters long, more than ${DNS1035_LABEL_MAX}`);
-  if (!DNS1035_LABEL.test(value)) out.push(`is not ${RULE_TEXT['dns1035-label']}`);
-  return out;
+  return lengthAndForm(value, DNS1035_LABEL_MAX, DNS1035_LABEL, 'dns1035-label');
 }
 
 /** path.IsValidPathSegmentName. */
