@@ -26,6 +26,9 @@ export * from './finding';
 export { loadManifestFolder, CheckLoadError, type LoadedFolder } from './load';
 export { formatFinding, formatGithubAnnotation, summarize, type CheckSummary } from './format';
 export { CATALOGUE, DOCTOR_RULES } from './doctor';
+export { checkApiServerRules } from './api-server-check';
+export { evaluateFlow, type FlowVerdict, type PodEndpoint } from './network-policy';
+export { blockedFlows, requiredFlows, type BlockedFlow, type StackFlow } from './stack-flows';
 
 export interface CheckOptions extends InstallCheckOptions {
   /** Installer inputs (`dist/install/*`: Istio overlay/values, Traefik values, kind config). */
