@@ -15,8 +15,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { load as loadYaml } from 'js-yaml';
 import { REPO_ROOT, referencePath } from '../src/paths';
+import { parseYamlDocument, YAML_LIMITS } from '../src/yaml/load';
 
 export const CHART_VERSION = '41.3.0';
 /** traefik/traefik-helm-chart tag v41.3.0 (shared/reference/traefik/README.md). */
@@ -44,7 +44,7 @@ export interface DerivedTraefikChart {
 /** Pure: the kept part of the chart schema and defaults. */
 export function deriveTraefikChart(schemaText: string, valuesText: string): DerivedTraefikChart {
   const full = JSON.parse(schemaText) as Record<string, Json> & { properties: Record<string, Json> };
-  const values = (loadYaml(valuesText) ?? {}) as Record<string, Json>;
+  const values = (parseYamlDocument(valuesText, 'traefik/values.yaml', YAML_LIMITS.manifests).value ?? {}) as Record<string, Json>;
   for (const k of KEPT_KEYS) if (!(k in full.properties)) throw new Error(`chart schema has no top-level "${k}"; update KEPT_KEYS for the new chart`);
   const properties: Record<string, Json> = {};
   for (const k of Object.keys(full.properties).sort()) {

@@ -6,7 +6,7 @@
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dump } from 'js-yaml';
+import { stringify } from 'yaml';
 import { checkManifests, formatFinding, loadManifestFolder, type Finding } from '../../src/check';
 import {
   configMapKeyProblems, dns1035LabelProblems, dns1123LabelProblems, dns1123SubdomainProblems, labelValueProblems, nameRuleOf,
@@ -121,17 +121,25 @@ describe('sizes and symlinks (written at test time)', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const configMap = (name: string, data: Record<string, string>, extra: Record<string, unknown> = {}) =>
-    dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'shop', ...extra }, data }, { lineWidth: -1 });
+    stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'shop', ...extra }, data }, { lineWidth: 0 });
 
-  test('a ConfigMap with a 50 MiB value: over the 1 MiB data limit and etcd\'s 1.5 MiB, value never printed whole', async () => {
-    // Written by hand: a YAML dumper is not built for 50 MiB scalars.
-    writeFileSync(join(dir, 'big.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: shop\ndata:\n  blob.txt: ${'x'.repeat(50 * 1024 * 1024)}\n`);
+  test('a ConfigMap with a 2 MiB value: over the 1 MiB data limit and etcd\'s 1.5 MiB, value never printed whole', async () => {
+    // Written by hand: plain text, as a user's file would be.
+    writeFileSync(join(dir, 'big.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: shop\ndata:\n  blob.txt: ${'x'.repeat(2 * 1024 * 1024)}\n`);
     const r = await runCliInProcess(['check', dir]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('big.yaml: ConfigMap shop/big: data["blob.txt"]: error [api/data-size] ConfigMap data totals 52428800 bytes (50 MiB), more than the 1048576 bytes (1 MiB) the API server allows');
-    expect(r.stdout).toContain('error [api/object-size] the object is 52428');
+    expect(r.stdout).toContain('big.yaml: ConfigMap shop/big: data["blob.txt"]: error [api/data-size] ConfigMap data totals 2097152 bytes (2 MiB), more than the 1048576 bytes (1 MiB) the API server allows');
+    expect(r.stdout).toContain('error [api/object-size] the object is 2097258 bytes (2 MiB) as JSON');
     expect(r.stdout).toContain("over etcd's 1.5 MiB value limit");
-    expect(r.stdout.length).toBeLessThan(20_000); // no 50 MiB echo
+    expect(r.stdout.length).toBeLessThan(20_000); // no 2 MiB echo
+  });
+
+  test('a ConfigMap with a 50 MiB value is refused by the loader before parsing, naming the file and the limit', async () => {
+    writeFileSync(join(dir, 'huge.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: huge\n  namespace: shop\ndata:\n  blob.txt: ${'x'.repeat(50 * 1024 * 1024)}\n`);
+    const r = await runCliInProcess(['check', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^huge\.yaml: .*error \[load\/yaml\]/m);
+    expect(r.stdout.length).toBeLessThan(20_000);
   });
 
   test('just under 1 MiB of data passes the data rule; an object over 256 KiB warns about client-side apply', async () => {
@@ -143,7 +151,7 @@ describe('sizes and symlinks (written at test time)', () => {
 
   test('a Secret counts decoded bytes of data', async () => {
     const b64 = Buffer.alloc(1024 * 1024 + 1).toString('base64');
-    writeFileSync(join(dir, 's.yaml'), dump({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'shop' }, data: { k: b64 } }, { lineWidth: -1 }));
+    writeFileSync(join(dir, 's.yaml'), stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'shop' }, data: { k: b64 } }, { lineWidth: 0 }));
     const found = apiFindings(await checkFolder(dir)).filter((f) => f.rule === 'api/data-size');
     expect(found.map((f) => f.message)).toEqual([expect.stringMatching(/^Secret data totals 1048577 bytes/)]);
   });
