@@ -36,7 +36,7 @@ function wholeNumber(flag: string, value: string, min: number, max: number): num
   return Number(value);
 }
 
-const s = formatMs;
+const s = (ms: number): string => (ms > 0 ? formatMs(ms) : '0s');
 
 /** `--propagate hop:formats` with old format names noticed (the topology reads both spellings). */
 function noticeOldFormatNames(values: readonly string[]): void {
@@ -170,6 +170,7 @@ export function registerDemo(program: Command): void {
       const outcome = await runDemo({
         ...options,
         onEvent: (event) => {
+          if (event.type === 'stopping' && event.pids.length === 0) return;
           if (!started) err(`meshtrace demo: edge → productpage → {details, reviews → ratings}, one relay process per hop, spans → embedded OTLP receiver`);
           started = true;
           const line = progressLine(event);
