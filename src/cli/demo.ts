@@ -7,7 +7,7 @@ import { renderTerminal } from '../verify/reports/terminal';
 import { renderJson } from '../verify/reports/json';
 import { formatDuration } from '../verify/duration';
 import { addReceiverLimitOptions, receiverLimits, type ReceiverLimitFlags } from './receiver-limits';
-import { addDeprecatedAlias, deprecationNotice, durationFlagMs, formatMs, useColor } from './flags';
+import { addDeprecatedAlias, deprecationNotice, durationFlagMs, useColor } from './flags';
 import { PROPAGATION_FORMAT_NAMES } from '../relay/options';
 import { formatNameOf, resolveFormatName } from '../propagation/format-names';
 import type { HeaderFormat } from '../propagation/trace-context';
@@ -36,7 +36,8 @@ function wholeNumber(flag: string, value: string, min: number, max: number): num
   return Number(value);
 }
 
-const s = (ms: number): string => (ms > 0 ? formatMs(ms) : '0s');
+// Progress and summary timings in one fixed format (phases of a run take seconds); a limit's own message uses formatDuration.
+const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 /** `--propagate hop:formats` with old format names noticed (the topology reads both spellings). */
 function noticeOldFormatNames(values: readonly string[]): void {

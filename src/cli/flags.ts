@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK } from './exit-codes';
-import { formatDuration, parseDurationUs } from '../verify/duration';
+import { parseDurationUs } from '../verify/duration';
 import { FORMAT_NAMES, resolveFormatName, type FormatName } from '../propagation/format-names';
 
 /** The one-line notice an old spelling prints on stderr (it still does what it did). */
@@ -47,11 +47,6 @@ export function secondsFlag(flag: string, value: string): number {
     return Number(value);
   }
   return Math.max(1, Math.ceil(durationFlagMs(flag, value) / 1000));
-}
-
-/** Milliseconds as the verifier prints durations (`1ms`, `2.5s`), never rounded to nothing. */
-export function formatMs(ms: number): string {
-  return formatDuration(ms * 1000);
 }
 
 /**
