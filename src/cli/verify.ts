@@ -25,6 +25,7 @@ import {
 import { addReceiverLimitOptions, receiverLimits, type ReceiverLimitFlags } from './receiver-limits';
 import { deferredSamplingProblem, type DriverSampling, type PropagationFormatName } from '../verify/spec';
 import { addDeprecatedAlias, durationFlagMs, formatNamesFlag, useColor } from './flags';
+import { formatDuration } from '../verify/duration';
 
 interface VerifyFlags extends ReceiverLimitFlags {
   spec: string;
@@ -197,7 +198,7 @@ async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
     } else {
       process.stdout.write(renderTerminal(outcome.result, outcome.traces, { color: useColor(cmd), verbose: flags.verbose ?? false, ...(uiUrl ? { jaegerUiUrl: uiUrl } : {}) }));
       if (!outcome.result.passed || flags.verbose) {
-        process.stdout.write(`${outcome.polls} poll(s) of ${source.description} in ${(elapsedMs / 1000).toFixed(1)}s, stopped: ${outcome.stoppedBy === 'stable' ? 'span count stable' : outcome.stoppedBy}; ${outcome.spansSeen} span(s) seen\n`);
+        process.stdout.write(`${outcome.polls} poll(s) of ${source.description} in ${formatDuration(elapsedMs * 1000)}, stopped: ${outcome.stoppedBy === 'stable' ? 'span count stable' : outcome.stoppedBy}; ${outcome.spansSeen} span(s) seen\n`);
       }
     }
     setExitCode(cmd, outcome.result.passed ? EXIT_OK : EXIT_FAILED);

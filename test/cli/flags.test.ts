@@ -143,6 +143,14 @@ describe('one duration syntax', () => {
   });
 });
 
+describe('honest durations in messages', () => {
+  test('verify\'s poll line names a short run in ms or µs, not "0.0s"', async () => {
+    const run = await runCliInProcess(['verify', '--spec', SPEC, '--trace-file', TRACE, '--verbose']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\n1 poll\(s\) of file test\/fixtures\/verify\/bookinfo-v3\.json in \d+(\.\d+)?(µs|ms), stopped: /);
+  });
+});
+
 describe('demo messages', () => {
   test('a refused flag prints the one wrong thing: no banner, no "COULD NOT RUN in 0.0 s … 0 processes"', async () => {
     for (const [args, message] of [
