@@ -7,6 +7,10 @@ import { renderTerminal } from '../verify/reports/terminal';
 import { renderJson } from '../verify/reports/json';
 import { formatDuration } from '../verify/duration';
 import { addReceiverLimitOptions, receiverLimits, type ReceiverLimitFlags } from './receiver-limits';
+import { addDeprecatedAlias, deprecationNotice, durationFlagMs, useColor } from './flags';
+import { PROPAGATION_FORMAT_NAMES } from '../relay/options';
+import { formatNameOf, resolveFormatName } from '../propagation/format-names';
+import type { HeaderFormat } from '../propagation/trace-context';
 
 interface DemoFlags extends ReceiverLimitFlags {
   break?: string[];
@@ -15,12 +19,11 @@ interface DemoFlags extends ReceiverLimitFlags {
   requests?: string;
   spec?: string;
   html?: string;
-  jaegerUrl?: string;
+  otlpEndpoint?: string;
   port: string;
   timeout: string;
   json?: boolean;
   verbose?: boolean;
-  color?: boolean;
 }
 
 // No default array: commander would print `(default: [])` in --help.
@@ -33,13 +36,18 @@ function wholeNumber(flag: string, value: string, min: number, max: number): num
   return Number(value);
 }
 
-function seconds(flag: string, value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!m || Number(m[1]) <= 0) throw new CliError(`${flag} ${JSON.stringify(value)}: expected a duration such as 60s, 90s or 2m`, EXIT_CANNOT_CHECK);
-  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
-}
-
+// Progress and summary timings in one fixed format (phases of a run take seconds); a limit's own message uses formatDuration.
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** `--propagate hop:formats` with old format names noticed (the topology reads both spellings). */
+function noticeOldFormatNames(values: readonly string[]): void {
+  for (const value of values) {
+    for (const typed of value.slice(value.indexOf(':') + 1).split(',')) {
+      const resolved = resolveFormatName(typed);
+      if (resolved?.deprecated) deprecationNotice(`format name ${resolved.deprecated}`, resolved.name);
+    }
+  }
+}
 
 /** One progress line per event, on stderr, so stdout stays the result. */
 function progressLine(event: DemoEvent): string | undefined {
@@ -50,7 +58,7 @@ function progressLine(event: DemoEvent): string | undefined {
       return undefined;
     case 'hop-ready': {
       const h = event.hop;
-      const config = [h.propagate.length ? `writes ${h.propagate.join(',')}` : '', ...h.faults.map((f) => `fault ${f}`)].filter(Boolean).join(', ');
+      const config = [h.propagate.length ? `writes ${h.propagate.map((f) => formatNameOf(f as HeaderFormat)).join(',')}` : '', ...h.faults.map((f) => `fault ${f}`)].filter(Boolean).join(', ');
       return `  ✓ ${h.name.padEnd(16)} ${h.url.padEnd(24)} pid ${String(h.pid).padEnd(7)} up in ${s(h.startMs)}${config ? `  (${config})` : ''}`;
     }
     case 'request': {
@@ -67,19 +75,28 @@ function progressLine(event: DemoEvent): string | undefined {
   }
 }
 
+function verdict(outcome: DemoOutcome): string {
+  if (outcome.exitCode === 0) return 'PASS';
+  if (outcome.exitCode === 1) return 'FAIL (the trace is broken: see the diagnosis above)';
+  if (outcome.exportFailed) return `COULD NOT EXPORT (the traces ${outcome.result?.passed ? 'passed' : 'were verified'}, but the spans did not reach --otlp-endpoint)`;
+  return 'COULD NOT RUN';
+}
+
 function summary(outcome: DemoOutcome): string {
   const t = outcome.timings;
-  const lines = [
-    `demo: ${outcome.exitCode === 0 ? 'PASS' : outcome.exitCode === 1 ? 'FAIL (the trace is broken: see the diagnosis above)' : 'COULD NOT RUN'} in ${s(t.totalMs)} (start ${s(t.startMs)}, requests ${s(t.driveMs)}, spans ${s(t.pollMs)}, stop ${s(t.stopMs)}); ` +
+  const lines: string[] = [];
+  // What went wrong with the export comes before the verdict it changes.
+  if (outcome.jaeger) lines.push(outcome.jaeger);
+  lines.push(
+    `demo: ${verdict(outcome)} in ${s(t.totalMs)} (start ${s(t.startMs)}, requests ${s(t.driveMs)}, spans ${s(t.pollMs)}, stop ${s(t.stopMs)}); ` +
       (outcome.leftRunning.length === 0 ? `all ${outcome.pids.length} processes stopped` : `STILL RUNNING: pids ${outcome.leftRunning.join(' ')}`),
-  ];
+  );
   if (outcome.htmlPath) lines.push(`HTML report: ${outcome.htmlPath}`);
   // The first lab starts here: on a clean pass, say what to try next.
   const configured = outcome.hops.some((h) => h.faults.length > 0 || h.propagate.length > 0);
   if (outcome.exitCode === 0 && !configured) {
     lines.push('try next: --break reviews (a hop loses the context) · --fault ratings:delay=300ms (move the bottleneck) · --propagate reviews:b3multi (bridge formats)' + (outcome.htmlPath ? '' : ' · --html demo.html (a picture of the trace)'));
   }
-  if (outcome.jaeger) lines.push(outcome.jaeger);
   return lines.join('\n') + '\n';
 }
 
@@ -115,22 +132,22 @@ export function registerDemo(program: Command): void {
     .description(`run the whole loop locally: ${DEMO_HOPS.length} relay processes shaped like Bookinfo (edge → productpage → {details, reviews → ratings}) export spans to an embedded OTLP receiver; requests are driven through the edge and the traces verified`)
     .option('--break <hop>', `make HOP drop the trace context on its outgoing calls (the verifier must fail and name it); hops: ${DEMO_HOPS.join(', ')} (repeatable)`, collect)
     .option('--fault <hop:fault>', 'inject a relay fault at a hop: drop-context | delay=200ms | status=500 | reset, each optionally @fraction (repeatable)', collect)
-    .option('--propagate <hop:formats>', 'formats a hop writes, e.g. reviews:b3multi (w3c, b3multi, b3single, jaeger; repeatable)', collect)
+    .option('--propagate <hop:formats>', `formats a hop writes, e.g. reviews:b3multi (${PROPAGATION_FORMAT_NAMES.join(', ')}; repeatable)`, collect)
     .option('--requests <n>', 'requests to drive (default: the spec\'s trigger.requests, else 3)')
     .option('--spec <file>', 'expectations to verify', relative(process.cwd(), DEFAULT_DEMO_SPEC) || DEFAULT_DEMO_SPEC)
     .option('--html <file>', 'write a self-contained HTML report (waterfall, critical path, errors, assertions)')
-    .option('--jaeger-url <url>', 'also send the spans to a real Jaeger\'s OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318')
+    .option('--otlp-endpoint <url>', 'also send the spans to this OTLP/HTTP endpoint, e.g. a real Jaeger\'s collector: http://127.0.0.1:4318')
     .option('--port <port>', 'port of the edge hop on 127.0.0.1 (0 = any free port)', '0')
     .option('--timeout <duration>', 'deadline for the whole demo', '60s');
   addReceiverLimitOptions(command)
     .option('--json', 'print one JSON document (no progress, no tree)')
     .option('--verbose', 'also print every line the relay hops write')
-    .option('--no-color', 'no ANSI colours')
     .action(async (flags: DemoFlags, cmd: Command) => {
       const json = flags.json ?? false;
       const err = (line: string): void => {
         if (!json) process.stderr.write(`${line}\n`);
       };
+      noticeOldFormatNames(flags.propagate ?? []);
       let options;
       try {
         options = {
@@ -138,8 +155,8 @@ export function registerDemo(program: Command): void {
           requests: flags.requests === undefined ? undefined : wholeNumber('--requests', flags.requests, 1, 1000),
           specPath: flags.spec,
           htmlPath: flags.html,
-          jaegerUrl: flags.jaegerUrl,
-          deadlineMs: seconds('--timeout', flags.timeout),
+          otlpEndpoint: flags.otlpEndpoint,
+          deadlineMs: durationFlagMs('--timeout', flags.timeout),
           receiverLimits: receiverLimits(flags),
         };
       } catch (e) {
@@ -149,10 +166,14 @@ export function registerDemo(program: Command): void {
         setExitCode(cmd, e.exitCode);
         return;
       }
-      err(`meshtrace demo: edge → productpage → {details, reviews → ratings}, one relay process per hop, spans → embedded OTLP receiver`);
+      // The banner waits for the first progress event: options runDemo refuses end the run before anything started.
+      let started = false;
       const outcome = await runDemo({
         ...options,
         onEvent: (event) => {
+          if (event.type === 'stopping' && event.pids.length === 0) return;
+          if (!started) err(`meshtrace demo: edge → productpage → {details, reviews → ratings}, one relay process per hop, spans → embedded OTLP receiver`);
+          started = true;
           const line = progressLine(event);
           if (line) err(line);
         },
@@ -160,17 +181,22 @@ export function registerDemo(program: Command): void {
       });
       if (json) {
         process.stdout.write(demoJson(outcome));
+      } else if (!started && outcome.error !== undefined && outcome.pids.length === 0) {
+        // Refused before anything ran: the one wrong thing, as for any other bad flag.
+        err(`meshtrace: ${outcome.error}`);
       } else {
         if (outcome.error) {
           err(`meshtrace demo: ${outcome.error}`);
           if (outcome.errorOutput?.length) err(outcome.errorOutput.map((l) => `    | ${l}`).join('\n'));
         }
         if (outcome.result) {
-          const color = (flags.color ?? true) && process.stdout.isTTY === true;
+          const color = useColor(cmd);
           process.stdout.write('\n' + renderTerminal(outcome.result, [...outcome.traces, ...outcome.pool.filter((t) => !outcome.traces.includes(t))], { verbose: outcome.result.passed, color }));
         }
         process.stdout.write('\n' + summary(outcome));
       }
       setExitCode(cmd, outcome.exitCode);
     });
+  // The old name of --otlp-endpoint: it never pointed at Jaeger's query API, which --jaeger-url means elsewhere.
+  addDeprecatedAlias(command, '--jaeger-url <url>', '--otlp-endpoint', 'otlpEndpoint');
 }

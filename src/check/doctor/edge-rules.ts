@@ -85,7 +85,7 @@ export const mt008: DoctorRule = {
         }
       }
     }
-    // meshtrace relay hops: `--propagate w3c,b3multi,b3single,jaeger` (default: what came in, plus w3c).
+    // meshtrace relay hops: `--propagate w3c,b3,b3multi,jaeger` (`b3single`: the old name of `b3`) (default: what came in, plus w3c).
     for (const t of ctx.templates) {
       for (const c of containersOf(t)) {
         const flags = argFlagsOf(c.container);
@@ -93,8 +93,8 @@ export const mt008: DoctorRule = {
         if (prop.length === 0) continue;
         const formats = prop.flatMap((a) => a.value.split(',').map((s) => s.trim().toLowerCase()));
         const field = `${c.path}.${prop[0]!.list}[${prop[0]!.index}]`;
-        if (formats.includes('b3single') && (ctx.isMeshed(t) === true || ctx.istioInUse)) {
-          out.push(doctor('MT008', t.doc, 'error', field, `relay ${t.namespace}/${nameOf(t.owner)} writes the single "b3" header into the mesh: Envoy extracts it but re-injects multi-header B3, flattening parent/child across hops`, 'propagate w3c,b3multi instead of b3single'));
+        if ((formats.includes('b3') || formats.includes('b3single')) && (ctx.isMeshed(t) === true || ctx.istioInUse)) {
+          out.push(doctor('MT008', t.doc, 'error', field, `relay ${t.namespace}/${nameOf(t.owner)} writes the single "b3" header into the mesh: Envoy extracts it but re-injects multi-header B3, flattening parent/child across hops`, 'propagate w3c,b3multi instead of b3'));
         }
         const toHotrod = flags.filter((a) => a.flag === '--upstream').some((a) => {
           const ep = parseEndpoint(a.value);
