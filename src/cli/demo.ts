@@ -75,9 +75,58 @@ function progressLine(event: DemoEvent): string | undefined {
   }
 }
 
+/** A spec that expects what a fault does, to name in "try next" (the default spec fails on any fault). */
+const SPEC_FOR_FAULT: readonly { readonly test: RegExp; readonly spec: string; readonly what: string }[] = [
+  { test: /^status=/, spec: 'samples/expectations/relay-demo-errors.yaml', what: 'assert where the error goes' },
+  { test: /^delay=/, spec: 'samples/expectations/relay-demo-delay.yaml', what: 'assert the bottleneck moved' },
+];
+const BRIDGING_SPEC = 'samples/expectations/relay-demo-bridging.yaml';
+
+/**
+ * Why a failed demo failed, in one line that matches what happened: a trace broken in transit (the
+ * diagnosis above says where), no trace at all, or a whole trace whose services answered errors.
+ */
+export function failReason(outcome: DemoOutcome): string {
+  const result = outcome.result;
+  const diagnoses = result?.diagnoses ?? [];
+  const noTrace = diagnoses.find((d) => d.kind === 'no-trace');
+  if (noTrace) return `FAIL (no trace: ${noTrace.title})`;
+  if (diagnoses.length > 0) return 'FAIL (the trace is broken: see the diagnosis above)';
+  // per-trace assertions first (the first failing trace), then those about the set of traces
+  const failedTrace = result?.traces.find((t) => !t.passed);
+  const failed = [...(failedTrace?.assertions ?? []), ...(result?.assertions ?? [])].filter((a) => !a.passed);
+  const errors = failed.find((a) => a.text.startsWith('noErrors'));
+  if (errors) {
+    const first = (errors.detail ?? '').split('; ')[0];
+    return `FAIL (the trace is whole, but services answered errors — ${first}${(errors.detail ?? '').includes('; ') ? ', …' : ''} — and this spec allows none)`;
+  }
+  return `FAIL (${failed.length} assertion(s) do not hold: ${failed.slice(0, 2).map((a) => a.text).join('; ')}${failed.length > 2 ? '; …' : ''})`;
+}
+
+/** What to run next: after a fault, the spec written for it; after a plain pass, the faults to try. */
+export function tryNext(outcome: DemoOutcome): string | undefined {
+  const configured = outcome.hops.some((h) => h.faults.length > 0 || h.propagate.length > 0);
+  if (!configured) {
+    if (outcome.exitCode !== 0) return undefined;
+    return (
+      'try next: --break reviews (a hop loses the context) · --fault ratings:delay=300ms (move the bottleneck) · --fault details:status=500 (error spans) · --propagate reviews:b3multi (bridge formats)' +
+      (outcome.htmlPath ? '' : ' · --html demo.html (a picture of the trace)')
+    );
+  }
+  const hints = new Set<string>();
+  for (const h of outcome.hops) {
+    for (const f of h.faults) {
+      const match = SPEC_FOR_FAULT.find((x) => x.test.test(f));
+      if (match && !outcome.specPath.endsWith(match.spec)) hints.add(`--spec ${match.spec} (${h.name}:${f}: ${match.what})`);
+    }
+    if (h.propagate.length > 0 && !outcome.specPath.endsWith(BRIDGING_SPEC)) hints.add(`--spec ${BRIDGING_SPEC} (${h.name} writes ${h.propagate.join(',')}: assert the bridging)`);
+  }
+  return hints.size ? `try next: the same flags with ${[...hints].join(' · ')}` : undefined;
+}
+
 function verdict(outcome: DemoOutcome): string {
   if (outcome.exitCode === 0) return 'PASS';
-  if (outcome.exitCode === 1) return 'FAIL (the trace is broken: see the diagnosis above)';
+  if (outcome.exitCode === 1) return failReason(outcome);
   if (outcome.exportFailed) return `COULD NOT EXPORT (the traces ${outcome.result?.passed ? 'passed' : 'were verified'}, but the spans did not reach --otlp-endpoint)`;
   return 'COULD NOT RUN';
 }
@@ -92,11 +141,9 @@ function summary(outcome: DemoOutcome): string {
       (outcome.leftRunning.length === 0 ? `all ${outcome.pids.length} processes stopped` : `STILL RUNNING: pids ${outcome.leftRunning.join(' ')}`),
   );
   if (outcome.htmlPath) lines.push(`HTML report: ${outcome.htmlPath}`);
-  // The first lab starts here: on a clean pass, say what to try next.
-  const configured = outcome.hops.some((h) => h.faults.length > 0 || h.propagate.length > 0);
-  if (outcome.exitCode === 0 && !configured) {
-    lines.push('try next: --break reviews (a hop loses the context) · --fault ratings:delay=300ms (move the bottleneck) · --propagate reviews:b3multi (bridge formats)' + (outcome.htmlPath ? '' : ' · --html demo.html (a picture of the trace)'));
-  }
+  // The first lab starts here: on a clean pass, what to try; after a fault, the spec written for it.
+  const next = outcome.exitCode === 2 ? undefined : tryNext(outcome);
+  if (next) lines.push(next);
   return lines.join('\n') + '\n';
 }
 

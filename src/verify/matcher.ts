@@ -254,7 +254,7 @@ export function verifyTrace(spec: Spec, trace: Trace, opts: VerifyTraceOptions =
       category: 'rule',
       text: 'noOrphans: every parent span id is in the trace',
       passed: index.orphans.length === 0,
-      detail: index.orphans.length === 0 ? 'no orphans' : `${index.orphans.length} span(s) point at missing parents: ${index.orphans.slice(0, 3).map((s) => `${spanLabel(s)} → ${s.parentSpanId}`).join('; ')}`,
+      detail: index.orphans.length === 0 ? 'no orphans' : `${index.orphans.length} span(s) point at missing parents: ${index.orphans.slice(0, 3).map((s) => `${spanLabel(s)} → ${s.parentSpanId}`).join('; ')}${index.orphans.length > 3 ? `; … ${index.orphans.length - 3} more` : ''}`,
       ...(index.orphans.length ? { spanIds: index.orphans.map((s) => s.spanId) } : {}),
     });
   }
@@ -265,7 +265,7 @@ export function verifyTrace(spec: Spec, trace: Trace, opts: VerifyTraceOptions =
       category: 'rule',
       text: 'noErrors: no span has status ERROR',
       passed: errs.length === 0,
-      detail: errs.length === 0 ? 'no error spans' : `${errs.length} error span(s): ${errs.slice(0, 3).map((s) => `${spanLabel(s)}${s.status.message ? ` "${s.status.message}"` : ''}`).join('; ')}`,
+      detail: errs.length === 0 ? 'no error spans' : `${errs.length} error span(s): ${errs.slice(0, 3).map((s) => `${spanLabel(s)}${s.status.message ? ` "${s.status.message}"` : ''}`).join('; ')}${errs.length > 3 ? `; … ${errs.length - 3} more` : ''}`,
       ...(errs.length ? { spanIds: errs.map((s) => s.spanId) } : {}),
     });
   }
