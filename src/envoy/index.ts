@@ -1,0 +1,4 @@
+export * from './names';
+export * from './tracing';
+export * from './bootstrap';
+export * from './bookinfo-mesh';
