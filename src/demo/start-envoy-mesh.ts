@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MeshtraceConfig } from '../config/schema';
-import { BOOKINFO_APPS, BOOKINFO_CALLS, bookinfoMesh, bookinfoPortCount, bookinfoPortsFrom, INGRESS_GATEWAY_APP, type BookinfoApp } from '../envoy/bookinfo-mesh';
+import { BOOKINFO_APPS, BOOKINFO_CALLS, bookinfoMesh, bookinfoPortCount, bookinfoPortsFrom, INGRESS_GATEWAY_APP, type BookinfoApp, type BookinfoMesh } from '../envoy/bookinfo-mesh';
 import type { LocalAddress } from '../envoy/bootstrap';
 import { ENVOY_READY_LINE, envoyArgs } from '../envoy/envoy-binary';
 import { REPO_ROOT } from '../paths';
@@ -51,6 +51,8 @@ export interface StartedEnvoyMesh {
   /** The gateway's URL: requests enter here (`/productpage`). */
   readonly gatewayUrl: string;
   readonly proxies: readonly StartedProxy[];
+  /** What each proxy was started with. */
+  readonly mesh: BookinfoMesh;
   /** The folder the bootstraps were written to (removed by `close`). */
   readonly bootstrapDir: string;
   /** Stops the in-process apps and removes the bootstraps (processes stop with the supervisor). */
@@ -97,7 +99,7 @@ export async function startEnvoyMesh(options: EnvoyMeshOptions): Promise<Started
       starts.push(
         (async () => {
           const t0 = performance.now();
-          const running = await options.supervisor.start({ name: p.name, command: options.envoy, args: envoyArgs(file, join(dir, `${p.name}.admin`)), readyPattern: ENVOY_READY_LINE, readyTimeoutMs });
+          const running = await options.supervisor.start({ name: p.name, command: options.envoy, args: envoyArgs(file, join(dir, `${p.name}.admin`)), env: mesh.env[p.name as BookinfoApp], readyPattern: ENVOY_READY_LINE, readyTimeoutMs });
           const started = { name: p.name, pid: running.pid, url: p.url, startMs: performance.now() - t0, serviceName: p.serviceName };
           options.onProxyReady?.(started);
           return started;
@@ -108,7 +110,7 @@ export async function startEnvoyMesh(options: EnvoyMeshOptions): Promise<Started
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failure) throw failure.reason;
     const started = settled.flatMap((s) => ((s as PromiseFulfilledResult<StartedProxy | undefined>).value ? [(s as PromiseFulfilledResult<StartedProxy>).value] : []));
-    return { gatewayUrl: `http://${host}:${ports.gateway}`, proxies: started, bootstrapDir: dir, close };
+    return { gatewayUrl: `http://${host}:${ports.gateway}`, proxies: started, mesh, bootstrapDir: dir, close };
   } catch (err) {
     await close();
     throw err;

@@ -7,7 +7,7 @@
 import type { MeshtraceConfig } from '../config/schema';
 import { BOOKINFO_GATEWAY_ROUTES } from '../constructs/apps/bookinfo-gateway';
 import { BOOKINFO_PORT } from '../constructs/apps/bookinfo-microservice';
-import { gatewayBootstrap, sidecarBootstrap, type EnvoyBootstrap, type LocalAddress } from './bootstrap';
+import { gatewayBootstrap, podName, sidecarBootstrap, type EnvoyBootstrap, type LocalAddress } from './bootstrap';
 
 export const BOOKINFO_APPS = ['productpage', 'details', 'reviews', 'ratings'] as const;
 export type BookinfoApp = (typeof BOOKINFO_APPS)[number];
@@ -36,6 +36,17 @@ export interface BookinfoMeshPorts {
 export interface BookinfoMesh {
   readonly gateway: EnvoyBootstrap;
   readonly sidecars: Readonly<Record<BookinfoApp, EnvoyBootstrap>>;
+  /** Each proxy's pod environment (what Istio's injector gives istio-proxy): read by `environment` custom tags. */
+  readonly env: Readonly<Record<BookinfoApp | typeof INGRESS_GATEWAY_APP, Readonly<Record<string, string>>>>;
+}
+
+/** The gateway's pod name (a ReplicaSet-style name, as a real gateway pod has). */
+export const INGRESS_GATEWAY_POD = `${INGRESS_GATEWAY_APP}-7d4f8b9c6b-x2x9q`;
+
+const appVersion = (app: BookinfoApp): string => (app === 'reviews' ? 'v2' : 'v1');
+
+function podEnv(pod: string, namespace: string, host: string): Record<string, string> {
+  return { POD_NAME: pod, POD_NAMESPACE: namespace, INSTANCE_IP: host };
 }
 
 /** Ports the layout needs, in a fixed order: gateway, then per app: app, inbound, outbound per callee. */
@@ -63,7 +74,7 @@ export function bookinfoMesh(config: MeshtraceConfig, ports: BookinfoMeshPorts):
   const gateway = gatewayBootstrap({
     ...base,
     workload: { app: INGRESS_GATEWAY_APP, namespace: config.namespaces.istioSystem },
-    pod: `${INGRESS_GATEWAY_APP}-7d4f8b9c6b-x2x9q`,
+    pod: INGRESS_GATEWAY_POD,
     listen: at(ports.gateway),
     routes: BOOKINFO_GATEWAY_ROUTES.map((r) => ({
       match: r.match === 'exact' ? { exact: r.path } : { prefix: r.path },
@@ -77,7 +88,7 @@ export function bookinfoMesh(config: MeshtraceConfig, ports: BookinfoMeshPorts):
         app,
         sidecarBootstrap({
           ...base,
-          workload: { app, namespace, version: app === 'reviews' ? 'v2' : 'v1' },
+          workload: { app, namespace, version: appVersion(app) },
           servicePort: BOOKINFO_PORT,
           inbound: at(p.inbound),
           app: at(p.app),
@@ -86,5 +97,9 @@ export function bookinfoMesh(config: MeshtraceConfig, ports: BookinfoMeshPorts):
       ];
     }),
   ) as Record<BookinfoApp, EnvoyBootstrap>;
-  return { gateway, sidecars };
+  const env = {
+    [INGRESS_GATEWAY_APP]: podEnv(INGRESS_GATEWAY_POD, config.namespaces.istioSystem, ports.host),
+    ...Object.fromEntries(BOOKINFO_APPS.map((app) => [app, podEnv(podName({ app, namespace, version: appVersion(app) }), namespace, ports.host)])),
+  } as BookinfoMesh['env'];
+  return { gateway, sidecars, env };
 }

@@ -124,9 +124,14 @@ function httpListener(o: ListenerOptions): Record<string, unknown> {
   };
 }
 
+/** The pod name in a proxy's node id (and its POD_NAME): the one given, else `<app>-<version>`. */
+export function podName(workload: ProxyWorkload, pod?: string): string {
+  return pod ?? `${workload.app}-${workload.version ?? 'v1'}`;
+}
+
 function common(o: CommonOptions, type: ProxyType, spawnUpstreamSpan: boolean): { serviceName: string; node: Record<string, unknown>; tracing: Record<string, unknown>; collector: Record<string, unknown> } {
   const serviceName = proxyServiceName(o.workload.app, o.workload.namespace);
-  const pod = o.pod ?? `${o.workload.app}-${o.workload.version ?? 'v1'}`;
+  const pod = podName(o.workload, o.pod);
   const cluster = collectorCluster(o.istio, o.observabilityNamespace);
   return {
     serviceName,
