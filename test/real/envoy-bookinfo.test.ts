@@ -17,7 +17,11 @@ import { bookinfoMesh, bookinfoPortCount, bookinfoPortsFrom, findEnvoy, validate
 import { startEnvoyMesh, type AppVariant, type StartedEnvoyMesh } from '../../src/demo/start-envoy-mesh';
 import { ProcessSupervisor } from '../../src/demo/supervisor';
 import type { BookinfoApp } from '../../src/envoy/bookinfo-mesh';
-import { drive, loadSpec, pollAndVerify, receiverSource, startOtlpReceiver, type OtlpReceiver, type PollOutcome, type Spec, type Trace } from '../../src/verify';
+import { connectJaeger, drive, jaegerSource, loadSpec, pollAndVerify, receiverSource, startOtlpReceiver, type OtlpReceiver, type PollOutcome, type Spec, type Trace, type TraceSource } from '../../src/verify';
+import { allocatePorts } from '../../src/demo/start-topology';
+import { peersDir } from '../../src/envoy/envoy-binary';
+import { stringify } from 'yaml';
+import { accessSync, constants } from 'node:fs';
 import type { PropagationFormatName } from '../../src/verify/spec';
 
 const SPEC = join(REPO_ROOT, 'samples', 'expectations', 'bookinfo.yaml');
@@ -43,6 +47,17 @@ function kitConfig(over: Record<string, unknown> = {}): MeshtraceConfig {
   });
 }
 
+/** The Jaeger `npm run peers` installs (Jaeger v2 from Go module github.com/jaegertracing/jaeger@v1.75.0). */
+function jaegerPath(): string {
+  const path = join(peersDir(), 'jaeger-1.75.0', 'bin', 'jaeger');
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new Error(`jaeger is not installed at ${path}; run \`npm run peers\``);
+  }
+  return path;
+}
+
 let envoy: string;
 let spec: Spec;
 
@@ -55,16 +70,25 @@ interface Run {
   readonly outcome: PollOutcome;
   readonly mesh: StartedEnvoyMesh;
   readonly driven: readonly string[];
-  readonly pool: readonly Trace[];
 }
 
 /** Starts the mesh, drives the spec's trigger through the gateway, polls the receiver, stops everything. */
-async function runMesh(opts: { config?: MeshtraceConfig; apps?: Partial<Record<BookinfoApp, AppVariant>>; propagation?: readonly PropagationFormatName[]; forcedProbe?: boolean }): Promise<Run> {
-  const receiver: OtlpReceiver = await startOtlpReceiver({ port: 0 });
+async function runMesh(opts: { config?: MeshtraceConfig; apps?: Partial<Record<BookinfoApp, AppVariant>>; propagation?: readonly PropagationFormatName[]; forcedProbe?: boolean; jaeger?: boolean }): Promise<Run> {
   const supervisor = new ProcessSupervisor({ killGraceMs: 3000 });
+  const receiver: OtlpReceiver | undefined = opts.jaeger ? undefined : await startOtlpReceiver({ port: 0 });
   let mesh: StartedEnvoyMesh | undefined;
   try {
-    mesh = await startEnvoyMesh({ envoy, config: opts.config ?? kitConfig(), collector: { host: '127.0.0.1', port: receiver.port }, supervisor, apps: opts.apps });
+    let source: TraceSource;
+    let collector: number;
+    if (receiver) {
+      source = receiverSource(receiver);
+      collector = receiver.port;
+    } else {
+      const jaeger = await startJaeger(supervisor);
+      source = jaegerSource(await connectJaeger({ baseUrl: jaeger.queryUrl }), jaeger.queryUrl);
+      collector = jaeger.otlpGrpc;
+    }
+    mesh = await startEnvoyMesh({ envoy, config: opts.config ?? kitConfig(), collector: { host: '127.0.0.1', port: collector }, supervisor, apps: opts.apps });
     const url = new URL(new URL(spec.trigger!.url ?? "http://x/productpage").pathname, mesh.gatewayUrl).href;
     const propagation = opts.propagation ?? spec.trigger!.propagation ?? ['w3c'];
     const requests = spec.trigger!.requests ?? 3;
@@ -74,23 +98,60 @@ async function runMesh(opts: { config?: MeshtraceConfig; apps?: Partial<Record<B
     if (opts.forcedProbe) await drive({ url, requests: 1, propagation: ['envoy'] });
         // Every proxy flushes its spans on its own 5 s timer (Envoy's OpenTelemetry tracer): judge once no
     // span has arrived for longer than that, so no proxy's batch is still on its way.
-    await quiet(receiver, ENVOY_FLUSH_MS + 1000, 40_000);
-    const outcome = await pollAndVerify(spec, receiverSource(receiver), { traceIds: d.traceIds, driver: d.report, requests, timeoutMs: 30_000 });
-    return { outcome, mesh, driven: d.traceIds, pool: receiver.traces() };
+    await quiet(source, { spec, traceIds: d.traceIds }, ENVOY_FLUSH_MS + 1000, 40_000);
+    const outcome = await pollAndVerify(spec, source, { traceIds: d.traceIds, driver: d.report, requests, timeoutMs: 30_000 });
+    return { outcome, mesh, driven: d.traceIds };
   } finally {
     await supervisor.stopAll();
     await mesh?.close();
-    await receiver.close();
+    await receiver?.close();
   }
 }
 
 /** Envoy's OpenTelemetry tracer exports every 5 s (or every 5 spans). */
 const ENVOY_FLUSH_MS = 5000;
 
-/** Resolves once spans have arrived and none for `quietMs` (polled), or at the deadline. */
-async function quiet(receiver: OtlpReceiver, quietMs: number, deadlineMs: number): Promise<void> {
+/** Resolves once the source holds spans and their count has not changed for `quietMs` (polled), or at the deadline. */
+async function quiet(source: TraceSource, request: Parameters<TraceSource['fetch']>[0], quietMs: number, deadlineMs: number): Promise<void> {
   const end = Date.now() + deadlineMs;
-  while (Date.now() < end && (receiver.lastSpanAt === 0 || Date.now() - receiver.lastSpanAt < quietMs)) await new Promise((r) => setTimeout(r, 100));
+  let count = -1;
+  let since = Date.now();
+  while (Date.now() < end) {
+    const got = await source.fetch(request).catch(() => undefined);
+    const n = got ? got.pool.reduce((sum, t) => sum + t.spans.length, 0) : -1;
+    if (n !== count) {
+      count = n;
+      since = Date.now();
+    } else if (n > 0 && Date.now() - since >= quietMs) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Real Jaeger v2 (the peers cache's `jaeger`), in memory, every listener on loopback. */
+async function startJaeger(supervisor: ProcessSupervisor): Promise<{ otlpGrpc: number; queryUrl: string }> {
+  const [grpc, http, query, queryGrpc, health] = await allocatePorts('127.0.0.1', 5);
+  const dir = await mkdtemp(join(tmpdir(), 'meshtrace-jaeger-'));
+  const file = join(dir, 'jaeger.yaml');
+  await writeFile(
+    file,
+    stringify({
+      service: {
+        extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
+        pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] } },
+        telemetry: { metrics: { level: 'none' } },
+      },
+      extensions: {
+        healthcheckv2: { use_v2: true, http: { endpoint: `127.0.0.1:${health}` } },
+        jaeger_query: { storage: { traces: 'mem' }, http: { endpoint: `127.0.0.1:${query}` }, grpc: { endpoint: `127.0.0.1:${queryGrpc}` } },
+        jaeger_storage: { backends: { mem: { memory: { max_traces: 10000 } } } },
+      },
+      receivers: { otlp: { protocols: { grpc: { endpoint: `127.0.0.1:${grpc}` }, http: { endpoint: `127.0.0.1:${http}` } } } },
+      processors: { batch: { timeout: '200ms' } },
+      exporters: { jaeger_storage_exporter: { trace_storage: 'mem' } },
+    }),
+  );
+  await supervisor.start({ name: 'jaeger', command: jaegerPath(), args: ['--config', file], readyPattern: /Everything is ready/, readyTimeoutMs: 60_000 });
+  return { otlpGrpc: grpc!, queryUrl: `http://127.0.0.1:${query}` };
 }
 
 const byName = (t: Trace, service: string, name: string) => t.spans.filter((s) => s.service === service && s.name === name);
@@ -130,8 +191,13 @@ describe('Envoy bootstraps from the kit config', () => {
 });
 
 describe('Bookinfo through real Envoy proxies', () => {
-  test('the shipped bookinfo spec passes on real Envoy traces, shaped the way Istio shapes them', async () => {
-    const { outcome, driven } = await runMesh({});
+  // Jaeger gets Istio's default transport (OTLP/gRPC to 4317's stand-in), the embedded receiver OTLP/HTTP.
+  const SINKS = [
+    { sink: 'real Jaeger v2 query API (OTLP/gRPC)', jaeger: true, config: () => kitConfig({ provider: {} }) },
+    { sink: 'the embedded OTLP receiver (OTLP/HTTP)', jaeger: false, config: () => kitConfig() },
+  ];
+  test.each(SINKS)('the shipped bookinfo spec passes on real Envoy traces read back through $sink, shaped the way Istio shapes them', async ({ jaeger, config }) => {
+    const { outcome, driven } = await runMesh({ jaeger, config: config() });
     expect(outcome.result.diagnoses).toEqual([]);
     expect(outcome.result.passed).toBe(true);
     const traces = outcome.traces.filter((t) => driven.includes(t.traceId));
@@ -176,8 +242,8 @@ describe('Bookinfo through real Envoy proxies', () => {
     }
   }, LONG);
 
-  test('an app that drops the headers (relay --fault drop-context): the split is inside reviews, the app is to blame', async () => {
-    const { outcome } = await runMesh({ apps: { reviews: { kind: 'relay', args: ['--fault', 'drop-context'] } } });
+  test.each(SINKS)('an app that drops the headers (relay --fault drop-context), read through $sink: the split is inside reviews, the app is to blame', async ({ jaeger, config }) => {
+    const { outcome } = await runMesh({ jaeger, config: config(), apps: { reviews: { kind: 'relay', args: ['--fault', 'drop-context'] } } });
     expect(outcome.result.passed).toBe(false);
     const single = outcome.result.assertions.find((a) => a.text.startsWith('singleTrace'));
     expect(single?.passed).toBe(false);
