@@ -20,7 +20,7 @@ import type { BookinfoApp } from '../../src/envoy/bookinfo-mesh';
 import { connectJaeger, drive, jaegerSource, loadSpec, pollAndVerify, receiverSource, startOtlpReceiver, type OtlpReceiver, type PollOutcome, type Spec, type Trace, type TraceSource } from '../../src/verify';
 import { allocatePorts } from '../../src/demo/start-topology';
 import { peersDir } from '../../src/envoy/envoy-binary';
-import { stringify } from 'yaml';
+import { toYaml } from '../../src/yaml/dump';
 import { accessSync, constants } from 'node:fs';
 import type { PropagationFormatName } from '../../src/verify/spec';
 
@@ -134,7 +134,7 @@ async function startJaeger(supervisor: ProcessSupervisor): Promise<{ otlpGrpc: n
   const file = join(dir, 'jaeger.yaml');
   await writeFile(
     file,
-    stringify({
+    toYaml({
       service: {
         extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
         pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] } },
