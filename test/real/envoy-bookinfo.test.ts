@@ -250,7 +250,7 @@ describe('Bookinfo through real Envoy proxies', () => {
     expect(single?.detail).toMatch(/reviews\.bookinfo "ratings\.bookinfo\.svc\.cluster\.local:9080\/\*" started trace/);
     const [d, ...rest] = outcome.result.diagnoses;
     expect(rest).toEqual([]);
-    expect(d).toMatchObject({ kind: 'split-trace', hop: { from: 'reviews.bookinfo', to: 'ratings.bookinfo' } });
+    expect(d).toMatchObject({ kind: 'split-trace', hop: { from: 'reviews.bookinfo', to: 'ratings.bookinfo' }, party: 'reviews.bookinfo' });
     expect(d!.title).toBe("reviews (behind reviews.bookinfo's sidecar) did not forward the trace context to its call to ratings.bookinfo; the trace splits inside reviews.bookinfo");
     expect(d!.evidence.join('\n')).toMatch(/reviews forwarded neither x-request-id nor the trace context/);
     expect(d!.evidence.join('\n')).toMatch(/the same in 3 traces/);
@@ -262,7 +262,7 @@ describe('Bookinfo through real Envoy proxies', () => {
     expect(outcome.result.passed).toBe(false);
     const [d, ...rest] = outcome.result.diagnoses;
     expect(rest).toEqual([]);
-    expect(d).toMatchObject({ kind: 'format-mismatch', hop: { from: 'reviews.bookinfo', to: 'ratings.bookinfo' } });
+    expect(d).toMatchObject({ kind: 'format-mismatch', hop: { from: 'reviews.bookinfo', to: 'ratings.bookinfo' }, party: 'reviews.bookinfo' });
     expect(d!.title).toBe("reviews (behind reviews.bookinfo's sidecar) → ratings.bookinfo: propagation format mismatch (reviews sent B3 multi, its sidecar reads W3C); the trace splits inside reviews.bookinfo");
     // The relay keeps x-request-id (Envoy's passthrough family): the app forwarded some headers, not the context.
     expect(d!.evidence.join('\n')).toMatch(/both carry x-request-id [0-9a-f-]{36}: reviews forwarded x-request-id but no trace context its sidecar reads/);
