@@ -11,6 +11,47 @@ import { addDeprecatedAlias, deprecationNotice, durationFlagMs, useColor } from 
 import { PROPAGATION_FORMAT_NAMES } from '../relay/options';
 import { formatNameOf, resolveFormatName } from '../propagation/format-names';
 import type { HeaderFormat } from '../propagation/trace-context';
+import { DEFAULT_ENVOY_DEMO_SPEC, runEnvoyDemo, type EnvoyDemoEvent, type EnvoyDemoOutcome } from '../demo/run-envoy-demo';
+
+function envoyProgressLine(event: EnvoyDemoEvent): string | undefined {
+  switch (event.type) {
+    case 'envoy':
+      return `  Envoy              ${event.envoy.path} (${event.envoy.source === 'flag' ? '--envoy' : event.envoy.source === 'peers' ? 'npm run peers cache' : 'PATH'})`;
+    case 'receiver':
+      return `  OTLP receiver      ${event.url}/v1/traces (in this process)`;
+    case 'proxy-ready': {
+      const p = event.proxy;
+      return `  ✓ ${p.name.padEnd(20)} ${p.url.padEnd(24)} pid ${String(p.pid).padEnd(7)} up in ${s(p.startMs)}${p.serviceName ? `  spans as ${p.serviceName}` : '  (relay app, --fault drop-context)'}`;
+    }
+    case 'request': {
+      const r = event.request;
+      return `  → request ${event.index + 1}/${event.of}  trace ${r.traceId}  ${r.status !== undefined ? `HTTP ${r.status}` : `failed: ${r.error}`}  ${formatDuration(r.durationMs * 1000)}`;
+    }
+    case 'waiting':
+      return `  … ${event.spans} spans received (waiting until every Envoy has flushed: they export every 5 s)`;
+  }
+}
+
+async function envoyDemo(flags: DemoFlags, json: boolean, err: (line: string) => void): Promise<EnvoyDemoOutcome> {
+  for (const [flag, set] of [['--fault', flags.fault?.length], ['--propagate', flags.propagate?.length], ['--html', flags.html], ['--otlp-endpoint', flags.otlpEndpoint], ['--port', flags.port !== '0']] as const) {
+    if (set) throw new CliError(`${flag} is not supported with --sidecars envoy; allowed there: --envoy, --break APP, --requests, --spec, --timeout, --json`, EXIT_CANNOT_CHECK);
+  }
+  const requests = flags.requests === undefined ? undefined : wholeNumber('--requests', flags.requests, 1, 1000);
+  const deadlineMs = flags.timeout === '60s' ? 90_000 : durationFlagMs('--timeout', flags.timeout);
+  err('meshtrace demo --sidecars envoy: istio-ingressgateway → productpage → {details, reviews → ratings}, a real Envoy per proxy configured the way Istio configures tracing, spans → embedded OTLP receiver');
+  return runEnvoyDemo({
+    envoyPath: flags.envoy,
+    specPath: flags.spec === relative(process.cwd(), DEFAULT_DEMO_SPEC) || flags.spec === DEFAULT_DEMO_SPEC ? DEFAULT_ENVOY_DEMO_SPEC : flags.spec,
+    requests,
+    breakApps: flags.break ?? [],
+    deadlineMs,
+    onEvent: (e) => {
+      const line = envoyProgressLine(e);
+      if (line) err(line);
+    },
+    onOutput: flags.verbose && !json ? (name, line) => process.stderr.write(`    [${name}] ${line}\n`) : undefined,
+  });
+}
 
 interface DemoFlags extends ReceiverLimitFlags {
   break?: string[];
@@ -24,6 +65,8 @@ interface DemoFlags extends ReceiverLimitFlags {
   timeout: string;
   json?: boolean;
   verbose?: boolean;
+  sidecars: string;
+  envoy?: string;
 }
 
 // No default array: commander would print `(default: [])` in --help.
@@ -189,11 +232,35 @@ export function registerDemo(program: Command): void {
   addReceiverLimitOptions(command)
     .option('--json', 'print one JSON document (no progress, no tree)')
     .option('--verbose', 'also print every line the relay hops write')
+    .option('--sidecars <kind>', 'relay: relay hops (default); envoy: a real Envoy as gateway and sidecar per app, configured like Istio (needs an Envoy: --envoy, npm run peers, or PATH)', 'relay')
+    .option('--envoy <path>', 'the Envoy binary for --sidecars envoy')
     .action(async (flags: DemoFlags, cmd: Command) => {
       const json = flags.json ?? false;
       const err = (line: string): void => {
         if (!json) process.stderr.write(`${line}\n`);
       };
+      if (flags.sidecars !== 'relay' && flags.sidecars !== 'envoy') throw new CliError(`--sidecars ${JSON.stringify(flags.sidecars)}: expected relay or envoy`, EXIT_CANNOT_CHECK);
+      if (flags.envoy !== undefined && flags.sidecars !== 'envoy') throw new CliError('--envoy needs --sidecars envoy', EXIT_CANNOT_CHECK);
+      if (flags.sidecars === 'envoy') {
+        const outcome = await envoyDemo(flags, json, err);
+        if (json) {
+          process.stdout.write(
+            JSON.stringify({ exitCode: outcome.exitCode, passed: outcome.exitCode === 0, error: outcome.error, envoy: outcome.envoy, spec: outcome.specPath, proxies: outcome.proxies, requests: outcome.requests, pids: outcome.pids, leftRunning: outcome.leftRunning, verification: outcome.result ? JSON.parse(renderJson(outcome.result, { source: 'embedded OTLP receiver', polls: 1 })) : undefined }, null, 2) + '\n',
+          );
+        } else {
+          if (outcome.error) {
+            err(`meshtrace demo: ${outcome.error}`);
+            if (outcome.errorOutput?.length) err(outcome.errorOutput.slice(-10).map((l) => `    | ${l}`).join('\n'));
+          }
+          if (outcome.result) {
+            const color = useColor(cmd);
+            process.stdout.write('\n' + renderTerminal(outcome.result, [...outcome.traces, ...outcome.pool.filter((t) => !outcome.traces.includes(t))], { verbose: outcome.result.passed, color }));
+          }
+          process.stdout.write(`\ndemo --sidecars envoy: ${outcome.exitCode === 0 ? 'PASS' : outcome.exitCode === 1 ? 'FAIL (the trace is broken: see the diagnosis above)' : 'COULD NOT RUN'} in ${s(outcome.totalMs)}; ${outcome.leftRunning.length === 0 ? `all ${outcome.pids.length} processes stopped` : `STILL RUNNING: pids ${outcome.leftRunning.join(' ')}`}\n`);
+        }
+        setExitCode(cmd, outcome.exitCode);
+        return;
+      }
       noticeOldFormatNames(flags.propagate ?? []);
       let options;
       try {

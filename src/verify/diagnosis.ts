@@ -325,6 +325,85 @@ function diagnoseSplitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Spa
   };
 }
 
+const requestIdOf = (s: Span): string | undefined => {
+  const v = s.attributes['guid:x-request-id'];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+};
+
+/** The app behind a sidecar: Istio's `istio.canonical_service` tag, else the service name. */
+function appOf(s: Span): string {
+  const v = s.attributes['istio.canonical_service'];
+  return typeof v === 'string' && v !== '' ? v : s.service;
+}
+
+/** The service an outbound root called: its first child of another service, else its cluster tag. */
+function calleeOf(fragment: Fragment, indexOf: (t: Trace) => TraceIndex): string | undefined {
+  const children = indexOf(fragment.trace).children.get(fragment.root.spanId) ?? [];
+  return children.find((c) => c.service !== fragment.root.service)?.service ?? peerOf(fragment.root);
+}
+
+/**
+ * Context lost INSIDE a service. Behind a sidecar (Istio, no shared span context) the proxy's
+ * SERVER span (the app's inbound request) and its CLIENT span (the app's own call) are joined only
+ * by the app copying the trace headers from one to the other: when it does not, the server span is
+ * a leaf and the call starts a new trace at a CLIENT root of the same service.
+ */
+function lostInsideService(trace: Trace, index: TraceIndex, fragments: readonly Fragment[], used: Set<string>, window: number): Diagnosis[] {
+  const out: Diagnosis[] = [];
+  for (const s of trace.spans) {
+    if ((s.kind !== 'server' && s.kind !== 'consumer') || (index.children.get(s.spanId)?.length ?? 0) > 0) continue;
+    // The app calls while its request is open (it answers after its calls): only roots inside the server
+    // span belong to it; another request's lost call, a few ms later, does not.
+    const slack = Math.min(window, 5000);
+    const lost = fragments.filter((f) => !used.has(f.trace.traceId + f.root.spanId) && f.root.service === s.service && isOutbound(f.root) && f.root.startUs >= s.startUs - slack && f.root.startUs <= endOf(s) + slack);
+    for (const f of lost) {
+      used.add(f.trace.traceId + f.root.spanId);
+      const app = appOf(s);
+      const to = calleeOf(f, indexTrace) ?? 'its upstream';
+      // Envoy reads a request_header tag after its tracer wrote its own headers, so the proxy's own format
+      // shows on both of its spans (real Envoy 1.40 output): only formats beyond it are the app's.
+      const own = headerFormats(s);
+      const appSent = new Set([...headerFormats(f.root)].filter((x) => !own.has(x)));
+      const inId = requestIdOf(s);
+      const outId = requestIdOf(f.root);
+      const evidence = [
+        `server span ${label(s)} (${s.spanId}), ${formatDuration(s.startUs - index.startUs)} into trace ${trace.traceId}, has no child: ${app}'s own calls are not in this trace`,
+        `trace ${f.trace.traceId} starts at ${label(f.root)} (${f.root.spanId}), a call to ${to} ${formatDuration(Math.max(0, f.root.startUs - s.startUs))} after the request reached ${app}, with no parent`,
+        inId && outId && inId === outId
+          ? `both carry x-request-id ${inId}: ${app} forwarded x-request-id but no trace context its sidecar reads`
+          : `x-request-id ${inId ?? '(none)'} in, ${outId ?? '(none)'} on the call: ${app} forwarded neither x-request-id nor the trace context`,
+      ];
+      if (appSent.size > 0) {
+        const ownText = own.size > 0 ? formatsText(own) : 'another format';
+        out.push({
+          kind: 'format-mismatch',
+          title: `${app} (behind ${s.service}'s sidecar) → ${to}: propagation format mismatch (${app} sent ${formatsText(appSent)}, its sidecar reads ${ownText}); the trace splits inside ${s.service}`,
+          evidence: [...evidence, `${app}'s call carried ${formatsText(appSent)} headers, yet its sidecar started a new trace: the sidecar's tracer does not read ${formatsText(appSent)}${own.size > 0 ? ` (it reads and writes ${ownText})` : ''}`],
+          hint: `make ${app} forward the format its sidecar's tracer reads (${ownText}: traceparent/tracestate for Istio's OpenTelemetry provider, x-b3-* for Zipkin), or configure the mesh provider for ${formatsText(appSent)} (zipkin, traceContextOption USE_B3_WITH_W3C_PROPAGATION)`,
+          traceId: trace.traceId,
+          spanIds: [s.spanId, f.root.spanId],
+          hop: { from: s.service, to },
+        // The app behind this service's sidecar: only it can join its inbound request to its own call.
+        party: s.service,
+        });
+        continue;
+      }
+      out.push({
+        kind: 'split-trace',
+        title: `${app} (behind ${s.service}'s sidecar) did not forward the trace context to its call to ${to}; the trace splits inside ${s.service}`,
+        evidence,
+        hint: `${app} must copy traceparent/tracestate (b3 for Zipkin) and x-request-id from the request it received onto its call to ${to}: a sidecar cannot join the two, only the app can`,
+        traceId: trace.traceId,
+        spanIds: [s.spanId, f.root.spanId],
+        hop: { from: s.service, to },
+        // The app behind this service's sidecar: only it can join its inbound request to its own call.
+        party: s.service,
+      });
+    }
+  }
+  return out;
+}
+
 function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly Fragment[], used: Set<string>): Diagnosis[] {
   const out: Diagnosis[] = [];
   const index = (input.indexOf ?? indexTrace)(trace);
@@ -367,6 +446,8 @@ function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly 
     used.add(fragment.trace.traceId + fragment.root.spanId);
     out.push(diagnoseSplitHop(trace, index, c, inbound, fragment));
   }
+
+  out.push(...lostInsideService(trace, index, fragments, used, window));
 
   if (index.orphans.length > 0) {
     const elsewhere = new Map<string, string>();
@@ -476,7 +557,7 @@ function noTrace(input: DiagnosisInput): Diagnosis {
         input.backend?.kind === 'otlp-receiver' ? `the receiver${where} got 0 spans` : `the backend${where} knows no services and returned no spans`,
         ...(input.driver?.returnedSampled?.includes(false) ? ['the application answered traceresponse with flags 00: it did not sample'] : []),
       ],
-      hint: 'the applications cannot reach the collector or do not export: check OTEL_EXPORTER_OTLP_ENDPOINT (4318 for OTLP/HTTP, 4317 for gRPC), the mesh tracing provider address, and the collector logs',
+      hint: `the applications cannot reach the collector or do not export: check OTEL_EXPORTER_OTLP_ENDPOINT (4318 for OTLP/HTTP, 4317 for gRPC), the mesh tracing provider address, and the collector logs${input.driver && !input.driver.formats.includes('envoy') ? '; or an Envoy sampled nothing (its random sampling decides even when traceparent says sampled): drive one request with x-client-trace-id (propagation: envoy) to tell the two apart' : ''}`,
     };
   }
   if (!matchesAny) {
@@ -489,6 +570,23 @@ function noTrace(input: DiagnosisInput): Diagnosis {
       title: `no trace matches the spec: ${found}${where}`,
       evidence: [`spec expects services ${expected.join(', ')}`, `spans came from ${seen.slice(0, 12).join(', ')}${seen.length > 12 ? ', …' : ''}`],
       hint: serviceNameHint(expected, seen),
+    };
+  }
+  // Envoy tags a trace it was forced to take (x-client-trace-id) with guid:x-client-trace-id. When only
+  // forced traces arrived and the driven requests (sampled traceparent, no x-client-trace-id) left none,
+  // the proxies export fine and their random sampling dropped the rest: Envoy's random sampling decides
+  // even when the incoming traceparent says sampled (real Envoy 1.40, OpenTelemetry tracer).
+  const forced = input.pool.filter((t) => t.spans.some((sp) => sp.attributes['guid:x-client-trace-id'] !== undefined));
+  if (input.driver && !input.driver.formats.includes('envoy') && forced.length > 0 && forced.length === input.pool.length) {
+    return {
+      ...base,
+      cause: 'not-sampled',
+      title: `no trace found for ${idText}: the first proxy did not sample them; only requests forced with x-client-trace-id were traced`,
+      evidence: [
+        `the driver sent ${input.driver.formats.join(', ') || 'no trace headers'} with sampled=1 and no x-client-trace-id`,
+        `all ${forced.length} trace(s) that arrived carry guid:x-client-trace-id (forced by the client), e.g. ${forced[0]!.traceId}: the proxies reach the collector`,
+      ],
+      hint: 'the first proxy\'s random sampling is (near) 0 %: Envoy decides by its own random sampling even when traceparent says sampled. Set Istio\'s Telemetry randomSamplingPercentage (or meshConfig defaultConfig.tracing.sampling / traceSampling), or force single requests with x-client-trace-id',
     };
   }
   return {
