@@ -17,7 +17,7 @@ import {
   extract,
   inject,
 } from '../propagation';
-import { decideFaults, NO_FAULT, type FaultDecision } from './faults';
+import { decideFaults, NO_FAULT, type FaultDecision } from '../faults';
 import { buildUpstreamHead, headerClassifier, HeaderKind, originForm, type HeaderClassifier } from './forward-headers';
 import type { RelayMetrics } from './metrics';
 import type { ResolvedRelayOptions } from './options';

@@ -5,7 +5,7 @@
  */
 import { headerFormatOf, resolveFormatName, type BaggageEntry, type FormatName, type HeaderFormat, type PropagationFormat } from '../propagation';
 import { parseDurationUs } from '../verify/duration';
-import { type Fault, parseFault } from './faults';
+import { type Fault, parseFault } from '../faults';
 
 /** What `--propagate` and `--accept` take: the trace-context formats, and `baggage` (W3C baggage on its own). */
 export const PROPAGATION_FORMATS: readonly HeaderFormat[] = ['w3c', 'b3multi', 'b3single', 'jaeger', 'baggage'];
