@@ -423,6 +423,7 @@ export class Hop {
     // An HTTP/1.0 client cannot take chunked coding: its body is de-chunked and ends with the connection.
     const dechunk = downstream.httpVersion === '1.0';
     let status: number | undefined;
+    // eslint-disable-next-line prefer-const -- the abort callback above the assignment reads it; it must exist (undefined) before upstream.call() returns
     let call: UpstreamCall | undefined;
     let held: Buffer | undefined;
     let head: ResponseHead | undefined;
