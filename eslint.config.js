@@ -34,10 +34,11 @@ function layer(folder, { forbidden = [], all = false, io = false, extra = [], be
 }
 
 /** Leaf modules directly under src/: shared by several layers, so they import nothing of ours. */
-const LEAVES = ['src/finding.ts', 'src/faults.ts', 'src/sensitive-data.ts', 'src/errors.ts', 'src/random-ids.ts'];
+const LEAVES = ['src/finding.ts', 'src/faults.ts', 'src/sensitive-data.ts', 'src/errors.ts', 'src/random-ids.ts', 'src/duration.ts'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'lib/', 'coverage/', '**/*.d.ts'] },
+  // Generated files (the chart-values schema) are written by their generator, not by hand.
+  { ignores: ['node_modules/', 'dist/', 'lib/', 'coverage/', '**/*.d.ts', 'src/**/*.generated.ts'] },
   ...tseslint.configs.recommended,
   {
     rules: {
