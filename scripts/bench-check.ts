@@ -41,7 +41,7 @@ function scaled(docs: readonly ManifestDoc[], install: readonly ManifestDoc[], t
   for (let k = 0; k < times; k++) {
     const rename = (ns: unknown) => (typeof ns === 'string' && ns !== 'istio-system' ? `${ns}-${k}` : ns);
     for (const d of docs) {
-      const obj = structuredClone(d.object) as Record<string, any>;
+      const obj = structuredClone(d.object) as { kind?: unknown; metadata: { name?: unknown; namespace?: unknown } };
       if (obj.kind === 'Namespace') obj.metadata.name = rename(obj.metadata.name);
       else if (obj.metadata?.namespace) obj.metadata.namespace = rename(obj.metadata.namespace);
       out.push({ file: `${k}-${d.file}`, index: d.index, object: obj });

@@ -16,6 +16,7 @@ import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
 import { childContext, extract, inject, type PropagationFormat } from '../src/propagation/index';
 import { machineLine } from './machine';
+import { RANDOM_IDS } from '../src/random-ids';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -56,7 +57,7 @@ let sink = 0;
 function ours(headers: Record<string, string>, formats: readonly PropagationFormat[]): () => void {
   return () => {
     const ex = extract(headers);
-    const out = inject({ context: childContext(ex.context, ex.samplingOnly), baggage: ex.baggage, passthrough: ex.passthrough, formats });
+    const out = inject({ context: childContext(RANDOM_IDS, ex.context, ex.samplingOnly), baggage: ex.baggage, passthrough: ex.passthrough, formats });
     sink += out.traceparent.length;
   };
 }

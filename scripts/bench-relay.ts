@@ -26,7 +26,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { relayBundle } from '../src/relay/bundle';
+import { relayBundle } from '../src/stack/relay-bundle';
 import { REPO_ROOT } from '../src/paths';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);

@@ -108,7 +108,13 @@ async function benchEvaluation(): Promise<void> {
     verifyTraces(spec, tracesFromV3(JSON.parse(json)), { traceIds: [trace.traceId] });
     const f = performance.now() - t;
     passed = result.passed;
-    if (i >= 5) (evalMs.push(e), evalCpuMs.push((cu.user + cu.system) / 1000), parseMs.push(p), fullMs.push(f)); // first 5 are JIT warm-up
+    // The first 5 are JIT warm-up.
+    if (i >= 5) {
+      evalMs.push(e);
+      evalCpuMs.push((cu.user + cu.system) / 1000);
+      parseMs.push(p);
+      fullMs.push(f);
+    }
   }
   console.log(`\n## 1. Bookinfo spec on a ${trace.spans.length}-span trace (${RUNS} runs after 5 warm-up; spec ${passed ? 'holds' : 'FAILS'})`);
   console.log(`  evaluate (index + matchers + edges + rules + diagnosis): median ${median(evalMs).toFixed(2)} ms wall, p95 ${pct(evalMs, 0.95).toFixed(2)} ms; median ${median(evalCpuMs).toFixed(2)} ms CPU   (target ≤ 50 ms)`);
@@ -201,7 +207,10 @@ async function benchIngest(): Promise<void> {
   let kept = 0;
   receiver.onSpans((s) => {
     kept += s.length;
-    if (kept >= 100_000) (receiver.clear(), (kept = 0));
+    if (kept >= 100_000) {
+      receiver.clear();
+      kept = 0;
+    }
   });
   const cpu1 = process.cpuUsage();
   const t1 = performance.now();

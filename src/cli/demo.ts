@@ -5,7 +5,7 @@ import { DEFAULT_DEMO_SPEC, runDemo, type DemoEvent, type DemoOutcome } from '..
 import { DEMO_HOPS } from '../demo/topology';
 import { renderTerminal } from '../verify/reports/terminal';
 import { renderJson } from '../verify/reports/json';
-import { formatDuration } from '../verify/duration';
+import { formatDuration } from '../duration';
 import { addReceiverLimitOptions, receiverLimits, type ReceiverLimitFlags } from './receiver-limits';
 import { addDeprecatedAlias, deprecationNotice, durationFlagMs, useColor } from './flags';
 import { PROPAGATION_FORMAT_NAMES } from '../relay/options';

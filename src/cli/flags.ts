@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK } from './exit-codes';
-import { parseDurationUs } from '../verify/duration';
+import { parseDurationUs } from '../duration';
 import { FORMAT_NAMES, resolveFormatName, type FormatName } from '../propagation/format-names';
 
 /** The one-line notice an old spelling prints on stderr (it still does what it did). */

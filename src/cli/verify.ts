@@ -25,7 +25,7 @@ import {
 import { addReceiverLimitOptions, receiverLimits, type ReceiverLimitFlags } from './receiver-limits';
 import { deferredSamplingProblem, type DriverSampling, type PropagationFormatName } from '../verify/spec';
 import { addDeprecatedAlias, durationFlagMs, formatNamesFlag, useColor } from './flags';
-import { formatDuration } from '../verify/duration';
+import { formatDuration } from '../duration';
 
 interface VerifyFlags extends ReceiverLimitFlags {
   spec: string;

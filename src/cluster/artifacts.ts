@@ -8,7 +8,7 @@ import { dirname, join, posix } from 'node:path';
 import type { CollectArtifactsStep, ServicePortRef } from './plan';
 import type { KubeApi, PodInfo } from './kube';
 import type { ProcessRunner } from './runner';
-import type { StepOutcome, VerifyOutcome } from './executor';
+import type { StepOutcome, VerifyOutcome } from './outcome';
 import type { OpenForward } from './port-forward';
 import { describeStep } from './render';
 

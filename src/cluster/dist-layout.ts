@@ -7,6 +7,7 @@ import { join, posix } from 'node:path';
 import { parseYamlDocuments, readYamlFile, YAML_LIMITS, YamlInputError } from '../yaml/load';
 import type { DistLayout, ServiceRef, WorkloadRef } from './plan';
 import { traefikChartForValues } from '../constructs/traefik/traefik-values';
+import { asArray, getPath } from '../check/objects';
 
 /** A file's path as printed (relative, posix) and its text. */
 export interface DistFile {
@@ -117,29 +118,30 @@ export function apiGroupOf(apiVersion: string): string {
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
-type Loose = Record<string, any>;
-
 /** NodePorts of the entry points (Traefik web, Istio gateway http2) mapped to host ports by kind.yaml (pure). */
 function kindHostPorts(
   files: readonly DistFile[],
   found: { kindConfig?: string; traefikValues?: string; istioGatewayValues?: string },
 ): { traefikWeb?: number; istioIngressHttp?: number } | undefined {
-  const doc = (path: string | undefined): Loose | undefined => {
+  const doc = (path: string | undefined): unknown => {
     const file = path ? files.find((f) => f.path === path) : undefined;
-    return file ? (parseDocs(file)[0] as Loose | undefined) : undefined;
+    return file ? parseDocs(file)[0] : undefined;
   };
   const kind = doc(found.kindConfig);
-  if (!kind) return undefined;
+  if (kind === undefined) return undefined;
   const hostPortOf = (nodePort: unknown): number | undefined => {
     if (typeof nodePort !== 'number') return undefined;
-    for (const node of (kind.nodes ?? []) as Loose[]) {
-      for (const m of (node.extraPortMappings ?? []) as Loose[]) if (m.containerPort === nodePort && typeof m.hostPort === 'number') return m.hostPort;
+    for (const node of asArray(getPath(kind, 'nodes'))) {
+      for (const m of asArray(getPath(node, 'extraPortMappings'))) {
+        const hostPort = getPath(m, 'hostPort');
+        if (getPath(m, 'containerPort') === nodePort && typeof hostPort === 'number') return hostPort;
+      }
     }
     return undefined;
   };
-  const traefikWeb = hostPortOf(doc(found.traefikValues)?.ports?.web?.nodePort);
-  const gatewayPorts = (doc(found.istioGatewayValues)?.service?.ports ?? []) as Loose[];
-  const istioIngressHttp = hostPortOf(gatewayPorts.find((p) => p.name === 'http2' || p.port === 80)?.nodePort);
+  const traefikWeb = hostPortOf(getPath(doc(found.traefikValues), 'ports.web.nodePort'));
+  const gatewayPorts = asArray(getPath(doc(found.istioGatewayValues), 'service.ports'));
+  const istioIngressHttp = hostPortOf(getPath(gatewayPorts.find((p) => getPath(p, 'name') === 'http2' || getPath(p, 'port') === 80), 'nodePort'));
   return { ...(traefikWeb ? { traefikWeb } : {}), ...(istioIngressHttp ? { istioIngressHttp } : {}) };
 }
 

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ReportStep } from './plan';
-import type { StepOutcome, VerifyOutcome } from './executor';
+import type { StepOutcome, VerifyOutcome } from './outcome';
 import { describeStep } from './render';
 
 export interface ReportInput {

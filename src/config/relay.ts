@@ -4,7 +4,7 @@
  * are checked by the RelayChain construct (its errors also fail synth with exit 1).
  */
 import { z } from 'zod';
-import { parseFault } from '../relay/faults';
+import { parseFault } from '../faults';
 import { dnsLabel, imageRef, resourcesSchema } from './common';
 
 const hopSchema = z.strictObject({

@@ -17,7 +17,7 @@ import { startOtlpReceiver, type OtlpReceiver, type OtlpReceiverOptions } from '
 import { receiverSource, type TraceSource } from '../verify/sources/trace-source';
 import type { VerifyResult } from '../verify/verify-traces';
 import { pollAndVerify } from '../verify/poller';
-import { formatDuration } from '../verify/duration';
+import { formatDuration } from '../duration';
 import { drive, triggerPath, type DrivenRequest } from '../verify/driver';
 import { withDriverAsRoot } from '../verify/sources/driver-as-root';
 import type { DriverReport } from '../verify/diagnosis';

@@ -9,7 +9,7 @@
  */
 import type { HeaderFormat } from '../propagation/trace-context';
 import { formatNameOf, headerFormatOf, resolveFormatName } from '../propagation/format-names';
-import { parseFault as parseRelayFault, FaultSyntaxError } from '../relay/faults';
+import { parseFault as parseRelayFault, FaultSyntaxError } from '../faults';
 import { PROPAGATION_FORMATS, PROPAGATION_FORMAT_NAMES } from '../relay/options';
 
 /** Hop names of the demo topology, in the order a request reaches them (edge first). */

@@ -3,7 +3,7 @@
  * child, write the configured formats back. Pure: no I/O, never throws.
  */
 import { B3_MULTI_HEADERS, B3_SINGLE_HEADER, formatB3Single, formatB3SingleSamplingOnly, parseB3Multi, parseB3Single, writeB3Multi, writeB3MultiSamplingOnly, type B3Parsed } from './b3';
-import { randomSpanId, randomTraceId } from './hex';
+import { isAllZero } from './hex';
 import { formatUberTraceId, JAEGER_BAGGAGE_PREFIX, JAEGER_TRACE_HEADER, parseJaegerBaggage, parseUberTraceId, writeJaegerBaggage } from './jaeger';
 import { extractPassthrough } from './passthrough';
 import type { BaggageEntry, ExtractedContext, HeaderFormat, PropagationFormat, SamplingDecision, SamplingOnly, TraceContext, TraceStateEntry } from './trace-context';
@@ -12,6 +12,27 @@ import type { HeaderValue } from './text';
 import { BAGGAGE_HEADER, formatBaggage, limitBaggage, parseBaggage } from './w3c-baggage';
 import { FLAG_RANDOM, FLAG_SAMPLED, formatTraceparent, parseTraceparent, TRACEPARENT_HEADER } from './w3c-traceparent';
 import { formatTraceState, parseTraceState, TRACESTATE_HEADER, truncateTraceState } from './w3c-tracestate';
+
+/**
+ * Where new ids come from: the caller's edge (`RANDOM_IDS` in `src/random-ids.ts` in production,
+ * a fixed sequence in tests). Lowercase hex, 16 and 32 characters; an all-zero draw is drawn again.
+ */
+export interface IdSource {
+  spanId(): string;
+  traceId(): string;
+}
+
+function newSpanId(ids: IdSource): string {
+  let id = ids.spanId();
+  while (isAllZero(id)) id = ids.spanId();
+  return id;
+}
+
+function newTraceId(ids: IdSource): string {
+  let id = ids.traceId();
+  while (isAllZero(id)) id = ids.traceId();
+  return id;
+}
 
 /** Incoming headers: Node's `IncomingHttpHeaders` or `headersDistinct` both fit (lowercase names). */
 export type HeaderBag = Readonly<Record<string, HeaderValue>>;
@@ -247,19 +268,19 @@ export function inject(input: InjectInput): Record<string, string> {
 }
 
 /**
- * The child of `parent` for a new span id: same trace id, width, flags, tracestate; the parent's
+ * The child of `parent` for a new span id (from `ids`): same trace id, width, flags, tracestate; the parent's
  * span id becomes `parentSpanId`. A parent's decision wins; `sampling` fills in only when the
  * parent deferred it (B3 without `X-B3-Sampled`). Without a parent it starts a new trace
  * (random 128-bit trace id, W3C `random` set) with `sampling`'s decision, or
  * `DEFAULT_ROOT_SAMPLING` when none (or a deferred one) is given.
  */
-export function childContext(parent: TraceContext | undefined, sampling?: SamplingOnly): TraceContext {
+export function childContext(ids: IdSource, parent: TraceContext | undefined, sampling?: SamplingOnly): TraceContext {
   if (parent) {
     const decide = parent.sampling === 'deferred' && sampling !== undefined && sampling.sampling !== 'deferred';
     return {
       traceId: parent.traceId,
       traceIdBits: parent.traceIdBits,
-      spanId: randomSpanId(),
+      spanId: newSpanId(ids),
       parentSpanId: parent.spanId,
       sampling: decide ? sampling.sampling : parent.sampling,
       debug: parent.debug || (decide && sampling.debug),
@@ -270,9 +291,9 @@ export function childContext(parent: TraceContext | undefined, sampling?: Sampli
   }
   const decided = sampling !== undefined && sampling.sampling !== 'deferred';
   return {
-    traceId: randomTraceId(),
+    traceId: newTraceId(ids),
     traceIdBits: 128,
-    spanId: randomSpanId(),
+    spanId: newSpanId(ids),
     sampling: decided ? sampling.sampling : DEFAULT_ROOT_SAMPLING,
     debug: decided ? sampling.debug : false,
     random: true,

@@ -1,8 +1,7 @@
 /**
  * Hex-id helpers shared by every format: validation by character code (no regex, no
- * allocation) and random id generation from a pooled `crypto.randomBytes` buffer.
+ * allocation). Random ids come from the caller (`IdSource`): propagation does no I/O.
  */
-import { randomBytes } from 'node:crypto';
 
 /** 16 zeros: the left padding that turns a 64-bit trace id into 32 hex characters. */
 export const ZERO_HEX_16 = '0000000000000000';
@@ -49,37 +48,4 @@ export function hexDigitValue(c: number): number {
 /** Left-pads a hex id with zeros to `width` characters (ids longer than `width` are returned as is). */
 export function leftPadHex(s: string, width: number): string {
   return s.length >= width ? s : '0'.repeat(width - s.length) + s;
-}
-
-// One randomBytes call per POOL_SIZE bytes instead of one per id: the syscall and the Buffer
-// allocation dominate the cost of minting a 16-hex span id otherwise (see scripts/bench-propagation.ts).
-const POOL_SIZE = 8192;
-let pool = randomBytes(POOL_SIZE);
-let poolOffset = 0;
-
-function takeHex(bytes: number): string {
-  if (poolOffset + bytes > POOL_SIZE) {
-    pool = randomBytes(POOL_SIZE);
-    poolOffset = 0;
-  }
-  const hex = pool.toString('hex', poolOffset, poolOffset + bytes);
-  poolOffset += bytes;
-  return hex;
-}
-
-/** A random, never all-zero, 16-character lowercase hex span id. */
-export function randomSpanId(): string {
-  let id = takeHex(8);
-  while (isAllZero(id)) id = takeHex(8);
-  return id;
-}
-
-/**
- * A random, never all-zero, 32-character lowercase hex trace id. All 16 bytes are random, so
- * the W3C Level 2 `random` flag (right-most 7 bytes random) may be set on it.
- */
-export function randomTraceId(): string {
-  let id = takeHex(16);
-  while (isAllZero(id)) id = takeHex(16);
-  return id;
 }

@@ -17,10 +17,10 @@ export {
   DEFAULT_TRACESTATE_MAX_LENGTH,
   DEFAULT_ROOT_SAMPLING,
   type HeaderBag,
+  type IdSource,
   type ExtractOptions,
   type InjectInput,
 } from './composite';
-export { randomSpanId, randomTraceId } from './hex';
 export * from './w3c-traceparent';
 export * from './w3c-tracestate';
 export * from './w3c-baggage';

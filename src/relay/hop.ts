@@ -17,7 +17,7 @@ import {
   extract,
   inject,
 } from '../propagation';
-import { decideFaults, NO_FAULT, type FaultDecision } from './faults';
+import { decideFaults, NO_FAULT, type FaultDecision } from '../faults';
 import { buildUpstreamHead, headerClassifier, HeaderKind, originForm, type HeaderClassifier } from './forward-headers';
 import type { RelayMetrics } from './metrics';
 import type { ResolvedRelayOptions } from './options';
@@ -36,6 +36,7 @@ import {
 import type { SpanBatcher } from './span-export';
 import { classifyUpstreamError, Upstream, type UpstreamCall, type UpstreamError } from './upstream';
 import type { ResponseHead } from './wire/response-head';
+import { RANDOM_IDS } from '../random-ids';
 
 /** Longest request body buffered for a fan-out hop (it is sent to every upstream). */
 export const FANOUT_MAX_BODY_BYTES = 1024 * 1024;
@@ -198,7 +199,7 @@ export class Hop {
     } else {
       decision = this.roll();
     }
-    let server = childContext(parent, decision);
+    let server = childContext(RANDOM_IDS, parent, decision);
     if (parent && decision && server.sampling === 'deferred') server = { ...server, sampling: decision.sampling };
     const sampled = server.sampling === 'sampled' || server.debug;
     // The default always has `w3c`, which carries baggage too: then formats and evidence are one list.
@@ -391,7 +392,7 @@ export class Hop {
 
   /** The outgoing context and request head for one upstream call; `bodyLength` for a buffered body. */
   private outgoing(ex: Exchange, upstream: Upstream, path: string, bodyLength?: number): { client: TraceContext; head: string } {
-    const client = childContext(ex.server);
+    const client = childContext(RANDOM_IDS, ex.server);
     const injected = ex.faults.dropContext
       ? {}
       : inject({ context: client, baggage: ex.baggage, passthrough: ex.passthrough, formats: ex.formats });
@@ -423,6 +424,7 @@ export class Hop {
     // An HTTP/1.0 client cannot take chunked coding: its body is de-chunked and ends with the connection.
     const dechunk = downstream.httpVersion === '1.0';
     let status: number | undefined;
+    // eslint-disable-next-line prefer-const -- the abort callback above the assignment reads it; it must exist (undefined) before upstream.call() returns
     let call: UpstreamCall | undefined;
     let held: Buffer | undefined;
     let head: ResponseHead | undefined;

@@ -12,7 +12,7 @@ import { createOtlpSpanSink, SpanBatcher, type SpanExportStats, type SpanSink } 
 
 export type { RelayOptions, OtlpProtocol, ResolvedRelayOptions } from './options';
 export { RelayOptionError, resolveRelayOptions, parseHostPort, parseDurationMs, parseKeyValues, parsePropagate, PROPAGATION_FORMATS, DEFAULT_MAX_HEADER_BYTES } from './options';
-export { parseFault, formatFault, FaultSyntaxError, type Fault } from './faults';
+export { parseFault, formatFault, FaultSyntaxError, type Fault } from '../faults';
 export type { SpanExportStats } from './span-export';
 
 export interface RunningRelay {

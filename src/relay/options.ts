@@ -4,8 +4,8 @@
  * rejects bad input with a `RelayOptionError` naming the option, the value and what is allowed.
  */
 import { headerFormatOf, resolveFormatName, type BaggageEntry, type FormatName, type HeaderFormat, type PropagationFormat } from '../propagation';
-import { parseDurationUs } from '../verify/duration';
-import { type Fault, parseFault } from './faults';
+import { parseDurationUs } from '../duration';
+import { type Fault, parseFault } from '../faults';
 
 /** What `--propagate` and `--accept` take: the trace-context formats, and `baggage` (W3C baggage on its own). */
 export const PROPAGATION_FORMATS: readonly HeaderFormat[] = ['w3c', 'b3multi', 'b3single', 'jaeger', 'baggage'];

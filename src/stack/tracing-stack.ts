@@ -16,6 +16,7 @@ import { MeshTelemetry } from '../constructs/istio/mesh-telemetry';
 import { Jaeger } from '../constructs/jaeger/jaeger';
 import { MeshNamespace } from '../constructs/namespaces';
 import { RelayChain } from '../constructs/relay/relay-chain';
+import { relayBundle } from './relay-bundle';
 import { JAEGER_COLLECTOR_SERVICE, JAEGER_PORTS } from '../constructs/jaeger/jaeger-ports';
 import { hotrodOtlpEndpoint, kindInstallInputs, traefikInstallInputs, traefikJaegerNeeds } from './install/kind-traefik-inputs';
 import { isEdgeCluster } from '../config/enterprise-rules';
@@ -133,6 +134,8 @@ export function buildTracingApp(config: MeshtraceConfig, app: App = new App({ ou
       resources: r.resources,
       // OTLP/HTTP to the stack's collector, wherever the observability namespace is.
       otlpEndpoint: `http://${JAEGER_COLLECTOR_SERVICE}.${ns.observability}.svc.cluster.local:${JAEGER_PORTS.otlpHttp}`,
+      // Built here, not in the construct: bundling runs esbuild and reads files (once per process).
+      bundle: relayBundle(),
     });
   }
   return app;

@@ -23,7 +23,7 @@ import { attributeText } from './attribute-text';
 import type { Spec } from './spec';
 import { patternText } from './spec';
 import { indexTrace, type TraceIndex } from './trace-index';
-import { formatDuration } from './duration';
+import { formatDuration } from '../duration';
 import { matchSpan } from './matcher';
 import { extract } from '../propagation';
 

@@ -10,6 +10,7 @@ import { request } from 'undici';
 import { childContext, extractResponseTrace, inject, type PropagationFormat, type SamplingDecision } from '../propagation';
 import type { PropagationFormatName } from './spec';
 import type { DriverReport } from './diagnosis';
+import { RANDOM_IDS } from '../random-ids';
 
 export interface DriveOptions {
   readonly url: string;
@@ -88,7 +89,7 @@ export function triggerPath(specTriggerUrl: string | undefined, fallback: string
 /** Headers for one request: the minted context in every asked format. */
 export function mintHeaders(propagation: readonly PropagationFormatName[], sampled: boolean | SamplingDecision): { traceId: string; spanId: string; headers: Record<string, string> } {
   const sampling: SamplingDecision = sampled === true ? 'sampled' : sampled === false ? 'not-sampled' : sampled;
-  const minted = childContext(undefined, { sampling: sampling === 'deferred' ? 'sampled' : sampling, debug: false });
+  const minted = childContext(RANDOM_IDS, undefined, { sampling: sampling === 'deferred' ? 'sampled' : sampling, debug: false });
   // childContext always decides a new root; a deferred one keeps its fresh ids and drops the decision.
   const ctx = sampling === 'deferred' ? { ...minted, sampling: 'deferred' as const } : minted;
   const formats = propagation.filter((p): p is Exclude<PropagationFormatName, 'envoy'> => p !== 'envoy').map((p) => FORMAT_MAP[p]);

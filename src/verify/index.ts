@@ -32,4 +32,4 @@ export { jaegerTraceUrl } from './reports/jaeger-link';
 export { indexTrace, criticalPath, findBottleneck, selfTimeUs } from './trace-index';
 export { findSensitiveData, luhnValid } from './sensitive-data';
 export { wilsonInterval } from './statistics';
-export { parseDurationUs, formatDuration } from './duration';
+export { parseDurationUs, formatDuration } from '../duration';

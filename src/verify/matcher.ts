@@ -9,7 +9,7 @@ import type { AttributeAssertion, LinkRule, Pattern, SpanMatcher, Spec } from '.
 import { patternText, testPattern } from './spec';
 import { findBottleneck, indexTrace, isDescendant, type TraceIndex } from './trace-index';
 import { findSensitiveData } from './sensitive-data';
-import { formatDuration } from './duration';
+import { formatDuration } from '../duration';
 
 export type AssertionCategory = 'count' | 'attribute' | 'duration' | 'errors' | 'edge' | 'link' | 'absent' | 'rule';
 

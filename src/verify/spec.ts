@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { parseYamlDocument, readYamlFile, YAML_LIMITS, YamlInputError } from '../yaml/load';
 import type { AttributeValue, SpanKind } from './model';
-import { parseDurationUs } from './duration';
+import { parseDurationUs } from '../duration';
 import { issuesToProblems, problemLine } from '../config/problems';
 
 export class SpecError extends Error {

@@ -141,10 +141,8 @@ describe('meshtrace demo (end to end on loopback)', () => {
     // GIVEN a demo run (human output) whose hops are up
     const child = spawn(process.execPath, [BIN, 'demo', '--requests', '50', '--fault', 'edge:delay=200ms'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const pids: number[] = [];
-    let stderr = '';
     try {
       for await (const line of createInterface({ input: child.stderr })) {
-        stderr += `${line}\n`;
         const pid = /pid (\d+)/.exec(line);
         if (pid) pids.push(Number(pid[1]));
         // WHEN the first traced request has returned, SIGINT arrives (what Ctrl-C sends)

@@ -6,7 +6,6 @@
 import { parseConfig } from '../../src/config/load';
 import { bookinfoMesh, bookinfoPortCount, bookinfoPortsFrom, effectiveTelemetry, gatewaySpawnsUpstreamSpan, hcmTracing, routeOperation } from '../../src/envoy';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const ports = (config: ReturnType<typeof parseConfig>) => bookinfoMesh(config, bookinfoPortsFrom('127.0.0.1', { host: '127.0.0.1', port: 4317 }, Array.from({ length: bookinfoPortCount() }, (_, i) => 20000 + i)));
 const hcm = (listener: any) => listener.filter_chains[0].filters[0].typed_config;
 

@@ -4,6 +4,7 @@
  */
 import { childContext, extract, headersFromPairs, inject } from '../../src/propagation/index';
 import { loadPropagationFixtures, matchTemplates } from '../e2e/support/propagation-fixtures';
+import { RANDOM_IDS } from '../../src/random-ids';
 
 const fixtures = loadPropagationFixtures();
 const files = fixtures.map((f) => f.file);
@@ -34,7 +35,7 @@ describe.each(fixtures.map((f) => [f.file, f.cases] as const))('%s', (_file, cas
 
     if (c.forward) {
       // WHEN the hop forwards its child in the configured formats
-      const child = childContext(ex.context, ex.samplingOnly);
+      const child = childContext(RANDOM_IDS, ex.context, ex.samplingOnly);
       const out = inject({ context: child, baggage: ex.baggage, passthrough: ex.passthrough, formats: c.forward.formats });
       // THEN exactly these headers are written, with fresh ids where the template says so
       const ids = matchTemplates(c.forward.headers, out);

@@ -18,13 +18,12 @@ import {
   parseTraceparent,
   parseTraceState,
   parseUberTraceId,
-  randomSpanId,
-  randomTraceId,
   serializeBaggageMember,
   type PropagationFormat,
   type TraceContext,
 } from '../../src/propagation/index';
 import { mulberry32 } from '../support/seeded-random';
+import { RANDOM_IDS, randomSpanId, randomTraceId } from '../../src/random-ids';
 
 const ALPHABET = '0123456789abcdefABCDEF-:%,=; \t@*/_.xyz\u00e9\u2713\ud800\u0000\r\n"\\';
 const VALID = [
@@ -108,7 +107,7 @@ describe('fuzz: no parser throws, no output header is invalid', () => {
       // WHEN a hop processes it
       const ex = extract(headers);
       if (ex.context) contexts++;
-      const out = inject({ context: childContext(ex.context, ex.samplingOnly), baggage: ex.baggage, passthrough: ex.passthrough, formats: ALL });
+      const out = inject({ context: childContext(RANDOM_IDS, ex.context, ex.samplingOnly), baggage: ex.baggage, passthrough: ex.passthrough, formats: ALL });
       // THEN every header it writes is one Node's http module would send
       for (const [name, value] of Object.entries(out)) {
         try {
@@ -185,7 +184,7 @@ describe('untyped callers', () => {
   });
 
   test('inject without formats writes only the passthrough headers', () => {
-    expect(inject({ context: childContext(undefined), passthrough: { 'x-request-id': 'r1' } } as never)).toEqual({ 'x-request-id': 'r1' });
+    expect(inject({ context: childContext(RANDOM_IDS, undefined), passthrough: { 'x-request-id': 'r1' } } as never)).toEqual({ 'x-request-id': 'r1' });
   });
 
   test('extract of non-string header values ignores them', () => {

@@ -13,6 +13,7 @@ import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { childContext, extract, inject, type HeaderFormat } from '../../src/propagation/index';
 import { meshtraceHop, otelHop } from '../e2e/support/hops';
 import { loadW3cVectors, runW3cSuite } from '../e2e/support/w3c-suite';
+import { RANDOM_IDS } from '../../src/random-ids';
 
 const tracer = new BasicTracerProvider().getTracer('otel-comparison');
 
@@ -29,7 +30,7 @@ function otelForward(propagator: TextMapPropagator, headers: Record<string, stri
 /** Our hop: extract → childContext → inject in `formats`. */
 function ourForward(headers: Record<string, string>, formats: HeaderFormat[]): Record<string, string> {
   const ex = extract(headers);
-  return inject({ context: childContext(ex.context, ex.samplingOnly), baggage: ex.baggage, passthrough: ex.passthrough, formats });
+  return inject({ context: childContext(RANDOM_IDS, ex.context, ex.samplingOnly), baggage: ex.baggage, passthrough: ex.passthrough, formats });
 }
 
 const TID = '4bf92f3577b34da6a3ce929d0e0e4736';

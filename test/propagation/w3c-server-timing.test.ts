@@ -1,5 +1,6 @@
 /** Trace context on responses: `server-timing: trace;desc=…` and `traceresponse`. */
 import { childContext, extractResponseTrace, formatServerTimingTrace, parseServerTimingTrace, parseTraceresponse } from '../../src/propagation/index';
+import { RANDOM_IDS } from '../../src/random-ids';
 
 const TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 const PARSED = { version: 0, traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', flags: 1 };
@@ -35,7 +36,7 @@ describe('server-timing trace metric', () => {
   });
 
   test('format writes the sampled and random flags of the server span, and reads back', () => {
-    const ctx = { ...childContext(undefined), sampling: 'sampled' as const };
+    const ctx = { ...childContext(RANDOM_IDS, undefined), sampling: 'sampled' as const };
     const header = formatServerTimingTrace(ctx);
     expect(header).toBe(`trace;desc=00-${ctx.traceId}-${ctx.spanId}-03`);
     expect(parseServerTimingTrace(header)).toEqual({ version: 0, traceId: ctx.traceId, spanId: ctx.spanId, flags: 3 });

@@ -1,4 +1,4 @@
-import { parseFault, decideFaults, formatFault, FaultSyntaxError } from '../../src/relay/faults';
+import { parseFault, decideFaults, formatFault, FaultSyntaxError } from '../../src/faults';
 import { parseDurationMs, parseHostPort, parseOtlpEndpoint, parsePropagate, parseUpstream, RelayOptionError, resolveAccept, resolvePropagate, resolveRelayOptions } from '../../src/relay/options';
 
 describe('relay options', () => {

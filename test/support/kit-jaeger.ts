@@ -18,7 +18,6 @@ import { Jaeger } from '../../src/constructs/jaeger/jaeger';
 import { JAEGER_PORTS, JAEGER_REMOTE_STORAGE_SERVICE } from '../../src/constructs/jaeger/jaeger-ports';
 import { freePorts, peerPath, peerTempDir, startPeer, stopPeers, type PeerProcess } from './peers';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
 
 /** One synthesized Deployment: its container args and the files of the ConfigMaps it mounts, by mount path. */

@@ -30,7 +30,12 @@ function subtree(t: Trace, top: Span): Set<string> {
   const ids = new Set([top.spanId]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const s of t.spans) if (s.parentSpanId && ids.has(s.parentSpanId) && !ids.has(s.spanId)) (ids.add(s.spanId), (grew = true));
+    for (const s of t.spans) {
+      if (s.parentSpanId && ids.has(s.parentSpanId) && !ids.has(s.spanId)) {
+        ids.add(s.spanId);
+        grew = true;
+      }
+    }
   }
   return ids;
 }

@@ -6,7 +6,7 @@
  */
 import type { Finding } from '../finding';
 import type { CheckContext } from '../context';
-import { classifySensitive } from '../../verify/sensitive-data';
+import { classifySensitive } from '../../sensitive-data';
 import { doctor, SENSITIVE_HEADER, telemetryTracing } from './helpers';
 import { argFlagsOf, asString, containersOf, getPath, isRecord } from '../objects';
 

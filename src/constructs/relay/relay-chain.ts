@@ -3,9 +3,8 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { ResourcesConfig } from '../../config/common';
-import { parseFault } from '../../relay/faults';
+import { parseFault } from '../../faults';
 import { resolveFormatName } from '../../propagation/format-names';
-import { relayBundle, type RelayBundle } from '../../relay/bundle';
 import { containerDefaults, finishWorkload, labeledService, podDefaults } from '../workload-defaults';
 
 /** Official Node image, pinned (the relay bundle targets Node 20; UID 1000 is the image's `node` user). */
@@ -97,10 +96,20 @@ export interface RelayChainProps {
    */
   readonly namePrefix?: string;
   /**
-   * The relay bundle to ship.
-   * @default - built from the sources with esbuild (see `src/relay/bundle`)
+   * The relay bundle to ship. Required: building it runs esbuild and reads files, which a
+   * construct does not do (`relayBundle()` in `src/stack/relay-bundle` builds it).
    */
-  readonly bundle?: RelayBundle;
+  readonly bundle: RelayBundle;
+}
+
+/** The relay, bundled for a ConfigMap: what the pods run (built by `src/stack/relay-bundle`). */
+export interface RelayBundle {
+  /** The gzipped CommonJS bundle (ConfigMap binaryData `relay.cjs.gz`). */
+  readonly gzipped: Buffer;
+  /** Size of the minified bundle before gzip, in bytes. */
+  readonly minifiedBytes: number;
+  /** The loader (ConfigMap data `loader.cjs`). */
+  readonly loader: string;
 }
 
 /** The chain `edge → a → b`. */
@@ -184,7 +193,7 @@ export class RelayChain extends Construct {
   readonly services: Record<string, kplus.Service> = {};
   readonly deployments: Record<string, kplus.Deployment> = {};
 
-  constructor(scope: Construct, id: string, props: RelayChainProps = {}) {
+  constructor(scope: Construct, id: string, props: RelayChainProps) {
     super(scope, id);
     const hops = props.hops ?? DEFAULT_RELAY_HOPS;
     validateRelayHops(hops);
@@ -192,7 +201,7 @@ export class RelayChain extends Construct {
     if (!(sampleRate >= 0 && sampleRate <= 1)) fail('sampleRate', sampleRate, 'allowed: a number 0..1');
     const otlpEndpoint = props.otlpEndpoint ?? DEFAULT_RELAY_OTLP_ENDPOINT;
     if (!/^https?:\/\/[^\s/]+/.test(otlpEndpoint)) fail('otlpEndpoint', otlpEndpoint, 'allowed: an http:// or https:// URL');
-    const bundle = props.bundle ?? relayBundle();
+    const bundle = props.bundle;
     const digest = createHash('sha256').update(bundle.gzipped).update(bundle.loader).digest('hex');
 
     this.bundleConfigMap = new kplus.ConfigMap(this, 'Bundle', {

@@ -1,4 +1,4 @@
-import type { Finding } from '../../check/finding';
+import type { Finding } from '../../finding';
 
 /**
  * Thrown by the Traefik values builders when the props would produce values Traefik cannot run

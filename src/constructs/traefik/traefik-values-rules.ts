@@ -15,7 +15,7 @@
  * @see https://doc.traefik.io/traefik/reference/install-configuration/observability/tracing/
  * @see https://github.com/traefik/traefik-helm-chart/issues/1634
  */
-import type { Finding } from '../../check/finding';
+import type { Finding } from '../../finding';
 
 /** Which Traefik line the values are for: chart 41.x (Traefik v3, OTLP) or chart 27.x (Traefik v2, Jaeger client). */
 export type TraefikMode = 'v3' | 'v2';

@@ -7,7 +7,7 @@ import type { Span, Trace } from '../model';
 import type { VerifyResult } from '../verify-traces';
 import type { TraceVerdict } from '../matcher';
 import { criticalPath, findBottleneck, indexTrace, mainRoot, type TraceIndex } from '../trace-index';
-import { formatDuration } from '../duration';
+import { formatDuration } from '../../duration';
 import { jaegerTraceUrl } from './jaeger-link';
 
 export interface TerminalOptions {

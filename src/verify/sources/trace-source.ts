@@ -121,7 +121,13 @@ export function jaegerSource(client: JaegerV3Source | JaegerLegacySource, baseUr
         // Searching the spec's services in the window finds split-off fragments (and, without ids, the traces).
         const services = await servicesMatching(req.spec);
         const searched = await mapLimit(services.slice(0, 12), 4, (service) => client.findTraces({ service, startUs: window.startUs - 1_000_000, endUs: window.endUs + 5_000_000, limit }));
-        for (const list of searched) for (const t of list) if (!found.has(t.traceId)) (found.add(t.traceId), pool.push(t));
+        for (const list of searched) {
+          for (const t of list) {
+            if (found.has(t.traceId)) continue;
+            found.add(t.traceId);
+            pool.push(t);
+          }
+        }
       }
       if (!req.traceIds || req.traceIds.length === 0) traces = pool;
       let services: string[] | undefined;

@@ -7,7 +7,8 @@ import { stringify as dump } from 'yaml';
 import { request } from 'undici';
 import { checkManifests } from '../../../src/check';
 import { DEFAULT_RELAY_OTLP_ENDPOINT, RelayChain, relayArgs, validateRelayHops, type RelayChainProps } from '../../../src/constructs/relay';
-import { relayBundle, type RelayBundle } from '../../../src/relay/bundle';
+import type { RelayBundle } from '../../../src/constructs/relay/relay-chain';
+import { relayBundle } from '../../../src/stack/relay-bundle';
 import { startJsonReceiver } from '../../relay/helpers/otlp-json-receiver';
 
 /** A small stand-in so the defaults snapshot does not change with every relay source edit. */
@@ -15,7 +16,7 @@ const FAKE_BUNDLE: RelayBundle = { gzipped: Buffer.from('fake-gzip'), minifiedBy
 
 type Obj = Record<string, any>;
 
-function synth(props: RelayChainProps = {}): Obj[] {
+function synth(props: Partial<RelayChainProps> = {}): Obj[] {
   const chart = Testing.chart();
   new RelayChain(chart, 'relay', { bundle: FAKE_BUNDLE, ...props });
   return Testing.synth(chart) as Obj[];

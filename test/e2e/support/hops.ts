@@ -8,6 +8,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { childContext, extract, headersFromPairs, inject, type PropagationFormat } from '../../../src/propagation/index';
 import type { HeaderPairs, ServiceUnderTest } from './w3c-suite';
+import { RANDOM_IDS } from '../../../src/random-ids';
 
 /**
  * Headers the way Node's `req.headers` presents them: lowercase names, values trimmed of
@@ -29,7 +30,7 @@ export function meshtraceHop(formats: readonly PropagationFormat[] = ['w3c']): S
     const extracted = extract(headersFromPairs(inbound));
     const calls: HeaderPairs[] = [];
     for (let i = 0; i < callbacks; i++) {
-      const child = childContext(extracted.context, extracted.samplingOnly);
+      const child = childContext(RANDOM_IDS, extracted.context, extracted.samplingOnly);
       calls.push(Object.entries(inject({ context: child, baggage: extracted.baggage, formats })));
     }
     return calls;

@@ -88,7 +88,10 @@ export async function startCollector(o: CollectorOptions): Promise<RunningCollec
     const timer = setTimeout(() => reject(new Error(`otelcol did not get ready in 30 s:\n${log.slice(-2000)}`)), 30_000);
     child.stderr!.on('data', (chunk: Buffer) => {
       log += chunk.toString('utf8');
-      if (log.includes('Everything is ready')) (clearTimeout(timer), resolve());
+      if (log.includes('Everything is ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
     child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`otelcol exited with ${code} before it was ready:\n${log.slice(-2000)}`))));
   });

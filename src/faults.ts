@@ -1,6 +1,7 @@
 /**
  * Fault injection for labs and for the verifier's tests. Pure: parsing and the per-request
- * decision; the server applies the decision.
+ * decision; the relay applies the decision. A leaf module (imports nothing): the relay, the
+ * config schema, the relay-chain construct and the demo all read this one grammar.
  *
  * Grammar (`--fault`, repeatable): `drop-context`, `delay=<duration>`, `status=<200..599>`, `reset`,
  * each optionally followed by `@<fraction 0..1>` (default 1: every request).

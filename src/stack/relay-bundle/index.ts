@@ -4,24 +4,21 @@
  * unpacks it at start-up. No image build: the pod runs the official Node image.
  *
  * Deterministic: the same sources give the same bytes (esbuild output is stable, gzip carries no mtime),
- * so synthesis stays reproducible. Built once per process.
+ * so synthesis stays reproducible. Built once per process, here in stack/ (it runs esbuild and reads
+ * files): the relay-chain construct does no I/O and takes the bundle as a prop.
  */
 import { buildSync } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import type { RelayBundle } from '../../constructs/relay/relay-chain';
+
+export type { RelayBundle };
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-
-export interface RelayBundle {
-  /** The gzipped CommonJS bundle (ConfigMap binaryData `relay.cjs.gz`). */
-  readonly gzipped: Buffer;
-  /** Size of the minified bundle before gzip, in bytes. */
-  readonly minifiedBytes: number;
-  /** The loader (ConfigMap data `loader.cjs`). */
-  readonly loader: string;
-}
+/** The bundle is the `meshtrace relay` command alone: its process entry is a CLI entry point. */
+const ENTRY = join(HERE, '..', '..', 'cli', 'relay-main.ts');
 
 let cached: RelayBundle | undefined;
 
@@ -35,7 +32,7 @@ export function relayBundle(): RelayBundle {
 
 function buildRelayBundle(): RelayBundle {
   const result = buildSync({
-    entryPoints: [join(HERE, 'entry.ts')],
+    entryPoints: [ENTRY],
     bundle: true,
     platform: 'node',
     target: 'node20',

@@ -1,4 +1,7 @@
-/** Durations in specs and flags: `250us`, `500ms`, `2s`, `1.5m`, `1h`; a bare number means milliseconds. */
+/**
+ * Durations in specs and flags: `250us`, `500ms`, `2s`, `1.5m`, `1h`; a bare number means milliseconds.
+ * A leaf module (imports nothing): the verifier's specs and the relay's flags read the same syntax.
+ */
 
 const UNITS_US: Readonly<Record<string, number>> = { ns: 0.001, us: 1, µs: 1, ms: 1000, s: 1_000_000, m: 60_000_000, h: 3_600_000_000 };
 
