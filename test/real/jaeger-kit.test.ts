@@ -9,7 +9,7 @@ import { jest } from '@jest/globals';
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import { request } from 'undici';
 import type { Span, Trace } from '../../src/verify/model';
 import { JaegerLegacySource } from '../../src/verify/sources/jaeger-legacy';

@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Testing } from 'cdk8s';
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import { jaegerSchema } from '../../src/config/jaeger';
 import { Jaeger } from '../../src/constructs/jaeger/jaeger';
 import { JAEGER_PORTS, JAEGER_REMOTE_STORAGE_SERVICE } from '../../src/constructs/jaeger/jaeger-ports';
