@@ -10,7 +10,6 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { REPO_ROOT } from '../paths';
 import type { Trace } from '../verify/model';
 import { loadSpec, SpecError, type Spec } from '../verify/spec';
 import { startOtlpReceiver, type OtlpReceiver, type OtlpReceiverOptions } from '../verify/sources/otlp-receiver';
@@ -29,8 +28,7 @@ import { startTopology, type StartedHop } from './start-topology';
 import { isProcessAlive, ProcessStartError, ProcessSupervisor } from './supervisor';
 import { buildTopology, DEMO_HOPS, type DemoHop, type DemoTopology, type TopologyOptions } from './topology';
 
-/** The spec the demo verifies unless told otherwise. */
-export const DEFAULT_DEMO_SPEC = join(REPO_ROOT, 'samples', 'expectations', 'relay-demo.yaml');
+export { DEFAULT_DEMO_SPEC } from './default-spec';
 
 export interface DemoOptions {
   /** Faults, broken hops, formats, edge port. */

@@ -8,11 +8,13 @@
  */
 import { buildSync } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { REPO_ROOT } from '../../paths';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+// From the package root, not this file: bundled into lib/, this module is no longer beside its
+// sources. The package ships src/relay (and what it imports) for this build.
+const HERE = join(REPO_ROOT, 'src', 'relay', 'bundle');
 
 export interface RelayBundle {
   /** The gzipped CommonJS bundle (ConfigMap binaryData `relay.cjs.gz`). */
