@@ -67,7 +67,9 @@ function packageDirOf(file: string, name: string): string {
 /** Builds lib/; `declarations: false` (`--js-only`, what the test suite needs) skips the slow tsc pass. */
 export async function buildPackage({ declarations = true } = {}): Promise<void> {
   const lib = join(PACKAGE_ROOT, 'lib');
-  rmSync(lib, { recursive: true, force: true });
+  // --js-only (jest's globalSetup) overwrites in place: another test run in this tree may be
+  // loading lib/ right now. The full build starts clean, dropping chunks no entry uses any more.
+  if (declarations) rmSync(lib, { recursive: true, force: true });
   const t0 = performance.now();
   await build({
     absWorkingDir: PACKAGE_ROOT,
