@@ -21,8 +21,9 @@ export { synthesize, SynthCheckError, type SynthesizeOptions, type SynthResult }
 
 // Config: profiles, loading and validation (what TracingStack and `meshtrace synth` take).
 export { loadConfig, parseConfig, parseConfigText, mergeConfig, ConfigError, type LoadConfigOptions } from './config/load';
-export type { MeshtraceConfig } from './config/schema';
-export { PROFILES } from './config/profiles';
+export { configSchema, type MeshtraceConfig } from './config/schema';
+export type { ConfigProblem } from './config/problems';
+export { PROFILES, type Raw as RawProfile } from './config/profiles';
 export { PROFILE_NAMES, DEFAULT_PROFILE, type ProfileName } from './config/profile-names';
 
 // Jaeger v2 (all-in-one or collector + query, storage backends).
@@ -41,3 +42,8 @@ export * from './constructs/apps/hotrod-ingress';
 // The relay chain (the propagating HTTP relay as Deployments).
 export * from './constructs/relay/index';
 export * from './constructs/namespaces';
+// Types the API above refers to.
+export type { Finding } from './check/finding';
+export type { RelayBundle } from './relay/bundle/index';
+export type { BuiltStack } from './stack/build-stack';
+export type { WriteReport } from './stack/output-writer';

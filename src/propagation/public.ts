@@ -5,3 +5,4 @@
  * @packageDocumentation
  */
 export * from './index';
+export type { HeaderValue } from './text';

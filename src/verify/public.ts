@@ -9,3 +9,14 @@
  * @packageDocumentation
  */
 export * from './index';
+// Types the API above refers to, so they are documented and importable too.
+export type { AssertionCategory, VerifyTraceOptions } from './matcher';
+export type { AttributeAssertion, DriverSampling, Pattern } from './spec';
+export type { Bottleneck, TraceIndex } from './trace-index';
+export type { DiagnosisInput } from './diagnosis';
+export type { FetchRequest, FetchResult, JaegerSourceOptions } from './sources/trace-source';
+export type { FindQuery, JaegerQueryOptions, TraceWindow } from './sources/jaeger-v3';
+export type { Interval } from './statistics';
+export type { JsonReportExtras } from './reports/json';
+export type { PollStop } from './poller';
+export type { SensitiveFinding } from './sensitive-data';
