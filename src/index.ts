@@ -43,7 +43,8 @@ export * from './constructs/apps/hotrod-ingress';
 export * from './constructs/relay/index';
 export * from './constructs/namespaces';
 // Types the API above refers to.
-export type { Finding } from './check/finding';
+export type { Finding, ManifestDoc, Severity } from './check/finding';
 export type { RelayBundle } from './relay/bundle/index';
-export type { BuiltStack } from './stack/build-stack';
+export type { BuiltStack, OutputFile } from './stack/build-stack';
 export type { WriteReport } from './stack/output-writer';
+export type { Recovery } from './stack/output-journal';

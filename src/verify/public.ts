@@ -11,7 +11,7 @@
 export * from './index';
 // Types the API above refers to, so they are documented and importable too.
 export type { AssertionCategory, VerifyTraceOptions } from './matcher';
-export type { AttributeAssertion, DriverSampling, Pattern } from './spec';
+export type { AssertOp, AttributeAssertion, DriverSampling, LinkRule, Pattern } from './spec';
 export type { Bottleneck, TraceIndex } from './trace-index';
 export type { DiagnosisInput } from './diagnosis';
 export type { FetchRequest, FetchResult, JaegerSourceOptions } from './sources/trace-source';
