@@ -10,4 +10,6 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
   },
   testTimeout: 30000,
+  // The child-process CLI tests run bin/meshtrace.mjs → lib/: built once per run from the sources.
+  globalSetup: '<rootDir>/test/support/build-lib.mjs',
 };

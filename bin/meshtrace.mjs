@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// The CLI runs the TypeScript sources through tsx's loader: no build step after `npm ci`.
-import { register } from 'tsx/esm/api';
+// The compiled CLI (lib/, from `npm run build`; the published package ships it built).
+import { main } from '../lib/cli.js';
 
-register();
-const { main } = await import('../src/cli/index.ts');
 process.exitCode = await main(process.argv);

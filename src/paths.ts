@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root (the folder holding package.json), found from this file's location. */
+/**
+ * The repository root, which is the installed package's root too (the folder holding package.json),
+ * found from this file's location: src/paths.ts and the bundles in lib/ both sit one folder below it.
+ * Files read through it at run time (samples/expectations, src/relay for the relay bundle, the
+ * generated known-fields table) are in package.json `files`.
+ */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**

@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK, setExitCode } from './exit-codes';
-import { CATALOGUE, CheckLoadError, checkManifestsDetailed, formatFinding, formatGithubAnnotation, loadManifestFolder, ruleMatches, summarize } from '../check';
 
 interface CheckFlags {
   install?: string;
@@ -57,6 +56,8 @@ export function registerCheck(program: Command): void {
     .option('--github', 'print findings as GitHub Actions annotations (::error file=…::…)')
     .option('-q, --quiet', 'print errors only (human output)')
     .action(async (dir: string, flags: CheckFlags, cmd: Command) => {
+      // Loaded per command, so `meshtrace --help` does not load the schema validators.
+      const { CATALOGUE, CheckLoadError, checkManifestsDetailed, formatFinding, formatGithubAnnotation, loadManifestFolder, ruleMatches, summarize } = await import('../check');
       // `meshtrace check | head` closes the pipe early: that is not a crash.
       if (!process.stdout.listeners('error').includes(ignoreEpipe)) process.stdout.on('error', ignoreEpipe);
       if (flags.listRules) {

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { relative } from 'node:path';
 import { CliError, EXIT_CANNOT_CHECK, setExitCode } from './exit-codes';
-import { DEFAULT_DEMO_SPEC, runDemo, type DemoEvent, type DemoOutcome } from '../demo/run-demo';
+import type { DemoEvent, DemoOutcome } from '../demo/run-demo';
+import { DEFAULT_DEMO_SPEC } from '../demo/default-spec';
 import { DEMO_HOPS } from '../demo/topology';
-import { renderTerminal } from '../verify/reports/terminal';
 import { renderJson } from '../verify/reports/json';
 import { formatDuration } from '../duration';
 import { addReceiverLimitOptions, receiverLimits, type ReceiverLimitFlags } from './receiver-limits';
@@ -282,6 +282,8 @@ export function registerDemo(program: Command): void {
       }
       // The banner waits for the first progress event: options runDemo refuses end the run before anything started.
       let started = false;
+      // Loaded per command, so `meshtrace --help` does not load the receiver and the verifier.
+      const { runDemo } = await import('../demo/run-demo');
       const outcome = await runDemo({
         ...options,
         onEvent: (event) => {
@@ -305,6 +307,7 @@ export function registerDemo(program: Command): void {
         }
         if (outcome.result) {
           const color = useColor(cmd);
+          const { renderTerminal } = await import('../verify/reports/terminal');
           process.stdout.write('\n' + renderTerminal(outcome.result, [...outcome.traces, ...outcome.pool.filter((t) => !outcome.traces.includes(t))], { verbose: outcome.result.passed, color }));
         }
         process.stdout.write('\n' + summary(outcome));

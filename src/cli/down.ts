@@ -1,12 +1,5 @@
 import { Command, Option } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_OK, setExitCode } from './exit-codes';
-import { planDown } from '../cluster/plan';
-import { ExecaRunner } from '../cluster/runner';
-import { detectTools, missingTools, REQUIRED_TOOLS } from '../cluster/tools';
-import { clusterState } from '../cluster/lane';
-import { renderPlan } from '../cluster/render';
-import { executePlan } from '../cluster/executor';
-import { LazyClientNodeKube } from '../cluster/lazy-kube';
 
 interface DownCliOptions {
   readonly name: string;
@@ -25,6 +18,14 @@ export function registerDown(program: Command): void {
     .addOption(new Option('--dry-run', 'print the steps without running them'))
     .addOption(new Option('--json', 'print the plan (with --dry-run) or the result as one JSON document'));
   command.action(async (opts: DownCliOptions) => {
+    // Loaded per command, so `meshtrace --help` does not load execa and the cluster lane.
+    const { planDown } = await import('../cluster/plan');
+    const { ExecaRunner } = await import('../cluster/runner');
+    const { detectTools, missingTools, REQUIRED_TOOLS } = await import('../cluster/tools');
+    const { clusterState } = await import('../cluster/lane');
+    const { renderPlan } = await import('../cluster/render');
+    const { executePlan } = await import('../cluster/executor');
+    const { LazyClientNodeKube } = await import('../cluster/lazy-kube');
     const runner = new ExecaRunner();
     const root = process.cwd();
     const tools = await detectTools(runner);

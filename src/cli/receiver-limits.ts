@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK } from './exit-codes';
-import { RECEIVER_DEFAULTS, type OtlpReceiverOptions } from '../verify/sources/otlp-receiver';
+import type { OtlpReceiverOptions } from '../verify/sources/otlp-receiver';
+import { RECEIVER_DEFAULTS } from '../verify/sources/receiver/defaults';
 import { formatSize, parseSizeBytes } from '../verify/size';
 
 export interface ReceiverLimitFlags {

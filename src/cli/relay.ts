@@ -1,16 +1,7 @@
 import { Command, Option } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_OK, setExitCode } from './exit-codes';
-import {
-  DEFAULT_MAX_HEADER_BYTES,
-  FaultSyntaxError,
-  formatFault,
-  parseDurationMs,
-  parseKeyValues,
-  parsePropagate,
-  RelayOptionError,
-  startRelay,
-  type RelayOptions,
-} from '../relay';
+import { DEFAULT_MAX_HEADER_BYTES, parseDurationMs, parseKeyValues, parsePropagate, RelayOptionError, type RelayOptions } from '../relay/options';
+import { FaultSyntaxError, formatFault } from '../relay/faults';
 import { tuneRelayProcess } from '../relay/process-tuning';
 import { PROPAGATION_FORMAT_NAMES } from '../relay/options';
 import { deprecationNotice } from './flags';
@@ -122,6 +113,8 @@ export function registerRelay(program: Command): void {
       try {
         const options = relayOptionsFromFlags(flags);
         tuneRelayProcess();
+        // Loaded per command, so `meshtrace --help` does not load the OpenTelemetry exporter.
+        const { startRelay } = await import('../relay');
         relay = await startRelay(options);
       } catch (err) {
         if (err instanceof RelayOptionError || err instanceof FaultSyntaxError) throw new CliError(err.message, EXIT_CANNOT_CHECK);

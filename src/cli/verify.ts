@@ -1,29 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK, setExitCode } from './exit-codes';
-import {
-  BackendUnreachableError,
-  connectJaeger,
-  drive,
-  jaegerSource,
-  loadSpec,
-  loadTraceFile,
-  pollAndVerify,
-  receiverSource,
-  renderJson,
-  renderJunit,
-  renderTerminal,
-  SpecError,
-  startOtlpReceiver,
-  staticSource,
-  TraceFileError,
-  type DriveResult,
-  type OtlpReceiver,
-  type Spec,
-  type TraceSource,
-} from '../verify';
+import type { DriveResult, OtlpReceiver, Spec, TraceSource } from '../verify';
 import { addReceiverLimitOptions, receiverLimits, type ReceiverLimitFlags } from './receiver-limits';
-import { deferredSamplingProblem, type DriverSampling, type PropagationFormatName } from '../verify/spec';
+import type { DriverSampling, PropagationFormatName } from '../verify/spec';
 import { addDeprecatedAlias, durationFlagMs, formatNamesFlag, useColor } from './flags';
 import { formatDuration } from '../duration';
 
@@ -83,7 +63,7 @@ function propagation(value: string | undefined, spec: Spec): PropagationFormatNa
 }
 
 /** `--sampling sampled|deferred` (default: the spec's trigger.sampling); deferred needs B3 formats. */
-function driverSampling(value: string | undefined, spec: Spec, formats: readonly PropagationFormatName[]): DriverSampling {
+function driverSampling(value: string | undefined, spec: Spec, formats: readonly PropagationFormatName[], deferredSamplingProblem: (formats: readonly PropagationFormatName[]) => string | undefined): DriverSampling {
   const decision = value ?? spec.trigger?.sampling ?? 'sampled';
   if (decision !== 'sampled' && decision !== 'deferred') throw new CliError(`--sampling: invalid value ${JSON.stringify(decision)}; allowed: sampled, deferred`, EXIT_CANNOT_CHECK);
   const problem = decision === 'deferred' ? deferredSamplingProblem(formats) : undefined;
@@ -101,6 +81,12 @@ function tolerateClosedStdout(): void {
 
 async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
   tolerateClosedStdout();
+  // Loaded per command, so `meshtrace --help` does not load the spec parser, HTTP client and receiver.
+  const {
+    BackendUnreachableError, connectJaeger, drive, jaegerSource, loadSpec, loadTraceFile, pollAndVerify, receiverSource,
+    renderJson, renderJunit, renderTerminal, SpecError, startOtlpReceiver, staticSource, TraceFileError,
+  } = await import('../verify');
+  const { deferredSamplingProblem } = await import('../verify/spec');
   const sources = [flags.jaegerUrl, flags.traceFile, flags.otlpListen].filter((s) => s !== undefined);
   if (sources.length !== 1) {
     throw new CliError(`give exactly one trace source: --jaeger-url URL, --trace-file FILE or --otlp-listen HOST:PORT (got ${sources.length})`, EXIT_CANNOT_CHECK);
@@ -121,7 +107,7 @@ async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
   const concurrency = flags.concurrency !== undefined ? positiveInt('--concurrency', flags.concurrency) : (spec.trigger?.concurrency ?? 1);
   const extraHeaders = { ...spec.trigger?.headers, ...headers(flags.header) };
   const formats = propagation(flags.propagate, spec);
-  const sampling = driverSampling(flags.sampling, spec, formats);
+  const sampling = driverSampling(flags.sampling, spec, formats, deferredSamplingProblem);
   const lookbackUs = durationMs('--lookback', flags.lookback) * 1000;
   const limits = receiverLimits(flags);
 

@@ -5,7 +5,8 @@
  */
 import type { ProfileName } from './profile-names';
 
-type Raw = Record<string, unknown>;
+/** A profile: raw config sections, validated with the user's config over them. */
+export type Raw = Record<string, unknown>;
 
 export const PROFILES: Readonly<Record<ProfileName, Raw>> = {
   // Workshops on a laptop kind cluster: split Jaeger over in-memory remote storage, 100 % sampling, Bookinfo.

@@ -28,7 +28,7 @@ export const relaySchema = z
     enabled: z.boolean().default(true),
     /** Sidecar-inject the hops, so Envoy's spans and the relay's spans meet in one trace. */
     meshed: z.boolean().default(true),
-    image: imageRef.default('node:20.20.2-alpine'),
+    image: imageRef.default('node:24.11.1-alpine'),
     /** Probability for requests that arrive without a sampling decision. */
     sampleRate: z.number().min(0).max(1).default(1),
     hops: z

@@ -9,8 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { REPO_ROOT } from '../paths';
+import { dirname, resolve } from 'node:path';
 import type { Trace } from '../verify/model';
 import { loadSpec, SpecError, type Spec } from '../verify/spec';
 import { startOtlpReceiver, type OtlpReceiver, type OtlpReceiverOptions } from '../verify/sources/otlp-receiver';
@@ -29,8 +28,9 @@ import { startTopology, type StartedHop } from './start-topology';
 import { isProcessAlive, ProcessStartError, ProcessSupervisor } from './supervisor';
 import { buildTopology, DEMO_HOPS, type DemoHop, type DemoTopology, type TopologyOptions } from './topology';
 
-/** The spec the demo verifies unless told otherwise. */
-export const DEFAULT_DEMO_SPEC = join(REPO_ROOT, 'samples', 'expectations', 'relay-demo.yaml');
+import { DEFAULT_DEMO_SPEC } from './default-spec';
+
+export { DEFAULT_DEMO_SPEC };
 
 export interface DemoOptions {
   /** Faults, broken hops, formats, edge port. */

@@ -3,7 +3,8 @@
  * after the Jaeger chart. Reads `security`, `spm`, `storageOps`, `kafka`, `multicluster` and builds
  * their constructs, and applies the Jaeger config transforms to the built Jaeger workloads.
  */
-import { App, Chart, type ChartProps } from 'cdk8s';
+import { Chart, type ChartProps } from 'cdk8s';
+import type { Construct } from 'constructs';
 import type { IConstruct } from 'constructs';
 import type { MeshtraceConfig } from '../config/schema';
 import { isEdgeCluster } from '../config/enterprise-rules';
@@ -72,13 +73,13 @@ function merge(...patches: JaegerWorkloadPatch[]): JaegerWorkloadPatch {
   };
 }
 
-function chartAfter(app: App, id: string, after: Chart, props: ChartProps): Chart {
+function chartAfter(app: Construct, id: string, after: Chart, props: ChartProps): Chart {
   const chart = new Chart(app, id, { disableResourceNameHashes: true, labels: { 'app.kubernetes.io/managed-by': 'meshtrace' }, ...props });
   chart.addDependency(after);
   return chart;
 }
 
-export function addEnterpriseCharts(app: App, config: MeshtraceConfig, inputs: EnterpriseInputs): void {
+export function addEnterpriseCharts(app: Construct, config: MeshtraceConfig, inputs: EnterpriseInputs): void {
   const observability = config.namespaces.observability;
   const m = config.multicluster;
   const policies = config.security.networkPolicies;

@@ -6,6 +6,7 @@
  * installer inputs, add a function to `INSTALL_INPUTS`.
  */
 import { App, Chart, type ChartProps } from 'cdk8s';
+import type { Construct } from 'constructs';
 import type { MeshtraceConfig } from '../config/schema';
 import { Bookinfo } from '../constructs/apps/bookinfo';
 import { BookinfoFaultInjection } from '../constructs/apps/bookinfo-fault-injection';
@@ -23,7 +24,7 @@ import { isEdgeCluster } from '../config/enterprise-rules';
 import { addEnterpriseCharts } from './enterprise-charts';
 
 /** Creates a chart with stable names (no hashes) that applies after the namespaces chart. */
-function areaChart(app: App, id: string, namespaces: Chart | undefined, props: ChartProps = {}): Chart {
+function areaChart(app: Construct, id: string, namespaces: Chart | undefined, props: ChartProps = {}): Chart {
   const chart = new Chart(app, id, { disableResourceNameHashes: true, labels: { 'app.kubernetes.io/managed-by': 'meshtrace' }, ...props });
   if (namespaces) chart.addDependency(namespaces);
   return chart;
@@ -31,6 +32,15 @@ function areaChart(app: App, id: string, namespaces: Chart | undefined, props: C
 
 /** Builds every chart of the stack. Pure: no files, no network (the App's outdir is never used here). */
 export function buildTracingApp(config: MeshtraceConfig, app: App = new App({ outdir: 'dist' })): App {
+  addTracingCharts(app, config);
+  return app;
+}
+
+/**
+ * Adds the stack's charts (namespaces, jaeger, istio, bookinfo, hotrod, relay, …) under `scope`:
+ * an App, or any construct inside a user's own cdk8s app (see {@link TracingStack}).
+ */
+export function addTracingCharts(app: Construct, config: MeshtraceConfig): void {
   const ns = config.namespaces;
 
   // 0000: namespaces first, so `kubectl apply -f dist` creates them before anything inside them.
@@ -138,7 +148,6 @@ export function buildTracingApp(config: MeshtraceConfig, app: App = new App({ ou
       bundle: relayBundle(),
     });
   }
-  return app;
 }
 
 /** One installer input: file name under `install/` and its content (a YAML document). */

@@ -16,4 +16,19 @@ describe('meshtrace CLI', () => {
       write.mockRestore();
     }
   });
+
+  test('--version and -V print the version in package.json and exit 0', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { REPO_ROOT } = await import('../../src/paths');
+    const { version } = JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      let out = '';
+      const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+      try {
+        expect([flag, await main(['node', 'meshtrace', flag]), out]).toEqual([flag, 0, `${version}\n`]);
+      } finally {
+        write.mockRestore();
+      }
+    }
+  });
 });

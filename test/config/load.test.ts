@@ -64,7 +64,7 @@ describe('profiles', () => {
   test('relay: the chain edge -> a -> b in namespace relay, meshed; off in production', async () => {
     const lab = await loadConfig();
     expect(lab.namespaces.relay).toBe('relay');
-    expect(lab.relay).toMatchObject({ enabled: true, meshed: true, image: 'node:20.20.2-alpine', sampleRate: 1 });
+    expect(lab.relay).toMatchObject({ enabled: true, meshed: true, image: 'node:24.11.1-alpine', sampleRate: 1 });
     expect(lab.relay.hops.map((h) => `${h.name}->${h.upstreams.join('+') || '.'}`)).toEqual(['edge->a', 'a->b', 'b->.']);
     expect((await loadConfig({ profile: 'production' })).relay.enabled).toBe(false);
   });

@@ -8,7 +8,7 @@ import { resolveFormatName } from '../../propagation/format-names';
 import { containerDefaults, finishWorkload, labeledService, podDefaults } from '../workload-defaults';
 
 /** Official Node image, pinned (the relay bundle targets Node 20; UID 1000 is the image's `node` user). */
-export const DEFAULT_RELAY_IMAGE = 'node:20.20.2-alpine';
+export const DEFAULT_RELAY_IMAGE = 'node:24.11.1-alpine';
 /** The in-cluster OTLP/HTTP endpoint of the stack's Jaeger collector. */
 export const DEFAULT_RELAY_OTLP_ENDPOINT = 'http://jaeger-collector.observability.svc.cluster.local:4318';
 export const RELAY_PORT = 8080;
@@ -71,7 +71,7 @@ export interface RelayChainProps {
   readonly hops?: readonly RelayHopSpec[];
   /**
    * Container image: the official Node image, pinned. The relay itself comes from a ConfigMap.
-   * @default 'node:20.20.2-alpine'
+   * @default 'node:24.11.1-alpine'
    * @see https://hub.docker.com/_/node
    */
   readonly image?: string;

@@ -9,16 +9,18 @@
  */
 import { buildSync } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { REPO_ROOT } from '../../paths';
 import type { RelayBundle } from '../../constructs/relay/relay-chain';
 
 export type { RelayBundle };
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+// From the package root, not this file: bundled into lib/, this module is no longer beside its
+// sources. The package ships src/ (what the relay imports) for this build.
+const HERE = join(REPO_ROOT, 'src', 'stack', 'relay-bundle');
 /** The bundle is the `meshtrace relay` command alone: its process entry is a CLI entry point. */
-const ENTRY = join(HERE, '..', '..', 'cli', 'relay-main.ts');
+const ENTRY = join(REPO_ROOT, 'src', 'cli', 'relay-main.ts');
 
 let cached: RelayBundle | undefined;
 

@@ -23,22 +23,9 @@ import { errorBody, successBody, type OtlpEncoding } from './receiver/export-res
 import { HttpError } from './receiver/http-error';
 import { gunzipBounded, readBody, reserveDeclared, type BodyLease } from './receiver/read-body';
 import { SpanStore } from './receiver/span-store';
+import { RECEIVER_DEFAULTS } from './receiver/defaults';
 
-const MiB = 1024 * 1024;
-
-/** The receiver's caps (documented in docs/verify.md, "Receiver limits"). */
-export const RECEIVER_DEFAULTS = {
-  /** The OTLP/HTTP spec's recommended request limit, compressed and decompressed. */
-  maxBodyBytes: 20 * MiB,
-  /** Bytes of bodies (compressed plus decompressed) held at once across all requests; at least 2 × maxBodyBytes. */
-  maxInflightBytes: 64 * MiB,
-  maxSpans: 200_000,
-  /**
-   * Decoded body bytes the stored spans came from: the bound for spans that are few but large. The model
-   * takes up to ~14× the protobuf bytes (an empty kvlist is 2 bytes on the wire, an object in memory).
-   */
-  maxStoredBytes: 32 * MiB,
-} as const;
+export { RECEIVER_DEFAULTS };
 
 export interface OtlpReceiverOptions {
   /** Interface to bind. @default '127.0.0.1' (never all interfaces unless asked) */

@@ -5,7 +5,7 @@ const relayHop = (args: string[]): ManifestDoc => ({
   file: 'relay.yaml', index: 0,
   object: {
     apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'edge', namespace: 'relay' },
-    spec: { selector: { matchLabels: { app: 'edge' } }, template: { metadata: { labels: { app: 'edge' } }, spec: { containers: [{ name: 'relay', image: 'node:20.20.2-alpine', args: ['relay.mjs', '--listen', '0.0.0.0:8080', ...args] }] } } },
+    spec: { selector: { matchLabels: { app: 'edge' } }, template: { metadata: { labels: { app: 'edge' } }, spec: { containers: [{ name: 'relay', image: 'node:24.11.1-alpine', args: ['relay.mjs', '--listen', '0.0.0.0:8080', ...args] }] } } },
   },
 });
 const telemetry = (customTags: Record<string, unknown>): ManifestDoc => ({

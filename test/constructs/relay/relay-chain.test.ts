@@ -37,7 +37,7 @@ describe('RelayChain', () => {
       expect(find(objs, 'Service', name).spec.ports.map((p: Obj) => [p.name, p.port])).toEqual([['http-relay', 8080], ['http-admin', 9901]]);
       const pod = find(objs, 'Deployment', name).spec.template.spec;
       const c = pod.containers[0];
-      expect(c.image).toMatch(/^node:20\.\d+\.\d+-alpine$/);
+      expect(c.image).toMatch(/^node:24\.\d+\.\d+-alpine$/);
       expect(c.command).toEqual(['node', '/opt/meshtrace-relay/loader.cjs']);
       expect(c.args).toEqual(expect.arrayContaining(['--otlp-endpoint', DEFAULT_RELAY_OTLP_ENDPOINT, '--service-name', name, '--listen', '0.0.0.0:8080']));
       expect(c.readinessProbe.httpGet).toMatchObject({ path: '/readyz', port: 9901 });

@@ -1,0 +1,96 @@
+/**
+ * `npm run build`: the published JavaScript in lib/ (see docs/package.md for the choice).
+ *
+ * esbuild bundles our own sources (ESM, code-split, Node 22 target) and leaves every dependency
+ * external, so the package shares one copy of cdk8s/constructs with the user's app (constructs
+ * identify each other by class; two copies would not compose). tsc then writes declarations only
+ * (tsconfig.build.json). Bundling instead of plain tsc output: the sources import with extensionless
+ * specifiers (moduleResolution: bundler), which Node's ESM loader refuses; a bundle needs no rewrite
+ * of 200 source files, and one file per entry loads faster than hundreds of small modules.
+ *
+ * The bundles sit directly in lib/, one folder below the package root as src/ files are, so
+ * PACKAGE_ROOT (src/paths.ts) resolves the same from either.
+ */
+import { build, type Plugin } from 'esbuild';
+import { readFileSync, rmSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { REPO_ROOT as PACKAGE_ROOT } from '../src/paths';
+import { fixDeclarationSpecifiers } from './build-declarations';
+import { execFileSync } from 'node:child_process';
+
+/** The published entry points: lib/<name>.js. */
+export const ENTRY_POINTS = {
+  index: 'src/index.ts',
+  verify: 'src/verify/public.ts',
+  propagation: 'src/propagation/public.ts',
+  cli: 'src/cli/index.ts',
+  'relay-hop': 'src/demo/relay-hop-main.ts',
+} as const;
+
+/**
+ * Node's ESM loader needs the exact file for a deep import into a package without an `exports` map
+ * (`ajv/dist/2020` → `ajv/dist/2020.js`); esbuild resolves it like a bundler would. Every
+ * dependency stays external; only such subpaths are spelled out as the file esbuild found.
+ */
+const nodeResolvableDeepImports: Plugin = {
+  name: 'node-resolvable-deep-imports',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === 'inner') return undefined; // b.resolve below: esbuild's own resolution
+      if (args.path.startsWith('node:')) return { path: args.path, external: true };
+      const name = packageName(args.path);
+      if (name === args.path) return { path: args.path, external: true };
+      const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'inner' });
+      if (found.errors.length > 0) return { errors: found.errors };
+      const packageDir = packageDirOf(found.path, name);
+      const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { exports?: unknown };
+      if (manifest.exports !== undefined) return { path: args.path, external: true };
+      return { path: `${name}/${relative(packageDir, found.path).split(sep).join('/')}`, external: true };
+    });
+  },
+};
+
+/** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return parts.slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+}
+
+function packageDirOf(file: string, name: string): string {
+  const marker = `${sep}node_modules${sep}${name.split('/').join(sep)}${sep}`;
+  const at = file.lastIndexOf(marker);
+  if (at < 0) throw new Error(`build: ${file} is not inside node_modules/${name}`);
+  return file.slice(0, at + marker.length - 1);
+}
+
+/** Builds lib/; `declarations: false` (`--js-only`, what the test suite needs) skips the slow tsc pass. */
+export async function buildPackage({ declarations = true } = {}): Promise<void> {
+  const lib = join(PACKAGE_ROOT, 'lib');
+  // --js-only (jest's globalSetup) overwrites in place: another test run in this tree may be
+  // loading lib/ right now. The full build starts clean, dropping chunks no entry uses any more.
+  if (declarations) rmSync(lib, { recursive: true, force: true });
+  const t0 = performance.now();
+  await build({
+    absWorkingDir: PACKAGE_ROOT,
+    entryPoints: ENTRY_POINTS,
+    outdir: lib,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    sourcemap: 'linked',
+    plugins: [nodeResolvableDeepImports],
+    logLevel: 'warning',
+  });
+  const t1 = performance.now();
+  if (declarations) {
+    execFileSync(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+    fixDeclarationSpecifiers(join(lib, 'types'));
+  }
+  const t2 = performance.now();
+  process.stdout.write(`build: lib/ bundles ${Math.round(t1 - t0)} ms${declarations ? `, declarations ${Math.round(t2 - t1)} ms` : ''}\n`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await buildPackage({ declarations: !process.argv.includes('--js-only') });

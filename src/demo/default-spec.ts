@@ -1,0 +1,5 @@
+import { join } from 'node:path';
+import { REPO_ROOT } from '../paths';
+
+/** The spec the demo verifies unless told otherwise (shipped in the package: samples/expectations). */
+export const DEFAULT_DEMO_SPEC = join(REPO_ROOT, 'samples', 'expectations', 'relay-demo.yaml');

@@ -1,0 +1,50 @@
+/**
+ * meshtrace as a cdk8s construct library: the whole tracing stack as one construct
+ * ({@link TracingStack}), each part on its own, and the config that drives them.
+ *
+ * ```ts
+ * import { App } from 'cdk8s';
+ * import { TracingStack } from 'meshtrace';
+ *
+ * const app = new App();
+ * new TracingStack(app, 'tracing', { profile: 'lab', overrides: { bookinfo: { enabled: false } } });
+ * app.synth();
+ * ```
+ *
+ * The verifier is `meshtrace/verify`, the propagation core `meshtrace/propagation`.
+ *
+ * @packageDocumentation
+ */
+export { TracingStack, type TracingStackProps } from './stack/tracing-stack-construct';
+export { addTracingCharts, buildTracingApp, INSTALL_INPUTS, type InstallInput } from './stack/tracing-stack';
+export { synthesize, SynthCheckError, type SynthesizeOptions, type SynthResult } from './stack/synthesize';
+
+// Config: profiles, loading and validation (what TracingStack and `meshtrace synth` take).
+export { loadConfig, parseConfig, parseConfigText, mergeConfig, ConfigError, type LoadConfigOptions } from './config/load';
+export { configSchema, type MeshtraceConfig } from './config/schema';
+export type { ConfigProblem } from './config/problems';
+export { PROFILES, type Raw as RawProfile } from './config/profiles';
+export { PROFILE_NAMES, DEFAULT_PROFILE, type ProfileName } from './config/profile-names';
+
+// Jaeger v2 (all-in-one or collector + query, storage backends).
+export * from './constructs/jaeger/index';
+// Istio tracing: the Telemetry resources, the mesh's tracing provider, installer inputs.
+export * from './constructs/istio/index';
+// Traefik Helm values (v2 and v3) and the IngressRoute.
+export * from './constructs/traefik/index';
+// Demo applications.
+export * from './constructs/apps/bookinfo';
+export * from './constructs/apps/bookinfo-microservice';
+export * from './constructs/apps/bookinfo-gateway';
+export * from './constructs/apps/bookinfo-fault-injection';
+export * from './constructs/apps/hotrod';
+export * from './constructs/apps/hotrod-ingress';
+// The relay chain (the propagating HTTP relay as Deployments).
+export * from './constructs/relay/index';
+export * from './constructs/namespaces';
+// Types the API above refers to.
+export type { Finding, ManifestDoc, Severity } from './check/finding';
+export type { RelayBundle } from './relay/bundle/index';
+export type { BuiltStack, OutputFile } from './stack/build-stack';
+export type { WriteReport } from './stack/output-writer';
+export type { Recovery } from './stack/output-journal';
