@@ -44,7 +44,7 @@ export * from './constructs/relay/index';
 export * from './constructs/namespaces';
 // Types the API above refers to.
 export type { Finding, ManifestDoc, Severity } from './check/finding';
-export type { RelayBundle } from './relay/bundle/index';
+export type { RelayBundle } from './stack/relay-bundle/index';
 export type { BuiltStack, OutputFile } from './stack/build-stack';
 export type { WriteReport } from './stack/output-writer';
 export type { Recovery } from './stack/output-journal';

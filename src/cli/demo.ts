@@ -254,6 +254,7 @@ export function registerDemo(program: Command): void {
           }
           if (outcome.result) {
             const color = useColor(cmd);
+            const { renderTerminal } = await import('../verify/reports/terminal');
             process.stdout.write('\n' + renderTerminal(outcome.result, [...outcome.traces, ...outcome.pool.filter((t) => !outcome.traces.includes(t))], { verbose: outcome.result.passed, color }));
           }
           process.stdout.write(`\ndemo --sidecars envoy: ${outcome.exitCode === 0 ? 'PASS' : outcome.exitCode === 1 ? 'FAIL (the trace is broken: see the diagnosis above)' : 'COULD NOT RUN'} in ${s(outcome.totalMs)}; ${outcome.leftRunning.length === 0 ? `all ${outcome.pids.length} processes stopped` : `STILL RUNNING: pids ${outcome.leftRunning.join(' ')}`}\n`);

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_OK, setExitCode } from './exit-codes';
 import { DEFAULT_MAX_HEADER_BYTES, parseDurationMs, parseKeyValues, parsePropagate, RelayOptionError, type RelayOptions } from '../relay/options';
-import { FaultSyntaxError, formatFault } from '../relay/faults';
+import { FaultSyntaxError, formatFault } from '../faults';
 import { tuneRelayProcess } from '../relay/process-tuning';
 import { PROPAGATION_FORMAT_NAMES } from '../relay/options';
 import { deprecationNotice } from './flags';

@@ -60,7 +60,7 @@ afterAll(() => {
 
 test('the tarball holds the compiled CLI, declarations and run-time files, not the tests', () => {
   const pkg = join(project, 'node_modules', 'meshtrace');
-  for (const f of ['lib/cli.js', 'lib/index.js', 'lib/relay-hop.js', 'lib/types/index.d.ts', 'lib/types/verify/public.d.ts', 'samples/expectations/relay-demo.yaml', 'src/relay/bundle/entry.ts']) {
+  for (const f of ['lib/cli.js', 'lib/index.js', 'lib/relay-hop.js', 'lib/types/index.d.ts', 'lib/types/verify/public.d.ts', 'samples/expectations/relay-demo.yaml', 'src/cli/relay-main.ts', 'src/stack/relay-bundle/loader.cjs']) {
     expect([f, existsSync(join(pkg, f))]).toEqual([f, true]);
   }
   expect(existsSync(join(pkg, 'test'))).toBe(false);
