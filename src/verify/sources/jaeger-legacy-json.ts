@@ -78,6 +78,7 @@ export function traceFromJaegerJson(t: Loose): Trace | undefined {
   for (const s of t.spans) {
     if (!s || typeof s.spanID !== 'string') continue;
     const process = processes[s.processID] ?? s.process ?? {};
+    const serviceName = typeof process.serviceName === 'string' ? process.serviceName : undefined;
     const attributes = tagsOf(s.tags);
     const kindTag = attributes['span.kind'];
     const spanTraceId = normalizeTraceId(String(s.traceID ?? traceId));
@@ -86,13 +87,15 @@ export function traceFromJaegerJson(t: Loose): Trace | undefined {
       traceId: spanTraceId,
       spanId: normalizeSpanId(s.spanID),
       ...(parentSpanId === undefined ? {} : { parentSpanId }),
-      service: typeof process.serviceName === 'string' ? process.serviceName : 'unknown_service',
+      service: serviceName ?? 'unknown_service',
       name: typeof s.operationName === 'string' ? s.operationName : '',
       kind: typeof kindTag === 'string' && (KINDS as string[]).includes(kindTag) ? (kindTag as SpanKind) : 'unspecified',
       startUs: Number(s.startTime) || 0,
       durationUs: Number(s.duration) || 0,
       attributes,
-      resource: tagsOf(process.tags),
+      // Jaeger takes service.name out of the resource into serviceName (real 2.x: process tags []);
+      // put it back, so a resource assertion reads the same from /api/traces as from /api/v3.
+      resource: { ...(serviceName === undefined ? {} : { 'service.name': serviceName }), ...tagsOf(process.tags) },
       events: logsOf(s.logs),
       status: statusOf(attributes),
     });

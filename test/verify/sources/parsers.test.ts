@@ -88,6 +88,14 @@ describe('trace parsers over every recorded Jaeger response', () => {
     expect(trace!.spans.find((s) => s.name === 'reference-test')!.parentSpanId).toBe('0000000000000002');
   });
 
+  test("legacy: the process's serviceName is the resource's service.name, as /api/v3 has it (real Jaeger 2.12 sends process tags [])", () => {
+    // The shape real jaeger-query returns for an OTLP span with resource {service.name: dbg} (test/real/jaeger-kit.test.ts).
+    const doc = { data: [{ traceID: 'e1195c210cd63b34387d61ab27187227', spans: [{ traceID: 'e1195c210cd63b34387d61ab27187227', spanID: '863503e577efb3fc', operationName: 'r', references: [], startTime: 1796595890462000, duration: 507, tags: [{ key: 'span.kind', type: 'string', value: 'server' }], processID: 'p1' }], processes: { p1: { serviceName: 'dbg', tags: [{ key: 'host.name', type: 'string', value: 'h' }] } } }] };
+    const span = tracesFromJaegerJson(doc)[0]!.spans[0]!;
+    expect(span.resource).toEqual({ 'service.name': 'dbg', 'host.name': 'h' });
+    expect(span.service).toBe('dbg');
+  });
+
   test('legacy TraceGraph fixture: FOLLOWS_FROM is the parent when no CHILD_OF exists; "true" as text is a true bool', () => {
     const [trace] = tracesFromJaegerJson(load('jaeger-ui_TracePage_TraceGraph_testTrace.json'));
     const consumer = trace!.spans.find((s) => s.spanId === 'span-7')!;
