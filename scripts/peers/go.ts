@@ -5,7 +5,7 @@
  * (`<dir>/src`), the module and build caches where Go keeps them (GOMODCACHE, GOCACHE: ~/go,
  * ~/.cache/go-build), so all of it stays outside the work tree and a warm rebuild is quick.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstallContext } from './recipe';
 
@@ -26,6 +26,24 @@ export interface GoToolsOptions {
   readonly builds: readonly GoBuild[];
   /** Extra environment, e.g. GOFLAGS for a module that needs a build tag. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * `module@version` whose own go.mod `replace` lines (forks it builds with) are copied into the
+   * scratch module: Go ignores a dependency's replaces, so without them it asks the proxy for
+   * placeholder versions (v0.0.0-00010101000000-000000000000) that do not exist.
+   */
+  readonly mirrorReplacesOf?: string;
+}
+
+/** `replace` lines of a go.mod (block and single-line forms) with a module version on the right (pure). */
+export function parseReplaces(goMod: string): { from: string; to: string }[] {
+  const out: { from: string; to: string }[] = [];
+  const body = goMod.replace(/\/\/[^\n]*/g, '');
+  const lines = [...[...body.matchAll(/^replace\s*\(([^)]*)\)/gm)].flatMap((m) => m[1]!.split('\n')), ...[...body.matchAll(/^replace\s+([^(\n][^\n]*)$/gm)].map((m) => m[1]!)];
+  for (const line of lines) {
+    const m = /^\s*(\S+)(?:\s+\S+)?\s*=>\s*(\S+)\s+(v\S+)\s*$/.exec(line);
+    if (m) out.push({ from: m[1]!, to: `${m[2]}@${m[3]}` });
+  }
+  return out;
 }
 
 const GO_HINT = 'install Go ≥ 1.24 (https://go.dev/doc/install, or Debian `golang-go` if new enough) and put it on PATH';
@@ -42,6 +60,14 @@ export async function goTools(ctx: InstallContext, options: GoToolsOptions): Pro
   mkdirSync(src, { recursive: true });
   const env = { ...GO_BUILD_ENV, ...options.env };
   if (!existsSync(join(src, 'go.mod'))) await ctx.run('go mod init', go, ['mod', 'init', options.module], { cwd: src, env });
+  if (options.mirrorReplacesOf) {
+    const info = JSON.parse(
+      await ctx.run(`go mod download ${options.mirrorReplacesOf}`, go, ['mod', 'download', '-json', options.mirrorReplacesOf], { cwd: src, env, failure: `the Go module proxy did not give ${options.mirrorReplacesOf}` }),
+    ) as { GoMod?: string };
+    const replaces = parseReplaces(info.GoMod ? readFileSync(info.GoMod, 'utf8') : '');
+    for (const r of replaces) await ctx.run(`go mod edit -replace ${r.from}`, go, ['mod', 'edit', `-replace=${r.from}=${r.to}`], { cwd: src, env });
+    ctx.log(`mirrored ${replaces.length} replace line(s) of ${options.mirrorReplacesOf}: ${replaces.map((r) => `${r.from} => ${r.to}`).join(', ')}`);
+  }
   for (const tool of options.tools) {
     await ctx.run(`go get -tool ${tool}`, go, ['get', '-tool', tool], {
       cwd: src,

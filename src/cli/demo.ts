@@ -6,8 +6,9 @@ import { DEMO_HOPS } from '../demo/topology';
 import { renderTerminal } from '../verify/reports/terminal';
 import { renderJson } from '../verify/reports/json';
 import { formatDuration } from '../verify/duration';
+import { addReceiverLimitOptions, receiverLimits, type ReceiverLimitFlags } from './receiver-limits';
 
-interface DemoFlags {
+interface DemoFlags extends ReceiverLimitFlags {
   break?: string[];
   fault?: string[];
   propagate?: string[];
@@ -109,7 +110,7 @@ export function demoJson(outcome: DemoOutcome): string {
 }
 
 export function registerDemo(program: Command): void {
-  program
+  const command = program
     .command('demo')
     .description(`run the whole loop locally: ${DEMO_HOPS.length} relay processes shaped like Bookinfo (edge → productpage → {details, reviews → ratings}) export spans to an embedded OTLP receiver; requests are driven through the edge and the traces verified`)
     .option('--break <hop>', `make HOP drop the trace context on its outgoing calls (the verifier must fail and name it); hops: ${DEMO_HOPS.join(', ')} (repeatable)`, collect)
@@ -120,7 +121,8 @@ export function registerDemo(program: Command): void {
     .option('--html <file>', 'write a self-contained HTML report (waterfall, critical path, errors, assertions)')
     .option('--jaeger-url <url>', 'also send the spans to a real Jaeger\'s OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318')
     .option('--port <port>', 'port of the edge hop on 127.0.0.1 (0 = any free port)', '0')
-    .option('--timeout <duration>', 'deadline for the whole demo', '60s')
+    .option('--timeout <duration>', 'deadline for the whole demo', '60s');
+  addReceiverLimitOptions(command)
     .option('--json', 'print one JSON document (no progress, no tree)')
     .option('--verbose', 'also print every line the relay hops write')
     .option('--no-color', 'no ANSI colours')
@@ -138,6 +140,7 @@ export function registerDemo(program: Command): void {
           htmlPath: flags.html,
           jaegerUrl: flags.jaegerUrl,
           deadlineMs: seconds('--timeout', flags.timeout),
+          receiverLimits: receiverLimits(flags),
         };
       } catch (e) {
         // `--json` promises one JSON document, bad flags included.

@@ -23,9 +23,10 @@ import {
   type Spec,
   type TraceSource,
 } from '../verify';
+import { addReceiverLimitOptions, receiverLimits, type ReceiverLimitFlags } from './receiver-limits';
 import { deferredSamplingProblem, type DriverSampling, type PropagationFormatName } from '../verify/spec';
 
-interface VerifyFlags {
+interface VerifyFlags extends ReceiverLimitFlags {
   spec: string;
   jaegerUrl?: string;
   traceFile?: string;
@@ -128,6 +129,7 @@ async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
   const formats = propagation(flags.propagation, spec);
   const sampling = driverSampling(flags.sampling, spec, formats);
   const lookbackUs = durationMs('--lookback', flags.lookback) * 1000;
+  const limits = receiverLimits(flags);
 
   let receiver: OtlpReceiver | undefined;
   let source: TraceSource;
@@ -141,7 +143,7 @@ async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
       source = staticSource(traces, `file ${flags.traceFile}`);
     } else if (flags.otlpListen !== undefined) {
       const { host, port } = hostPort(flags.otlpListen);
-      receiver = await startOtlpReceiver({ host, port }).catch((err: NodeJS.ErrnoException) => {
+      receiver = await startOtlpReceiver({ host, port, ...limits }).catch((err: NodeJS.ErrnoException) => {
         throw new CliError(`--otlp-listen ${flags.otlpListen}: cannot listen (${err.code ?? err.message}); pick another port or 0`, EXIT_CANNOT_CHECK);
       });
       process.stderr.write(`meshtrace verify: OTLP/HTTP receiver on ${receiver.url}/v1/traces (protobuf or JSON)\n`);
@@ -217,13 +219,14 @@ async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
 }
 
 export function registerVerify(program: Command): void {
-  program
+  const command = program
     .command('verify')
     .description('drive requests, fetch the traces, assert their shape, and explain a broken trace (exit 0 holds, 1 fails, 2 could not check)')
     .requiredOption('--spec <file>', 'trace expectation (YAML), e.g. samples/expectations/bookinfo.yaml')
     .option('--jaeger-url <url>', 'Jaeger query base URL, with any base path (http://127.0.0.1:16686/jaeger)')
     .option('--trace-file <file>', 'a trace exported from Jaeger (UI JSON, /api/v3 response or OTLP/JSON)')
-    .option('--otlp-listen <host:port>', 'run an OTLP/HTTP receiver and verify what arrives (port 0: any free port)')
+    .option('--otlp-listen <host:port>', 'run an OTLP/HTTP receiver and verify what arrives (port 0: any free port)');
+  addReceiverLimitOptions(command)
     .option('--trigger <url>', 'send requests here with a fresh sampled trace context (default: the spec\'s trigger.url)')
     .option('--requests <n>', 'requests to send (default: spec trigger.requests or 1)')
     .option('--concurrency <n>', 'requests in flight at once')

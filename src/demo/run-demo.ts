@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { REPO_ROOT } from '../paths';
 import type { Trace } from '../verify/model';
 import { loadSpec, SpecError, type Spec } from '../verify/spec';
-import { startOtlpReceiver, type OtlpReceiver } from '../verify/sources/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver, type OtlpReceiverOptions } from '../verify/sources/otlp-receiver';
 import { receiverSource, type TraceSource } from '../verify/sources/trace-source';
 import type { VerifyResult } from '../verify/verify-traces';
 import { pollAndVerify } from '../verify/poller';
@@ -42,6 +42,8 @@ export interface DemoOptions {
   readonly htmlPath?: string;
   /** Also send the received spans to this Jaeger OTLP/HTTP endpoint. @default - none */
   readonly jaegerUrl?: string;
+  /** Caps of the embedded OTLP receiver (body size, bytes in flight, stored spans). @default - its defaults */
+  readonly receiverLimits?: Pick<OtlpReceiverOptions, 'maxBodyBytes' | 'maxInflightBytes' | 'maxSpans' | 'maxStoredBytes'>;
   /** Deadline for the whole run, start to stop. @default 60000 */
   readonly deadlineMs?: number;
   /** Deadline for each hop's start-up line. @default 20000 */
@@ -183,7 +185,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     if (!Number.isInteger(requestCount) || requestCount < 1 || requestCount > 1000) throw new DemoAborted(`--requests ${requestCount}: expected a whole number from 1 to 1000`);
 
     phase = 'starting the OTLP receiver';
-    receiverStart = startOtlpReceiver({ host: '127.0.0.1', port: 0 });
+    receiverStart = startOtlpReceiver({ host: '127.0.0.1', port: 0, ...options.receiverLimits });
     receiver = await guard(receiverStart);
     emit({ type: 'receiver', url: receiver.url });
 

@@ -9,6 +9,7 @@
  * scripts disabled; the script only adds click-to-inspect span details.
  */
 import type { AttributeValue, Span, Trace } from '../verify/model';
+import { attributeText } from '../verify/attribute-text';
 import { criticalPath, spanTree } from '../verify/critical-path';
 
 /** One assertion of the spec, as the report shows it. */
@@ -69,7 +70,8 @@ export function formatDuration(us: number): string {
 }
 
 function formatValue(value: AttributeValue): string {
-  return Array.isArray(value) ? `[${value.map((v) => formatValue(v)).join(', ')}]` : String(value);
+  if (Array.isArray(value)) return `[${value.map((v) => formatValue(v)).join(', ')}]`;
+  return typeof value === 'object' && value !== null ? attributeText(value) : String(value);
 }
 
 function visibleAttributes(attributes: Readonly<Record<string, AttributeValue>>): Record<string, string> {

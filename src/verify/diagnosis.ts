@@ -13,6 +13,7 @@
  * `meshtrace.propagation.sampled` that relay hops record.
  */
 import type { AttributeValue, Span, Trace } from './model';
+import { attributeText } from './attribute-text';
 import type { Spec } from './spec';
 import { patternText } from './spec';
 import { indexTrace, type TraceIndex } from './trace-index';
@@ -94,8 +95,8 @@ const REQ_HEADER = 'http.request.header.';
 
 function listOf(v: AttributeValue | undefined): string[] {
   if (v === undefined) return [];
-  if (Array.isArray(v)) return v.map(String);
-  return String(v).split(/[\s,]+/).filter(Boolean);
+  if (Array.isArray(v)) return v.map(attributeText);
+  return attributeText(v).split(/[\s,]+/).filter(Boolean);
 }
 
 function normalizeFormat(f: string): Format | undefined {
@@ -137,7 +138,7 @@ export function headerSampled(span: Span): boolean | undefined {
   for (const key of Object.keys(a)) {
     if (!key.startsWith(REQ_HEADER)) continue;
     const value = a[key]!;
-    headers[key.slice(REQ_HEADER.length).toLowerCase()] = Array.isArray(value) ? value.map(String) : String(value);
+    headers[key.slice(REQ_HEADER.length).toLowerCase()] = Array.isArray(value) ? value.map(attributeText) : attributeText(value);
   }
   const { context, samplingOnly } = extract(headers);
   const decision = context ?? samplingOnly;

@@ -8,7 +8,7 @@
  *   process.stdout.write(renderTerminal(outcome.result, outcome.traces));
  */
 export * from './model';
-export { startOtlpReceiver, type OtlpReceiver, type OtlpReceiverOptions } from './sources/otlp-receiver';
+export { startOtlpReceiver, RECEIVER_DEFAULTS, type OtlpReceiver, type OtlpReceiverOptions } from './sources/otlp-receiver';
 export { loadSpec, parseSpec, compileSpec, SpecError, type Spec, type SpanMatcher, type EdgeRule } from './spec';
 export { verifyTraces, selectSubjects, type VerifyOptions, type VerifyResult } from './verify-traces';
 export { verifyTrace, matchSpan, type Assertion, type TraceVerdict } from './matcher';

@@ -4,6 +4,7 @@
  * in the index, so a 10 000-span trace is evaluated in a few milliseconds.
  */
 import type { AttributeValue, Span, Trace } from './model';
+import { attributeText } from './attribute-text';
 import type { AttributeAssertion, Pattern, SpanMatcher, Spec } from './spec';
 import { patternText, testPattern } from './spec';
 import { findBottleneck, indexTrace, isDescendant, type TraceIndex } from './trace-index';
@@ -42,10 +43,10 @@ function attr(span: Span, key: string): AttributeValue | undefined {
 function valueMatches(actual: AttributeValue | undefined, expected: Pattern | AttributeValue): boolean {
   if (actual === undefined) return false;
   if (typeof expected === 'object' && expected !== null && !Array.isArray(expected)) {
-    return testPattern(expected as Pattern, String(actual));
+    return testPattern(expected as Pattern, attributeText(actual));
   }
   // YAML `200` must match an int attribute 200 and a string "200" alike (Jaeger tags vary).
-  return String(actual) === String(expected);
+  return attributeText(actual) === String(expected);
 }
 
 export function matchSpan(m: SpanMatcher, s: Span): boolean {
@@ -81,13 +82,13 @@ export function checkAssertion(a: AttributeAssertion, s: Span): string | undefin
     case '!exists':
       return actual === undefined ? undefined : `${a.key} is present (${shown})`;
     case '~':
-      return actual !== undefined && a.regex!.test(String(actual)) ? undefined : `${a.key} is ${shown}, expected to match ${a.regex}`;
+      return actual !== undefined && a.regex!.test(attributeText(actual)) ? undefined : `${a.key} is ${shown}, expected to match ${a.regex}`;
     case '!~':
-      return actual !== undefined && a.regex!.test(String(actual)) ? `${a.key} is ${shown}, expected not to match ${a.regex}` : undefined;
+      return actual !== undefined && a.regex!.test(attributeText(actual)) ? `${a.key} is ${shown}, expected not to match ${a.regex}` : undefined;
     case '=':
-      return actual !== undefined && String(actual) === String(a.value) ? undefined : `${a.key} is ${shown}, expected ${JSON.stringify(a.value)}`;
+      return actual !== undefined && attributeText(actual) === String(a.value) ? undefined : `${a.key} is ${shown}, expected ${JSON.stringify(a.value)}`;
     case '!=':
-      return actual !== undefined && String(actual) === String(a.value) ? `${a.key} is ${shown}, expected anything else` : undefined;
+      return actual !== undefined && attributeText(actual) === String(a.value) ? `${a.key} is ${shown}, expected anything else` : undefined;
     default: {
       const n = actual === undefined ? undefined : toNumber(actual);
       const limit = a.value as number;
@@ -275,7 +276,7 @@ export function verifyTrace(spec: Spec, trace: Trace, opts: VerifyTraceOptions =
     });
   }
   if (r.clusters) {
-    const clusters = [...new Set(spans.map((s) => s.resource['k8s.cluster.name']).filter((c) => c !== undefined).map(String))].sort();
+    const clusters = [...new Set(spans.map((s) => s.resource['k8s.cluster.name']).filter((c) => c !== undefined).map(attributeText))].sort();
     out.push({
       category: 'rule',
       text: `clusters: spans from ≥ ${r.clusters.min} clusters (k8s.cluster.name)`,

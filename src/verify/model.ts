@@ -6,7 +6,17 @@
 
 export type SpanKind = 'server' | 'client' | 'producer' | 'consumer' | 'internal' | 'unspecified';
 
-export type AttributeValue = string | number | boolean | readonly AttributeValue[];
+/**
+ * A typed attribute value as OTLP's AnyValue carries it: scalars, arrays, and key/value lists
+ * (`kvlistValue`) kept as structured maps. Bytes arrive as base64 text. The text form every
+ * matcher and report compares is `attributeText` (attribute-text.ts).
+ */
+export type AttributeValue = string | number | boolean | readonly AttributeValue[] | AttributeMap;
+
+/** OTLP `kvlistValue`: keys in arrival order (a repeated key keeps its last value). */
+export interface AttributeMap {
+  readonly [key: string]: AttributeValue;
+}
 
 export interface SpanEvent {
   readonly name: string;

@@ -62,7 +62,8 @@ function mask(text: string): string {
 }
 
 function textOf(v: AttributeValue): string {
-  return Array.isArray(v) ? v.map(textOf).join(' ') : String(v);
+  if (Array.isArray(v)) return v.map(textOf).join(' ');
+  return typeof v === 'object' && v !== null ? Object.entries(v).map(([k, x]) => `${k} ${textOf(x)}`).join(' ') : String(v);
 }
 
 /**

@@ -5,6 +5,7 @@
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseReplaces } from '../../scripts/peers/go';
 import { installPeers, isInstalled, readManifest, selectRecipes } from '../../scripts/peers/install';
 import { programPath } from '../../scripts/peers/layout';
 import type { Recipe } from '../../scripts/peers/recipe';
@@ -91,6 +92,26 @@ describe('npm run peers driver', () => {
     expect(selectRecipes(all, ['c', 'a']).map((r) => r.name)).toEqual(['a', 'c']);
     expect(selectRecipes(all, []).map((r) => r.name)).toEqual(['a', 'b', 'c']);
     expect(() => selectRecipes(all, ['b', 'zz'])).toThrow('unknown peer "zz"; known: a, b, c');
+  });
+});
+
+describe('parseReplaces (the forks a Go program builds with)', () => {
+  test('block and single-line replace lines with a version; local-path replaces and comments are left out', () => {
+    const goMod = [
+      'module github.com/traefik/traefik/v3',
+      'require github.com/abbot/go-http-auth v0.0.0-00010101000000-000000000000',
+      'replace (',
+      '\tgithub.com/abbot/go-http-auth => github.com/containous/go-http-auth v0.4.1-0.20200324110947-a37a7636d23e',
+      '\tgithub.com/gorilla/mux => github.com/containous/mux v0.0.0-20250523120546-41b6ec3aed59 // fork',
+      '\texample.com/local => ../local',
+      ')',
+      'replace github.com/mailgun/minheap v0.1.0 => github.com/containous/minheap v0.0.0-20190809180810-6e71eb837595',
+    ].join('\n');
+    expect(parseReplaces(goMod)).toEqual([
+      { from: 'github.com/abbot/go-http-auth', to: 'github.com/containous/go-http-auth@v0.4.1-0.20200324110947-a37a7636d23e' },
+      { from: 'github.com/gorilla/mux', to: 'github.com/containous/mux@v0.0.0-20250523120546-41b6ec3aed59' },
+      { from: 'github.com/mailgun/minheap', to: 'github.com/containous/minheap@v0.0.0-20190809180810-6e71eb837595' },
+    ]);
   });
 });
 

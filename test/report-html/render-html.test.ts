@@ -62,7 +62,7 @@ describe('renderHtmlReport', () => {
 
   test('orphan spans are labelled; span names and attributes are escaped and secrets redacted', () => {
     // GIVEN hostile names and a credential-looking attribute
-    const root = span('edge', '<script>alert(1)</script>', 'server', 0, 10, undefined, { attributes: { 'http.request.header.authorization': 'Bearer abc', note: '</script><b>x' } });
+    const root = span('edge', '<script>alert(1)</script>', 'server', 0, 10, undefined, { attributes: { 'http.request.header.authorization': 'Bearer abc', note: '</script><b>x', nested: { k: '</script><i>y', n: [1, { x: 2 }] } } });
     const orphan = span('ratings', 'GET /', 'server', 2, 5, undefined, { parentSpanId: 'ffffffffffffffff' });
     const html = renderHtmlReport({ title: 'a & b', passed: false, traces: [{ traceId: TRACE_ID, spans: [root, orphan] }], assertions: [] });
     expect(html).not.toContain('<script>alert(1)</script>');
@@ -71,6 +71,9 @@ describe('renderHtmlReport', () => {
     expect(html).toContain('[redacted]');
     // the JSON data block cannot be closed early by a span attribute
     expect(html).not.toContain('</script><b>x');
+    // a structured (kvlist) value is shown as its JSON text, escaped like any other
+    expect(html).not.toContain('</script><i>y');
+    expect(html).toContain('"nested":"{\\"k\\":\\"\\u003c/script>\\u003ci>y\\",\\"n\\":[1,{\\"x\\":2}]}"');
     expect(html).toContain('<title>a &amp; b</title>');
     expect(html).toMatch(/<g class="span orphan" data-span-id="[0-9a-f]+" data-service="ratings"/);
     expect(html).toContain('(orphan)');

@@ -68,6 +68,9 @@ describe('meshtrace verify (real CLI)', () => {
     ['two trace sources', ['--trace-file', 'a', '--otlp-listen', '127.0.0.1:0'], /give exactly one trace source: .*\(got 2\)/],
     ['a bad --timeout', ['--trace-file', 'x', '--timeout', 'soon'], /--timeout: invalid duration "soon"/],
     ['a bad --otlp-listen', ['--otlp-listen', 'localhost'], /--otlp-listen: invalid value "localhost"; expected HOST:PORT/],
+    ['a bad --otlp-max-body size', ['--otlp-listen', '127.0.0.1:0', '--otlp-max-body', '20 furlongs'], /--otlp-max-body: invalid size "20 furlongs"; use a number with a unit: 512KiB, 20MiB, 1GiB/],
+    ['--otlp-max-spans 0', ['--otlp-listen', '127.0.0.1:0', '--otlp-max-spans', '0'], /--otlp-max-spans: invalid value "0"; expected a whole number ≥ 1/],
+    ['--otlp-max-inflight below twice the body limit', ['--otlp-listen', '127.0.0.1:0', '--otlp-max-body', '8MiB', '--otlp-max-inflight', '10MiB'], /--otlp-max-inflight 10MiB: must be at least twice the body limit \(16 MiB\)/],
     ['an unknown --propagation format', ['--otlp-listen', '127.0.0.1:0', '--trigger', 'http://127.0.0.1:1/', '--propagation', 'w3c,zipkin'], /--propagation: unknown format "zipkin"; allowed: w3c, b3, b3multi, jaeger, envoy/],
   ])('exit 2 (could not check) on %s, saying what is wrong', async (_what, args, message) => {
     const r = await inProcess(['--spec', SPEC, ...args]);

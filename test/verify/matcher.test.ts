@@ -58,6 +58,11 @@ describe('matcher', () => {
     ['k !exists', {}, true],
     ['flag = true', { flag: true }, true],
     ['q = "a b"', { q: 'a b' }, true],
+    // Structured values compare by their text form: kvlists as JSON, arrays comma-joined.
+    ['m = \'{"k":"v","n":[1,2]}\'', { m: { k: 'v', n: [1, 2] } }, true],
+    ['m ~ k.:.v', { m: { k: 'v' } }, true],
+    ['m ~ object', { m: { k: 'v' } }, false],
+    ['list = "a,b"', { list: ['a', 'b'] }, true],
   ])('assertion "%s" on %j holds: %s', (text, attributes, holds) => {
     const span = new TraceBuilder().add('s', 'n', 'server', 0, 1, undefined, attributes);
     expect(checkAssertion(compileAssertion(text, 't'), span) === undefined).toBe(holds);

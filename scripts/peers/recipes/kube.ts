@@ -73,6 +73,16 @@ export function scratchGoMod(upstreamGoMod: string, kubeVersion: string, etcd: s
   ].join('\n');
 }
 
+/**
+ * The version stamp kubernetes' own build links in (hack/lib/version.sh): without it the programs
+ * report v0.0.0-master, and kubectl's version-skew logic and `/version` would say so.
+ */
+export function versionLdflags(kubeVersion: string): string {
+  const [major, minor] = kubeVersion.split('.');
+  const pkg = 'k8s.io/component-base/version';
+  return [`-X ${pkg}.gitVersion=v${kubeVersion}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, `-X ${pkg}.gitTreeState=clean`].join(' ');
+}
+
 const ETCD_MAIN = `// etcd built from its published module; the same two lines as etcd's own server/main.go.
 package main
 
@@ -111,7 +121,7 @@ export const kube: Recipe = {
     await ctx.run('go mod tidy', go, ['mod', 'tidy'], { cwd: src, env, failure: 'go mod tidy of the kube scratch module failed (the Go module proxy must serve every k8s.io staging module at the pinned release)' });
     const builds = [{ pkg: `./${ETCD_MAIN_DIR}`, program: 'etcd' }, ...KUBE_PACKAGES];
     for (const b of builds) {
-      await ctx.run(`go build ${b.program}`, go, ['build', '-trimpath', '-ldflags=-s -w', '-o', join(ctx.binDir, b.program), b.pkg], { cwd: src, env, failure: `go build of ${b.pkg} failed` });
+      await ctx.run(`go build ${b.program}`, go, ['build', '-trimpath', `-ldflags=-s -w ${versionLdflags(version)}`, '-o', join(ctx.binDir, b.program), b.pkg], { cwd: src, env, failure: `go build of ${b.pkg} failed` });
     }
   },
   async check(ctx) {
@@ -119,5 +129,6 @@ export const kube: Recipe = {
     ctx.log(etcd.trim().split('\n')[0] ?? '');
     const api = await ctx.run('kube-apiserver --version', join(ctx.binDir, 'kube-apiserver'), ['--version']);
     ctx.log(api.trim());
+    if (!api.includes(`v${version}`)) throw new PeerError(`kube: kube-apiserver --version says "${api.trim()}", not v${version}: the version stamp did not link in`);
   },
 };

@@ -1,6 +1,6 @@
 /**
  * A small OpenTelemetry Collector distribution made by the collector's own builder: OTLP and
- * Zipkin in; OTLP (gRPC), OTLP/HTTP and debug out; batch; health_check for readiness. Every core
+ * Zipkin in; OTLP (gRPC, exporter `otlp_grpc`), OTLP/HTTP (`otlp_http`) and debug out; batch; health_check for readiness. Every core
  * module at one release, contrib at the release that goes with it (the package list's advice):
  * mixing releases fails at `go mod tidy` or, worse, at run time. Zipkin out is left out on purpose:
  * its exporter is served only at an old release and is deprecated upstream.
@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { goTools } from '../go';
-import type { Recipe } from '../recipe';
+import { PeerError, type Recipe } from '../recipe';
 import { PEER_VERSIONS } from '../versions';
 
 const core = PEER_VERSIONS.otelcol;
@@ -44,7 +44,7 @@ export const otelcol: Recipe = {
     const manifest = join(ctx.dir, 'builder-config.yaml');
     writeFileSync(
       manifest,
-      stringify({ dist: { name: 'otelcol', description: "meshtrace's test collector (otlp, zipkin in; otlp, otlphttp, debug out)", output_path: out }, ...OTELCOL_COMPONENTS }),
+      stringify({ dist: { name: 'otelcol', description: "meshtrace's test collector (otlp, zipkin in; otlp_grpc, otlp_http, debug out)", output_path: out }, ...OTELCOL_COMPONENTS }),
     );
     await ctx.run('builder (generate, go mod tidy, go build)', join(tools, 'builder'), ['--config', manifest], {
       env: { CGO_ENABLED: '0' },
@@ -53,7 +53,11 @@ export const otelcol: Recipe = {
     copyFileSync(join(out, 'otelcol'), join(ctx.binDir, 'otelcol'));
   },
   async check(ctx) {
-    const out = await ctx.run('otelcol --version', join(ctx.binDir, 'otelcol'), ['--version']);
-    ctx.log(out.trim());
+    // `components` lists what the build holds: each component of the manifest must be in it.
+    const out = await ctx.run('otelcol components', join(ctx.binDir, 'otelcol'), ['components']);
+    // The OTLP exporters are named otlp_grpc and otlp_http at this release (not otlp / otlphttp).
+    const missing = ['otlp', 'zipkin', 'otlp_grpc', 'otlp_http', 'debug', 'batch', 'health_check'].filter((name) => !new RegExp(`name: ${name}\\b`).test(out));
+    if (missing.length > 0) throw new PeerError(`otelcol: the build lacks ${missing.join(', ')}; \`otelcol components\` said:\n${out}`);
+    ctx.log('components: otlp, zipkin in; otlp_grpc, otlp_http, debug out; batch; health_check');
   },
 };

@@ -9,10 +9,17 @@ const KIND_NUMBER: Record<SpanKind, number> = { unspecified: 0, internal: 1, ser
 /** OTLP `Status.StatusCode` numbers. */
 const STATUS_NUMBER = { unset: 0, ok: 1, error: 2 } as const;
 
-type AnyValue = { stringValue: string } | { boolValue: boolean } | { intValue: string } | { doubleValue: number } | { arrayValue: { values: AnyValue[] } };
+type AnyValue =
+  | { stringValue: string }
+  | { boolValue: boolean }
+  | { intValue: string }
+  | { doubleValue: number }
+  | { arrayValue: { values: AnyValue[] } }
+  | { kvlistValue: { values: { key: string; value: AnyValue }[] } };
 
 function anyValue(value: AttributeValue): AnyValue {
   if (Array.isArray(value)) return { arrayValue: { values: value.map(anyValue) } };
+  if (typeof value === 'object' && value !== null) return { kvlistValue: { values: keyValues(value as Readonly<Record<string, AttributeValue>>) } };
   if (typeof value === 'boolean') return { boolValue: value };
   if (typeof value === 'number') return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
   return { stringValue: String(value) };

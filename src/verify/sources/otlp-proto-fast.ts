@@ -2,10 +2,12 @@
  * OTLP/protobuf `ExportTraceServiceRequest` → spans in one pass over the wire format, without
  * building protobufjs message objects or Long values first (3× less work than decode + convert,
  * measured in scripts/bench-verify.ts). Field numbers as in otlp-proto.ts. Malformed input makes
- * protobufjs's Reader throw a RangeError; the receiver answers 400.
+ * protobufjs's Reader throw a RangeError, a value beyond otlp-limits.ts an OtlpLimitError; the
+ * receiver answers 400 to both. Key/value lists stay structured maps (never JSON text).
  */
 import protobuf from 'protobufjs';
 import type { AttributeValue, Span, SpanEvent, SpanKind, SpanStatus } from '../model';
+import { enterValue, OtlpLimitError, setAttribute, type ValueCount } from './otlp-limits';
 
 type Reader = protobuf.Reader;
 const KINDS: readonly SpanKind[] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
@@ -23,7 +25,7 @@ function hexOf(r: Reader): string {
   return b.length === 0 ? '' : Buffer.isBuffer(b) ? b.toString('hex') : Buffer.from(b).toString('hex');
 }
 
-function readAnyValue(r: Reader, end: number): AttributeValue | undefined {
+function readAnyValue(r: Reader, end: number, depth: number): AttributeValue | undefined {
   let out: AttributeValue | undefined;
   while (r.pos < end) {
     const tag = r.uint32();
@@ -53,8 +55,9 @@ function readAnyValue(r: Reader, end: number): AttributeValue | undefined {
         while (r.pos < stop) {
           const t = r.uint32();
           if (t >>> 3 === 1 && (t & 7) === 2) {
+            enterValue(depth + 1, COUNT);
             const l = r.uint32();
-            const v = readAnyValue(r, r.pos + l);
+            const v = readAnyValue(r, r.pos + l, depth + 1);
             if (v !== undefined) values.push(v);
           } else r.skipType(t & 7);
         }
@@ -64,13 +67,16 @@ function readAnyValue(r: Reader, end: number): AttributeValue | undefined {
       case 6: {
         const len = r.uint32();
         const stop = r.pos + len;
-        const obj: Record<string, AttributeValue> = {};
+        const map: Record<string, AttributeValue> = {};
         while (r.pos < stop) {
           const t = r.uint32();
-          if (t >>> 3 === 1 && (t & 7) === 2) readKeyValue(r, r.pos + r.uint32(), obj);
-          else r.skipType(t & 7);
+          if (t >>> 3 === 1 && (t & 7) === 2) {
+            enterValue(depth + 1, COUNT);
+            const l = r.uint32();
+            readKeyValue(r, r.pos + l, map, depth + 1);
+          } else r.skipType(t & 7);
         }
-        out = JSON.stringify(obj);
+        out = map;
         break;
       }
       case 7:
@@ -83,24 +89,35 @@ function readAnyValue(r: Reader, end: number): AttributeValue | undefined {
   return out;
 }
 
-function readKeyValue(r: Reader, end: number, into: Record<string, AttributeValue>): void {
+/**
+ * Values inside the top-level attribute being read, for the bounds in otlp-limits.ts. Decoding is
+ * synchronous and never re-entered, so one counter, reset per top-level attribute, serves every call.
+ */
+const COUNT: ValueCount = { values: 0 };
+
+function readKeyValue(r: Reader, end: number, into: Record<string, AttributeValue>, depth: number): void {
   let key: string | undefined;
   let value: AttributeValue | undefined;
+  if (depth === 1) COUNT.values = 0;
   while (r.pos < end) {
     const tag = r.uint32();
     const field = tag >>> 3;
     if (field === 1) key = r.string();
     else if (field === 2 && (tag & 7) === 2) {
       const len = r.uint32();
-      value = readAnyValue(r, r.pos + len);
+      try {
+        value = readAnyValue(r, r.pos + len, depth);
+      } catch (err) {
+        throw depth === 1 && err instanceof OtlpLimitError ? err.forKey(key) : err;
+      }
     } else r.skipType(tag & 7);
   }
-  if (key !== undefined && value !== undefined) into[key] = value;
+  if (key !== undefined && value !== undefined) setAttribute(into, key, value);
 }
 
 function readAttributesField(r: Reader, into: Record<string, AttributeValue>): void {
   const len = r.uint32();
-  readKeyValue(r, r.pos + len, into);
+  readKeyValue(r, r.pos + len, into, 1);
 }
 
 function readEvent(r: Reader, end: number): SpanEvent {
@@ -257,6 +274,10 @@ export function spansFromOtlpProtobuf(body: Uint8Array): Span[] {
     if (tag >>> 3 === 1 && (tag & 7) === 2) {
       const len = r.uint32();
       readResourceSpans(r, r.pos + len, out);
+    } else if (tag >>> 3 === 0) {
+      // Field number 0 is reserved by the protobuf encoding: a body of zeros or random bytes is refused
+      // at its first byte instead of being skipped through, varint by varint.
+      throw new RangeError(`invalid field number 0 at offset ${r.pos - 1}`);
     } else r.skipType(tag & 7);
   }
   return out;

@@ -1,7 +1,7 @@
 /**
  * The few OTLP trace messages the receiver decodes, written here as a protobufjs JSON descriptor
  * (field numbers from the OTLP specification, opentelemetry-proto `trace/v1`, `common/v1`,
- * `resource/v1`, `collector/trace/v1`). Only what a receiver needs: no metrics, no logs.
+ * `resource/v1`, `collector/trace/v1`, and `google.rpc.Status`). Only what a receiver needs: no metrics, no logs.
  */
 import protobuf from 'protobufjs';
 
@@ -91,6 +91,8 @@ const DESCRIPTOR = {
         ExportTraceServiceRequest: { fields: { resourceSpans: { rule: 'repeated', type: 'ResourceSpans', id: 1 } } },
         ExportTracePartialSuccess: { fields: { rejectedSpans: { type: 'int64', id: 1 }, errorMessage: { type: 'string', id: 2 } } },
         ExportTraceServiceResponse: { fields: { partialSuccess: { type: 'ExportTracePartialSuccess', id: 1 } } },
+        // google.rpc.Status, the body of every OTLP/HTTP 4xx/5xx (details omitted: the spec makes them optional).
+        RpcStatus: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 } } },
       },
     },
   },
@@ -115,3 +117,20 @@ export function encodeExportRequest(request: Record<string, unknown>): Uint8Arra
 
 /** The empty success response (no partial-success block). */
 export const EMPTY_EXPORT_RESPONSE: Uint8Array = ExportTraceServiceResponse.encode(ExportTraceServiceResponse.create({})).finish();
+
+/** A success response that rejected `rejectedSpans` spans, saying why (OTLP "partial success"). */
+export function encodePartialSuccess(rejectedSpans: number, errorMessage: string): Uint8Array {
+  return ExportTraceServiceResponse.encode(ExportTraceServiceResponse.fromObject({ partialSuccess: { rejectedSpans, errorMessage } })).finish();
+}
+
+const RpcStatus = root.lookupType('otlp.RpcStatus');
+
+/** `google.rpc.Status` with a gRPC code and a message: the body of an OTLP/HTTP error response. */
+export function encodeRpcStatus(code: number, message: string): Uint8Array {
+  return RpcStatus.encode(RpcStatus.create({ code, message })).finish();
+}
+
+/** Decodes a `google.rpc.Status` (tests read the receiver's error bodies with it). */
+export function decodeRpcStatus(body: Uint8Array): { code: number; message: string } {
+  return RpcStatus.toObject(RpcStatus.decode(body), { defaults: true }) as { code: number; message: string };
+}

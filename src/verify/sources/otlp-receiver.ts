@@ -2,27 +2,63 @@
  * An embedded OTLP/HTTP trace receiver for local runs (`meshtrace verify --otlp-listen`, the local
  * demo): `POST /v1/traces` with `application/x-protobuf` or `application/json`, optionally
  * `Content-Encoding: gzip`. Spans are kept in memory, grouped by trace id.
- * Responses follow the OTLP/HTTP spec: 200 with an empty ExportTraceServiceResponse in the
- * request's encoding; 400 for undecodable bodies; 413 above the size limit; 415 for other types.
+ *
+ * Responses follow the OTLP/HTTP spec, in the request's encoding: 200 with an
+ * ExportTraceServiceResponse (a partial success when the span store is full), and a google.rpc.Status
+ * body for every error — 400 undecodable or out-of-bounds data (otlp-limits.ts, otlp-json-shape.ts),
+ * 413 a body over the limit before or after decompression (or OTLP/JSON with too many objects), 415 another Content-Type or Content-Encoding, 503 with
+ * Retry-After when the bytes of bodies in flight reach their cap. A refused request whose body has
+ * not all arrived is answered first, then the connection is closed (`Connection: close`) after a
+ * bounded drain, so the sender reads the status instead of a reset. Every cap is an option here and
+ * a flag of `verify` and `demo` (docs/verify.md).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Span, Trace } from '../model';
 import { spansFromOtlp } from './otlp';
-import { EMPTY_EXPORT_RESPONSE } from './otlp-proto';
+import { jsonShapeProblem } from './otlp-json-shape';
 import { spansFromOtlpProtobuf } from './otlp-proto-fast';
+import { ByteBudget } from './receiver/byte-budget';
+import { errorBody, successBody, type OtlpEncoding } from './receiver/export-response';
+import { HttpError } from './receiver/http-error';
+import { gunzipBounded, readBody, reserveDeclared, type BodyLease } from './receiver/read-body';
+import { SpanStore } from './receiver/span-store';
 
-const gunzipAsync = promisify(gunzip);
+const MiB = 1024 * 1024;
+
+/** The receiver's caps (documented in docs/verify.md, "Receiver limits"). */
+export const RECEIVER_DEFAULTS = {
+  /** The OTLP/HTTP spec's recommended request limit, compressed and decompressed. */
+  maxBodyBytes: 20 * MiB,
+  /** Bytes of bodies (compressed plus decompressed) held at once across all requests; at least 2 × maxBodyBytes. */
+  maxInflightBytes: 64 * MiB,
+  maxSpans: 200_000,
+  /**
+   * Decoded body bytes the stored spans came from: the bound for spans that are few but large. The model
+   * takes up to ~14× the protobuf bytes (an empty kvlist is 2 bytes on the wire, an object in memory).
+   */
+  maxStoredBytes: 32 * MiB,
+} as const;
 
 export interface OtlpReceiverOptions {
   /** Interface to bind. @default '127.0.0.1' (never all interfaces unless asked) */
   readonly host?: string;
   /** TCP port; 0 picks a free one. @default 4318 */
   readonly port?: number;
-  /** Largest accepted body, compressed and decompressed. @default 32 MiB */
+  /** Largest accepted body, compressed and decompressed; larger: 413. @default 20 MiB */
   readonly maxBodyBytes?: number;
+  /**
+   * Bytes of bodies buffered at once across all requests; beyond: 503 + Retry-After. At least twice
+   * maxBodyBytes (a gzip body is held compressed and decompressed), or a largest body could never pass.
+   * @default 64 MiB, or 2 × maxBodyBytes when that is more
+   */
+  readonly maxInflightBytes?: number;
+  /** Spans kept; beyond: dropped, counted, one warning. @default 200000 */
+  readonly maxSpans?: number;
+  /** Decoded body bytes of the spans kept; beyond: as maxSpans. @default 32 MiB */
+  readonly maxStoredBytes?: number;
+  /** Where the one "spans dropped" warning goes. @default a line on stderr */
+  readonly onWarning?: (line: string) => void;
 }
 
 export interface OtlpReceiver {
@@ -33,111 +69,158 @@ export interface OtlpReceiver {
   traces(): Trace[];
   /** Total spans accepted. */
   readonly spansReceived: number;
+  /** Spans refused because the store was full (answered as a partial success). */
+  readonly spansDropped: number;
   /** Epoch ms of the last accepted batch (0 before any). */
   readonly lastSpanAt: number;
+  /** Bytes of request bodies held right now (what maxInflightBytes caps). */
+  readonly bytesInFlight: number;
   /** Called with each accepted batch; returns an unsubscribe function. */
   onSpans(cb: (spans: readonly Span[]) => void): () => void;
-  /** Forgets every span received so far. */
+  /** Forgets every span received so far (and re-arms the "store full" warning). */
   clear(): void;
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
+/** How long, and how many bytes, a refused request's unread body is discarded before the socket closes. */
+const DRAIN_MS = 5_000;
+
+type Encoding = OtlpEncoding | undefined;
+
+function encodingOf(contentType: string | undefined): Encoding {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
+  if (type === 'application/json') return 'json';
+  return undefined;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new HttpError(413, `body larger than ${limit} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
+/**
+ * Lets the sender read a refusal sent before its body ended. Node ends a `Connection: close` response
+ * with `socket.destroySoon()`: close(2) while request bytes still arrive, and the kernel answers them
+ * with a reset that can reach the sender before it has read the status. So only half-close (FIN after
+ * the response), keep discarding what arrives, and close once the sender closes its side (Node then
+ * destroys the socket) or a bound is hit.
+ */
+function closeAfterDrain(req: IncomingMessage, socket: Socket, maxBytes: number): void {
+  let drained = 0;
+  const timer = setTimeout(() => socket.destroy(), DRAIN_MS).unref();
+  socket.once('close', () => clearTimeout(timer));
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > maxBytes) socket.destroy();
   });
+  req.resume();
+  socket.destroySoon = () => {
+    socket.end();
+  };
 }
 
 export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const host = options.host ?? '127.0.0.1';
-  const limit = options.maxBodyBytes ?? 32 * 1024 * 1024;
-  const byTrace = new Map<string, Span[]>();
+  const limit = options.maxBodyBytes ?? RECEIVER_DEFAULTS.maxBodyBytes;
+  const inflightLimit = options.maxInflightBytes ?? Math.max(RECEIVER_DEFAULTS.maxInflightBytes, 2 * limit);
+  if (inflightLimit < 2 * limit) {
+    throw new RangeError(`maxInflightBytes ${inflightLimit} is below twice maxBodyBytes ${limit}: a largest gzip body (held compressed and decompressed) could never be accepted`);
+  }
+  const inflight = new ByteBudget(inflightLimit);
+  const store = new SpanStore(options.maxSpans ?? RECEIVER_DEFAULTS.maxSpans, options.maxStoredBytes ?? RECEIVER_DEFAULTS.maxStoredBytes);
+  const warn = options.onWarning ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const listeners = new Set<(spans: readonly Span[]) => void>();
   let spansReceived = 0;
+  let spansDropped = 0;
+  let warned = false;
   let lastSpanAt = 0;
 
-  function accept(spans: Span[]): void {
-    for (const s of spans) {
-      let list = byTrace.get(s.traceId);
-      if (!list) byTrace.set(s.traceId, (list = []));
-      list.push(s);
+  /** Stores a decoded batch; returns how many spans did not fit. */
+  function accept(spans: Span[], bodyBytes: number): number {
+    const kept = store.add(spans, bodyBytes);
+    const dropped = spans.length - kept.length;
+    if (dropped > 0) {
+      spansDropped += dropped;
+      if (!warned) {
+        warned = true;
+        warn(
+          `meshtrace: OTLP receiver full (${store.storedSpans} spans from ${store.storedBytes} bytes stored; caps ${store.maxSpans} spans, ${store.maxBytes} bytes): ` +
+            'dropping further spans, counted as rejected in each response; raise --otlp-max-spans / --otlp-max-stored',
+        );
+      }
     }
-    spansReceived += spans.length;
+    if (kept.length === 0) return dropped;
+    spansReceived += kept.length;
     lastSpanAt = Date.now();
     for (const cb of listeners) {
       try {
-        cb(spans);
+        cb(kept);
       } catch {
         // A listener's bug must not turn into a failed export for the sender.
       }
     }
+    return dropped;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `expectContinue`: the sender waits for `100 Continue` (curl does above 1 MiB); sent only once the body is wanted. */
+  async function handle(req: IncomingMessage, res: ServerResponse, lease: BodyLease, expectContinue: boolean): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/v1/traces') throw new HttpError(404, `unknown path ${path}; OTLP/HTTP traces go to /v1/traces`);
     if (req.method !== 'POST') throw new HttpError(405, `method ${req.method} not allowed; use POST`);
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    const isProto = type === 'application/x-protobuf' || type === 'application/protobuf';
-    if (!isProto && type !== 'application/json') {
-      throw new HttpError(415, `content-type ${type || '(none)'} not supported; use application/x-protobuf or application/json`);
+    const encoding = encodingOf(req.headers['content-type']);
+    if (!encoding) {
+      throw new HttpError(415, `content-type ${JSON.stringify(req.headers['content-type'] ?? '')} not supported; use application/x-protobuf or application/json`);
     }
-    let body = await readBody(req, limit);
-    const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-    if (encoding === 'gzip') {
-      try {
-        body = await gunzipAsync(body, { maxOutputLength: limit });
-      } catch (err) {
-        throw new HttpError(400, `gzip body could not be decompressed: ${(err as Error).message}`);
-      }
-    } else if (encoding !== 'identity') {
-      throw new HttpError(415, `content-encoding ${encoding} not supported; use gzip or none`);
+    const contentEncoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (contentEncoding !== 'gzip' && contentEncoding !== 'identity') {
+      throw new HttpError(415, `content-encoding ${JSON.stringify(req.headers['content-encoding'])} not supported; use gzip or none`);
+    }
+    reserveDeclared(req, limit, inflight, lease);
+    if (expectContinue) res.writeContinue();
+    let body = await readBody(req, limit, inflight, lease);
+    if (contentEncoding === 'gzip') body = gunzipBounded(body, limit, inflight, lease);
+    if (encoding === 'json') {
+      const problem = jsonShapeProblem(body);
+      if (problem) throw new HttpError(problem.kind === 'containers' ? 413 : 400, problem.message);
     }
     let spans: Span[];
     try {
-      spans = isProto ? spansFromOtlpProtobuf(body) : spansFromOtlp(JSON.parse(body.toString('utf8')));
+      spans = encoding === 'protobuf' ? spansFromOtlpProtobuf(body) : spansFromOtlp(JSON.parse(body.toString('utf8')));
     } catch (err) {
-      throw new HttpError(400, `${isProto ? 'protobuf' : 'JSON'} body could not be decoded: ${(err as Error).message}`);
+      throw new HttpError(400, `${encoding === 'protobuf' ? 'protobuf' : 'JSON'} body could not be decoded: ${(err as Error).message}`);
     }
-    accept(spans);
-    if (isProto) {
-      res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': EMPTY_EXPORT_RESPONSE.length });
-      res.end(EMPTY_EXPORT_RESPONSE);
-    } else {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
-    }
+    const dropped = accept(spans, body.length);
+    const reply = successBody(encoding, dropped, dropped > 0 ? `receiver span store full (${store.maxSpans} spans / ${store.maxBytes} bytes): ${dropped} span(s) not stored` : '');
+    res.writeHead(200, { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
+    res.end(reply.body);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      const status = err instanceof HttpError ? err.status : 500;
-      if (res.headersSent) return;
-      // OTLP/HTTP error bodies are google.rpc.Status; JSON is readable for humans and SDKs alike.
-      res.writeHead(status, { 'content-type': 'application/json', connection: status === 413 ? 'close' : 'keep-alive' });
-      res.end(JSON.stringify({ code: status === 400 ? 3 : 2, message: (err as Error).message }));
+  function refuse(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    if (res.headersSent || res.destroyed || req.socket.destroyed) return;
+    const status = err instanceof HttpError ? err.status : 500;
+    const reply = errorBody(encodingOf(req.headers['content-type']) ?? 'json', status, (err as Error).message);
+    const unread = !req.complete;
+    res.writeHead(status, {
+      'content-type': reply.contentType,
+      'content-length': Buffer.byteLength(reply.body),
+      ...(err instanceof HttpError && err.retryAfterS !== undefined ? { 'retry-after': String(err.retryAfterS) } : {}),
+      // The rest of an unread body cannot be told apart from the next request: close after it.
+      ...(unread ? { connection: 'close' } : {}),
     });
-  });
+    if (unread) closeAfterDrain(req, req.socket, limit);
+    res.end(reply.body);
+  }
+
+  const onRequest =
+    (expectContinue: boolean) =>
+    (req: IncomingMessage, res: ServerResponse): void => {
+      const lease: BodyLease = { bytes: 0 };
+      handle(req, res, lease, expectContinue)
+        .catch((err: unknown) => refuse(req, res, err))
+        .finally(() => inflight.give(lease.bytes));
+    };
+  const server = createServer(onRequest(false));
+  // A refusal known from the headers alone (path, type, encoding, Content-Length, budget) then goes out
+  // before the sender has sent any of its body.
+  server.on('checkContinue', onRequest(true));
   server.keepAliveTimeout = 30_000;
-  // A sender that stalls mid-request must not hold the receiver forever.
+  // A sender that stalls mid-request must not hold the receiver (or its in-flight budget) forever.
   server.headersTimeout = 15_000;
   server.requestTimeout = 30_000;
 
@@ -154,19 +237,26 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
   return {
     url: `http://${urlHost}:${port}`,
     port,
-    traces: () => [...byTrace].map(([traceId, spans]) => ({ traceId, spans: [...spans] })),
+    traces: () => store.traces(),
     get spansReceived() {
       return spansReceived;
     },
+    get spansDropped() {
+      return spansDropped;
+    },
     get lastSpanAt() {
       return lastSpanAt;
+    },
+    get bytesInFlight() {
+      return inflight.inUse;
     },
     onSpans(cb) {
       listeners.add(cb);
       return () => listeners.delete(cb);
     },
     clear() {
-      byTrace.clear();
+      store.clear();
+      warned = false;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -2,10 +2,12 @@
  * OTLP `TracesData` → the Trace model. One converter serves every OTLP shape we meet:
  * OTLP/JSON (Jaeger `/api/v3` inside `{"result": …}`, trace files, the receiver's JSON path) and
  * the objects protobufjs decodes from OTLP/protobuf (ids as bytes, 64-bit times as Long,
- * scalar defaults on the prototype). Pure; unknown or malformed members are skipped, never thrown.
+ * scalar defaults on the prototype). Pure; unknown or malformed members are skipped, never thrown;
+ * only a value beyond the bounds of otlp-limits.ts throws (OtlpLimitError).
  */
 import type { AttributeValue, Span, SpanEvent, SpanKind, SpanStatus, Trace } from '../model';
 import { isEmptyId, normalizeSpanId, normalizeTraceId } from '../ids';
+import { enterValue, OtlpLimitError, setAttribute, type ValueCount } from './otlp-limits';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Loose = any;
@@ -77,8 +79,11 @@ function nanoDiff(end: unknown, start: unknown): number {
 
 const ANY_VALUE_FIELDS = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] as const;
 
-/** OTLP AnyValue → AttributeValue. kvlists become JSON text (the model keeps attributes flat). */
-export function anyValue(v: Loose): AttributeValue | undefined {
+/**
+ * OTLP AnyValue → AttributeValue; kvlists become structured maps. `depth` is the value's nesting
+ * level (1 = an attribute's own value); bounds from otlp-limits.ts throw an OtlpLimitError.
+ */
+export function anyValue(v: Loose, depth = 1, count: ValueCount = { values: 0 }): AttributeValue | undefined {
   if (v === null || v === undefined) return undefined;
   // protobufjs exposes the set member of the oneof as `value`; OTLP/JSON sets only that member.
   const field: string | undefined = typeof v.value === 'string' ? v.value : ANY_VALUE_FIELDS.find((f) => v[f] !== undefined);
@@ -100,11 +105,18 @@ export function anyValue(v: Loose): AttributeValue | undefined {
     case 'doubleValue':
       return typeof v.doubleValue === 'number' ? v.doubleValue : Number(v.doubleValue);
     case 'arrayValue': {
-      const values: Loose[] = v.arrayValue?.values ?? [];
-      return values.map(anyValue).filter((x): x is AttributeValue => x !== undefined);
+      const values: Loose = v.arrayValue?.values;
+      if (!Array.isArray(values)) return [];
+      const out: AttributeValue[] = [];
+      for (const element of values) {
+        enterValue(depth + 1, count);
+        const x = anyValue(element, depth + 1, count);
+        if (x !== undefined) out.push(x);
+      }
+      return out;
     }
     case 'kvlistValue':
-      return JSON.stringify(attributesOf(v.kvlistValue?.values));
+      return keyValues(v.kvlistValue?.values, depth + 1, count);
     case 'bytesValue':
       return v.bytesValue instanceof Uint8Array ? Buffer.from(v.bytesValue).toString('base64') : String(v.bytesValue);
     default:
@@ -112,15 +124,27 @@ export function anyValue(v: Loose): AttributeValue | undefined {
   }
 }
 
-export function attributesOf(list: Loose): Record<string, AttributeValue> {
+function keyValues(list: Loose, depth: number, count: ValueCount): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = {};
   if (!Array.isArray(list)) return out;
   for (const kv of list) {
     if (!kv || typeof kv.key !== 'string') continue;
-    const value = anyValue(kv.value);
-    if (value !== undefined) out[kv.key] = value;
+    if (depth > 1) enterValue(depth, count);
+    else count.values = 0;
+    let value: AttributeValue | undefined;
+    try {
+      value = anyValue(kv.value, depth, count);
+    } catch (err) {
+      throw depth === 1 && err instanceof OtlpLimitError ? err.forKey(kv.key) : err;
+    }
+    if (value !== undefined) setAttribute(out, kv.key, value);
   }
   return out;
+}
+
+/** An OTLP `repeated KeyValue` (span, event or resource attributes) → a record. */
+export function attributesOf(list: Loose): Record<string, AttributeValue> {
+  return keyValues(list, 1, { values: 0 });
 }
 
 function eventsOf(list: Loose): SpanEvent[] {

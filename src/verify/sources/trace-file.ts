@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Trace } from '../model';
 import { groupTraces, spansFromOtlp } from './otlp';
+import { OtlpLimitError } from './otlp-limits';
 import { isJaegerJson, tracesFromJaegerJson } from './jaeger-legacy-json';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -19,6 +20,15 @@ export class TraceFileError extends Error {
 
 /** Any supported JSON document → traces. Throws TraceFileError naming what it saw when nothing fits. */
 export function tracesFromDocument(doc: any, origin = 'document'): Trace[] {
+  try {
+    return tracesOf(doc, origin);
+  } catch (err) {
+    if (err instanceof OtlpLimitError) throw new TraceFileError(`${origin}: ${err.message}`);
+    throw err;
+  }
+}
+
+function tracesOf(doc: any, origin: string): Trace[] {
   if (doc && typeof doc === 'object' && !Array.isArray(doc) && doc.result && typeof doc.result === 'object') {
     return groupTraces(spansFromOtlp(doc.result));
   }

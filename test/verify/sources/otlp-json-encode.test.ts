@@ -18,4 +18,13 @@ describe('encodeOtlpJson', () => {
     const byId = (list: readonly { spanId: string }[]) => [...list].sort((a, b) => a.spanId.localeCompare(b.spanId));
     expect(byId(back)).toEqual(byId(spans));
   });
+
+  test('structured kvlist and array attributes round-trip as kvlistValue / arrayValue', () => {
+    const [first, ...rest] = bookinfoTrace().spans;
+    const spans = [{ ...first!, attributes: { ...first!.attributes, headers: { accept: ['a', 'b'], inner: { depth: 2, ok: true } } } }, ...rest];
+    const doc = JSON.parse(JSON.stringify(encodeOtlpJson(spans, 'test')));
+    expect(JSON.stringify(doc)).toContain('"kvlistValue":{"values":[{"key":"accept","value":{"arrayValue"');
+    const back = spansFromOtlp(doc).find((s) => s.spanId === first!.spanId)!;
+    expect(back.attributes.headers).toEqual({ accept: ['a', 'b'], inner: { depth: 2, ok: true } });
+  });
 });

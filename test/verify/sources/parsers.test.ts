@@ -119,6 +119,14 @@ describe('trace file text', () => {
     expect(() => tracesFromText('{"services": ["a"]}', 'x.json')).toThrow(/top-level keys: services/);
   });
 
+  test('an attribute nesting deeper than the decoders allow is a TraceFileError naming the file and the attribute', () => {
+    const kvlist = (d: number): unknown => (d <= 1 ? { stringValue: 'x' } : { kvlistValue: { values: [{ key: 'a', value: kvlist(d - 1) }] } });
+    const doc = (depth: number) => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'x', attributes: [{ key: 'deep', value: kvlist(depth) }] }] }] }] });
+    expect(tracesFromText(doc(32), 'ok.json')[0]!.spans[0]!.attributes.deep).toBeInstanceOf(Object);
+    expect(() => tracesFromText(doc(33), 'deep.json')).toThrow(TraceFileError);
+    expect(() => tracesFromText(doc(33), 'deep.json')).toThrow(/^deep\.json: attribute "deep": value nests deeper than 32 levels/);
+  });
+
   test('JSON lines (collector file exporter) merge spans of one trace across lines', () => {
     const line = (spanId: string) => JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'a' } }] }, scopeSpans: [{ spans: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId, name: 'x', startTimeUnixNano: '1000', endTimeUnixNano: '2000' }] }] }] });
     const traces = tracesFromText(`${line('b7ad6b7169203331')}\n${line('b7ad6b7169203332')}\n`);
