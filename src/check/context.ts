@@ -8,7 +8,7 @@ import {
   asArray, asString, getPath, isRecord, kindOf, labelsOf, nameOf, namespaceOf, objectRef, podTemplateOf, stringMap,
   type Obj, type PodTemplate,
 } from './objects';
-import { load as loadYaml } from 'js-yaml';
+import { parseYamlDocument, YAML_LIMITS } from '../yaml/load';
 
 export type InstallInputKind = 'istio-operator' | 'istiod-values' | 'istio-gateway-values' | 'traefik-values' | 'kind-config' | 'unknown';
 
@@ -149,7 +149,7 @@ function collectMesh(install: readonly InstallInput[], docs: readonly ManifestDo
     if (typeof mesh !== 'string') continue;
     try {
       known = true;
-      readMeshConfig(loadYaml(mesh), doc, 'data.mesh');
+      readMeshConfig(parseYamlDocument(mesh, `${doc.file} data.mesh`, YAML_LIMITS.embedded).value, doc, 'data.mesh');
     } catch {
       // Parse errors of embedded YAML are reported by the xref checker.
     }

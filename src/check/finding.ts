@@ -14,6 +14,8 @@ export interface Finding {
   readonly object?: string;
   /** Dotted / indexed path of the field, e.g. `spec.template.spec.containers[0].securityContext.privileged`. */
   readonly field?: string;
+  /** Line in the file (1-based): where the object's document starts, or the YAML error is. */
+  readonly line?: number;
   /** What is wrong, with the bad value. */
   readonly message: string;
   /** What to do about it. */
@@ -29,4 +31,6 @@ export interface ManifestDoc {
   /** Position of the document inside the file (0-based). */
   readonly index: number;
   readonly object: Record<string, unknown>;
+  /** Line where the object starts in its file (1-based), when it was read from one. */
+  readonly line?: number;
 }

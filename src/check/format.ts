@@ -34,7 +34,11 @@ export function formatGithubAnnotation(f: Finding, pathOf: (file: string) => str
   const level = f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'notice';
   const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   const escapeProp = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
-  const props = [f.file ? `file=${escapeProp(pathOf(f.file))}` : undefined, `title=${escapeProp(`meshtrace ${f.rule}`)}`].filter(Boolean).join(',');
+  const props = [
+    f.file ? `file=${escapeProp(pathOf(f.file))}` : undefined,
+    f.file && f.line !== undefined ? `line=${f.line}` : undefined,
+    `title=${escapeProp(`meshtrace ${f.rule}`)}`,
+  ].filter(Boolean).join(',');
   const where = [f.object, f.field].filter(Boolean).join(': ');
   return `::${level} ${props}::${escapeData(`${where ? `${where}: ` : ''}${f.message}${f.fix ? ` (${f.fix})` : ''}${f.link ? ` ${f.link}` : ''}`)}`;
 }

@@ -71,12 +71,19 @@ export async function checkManifestsDetailed(docs: readonly ManifestDoc[], optio
   ];
   // Report in folder order: file by file, objects in document order, errors first within an object.
   const order = new Map<string, number>();
+  const lines = new Map<string, number>();
   [...docs, ...installDocs].forEach((d, i) => {
     const ref = findingObjectKey(d);
     if (!order.has(ref)) order.set(ref, i);
+    if (d.line !== undefined && !lines.has(ref)) lines.set(ref, d.line);
   });
   const position = (f: Finding): number => order.get(`${f.file}|${f.object ?? ''}`) ?? -1;
-  const sorted = findings
+  // A finding on an object points at the line its document starts on (GitHub annotations need one).
+  const located = findings.map((f) => {
+    const line = f.line ?? lines.get(`${f.file}|${f.object ?? ''}`);
+    return line === undefined || f.line !== undefined ? f : { ...f, line };
+  });
+  const sorted = located
     .map((f, i) => ({ f, i, p: position(f) }))
     .sort((a, b) => (a.f.file ?? '').localeCompare(b.f.file ?? '') || a.p - b.p || SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity] || a.i - b.i)
     .map((x) => x.f);

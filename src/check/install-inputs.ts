@@ -4,7 +4,6 @@
  * that are supposed to receive them.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { load as loadYaml } from 'js-yaml';
 import Ajv2020 from 'ajv/dist/2020';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Finding } from './finding';
@@ -13,6 +12,7 @@ import { isTraefikV2Values } from './doctor/edge-rules';
 import { pointerToField } from './schema/schema-check';
 import { asArray, getPath, isRecord, nameOf, namespaceOf } from './objects';
 import { referencePath } from '../paths';
+import { parseYamlDocument, readYamlFile, YAML_LIMITS } from '../yaml/load';
 
 export interface InstallCheckOptions {
   /**
@@ -36,7 +36,7 @@ function loadTraefikValidator(schemaPath: string, valuesPath: string | undefined
   if (!v) {
     const ajv = new Ajv2020({ allErrors: true, strict: false, allowUnionTypes: true });
     const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')));
-    const defaults = valuesPath && existsSync(valuesPath) ? loadYaml(readFileSync(valuesPath, 'utf8')) : {};
+    const defaults = valuesPath && existsSync(valuesPath) ? parseYamlDocument(readYamlFile(valuesPath, YAML_LIMITS.manifests), valuesPath, YAML_LIMITS.manifests).value : {};
     v = { validate, defaults };
     validators.set(key, v);
   }

@@ -2,7 +2,7 @@
  * Finds Jaeger v2 / OpenTelemetry Collector configurations inside ConfigMaps and the workloads
  * that run them, so the checkers can read receivers, storage backends and endpoints.
  */
-import { load as loadYaml } from 'js-yaml';
+import { parseYamlDocument, YAML_LIMITS } from '../yaml/load';
 import type { ManifestDoc } from './finding';
 import type { CheckContext } from './context';
 import { asArray, getPath, isRecord, nameOf, namespaceOf, type Obj, type PodTemplate, containersOf } from './objects';
@@ -49,7 +49,7 @@ function parseCollectorConfigs(ctx: CheckContext): CollectorConfig[] {
     for (const [key, raw] of Object.entries(data)) {
       if (typeof raw !== 'string' || !/\.ya?ml$/.test(key) && !/receivers:|extensions:/.test(raw)) continue;
       let parsed: unknown;
-      try { parsed = loadYaml(raw); } catch { continue; }
+      try { parsed = parseYamlDocument(raw, `${doc.file} data.${key}`, YAML_LIMITS.embedded).value; } catch { continue; }
       if (!looksLikeCollectorConfig(parsed)) continue;
       const cmName = nameOf(doc.object);
       const ns = namespaceOf(doc.object);

@@ -3,9 +3,9 @@
  * plus its installer inputs (`DIR/install/` or `--install DIR`). YAML errors become findings; a folder
  * that is missing or unreadable is a CheckLoadError ("could not check").
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadAll } from 'js-yaml';
+import { parseYamlDocuments, readYamlFile, YAML_LIMITS, YamlInputError, type YamlDocument } from '../yaml/load';
 import type { Finding, ManifestDoc } from './finding';
 import { isRecord } from './objects';
 
@@ -42,42 +42,41 @@ function listFiles(dir: string, what: string, expected = 'a folder of *.yaml man
 }
 
 function parseFile(path: string, file: string, docs: ManifestDoc[], findings: Finding[]): void {
-  let text: string;
+  let parsed: YamlDocument[];
   try {
-    text = readFileSync(path, 'utf8');
+    parsed = parseYamlDocuments(readYamlFile(path, YAML_LIMITS.manifests, file), file, YAML_LIMITS.manifests);
   } catch (err) {
-    findings.push({ rule: 'load', severity: 'error', file, message: `cannot read file: ${(err as Error).message}` });
+    if (err instanceof YamlInputError) {
+      findings.push({
+        rule: 'load/yaml', severity: 'error', file,
+        field: err.position ? `line ${err.position.line}, column ${err.position.column}` : undefined,
+        ...(err.position ? { line: err.position.line } : {}),
+        message: `${err.problem}; allowed: ${err.allowed}`,
+        fix: 'fix the YAML: kubectl refuses the whole file',
+      });
+    } else {
+      findings.push({ rule: 'load', severity: 'error', file, message: `cannot read file: ${(err as Error).message}` });
+    }
     return;
   }
-  let parsed: unknown[];
-  try {
-    parsed = loadAll(text);
-  } catch (err) {
-    const e = err as { reason?: string; mark?: { line: number; column: number }; message: string };
-    findings.push({
-      rule: 'load/yaml', severity: 'error', file,
-      field: e.mark ? `line ${e.mark.line + 1}, column ${e.mark.column + 1}` : undefined,
-      message: `YAML does not parse: ${e.reason ?? e.message}`,
-      fix: 'fix the YAML syntax (kubectl refuses the whole file)',
-    });
-    return;
-  }
-  parsed.forEach((obj, index) => {
+  parsed.forEach((doc, index) => {
+    const obj = doc.value;
+    const line = doc.position.line;
     if (obj === null || obj === undefined) return; // empty documents (`---` at the end) are fine
     if (Array.isArray(obj) && file.endsWith('.json') === false) {
-      findings.push({ rule: 'load/yaml', severity: 'error', file, field: `document ${index}`, message: 'document is a list, not an object', fix: 'write one object per YAML document' });
+      findings.push({ rule: 'load/yaml', severity: 'error', file, line, field: `document ${index}`, message: 'document is a list, not an object', fix: 'write one object per YAML document' });
       return;
     }
     if (!isRecord(obj)) {
-      findings.push({ rule: 'load/yaml', severity: 'error', file, field: `document ${index}`, message: `document is a ${typeof obj}, not an object`, fix: 'write one Kubernetes object per YAML document' });
+      findings.push({ rule: 'load/yaml', severity: 'error', file, line, field: `document ${index}`, message: `document is a ${typeof obj}, not an object`, fix: 'write one Kubernetes object per YAML document' });
       return;
     }
     // A `kind: List` is unpacked, as kubectl does.
     if (obj.kind === 'List' && Array.isArray(obj.items)) {
-      obj.items.forEach((item) => { if (isRecord(item)) docs.push({ file, index: docs.length, object: item }); });
+      obj.items.forEach((item, i) => { if (isRecord(item)) docs.push({ file, index: docs.length, object: item, line: doc.lineOf(['items', i]) ?? line }); });
       return;
     }
-    docs.push({ file, index, object: obj });
+    docs.push({ file, index, object: obj, line });
   });
 }
 

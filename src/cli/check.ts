@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK, setExitCode } from './exit-codes';
 import { CATALOGUE, CheckLoadError, checkManifestsDetailed, formatFinding, formatGithubAnnotation, loadManifestFolder, ruleMatches, summarize } from '../check';
@@ -20,6 +20,23 @@ function ignoreEpipe(err: NodeJS.ErrnoException): void {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+}
+
+/**
+ * A synth killed inside its commit window leaves part old, part new files and a journal beside the
+ * folder: complete (or discard) that write first, so check reads one tree, never a mix. A synth
+ * still running is a "could not check" (exit 2).
+ */
+async function finishInterruptedSynth(dir: string): Promise<void> {
+  const { describeRecovery, interruptedWrite, OutputWriteError, recoverOutput } = await import('../stack/output-writer');
+  if ((await interruptedWrite(dir)) === undefined) return;
+  try {
+    const recovery = await recoverOutput(dir);
+    if (recovery) process.stderr.write(`meshtrace check: ${describeRecovery(recovery, resolve(dir))}\n`);
+  } catch (err) {
+    if (err instanceof OutputWriteError) throw new CliError(err.message, EXIT_CANNOT_CHECK);
+    throw err;
+  }
 }
 
 /**
@@ -50,6 +67,7 @@ export function registerCheck(program: Command): void {
         setExitCode(cmd, EXIT_OK);
         return;
       }
+      await finishInterruptedSynth(dir);
       let loaded;
       try {
         loaded = loadManifestFolder(dir, flags.install);
@@ -71,7 +89,7 @@ export function registerCheck(program: Command): void {
       const summary = summarize(findings, loaded.files.length, loaded.docs.length + loaded.installDocs.length, ignored);
       if (flags.json) {
         const rows = findings.map((f) => ({
-          rule: f.rule, severity: f.severity, file: f.file ?? null, object: f.object ?? null, field: f.field ?? null,
+          rule: f.rule, severity: f.severity, file: f.file ?? null, line: f.line ?? null, object: f.object ?? null, field: f.field ?? null,
           message: f.message, fix: f.fix ?? null, link: f.link ?? null,
         }));
         process.stdout.write(`${JSON.stringify({ findings: rows, summary }, null, 2)}\n`);

@@ -8,6 +8,7 @@ interface SynthFlags {
   config?: string;
   profile?: string;
   outdir: string;
+  forceOutdir?: boolean;
   stdout?: boolean;
   json?: boolean;
   quiet?: boolean;
@@ -27,7 +28,8 @@ export function registerSynth(program: Command): void {
     .description('synthesize the tracing stack into a folder (default dist/), checked, written atomically')
     .option('-c, --config <file>', 'YAML config file (its `profile:` field picks the base profile)')
     .addOption(new Option('-p, --profile <name>', 'named profile when no --config is given (default: lab)').choices([...PROFILE_NAMES]))
-    .option('-o, --outdir <dir>', 'output folder', 'dist')
+    .option('-o, --outdir <dir>', 'output folder; refused: / and your home folder, and a non-empty folder without .meshtrace-owned (one synth did not write)', 'dist')
+    .option('--force-outdir', 'take over a non-empty --outdir that synth did not write (its files stay; same-named files are still never overwritten)')
     .option('--stdout', 'print the manifests to stdout instead of writing them')
     .option('--clean', 'remove the files an earlier synth wrote to --outdir (only those, and only if unedited), then stop')
     .option('--json', 'print one JSON document with the result')
@@ -39,14 +41,16 @@ export function registerSynth(program: Command): void {
       const err = (text: string) => process.stderr.write(`${text}\n`);
       // Loaded on use: the stack pulls in cdk8s and the checkers, which other commands never need.
       const { ConfigError, loadConfig } = await import('../config/load');
-      const { buildAndCheck, cleanOutput, OutputWriteError, synthesize, SynthCheckError } = await import('../stack/index');
+      const { buildAndCheck, cleanOutput, describeRecovery, OutputWriteError, synthesize, SynthCheckError } = await import('../stack/index');
       // --cluster / --central-collector are config fields given as flags: merged over the file or profile and validated with it.
       const { multiclusterOverrides } = await import('../config/multicluster');
       const overrides = multiclusterOverrides(flags.cluster, flags.centralCollector);
       try {
         if (flags.clean) {
           const report = await cleanOutput(flags.outdir);
+          if (report.recovered) err(`meshtrace synth: ${describeRecovery(report.recovered, report.outdir)}`);
           for (const p of report.keptEdited) err(`warning: ${p} was edited since meshtrace wrote it; left in place`);
+          for (const w of report.warnings) err(`warning: ${w}`);
           if (flags.json) out(JSON.stringify({ ok: true, ...report }, null, 2));
           else if (!flags.quiet) out(`meshtrace synth --clean: ${report.removed.length} removed from ${report.outdir}, ${report.keptEdited.length} kept (edited)`);
           setExitCode(cmd, EXIT_OK);
@@ -64,14 +68,19 @@ export function registerSynth(program: Command): void {
           setExitCode(cmd, EXIT_OK);
           return;
         }
-        const result = await synthesize({ config: flags.config, profile: flags.profile, outdir: flags.outdir, overrides });
+        const result = await synthesize({ config: flags.config, profile: flags.profile, outdir: flags.outdir, overrides, forceOutdir: flags.forceOutdir });
         const w = result.write;
+        // Said even with --quiet/--json: an earlier run's interrupted write was finished here.
+        if (w.recovered) err(`meshtrace synth: ${describeRecovery(w.recovered, w.outdir)}`);
+        for (const warning of w.warnings) err(`warning: ${warning}`);
         if (flags.json) {
-          out(JSON.stringify({ ok: true, profile: result.config.profile, outdir: w.outdir, written: w.written, unchanged: w.unchanged, removed: w.removed, keptEdited: w.keptEdited, findings: result.findings, timings: result.timings }, null, 2));
+          out(JSON.stringify({ ok: true, profile: result.config.profile, outdir: w.outdir, changed: w.changed, written: w.written, unchanged: w.unchanged, removed: w.removed, keptEdited: w.keptEdited, recovered: w.recovered ?? null, warnings: w.warnings, findings: result.findings, timings: result.timings }, null, 2));
         } else if (!flags.quiet) {
           for (const f of result.findings) err(findingLine(f));
           for (const p of w.keptEdited) err(`warning: ${p} is no longer produced but was edited since meshtrace wrote it; left in place`);
-          out(`meshtrace synth: profile ${result.config.profile} -> ${w.outdir}: ${w.written.length} written, ${w.unchanged.length} unchanged, ${w.removed.length} removed (${result.stack.docs.length} objects, ${result.stack.files.length} files)`);
+          const counts = `${w.written.length} written, ${w.unchanged.length} unchanged, ${w.removed.length} removed`;
+          const size = `${result.stack.docs.length} objects, ${result.stack.files.length} files`;
+          out(`meshtrace synth: profile ${result.config.profile} -> ${w.outdir}: ${w.changed ? `${counts} (${size})` : `nothing changed (${counts}; ${size})`}`);
         }
         setExitCode(cmd, EXIT_OK);
       } catch (e) {
@@ -89,10 +98,11 @@ export function registerSynth(program: Command): void {
           setExitCode(cmd, EXIT_FAILED);
           return;
         }
+        // The writer's message says what the output folder holds now (unchanged, rolled back, or pending recovery).
         if (e instanceof OutputWriteError) throw new CliError(e.message, EXIT_CANNOT_CHECK);
-        // Any other filesystem error while reading/writing the output: could not do the job (exit 2).
+        // Any other filesystem error (the writer wraps its own): could not do the job (exit 2).
         const code = (e as NodeJS.ErrnoException)?.code;
-        if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new CliError(`cannot write ${flags.outdir}: ${(e as Error).message}; nothing was changed there`, EXIT_CANNOT_CHECK);
+        if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new CliError(`cannot synthesize into ${flags.outdir}: ${(e as Error).message}`, EXIT_CANNOT_CHECK);
         // Construct validation errors (bad props that passed the schema) are a wrong config too.
         if (e instanceof Error && /^[A-Z][a-z][A-Za-z]*: |construct validation failed/.test(e.message)) {
           err(`meshtrace synth: ${e.message}; nothing was written`);

@@ -2,9 +2,9 @@
  * Reads what synth wrote (`dist/` + `dist/install/`) into the `DistLayout` the plan needs.
  * The parsing (`layoutFromFiles`) is pure; `readDistLayout` is the file-system edge.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { loadAll } from 'js-yaml';
+import { parseYamlDocuments, readYamlFile, YAML_LIMITS, YamlInputError } from '../yaml/load';
 import type { DistLayout, ServiceRef, WorkloadRef } from './plan';
 import { traefikChartForValues } from '../constructs/traefik/traefik-values';
 
@@ -29,9 +29,13 @@ interface K8sObject {
 
 function parseDocs(file: DistFile): K8sObject[] {
   try {
-    return loadAll(file.text).filter((d): d is K8sObject => typeof d === 'object' && d !== null && !Array.isArray(d));
+    return parseYamlDocuments(file.text, file.path, YAML_LIMITS.manifests)
+      .map((d) => d.value)
+      .filter((d): d is K8sObject => typeof d === 'object' && d !== null && !Array.isArray(d));
   } catch (err) {
-    throw new Error(`${file.path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    // The loader's message already names the file, the line and what is allowed.
+    if (err instanceof YamlInputError) throw new Error(err.message);
+    throw err;
   }
 }
 
@@ -150,7 +154,10 @@ export function readDistLayout(root: string, dir: string): DistLayout {
     if (!existsSync(folder)) return [];
     return readdirSync(folder)
       .filter((name) => statSync(join(folder, name)).isFile())
-      .map((name) => ({ path: posix.join(dir, sub, name), text: readFileSync(join(folder, name), 'utf8') }));
+      .map((name) => {
+        const path = posix.join(dir, sub, name);
+        return { path, text: readYamlFile(join(folder, name), YAML_LIMITS.manifests, path) };
+      });
   };
   return layoutFromFiles(dir, read(''), read('install'));
 }

@@ -2,12 +2,11 @@
  * Loading a config: a YAML file (`--config`) or a named profile (`--profile`), validated by the
  * schema. Errors come back as a `ConfigError` holding one problem per line; nothing here writes.
  */
-import { readFile } from 'node:fs/promises';
-import { load as loadYaml, YAMLException } from 'js-yaml';
+import { parseYamlDocument, readYamlFile, YAML_LIMITS, YamlInputError, type YamlDocument } from '../yaml/load';
 import { PROFILES } from './profiles';
 import { DEFAULT_PROFILE, PROFILE_NAMES, type ProfileName } from './profile-names';
 import { configSchema, type MeshtraceConfig } from './schema';
-import { issuesToProblems, problemLine, type ConfigProblem } from './problems';
+import { issuesToProblems, sourcedProblemLines, type ConfigProblem } from './problems';
 
 /** A config that does not validate (exit 1), or cannot be read (exit 2). */
 export class ConfigError extends Error {
@@ -18,13 +17,13 @@ export class ConfigError extends Error {
     /** `invalid`: the config is wrong (exit 1). `unreadable`: no config to check (exit 2). */
     readonly kind: 'invalid' | 'unreadable' = 'invalid',
   ) {
-    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${problemLine(p)}`).join('\n')}`);
+    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${sourcedProblemLines(source, problems).map((line) => `  ${line}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 
-  /** One line per problem, each prefixed with the source. */
+  /** One line per problem (the first MAX_PRINTED_PROBLEMS), each prefixed with the source and line. */
   lines(): string[] {
-    return this.problems.map((p) => `${this.source}: ${problemLine(p)}`);
+    return sourcedProblemLines(this.source, this.problems);
   }
 }
 
@@ -68,23 +67,38 @@ export function parseConfig(raw: unknown, source = 'config'): MeshtraceConfig {
   return result.data;
 }
 
-/** Parses YAML text; a syntax error becomes a problem with line and column. */
-export function parseConfigText(text: string, source: string): MeshtraceConfig {
-  let raw: unknown;
-  // An empty or comment-only file means "the profile as is" (js-yaml 5 rejects an empty stream).
-  if (text.split('\n').every((line) => /^\s*(#.*)?$/.test(line))) return parseConfig({}, source);
+/** A YAML syntax error or limit as a config problem: the place is its path, the line its value. */
+function yamlProblem(err: YamlInputError): ConfigProblem {
+  const message = `${err.problem}; allowed: ${err.allowed}`;
+  // A file too large has no line: the problem is the file as a whole.
+  if (!err.position) return { path: '--config', value: err.source, message };
+  return { path: `line ${err.position.line}, column ${err.position.column}`, value: err.lineText, message };
+}
+
+/** Parses config YAML within the config limits; a syntax error or limit becomes a located problem. */
+function parseConfigYaml(text: string, source: string): YamlDocument {
   try {
-    raw = loadYaml(text);
+    return parseYamlDocument(text, source, YAML_LIMITS.config);
   } catch (err) {
-    if (err instanceof YAMLException) {
-      const mark = (err as YAMLException & { mark?: { line: number; column: number } }).mark;
-      const where = mark ? `line ${mark.line + 1}, column ${mark.column + 1}` : '(unknown position)';
-      const line = mark ? text.split('\n')[mark.line] : undefined;
-      throw new ConfigError(source, [{ path: where, value: line, message: `is not valid YAML: ${err.reason ?? err.message}; allowed: a YAML mapping` }]);
-    }
+    if (err instanceof YamlInputError) throw new ConfigError(source, [yamlProblem(err)]);
     throw err;
   }
-  return parseConfig(raw, source);
+}
+
+/** Validates a parsed config; each problem gets the line its path has in the file. */
+function parseConfigDocument(doc: YamlDocument, source: string, overrides?: Record<string, unknown>): MeshtraceConfig {
+  const raw = overrides ? mergeConfig(doc.value ?? {}, overrides) : doc.value;
+  try {
+    return parseConfig(raw, source);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new ConfigError(source, err.problems.map((p) => (p.line === undefined && p.pathParts ? { ...p, line: doc.lineOf(p.pathParts) } : p)), err.kind);
+  }
+}
+
+/** Parses YAML text; a syntax error becomes a problem with line and column. */
+export function parseConfigText(text: string, source: string): MeshtraceConfig {
+  return parseConfigDocument(parseConfigYaml(text, source), source);
 }
 
 export interface LoadConfigOptions {
@@ -107,30 +121,17 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Mesht
   if (options.config !== undefined) {
     let text: string;
     try {
-      text = await readFile(options.config, 'utf8');
+      text = readYamlFile(options.config, YAML_LIMITS.config);
     } catch (err) {
+      if (err instanceof YamlInputError) throw new ConfigError(options.config, [yamlProblem(err)]);
       const code = (err as NodeJS.ErrnoException).code;
       throw new ConfigError(options.config, [{ path: '--config', value: options.config, message: `cannot be read (${code ?? (err as Error).message}); allowed: a readable YAML file` }], 'unreadable');
     }
-    if (options.overrides) {
-      const base = text.split('\n').every((line) => /^\s*(#.*)?$/.test(line)) ? {} : loadYamlOrText(text, options.config);
-      return parseConfig(mergeConfig(base, options.overrides), options.config);
-    }
-    return parseConfigText(text, options.config);
+    return parseConfigDocument(parseConfigYaml(text, options.config), options.config, options.overrides);
   }
   const profile = options.profile ?? DEFAULT_PROFILE;
   if (!(PROFILE_NAMES as readonly string[]).includes(profile)) {
     throw new ConfigError('flags', [{ path: '--profile', value: profile, message: `is not a profile; allowed: ${PROFILE_NAMES.map((p) => JSON.stringify(p)).join(', ')}` }], 'invalid');
   }
   return parseConfig(mergeConfig({ profile }, options.overrides), `profile ${profile}`);
-}
-
-/** YAML text → raw value, with parseConfigText's syntax errors (used when flags are merged over a file). */
-function loadYamlOrText(text: string, source: string): unknown {
-  try {
-    return loadYaml(text);
-  } catch {
-    // Let parseConfigText produce the located syntax error.
-    return parseConfigText(text, source);
-  }
 }

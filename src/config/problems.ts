@@ -12,7 +12,14 @@ export interface ConfigProblem {
   readonly value: unknown;
   /** What is wrong and what is allowed. */
   readonly message: string;
+  /** The path as keys and indexes, to find its line in the file. */
+  readonly pathParts?: readonly (string | number)[];
+  /** Line in the config file (1-based), when the file writes the path or a parent of it. */
+  readonly line?: number;
 }
+
+/** Problems printed in full; past this many, one line says how many more there are. */
+export const MAX_PRINTED_PROBLEMS = 50;
 
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -33,6 +40,10 @@ export function showValue(value: unknown): string {
     text = String(value);
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function pathParts(path: readonly PropertyKey[]): (string | number)[] {
+  return path.map((part) => (typeof part === 'number' ? part : String(part)));
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -139,6 +150,7 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], input: unk
         const guess = didYouMean(key, allowed);
         problems.push({
           path: formatPath([...issue.path, key]),
+          pathParts: pathParts([...issue.path, key]),
           value: valueAt(input, [...issue.path, key]),
           message: `is not a known field${guess ? ` (did you mean "${guess}"?)` : ''}; allowed fields: ${allowed.join(', ')}`,
         });
@@ -150,13 +162,14 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], input: unk
       const options = (issue as { options?: unknown[] }).options ?? [];
       problems.push({
         path: formatPath(issue.path),
+        pathParts: pathParts(issue.path),
         value: valueAt(input, issue.path),
         message: options.length > 0 ? `is not allowed; allowed: ${options.map((v) => JSON.stringify(v)).join(', ')}` : issue.message,
       });
       continue;
     }
     const value = 'input' in issue && issue.input !== undefined ? issue.input : valueAt(input, issue.path);
-    problems.push({ path: formatPath(issue.path), value, message: describe(issue, value) });
+    problems.push({ path: formatPath(issue.path), pathParts: pathParts(issue.path), value, message: describe(issue, value) });
   }
   // One line per field: a value failing two rules (empty AND not a label) needs only the first.
   const seen = new Set<string>();
@@ -167,4 +180,14 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], input: unk
 /** `<path>: <value> <message>` — the one-line form the CLI prints. */
 export function problemLine(problem: ConfigProblem): string {
   return `${problem.path}: ${showValue(problem.value)} ${problem.message}`;
+}
+
+/**
+ * `<source>[:<line>]: <problem line>` per problem, the first MAX_PRINTED_PROBLEMS of them, then
+ * `<source>: … N more problems` (a file of 40,000 unknown keys prints 51 lines, not 40,000).
+ */
+export function sourcedProblemLines(source: string, problems: readonly ConfigProblem[], max = MAX_PRINTED_PROBLEMS): string[] {
+  const lines = problems.slice(0, max).map((p) => `${source}${p.line === undefined ? '' : `:${p.line}`}: ${problemLine(p)}`);
+  if (problems.length > max) lines.push(`${source}: … ${problems.length - max} more problem${problems.length - max === 1 ? '' : 's'} (fix these and run again, or use --json for all)`);
+  return lines;
 }

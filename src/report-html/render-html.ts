@@ -9,7 +9,6 @@
  * scripts disabled; the script only adds click-to-inspect span details.
  */
 import type { AttributeValue, Span, Trace } from '../verify/model';
-import { attributeText } from '../verify/attribute-text';
 import { criticalPath, spanTree } from '../verify/critical-path';
 
 /** One assertion of the spec, as the report shows it. */
@@ -69,13 +68,22 @@ export function formatDuration(us: number): string {
   return `${Number((us / 1_000_000).toFixed(2))} s`;
 }
 
-function formatValue(value: AttributeValue): string {
+/** An attribute value as the table shows it: strings quoted, numbers and booleans bare, lists and maps nested. */
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map((v) => formatValue(v)).join(', ')}]`;
-  return typeof value === 'object' && value !== null ? attributeText(value) : String(value);
+  if (typeof value === 'object' && value !== null) return `{${Object.entries(value).map(([k, v]) => `${k}: ${formatValue(v)}`).join(', ')}}`;
+  return String(value);
 }
 
-function visibleAttributes(attributes: Readonly<Record<string, AttributeValue>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : formatValue(v)]));
+/** The OTLP type name of a value (what the exporter sent: an int is not a string "200"). */
+export function valueType(value: unknown): string {
+  if (typeof value === 'string') return 'string';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number' || typeof value === 'bigint') return Number.isInteger(Number(value)) ? 'int' : 'double';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'object' && value !== null) return 'map';
+  return typeof value;
 }
 
 /** A tick step (1, 2 or 5 × 10^n µs) giving at most ~8 ticks over `totalUs`. */
@@ -132,7 +140,10 @@ function renderWaterfall(trace: Trace, colourOf: (service: string) => string, bo
   }
   rows.forEach((row, i) => {
     const { span } = row;
-    const y = AXIS_HEIGHT + i * ROW_HEIGHT;
+    // each row draws at y 0..ROW_HEIGHT inside a translated group, so collapsing can restack rows
+    const y = 0;
+    const rowY = AXIS_HEIGHT + i * ROW_HEIGHT;
+    const hasChildren = (children.get(span.spanId)?.length ?? 0) > 0;
     const error = span.status.code === 'error';
     const onPath = path.selfTimeUs.has(span.spanId);
     const bottleneck = bottleneckSpanId === span.spanId;
@@ -143,11 +154,14 @@ function renderWaterfall(trace: Trace, colourOf: (service: string) => string, bo
     const label = `${span.service} ${span.name}`;
     const tooltip = `${label} — ${formatDuration(span.durationUs)}${error ? ' — ERROR' : ''}${bottleneck ? ' — bottleneck' : ''}${row.orphan ? ` — orphan: parent ${span.parentSpanId} is not in this trace` : ''}`;
     parts.push(
-      `<g class="${classes}" data-span-id="${escapeHtml(span.spanId)}" data-service="${escapeHtml(span.service)}" data-name="${escapeHtml(span.name)}" tabindex="0">`,
+      `<g class="${classes}" data-span-id="${escapeHtml(span.spanId)}" data-service="${escapeHtml(span.service)}" data-name="${escapeHtml(span.name)}" data-kind="${escapeHtml(span.kind)}" data-parent-id="${escapeHtml(row.orphan ? '' : (span.parentSpanId ?? ''))}" transform="translate(0,${rowY})" tabindex="0">`,
       `<title>${escapeHtml(tooltip)}</title>`,
       `<rect class="row-bg" x="0" y="${y}" width="${width}" height="${ROW_HEIGHT}"/>`,
-      `<rect class="swatch" x="${4 + row.depth * INDENT}" y="${y + 7}" width="10" height="12" rx="2" fill="${colour}"/>`,
-      `<text class="label" x="${20 + row.depth * INDENT}" y="${y + 17}"><tspan class="service-label" font-weight="600">${escapeHtml(span.service)}</tspan> <tspan class="op">${escapeHtml(truncate(span.name, 36 - row.depth * 2))}</tspan>${peerLabel(span, children.get(span.spanId))}${row.orphan ? ' <tspan class="orphan-mark">(orphan)</tspan>' : ''}</text>`,
+      hasChildren
+        ? `<text class="toggle" x="${2 + row.depth * INDENT}" y="${y + 17}" role="button" aria-label="collapse or expand the spans under this one" aria-expanded="true">▾</text>`
+        : '',
+      `<rect class="swatch" x="${14 + row.depth * INDENT}" y="${y + 7}" width="10" height="12" rx="2" fill="${colour}"/>`,
+      `<text class="label" x="${30 + row.depth * INDENT}" y="${y + 17}"><tspan class="service-label" font-weight="600">${escapeHtml(span.service)}</tspan> <tspan class="op">${escapeHtml(truncate(span.name, 32 - row.depth * 2))}</tspan>${span.kind !== 'unspecified' ? ` <tspan class="kind">${escapeHtml(span.kind)}</tspan>` : ''}${peerLabel(span, children.get(span.spanId))}${row.orphan ? ' <tspan class="orphan-mark">(orphan)</tspan>' : ''}</text>`,
       `<rect class="bar" x="${bx.toFixed(1)}" y="${y + 5}" width="${bw.toFixed(1)}" height="${ROW_HEIGHT - 10}" rx="2" fill="${colour}"/>`,
     );
     for (const seg of path.segments.filter((s) => s.spanId === span.spanId)) {
@@ -181,25 +195,39 @@ function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, Math.max(max - 1, 1))}…` : text;
 }
 
-function renderSpanDetails(trace: Trace): string {
-  // Span details as JSON in a data block; the script shows one on click. Escaping `<` keeps `</script>` out.
-  const details = Object.fromEntries(
-    trace.spans.map((s) => [
-      s.spanId,
-      {
-        service: s.service,
-        name: s.name,
-        kind: s.kind,
-        spanId: s.spanId,
-        parentSpanId: s.parentSpanId ?? null,
-        duration: formatDuration(s.durationUs),
-        status: s.status.code + (s.status.message ? `: ${s.status.message}` : ''),
-        attributes: visibleAttributes(s.attributes),
-        resource: visibleAttributes(s.resource),
-      },
-    ]),
-  );
-  return `<script type="application/json" class="span-details">${JSON.stringify(details).replace(/</g, '\\u003c')}</script>`;
+function attributeRows(title: string, attributes: Readonly<Record<string, AttributeValue>>): string {
+  const entries = Object.entries(attributes).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return '';
+  const rows = entries.map(([k, v]) => {
+    const secret = SECRET_KEY.test(k);
+    const type = secret ? 'redacted' : valueType(v);
+    return `<tr><th scope="row"><code>${escapeHtml(k)}</code></th><td class="value type-${escapeHtml(type)}"><code>${secret ? '[redacted]' : escapeHtml(formatValue(v))}</code></td><td class="type">${escapeHtml(type)}</td></tr>`;
+  });
+  return `<tr class="section"><th colspan="3">${escapeHtml(title)} (${entries.length})</th></tr>${rows.join('')}`;
+}
+
+/**
+ * Every span's details as a table (fields, then attributes and resource with their OTLP types),
+ * rendered here and hidden; clicking a bar shows its table. Without scripts nothing is lost but
+ * the click.
+ */
+function renderSpanDetails(trace: Trace, traceStartUs: number): string {
+  return trace.spans
+    .map((s) => {
+      const fields: [string, string][] = [
+        ['service', s.service],
+        ['name', s.name],
+        ['kind', s.kind],
+        ['span id', s.spanId],
+        ['parent span id', s.parentSpanId ?? '(root)'],
+        ['start', `+${formatDuration(s.startUs - traceStartUs)}`],
+        ['duration', formatDuration(s.durationUs)],
+        ['status', s.status.code + (s.status.message ? `: ${s.status.message}` : '')],
+      ];
+      const fieldRows = fields.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td colspan="2">${escapeHtml(v)}</td></tr>`).join('');
+      return `<div class="span-detail" data-span-id="${escapeHtml(s.spanId)}" hidden><table class="details"><caption>${escapeHtml(s.service)} ${escapeHtml(s.name)}</caption>${fieldRows}${attributeRows('attributes', s.attributes)}${attributeRows('resource', s.resource)}</table></div>`;
+    })
+    .join('');
 }
 
 function renderTrace(trace: Trace, index: number, colourOf: (service: string) => string, bottleneckOverride: string | undefined, note: string | undefined): string {
@@ -225,17 +253,33 @@ ${note ? `<p class="note">${escapeHtml(note)}</p>` : ''}
 <p class="summary">${summary.join(' · ')}</p>
 <p class="legend">${legend}<span class="legend-item"><span class="critical-key"></span>critical path</span></p>
 <div class="scroll">${renderWaterfall(trace, colourOf, bottleneckSpanId)}</div>
-${renderSpanDetails(trace)}
-<pre class="inspector" hidden></pre>
+<div class="inspector">${renderSpanDetails(trace, start)}</div>
 </section>`;
 }
 
+/** The spec label an assertion belongs to (`edge: exactly 1 span…` → `edge`), or the trace as a whole. */
+export function assertionGroup(name: string): string {
+  const m = /^([\w.-]+(?: > [\w.-]+)?):\s/.exec(name) ?? /^([\w.-]+) > [\w.-]+$/.exec(name);
+  return m ? m[1]!.split(' > ')[0]! : 'whole trace';
+}
+
+/** Assertions grouped by the spec label they are about; a group that holds is collapsed. */
 function renderAssertions(assertions: readonly HtmlAssertion[]): string {
   if (assertions.length === 0) return '<p class="empty">No assertions were evaluated.</p>';
-  const items = assertions.map(
-    (a) => `<li class="assertion ${a.passed ? 'pass' : 'fail'}"><span class="mark">${a.passed ? '✔ pass' : '✘ fail'}</span> ${escapeHtml(a.name)}${a.detail ? `<div class="detail">${escapeHtml(a.detail)}</div>` : ''}</li>`,
-  );
-  return `<ul class="assertions">${items.join('')}</ul>`;
+  const groups = new Map<string, HtmlAssertion[]>();
+  for (const a of assertions) {
+    const key = assertionGroup(a.name);
+    groups.set(key, [...(groups.get(key) ?? []), a]);
+  }
+  const item = (a: HtmlAssertion): string =>
+    `<li class="assertion ${a.passed ? 'pass' : 'fail'}"><span class="mark">${a.passed ? '✔ pass' : '✘ fail'}</span> ${escapeHtml(a.name)}${a.detail ? `<div class="detail">${escapeHtml(a.detail)}</div>` : ''}</li>`;
+  return [...groups.entries()]
+    .map(([key, list]) => {
+      const failed = list.filter((a) => !a.passed).length;
+      const verdict = failed ? `${failed} of ${list.length} failed` : `all ${list.length} hold`;
+      return `<details class="assertion-group ${failed ? 'fail' : 'pass'}"${failed ? ' open' : ''}><summary><span class="mark">${failed ? '✘' : '✔'}</span> ${escapeHtml(key)} — ${verdict}</summary><ul class="assertions">${list.map(item).join('')}</ul></details>`;
+    })
+    .join('\n');
 }
 
 const STYLE = `
@@ -257,25 +301,58 @@ svg.waterfall{display:block;font-size:12px}
 .bottleneck .duration{font-weight:700;fill:#111}.peer{fill:#555}.peer.lost{fill:#cf222e;font-weight:600}.orphan-mark{fill:#cf222e}
 .assertions{list-style:none;padding:0}.assertion{padding:6px 8px;border-left:4px solid;margin:4px 0;background:#fafafa}
 .assertion.pass{border-color:#1a7f37}.assertion.fail{border-color:#cf222e;background:#fff5f5}
-.assertion .mark{font-weight:700;margin-right:6px}.pass .mark{color:#1a7f37}.fail .mark{color:#cf222e}
+.assertion .mark{font-weight:700;margin-right:6px}.assertion.pass .mark{color:#1a7f37}.assertion.fail .mark{color:#cf222e}
 .detail{color:#555;margin-top:2px;font-size:13px;white-space:pre-wrap}
 .diagnosis{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:8px 12px}
-.inspector{background:#f6f8fa;border:1px solid #ddd;border-radius:6px;padding:8px;font-size:12px;overflow:auto}
+.inspector{margin-top:8px}.details{border-collapse:collapse;font-size:12px;min-width:520px}
+.details caption{text-align:left;font-weight:600;padding:4px 0}.details th,.details td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
+.details th[scope=row]{background:#f6f8fa;font-weight:500}.details tr.section th{background:#eaeef2}.details td.type{color:#777;font-size:11px}
+.type-int code,.type-double code{color:#0550ae}.type-bool code{color:#8250df}.type-string code{color:#0a3069}.type-redacted code{color:#cf222e}
+.kind{fill:#777;font-size:10px}.toggle{fill:#555;cursor:pointer;font-size:12px}.collapsed .toggle{fill:#0550ae}
+.assertion-group{margin:6px 0;border:1px solid #ddd;border-radius:6px;padding:4px 10px}.assertion-group.fail{border-color:#cf222e}
+.assertion-group summary{cursor:pointer;font-weight:600}.assertion-group.pass>summary .mark{color:#1a7f37}.assertion-group.fail>summary .mark{color:#cf222e}
 .note{margin:2px 0;color:#9a6700;font-weight:600}.empty{color:#777}footer{margin-top:32px;color:#777;font-size:12px}
 `;
 
-// Click (or Enter on) a bar: show that span's details below its waterfall.
+// Click (or Enter on) a bar: show that span's details table. Click a row's ▾: hide (or show again)
+// the spans under it and restack the rows that stay visible.
 const SCRIPT = `
 document.querySelectorAll('section.trace').forEach(function (section) {
-  var data = JSON.parse(section.querySelector('script.span-details').textContent);
-  var inspector = section.querySelector('.inspector');
+  var svg = section.querySelector('svg.waterfall');
+  var rows = Array.prototype.slice.call(section.querySelectorAll('g.span'));
+  var byId = {};
+  rows.forEach(function (g) { byId[g.getAttribute('data-span-id')] = g; });
   function show(g) {
     section.querySelectorAll('.span.selected').forEach(function (s) { s.classList.remove('selected'); });
     g.classList.add('selected');
-    inspector.hidden = false;
-    inspector.textContent = JSON.stringify(data[g.getAttribute('data-span-id')], null, 2);
+    section.querySelectorAll('.span-detail').forEach(function (d) { d.hidden = d.getAttribute('data-span-id') !== g.getAttribute('data-span-id'); });
   }
-  section.querySelectorAll('g.span').forEach(function (g) {
+  function hiddenByAncestor(g) {
+    for (var p = byId[g.getAttribute('data-parent-id')]; p; p = byId[p.getAttribute('data-parent-id')]) {
+      if (p.classList.contains('collapsed')) return true;
+    }
+    return false;
+  }
+  function restack() {
+    var y = ${AXIS_HEIGHT};
+    rows.forEach(function (g) {
+      var hide = hiddenByAncestor(g);
+      g.style.display = hide ? 'none' : '';
+      if (!hide) { g.setAttribute('transform', 'translate(0,' + y + ')'); y += ${ROW_HEIGHT}; }
+    });
+    var height = y + 8;
+    svg.setAttribute('height', height);
+    svg.setAttribute('viewBox', '0 0 ' + svg.getAttribute('width') + ' ' + height);
+  }
+  rows.forEach(function (g) {
+    var toggle = g.querySelector('.toggle');
+    if (toggle) toggle.addEventListener('click', function (e) {
+      e.stopPropagation();
+      var collapsed = g.classList.toggle('collapsed');
+      toggle.textContent = collapsed ? '▸' : '▾';
+      toggle.setAttribute('aria-expanded', String(!collapsed));
+      restack();
+    });
     g.addEventListener('click', function () { show(g); });
     g.addEventListener('keydown', function (e) { if (e.key === 'Enter') show(g); });
   });
@@ -310,7 +387,7 @@ ${diagnoses.length > 0 ? `<div class="diagnosis"><strong>Diagnosis</strong><ul>$
 ${input.traces.length === 0 ? '<p class="empty">No trace was received.</p>' : input.traces.map((t, i) => renderTrace(t, i, colourOf, input.bottleneckSpanIds?.[t.traceId], input.traceNotes?.[t.traceId])).join('\n')}
 <h2>Assertions <small>(${passedCount}/${input.assertions.length} passed)</small></h2>
 ${renderAssertions(input.assertions)}
-<footer>Generated by meshtrace at ${escapeHtml(generated)}. Click a bar to see the span's attributes.</footer>
+<footer>Generated by meshtrace at ${escapeHtml(generated)}. Click a bar to see the span's attributes, ▾ to collapse the spans under it.</footer>
 <script>${SCRIPT}</script>
 </body>
 </html>

@@ -17,6 +17,8 @@ export interface SynthesizeOptions {
   readonly outdir?: string;
   /** Raw config merged over the file/profile (command-line flags). @default - none */
   readonly overrides?: Record<string, unknown>;
+  /** Write into a non-empty folder that has no ownership manifest (`--force-outdir`). @default false */
+  readonly forceOutdir?: boolean;
 }
 
 export interface SynthResult {
@@ -55,7 +57,7 @@ export async function synthesize(options: SynthesizeOptions = {}): Promise<Synth
   const { stack, findings, buildMs, checkMs } = await buildAndCheck(config);
   if (findings.some((f) => f.severity === 'error')) throw new SynthCheckError(findings);
   const t3 = performance.now();
-  const write = await writeOutput(options.outdir ?? 'dist', stack.files);
+  const write = await writeOutput(options.outdir ?? 'dist', stack.files, { takeOver: options.forceOutdir });
   const writeMs = performance.now() - t3;
   return { config, stack, findings, write, timings: { loadMs, buildMs, checkMs, writeMs } };
 }

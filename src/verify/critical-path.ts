@@ -6,7 +6,11 @@
  * own (self) time; the span with the most of it is the bottleneck ("which service is slow").
  *
  * Pure: a trace in, segments out. Children that end after their parent (async work, clock skew)
- * are clipped to the parent's end, so the path always stays inside the root.
+ * are clipped to the parent's end, so the path always stays inside the root. Once a child is on
+ * the path, only siblings that had finished by the moment it started can precede it: a sibling
+ * still running then ran in parallel and the caller was not waiting for it (Jaeger UI would clip
+ * it to that moment and put a sliver of it on the path, which a tree's per-span mark cannot show
+ * as a sliver — labs and both reports use this one definition).
  */
 import type { Span, Trace } from './model';
 
@@ -67,12 +71,15 @@ export function criticalPath(trace: Trace): CriticalPath {
     visiting.add(span.spanId);
     let cursor = Math.min(endOf(span), until);
     const kids = children.get(span.spanId) ?? [];
+    // the first step clips children that outlive the span; later steps take only finished predecessors
+    let clip = true;
     for (;;) {
-      // The child that finished last before the cursor (clipped to it), among those that started before it.
+      // The child that finished last before the cursor, among those that started before it.
       let next: Span | undefined;
       let nextEnd = -Infinity;
       for (const kid of kids) {
         if (kid.startUs >= cursor || visiting.has(kid.spanId)) continue;
+        if (!clip && endOf(kid) > cursor) continue;
         const kidEnd = Math.min(endOf(kid), cursor);
         if (kidEnd > nextEnd || (kidEnd === nextEnd && next !== undefined && kid.startUs > next.startUs)) {
           next = kid;
@@ -82,6 +89,7 @@ export function criticalPath(trace: Trace): CriticalPath {
       if (next === undefined) break;
       if (nextEnd < cursor) segments.push({ spanId: span.spanId, startUs: nextEnd, endUs: cursor });
       walk(next, nextEnd);
+      clip = false;
       cursor = Math.max(next.startUs, span.startUs);
       if (cursor <= span.startUs) break;
     }

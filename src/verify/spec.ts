@@ -8,9 +8,8 @@
  * Edges: `a > b` (a span of b is a direct child of a span of a), `a >> b` (descendant).
  * Assertions: `key OP value` with OP one of = != < <= > >= ~ (regex) !~, or `key exists` / `key !exists`.
  */
-import { readFile } from 'node:fs/promises';
-import { load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
+import { parseYamlDocument, readYamlFile, YAML_LIMITS, YamlInputError } from '../yaml/load';
 import type { AttributeValue, SpanKind } from './model';
 import { parseDurationUs } from './duration';
 
@@ -288,15 +287,30 @@ function formatZodPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '') || '(top level)';
 }
 
-/** Validates and compiles a parsed YAML/JSON document. `origin` prefixes every error. */
-export function compileSpec(doc: unknown, origin = 'spec'): Spec {
+/** `spans.a.kind`, `edges[0]` → keys and indexes (a matcher name with dots resolves to its nearest parent). */
+function pathParts(path: string): (string | number)[] {
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] === undefined ? m[1]! : Number(m[2])));
+}
+
+/**
+ * Validates and compiles a parsed YAML/JSON document. `origin` prefixes every error; with `lineOf`
+ * (from the YAML loader) every error also names its line.
+ */
+export function compileSpec(doc: unknown, origin = 'spec', lineOf?: (path: readonly (string | number)[]) => number | undefined): Spec {
   const parsed = specShape.safeParse(doc);
   if (!parsed.success) {
-    const lines = parsed.error.issues.slice(0, 8).map((i) => `  ${formatZodPath(i.path)}: ${i.message}`);
-    throw new SpecError(`${origin} is not a valid spec:\n${lines.join('\n')}`);
+    const lines = parsed.error.issues.slice(0, 8).map((i) => {
+      const line = lineOf?.(i.path.map((p) => (typeof p === 'number' ? p : String(p))));
+      return `  ${line === undefined ? '' : `line ${line}: `}${formatZodPath(i.path)}: ${i.message}`;
+    });
+    const more = parsed.error.issues.length - lines.length;
+    throw new SpecError(`${origin} is not a valid spec:\n${lines.join('\n')}${more > 0 ? `\n  … ${more} more` : ''}`);
   }
   const raw = parsed.data;
-  const at = (p: string) => `${origin}: ${p}`;
+  const at = (p: string) => {
+    const line = lineOf?.(pathParts(p));
+    return `${origin}${line === undefined ? '' : `:${line}`}: ${p}`;
+  };
   const names = Object.keys(raw.spans);
   if (names.length === 0) fail(at('spans'), 'no span matchers; name at least one (spans: {gateway: {service: …}})');
   const matchers = names.map((n) => compileMatcher(n, raw.spans[n]!, at(`spans.${n}`), { min: 1 }));
@@ -368,26 +382,29 @@ export function compileSpec(doc: unknown, origin = 'spec'): Spec {
   };
 }
 
-/** Parses YAML (or JSON) text into a compiled spec. */
+/** Parses YAML (or JSON) text into a compiled spec, within the loader's limits for specs. */
 export function parseSpec(text: string, origin = 'spec'): Spec {
-  let doc: unknown;
+  let parsed;
   try {
-    doc = loadYaml(text);
+    parsed = parseYamlDocument(text, origin, YAML_LIMITS.spec);
   } catch (err) {
-    throw new SpecError(`${origin}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    if (err instanceof YamlInputError) throw new SpecError(err.message);
+    throw err;
   }
+  const doc = parsed.value;
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new SpecError(`${origin}: a spec is a YAML mapping with at least "name" and "spans"; got ${doc === null ? 'an empty document' : Array.isArray(doc) ? 'a list' : typeof doc}`);
   }
-  return compileSpec(doc, origin);
+  return compileSpec(doc, origin, parsed.lineOf);
 }
 
 /** Reads and compiles a spec file; errors name the path. */
 export async function loadSpec(path: string): Promise<Spec> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readYamlFile(path, YAML_LIMITS.spec);
   } catch (err) {
+    if (err instanceof YamlInputError) throw new SpecError(err.message);
     throw new SpecError(`cannot read spec ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return parseSpec(text, path);

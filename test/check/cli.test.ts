@@ -53,7 +53,7 @@ describe('meshtrace check (CLI)', () => {
     const report = JSON.parse(r.stdout) as JsonReport;
     expect(report.summary).toEqual({ errors: 1, warnings: 0, info: 0, files: 5, objects: 9, ignored: 0 });
     expect(report.findings).toEqual([{
-      rule: 'MT002', severity: 'error', file: '30-telemetry.yaml', object: 'Telemetry istio-system/mesh-default',
+      rule: 'MT002', severity: 'error', file: '30-telemetry.yaml', line: 1, object: 'Telemetry istio-system/mesh-default',
       field: 'spec.tracing[0].providers[0].name', message: expect.stringContaining('"jaegr"'),
       fix: expect.stringContaining('extensionProviders'), link: 'https://github.com/istio/istio/issues/56180',
     }]);

@@ -2,7 +2,7 @@
  * The enterprise reference checks on hand-written manifests (what a user might apply without
  * meshtrace synth): each rule fires on the broken case and stays quiet on the fixed one.
  */
-import { dump } from 'js-yaml';
+import { stringify as dump } from 'yaml';
 import { checkManifests, type Finding, type ManifestDoc } from '../../src/check/index';
 
 type Obj = Record<string, unknown>;

@@ -35,7 +35,7 @@ describe('layoutFromFiles', () => {
   });
 
   test('a manifest that is not YAML is named in the error', () => {
-    expect(() => layoutFromFiles('dist', [{ path: 'dist/bad.yaml', text: 'a: [unclosed' }], [])).toThrow(/^dist\/bad\.yaml is not valid YAML: /);
+    expect(() => layoutFromFiles('dist', [{ path: 'dist/bad.yaml', text: 'a: [unclosed' }], [])).toThrow(/^dist\/bad\.yaml:1:\d+: is not valid YAML: .*; allowed: /);
   });
 });
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import { REPO_ROOT } from '../../src/paths';
 import { buildProgram } from '../../src/cli/index';
 import { planSmoke } from '../../src/cluster/plan';

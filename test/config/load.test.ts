@@ -119,14 +119,59 @@ describe('bad configs: one line per problem with path, value and what is allowed
     expect(lines.map((l) => l.split(':')[0])).toEqual(['istio.randomSamplingPercentage', 'jaeger.topology', 'namespaces.bookinfo']);
   });
 
-  test('ConfigError.lines() prefixes each line with the source', () => {
+  test('ConfigError.lines() prefixes each line with the source and the line the path is on', () => {
     try {
       parseConfigText('istio:\n  randomSamplingPercentage: 150\n', 'configs/x.yaml');
       throw new Error('accepted');
     } catch (err) {
-      expect((err as ConfigError).lines()).toEqual(['configs/x.yaml: istio.randomSamplingPercentage: 150 is too large; allowed: at most 100']);
+      expect((err as ConfigError).lines()).toEqual(['configs/x.yaml:2: istio.randomSamplingPercentage: 150 is too large; allowed: at most 100']);
       expect((err as ConfigError).kind).toBe('invalid');
     }
+  });
+
+  test('each problem carries the line of its key; a path the file does not write has none', () => {
+    const text = '# lab, with two mistakes\nprofile: lab\njaeger:\n  collector:\n    replicas: "3"\nistio:\n\n  randomSamplingPercentag: 5\n';
+    let caught: ConfigError | undefined;
+    try {
+      parseConfigText(text, 'x.yaml');
+    } catch (err) {
+      caught = err as ConfigError;
+    }
+    expect(caught?.problems.map((p) => [p.path, p.line])).toEqual([
+      ['istio.randomSamplingPercentag', 8],
+      ['jaeger.collector.replicas', 5],
+    ]);
+  });
+
+  test('a __proto__ key is refused with its line, not silently dropped', () => {
+    expect(problems('jaeger:\n  __proto__:\n    topology: allInOne\n')).toEqual([
+      expect.stringMatching(/^line 2, column 3: "  __proto__:" has the key "__proto__", which JavaScript takes as the object's prototype, not as data; allowed: any other key$/),
+    ]);
+  });
+
+  test('a second document is refused, naming its line', () => {
+    expect(problems('profile: ci\n---\nprofile: lab\n')).toEqual([expect.stringMatching(/^line 2, column 1: "---" holds more than 1 YAML document; allowed: one document/)]);
+  });
+
+  test('merge keys merge (as kubectl and Helm read them); explicit keys win', () => {
+    const merged = parseConfigText('profile: ci\nbookinfo:\n  <<: {reviewsVersions: [v1], tag: 1.20.3}\n  reviewsVersions: [v2]\n', 'x.yaml');
+    expect(merged.bookinfo.reviewsVersions).toEqual(['v2']);
+  });
+
+  test('2,000 unknown keys print 50 problem lines and one line counting the rest', () => {
+    const text = Array.from({ length: 2_000 }, (_, i) => `k${i}: 1`).join('\n');
+    let caught: ConfigError | undefined;
+    try {
+      parseConfigText(text, 'many.yaml');
+    } catch (err) {
+      caught = err as ConfigError;
+    }
+    expect(caught?.problems).toHaveLength(2_000);
+    const lines = caught!.lines();
+    expect(lines).toHaveLength(51);
+    expect(lines[0]).toMatch(/^many\.yaml:1: k0: 1 is not a known field/);
+    expect(lines[50]).toBe('many.yaml: … 1950 more problems (fix these and run again, or use --json for all)');
+    expect(caught!.message.split('\n')).toHaveLength(52);
   });
 });
 

@@ -24,7 +24,7 @@ describe('HTML report in headless Chromium', () => {
     // GIVEN a report of the Bookinfo trace (ratings slow and failing) written to disk
     const trace = bookinfoTrace({ ratingsError: true });
     const file = join(dir, 'report.html');
-    await writeFile(file, renderHtmlReport({ title: 'meshtrace demo', subtitle: 'npx meshtrace demo --html report.html', passed: false, traces: [trace], assertions: [{ name: 'edge → productpage', passed: true }, { name: 'no error spans', passed: false, detail: 'ratings GET / has status error' }] }));
+    await writeFile(file, renderHtmlReport({ title: 'meshtrace demo', subtitle: 'npx meshtrace demo --html report.html', passed: false, traces: [trace], assertions: [{ name: 'edge → productpage', passed: true }, { name: 'no error spans', passed: false, detail: 'ratings GET / has status error' }, { name: 'edge: http.response.status_code = 200', passed: true }] }));
 
     // WHEN Chromium (fresh profile, offline) opens it
     const opened = await openInChromium(file);
@@ -50,9 +50,34 @@ describe('HTML report in headless Chromium', () => {
       expect(await page.locator('rect.critical-segment').count()).toBeGreaterThan(0);
       await expect(page.locator('li.assertion.fail').textContent()).resolves.toContain('no error spans');
 
-      // WHEN a bar is clicked THEN its attributes are shown
+      // WHEN a bar is clicked THEN its details table is shown (and only its), values with their types
       await page.locator('g.span.bottleneck').click();
-      await expect(page.locator('.inspector').textContent()).resolves.toContain('"service": "ratings"');
+      const shown = page.locator('.span-detail:not([hidden])');
+      expect(await shown.count()).toBe(1);
+      await expect(shown.locator('caption').textContent()).resolves.toBe('ratings GET /');
+      await expect(shown.locator('tr', { hasText: 'http.request.method' }).locator('td.type').textContent()).resolves.toBe('string');
+      await expect(shown.locator('tr', { hasText: 'kind' }).first().locator('td').textContent()).resolves.toBe('server');
+
+      // WHEN productpage's server row is collapsed THEN every span under it disappears and the rows restack
+      const productpage = page.locator('g.span[data-service="productpage"][data-kind="server"]');
+      const rowsBefore = await page.locator('g.span:visible').count();
+      const svgHeightBefore = Number(await page.locator('svg.waterfall').getAttribute('height'));
+      await productpage.locator('.toggle').click();
+      await expect(productpage.locator('.toggle').getAttribute('aria-expanded')).resolves.toBe('false');
+      expect(await page.locator('g.span:visible').count()).toBe(rowsBefore - 6);
+      expect(await page.locator('g.span[data-service="ratings"]').isVisible()).toBe(false);
+      expect(Number(await page.locator('svg.waterfall').getAttribute('height'))).toBeLessThan(svgHeightBefore);
+      const collapsedShot = join(dir, 'report-collapsed.png');
+      await page.screenshot({ path: collapsedShot, fullPage: true });
+      process.stderr.write(`html report screenshot (productpage collapsed): ${collapsedShot}\n`);
+      // AND expanding brings them back
+      await productpage.locator('.toggle').click();
+      expect(await page.locator('g.span:visible').count()).toBe(rowsBefore);
+
+      // the assertion group that holds is collapsed, the failing one open
+      expect(await page.locator('details.assertion-group.pass').getAttribute('open')).toBeNull();
+      expect(await page.locator('details.assertion-group.fail').getAttribute('open')).toBe('');
+      expect(await page.locator('details.assertion-group.pass li.assertion').isVisible()).toBe(false);
 
       // no script error, and nothing but the file itself was requested (self-contained)
       expect(opened.pageErrors).toEqual([]);

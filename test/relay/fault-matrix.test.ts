@@ -7,6 +7,7 @@ import { startRelay, type RunningRelay } from '../../src/relay';
 import { startOtlpReceiver } from '../../src/verify/sources/otlp-receiver';
 import { startJsonReceiver, type JsonReceiver } from './helpers/otlp-json-receiver';
 import { rawRequest, refusedUrl, startEchoUpstream, startResetMidBodyUpstream, type TestUpstream } from './helpers/upstreams';
+import { waitUntil } from '../support/wait-until';
 
 describe('relay fault matrix', () => {
   let receiver: JsonReceiver;
@@ -241,10 +242,5 @@ describe('relay fault matrix', () => {
   }, 120_000);
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** The shared condition wait, with this file's 5 s default. */
+const waitFor = (condition: () => boolean, timeoutMs = 5000): Promise<true> => waitUntil('the condition', () => condition(), timeoutMs);

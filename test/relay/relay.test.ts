@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { useRelayFixture } from './helpers/relay-fixture';
+import { waitUntil } from '../support/wait-until';
 import { rawPacedRequest, rawRequest, startEchoUpstream, startResetMidBodyUpstream, type TestUpstream } from './helpers/upstreams';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -259,9 +260,9 @@ describe('relay hop (real HTTP on loopback)', () => {
     extraUpstreams.push(slow);
     const hop = await f.relay({ serviceName: 'edge', upstreams: [slow.url], faults: ['delay=10ms'] });
     const answer = request(hop.url).then(async (r) => ({ status: r.statusCode, body: await r.body.text() }));
-    await new Promise((r) => setTimeout(r, 200));
-    // WHEN the hop is closed while the delayed request waits for its upstream
-    expect(hop.metricsText()).toMatch(/^relay_requests_in_flight 1$/m);
+    // WHEN the hop is closed while the delayed request waits for its upstream (in flight, past its delay)
+    await waitUntil('the delayed request to be in flight', () => /^relay_requests_in_flight 1$/m.test(hop.metricsText()));
+    await waitUntil('the delayed request to reach its upstream', () => slow.seen.length > 0);
     await hop.close();
     // THEN the client got its answer (not a cut connection) and both spans reached the receiver
     expect(await answer).toEqual({ status: 200, body: 'ok' });

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { startRelay, type RunningRelay } from '../../src/relay';
 import { MAX_LEADING_EMPTY_LINES } from '../../src/relay/client-connection';
 import { startEchoUpstream } from './helpers/upstreams';
+import { waitUntil } from '../support/wait-until';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -71,13 +72,8 @@ function exchange(port: number, bytes: string | Buffer, waitMs = 3000): Promise<
   });
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** The shared condition wait, with this file's 5 s default. */
+const waitFor = (condition: () => boolean, timeoutMs = 5000): Promise<true> => waitUntil('the condition', () => condition(), timeoutMs);
 
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 

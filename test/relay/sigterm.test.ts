@@ -3,6 +3,7 @@
  * relay`), load keeps coming while it receives SIGTERM, and every request that got a response has its
  * server span in the OTLP receiver. The process exits 0.
  */
+import { waitUntil } from '../support/wait-until';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
@@ -84,7 +85,8 @@ describe('relay SIGTERM (child process)', () => {
       }
     };
     const load = Promise.all(Array.from({ length: 32 }, worker));
-    await new Promise((r) => setTimeout(r, 1000));
+    // the load has really been running: wait for answers, not for a fixed time
+    await waitUntil('more than 20 answered requests under load', () => answered.length > 20, 60_000);
     const before = answered.length;
     signalled = true;
     child.kill('SIGTERM');

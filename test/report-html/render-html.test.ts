@@ -57,7 +57,7 @@ describe('renderHtmlReport', () => {
     const broken = { ...trace, spans: trace.spans.filter((s) => s.service !== 'ratings') };
     const html = renderHtmlReport({ title: 't', passed: false, traces: [broken], assertions: [] });
     expect(count(html, /<tspan class="peer lost">→ no server span<\/tspan>/g)).toBe(1);
-    expect(html).toMatch(/data-service="reviews"[^>]*>.*?<tspan class="op">GET ratings<\/tspan> <tspan class="peer lost">/s);
+    expect(html).toMatch(/data-service="reviews"[^>]*>.*?<tspan class="op">GET ratings<\/tspan> <tspan class="kind">client<\/tspan> <tspan class="peer lost">/s);
   });
 
   test('orphan spans are labelled; span names and attributes are escaped and secrets redacted', () => {
@@ -73,7 +73,8 @@ describe('renderHtmlReport', () => {
     expect(html).not.toContain('</script><b>x');
     // a structured (kvlist) value is shown as its JSON text, escaped like any other
     expect(html).not.toContain('</script><i>y');
-    expect(html).toContain('"nested":"{\\"k\\":\\"\\u003c/script>\\u003ci>y\\",\\"n\\":[1,{\\"x\\":2}]}"');
+    // a structured (kvlist) value is shown as a map, escaped, never able to close an element early
+    expect(html).toContain('<td class="value type-map"><code>{k: &quot;&lt;/script&gt;&lt;i&gt;y&quot;, n: [1, {x: 2}]}</code></td><td class="type">map</td>');
     expect(html).toContain('<title>a &amp; b</title>');
     expect(html).toMatch(/<g class="span orphan" data-span-id="[0-9a-f]+" data-service="ratings"/);
     expect(html).toContain('(orphan)');
@@ -95,6 +96,44 @@ describe('renderHtmlReport', () => {
   test('no traces at all still renders a page that says so', () => {
     const html = renderHtmlReport({ title: 't', passed: false, traces: [], assertions: [] });
     expect(html).toContain('No trace was received.');
+  });
+});
+
+describe('span details, kinds and assertion groups', () => {
+  test('span details are a table of typed values: an int is not the string "200"', () => {
+    const root = span('edge', 'GET /', 'server', 0, 10, undefined, {
+      attributes: { 'http.response.status_code': 200, 'http.route': '/productpage', 'net.retry': false, ratio: 0.25, 'http.request.header.cookie': 'x=1', tags: ['a', 'b'] },
+    });
+    const html = renderHtmlReport({ title: 't', passed: true, traces: [{ traceId: TRACE_ID, spans: [root] }], assertions: [] });
+    const row = (key: string): string => new RegExp(`<tr><th scope="row"><code>${key.replace(/\./g, '\\.')}</code></th>(.*?)</tr>`).exec(html)?.[1] ?? '';
+    expect(row('http.response.status_code')).toBe('<td class="value type-int"><code>200</code></td><td class="type">int</td>');
+    expect(row('http.route')).toBe('<td class="value type-string"><code>&quot;/productpage&quot;</code></td><td class="type">string</td>');
+    expect(row('net.retry')).toContain('<td class="type">bool</td>');
+    expect(row('ratio')).toContain('<td class="type">double</td>');
+    expect(row('tags')).toBe('<td class="value type-array"><code>[&quot;a&quot;, &quot;b&quot;]</code></td><td class="type">array</td>');
+    expect(row('http.request.header.cookie')).toContain('[redacted]');
+    expect(html).not.toContain('x=1');
+    // the kind is on the row itself
+    expect(html).toMatch(/<tspan class="op">GET \/<\/tspan> <tspan class="kind">server<\/tspan>/);
+  });
+
+  test('assertions are grouped by spec label; a group that holds is collapsed, a failing one open', () => {
+    const html = renderHtmlReport({
+      title: 't',
+      passed: false,
+      traces: [],
+      assertions: [
+        { name: 'edge: exactly 1 span(s) with service edge, kind server', passed: true },
+        { name: 'edge: http.response.status_code = 200', passed: true },
+        { name: 'ratings: exactly 1 span(s) with service ratings', passed: false, detail: '0 found' },
+        { name: 'reviews-out > ratings', passed: false },
+        { name: 'services: ≥ 5', passed: true },
+      ],
+    });
+    expect(html).toContain('<details class="assertion-group pass"><summary><span class="mark">✔</span> edge — all 2 hold</summary>');
+    expect(html).toContain('<details class="assertion-group fail" open><summary><span class="mark">✘</span> ratings — 1 of 1 failed</summary>');
+    expect(html).toContain('<details class="assertion-group fail" open><summary><span class="mark">✘</span> reviews-out — 1 of 1 failed</summary>');
+    expect(html).toContain('<summary><span class="mark">✔</span> services — all 1 hold</summary>');
   });
 });
 

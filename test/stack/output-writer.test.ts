@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listFiles, OWNERSHIP_FILE, OutputWriteError, writeOutput } from '../../src/stack/output-writer';
+import { snapshotTree } from '../support/tree-snapshot';
 
 describe('writeOutput (atomic output writer)', () => {
   let root: string;
@@ -39,7 +40,9 @@ describe('writeOutput (atomic output writer)', () => {
     // THEN
     expect(report.written).toEqual([]);
     expect(report.unchanged).toHaveLength(3);
+    expect(report.changed).toBe(false);
     expect(statSync(join(out, '0001-jaeger.k8s.yaml')).mtimeMs).toBe(before);
+    expect(readdirSync(root)).toEqual(['dist']); // no lock or stage left either
   });
 
   test("a user's own file survives, and stale files the writer made earlier are removed", async () => {
@@ -66,15 +69,41 @@ describe('writeOutput (atomic output writer)', () => {
   });
 
   test('refuses to overwrite a file it did not write, and then writes nothing at all', async () => {
-    // GIVEN a user's file with a name the synth wants
-    mkdirSync(out, { recursive: true });
+    // GIVEN a folder synth wrote, then a user's file with a name the synth wants
+    await writeOutput(out, [files[0]!]);
     writeFileSync(join(out, '0001-jaeger.k8s.yaml'), 'mine\n');
+    const before = snapshotTree(root);
     // WHEN / THEN
     await expect(writeOutput(out, files)).rejects.toThrow(OutputWriteError);
-    await expect(writeOutput(out, files)).rejects.toThrow(/0001-jaeger\.k8s\.yaml exists but was not written by meshtrace/);
-    expect(readFileSync(join(out, '0001-jaeger.k8s.yaml'), 'utf8')).toBe('mine\n');
-    expect(await listFiles(out)).toEqual(['0001-jaeger.k8s.yaml']);
-    expect(readdirSync(root)).toEqual(['dist']);
+    await expect(writeOutput(out, files)).rejects.toThrow(/0001-jaeger\.k8s\.yaml exists but was not written by meshtrace; move them away or choose another --outdir \(nothing was changed\)/);
+    expect(snapshotTree(root)).toEqual(before);
+  });
+
+  test('a non-empty folder without an ownership manifest is refused; --force-outdir (takeOver) writes beside its files but never over them', async () => {
+    // GIVEN a folder of someone else's files
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'notes.txt'), 'mine\n');
+    writeFileSync(join(out, 'photo.jpg'), 'jpeg\n');
+    const before = snapshotTree(root);
+    // WHEN / THEN refused, naming what is there and the flag
+    await expect(writeOutput(out, files)).rejects.toThrow(/dist is not empty \(notes\.txt, photo\.jpg\) and has no \.meshtrace-owned: meshtrace did not write it\. Allowed: an empty or new folder, one an earlier synth wrote, or --force-outdir/);
+    expect(snapshotTree(root)).toEqual(before);
+    // WHEN taken over
+    const report = await writeOutput(out, files, { takeOver: true });
+    expect(report.written).toHaveLength(3);
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine\n');
+    // THEN once owned, no flag is needed any more
+    await expect(writeOutput(out, files)).resolves.toMatchObject({ changed: false });
+    // AND a same-named file is never overwritten, flag or not
+    const other = join(root, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, '0001-jaeger.k8s.yaml'), 'mine\n');
+    await expect(writeOutput(other, files, { takeOver: true })).rejects.toThrow(/0001-jaeger\.k8s\.yaml exists but was not written by meshtrace/);
+    expect(readFileSync(join(other, '0001-jaeger.k8s.yaml'), 'utf8')).toBe('mine\n');
+  });
+
+  test.each([['/'], [homedir()]])('refuses --outdir %s outright, even with takeOver', async (dir) => {
+    await expect(writeOutput(dir, files, { takeOver: true })).rejects.toThrow(/is (the root|your home) folder; allowed: a folder of its own/);
   });
 
   test('adopts an unowned file whose bytes are already identical (e.g. after cdk8s synth wiped the manifest)', async () => {
@@ -143,6 +172,14 @@ describe('unusable output folders: a clear error, never a hang', () => {
     writeFileSync(join(root, 'dist'), 'x');
     await expect(writeOutput(join(root, 'dist'), files)).rejects.toThrow(/is a file, not a folder/);
     expect(readdirSync(root)).toEqual(['dist']);
+  });
+
+  test('a file where synth needs a folder (dist/install is a file): refused, nothing changed', async () => {
+    await writeOutput(join(root, 'dist'), files);
+    writeFileSync(join(root, 'dist', 'install'), 'x');
+    const before = snapshotTree(root);
+    await expect(writeOutput(join(root, 'dist'), [...files, { path: 'install/x.yaml', content: 'x\n' }])).rejects.toThrow(/dist\/install is a file, but synth writes a folder there/);
+    expect(snapshotTree(root)).toEqual(before);
   });
 
   test('--outdir below a file', async () => {

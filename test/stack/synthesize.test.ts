@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import { checkManifests } from '../../src/check/index';
 import { loadConfig } from '../../src/config/load';
 import { PROFILE_NAMES } from '../../src/config/profile-names';

@@ -14,10 +14,13 @@ export interface CliProcessRun {
   readonly stderr: string;
 }
 
-/** Runs `meshtrace ...args` to its end; rejects (after killing it) if it runs past `timeoutMs`. */
-export function runCliProcess(args: readonly string[], timeoutMs = 90_000): Promise<CliProcessRun> {
+/**
+ * Runs `meshtrace ...args` to its end; rejects (after killing it) if it runs past `timeoutMs`.
+ * `env` is added to this process's environment (e.g. NODE_OPTIONS to cap the child's heap).
+ */
+export function runCliProcess(args: readonly string[], timeoutMs = 90_000, env: NodeJS.ProcessEnv = {}): Promise<CliProcessRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -36,6 +36,18 @@ describe('criticalPath', () => {
     expect(path.bottleneckSpanId).toBe(b.spanId);
   });
 
+  test('a parallel fan-out: the call that started first but ended first is not on the path, not even as a sliver', () => {
+    // GIVEN productpage calling details and reviews at once (the relay demo's fan-out), details a few µs first
+    const root = span('productpage', 'GET', 'server', 0, 24);
+    const details = span('productpage', 'GET details', 'client', 0.4, 4.9, root);
+    const reviews = span('productpage', 'GET reviews', 'client', 0.41, 21, root);
+    const path = criticalPath({ traceId: TRACE_ID, spans: [root, details, reviews] });
+    // THEN only reviews (what productpage waited for) and productpage's own gaps are on the path
+    expect(path.selfTimeUs.has(details.spanId)).toBe(false);
+    expect(path.selfTimeUs.get(reviews.spanId)).toBe(21_000);
+    expect([...path.selfTimeUs.values()].reduce((a, b) => a + b, 0)).toBe(24_000);
+  });
+
   test('a child that outlives its parent is clipped to the parent end', () => {
     const root = span('api', 'GET /', 'server', 0, 10);
     const late = span('worker', 'async', 'internal', 5, 100, root);

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import Ajv2020 from 'ajv/dist/2020';
 import { REPO_ROOT } from '../../src/paths';
 import { specJsonSchema } from '../../src/verify/spec';

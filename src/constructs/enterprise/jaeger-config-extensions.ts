@@ -23,7 +23,7 @@ export const SPAN_METRICS_PORT = 8889;
 /** Name of the metrics backend jaeger-query reads for the Monitor tab. */
 export const SPM_METRICS_BACKEND = 'spm_metrics';
 
-/** Configs are plain YAML data: a JSON round trip copies them (structuredClone objects fail js-yaml's plain-object test under Jest's VM realms). */
+/** Configs are plain YAML data: a JSON round trip copies them (structuredClone objects are not plain objects of Jest's VM realm). */
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }

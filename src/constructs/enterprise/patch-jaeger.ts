@@ -11,7 +11,7 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import type { IConstruct } from 'constructs';
-import { load as loadYaml } from 'js-yaml';
+import { parseYamlDocument, YAML_LIMITS } from '../../yaml/load';
 import type { SecretKeyRef } from '../../config/secret-ref';
 import { sha256, toConfigYaml } from '../jaeger/_jaeger-workload';
 import { JAEGER_CONFIG_FILE } from '../jaeger/jaeger-config';
@@ -46,7 +46,7 @@ export function patchJaegerWorkload(workload: IConstruct, patch: JaegerWorkloadP
     const files = configMap.data;
     const current = files[JAEGER_CONFIG_FILE];
     if (current === undefined) throw new Error(`patchJaegerWorkload: ${configMap.name} has no ${JAEGER_CONFIG_FILE}`);
-    const next = toConfigYaml(patch.transform(loadYaml(current) as Obj));
+    const next = toConfigYaml(patch.transform(parseYamlDocument(current, `${configMap.name} ${JAEGER_CONFIG_FILE}`, YAML_LIMITS.embedded).value as Obj));
     ApiObject.of(configMap).addJsonPatch(JsonPatch.replace(`/data/${JAEGER_CONFIG_FILE}`, next));
     const all = { ...files, [JAEGER_CONFIG_FILE]: next };
     // Same hash recipe as jaegerWorkload, so the annotation always describes the files pods mount.

@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
-import { dump } from 'js-yaml';
 import type { Construct } from 'constructs';
 import type { ResourcesConfig } from '../../config/common';
 import type { JaegerStorageConfig } from '../../config/jaeger';
+import { toYaml } from '../../yaml/dump';
 import { containerDefaults, finishWorkload, podDefaults } from '../workload-defaults';
 import { JAEGER_CONFIG_DIR, JAEGER_CONFIG_FILE } from './jaeger-config';
 import { JAEGER_PORTS, type NamedPort } from './jaeger-ports';
@@ -18,7 +18,7 @@ export const JAEGER_UID = 10001;
 
 /** Deterministic YAML for config files embedded in ConfigMaps. */
 export function toConfigYaml(value: unknown): string {
-  return dump(value, { lineWidth: -1, noRefs: true });
+  return toYaml(value);
 }
 
 export function sha256(text: string): string {

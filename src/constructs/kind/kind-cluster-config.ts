@@ -11,7 +11,7 @@
  * @see https://kind.sigs.k8s.io/docs/user/configuration/#extra-port-mappings
  * @see shared/notes/traefik-kind.md §5
  */
-import { dump } from 'js-yaml';
+import { toYaml } from '../../yaml/dump';
 import { NODE_PORT_RANGE } from '../traefik/traefik-v3-values';
 
 /**
@@ -141,5 +141,5 @@ export function kindConfigHeader(config: KindClusterConfig, mappingNames: readon
 
 /** Renders the config as YAML with the header. */
 export function renderKindClusterConfig(config: KindClusterConfig, mappingNames: readonly string[] = []): string {
-  return `${kindConfigHeader(config, mappingNames)}${dump(config, { lineWidth: -1, noRefs: true, sortKeys: false })}`;
+  return `${kindConfigHeader(config, mappingNames)}${toYaml(config)}`;
 }

@@ -3,7 +3,7 @@
  * v3 (chart 41, OTLP) or v2 (chart 27, Jaeger client) builder and renders YAML with a header that
  * says how to install it.
  */
-import { dump } from 'js-yaml';
+import { toYaml } from '../../yaml/dump';
 import type { TraefikMode } from './traefik-values-rules';
 import { buildTraefikV2Values, traefikV2Endpoints, type TraefikV2Values, type TraefikV2ValuesProps } from './traefik-v2-values';
 import {
@@ -89,7 +89,7 @@ export function traefikValuesHeader(mode: TraefikMode = 'v3', namespace = DEFAUL
 
 /** Renders values as YAML with a header naming the chart and the install command. */
 export function renderTraefikValues(values: TraefikValues, mode: TraefikMode = 'v3', namespace = DEFAULT_TRAEFIK_NAMESPACE): string {
-  return `${traefikValuesHeader(mode, namespace)}${dump(values, { lineWidth: -1, noRefs: true, sortKeys: false })}`;
+  return `${traefikValuesHeader(mode, namespace)}${toYaml(values)}`;
 }
 
 /**

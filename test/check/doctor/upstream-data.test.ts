@@ -3,9 +3,12 @@
  * example configs mounted into a Jaeger Deployment, and Istio 1.30.3's Bookinfo and Jaeger addon.
  */
 import { readFileSync } from 'node:fs';
-import { loadAll } from 'js-yaml';
+import { parseAllDocuments } from 'yaml';
 import { checkManifests, type ManifestDoc } from '../../../src/check';
 import { referencePath } from '../../../src/paths';
+
+/** Every document of a YAML stream as plain data. */
+const loadAll = (text: string): unknown[] => parseAllDocuments(text).map((d) => d.toJS());
 
 function jaegerWithConfig(configFile: string): ManifestDoc[] {
   const config = readFileSync(referencePath('jaeger', 'jaeger-configs', configFile), 'utf8');

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Testing } from 'cdk8s';
-import { loadAll } from 'js-yaml';
+import { parseAllDocuments } from 'yaml';
 import { Bookinfo } from '../../../src/constructs/apps/bookinfo';
 import { referencePath } from '../../../src/paths';
+
+/** Every document of a YAML stream as plain data. */
+const loadAll = (text: string): unknown[] => parseAllDocuments(text).map((d) => d.toJS());
 
 type Obj = Record<string, any>;
 

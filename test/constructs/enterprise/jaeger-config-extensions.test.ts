@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import { referencePath } from '../../../src/paths';
 import { renderJaegerConfig } from '../../../src/constructs/jaeger/jaeger-config';
 import {

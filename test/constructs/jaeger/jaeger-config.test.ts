@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import { renderJaegerConfig, renderRemoteStorageConfig, renderSamplingStrategies, storageBackend } from '../../../src/constructs/jaeger/jaeger-config';
 import { referencePath } from '../../../src/paths';
 

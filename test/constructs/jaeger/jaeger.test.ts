@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import { Jaeger, type JaegerProps } from '../../../src/constructs/jaeger/jaeger';
 import { JaegerAllInOne } from '../../../src/constructs/jaeger/jaeger-all-in-one';
 import { JaegerCollector } from '../../../src/constructs/jaeger/jaeger-collector';

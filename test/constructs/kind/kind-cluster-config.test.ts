@@ -1,4 +1,4 @@
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { buildKindClusterConfig, renderKindClusterConfig, DEFAULT_KIND_NODE_IMAGE } from '../../../src/constructs/kind';
 import { buildTraefikV3Values } from '../../../src/constructs/traefik';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdk8s';
-import { dump } from 'js-yaml';
+import { stringify as dump } from 'yaml';
 import { request } from 'undici';
 import { checkManifests } from '../../../src/check';
 import { DEFAULT_RELAY_OTLP_ENDPOINT, RelayChain, relayArgs, validateRelayHops, type RelayChainProps } from '../../../src/constructs/relay';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import { referencePath } from '../../../src/paths';
 
 type Obj = Record<string, unknown>;

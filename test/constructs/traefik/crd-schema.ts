@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import { referencePath } from '../../../src/paths';
 
 type Obj = Record<string, any>;

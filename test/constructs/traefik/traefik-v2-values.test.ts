@@ -1,4 +1,4 @@
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import {
   TraefikValuesError,
   buildTraefikV2Values,

@@ -4,7 +4,7 @@ import {
   renderTraefikValues,
   traefikV3TracingEndpoint,
 } from '../../../src/constructs/traefik';
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import { chartSchemaErrors } from './chart-schema';
 
 describe('buildTraefikV3Values', () => {

@@ -1,4 +1,4 @@
-import { load } from 'js-yaml';
+import { parse as load } from 'yaml';
 import { IngressRoute } from '@kubernetes-models/traefik/traefik.io/v1alpha1/IngressRoute';
 import { checkManifests } from '../../../src/check/index';
 import type { ManifestDoc } from '../../../src/check/finding';
