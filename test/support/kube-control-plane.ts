@@ -65,8 +65,17 @@ function writeKubeconfig(dir: string, server: string, context: string): string {
   return path;
 }
 
-/** The controllers the suites need: workloads into pods, namespaces deleted, default service accounts (pods need one to be admitted). */
-const CONTROLLERS = ['deployment-controller', 'replicaset-controller', 'statefulset-controller', 'namespace-controller', 'serviceaccount-controller', 'garbage-collector-controller'];
+/** The controllers the suites need: workloads into pods, namespaces deleted (with what holds them), default service accounts (pods need one to be admitted). */
+const CONTROLLERS = [
+  'deployment-controller',
+  'replicaset-controller',
+  'statefulset-controller',
+  'namespace-controller',
+  'serviceaccount-controller',
+  'garbage-collector-controller',
+  // a PersistentVolumeClaim keeps its namespace from going away until this one drops its finalizer
+  'persistentvolumeclaim-protection-controller',
+];
 
 export async function startControlPlane(options: { readonly context?: string } = {}): Promise<ControlPlane> {
   const context = options.context ?? 'kind-meshtrace';
