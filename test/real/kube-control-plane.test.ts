@@ -185,28 +185,17 @@ async function serverObjects(root: string): Promise<Map<string, Obj>> {
   return new Map(items.map((o) => [refOf(o), o]));
 }
 
-/** The Pod a template would become, in `namespace` (its own ServiceAccount is not there: "default" stands in). */
-function podFrom(
-  name: string,
-  template: {
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-    spec: Record<string, unknown>;
-  },
-  namespace: string,
-) {
+/**
+ * The Pod a template would become, in `namespace`, the way its controller makes it: its own
+ * ServiceAccount is not there ("default" stands in), and a StatefulSet's volumeClaimTemplates become
+ * persistentVolumeClaim volumes (claim `<template>-<set>-0`, as the StatefulSet controller names them).
+ */
+function podFrom(name: string, template: { owner: Record<string, unknown>; labels: Record<string, string>; annotations: Record<string, string>; spec: Record<string, unknown> }, namespace: string) {
   const { serviceAccountName: _sa, serviceAccount: _legacy, ...spec } = template.spec as Record<string, unknown>;
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
-      namespace,
-      labels: template.labels,
-      annotations: template.annotations,
-    },
-    spec,
-  };
+  const owner = template.owner as { metadata?: { name?: string }; spec?: { volumeClaimTemplates?: { metadata?: { name?: string } }[] } };
+  const claims = (owner.spec?.volumeClaimTemplates ?? []).map((c) => ({ name: c.metadata?.name ?? '', persistentVolumeClaim: { claimName: `${c.metadata?.name}-${owner.metadata?.name}-0` } }));
+  const volumes = [...((spec.volumes as unknown[] | undefined) ?? []), ...claims];
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels: template.labels, annotations: template.annotations }, spec: { ...spec, ...(volumes.length ? { volumes } : {}) } };
 }
 
 /** Admission's verdict on a pod, by a server-side dry run: undefined when admitted, else its message. */
