@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * The team's shared folder (upstream reference data, notes). It sits beside the clone
+ * The team's shared folder (upstream reference data, notes), read by the test suite and the scripts
+ * only: nothing the package runs needs it. It sits beside the clone
  * (`../shared`) on developer machines and in CI; MESHTRACE_SHARED_DIR overrides it.
  * Reference data is read from there, never copied into the project.
  */

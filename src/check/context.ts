@@ -215,6 +215,14 @@ export function buildContext(docs: readonly ManifestDoc[], installDocs: readonly
   };
 }
 
+/** Namespace Traefik runs in when the values do not say (`namespaceOverride`): the kit installs it into `traefik`. */
+export const TRAEFIK_NAMESPACE = 'traefik';
+
+export function traefikNamespace(input: InstallInput): string {
+  const override = getPath(input.doc.object, 'namespaceOverride');
+  return typeof override === 'string' && override ? override : TRAEFIK_NAMESPACE;
+}
+
 /** Helper for checkers: a finding about a document, with file/object filled in. */
 export function findingFor(doc: ManifestDoc, f: Omit<Finding, 'file' | 'object'>): Finding {
   const obj = doc.object;

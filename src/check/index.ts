@@ -1,8 +1,9 @@
 /**
  * Public API of `meshtrace check` (CONTRACT for synth, which checks in memory before writing).
  *
- * `checkManifests` runs every checker over parsed documents: schema (kubernetes-models), unknown
- * fields, cross-references, Pod Security, installer inputs and the tracing doctor (MT001–MT012).
+ * `checkManifests` runs every checker over parsed documents: schema (kubernetes-models), the API
+ * server's own name/label/size rules, unknown fields, cross-references, the stack's network flows
+ * against its NetworkPolicies, Pod Security, installer inputs and the tracing doctor (MT001–MT012).
  * `loadManifestFolder` does the file loading `meshtrace check DIR` does.
  *
  * Suppression (like kube-linter's ignore annotations): an object annotated
@@ -18,11 +19,16 @@ import { checkInstallInputs, type InstallCheckOptions } from './install-inputs';
 import { DOCTOR_RULES } from './doctor';
 import { checkEnterpriseReferences } from './enterprise-refs';
 import { objectRef } from './objects';
+import { checkApiServerRules } from './api-server-check';
+import { checkStackFlows } from './stack-flows';
 
 export * from './finding';
 export { loadManifestFolder, CheckLoadError, type LoadedFolder } from './load';
 export { formatFinding, formatGithubAnnotation, summarize, type CheckSummary } from './format';
 export { CATALOGUE, DOCTOR_RULES } from './doctor';
+export { checkApiServerRules } from './api-server-check';
+export { evaluateFlow, type FlowVerdict, type PodEndpoint } from './network-policy';
+export { blockedFlows, requiredFlows, type BlockedFlow, type StackFlow } from './stack-flows';
 
 export interface CheckOptions extends InstallCheckOptions {
   /** Installer inputs (`dist/install/*`: Istio overlay/values, Traefik values, kind config). */
@@ -63,7 +69,9 @@ export async function checkManifestsDetailed(docs: readonly ManifestDoc[], optio
   const kubernetesShaped = installDocs.filter((d) => d.object.kind === 'IstioOperator');
   const findings: Finding[] = [
     ...(await checkSchemas([...docs, ...kubernetesShaped])),
+    ...checkApiServerRules(docs),
     ...checkCrossReferences(ctx),
+    ...checkStackFlows(ctx),
     ...checkPodSecurity(ctx),
     ...checkInstallInputs(ctx, options),
     ...checkEnterpriseReferences(ctx),

@@ -11,21 +11,24 @@ import { findingFor, type CheckContext } from './context';
 import { isTraefikV2Values } from './doctor/edge-rules';
 import { pointerToField } from './schema/schema-check';
 import { asArray, getPath, isRecord, nameOf, namespaceOf } from './objects';
-import { referencePath } from '../paths';
 import { parseYamlDocument, readYamlFile, YAML_LIMITS } from '../yaml/load';
+import { TRAEFIK_CHART_DEFAULTS, TRAEFIK_CHART_VERSION, TRAEFIK_VALUES_SCHEMA } from './schema/traefik-chart-values.generated';
 
 export interface InstallCheckOptions {
   /**
-   * Traefik chart `values.schema.json`. The kit does not ship the chart: by default the copy in the
-   * shared reference data is used when present; users point at `helm pull traefik/traefik --untar` output.
+   * Traefik chart `values.schema.json` (e.g. from `helm pull traefik/traefik --untar`) to validate
+   * against instead of the built-in part of chart 41.3.0's schema (schema/traefik-chart-values.generated.ts,
+   * shipped in the package so check validates the same everywhere).
+   * @default - the built-in chart 41.3.0 schema and defaults
    */
   readonly traefikValuesSchema?: string;
   /** Chart defaults (`values.yaml`) merged under the user's values before validation, as Helm does. */
   readonly traefikChartValues?: string;
 }
 
-export const DEFAULT_TRAEFIK_SCHEMA = referencePath('traefik', 'helm-chart-41.3.0.values.schema.json');
-export const DEFAULT_TRAEFIK_VALUES = referencePath('traefik', 'helm-chart-41.3.0.values.yaml');
+/** The chart version whose schema check carries built in. */
+export const BUILT_IN_TRAEFIK_CHART = TRAEFIK_CHART_VERSION;
+const BUILT_IN = '<built-in>';
 const TRAEFIK_CHART_LINK = 'https://github.com/traefik/traefik-helm-chart/blob/master/traefik/VALUES.md';
 
 const validators = new Map<string, { validate: ValidateFunction; defaults: unknown }>();
@@ -35,8 +38,8 @@ function loadTraefikValidator(schemaPath: string, valuesPath: string | undefined
   let v = validators.get(key);
   if (!v) {
     const ajv = new Ajv2020({ allErrors: true, strict: false, allowUnionTypes: true });
-    const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')));
-    const defaults = valuesPath && existsSync(valuesPath) ? parseYamlDocument(readYamlFile(valuesPath, YAML_LIMITS.manifests), valuesPath, YAML_LIMITS.manifests).value : {};
+    const validate = ajv.compile(schemaPath === BUILT_IN ? TRAEFIK_VALUES_SCHEMA : JSON.parse(readFileSync(schemaPath, 'utf8')));
+    const defaults = valuesPath === BUILT_IN ? TRAEFIK_CHART_DEFAULTS : valuesPath && existsSync(valuesPath) ? parseYamlDocument(readYamlFile(valuesPath, YAML_LIMITS.manifests), valuesPath, YAML_LIMITS.manifests).value : {};
     v = { validate, defaults };
     validators.set(key, v);
   }
@@ -69,8 +72,8 @@ function traefikSchemaFindings(ctx: CheckContext, options: InstallCheckOptions):
   const out: Finding[] = [];
   const inputs = ctx.traefikValues().filter((i) => !isTraefikV2Values(i));
   if (inputs.length === 0) return out;
-  const schemaPath = options.traefikValuesSchema ?? DEFAULT_TRAEFIK_SCHEMA;
-  if (!existsSync(schemaPath)) {
+  const schemaPath = options.traefikValuesSchema ?? BUILT_IN;
+  if (schemaPath !== BUILT_IN && !existsSync(schemaPath)) {
     for (const input of inputs) {
       out.push(findingFor(input.doc, {
         rule: 'traefik-values/schema', severity: 'info',
@@ -81,7 +84,7 @@ function traefikSchemaFindings(ctx: CheckContext, options: InstallCheckOptions):
     }
     return out;
   }
-  const valuesPath = options.traefikChartValues ?? (options.traefikValuesSchema ? undefined : DEFAULT_TRAEFIK_VALUES);
+  const valuesPath = options.traefikChartValues ?? (options.traefikValuesSchema ? undefined : BUILT_IN);
   const { validate, defaults } = loadTraefikValidator(schemaPath, valuesPath);
   for (const input of inputs) {
     const merged = mergeHelmValues(defaults, input.doc.object);
@@ -96,7 +99,7 @@ function traefikSchemaFindings(ctx: CheckContext, options: InstallCheckOptions):
       if (seen.has(key)) continue;
       seen.add(key);
       out.push(findingFor(input.doc, {
-        rule: 'traefik-values/schema', severity: 'error', field, message: `${message} (Traefik chart values.schema.json)`,
+        rule: 'traefik-values/schema', severity: 'error', field, message: `${message} (Traefik chart ${schemaPath === BUILT_IN ? `${TRAEFIK_CHART_VERSION} ` : ''}values.schema.json)`,
         fix: 'correct the value; `helm install` refuses values that fail the chart schema', link: TRAEFIK_CHART_LINK,
       }));
     }

@@ -3,7 +3,7 @@
  * plus its installer inputs (`DIR/install/` or `--install DIR`). YAML errors become findings; a folder
  * that is missing or unreadable is a CheckLoadError ("could not check").
  */
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseYamlDocuments, readYamlFile, YAML_LIMITS, YamlInputError, type YamlDocument } from '../yaml/load';
 import type { Finding, ManifestDoc } from './finding';
@@ -35,13 +35,46 @@ function listFiles(dir: string, what: string, expected = 'a folder of *.yaml man
   }
   if (!stat.isDirectory()) throw new CheckLoadError(`${what} ${dir} is not a folder; expected ${expected}`);
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && MANIFEST_FILE.test(e.name)).map((e) => e.name).sort();
+    return readdirSync(dir, { withFileTypes: true }).filter((e) => (e.isFile() || e.isSymbolicLink()) && MANIFEST_FILE.test(e.name)).map((e) => e.name).sort();
   } catch (err) {
     throw new CheckLoadError(`${what} ${dir} cannot be listed: ${(err as Error).message}`);
   }
 }
 
+/**
+ * A symlinked manifest is read through the link, as `kubectl apply -f DIR` opens it; a link that
+ * leads nowhere, loops, or leads to a folder is reported instead of skipped silently.
+ */
+function symlinkProblem(path: string, file: string): Finding | undefined {
+  let link;
+  try {
+    link = lstatSync(path);
+  } catch {
+    return undefined; // vanished since the listing: parseFile reports it
+  }
+  if (!link.isSymbolicLink()) return undefined;
+  let target = '';
+  try {
+    target = readlinkSync(path);
+  } catch {
+    // unreadable link text: the stat below says why
+  }
+  try {
+    if (statSync(path).isFile()) return undefined;
+    return { rule: 'load/symlink', severity: 'error', file, message: `symlink to "${target}" leads to a folder, not a manifest file: not checked`, fix: 'link a file, or check that folder itself' };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ELOOP' ? 'is a symlink loop' : code === 'ENOENT' ? 'leads to nothing (dangling link)' : `cannot be followed (${code ?? (err as Error).message})`;
+    return { rule: 'load/symlink', severity: 'error', file, message: `symlink to "${target}" ${why}: not checked`, fix: 'point the link at an existing manifest file, or remove it' };
+  }
+}
+
 function parseFile(path: string, file: string, docs: ManifestDoc[], findings: Finding[]): void {
+  const linkProblem = symlinkProblem(path, file);
+  if (linkProblem) {
+    findings.push(linkProblem);
+    return;
+  }
   let parsed: YamlDocument[];
   try {
     parsed = parseYamlDocuments(readYamlFile(path, YAML_LIMITS.manifests, file), file, YAML_LIMITS.manifests);
@@ -125,9 +158,25 @@ function subfolderFindings(dir: string, installDir?: string): Finding[] {
   } catch {
     return out;
   }
+  let self = resolve(dir);
+  try {
+    self = realpathSync(dir);
+  } catch {
+    // keep the plain path
+  }
   for (const e of entries) {
     const sub = join(dir, e.name);
-    if (!e.isDirectory() || e.name.startsWith('.') || (installDir ? resolve(sub) === resolve(installDir) : e.name === 'install')) continue;
+    let isDir = e.isDirectory();
+    if (e.isSymbolicLink()) {
+      if (MANIFEST_FILE.test(e.name)) continue; // listed as a manifest: reported as a link to a folder
+      try {
+        // A linked folder counts like a real one; a link back to the folder itself (a loop) does not.
+        isDir = statSync(sub).isDirectory() && realpathSync(sub) !== self;
+      } catch {
+        isDir = false; // dangling or looping links to folders hold no manifests
+      }
+    }
+    if (!isDir || e.name.startsWith('.') || (installDir ? resolve(sub) === resolve(installDir) : e.name === 'install')) continue;
     let count = 0;
     try {
       count = readdirSync(sub).filter((f) => MANIFEST_FILE.test(f)).length;

@@ -8,10 +8,21 @@ import { findingFor, type CheckContext } from './context';
 import { collectorConfigs } from './jaeger-config';
 import {
   argFlagsOf, asArray, containersOf, envOf, getPath, isRecord, namespaceOf, nameOf, parseEndpoint, serviceOfHost, stringMap,
-  type Obj,
+  type Obj, type PodTemplate,
 } from './objects';
 
 const SERVICE_LINK = 'https://kubernetes.io/docs/concepts/services-networking/service/';
+
+interface DeclaredPort {
+  readonly number: number;
+  readonly name?: string;
+}
+
+/** The ports a pod template's containers declare with a numeric containerPort. */
+function declaredPorts(t: PodTemplate): DeclaredPort[] {
+  return containersOf(t, ['containers']).flatMap((c) => asArray(c.container.ports).filter(isRecord).flatMap((p) =>
+    typeof p.containerPort === 'number' && Number.isInteger(p.containerPort) ? [{ number: p.containerPort, ...(typeof p.name === 'string' ? { name: p.name } : {}) }] : []));
+}
 
 export function servicePorts(svc: ManifestDoc): Obj[] {
   return asArray(getPath(svc.object, 'spec.ports')).filter(isRecord);
@@ -38,25 +49,38 @@ function checkSelectors(ctx: CheckContext): Finding[] {
     }
     servicePorts(svc).forEach((port, i) => {
       const target = port.targetPort ?? port.port;
-      const containerPorts = pods.flatMap((t) => containersOf(t, ['containers']).flatMap((c) => asArray(c.container.ports).filter(isRecord)));
+      const declared = pods.map((t) => ({ t, ports: declaredPorts(t) }));
+      const podName = (t: PodTemplate) => `${String(t.owner.kind)} ${nameOf(t.owner)}`;
       if (typeof target === 'string' && !/^\d+$/.test(target)) {
-        const missing = pods.filter((t) => !containersOf(t, ['containers']).some((c) => asArray(c.container.ports).some((p) => isRecord(p) && p.name === target)));
+        // A named targetPort resolves only through a container port of that name: without one the
+        // endpoints have no port and the Service forwards nothing.
+        const missing = declared.filter((d) => !d.ports.some((p) => p.name === target));
         if (missing.length) {
+          const named = [...new Set(declared.flatMap((d) => d.ports.map((p) => p.name)).filter((n): n is string => n !== undefined))];
           out.push(findingFor(svc, {
             rule: 'xref/target-port', severity: 'error', field: `spec.ports[${i}].targetPort`,
-            message: `targetPort "${target}" is not a named container port of ${missing.map((t) => `${String(t.owner.kind)} ${nameOf(t.owner)}`).join(', ')} (named ports: ${containerPorts.map((p) => String(p.name)).filter((n) => n !== 'undefined').join(', ') || 'none'})`,
-            fix: 'name the container port, or use its number as targetPort',
+            message: `targetPort "${target}" is not a named container port of ${missing.map((d) => podName(d.t)).join(', ')} (named ports: ${named.length ? named.map((n) => `"${n}"`).join(', ') : 'none'})`,
+            fix: named.length ? `use one of ${named.map((n) => `"${n}"`).join(', ')}, or name the container port "${target}"` : `name the container port "${target}", or use its number as targetPort`,
             link: SERVICE_LINK,
           }));
         }
-      } else if (containerPorts.length > 0 && !containerPorts.some((p) => p.containerPort === Number(target))) {
-        out.push(findingFor(svc, {
-          rule: 'xref/target-port', severity: 'warning', field: `spec.ports[${i}].${port.targetPort !== undefined ? 'targetPort' : 'port'}`,
-          message: `targetPort ${String(target)} is not among the container ports of the selected pods (${containerPorts.map((p) => String(p.containerPort)).join(', ')})`,
-          fix: 'point targetPort at a port the container listens on (declare it under ports)',
-          link: SERVICE_LINK,
-        }));
+        return;
       }
+      // A numeric targetPort is checked against the ports each pod declares. Pods that declare none
+      // are not judged: Kubernetes forwards to the number whether or not it is declared (container
+      // ports are informational), so nothing offline says it is wrong. Entries without a numeric
+      // containerPort (e.g. a typoed `containrPort`) are no declaration: the schema and unknown-field
+      // checks report them where they are written.
+      const wanted = Number(target);
+      const wrong = declared.filter((d) => d.ports.length > 0 && !d.ports.some((p) => p.number === wanted));
+      if (wrong.length === 0) return;
+      const list = (d: { ports: DeclaredPort[] }) => d.ports.map((p) => (p.name ? `${p.number} "${p.name}"` : String(p.number))).join(', ');
+      out.push(findingFor(svc, {
+        rule: 'xref/target-port', severity: 'error', field: `spec.ports[${i}].${port.targetPort !== undefined ? 'targetPort' : 'port'}`,
+        message: `targetPort ${wanted} is not a container port of ${wrong.map((d) => `${podName(d.t)} (declares ${list(d)})`).join('; ')}: the Service sends its traffic to a port the pods do not listen on`,
+        fix: `point targetPort at a declared port (${[...new Set(wrong.flatMap((d) => d.ports.map((p) => p.number)))].join(', ')}), or declare ${wanted} under the container's ports`,
+        link: SERVICE_LINK,
+      }));
     });
   }
   return out;
@@ -70,6 +94,8 @@ export interface EndpointRef {
   readonly field: string;
   readonly value: string;
   readonly fromNamespace: string;
+  /** The pods that dial it (the workload itself, or the collectors mounting a config); none for installer inputs. */
+  readonly sources: readonly PodTemplate[];
 }
 
 /** Every in-cluster endpoint written in env vars and collector configs. */
@@ -78,12 +104,12 @@ export function endpointRefs(ctx: CheckContext): EndpointRef[] {
   for (const t of ctx.templates) {
     for (const c of containersOf(t)) {
       for (const e of envOf(c.container)) {
-        if (ENDPOINT_ENV.test(e.name)) out.push({ doc: t.doc, field: `${c.path}.env[${e.index}].value`, value: e.value, fromNamespace: t.namespace });
+        if (ENDPOINT_ENV.test(e.name)) out.push({ doc: t.doc, field: `${c.path}.env[${e.index}].value`, value: e.value, fromNamespace: t.namespace, sources: [t] });
       }
       // Flags such as the relay's `--upstream http://a:8080` and `--otlp-endpoint http://…:4318`.
       for (const a of argFlagsOf(c.container)) {
         if (/(upstream|endpoint|url|addr|address|collector)/i.test(a.flag) && /^[a-z][a-z0-9+.-]*:\/\/|^[\w.-]+:\d+$/i.test(a.value)) {
-          out.push({ doc: t.doc, field: `${c.path}.${a.list}[${a.index}]`, value: a.value, fromNamespace: t.namespace });
+          out.push({ doc: t.doc, field: `${c.path}.${a.list}[${a.index}]`, value: a.value, fromNamespace: t.namespace, sources: [t] });
         }
       }
     }
@@ -94,7 +120,7 @@ export function endpointRefs(ctx: CheckContext): EndpointRef[] {
       if (isRecord(value)) for (const [k, v] of Object.entries(value)) visit(v, `${path}.${k}`);
       else if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${path}[${i}]`));
       else if (typeof value === 'string' && /\.(endpoint|endpoints\[\d+\]|servers\[\d+\]|brokers\[\d+\])$/.test(path) && !/^\.receivers|^\.extensions\.(healthcheck|jaeger_query|remote_sampling|zpages|pprof|expvar)/.test(path)) {
-        out.push({ doc: cfg.doc, field: `${cfg.field}${path}`, value, fromNamespace: ns });
+        out.push({ doc: cfg.doc, field: `${cfg.field}${path}`, value, fromNamespace: ns, sources: cfg.workloads });
       }
     };
     visit(cfg.config, '');
@@ -112,7 +138,7 @@ export function endpointRefs(ctx: CheckContext): EndpointRef[] {
     ];
     for (const field of fields) {
       const value = getPath(values, field);
-      if (typeof value === 'string' && value) out.push({ doc: input.doc, field, value, fromNamespace: 'traefik' });
+      if (typeof value === 'string' && value) out.push({ doc: input.doc, field, value, fromNamespace: 'traefik', sources: [] });
     }
   }
   return out;

@@ -12,6 +12,8 @@ import {
   type RelayOptions,
 } from '../relay';
 import { tuneRelayProcess } from '../relay/process-tuning';
+import { PROPAGATION_FORMAT_NAMES } from '../relay/options';
+import { deprecationNotice } from './flags';
 
 interface RelayFlags {
   listen: string;
@@ -40,6 +42,8 @@ interface RelayFlags {
 // No default array on repeatable flags: commander would print `(default: [])` in the help.
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
+const formatNotice = (old: string, canonical: string): void => deprecationNotice(`format name ${old}`, canonical);
+
 /** Flag values → `RelayOptions` (the relay library validates and explains bad values). */
 export function relayOptionsFromFlags(flags: RelayFlags): RelayOptions {
   const sampleRate = Number(flags.sampleRate);
@@ -53,8 +57,8 @@ export function relayOptionsFromFlags(flags: RelayFlags): RelayOptions {
     upstreams: flags.upstream ?? [],
     serviceName: flags.serviceName,
     fanout: flags.fanout ?? false,
-    propagate: flags.propagate?.length ? parsePropagate(flags.propagate) : undefined,
-    accept: flags.accept?.length ? parsePropagate(flags.accept, '--accept') : undefined,
+    propagate: flags.propagate?.length ? parsePropagate(flags.propagate, '--propagate', formatNotice) : undefined,
+    accept: flags.accept?.length ? parsePropagate(flags.accept, '--accept', formatNotice) : undefined,
     otlpEndpoint: flags.otlpEndpoint || undefined,
     otlpProtocol: flags.otlpProtocol,
     faults: flags.fault ?? [],
@@ -96,7 +100,7 @@ export function registerRelay(program: Command): void {
     .option('--upstream <url>', 'upstream base URL (repeatable; none = leaf hop answering 200)', collect)
     .option('--service-name <name>', 'service.name of the hop\'s spans', 'relay')
     .option('--fanout', 'call every upstream per request (a DAG hop) instead of one (round-robin)')
-    .option('--propagate <formats>', 'formats to write: w3c,b3multi,b3single,jaeger,baggage; baggage goes as W3C baggage unless the list has jaeger alone (default: those that came in, plus w3c)', collect)
+    .option('--propagate <formats>', `formats to write: ${PROPAGATION_FORMAT_NAMES.join(',')} (b3 = the single b3 header); baggage goes as W3C baggage unless the list has jaeger alone (default: those that came in, plus w3c)`, collect)
     .option('--accept <formats>', 'formats to read; other trace headers are ignored and not forwarded, like an app with only those propagators (default: all)', collect)
     .option('--otlp-endpoint <url>', 'OTLP/HTTP endpoint for the hop\'s spans (base URL; /v1/traces is appended)', process.env.OTEL_EXPORTER_OTLP_ENDPOINT)
     .addOption(new Option('--otlp-protocol <protocol>', 'OTLP encoding').choices(['http/protobuf', 'http/json']).default('http/protobuf'))

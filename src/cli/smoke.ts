@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_OK, setExitCode } from './exit-codes';
 import { addLaneOptions, laneOptionsFrom, type LaneCliOptions } from '../cluster/lane-options';
+import { secondsFlag } from './flags';
 
 interface SmokeCliOptions extends LaneCliOptions {
   readonly json?: boolean;
@@ -18,14 +19,11 @@ export function registerSmoke(program: Command): void {
   addLaneOptions(command)
     .addOption(new Option('--results <dir>', 'folder for junit.xml, results.json and artifacts/').default('meshtrace-smoke'))
     .addOption(new Option('--specs <dir>', 'folder of the trace specs').default('samples/expectations'))
-    .addOption(new Option('--verify-timeout <seconds>', 'how long each spec may take to appear complete in Jaeger').default('150'))
+    .addOption(new Option('--verify-timeout <duration>', 'how long each spec may take to appear complete in Jaeger').default('150s'))
     .addOption(new Option('--keep-cluster', 'keep a cluster this run created (default: delete it after collecting artifacts)'))
     .addOption(new Option('--json', 'print the plan (with --dry-run) or the results as one JSON document'));
   command.action(async (opts: SmokeCliOptions) => {
-    const verifyTimeoutSeconds = Number(opts.verifyTimeout);
-    if (!Number.isInteger(verifyTimeoutSeconds) || verifyTimeoutSeconds <= 0) {
-      throw new CliError(`--verify-timeout ${JSON.stringify(opts.verifyTimeout)} is not a number of seconds (a positive integer, e.g. 150)`, EXIT_CANNOT_CHECK);
-    }
+    const verifyTimeoutSeconds = secondsFlag('--verify-timeout', opts.verifyTimeout);
     // the lane (synth, executor, verifier, Kubernetes client) loads only when the command runs
     const { exists, prepareLane, printPlan, runLane } = await import('../cluster/cli-support');
     const { planSmoke } = await import('../cluster/plan');

@@ -8,7 +8,6 @@ import {
   jaegerSource,
   loadSpec,
   loadTraceFile,
-  parseDurationUs,
   pollAndVerify,
   receiverSource,
   renderJson,
@@ -25,6 +24,8 @@ import {
 } from '../verify';
 import { addReceiverLimitOptions, receiverLimits, type ReceiverLimitFlags } from './receiver-limits';
 import { deferredSamplingProblem, type DriverSampling, type PropagationFormatName } from '../verify/spec';
+import { addDeprecatedAlias, durationFlagMs, formatNamesFlag, useColor } from './flags';
+import { formatDuration } from '../verify/duration';
 
 interface VerifyFlags extends ReceiverLimitFlags {
   spec: string;
@@ -36,7 +37,7 @@ interface VerifyFlags extends ReceiverLimitFlags {
   concurrency?: string;
   method?: string;
   header: string[];
-  propagation?: string;
+  propagate?: string;
   sampling?: string;
   traceId: string[];
   timeout?: string;
@@ -47,17 +48,12 @@ interface VerifyFlags extends ReceiverLimitFlags {
   junit?: string;
   json?: boolean;
   verbose?: boolean;
-  color: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const FORMATS: readonly PropagationFormatName[] = ['w3c', 'b3', 'b3multi', 'jaeger', 'envoy'];
 
-function durationMs(flag: string, value: string): number {
-  const us = parseDurationUs(value);
-  if (us === undefined || us <= 0) throw new CliError(`${flag}: invalid duration ${JSON.stringify(value)}; use a number with a unit: 500ms, 30s, 2m`);
-  return us / 1000;
-}
+const durationMs = durationFlagMs;
 
 function positiveInt(flag: string, value: string): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new CliError(`${flag}: invalid value ${JSON.stringify(value)}; expected a whole number ≥ 1`);
@@ -83,9 +79,7 @@ function headers(values: readonly string[]): Record<string, string> {
 
 function propagation(value: string | undefined, spec: Spec): PropagationFormatName[] {
   if (value === undefined) return [...(spec.trigger?.propagation ?? ['w3c'])];
-  const list = value.split(',').map((v) => v.trim()).filter(Boolean);
-  for (const f of list) if (!(FORMATS as string[]).includes(f)) throw new CliError(`--propagation: unknown format ${JSON.stringify(f)}; allowed: ${FORMATS.join(', ')}`);
-  return list as PropagationFormatName[];
+  return formatNamesFlag('--propagate', value, FORMATS);
 }
 
 /** `--sampling sampled|deferred` (default: the spec's trigger.sampling); deferred needs B3 formats. */
@@ -93,7 +87,7 @@ function driverSampling(value: string | undefined, spec: Spec, formats: readonly
   const decision = value ?? spec.trigger?.sampling ?? 'sampled';
   if (decision !== 'sampled' && decision !== 'deferred') throw new CliError(`--sampling: invalid value ${JSON.stringify(decision)}; allowed: sampled, deferred`, EXIT_CANNOT_CHECK);
   const problem = decision === 'deferred' ? deferredSamplingProblem(formats) : undefined;
-  if (problem) throw new CliError(`--sampling deferred ${problem} (e.g. --propagation b3)`, EXIT_CANNOT_CHECK);
+  if (problem) throw new CliError(`--sampling deferred ${problem} (e.g. --propagate b3)`, EXIT_CANNOT_CHECK);
   return decision;
 }
 
@@ -126,7 +120,7 @@ async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
   const requests = flags.requests !== undefined ? positiveInt('--requests', flags.requests) : (spec.trigger?.requests ?? 1);
   const concurrency = flags.concurrency !== undefined ? positiveInt('--concurrency', flags.concurrency) : (spec.trigger?.concurrency ?? 1);
   const extraHeaders = { ...spec.trigger?.headers, ...headers(flags.header) };
-  const formats = propagation(flags.propagation, spec);
+  const formats = propagation(flags.propagate, spec);
   const sampling = driverSampling(flags.sampling, spec, formats);
   const lookbackUs = durationMs('--lookback', flags.lookback) * 1000;
   const limits = receiverLimits(flags);
@@ -202,9 +196,9 @@ async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
     if (flags.json) {
       process.stdout.write(renderJson(outcome.result, { ...(uiUrl ? { jaegerUiUrl: uiUrl } : {}), polls: outcome.polls, elapsedMs, source: source.description }));
     } else {
-      process.stdout.write(renderTerminal(outcome.result, outcome.traces, { color: flags.color && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, verbose: flags.verbose ?? false, ...(uiUrl ? { jaegerUiUrl: uiUrl } : {}) }));
+      process.stdout.write(renderTerminal(outcome.result, outcome.traces, { color: useColor(cmd), verbose: flags.verbose ?? false, ...(uiUrl ? { jaegerUiUrl: uiUrl } : {}) }));
       if (!outcome.result.passed || flags.verbose) {
-        process.stdout.write(`${outcome.polls} poll(s) of ${source.description} in ${(elapsedMs / 1000).toFixed(1)}s, stopped: ${outcome.stoppedBy === 'stable' ? 'span count stable' : outcome.stoppedBy}; ${outcome.spansSeen} span(s) seen\n`);
+        process.stdout.write(`${outcome.polls} poll(s) of ${source.description} in ${formatDuration(elapsedMs * 1000)}, stopped: ${outcome.stoppedBy === 'stable' ? 'span count stable' : outcome.stoppedBy}; ${outcome.spansSeen} span(s) seen\n`);
       }
     }
     setExitCode(cmd, outcome.result.passed ? EXIT_OK : EXIT_FAILED);
@@ -224,7 +218,7 @@ export function registerVerify(program: Command): void {
     .description('drive requests, fetch the traces, assert their shape, and explain a broken trace (exit 0 holds, 1 fails, 2 could not check)')
     .requiredOption('--spec <file>', 'trace expectation (YAML), e.g. samples/expectations/bookinfo.yaml')
     .option('--jaeger-url <url>', 'Jaeger query base URL, with any base path (http://127.0.0.1:16686/jaeger)')
-    .option('--trace-file <file>', 'a trace exported from Jaeger (UI JSON, /api/v3 response or OTLP/JSON)')
+    .option('--trace-file <file>', 'a trace file, format told by its shape: Jaeger UI JSON, Jaeger /api/v3 or Grafana Tempo /api/traces/{id} answer, OTLP/JSON')
     .option('--otlp-listen <host:port>', 'run an OTLP/HTTP receiver and verify what arrives (port 0: any free port)');
   addReceiverLimitOptions(command)
     .option('--trigger <url>', 'send requests here with a fresh sampled trace context (default: the spec\'s trigger.url)')
@@ -232,7 +226,7 @@ export function registerVerify(program: Command): void {
     .option('--concurrency <n>', 'requests in flight at once')
     .option('--method <method>', 'HTTP method for the trigger')
     .option('--header <name:value>', 'extra request header (repeatable)', collect, [])
-    .option('--propagation <formats>', `context formats to send, comma-separated: ${FORMATS.join(', ')} (default w3c)`)
+    .option('--propagate <formats>', `context formats to send, comma-separated: ${FORMATS.join(', ')} (default: spec trigger.propagation or w3c)`)
     .option('--sampling <decision>', 'decision the driver sends: sampled, or deferred (B3 ids without a decision: the first hop samples; for rules.sampling) (default: spec trigger.sampling or sampled)')
     .option('--trace-id <id>', 'verify this trace id without driving (repeatable)', collect, [])
     .option('--timeout <duration>', 'give up after this long (default: spec poll.timeout or 30s)')
@@ -243,8 +237,8 @@ export function registerVerify(program: Command): void {
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--json', 'print one JSON document instead of the terminal report')
     .option('--verbose', 'print the trace tree and every assertion even on success')
-    .option('--no-color', 'no ANSI colours')
     .action(async (flags: VerifyFlags, cmd: Command) => {
       await runVerify(flags, cmd);
     });
+  addDeprecatedAlias(command, '--propagation <formats>', '--propagate', 'propagate');
 }

@@ -41,6 +41,16 @@ export const istioSchema = z
         service: z.string().regex(/^([a-z0-9-]+\/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'is not a service host; allowed: <name>.<namespace>.svc.cluster.local' }).optional(),
         /** @default 4317 for opentelemetry, 9411 for zipkin */
         port: portNumber.optional(),
+        /**
+         * OpenTelemetry only: send OTLP/HTTP (protobuf) to `path` instead of OTLP/gRPC; the default port becomes 4318.
+         * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-ExtensionProvider-OpenTelemetryTracingProvider-HttpService
+         */
+        http: z
+          .strictObject({
+            path: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, { message: 'is not a URL path; allowed: an absolute path such as /v1/traces' }).default('/v1/traces'),
+            timeout: z.string().regex(/^[0-9]+(ms|s)$/, { message: 'is not a duration; allowed: whole ms or s, e.g. 3s' }).default('3s'),
+          })
+          .optional(),
         /** Zipkin only: also read/write W3C traceparent. */
         traceContextOption: z.enum(TRACE_CONTEXT_OPTIONS).optional(),
         maxTagLength: z.number().int().min(1).max(65536).optional(),
@@ -108,6 +118,9 @@ export const istioSchema = z
         ctx.addIssue({ code: 'custom', path: ['workloadOverrides', i], input: o, message: 'overrides nothing; allowed: set randomSamplingPercentage, customTags or disableSpanReporting' });
       }
     });
+    if (istio.provider.http && istio.provider.type !== 'opentelemetry') {
+      ctx.addIssue({ code: 'custom', path: ['provider', 'http'], input: istio.provider.http, message: 'only applies to the opentelemetry provider; allowed: remove it, or set provider.type: opentelemetry' });
+    }
     if (istio.provider.traceContextOption && istio.provider.type !== 'zipkin') {
       ctx.addIssue({ code: 'custom', path: ['provider', 'traceContextOption'], input: istio.provider.traceContextOption, message: 'only applies to the zipkin provider; allowed: remove it, or set provider.type: zipkin' });
     }

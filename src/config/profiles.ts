@@ -52,7 +52,7 @@ export const PROFILES: Readonly<Record<ProfileName, Raw>> = {
     traefik: { sampleRate: 0.01 },
     hotrod: { enabled: false },
     kind: { enabled: false },
-    // Only the sender namespaces reach the collector, nobody but port-forwards the query UI (docs/enterprise.md).
-    security: { networkPolicies: { enabled: true } },
+    // NetworkPolicies are on in every profile (the schema default): only the sender namespaces reach
+    // the collector, nobody but port-forwards the query UI (docs/stack.md).
   },
 };

@@ -13,9 +13,10 @@ const hopSchema = z.strictObject({
   fanout: z.boolean().optional(),
   /** `drop-context`, `delay=200ms`, `status=500@0.2`, `reset` (labs). */
   faults: z.array(z.string().min(1)).default([]),
-  propagate: z.array(z.enum(['w3c', 'b3multi', 'b3single', 'jaeger', 'baggage'])).optional(),
+  /** Formats written (`--propagate`): `b3` is the single `b3` header (`b3single` its old name). */
+  propagate: z.array(z.enum(['w3c', 'b3', 'b3multi', 'jaeger', 'baggage', 'b3single'])).optional(),
   /** Formats read (`--accept`); others are neither read nor forwarded. Default: every format. */
-  accept: z.array(z.enum(['w3c', 'b3multi', 'b3single', 'jaeger', 'baggage'])).optional(),
+  accept: z.array(z.enum(['w3c', 'b3', 'b3multi', 'jaeger', 'baggage', 'b3single'])).optional(),
   /** Baggage members recorded on the server span (`--baggage-attribute`, opt-in per key). */
   baggageAttributes: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { message: 'is not a baggage key; allowed: letters, digits, "_", "." and "-"' })).default([]),
   spanAttributes: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { message: 'is not an attribute name; allowed: letters, digits, "_", "." and "-"' }), z.string()).default({}),

@@ -34,8 +34,11 @@ const oauth2ProxySchema = z.strictObject({
 export const securitySchema = z.strictObject({
   networkPolicies: z
     .strictObject({
-      /** Explicit ingress rules for every Jaeger pod (on by default in the production profile). */
-      enabled: z.boolean().default(false),
+      /**
+       * Explicit ingress rules for every Jaeger pod, in every profile: only the stack's sender
+       * namespaces reach the collector, nothing but a port-forward reaches the query UI (it has no login).
+       */
+      enabled: z.boolean().default(true),
       /** More namespaces whose pods send spans (besides Bookinfo, HotROD, relay, Traefik, istio-system). */
       senderNamespaces: z.array(dnsLabel).default([]),
       /** Namespaces allowed to scrape the metrics ports (8888, span metrics 8889). */

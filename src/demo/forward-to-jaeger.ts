@@ -1,5 +1,5 @@
 /**
- * `meshtrace demo --jaeger-url URL`: sends the spans the demo received to a real Jaeger too (its
+ * `meshtrace demo --otlp-endpoint URL`: sends the spans the demo received to a real Jaeger too (its
  * OTLP/HTTP port, e.g. a port-forwarded `jaeger-collector:4318`), so a student can open the same
  * traces in the Jaeger UI. The hops export to the demo's own receiver only (a relay has one
  * exporter); the demo re-encodes what it received as OTLP/JSON, which Jaeger v2 accepts.
@@ -7,16 +7,16 @@
 import type { Span } from '../verify/model';
 import { encodeOtlpJson } from '../verify/sources/otlp-json-encode';
 
-/** The OTLP traces URL for a Jaeger base URL (`/v1/traces` appended unless already there). */
-export function jaegerTracesUrl(raw: string): URL {
+/** The OTLP traces URL for a Jaeger base URL (`/v1/traces` appended unless already there); `flag` names it in errors. */
+export function jaegerTracesUrl(raw: string, flag = '--otlp-endpoint'): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new Error(`--jaeger-url ${JSON.stringify(raw)}: not a URL; expected Jaeger's OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318 after \`kubectl -n observability port-forward svc/jaeger-collector 4318\``);
+    throw new Error(`${flag} ${JSON.stringify(raw)}: not a URL; expected Jaeger's OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318 after \`kubectl -n observability port-forward svc/jaeger-collector 4318\``);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`--jaeger-url ${JSON.stringify(raw)}: expected an http:// or https:// URL`);
+    throw new Error(`${flag} ${JSON.stringify(raw)}: expected an http:// or https:// URL`);
   }
   if (!url.pathname.endsWith('/v1/traces')) url.pathname = `${url.pathname.replace(/\/+$/, '')}/v1/traces`;
   return url;

@@ -17,6 +17,7 @@ import { startOtlpReceiver, type OtlpReceiver, type OtlpReceiverOptions } from '
 import { receiverSource, type TraceSource } from '../verify/sources/trace-source';
 import type { VerifyResult } from '../verify/verify-traces';
 import { pollAndVerify } from '../verify/poller';
+import { formatDuration } from '../verify/duration';
 import { drive, triggerPath, type DrivenRequest } from '../verify/driver';
 import { withDriverAsRoot } from '../verify/sources/driver-as-root';
 import type { DriverReport } from '../verify/diagnosis';
@@ -40,7 +41,9 @@ export interface DemoOptions {
   readonly requests?: number;
   /** Write the HTML report here. @default - no HTML report */
   readonly htmlPath?: string;
-  /** Also send the received spans to this Jaeger OTLP/HTTP endpoint. @default - none */
+  /** Also send the received spans to this OTLP/HTTP endpoint, e.g. Jaeger's collector port 4318 (`--otlp-endpoint`). @default - none */
+  readonly otlpEndpoint?: string;
+  /** @deprecated the old name of `otlpEndpoint` (the CLI's `--jaeger-url`). */
   readonly jaegerUrl?: string;
   /** Caps of the embedded OTLP receiver (body size, bytes in flight, stored spans). @default - its defaults */
   readonly receiverLimits?: Pick<OtlpReceiverOptions, 'maxBodyBytes' | 'maxInflightBytes' | 'maxSpans' | 'maxStoredBytes'>;
@@ -76,7 +79,7 @@ export interface DemoTimings {
 }
 
 export interface DemoOutcome {
-  /** 0 the spec passed, 1 it failed, 2 the demo could not run (bad flags, a hop did not start, deadline, Ctrl-C). */
+  /** 0 the spec passed, 1 it failed, 2 the demo could not run (bad flags, a hop did not start, deadline, Ctrl-C, the OTLP endpoint unreachable). */
   readonly exitCode: 0 | 1 | 2;
   readonly topology?: DemoTopology;
   readonly hops: readonly StartedHop[];
@@ -96,12 +99,13 @@ export interface DemoOutcome {
   /** Last output of the hop that failed to start. */
   readonly errorOutput?: readonly string[];
   readonly htmlPath?: string;
-  /** What happened with `--jaeger-url`. */
+  /** What happened with `--otlp-endpoint`. */
   readonly jaeger?: string;
+  /** The spans could not be sent to `--otlp-endpoint` (exit 2: asked for, not done). */
+  readonly exportFailed?: boolean;
   readonly specPath: string;
 }
 
-const formatSeconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
 
 /** Stopped by the overall deadline or by a signal. */
 class DemoAborted extends Error {}
@@ -151,12 +155,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
   let error: string | undefined;
   let errorOutput: readonly string[] | undefined;
   let jaeger: string | undefined;
+  let exportFailed = false;
   let phase = 'starting';
 
   const supervisor = new ProcessSupervisor({ onOutput: options.onHopOutput, killGraceMs: 3000 });
   options.onSupervisor?.(supervisor);
   supervisor.onInterrupt((signal) => abort.abort(new DemoAborted(`interrupted by ${signal} while ${phase}; every process was stopped`)));
-  const deadline = setTimeout(() => abort.abort(new DemoAborted(`the demo did not finish within ${formatSeconds(deadlineMs)} (stuck while ${phase})`)), deadlineMs);
+  const deadline = setTimeout(() => abort.abort(new DemoAborted(`the demo did not finish within ${formatDuration(deadlineMs * 1000)} (stuck while ${phase})`)), deadlineMs);
   const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }));
   aborted.catch(() => undefined);
   // Everything that waits races the abort, so neither the deadline nor Ctrl-C can be outlived.
@@ -173,7 +178,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     }
     let jaegerUrl: URL | undefined;
     try {
-      jaegerUrl = options.jaegerUrl ? jaegerTracesUrl(options.jaegerUrl) : undefined;
+      const endpoint = options.otlpEndpoint ?? options.jaegerUrl;
+      jaegerUrl = endpoint ? jaegerTracesUrl(endpoint, options.otlpEndpoint === undefined ? '--jaeger-url' : '--otlp-endpoint') : undefined;
     } catch (err) {
       throw new DemoAborted((err as Error).message);
     }
@@ -268,8 +274,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
         jaeger = await guard(forwardToJaeger(jaegerUrl, poll.pool.flatMap((t) => t.spans)));
       } catch (err) {
         if (err instanceof DemoAborted) throw err;
-        // Jaeger being away must not turn a verified demo into a failure: say so and go on.
+        // Not a failed trace (the verdict stands) but not done either: "could not check" (2), said before the verdict.
         jaeger = `warning: ${(err as Error).message}`;
+        exportFailed = true;
       }
       emit({ type: 'note', message: jaeger });
     }
@@ -297,7 +304,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     stopMs: end - marks.stopping,
     totalMs: end - t0,
   };
-  const exitCode = error !== undefined || !poll ? EXIT_CANNOT_CHECK : poll.result.passed ? EXIT_OK : EXIT_FAILED;
+  const exitCode = error !== undefined || !poll ? EXIT_CANNOT_CHECK : !poll.result.passed ? EXIT_FAILED : exportFailed ? EXIT_CANNOT_CHECK : EXIT_OK;
   return {
     exitCode,
     topology,
@@ -314,6 +321,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     errorOutput,
     htmlPath: error === undefined ? options.htmlPath : undefined,
     jaeger,
+    ...(exportFailed ? { exportFailed } : {}),
     specPath,
   };
 }

@@ -8,8 +8,9 @@
  * the reverse order, entry first, so no hop sees its upstream vanish while it still gets traffic.
  */
 import type { HeaderFormat } from '../propagation/trace-context';
+import { formatNameOf, headerFormatOf, resolveFormatName } from '../propagation/format-names';
 import { parseFault as parseRelayFault, FaultSyntaxError } from '../relay/faults';
-import { PROPAGATION_FORMATS } from '../relay/options';
+import { PROPAGATION_FORMATS, PROPAGATION_FORMAT_NAMES } from '../relay/options';
 
 /** Hop names of the demo topology, in the order a request reaches them (edge first). */
 export const DEMO_HOPS = ['edge', 'productpage', 'details', 'reviews', 'ratings'] as const;
@@ -144,14 +145,17 @@ export function buildTopology(options: TopologyOptions = {}): DemoTopology {
 
   const propagate = new Map<DemoHop, HeaderFormat[]>();
   for (const raw of options.propagate ?? []) {
-    const [hop, list] = splitHopValue('--propagate', raw, PROPAGATION_FORMATS.join('|'));
-    const formats = list.split(',').map((f) => f.trim());
-    for (const format of formats) {
-      if (!(PROPAGATION_FORMATS as readonly string[]).includes(format)) {
-        throw new TopologyError(`--propagate ${JSON.stringify(raw)}: unknown format ${JSON.stringify(format)}; formats are ${PROPAGATION_FORMATS.join(', ')}`);
+    const [hop, list] = splitHopValue('--propagate', raw, PROPAGATION_FORMAT_NAMES.join('|'));
+    const formats: HeaderFormat[] = [];
+    for (const typed of list.split(',').map((f) => f.trim())) {
+      const resolved = resolveFormatName(typed);
+      const format = resolved && headerFormatOf(resolved.name);
+      if (!format || !PROPAGATION_FORMATS.includes(format)) {
+        throw new TopologyError(`--propagate ${JSON.stringify(raw)}: unknown format ${JSON.stringify(typed)}; formats are ${PROPAGATION_FORMAT_NAMES.join(', ')}`);
       }
+      formats.push(format);
     }
-    propagate.set(hop, [...new Set(formats as HeaderFormat[])]);
+    propagate.set(hop, [...new Set(formats)]);
   }
 
   const host = options.host ?? '127.0.0.1';
@@ -191,7 +195,7 @@ export function relayArgs(hop: HopSpec, wiring: HopWiring): string[] {
   // A hop with several upstreams calls all of them (Bookinfo's productpage calls details and reviews).
   if (hop.upstreams.length > 1) args.push('--fanout');
   args.push('--otlp-endpoint', wiring.otlpEndpoint);
-  if (hop.propagate.length > 0) args.push('--propagate', hop.propagate.join(','));
+  if (hop.propagate.length > 0) args.push('--propagate', hop.propagate.map(formatNameOf).join(','));
   for (const fault of hop.faults) args.push('--fault', fault);
   return args;
 }

@@ -29,3 +29,4 @@ export * from './jaeger';
 export { extractPassthrough, PASSTHROUGH_MAX_LENGTH } from './passthrough';
 export * from './w3c-server-timing';
 export * from './explain';
+export * from './format-names';

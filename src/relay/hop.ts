@@ -24,6 +24,7 @@ import type { ResolvedRelayOptions } from './options';
 import {
   ATTR_PROPAGATION_EXTRACTED,
   ATTR_PROPAGATION_IGNORED,
+  ATTR_PROPAGATION_ACCEPTED,
   ATTR_PROPAGATION_INJECTED,
   ATTR_PROPAGATION_INVALID,
   ATTR_PROPAGATION_SAMPLED,
@@ -228,6 +229,7 @@ export class Hop {
       if (incoming.formatsSeen.length) attributes[ATTR_PROPAGATION_EXTRACTED] = incoming.formatsSeen;
       if (incoming.formatsInvalid.length) attributes[ATTR_PROPAGATION_INVALID] = incoming.formatsInvalid;
       if (ignored) attributes[ATTR_PROPAGATION_IGNORED] = ignored;
+      if (o.accept) attributes[ATTR_PROPAGATION_ACCEPTED] = o.accept;
       if (o.baggageAttributes.length) recordBaggage(o.baggageAttributes, baggage, attributes);
     }
     const faults = o.faults.length ? decideFaults(o.faults, o.random) : NO_FAULT;

@@ -3,11 +3,15 @@
  * mirror), the parsers that turn flag strings into them, and the resolution of defaults. Every parser
  * rejects bad input with a `RelayOptionError` naming the option, the value and what is allowed.
  */
-import type { BaggageEntry, HeaderFormat, PropagationFormat } from '../propagation';
+import { headerFormatOf, resolveFormatName, type BaggageEntry, type FormatName, type HeaderFormat, type PropagationFormat } from '../propagation';
+import { parseDurationUs } from '../verify/duration';
 import { type Fault, parseFault } from './faults';
 
 /** What `--propagate` and `--accept` take: the trace-context formats, and `baggage` (W3C baggage on its own). */
 export const PROPAGATION_FORMATS: readonly HeaderFormat[] = ['w3c', 'b3multi', 'b3single', 'jaeger', 'baggage'];
+
+/** The same formats as users spell them (`b3` = the single `b3` header; `b3single` is its old alias). */
+export const PROPAGATION_FORMAT_NAMES: readonly FormatName[] = ['w3c', 'b3', 'b3multi', 'jaeger', 'baggage'];
 
 /** The trace-context formats (what the propagation evidence lists). */
 const TRACE_CONTEXT_FORMATS: readonly PropagationFormat[] = ['w3c', 'b3multi', 'b3single', 'jaeger'];
@@ -202,16 +206,11 @@ export function parseHostPort(option: string, value: string): { host: string; po
   return { host: m[1] ?? m[2], port };
 }
 
-/** Parses a duration: `250ms`, `2s`, `1m`, or a bare number of milliseconds. */
+/** Parses a duration with the verifier's one parser: `250ms`, `2s`, `1m`, `1h`, or a bare number of milliseconds. */
 export function parseDurationMs(option: string, value: string | number): number {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) fail(option, value, 'a duration >= 0 (ms)');
-    return value;
-  }
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!m) fail(option, value, 'a duration such as 250ms, 2s, 1m (a bare number means ms)');
-  const scale = m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1;
-  return Number(m[1]) * scale;
+  const us = parseDurationUs(value);
+  if (us === undefined) fail(option, value, typeof value === 'number' ? 'a duration >= 0 (ms)' : 'a duration such as 250ms, 2s, 1m (a bare number means ms)');
+  return us / 1000;
 }
 
 /** Parses `k=v` pairs (repeatable flags) into a record; later keys win. */
@@ -225,16 +224,23 @@ export function parseKeyValues(option: string, values: readonly string[]): Recor
   return out;
 }
 
-/** Parses `w3c,b3multi,...` (repeatable, comma-separated); `option` names the flag in errors. */
-export function parsePropagate(values: readonly string[], option = '--propagate'): HeaderFormat[] {
+/**
+ * Parses `w3c,b3,...` (repeatable, comma-separated) into the core's formats; `option` names the flag
+ * in errors. An old spelling (`b3single`) still works and is reported through `onDeprecated`.
+ * Core identifiers pass too, so a resolved list (`b3single` inside) parses to itself.
+ */
+export function parsePropagate(values: readonly string[], option = '--propagate', onDeprecated?: (old: string, canonical: string) => void): HeaderFormat[] {
   const out: HeaderFormat[] = [];
+  const allowed = PROPAGATION_FORMAT_NAMES.join(', ');
   for (const part of values.flatMap((v) => v.split(','))) {
-    const name = part.trim().toLowerCase();
-    if (!name) continue;
-    if (!(PROPAGATION_FORMATS as readonly string[]).includes(name)) fail(option, part, `a comma-separated list of ${PROPAGATION_FORMATS.join(', ')}`);
-    if (!out.includes(name as HeaderFormat)) out.push(name as HeaderFormat);
+    if (!part.trim()) continue;
+    const resolved = resolveFormatName(part);
+    const format = resolved && headerFormatOf(resolved.name);
+    if (!resolved || !format) fail(option, part, `a comma-separated list of ${allowed}${resolved?.name === 'envoy' ? ' (the relay always passes Envoy\'s x-request-id on)' : ''}`);
+    if (resolved.deprecated) onDeprecated?.(resolved.deprecated, resolved.name);
+    if (!out.includes(format)) out.push(format);
   }
-  if (out.length === 0) fail(option, values.join(','), `at least one of ${PROPAGATION_FORMATS.join(', ')}`);
+  if (out.length === 0) fail(option, values.join(','), `at least one of ${allowed}`);
   return out;
 }
 

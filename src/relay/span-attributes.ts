@@ -14,12 +14,14 @@ import { originForm } from './forward-headers';
  * Propagation evidence the verifier's format-mismatch diagnosis reads (`src/verify/diagnosis.ts`).
  * Values are format names only (`w3c`, `b3multi`, `b3single`, `jaeger`), never header values.
  * Server span: formats read from the request (`extracted`), present but malformed (`invalid`), present
- * but not read because of `--accept` (`ignored`). Client span: formats written on the call (`injected`,
+ * but not read because of `--accept` (`ignored`), and, on a hop restricted by `--accept`, the formats it
+ * reads at all (`accepted`: what a callee reads, which is not what arrived). Client span: formats written on the call (`injected`,
  * empty when a drop-context fault sent none) and the sampling decision sent (`sampled`).
  */
 export const ATTR_PROPAGATION_EXTRACTED = 'meshtrace.propagation.extracted';
 export const ATTR_PROPAGATION_INVALID = 'meshtrace.propagation.invalid';
 export const ATTR_PROPAGATION_IGNORED = 'meshtrace.propagation.ignored';
+export const ATTR_PROPAGATION_ACCEPTED = 'meshtrace.propagation.accepted';
 export const ATTR_PROPAGATION_INJECTED = 'meshtrace.propagation.injected';
 export const ATTR_PROPAGATION_SAMPLED = 'meshtrace.propagation.sampled';
 

@@ -16,7 +16,7 @@ import {
   withKafkaExporter, withMetricsBackend, withSpanMetrics, withStorageAccess,
 } from '../constructs/enterprise/jaeger-config-extensions';
 import { JaegerIngester } from '../constructs/enterprise/jaeger-ingester';
-import { JaegerNetworkPolicies } from '../constructs/enterprise/jaeger-network-policies';
+import { JaegerNetworkPolicies } from '../constructs/jaeger/jaeger-network-policies';
 import { JaegerUiOAuth2Proxy, OAUTH2_PROXY_LABELS } from '../constructs/enterprise/jaeger-ui-oauth2-proxy';
 import { patchJaegerWorkload, type JaegerWorkloadPatch } from '../constructs/enterprise/patch-jaeger';
 import { SearchIndexMaintenance } from '../constructs/enterprise/search-index-maintenance';
@@ -121,7 +121,21 @@ export function addEnterpriseCharts(app: App, config: MeshtraceConfig, inputs: E
     patchJaegerWorkload(ingester, merge(access));
   }
 
-  const needsChart = policies.enabled || config.security.oauth2Proxy || spm || config.storageOps.rollover.enabled || config.storageOps.indexCleaner.enabled || config.storageOps.cassandraSchema.enabled;
+  if (policies.enabled) {
+    // Beside the Jaeger workloads they guard, in every profile.
+    new JaegerNetworkPolicies(inputs.jaegerChart, 'NetworkPolicies', {
+      topology: config.jaeger.topology,
+      senderNamespaces: senderNamespaces(config),
+      monitoringNamespaces: policies.monitoringNamespaces,
+      ...(config.security.oauth2Proxy ? { uiProxyLabels: OAUTH2_PROXY_LABELS } : {}),
+      spanMetrics: spm !== undefined,
+      remoteStorage: config.jaeger.storage.type === 'remoteStorage',
+      jaegerThriftHttp: inputs.jaegerThriftHttp ?? false,
+      ingester: kafka !== undefined,
+    });
+  }
+
+  const needsChart = config.security.oauth2Proxy || spm || config.storageOps.rollover.enabled || config.storageOps.indexCleaner.enabled || config.storageOps.cassandraSchema.enabled;
   if (!needsChart) return;
   const chart = chartAfter(app, 'enterprise', inputs.jaegerChart, { namespace: observability });
   const s = config.jaeger.storage;
@@ -139,18 +153,6 @@ export function addEnterpriseCharts(app: App, config: MeshtraceConfig, inputs: E
       serviceMonitor: spm.serviceMonitor,
       collectorLabels: jaegerLabels(config.jaeger.topology === 'allInOne' ? 'all-in-one' : 'collector'),
       collectorNamespace: observability,
-    });
-  }
-  if (policies.enabled) {
-    new JaegerNetworkPolicies(chart, 'NetworkPolicies', {
-      topology: config.jaeger.topology,
-      senderNamespaces: senderNamespaces(config),
-      monitoringNamespaces: policies.monitoringNamespaces,
-      ...(config.security.oauth2Proxy ? { uiProxyLabels: OAUTH2_PROXY_LABELS } : {}),
-      spanMetrics: spm !== undefined,
-      remoteStorage: config.jaeger.storage.type === 'remoteStorage',
-      jaegerThriftHttp: inputs.jaegerThriftHttp ?? false,
-      ingester: kafka !== undefined,
     });
   }
 }

@@ -11,6 +11,12 @@
  * `http.request.header.<name>` (server spans: what arrived; client spans: what was sent) and the
  * kit's own `meshtrace.propagation.extracted` / `.injected` (format lists) and
  * `meshtrace.propagation.sampled` that relay hops record.
+ * What *arrived* at a callee is never taken for what it *reads*: that is known only from
+ * `meshtrace.propagation.accepted` (a relay hop restricted by `--accept` records it; any service may
+ * set it as a resource attribute), from `meshtrace.propagation.extracted` (it read at least those) and
+ * from `meshtrace.propagation.ignored` (it saw those and did not read them). So a split is blamed on
+ * the downstream when the headers demonstrably reached it, on the caller only when nothing shows
+ * that they were sent.
  */
 import type { AttributeValue, Span, Trace } from './model';
 import { attributeText } from './attribute-text';
@@ -39,6 +45,8 @@ export interface Diagnosis {
   readonly cause?: NoTraceCause;
   /** The hop, when the diagnosis is about one (`{from: 'productpage', to: 'reviews'}`). */
   readonly hop?: { readonly from: string; readonly to?: string };
+  /** The service that must change, when the evidence says which end of the hop it is. */
+  readonly party?: string;
 }
 
 export interface DriverReport {
@@ -108,20 +116,57 @@ function normalizeFormat(f: string): Format | undefined {
   return undefined;
 }
 
-/** Propagation formats a span's attributes show it received (server) or sent (client). */
-export function headerFormats(span: Span): Set<Format> {
+function formatsOf(v: AttributeValue | undefined): Set<Format> {
   const out = new Set<Format>();
-  const own = span.attributes[span.kind === 'client' || span.kind === 'producer' ? 'meshtrace.propagation.injected' : 'meshtrace.propagation.extracted'];
-  for (const f of listOf(own)) {
+  for (const f of listOf(v)) {
     const n = normalizeFormat(f);
     if (n) out.add(n);
   }
+  return out;
+}
+
+/** Formats of the trace headers recorded as `http.request.header.<name>` (what was on the request). */
+function capturedHeaderFormats(span: Span): Set<Format> {
+  const out = new Set<Format>();
   for (const key of Object.keys(span.attributes)) {
     if (!key.startsWith(REQ_HEADER)) continue;
     const f = HEADER_FORMAT[key.slice(REQ_HEADER.length).toLowerCase()];
     if (f) out.add(f);
   }
   return out;
+}
+
+const union = (...sets: Set<Format>[]): Set<Format> => new Set(sets.flatMap((x) => [...x]));
+
+/**
+ * Propagation formats a span's attributes show were on the wire: a client span, what it sent
+ * (`injected` and the captured request headers); a server span, what arrived (read, malformed or
+ * ignored, and the captured headers). What arrived is not what the service reads: see `readFormats`.
+ */
+export function headerFormats(span: Span): Set<Format> {
+  const a = span.attributes;
+  if (isOutbound(span)) return union(formatsOf(a['meshtrace.propagation.injected']), capturedHeaderFormats(span));
+  return union(formatsOf(a['meshtrace.propagation.extracted']), formatsOf(a['meshtrace.propagation.invalid']), formatsOf(a['meshtrace.propagation.ignored']), capturedHeaderFormats(span));
+}
+
+/** What a server span says its service reads. */
+export interface ReadEvidence {
+  /** Every format it reads (`meshtrace.propagation.accepted` on the span or its resource); undefined when not recorded. */
+  readonly accepted?: Set<Format>;
+  /** Formats it did read on this request (`meshtrace.propagation.extracted`). */
+  readonly extracted: Set<Format>;
+  /** Formats that arrived and it did not read (`meshtrace.propagation.ignored`). */
+  readonly ignored: Set<Format>;
+}
+
+export function readFormats(span: Span): ReadEvidence {
+  const acceptedValue = span.attributes['meshtrace.propagation.accepted'] ?? span.resource['meshtrace.propagation.accepted'];
+  const accepted = acceptedValue === undefined ? undefined : formatsOf(acceptedValue);
+  return {
+    ...(accepted && accepted.size > 0 ? { accepted } : {}),
+    extracted: formatsOf(span.attributes['meshtrace.propagation.extracted']),
+    ignored: formatsOf(span.attributes['meshtrace.propagation.ignored']),
+  };
 }
 
 /**
@@ -154,13 +199,20 @@ function formatsText(set: Set<Format>): string {
   return [...set].map((f) => FORMAT_LABEL[f]).join(' + ');
 }
 
-/** Service a client span was calling, when its attributes say so. */
+/**
+ * Service a client span was calling, when its attributes say so. Envoy's `upstream_cluster`
+ * (`outbound|9080||reviews.bookinfo.svc.cluster.local`) names the host; Istio's service names are
+ * `<app>.<namespace>`, the host's first two labels.
+ */
 function peerOf(span: Span): string | undefined {
-  for (const key of ['peer.service', 'server.address', 'net.peer.name', 'http.host', 'upstream_cluster']) {
+  for (const key of ['peer.service', 'server.address', 'net.peer.name', 'http.host']) {
     const v = span.attributes[key];
     if (typeof v === 'string' && v !== '') return v;
   }
-  return undefined;
+  const cluster = span.attributes['upstream_cluster'];
+  if (typeof cluster !== 'string' || cluster === '') return undefined;
+  const host = /^outbound\|\d*\|[^|]*\|(.+)$/.exec(cluster)?.[1];
+  return host ? host.split('.').slice(0, 2).join('.') : cluster;
 }
 
 /** The nearest server span of the same service above a span: what the hop received. */
@@ -195,6 +247,163 @@ function fragmentsOf(pool: readonly Trace[], exclude: ReadonlySet<string>, spec:
   return out;
 }
 
+const disjoint = (a: Set<Format>, b: Set<Format>): boolean => a.size > 0 && b.size > 0 && ![...a].some((f) => b.has(f));
+
+/**
+ * A client span `c` whose call came back as the root of another trace (`fragment`): which end lost
+ * the context, and why. The caller is blamed only when nothing shows that it sent trace headers.
+ */
+function diagnoseSplitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Span | undefined, fragment: Fragment): Diagnosis {
+  const to = fragment.root.service;
+  const root = fragment.root;
+  const sentByCaller = headerFormats(c);
+  const arrived = headerFormats(root);
+  const sent = union(sentByCaller, arrived);
+  const reads = readFormats(root);
+  const inFormats = inbound ? headerFormats(inbound) : new Set<Format>();
+  const truncated = fragment.trace.traceId === `0000000000000000${trace.traceId.slice(16)}` && trace.traceId.slice(0, 16) !== '0000000000000000';
+  const base = { traceId: trace.traceId, spanIds: [c.spanId, root.spanId], hop: { from: c.service, to } };
+  const evidence = [
+    `client span ${label(c)} (${c.spanId}), ${formatDuration(c.startUs - index.startUs)} into trace ${trace.traceId}, has no server child`,
+    `trace ${fragment.trace.traceId} starts at ${label(root)} (${root.spanId}) ${formatDuration(Math.abs(root.startUs - c.startUs))} ${root.startUs >= c.startUs ? 'after' : 'before'} that call, with no parent`,
+  ];
+  // Headers the callee saw and did not read, and formats sent that it cannot read at all.
+  const ignoredSent = reads.ignored.size > 0 && reads.extracted.size === 0 ? reads.ignored : new Set<Format>();
+  const unreadable = reads.accepted && disjoint(sent, reads.accepted) ? sent : new Set<Format>();
+  const translated = disjoint(inFormats, sentByCaller);
+  if (ignoredSent.size > 0 || unreadable.size > 0 || translated || truncated) {
+    const facts: string[] = [];
+    if (inFormats.size && sentByCaller.size) facts.push(`${c.service} received ${formatsText(inFormats)} and sent ${formatsText(sentByCaller)}`);
+    if (sent.size) facts.push(reads.accepted ? `${to} was sent ${formatsText(sent)} and reads ${formatsText(reads.accepted)} only` : `${to} was sent ${formatsText(sent)}; what ${to} reads is not recorded`);
+    if (ignoredSent.size > 0) facts.push(`${to} ignored the ${formatsText(ignoredSent)} headers that arrived (meshtrace.propagation.ignored on ${label(root)})`);
+    if (truncated) facts.push(`the new trace id is the old one cut to 64 bits (${fragment.trace.traceId}): a 64-bit format (B3/Jaeger) sat between them`);
+    // The caller is at fault when it wrote other formats than it received and the callee reads what it
+    // received; otherwise the headers reached the callee, which did not read them.
+    const calleeReadsInput = reads.accepted !== undefined && [...inFormats].some((f) => reads.accepted!.has(f));
+    const party = translated && (calleeReadsInput || (reads.accepted === undefined && ignoredSent.size === 0)) ? c.service : to;
+    const shortFacts = inFormats.size && sentByCaller.size ? `${formatsText(inFormats)} in, ${formatsText(sentByCaller)} out` : reads.accepted && sent.size ? `${formatsText(sent)} sent, ${to} reads ${formatsText(reads.accepted)}` : ignoredSent.size ? `${to} ignored ${formatsText(ignoredSent)}` : facts.at(-1) ?? 'formats differ';
+    const wanted = reads.accepted ? formatsText(reads.accepted) : undefined;
+    return {
+      kind: 'format-mismatch',
+      title: `${c.service} → ${to}: propagation format mismatch (${shortFacts}); the trace splits here`,
+      evidence: [...evidence, ...facts],
+      hint:
+        party === c.service
+          ? `make ${c.service} write a format ${to} reads${wanted ? ` (${wanted})` : ''} (e.g. inject W3C and B3 both), or configure ${to}'s propagator for ${formatsText(sentByCaller) || 'the format sent'}`
+          : `configure ${to}'s propagator to read ${formatsText(sent) || 'the format sent'} (OTEL_PROPAGATORS, the relay's --accept), or make ${c.service} write a format ${to} reads${wanted ? ` (${wanted})` : ''} too`,
+      ...base,
+      party,
+    };
+  }
+  if (sent.size > 0) {
+    return {
+      kind: 'split-trace',
+      title: `${c.service} → ${to} lost context: ${to} received ${formatsText(sent)} headers and started a new trace`,
+      evidence: [
+        ...evidence,
+        `${sentByCaller.size ? `${c.service} sent ${formatsText(sentByCaller)}` : `${formatsText(arrived)} arrived at ${to}`} (recorded on ${sentByCaller.size ? label(c) : label(root)})`,
+        reads.accepted ? `${to} reads ${formatsText(reads.accepted)}` : `what ${to} reads is not recorded`,
+      ],
+      hint: `${to} does not continue the trace it was sent: configure its propagator for ${formatsText(sent)} (OTEL_PROPAGATORS) and check that its server instrumentation extracts the incoming context`,
+      ...base,
+      party: to,
+    };
+  }
+  // The caller recorded that it wrote no trace headers at all (a relay's drop-context, an empty injected list).
+  const injected = c.attributes['meshtrace.propagation.injected'];
+  const sentNothing = injected !== undefined && listOf(injected).length === 0;
+  return {
+    kind: 'split-trace',
+    title: `${c.service} → ${to} lost context; check header propagation`,
+    evidence: [
+      ...evidence,
+      sentNothing ? `${c.service} sent no trace headers on this call (meshtrace.propagation.injected is empty on ${label(c)})` : `no span records the trace headers on this call (${label(c)}, ${label(root)})`,
+    ],
+    ...(sentNothing ? { party: c.service } : {}),
+    hint: `${c.service} must copy the incoming trace headers (traceparent/tracestate, b3, x-request-id) onto its call to ${to}${sentNothing ? '' : `; or ${to} ignores them (propagator not configured for the format sent)`}`,
+    ...base,
+  };
+}
+
+const requestIdOf = (s: Span): string | undefined => {
+  const v = s.attributes['guid:x-request-id'];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+};
+
+/** The app behind a sidecar: Istio's `istio.canonical_service` tag, else the service name. */
+function appOf(s: Span): string {
+  const v = s.attributes['istio.canonical_service'];
+  return typeof v === 'string' && v !== '' ? v : s.service;
+}
+
+/** The service an outbound root called: its first child of another service, else its cluster tag. */
+function calleeOf(fragment: Fragment, indexOf: (t: Trace) => TraceIndex): string | undefined {
+  const children = indexOf(fragment.trace).children.get(fragment.root.spanId) ?? [];
+  return children.find((c) => c.service !== fragment.root.service)?.service ?? peerOf(fragment.root);
+}
+
+/**
+ * Context lost INSIDE a service. Behind a sidecar (Istio, no shared span context) the proxy's
+ * SERVER span (the app's inbound request) and its CLIENT span (the app's own call) are joined only
+ * by the app copying the trace headers from one to the other: when it does not, the server span is
+ * a leaf and the call starts a new trace at a CLIENT root of the same service.
+ */
+function lostInsideService(trace: Trace, index: TraceIndex, fragments: readonly Fragment[], used: Set<string>, window: number): Diagnosis[] {
+  const out: Diagnosis[] = [];
+  for (const s of trace.spans) {
+    if ((s.kind !== 'server' && s.kind !== 'consumer') || (index.children.get(s.spanId)?.length ?? 0) > 0) continue;
+    // The app calls while its request is open (it answers after its calls): only roots inside the server
+    // span belong to it; another request's lost call, a few ms later, does not.
+    const slack = Math.min(window, 5000);
+    const lost = fragments.filter((f) => !used.has(f.trace.traceId + f.root.spanId) && f.root.service === s.service && isOutbound(f.root) && f.root.startUs >= s.startUs - slack && f.root.startUs <= endOf(s) + slack);
+    for (const f of lost) {
+      used.add(f.trace.traceId + f.root.spanId);
+      const app = appOf(s);
+      const to = calleeOf(f, indexTrace) ?? 'its upstream';
+      // Envoy reads a request_header tag after its tracer wrote its own headers, so the proxy's own format
+      // shows on both of its spans (real Envoy 1.40 output): only formats beyond it are the app's.
+      const own = headerFormats(s);
+      const appSent = new Set([...headerFormats(f.root)].filter((x) => !own.has(x)));
+      const inId = requestIdOf(s);
+      const outId = requestIdOf(f.root);
+      const evidence = [
+        `server span ${label(s)} (${s.spanId}), ${formatDuration(s.startUs - index.startUs)} into trace ${trace.traceId}, has no child: ${app}'s own calls are not in this trace`,
+        `trace ${f.trace.traceId} starts at ${label(f.root)} (${f.root.spanId}), a call to ${to} ${formatDuration(Math.max(0, f.root.startUs - s.startUs))} after the request reached ${app}, with no parent`,
+        inId && outId && inId === outId
+          ? `both carry x-request-id ${inId}: ${app} forwarded x-request-id but no trace context its sidecar reads`
+          : `x-request-id ${inId ?? '(none)'} in, ${outId ?? '(none)'} on the call: ${app} forwarded neither x-request-id nor the trace context`,
+      ];
+      if (appSent.size > 0) {
+        const ownText = own.size > 0 ? formatsText(own) : 'another format';
+        out.push({
+          kind: 'format-mismatch',
+          title: `${app} (behind ${s.service}'s sidecar) → ${to}: propagation format mismatch (${app} sent ${formatsText(appSent)}, its sidecar reads ${ownText}); the trace splits inside ${s.service}`,
+          evidence: [...evidence, `${app}'s call carried ${formatsText(appSent)} headers, yet its sidecar started a new trace: the sidecar's tracer does not read ${formatsText(appSent)}${own.size > 0 ? ` (it reads and writes ${ownText})` : ''}`],
+          hint: `make ${app} forward the format its sidecar's tracer reads (${ownText}: traceparent/tracestate for Istio's OpenTelemetry provider, x-b3-* for Zipkin), or configure the mesh provider for ${formatsText(appSent)} (zipkin, traceContextOption USE_B3_WITH_W3C_PROPAGATION)`,
+          traceId: trace.traceId,
+          spanIds: [s.spanId, f.root.spanId],
+          hop: { from: s.service, to },
+        // The app behind this service's sidecar: only it can join its inbound request to its own call.
+        party: s.service,
+        });
+        continue;
+      }
+      out.push({
+        kind: 'split-trace',
+        title: `${app} (behind ${s.service}'s sidecar) did not forward the trace context to its call to ${to}; the trace splits inside ${s.service}`,
+        evidence,
+        hint: `${app} must copy traceparent/tracestate (b3 for Zipkin) and x-request-id from the request it received onto its call to ${to}: a sidecar cannot join the two, only the app can`,
+        traceId: trace.traceId,
+        spanIds: [s.spanId, f.root.spanId],
+        hop: { from: s.service, to },
+        // The app behind this service's sidecar: only it can join its inbound request to its own call.
+        party: s.service,
+      });
+    }
+  }
+  return out;
+}
+
 function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly Fragment[], used: Set<string>): Diagnosis[] {
   const out: Diagnosis[] = [];
   const index = (input.indexOf ?? indexTrace)(trace);
@@ -204,7 +413,6 @@ function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly 
   for (const c of trace.spans) {
     if (!isOutbound(c) || (index.children.get(c.spanId)?.length ?? 0) > 0) continue;
     const inbound = inboundOf(index, c);
-    const sent = headerFormats(c);
     const sampled = headerSampled(c);
     const peer = peerOf(c);
     const candidates = fragments.filter(
@@ -236,42 +444,10 @@ function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly 
     }
     if (!fragment) continue;
     used.add(fragment.trace.traceId + fragment.root.spanId);
-    const to = fragment.root.service;
-    const received = headerFormats(fragment.root);
-    const inFormats = inbound ? headerFormats(inbound) : new Set<Format>();
-    const truncated = fragment.trace.traceId === `0000000000000000${trace.traceId.slice(16)}` && trace.traceId.slice(0, 16) !== '0000000000000000';
-    const disjoint = (a: Set<Format>, b: Set<Format>): boolean => a.size > 0 && b.size > 0 && ![...a].some((f) => b.has(f));
-    const evidence = [
-      `client span ${label(c)} (${c.spanId}), ${formatDuration(c.startUs - index.startUs)} into trace ${trace.traceId}, has no server child`,
-      `trace ${fragment.trace.traceId} starts at ${label(fragment.root)} (${fragment.root.spanId}) ${formatDuration(Math.abs(fragment.root.startUs - c.startUs))} ${fragment.root.startUs >= c.startUs ? 'after' : 'before'} that call, with no parent`,
-    ];
-    if (disjoint(inFormats, sent) || disjoint(sent, received) || truncated) {
-      const facts: string[] = [];
-      if (inFormats.size && sent.size) facts.push(`${c.service} received ${formatsText(inFormats)} and sent ${formatsText(sent)}`);
-      if (received.size && sent.size) facts.push(`${to} reads ${formatsText(received)}, was sent ${formatsText(sent)}`);
-      if (truncated) facts.push(`the new trace id is the old one cut to 64 bits (${fragment.trace.traceId}): a 64-bit format (B3/Jaeger) sat between them`);
-      const shortFacts = inFormats.size && sent.size ? `${formatsText(inFormats)} in, ${formatsText(sent)} out` : facts[0] ?? 'formats differ';
-      out.push({
-        kind: 'format-mismatch',
-        title: `${c.service} → ${to}: propagation format mismatch (${shortFacts}); the trace splits here`,
-        evidence: [...evidence, ...facts],
-        hint: `make ${c.service} write a format ${to} reads (e.g. inject W3C and B3 both), or configure ${to}'s propagator for ${formatsText(sent) || 'the format sent'}`,
-        traceId: trace.traceId,
-        spanIds: [c.spanId, fragment.root.spanId],
-        hop: { from: c.service, to },
-      });
-      continue;
-    }
-    out.push({
-      kind: 'split-trace',
-      title: `${c.service} → ${to} lost context; check header propagation`,
-      evidence,
-      hint: `${c.service} must copy the incoming trace headers (traceparent/tracestate, b3, x-request-id) onto its call to ${to}; or ${to} ignores them (propagator not configured for the format sent)`,
-      traceId: trace.traceId,
-      spanIds: [c.spanId, fragment.root.spanId],
-      hop: { from: c.service, to },
-    });
+    out.push(diagnoseSplitHop(trace, index, c, inbound, fragment));
   }
+
+  out.push(...lostInsideService(trace, index, fragments, used, window));
 
   if (index.orphans.length > 0) {
     const elsewhere = new Map<string, string>();
@@ -336,6 +512,24 @@ function expectedServices(spec: Spec): string[] {
   return [...new Set(spec.matchers.flatMap((m) => (m.service ? [patternText(m.service)] : [])))];
 }
 
+/** `<app>.<namespace>`: how Istio's proxies name services. */
+const ISTIO_SERVICE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Why the spec's services are not in the data. Istio's naming is the cause only when one side
+ * names services the Istio way and the other does not; otherwise the plain service.name advice.
+ */
+function serviceNameHint(expected: readonly string[], seen: readonly string[]): string {
+  const expectsIstio = expected.some((e) => /\\\.|^[^/]*\.[a-z]/.test(e));
+  const seesIstio = seen.some((s) => ISTIO_SERVICE_NAME.test(s));
+  if (expectsIstio !== seesIstio) {
+    return expectsIstio
+      ? 'the spec expects Istio-style names <app>.<namespace> but the spans carry plain service names: is this trace from the mesh, or should the spec match the plain names?'
+      : 'the spans carry Istio-style names <app>.<namespace> (the mesh\'s proxies) but the spec expects plain names: match them as /^productpage\\./ or similar';
+  }
+  return 'service names differ: fix the spec, or set the applications\' service.name (OTEL_SERVICE_NAME or the resource attributes)';
+}
+
 function noTrace(input: DiagnosisInput): Diagnosis {
   const ids = input.missingTraceIds ?? [];
   const idText = ids.length ? `trace ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}` : 'a trace with the entry span';
@@ -363,16 +557,36 @@ function noTrace(input: DiagnosisInput): Diagnosis {
         input.backend?.kind === 'otlp-receiver' ? `the receiver${where} got 0 spans` : `the backend${where} knows no services and returned no spans`,
         ...(input.driver?.returnedSampled?.includes(false) ? ['the application answered traceresponse with flags 00: it did not sample'] : []),
       ],
-      hint: 'the applications cannot reach the collector or do not export: check OTEL_EXPORTER_OTLP_ENDPOINT (4318 for OTLP/HTTP, 4317 for gRPC), the mesh tracing provider address, and the collector logs',
+      hint: `the applications cannot reach the collector or do not export: check OTEL_EXPORTER_OTLP_ENDPOINT (4318 for OTLP/HTTP, 4317 for gRPC), the mesh tracing provider address, and the collector logs${input.driver && !input.driver.formats.includes('envoy') ? '; or an Envoy sampled nothing (its random sampling decides even when traceparent says sampled): drive one request with x-client-trace-id (propagation: envoy) to tell the two apart' : ''}`,
     };
   }
   if (!matchesAny) {
+    const spans = input.pool.reduce((n, t) => n + t.spans.length, 0);
+    // say what was seen, so the title never contradicts the "N trace(s) / M span(s) seen" header
+    const found = input.pool.length > 0 ? `${input.pool.length} trace(s) with ${spans} span(s) arrived, but none from the spec's services` : `none of the spec's services appear`;
     return {
       ...base,
       cause: 'wrong-service-names',
-      title: `no trace found: none of the spec's services appear${where}`,
-      evidence: [`spec expects services ${expected.join(', ')}`, `backend has spans from ${seen.slice(0, 12).join(', ')}${seen.length > 12 ? ', …' : ''}`],
-      hint: 'service names differ (Istio names them <app>.<namespace>; OTEL_SERVICE_NAME, resource attributes): fix the spec or the applications\' service.name',
+      title: `no trace matches the spec: ${found}${where}`,
+      evidence: [`spec expects services ${expected.join(', ')}`, `spans came from ${seen.slice(0, 12).join(', ')}${seen.length > 12 ? ', …' : ''}`],
+      hint: serviceNameHint(expected, seen),
+    };
+  }
+  // Envoy tags a trace it was forced to take (x-client-trace-id) with guid:x-client-trace-id. When only
+  // forced traces arrived and the driven requests (sampled traceparent, no x-client-trace-id) left none,
+  // the proxies export fine and their random sampling dropped the rest: Envoy's random sampling decides
+  // even when the incoming traceparent says sampled (real Envoy 1.40, OpenTelemetry tracer).
+  const forced = input.pool.filter((t) => t.spans.some((sp) => sp.attributes['guid:x-client-trace-id'] !== undefined));
+  if (input.driver && !input.driver.formats.includes('envoy') && forced.length > 0 && forced.length === input.pool.length) {
+    return {
+      ...base,
+      cause: 'not-sampled',
+      title: `no trace found for ${idText}: the first proxy did not sample them; only requests forced with x-client-trace-id were traced`,
+      evidence: [
+        `the driver sent ${input.driver.formats.join(', ') || 'no trace headers'} with sampled=1 and no x-client-trace-id`,
+        `all ${forced.length} trace(s) that arrived carry guid:x-client-trace-id (forced by the client), e.g. ${forced[0]!.traceId}: the proxies reach the collector`,
+      ],
+      hint: 'the first proxy\'s random sampling is (near) 0 %: Envoy decides by its own random sampling even when traceparent says sampled. Set Istio\'s Telemetry randomSamplingPercentage (or meshConfig defaultConfig.tracing.sampling / traceSampling), or force single requests with x-client-trace-id',
     };
   }
   return {

@@ -3,15 +3,15 @@
  * pass/fail and the evidence) out. One pass over the spans per matcher; edges look parents up
  * in the index, so a 10 000-span trace is evaluated in a few milliseconds.
  */
-import type { AttributeValue, Span, Trace } from './model';
+import type { AttributeValue, Span, SpanLink, Trace } from './model';
 import { attributeText } from './attribute-text';
-import type { AttributeAssertion, Pattern, SpanMatcher, Spec } from './spec';
+import type { AttributeAssertion, LinkRule, Pattern, SpanMatcher, Spec } from './spec';
 import { patternText, testPattern } from './spec';
 import { findBottleneck, indexTrace, isDescendant, type TraceIndex } from './trace-index';
 import { findSensitiveData } from './sensitive-data';
 import { formatDuration } from './duration';
 
-export type AssertionCategory = 'count' | 'attribute' | 'duration' | 'errors' | 'edge' | 'absent' | 'rule';
+export type AssertionCategory = 'count' | 'attribute' | 'duration' | 'errors' | 'edge' | 'link' | 'absent' | 'rule';
 
 export interface Assertion {
   readonly category: AssertionCategory;
@@ -53,6 +53,7 @@ export function matchSpan(m: SpanMatcher, s: Span): boolean {
   if (m.kind !== undefined && m.kind !== s.kind) return false;
   if (m.service !== undefined && !testPattern(m.service, s.service)) return false;
   if (m.name !== undefined && !testPattern(m.name, s.name)) return false;
+  if (m.scope !== undefined && (s.scope === undefined || !testPattern(m.scope, s.scope.name))) return false;
   for (const [k, v] of m.where) if (!valueMatches(attr(s, k), v)) return false;
   return true;
 }
@@ -62,6 +63,7 @@ export function describeMatcher(m: SpanMatcher): string {
   if (m.service) parts.push(`service ${patternText(m.service)}`);
   if (m.name) parts.push(`name ${patternText(m.name)}`);
   if (m.kind) parts.push(`kind ${m.kind}`);
+  if (m.scope) parts.push(`scope ${patternText(m.scope)}`);
   for (const [k, v] of m.where) parts.push(`${k}=${typeof v === 'object' && v !== null && !Array.isArray(v) ? patternText(v as Pattern) : String(v)}`);
   return parts.join(', ') || 'any span';
 }
@@ -96,6 +98,11 @@ export function checkAssertion(a: AttributeAssertion, s: Span): string | undefin
       return ok ? undefined : `${a.key} is ${shown}, expected ${a.op} ${limit}`;
     }
   }
+}
+
+/** Links of a span that satisfy a link rule (`targets`: span ids of the rule's `to` matcher). */
+function linksMatching(rule: LinkRule, s: Span, targets: ReadonlySet<string> | undefined): SpanLink[] {
+  return (s.links ?? []).filter((l) => (targets === undefined || (l.traceId === s.traceId && targets.has(l.spanId))) && rule.where.every(([k, v]) => valueMatches(l.attributes[k], v)));
 }
 
 function countText(c: SpanMatcher['count']): string {
@@ -180,6 +187,33 @@ export function verifyTrace(spec: Spec, trace: Trace, opts: VerifyTraceOptions =
     }
   }
 
+  for (const m of spec.matchers) {
+    const found = matches[m.id] ?? [];
+    if (found.length === 0) continue;
+    for (const rule of m.links) {
+      const targets = rule.to === undefined ? undefined : new Set((matches[rule.to] ?? []).map((s) => s.spanId));
+      const bad: string[] = [];
+      const badIds: string[] = [];
+      for (const s of found) {
+        const n = linksMatching(rule, s, targets).length;
+        if ((rule.count.min !== undefined && n < rule.count.min) || (rule.count.max !== undefined && n > rule.count.max)) {
+          bad.push(`${spanLabel(s)} has ${n} of ${s.links?.length ?? 0} link(s) matching`);
+          badIds.push(s.spanId);
+        }
+      }
+      out.push({
+        category: 'link',
+        text: `${m.id}: ${rule.text}`,
+        passed: bad.length === 0,
+        detail:
+          bad.length === 0
+            ? `holds on ${found.length} span(s)`
+            : `${bad.length} of ${found.length} span(s) fail: ${bad.slice(0, 3).join('; ')}${targets !== undefined && targets.size === 0 ? ` (no ${rule.to} span in the trace)` : ''}`,
+        ...(badIds.length ? { spanIds: badIds } : {}),
+      });
+    }
+  }
+
   for (const e of spec.edges) {
     const parents = matches[e.parent] ?? [];
     const children = matches[e.child] ?? [];
@@ -220,7 +254,7 @@ export function verifyTrace(spec: Spec, trace: Trace, opts: VerifyTraceOptions =
       category: 'rule',
       text: 'noOrphans: every parent span id is in the trace',
       passed: index.orphans.length === 0,
-      detail: index.orphans.length === 0 ? 'no orphans' : `${index.orphans.length} span(s) point at missing parents: ${index.orphans.slice(0, 3).map((s) => `${spanLabel(s)} → ${s.parentSpanId}`).join('; ')}`,
+      detail: index.orphans.length === 0 ? 'no orphans' : `${index.orphans.length} span(s) point at missing parents: ${index.orphans.slice(0, 3).map((s) => `${spanLabel(s)} → ${s.parentSpanId}`).join('; ')}${index.orphans.length > 3 ? `; … ${index.orphans.length - 3} more` : ''}`,
       ...(index.orphans.length ? { spanIds: index.orphans.map((s) => s.spanId) } : {}),
     });
   }
@@ -231,7 +265,7 @@ export function verifyTrace(spec: Spec, trace: Trace, opts: VerifyTraceOptions =
       category: 'rule',
       text: 'noErrors: no span has status ERROR',
       passed: errs.length === 0,
-      detail: errs.length === 0 ? 'no error spans' : `${errs.length} error span(s): ${errs.slice(0, 3).map((s) => `${spanLabel(s)}${s.status.message ? ` "${s.status.message}"` : ''}`).join('; ')}`,
+      detail: errs.length === 0 ? 'no error spans' : `${errs.length} error span(s): ${errs.slice(0, 3).map((s) => `${spanLabel(s)}${s.status.message ? ` "${s.status.message}"` : ''}`).join('; ')}${errs.length > 3 ? `; … ${errs.length - 3} more` : ''}`,
       ...(errs.length ? { spanIds: errs.map((s) => s.spanId) } : {}),
     });
   }

@@ -29,6 +29,26 @@ export interface SpanStatus {
   readonly message?: string;
 }
 
+/**
+ * A link to another span (OTLP `Span.Link`; Jaeger references other than the parent, e.g.
+ * FOLLOWS_FROM of a batch consumer). The linked span may be in another trace.
+ */
+export interface SpanLink {
+  /** 32 lowercase hex characters. */
+  readonly traceId: string;
+  /** 16 lowercase hex characters. */
+  readonly spanId: string;
+  readonly attributes: Readonly<Record<string, AttributeValue>>;
+  /** Jaeger's reference type when the link came from a Jaeger reference. */
+  readonly refType?: 'CHILD_OF' | 'FOLLOWS_FROM';
+}
+
+/** The instrumentation scope that made a span (OTLP `InstrumentationScope`; Jaeger `otel.scope.*` tags). */
+export interface InstrumentationScope {
+  readonly name: string;
+  readonly version?: string;
+}
+
 export interface Span {
   /** 32 lowercase hex characters. */
   readonly traceId: string;
@@ -49,6 +69,10 @@ export interface Span {
   readonly resource: Readonly<Record<string, AttributeValue>>;
   readonly events: readonly SpanEvent[];
   readonly status: SpanStatus;
+  /** Links to other spans; absent when the source has none. */
+  readonly links?: readonly SpanLink[];
+  /** Absent when the source names no scope (or an empty one). */
+  readonly scope?: InstrumentationScope;
 }
 
 /** All spans that share one trace id. */

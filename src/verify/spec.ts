@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { parseYamlDocument, readYamlFile, YAML_LIMITS, YamlInputError } from '../yaml/load';
 import type { AttributeValue, SpanKind } from './model';
 import { parseDurationUs } from './duration';
+import { issuesToProblems, problemLine } from '../config/problems';
 
 export class SpecError extends Error {
   constructor(message: string) {
@@ -24,15 +25,34 @@ export class SpecError extends Error {
 // Raw (YAML) shape
 
 const KINDS = ['server', 'client', 'producer', 'consumer', 'internal', 'unspecified'] as const;
-const durationText = z.union([z.string(), z.number()]);
-const countShape = z.union([z.number().int().min(0), z.object({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }).strict()]);
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
+// Unions carry their allowed forms: zod's own message for a failed union is only "Invalid input".
+const durationText = z.union([z.string(), z.number()], { error: 'is not a duration; allowed: a number of milliseconds, or text like 250ms, 2s, 1.5m' });
+const countShape = z.union([z.number().int().min(0), z.object({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }).strict()], {
+  error: 'is not a count; allowed: a whole number ≥ 0 (exactly that many), or {min: N} / {max: N} / {min: N, max: M}',
+});
+const scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'is not a plain value; allowed: a string (a /regex/ matches), a number or true/false' });
+
+/**
+ * A link rule on a span matcher: every matched span has `count` links (default: at least 1) that
+ * point at a span of matcher `to` in the same trace (any linked span when `to` is left out) and whose
+ * attributes match `where`.
+ */
+const linkShape = z
+  .object({
+    to: z.string().optional(),
+    where: z.record(z.string(), scalar).optional(),
+    count: countShape.optional(),
+  })
+  .strict();
 
 const matcherShape = z
   .object({
     service: z.string().optional(),
     name: z.string().optional(),
     kind: z.enum(KINDS).optional(),
+    /** The instrumentation scope's name (OTLP `InstrumentationScope.name`, Jaeger `otel.scope.name`). */
+    scope: z.string().optional(),
+    links: z.union([linkShape, z.array(linkShape)], { error: 'is not a link rule; allowed: {to: <matcher>, where: {…}, count: …} or a list of them' }).optional(),
     where: z.record(z.string(), scalar).optional(),
     count: countShape.optional(),
     assert: z.array(z.string()).optional(),
@@ -125,12 +145,25 @@ export interface AttributeAssertion {
   readonly regex?: RegExp;
 }
 
+export interface LinkRule {
+  /** As written, for reports (`links[0]: to producer, count 1`). */
+  readonly text: string;
+  /** A span matcher's name: links must point at one of its spans in the same trace. */
+  readonly to?: string;
+  readonly where: readonly (readonly [string, Pattern | AttributeValue])[];
+  /** Links per matched span. */
+  readonly count: { readonly min?: number; readonly max?: number };
+}
+
 export interface SpanMatcher {
   /** The matcher's name in the spec (`absent[2]` for inline absent matchers). */
   readonly id: string;
   readonly service?: Pattern;
   readonly name?: Pattern;
   readonly kind?: SpanKind;
+  /** Pattern on the instrumentation scope's name; a span without a scope never matches it. */
+  readonly scope?: Pattern;
+  readonly links: readonly LinkRule[];
   readonly where: readonly (readonly [string, Pattern | AttributeValue])[];
   readonly count: { readonly min?: number; readonly max?: number };
   readonly asserts: readonly AttributeAssertion[];
@@ -262,11 +295,35 @@ function duration(value: string | number | undefined, path: string): number | un
   return us;
 }
 
-function compileMatcher(id: string, raw: z.infer<typeof matcherShape>, path: string, defaultCount: { min?: number; max?: number }): SpanMatcher {
-  const count = raw.count === undefined ? defaultCount : typeof raw.count === 'number' ? { min: raw.count, max: raw.count } : raw.count;
+type RawCount = z.infer<typeof countShape>;
+
+function compileCount(raw: RawCount | undefined, defaultCount: { min?: number; max?: number }, path: string): { min?: number; max?: number } {
+  const count = raw === undefined ? defaultCount : typeof raw === 'number' ? { min: raw, max: raw } : raw;
   if (count.min !== undefined && count.max !== undefined && count.min > count.max) {
-    fail(`${path}.count`, `min ${count.min} is greater than max ${count.max}`);
+    fail(path, `min ${count.min} is greater than max ${count.max}`);
   }
+  return count;
+}
+
+function compileWhere(raw: Readonly<Record<string, string | number | boolean>> | undefined, path: string): (readonly [string, Pattern | AttributeValue])[] {
+  return Object.entries(raw ?? {}).map(([k, v]) => [k, typeof v === 'string' ? compilePattern(v, `${path}.${k}`) : v] as const);
+}
+
+function compileLink(raw: z.infer<typeof linkShape>, path: string): LinkRule {
+  const count = compileCount(raw.count, { min: 1 }, `${path}.count`);
+  const parts = [raw.to === undefined ? 'any span' : `to ${raw.to}`, ...Object.entries(raw.where ?? {}).map(([k, v]) => `${k}=${String(v)}`)];
+  const countWords = count.min !== undefined && count.min === count.max ? `${count.min}` : `${count.min ?? 0}..${count.max ?? '∞'}`;
+  return {
+    text: `${countWords} link(s) ${parts.join(', ')}`,
+    ...(raw.to === undefined ? {} : { to: raw.to }),
+    where: compileWhere(raw.where, `${path}.where`),
+    count,
+  };
+}
+
+function compileMatcher(id: string, raw: z.infer<typeof matcherShape>, path: string, defaultCount: { min?: number; max?: number }): SpanMatcher {
+  const count = compileCount(raw.count, defaultCount, `${path}.count`);
+  const linkList = raw.links === undefined ? [] : Array.isArray(raw.links) ? raw.links : [raw.links];
   const maxDurationUs = duration(raw.maxDuration, `${path}.maxDuration`);
   const minDurationUs = duration(raw.minDuration, `${path}.minDuration`);
   return {
@@ -274,17 +331,15 @@ function compileMatcher(id: string, raw: z.infer<typeof matcherShape>, path: str
     ...(raw.service === undefined ? {} : { service: compilePattern(raw.service, `${path}.service`) }),
     ...(raw.name === undefined ? {} : { name: compilePattern(raw.name, `${path}.name`) }),
     ...(raw.kind === undefined ? {} : { kind: raw.kind }),
-    where: Object.entries(raw.where ?? {}).map(([k, v]) => [k, typeof v === 'string' ? compilePattern(v, `${path}.where.${k}`) : v] as const),
+    ...(raw.scope === undefined ? {} : { scope: compilePattern(raw.scope, `${path}.scope`) }),
+    links: linkList.map((l, i) => compileLink(l, Array.isArray(raw.links) ? `${path}.links[${i}]` : `${path}.links`)),
+    where: compileWhere(raw.where, `${path}.where`),
     count,
     asserts: (raw.assert ?? []).map((a, i) => compileAssertion(a, `${path}.assert[${i}]`)),
     ...(maxDurationUs === undefined ? {} : { maxDurationUs }),
     ...(minDurationUs === undefined ? {} : { minDurationUs }),
     ...(raw.expectErrors === undefined ? {} : { expectErrors: raw.expectErrors }),
   };
-}
-
-function formatZodPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '') || '(top level)';
 }
 
 /** `spans.a.kind`, `edges[0]` → keys and indexes (a matcher name with dots resolves to its nearest parent). */
@@ -299,11 +354,13 @@ function pathParts(path: string): (string | number)[] {
 export function compileSpec(doc: unknown, origin = 'spec', lineOf?: (path: readonly (string | number)[]) => number | undefined): Spec {
   const parsed = specShape.safeParse(doc);
   if (!parsed.success) {
-    const lines = parsed.error.issues.slice(0, 8).map((i) => {
-      const line = lineOf?.(i.path.map((p) => (typeof p === 'number' ? p : String(p))));
-      return `  ${line === undefined ? '' : `line ${line}: `}${formatZodPath(i.path)}: ${i.message}`;
+    // the config's problem lines: field path, the value written, what is allowed, "did you mean"
+    const problems = issuesToProblems(parsed.error.issues, doc, specShape);
+    const lines = problems.slice(0, 8).map((p) => {
+      const line = lineOf?.((p.pathParts ?? []).map((x) => (typeof x === 'number' ? x : String(x))));
+      return `  ${line === undefined ? '' : `line ${line}: `}${problemLine({ ...p, path: p.path === '(root)' ? '(top level)' : p.path })}`;
     });
-    const more = parsed.error.issues.length - lines.length;
+    const more = problems.length - lines.length;
     throw new SpecError(`${origin} is not a valid spec:\n${lines.join('\n')}${more > 0 ? `\n  … ${more} more` : ''}`);
   }
   const raw = parsed.data;
@@ -315,6 +372,11 @@ export function compileSpec(doc: unknown, origin = 'spec', lineOf?: (path: reado
   if (names.length === 0) fail(at('spans'), 'no span matchers; name at least one (spans: {gateway: {service: …}})');
   const matchers = names.map((n) => compileMatcher(n, raw.spans[n]!, at(`spans.${n}`), { min: 1 }));
   const byName = new Set(names);
+  for (const m of matchers) {
+    m.links.forEach((l, i) => {
+      if (l.to !== undefined && !byName.has(l.to)) fail(at(`spans.${m.id}.links[${i}].to`), `"${l.to}" is not a span matcher; known: ${names.join(', ')}`);
+    });
+  }
   const edges = (raw.edges ?? []).map((text, i): EdgeRule => {
     const m = /^\s*([A-Za-z0-9_.-]+)\s*(>>|>)\s*([A-Za-z0-9_.-]+)\s*$/.exec(text);
     if (!m) fail(at(`edges[${i}]`), `cannot read edge "${text}"; write "parent > child" (direct) or "parent >> child" (descendant)`);
@@ -328,6 +390,7 @@ export function compileSpec(doc: unknown, origin = 'spec', lineOf?: (path: reado
       if (!byName.has(a)) fail(at(`absent[${i}]`), `"${a}" is not a span matcher; known: ${names.join(', ')}`);
       return { ...matchers.find((m) => m.id === a)!, id: a, count: { max: 0 } };
     }
+    if (a.links !== undefined) fail(at(`absent[${i}].links`), 'an absent matcher only selects spans; links are asserted on a span matcher under "spans"');
     return compileMatcher(`absent[${i}]`, a, at(`absent[${i}]`), { max: 0 });
   });
   const absentNames = new Set((raw.absent ?? []).filter((a): a is string => typeof a === 'string'));

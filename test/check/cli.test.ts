@@ -3,6 +3,8 @@
  * folders that differ from a clean one by exactly one mistake each (issue 2's "Done means").
  */
 import { execa } from 'execa';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/paths';
 
@@ -102,5 +104,41 @@ describe('meshtrace check (CLI)', () => {
     // THEN the provider is still checked against those inputs
     expect(r.stdout).toContain('provider "jaegr" is not in meshConfig.extensionProviders');
     expect(r.exitCode).toBe(1);
+  });
+});
+
+describe('targetPort (issue 19)', () => {
+  test('a numeric targetPort no container declares exits 1, naming the declared ports', async () => {
+    const r = await runCheck(join(FIXTURES, 'target-port-mismatch'));
+    const lines = r.stdout.split('\n').filter((l) => l.includes('[xref/target-port]'));
+    expect(lines).toEqual(['20-shop.yaml: Service shop/web: spec.ports[0].targetPort: error [xref/target-port] targetPort 8081 is not a container port of Deployment web (declares 8080 "http"): the Service sends its traffic to a port the pods do not listen on (point targetPort at a declared port (8080), or declare 8081 under the container\'s ports)']);
+    expect(r.exitCode).toBe(1);
+  });
+
+  test('a typoed containrPort is reported as the unknown field it is; no message says "undefined"', async () => {
+    const r = await runCheck(join(FIXTURES, 'target-port-typo'));
+    expect(r.stdout).toContain('20-shop.yaml: Deployment shop/web: spec.template.spec.containers[0].ports[0].containrPort: error [unknown-field] unknown field "containrPort"');
+    expect(r.stdout).toContain('did you mean "containerPort"?');
+    expect(r.stdout).not.toContain('undefined');
+    expect(r.stdout).not.toContain('[xref/target-port]');
+    expect(r.exitCode).toBe(1);
+  });
+});
+
+
+describe('run-time data ships in the package (issue 16)', () => {
+  test('without the shared reference folder the Traefik values are still validated against the chart schema', async () => {
+    // GIVEN a folder whose Traefik values have sampleRate 2, and a process that cannot see ../shared
+    const dir = mkdtempSync(join(tmpdir(), 'meshtrace-noshared-'));
+    try {
+      mkdirSync(join(dir, 'install'));
+      writeFileSync(join(dir, 'install', 'traefik-values.yaml'), 'tracing:\n  sampleRate: 2\n  otlp:\n    enabled: true\n');
+      const r = await execa('node', [BIN, 'check', dir], { cwd: REPO_ROOT, reject: false, timeout: 60_000, env: { MESHTRACE_SHARED_DIR: join(dir, 'no-such-shared') } });
+      // THEN the chart's own rule is applied, from the built-in schema
+      expect(r.stdout).toContain('install/traefik-values.yaml: tracing.sampleRate: error [traefik-values/schema] must be <= 1 (Traefik chart 41.3.0 values.schema.json)');
+      expect(r.exitCode).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -31,15 +31,26 @@ describe('cross-references', () => {
     expect(findings).toEqual([expect.objectContaining({ rule: 'xref/selector', severity: 'error', message: expect.stringContaining('Deployment api {app=api}') })]);
   });
 
-  test('a named targetPort missing on the pods is an error; an undeclared number a warning', () => {
+  test('a named targetPort missing on the pods and a number no declaring pod listens on are errors naming the real ports', () => {
     const findings = run(
-      deploy('api', 'shop', [{ name: 'http', containerPort: 8080 }]),
-      service('api', 'shop', { app: 'api' }, [{ name: 'http-a', port: 80, targetPort: 'web' }, { name: 'http-b', port: 81, targetPort: 9090 }]),
+      deploy('api', 'shop', [{ name: 'http', containerPort: 8080 }, { containerPort: 9000 }]),
+      service('api', 'shop', { app: 'api' }, [{ name: 'http-a', port: 80, targetPort: 'web' }, { name: 'http-b', port: 81, targetPort: 9090 }, { name: 'http-c', port: 9000 }]),
     );
-    expect(findings.map((f) => [f.rule, f.severity, f.field])).toEqual([
-      ['xref/target-port', 'error', 'spec.ports[0].targetPort'],
-      ['xref/target-port', 'warning', 'spec.ports[1].targetPort'],
+    expect(findings.map((f) => [f.rule, f.severity, f.field, f.message, f.fix])).toEqual([
+      ['xref/target-port', 'error', 'spec.ports[0].targetPort', 'targetPort "web" is not a named container port of Deployment api (named ports: "http")', 'use one of "http", or name the container port "web"'],
+      ['xref/target-port', 'error', 'spec.ports[1].targetPort', 'targetPort 9090 is not a container port of Deployment api (declares 8080 "http", 9000): the Service sends its traffic to a port the pods do not listen on', 'point targetPort at a declared port (8080, 9000), or declare 9090 under the container\'s ports'],
     ]);
+  });
+
+  test('pods that declare no ports are not judged for a numeric targetPort, but a named one cannot resolve', () => {
+    // Kubernetes forwards to an undeclared number (container ports are informational); a name needs a declaration.
+    const findings = run(deploy('api', 'shop', []), service('api', 'shop', { app: 'api' }, [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'http-n', port: 81, targetPort: 'http' }]));
+    expect(findings.map((f) => [f.field, f.message])).toEqual([['spec.ports[1].targetPort', 'targetPort "http" is not a named container port of Deployment api (named ports: none)']]);
+  });
+
+  test('a typoed containrPort is no declaration: no "undefined" in any message', () => {
+    const findings = run(deploy('api', 'shop', [{ containrPort: 8080 }]), service('api', 'shop', { app: 'api' }, [{ name: 'http', port: 80, targetPort: 8080 }]));
+    expect(findings).toEqual([]);
   });
 
   test('an endpoint to a missing port or Service of a known namespace is an error', () => {

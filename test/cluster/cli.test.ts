@@ -117,7 +117,7 @@ describe('meshtrace up/smoke/down on a machine without the tools', () => {
     expect(err).toContain('cannot run `meshtrace up`: required tools are missing:');
     expect(existsSync(join(root, 'out'))).toBe(false);
     expect(await main(['node', 'meshtrace', 'up', '--wait-timeout', 'soon'])).toBe(2);
-    expect(err).toContain('--wait-timeout "soon" is not a number of seconds (a positive integer, e.g. 600)');
+    expect(err).toContain('--wait-timeout: invalid duration "soon"; use a number with a unit: 500ms, 30s, 2m, 1h');
     expect(await main(['node', 'meshtrace', 'up', '--profile', 'staging', '--dry-run'])).toBe(2);
     expect(err).toContain(`argument 'staging' is invalid. Allowed choices are lab, ci, production.`);
     expect(await main(['node', 'meshtrace', 'smoke', '--name', 'Bad_Name', '--dry-run'])).toBe(2);

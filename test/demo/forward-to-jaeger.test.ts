@@ -52,10 +52,11 @@ describe('forward to Jaeger', () => {
     await expect(forwardToJaeger(jaegerTracesUrl(`http://127.0.0.1:${port}`), bookinfoTrace().spans)).rejects.toThrow(/could not send spans to Jaeger at .*ECONNREFUSED/);
   });
 
-  test('--jaeger-url validation', () => {
+  test('--otlp-endpoint validation (named as the flag the user gave)', () => {
     expect(jaegerTracesUrl('http://127.0.0.1:4318').href).toBe('http://127.0.0.1:4318/v1/traces');
     expect(jaegerTracesUrl('http://collector:4318/v1/traces').href).toBe('http://collector:4318/v1/traces');
-    expect(() => jaegerTracesUrl('localhost:4318')).toThrow('--jaeger-url "localhost:4318": expected an http:// or https:// URL');
-    expect(() => jaegerTracesUrl('not a url')).toThrow(/--jaeger-url "not a url": not a URL; expected Jaeger's OTLP\/HTTP endpoint/);
+    expect(() => jaegerTracesUrl('localhost:4318')).toThrow('--otlp-endpoint "localhost:4318": expected an http:// or https:// URL');
+    expect(() => jaegerTracesUrl('localhost:4318', '--jaeger-url')).toThrow('--jaeger-url "localhost:4318": expected an http:// or https:// URL');
+    expect(() => jaegerTracesUrl('not a url')).toThrow(/--otlp-endpoint "not a url": not a URL; expected Jaeger's OTLP\/HTTP endpoint/);
   });
 });

@@ -52,7 +52,7 @@ describe('buildTopology', () => {
     [{ faults: ['reviews:delay=soon'] }, 'invalid value "delay=soon" (delay needs a duration such as 200ms or 1.5s)'],
     [{ faults: ['reviews:status=700'] }, 'invalid value "status=700" (status needs a 3-digit HTTP status 200..599)'],
     [{ faults: ['reviews:status=500@1.5'] }, 'invalid value "status=500@1.5" (fraction "1.5" is not a number 0..1)'],
-    [{ propagate: ['reviews:zipkin'] }, '--propagate "reviews:zipkin": unknown format "zipkin"; formats are w3c, b3multi, b3single, jaeger'],
+    [{ propagate: ['reviews:zipkin'] }, '--propagate "reviews:zipkin": unknown format "zipkin"; formats are w3c, b3, b3multi, jaeger, baggage'],
     [{ edgePort: 70000 }, '--port 70000: expected an integer from 0 (any free port) to 65535'],
     [{ edgePort: 1.5 }, '--port 1.5'],
   ])('bad options %j fail with a message naming the value and what is allowed', (options, message) => {

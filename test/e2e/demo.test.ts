@@ -174,13 +174,13 @@ describe('meshtrace demo (end to end on loopback)', () => {
     expect(human.stderr).toContain('--requests "many": expected a whole number from 1 to 1000');
     const jsonToo = await run(['--timeout', 'soon', '--json']);
     expect(jsonToo.code).toBe(2);
-    expect((JSON.parse(jsonToo.stdout) as DemoJson).error).toBe('--timeout "soon": expected a duration such as 60s, 90s or 2m');
+    expect((JSON.parse(jsonToo.stdout) as DemoJson).error).toBe('--timeout: invalid duration "soon"; use a number with a unit: 500ms, 30s, 2m, 1h (a bare number means milliseconds)');
     const badFault = await run(['--fault', 'ratings:slow', '--json']);
     expect((JSON.parse(badFault.stdout) as DemoJson).error).toContain('--fault "ratings:slow": invalid value "slow" (unknown fault "slow")');
     const badHtml = await run(['--html', '/nonexistent/dir/report.html', '--json']);
     expect((JSON.parse(badHtml.stdout) as DemoJson).error).toBe('--html "/nonexistent/dir/report.html": the folder /nonexistent/dir does not exist');
-    const badJaeger = await run(['--jaeger-url', 'jaeger:4318', '--json']);
-    expect((JSON.parse(badJaeger.stdout) as DemoJson).error).toContain('--jaeger-url "jaeger:4318": expected an http:// or https:// URL');
+    const badJaeger = await run(['--otlp-endpoint', 'jaeger:4318', '--json']);
+    expect((JSON.parse(badJaeger.stdout) as DemoJson).error).toContain('--otlp-endpoint "jaeger:4318": expected an http:// or https:// URL');
     const badSpec = await run(['--spec', '/nonexistent/spec.yaml', '--json']);
     expect(badSpec.code).toBe(2);
     expect((JSON.parse(badSpec.stdout) as DemoJson).error).toBe('cannot read spec /nonexistent/spec.yaml: ENOENT');
@@ -207,12 +207,35 @@ describe('meshtrace demo failure paths', () => {
     }
   }, 90_000);
 
+  test('a 1 ms deadline is reported as 1ms, not "0 s"', async () => {
+    const outcome = await runDemo({ deadlineMs: 1, requests: 1 });
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.error).toMatch(/^the demo did not finish within 1ms \(stuck while /);
+    await expectAllGone(outcome.pids);
+  }, 60_000);
+
+  test('an unreachable --otlp-endpoint exits 2 (could not do what was asked), warning before the verdict', async () => {
+    // GIVEN a port nothing listens on (bound, then closed)
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    // WHEN the demo runs with it (the CLI in process: same main() as the bin)
+    const run = await runCliInProcess(['demo', '--requests', '1', '--otlp-endpoint', `http://127.0.0.1:${port}`]);
+    // THEN the traces pass but the run is "could not check", and the last lines say why, warning first
+    expect(run.code).toBe(2);
+    const tail = run.stdout.trimEnd().split('\n').slice(-2);
+    expect(tail[0]).toMatch(new RegExp(`^warning: could not send spans to Jaeger at http://127\\.0\\.0\\.1:${port}/v1/traces: `));
+    expect(tail[1]).toMatch(/^demo: COULD NOT EXPORT \(the traces passed, but the spans did not reach --otlp-endpoint\) in /);
+    expect(run.stdout).not.toContain('try next');
+  }, 90_000);
+
   test('the overall deadline stops everything and names the phase it was stuck in', async () => {
     // GIVEN a deadline shorter than the hops' start-up WHEN the demo runs
     const outcome = await runDemo({ deadlineMs: 300, requests: 1 });
     // THEN it ends with exit 2 and no process survives
     expect(outcome.exitCode).toBe(2);
-    expect(outcome.error).toBe('the demo did not finish within 0.3 s (stuck while starting the relay hops)');
+    expect(outcome.error).toBe('the demo did not finish within 300ms (stuck while starting the relay hops)');
     expect(outcome.leftRunning).toEqual([]);
     await expectAllGone(outcome.pids);
   }, 60_000);

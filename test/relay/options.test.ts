@@ -50,7 +50,12 @@ describe('relay options', () => {
 
   test('propagate lists are deduplicated and checked', () => {
     expect(parsePropagate(['w3c,b3multi', 'jaeger', 'w3c'])).toEqual(['w3c', 'b3multi', 'jaeger']);
-    expect(() => parsePropagate(['w3c,zipkin'])).toThrow(/--propagate: invalid value "zipkin"; expected a comma-separated list of w3c, b3multi, b3single, jaeger, baggage/);
+    expect(() => parsePropagate(['w3c,zipkin'])).toThrow(/--propagate: invalid value "zipkin"; expected a comma-separated list of w3c, b3, b3multi, jaeger, baggage/);
+    // b3 is the single header (OpenTelemetry's name); b3single its old alias, reported, same format
+    const old: string[] = [];
+    expect(parsePropagate(['b3', 'b3single', 'B3Multi'], '--propagate', (o, c) => old.push(`${o}→${c}`))).toEqual(['b3single', 'b3multi']);
+    expect(old).toEqual(['b3single→b3']);
+    expect(() => parsePropagate(['envoy'])).toThrow(/invalid value "envoy"; expected a comma-separated list of w3c, b3, b3multi, jaeger, baggage \(the relay always passes Envoy's x-request-id on\)/);
     expect(() => parsePropagate([','])).toThrow(/at least one/);
   });
 
@@ -75,7 +80,8 @@ describe('relay options', () => {
     expect(resolveAccept(['b3multi'])).toEqual(['b3multi']);
     expect(resolveAccept(['b3multi', 'baggage'])).toEqual(['b3multi', 'baggage']);
     expect(resolveAccept(['w3c', 'b3multi', 'b3single', 'jaeger'])).toBeUndefined();
-    expect(() => parsePropagate(['b3,baggage'], '--accept')).toThrow(/--accept: invalid value "b3"; expected a comma-separated list of w3c, b3multi, b3single, jaeger, baggage/);
+    expect(parsePropagate(['b3,baggage'], '--accept')).toEqual(['b3single', 'baggage']);
+    expect(() => parsePropagate(['b3,xray'], '--accept')).toThrow(/--accept: invalid value "xray"; expected a comma-separated list of w3c, b3, b3multi, jaeger, baggage/);
   });
 
   test.each([

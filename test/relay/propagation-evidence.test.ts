@@ -87,6 +87,8 @@ describe('relay propagation evidence on spans', () => {
     expect(server.parentSpanId).toBe('');
     expect(server.attributes['meshtrace.propagation.extracted']).toBeUndefined();
     expect(server.attributes['meshtrace.propagation.ignored']).toEqual(['b3multi']);
+    // AND it records what it reads at all (w3c implies W3C baggage), which the verifier compares with what was sent
+    expect(server.attributes['meshtrace.propagation.accepted']).toEqual(['w3c', 'baggage']);
     // AND the B3 headers did not travel on; W3C of the new trace and the passthrough id did
     const seen = f.upstream.seen[0].headers;
     expect(seen['x-b3-traceid']).toBeUndefined();
@@ -115,7 +117,7 @@ describe('--accept option', () => {
   test('a bad format names --accept, the value and what is allowed', () => {
     // GIVEN an unknown format WHEN resolved THEN the error says which flag and what is allowed
     expect(() => resolveRelayOptions({ accept: ['zipkin'] as never })).toThrow(RelayOptionError);
-    expect(() => resolveRelayOptions({ accept: ['zipkin'] as never })).toThrow(/--accept.*zipkin.*w3c, b3multi, b3single, jaeger/);
+    expect(() => resolveRelayOptions({ accept: ['zipkin'] as never })).toThrow(/--accept.*zipkin.*w3c, b3, b3multi, jaeger/);
   });
 
   test('header names map to their format (W3C baggage is its own); the Envoy family has none (always read)', () => {

@@ -71,7 +71,7 @@ describe('meshtrace verify (real CLI)', () => {
     ['a bad --otlp-max-body size', ['--otlp-listen', '127.0.0.1:0', '--otlp-max-body', '20 furlongs'], /--otlp-max-body: invalid size "20 furlongs"; use a number with a unit: 512KiB, 20MiB, 1GiB/],
     ['--otlp-max-spans 0', ['--otlp-listen', '127.0.0.1:0', '--otlp-max-spans', '0'], /--otlp-max-spans: invalid value "0"; expected a whole number ≥ 1/],
     ['--otlp-max-inflight below twice the body limit', ['--otlp-listen', '127.0.0.1:0', '--otlp-max-body', '8MiB', '--otlp-max-inflight', '10MiB'], /--otlp-max-inflight 10MiB: must be at least twice the body limit \(16 MiB\)/],
-    ['an unknown --propagation format', ['--otlp-listen', '127.0.0.1:0', '--trigger', 'http://127.0.0.1:1/', '--propagation', 'w3c,zipkin'], /--propagation: unknown format "zipkin"; allowed: w3c, b3, b3multi, jaeger, envoy/],
+    ['an unknown --propagation format', ['--otlp-listen', '127.0.0.1:0', '--trigger', 'http://127.0.0.1:1/', '--propagation', 'w3c,zipkin'], /--propagate: unknown format "zipkin"; allowed: w3c, b3, b3multi, jaeger, envoy/],
   ])('exit 2 (could not check) on %s, saying what is wrong', async (_what, args, message) => {
     const r = await inProcess(['--spec', SPEC, ...args]);
     expect(r.code).toBe(2);
@@ -84,7 +84,7 @@ describe('meshtrace verify (real CLI)', () => {
     const r = await inProcess(['--spec', join(dir, 'bad.yaml'), '--trace-file', join(FIX, 'bookinfo-v3.json')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${join(dir, 'bad.yaml')} is not a valid spec:`);
-    expect(r.stderr).toContain('spans.a.kind: Invalid option');
+    expect(r.stderr).toContain('spans.a.kind: "sever" is not allowed; allowed: "server", "client"');
   });
 
   test('exit 2 when Jaeger is unreachable, naming the URL and what to try', async () => {

@@ -59,8 +59,21 @@ describe('diagnosis', () => {
     const result = verifyTraces(bookinfoSpec, [b.build()], { traceIds: ['0af7651916cd43dd8448eb211c80319c'], backend: { kind: 'jaeger', url: 'http://jaeger:16686' } });
     const d = result.diagnoses.find((x) => x.kind === 'no-trace')!;
     expect(d.cause).toBe('wrong-service-names');
-    expect(d.evidence.join('\n')).toMatch(/spec expects services .*\^istio-ingress/);
+    expect(d.evidence.join('\n')).toMatch(/spec expects services .*istio-ingress\(gateway\)/);
     expect(d.evidence.join('\n')).toContain('istio-ingress, productpage-v1');
+    // the title says what arrived (never "no trace found" beside "1 trace(s) seen"), and the hint is Istio's
+    expect(d.title).toBe("no trace matches the spec: 1 trace(s) with 2 span(s) arrived, but none from the spec's services at http://jaeger:16686");
+    expect(d.hint).toContain('the spec expects Istio-style names <app>.<namespace>');
+  });
+
+  test('no trace on a non-Istio trace against a non-Istio spec: no Istio naming hint', () => {
+    const b = new TraceBuilder('dddddddddddddddddddddddddddddddd');
+    b.add('frontend', 'GET /dispatch', 'server', 0, 10);
+    const spec = parseSpec('name: t\nspans:\n  api: {service: orders, kind: server}\n');
+    const d = verifyTraces(spec, [b.build()], {}).diagnoses.find((x) => x.kind === 'no-trace')!;
+    expect(d.cause).toBe('wrong-service-names');
+    expect(d.hint).not.toMatch(/Istio/);
+    expect(d.hint).toContain("service.name (OTEL_SERVICE_NAME");
   });
 
   test('no trace: expected services have spans, but not in the driven trace → context-not-joined', () => {
@@ -76,7 +89,13 @@ describe('diagnosis', () => {
     const result = verifyTraces(bookinfoSpec, [main, fragment], { traceIds: [main.traceId] });
     // THEN the spec fails (single trace, reviews missing) and the diagnosis names the hop
     expect(result.passed).toBe(false);
-    expect(result.assertions.find((a) => a.text.startsWith('singleTrace'))!.passed).toBe(false);
+    const single = result.assertions.find((a) => a.text.startsWith('singleTrace'))!;
+    expect(single.passed).toBe(false);
+    // nothing was driven (trace ids given): the rule speaks of the judged trace, not of requests
+    expect(single.text).toBe('singleTrace: the judged trace is one trace');
+    expect(single.detail).toMatch(/^1 separate trace\(s\) began while the judged trace ran: /);
+    const driven = verifyTraces(bookinfoSpec, [main, fragment], { traceIds: [main.traceId], requests: 1 }).assertions.find((a) => a.text.startsWith('singleTrace'))!;
+    expect(driven.detail).toMatch(/began during the requests/);
     expect(result.diagnoses).toHaveLength(1);
     const d = result.diagnoses[0]!;
     expect(d.kind).toBe('split-trace');

@@ -41,6 +41,6 @@ describe('verify --spec with hostile YAML (real CLI)', () => {
     writeFileSync(spec, 'name: t\nspans:\n  a:\n    service: x\n    kind: sever\n');
     const run = await runCliProcess(['verify', '--spec', spec, '--trace-file', TRACE], WAIT_MS);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(`${spec} is not a valid spec:\n  line 5: spans.a.kind: Invalid option`);
+    expect(run.stderr).toContain(`${spec} is not a valid spec:\n  line 5: spans.a.kind: "sever" is not allowed; allowed: "server", "client", "producer", "consumer", "internal", "unspecified"`);
   }, WAIT_MS + 10_000);
 });

@@ -42,8 +42,8 @@ describe('spec language', () => {
   });
 
   test.each([
-    ['a typo in a field', minimal().replace('kind: server', 'knd: server'), /spans\.b: Unrecognized key: "knd"/],
-    ['a wrong kind', minimal().replace('kind: server', 'kind: sever'), /spans\.b\.kind: Invalid option/],
+    ['a typo in a field', minimal().replace('kind: server', 'knd: server'), /spans\.b\.knd: "server" is not a known field \(did you mean "kind"\?\)/],
+    ['a wrong kind', minimal().replace('kind: server', 'kind: sever'), /spans\.b\.kind: "sever" is not allowed; allowed: "server", "client"/],
     ['an edge to an unknown matcher', minimal('edges: ["a > zz"]\n'), /edges\[0\]: "zz" is not a span matcher; known: a, b/],
     ['an unreadable edge', minimal('edges: ["a -> b"]\n'), /edges\[0\]: cannot read edge "a -> b"/],
     ['a bad regex', minimal().replace('/^relay-/', '/(/'), /spans\.b\.service: invalid regular expression \/\(\//],
@@ -78,5 +78,28 @@ describe('spec language', () => {
     const dir = mkdtempSync(join(tmpdir(), 'spec-'));
     writeFileSync(join(dir, 's.yaml'), minimal());
     expect((await loadSpec(join(dir, 's.yaml'))).name).toBe('t');
+  });
+});
+
+describe('spec errors are as good as config errors', () => {
+  test('a count in words names the value and every allowed form', () => {
+    expect(() => parseSpec('name: t\nspans:\n  s1: {service: a}\n  s2: {service: b, count: at least 1}\n', 'x.yaml')).toThrow(
+      'x.yaml is not a valid spec:\n  line 4: spans.s2.count: "at least 1" is not a count; allowed: a whole number ≥ 0 (exactly that many), or {min: N} / {max: N} / {min: N, max: M}',
+    );
+  });
+
+  test('an unknown key, top level or in a matcher, gets "did you mean" and the allowed fields', () => {
+    let message = '';
+    try {
+      parseSpec('name: t\nspans:\n  s1: {service: a, kindd: server}\nedgess: ["s1 > s1"]\n', 'x.yaml');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('line 4: edgess: ["s1 > s1"] is not a known field (did you mean "edges"?); allowed fields: name, description, match, trigger, poll, spans, edges, absent, rules');
+    expect(message).toContain('line 3: spans.s1.kindd: "server" is not a known field (did you mean "kind"?); allowed fields: service, name, kind,');
+  });
+
+  test('a bad duration says which forms are allowed', () => {
+    expect(() => parseSpec('name: t\nspans:\n  s1: {service: a, maxDuration: [1]}\n', 'x.yaml')).toThrow(/spans\.s1\.maxDuration: \[1\] is not a duration; allowed: a number of milliseconds, or text like 250ms, 2s/);
   });
 });

@@ -3,13 +3,14 @@
  * collector reachability under mTLS / NetworkPolicy (MT011), credentials copied into spans (MT012).
  */
 import type { Finding, ManifestDoc } from '../finding';
-import type { CheckContext, InstallInput } from '../context';
+import { traefikNamespace, type CheckContext, type InstallInput } from '../context';
 import { CATALOGUE, type DoctorRule } from './catalogue';
 import { doctor, SENSITIVE_HEADER, telemetryTracing } from './helpers';
 import { spanAttributePrivacyFindings } from './span-attribute-privacy';
 import { isHotrodImage } from './otlp-rules';
 import { isCollectorImage } from '../jaeger-config';
-import { endpointRefs, servicePorts } from '../xref';
+import { endpointRefs } from '../xref';
+import { collectorFlowFindings } from '../stack-flows';
 import {
   argFlagsOf, asArray, asString, containersOf, envOf, getPath, isRecord, nameOf, namespaceOf, parseEndpoint,
   selectorMatches, serviceOfHost, stringMap, type PodTemplate,
@@ -21,13 +22,7 @@ export function isTraefikV2Values(input: InstallInput): boolean {
   return tag !== undefined && /^v?2\./.test(tag);
 }
 
-/** Namespace Traefik runs in when the values do not say (`namespaceOverride`): the kit installs it into `traefik`. */
-export const TRAEFIK_NAMESPACE = 'traefik';
-
-export function traefikNamespace(input: InstallInput): string {
-  const override = getPath(input.doc.object, 'namespaceOverride');
-  return typeof override === 'string' && override ? override : TRAEFIK_NAMESPACE;
-}
+export { TRAEFIK_NAMESPACE, traefikNamespace } from '../context';
 
 function propagatorsOf(env: { name: string; value: string }[]): string[] | undefined {
   const v = env.find((e) => e.name === 'OTEL_PROPAGATORS')?.value;
@@ -90,7 +85,7 @@ export const mt008: DoctorRule = {
         }
       }
     }
-    // meshtrace relay hops: `--propagate w3c,b3multi,b3single,jaeger` (default: what came in, plus w3c).
+    // meshtrace relay hops: `--propagate w3c,b3,b3multi,jaeger` (`b3single`: the old name of `b3`) (default: what came in, plus w3c).
     for (const t of ctx.templates) {
       for (const c of containersOf(t)) {
         const flags = argFlagsOf(c.container);
@@ -98,8 +93,8 @@ export const mt008: DoctorRule = {
         if (prop.length === 0) continue;
         const formats = prop.flatMap((a) => a.value.split(',').map((s) => s.trim().toLowerCase()));
         const field = `${c.path}.${prop[0]!.list}[${prop[0]!.index}]`;
-        if (formats.includes('b3single') && (ctx.isMeshed(t) === true || ctx.istioInUse)) {
-          out.push(doctor('MT008', t.doc, 'error', field, `relay ${t.namespace}/${nameOf(t.owner)} writes the single "b3" header into the mesh: Envoy extracts it but re-injects multi-header B3, flattening parent/child across hops`, 'propagate w3c,b3multi instead of b3single'));
+        if ((formats.includes('b3') || formats.includes('b3single')) && (ctx.isMeshed(t) === true || ctx.istioInUse)) {
+          out.push(doctor('MT008', t.doc, 'error', field, `relay ${t.namespace}/${nameOf(t.owner)} writes the single "b3" header into the mesh: Envoy extracts it but re-injects multi-header B3, flattening parent/child across hops`, 'propagate w3c,b3multi instead of b3'));
         }
         const toHotrod = flags.filter((a) => a.flag === '--upstream').some((a) => {
           const ep = parseEndpoint(a.value);
@@ -201,28 +196,6 @@ function collectorTargets(ctx: CheckContext): { svc: ManifestDoc; pods: PodTempl
   return [...bySvc.entries()].map(([svc, senders]) => ({ svc, pods: ctx.podsOfService(svc), senders }));
 }
 
-function peerAllows(ctx: CheckContext, policyNs: string, peer: unknown, sender: Sender): boolean {
-  if (!isRecord(peer)) return false;
-  if (peer.ipBlock !== undefined) return false; // pod IPs are not known offline
-  const nsSel = peer.namespaceSelector;
-  const podSel = peer.podSelector;
-  const nsOk = nsSel === undefined ? sender.namespace === policyNs : selectorMatches(nsSel, ctx.namespaceLabels(sender.namespace));
-  const podOk = podSel === undefined ? true : selectorMatches(podSel, sender.labels);
-  return nsOk && podOk;
-}
-
-function portAllows(ports: unknown, port: number, targetPort: number | string | undefined, containerPortNames: Map<string, number>): boolean {
-  const list = asArray(ports);
-  if (list.length === 0) return true;
-  return list.some((p) => {
-    if (!isRecord(p)) return false;
-    if (p.port === undefined) return true;
-    const want = typeof targetPort === 'number' ? targetPort : targetPort !== undefined ? containerPortNames.get(targetPort) ?? port : port;
-    if (typeof p.port === 'number') return p.port === want || (typeof p.endPort === 'number' && want >= p.port && want <= p.endPort);
-    return containerPortNames.get(String(p.port)) === want;
-  });
-}
-
 export const mt011: DoctorRule = {
   ...CATALOGUE.MT011!,
   run(ctx) {
@@ -246,29 +219,9 @@ export const mt011: DoctorRule = {
           }
         }
       }
-      // (b) NetworkPolicies selecting the collector pods.
-      const policies = ctx.byKind('NetworkPolicy').filter((np) => namespaceOf(np.object) === svcNs
-        && pods.some((t) => selectorMatches(getPath(np.object, 'spec.podSelector') ?? {}, t.labels))
-        && (asArray(getPath(np.object, 'spec.policyTypes')).length === 0 || asArray(getPath(np.object, 'spec.policyTypes')).includes('Ingress')));
-      if (policies.length === 0) continue;
-      const names = new Map<string, number>();
-      for (const t of pods) for (const c of containersOf(t, ['containers'])) for (const p of asArray(c.container.ports)) if (isRecord(p) && typeof p.name === 'string') names.set(p.name, Number(p.containerPort));
-      const seen = new Set<string>();
-      for (const sender of senders) {
-        const key = `${sender.what}:${sender.port}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const svcPort = servicePorts(svc).find((p) => Number(p.port) === sender.port);
-        const targetPort = svcPort?.targetPort as number | string | undefined ?? sender.port;
-        const allowed = policies.some((np) => asArray(getPath(np.object, 'spec.ingress')).some((rule) =>
-          portAllows(getPath(rule, 'ports'), sender.port, targetPort, names)
-          && (asArray(getPath(rule, 'from')).length === 0 || asArray(getPath(rule, 'from')).some((peer) => peerAllows(ctx, svcNs, peer, sender)))));
-        if (!allowed) {
-          out.push(doctor('MT011', policies[0]!, 'error', 'spec.ingress', `no NetworkPolicy rule admits ${sender.what} (namespace ${sender.namespace}) to the collector ${svcNs}/${nameOf(svc.object)} on port ${sender.port}: kind enforces NetworkPolicy, so these spans are dropped`,
-            `add an ingress rule from namespaceSelector kubernetes.io/metadata.name: ${sender.namespace} on port ${typeof targetPort === 'number' ? targetPort : sender.port}`));
-        }
-      }
     }
+    // (b) NetworkPolicies that drop spans on their way into a collector (one evaluator for every flow: stack-flows.ts).
+    out.push(...collectorFlowFindings(ctx));
     return out;
   },
 };

@@ -2,8 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BOOKINFO_PORT } from './bookinfo-microservice';
 
-/** Paths upstream routes to productpage (exact or prefix). */
-const ROUTES: readonly { readonly path: string; readonly match: 'exact' | 'prefix' }[] = [
+/** Paths upstream's bookinfo-gateway.yaml routes to productpage (exact or prefix). */
+export const BOOKINFO_GATEWAY_ROUTES: readonly { readonly path: string; readonly match: 'exact' | 'prefix' }[] = [
   { path: '/productpage', match: 'exact' },
   { path: '/static', match: 'prefix' },
   { path: '/login', match: 'exact' },
@@ -57,7 +57,7 @@ export class BookinfoGateway extends Construct {
           gateways: ['bookinfo-gateway'],
           http: [
             {
-              match: ROUTES.map((r) => ({ uri: { [r.match]: r.path } })),
+              match: BOOKINFO_GATEWAY_ROUTES.map((r) => ({ uri: { [r.match]: r.path } })),
               route: [{ destination: { host: 'productpage', port: { number: BOOKINFO_PORT } } }],
             },
           ],
@@ -82,7 +82,7 @@ export class BookinfoGateway extends Construct {
         parentRefs: [{ name: 'bookinfo-gateway' }],
         rules: [
           {
-            matches: ROUTES.map((r) => ({ path: { type: r.match === 'exact' ? 'Exact' : 'PathPrefix', value: r.path } })),
+            matches: BOOKINFO_GATEWAY_ROUTES.map((r) => ({ path: { type: r.match === 'exact' ? 'Exact' : 'PathPrefix', value: r.path } })),
             backendRefs: [{ name: 'productpage', port: BOOKINFO_PORT }],
           },
         ],

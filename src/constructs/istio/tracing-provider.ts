@@ -11,12 +11,12 @@ export interface TracingProviderOptions {
   readonly observabilityNamespace: string;
 }
 
-/** FQDN and port the provider sends to. */
+/** FQDN and port the provider sends to (OTLP/gRPC 4317, OTLP/HTTP 4318, Zipkin 9411 unless set). */
 export function providerAddress(options: TracingProviderOptions): { service: string; port: number } {
   const { provider } = options;
   return {
     service: provider.service ?? `${JAEGER_COLLECTOR_SERVICE}.${options.observabilityNamespace}.svc.cluster.local`,
-    port: provider.port ?? (provider.type === 'zipkin' ? JAEGER_PORTS.zipkin : JAEGER_PORTS.otlpGrpc),
+    port: provider.port ?? (provider.type === 'zipkin' ? JAEGER_PORTS.zipkin : provider.http ? JAEGER_PORTS.otlpHttp : JAEGER_PORTS.otlpGrpc),
   };
 }
 
@@ -28,5 +28,5 @@ export function tracingExtensionProvider(options: TracingProviderOptions): Recor
   if (provider.type === 'zipkin') {
     return { name: provider.name, zipkin: { ...common, ...(provider.traceContextOption ? { traceContextOption: provider.traceContextOption } : {}) } };
   }
-  return { name: provider.name, opentelemetry: common };
+  return { name: provider.name, opentelemetry: { ...common, ...(provider.http ? { http: { path: provider.http.path, timeout: provider.http.timeout } } : {}) } };
 }

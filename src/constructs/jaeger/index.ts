@@ -6,3 +6,4 @@ export * from './jaeger-all-in-one';
 export * from './jaeger-remote-storage';
 export * from './opensearch-single-node';
 export * from './jaeger';
+export * from './jaeger-network-policies';

@@ -4,6 +4,7 @@ import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { ResourcesConfig } from '../../config/common';
 import { parseFault } from '../../relay/faults';
+import { resolveFormatName } from '../../propagation/format-names';
 import { relayBundle, type RelayBundle } from '../../relay/bundle';
 import { containerDefaults, finishWorkload, labeledService, podDefaults } from '../workload-defaults';
 
@@ -38,7 +39,7 @@ export interface RelayHopSpec {
    */
   readonly faults?: readonly string[];
   /**
-   * Formats written on outgoing requests (`w3c`, `b3multi`, `b3single`, `jaeger`).
+   * Formats written on outgoing requests (`w3c`, `b3`, `b3multi`, `jaeger`, `baggage`; `b3single` is the old name of `b3`).
    * @default - the formats that came in, plus W3C
    */
   readonly propagate?: readonly string[];
@@ -131,7 +132,7 @@ export function validateRelayHops(hops: readonly RelayHopSpec[]): void {
     }
     for (const field of ['propagate', 'accept'] as const) {
       for (const format of hop[field] ?? []) {
-        if (!['w3c', 'b3multi', 'b3single', 'jaeger', 'baggage'].includes(format)) fail(`hops[${i}].${field}`, format, 'allowed: w3c, b3multi, b3single, jaeger, baggage');
+        if (!['w3c', 'b3', 'b3multi', 'jaeger', 'baggage', 'b3single'].includes(format)) fail(`hops[${i}].${field}`, format, 'allowed: w3c, b3, b3multi, jaeger, baggage');
       }
     }
     for (const key of hop.baggageAttributes ?? []) {
@@ -161,8 +162,9 @@ export function relayArgs(hop: RelayHopSpec, otlpEndpoint: string, sampleRate: n
   const args = ['relay', '--listen', `0.0.0.0:${RELAY_PORT}`, '--admin-listen', `0.0.0.0:${RELAY_ADMIN_PORT}`, '--service-name', hop.name, '--otlp-endpoint', otlpEndpoint];
   for (const up of hop.upstreams ?? []) args.push('--upstream', `http://${up}:${RELAY_PORT}`);
   if (hop.fanout ?? (hop.upstreams?.length ?? 0) > 1) args.push('--fanout');
-  if (hop.propagate?.length) args.push('--propagate', hop.propagate.join(','));
-  if (hop.accept?.length) args.push('--accept', hop.accept.join(','));
+  // The relay's canonical names: an old `b3single` in the config must not print a deprecation notice in every pod.
+  if (hop.propagate?.length) args.push('--propagate', hop.propagate.map(canonicalFormat).join(','));
+  if (hop.accept?.length) args.push('--accept', hop.accept.map(canonicalFormat).join(','));
   for (const key of hop.baggageAttributes ?? []) args.push('--baggage-attribute', key);
   if (sampleRate !== 1) args.push('--sample-rate', String(sampleRate));
   for (const fault of hop.faults ?? []) args.push('--fault', fault);
@@ -245,4 +247,9 @@ export class RelayChain extends Construct {
       this.deployments[hop.name] = deployment;
     }
   }
+}
+
+/** A format name as the relay spells it now (`b3single` → `b3`); others unchanged. */
+function canonicalFormat(name: string): string {
+  return resolveFormatName(name)?.name ?? name;
 }

@@ -170,6 +170,7 @@ export function renderTerminal(result: VerifyResult, traces: readonly Trace[], o
     for (const d of result.diagnoses) {
       out.push(`  ${paint('yellow', `[${d.kind}]`)} ${d.title}`);
       for (const e of d.evidence) out.push(`      · ${e}`);
+      if (d.party) out.push(`      party to change: ${d.party}`);
       out.push(`      → ${d.hint}`);
     }
   }

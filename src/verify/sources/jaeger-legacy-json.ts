@@ -4,7 +4,7 @@
  * typed (`int64` may arrive as a string past 2^53; `bool` sometimes as the string "true").
  * Pure, never throws: malformed spans are skipped.
  */
-import type { AttributeValue, Span, SpanEvent, SpanKind, SpanStatus, Trace } from '../model';
+import type { AttributeValue, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanStatus, Trace } from '../model';
 import { normalizeSpanId, normalizeTraceId } from '../ids';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -60,13 +60,32 @@ function logsOf(logs: Loose): SpanEvent[] {
 
 /**
  * The parent is the first CHILD_OF reference inside the same trace; failing that, the first
- * FOLLOWS_FROM in the same trace (what the Jaeger UI draws). References to other traces are links.
+ * FOLLOWS_FROM in the same trace (what the Jaeger UI draws). Every other reference (a second
+ * CHILD_OF, a FOLLOWS_FROM beside a parent, any reference into another trace) is a link, with its
+ * type kept: Jaeger's OTLP translation turns span links into such references.
  */
-function parentOf(refs: Loose, traceId: string): string | undefined {
-  if (!Array.isArray(refs)) return undefined;
-  const same = refs.filter((r: Loose) => r && typeof r.spanID === 'string' && normalizeTraceId(String(r.traceID ?? traceId)) === traceId);
-  const ref = same.find((r: Loose) => r.refType === 'CHILD_OF') ?? same.find((r: Loose) => r.refType === 'FOLLOWS_FROM');
-  return ref ? normalizeSpanId(ref.spanID) : undefined;
+function referencesOf(refs: Loose, traceId: string): { parentSpanId?: string; links?: SpanLink[] } {
+  if (!Array.isArray(refs)) return {};
+  const valid = refs.filter((r: Loose) => r && typeof r.spanID === 'string' && r.spanID !== '');
+  const same = valid.filter((r: Loose) => normalizeTraceId(String(r.traceID ?? traceId)) === traceId);
+  const parent = same.find((r: Loose) => r.refType === 'CHILD_OF') ?? same.find((r: Loose) => r.refType === 'FOLLOWS_FROM');
+  const links: SpanLink[] = valid
+    .filter((r: Loose) => r !== parent)
+    .map((r: Loose) => ({
+      traceId: normalizeTraceId(String(r.traceID ?? traceId)),
+      spanId: normalizeSpanId(r.spanID),
+      attributes: {},
+      ...(r.refType === 'CHILD_OF' || r.refType === 'FOLLOWS_FROM' ? { refType: r.refType } : {}),
+    }));
+  return { ...(parent ? { parentSpanId: normalizeSpanId(parent.spanID) } : {}), ...(links.length ? { links } : {}) };
+}
+
+/** Jaeger keeps the OTLP scope as span tags (`otel.scope.*`; `otel.library.*` before OTel 1.10). */
+function scopeOfTags(tags: Readonly<Record<string, AttributeValue>>): InstrumentationScope | undefined {
+  const name = tags['otel.scope.name'] ?? tags['otel.library.name'];
+  if (typeof name !== 'string' || name === '') return undefined;
+  const version = tags['otel.scope.version'] ?? tags['otel.library.version'];
+  return typeof version === 'string' && version !== '' ? { name, version } : { name };
 }
 
 /** One trace of the UI model (`{traceID, spans, processes}`). */
@@ -82,7 +101,8 @@ export function traceFromJaegerJson(t: Loose): Trace | undefined {
     const attributes = tagsOf(s.tags);
     const kindTag = attributes['span.kind'];
     const spanTraceId = normalizeTraceId(String(s.traceID ?? traceId));
-    const parentSpanId = parentOf(s.references, spanTraceId);
+    const { parentSpanId, links } = referencesOf(s.references, spanTraceId);
+    const scope = scopeOfTags(attributes);
     spans.push({
       traceId: spanTraceId,
       spanId: normalizeSpanId(s.spanID),
@@ -98,6 +118,8 @@ export function traceFromJaegerJson(t: Loose): Trace | undefined {
       resource: { ...(serviceName === undefined ? {} : { 'service.name': serviceName }), ...tagsOf(process.tags) },
       events: logsOf(s.logs),
       status: statusOf(attributes),
+      ...(links ? { links } : {}),
+      ...(scope ? { scope } : {}),
     });
   }
   return { traceId, spans };

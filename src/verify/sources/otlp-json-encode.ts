@@ -31,38 +31,43 @@ function keyValues(attributes: Readonly<Record<string, AttributeValue>>): { key:
 
 const nanos = (us: number): string => (BigInt(Math.round(us)) * 1000n).toString();
 
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
 /**
- * OTLP/JSON `ExportTraceServiceRequest` (= `TracesData`) for the spans, one resource per service,
- * ids as hex: what Jaeger v2's OTLP/HTTP receiver accepts and `spansFromOtlp` reads back.
- * @param scopeName the instrumentation scope the spans are reported under
+ * OTLP/JSON `ExportTraceServiceRequest` (= `TracesData`) for the spans, one resource per service and
+ * one scope per instrumentation scope, ids as hex: what Jaeger v2's OTLP/HTTP receiver accepts and
+ * `spansFromOtlp` reads back.
+ * @param scopeName the instrumentation scope of spans that name none
  */
 export function encodeOtlpJson(spans: readonly Span[], scopeName: string): { resourceSpans: unknown[] } {
-  const byService = new Map<string, Span[]>();
-  for (const span of spans) {
-    const list = byService.get(span.service) ?? [];
-    list.push(span);
-    byService.set(span.service, list);
-  }
   return {
-    resourceSpans: [...byService].map(([service, list]) => ({
-      resource: { attributes: keyValues({ ...list[0]!.resource, 'service.name': service }) },
-      scopeSpans: [
-        {
-          scope: { name: scopeName },
-          spans: list.map((s) => ({
-            traceId: s.traceId,
-            spanId: s.spanId,
-            ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
-            name: s.name,
-            kind: KIND_NUMBER[s.kind],
-            startTimeUnixNano: nanos(s.startUs),
-            endTimeUnixNano: nanos(s.startUs + s.durationUs),
-            attributes: keyValues(s.attributes),
-            events: s.events.map((e) => ({ name: e.name, timeUnixNano: nanos(e.timeUs), attributes: keyValues(e.attributes) })),
-            status: { code: STATUS_NUMBER[s.status.code], ...(s.status.message ? { message: s.status.message } : {}) },
-          })),
-        },
-      ],
+    resourceSpans: [...groupBy(spans, (s) => s.service)].map(([service, serviceSpans]) => ({
+      resource: { attributes: keyValues({ ...serviceSpans[0]!.resource, 'service.name': service }) },
+      scopeSpans: [...groupBy(serviceSpans, (s) => `${s.scope?.name ?? scopeName}\u0000${s.scope?.version ?? ''}`).values()].map((list) => ({
+        scope: { name: list[0]!.scope?.name ?? scopeName, ...(list[0]!.scope?.version ? { version: list[0]!.scope.version } : {}) },
+        spans: list.map((s) => ({
+          traceId: s.traceId,
+          spanId: s.spanId,
+          ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
+          name: s.name,
+          kind: KIND_NUMBER[s.kind],
+          startTimeUnixNano: nanos(s.startUs),
+          endTimeUnixNano: nanos(s.startUs + s.durationUs),
+          attributes: keyValues(s.attributes),
+          events: s.events.map((e) => ({ name: e.name, timeUnixNano: nanos(e.timeUs), attributes: keyValues(e.attributes) })),
+          status: { code: STATUS_NUMBER[s.status.code], ...(s.status.message ? { message: s.status.message } : {}) },
+          ...(s.links?.length ? { links: s.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: keyValues(l.attributes) })) } : {}),
+        })),
+      })),
     })),
   };
 }

@@ -6,7 +6,7 @@
  * receiver answers 400 to both. Key/value lists stay structured maps (never JSON text).
  */
 import protobuf from 'protobufjs';
-import type { AttributeValue, Span, SpanEvent, SpanKind, SpanStatus } from '../model';
+import type { AttributeValue, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanStatus } from '../model';
 import { enterValue, OtlpLimitError, setAttribute, type ValueCount } from './otlp-limits';
 
 type Reader = protobuf.Reader;
@@ -156,10 +156,42 @@ function readStatus(r: Reader, end: number): SpanStatus {
   return message === '' ? { code: c } : { code: c, message };
 }
 
+/** A link (`Span.Link`): trace id 1, span id 2, attributes 4; undefined when an id is missing. */
+function readLink(r: Reader, end: number): SpanLink | undefined {
+  let traceId = '';
+  let spanId = '';
+  const attributes: Record<string, AttributeValue> = {};
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    if (field === 1 && (tag & 7) === 2) traceId = hexOf(r);
+    else if (field === 2 && (tag & 7) === 2) spanId = hexOf(r);
+    else if (field === 4 && (tag & 7) === 2) readAttributesField(r, attributes);
+    else r.skipType(tag & 7);
+  }
+  if (traceId.length !== 32 || spanId.length !== 16 || /^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
+  return { traceId, spanId, attributes };
+}
+
+/** `InstrumentationScope`: name 1, version 2; undefined without a name. */
+function readScope(r: Reader, end: number): InstrumentationScope | undefined {
+  let name = '';
+  let version = '';
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    if (field === 1 && (tag & 7) === 2) name = r.string();
+    else if (field === 2 && (tag & 7) === 2) version = r.string();
+    else r.skipType(tag & 7);
+  }
+  if (name === '') return undefined;
+  return version === '' ? { name } : { name, version };
+}
+
 const UNSET: SpanStatus = Object.freeze({ code: 'unset' });
 const NO_EVENTS: readonly SpanEvent[] = Object.freeze([]);
 
-function readSpan(r: Reader, end: number, service: string, resource: Readonly<Record<string, AttributeValue>>, out: Span[]): void {
+function readSpan(r: Reader, end: number, service: string, resource: Readonly<Record<string, AttributeValue>>, scope: InstrumentationScope | undefined, out: Span[]): void {
   let traceId = '';
   let spanId = '';
   let parentSpanId = '';
@@ -169,6 +201,7 @@ function readSpan(r: Reader, end: number, service: string, resource: Readonly<Re
   let endUs = 0;
   const attributes: Record<string, AttributeValue> = {};
   let events: SpanEvent[] | undefined;
+  let links: SpanLink[] | undefined;
   let status = UNSET;
   while (r.pos < end) {
     const tag = r.uint32();
@@ -202,6 +235,12 @@ function readSpan(r: Reader, end: number, service: string, resource: Readonly<Re
         (events ??= []).push(readEvent(r, r.pos + len));
         break;
       }
+      case 13: {
+        const len = r.uint32();
+        const link = readLink(r, r.pos + len);
+        if (link) (links ??= []).push(link);
+        break;
+      }
       case 15: {
         const len = r.uint32();
         status = readStatus(r, r.pos + len);
@@ -225,6 +264,8 @@ function readSpan(r: Reader, end: number, service: string, resource: Readonly<Re
     resource,
     events: events ?? NO_EVENTS,
     status,
+    ...(links ? { links } : {}),
+    ...(scope ? { scope } : {}),
   });
 }
 
@@ -253,12 +294,22 @@ function readResourceSpans(r: Reader, end: number, out: Span[]): void {
   const service = typeof sn === 'string' && sn !== '' ? sn : 'unknown_service';
   const after = r.pos;
   for (const [start, stop] of scopes) {
+    // The scope (field 1) may follow its spans on the wire: find it first.
+    r.pos = start;
+    let scope: InstrumentationScope | undefined;
+    while (r.pos < stop) {
+      const tag = r.uint32();
+      if (tag >>> 3 === 1 && (tag & 7) === 2) {
+        const len = r.uint32();
+        scope = readScope(r, r.pos + len);
+      } else r.skipType(tag & 7);
+    }
     r.pos = start;
     while (r.pos < stop) {
       const tag = r.uint32();
       if (tag >>> 3 === 2 && (tag & 7) === 2) {
         const len = r.uint32();
-        readSpan(r, r.pos + len, service, resource, out);
+        readSpan(r, r.pos + len, service, resource, scope, out);
       } else r.skipType(tag & 7);
     }
   }

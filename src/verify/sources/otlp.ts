@@ -5,7 +5,7 @@
  * scalar defaults on the prototype). Pure; unknown or malformed members are skipped, never thrown;
  * only a value beyond the bounds of otlp-limits.ts throws (OtlpLimitError).
  */
-import type { AttributeValue, Span, SpanEvent, SpanKind, SpanStatus, Trace } from '../model';
+import type { AttributeValue, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanStatus, Trace } from '../model';
 import { isEmptyId, normalizeSpanId, normalizeTraceId } from '../ids';
 import { enterValue, OtlpLimitError, setAttribute, type ValueCount } from './otlp-limits';
 
@@ -156,6 +156,26 @@ function eventsOf(list: Loose): SpanEvent[] {
   }));
 }
 
+function linksOf(list: Loose): SpanLink[] | undefined {
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const out: SpanLink[] = [];
+  for (const l of list) {
+    const traceId = idToHex(l?.traceId ?? l?.trace_id, 16);
+    const spanId = idToHex(l?.spanId ?? l?.span_id, 8);
+    if (isEmptyId(traceId) || isEmptyId(spanId)) continue;
+    out.push({ traceId: normalizeTraceId(traceId), spanId: normalizeSpanId(spanId), attributes: attributesOf(l?.attributes) });
+  }
+  return out.length ? out : undefined;
+}
+
+/** OTLP `InstrumentationScope` (older: `instrumentationLibrary`); undefined when it has no name. */
+export function scopeOf(scope: Loose): InstrumentationScope | undefined {
+  const name = scope?.name;
+  if (typeof name !== 'string' || name === '') return undefined;
+  const version = scope?.version;
+  return typeof version === 'string' && version !== '' ? { name, version } : { name };
+}
+
 /**
  * Flattens OTLP `resourceSpans` into spans. Accepts the snake_case spelling too
  * (`resource_spans`, `scope_spans`), which older collectors' file exporters wrote.
@@ -173,8 +193,9 @@ export function spansFromOtlp(data: Loose): Span[] {
     for (const ss of scopeSpans) {
       const spans: Loose[] = ss?.spans ?? [];
       if (!Array.isArray(spans)) continue;
+      const scope = scopeOf(ss?.scope ?? ss?.instrumentationLibrary);
       for (const s of spans) {
-        const span = spanFromOtlp(s, service, resource);
+        const span = spanFromOtlp(s, service, resource, scope);
         if (span) out.push(span);
       }
     }
@@ -182,7 +203,7 @@ export function spansFromOtlp(data: Loose): Span[] {
   return out;
 }
 
-function spanFromOtlp(s: Loose, service: string, resource: Record<string, AttributeValue>): Span | undefined {
+function spanFromOtlp(s: Loose, service: string, resource: Record<string, AttributeValue>, scope: InstrumentationScope | undefined): Span | undefined {
   if (!s) return undefined;
   const traceId = idToHex(s.traceId ?? s.trace_id, 16);
   const spanId = idToHex(s.spanId ?? s.span_id, 8);
@@ -204,7 +225,9 @@ function spanFromOtlp(s: Loose, service: string, resource: Record<string, Attrib
     events: eventsOf(s.events),
     status: statusOf(s.status),
   };
-  return span;
+  const links = linksOf(s.links);
+  if (links === undefined && scope === undefined) return span;
+  return { ...span, ...(links ? { links } : {}), ...(scope ? { scope } : {}) };
 }
 
 /** Groups spans by trace id, keeping first-seen order of traces and spans. */

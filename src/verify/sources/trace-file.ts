@@ -1,13 +1,15 @@
 /**
  * Trace files: whatever a user exports from Jaeger — the UI's "Download JSON" / `/api/traces/{id}`
- * (UI model), a `/api/v3/traces` response (`{"result": TracesData}`), or plain OTLP/JSON
- * `TracesData` (collector file exporter: possibly one JSON document per line).
+ * (UI model), a `/api/v3/traces` response (`{"result": TracesData}`) —, a Grafana Tempo
+ * `/api/traces/{id}` or `/api/v2/traces/{id}` answer, or plain OTLP/JSON `TracesData` (collector
+ * file exporter: possibly one JSON document per line). The format is told by the document's shape.
  */
 import { readFile } from 'node:fs/promises';
 import type { Trace } from '../model';
 import { groupTraces, spansFromOtlp } from './otlp';
 import { OtlpLimitError } from './otlp-limits';
 import { isJaegerJson, tracesFromJaegerJson } from './jaeger-legacy-json';
+import { isTempoSearch, isTempoTrace, tempoSearchTraceIds, tracesFromTempo } from './tempo';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -34,11 +36,19 @@ function tracesOf(doc: any, origin: string): Trace[] {
   }
   if (doc && (doc.resourceSpans || doc.resource_spans)) return groupTraces(spansFromOtlp(doc));
   if (isJaegerJson(doc)) return tracesFromJaegerJson(doc);
+  if (isTempoTrace(doc)) return tracesFromTempo(doc);
+  if (isTempoSearch(doc)) {
+    const ids = tempoSearchTraceIds(doc);
+    throw new TraceFileError(
+      `${origin}: a Grafana Tempo search answer (GET /api/search), which holds only the spans and attributes the query selected, without parent ids, so no trace can be judged from it; ` +
+        `fetch whole traces with GET /api/traces/{id}${ids.length ? ` for ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''}` : ' (it names no trace)'}`,
+    );
+  }
   if (doc && Array.isArray(doc.data) && doc.data.length === 0) return [];
   const keys = doc && typeof doc === 'object' ? Object.keys(doc).slice(0, 5).join(', ') : typeof doc;
   throw new TraceFileError(
     `${origin}: not a trace document (top-level keys: ${keys || 'none'}); expected Jaeger UI JSON ({"data": [{"traceID", "spans", "processes"}]}), ` +
-      'a Jaeger /api/v3 response ({"result": {"resourceSpans": …}}) or OTLP/JSON ({"resourceSpans": …})',
+      'a Jaeger /api/v3 response ({"result": {"resourceSpans": …}}), a Tempo /api/traces/{id} response ({"batches": […]}) or OTLP/JSON ({"resourceSpans": …})',
   );
 }
 

@@ -99,7 +99,9 @@ export function jaegerSource(client: JaegerV3Source | JaegerLegacySource, baseUr
     const wanted = spec.matchers.map((m) => m.service).filter((p) => p !== undefined);
     const exact = wanted.filter((p) => 'exact' in p).map((p) => (p as { exact: string }).exact);
     if (exact.length === wanted.length) return [...new Set(exact)];
-    knownServices ??= (await client.services()) ?? [];
+    // Asked again on every search: a list read before the services' first spans arrived would hide them
+    // for the rest of the poll (seen with real Jaeger: the first poll ran before any proxy had flushed).
+    knownServices = (await client.services()) ?? [];
     return knownServices.filter((s) => wanted.some((p) => ('exact' in p ? p.exact === s : p.regex.test(s))));
   }
   return {

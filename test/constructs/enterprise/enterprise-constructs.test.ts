@@ -6,7 +6,6 @@ import { App, Chart, Testing } from 'cdk8s';
 import { CassandraSchemaJob } from '../../../src/constructs/enterprise/cassandra-schema-job';
 import { EdgeCollector, renderEdgeCollectorConfig } from '../../../src/constructs/enterprise/edge-collector';
 import { JaegerIngester } from '../../../src/constructs/enterprise/jaeger-ingester';
-import { JaegerNetworkPolicies } from '../../../src/constructs/enterprise/jaeger-network-policies';
 import { SearchIndexMaintenance } from '../../../src/constructs/enterprise/search-index-maintenance';
 import { errorRateExpr, p95LatencyExpr, SpanMetricsAlerts } from '../../../src/constructs/enterprise/span-metrics-alerts';
 import { kafkaSchema } from '../../../src/config/kafka';
@@ -42,20 +41,6 @@ describe('EdgeCollector', () => {
 
   test('a cluster name that is not an RFC 1123 label is refused with the value', () => {
     expect(() => new EdgeCollector(chart(), 'Edge', { clusterName: 'West 1', central: { endpoint: 'hub:4317', protocol: 'grpc', tls: { enabled: true, insecureSkipVerify: false } } })).toThrow(/clusterName "West 1" is not an RFC 1123 label; allowed: lower-case/);
-  });
-});
-
-describe('JaegerNetworkPolicies', () => {
-  test('no sender namespaces would deny every span: refused', () => {
-    expect(() => new JaegerNetworkPolicies(chart(), 'P', { senderNamespaces: [] })).toThrow(/senderNamespaces is empty.*allowed: one or more namespaces/);
-  });
-  test('allInOne: one policy with senders, UI proxy and metrics; no monitoring namespaces means no metrics rule', () => {
-    const c = chart();
-    new JaegerNetworkPolicies(c, 'P', { topology: 'allInOne', senderNamespaces: ['hotrod'], monitoringNamespaces: [], uiProxyLabels: { app: 'proxy' } });
-    const [p] = Testing.synth(c) as Obj[];
-    expect(p!.metadata.name).toBe('jaeger-ingress');
-    expect(p!.spec.ingress).toHaveLength(2);
-    expect(p!.spec.ingress[1]).toEqual({ from: [{ podSelector: { matchLabels: { app: 'proxy' } } }], ports: [{ protocol: 'TCP', port: 16686 }] });
   });
 });
 

@@ -81,14 +81,20 @@ describe('RelayChain', () => {
     expect(args('reviews')).not.toContain('--fanout');
   });
 
+  test('the old format name b3single becomes the relay\'s b3 in the pod args (no deprecation notice in every pod)', () => {
+    const objs = synth({ hops: [{ name: 'a', propagate: ['w3c', 'b3single'], accept: ['b3single', 'b3multi'] }] });
+    const args: string[] = find(objs, 'Deployment', 'a').spec.template.spec.containers[0].args;
+    expect(args).toEqual(expect.arrayContaining(['--propagate', 'w3c,b3', '--accept', 'b3,b3multi']));
+  });
+
   test.each([
     [[{ name: 'a', upstreams: ['b'] }, { name: 'b', upstreams: ['a'] }], 'RelayChain: hops is "a → b → a"; allowed: a graph without cycles'],
     [[{ name: 'a', upstreams: ['nope'] }], 'RelayChain: hops[0].upstreams is "nope"; allowed: the name of another hop (a)'],
     [[{ name: 'Edge' }], 'RelayChain: hops[0].name is "Edge"; allowed: an RFC 1123 label'],
     [[{ name: 'a' }, { name: 'a' }], 'RelayChain: hops[1].name is "a"; allowed: a name not used by another hop'],
     [[{ name: 'a', faults: ['status=9'] }], 'RelayChain: hops[0].faults[0] is "status=9"; --fault: invalid value "status=9"'],
-    [[{ name: 'a', propagate: ['zipkin'] }], 'RelayChain: hops[0].propagate is "zipkin"; allowed: w3c, b3multi, b3single, jaeger, baggage'],
-    [[{ name: 'a', accept: ['xray'] }], 'RelayChain: hops[0].accept is "xray"; allowed: w3c, b3multi, b3single, jaeger, baggage'],
+    [[{ name: 'a', propagate: ['zipkin'] }], 'RelayChain: hops[0].propagate is "zipkin"; allowed: w3c, b3, b3multi, jaeger, baggage'],
+    [[{ name: 'a', accept: ['xray'] }], 'RelayChain: hops[0].accept is "xray"; allowed: w3c, b3, b3multi, jaeger, baggage'],
     [[{ name: 'a', baggageAttributes: ['has space'] }], 'RelayChain: hops[0].baggageAttributes is "has space"; allowed: a baggage key of letters, digits, "_", "." and "-"'],
     [[], 'RelayChain: hops is []; allowed: at least one hop'],
   ])('bad hops are refused with the field, the value and what is allowed (%#)', (hops, message) => {

@@ -1,15 +1,26 @@
 /**
- * NetworkPolicies for the Jaeger pods, every one with explicit ingress rules (an empty policy
- * denies all, see docs): the collector's span ports admit only the sender namespaces, the query
- * UI/API admits nobody but the oauth2-proxy (kubectl port-forward enters the pod's own network
- * namespace and is not filtered), metrics only from monitoring namespaces, storage only from Jaeger.
+ * NetworkPolicies for the Jaeger pods (every profile ships them), every one with explicit ingress
+ * rules (an empty policy denies all, see docs):
+ * - collector span ports (OTLP 4317/4318, Zipkin 9411, sampling 5778/5779): the sender namespaces
+ *   (the mesh and app namespaces: each pod's sidecar sends, gateways from istio-system) and the
+ *   kit's own pods of the Jaeger namespace;
+ * - query UI/API (16686/16685): nobody but the oauth2-proxy when there is one. `kubectl port-forward`
+ *   is not a pod-network flow: the API server hands it to the kubelet, and the container runtime
+ *   dials `localhost:<port>` inside the pod's own network namespace (containerd's PortForward:
+ *   containerd/cri#691, "Getting rid of nsenter and socat"), which no NetworkPolicy filters;
+ * - jaeger-remote-storage (17271): collector, query and ingester only;
+ * - metrics (8888, span metrics 8889): the monitoring namespaces.
+ * Only Ingress is restricted (egress is left open, so collector → storage and query → remote
+ * storage leave freely), and kubelet health probes on 13133 are unaffected: "traffic to and from the
+ * node where a Pod is running is always allowed" (Kubernetes docs, Network Policies).
+ * `meshtrace check` evaluates the stack's real flows against these policies (src/check/stack-flows.ts).
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { jaegerLabels } from '../jaeger/_jaeger-workload';
-import { JAEGER_PORTS } from '../jaeger/jaeger-ports';
-import { SPAN_METRICS_PORT } from './jaeger-config-extensions';
+import { jaegerLabels } from './_jaeger-workload';
+import { JAEGER_PORTS } from './jaeger-ports';
+import { SPAN_METRICS_PORT } from '../enterprise/jaeger-config-extensions';
 
 type Obj = Record<string, unknown>;
 
@@ -56,6 +67,7 @@ export interface JaegerNetworkPoliciesProps {
   readonly ingester?: boolean;
 }
 
+const PART_OF = 'app.kubernetes.io/part-of';
 const tcp = (port: number) => ({ protocol: 'TCP', port });
 const fromNamespaces = (names: readonly string[]) => ({
   namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...new Set(names)].sort() }] },
@@ -75,7 +87,9 @@ export class JaegerNetworkPolicies extends Construct {
     const spanPorts = [JAEGER_PORTS.otlpGrpc, JAEGER_PORTS.otlpHttp, JAEGER_PORTS.zipkin, ...(props.jaegerThriftHttp ? [JAEGER_PORTS.jaegerThriftHttp] : [])];
     const samplingPorts = topology === 'edge' ? [] : [JAEGER_PORTS.samplingHttp, JAEGER_PORTS.samplingGrpc];
     const metricsRule = monitoring.length ? [{ from: [fromNamespaces(monitoring)], ports: [tcp(JAEGER_PORTS.metrics), ...(props.spanMetrics ? [tcp(SPAN_METRICS_PORT)] : [])] }] : [];
-    const senderRule = { from: [fromNamespaces(props.senderNamespaces)], ports: [...spanPorts, ...samplingPorts].map(tcp) };
+    // The kit's own pods of this namespace (labelled part-of: meshtrace) may send too, e.g. Jaeger's own traces.
+    const ownPods = { podSelector: { matchLabels: { [PART_OF]: 'meshtrace' } } };
+    const senderRule = { from: [fromNamespaces(props.senderNamespaces), ownPods], ports: [...spanPorts, ...samplingPorts].map(tcp) };
     const uiRule = props.uiProxyLabels ? [{ from: [{ podSelector: { matchLabels: { ...props.uiProxyLabels } } }], ports: [tcp(JAEGER_PORTS.queryHttp)] }] : [];
     const policies: Record<string, ApiObject> = {};
     const add = (name: string, podLabels: Record<string, string>, ingress: Obj[]) => {

@@ -1,0 +1,171 @@
+/**
+ * `meshtrace demo --sidecars envoy`: the demo with Istio's data plane for real. A real Envoy as the
+ * ingress gateway and as a sidecar in front of each Bookinfo app (bootstraps from src/envoy, built
+ * from the kit's lab config with an OTLP/HTTP provider pointing at the embedded receiver), requests
+ * driven through the gateway, samples/expectations/bookinfo.yaml verified, every process stopped.
+ * `--break APP` runs that app as a relay with `--fault drop-context`. Never hangs: one deadline.
+ * Returns an outcome; printing is the CLI's job.
+ */
+import { join } from 'node:path';
+import { parseConfig } from '../config/load';
+import { BOOKINFO_APPS, type BookinfoApp } from '../envoy/bookinfo-mesh';
+import { findEnvoy, type FoundEnvoy } from '../envoy/envoy-binary';
+import { EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK } from '../errors';
+import { REPO_ROOT } from '../paths';
+import { drive, triggerPath, type DrivenRequest } from '../verify/driver';
+import type { Trace } from '../verify/model';
+import { pollAndVerify } from '../verify/poller';
+import { startOtlpReceiver, type OtlpReceiver } from '../verify/sources/otlp-receiver';
+import { receiverSource } from '../verify/sources/trace-source';
+import { loadSpec } from '../verify/spec';
+import type { VerifyResult } from '../verify/verify-traces';
+import { startEnvoyMesh, type AppVariant, type StartedEnvoyMesh, type StartedProxy } from './start-envoy-mesh';
+import { isProcessAlive, ProcessStartError, ProcessSupervisor } from './supervisor';
+
+export const DEFAULT_ENVOY_DEMO_SPEC = join(REPO_ROOT, 'samples', 'expectations', 'bookinfo.yaml');
+
+/** Envoy's OpenTelemetry tracer exports every 5 s: the demo waits that long after the last span. */
+const ENVOY_FLUSH_MS = 5000;
+
+export interface EnvoyDemoOptions {
+  /** `--envoy PATH`; else the peers cache, else PATH. */
+  readonly envoyPath?: string;
+  readonly specPath?: string;
+  readonly requests?: number;
+  /** Apps that drop the trace context (run as a relay with --fault drop-context). */
+  readonly breakApps?: readonly string[];
+  /** @default 90000 */
+  readonly deadlineMs?: number;
+  readonly onEvent?: (event: EnvoyDemoEvent) => void;
+  readonly onOutput?: (name: string, line: string) => void;
+}
+
+export type EnvoyDemoEvent =
+  | { readonly type: 'envoy'; readonly envoy: FoundEnvoy }
+  | { readonly type: 'receiver'; readonly url: string }
+  | { readonly type: 'proxy-ready'; readonly proxy: StartedProxy }
+  | { readonly type: 'request'; readonly index: number; readonly of: number; readonly request: DrivenRequest }
+  | { readonly type: 'waiting'; readonly spans: number };
+
+export interface EnvoyDemoOutcome {
+  readonly exitCode: 0 | 1 | 2;
+  readonly envoy?: FoundEnvoy;
+  readonly proxies: readonly StartedProxy[];
+  readonly requests: readonly DrivenRequest[];
+  readonly result?: VerifyResult;
+  readonly traces: readonly Trace[];
+  readonly pool: readonly Trace[];
+  readonly pids: readonly number[];
+  readonly leftRunning: readonly number[];
+  readonly error?: string;
+  readonly errorOutput?: readonly string[];
+  readonly totalMs: number;
+  readonly specPath: string;
+}
+
+/** Bad `--break` values for this topology: the message names the value and the apps. */
+export function envoyBreakApps(values: readonly string[]): BookinfoApp[] {
+  return values.map((v) => {
+    if (!(BOOKINFO_APPS as readonly string[]).includes(v)) throw new Error(`--break ${JSON.stringify(v)}: unknown app for --sidecars envoy; apps are ${BOOKINFO_APPS.join(', ')}`);
+    return v as BookinfoApp;
+  });
+}
+
+export async function runEnvoyDemo(options: EnvoyDemoOptions = {}): Promise<EnvoyDemoOutcome> {
+  const t0 = performance.now();
+  const emit = options.onEvent ?? (() => undefined);
+  const specPath = options.specPath ?? DEFAULT_ENVOY_DEMO_SPEC;
+  const supervisor = new ProcessSupervisor({ onOutput: options.onOutput, killGraceMs: 3000 });
+  const abort = new AbortController();
+  const deadlineMs = options.deadlineMs ?? 90_000;
+  const deadline = setTimeout(() => abort.abort(new Error(`the demo did not finish within ${deadlineMs / 1000} s`)), deadlineMs);
+  const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }));
+  aborted.catch(() => undefined);
+  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
+  supervisor.onInterrupt((signal) => abort.abort(new Error(`interrupted by ${signal}; every process was stopped`)));
+  let envoy: FoundEnvoy | undefined;
+  let receiver: OtlpReceiver | undefined;
+  let mesh: StartedEnvoyMesh | undefined;
+  const proxies: StartedProxy[] = [];
+  const requests: DrivenRequest[] = [];
+  let result: VerifyResult | undefined;
+  let traces: Trace[] = [];
+  let pool: Trace[] = [];
+  let error: string | undefined;
+  let errorOutput: readonly string[] | undefined;
+  try {
+    envoy = findEnvoy(options.envoyPath);
+    emit({ type: 'envoy', envoy });
+    const broken = envoyBreakApps(options.breakApps ?? []);
+    const spec = await loadSpec(specPath);
+    const count = options.requests ?? spec.trigger?.requests ?? 3;
+    receiver = await guard(startOtlpReceiver({ host: '127.0.0.1', port: 0 }));
+    emit({ type: 'receiver', url: receiver.url });
+    // The kit's lab config, sending OTLP/HTTP (the embedded receiver's protocol) and recording the trace
+    // headers each proxy saw, so a format mismatch can be diagnosed.
+    const config = parseConfig({
+      istio: {
+        provider: { http: {} },
+        customTags: {
+          'http.request.header.traceparent': { header: { name: 'traceparent' } },
+          'http.request.header.x-b3-traceid': { header: { name: 'x-b3-traceid' } },
+          'http.request.header.x-b3-sampled': { header: { name: 'x-b3-sampled' } },
+        },
+      },
+    });
+    const apps = Object.fromEntries(broken.map((app): [BookinfoApp, AppVariant] => [app, { kind: 'relay', args: ['--fault', 'drop-context'] }]));
+    mesh = await guard(
+      startEnvoyMesh({
+        envoy: envoy.path,
+        config,
+        collector: { host: '127.0.0.1', port: receiver.port },
+        supervisor,
+        apps,
+        onProxyReady: (proxy) => {
+          proxies.push(proxy);
+          emit({ type: 'proxy-ready', proxy });
+        },
+      }),
+    );
+    const url = new URL(triggerPath(spec.trigger?.url, '/productpage'), mesh.gatewayUrl).href;
+    const propagation = spec.trigger?.propagation ?? ['w3c', 'envoy'];
+    const ids: string[] = [];
+    let report;
+    for (let index = 0; index < count; index++) {
+      const one = await guard(drive({ url, requests: 1, propagation, headers: spec.trigger?.headers }));
+      requests.push(one.requests[0]!);
+      ids.push(...one.traceIds);
+      report = one.report;
+      emit({ type: 'request', index, of: count, request: one.requests[0]! });
+    }
+    // Judge once no proxy can still hold a batch (each flushes on its own 5 s timer).
+    const r = receiver;
+    await guard(
+      new Promise<void>((resolve) => {
+        let shown = -1;
+        const tick = setInterval(() => {
+          if (r.spansReceived !== shown) emit({ type: 'waiting', spans: (shown = r.spansReceived) });
+          if (r.lastSpanAt > 0 && Date.now() - r.lastSpanAt > ENVOY_FLUSH_MS + 1000) {
+            clearInterval(tick);
+            resolve();
+          }
+        }, 1000);
+        abort.signal.addEventListener('abort', () => clearInterval(tick), { once: true });
+      }),
+    );
+    const outcome = await guard(pollAndVerify(spec, receiverSource(r), { traceIds: ids, driver: { ...report!, requests: count }, requests: count, timeoutMs: 10_000 }));
+    result = outcome.result;
+    pool = [...outcome.traces];
+    traces = pool.filter((t) => ids.includes(t.traceId));
+  } catch (err) {
+    error = (err as Error).message;
+    if (err instanceof ProcessStartError) errorOutput = err.recentOutput;
+  } finally {
+    clearTimeout(deadline);
+    await supervisor.stopAll();
+    await mesh?.close();
+    await receiver?.close();
+  }
+  const exitCode = error !== undefined || !result ? EXIT_CANNOT_CHECK : result.passed ? EXIT_OK : EXIT_FAILED;
+  return { exitCode, envoy, proxies, requests, result, traces, pool, pids: supervisor.pids, leftRunning: supervisor.pids.filter(isProcessAlive), error, errorOutput, totalMs: performance.now() - t0, specPath };
+}

@@ -1,0 +1,118 @@
+/**
+ * Starts Bookinfo's data plane for real on loopback: a real Envoy per proxy (the ingress gateway and
+ * a sidecar in front of each app), configured by src/envoy from the kit's config, and the apps behind
+ * them — the in-process Bookinfo stand-in, or for a broken variant a `meshtrace relay` process
+ * (e.g. `--fault drop-context`, or `--accept b3multi --propagate b3multi`: an app that only speaks B3).
+ * Relay apps export no spans (Bookinfo's apps export none: every span is Envoy's).
+ * Side effects: ports, files in a temporary folder, child processes (through the supervisor).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MeshtraceConfig } from '../config/schema';
+import { BOOKINFO_APPS, BOOKINFO_CALLS, bookinfoMesh, bookinfoPortCount, bookinfoPortsFrom, INGRESS_GATEWAY_APP, type BookinfoApp, type BookinfoMesh } from '../envoy/bookinfo-mesh';
+import type { LocalAddress } from '../envoy/bootstrap';
+import { ENVOY_READY_LINE, envoyArgs } from '../envoy/envoy-binary';
+import { REPO_ROOT } from '../paths';
+import { startBookinfoApp, type BookinfoApp as RunningApp } from './bookinfo-app';
+import { PARENT_PID_ENV } from './relay-hop-env';
+import { allocatePorts, HOP_ENTRY, RELAY_READY_LINE } from './start-topology';
+import type { ProcessSupervisor } from './supervisor';
+
+/** How one app behaves: Bookinfo's header copying, or a relay hop with these extra flags. */
+export type AppVariant = { readonly kind: 'bookinfo' } | { readonly kind: 'relay'; readonly args: readonly string[] };
+
+export interface EnvoyMeshOptions {
+  readonly envoy: string;
+  readonly config: MeshtraceConfig;
+  /** Where the provider's Service (the collector) listens here. */
+  readonly collector: LocalAddress;
+  readonly supervisor: ProcessSupervisor;
+  /** Apps that are not Bookinfo's stand-in. @default every app is */
+  readonly apps?: Partial<Record<BookinfoApp, AppVariant>>;
+  /** Per-process deadline for the ready line. @default 30000 */
+  readonly readyTimeoutMs?: number;
+  readonly onProxyReady?: (proxy: StartedProxy) => void;
+}
+
+/** One started proxy or relay app. */
+export interface StartedProxy {
+  /** `istio-ingressgateway`, `productpage`, …, or `reviews-app` for a relay app. */
+  readonly name: string;
+  readonly pid: number;
+  /** The listener callers use (the gateway's, a sidecar's inbound). */
+  readonly url: string;
+  readonly startMs: number;
+  /** Span service name (`<app>.<namespace>`), for proxies. */
+  readonly serviceName?: string;
+}
+
+export interface StartedEnvoyMesh {
+  /** The gateway's URL: requests enter here (`/productpage`). */
+  readonly gatewayUrl: string;
+  readonly proxies: readonly StartedProxy[];
+  /** What each proxy was started with. */
+  readonly mesh: BookinfoMesh;
+  /** The folder the bootstraps were written to (removed by `close`). */
+  readonly bootstrapDir: string;
+  /** Stops the in-process apps and removes the bootstraps (processes stop with the supervisor). */
+  close(): Promise<void>;
+}
+
+export async function startEnvoyMesh(options: EnvoyMeshOptions): Promise<StartedEnvoyMesh> {
+  const host = '127.0.0.1';
+  const ports = bookinfoPortsFrom(host, options.collector, await allocatePorts(host, bookinfoPortCount()));
+  const mesh = bookinfoMesh(options.config, ports);
+  const dir = await mkdtemp(join(tmpdir(), 'meshtrace-envoy-'));
+  const apps: RunningApp[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.all(apps.map((a) => a.close()));
+    await rm(dir, { recursive: true, force: true });
+  };
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const namespace = options.config.namespaces.bookinfo;
+  try {
+    const outboundUrls = (app: BookinfoApp): string[] => BOOKINFO_CALLS[app].map((callee) => `http://${host}:${ports.apps[app].outbound[callee]}`);
+    const starts: Promise<StartedProxy | undefined>[] = [];
+    for (const app of BOOKINFO_APPS) {
+      const variant = options.apps?.[app] ?? { kind: 'bookinfo' };
+      if (variant.kind === 'bookinfo') {
+        apps.push(await startBookinfoApp({ name: app, host, port: ports.apps[app].app, upstreams: outboundUrls(app) }));
+        continue;
+      }
+      const args = ['relay', '--listen', `${host}:${ports.apps[app].app}`, '--service-name', `${app}-app`, ...outboundUrls(app).flatMap((u) => ['--upstream', u]), ...(BOOKINFO_CALLS[app].length > 1 ? ['--fanout'] : []), ...variant.args];
+      starts.push(
+        (async () => {
+          const t0 = performance.now();
+          const running = await options.supervisor.start({ name: `${app}-app`, command: process.execPath, args: [...HOP_ENTRY, ...args], cwd: REPO_ROOT, readyPattern: RELAY_READY_LINE, env: { [PARENT_PID_ENV]: String(process.pid), OTEL_EXPORTER_OTLP_ENDPOINT: '' }, readyTimeoutMs });
+          return { name: `${app}-app`, pid: running.pid, url: running.ready[2]!, startMs: performance.now() - t0 };
+        })(),
+      );
+    }
+    const proxies: { name: string; serviceName: string; bootstrap: Record<string, unknown>; url: string }[] = [
+      { name: INGRESS_GATEWAY_APP, serviceName: `${INGRESS_GATEWAY_APP}.${options.config.namespaces.istioSystem}`, bootstrap: mesh.gateway, url: `http://${host}:${ports.gateway}` },
+      ...BOOKINFO_APPS.map((app) => ({ name: app, serviceName: `${app}.${namespace}`, bootstrap: mesh.sidecars[app], url: `http://${host}:${ports.apps[app].inbound}` })),
+    ];
+    for (const p of proxies) {
+      const file = join(dir, `${p.name}.json`);
+      await writeFile(file, JSON.stringify(p.bootstrap, null, 2));
+      starts.push(
+        (async () => {
+          const t0 = performance.now();
+          const running = await options.supervisor.start({ name: p.name, command: options.envoy, args: envoyArgs(file, join(dir, `${p.name}.admin`)), env: mesh.env[p.name as BookinfoApp], readyPattern: ENVOY_READY_LINE, readyTimeoutMs });
+          const started = { name: p.name, pid: running.pid, url: p.url, startMs: performance.now() - t0, serviceName: p.serviceName };
+          options.onProxyReady?.(started);
+          return started;
+        })(),
+      );
+    }
+    const settled = await Promise.allSettled(starts);
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) throw failure.reason;
+    const started = settled.flatMap((s) => ((s as PromiseFulfilledResult<StartedProxy | undefined>).value ? [(s as PromiseFulfilledResult<StartedProxy>).value] : []));
+    return { gatewayUrl: `http://${host}:${ports.gateway}`, proxies: started, mesh, bootstrapDir: dir, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
