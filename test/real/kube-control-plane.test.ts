@@ -27,6 +27,7 @@ import { ClientNodeKube } from '../../src/cluster/kube';
 import { OWNER_CONFIGMAP, OWNER_NAMESPACE } from '../../src/cluster/marker';
 import { BUILT_IN_GROUPS, ISTIO_NAMESPACE, kubeContext, markerFile, planUp, type ApplyStep, type Step } from '../../src/cluster/plan';
 import { ExecaRunner } from '../../src/cluster/runner';
+import { checkApiServerRules } from '../../src/check/api-server-check';
 import { checkManifests } from '../../src/check/index';
 import { objectRef, podTemplateOf } from '../../src/check/objects';
 import { exceptionReason, isKitOwned } from '../../src/check/pod-security';
@@ -136,8 +137,18 @@ const rewrittenOnIdenticalApply = new Set<string>();
 async function controlApplies(): Promise<void> {
   const ns = JUDGE.baseline;
   const minimal: Obj[] = [
-    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'control', namespace: ns }, spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } },
-    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'control', namespace: ns }, spec: { parentRefs: [{ name: 'control' }], rules: [{ backendRefs: [{ name: 'svc', port: 80 }] }] } },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'control', namespace: ns },
+      spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+    },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'control', namespace: ns },
+      spec: { parentRefs: [{ name: 'control' }], rules: [{ backendRefs: [{ name: 'svc', port: 80 }] }] },
+    },
   ];
   for (const o of minimal) {
     const path = `/apis/${o.apiVersion}/namespaces/${ns}/${o.kind.toLowerCase()}s/${o.metadata.name}?fieldManager=meshtrace-control`;
@@ -403,6 +414,47 @@ describe('the real API server', () => {
         }
       });
     });
+  });
+
+  /** Objects on both sides of each API server rule `check` mirrors: the real server's dry-run create is the oracle. */
+  const big = (n: number) => 'x'.repeat(n);
+  const ORACLE_CASES: [string, Obj][] = [
+    ['Service named with a leading digit (DNS-1035)', { apiVersion: 'v1', kind: 'Service', metadata: { name: '9svc' }, spec: { ports: [{ port: 80 }] } }],
+    ['Service with a good name', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc-9' }, spec: { ports: [{ port: 80 }] } }],
+    ['Service name with a dot', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a.b' }, spec: { ports: [{ port: 80 }] } }],
+    ['ConfigMap with a dotted name (DNS-1123 subdomain)', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a.b.c' } }],
+    ['ConfigMap with upper case and "_"', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad_Name' } }],
+    ['ConfigMap with a 253-character name', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}` } }],
+    ['ConfigMap with a 254-character name', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}` } }],
+    ['Role named with ":" (a path segment)', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'system:reader' }, rules: [] } as unknown as Obj],
+    ['Role named with "/"', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'a/b' }, rules: [] } as unknown as Obj],
+    ['label value of 63 characters', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'l63', labels: { app: 'a'.repeat(63) } } }],
+    ['label value of 64 characters', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'l64', labels: { app: 'a'.repeat(64) } } }],
+    ['label value ending in "-"', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ldash', labels: { app: 'a-' } } }],
+    ['label key with a prefix and "_"', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'lkey', labels: { 'example.com/a_b': 'x' } } }],
+    ['label key with an upper-case prefix', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'lkeyup', labels: { 'Example.com/a': 'x' } } }],
+    ['annotations just under 256 KiB', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ann-ok', annotations: { a: big(256 * 1024 - 1) } } } as Obj],
+    ['annotations just over 256 KiB', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ann-big', annotations: { a: big(256 * 1024) } } } as Obj],
+    ['ConfigMap data key with a space', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'key-space' }, data: { 'a b': 'x' } } as Obj],
+    ['ConfigMap data of 1 MiB less one key byte', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'data-ok' }, data: { k: big(1024 * 1024 - 1) } } as Obj],
+    ['ConfigMap data over 1 MiB', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'data-big' }, data: { k: big(1024 * 1024) } } as Obj],
+  ];
+
+  test.each(ORACLE_CASES)("check's API server rules agree with the real server: %s", async (_what, obj) => {
+    const ns = JUDGE.baseline;
+    const group = obj.apiVersion.includes('/') ? `/apis/${obj.apiVersion}` : `/api/${obj.apiVersion}`;
+    const plural = `${obj.kind.toLowerCase()}s`;
+    const r = await cp.api('POST', `${group}/namespaces/${ns}/${plural}?dryRun=All`, { ...obj, metadata: { ...obj.metadata, namespace: ns } });
+    if (![200, 201, 413, 422].includes(r.status)) throw new Error(`not a validation verdict: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
+    const serverRefuses = r.status >= 400;
+    const findings = checkApiServerRules([{ file: 'case.yaml', index: 0, object: { ...obj, metadata: { ...obj.metadata, namespace: ns } } as unknown as Record<string, unknown> }]).filter(
+      (f) => f.severity === 'error',
+    );
+    const server = serverRefuses ? `refuses it: ${String(r.body?.message ?? JSON.stringify(r.body)).slice(0, 300)}` : 'admits it';
+    const checkRefuses = findings.length > 0;
+    if (checkRefuses !== serverRefuses)
+      throw new Error(`check ${checkRefuses ? `refuses it (${findings.map((f) => `${f.rule}: ${f.message}`).join('; ')})` : 'admits it'}, but the real API server ${server}`);
+    expect(checkRefuses).toBe(serverRefuses);
   });
 
   test("a weakened kit pod is refused with Pod Security admission's own message, and check refuses it too", async () => {
