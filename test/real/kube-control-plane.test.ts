@@ -419,7 +419,7 @@ describe('the real API server', () => {
   /** Objects on both sides of each API server rule `check` mirrors: the real server's dry-run create is the oracle. */
   const big = (n: number) => 'x'.repeat(n);
   const ORACLE_CASES: [string, Obj][] = [
-    ['Service named with a leading digit (DNS-1035)', { apiVersion: 'v1', kind: 'Service', metadata: { name: '9svc' }, spec: { ports: [{ port: 80 }] } }],
+    ['Service named with a leading digit (refused as DNS-1035 before 1.34)', { apiVersion: 'v1', kind: 'Service', metadata: { name: '9svc' }, spec: { ports: [{ port: 80 }] } }],
     ['Service with a good name', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc-9' }, spec: { ports: [{ port: 80 }] } }],
     ['Service name with a dot', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a.b' }, spec: { ports: [{ port: 80 }] } }],
     ['ConfigMap with a dotted name (DNS-1123 subdomain)', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a.b.c' } }],
