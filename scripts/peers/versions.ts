@@ -22,4 +22,8 @@ export const PEER_VERSIONS = {
   zipkin: '3.6.1',
   /** Go module github.com/traefik/traefik/v3 (the only v3.6 the Go proxy lists; v3.7 needs a module it does not serve). */
   traefik: '3.6.12',
+  /** Go module k8s.io/kubernetes (kube-apiserver, kube-controller-manager, kubectl): the kit's kind node image, kindest/node:v1.36.1. */
+  kube: '1.36.1',
+  /** Go module go.etcd.io/etcd/server/v3: the release kubernetes 1.36.1's go.mod requires. */
+  etcd: '3.6.8',
 } as const;

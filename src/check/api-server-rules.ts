@@ -10,7 +10,8 @@
  * - apimachinery/pkg/api/validation/objectmeta.go: `TotalAnnotationSizeLimitB int64 = 256 * (1 << 10)`,
  *   ValidateAnnotations (keys are qualified names, checked lower-cased), ValidateNamespaceName (a label).
  * - apimachinery/pkg/api/validation/path/name.go: IsValidPathSegmentName (RBAC object names).
- * - pkg/apis/core/validation/validation.go: `ValidateServiceName = NameIsDNS1035Label`,
+ * - pkg/apis/core/validation/validation.go: Service names — DNS-1035 labels before 1.34, DNS-1123 labels
+ *   with RelaxedServiceNameValidation, which the pinned 1.36.1 server has on (its answer is the oracle);
  *   ValidateConfigMap / ValidateSecret sum the data and refuse `totalSize > core.MaxSecretSize`,
  *   with `MaxSecretSize = 1 * 1024 * 1024` (pkg/apis/core/types.go).
  * - apiserver/pkg/server/config.go: `MaxRequestBodyBytes: int64(3 * 1024 * 1024)` — "1.5MB is the
@@ -49,7 +50,9 @@ export type NameRule = 'dns1123-subdomain' | 'dns1123-label' | 'dns1035-label' |
  */
 const NAME_RULES: Readonly<Record<string, NameRule>> = {
   Namespace: 'dns1123-label',
-  Service: 'dns1035-label',
+  // kube-apiserver 1.36.1 (the kind node image's release) admits "9svc" and refuses "a.b": Service names
+  // are DNS-1123 labels there (RelaxedServiceNameValidation), as test/real/kube-control-plane.test.ts shows
+  Service: 'dns1123-label',
   Role: 'path-segment',
   ClusterRole: 'path-segment',
   RoleBinding: 'path-segment',

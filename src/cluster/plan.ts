@@ -346,7 +346,7 @@ export function laneInputProblems(input: LaneInput, command: 'up' | 'smoke' = 'u
 }
 
 /** API groups every Kubernetes API server serves (no CRD needed). */
-const BUILT_IN_GROUPS = new Set([
+export const BUILT_IN_GROUPS = new Set([
   '', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io',
   'storage.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io',
   'certificates.k8s.io', 'node.k8s.io', 'events.k8s.io', 'flowcontrol.apiserver.k8s.io', 'resource.k8s.io',

@@ -52,7 +52,7 @@ describe('the rules, as pure functions (the same inputs a real kube-apiserver ge
 
   test('the name rule follows the kind; suggestions are valid names', () => {
     expect([nameRuleOf('Namespace'), nameRuleOf('Service'), nameRuleOf('ClusterRole'), nameRuleOf('ConfigMap'), nameRuleOf('IngressRoute')])
-      .toEqual(['dns1123-label', 'dns1035-label', 'path-segment', 'dns1123-subdomain', 'dns1123-subdomain']);
+      .toEqual(['dns1123-label', 'dns1123-label', 'path-segment', 'dns1123-subdomain', 'dns1123-subdomain']);
     expect(suggestName('dns1123-subdomain', 'Bad_Name..')).toBe('bad-name');
     expect(suggestName('dns1123-label', 'NS!')).toBe('ns');
     expect(suggestName('dns1035-label', '1web')).toBe('web');
@@ -81,9 +81,9 @@ describe('meshtrace check on the API server fixtures', () => {
     expect(one('api/namespace', 'ConfigMap NS!/good', 'metadata.namespace').message).toMatch(/^namespace "NS!" is not a DNS-1123 label/);
   });
 
-  test('a Namespace needs a label (no dots), a Service a DNS-1035 label (no leading digit)', () => {
+  test('a Namespace and a Service need a DNS-1123 label (no dots; a leading digit is fine on 1.36)', () => {
     expect(one('api/name', 'Namespace shop.example').message).toMatch(/^Namespace name "shop.example" is not a DNS-1123 label/);
-    expect(one('api/name', 'Service shop/1web').message).toMatch(/^Service name "1web" is not a DNS-1035 label: .*starting with a letter/);
+    expect(one('api/name', 'Service shop/web.v1').message).toMatch(/^Service name "web.v1" is not a DNS-1123 label/);
   });
 
   test('label keys and values: the key with two "/" and the 80-character value, the latter cut in the message', () => {
@@ -103,7 +103,7 @@ describe('meshtrace check on the API server fixtures', () => {
       'ConfigMap shop/Bad_Name.. metadata.name',
       'ConfigMap NS!/good metadata.namespace',
       'Namespace shop.example metadata.name',
-      'Service shop/1web metadata.name',
+      'Service shop/web.v1 metadata.name',
       'ConfigMap shop/labels metadata.labels["a/b/c"]',
       'ConfigMap shop/labels metadata.labels["team"]',
       'ConfigMap shop/annotations metadata.annotations["Example_Org/owner"]',

@@ -5,8 +5,9 @@
 import type { Recipe } from '../recipe';
 import { envoy } from './envoy';
 import { jaeger } from './jaeger';
+import { kube } from './kube';
 import { otelcol } from './otelcol';
 import { traefik } from './traefik';
 import { zipkin } from './zipkin';
 
-export const RECIPES: readonly Recipe[] = [envoy, jaeger, otelcol, zipkin, traefik];
+export const RECIPES: readonly Recipe[] = [envoy, jaeger, otelcol, zipkin, traefik, kube];
