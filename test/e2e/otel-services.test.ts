@@ -4,60 +4,37 @@
  * a mixed-format chain is one trace and the receiver holds exactly what the SDKs exported; broken
  * variants are diagnosed with the party that must change.
  */
-import { startRelay, type RunningRelay } from '../../src/relay';
 import { drive, parseSpec, startOtlpReceiver, verifyTraces, type OtlpReceiver, type Spec, type VerifyResult } from '../../src/verify';
-import type { PropagationFormat } from '../../src/propagation';
-import { startOtelService, type OtelService, type OtelServiceOptions } from './support/otel-service';
-import { startCollector, type RunningCollector } from './support/otel-collector';
-import { expectedSpan } from './support/sdk-span';
+import { startChain, type Hop, type RunningChain } from '../support/otel/otel-chain';
+import { startCollector, type RunningCollector } from '../support/otel/otel-collector';
+import { expectedSpan } from '../support/otel/sdk-span';
 
 const REQUESTS = 3;
 
-interface Running {
+interface Running extends RunningChain {
   readonly receiver: OtlpReceiver;
   readonly collector?: RunningCollector;
-  readonly services: Map<string, OtelService>;
-  readonly relays: RunningRelay[];
 }
 
-type Hop = { readonly otel: Omit<OtelServiceOptions, 'otlpUrl' | 'downstream'> } | { readonly relay: { name: string; propagate?: PropagationFormat[]; accept?: PropagationFormat[]; faults?: string[] } };
-
-/**
- * Starts the hops back to front (each calls the next), returns the entry URL. Every hop exports to
- * the receiver, or with `throughCollector` to a real Collector that forwards to it.
- */
-async function startChain(hops: readonly Hop[], throughCollector = false): Promise<Running & { entry: string }> {
+/** The chain, every hop exporting to the receiver, or with `throughCollector` to a real Collector that forwards to it. */
+async function start(hops: readonly Hop[], throughCollector = false): Promise<Running> {
   const receiver = await startOtlpReceiver({ port: 0 });
   const collector = throughCollector ? await startCollector({ tracesUrl: `${receiver.url}/v1/traces`, encoding: 'proto', compression: 'gzip' }) : undefined;
-  const running: Running = { receiver, ...(collector ? { collector } : {}), services: new Map(), relays: [] };
-  const exportUrl = collector?.url ?? receiver.url;
-  let next: string | undefined;
-  for (const hop of [...hops].reverse()) {
-    if ('otel' in hop) {
-      const svc = await startOtelService({ ...hop.otel, otlpUrl: exportUrl, ...(next ? { downstream: next } : {}) });
-      running.services.set(hop.otel.name, svc);
-      next = svc.url;
-    } else {
-      const { name, ...formats } = hop.relay;
-      const relay = await startRelay({ serviceName: name, otlpEndpoint: exportUrl, spanFlushIntervalMs: 20, ...(next ? { upstreams: [next] } : {}), ...formats });
-      running.relays.push(relay);
-      next = relay.url;
-    }
-  }
-  return { ...running, entry: next! };
+  const chain = await startChain(hops, collector?.url ?? receiver.url);
+  return { ...chain, receiver, ...(collector ? { collector } : {}) };
 }
 
 async function stop(r: Running): Promise<void> {
-  await Promise.all([...r.relays.map((x) => x.close()), ...[...r.services.values()].map((s) => s.close())]);
+  await r.stop();
   await r.collector?.close();
   await r.receiver.close();
 }
 
 /** Drives W3C requests, waits until `spansPerRequest` × requests arrived, verifies. */
-async function driveAndVerify(r: Running & { entry: string }, spec: Spec, spansPerRequest: number): Promise<VerifyResult> {
+async function driveAndVerify(r: Running, spec: Spec, spansPerRequest: number): Promise<VerifyResult> {
   const driven = await drive({ url: `${r.entry}/ratings/1`, requests: REQUESTS, propagation: ['w3c'] });
   expect(driven.requests.map((q) => q.status)).toEqual(Array(REQUESTS).fill(200));
-  await Promise.all([...r.services.values()].map((s) => s.flush()));
+  await r.flush();
   const deadline = Date.now() + 10_000;
   while (r.receiver.spansReceived < spansPerRequest * REQUESTS && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
   expect(r.receiver.spansReceived).toBe(spansPerRequest * REQUESTS);
@@ -91,7 +68,7 @@ describe('the relay between real OpenTelemetry JS services (W3C, B3 multi, Jaege
   ])('W3C service → relay → B3-multi-only service → relay → Jaeger-only service, exporting %s: one trace, sampled, no diagnosis; the receiver holds what each SDK exported, field by field', async (_how, throughCollector) => {
     // GIVEN a W3C service, a relay writing W3C + B3 multi, a B3-multi-only service, a relay writing
     // Jaeger only, and a Jaeger-only service
-    const r = await startChain(
+    const r = await start(
       [
         { otel: { name: 'web', propagator: 'w3c' } },
         { relay: { name: 'relay-1', propagate: ['w3c', 'b3multi'] } },
@@ -125,7 +102,7 @@ rules: { singleTrace: true, noOrphans: true, noErrors: true, services: { min: 5,
       // AND each SDK span arrived at the receiver exactly as the SDK holds it (ids, parent, kind,
       // times, attributes, resource, events, status, scope), none missing and none extra
       const received = new Map(r.receiver.traces().flatMap((t) => t.spans).map((s) => [s.spanId, s]));
-      const exported = [...r.services.values()].flatMap((s) => s.memory.getFinishedSpans());
+      const exported = [...r.services.values()].flatMap((s) => s.finished());
       expect(exported).toHaveLength(5 * REQUESTS);
       for (const sdk of exported) expect(received.get(sdk.spanContext().spanId)).toEqual(expectedSpan(sdk));
     } finally {
@@ -136,7 +113,7 @@ rules: { singleTrace: true, noOrphans: true, noErrors: true, services: { min: 5,
   test('a relay forwarding W3C to a B3-multi-only service that declares its propagator: format mismatch, "b was sent W3C and reads B3 multi only", b must change', async () => {
     // GIVEN a → relay (writes what came in: W3C) → b (B3 multi only; records the traceparent that
     // arrived, as instrumentation-http's headersToSpanAttributes does; declares its propagator)
-    const r = await startChain([
+    const r = await start([
       { otel: { name: 'a', propagator: 'w3c' } },
       { relay: { name: 'relay' } },
       { otel: { name: 'b', propagator: 'b3multi', captureRequestHeaders: ['traceparent', 'x-b3-traceid'], declarePropagator: true } },
@@ -170,7 +147,7 @@ edges: [a >> relay-out, relay-out > b]
 
   test('the same without a declared propagator: the traceparent demonstrably arrived, so b (not the relay) is named', async () => {
     // GIVEN the same chain, but b does not say what it reads
-    const r = await startChain([
+    const r = await start([
       { otel: { name: 'a', propagator: 'w3c' } },
       { relay: { name: 'relay' } },
       { otel: { name: 'b', propagator: 'b3multi', captureRequestHeaders: ['traceparent'] } },
@@ -191,7 +168,7 @@ edges: [a >> relay-out, relay-out > b]
 
   test('a relay that ignored the W3C headers it was sent (--accept b3multi): the relay is named, not the caller', async () => {
     // GIVEN a (W3C) → relay accepting B3 multi only → b
-    const r = await startChain([
+    const r = await start([
       { otel: { name: 'a', propagator: 'w3c' } },
       { relay: { name: 'b', accept: ['b3multi'] } },
       { otel: { name: 'c', propagator: 'w3c' } },
@@ -215,7 +192,7 @@ edges: [a >> relay-out, relay-out > b]
 
   test('a relay that drops the context between two W3C services: a split whose party is the relay (it recorded that it sent nothing)', async () => {
     // GIVEN a (W3C) → relay with a drop-context fault → c (W3C)
-    const r = await startChain([
+    const r = await start([
       { otel: { name: 'a', propagator: 'w3c' } },
       { relay: { name: 'relay', faults: ['drop-context'] } },
       { otel: { name: 'c', propagator: 'w3c' } },
@@ -233,7 +210,7 @@ edges: [a >> relay-out, relay-out > b]
 
   test.each([true, false])('a relay writing only B3 multi in front of a W3C-only service (propagator declared: %s): what arrived is not reported as what it reads; the relay is named', async (declarePropagator) => {
     // GIVEN a (W3C) → relay --propagate b3multi → b (W3C only; records the B3 headers that arrived)
-    const r = await startChain([
+    const r = await start([
       { otel: { name: 'a', propagator: 'w3c' } },
       { relay: { name: 'relay', propagate: ['b3multi'] } },
       { otel: { name: 'b', propagator: 'w3c', captureRequestHeaders: ['traceparent', 'x-b3-traceid'], declarePropagator } },
