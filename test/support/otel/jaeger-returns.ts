@@ -13,13 +13,15 @@
  *     and `w3c.tracestate`; the source reads kind, scope and status from them and leaves them among
  *     the attributes. /api/v3 gives all of them back as OTLP fields instead (`traceState` too, which the
  *     trace model does not hold);
- *   - the legacy API cuts times to whole µs; /api/v3 keeps nanoseconds (compared within 1 µs anyway);
+ *   - the legacy API cuts times to whole µs (Go's integer division of the exact ns: start, duration
+ *     = end − start, event times each truncated); /api/v3 keeps nanoseconds;
  *   - /api/v3 adds `@jaeger@warnings` (a string array) where the query's adjusters had something to say
  *     (clock skew adjustment disabled; a parent not in the trace): that is Jaeger's, not the span's,
  *     and `withoutJaegerWarnings` takes it off before a comparison.
  */
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { AttributeValue, Span, SpanLink } from '../../../src/verify/model';
+import { hrToNanos } from './sdk-span';
 
 export type JaegerApi = 'v3' | 'legacy';
 
@@ -45,11 +47,15 @@ export function asJaegerReturns(want: Span, sdk: ReadableSpan, api: JaegerApi): 
   const links = want.links?.map((l): SpanLink =>
     api === 'v3' ? { traceId: l.traceId, spanId: l.spanId, attributes: { 'opentracing.ref_type': 'follows_from' } } : { traceId: l.traceId, spanId: l.spanId, attributes: {}, refType: 'FOLLOWS_FROM' },
   );
+  const wholeUs = (ns: bigint): number => Number(ns / 1000n);
+  const times =
+    api === 'legacy' ? { startUs: wholeUs(hrToNanos(sdk.startTime)), durationUs: wholeUs(hrToNanos(sdk.endTime) - hrToNanos(sdk.startTime)) } : {};
   return {
     ...want,
+    ...times,
     attributes: { ...stored(want.attributes), ...(api === 'legacy' ? legacyTags(want, traceState) : {}) },
     resource: stored(want.resource),
-    events: want.events.map((e) => ({ ...e, attributes: stored(e.attributes) })),
+    events: want.events.map((e, i) => ({ ...e, attributes: stored(e.attributes), ...(api === 'legacy' ? { timeUs: wholeUs(hrToNanos(sdk.events[i]!.time)) } : {}) })),
     ...(links ? { links } : {}),
   };
 }

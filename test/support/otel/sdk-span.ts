@@ -15,9 +15,10 @@ const KIND: Readonly<Record<SpanKind, ModelKind>> = {
   [SpanKind.CONSUMER]: 'consumer',
 };
 
-const ns = (t: HrTime): bigint => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
+/** OTel HrTime [s, ns] → epoch ns, exactly. */
+export const hrToNanos = (t: HrTime): bigint => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
 /** OTel HrTime [s, ns] → epoch µs (what the trace model holds). */
-export const hrToMicros = (t: HrTime): number => Number(ns(t)) / 1000;
+export const hrToMicros = (t: HrTime): number => Number(hrToNanos(t)) / 1000;
 const us = hrToMicros;
 
 function attrs(a: Readonly<Record<string, unknown>>): Record<string, AttributeValue> {

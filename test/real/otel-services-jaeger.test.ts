@@ -1,0 +1,234 @@
+import { jest } from '@jest/globals';
+/**
+ * The relay between real OpenTelemetry JS services (SDK 2.12: W3C, B3 multi and Jaeger propagators,
+ * W3C baggage, OTLP/protobuf exporter), every party, relay hops included, exporting to real Jaeger
+ * 2.12 as the kit renders it (collector + query over remote-storage, test/support/kit-jaeger.ts,
+ * started once for the file), and the verdict read back through Jaeger's real query APIs by the real
+ * `meshtrace verify --jaeger-url` CLI: the mixed chain is one trace, sampled, tracestate and baggage
+ * kept (samples/expectations/otel-mixed-propagators.yaml); three broken chains are diagnosed with the
+ * party that must change; and a batch of SDK spans comes back from /api/v3 and the legacy API as the
+ * SDK recorded them, but for Jaeger's own conversions (test/support/otel/jaeger-returns.ts).
+ * Every variant has its own service names, so the searches for split-off fragments in the one Jaeger
+ * see only that variant's traces.
+ */
+import { join } from 'node:path';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { REPO_ROOT } from '../../src/paths';
+import type { Diagnosis } from '../../src/verify';
+import type { Trace } from '../../src/verify/model';
+import { JaegerLegacySource } from '../../src/verify/sources/jaeger-legacy';
+import { JaegerV3Source } from '../../src/verify/sources/jaeger-v3';
+import { startKitJaeger, type RunningKitJaeger } from '../support/kit-jaeger';
+import { startChain, type Hop, type RunningChain } from '../support/otel/otel-chain';
+import { asJaegerReturns, withoutJaegerWarnings, type JaegerApi } from '../support/otel/jaeger-returns';
+import { makeSpans } from '../support/otel/sdk-batch';
+import { expectedSpan, expectSameSpan } from '../support/otel/sdk-span';
+import { explainWithLogs, waitFor, writeTempFile } from '../support/peers';
+import { runCliProcess } from '../support/run-cli-process';
+
+jest.setTimeout(120_000);
+
+const MIXED_SPEC = join(REPO_ROOT, 'samples', 'expectations', 'otel-mixed-propagators.yaml');
+const REQUESTS = 3;
+
+let jaeger: RunningKitJaeger | undefined;
+
+beforeAll(async () => {
+  jaeger = await startKitJaeger();
+});
+
+afterAll(async () => {
+  await jaeger?.stop();
+});
+
+interface Assertion {
+  readonly text: string;
+  readonly passed: boolean;
+}
+
+/** What `meshtrace verify --json` printed (the fields read here). */
+interface VerifyDoc {
+  readonly passed: boolean;
+  readonly source: string;
+  readonly traces: readonly { readonly traceId: string; readonly passed: boolean; readonly spanCount: number; readonly assertions: readonly Assertion[] }[];
+  readonly assertions: readonly Assertion[];
+  readonly diagnoses: readonly Diagnosis[];
+}
+
+/** `meshtrace verify --spec … --jaeger-url <query> …args --json` as a real process: exit code and report. */
+async function verifyThroughJaeger(spec: string, args: readonly string[]): Promise<{ code: number | null; doc: VerifyDoc }> {
+  const run = await runCliProcess(['verify', '--spec', spec, '--jaeger-url', jaeger!.queryUrl, ...args, '--json'], 90_000);
+  if (!run.stdout.trim().startsWith('{')) throw new Error(`meshtrace verify printed no JSON report (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+  return { code: run.code, doc: JSON.parse(run.stdout) as VerifyDoc };
+}
+
+/** Runs `fn` against a chain exporting to the file's Jaeger; the chain is stopped after, failures carry Jaeger's logs. */
+async function withChain<T>(hops: readonly Hop[], fn: (chain: RunningChain) => Promise<T>): Promise<T> {
+  const chain = await startChain(hops, jaeger!.otlpHttpUrl);
+  try {
+    return await explainWithLogs(jaeger!.peers, () => fn(chain));
+  } finally {
+    await chain.stop();
+  }
+}
+
+/** Polls a source until the trace holds `spans` spans (they land after the collector's batch). */
+function readBack(source: JaegerV3Source | JaegerLegacySource, traceId: string, spans: number): Promise<Trace> {
+  return waitFor(`trace ${traceId} with ${spans} spans from ${source.kind}`, async () => {
+    const t = await source.getTrace(traceId);
+    return t && t.spans.length >= spans ? t : undefined;
+  });
+}
+
+const SOURCES: Record<JaegerApi, () => JaegerV3Source | JaegerLegacySource> = {
+  v3: () => new JaegerV3Source({ baseUrl: jaeger!.queryUrl }),
+  legacy: () => new JaegerLegacySource({ baseUrl: jaeger!.queryUrl }),
+};
+
+/** Every span the SDK recorded comes back from `api` as Jaeger returns it (none missing, none extra per trace). */
+async function expectJaegerHolds(api: JaegerApi, sdkSpans: readonly ReadableSpan[], spansPerTrace: Map<string, number>): Promise<void> {
+  const source = SOURCES[api]();
+  const got = new Map<string, Trace['spans'][number]>();
+  for (const [traceId, count] of spansPerTrace) {
+    const t = await readBack(source, traceId, count);
+    expect([traceId, t.spans.length]).toEqual([traceId, count]);
+    for (const s of t.spans) got.set(s.spanId, s);
+  }
+  for (const sdk of sdkSpans) expectSameSpan(withoutJaegerWarnings(got.get(sdk.spanContext().spanId)), asJaegerReturns(expectedSpan(sdk), sdk, api));
+}
+
+describe('the relay between real OpenTelemetry JS services, exporting to real Jaeger', () => {
+  test('W3C service → relay → B3-multi-only service → relay → Jaeger-only service: one sampled trace per request, tracestate and baggage kept, no diagnosis, on /api/v3 and the legacy API', async () => {
+    // GIVEN web (W3C + baggage) → relay-1 (writes W3C + B3 multi) → orders (B3 multi + baggage) →
+    // relay-2 (writes Jaeger) → stock (Jaeger), each recording the trace headers that arrived and
+    // the `tenant` baggage member
+    const capture = { captureRequestHeaders: ['traceparent', 'tracestate', 'x-b3-sampled', 'uber-trace-id'], baggageAttributes: ['tenant'] };
+    const hops: Hop[] = [
+      { otel: { name: 'web', propagator: 'w3c', baggage: true, ...capture } },
+      { relay: { name: 'relay-1', propagate: ['w3c', 'b3multi'], baggageAttributes: ['tenant'] } },
+      { otel: { name: 'orders', propagator: 'b3multi', baggage: true, ...capture } },
+      { relay: { name: 'relay-2', propagate: ['jaeger'], baggageAttributes: ['tenant'] } },
+      { otel: { name: 'stock', propagator: 'jaeger', ...capture } },
+    ];
+    await withChain(hops, async (chain) => {
+      // WHEN the real CLI drives 3 W3C requests with a tracestate and a baggage member and reads /api/v3
+      const v3 = await verifyThroughJaeger(MIXED_SPEC, ['--trigger', `${chain.entry}/ratings/1`, '--requests', String(REQUESTS), '--header', 'tracestate: vendor=abc', '--header', 'baggage: tenant=acme', '--jaeger-api', 'v3']);
+      // THEN every trace holds: 9 spans (3 services × server/client but the leaf, 2 relays × 2), no diagnosis
+      expect([...v3.doc.assertions, ...v3.doc.traces.flatMap((t) => t.assertions)].filter((a) => !a.passed)).toEqual([]);
+      expect(v3.doc.diagnoses).toEqual([]);
+      expect(v3.doc.traces.map((t) => [t.passed, t.spanCount])).toEqual(Array(REQUESTS).fill([true, 9]));
+      expect([v3.code, v3.doc.passed, v3.doc.source]).toEqual([0, true, `Jaeger /api/v3 at ${jaeger!.queryUrl}`]);
+      // AND the legacy API, asked for the same trace ids, gives the same verdict
+      const ids = v3.doc.traces.map((t) => t.traceId);
+      const legacy = await verifyThroughJaeger(MIXED_SPEC, [...ids.flatMap((id) => ['--trace-id', id]), '--jaeger-api', 'legacy']);
+      expect([legacy.code, legacy.doc.passed, legacy.doc.diagnoses, legacy.doc.traces.map((t) => [t.traceId, t.passed, t.spanCount])]).toEqual([0, true, [], ids.map((id) => [id, true, 9])]);
+
+      // AND the SDKs agree: every span sampled, web continued the caller's tracestate
+      await chain.flush();
+      const sdkSpans = [...chain.services.values()].flatMap((s) => s.finished());
+      expect(sdkSpans).toHaveLength(5 * REQUESTS);
+      expect(new Set(sdkSpans.map((s) => s.spanContext().traceId))).toEqual(new Set(ids));
+      expect(sdkSpans.every((s) => s.spanContext().traceFlags === 1)).toBe(true);
+      expect(sdkSpans.filter((s) => s.resource.attributes['service.name'] === 'web').map((s) => s.spanContext().traceState?.serialize())).toEqual(Array(2 * REQUESTS).fill('vendor=abc'));
+      // AND each SDK span is in Jaeger as the SDK recorded it, on both APIs (the relays' spans make up the 9)
+      const perTrace = new Map(ids.map((id) => [id, 9]));
+      await expectJaegerHolds('v3', sdkSpans, perTrace);
+      await expectJaegerHolds('legacy', sdkSpans, perTrace);
+    });
+  });
+
+  /** a matcher per span the diagnosis is about: the caller's server and client span, the callee's server span. */
+  const hopSpec = (name: string, caller: string, callee: string): string =>
+    writeTempFile(`${name}.yaml`, {
+      name,
+      poll: { interval: '300ms', timeout: '20s', stablePolls: 3 },
+      spans: {
+        caller: { service: caller, kind: 'server', count: 1 },
+        'caller-out': { service: caller, kind: 'client', count: 1 },
+        callee: { service: callee, kind: 'server', count: 1 },
+      },
+      edges: ['caller > caller-out', 'caller-out > callee'],
+      rules: { singleTrace: true },
+    });
+
+  test("a service whose propagator ignores the W3C headers it was sent (a relay hop with --accept b3multi): format mismatch, the ignoring downstream is the party, from meshtrace.propagation.ignored read back through Jaeger", async () => {
+    // GIVEN ign-web (W3C) → ign-orders (reads B3 multi only) → ign-stock (W3C)
+    await withChain(
+      [
+        { otel: { name: 'ign-web', propagator: 'w3c' } },
+        { relay: { name: 'ign-orders', accept: ['b3multi'] } },
+        { otel: { name: 'ign-stock', propagator: 'w3c' } },
+      ],
+      async (chain) => {
+        // WHEN the CLI drives W3C requests and reads the verdict from Jaeger
+        const { code, doc } = await verifyThroughJaeger(hopSpec('ignored', 'ign-web', 'ign-orders'), ['--trigger', `${chain.entry}/`, '--requests', '2']);
+        // THEN one format mismatch at ign-web → ign-orders whose party is ign-orders
+        expect([code, doc.passed]).toEqual([1, false]);
+        expect(doc.diagnoses.map((d) => [d.kind, d.hop, d.party])).toEqual([['format-mismatch', { from: 'ign-web', to: 'ign-orders' }, 'ign-orders']]);
+        const d = doc.diagnoses[0]!;
+        expect(d.title).toBe('ign-web → ign-orders: propagation format mismatch (W3C sent, ign-orders reads B3 multi); the trace splits here');
+        expect(d.evidence).toContain('ign-orders was sent W3C and reads B3 multi only');
+        expect(d.evidence).toContain('ign-orders ignored the W3C headers that arrived (meshtrace.propagation.ignored on ign-orders "GET")');
+        expect(d.hint).toMatch(/^configure ign-orders's propagator to read W3C/);
+      },
+    );
+  });
+
+  test('a relay hop that drops the headers between two W3C services: a split whose party is the relay (it recorded an empty injected list)', async () => {
+    // GIVEN drop-web (W3C) → drop-relay (--fault drop-context) → drop-stock (W3C)
+    await withChain(
+      [
+        { otel: { name: 'drop-web', propagator: 'w3c' } },
+        { relay: { name: 'drop-relay', faults: ['drop-context'] } },
+        { otel: { name: 'drop-stock', propagator: 'w3c' } },
+      ],
+      async (chain) => {
+        const { code, doc } = await verifyThroughJaeger(hopSpec('dropped', 'drop-relay', 'drop-stock'), ['--trigger', `${chain.entry}/`, '--requests', '2']);
+        // THEN a split at drop-relay → drop-stock blamed on the relay: not a format mismatch, not drop-stock
+        expect([code, doc.passed]).toEqual([1, false]);
+        expect(doc.diagnoses.map((d) => [d.kind, d.hop, d.party])).toEqual([['split-trace', { from: 'drop-relay', to: 'drop-stock' }, 'drop-relay']]);
+        expect(doc.diagnoses[0]!.evidence).toContain('drop-relay sent no trace headers on this call (meshtrace.propagation.injected is empty on drop-relay "GET")');
+      },
+    );
+  });
+
+  test('a relay sending B3 multi to a W3C-only service: format mismatch whose party is the relay (it translated W3C into a format the service does not read)', async () => {
+    // GIVEN mm-web (W3C) → mm-relay (--propagate b3multi) → mm-stock (W3C only, declares it, records the B3 headers that arrived)
+    await withChain(
+      [
+        { otel: { name: 'mm-web', propagator: 'w3c' } },
+        { relay: { name: 'mm-relay', propagate: ['b3multi'] } },
+        { otel: { name: 'mm-stock', propagator: 'w3c', declarePropagator: true, captureRequestHeaders: ['traceparent', 'x-b3-traceid'] } },
+      ],
+      async (chain) => {
+        const { code, doc } = await verifyThroughJaeger(hopSpec('mismatch', 'mm-relay', 'mm-stock'), ['--trigger', `${chain.entry}/`, '--requests', '2']);
+        expect([code, doc.passed]).toEqual([1, false]);
+        expect(doc.diagnoses.map((d) => [d.kind, d.hop, d.party])).toEqual([['format-mismatch', { from: 'mm-relay', to: 'mm-stock' }, 'mm-relay']]);
+        const d = doc.diagnoses[0]!;
+        expect(d.evidence).toContain('mm-relay received W3C and sent B3 multi');
+        expect(d.evidence).toContain('mm-stock was sent B3 multi and reads W3C only');
+        expect(d.hint).toMatch(/^make mm-relay write a format mm-stock reads \(W3C\)/);
+      },
+    );
+  });
+
+  test('500 SDK spans (every attribute type, events, links, error and ok status, five kinds, two services × two scopes) exported with gzip come back from /api/v3 and the legacy API as the SDK recorded them, but for Jaeger’s conversions', async () => {
+    await explainWithLogs(jaeger!.peers, async () => {
+      // GIVEN 50 traces of 10 spans from the SDK WHEN its OTLP/protobuf exporter sends them in one gzip batch
+      const spans = makeSpans(500);
+      const exporter = new OTLPTraceExporter({ url: `${jaeger!.otlpHttpUrl}/v1/traces`, compression: CompressionAlgorithm.GZIP, timeoutMillis: 30_000 });
+      const result = await new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
+      await exporter.shutdown();
+      expect(result).toEqual({ code: ExportResultCode.SUCCESS });
+      // THEN both APIs return every trace whole, and every span field by field
+      const perTrace = new Map<string, number>();
+      for (const s of spans) perTrace.set(s.spanContext().traceId, (perTrace.get(s.spanContext().traceId) ?? 0) + 1);
+      expect(perTrace.size).toBe(50);
+      await expectJaegerHolds('v3', spans, perTrace);
+      await expectJaegerHolds('legacy', spans, perTrace);
+    });
+  });
+});
