@@ -1,15 +1,20 @@
 /**
  * The relay between real OpenTelemetry JS services (SDK 2.12: W3C, B3 multi and Jaeger propagators,
- * OTLP/protobuf exporter) on loopback, every party exporting to the verifier's embedded receiver:
- * a mixed-format chain is one trace and the receiver holds exactly what the SDKs exported; broken
- * variants are diagnosed with the party that must change.
+ * W3C baggage, OTLP/protobuf exporter) on loopback, every party exporting to the verifier's embedded
+ * receiver (directly or through the real Collector): the mixed-format chain of
+ * samples/expectations/otel-mixed-propagators.yaml is one trace and the receiver holds exactly what
+ * the SDKs exported; broken variants are diagnosed with the party that must change. The same into
+ * real Jaeger: test/real/otel-services-jaeger.test.ts.
  */
-import { drive, parseSpec, startOtlpReceiver, verifyTraces, type OtlpReceiver, type Spec, type VerifyResult } from '../../src/verify';
-import { startChain, type Hop, type RunningChain } from '../support/otel/otel-chain';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../src/paths';
+import { drive, loadSpec, parseSpec, startOtlpReceiver, verifyTraces, type OtlpReceiver, type Spec, type VerifyResult } from '../../src/verify';
+import { MIXED_PROPAGATOR_CHAIN, startChain, type Hop, type RunningChain } from '../support/otel/otel-chain';
 import { startCollector, type RunningCollector } from '../support/otel/otel-collector';
 import { expectedSpan } from '../support/otel/sdk-span';
 
 const REQUESTS = 3;
+const MIXED_SPEC = join(REPO_ROOT, 'samples', 'expectations', 'otel-mixed-propagators.yaml');
 
 interface Running extends RunningChain {
   readonly receiver: OtlpReceiver;
@@ -31,8 +36,8 @@ async function stop(r: Running): Promise<void> {
 }
 
 /** Drives W3C requests, waits until `spansPerRequest` × requests arrived, verifies. */
-async function driveAndVerify(r: Running, spec: Spec, spansPerRequest: number): Promise<VerifyResult> {
-  const driven = await drive({ url: `${r.entry}/ratings/1`, requests: REQUESTS, propagation: ['w3c'] });
+async function driveAndVerify(r: Running, spec: Spec, spansPerRequest: number, headers: Readonly<Record<string, string>> = {}): Promise<VerifyResult> {
+  const driven = await drive({ url: `${r.entry}/ratings/1`, requests: REQUESTS, propagation: ['w3c'], headers });
   expect(driven.requests.map((q) => q.status)).toEqual(Array(REQUESTS).fill(200));
   await r.flush();
   const deadline = Date.now() + 10_000;
@@ -66,38 +71,18 @@ describe('the relay between real OpenTelemetry JS services (W3C, B3 multi, Jaege
     ['to the embedded receiver', false],
     ['through the real OpenTelemetry Collector', true],
   ])('W3C service → relay → B3-multi-only service → relay → Jaeger-only service, exporting %s: one trace, sampled, no diagnosis; the receiver holds what each SDK exported, field by field', async (_how, throughCollector) => {
-    // GIVEN a W3C service, a relay writing W3C + B3 multi, a B3-multi-only service, a relay writing
-    // Jaeger only, and a Jaeger-only service
-    const r = await start(
-      [
-        { otel: { name: 'web', propagator: 'w3c' } },
-        { relay: { name: 'relay-1', propagate: ['w3c', 'b3multi'] } },
-        { otel: { name: 'orders', propagator: 'b3multi' } },
-        { relay: { name: 'relay-2', propagate: ['jaeger'] } },
-        { otel: { name: 'stock', propagator: 'jaeger' } },
-      ],
-      throughCollector,
-    );
+    // GIVEN the chain samples/expectations/otel-mixed-propagators.yaml describes: web (W3C +
+    // baggage) → relay-1 (writes W3C + B3 multi) → orders (B3 multi + baggage) → relay-2 (writes
+    // Jaeger) → stock (Jaeger); test/real/otel-services-jaeger.test.ts runs the same into real Jaeger
+    const r = await start(MIXED_PROPAGATOR_CHAIN, throughCollector);
     try {
-      const spec = parseSpec(
-        `
-name: mixed-formats
-spans:
-  web: { service: web, kind: server, count: 1 }
-  relay-1: { service: relay-1, kind: server, count: 1, assert: [meshtrace.propagation.extracted = w3c] }
-  orders: { service: orders, kind: server, count: 1, scope: meshtrace-test/orders }
-  relay-2: { service: relay-2, kind: server, count: 1, assert: [meshtrace.propagation.extracted = b3multi] }
-  relay-2-out: { service: relay-2, kind: client, count: 1, assert: [meshtrace.propagation.injected = jaeger] }
-  stock: { service: stock, kind: server, count: 1 }
-edges: [web >> relay-1, relay-1 >> orders, orders >> relay-2, relay-2 > relay-2-out, relay-2-out > stock]
-rules: { singleTrace: true, noOrphans: true, noErrors: true, services: { min: 5, max: 5 } }
-`,
-        'mixed-formats spec',
-      );
-      // WHEN W3C requests pass (9 spans each: 3 services × server/client but the leaf, 2 relays × 2)
-      const result = await driveAndVerify(r, spec, 9);
+      const spec = await loadSpec(MIXED_SPEC);
+      // WHEN W3C requests with the spec's tracestate and baggage pass (9 spans each: 3 services ×
+      // server/client but the leaf, 2 relays × 2)
+      const result = await driveAndVerify(r, spec, 9, spec.trigger!.headers);
       // THEN every trace holds and nothing is diagnosed
       expect(result.diagnoses).toEqual([]);
+      expect([...result.assertions, ...result.traces.flatMap((t) => t.assertions)].filter((a) => !a.passed)).toEqual([]);
       expect(result.traces.map((t) => [t.passed, t.spanCount])).toEqual(Array(REQUESTS).fill([true, 9]));
       // AND each SDK span arrived at the receiver exactly as the SDK holds it (ids, parent, kind,
       // times, attributes, resource, events, status, scope), none missing and none extra

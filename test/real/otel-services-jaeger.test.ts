@@ -22,7 +22,7 @@ import type { Trace } from '../../src/verify/model';
 import { JaegerLegacySource } from '../../src/verify/sources/jaeger-legacy';
 import { JaegerV3Source } from '../../src/verify/sources/jaeger-v3';
 import { startKitJaeger, type RunningKitJaeger } from '../support/kit-jaeger';
-import { startChain, type Hop, type RunningChain } from '../support/otel/otel-chain';
+import { MIXED_PROPAGATOR_CHAIN, startChain, type Hop, type RunningChain } from '../support/otel/otel-chain';
 import { asJaegerReturns, withoutJaegerWarnings, type JaegerApi } from '../support/otel/jaeger-returns';
 import { makeSpans } from '../support/otel/sdk-batch';
 import { expectedSpan, expectSameSpan } from '../support/otel/sdk-span';
@@ -105,15 +105,7 @@ describe('the relay between real OpenTelemetry JS services, exporting to real Ja
     // GIVEN web (W3C + baggage) → relay-1 (writes W3C + B3 multi) → orders (B3 multi + baggage) →
     // relay-2 (writes Jaeger) → stock (Jaeger), each recording the trace headers that arrived and
     // the `tenant` baggage member
-    const capture = { captureRequestHeaders: ['traceparent', 'tracestate', 'x-b3-sampled', 'uber-trace-id'], baggageAttributes: ['tenant'] };
-    const hops: Hop[] = [
-      { otel: { name: 'web', propagator: 'w3c', baggage: true, ...capture } },
-      { relay: { name: 'relay-1', propagate: ['w3c', 'b3multi'], baggageAttributes: ['tenant'] } },
-      { otel: { name: 'orders', propagator: 'b3multi', baggage: true, ...capture } },
-      { relay: { name: 'relay-2', propagate: ['jaeger'], baggageAttributes: ['tenant'] } },
-      { otel: { name: 'stock', propagator: 'jaeger', ...capture } },
-    ];
-    await withChain(hops, async (chain) => {
+    await withChain(MIXED_PROPAGATOR_CHAIN, async (chain) => {
       // WHEN the real CLI drives 3 W3C requests with a tracestate and a baggage member and reads /api/v3
       const v3 = await verifyThroughJaeger(MIXED_SPEC, ['--trigger', `${chain.entry}/ratings/1`, '--requests', String(REQUESTS), '--header', 'tracestate: vendor=abc', '--header', 'baggage: tenant=acme', '--jaeger-api', 'v3']);
       // THEN every trace holds: 9 spans (3 services × server/client but the leaf, 2 relays × 2), no diagnosis

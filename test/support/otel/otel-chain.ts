@@ -10,6 +10,21 @@ export type RelayHopOptions = { readonly name: string } & Pick<RelayOptions, 'pr
 
 export type Hop = { readonly otel: Omit<OtelServiceOptions, 'otlpUrl' | 'downstream'> } | { readonly relay: RelayHopOptions };
 
+/** What each service of the mixed chain records: the trace headers that arrived, and the `tenant` baggage member. */
+const RECORDS = { captureRequestHeaders: ['traceparent', 'tracestate', 'x-b3-sampled', 'uber-trace-id'], baggageAttributes: ['tenant'] };
+
+/**
+ * The chain samples/expectations/otel-mixed-propagators.yaml describes: web (W3C + baggage) → relay-1
+ * (writes W3C + B3 multi) → orders (B3 multi + baggage) → relay-2 (writes Jaeger) → stock (Jaeger).
+ */
+export const MIXED_PROPAGATOR_CHAIN: readonly Hop[] = [
+  { otel: { name: 'web', propagator: 'w3c', baggage: true, ...RECORDS } },
+  { relay: { name: 'relay-1', propagate: ['w3c', 'b3multi'], baggageAttributes: ['tenant'] } },
+  { otel: { name: 'orders', propagator: 'b3multi', baggage: true, ...RECORDS } },
+  { relay: { name: 'relay-2', propagate: ['jaeger'], baggageAttributes: ['tenant'] } },
+  { otel: { name: 'stock', propagator: 'jaeger', ...RECORDS } },
+];
+
 export interface RunningChain {
   /** The first hop's URL. */
   readonly entry: string;
