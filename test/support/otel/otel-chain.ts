@@ -4,6 +4,7 @@
  * Collector, or real Jaeger's collector.
  */
 import { startRelay, type RelayOptions, type RunningRelay } from '../../../src/relay';
+import { waitUntil } from '../wait-until';
 import { startOtelService, type OtelService, type OtelServiceOptions } from './otel-service';
 
 export type RelayHopOptions = { readonly name: string } & Pick<RelayOptions, 'propagate' | 'accept' | 'faults' | 'baggage' | 'baggageAttributes'>;
@@ -32,6 +33,13 @@ export interface RunningChain {
   readonly relays: readonly RunningRelay[];
   /** Exports what the services' batch processors still hold. */
   flush(): Promise<void>;
+  /**
+   * Waits until every span made so far has been exported and acknowledged (services flushed, relays'
+   * queues empty): then what a backend holds can be compared with `spans`. The trace ids are those
+   * of the services' spans, so every trace of the chain, split-off fragments too, when each has a
+   * service span.
+   */
+  settle(): Promise<{ readonly spans: number; readonly traceIds: ReadonlySet<string> }>;
   stop(): Promise<void>;
 }
 
@@ -62,12 +70,23 @@ export async function startChain(hops: readonly Hop[], otlpUrl: string): Promise
     throw err;
   }
   if (next === undefined) throw new Error('startChain: no hops');
+  const flush = async () => {
+    await Promise.all([...services.values()].map((s) => s.flush()));
+  };
   return {
     entry: next,
     services,
     relays,
-    flush: async () => {
-      await Promise.all([...services.values()].map((s) => s.flush()));
+    flush,
+    settle: async () => {
+      await flush();
+      const relaySpans = await waitUntil('the relays to export every span', () => {
+        const stats = relays.map((r) => r.spanStats()!);
+        if (stats.some((x) => x.dropped > 0 || x.failed > 0)) throw new Error(`a relay lost spans: ${JSON.stringify(stats)}`);
+        return stats.every((x) => x.pending === 0 && x.exported === x.created) ? stats.reduce((n, x) => n + x.exported, 0) : undefined;
+      });
+      const own = [...services.values()].flatMap((svc) => svc.finished());
+      return { spans: own.length + relaySpans, traceIds: new Set(own.map((x) => x.spanContext().traceId)) };
     },
     stop,
   };
