@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 /**
  * The relay between real OpenTelemetry JS services (SDK 2.12: W3C, B3 multi and Jaeger propagators,
  * W3C baggage, OTLP/protobuf exporter), every party, relay hops included, exporting to real Jaeger
- * 2.12 as the kit renders it (collector + query over remote-storage, test/support/kit-jaeger.ts,
+ * 2.12 (directly, or through the real OpenTelemetry Collector 0.165) as the kit renders it (collector + query over remote-storage, test/support/kit-jaeger.ts,
  * started once for the file), and the verdict read back through Jaeger's real query APIs by the real
  * `meshtrace verify --jaeger-url` CLI: the mixed chain is one trace, sampled, tracestate and baggage
  * kept (samples/expectations/otel-mixed-propagators.yaml); three broken chains are diagnosed with the
@@ -24,6 +24,7 @@ import { JaegerV3Source } from '../../src/verify/sources/jaeger-v3';
 import { startKitJaeger, type RunningKitJaeger } from '../support/kit-jaeger';
 import { MIXED_PROPAGATOR_CHAIN, startChain, type Hop, type RunningChain } from '../support/otel/otel-chain';
 import { asJaegerReturns, withoutJaegerWarnings, type JaegerApi } from '../support/otel/jaeger-returns';
+import { startCollector } from '../support/otel/otel-collector';
 import { makeSpans } from '../support/otel/sdk-batch';
 import { expectedSpan, expectSameSpan } from '../support/otel/sdk-span';
 import { explainWithLogs, waitFor, writeTempFile } from '../support/peers';
@@ -65,13 +66,21 @@ async function verifyThroughJaeger(spec: string, args: readonly string[]): Promi
   return { code: run.code, doc: JSON.parse(run.stdout) as VerifyDoc };
 }
 
-/** Runs `fn` against a chain exporting to the file's Jaeger; the chain is stopped after, failures carry Jaeger's logs. */
-async function withChain<T>(hops: readonly Hop[], fn: (chain: RunningChain) => Promise<T>): Promise<T> {
-  const chain = await startChain(hops, jaeger!.otlpHttpUrl);
+/**
+ * Runs `fn` against a chain exporting to the file's Jaeger, or with `throughCollector` to a real
+ * OpenTelemetry Collector forwarding to it; all is stopped after, failures carry Jaeger's logs.
+ */
+async function withChain<T>(hops: readonly Hop[], fn: (chain: RunningChain) => Promise<T>, throughCollector = false): Promise<T> {
+  const collector = throughCollector ? await startCollector({ tracesUrl: `${jaeger!.otlpHttpUrl}/v1/traces`, encoding: 'proto', compression: 'gzip' }) : undefined;
   try {
-    return await explainWithLogs(jaeger!.peers, () => fn(chain));
+    const chain = await startChain(hops, collector?.url ?? jaeger!.otlpHttpUrl);
+    try {
+      return await explainWithLogs(jaeger!.peers, () => fn(chain));
+    } finally {
+      await chain.stop();
+    }
   } finally {
-    await chain.stop();
+    await collector?.close();
   }
 }
 
@@ -117,7 +126,12 @@ async function expectJaegerHolds(api: JaegerApi, sdkSpans: readonly ReadableSpan
 }
 
 describe('the relay between real OpenTelemetry JS services, exporting to real Jaeger', () => {
-  test('W3C service → relay → B3-multi-only service → relay → Jaeger-only service: one sampled trace per request, tracestate and baggage kept, no diagnosis, on /api/v3 and the legacy API', async () => {
+  // Both runs use the same service names: an earlier run's complete traces are other requests (their
+  // roots are the entry span), never fragments or strays of this one.
+  test.each([
+    ['directly', false],
+    ['through the real OpenTelemetry Collector', true],
+  ])('W3C service → relay → B3-multi-only service → relay → Jaeger-only service, exporting %s: one sampled trace per request, tracestate and baggage kept, no diagnosis, on /api/v3 and the legacy API', async (_how, throughCollector) => {
     // GIVEN web (W3C + baggage) → relay-1 (writes W3C + B3 multi) → orders (B3 multi + baggage) →
     // relay-2 (writes Jaeger) → stock (Jaeger), each recording the trace headers that arrived and
     // the `tenant` baggage member
@@ -145,7 +159,7 @@ describe('the relay between real OpenTelemetry JS services, exporting to real Ja
       const perTrace = new Map(ids.map((id) => [id, 9]));
       await expectJaegerHolds('v3', sdkSpans, perTrace);
       await expectJaegerHolds('legacy', sdkSpans, perTrace);
-    });
+    }, throughCollector);
   });
 
   /** a matcher per span the diagnosis is about: the caller's server and client span, the callee's server span. */
