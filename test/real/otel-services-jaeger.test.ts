@@ -162,79 +162,85 @@ describe('the relay between real OpenTelemetry JS services, exporting to real Ja
     }, throughCollector);
   });
 
-  /** a matcher per span the diagnosis is about: the caller's server and client span, the callee's server span. */
-  const hopSpec = (name: string, caller: string, callee: string): string =>
-    writeTempFile(`${name}.yaml`, {
-      name,
-      poll: { interval: '300ms', timeout: '20s', stablePolls: 2 },
-      spans: {
-        caller: { service: caller, kind: 'server', count: 1 },
-        'caller-out': { service: caller, kind: 'client', count: 1 },
-        callee: { service: callee, kind: 'server', count: 1 },
-      },
-      edges: ['caller > caller-out', 'caller-out > callee'],
-      rules: { singleTrace: true },
-    });
+  /** A broken chain, the hop its spec judges (caller → callee), and the diagnosis it must get. */
+  interface Broken {
+    readonly name: string;
+    readonly hops: readonly Hop[];
+    readonly caller: string;
+    readonly callee: string;
+    readonly kind: Diagnosis['kind'];
+    readonly party: string;
+    readonly evidence: readonly string[];
+    readonly title: string;
+    readonly hint: RegExp;
+  }
 
-  test("a service whose propagator ignores the W3C headers it was sent (a relay hop with --accept b3multi): format mismatch, the ignoring downstream is the party, from meshtrace.propagation.ignored read back through Jaeger", async () => {
-    // GIVEN ign-web (W3C) → ign-orders (reads B3 multi only) → ign-stock (W3C)
-    await withChain(
-      [
-        { otel: { name: 'ign-web', propagator: 'w3c' } },
-        { relay: { name: 'ign-orders', accept: ['b3multi'] } },
-        { otel: { name: 'ign-stock', propagator: 'w3c' } },
-      ],
-      async (chain) => {
-        // WHEN W3C requests pass and the CLI reads the verdict from Jaeger
-        const { code, doc } = await judgeBrokenChain(chain, hopSpec('ignored', 'ign-web', 'ign-orders'));
-        // THEN one format mismatch at ign-web → ign-orders whose party is ign-orders
-        expect([code, doc.passed]).toEqual([1, false]);
-        expect(doc.diagnoses.map((d) => [d.kind, d.hop, d.party])).toEqual([['format-mismatch', { from: 'ign-web', to: 'ign-orders' }, 'ign-orders']]);
-        const d = doc.diagnoses[0]!;
-        expect(d.title).toBe('ign-web → ign-orders: propagation format mismatch (W3C sent, ign-orders reads B3 multi); the trace splits here');
-        expect(d.evidence).toContain('ign-orders was sent W3C and reads B3 multi only');
-        expect(d.evidence).toContain('ign-orders ignored the W3C headers that arrived (meshtrace.propagation.ignored on ign-orders "GET")');
-        expect(d.hint).toMatch(/^configure ign-orders's propagator to read W3C/);
-      },
-    );
-  });
-
-  test('a relay hop that drops the headers between two W3C services: a split whose party is the relay (it recorded an empty injected list)', async () => {
-    // GIVEN drop-web (W3C) → drop-relay (--fault drop-context) → drop-stock (W3C)
-    await withChain(
-      [
-        { otel: { name: 'drop-web', propagator: 'w3c' } },
-        { relay: { name: 'drop-relay', faults: ['drop-context'] } },
-        { otel: { name: 'drop-stock', propagator: 'w3c' } },
-      ],
-      async (chain) => {
-        const { code, doc } = await judgeBrokenChain(chain, hopSpec('dropped', 'drop-relay', 'drop-stock'));
-        // THEN a split at drop-relay → drop-stock blamed on the relay: not a format mismatch, not drop-stock
-        expect([code, doc.passed]).toEqual([1, false]);
-        expect(doc.diagnoses.map((d) => [d.kind, d.hop, d.party])).toEqual([['split-trace', { from: 'drop-relay', to: 'drop-stock' }, 'drop-relay']]);
-        expect(doc.diagnoses[0]!.evidence).toContain('drop-relay sent no trace headers on this call (meshtrace.propagation.injected is empty on drop-relay "GET")');
-      },
-    );
-  });
-
-  test('a relay sending B3 multi to a W3C-only service: format mismatch whose party is the relay (it translated W3C into a format the service does not read)', async () => {
-    // GIVEN mm-web (W3C) → mm-relay (--propagate b3multi) → mm-stock (W3C only, declares it, records the B3 headers that arrived)
-    await withChain(
-      [
+  const BROKEN: readonly Broken[] = [
+    {
+      // ign-orders reads B3 multi only: what a service whose propagator ignores W3C does (the relay records it).
+      name: 'a downstream whose propagator ignores the W3C headers it was sent (a relay hop with --accept b3multi): format mismatch, the ignoring downstream is the party (meshtrace.propagation.ignored read back through Jaeger)',
+      hops: [{ otel: { name: 'ign-web', propagator: 'w3c' } }, { relay: { name: 'ign-orders', accept: ['b3multi'] } }, { otel: { name: 'ign-stock', propagator: 'w3c' } }],
+      caller: 'ign-web',
+      callee: 'ign-orders',
+      kind: 'format-mismatch',
+      party: 'ign-orders',
+      title: 'ign-web → ign-orders: propagation format mismatch (W3C sent, ign-orders reads B3 multi); the trace splits here',
+      evidence: ['ign-orders was sent W3C and reads B3 multi only', 'ign-orders ignored the W3C headers that arrived (meshtrace.propagation.ignored on ign-orders "GET")'],
+      hint: /^configure ign-orders's propagator to read W3C/,
+    },
+    {
+      name: 'a relay hop that drops the headers between two W3C services (--fault drop-context): a split whose party is the relay (its empty injected list read back through Jaeger)',
+      hops: [{ otel: { name: 'drop-web', propagator: 'w3c' } }, { relay: { name: 'drop-relay', faults: ['drop-context'] } }, { otel: { name: 'drop-stock', propagator: 'w3c' } }],
+      caller: 'drop-relay',
+      callee: 'drop-stock',
+      kind: 'split-trace',
+      party: 'drop-relay',
+      title: 'drop-relay → drop-stock lost context; check header propagation',
+      evidence: ['drop-relay sent no trace headers on this call (meshtrace.propagation.injected is empty on drop-relay "GET")'],
+      hint: /^drop-relay must copy the incoming trace headers \(.*\) onto its call to drop-stock$/,
+    },
+    {
+      // mm-stock declares that it reads W3C and records the B3 headers that arrived.
+      name: 'a relay sending B3 multi to a W3C-only service (--propagate b3multi): format mismatch whose party is the relay (it translated W3C into a format the service does not read)',
+      hops: [
         { otel: { name: 'mm-web', propagator: 'w3c' } },
         { relay: { name: 'mm-relay', propagate: ['b3multi'] } },
         { otel: { name: 'mm-stock', propagator: 'w3c', declarePropagator: true, captureRequestHeaders: ['traceparent', 'x-b3-traceid'] } },
       ],
-      async (chain) => {
-        const { code, doc } = await judgeBrokenChain(chain, hopSpec('mismatch', 'mm-relay', 'mm-stock'));
-        expect([code, doc.passed]).toEqual([1, false]);
-        expect(doc.diagnoses.map((d) => [d.kind, d.hop, d.party])).toEqual([['format-mismatch', { from: 'mm-relay', to: 'mm-stock' }, 'mm-relay']]);
-        const d = doc.diagnoses[0]!;
-        expect(d.evidence).toContain('mm-relay received W3C and sent B3 multi');
-        expect(d.evidence).toContain('mm-stock was sent B3 multi and reads W3C only');
-        expect(d.hint).toMatch(/^make mm-relay write a format mm-stock reads \(W3C\)/);
+      caller: 'mm-relay',
+      callee: 'mm-stock',
+      kind: 'format-mismatch',
+      party: 'mm-relay',
+      title: 'mm-relay → mm-stock: propagation format mismatch (W3C in, B3 multi out); the trace splits here',
+      evidence: ['mm-relay received W3C and sent B3 multi', 'mm-stock was sent B3 multi and reads W3C only'],
+      hint: /^make mm-relay write a format mm-stock reads \(W3C\)/,
+    },
+  ];
+
+  test.each(BROKEN.map((b) => [b.name, b] as const))('%s', async (_name, b) => {
+    // GIVEN the broken chain, and a spec of the hop: the caller's server and client span, the callee's server span
+    const spec = writeTempFile(`${b.callee}.yaml`, {
+      name: `${b.caller}-${b.callee}`,
+      poll: { interval: '300ms', timeout: '20s', stablePolls: 2 },
+      spans: {
+        caller: { service: b.caller, kind: 'server', count: 1 },
+        'caller-out': { service: b.caller, kind: 'client', count: 1 },
+        callee: { service: b.callee, kind: 'server', count: 1 },
       },
-    );
+      edges: ['caller > caller-out', 'caller-out > callee'],
+      rules: { singleTrace: true },
+    });
+    await withChain(b.hops, async (chain) => {
+      // WHEN W3C requests pass and the CLI reads the verdict from Jaeger
+      const { code, doc } = await judgeBrokenChain(chain, spec);
+      // THEN the one diagnosis is at caller → callee, of the expected kind, naming the party that must change
+      expect([code, doc.passed]).toEqual([1, false]);
+      expect(doc.diagnoses.map((d) => [d.kind, d.hop, d.party])).toEqual([[b.kind, { from: b.caller, to: b.callee }, b.party]]);
+      const d = doc.diagnoses[0]!;
+      expect(d.evidence).toEqual(expect.arrayContaining([...b.evidence]));
+      expect(d.title).toBe(b.title);
+      expect(d.hint).toMatch(b.hint);
+    });
   });
 
   test('500 SDK spans (every attribute type, events, links, error and ok status, five kinds, two services × two scopes) exported with gzip come back from /api/v3 and the legacy API as the SDK recorded them, but for Jaeger’s conversions', async () => {
