@@ -12,10 +12,13 @@ import { jest } from '@jest/globals';
  * see only that variant's traces.
  */
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { request } from 'undici';
 import { REPO_ROOT } from '../../src/paths';
 import { drive, type Diagnosis } from '../../src/verify';
 import type { Trace } from '../../src/verify/model';
@@ -243,14 +246,27 @@ describe('the relay between real OpenTelemetry JS services, exporting to real Ja
     });
   });
 
-  test('500 SDK spans (every attribute type, events, links, error and ok status, five kinds, two services × two scopes) exported with gzip come back from /api/v3 and the legacy API as the SDK recorded them, but for Jaeger’s conversions', async () => {
-    await explainWithLogs(jaeger!.peers, async () => {
-      // GIVEN 50 traces of 10 spans from the SDK WHEN its OTLP/protobuf exporter sends them in one gzip batch
-      const spans = makeSpans(500);
-      const exporter = new OTLPTraceExporter({ url: `${jaeger!.otlpHttpUrl}/v1/traces`, compression: CompressionAlgorithm.GZIP, timeoutMillis: 30_000 });
+  /** Sends one batch as the SDK's OTLP/protobuf exporter does, or as OTLP/JSON written by its serializer (no JSON exporter is installed); both gzip. */
+  async function exportBatch(spans: ReadableSpan[], encoding: 'protobuf' | 'json'): Promise<void> {
+    const url = `${jaeger!.otlpHttpUrl}/v1/traces`;
+    if (encoding === 'protobuf') {
+      const exporter = new OTLPTraceExporter({ url, compression: CompressionAlgorithm.GZIP, timeoutMillis: 30_000 });
       const result = await new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
       await exporter.shutdown();
       expect(result).toEqual({ code: ExportResultCode.SUCCESS });
+      return;
+    }
+    const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(Buffer.from(JsonTraceSerializer.serializeRequest(spans)!)) });
+    const answer = await res.body.text();
+    // The answer's text is in the failure message when Jaeger refuses the batch.
+    expect({ status: res.statusCode, answer }).toMatchObject({ status: 200 });
+  }
+
+  test.each(['protobuf', 'json'] as const)('500 SDK spans (every attribute type, events, links, error and ok status, five kinds, two services × two scopes) sent as OTLP/%s with gzip come back from /api/v3 and the legacy API as the SDK recorded them, but for Jaeger’s conversions', async (encoding) => {
+    await explainWithLogs(jaeger!.peers, async () => {
+      // GIVEN 50 traces of 10 spans from the SDK WHEN they reach Jaeger's OTLP/HTTP receiver in one batch
+      const spans = makeSpans(500);
+      await exportBatch(spans, encoding);
       // THEN both APIs return every trace whole, and every span field by field
       const perTrace = new Map<string, number>();
       for (const s of spans) perTrace.set(s.spanContext().traceId, (perTrace.get(s.spanContext().traceId) ?? 0) + 1);
