@@ -10,7 +10,8 @@
  * Header evidence comes from span attributes: the semantic-convention captures
  * `http.request.header.<name>` (server spans: what arrived; client spans: what was sent) and the
  * kit's own `meshtrace.propagation.extracted` / `.injected` (format lists) and
- * `meshtrace.propagation.sampled` that relay hops record.
+ * `meshtrace.propagation.sampled` that relay hops record. List values are read as arrays or as the JSON
+ * text Jaeger stores arrays as (`["w3c"]`, `[]`: its storage model has no array type).
  * What *arrived* at a callee is never taken for what it *reads*: that is known only from
  * `meshtrace.propagation.accepted` (a relay hop restricted by `--accept` records it; any service may
  * set it as a resource attribute), from `meshtrace.propagation.extracted` (it read at least those) and
@@ -19,7 +20,7 @@
  * that they were sent.
  */
 import type { AttributeValue, Span, Trace } from './model';
-import { attributeText } from './attribute-text';
+import { attributeText, listElements } from './attribute-text';
 import type { Spec } from './spec';
 import { patternText } from './spec';
 import { indexTrace, type TraceIndex } from './trace-index';
@@ -103,7 +104,8 @@ const REQ_HEADER = 'http.request.header.';
 
 function listOf(v: AttributeValue | undefined): string[] {
   if (v === undefined) return [];
-  if (Array.isArray(v)) return v.map(attributeText);
+  const list = listElements(v);
+  if (list) return list.map(attributeText);
   return attributeText(v).split(/[\s,]+/).filter(Boolean);
 }
 
@@ -183,7 +185,8 @@ export function headerSampled(span: Span): boolean | undefined {
   for (const key of Object.keys(a)) {
     if (!key.startsWith(REQ_HEADER)) continue;
     const value = a[key]!;
-    headers[key.slice(REQ_HEADER.length).toLowerCase()] = Array.isArray(value) ? value.map(attributeText) : attributeText(value);
+    const list = listElements(value);
+    headers[key.slice(REQ_HEADER.length).toLowerCase()] = list ? list.map(attributeText) : attributeText(value);
   }
   const { context, samplingOnly } = extract(headers);
   const decision = context ?? samplingOnly;

@@ -8,8 +8,8 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { startOtlpReceiver, type OtlpReceiver } from '../../src/verify';
-import { BATCH, expectSameSpans, makeSpans } from './support/sdk-batch';
-import { startCollector } from './support/otel-collector';
+import { BATCH, expectSameSpans, makeSpans } from '../support/otel/sdk-batch';
+import { startCollector } from '../support/otel/otel-collector';
 
 describe('the real OpenTelemetry Collector between the SDK and the receiver', () => {
   const spans = makeSpans();

@@ -13,7 +13,7 @@ import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { request } from 'undici';
 import { startOtlpReceiver, type OtlpReceiver } from '../../src/verify';
-import { BATCH, expectSameSpans, makeSpans } from './support/sdk-batch';
+import { BATCH, expectSameSpans, makeSpans } from '../support/otel/sdk-batch';
 
 function exportWith(exporter: OTLPTraceExporter, spans: ReadableSpan[]): Promise<ExportResult> {
   return new Promise((resolve) => exporter.export(spans, resolve));

@@ -1,63 +1,45 @@
 /**
  * The relay between real OpenTelemetry JS services (SDK 2.12: W3C, B3 multi and Jaeger propagators,
- * OTLP/protobuf exporter) on loopback, every party exporting to the verifier's embedded receiver:
- * a mixed-format chain is one trace and the receiver holds exactly what the SDKs exported; broken
- * variants are diagnosed with the party that must change.
+ * W3C baggage, OTLP/protobuf exporter) on loopback, every party exporting to the verifier's embedded
+ * receiver (directly or through the real Collector): the mixed-format chain of
+ * samples/expectations/otel-mixed-propagators.yaml is one trace and the receiver holds exactly what
+ * the SDKs exported; broken variants are diagnosed with the party that must change. The same into
+ * real Jaeger: test/real/otel-services-jaeger.test.ts.
  */
-import { startRelay, type RunningRelay } from '../../src/relay';
-import { drive, parseSpec, startOtlpReceiver, verifyTraces, type OtlpReceiver, type Spec, type VerifyResult } from '../../src/verify';
-import type { PropagationFormat } from '../../src/propagation';
-import { startOtelService, type OtelService, type OtelServiceOptions } from './support/otel-service';
-import { startCollector, type RunningCollector } from './support/otel-collector';
-import { expectedSpan } from './support/sdk-span';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../src/paths';
+import { drive, loadSpec, parseSpec, startOtlpReceiver, verifyTraces, type OtlpReceiver, type Spec, type VerifyResult } from '../../src/verify';
+import { MIXED_PROPAGATOR_CHAIN, startChain, type Hop, type RunningChain } from '../support/otel/otel-chain';
+import { startCollector, type RunningCollector } from '../support/otel/otel-collector';
+import { expectedSpan } from '../support/otel/sdk-span';
 
 const REQUESTS = 3;
+const MIXED_SPEC = join(REPO_ROOT, 'samples', 'expectations', 'otel-mixed-propagators.yaml');
 
-interface Running {
+interface Running extends RunningChain {
   readonly receiver: OtlpReceiver;
   readonly collector?: RunningCollector;
-  readonly services: Map<string, OtelService>;
-  readonly relays: RunningRelay[];
 }
 
-type Hop = { readonly otel: Omit<OtelServiceOptions, 'otlpUrl' | 'downstream'> } | { readonly relay: { name: string; propagate?: PropagationFormat[]; accept?: PropagationFormat[]; faults?: string[] } };
-
-/**
- * Starts the hops back to front (each calls the next), returns the entry URL. Every hop exports to
- * the receiver, or with `throughCollector` to a real Collector that forwards to it.
- */
-async function startChain(hops: readonly Hop[], throughCollector = false): Promise<Running & { entry: string }> {
+/** The chain, every hop exporting to the receiver, or with `throughCollector` to a real Collector that forwards to it. */
+async function start(hops: readonly Hop[], throughCollector = false): Promise<Running> {
   const receiver = await startOtlpReceiver({ port: 0 });
   const collector = throughCollector ? await startCollector({ tracesUrl: `${receiver.url}/v1/traces`, encoding: 'proto', compression: 'gzip' }) : undefined;
-  const running: Running = { receiver, ...(collector ? { collector } : {}), services: new Map(), relays: [] };
-  const exportUrl = collector?.url ?? receiver.url;
-  let next: string | undefined;
-  for (const hop of [...hops].reverse()) {
-    if ('otel' in hop) {
-      const svc = await startOtelService({ ...hop.otel, otlpUrl: exportUrl, ...(next ? { downstream: next } : {}) });
-      running.services.set(hop.otel.name, svc);
-      next = svc.url;
-    } else {
-      const { name, ...formats } = hop.relay;
-      const relay = await startRelay({ serviceName: name, otlpEndpoint: exportUrl, spanFlushIntervalMs: 20, ...(next ? { upstreams: [next] } : {}), ...formats });
-      running.relays.push(relay);
-      next = relay.url;
-    }
-  }
-  return { ...running, entry: next! };
+  const chain = await startChain(hops, collector?.url ?? receiver.url);
+  return { ...chain, receiver, ...(collector ? { collector } : {}) };
 }
 
 async function stop(r: Running): Promise<void> {
-  await Promise.all([...r.relays.map((x) => x.close()), ...[...r.services.values()].map((s) => s.close())]);
+  await r.stop();
   await r.collector?.close();
   await r.receiver.close();
 }
 
 /** Drives W3C requests, waits until `spansPerRequest` × requests arrived, verifies. */
-async function driveAndVerify(r: Running & { entry: string }, spec: Spec, spansPerRequest: number): Promise<VerifyResult> {
-  const driven = await drive({ url: `${r.entry}/ratings/1`, requests: REQUESTS, propagation: ['w3c'] });
+async function driveAndVerify(r: Running, spec: Spec, spansPerRequest: number, headers: Readonly<Record<string, string>> = {}): Promise<VerifyResult> {
+  const driven = await drive({ url: `${r.entry}/ratings/1`, requests: REQUESTS, propagation: ['w3c'], headers });
   expect(driven.requests.map((q) => q.status)).toEqual(Array(REQUESTS).fill(200));
-  await Promise.all([...r.services.values()].map((s) => s.flush()));
+  await r.flush();
   const deadline = Date.now() + 10_000;
   while (r.receiver.spansReceived < spansPerRequest * REQUESTS && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
   expect(r.receiver.spansReceived).toBe(spansPerRequest * REQUESTS);
@@ -89,43 +71,23 @@ describe('the relay between real OpenTelemetry JS services (W3C, B3 multi, Jaege
     ['to the embedded receiver', false],
     ['through the real OpenTelemetry Collector', true],
   ])('W3C service → relay → B3-multi-only service → relay → Jaeger-only service, exporting %s: one trace, sampled, no diagnosis; the receiver holds what each SDK exported, field by field', async (_how, throughCollector) => {
-    // GIVEN a W3C service, a relay writing W3C + B3 multi, a B3-multi-only service, a relay writing
-    // Jaeger only, and a Jaeger-only service
-    const r = await startChain(
-      [
-        { otel: { name: 'web', propagator: 'w3c' } },
-        { relay: { name: 'relay-1', propagate: ['w3c', 'b3multi'] } },
-        { otel: { name: 'orders', propagator: 'b3multi' } },
-        { relay: { name: 'relay-2', propagate: ['jaeger'] } },
-        { otel: { name: 'stock', propagator: 'jaeger' } },
-      ],
-      throughCollector,
-    );
+    // GIVEN the chain samples/expectations/otel-mixed-propagators.yaml describes: web (W3C +
+    // baggage) → relay-1 (writes W3C + B3 multi) → orders (B3 multi + baggage) → relay-2 (writes
+    // Jaeger) → stock (Jaeger); test/real/otel-services-jaeger.test.ts runs the same into real Jaeger
+    const r = await start(MIXED_PROPAGATOR_CHAIN, throughCollector);
     try {
-      const spec = parseSpec(
-        `
-name: mixed-formats
-spans:
-  web: { service: web, kind: server, count: 1 }
-  relay-1: { service: relay-1, kind: server, count: 1, assert: [meshtrace.propagation.extracted = w3c] }
-  orders: { service: orders, kind: server, count: 1, scope: meshtrace-test/orders }
-  relay-2: { service: relay-2, kind: server, count: 1, assert: [meshtrace.propagation.extracted = b3multi] }
-  relay-2-out: { service: relay-2, kind: client, count: 1, assert: [meshtrace.propagation.injected = jaeger] }
-  stock: { service: stock, kind: server, count: 1 }
-edges: [web >> relay-1, relay-1 >> orders, orders >> relay-2, relay-2 > relay-2-out, relay-2-out > stock]
-rules: { singleTrace: true, noOrphans: true, noErrors: true, services: { min: 5, max: 5 } }
-`,
-        'mixed-formats spec',
-      );
-      // WHEN W3C requests pass (9 spans each: 3 services × server/client but the leaf, 2 relays × 2)
-      const result = await driveAndVerify(r, spec, 9);
+      const spec = await loadSpec(MIXED_SPEC);
+      // WHEN W3C requests with the spec's tracestate and baggage pass (9 spans each: 3 services ×
+      // server/client but the leaf, 2 relays × 2)
+      const result = await driveAndVerify(r, spec, 9, spec.trigger!.headers);
       // THEN every trace holds and nothing is diagnosed
       expect(result.diagnoses).toEqual([]);
+      expect([...result.assertions, ...result.traces.flatMap((t) => t.assertions)].filter((a) => !a.passed)).toEqual([]);
       expect(result.traces.map((t) => [t.passed, t.spanCount])).toEqual(Array(REQUESTS).fill([true, 9]));
       // AND each SDK span arrived at the receiver exactly as the SDK holds it (ids, parent, kind,
       // times, attributes, resource, events, status, scope), none missing and none extra
       const received = new Map(r.receiver.traces().flatMap((t) => t.spans).map((s) => [s.spanId, s]));
-      const exported = [...r.services.values()].flatMap((s) => s.memory.getFinishedSpans());
+      const exported = [...r.services.values()].flatMap((s) => s.finished());
       expect(exported).toHaveLength(5 * REQUESTS);
       for (const sdk of exported) expect(received.get(sdk.spanContext().spanId)).toEqual(expectedSpan(sdk));
     } finally {
@@ -136,7 +98,7 @@ rules: { singleTrace: true, noOrphans: true, noErrors: true, services: { min: 5,
   test('a relay forwarding W3C to a B3-multi-only service that declares its propagator: format mismatch, "b was sent W3C and reads B3 multi only", b must change', async () => {
     // GIVEN a → relay (writes what came in: W3C) → b (B3 multi only; records the traceparent that
     // arrived, as instrumentation-http's headersToSpanAttributes does; declares its propagator)
-    const r = await startChain([
+    const r = await start([
       { otel: { name: 'a', propagator: 'w3c' } },
       { relay: { name: 'relay' } },
       { otel: { name: 'b', propagator: 'b3multi', captureRequestHeaders: ['traceparent', 'x-b3-traceid'], declarePropagator: true } },
@@ -170,7 +132,7 @@ edges: [a >> relay-out, relay-out > b]
 
   test('the same without a declared propagator: the traceparent demonstrably arrived, so b (not the relay) is named', async () => {
     // GIVEN the same chain, but b does not say what it reads
-    const r = await startChain([
+    const r = await start([
       { otel: { name: 'a', propagator: 'w3c' } },
       { relay: { name: 'relay' } },
       { otel: { name: 'b', propagator: 'b3multi', captureRequestHeaders: ['traceparent'] } },
@@ -191,7 +153,7 @@ edges: [a >> relay-out, relay-out > b]
 
   test('a relay that ignored the W3C headers it was sent (--accept b3multi): the relay is named, not the caller', async () => {
     // GIVEN a (W3C) → relay accepting B3 multi only → b
-    const r = await startChain([
+    const r = await start([
       { otel: { name: 'a', propagator: 'w3c' } },
       { relay: { name: 'b', accept: ['b3multi'] } },
       { otel: { name: 'c', propagator: 'w3c' } },
@@ -215,7 +177,7 @@ edges: [a >> relay-out, relay-out > b]
 
   test('a relay that drops the context between two W3C services: a split whose party is the relay (it recorded that it sent nothing)', async () => {
     // GIVEN a (W3C) → relay with a drop-context fault → c (W3C)
-    const r = await startChain([
+    const r = await start([
       { otel: { name: 'a', propagator: 'w3c' } },
       { relay: { name: 'relay', faults: ['drop-context'] } },
       { otel: { name: 'c', propagator: 'w3c' } },
@@ -233,7 +195,7 @@ edges: [a >> relay-out, relay-out > b]
 
   test.each([true, false])('a relay writing only B3 multi in front of a W3C-only service (propagator declared: %s): what arrived is not reported as what it reads; the relay is named', async (declarePropagator) => {
     // GIVEN a (W3C) → relay --propagate b3multi → b (W3C only; records the B3 headers that arrived)
-    const r = await startChain([
+    const r = await start([
       { otel: { name: 'a', propagator: 'w3c' } },
       { relay: { name: 'relay', propagate: ['b3multi'] } },
       { otel: { name: 'b', propagator: 'w3c', captureRequestHeaders: ['traceparent', 'x-b3-traceid'], declarePropagator } },

@@ -5,24 +5,26 @@ import { jest } from '@jest/globals';
  * by one seam, test/support/kit-jaeger.ts) run as the real programs `npm run peers` builds. Real
  * OpenTelemetry JS services send a trace over OTLP/HTTP; the verifier's own Jaeger sources read it
  * back from the real query APIs (`/api/v3` and the legacy `/api/traces`), and every span must come
- * back as the SDK recorded it: ids, parent links, names, kinds, times, attributes, status, events.
+ * back as the SDK recorded it, but for Jaeger's own conversions (test/support/otel/jaeger-returns.ts): ids,
+ * parent links, names, kinds, times, attributes, status, events, resource, scope.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { parse as load } from 'yaml';
 import { request } from 'undici';
-import type { Span, Trace } from '../../src/verify/model';
+import type { Trace } from '../../src/verify/model';
 import { JaegerLegacySource } from '../../src/verify/sources/jaeger-legacy';
 import { JaegerV3Source } from '../../src/verify/sources/jaeger-v3';
 import { connectJaeger } from '../../src/verify/sources/trace-source';
 import { loopbackConfig, nonLoopbackAddresses, startKitJaeger, synthKitJaeger, type RunningKitJaeger } from '../support/kit-jaeger';
 import { explainWithLogs, waitFor } from '../support/peers';
-import { hrToMicros, sdkService, type SdkService } from './support/otel-js';
+import { asJaegerReturns, withoutJaegerWarnings } from '../support/otel/jaeger-returns';
+import { sdkService, type SdkService } from '../support/otel/sdk-service';
+import { expectedSpan, expectSameSpan } from '../support/otel/sdk-span';
 
 jest.setTimeout(180_000);
 
 const BASE_PATH = '/jaeger';
-const KINDS: Record<number, Span['kind']> = { [SpanKind.INTERNAL]: 'internal', [SpanKind.SERVER]: 'server', [SpanKind.CLIENT]: 'client', [SpanKind.PRODUCER]: 'producer', [SpanKind.CONSUMER]: 'consumer' };
 
 let jaeger: RunningKitJaeger | undefined;
 let services: SdkService[] = [];
@@ -32,8 +34,8 @@ let window = { startUs: 0, endUs: 0 };
 
 /** A checkout that calls payments, which writes to a database and fails: five spans over two services. */
 async function sendCheckoutTrace(otlpHttpUrl: string): Promise<void> {
-  const web = sdkService('checkout', otlpHttpUrl, { 'deployment.environment.name': 'real-suite' });
-  const pay = sdkService('payments', otlpHttpUrl);
+  const web = sdkService({ name: 'checkout', otlpUrl: otlpHttpUrl, resource: { 'deployment.environment.name': 'real-suite' } });
+  const pay = sdkService({ name: 'payments', otlpUrl: otlpHttpUrl });
   services = [web, pay];
   const started = Date.now() * 1000;
   const root = web.tracer.startSpan('GET /checkout', {
@@ -81,40 +83,6 @@ function readBack(source: JaegerV3Source | JaegerLegacySource): Promise<Trace> {
   });
 }
 
-/**
- * What Jaeger keeps of an attribute value: its storage model (Jaeger's span model behind
- * remote-storage) has no array type, so an array comes back as its JSON text, on both APIs
- * (real 2.12: `{"stringValue": "[\"book\",\"pen\"]"}` in /api/v3, a string tag in /api/traces).
- */
-function asStored(value: unknown): unknown {
-  return Array.isArray(value) ? JSON.stringify(value) : value;
-}
-
-/** The span as the SDK recorded it must come back unchanged (attributes: what was sent is there, typed). */
-function expectAsSent(got: Span | undefined, s: ReadableSpan): void {
-  expect(got).toBeDefined();
-  const g = got!;
-  expect({ traceId: g.traceId, spanId: g.spanId, parentSpanId: g.parentSpanId, service: g.service, name: g.name, kind: g.kind }).toEqual({
-    traceId: s.spanContext().traceId,
-    spanId: s.spanContext().spanId,
-    parentSpanId: s.parentSpanContext?.spanId,
-    service: s.resource.attributes['service.name'],
-    name: s.name,
-    kind: KINDS[s.kind],
-  });
-  expect(Math.abs(g.startUs - hrToMicros(s.startTime))).toBeLessThanOrEqual(1);
-  expect(Math.abs(g.durationUs - hrToMicros(s.duration))).toBeLessThanOrEqual(1);
-  for (const [key, value] of Object.entries(s.attributes)) expect([key, g.attributes[key]]).toEqual([key, asStored(value)]);
-  const code = s.status.code === SpanStatusCode.ERROR ? 'error' : s.status.code === SpanStatusCode.OK ? 'ok' : 'unset';
-  expect(g.status).toEqual(s.status.message ? { code, message: s.status.message } : { code });
-  expect(g.events.map((e) => e.name)).toEqual(s.events.map((e) => e.name));
-  s.events.forEach((e, i) => {
-    expect(Math.abs(g.events[i]!.timeUs - hrToMicros(e.time))).toBeLessThanOrEqual(1);
-    for (const [key, value] of Object.entries(e.attributes ?? {})) expect([key, g.events[i]!.attributes[key]]).toEqual([key, value]);
-  });
-  for (const [key, value] of Object.entries(s.resource.attributes)) expect([key, g.resource[key]]).toEqual([key, value]);
-}
-
 describe('the loopback seam', () => {
   test('moves every listener and Service address of the kit configs, nothing else', () => {
     const kit = synthKitJaeger({ topology: 'split' });
@@ -150,7 +118,7 @@ describe('real Jaeger (collector + query over remote-storage, as the kit renders
       const t = await readBack(new JaegerV3Source({ baseUrl: jaeger!.queryUrl }));
       expect(t.traceId).toBe(traceId);
       expect(t.spans).toHaveLength(sent.length);
-      for (const s of sent) expectAsSent(t.spans.find((g) => g.spanId === s.spanContext().spanId), s);
+      for (const s of sent) expectSameSpan(withoutJaegerWarnings(t.spans.find((g) => g.spanId === s.spanContext().spanId)), asJaegerReturns(expectedSpan(s), s, 'v3'));
     });
   });
 
@@ -159,7 +127,7 @@ describe('real Jaeger (collector + query over remote-storage, as the kit renders
       const t = await readBack(new JaegerLegacySource({ baseUrl: jaeger!.queryUrl }));
       expect(t.traceId).toBe(traceId);
       expect(t.spans).toHaveLength(sent.length);
-      for (const s of sent) expectAsSent(t.spans.find((g) => g.spanId === s.spanContext().spanId), s);
+      for (const s of sent) expectSameSpan(withoutJaegerWarnings(t.spans.find((g) => g.spanId === s.spanContext().spanId)), asJaegerReturns(expectedSpan(s), s, 'legacy'));
     });
   });
 

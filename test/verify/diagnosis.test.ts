@@ -189,6 +189,32 @@ describe('diagnosis', () => {
     }
   });
 
+  // Real Jaeger 2.12 (its storage model has no arrays) returns list attributes as their JSON text, on
+  // both APIs: `meshtrace.propagation.injected: []` comes back as the string "[]" (test/real/otel-services-jaeger.test.ts).
+  test.each([
+    ['an array', [] as AttributeValue],
+    ["Jaeger's JSON text of an array", '[]'],
+  ])('a split after a hop that recorded an empty injected list (%s) names that hop as the party', (_how, injected) => {
+    const b = new TraceBuilder();
+    const s = b.add('relay', 'GET', 'server', 0, 20, undefined, { 'meshtrace.propagation.extracted': '["w3c"]' });
+    b.add('relay', 'GET', 'client', 1, 18, s, { 'meshtrace.propagation.injected': injected, 'server.address': 'c' });
+    const frag = new TraceBuilder('eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', 0x900);
+    frag.add('c', 'GET /', 'server', 2, 10);
+    const result = diagnose({ spec: bookinfoSpec, subjects: [b.build()], pool: [b.build(), frag.build()] });
+    expect(result.map((d) => [d.kind, d.hop, d.party])).toEqual([['split-trace', { from: 'relay', to: 'c' }, 'relay']]);
+    expect(result[0]!.evidence).toContain('relay sent no trace headers on this call (meshtrace.propagation.injected is empty on relay "GET")');
+  });
+
+  test("captured trace headers in Jaeger's JSON text form (instrumentation-http records string arrays) still give the sampling decision", () => {
+    const cases: Record<string, AttributeValue>[] = [{ 'http.request.header.x-b3-sampled': '["0"]' }, { 'http.request.header.traceparent': '["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"]' }];
+    for (const attrs of cases) {
+      const b = new TraceBuilder();
+      const s = b.add('hop', 'GET', 'server', 0, 20);
+      b.add('hop', 'GET', 'client', 1, 18, s, attrs);
+      expect(diagnose({ spec: bookinfoSpec, subjects: [b.build()], pool: [] }).map((d) => d.kind)).toEqual(['sampled-0-propagated']);
+    }
+  });
+
   test('clock skew: a server span starting 119 ms before its client parent is reported with the offset and the pair', () => {
     const b = new TraceBuilder();
     const { spans } = bookinfo(b);

@@ -15,8 +15,11 @@ const KIND: Readonly<Record<SpanKind, ModelKind>> = {
   [SpanKind.CONSUMER]: 'consumer',
 };
 
-const ns = (t: HrTime): bigint => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
-const us = (t: HrTime): number => Number(ns(t)) / 1000;
+/** OTel HrTime [s, ns] → epoch ns, exactly. */
+export const hrToNanos = (t: HrTime): bigint => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
+/** OTel HrTime [s, ns] → epoch µs (what the trace model holds). */
+export const hrToMicros = (t: HrTime): number => Number(hrToNanos(t)) / 1000;
+const us = hrToMicros;
 
 function attrs(a: Readonly<Record<string, unknown>>): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = {};
@@ -47,4 +50,18 @@ export function expectedSpan(s: ReadableSpan): Span {
     ...(s.links.length ? { links: s.links.map((l) => ({ traceId: l.context.traceId, spanId: l.context.spanId, attributes: attrs(l.attributes ?? {}) })) } : {}),
     ...(scope.name ? { scope: scope.version ? { name: scope.name, version: scope.version } : { name: scope.name } } : {}),
   };
+}
+
+/**
+ * `received` is `want` but for times, which are compared within 1 µs: the SDK's HrTime is exact ns,
+ * but epoch nanoseconds held in a double (on either side) are only good to 256 ns, a duration is the
+ * difference of two such values, and Jaeger's legacy API cuts times to whole µs.
+ */
+export function expectSameSpan(received: Span | undefined, want: Span): void {
+  expect(received).toBeDefined();
+  const strip = (s: Span) => ({ ...s, startUs: 0, durationUs: 0, events: s.events.map((e) => ({ ...e, timeUs: 0 })) });
+  expect(strip(received!)).toEqual(strip(want));
+  expect(Math.abs(received!.startUs - want.startUs)).toBeLessThan(1);
+  expect(Math.abs(received!.durationUs - want.durationUs)).toBeLessThan(1);
+  received!.events.forEach((e, i) => expect(Math.abs(e.timeUs - want.events[i]!.timeUs)).toBeLessThan(1));
 }

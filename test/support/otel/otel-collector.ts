@@ -1,42 +1,13 @@
 /**
- * The real OpenTelemetry Collector (the small distribution `npm run peers` builds) as a child process
- * on loopback: OTLP/HTTP in on a free port, `otlp_http` out to a given traces URL. Found through the
- * peers cache (`installed.json`, else the `otelcol-*` folder), or `MESHTRACE_OTELCOL`.
+ * The real OpenTelemetry Collector (the small distribution `npm run peers` builds, found like every
+ * peer by `peerPath`) as a child process on loopback: OTLP/HTTP in on a free port, `otlp_http` out to
+ * a given traces URL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const PEERS_DIR = process.env.MESHTRACE_PEERS_DIR ?? join(homedir(), '.cache', 'meshtrace', 'peers');
-
-/** The Collector binary; throws naming where it looked and what to run when there is none. */
-export function collectorBinary(): string {
-  if (process.env.MESHTRACE_OTELCOL) return process.env.MESHTRACE_OTELCOL;
-  const installed = join(PEERS_DIR, 'installed.json');
-  if (existsSync(installed)) {
-    const entry = (JSON.parse(readFileSync(installed, 'utf8')) as Record<string, { path?: string }>)['otelcol'];
-    if (entry?.path && existsSync(entry.path)) return entry.path;
-  }
-  const dirs = existsSync(PEERS_DIR) ? readdirSync(PEERS_DIR).filter((d) => d.startsWith('otelcol-')) : [];
-  for (const d of dirs.sort().reverse()) {
-    const bin = join(PEERS_DIR, d, 'bin', 'otelcol');
-    if (existsSync(bin)) return bin;
-  }
-  throw new Error(`the OpenTelemetry Collector is not installed: no otelcol in ${installed} or ${PEERS_DIR}/otelcol-*/bin; run \`npm run peers\` (or set MESHTRACE_OTELCOL)`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePorts, peerPath } from '../peers';
 
 export interface RunningCollector {
   /** OTLP/HTTP base URL (`/v1/traces` is appended by clients). */
@@ -53,8 +24,8 @@ export interface CollectorOptions {
 }
 
 export async function startCollector(o: CollectorOptions): Promise<RunningCollector> {
-  const bin = collectorBinary();
-  const port = await freePort();
+  const bin = peerPath('otelcol');
+  const [port] = await freePorts(1);
   const dir = mkdtempSync(join(tmpdir(), 'meshtrace-otelcol-'));
   const config = join(dir, 'config.yaml');
   // Own telemetry off: its default metrics port (8888) would collide between parallel runs.

@@ -6,20 +6,24 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/ap
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Span, Trace } from '../../../src/verify';
-import { expectedSpan } from './sdk-span';
+import { expectedSpan, expectSameSpan } from './sdk-span';
 
 export const BATCH = 5000;
 const KINDS = [SpanKind.SERVER, SpanKind.CLIENT, SpanKind.INTERNAL, SpanKind.PRODUCER, SpanKind.CONSUMER];
 
-/** 5,000 ended spans from two services × two scopes: traces of 10 spans (a root and 9 children). */
-export function makeSpans(): ReadableSpan[] {
+/**
+ * `count` (a multiple of 20; 5,000 by default) ended spans from two services × two scopes: traces of
+ * 10 spans (a root and 9 children), each trace's first child linked to the previous trace's root.
+ */
+export function makeSpans(count = BATCH): ReadableSpan[] {
+  if (count <= 0 || count % 20 !== 0) throw new Error(`makeSpans: count ${count} is not a positive multiple of 20 (two services × traces of 10 spans)`);
   const out: ReadableSpan[] = [];
   for (const service of ['checkout', 'inventory']) {
     const memory = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': service, 'service.version': '2.1.0', 'host.cpus': 2 }), spanProcessors: [new SimpleSpanProcessor(memory)] });
     const tracers = [provider.getTracer(`${service}-http`, '0.55.0'), provider.getTracer(`${service}-db`)];
     let previous: ReturnType<typeof trace.getSpan>;
-    for (let t = 0; t < BATCH / 20; t++) {
+    for (let t = 0; t < count / 20; t++) {
       const root = tracers[0]!.startSpan(`GET /orders/${t}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200, 'url.path': `/orders/${t}` } }, ROOT_CONTEXT);
       const ctx = trace.setSpan(ROOT_CONTEXT, root);
       for (let i = 0; i < 9; i++) {
@@ -42,22 +46,13 @@ export function makeSpans(): ReadableSpan[] {
     }
     out.push(...memory.getFinishedSpans());
   }
-  expect(out).toHaveLength(BATCH);
+  expect(out).toHaveLength(count);
   return out;
 }
 
-/**
- * Times are compared within 1 µs: the SDK's HrTime is exact ns, but epoch nanoseconds held in a double
- * (on either side) are only good to 256 ns, and a duration is the difference of two such values.
- */
+/** `received` equals the SDK's in-memory copy (times within 1 µs). */
 export function expectSame(received: Span | undefined, sdk: ReadableSpan): void {
-  const want = expectedSpan(sdk);
-  expect(received).toBeDefined();
-  const strip = (s: Span) => ({ ...s, startUs: 0, durationUs: 0, events: s.events.map((e) => ({ ...e, timeUs: 0 })) });
-  expect(strip(received!)).toEqual(strip(want));
-  expect(Math.abs(received!.startUs - want.startUs)).toBeLessThan(1);
-  expect(Math.abs(received!.durationUs - want.durationUs)).toBeLessThan(1);
-  received!.events.forEach((e, i) => expect(Math.abs(e.timeUs - want.events[i]!.timeUs)).toBeLessThan(1));
+  expectSameSpan(received, expectedSpan(sdk));
 }
 
 /** Every SDK span is in `traces`, equal to its in-memory copy; none is missing, none extra. */

@@ -1,27 +1,33 @@
 /**
  * A tiny HTTP service instrumented by hand with the real OpenTelemetry JS SDK (BasicTracerProvider,
- * one trace-context propagator, OTLP/protobuf exporter): a server span per request, a client span per
- * downstream call, context extracted and injected by the SDK's own propagator. It is what an
- * application with only that propagator configured does on the wire, without the http
- * instrumentation package (not installed here): the few span attributes it writes are the
- * semantic-convention ones that instrumentation would write.
+ * one trace-context propagator, optionally composed with W3C baggage, OTLP/protobuf exporter): a
+ * server span per request, a client span per downstream call, context extracted and injected by the
+ * SDK's own propagators. It is what an application with only those propagators configured
+ * (`OTEL_PROPAGATORS=b3multi,baggage`) does on the wire, without the http instrumentation package
+ * (not installed here): the few span attributes it writes are the semantic-convention ones that
+ * instrumentation would write.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type TextMapPropagator } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { propagation, defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type TextMapPropagator } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { sdkService } from './sdk-service';
 
 export type OtelPropagatorName = 'w3c' | 'b3multi' | 'jaeger';
 
-export function otelPropagator(name: OtelPropagatorName): TextMapPropagator {
+function traceContextPropagator(name: OtelPropagatorName): TextMapPropagator {
   if (name === 'w3c') return new W3CTraceContextPropagator();
   if (name === 'b3multi') return new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
   return new JaegerPropagator();
+}
+
+/** The SDK's propagator for a name; with `baggage`, composed with W3C baggage (the SDK's `…,baggage`). */
+export function otelPropagator(name: OtelPropagatorName, baggage = false): TextMapPropagator {
+  const own = traceContextPropagator(name);
+  return baggage ? new CompositePropagator({ propagators: [own, new W3CBaggagePropagator()] }) : own;
 }
 
 export interface OtelServiceOptions {
@@ -38,12 +44,19 @@ export interface OtelServiceOptions {
   readonly captureRequestHeaders?: readonly string[];
   /** Declare the propagator as the resource attribute `meshtrace.propagation.accepted` (OTEL_RESOURCE_ATTRIBUTES). */
   readonly declarePropagator?: boolean;
+  /** Compose the propagator with W3C baggage (Jaeger's propagator carries baggage itself, as `uberctx-*`). */
+  readonly baggage?: boolean;
+  /**
+   * Baggage keys whose values the server span records under the same key, what the contrib
+   * BaggageSpanProcessor does (not installed here).
+   */
+  readonly baggageAttributes?: readonly string[];
 }
 
 export interface OtelService {
   readonly url: string;
   /** Every span this service ended, as the SDK holds it. */
-  readonly memory: InMemorySpanExporter;
+  finished(): ReadableSpan[];
   /** Exports what is queued (the BatchSpanProcessor's forceFlush). */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -70,23 +83,20 @@ function call(url: string, headers: Record<string, string>): Promise<number> {
 }
 
 export async function startOtelService(o: OtelServiceOptions): Promise<OtelService> {
-  const memory = new InMemorySpanExporter();
-  const processors: SpanProcessor[] = [
-    new BatchSpanProcessor(new OTLPTraceExporter({ url: `${o.otlpUrl}/v1/traces` }), { scheduledDelayMillis: 20 }),
-    new SimpleSpanProcessor(memory),
-  ];
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': o.name, ...(o.declarePropagator ? { 'meshtrace.propagation.accepted': o.propagator } : {}) }),
-    spanProcessors: processors,
-  });
-  const tracer = provider.getTracer(`meshtrace-test/${o.name}`, '1.0.0');
-  const propagator = otelPropagator(o.propagator);
+  const sdk = sdkService({ name: o.name, otlpUrl: o.otlpUrl, processor: 'batch', resource: o.declarePropagator ? { 'meshtrace.propagation.accepted': o.propagator } : {} });
+  const tracer = sdk.tracer;
+  const propagator = otelPropagator(o.propagator, o.baggage);
   const server: Server = createServer((req, res) => {
     const parent = propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
-    const captured: Record<string, string[]> = {};
+    const captured: Record<string, string | string[]> = {};
     for (const h of o.captureRequestHeaders ?? []) {
       const v = req.headers[h];
       if (v !== undefined) captured[`http.request.header.${h}`] = Array.isArray(v) ? v : [v];
+    }
+    const bag = propagation.getBaggage(parent);
+    for (const key of o.baggageAttributes ?? []) {
+      const entry = bag?.getEntry(key);
+      if (entry) captured[key] = entry.value;
     }
     const path = (req.url ?? '/').split('?')[0]!;
     const span = tracer.startSpan(`GET ${path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': path, ...captured } }, parent);
@@ -119,11 +129,11 @@ export async function startOtelService(o: OtelServiceOptions): Promise<OtelServi
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    memory,
-    flush: () => provider.forceFlush(),
+    finished: () => sdk.finished(),
+    flush: () => sdk.flush(),
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await provider.shutdown();
+      await sdk.shutdown();
     },
   };
 }
