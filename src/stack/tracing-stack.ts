@@ -22,6 +22,7 @@ import { JAEGER_COLLECTOR_SERVICE, JAEGER_PORTS } from '../constructs/jaeger/jae
 import { hotrodOtlpEndpoint, kindInstallInputs, traefikInstallInputs, traefikJaegerNeeds } from './install/kind-traefik-inputs';
 import { isEdgeCluster } from '../config/enterprise-rules';
 import { addEnterpriseCharts } from './enterprise-charts';
+import { jaegerProps } from './props/jaeger-props';
 
 /** Creates a chart with stable names (no hashes) that applies after the namespaces chart. */
 function areaChart(app: Construct, id: string, namespaces: Chart | undefined, props: ChartProps = {}): Chart {
@@ -66,7 +67,7 @@ export function addTracingCharts(app: Construct, config: MeshtraceConfig): void 
   // Receivers follow the senders: Traefik v2 needs the Jaeger Thrift HTTP receiver (14268).
   const jaegerThriftHttp = traefikJaegerNeeds(config).some((need) => need.purpose === 'jaeger-thrift-http');
   // An edge cluster (multicluster.centralCollector) runs no Jaeger: its edge collector takes the jaeger-collector name.
-  const backend = isEdgeCluster(config) ? undefined : new Jaeger(jaeger, 'Jaeger', { ...config.jaeger, jaegerThriftHttp });
+  const backend = isEdgeCluster(config) ? undefined : new Jaeger(jaeger, 'Jaeger', jaegerProps(config, jaegerThriftHttp));
   addEnterpriseCharts(app, config, { namespaces, jaegerChart: jaeger, jaeger: backend, jaegerThriftHttp });
 
   const istio = areaChart(app, 'istio', namespaces);

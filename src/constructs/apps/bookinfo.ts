@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { bookinfoImage } from '../../config/bookinfo';
-import type { ResourcesConfig } from '../../config/common';
+import type { ResourceQuantities } from '../workload-defaults';
 import { BookinfoGateway, type BookinfoGatewayProps } from './bookinfo-gateway';
 import { BookinfoMicroservice } from './bookinfo-microservice';
 
@@ -34,12 +34,12 @@ export interface BookinfoProps {
    * Requests/limits of details, ratings and productpage.
    * @default - 20m/500m CPU, 64Mi/256Mi memory
    */
-  readonly resources?: ResourcesConfig;
+  readonly resources?: ResourceQuantities;
   /**
    * Requests/limits of reviews (a JVM).
    * @default - 50m/1 CPU, 256Mi/512Mi memory
    */
-  readonly reviewsResources?: ResourcesConfig;
+  readonly reviewsResources?: ResourceQuantities;
 }
 
 /**

@@ -8,7 +8,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import type { ResourcesConfig } from '../../config/common';
+import type { ResourceQuantities } from '../workload-defaults';
 import type { MulticlusterConfig } from '../../config/multicluster';
 import { containerDefaults, finishWorkload, labeledService, podDefaults } from '../workload-defaults';
 import { sha256, toConfigYaml } from '../jaeger/_jaeger-workload';
@@ -37,7 +37,7 @@ export interface EdgeCollectorProps {
   /** @default 2 */
   readonly replicas?: number;
   /** @default - 100m/1 CPU, 128Mi/512Mi memory */
-  readonly resources?: ResourcesConfig;
+  readonly resources?: ResourceQuantities;
 }
 
 export const EDGE_SERVICE_PORTS: readonly NamedPort[] = [

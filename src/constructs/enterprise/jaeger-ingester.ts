@@ -6,7 +6,7 @@
  */
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import type { ResourcesConfig } from '../../config/common';
+import type { ResourceQuantities } from '../workload-defaults';
 import type { JaegerStorageConfig } from '../../config/jaeger';
 import type { KafkaConfig } from '../../config/kafka';
 import { jaegerWorkload, toConfigYaml } from '../jaeger/_jaeger-workload';
@@ -46,7 +46,7 @@ export interface JaegerIngesterProps {
   /**
    * @default - 100m/1 CPU, 128Mi/512Mi memory
    */
-  readonly resources?: ResourcesConfig;
+  readonly resources?: ResourceQuantities;
 }
 
 /** The ingester's Jaeger v2 config: Kafka in, storage out, health on 13133, metrics on 8888. */
