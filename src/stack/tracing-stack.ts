@@ -23,6 +23,7 @@ import { hotrodOtlpEndpoint, kindInstallInputs, traefikInstallInputs, traefikJae
 import { isEdgeCluster } from '../config/enterprise-rules';
 import { addEnterpriseCharts } from './enterprise-charts';
 import { jaegerProps } from './props/jaeger-props';
+import { istioInstallerOptions, meshTelemetrySpecs } from './props/istio-props';
 
 /** Creates a chart with stable names (no hashes) that applies after the namespaces chart. */
 function areaChart(app: Construct, id: string, namespaces: Chart | undefined, props: ChartProps = {}): Chart {
@@ -71,37 +72,7 @@ export function addTracingCharts(app: Construct, config: MeshtraceConfig): void 
   addEnterpriseCharts(app, config, { namespaces, jaegerChart: jaeger, jaeger: backend, jaegerThriftHttp });
 
   const istio = areaChart(app, 'istio', namespaces);
-  new MeshTelemetry(istio, 'MeshDefault', {
-    namespace: ns.istioSystem,
-    providerName: config.istio.provider.name,
-    randomSamplingPercentage: config.istio.randomSamplingPercentage,
-    customTags: config.istio.customTags,
-  });
-  for (const override of config.istio.namespaceOverrides) {
-    new MeshTelemetry(istio, `Override-${override.namespace}`, {
-      name: 'namespace-tracing',
-      namespace: override.namespace,
-      providerName: config.istio.provider.name,
-      // Unset fields inherit the mesh-wide values explicitly: a Telemetry replaces, never merges, tags.
-      randomSamplingPercentage: override.randomSamplingPercentage ?? config.istio.randomSamplingPercentage,
-      customTags: override.customTags ?? config.istio.customTags,
-      disableSpanReporting: override.disableSpanReporting,
-    });
-  }
-
-  for (const override of config.istio.workloadOverrides) {
-    const namespaceWide = config.istio.namespaceOverrides.find((o) => o.namespace === override.namespace);
-    new MeshTelemetry(istio, `Workload-${override.namespace}-${override.app}`, {
-      name: `${override.app}-tracing`,
-      namespace: override.namespace,
-      selector: { app: override.app },
-      providerName: config.istio.provider.name,
-      // Unset fields inherit the namespace override, else the mesh-wide values (Telemetry replaces tags).
-      randomSamplingPercentage: override.randomSamplingPercentage ?? namespaceWide?.randomSamplingPercentage ?? config.istio.randomSamplingPercentage,
-      customTags: override.customTags ?? namespaceWide?.customTags ?? config.istio.customTags,
-      disableSpanReporting: override.disableSpanReporting ?? namespaceWide?.disableSpanReporting,
-    });
-  }
+  for (const { id, props } of meshTelemetrySpecs(config)) new MeshTelemetry(istio, id, props);
 
   if (config.bookinfo.enabled) {
     const bookinfo = areaChart(app, 'bookinfo', namespaces, { namespace: ns.bookinfo });
@@ -165,7 +136,7 @@ export interface InstallInput {
  */
 export const INSTALL_INPUTS: readonly ((config: MeshtraceConfig) => InstallInput[])[] = [
   (config) => {
-    const options = { istio: config.istio, observabilityNamespace: config.namespaces.observability };
+    const options = istioInstallerOptions(config);
     return [
       { name: 'istio-operator.yaml', object: istioOperatorOverlay(options) },
       { name: 'istiod-values.yaml', object: istiodHelmValues(options) },

@@ -1,6 +1,14 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { CustomTagConfig } from '../../config/istio';
+
+/**
+ * One custom tag: a literal, an environment variable of the proxy, or a request header.
+ * @see https://istio.io/latest/docs/reference/config/telemetry/#Tracing-CustomTag
+ */
+export type CustomTag =
+  | { readonly literal: { readonly value: string } }
+  | { readonly environment: { readonly name: string; readonly defaultValue?: string } }
+  | { readonly header: { readonly name: string; readonly defaultValue?: string } };
 
 export interface MeshTelemetryProps {
   /**
@@ -30,7 +38,7 @@ export interface MeshTelemetryProps {
    * Tags added to every span (literal / environment / header). They REPLACE the parent scope's tags.
    * @default - none
    */
-  readonly customTags?: Readonly<Record<string, CustomTagConfig>>;
+  readonly customTags?: Readonly<Record<string, CustomTag>>;
   /**
    * Stop reporting spans from this scope (context is still propagated).
    * @default false
