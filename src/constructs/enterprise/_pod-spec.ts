@@ -3,8 +3,7 @@
  * CronJobs, NetworkPolicies, PrometheusRules): the restricted pod and container security the rest
  * of the kit gets from `workload-defaults.ts`, in plain-object form, and secret env vars.
  */
-import type { ResourceQuantities } from '../workload-defaults';
-import type { SecretKeyRef } from '../../config/secret-ref';
+import type { ResourceQuantities, SecretKeyRef } from '../workload-defaults';
 
 type Obj = Record<string, unknown>;
 

@@ -12,9 +12,9 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import type { IConstruct } from 'constructs';
 import { parseYamlDocument, YAML_LIMITS } from '../../yaml/load';
-import type { SecretKeyRef } from '../../config/secret-ref';
 import { sha256, toConfigYaml } from '../jaeger/_jaeger-workload';
 import { JAEGER_CONFIG_FILE } from '../jaeger/jaeger-config';
+import type { SecretKeyRef } from '../workload-defaults';
 
 type Obj = Record<string, unknown>;
 
