@@ -155,7 +155,7 @@ export interface LabeledServiceOptions {
   readonly name: string;
   /** Pod labels the Service selects. */
   readonly selector: Record<string, string>;
-  /** Ports; names must carry the protocol prefix (`http-`, `grpc-`, `tcp-`) for Istio. */
+  /** Ports; names must carry the protocol prefix (`http-`, `grpc-`, `tcp-`) for Istio (targetPort defaults to port, nodePort to none). */
   readonly ports: readonly { readonly name: string; readonly port: number; readonly targetPort?: number; readonly nodePort?: number }[];
   /** Labels on the Service itself. @default - none */
   readonly labels?: Record<string, string>;

@@ -46,7 +46,10 @@ export interface StorageAccess {
    * Index rollover: Elasticsearch/OpenSearch writes go through aliases (`use_aliases`).
    * @default - no rollover
    */
-  readonly rollover?: { readonly enabled?: boolean };
+  readonly rollover?: {
+    /** @default false */
+    readonly enabled?: boolean;
+  };
 }
 
 /** Kafka between collector and ingester. */

@@ -19,13 +19,13 @@ import type { SecretKeyRef } from '../workload-defaults';
 type Obj = Record<string, unknown>;
 
 export interface JaegerWorkloadPatch {
-  /** Pure transform of the parsed config. */
+  /** Pure transform of the parsed config. @default - the config is left as it is */
   readonly transform?: (config: Obj) => Obj;
-  /** Env vars from Secret keys. */
+  /** Env vars from Secret keys. @default - none */
   readonly secretEnv?: Readonly<Record<string, SecretKeyRef>>;
-  /** Secret keys mounted as files: directory → the Secret key (file name = key). */
+  /** Secret keys mounted as files: directory → the Secret key (file name = key). @default - none */
   readonly secretFiles?: Readonly<Record<string, SecretKeyRef>>;
-  /** Extra container ports. */
+  /** Extra container ports. @default - none */
   readonly ports?: readonly { readonly name: string; readonly port: number }[];
 }
 

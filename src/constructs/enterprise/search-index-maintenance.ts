@@ -73,8 +73,9 @@ export interface SearchIndexMaintenanceProps {
    * @default 'jaeger'
    */
   readonly indexPrefix?: string;
-  /** Shards and replicas of the indices the init Job creates. @default 1 / 0 */
+  /** Shards of the indices the init Job creates. @default 1 */
   readonly shards?: number;
+  /** Replicas of the indices the init Job creates. @default 0 */
   readonly indexReplicas?: number;
   /**
    * Credentials, TLS, rollover and cleaner settings.

@@ -7,8 +7,22 @@ import { Construct } from 'constructs';
  */
 export type CustomTag =
   | { readonly literal: { readonly value: string } }
-  | { readonly environment: { readonly name: string; readonly defaultValue?: string } }
-  | { readonly header: { readonly name: string; readonly defaultValue?: string } };
+  | {
+      readonly environment: {
+        /** Environment variable of the proxy container. */
+        readonly name: string;
+        /** @default - no tag when the variable is unset */
+        readonly defaultValue?: string;
+      };
+    }
+  | {
+      readonly header: {
+        /** Request header (never a credential header: the value lands in every span). */
+        readonly name: string;
+        /** @default - no tag when the header is absent */
+        readonly defaultValue?: string;
+      };
+    };
 
 export interface MeshTelemetryProps {
   /**

@@ -29,14 +29,25 @@ const STORAGE = 'trace_storage';
 export interface RenderJaegerConfigOptions {
   readonly role: JaegerRole;
   readonly storage: JaegerStorage;
-  /** `host:port` of jaeger-remote-storage (storage type remoteStorage). */
+  /**
+   * `host:port` of jaeger-remote-storage (storage type remoteStorage).
+   * @default - none (required for storage type remoteStorage)
+   */
   readonly remoteStorageEndpoint?: string;
-  /** URL of the in-cluster OpenSearch (storage opensearch with inCluster). */
+  /**
+   * URL of the in-cluster OpenSearch (storage opensearch with inCluster).
+   * @default - none
+   */
   readonly inClusterSearchUrl?: string;
+  /**
+   * UI and API prefix of the query role.
+   * @default '' (served at /)
+   */
   readonly basePath?: string;
   /**
    * Also receive Jaeger Thrift over HTTP on 14268 (`jaeger` receiver, `thrift_http`): what Traefik v2's
    * Jaeger client sends. Off unless a sender needs it: the receiver is deprecated upstream.
+   * @default false
    */
   readonly jaegerThriftHttp?: boolean;
 }
