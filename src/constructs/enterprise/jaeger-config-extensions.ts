@@ -128,7 +128,7 @@ function storageBackends(config: Obj): Obj[] {
  * Store credentials and TLS on every `jaeger_storage` backend of type elasticsearch, opensearch or
  * cassandra; `use_aliases` for Elasticsearch rollover. Other backend types are left as they are.
  */
-export function withStorageAccess(config: Obj, ops: StorageAccess): Obj {
+export function withStorageAccess(config: Record<string, unknown>, ops: StorageAccess): Record<string, unknown> {
   const out = clone(config);
   const auth = ops.credentials ? { basic: { username: `\${env:${STORAGE_USERNAME_ENV}}`, password: `\${env:${STORAGE_PASSWORD_ENV}}` } } : undefined;
   const tls = ops.tls
@@ -166,7 +166,7 @@ function writePipelineName(config: Obj): string | undefined {
  * trace pipeline (query) are returned unchanged.
  * @see https://github.com/open-telemetry/opentelemetry-collector-contrib/tree/main/connector/spanmetricsconnector
  */
-export function withSpanMetrics(config: Obj, spm: SpanMetricsSettings): Obj {
+export function withSpanMetrics(config: Record<string, unknown>, spm: SpanMetricsSettings): Record<string, unknown> {
   const out = clone(config);
   const traces = writePipelineName(out);
   if (!traces) return out;
@@ -186,7 +186,7 @@ export function withSpanMetrics(config: Obj, spm: SpanMetricsSettings): Obj {
  * The Prometheus metrics backend on a reader config (`jaeger_query` present): the Monitor tab's
  * RED charts. `normalize_*` matches the metric names the spanmetrics connector writes.
  */
-export function withMetricsBackend(config: Obj, spm: SpanMetricsSettings): Obj {
+export function withMetricsBackend(config: Record<string, unknown>, spm: SpanMetricsSettings): Record<string, unknown> {
   const out = clone(config);
   const extensions = record(out, 'extensions');
   if (!extensions.jaeger_query) return out;
@@ -198,7 +198,7 @@ export function withMetricsBackend(config: Obj, spm: SpanMetricsSettings): Obj {
 }
 
 /** The Kafka exporter block shared by the collector config and the check's expectations. */
-export function kafkaExporter(kafka: KafkaConnection): Obj {
+export function kafkaExporter(kafka: KafkaConnection): Record<string, unknown> {
   return {
     brokers: [...kafka.brokers],
     traces: { topic: kafka.topic ?? 'jaeger-spans', encoding: kafka.encoding ?? 'otlp_proto' },
@@ -211,7 +211,7 @@ export function kafkaExporter(kafka: KafkaConnection): Obj {
  * replaced by `kafka`, and the storage extension (no longer used) is dropped, so collectors need
  * neither store credentials nor a store connection.
  */
-export function withKafkaExporter(config: Obj, kafka: KafkaConnection): Obj {
+export function withKafkaExporter(config: Record<string, unknown>, kafka: KafkaConnection): Record<string, unknown> {
   const out = clone(config);
   const pipelines = record(record(out, 'service'), 'pipelines');
   let replaced = false;

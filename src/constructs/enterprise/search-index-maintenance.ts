@@ -84,7 +84,7 @@ export interface SearchIndexMaintenanceProps {
 }
 
 /** Env shared by every job: prefix, credentials from Secrets, TLS. */
-export function maintenanceEnv(props: Pick<SearchIndexMaintenanceProps, 'indexPrefix' | 'ops'>): Obj[] {
+export function maintenanceEnv(props: Pick<SearchIndexMaintenanceProps, 'indexPrefix' | 'ops'>): Record<string, unknown>[] {
   const { ops } = props;
   return [
     plainEnv('INDEX_PREFIX', props.indexPrefix ?? 'jaeger'),

@@ -66,10 +66,12 @@ export interface SpanMetricsAlertsProps {
   readonly collectorNamespace: string;
 }
 
-type Alerts = Required<SpanMetricsAlertSettings>;
+/** {@link SpanMetricsAlertSettings} with every default filled in. */
+export type ResolvedAlertSettings = Required<SpanMetricsAlertSettings>;
+type Alerts = ResolvedAlertSettings;
 
 /** The alert settings with every default filled in. */
-export function resolveAlertSettings(a: SpanMetricsAlertSettings = {}): Alerts {
+export function resolveAlertSettings(a: SpanMetricsAlertSettings = {}): ResolvedAlertSettings {
   return {
     enabled: a.enabled ?? true,
     errorRatePercent: a.errorRatePercent ?? 5,
@@ -86,14 +88,14 @@ export function resolveAlertSettings(a: SpanMetricsAlertSettings = {}): Alerts {
 const SERVER = 'span_kind="SPAN_KIND_SERVER"';
 
 /** PromQL of the error-rate alert (percent of server spans with status ERROR, per service). */
-export function errorRateExpr(a: Pick<Alerts, 'window' | 'errorRatePercent' | 'minRequestsPerSecond'>): string {
+export function errorRateExpr(a: Pick<ResolvedAlertSettings, 'window' | 'errorRatePercent' | 'minRequestsPerSecond'>): string {
   const all = `sum by (service_name) (rate(${SPAN_CALLS_METRIC}{${SERVER}}[${a.window}]))`;
   const errors = `sum by (service_name) (rate(${SPAN_CALLS_METRIC}{${SERVER},status_code="STATUS_CODE_ERROR"}[${a.window}]))`;
   return `(100 * ${errors} / ${all} > ${a.errorRatePercent}) and on (service_name) (${all} > ${a.minRequestsPerSecond})`;
 }
 
 /** PromQL of the p95-latency alert (milliseconds, per service). */
-export function p95LatencyExpr(a: Pick<Alerts, 'window' | 'p95LatencyMs' | 'minRequestsPerSecond'>): string {
+export function p95LatencyExpr(a: Pick<ResolvedAlertSettings, 'window' | 'p95LatencyMs' | 'minRequestsPerSecond'>): string {
   const all = `sum by (service_name) (rate(${SPAN_CALLS_METRIC}{${SERVER}}[${a.window}]))`;
   return `(histogram_quantile(0.95, sum by (service_name, le) (rate(${SPAN_DURATION_BUCKET_METRIC}{${SERVER}}[${a.window}]))) > ${a.p95LatencyMs}) and on (service_name) (${all} > ${a.minRequestsPerSecond})`;
 }
