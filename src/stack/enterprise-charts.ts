@@ -1,7 +1,8 @@
 /**
  * Composition of the enterprise capabilities (docs/enterprise.md): one function the stack calls
- * after the Jaeger chart. Reads `security`, `spm`, `storageOps`, `kafka`, `multicluster` and builds
- * their constructs, and applies the Jaeger config transforms to the built Jaeger workloads.
+ * after the Jaeger chart. Decides from `security`, `spm`, `storageOps`, `kafka`, `multicluster` which
+ * constructs to build (their props come from `./props/enterprise-props.ts`), and applies the Jaeger
+ * config transforms to the built Jaeger workloads.
  */
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';

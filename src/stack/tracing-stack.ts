@@ -1,9 +1,10 @@
 /**
  * Composition: config in, a cdk8s App out. THE place where each area's constructs are
- * instantiated from its config section — one chart per area, every chart after `namespaces`.
+ * instantiated — one chart per area, every chart after `namespaces` — from the props that
+ * `./props/` maps out of the config (the constructs themselves never see the config).
  *
- * To add an area: create its chart in `buildTracingApp` (from `config.<area>`), and if it has
- * installer inputs, add a function to `INSTALL_INPUTS`.
+ * To add an area: write its config → Props function in `./props/<area>-props.ts`, create its
+ * chart here, and if it has installer inputs, add a function to `INSTALL_INPUTS`.
  */
 import { App, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
