@@ -4,6 +4,7 @@
  * @see https://www.jaegertracing.io/docs/2.20/storage/
  */
 import type { ResourceQuantities } from '../workload-defaults';
+import type { OpenSearchSingleNodeProps } from './opensearch-single-node';
 
 /** Jaeger's in-process memory store: private to one process (allInOne only). */
 export interface MemoryStorage {
@@ -64,16 +65,7 @@ export interface ElasticsearchStorage extends SearchStorageFields {
 }
 
 /** A single-node OpenSearch the {@link Jaeger} construct runs itself (labs only: no TLS, no auth). */
-export interface InClusterOpenSearch {
-  /** @default 'opensearchproject/opensearch:2.19.2' */
-  readonly image?: string;
-  /** Size of the data volume claim. @default '5Gi' */
-  readonly storageSize?: string;
-  /** JVM heap (-Xms and -Xmx). @default '512m' */
-  readonly heap?: string;
-  /** @default - 250m/1 CPU, 1Gi/1536Mi memory */
-  readonly resources?: ResourceQuantities;
-}
+export type InClusterOpenSearch = OpenSearchSingleNodeProps;
 
 export interface OpenSearchStorage extends SearchStorageFields {
   readonly type: 'opensearch';
