@@ -59,9 +59,10 @@ export default tseslint.config(
   },
   ...layer('propagation', { all: true, io: true, extra: ['node:crypto', 'crypto'], because: 'propagation is the pure core; ids come from the caller' }),
   ...layer('constructs', {
-    forbidden: ['relay', 'check', 'verify', 'cluster', 'cli', 'stack', 'demo'],
+    // config is the CLI's schema: constructs take their own Props, and stack/props/ maps config to them.
+    forbidden: ['config', 'relay', 'check', 'verify', 'cluster', 'cli', 'stack', 'demo'],
     io: true,
-    because: 'constructs do no I/O and take what they need as props (stack/ builds the relay bundle)',
+    because: 'constructs do no I/O and take what they need as their own props (stack/props maps the config; stack/ builds the relay bundle)',
   }),
   ...layer('relay', { forbidden: ['cli', 'verify', 'demo'], because: 'the relay is a library under the CLI; it does not verify traces' }),
   ...layer('verify', { forbidden: ['constructs', 'stack', 'cli'], because: 'verify reads traces, not manifests, and sits under the CLI' }),

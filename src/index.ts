@@ -1,13 +1,19 @@
 /**
  * meshtrace as a cdk8s construct library: the whole tracing stack as one construct
- * ({@link TracingStack}), each part on its own, and the config that drives them.
+ * ({@link TracingStack}, which takes the config shape: a profile plus overrides), and each part on
+ * its own with its own documented Props (plain types, every optional field with its `@default`;
+ * no config schema needed).
  *
  * ```ts
- * import { App } from 'cdk8s';
- * import { TracingStack } from 'meshtrace';
+ * import { App, Chart } from 'cdk8s';
+ * import { Jaeger, MeshTelemetry, TracingStack } from 'meshtrace';
  *
  * const app = new App();
  * new TracingStack(app, 'tracing', { profile: 'lab', overrides: { bookinfo: { enabled: false } } });
+ * // Or the parts, from their Props:
+ * const chart = new Chart(app, 'team', { namespace: 'team-tracing' });
+ * new Jaeger(chart, 'Jaeger', { topology: 'allInOne', storage: { type: 'memory', maxTraces: 50_000 } });
+ * new MeshTelemetry(chart, 'Telemetry', { namespace: 'team-apps', randomSamplingPercentage: 10 });
  * app.synth();
  * ```
  *
@@ -42,6 +48,16 @@ export * from './constructs/apps/hotrod-ingress';
 // The relay chain (the propagating HTTP relay as Deployments).
 export * from './constructs/relay/index';
 export * from './constructs/namespaces';
+// Enterprise parts (docs/enterprise.md): edge collector, Kafka ingester, store maintenance, UI login, SPM alerts.
+export * from './constructs/enterprise/edge-collector';
+export * from './constructs/enterprise/jaeger-ingester';
+export * from './constructs/enterprise/jaeger-config-extensions';
+export * from './constructs/enterprise/search-index-maintenance';
+export * from './constructs/enterprise/cassandra-schema-job';
+export * from './constructs/enterprise/jaeger-ui-oauth2-proxy';
+export * from './constructs/enterprise/span-metrics-alerts';
+export { BOOKINFO_SERVICES, type BookinfoService } from './constructs/apps/bookinfo-images';
+export type { ResourceQuantities, SecretKeyRef } from './constructs/workload-defaults';
 // Types the API above refers to.
 export type { Finding, ManifestDoc, Severity } from './check/finding';
 export type { RelayBundle } from './stack/relay-bundle/index';

@@ -3,12 +3,11 @@
  * @see https://istio.io/latest/docs/examples/bookinfo/
  */
 import { z } from 'zod';
+import { BOOKINFO_SERVICES, bookinfoImage, DEFAULT_BOOKINFO_REGISTRY, DEFAULT_BOOKINFO_TAG } from '../constructs/apps/bookinfo-images';
 import { imageRef, resourcesSchema } from './common';
 
 export const REVIEWS_VERSIONS = ['v1', 'v2', 'v3'] as const;
 export const BOOKINFO_GATEWAYS = ['istio', 'gatewayApi', 'none'] as const;
-/** Bookinfo Services a fault can be injected in front of (one mesh VirtualService each). */
-export const BOOKINFO_SERVICES = ['productpage', 'details', 'reviews', 'ratings'] as const;
 
 const faultPercentage = z.number().gt(0, { message: 'is 0 or below; allowed: more than 0 and at most 100 (percent of matching requests)' }).max(100, { message: 'is above 100; allowed: more than 0 and at most 100 (percent of matching requests)' }).default(100);
 
@@ -44,9 +43,9 @@ export const bookinfoSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     /** Registry path the `examples-bookinfo-*` images come from. */
-    registry: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { message: 'is not a registry path; allowed: e.g. registry.istio.io/release or docker.io/istio' }).default('registry.istio.io/release'),
+    registry: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { message: 'is not a registry path; allowed: e.g. registry.istio.io/release or docker.io/istio' }).default(DEFAULT_BOOKINFO_REGISTRY),
     /** One tag for every Bookinfo image (upstream releases them together). */
-    tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: 'is not an image tag; allowed: e.g. 1.20.3' }).refine((t) => t !== 'latest', { message: 'is the moving tag "latest"; allowed: a pinned release such as 1.20.3' }).default('1.20.3'),
+    tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: 'is not an image tag; allowed: e.g. 1.20.3' }).refine((t) => t !== 'latest', { message: 'is the moving tag "latest"; allowed: a pinned release such as 1.20.3' }).default(DEFAULT_BOOKINFO_TAG),
     /** Which reviews Deployments to run: v1 (no stars), v2 (black), v3 (red). */
     reviewsVersions: z
       .array(z.enum(REVIEWS_VERSIONS))
@@ -82,8 +81,3 @@ export const bookinfoSchema = z
     }
   });
 export type BookinfoConfig = z.infer<typeof bookinfoSchema>;
-
-/** Image of one Bookinfo workload, e.g. `registry.istio.io/release/examples-bookinfo-reviews-v2:1.20.3`. */
-export function bookinfoImage(config: Pick<BookinfoConfig, 'registry' | 'tag'>, workload: string): string {
-  return `${config.registry}/examples-bookinfo-${workload}:${config.tag}`;
-}

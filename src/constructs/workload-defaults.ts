@@ -18,7 +18,29 @@
  */
 import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
-import type { ResourcesConfig } from '../config/common';
+
+/**
+ * Requests and limits of one container as Kubernetes quantities. Both are always emitted: passing
+ * only one to cdk8s-plus replaces both with its defaults.
+ */
+export interface ResourceQuantities {
+  /** CPU request, e.g. `100m` or `0.5`. */
+  readonly cpuRequest: string;
+  /** CPU limit, e.g. `1`. */
+  readonly cpuLimit: string;
+  /** Memory request: a whole number of `Mi` or `Gi`, e.g. `128Mi`. */
+  readonly memoryRequest: string;
+  /** Memory limit: a whole number of `Mi` or `Gi`, e.g. `512Mi`. */
+  readonly memoryLimit: string;
+}
+
+/** A key of a Kubernetes Secret in the workload's namespace: credentials enter manifests only as references. */
+export interface SecretKeyRef {
+  /** Secret name. */
+  readonly name: string;
+  /** Key inside the Secret's data. */
+  readonly key: string;
+}
 
 /** UID/GID for images that do not set a numeric USER (distroless "nonroot"). */
 export const DEFAULT_NON_ROOT_UID = 65532;
@@ -38,7 +60,7 @@ export function memory(quantity: string): Size {
 }
 
 /** cdk8s-plus resources with both requests and limits set. */
-export function containerResources(r: ResourcesConfig): kplus.ContainerResources {
+export function containerResources(r: ResourceQuantities): kplus.ContainerResources {
   return {
     cpu: { request: cpu(r.cpuRequest), limit: cpu(r.cpuLimit) },
     memory: { request: memory(r.memoryRequest), limit: memory(r.memoryLimit) },
@@ -47,7 +69,7 @@ export function containerResources(r: ResourcesConfig): kplus.ContainerResources
 
 export interface ContainerDefaultsOptions {
   /** Requests and limits (both are always emitted). */
-  readonly resources: ResourcesConfig;
+  readonly resources: ResourceQuantities;
   /**
    * Numeric UID the container runs as.
    * @default 65532
@@ -133,7 +155,7 @@ export interface LabeledServiceOptions {
   readonly name: string;
   /** Pod labels the Service selects. */
   readonly selector: Record<string, string>;
-  /** Ports; names must carry the protocol prefix (`http-`, `grpc-`, `tcp-`) for Istio. */
+  /** Ports; names must carry the protocol prefix (`http-`, `grpc-`, `tcp-`) for Istio (targetPort defaults to port, nodePort to none). */
   readonly ports: readonly { readonly name: string; readonly port: number; readonly targetPort?: number; readonly nodePort?: number }[];
   /** Labels on the Service itself. @default - none */
   readonly labels?: Record<string, string>;

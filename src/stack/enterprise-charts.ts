@@ -1,7 +1,8 @@
 /**
  * Composition of the enterprise capabilities (docs/enterprise.md): one function the stack calls
- * after the Jaeger chart. Reads `security`, `spm`, `storageOps`, `kafka`, `multicluster` and builds
- * their constructs, and applies the Jaeger config transforms to the built Jaeger workloads.
+ * after the Jaeger chart. Decides from `security`, `spm`, `storageOps`, `kafka`, `multicluster` which
+ * constructs to build (their props come from `./props/enterprise-props.ts`), and applies the Jaeger
+ * config transforms to the built Jaeger workloads.
  */
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
@@ -9,7 +10,6 @@ import type { IConstruct } from 'constructs';
 import type { MeshtraceConfig } from '../config/schema';
 import { isEdgeCluster } from '../config/enterprise-rules';
 import type { Jaeger } from '../constructs/jaeger/jaeger';
-import { jaegerLabels } from '../constructs/jaeger/_jaeger-workload';
 import { CassandraSchemaJob } from '../constructs/enterprise/cassandra-schema-job';
 import { EdgeCollector } from '../constructs/enterprise/edge-collector';
 import {
@@ -18,11 +18,14 @@ import {
 } from '../constructs/enterprise/jaeger-config-extensions';
 import { JaegerIngester } from '../constructs/enterprise/jaeger-ingester';
 import { JaegerNetworkPolicies } from '../constructs/jaeger/jaeger-network-policies';
-import { JaegerUiOAuth2Proxy, OAUTH2_PROXY_LABELS } from '../constructs/enterprise/jaeger-ui-oauth2-proxy';
+import { JaegerUiOAuth2Proxy } from '../constructs/enterprise/jaeger-ui-oauth2-proxy';
 import { patchJaegerWorkload, type JaegerWorkloadPatch } from '../constructs/enterprise/patch-jaeger';
 import { SearchIndexMaintenance } from '../constructs/enterprise/search-index-maintenance';
 import { SpanMetricsAlerts } from '../constructs/enterprise/span-metrics-alerts';
-import { JAEGER_REMOTE_STORAGE_SERVICE, JAEGER_PORTS } from '../constructs/jaeger/jaeger-ports';
+import {
+  cassandraSchemaJobProps, edgeCollectorProps, edgeNetworkPoliciesProps, jaegerIngesterProps, jaegerNetworkPoliciesProps,
+  oauth2ProxyProps, searchIndexMaintenanceProps, spanMetricsAlertsProps,
+} from './props/enterprise-props';
 
 type Obj = Record<string, unknown>;
 
@@ -34,21 +37,6 @@ export interface EnterpriseInputs {
   readonly jaeger?: Jaeger;
   /** Senders need the Jaeger Thrift HTTP receiver (Traefik v2): the NetworkPolicy admits 14268 too. */
   readonly jaegerThriftHttp?: boolean;
-}
-
-/** Namespaces whose pods send spans to the collector: every mesh/app namespace the stack knows. */
-export function senderNamespaces(config: MeshtraceConfig): string[] {
-  const ns = config.namespaces;
-  return [
-    ns.istioSystem,
-    ...(config.bookinfo.enabled ? [ns.bookinfo] : []),
-    ...(config.hotrod.enabled ? [config.hotrod.namespace] : []),
-    ...(config.relay.enabled ? [ns.relay] : []),
-    ...(config.traefik.enabled ? [config.traefik.namespace] : []),
-    ...config.istio.namespaceOverrides.map((o) => o.namespace),
-    ...config.istio.workloadOverrides.map((o) => o.namespace),
-    ...config.security.networkPolicies.senderNamespaces,
-  ].filter((n, i, all) => all.indexOf(n) === i);
 }
 
 function storageAccessPatch(config: MeshtraceConfig): JaegerWorkloadPatch {
@@ -81,14 +69,14 @@ function chartAfter(app: Construct, id: string, after: Chart, props: ChartProps)
 
 export function addEnterpriseCharts(app: Construct, config: MeshtraceConfig, inputs: EnterpriseInputs): void {
   const observability = config.namespaces.observability;
-  const m = config.multicluster;
   const policies = config.security.networkPolicies;
+  const needs = { jaegerThriftHttp: inputs.jaegerThriftHttp ?? false };
 
   if (isEdgeCluster(config)) {
-    new EdgeCollector(inputs.jaegerChart, 'EdgeCollector', { clusterName: m.clusterName!, central: m.centralCollector!, image: m.edge.image, replicas: m.edge.replicas, resources: m.edge.resources });
+    new EdgeCollector(inputs.jaegerChart, 'EdgeCollector', edgeCollectorProps(config));
     if (policies.enabled) {
       const chart = chartAfter(app, 'security', inputs.jaegerChart, { namespace: observability });
-      new JaegerNetworkPolicies(chart, 'NetworkPolicies', { topology: 'edge', senderNamespaces: senderNamespaces(config), monitoringNamespaces: policies.monitoringNamespaces, jaegerThriftHttp: inputs.jaegerThriftHttp ?? false });
+      new JaegerNetworkPolicies(chart, 'NetworkPolicies', edgeNetworkPoliciesProps(config, needs));
     }
     return;
   }
@@ -116,44 +104,23 @@ export function addEnterpriseCharts(app: Construct, config: MeshtraceConfig, inp
     if (patch.transform || Object.keys(patch.secretEnv ?? {}).length || Object.keys(patch.secretFiles ?? {}).length || patch.ports?.length) patchJaegerWorkload(workload, patch);
   }
 
-  const remoteStorageEndpoint = config.jaeger.storage.type === 'remoteStorage' ? `${JAEGER_REMOTE_STORAGE_SERVICE}:${JAEGER_PORTS.remoteStorage}` : undefined;
   if (kafka) {
-    const ingester = new JaegerIngester(inputs.jaegerChart, 'Ingester', { kafka, storage: config.jaeger.storage, remoteStorageEndpoint, image: config.jaeger.image, replicas: kafka.ingester.replicas, resources: kafka.ingester.resources });
+    const ingester = new JaegerIngester(inputs.jaegerChart, 'Ingester', jaegerIngesterProps(config));
     patchJaegerWorkload(ingester, merge(access));
   }
 
-  if (policies.enabled) {
-    // Beside the Jaeger workloads they guard, in every profile.
-    new JaegerNetworkPolicies(inputs.jaegerChart, 'NetworkPolicies', {
-      topology: config.jaeger.topology,
-      senderNamespaces: senderNamespaces(config),
-      monitoringNamespaces: policies.monitoringNamespaces,
-      ...(config.security.oauth2Proxy ? { uiProxyLabels: OAUTH2_PROXY_LABELS } : {}),
-      spanMetrics: spm !== undefined,
-      remoteStorage: config.jaeger.storage.type === 'remoteStorage',
-      jaegerThriftHttp: inputs.jaegerThriftHttp ?? false,
-      ingester: kafka !== undefined,
-    });
-  }
+  // Beside the Jaeger workloads they guard, in every profile.
+  if (policies.enabled) new JaegerNetworkPolicies(inputs.jaegerChart, 'NetworkPolicies', jaegerNetworkPoliciesProps(config, needs));
 
   const needsChart = config.security.oauth2Proxy || spm || config.storageOps.rollover.enabled || config.storageOps.indexCleaner.enabled || config.storageOps.cassandraSchema.enabled;
   if (!needsChart) return;
   const chart = chartAfter(app, 'enterprise', inputs.jaegerChart, { namespace: observability });
-  const s = config.jaeger.storage;
-  if ((s.type === 'elasticsearch' || s.type === 'opensearch') && (config.storageOps.rollover.enabled || config.storageOps.indexCleaner.enabled)) {
-    new SearchIndexMaintenance(chart, 'IndexMaintenance', { serverUrl: s.serverUrls[0] ?? 'http://opensearch:9200', indexPrefix: s.indexPrefix, shards: s.shards, indexReplicas: s.indexReplicas, ops: config.storageOps });
-  }
-  if (s.type === 'cassandra' && config.storageOps.cassandraSchema.enabled) {
-    new CassandraSchemaJob(chart, 'CassandraSchema', { server: s.servers[0]!, keyspace: s.keyspace, ops: config.storageOps });
-  }
-  if (config.security.oauth2Proxy) new JaegerUiOAuth2Proxy(chart, 'UiAuth', { proxy: config.security.oauth2Proxy, basePath: config.jaeger.query.basePath });
-  if (spm) {
-    new SpanMetricsAlerts(chart, 'SpanMetrics', {
-      alerts: spm.alerts,
-      namespace: spm.alerts.namespace ?? observability,
-      serviceMonitor: spm.serviceMonitor,
-      collectorLabels: jaegerLabels(config.jaeger.topology === 'allInOne' ? 'all-in-one' : 'collector'),
-      collectorNamespace: observability,
-    });
-  }
+  const indexMaintenance = searchIndexMaintenanceProps(config);
+  if (indexMaintenance) new SearchIndexMaintenance(chart, 'IndexMaintenance', indexMaintenance);
+  const cassandraSchema = cassandraSchemaJobProps(config);
+  if (cassandraSchema) new CassandraSchemaJob(chart, 'CassandraSchema', cassandraSchema);
+  const uiAuth = oauth2ProxyProps(config);
+  if (uiAuth) new JaegerUiOAuth2Proxy(chart, 'UiAuth', uiAuth);
+  const spanMetrics = spanMetricsAlertsProps(config);
+  if (spanMetrics) new SpanMetricsAlerts(chart, 'SpanMetrics', spanMetrics);
 }

@@ -7,13 +7,26 @@ import type { ProfileName } from '../config/profile-names';
 import type { MeshtraceConfig } from '../config/schema';
 import { addTracingCharts } from './tracing-stack';
 
-/** What {@link TracingStack} builds: a validated config, or a profile with overrides over it. */
+/**
+ * What {@link TracingStack} builds: a validated config, or a profile with overrides over it. The
+ * whole-stack entry point takes the config shape on purpose (one validated document decides how
+ * the parts fit together); each part on its own takes its own Props instead.
+ */
 export interface TracingStackProps {
-  /** A config already validated (for example by `loadConfig`); wins over `profile` and `overrides`. */
+  /**
+   * A config already validated (for example by `loadConfig`); wins over `profile` and `overrides`.
+   * @default - `profile` with `overrides`, validated here
+   */
   readonly config?: MeshtraceConfig;
-  /** The base profile (default `lab`). */
+  /**
+   * The base profile.
+   * @default 'lab'
+   */
   readonly profile?: ProfileName;
-  /** Raw config sections merged over the profile, validated as a config file is (`{ jaeger: { … } }`). */
+  /**
+   * Raw config sections merged over the profile, validated as a config file is (`{ jaeger: { … } }`).
+   * @default - none: the profile as it is
+   */
   readonly overrides?: Record<string, unknown>;
 }
 

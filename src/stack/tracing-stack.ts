@@ -1,9 +1,10 @@
 /**
  * Composition: config in, a cdk8s App out. THE place where each area's constructs are
- * instantiated from its config section — one chart per area, every chart after `namespaces`.
+ * instantiated — one chart per area, every chart after `namespaces` — from the props that
+ * `./props/` maps out of the config (the constructs themselves never see the config).
  *
- * To add an area: create its chart in `buildTracingApp` (from `config.<area>`), and if it has
- * installer inputs, add a function to `INSTALL_INPUTS`.
+ * To add an area: write its config → Props function in `./props/<area>-props.ts`, create its
+ * chart here, and if it has installer inputs, add a function to `INSTALL_INPUTS`.
  */
 import { App, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
@@ -18,10 +19,15 @@ import { Jaeger } from '../constructs/jaeger/jaeger';
 import { MeshNamespace } from '../constructs/namespaces';
 import { RelayChain } from '../constructs/relay/relay-chain';
 import { relayBundle } from './relay-bundle';
-import { JAEGER_COLLECTOR_SERVICE, JAEGER_PORTS } from '../constructs/jaeger/jaeger-ports';
-import { hotrodOtlpEndpoint, kindInstallInputs, traefikInstallInputs, traefikJaegerNeeds } from './install/kind-traefik-inputs';
+import { kindInstallInputs, traefikInstallInputs, traefikJaegerNeeds } from './install/kind-traefik-inputs';
 import { isEdgeCluster } from '../config/enterprise-rules';
 import { addEnterpriseCharts } from './enterprise-charts';
+import { jaegerProps } from './props/jaeger-props';
+import { istioInstallerOptions, meshTelemetrySpecs } from './props/istio-props';
+import { bookinfoFaultProps, bookinfoProps } from './props/bookinfo-props';
+import { hotrodIngressProps, hotrodProps } from './props/hotrod-props';
+import { meshNamespaceSpecs } from './props/namespace-props';
+import { relayChainProps } from './props/relay-props';
 
 /** Creates a chart with stable names (no hashes) that applies after the namespaces chart. */
 function areaChart(app: Construct, id: string, namespaces: Chart | undefined, props: ChartProps = {}): Chart {
@@ -45,108 +51,35 @@ export function addTracingCharts(app: Construct, config: MeshtraceConfig): void 
 
   // 0000: namespaces first, so `kubectl apply -f dist` creates them before anything inside them.
   const namespaces = areaChart(app, 'namespaces', undefined);
-  // Jaeger is never meshed and runs only restricted pods (ours).
-  new MeshNamespace(namespaces, 'observability', { name: ns.observability, sidecarInjection: 'disabled', enforce: 'restricted' });
-  if (config.bookinfo.enabled) {
-    // Meshed: baseline is only warned, because istio-init (NET_ADMIN) fails baseline without Istio CNI.
-    new MeshNamespace(namespaces, 'bookinfo', { name: ns.bookinfo, sidecarInjection: 'enabled', warn: 'baseline' });
-  }
-  if (config.hotrod.enabled) {
-    // HotROD runs restricted outside the mesh; meshed, istio-init needs NET_ADMIN, so restricted is only warned.
-    const meshed = config.hotrod.meshed;
-    new MeshNamespace(namespaces, 'hotrod', { name: config.hotrod.namespace, sidecarInjection: meshed ? 'enabled' : 'disabled', ...(meshed ? { warn: 'restricted' as const } : { enforce: 'restricted' as const }) });
-  }
-  if (config.relay.enabled) {
-    // Relay pods are restricted (ours); meshed, the injected istio-init needs NET_ADMIN, so restricted is only warned.
-    const meshed = config.relay.meshed;
-    new MeshNamespace(namespaces, 'relay', { name: ns.relay, sidecarInjection: meshed ? 'enabled' : 'disabled', ...(meshed ? { warn: 'restricted' as const } : { enforce: 'restricted' as const }) });
-  }
+  for (const { id, props } of meshNamespaceSpecs(config)) new MeshNamespace(namespaces, id, props);
 
   const jaeger = areaChart(app, 'jaeger', namespaces, { namespace: ns.observability });
   // Receivers follow the senders: Traefik v2 needs the Jaeger Thrift HTTP receiver (14268).
   const jaegerThriftHttp = traefikJaegerNeeds(config).some((need) => need.purpose === 'jaeger-thrift-http');
   // An edge cluster (multicluster.centralCollector) runs no Jaeger: its edge collector takes the jaeger-collector name.
-  const backend = isEdgeCluster(config) ? undefined : new Jaeger(jaeger, 'Jaeger', { ...config.jaeger, jaegerThriftHttp });
+  const backend = isEdgeCluster(config) ? undefined : new Jaeger(jaeger, 'Jaeger', jaegerProps(config, jaegerThriftHttp));
   addEnterpriseCharts(app, config, { namespaces, jaegerChart: jaeger, jaeger: backend, jaegerThriftHttp });
 
   const istio = areaChart(app, 'istio', namespaces);
-  new MeshTelemetry(istio, 'MeshDefault', {
-    namespace: ns.istioSystem,
-    providerName: config.istio.provider.name,
-    randomSamplingPercentage: config.istio.randomSamplingPercentage,
-    customTags: config.istio.customTags,
-  });
-  for (const override of config.istio.namespaceOverrides) {
-    new MeshTelemetry(istio, `Override-${override.namespace}`, {
-      name: 'namespace-tracing',
-      namespace: override.namespace,
-      providerName: config.istio.provider.name,
-      // Unset fields inherit the mesh-wide values explicitly: a Telemetry replaces, never merges, tags.
-      randomSamplingPercentage: override.randomSamplingPercentage ?? config.istio.randomSamplingPercentage,
-      customTags: override.customTags ?? config.istio.customTags,
-      disableSpanReporting: override.disableSpanReporting,
-    });
-  }
-
-  for (const override of config.istio.workloadOverrides) {
-    const namespaceWide = config.istio.namespaceOverrides.find((o) => o.namespace === override.namespace);
-    new MeshTelemetry(istio, `Workload-${override.namespace}-${override.app}`, {
-      name: `${override.app}-tracing`,
-      namespace: override.namespace,
-      selector: { app: override.app },
-      providerName: config.istio.provider.name,
-      // Unset fields inherit the namespace override, else the mesh-wide values (Telemetry replaces tags).
-      randomSamplingPercentage: override.randomSamplingPercentage ?? namespaceWide?.randomSamplingPercentage ?? config.istio.randomSamplingPercentage,
-      customTags: override.customTags ?? namespaceWide?.customTags ?? config.istio.customTags,
-      disableSpanReporting: override.disableSpanReporting ?? namespaceWide?.disableSpanReporting,
-    });
-  }
+  for (const { id, props } of meshTelemetrySpecs(config)) new MeshTelemetry(istio, id, props);
 
   if (config.bookinfo.enabled) {
     const bookinfo = areaChart(app, 'bookinfo', namespaces, { namespace: ns.bookinfo });
-    new Bookinfo(bookinfo, 'Bookinfo', {
-      registry: config.bookinfo.registry,
-      tag: config.bookinfo.tag,
-      reviewsVersions: config.bookinfo.reviewsVersions,
-      gateway: config.bookinfo.gateway,
-      gatewaySelector: config.bookinfo.gatewaySelector,
-      resources: config.bookinfo.resources,
-      reviewsResources: config.bookinfo.reviewsResources,
-    });
-    if (config.bookinfo.faults.length > 0) new BookinfoFaultInjection(bookinfo, 'Faults', { faults: config.bookinfo.faults });
+    new Bookinfo(bookinfo, 'Bookinfo', bookinfoProps(config));
+    const faults = bookinfoFaultProps(config);
+    if (faults) new BookinfoFaultInjection(bookinfo, 'Faults', faults);
   }
   if (config.hotrod.enabled) {
-    const h = config.hotrod;
-    const hotrodChart = areaChart(app, 'hotrod', namespaces, { namespace: h.namespace });
-    const hotrod = new HotRod(hotrodChart, 'HotRod', {
-      namespace: h.namespace,
-      createNamespace: false,
-      image: h.image,
-      meshed: h.meshed,
-      runAsUser: h.runAsUser,
-      otlpEndpoint: hotrodOtlpEndpoint(config),
-      cpuRequest: h.resources.cpuRequest,
-      memoryRequest: h.resources.memoryRequest,
-      memoryLimit: h.resources.memoryLimit,
-    });
+    const hotrodChart = areaChart(app, 'hotrod', namespaces, { namespace: config.hotrod.namespace });
+    const hotrod = new HotRod(hotrodChart, 'HotRod', hotrodProps(config));
     // Reached through Traefik's web entrypoint (http://hotrod.localhost:8000 on kind).
-    if (config.traefik.enabled && h.ingress.kind !== 'none') {
-      new HotRodIngress(hotrodChart, 'Ingress', { hotrod, kind: h.ingress.kind, host: h.ingress.host });
-    }
+    const ingress = hotrodIngressProps(config, hotrod);
+    if (ingress) new HotRodIngress(hotrodChart, 'Ingress', ingress);
   }
   if (config.relay.enabled) {
-    const r = config.relay;
     const relay = areaChart(app, 'relay', namespaces, { namespace: ns.relay });
-    new RelayChain(relay, 'Relay', {
-      hops: r.hops.map((h) => ({ ...h, propagate: h.propagate, faults: h.faults.length > 0 ? h.faults : undefined })),
-      image: r.image,
-      sampleRate: r.sampleRate,
-      resources: r.resources,
-      // OTLP/HTTP to the stack's collector, wherever the observability namespace is.
-      otlpEndpoint: `http://${JAEGER_COLLECTOR_SERVICE}.${ns.observability}.svc.cluster.local:${JAEGER_PORTS.otlpHttp}`,
-      // Built here, not in the construct: bundling runs esbuild and reads files (once per process).
-      bundle: relayBundle(),
-    });
+    // The bundle is built here, not in the construct: bundling runs esbuild and reads files (once per process).
+    new RelayChain(relay, 'Relay', relayChainProps(config, relayBundle()));
   }
 }
 
@@ -164,7 +97,7 @@ export interface InstallInput {
  */
 export const INSTALL_INPUTS: readonly ((config: MeshtraceConfig) => InstallInput[])[] = [
   (config) => {
-    const options = { istio: config.istio, observabilityNamespace: config.namespaces.observability };
+    const options = istioInstallerOptions(config);
     return [
       { name: 'istio-operator.yaml', object: istioOperatorOverlay(options) },
       { name: 'istiod-values.yaml', object: istiodHelmValues(options) },

@@ -25,9 +25,10 @@ const LAYER_RULES: readonly LayerRule[] = [
     forbidden: (e) => (e.to !== undefined && !inside('src/propagation', e.to)) || IO_SPECIFIERS.test(e.specifier) || /^(node:)?crypto$/.test(e.specifier),
   },
   {
-    name: 'constructs do no I/O and import neither relay, check, verify, cluster, cli, stack nor demo',
+    name: 'constructs do no I/O and import neither config, relay, check, verify, cluster, cli, stack nor demo',
     files: (f) => inside('src/constructs', f),
-    forbidden: (e) => importsAny(e, ['relay', 'check', 'verify', 'cluster', 'cli', 'stack', 'demo']) || IO_SPECIFIERS.test(e.specifier),
+    // config is the CLI's schema: constructs take their own Props (stack/props/ maps the config to them).
+    forbidden: (e) => importsAny(e, ['config', 'relay', 'check', 'verify', 'cluster', 'cli', 'stack', 'demo']) || IO_SPECIFIERS.test(e.specifier),
   },
   {
     name: 'relay imports neither cli, verify nor demo',
@@ -80,7 +81,14 @@ describe('the checker itself (negative controls on a synthetic graph)', () => {
   test('a construct importing the relay is reported with file, line and specifier', () => {
     const graph = [edge('src/constructs/relay/relay-chain.ts', 'src/relay/faults.ts', 6), edge('src/constructs/relay/relay-chain.ts', 'src/constructs/workload-defaults.ts', 8)];
     expect(report(layerViolations(graph, LAYER_RULES))).toEqual([
-      "constructs do no I/O and import neither relay, check, verify, cluster, cli, stack nor demo: src/constructs/relay/relay-chain.ts:6 imports 'src/relay/faults' (src/relay/faults.ts)",
+      "constructs do no I/O and import neither config, relay, check, verify, cluster, cli, stack nor demo: src/constructs/relay/relay-chain.ts:6 imports 'src/relay/faults' (src/relay/faults.ts)",
+    ]);
+  });
+
+  test('a construct importing the config schema is reported; the schema importing a construct module is not', () => {
+    const graph = [edge('src/constructs/jaeger/jaeger.ts', 'src/config/jaeger.ts', 2), edge('src/config/bookinfo.ts', 'src/constructs/apps/bookinfo-images.ts', 6)];
+    expect(report(layerViolations(graph, LAYER_RULES))).toEqual([
+      "constructs do no I/O and import neither config, relay, check, verify, cluster, cli, stack nor demo: src/constructs/jaeger/jaeger.ts:2 imports 'src/config/jaeger' (src/config/jaeger.ts)",
     ]);
   });
 

@@ -99,4 +99,7 @@ test('the TypeScript sample app compiles against the package types and synthesiz
   const out = readdirSync(join(project, 'app.out')).map((f) => readFileSync(join(project, 'app.out', f), 'utf8')).join('\n');
   expect(out).toMatch(/kind: Deployment\n(?:.*\n){1,6}?\s+name: jaeger-collector/);
   expect(out).toMatch(/namespace: team-apps/);
+  // The parts built from their own Props (no config): the team's Telemetry with its rate and tag.
+  expect(out).toMatch(/kind: Telemetry\n(?:.*\n){1,8}?\s+name: team-tracing\n\s+namespace: team-apps/);
+  expect(out).toMatch(/literal:\n\s+value: payments\n(?:.*\n)*?\s+randomSamplingPercentage: 10\n/);
 }, 5 * MINUTE);

@@ -1,10 +1,44 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { BookinfoFaultConfig } from '../../config/bookinfo';
-import { BOOKINFO_SERVICES } from '../../config/bookinfo';
+import { BOOKINFO_SERVICES, type BookinfoService } from './bookinfo-images';
 
 /** Header productpage sets on its calls once a user has signed in (Istio's tasks match on it). */
 export const BOOKINFO_USER_HEADER = 'end-user';
+
+/**
+ * One Istio fault on the calls to a Bookinfo Service: a fixed delay and/or an HTTP abort, for
+ * everyone or only for one signed-in user.
+ * @see https://istio.io/latest/docs/tasks/traffic-management/fault-injection/
+ */
+export interface BookinfoFault {
+  /** The Service whose callers see the fault. */
+  readonly service: BookinfoService;
+  /**
+   * Only requests whose `end-user` header is this user (productpage sets it after sign-in).
+   * @default - every request
+   */
+  readonly user?: string;
+  /**
+   * A fixed delay before the call is forwarded.
+   * @default - none
+   */
+  readonly delay?: {
+    /** Istio duration: whole ms or s, e.g. `7s`, `300ms`. */
+    readonly fixedDelay: string;
+    /** Percent of matching requests delayed. @default 100 */
+    readonly percentage?: number;
+  };
+  /**
+   * Answer with this HTTP status instead of forwarding.
+   * @default - none
+   */
+  readonly abort?: {
+    /** HTTP status, 200-599. */
+    readonly httpStatus: number;
+    /** Percent of matching requests aborted. @default 100 */
+    readonly percentage?: number;
+  };
+}
 
 export interface BookinfoFaultInjectionProps {
   /**
@@ -12,14 +46,14 @@ export interface BookinfoFaultInjectionProps {
    * @default - none (the construct then creates nothing)
    * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPFaultInjection
    */
-  readonly faults?: readonly BookinfoFaultConfig[];
+  readonly faults?: readonly BookinfoFault[];
 }
 
-/** Istio `HTTPFaultInjection` for one fault config (percentages as Istio's `Percent` objects). */
-export function httpFault(fault: BookinfoFaultConfig): Record<string, unknown> {
+/** Istio `HTTPFaultInjection` for one fault (percentages as Istio's `Percent` objects). */
+export function httpFault(fault: BookinfoFault): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (fault.delay) out.delay = { percentage: { value: fault.delay.percentage }, fixedDelay: fault.delay.fixedDelay };
-  if (fault.abort) out.abort = { percentage: { value: fault.abort.percentage }, httpStatus: fault.abort.httpStatus };
+  if (fault.delay) out.delay = { percentage: { value: fault.delay.percentage ?? 100 }, fixedDelay: fault.delay.fixedDelay };
+  if (fault.abort) out.abort = { percentage: { value: fault.abort.percentage ?? 100 }, httpStatus: fault.abort.httpStatus };
   return out;
 }
 

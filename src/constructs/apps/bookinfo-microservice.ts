@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import type { ResourcesConfig } from '../../config/common';
+import type { ResourceQuantities } from '../workload-defaults';
 import { containerDefaults, finishWorkload, labeledService, podDefaults } from '../workload-defaults';
 
 /** Bookinfo serves every microservice on 9080 (upstream bookinfo.yaml). */
@@ -28,7 +28,7 @@ export interface BookinfoMicroserviceProps {
    * Requests and limits per container.
    * @default - 20m/500m CPU, 64Mi/256Mi memory
    */
-  readonly resources?: ResourcesConfig;
+  readonly resources?: ResourceQuantities;
   /**
    * Numeric UID of the image's USER (1000 for details/ratings/productpage, 1001 for reviews).
    * @default 1000

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { bookinfoImage } from '../../config/bookinfo';
-import type { ResourcesConfig } from '../../config/common';
+import { bookinfoImage, DEFAULT_BOOKINFO_REGISTRY, DEFAULT_BOOKINFO_TAG } from './bookinfo-images';
+import type { ResourceQuantities } from '../workload-defaults';
 import { BookinfoGateway, type BookinfoGatewayProps } from './bookinfo-gateway';
 import { BookinfoMicroservice } from './bookinfo-microservice';
 
@@ -34,12 +34,12 @@ export interface BookinfoProps {
    * Requests/limits of details, ratings and productpage.
    * @default - 20m/500m CPU, 64Mi/256Mi memory
    */
-  readonly resources?: ResourcesConfig;
+  readonly resources?: ResourceQuantities;
   /**
    * Requests/limits of reviews (a JVM).
    * @default - 50m/1 CPU, 256Mi/512Mi memory
    */
-  readonly reviewsResources?: ResourcesConfig;
+  readonly reviewsResources?: ResourceQuantities;
 }
 
 /**
@@ -50,8 +50,8 @@ export interface BookinfoProps {
 export class Bookinfo extends Construct {
   constructor(scope: Construct, id: string, props: BookinfoProps = {}) {
     super(scope, id);
-    const registry = props.registry ?? 'registry.istio.io/release';
-    const tag = props.tag ?? '1.20.3';
+    const registry = props.registry ?? DEFAULT_BOOKINFO_REGISTRY;
+    const tag = props.tag ?? DEFAULT_BOOKINFO_TAG;
     const image = (workload: string) => bookinfoImage({ registry, tag }, workload);
     const reviewsVersions = props.reviewsVersions ?? ['v1', 'v2', 'v3'];
     if (reviewsVersions.length === 0) throw new Error('Bookinfo: reviewsVersions is empty; allowed: one or more of v1, v2, v3');

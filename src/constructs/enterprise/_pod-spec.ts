@@ -3,8 +3,7 @@
  * CronJobs, NetworkPolicies, PrometheusRules): the restricted pod and container security the rest
  * of the kit gets from `workload-defaults.ts`, in plain-object form, and secret env vars.
  */
-import type { ResourcesConfig } from '../../config/common';
-import type { SecretKeyRef } from '../../config/secret-ref';
+import type { ResourceQuantities, SecretKeyRef } from '../workload-defaults';
 
 type Obj = Record<string, unknown>;
 
@@ -27,7 +26,7 @@ export function restrictedContainerSecurity(user: number): Obj {
   };
 }
 
-export function resourcesOf(r: ResourcesConfig): Obj {
+export function resourcesOf(r: ResourceQuantities): Obj {
   return { requests: { cpu: r.cpuRequest, memory: r.memoryRequest }, limits: { cpu: r.cpuLimit, memory: r.memoryLimit } };
 }
 

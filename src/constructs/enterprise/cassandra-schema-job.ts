@@ -5,10 +5,28 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { StorageOpsConfig } from '../../config/storage-ops';
 import { jaegerLabels } from '../jaeger/_jaeger-workload';
 import { plainEnv, resourcesOf, restrictedContainerSecurity, restrictedPodSecurity, secretEnv } from './_pod-spec';
+import type { StorageAccess } from './jaeger-config-extensions';
 import { JAEGER_TOOLS_UID } from './search-index-maintenance';
+
+/** Replication and TTL of the schema the Job creates (`MODE=prod`). */
+export interface CassandraSchemaSettings {
+  /** @default 'jaegertracing/jaeger-cassandra-schema:2.20.0' */
+  readonly image?: string;
+  /** Datacenter of NetworkTopologyStrategy. @default 'dc1' */
+  readonly datacenter?: string;
+  /** @default 3 */
+  readonly replicationFactor?: number;
+  /** Span TTL in days. @default 2 */
+  readonly traceTtlDays?: number;
+}
+
+/** Credentials and TLS of the Cassandra cluster, and the schema settings. */
+export interface CassandraSchemaOps extends Omit<StorageAccess, 'rollover'> {
+  /** @default - the defaults of {@link CassandraSchemaSettings} */
+  readonly cassandraSchema?: CassandraSchemaSettings;
+}
 
 export interface CassandraSchemaJobProps {
   /**
@@ -21,8 +39,9 @@ export interface CassandraSchemaJobProps {
   readonly keyspace: string;
   /**
    * Schema settings, credentials and TLS.
+   * @default - no credentials, no TLS, the schema defaults
    */
-  readonly ops: StorageOpsConfig;
+  readonly ops?: CassandraSchemaOps;
 }
 
 export class CassandraSchemaJob extends Construct {
@@ -32,8 +51,15 @@ export class CassandraSchemaJob extends Construct {
     super(scope, id);
     const m = /^([A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(props.server);
     if (!m) throw new Error(`CassandraSchemaJob: server ${JSON.stringify(props.server)} is not host:port; allowed: e.g. cassandra.db.svc.cluster.local:9042`);
-    const s = props.ops.cassandraSchema;
-    const ca = props.ops.tls?.ca;
+    const ops = props.ops ?? {};
+    const given = ops.cassandraSchema ?? {};
+    const s = {
+      image: given.image ?? 'jaegertracing/jaeger-cassandra-schema:2.20.0',
+      datacenter: given.datacenter ?? 'dc1',
+      replicationFactor: given.replicationFactor ?? 3,
+      traceTtlDays: given.traceTtlDays ?? 2,
+    };
+    const ca = ops.tls?.ca;
     const labels = jaegerLabels('cassandra-schema');
     this.job = new ApiObject(this, 'Job', {
       apiVersion: 'batch/v1',
@@ -62,8 +88,8 @@ export class CassandraSchemaJob extends Construct {
                 plainEnv('TRACE_TTL', String(s.traceTtlDays * 86400)),
                 // cqlsh writes its history under $HOME; the root filesystem is read-only.
                 plainEnv('HOME', '/tmp'),
-                ...(props.ops.credentials ? [secretEnv('CASSANDRA_USERNAME', props.ops.credentials.username), secretEnv('CASSANDRA_PASSWORD', props.ops.credentials.password)] : []),
-                ...(props.ops.tls ? [plainEnv('CQLSH_SSL', '--ssl')] : []),
+                ...(ops.credentials ? [secretEnv('CASSANDRA_USERNAME', ops.credentials.username), secretEnv('CASSANDRA_PASSWORD', ops.credentials.password)] : []),
+                ...(ops.tls ? [plainEnv('CQLSH_SSL', '--ssl')] : []),
                 ...(ca ? [plainEnv('SSL_CERTFILE', `/etc/meshtrace/storage-ca/${ca.key}`)] : []),
               ],
               resources: resourcesOf({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' }),

@@ -8,9 +8,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import type { ResourcesConfig } from '../../config/common';
-import type { MulticlusterConfig } from '../../config/multicluster';
-import { containerDefaults, finishWorkload, labeledService, podDefaults } from '../workload-defaults';
+import { containerDefaults, finishWorkload, labeledService, podDefaults, type ResourceQuantities, type SecretKeyRef } from '../workload-defaults';
 import { sha256, toConfigYaml } from '../jaeger/_jaeger-workload';
 import { EDGE_COLLECTOR_DEPLOYMENT, JAEGER_COLLECTOR_SERVICE, JAEGER_PORTS, type NamedPort } from '../jaeger/jaeger-ports';
 
@@ -18,6 +16,23 @@ import { EDGE_COLLECTOR_DEPLOYMENT, JAEGER_COLLECTOR_SERVICE, JAEGER_PORTS, type
 export const OTELCOL_UID = 10001;
 export const EDGE_CA_DIR = '/etc/meshtrace/central-ca';
 export const CLUSTER_NAME_ATTRIBUTE = 'k8s.cluster.name';
+
+/** The central collector an edge cluster forwards its spans to. */
+export interface CentralCollector {
+  /** OTLP/gRPC `host:port` (4317), or OTLP/HTTP `http(s)://host:port` (4318). */
+  readonly endpoint: string;
+  /** @default 'grpc' */
+  readonly protocol?: 'grpc' | 'http';
+  /** @default - TLS on, system roots */
+  readonly tls?: {
+    /** false = plaintext (only inside a private network). @default true */
+    readonly enabled?: boolean;
+    /** CA of the central collector's certificate. @default - system roots */
+    readonly ca?: SecretKeyRef;
+    /** @default false */
+    readonly insecureSkipVerify?: boolean;
+  };
+}
 
 export interface EdgeCollectorProps {
   /**
@@ -28,7 +43,7 @@ export interface EdgeCollectorProps {
   /**
    * Where to forward: OTLP/gRPC `host:port` or OTLP/HTTP URL, TLS settings.
    */
-  readonly central: NonNullable<MulticlusterConfig['centralCollector']>;
+  readonly central: CentralCollector;
   /**
    * OpenTelemetry Collector image with the resource processor and OTLP exporters.
    * @default 'otel/opentelemetry-collector-contrib:0.155.0'
@@ -37,7 +52,7 @@ export interface EdgeCollectorProps {
   /** @default 2 */
   readonly replicas?: number;
   /** @default - 100m/1 CPU, 128Mi/512Mi memory */
-  readonly resources?: ResourcesConfig;
+  readonly resources?: ResourceQuantities;
 }
 
 export const EDGE_SERVICE_PORTS: readonly NamedPort[] = [
@@ -49,14 +64,15 @@ export const EDGE_SERVICE_PORTS: readonly NamedPort[] = [
 /** The edge collector's config (pure). */
 export function renderEdgeCollectorConfig(props: Pick<EdgeCollectorProps, 'clusterName' | 'central'>): Record<string, unknown> {
   const c = props.central;
-  const tls = c.tls.enabled
-    ? { insecure: false, insecure_skip_verify: c.tls.insecureSkipVerify, ...(c.tls.ca ? { ca_file: `${EDGE_CA_DIR}/${c.tls.ca.key}` } : {}) }
+  const protocol = c.protocol ?? 'grpc';
+  const tls = (c.tls?.enabled ?? true)
+    ? { insecure: false, insecure_skip_verify: c.tls?.insecureSkipVerify ?? false, ...(c.tls?.ca ? { ca_file: `${EDGE_CA_DIR}/${c.tls.ca.key}` } : {}) }
     : { insecure: true };
-  const exporterName = c.protocol === 'grpc' ? 'otlp/central' : 'otlphttp/central';
+  const exporterName = protocol === 'grpc' ? 'otlp/central' : 'otlphttp/central';
   const exporter = {
     endpoint: c.endpoint,
     // otlphttp takes TLS from the URL scheme; `insecure` is a gRPC-only switch.
-    tls: c.protocol === 'grpc' ? tls : Object.fromEntries(Object.entries(tls).filter(([k]) => k !== 'insecure')),
+    tls: protocol === 'grpc' ? tls : Object.fromEntries(Object.entries(tls).filter(([k]) => k !== 'insecure')),
     sending_queue: { enabled: true, queue_size: 5000 },
     retry_on_failure: { enabled: true, initial_interval: '1s', max_interval: '30s', max_elapsed_time: '300s' },
   };
@@ -100,7 +116,7 @@ export class EdgeCollector extends Construct {
     const configVolume = kplus.Volume.fromConfigMap(this, 'ConfigVolume', configMap, { name: 'config' });
     const volumes = [configVolume];
     const mounts: kplus.VolumeMount[] = [{ path: '/etc/otelcol', volume: configVolume, readOnly: true }];
-    const ca = props.central.tls.enabled ? props.central.tls.ca : undefined;
+    const ca = (props.central.tls?.enabled ?? true) ? props.central.tls?.ca : undefined;
     if (ca) {
       const caVolume = kplus.Volume.fromSecret(this, 'CaVolume', kplus.Secret.fromSecretName(this, 'CaSecret', ca.name), { name: 'central-ca', items: { [ca.key]: { path: ca.key } } });
       volumes.push(caVolume);

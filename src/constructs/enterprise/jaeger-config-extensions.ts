@@ -6,11 +6,94 @@
  * ConfigMaps and adds the env vars and volumes they reference.
  * @see https://www.jaegertracing.io/docs/2.20/deployment/configuration/
  */
-import type { KafkaConfig } from '../../config/kafka';
-import type { SpmConfig } from '../../config/spm';
-import type { StorageOpsConfig } from '../../config/storage-ops';
+import type { SecretKeyRef } from '../workload-defaults';
 
 type Obj = Record<string, unknown>;
+
+/** Basic-auth user name and password of a store, each from a Secret key. */
+export interface StoreCredentials {
+  readonly username: SecretKeyRef;
+  readonly password: SecretKeyRef;
+}
+
+/** TLS to a store. */
+export interface StoreTls {
+  /**
+   * The CA bundle that signed the store's certificate.
+   * @default - the image's system roots
+   */
+  readonly ca?: SecretKeyRef;
+  /**
+   * Skip host name verification (self-signed lab clusters only).
+   * @default false
+   */
+  readonly skipHostVerify?: boolean;
+}
+
+/** How Jaeger reaches an Elasticsearch, OpenSearch or Cassandra run by someone else. */
+export interface StorageAccess {
+  /**
+   * Basic auth from Secrets (`${env:…}` in the config, secretKeyRef env in the pod).
+   * @default - no auth
+   */
+  readonly credentials?: StoreCredentials;
+  /**
+   * TLS to the store.
+   * @default - plain connection
+   */
+  readonly tls?: StoreTls;
+  /**
+   * Index rollover: Elasticsearch/OpenSearch writes go through aliases (`use_aliases`).
+   * @default - no rollover
+   */
+  readonly rollover?: {
+    /** @default false */
+    readonly enabled?: boolean;
+  };
+}
+
+/** Kafka between collector and ingester. */
+export interface KafkaConnection {
+  /** Broker addresses, `host:port`. */
+  readonly brokers: readonly string[];
+  /**
+   * Topic collectors produce to and ingesters consume.
+   * @default 'jaeger-spans'
+   */
+  readonly topic?: string;
+  /**
+   * Span encoding on the topic.
+   * @default 'otlp_proto'
+   */
+  readonly encoding?: 'otlp_proto' | 'otlp_json' | 'jaeger_proto' | 'jaeger_json';
+  /**
+   * TLS to the brokers with this CA.
+   * @default - plaintext
+   */
+  readonly tls?: { readonly ca: SecretKeyRef };
+}
+
+/** The spanmetrics connector and the Prometheus that holds its metrics (Jaeger SPM). */
+export interface SpanMetricsSettings {
+  /**
+   * Prometheus jaeger-query reads the RED metrics back from (Monitor tab).
+   * @default 'http://prometheus-operated.monitoring.svc.cluster.local:9090'
+   */
+  readonly prometheusUrl?: string;
+  /**
+   * How often the connector flushes metrics.
+   * @default '15s'
+   */
+  readonly flushInterval?: string;
+  /**
+   * Latency histogram buckets, milliseconds.
+   * @default [2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
+   */
+  readonly histogramBucketsMs?: readonly number[];
+}
+
+export const DEFAULT_SPM_PROMETHEUS_URL = 'http://prometheus-operated.monitoring.svc.cluster.local:9090';
+export const DEFAULT_SPM_BUCKETS_MS: readonly number[] = [2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
 /** Env vars the storage credentials are read from (`${env:…}` in the config, secretKeyRef in the pod). */
 export const STORAGE_USERNAME_ENV = 'MESHTRACE_STORAGE_USERNAME';
@@ -45,11 +128,11 @@ function storageBackends(config: Obj): Obj[] {
  * Store credentials and TLS on every `jaeger_storage` backend of type elasticsearch, opensearch or
  * cassandra; `use_aliases` for Elasticsearch rollover. Other backend types are left as they are.
  */
-export function withStorageAccess(config: Obj, ops: StorageOpsConfig): Obj {
+export function withStorageAccess(config: Record<string, unknown>, ops: StorageAccess): Record<string, unknown> {
   const out = clone(config);
   const auth = ops.credentials ? { basic: { username: `\${env:${STORAGE_USERNAME_ENV}}`, password: `\${env:${STORAGE_PASSWORD_ENV}}` } } : undefined;
   const tls = ops.tls
-    ? { insecure: false, insecure_skip_verify: ops.tls.skipHostVerify, ...(ops.tls.ca ? { ca_file: `${STORAGE_CA_DIR}/${ops.tls.ca.key}` } : {}) }
+    ? { insecure: false, insecure_skip_verify: ops.tls.skipHostVerify ?? false, ...(ops.tls.ca ? { ca_file: `${STORAGE_CA_DIR}/${ops.tls.ca.key}` } : {}) }
     : undefined;
   for (const backend of storageBackends(out)) {
     for (const type of ['elasticsearch', 'opensearch'] as const) {
@@ -57,7 +140,7 @@ export function withStorageAccess(config: Obj, ops: StorageOpsConfig): Obj {
       if (!b) continue;
       if (auth) b.auth = auth;
       if (tls) b.tls = tls;
-      if (ops.rollover.enabled) b.use_aliases = true;
+      if (ops.rollover?.enabled) b.use_aliases = true;
     }
     const c = backend.cassandra as Obj | undefined;
     if (c) {
@@ -83,7 +166,7 @@ function writePipelineName(config: Obj): string | undefined {
  * trace pipeline (query) are returned unchanged.
  * @see https://github.com/open-telemetry/opentelemetry-collector-contrib/tree/main/connector/spanmetricsconnector
  */
-export function withSpanMetrics(config: Obj, spm: SpmConfig): Obj {
+export function withSpanMetrics(config: Record<string, unknown>, spm: SpanMetricsSettings): Record<string, unknown> {
   const out = clone(config);
   const traces = writePipelineName(out);
   if (!traces) return out;
@@ -92,8 +175,8 @@ export function withSpanMetrics(config: Obj, spm: SpmConfig): Obj {
   pipeline.exporters = [...(pipeline.exporters as string[]), 'spanmetrics'];
   pipelines['metrics/spanmetrics'] = { receivers: ['spanmetrics'], exporters: ['prometheus'] };
   record(out, 'connectors').spanmetrics = {
-    histogram: { explicit: { buckets: spm.histogramBucketsMs.map((ms) => `${ms}ms`) } },
-    metrics_flush_interval: spm.flushInterval,
+    histogram: { explicit: { buckets: (spm.histogramBucketsMs ?? DEFAULT_SPM_BUCKETS_MS).map((ms) => `${ms}ms`) } },
+    metrics_flush_interval: spm.flushInterval ?? '15s',
   };
   record(out, 'exporters').prometheus = { endpoint: `0.0.0.0:${SPAN_METRICS_PORT}` };
   return out;
@@ -103,22 +186,22 @@ export function withSpanMetrics(config: Obj, spm: SpmConfig): Obj {
  * The Prometheus metrics backend on a reader config (`jaeger_query` present): the Monitor tab's
  * RED charts. `normalize_*` matches the metric names the spanmetrics connector writes.
  */
-export function withMetricsBackend(config: Obj, spm: SpmConfig): Obj {
+export function withMetricsBackend(config: Record<string, unknown>, spm: SpanMetricsSettings): Record<string, unknown> {
   const out = clone(config);
   const extensions = record(out, 'extensions');
   if (!extensions.jaeger_query) return out;
   record(record(extensions, 'jaeger_storage'), 'metric_backends')[SPM_METRICS_BACKEND] = {
-    prometheus: { endpoint: spm.prometheusUrl, normalize_calls: true, normalize_duration: true },
+    prometheus: { endpoint: spm.prometheusUrl ?? DEFAULT_SPM_PROMETHEUS_URL, normalize_calls: true, normalize_duration: true },
   };
   record(record(extensions, 'jaeger_query'), 'storage').metrics = SPM_METRICS_BACKEND;
   return out;
 }
 
 /** The Kafka exporter block shared by the collector config and the check's expectations. */
-export function kafkaExporter(kafka: KafkaConfig): Obj {
+export function kafkaExporter(kafka: KafkaConnection): Record<string, unknown> {
   return {
-    brokers: kafka.brokers,
-    traces: { topic: kafka.topic, encoding: kafka.encoding },
+    brokers: [...kafka.brokers],
+    traces: { topic: kafka.topic ?? 'jaeger-spans', encoding: kafka.encoding ?? 'otlp_proto' },
     ...(kafka.tls ? { tls: { insecure: false, ca_file: `${KAFKA_CA_DIR}/${kafka.tls.ca.key}` } } : {}),
   };
 }
@@ -128,7 +211,7 @@ export function kafkaExporter(kafka: KafkaConfig): Obj {
  * replaced by `kafka`, and the storage extension (no longer used) is dropped, so collectors need
  * neither store credentials nor a store connection.
  */
-export function withKafkaExporter(config: Obj, kafka: KafkaConfig): Obj {
+export function withKafkaExporter(config: Record<string, unknown>, kafka: KafkaConnection): Record<string, unknown> {
   const out = clone(config);
   const pipelines = record(record(out, 'service'), 'pipelines');
   let replaced = false;

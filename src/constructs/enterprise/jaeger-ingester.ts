@@ -6,14 +6,13 @@
  */
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import type { ResourcesConfig } from '../../config/common';
-import type { JaegerStorageConfig } from '../../config/jaeger';
-import type { KafkaConfig } from '../../config/kafka';
+import type { ResourceQuantities } from '../workload-defaults';
 import { jaegerWorkload, toConfigYaml } from '../jaeger/_jaeger-workload';
 import { JAEGER_CONFIG_FILE, storageBackend } from '../jaeger/jaeger-config';
 import { DEFAULT_JAEGER_IMAGE } from '../jaeger/jaeger-defaults';
 import { ADMIN_PORTS, JAEGER_PORTS } from '../jaeger/jaeger-ports';
-import { KAFKA_CA_DIR } from './jaeger-config-extensions';
+import type { JaegerStorage } from '../jaeger/jaeger-storage';
+import { KAFKA_CA_DIR, type KafkaConnection } from './jaeger-config-extensions';
 
 export const JAEGER_INGESTER_NAME = 'jaeger-ingester';
 
@@ -22,12 +21,12 @@ export interface JaegerIngesterProps {
    * Brokers, topic, encoding, consumer group and TLS; must equal the collector's exporter settings.
    * @see https://github.com/open-telemetry/opentelemetry-collector-contrib/tree/main/receiver/kafkareceiver
    */
-  readonly kafka: KafkaConfig;
+  readonly kafka: KafkaIngesterConnection;
   /**
    * The store the ingester writes (the one jaeger-query reads).
    * @see https://www.jaegertracing.io/docs/2.20/storage/
    */
-  readonly storage: JaegerStorageConfig;
+  readonly storage: JaegerStorage;
   /**
    * `host:port` of jaeger-remote-storage (storage type remoteStorage).
    * @default - none
@@ -46,7 +45,16 @@ export interface JaegerIngesterProps {
   /**
    * @default - 100m/1 CPU, 128Mi/512Mi memory
    */
-  readonly resources?: ResourcesConfig;
+  readonly resources?: ResourceQuantities;
+}
+
+/** The brokers and topic the ingester consumes, and its consumer group. */
+export interface KafkaIngesterConnection extends KafkaConnection {
+  /**
+   * Consumer group of the ingesters (they share the topic's partitions).
+   * @default 'jaeger-ingester'
+   */
+  readonly groupId?: string;
 }
 
 /** The ingester's Jaeger v2 config: Kafka in, storage out, health on 13133, metrics on 8888. */
@@ -68,9 +76,9 @@ export function renderIngesterConfig(props: Pick<JaegerIngesterProps, 'kafka' | 
     },
     receivers: {
       kafka: {
-        brokers: k.brokers,
-        traces: { topics: [k.topic], encoding: k.encoding },
-        group_id: k.groupId,
+        brokers: [...k.brokers],
+        traces: { topics: [k.topic ?? 'jaeger-spans'], encoding: k.encoding ?? 'otlp_proto' },
+        group_id: k.groupId ?? JAEGER_INGESTER_NAME,
         // A new consumer group starts at the oldest retained spans, so nothing produced before the first start is lost.
         initial_offset: 'earliest',
         ...(k.tls ? { tls: { insecure: false, ca_file: `${KAFKA_CA_DIR}/${k.tls.ca.key}` } } : {}),

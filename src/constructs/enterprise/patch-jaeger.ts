@@ -12,20 +12,20 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import type { IConstruct } from 'constructs';
 import { parseYamlDocument, YAML_LIMITS } from '../../yaml/load';
-import type { SecretKeyRef } from '../../config/secret-ref';
 import { sha256, toConfigYaml } from '../jaeger/_jaeger-workload';
 import { JAEGER_CONFIG_FILE } from '../jaeger/jaeger-config';
+import type { SecretKeyRef } from '../workload-defaults';
 
 type Obj = Record<string, unknown>;
 
 export interface JaegerWorkloadPatch {
-  /** Pure transform of the parsed config. */
+  /** Pure transform of the parsed config. @default - the config is left as it is */
   readonly transform?: (config: Obj) => Obj;
-  /** Env vars from Secret keys. */
+  /** Env vars from Secret keys. @default - none */
   readonly secretEnv?: Readonly<Record<string, SecretKeyRef>>;
-  /** Secret keys mounted as files: directory → the Secret key (file name = key). */
+  /** Secret keys mounted as files: directory → the Secret key (file name = key). @default - none */
   readonly secretFiles?: Readonly<Record<string, SecretKeyRef>>;
-  /** Extra container ports. */
+  /** Extra container ports. @default - none */
   readonly ports?: readonly { readonly name: string; readonly port: number }[];
 }
 

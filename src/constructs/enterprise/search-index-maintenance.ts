@@ -9,9 +9,9 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { StorageOpsConfig } from '../../config/storage-ops';
 import { jaegerLabels } from '../jaeger/_jaeger-workload';
 import { plainEnv, resourcesOf, restrictedContainerSecurity, restrictedPodSecurity, secretEnv } from './_pod-spec';
+import type { StorageAccess } from './jaeger-config-extensions';
 
 type Obj = Record<string, unknown>;
 
@@ -19,6 +19,49 @@ type Obj = Record<string, unknown>;
 export const JAEGER_TOOLS_UID = 10001;
 const CA_DIR = '/etc/meshtrace/storage-ca';
 const JOB_RESOURCES = { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '64Mi', memoryLimit: '256Mi' };
+
+/**
+ * Index rollover: an init Job creates the aliases, a CronJob rolls the write index over, another
+ * moves old indices out of the read alias.
+ * @see https://www.jaegertracing.io/docs/2.20/storage/elasticsearch/#index-rollover
+ */
+export interface IndexRollover {
+  /** @default false */
+  readonly enabled?: boolean;
+  /** @default 'jaegertracing/jaeger-es-rollover:2.20.0' */
+  readonly image?: string;
+  /** Cron schedule of the rollover. @default '10 0 * * *' */
+  readonly schedule?: string;
+  /** Elasticsearch `_rollover` conditions (JSON). @default '{"max_age": "1d"}' */
+  readonly conditions?: string;
+  /** Cron schedule of the lookback. @default '5 0 * * *' */
+  readonly lookbackSchedule?: string;
+  /** Indices older than this many days leave the read alias. @default 7 */
+  readonly lookbackDays?: number;
+}
+
+/**
+ * Deletes indices older than `numberOfDays` (Elasticsearch has no TTL).
+ * @see https://www.jaegertracing.io/docs/2.20/storage/elasticsearch/#removing-old-data
+ */
+export interface IndexCleaner {
+  /** @default false */
+  readonly enabled?: boolean;
+  /** @default 'jaegertracing/jaeger-es-index-cleaner:2.20.0' */
+  readonly image?: string;
+  /** @default '55 23 * * *' */
+  readonly schedule?: string;
+  /** @default 7 */
+  readonly numberOfDays?: number;
+}
+
+/** Credentials, TLS and the maintenance jobs to run. */
+export interface SearchIndexOps extends StorageAccess {
+  /** @default - no rollover */
+  readonly rollover?: IndexRollover;
+  /** @default - no index cleaner */
+  readonly indexCleaner?: IndexCleaner;
+}
 
 export interface SearchIndexMaintenanceProps {
   /**
@@ -30,22 +73,23 @@ export interface SearchIndexMaintenanceProps {
    * @default 'jaeger'
    */
   readonly indexPrefix?: string;
-  /** Shards and replicas of the indices the init Job creates. @default 1 / 0 */
+  /** Shards of the indices the init Job creates. @default 1 */
   readonly shards?: number;
+  /** Replicas of the indices the init Job creates. @default 0 */
   readonly indexReplicas?: number;
   /**
    * Credentials, TLS, rollover and cleaner settings.
    */
-  readonly ops: StorageOpsConfig;
+  readonly ops: SearchIndexOps;
 }
 
 /** Env shared by every job: prefix, credentials from Secrets, TLS. */
-export function maintenanceEnv(props: Pick<SearchIndexMaintenanceProps, 'indexPrefix' | 'ops'>): Obj[] {
+export function maintenanceEnv(props: Pick<SearchIndexMaintenanceProps, 'indexPrefix' | 'ops'>): Record<string, unknown>[] {
   const { ops } = props;
   return [
     plainEnv('INDEX_PREFIX', props.indexPrefix ?? 'jaeger'),
     ...(ops.credentials ? [secretEnv('ES_USERNAME', ops.credentials.username), secretEnv('ES_PASSWORD', ops.credentials.password)] : []),
-    ...(ops.tls ? [plainEnv('ES_TLS_ENABLED', 'true'), plainEnv('ES_TLS_SKIP_HOST_VERIFY', String(ops.tls.skipHostVerify))] : []),
+    ...(ops.tls ? [plainEnv('ES_TLS_ENABLED', 'true'), plainEnv('ES_TLS_SKIP_HOST_VERIFY', String(ops.tls.skipHostVerify ?? false))] : []),
     ...(ops.tls?.ca ? [plainEnv('ES_TLS_CA', `${CA_DIR}/${ops.tls.ca.key}`)] : []),
   ];
 }
@@ -92,8 +136,15 @@ export class SearchIndexMaintenance extends Construct {
         },
       });
     };
-    if (ops.rollover.enabled) {
-      const r = ops.rollover;
+    if (ops.rollover?.enabled) {
+      const given = ops.rollover;
+      const r = {
+        image: given.image ?? 'jaegertracing/jaeger-es-rollover:2.20.0',
+        schedule: given.schedule ?? '10 0 * * *',
+        conditions: given.conditions ?? '{"max_age": "1d"}',
+        lookbackSchedule: given.lookbackSchedule ?? '5 0 * * *',
+        lookbackDays: given.lookbackDays ?? 7,
+      };
       this.jobNames.push('jaeger-es-rollover-init');
       new ApiObject(this, 'rollover-init', {
         apiVersion: 'batch/v1',
@@ -112,9 +163,10 @@ export class SearchIndexMaintenance extends Construct {
       cronJob('jaeger-es-rollover', r.schedule, r.image, ['rollover', props.serverUrl], [plainEnv('CONDITIONS', r.conditions)]);
       cronJob('jaeger-es-lookback', r.lookbackSchedule, r.image, ['lookback', props.serverUrl], [plainEnv('UNIT', 'days'), plainEnv('UNIT_COUNT', String(r.lookbackDays))]);
     }
-    if (ops.indexCleaner.enabled) {
+    if (ops.indexCleaner?.enabled) {
       const c = ops.indexCleaner;
-      cronJob('jaeger-es-index-cleaner', c.schedule, c.image, [String(c.numberOfDays), props.serverUrl], ops.rollover.enabled ? [plainEnv('ROLLOVER', 'true')] : []);
+      const image = c.image ?? 'jaegertracing/jaeger-es-index-cleaner:2.20.0';
+      cronJob('jaeger-es-index-cleaner', c.schedule ?? '55 23 * * *', image, [String(c.numberOfDays ?? 7), props.serverUrl], ops.rollover?.enabled ? [plainEnv('ROLLOVER', 'true')] : []);
     }
   }
 }

@@ -11,7 +11,6 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
-import type { SpmConfig } from '../../config/spm';
 import { SPAN_METRICS_PORT } from './jaeger-config-extensions';
 
 /** Metric names the spanmetrics connector writes through the Prometheus exporter (namespace `traces.span.metrics`). */
@@ -19,12 +18,35 @@ export const SPAN_CALLS_METRIC = 'traces_span_metrics_calls_total';
 export const SPAN_DURATION_BUCKET_METRIC = 'traces_span_metrics_duration_milliseconds_bucket';
 export const SPAN_METRICS_SERVICE = 'jaeger-collector-spanmetrics';
 
+/**
+ * The two alerts per traced service (error rate, p95 latency) and their PrometheusRule.
+ * @see https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/
+ */
+export interface SpanMetricsAlertSettings {
+  /** Create the PrometheusRule. @default true */
+  readonly enabled?: boolean;
+  /** Alert when more than this % of a service's server spans are errors. @default 5 */
+  readonly errorRatePercent?: number;
+  /** Alert when a service's p95 server latency is above this many ms. @default 1000 */
+  readonly p95LatencyMs?: number;
+  /** Rate window of the expressions. @default '5m' */
+  readonly window?: string;
+  /** How long a condition must hold before the alert fires. @default '10m' */
+  readonly for?: string;
+  /** Services with fewer requests per second are ignored. @default 0.1 */
+  readonly minRequestsPerSecond?: number;
+  /** @default 'warning' */
+  readonly severity?: 'info' | 'warning' | 'critical';
+  /** Labels on the PrometheusRule and ServiceMonitor (a Prometheus `ruleSelector` picks them). @default {} */
+  readonly ruleLabels?: Readonly<Record<string, string>>;
+}
+
 export interface SpanMetricsAlertsProps {
   /**
    * Thresholds, window, `for`, severity, rule labels.
-   * @see https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/
+   * @default - the defaults of {@link SpanMetricsAlertSettings}
    */
-  readonly alerts: SpmConfig['alerts'];
+  readonly alerts?: SpanMetricsAlertSettings;
   /**
    * Namespace of the PrometheusRule.
    */
@@ -44,20 +66,36 @@ export interface SpanMetricsAlertsProps {
   readonly collectorNamespace: string;
 }
 
-type Alerts = SpmConfig['alerts'];
+/** {@link SpanMetricsAlertSettings} with every default filled in. */
+export type ResolvedAlertSettings = Required<SpanMetricsAlertSettings>;
+type Alerts = ResolvedAlertSettings;
+
+/** The alert settings with every default filled in. */
+export function resolveAlertSettings(a: SpanMetricsAlertSettings = {}): ResolvedAlertSettings {
+  return {
+    enabled: a.enabled ?? true,
+    errorRatePercent: a.errorRatePercent ?? 5,
+    p95LatencyMs: a.p95LatencyMs ?? 1000,
+    window: a.window ?? '5m',
+    for: a.for ?? '10m',
+    minRequestsPerSecond: a.minRequestsPerSecond ?? 0.1,
+    severity: a.severity ?? 'warning',
+    ruleLabels: a.ruleLabels ?? {},
+  };
+}
 
 /** Server spans only: each request counted once, where it was served. */
 const SERVER = 'span_kind="SPAN_KIND_SERVER"';
 
 /** PromQL of the error-rate alert (percent of server spans with status ERROR, per service). */
-export function errorRateExpr(a: Pick<Alerts, 'window' | 'errorRatePercent' | 'minRequestsPerSecond'>): string {
+export function errorRateExpr(a: Pick<ResolvedAlertSettings, 'window' | 'errorRatePercent' | 'minRequestsPerSecond'>): string {
   const all = `sum by (service_name) (rate(${SPAN_CALLS_METRIC}{${SERVER}}[${a.window}]))`;
   const errors = `sum by (service_name) (rate(${SPAN_CALLS_METRIC}{${SERVER},status_code="STATUS_CODE_ERROR"}[${a.window}]))`;
   return `(100 * ${errors} / ${all} > ${a.errorRatePercent}) and on (service_name) (${all} > ${a.minRequestsPerSecond})`;
 }
 
 /** PromQL of the p95-latency alert (milliseconds, per service). */
-export function p95LatencyExpr(a: Pick<Alerts, 'window' | 'p95LatencyMs' | 'minRequestsPerSecond'>): string {
+export function p95LatencyExpr(a: Pick<ResolvedAlertSettings, 'window' | 'p95LatencyMs' | 'minRequestsPerSecond'>): string {
   const all = `sum by (service_name) (rate(${SPAN_CALLS_METRIC}{${SERVER}}[${a.window}]))`;
   return `(histogram_quantile(0.95, sum by (service_name, le) (rate(${SPAN_DURATION_BUCKET_METRIC}{${SERVER}}[${a.window}]))) > ${a.p95LatencyMs}) and on (service_name) (${all} > ${a.minRequestsPerSecond})`;
 }
@@ -68,7 +106,7 @@ export class SpanMetricsAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: SpanMetricsAlertsProps) {
     super(scope, id);
-    const a = props.alerts;
+    const a = resolveAlertSettings(props.alerts);
     if (a.enabled) this.rule = this.alertRule(a, props.namespace);
 
     // A Service for the span-metrics port only, so the jaeger-collector Service keeps its contract ports.

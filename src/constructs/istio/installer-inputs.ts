@@ -8,11 +8,39 @@
  * @see https://istio.io/latest/docs/setup/install/istioctl/
  * @see https://istio.io/latest/docs/setup/install/helm/
  */
-import type { IstioConfig } from '../../config/istio';
-import { tracingExtensionProvider } from './tracing-provider';
+import { tracingExtensionProvider, type IstioTracingProvider } from './tracing-provider';
+
+/** What the Istio installer inputs say about tracing and the ingress gateway. */
+export interface IstioInstallerProps {
+  /**
+   * The tracing extension provider (the Telemetry objects must name it).
+   * @default - `jaeger`, OTLP/gRPC to jaeger-collector:4317
+   */
+  readonly provider?: IstioTracingProvider;
+  /**
+   * `pilot.traceSampling` / `traceSampling`: the fallback rate (the Telemetry sets it explicitly).
+   * @default 100
+   */
+  readonly randomSamplingPercentage?: number;
+  /**
+   * IstioOperator `spec.profile`.
+   * @default 'default'
+   */
+  readonly installProfile?: 'default' | 'demo' | 'minimal';
+  /** The ingress gateway Service. @default - NodePort 30081 (http) / 30444 (https) */
+  readonly ingressGateway?: {
+    /** NodePort so kind's port mappings reach it; LoadBalancer stays pending on kind. @default 'NodePort' */
+    readonly serviceType?: 'NodePort' | 'LoadBalancer' | 'ClusterIP';
+    /** @default 30081 */
+    readonly httpNodePort?: number;
+    /** @default 30444 */
+    readonly httpsNodePort?: number;
+  };
+}
 
 export interface InstallerInputsOptions {
-  readonly istio: IstioConfig;
+  readonly istio: IstioInstallerProps;
+  /** Namespace of `jaeger-collector`, for the provider's default service FQDN. */
   readonly observabilityNamespace: string;
 }
 
@@ -20,16 +48,20 @@ export function meshTracingConfig(options: InstallerInputsOptions): Record<strin
   return {
     enableTracing: true,
     defaultConfig: { tracing: {} },
-    extensionProviders: [tracingExtensionProvider({ provider: options.istio.provider, observabilityNamespace: options.observabilityNamespace })],
+    extensionProviders: [tracingExtensionProvider({ provider: options.istio.provider ?? {}, observabilityNamespace: options.observabilityNamespace })],
   };
 }
 
-function gatewayServicePorts(istio: IstioConfig): Record<string, unknown>[] {
-  const nodePort = istio.ingressGateway.serviceType === 'NodePort';
+function gatewayServiceType(istio: IstioInstallerProps): string {
+  return istio.ingressGateway?.serviceType ?? 'NodePort';
+}
+
+function gatewayServicePorts(istio: IstioInstallerProps): Record<string, unknown>[] {
+  const nodePort = gatewayServiceType(istio) === 'NodePort';
   return [
     { name: 'status-port', port: 15021, targetPort: 15021, protocol: 'TCP' },
-    { name: 'http2', port: 80, targetPort: 8080, protocol: 'TCP', ...(nodePort ? { nodePort: istio.ingressGateway.httpNodePort } : {}) },
-    { name: 'https', port: 443, targetPort: 8443, protocol: 'TCP', ...(nodePort ? { nodePort: istio.ingressGateway.httpsNodePort } : {}) },
+    { name: 'http2', port: 80, targetPort: 8080, protocol: 'TCP', ...(nodePort ? { nodePort: istio.ingressGateway?.httpNodePort ?? 30081 } : {}) },
+    { name: 'https', port: 443, targetPort: 8443, protocol: 'TCP', ...(nodePort ? { nodePort: istio.ingressGateway?.httpsNodePort ?? 30444 } : {}) },
   ];
 }
 
@@ -41,7 +73,7 @@ export function istioOperatorOverlay(options: InstallerInputsOptions): Record<st
     kind: 'IstioOperator',
     metadata: { name: 'meshtrace', namespace: 'istio-system' },
     spec: {
-      profile: istio.installProfile,
+      profile: istio.installProfile ?? 'default',
       meshConfig: meshTracingConfig(options),
       components: {
         ingressGateways: [
@@ -49,13 +81,13 @@ export function istioOperatorOverlay(options: InstallerInputsOptions): Record<st
             name: 'istio-ingressgateway',
             enabled: true,
             // NodePort: kind maps host ports to node ports; a LoadBalancer stays <pending> on kind.
-            k8s: { service: { type: istio.ingressGateway.serviceType, ports: gatewayServicePorts(istio) } },
+            k8s: { service: { type: gatewayServiceType(istio), ports: gatewayServicePorts(istio) } },
           },
         ],
       },
       values: {
         // Fallback only: the Telemetry in dist/ sets the rate explicitly.
-        pilot: { traceSampling: istio.randomSamplingPercentage },
+        pilot: { traceSampling: istio.randomSamplingPercentage ?? 100 },
       },
     },
   };
@@ -64,7 +96,7 @@ export function istioOperatorOverlay(options: InstallerInputsOptions): Record<st
 /** `helm install istiod istio/istiod -n istio-system -f install/istiod-values.yaml`. */
 export function istiodHelmValues(options: InstallerInputsOptions): Record<string, unknown> {
   return {
-    traceSampling: options.istio.randomSamplingPercentage,
+    traceSampling: options.istio.randomSamplingPercentage ?? 100,
     meshConfig: meshTracingConfig(options),
   };
 }
@@ -75,6 +107,6 @@ export function istiodHelmValues(options: InstallerInputsOptions): Record<string
  */
 export function ingressGatewayHelmValues(options: InstallerInputsOptions): Record<string, unknown> {
   return {
-    service: { type: options.istio.ingressGateway.serviceType, ports: gatewayServicePorts(options.istio) },
+    service: { type: gatewayServiceType(options.istio), ports: gatewayServicePorts(options.istio) },
   };
 }

@@ -1,6 +1,28 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { CustomTagConfig } from '../../config/istio';
+
+/**
+ * One custom tag: a literal, an environment variable of the proxy, or a request header.
+ * @see https://istio.io/latest/docs/reference/config/telemetry/#Tracing-CustomTag
+ */
+export type CustomTag =
+  | { readonly literal: { readonly value: string } }
+  | {
+      readonly environment: {
+        /** Environment variable of the proxy container. */
+        readonly name: string;
+        /** @default - no tag when the variable is unset */
+        readonly defaultValue?: string;
+      };
+    }
+  | {
+      readonly header: {
+        /** Request header (never a credential header: the value lands in every span). */
+        readonly name: string;
+        /** @default - no tag when the header is absent */
+        readonly defaultValue?: string;
+      };
+    };
 
 export interface MeshTelemetryProps {
   /**
@@ -30,7 +52,7 @@ export interface MeshTelemetryProps {
    * Tags added to every span (literal / environment / header). They REPLACE the parent scope's tags.
    * @default - none
    */
-  readonly customTags?: Readonly<Record<string, CustomTagConfig>>;
+  readonly customTags?: Readonly<Record<string, CustomTag>>;
   /**
    * Stop reporting spans from this scope (context is still propagated).
    * @default false

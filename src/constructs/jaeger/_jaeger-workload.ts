@@ -6,12 +6,12 @@ import { createHash } from 'node:crypto';
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
-import type { ResourcesConfig } from '../../config/common';
-import type { JaegerStorageConfig } from '../../config/jaeger';
+import type { ResourceQuantities } from '../workload-defaults';
 import { toYaml } from '../../yaml/dump';
 import { containerDefaults, finishWorkload, podDefaults } from '../workload-defaults';
 import { JAEGER_CONFIG_DIR, JAEGER_CONFIG_FILE } from './jaeger-config';
 import { JAEGER_PORTS, type NamedPort } from './jaeger-ports';
+import type { JaegerStorage } from './jaeger-storage';
 
 /** The UID the jaeger image runs as (`USER 10001` in cmd/jaeger/Dockerfile). */
 export const JAEGER_UID = 10001;
@@ -33,7 +33,7 @@ export interface JaegerWorkloadOptions {
   readonly image: string;
   /** Fixed replica count; `undefined` leaves it to a HorizontalPodAutoscaler. */
   readonly replicas: number | undefined;
-  readonly resources: ResourcesConfig;
+  readonly resources: ResourceQuantities;
   /** Files of the ConfigMap mounted at /etc/jaeger (config.yaml and, for writers, the strategies). */
   readonly files: Readonly<Record<string, string>>;
   /** Ports the container listens on. */
@@ -108,7 +108,7 @@ export interface JaegerStorageProps {
    * @default - jaeger-remote-storage (memory) at `remoteStorageEndpoint`
    * @see https://www.jaegertracing.io/docs/2.20/storage/
    */
-  readonly storage?: JaegerStorageConfig;
+  readonly storage?: JaegerStorage;
   /**
    * `host:port` of jaeger-remote-storage, for storage type `remoteStorage`.
    * @default 'jaeger-remote-storage:17271'

@@ -1,5 +1,6 @@
 export * from './jaeger-ports';
 export * from './jaeger-config';
+export * from './jaeger-storage';
 export * from './jaeger-collector';
 export * from './jaeger-query';
 export * from './jaeger-all-in-one';

@@ -1,10 +1,10 @@
 import type * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import type { ResourcesConfig } from '../../config/common';
-import type { JaegerConfig, JaegerStorageConfig } from '../../config/jaeger';
+import type { ResourceQuantities } from '../workload-defaults';
 import { labeledService } from '../workload-defaults';
 import { jaegerWorkload, toConfigYaml } from './_jaeger-workload';
-import { JAEGER_CONFIG_FILE, renderJaegerConfig, renderSamplingStrategies } from './jaeger-config';
+import { JAEGER_CONFIG_FILE, renderJaegerConfig, renderSamplingStrategies, type JaegerSampling } from './jaeger-config';
+import type { JaegerStorage } from './jaeger-storage';
 import { queryServicePorts } from './jaeger-query';
 import { DEFAULT_JAEGER_IMAGE, DEFAULT_MAX_TRACES } from './jaeger-defaults';
 import { ADMIN_PORTS, COLLECTOR_SERVICE_PORTS, JAEGER_COLLECTOR_SERVICE, JAEGER_QUERY_SERVICE, JAEGER_THRIFT_HTTP_PORT, QUERY_SERVICE_PORTS } from './jaeger-ports';
@@ -29,7 +29,7 @@ export interface JaegerAllInOneProps {
    * Trace storage.
    * @default - in-process memory store bounded to 100000 traces
    */
-  readonly storage?: JaegerStorageConfig;
+  readonly storage?: JaegerStorage;
   /**
    * URL of an in-cluster OpenSearch, used when `storage.serverUrls` is empty.
    * @default - none
@@ -39,12 +39,12 @@ export interface JaegerAllInOneProps {
    * Requests and limits.
    * @default - 100m/1 CPU, 256Mi/1Gi memory
    */
-  readonly resources?: ResourcesConfig;
+  readonly resources?: ResourceQuantities;
   /**
    * Remote sampling strategies.
    * @default - probabilistic 1.0 for every service
    */
-  readonly sampling?: JaegerConfig['sampling'];
+  readonly sampling?: JaegerSampling;
   /**
    * UI and API prefix.
    * @default ''

@@ -1,10 +1,9 @@
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import type { ResourcesConfig } from '../../config/common';
-import type { JaegerConfig } from '../../config/jaeger';
+import type { ResourceQuantities } from '../workload-defaults';
 import { labeledService } from '../workload-defaults';
 import { jaegerWorkload, toConfigYaml, type JaegerStorageProps } from './_jaeger-workload';
-import { JAEGER_CONFIG_FILE, renderJaegerConfig, renderSamplingStrategies } from './jaeger-config';
+import { JAEGER_CONFIG_FILE, renderJaegerConfig, renderSamplingStrategies, type JaegerSampling } from './jaeger-config';
 import { DEFAULT_JAEGER_IMAGE, DEFAULT_REMOTE_STORAGE, REMOTE_STORAGE_ENDPOINT } from './jaeger-defaults';
 import { ADMIN_PORTS, COLLECTOR_SERVICE_PORTS, JAEGER_COLLECTOR_SERVICE, JAEGER_THRIFT_HTTP_PORT } from './jaeger-ports';
 
@@ -23,23 +22,39 @@ export interface JaegerCollectorProps extends JaegerStorageProps {
    * Requests and limits of the collector container.
    * @default - 100m/1 CPU, 128Mi/512Mi memory
    */
-  readonly resources?: ResourcesConfig;
+  readonly resources?: ResourceQuantities;
   /**
    * Remote sampling strategies served on 5778/5779.
    * @default - probabilistic 1.0 for every service
    * @see https://www.jaegertracing.io/docs/2.20/architecture/sampling/
    */
-  readonly sampling?: JaegerConfig['sampling'];
+  readonly sampling?: JaegerSampling;
   /**
    * CPU-based HorizontalPodAutoscaler (needs metrics-server).
    * @default - none
    */
-  readonly autoscaling?: NonNullable<JaegerConfig['collector']['autoscaling']>;
+  readonly autoscaling?: JaegerCollectorAutoscaling;
   /**
    * PodDisruptionBudget `minAvailable`; must be below the replica count.
    * @default - none
    */
-  readonly podDisruptionBudget?: NonNullable<JaegerConfig['collector']['podDisruptionBudget']>;
+  readonly podDisruptionBudget?: JaegerCollectorDisruptionBudget;
+}
+
+/** A CPU-based HorizontalPodAutoscaler for the collector (needs metrics-server). */
+export interface JaegerCollectorAutoscaling {
+  /** @default 2 */
+  readonly minReplicas?: number;
+  /** @default 5 */
+  readonly maxReplicas?: number;
+  /** Average CPU utilization the autoscaler aims at. @default 75 */
+  readonly targetCpuUtilizationPercentage?: number;
+}
+
+/** A PodDisruptionBudget for the collector. */
+export interface JaegerCollectorDisruptionBudget {
+  /** Pods that must stay up during a voluntary eviction; below the (minimum) replica count. */
+  readonly minAvailable: number;
 }
 
 /**
@@ -59,7 +74,8 @@ export class JaegerCollector extends Construct {
     }
     const replicas = props.replicas ?? 1;
     const pdb = props.podDisruptionBudget;
-    const minPods = props.autoscaling?.minReplicas ?? replicas;
+    const autoscaling = props.autoscaling && { minReplicas: props.autoscaling.minReplicas ?? 2, maxReplicas: props.autoscaling.maxReplicas ?? 5, targetCpuUtilizationPercentage: props.autoscaling.targetCpuUtilizationPercentage ?? 75 };
+    const minPods = autoscaling?.minReplicas ?? replicas;
     if (pdb && pdb.minAvailable >= minPods) {
       throw new Error(`JaegerCollector: podDisruptionBudget.minAvailable ${pdb.minAvailable} would block every eviction with ${minPods} pod(s); allowed: below the replica count`);
     }
@@ -76,7 +92,7 @@ export class JaegerCollector extends Construct {
       component: 'collector',
       image: props.image ?? DEFAULT_JAEGER_IMAGE,
       // With an HPA the Deployment carries no replica count: a re-apply would otherwise fight the autoscaler.
-      replicas: props.autoscaling ? undefined : replicas,
+      replicas: autoscaling ? undefined : replicas,
       resources: props.resources ?? { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' },
       files: {
         [JAEGER_CONFIG_FILE]: toConfigYaml(config),
@@ -87,13 +103,13 @@ export class JaegerCollector extends Construct {
     this.deployment = workload.deployment;
     this.service = labeledService(this, 'Service', { name: JAEGER_COLLECTOR_SERVICE, selector: workload.selector, labels: workload.selector, ports: servicePorts });
 
-    if (props.autoscaling) {
+    if (autoscaling) {
       new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
         metadata: { name: JAEGER_COLLECTOR_SERVICE, labels: workload.selector },
         target: this.deployment,
-        minReplicas: props.autoscaling.minReplicas,
-        maxReplicas: props.autoscaling.maxReplicas,
-        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(props.autoscaling.targetCpuUtilizationPercentage))],
+        minReplicas: autoscaling.minReplicas,
+        maxReplicas: autoscaling.maxReplicas,
+        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(autoscaling.targetCpuUtilizationPercentage))],
       });
     }
     if (pdb) {

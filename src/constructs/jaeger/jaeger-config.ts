@@ -12,8 +12,9 @@
  * `grpc.endpoint` (cmd/remote-storage).
  * @see https://www.jaegertracing.io/docs/2.20/deployment/configuration/
  */
-import type { JaegerConfig, JaegerStorageConfig } from '../../config/jaeger';
+import { DEFAULT_MAX_TRACES } from './jaeger-defaults';
 import { JAEGER_PORTS } from './jaeger-ports';
+import type { JaegerStorage } from './jaeger-storage';
 
 export type JaegerRole = 'allInOne' | 'collector' | 'query';
 
@@ -27,15 +28,26 @@ const STORAGE = 'trace_storage';
 
 export interface RenderJaegerConfigOptions {
   readonly role: JaegerRole;
-  readonly storage: JaegerStorageConfig;
-  /** `host:port` of jaeger-remote-storage (storage type remoteStorage). */
+  readonly storage: JaegerStorage;
+  /**
+   * `host:port` of jaeger-remote-storage (storage type remoteStorage).
+   * @default - none (required for storage type remoteStorage)
+   */
   readonly remoteStorageEndpoint?: string;
-  /** URL of the in-cluster OpenSearch (storage opensearch with inCluster). */
+  /**
+   * URL of the in-cluster OpenSearch (storage opensearch with inCluster).
+   * @default - none
+   */
   readonly inClusterSearchUrl?: string;
+  /**
+   * UI and API prefix of the query role.
+   * @default '' (served at /)
+   */
   readonly basePath?: string;
   /**
    * Also receive Jaeger Thrift over HTTP on 14268 (`jaeger` receiver, `thrift_http`): what Traefik v2's
    * Jaeger client sends. Off unless a sender needs it: the receiver is deprecated upstream.
+   * @default false
    */
   readonly jaegerThriftHttp?: boolean;
 }
@@ -49,27 +61,28 @@ export function storageBackend(options: Pick<RenderJaegerConfigOptions, 'storage
   const s = options.storage;
   switch (s.type) {
     case 'memory':
-      return { memory: { max_traces: s.maxTraces } };
+      return { memory: { max_traces: s.maxTraces ?? DEFAULT_MAX_TRACES } };
     case 'remoteStorage':
       if (!options.remoteStorageEndpoint) throw new Error('storage remoteStorage needs remoteStorageEndpoint (host:port of jaeger-remote-storage)');
       return { grpc: { endpoint: options.remoteStorageEndpoint, tls: { insecure: true } } };
     case 'elasticsearch':
     case 'opensearch': {
-      const urls = s.serverUrls.length > 0 ? s.serverUrls : options.inClusterSearchUrl ? [options.inClusterSearchUrl] : [];
+      const serverUrls = s.serverUrls ?? [];
+      const urls = serverUrls.length > 0 ? [...serverUrls] : options.inClusterSearchUrl ? [options.inClusterSearchUrl] : [];
       if (urls.length === 0) throw new Error(`storage ${s.type} needs serverUrls or an in-cluster instance`);
-      const index = { shards: s.shards, replicas: s.indexReplicas, date_layout: '2006-01-02', rollover_frequency: 'day' };
+      const index = { shards: s.shards ?? 1, replicas: s.indexReplicas ?? 0, date_layout: '2006-01-02', rollover_frequency: 'day' };
       return {
         [s.type]: {
           server_urls: urls,
-          indices: { index_prefix: s.indexPrefix, spans: index, services: index, dependencies: index, sampling: index },
+          indices: { index_prefix: s.indexPrefix ?? 'jaeger', spans: index, services: index, dependencies: index, sampling: index },
         },
       };
     }
     case 'cassandra':
       return {
         cassandra: {
-          schema: { keyspace: s.keyspace, create: s.createSchema },
-          connection: { servers: s.servers, tls: { insecure: true } },
+          schema: { keyspace: s.keyspace ?? 'jaeger_v1_dc1', create: s.createSchema ?? true },
+          connection: { servers: [...s.servers], tls: { insecure: true } },
           query: { timeout: '30s' },
         },
       };
@@ -127,19 +140,57 @@ export function renderJaegerConfig(options: RenderJaegerConfigOptions): Record<s
   };
 }
 
+/** The sampling strategy of one service in the remote-sampling file. */
+export interface JaegerServiceSampling {
+  /** `service.name` the strategy applies to. */
+  readonly service: string;
+  /**
+   * `probabilistic` (param 0-1) or `ratelimiting` (param = traces per second).
+   * @default 'probabilistic'
+   */
+  readonly type?: 'probabilistic' | 'ratelimiting';
+  /** Probability (probabilistic) or traces per second (ratelimiting). */
+  readonly param: number;
+  /**
+   * Per-operation probabilities (probabilistic only; Jaeger rejects them with ratelimiting).
+   * @default []
+   */
+  readonly operations?: readonly { readonly operation: string; readonly probability: number }[];
+}
+
+/**
+ * Remote sampling strategies (served on 5778/5779 from a file in the ConfigMap).
+ * @see https://www.jaegertracing.io/docs/2.20/architecture/sampling/
+ */
+export interface JaegerSampling {
+  /**
+   * Probability for services without a strategy of their own.
+   * @default 1
+   */
+  readonly defaultProbability?: number;
+  /**
+   * Per-service strategies.
+   * @default []
+   */
+  readonly services?: readonly JaegerServiceSampling[];
+}
+
 /**
  * The remote-sampling strategies file (Jaeger's JSON format).
  * @see https://www.jaegertracing.io/docs/2.20/architecture/sampling/#file-based-sampling-configuration
  */
-export function renderSamplingStrategies(sampling: JaegerConfig['sampling']): Record<string, unknown> {
+export function renderSamplingStrategies(sampling: JaegerSampling): Record<string, unknown> {
   return {
-    default_strategy: { type: 'probabilistic', param: sampling.defaultProbability },
-    service_strategies: sampling.services.map((s) => ({
-      service: s.service,
-      type: s.type,
-      param: s.param,
-      ...(s.operations.length > 0 ? { operation_strategies: s.operations.map((o) => ({ operation: o.operation, type: 'probabilistic', param: o.probability })) } : {}),
-    })),
+    default_strategy: { type: 'probabilistic', param: sampling.defaultProbability ?? 1 },
+    service_strategies: (sampling.services ?? []).map((s) => {
+      const operations = s.operations ?? [];
+      return {
+        service: s.service,
+        type: s.type ?? 'probabilistic',
+        param: s.param,
+        ...(operations.length > 0 ? { operation_strategies: operations.map((o) => ({ operation: o.operation, type: 'probabilistic', param: o.probability })) } : {}),
+      };
+    }),
   };
 }
 

@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import type { ResourcesConfig } from '../../config/common';
+import type { ResourceQuantities } from '../workload-defaults';
 import { labeledService } from '../workload-defaults';
 import { jaegerWorkload, toConfigYaml, type JaegerStorageProps } from './_jaeger-workload';
 import { JAEGER_CONFIG_FILE, renderJaegerConfig } from './jaeger-config';
@@ -14,7 +14,7 @@ export interface JaegerQueryProps extends JaegerStorageProps {
    * Requests and limits of the query container.
    * @default - 50m/500m CPU, 64Mi/256Mi memory
    */
-  readonly resources?: ResourcesConfig;
+  readonly resources?: ResourceQuantities;
   /**
    * UI and API prefix, e.g. `/jaeger`.
    * @default '' (served at /)

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import type { ResourcesConfig } from '../../config/common';
+import type { ResourceQuantities } from '../workload-defaults';
 import { containerDefaults, finishWorkload, labeledService, podDefaults } from '../workload-defaults';
 import { JAEGER_UID, jaegerLabels, sha256, toConfigYaml } from './_jaeger-workload';
 import { renderRemoteStorageConfig } from './jaeger-config';
@@ -23,7 +23,7 @@ export interface JaegerRemoteStorageProps {
    * Requests and limits.
    * @default - 50m/500m CPU, 128Mi/512Mi memory
    */
-  readonly resources?: ResourcesConfig;
+  readonly resources?: ResourceQuantities;
 }
 
 /**

@@ -1,11 +1,15 @@
 import { Construct } from 'constructs';
-import type { JaegerConfig } from '../../config/jaeger';
 import { DEFAULT_JAEGER_IMAGE, DEFAULT_MAX_TRACES, DEFAULT_REMOTE_STORAGE } from './jaeger-defaults';
-import { JaegerAllInOne } from './jaeger-all-in-one';
-import { JaegerCollector } from './jaeger-collector';
-import { JaegerQuery } from './jaeger-query';
+import { JaegerAllInOne, type JaegerAllInOneProps } from './jaeger-all-in-one';
+import { JaegerCollector, type JaegerCollectorProps } from './jaeger-collector';
+import type { JaegerSampling } from './jaeger-config';
+import { JaegerQuery, type JaegerQueryProps } from './jaeger-query';
 import { JaegerRemoteStorage } from './jaeger-remote-storage';
+import type { JaegerStorage } from './jaeger-storage';
 import { OpenSearchSingleNode } from './opensearch-single-node';
+
+/** `split`: collector and query Deployments over shared storage; `allInOne`: one Deployment. */
+export type JaegerTopology = 'split' | 'allInOne';
 
 export interface JaegerProps {
   /**
@@ -14,7 +18,7 @@ export interface JaegerProps {
    * @default 'split'
    * @see https://www.jaegertracing.io/docs/2.20/architecture/
    */
-  readonly topology?: JaegerConfig['topology'];
+  readonly topology?: JaegerTopology;
   /**
    * Jaeger v2 image for every role.
    * @default 'jaegertracing/jaeger:2.20.0'
@@ -25,27 +29,27 @@ export interface JaegerProps {
    * @default - remoteStorage (memory, 100000 traces) for split; memory for allInOne
    * @see https://www.jaegertracing.io/docs/2.20/storage/
    */
-  readonly storage?: JaegerConfig['storage'];
+  readonly storage?: JaegerStorage;
   /**
    * Collector replicas, resources, autoscaling and disruption budget (split only).
    * @default - 1 replica, no HPA, no PDB
    */
-  readonly collector?: JaegerConfig['collector'];
+  readonly collector?: Pick<JaegerCollectorProps, 'replicas' | 'resources' | 'autoscaling' | 'podDisruptionBudget'>;
   /**
    * Query replicas, resources and base path (split only; basePath also for allInOne).
    * @default - 1 replica, served at /
    */
-  readonly query?: JaegerConfig['query'];
+  readonly query?: Pick<JaegerQueryProps, 'replicas' | 'resources' | 'basePath' | 'nodePort'>;
   /**
    * Remote sampling strategies file.
    * @default - probabilistic 1.0
    */
-  readonly sampling?: JaegerConfig['sampling'];
+  readonly sampling?: JaegerSampling;
   /**
    * Resources of the allInOne Deployment.
    * @default - 100m/1 CPU, 256Mi/1Gi memory
    */
-  readonly allInOne?: JaegerConfig['allInOne'];
+  readonly allInOne?: Pick<JaegerAllInOneProps, 'resources'>;
   /**
    * Also receive Jaeger Thrift over HTTP on 14268 (`jaeger-collector` port `http-thrift`): set by the
    * stack when Traefik runs in v2 mode, so Jaeger enables exactly the receivers its senders need.
@@ -60,7 +64,7 @@ export interface JaegerProps {
  * `jaeger-query` (16686 http-query, 16685 grpc-query) in this construct's namespace.
  */
 export class Jaeger extends Construct {
-  readonly topology: JaegerConfig['topology'];
+  readonly topology: JaegerTopology;
 
   constructor(scope: Construct, id: string, props: JaegerProps = {}) {
     super(scope, id);
@@ -69,7 +73,7 @@ export class Jaeger extends Construct {
     const image = props.image ?? DEFAULT_JAEGER_IMAGE;
 
     let inClusterSearchUrl: string | undefined;
-    if (storage.type === 'opensearch' && storage.inCluster && storage.serverUrls.length === 0) {
+    if (storage.type === 'opensearch' && storage.inCluster && (storage.serverUrls ?? []).length === 0) {
       inClusterSearchUrl = new OpenSearchSingleNode(this, 'OpenSearch', storage.inCluster).url;
     }
 

@@ -1,7 +1,7 @@
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import type { ResourcesConfig } from '../../config/common';
+import type { ResourceQuantities } from '../workload-defaults';
 import { containerDefaults, finishWorkload, labeledService, memory, podDefaults } from '../workload-defaults';
 
 /** UID of the opensearch image (`opensearch` user, uid 1000). */
@@ -27,7 +27,7 @@ export interface OpenSearchSingleNodeProps {
    * Requests and limits.
    * @default - 250m/1 CPU, 1Gi/1536Mi memory
    */
-  readonly resources?: ResourcesConfig;
+  readonly resources?: ResourceQuantities;
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import type { ResourcesConfig } from '../../config/common';
+import type { ResourceQuantities } from '../workload-defaults';
 import { parseFault } from '../../faults';
 import { resolveFormatName } from '../../propagation/format-names';
 import { containerDefaults, finishWorkload, labeledService, podDefaults } from '../workload-defaults';
@@ -89,7 +89,7 @@ export interface RelayChainProps {
    * Requests and limits of each relay container.
    * @default - 20m/500m CPU, 48Mi/128Mi memory
    */
-  readonly resources?: ResourcesConfig;
+  readonly resources?: ResourceQuantities;
   /**
    * Name prefix of the shared bundle ConfigMap (`<prefix>relay-bundle`).
    * @default ''

@@ -27,7 +27,13 @@ export const TRAEFIK_VALUES_FILE = 'install/traefik-values.yaml';
 export const DEFAULT_TRAEFIK_NAMESPACE = 'traefik';
 
 export type TraefikValuesProps =
-  | ({ readonly mode?: 'v3' } & TraefikV3ValuesProps)
+  | ({
+      /**
+       * Traefik major version the values are for (`v2` needs the Jaeger Thrift HTTP receiver).
+       * @default 'v3'
+       */
+      readonly mode?: 'v3';
+    } & TraefikV3ValuesProps)
   | ({ readonly mode: 'v2' } & TraefikV2ValuesProps);
 
 export type TraefikValues = TraefikV3Values | TraefikV2Values;
