@@ -9,8 +9,9 @@
  *             docs/reliability.md at once: kvlists nested 25 deep (protobuf) and 100 deep (protobuf and
  *             JSON), a 25 MiB body with Content-Length and one chunked, a gzip bomb (256 MiB of zeros),
  *             a bad Content-Type, a bad Content-Encoding, OTLP/JSON of 1.1 million empty objects, a
- *             truncated body, 20 concurrent 19 MiB posts, and valid bodies just under the limit
- *             (protobuf of 100 000 spans, OTLP/JSON of 36 000).
+ *             truncated body, 20 concurrent 19 MiB posts, valid bodies just under the limit
+ *             (protobuf of 100 000 spans, OTLP/JSON of 36 000), and 4 slow senders whose 1 MiB bodies
+ *             arrive in 16 pieces 100 ms apart.
  * In both phases a probe process of its own sends small valid exports (1 span), one at a time, 20 ms
  * apart: their latency under the flood against the same without it is the headline ratio.
  * Then each hostile class once more, alone, on an idle third receiver (its own answer time).
@@ -250,6 +251,8 @@ interface HostileCase {
   readonly type: string;
   readonly encoding?: string;
   readonly body: () => Buffer | Readable | string;
+  /** Content-Length to declare for a streamed body (otherwise it goes chunked). */
+  readonly length?: number;
   readonly copies?: number;
 }
 
@@ -264,6 +267,15 @@ function hostileCases(): HostileCase[] {
   // Valid bodies just under the 20 MiB limit: the most decoding one request can ask for.
   const nearLimitProto = normalBatches(1, 100_000)[0]!;
   const nearLimitJson = Buffer.from(JSON.stringify(encodeOtlpJson(spansFromOtlpProtobuf(normalBatches(1, 36_000)[0]!), 'bench')));
+  // A sender on a slow link: its declared body arrives in 16 pieces, 100 ms apart.
+  const slowBody = normalBatches(1, 6_000)[0]!;
+  const trickle = async function* (): AsyncGenerator<Buffer> {
+    const piece = Math.ceil(slowBody.length / 16);
+    for (let at = 0; at < slowBody.length; at += piece) {
+      yield slowBody.subarray(at, at + piece);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   const chunks = function* (): Generator<Buffer> {
     for (let i = 0; i < 400; i++) yield Buffer.alloc(64 * 1024, 1);
   };
@@ -282,6 +294,7 @@ function hostileCases(): HostileCase[] {
     { name: '19 MiB posts, 20 at once', type: proto, body: () => big, copies: 20 },
     { name: `valid protobuf, 100 000 spans (${mib(nearLimitProto.length)})`, type: proto, body: () => nearLimitProto },
     { name: `valid JSON, 36 000 spans (${mib(nearLimitJson.length)})`, type: 'application/json', body: () => nearLimitJson },
+    { name: `slow valid bodies (${mib(slowBody.length)}), 4 at once`, type: proto, length: slowBody.length, body: () => Readable.from(trickle()), copies: 4 },
   ];
 }
 
@@ -298,7 +311,7 @@ async function hostileRounds(url: string, cases: readonly HostileCase[], until: 
     const t0 = performance.now();
     let status: string;
     try {
-      const r = await request(`${url}/v1/traces`, { dispatcher: agent, method: 'POST', headers: { 'content-type': c.type, ...(c.encoding ? { 'content-encoding': c.encoding } : {}) }, body: c.body() });
+      const r = await request(`${url}/v1/traces`, { dispatcher: agent, method: 'POST', headers: { 'content-type': c.type, ...(c.encoding ? { 'content-encoding': c.encoding } : {}), ...(c.length !== undefined ? { 'content-length': String(c.length) } : {}) }, body: c.body() });
       await r.body.dump();
       status = String(r.statusCode);
     } catch (err) {
