@@ -9,12 +9,18 @@
  *             docs/reliability.md at once: kvlists nested 25 deep (protobuf) and 100 deep (protobuf and
  *             JSON), a 25 MiB body with Content-Length and one chunked, a gzip bomb (256 MiB of zeros),
  *             a bad Content-Type, a bad Content-Encoding, OTLP/JSON of 1.1 million empty objects, a
- *             truncated body, and 20 concurrent 19 MiB posts.
+ *             truncated body, 20 concurrent 19 MiB posts, valid bodies just under the limit
+ *             (protobuf of 100 000 spans, OTLP/JSON of 36 000), and 4 slow senders whose 1 MiB bodies
+ *             arrive in 16 pieces 100 ms apart.
+ * In both phases a probe process of its own sends small valid exports (1 span), one at a time, 20 ms
+ * apart: their latency under the flood against the same without it is the headline ratio.
  * Then each hostile class once more, alone, on an idle third receiver (its own answer time).
- * Printed: each receiver's peak RSS (getrusage maxrss, read by the receiver process itself) and its
- * normal-ingest throughput, as hostile/baseline ratios, plus every hostile answer (status counts and the
- * slowest answer per class). The normal ingest fills the span store to its cap and then is answered as
- * partial success: retention under the cap is part of what is measured.
+ * Printed: each receiver's peak RSS (getrusage maxrss, read by the receiver process itself), its
+ * normal-ingest throughput, the probes' p50/p99/max, how long the receiver's event loop was blocked at
+ * a time (monitorEventLoopDelay) and its longest GC pause, as hostile/baseline ratios, plus every
+ * hostile answer (status counts and the slowest answer per class). The normal ingest fills the span
+ * store to its cap and then is answered as partial success: retention under the cap is part of what is
+ * measured. `--cpu-prof-dir DIR` makes each receiver write a V8 CPU profile there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,10 +28,13 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createInterface } from 'node:readline';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Agent, Pool, request } from 'undici';
 import { REPO_ROOT } from '../src/paths';
 import { startOtlpReceiver } from '../src/verify/sources/otlp-receiver';
 import { encodeExportRequest } from '../src/verify/sources/otlp-proto';
+import { spansFromOtlpProtobuf } from '../src/verify/sources/otlp-proto-fast';
+import { encodeOtlpJson } from '../src/verify/sources/otlp-json-encode';
 import { machineLine } from './machine';
 
 const args = process.argv.slice(2);
@@ -38,22 +47,51 @@ const MiB = 1024 * 1024;
 
 async function serve(): Promise<void> {
   const receiver = await startOtlpReceiver({ port: 0, onWarning: (line) => process.stderr.write(`  [receiver] ${line}\n`) });
+  // How long the receiver's event loop was blocked at a time: what every request waits behind.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const gcPauses: number[] = [];
+  const gc = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((e) => e.duration)));
+  gc.observe({ entryTypes: ['gc'] });
   process.stdout.write(`${JSON.stringify({ url: receiver.url })}\n`);
   process.stdin.resume();
   process.stdin.on('end', () => {
-    const report = { maxRssBytes: process.resourceUsage().maxRSS * 1024, spansReceived: receiver.spansReceived, spansDropped: receiver.spansDropped };
+    loopDelay.disable();
+    const report = {
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      spansReceived: receiver.spansReceived,
+      spansDropped: receiver.spansDropped,
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      loopDelayMaxMs: loopDelay.max / 1e6,
+      gcMaxMs: Math.max(0, ...gcPauses),
+      gcTotalMs: gcPauses.reduce((a, b) => a + b, 0),
+    };
     process.stdout.write(`${JSON.stringify(report)}\n`);
     void receiver.close().then(() => process.exit(0));
   });
 }
 
-interface ReceiverProcess {
-  readonly url: string;
-  stop(): Promise<{ maxRssBytes: number; spansReceived: number; spansDropped: number }>;
+interface ReceiverReport {
+  maxRssBytes: number;
+  spansReceived: number;
+  spansDropped: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  gcMaxMs: number;
+  gcTotalMs: number;
 }
 
+interface ReceiverProcess {
+  readonly url: string;
+  stop(): Promise<ReceiverReport>;
+}
+
+/** `--cpu-prof-dir DIR`: each receiver process writes a V8 CPU profile there (where its loop was busy). */
+const CPU_PROF_DIR = args.includes('--cpu-prof-dir') ? args[args.indexOf('--cpu-prof-dir') + 1] : undefined;
+
 async function startReceiverProcess(): Promise<ReceiverProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const profile = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const first = await lines.next();
   const { url } = JSON.parse(String(first.value)) as { url: string };
@@ -68,16 +106,80 @@ async function startReceiverProcess(): Promise<ReceiverProcess> {
 }
 
 // ------------------------------------------------------------------------------------------------
+// The probe process: small valid exports, one at a time, timed from its own event loop so that the
+// flood's client (the bench process, uploading ~400 MiB a round) does not add to what is measured.
+
+/** Pause between probes: a steady trickle, like an SDK exporting a few spans now and then. */
+const PROBE_GAP_MS = 20;
+
+interface ProbeReport {
+  readonly latenciesMs: number[];
+  /** Status (or error code) → count, for every answer that was not 200. */
+  readonly failures: Record<string, number>;
+}
+
+async function probe(url: string): Promise<void> {
+  const pool = new Pool(url, { connections: 1 });
+  const latenciesMs: number[] = [];
+  const failures: Record<string, number> = {};
+  let running = true;
+  process.stdin.resume();
+  process.stdin.on('end', () => (running = false));
+  process.stdout.write('ready\n');
+  const traceId = hex(16);
+  while (running) {
+    const body = Buffer.from(encodeExportRequest({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId, spanId: hex(8), name: 'probe' }] }] }] }));
+    const t0 = performance.now();
+    let outcome: string;
+    try {
+      const r = await pool.request({ path: '/v1/traces', method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+      await r.body.dump();
+      outcome = String(r.statusCode);
+    } catch (err) {
+      outcome = (err as NodeJS.ErrnoException).code ?? (err as Error).name;
+    }
+    latenciesMs.push(performance.now() - t0);
+    if (outcome !== '200') failures[outcome] = (failures[outcome] ?? 0) + 1;
+    await new Promise((r) => setTimeout(r, PROBE_GAP_MS));
+  }
+  await pool.close();
+  const report: ProbeReport = { latenciesMs, failures };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+async function startProbeProcess(url: string): Promise<{ stop(): Promise<ProbeReport> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--probe', url], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  await lines.next();
+  return {
+    async stop() {
+      child.stdin!.end();
+      return JSON.parse(String((await lines.next()).value)) as ProbeReport;
+    },
+  };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+function latencySummary(latencies: readonly number[]): { p50: number; p99: number; max: number; count: number } {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, count: sorted.length };
+}
+
+// ------------------------------------------------------------------------------------------------
 // Load: normal ingest and the hostile rounds.
 
 const hex = (bytes: number): Buffer => randomBytes(bytes);
+const mib = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`;
 
-function normalBatches(count: number): Buffer[] {
+function normalBatches(count: number, spansPerBatch = BATCH): Buffer[] {
   const out: Buffer[] = [];
   const now = BigInt(Date.now()) * 1_000_000n;
   for (let b = 0; b < count; b++) {
     const traceId = hex(16);
-    const spans = Array.from({ length: BATCH }, (_, i) => ({
+    const spans = Array.from({ length: spansPerBatch }, (_, i) => ({
       traceId,
       spanId: hex(8),
       ...(i > 0 ? { parentSpanId: hex(8) } : {}),
@@ -149,6 +251,8 @@ interface HostileCase {
   readonly type: string;
   readonly encoding?: string;
   readonly body: () => Buffer | Readable | string;
+  /** Content-Length to declare for a streamed body (otherwise it goes chunked). */
+  readonly length?: number;
   readonly copies?: number;
 }
 
@@ -160,6 +264,18 @@ function hostileCases(): HostileCase[] {
   const bomb = gzipSync(Buffer.alloc(256 * MiB));
   const big = Buffer.alloc(19 * MiB);
   const objects = `{"resourceSpans":[],"x":[${'{},'.repeat(1_100_000)}{}]}`;
+  // Valid bodies just under the 20 MiB limit: the most decoding one request can ask for.
+  const nearLimitProto = normalBatches(1, 100_000)[0]!;
+  const nearLimitJson = Buffer.from(JSON.stringify(encodeOtlpJson(spansFromOtlpProtobuf(normalBatches(1, 36_000)[0]!), 'bench')));
+  // A sender on a slow link: its declared body arrives in 16 pieces, 100 ms apart.
+  const slowBody = normalBatches(1, 6_000)[0]!;
+  const trickle = async function* (): AsyncGenerator<Buffer> {
+    const piece = Math.ceil(slowBody.length / 16);
+    for (let at = 0; at < slowBody.length; at += piece) {
+      yield slowBody.subarray(at, at + piece);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   const chunks = function* (): Generator<Buffer> {
     for (let i = 0; i < 400; i++) yield Buffer.alloc(64 * 1024, 1);
   };
@@ -176,6 +292,9 @@ function hostileCases(): HostileCase[] {
     { name: 'JSON with 1.1 million {} (3.3 MB)', type: 'application/json', body: () => objects },
     { name: 'truncated protobuf', type: proto, body: () => Buffer.from([0x0a, 0x30, 0x0a, 0x02]) },
     { name: '19 MiB posts, 20 at once', type: proto, body: () => big, copies: 20 },
+    { name: `valid protobuf, 100 000 spans (${mib(nearLimitProto.length)})`, type: proto, body: () => nearLimitProto },
+    { name: `valid JSON, 36 000 spans (${mib(nearLimitJson.length)})`, type: 'application/json', body: () => nearLimitJson },
+    { name: `slow valid bodies (${mib(slowBody.length)}), 4 at once`, type: proto, length: slowBody.length, body: () => Readable.from(trickle()), copies: 4 },
   ];
 }
 
@@ -192,7 +311,7 @@ async function hostileRounds(url: string, cases: readonly HostileCase[], until: 
     const t0 = performance.now();
     let status: string;
     try {
-      const r = await request(`${url}/v1/traces`, { dispatcher: agent, method: 'POST', headers: { 'content-type': c.type, ...(c.encoding ? { 'content-encoding': c.encoding } : {}) }, body: c.body() });
+      const r = await request(`${url}/v1/traces`, { dispatcher: agent, method: 'POST', headers: { 'content-type': c.type, ...(c.encoding ? { 'content-encoding': c.encoding } : {}), ...(c.length !== undefined ? { 'content-length': String(c.length) } : {}) }, body: c.body() });
       await r.body.dump();
       status = String(r.statusCode);
     } catch (err) {
@@ -214,12 +333,14 @@ async function hostileRounds(url: string, cases: readonly HostileCase[], until: 
 
 async function phase(bodies: readonly Buffer[], cases?: readonly HostileCase[]) {
   const receiver = await startReceiverProcess();
+  const prober = await startProbeProcess(receiver.url);
   const t0 = performance.now();
   const until = Date.now() + SECONDS * 1000;
   const [ingest, hostile] = await Promise.all([normalIngest(receiver.url, bodies, until), cases ? hostileRounds(receiver.url, cases, until) : undefined]);
   const seconds = (performance.now() - t0) / 1000;
+  const probes = await prober.stop();
   const report = await receiver.stop();
-  return { spansPerSecond: (ingest.batches * BATCH) / seconds, ingest, hostile, ...report };
+  return { spansPerSecond: (ingest.batches * BATCH) / seconds, ingest, hostile, probes, ...report };
 }
 
 /** Each hostile class once, one after another, on an otherwise idle receiver: its own answer time. */
@@ -235,7 +356,6 @@ async function alone(cases: readonly HostileCase[]): Promise<Map<string, string>
   return out;
 }
 
-const mib = (bytes: number): string => `${(bytes / MiB).toFixed(0)} MiB`;
 
 async function main(): Promise<void> {
   console.log('# meshtrace OTLP receiver under hostile input');
@@ -249,6 +369,17 @@ async function main(): Promise<void> {
   console.log(`  baseline (normal ingest only):  peak RSS ${mib(base.maxRssBytes)}, ${base.spansPerSecond.toFixed(0)} spans/s answered 200 (${base.ingest.failed} failed); stored ${base.spansReceived}, dropped at the cap ${base.spansDropped}`);
   console.log(`  with the hostile mix:           peak RSS ${mib(hostile.maxRssBytes)}, ${hostile.spansPerSecond.toFixed(0)} spans/s answered 200 (${hostile.ingest.failed} failed); stored ${hostile.spansReceived}, dropped at the cap ${hostile.spansDropped}`);
   console.log(`  hostile / baseline: peak RSS ${(hostile.maxRssBytes / base.maxRssBytes).toFixed(2)}, normal ingest throughput ${(hostile.spansPerSecond / base.spansPerSecond).toFixed(2)}`);
+  const quiet = latencySummary(base.probes.latenciesMs);
+  const flood = latencySummary(hostile.probes.latenciesMs);
+  const ms = (n: number): string => `${n.toFixed(0)} ms`;
+  const failures = (p: ProbeReport): string => Object.entries(p.failures).map(([s, n]) => `${s}×${n}`).join(' ') || 'none';
+  console.log(
+    `  small valid exports (1 span, one at a time from their own process) under the mixed flood: p50 ${ms(flood.p50)}, p99 ${ms(flood.p99)}, max ${ms(flood.max)} (${flood.count}, not 200: ${failures(hostile.probes)})` +
+      ` vs no flood p50 ${ms(quiet.p50)}, p99 ${ms(quiet.p99)}, max ${ms(quiet.max)} (${quiet.count}, not 200: ${failures(base.probes)});` +
+      ` flood / no flood: p50 ${(flood.p50 / quiet.p50).toFixed(1)}×, p99 ${(flood.p99 / quiet.p99).toFixed(1)}×, max ${(flood.max / quiet.max).toFixed(1)}×`,
+  );
+  console.log(`  receiver event loop blocked (monitorEventLoopDelay): no flood p99 ${ms(base.loopDelayP99Ms)}, max ${ms(base.loopDelayMaxMs)}; mixed flood p99 ${ms(hostile.loopDelayP99Ms)}, max ${ms(hostile.loopDelayMaxMs)}; longest GC pause ${ms(base.gcMaxMs)} / ${ms(hostile.gcMaxMs)} (GC total ${ms(base.gcTotalMs)} / ${ms(hostile.gcTotalMs)})`);
+  console.log(machineLine());
   console.log(`  hostile answers in the mix over ${hostile.hostile!.rounds} round(s) (time seen by the client, which also uploads ~400 MiB a round), and each class alone on an idle receiver:`);
   for (const [name, o] of hostile.hostile!.outcomes) {
     const statuses = [...o.statuses].map(([s, n]) => `${s}×${n}`).join(' ');
@@ -257,4 +388,5 @@ async function main(): Promise<void> {
 }
 
 if (args.includes('--serve')) void serve();
+else if (args.includes('--probe')) void probe(args[args.indexOf('--probe') + 1]!);
 else await main();

@@ -5,6 +5,7 @@
  * one pass over the bytes and stops at the first bound passed.
  */
 import { MAX_ANY_VALUE_DEPTH } from './otlp-limits';
+import type { Steps } from './stepwise';
 
 /** Objects and arrays one OTLP/JSON request may hold: ~50 000 spans of SDK-typical shape (~20 each). */
 export const MAX_JSON_CONTAINERS = 1_000_000;
@@ -24,12 +25,20 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
 
+/** Bytes scanned between two steps (stepwise.ts): about a millisecond. */
+const BYTES_PER_STEP = 256 * 1024;
+
 /** The first bound the body passes, or undefined. Malformed JSON is left for `JSON.parse` to report. */
-export function jsonShapeProblem(body: Uint8Array): JsonShapeProblem | undefined {
+export function* jsonShapeSteps(body: Uint8Array): Steps<JsonShapeProblem | undefined> {
   let containers = 0;
   let depth = 0;
   let inString = false;
+  let stepEnd = BYTES_PER_STEP;
   for (let i = 0; i < body.length; i++) {
+    if (i >= stepEnd) {
+      stepEnd += BYTES_PER_STEP;
+      yield;
+    }
     const c = body[i]!;
     if (inString) {
       if (c === BACKSLASH) i++;

@@ -8,6 +8,7 @@
 import protobuf from 'protobufjs';
 import type { AttributeValue, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanStatus } from '../model';
 import { enterValue, OtlpLimitError, setAttribute, type ValueCount } from './otlp-limits';
+import { runToEnd, type Steps } from './stepwise';
 
 type Reader = protobuf.Reader;
 const KINDS: readonly SpanKind[] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
@@ -90,8 +91,9 @@ function readAnyValue(r: Reader, end: number, depth: number): AttributeValue | u
 }
 
 /**
- * Values inside the top-level attribute being read, for the bounds in otlp-limits.ts. Decoding is
- * synchronous and never re-entered, so one counter, reset per top-level attribute, serves every call.
+ * Values inside the top-level attribute being read, for the bounds in otlp-limits.ts. An attribute is
+ * read synchronously and never re-entered (decodes pause only between spans, see ITEMS_PER_STEP), so
+ * one counter, reset per top-level attribute, serves every call.
  */
 const COUNT: ValueCount = { values: 0 };
 
@@ -269,7 +271,14 @@ function readSpan(r: Reader, end: number, service: string, resource: Readonly<Re
   });
 }
 
-function readResourceSpans(r: Reader, end: number, out: Span[]): void {
+/**
+ * Spans (or ResourceSpans) read between two steps: small enough that a step takes well under a
+ * millisecond, large enough that the generator costs nothing measurable. Steps fall between spans,
+ * never inside an attribute, so the shared COUNT above is never seen by two decodes at once.
+ */
+const ITEMS_PER_STEP = 64;
+
+function* readResourceSpans(r: Reader, end: number, out: Span[]): Generator<void, void, void> {
   const resource: Record<string, AttributeValue> = {};
   const scopes: [number, number][] = [];
   while (r.pos < end) {
@@ -297,19 +306,24 @@ function readResourceSpans(r: Reader, end: number, out: Span[]): void {
     // The scope (field 1) may follow its spans on the wire: find it first.
     r.pos = start;
     let scope: InstrumentationScope | undefined;
+    let read = 0;
     while (r.pos < stop) {
       const tag = r.uint32();
       if (tag >>> 3 === 1 && (tag & 7) === 2) {
         const len = r.uint32();
         scope = readScope(r, r.pos + len);
       } else r.skipType(tag & 7);
+      // Skipping past 100 000 spans to find the scope takes tens of ms too.
+      if (++read % (16 * ITEMS_PER_STEP) === 0) yield;
     }
     r.pos = start;
+    read = 0;
     while (r.pos < stop) {
       const tag = r.uint32();
       if (tag >>> 3 === 2 && (tag & 7) === 2) {
         const len = r.uint32();
         readSpan(r, r.pos + len, service, resource, scope, out);
+        if (++read % ITEMS_PER_STEP === 0) yield;
       } else r.skipType(tag & 7);
     }
   }
@@ -318,13 +332,20 @@ function readResourceSpans(r: Reader, end: number, out: Span[]): void {
 
 /** Decodes an OTLP/protobuf export request body straight into spans. Throws on malformed input. */
 export function spansFromOtlpProtobuf(body: Uint8Array): Span[] {
+  return runToEnd(otlpProtobufSpanSteps(body));
+}
+
+/** The same decode in steps (stepwise.ts): the receiver spreads a large body over event-loop turns. */
+export function* otlpProtobufSpanSteps(body: Uint8Array): Steps<Span[]> {
   const r = protobuf.Reader.create(body);
   const out: Span[] = [];
+  let read = 0;
   while (r.pos < r.len) {
     const tag = r.uint32();
     if (tag >>> 3 === 1 && (tag & 7) === 2) {
       const len = r.uint32();
-      readResourceSpans(r, r.pos + len, out);
+      yield* readResourceSpans(r, r.pos + len, out);
+      if (++read % ITEMS_PER_STEP === 0) yield;
     } else if (tag >>> 3 === 0) {
       // Field number 0 is reserved by the protobuf encoding: a body of zeros or random bytes is refused
       // at its first byte instead of being skipped through, varint by varint.

@@ -15,10 +15,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Span, Trace } from '../model';
-import { spansFromOtlp } from './otlp';
-import { jsonShapeProblem } from './otlp-json-shape';
-import { spansFromOtlpProtobuf } from './otlp-proto-fast';
+import { otlpSpanSteps } from './otlp';
+import { jsonShapeSteps } from './otlp-json-shape';
+import { otlpProtobufSpanSteps } from './otlp-proto-fast';
+import { runInSlices } from './stepwise';
 import { ByteBudget } from './receiver/byte-budget';
+import { DecodeGate } from './receiver/decode-gate';
 import { errorBody, successBody, type OtlpEncoding } from './receiver/export-response';
 import { HttpError } from './receiver/http-error';
 import { gunzipBounded, readBody, reserveDeclared, type BodyLease } from './receiver/read-body';
@@ -102,6 +104,19 @@ function closeAfterDrain(req: IncomingMessage, socket: Socket, maxBytes: number)
   };
 }
 
+/**
+ * The body's spans, decoded in slices: a near-limit body takes hundreds of ms to decode, and every other
+ * request would wait behind it. (JSON.parse itself cannot be split: a 16 MiB OTLP/JSON body still holds
+ * the loop for its parse, ~0.1 s.) Undecodable: 400.
+ */
+async function decodeSpans(encoding: OtlpEncoding, body: Buffer): Promise<Span[]> {
+  try {
+    return await runInSlices(encoding === 'protobuf' ? otlpProtobufSpanSteps(body) : otlpSpanSteps(JSON.parse(body.toString('utf8'))));
+  } catch (err) {
+    throw new HttpError(400, `${encoding === 'protobuf' ? 'protobuf' : 'JSON'} body could not be decoded: ${(err as Error).message}`);
+  }
+}
+
 export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const host = options.host ?? '127.0.0.1';
   const limit = options.maxBodyBytes ?? RECEIVER_DEFAULTS.maxBodyBytes;
@@ -110,6 +125,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     throw new RangeError(`maxInflightBytes ${inflightLimit} is below twice maxBodyBytes ${limit}: a largest gzip body (held compressed and decompressed) could never be accepted`);
   }
   const inflight = new ByteBudget(inflightLimit);
+  const decoding = new DecodeGate(limit);
   const store = new SpanStore(options.maxSpans ?? RECEIVER_DEFAULTS.maxSpans, options.maxStoredBytes ?? RECEIVER_DEFAULTS.maxStoredBytes);
   const warn = options.onWarning ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const listeners = new Set<(spans: readonly Span[]) => void>();
@@ -163,16 +179,16 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     let body = await readBody(req, limit, inflight, lease);
     if (contentEncoding === 'gzip') body = gunzipBounded(body, limit, inflight, lease);
     if (encoding === 'json') {
-      const problem = jsonShapeProblem(body);
+      const problem = await runInSlices(jsonShapeSteps(body));
       if (problem) throw new HttpError(problem.kind === 'containers' ? 413 : 400, problem.message);
     }
-    let spans: Span[];
+    await decoding.enter(body.length);
+    let dropped: number;
     try {
-      spans = encoding === 'protobuf' ? spansFromOtlpProtobuf(body) : spansFromOtlp(JSON.parse(body.toString('utf8')));
-    } catch (err) {
-      throw new HttpError(400, `${encoding === 'protobuf' ? 'protobuf' : 'JSON'} body could not be decoded: ${(err as Error).message}`);
+      dropped = accept(await decodeSpans(encoding, body), body.length);
+    } finally {
+      decoding.leave(body.length);
     }
-    const dropped = accept(spans, body.length);
     const reply = successBody(encoding, dropped, dropped > 0 ? `receiver span store full (${store.maxSpans} spans / ${store.maxBytes} bytes): ${dropped} span(s) not stored` : '');
     res.writeHead(200, { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
     res.end(reply.body);

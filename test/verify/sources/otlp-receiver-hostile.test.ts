@@ -7,8 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { startOtlpReceiver, type OtlpReceiver, type OtlpReceiverOptions } from '../../../src/verify/sources/otlp-receiver';
 import { decodeRpcStatus, encodeExportRequest, ExportTraceServiceResponse } from '../../../src/verify/sources/otlp-proto';
@@ -16,39 +15,7 @@ import { MAX_ANY_VALUE_DEPTH, MAX_VALUES_PER_ATTRIBUTE } from '../../../src/veri
 import { MAX_JSON_CONTAINERS, MAX_JSON_DEPTH } from '../../../src/verify/sources/otlp-json-shape';
 import { attributeText } from '../../../src/verify/attribute-text';
 import type { AttributeValue } from '../../../src/verify/model';
-
-const PROTO = 'application/x-protobuf';
-const JSON_TYPE = 'application/json';
-
-/** A value nesting kvlists `depth` levels deep (1 = a plain string). */
-function nested(depth: number): unknown {
-  return depth <= 1 ? 'leaf' : { a: nested(depth - 1) };
-}
-
-/** One real SDK span, its attributes replaced by `attributes` (the SDK itself refuses map values). */
-async function sdkSpan(attributes: Record<string, unknown>): Promise<ReadableSpan> {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'hostile' }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  provider.getTracer('t').startSpan('GET').end();
-  await provider.forceFlush();
-  const span = exporter.getFinishedSpans()[0]!;
-  return Object.create(span, { attributes: { value: attributes } }) as ReadableSpan;
-}
-
-async function post(receiver: OtlpReceiver, type: string, body: Uint8Array | string, headers: Record<string, string> = {}) {
-  const res = await request(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': type, ...headers }, body });
-  const raw = Buffer.from(await res.body.arrayBuffer());
-  const message = res.statusCode === 200 ? '' : res.headers['content-type'] === PROTO ? decodeRpcStatus(raw).message : (JSON.parse(raw.toString()) as { message: string }).message;
-  return { status: res.statusCode, headers: res.headers, raw, message };
-}
-
-/** A plain valid export request still gets 200: the receiver kept serving. */
-async function expectServing(receiver: OtlpReceiver): Promise<void> {
-  const before = receiver.spansReceived;
-  const ok = await post(receiver, PROTO, ProtobufTraceSerializer.serializeRequest([await sdkSpan({ ok: true })])!);
-  expect(ok.status).toBe(200);
-  expect(receiver.spansReceived).toBe(before + 1);
-}
+import { expectServing, JSON_TYPE, nested, post, PROTO, sdkSpan } from '../helpers/otlp-export';
 
 /** The depth of a decoded value: a scalar is 1. */
 function depthOf(v: AttributeValue): number {
