@@ -135,10 +135,10 @@ const exists = (fs: WriterFs, path: string) =>
 
 /**
  * Finishes or discards an interrupted swap of `outdirName` in `realParent` (the rules at the top),
- * from the names alone. Run under the writer's lock. Undefined when there was nothing to do.
+ * from the names alone (`names`: the parent's entries). Run under the writer's lock. Undefined when there was nothing to do.
  */
-export async function recoverSwap(fs: WriterFs, realParent: string, outdirName: string): Promise<Recovery | undefined> {
-  const entries = parseSwapEntries(outdirName, (await fs.readdir(realParent)).map((e) => e.name));
+export async function recoverSwap(fs: WriterFs, realParent: string, outdirName: string, names: readonly string[]): Promise<Recovery | undefined> {
+  const entries = parseSwapEntries(outdirName, names);
   if (entries.length === 0) return undefined;
   const outdir = join(realParent, outdirName);
   let action: Recovery['action'] = 'cleaned';

@@ -429,9 +429,16 @@ async function withJournal<T>(outdirInput: string, options: WriteOptions, body: 
     }
     throw new OutputWriteError(`cannot write ${outdir}: ${describe(err)}; nothing there was changed`);
   }
+  let names: string[];
+  try {
+    names = (await fs.readdir(realParent)).map((e) => e.name);
+  } catch (err) {
+    await releaseQuietly(fs, held);
+    throw new OutputWriteError(`cannot write ${outdir}: ${describe(err)}; nothing there was changed`);
+  }
   try {
     // An interrupted swap is finished from its hidden names alone (whether or not its lock survived).
-    held.recovered = (await recoverSwap(fs, realParent, basename(outdir))) ?? held.recovered;
+    held.recovered = (await recoverSwap(fs, realParent, basename(outdir), names)) ?? held.recovered;
   } catch (err) {
     await releaseQuietly(fs, held);
     throw new OutputWriteError(
