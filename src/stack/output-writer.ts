@@ -707,6 +707,10 @@ export interface CleanReport {
   readonly keptEdited: readonly string[];
   readonly recovered?: Recovery;
   readonly warnings: readonly string[];
+  /** How the removal was done (undefined when there was nothing to remove). */
+  readonly protocol?: WriteProtocol;
+  /** Why the per-file protocol ran instead of a swap. */
+  readonly perFileReason?: string;
 }
 
 /**
@@ -753,6 +757,11 @@ export async function recoverOutput(outdirInput: string, options: WriteOptions =
     await releaseQuietly(fs, held);
     return held.recovered;
   });
+}
+
+/** One line saying that the per-file protocol ran, why, and what a kill inside it would have left. */
+export function describePerFile(reason: string): string {
+  return `wrote file by file, not by swapping the whole folder, because ${reason}; ${KILL_WINDOW['per file']}`;
 }
 
 /** One line saying what a run did about an earlier, interrupted write. */
