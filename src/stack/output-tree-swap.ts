@@ -21,12 +21,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Recovery } from './output-journal';
+import { STAGE_PREFIX, type Recovery } from './output-journal';
 import { errnoCode, type WriterFs } from './writer-fs';
 
 export type SwapKind = 'next' | 'ready' | 'old';
 
 export const swapName = (outdirName: string, kind: SwapKind, id: string) => `.${outdirName}.meshtrace-${kind}-${id}`;
+
+/** Where a swapped-out tree goes when files in it changed during the write: never recovered, never deleted by the kit. */
+export const keptName = (outdirName: string, id: string) => `.${outdirName}.meshtrace-kept-${id}`;
 
 export const newSwapId = (now: Date) => `${process.pid}-${now.getTime().toString(36)}-${randomBytes(4).toString('hex')}`;
 
@@ -125,6 +128,32 @@ export async function buildStage(fs: WriterFs, realOut: string | undefined, stag
     });
   }
   for (const w of plan.writes) await fs.writeFile(join(stage, w.rel), w.content);
+}
+
+/**
+ * Entries of the swapped-out tree `oldRoot` that changed after the plan read it — created, or replaced
+ * by a rename (an editor's save), while the stage was built — so the new tree `newRoot` lacks them and
+ * the old one must not be deleted. In-place writes need nothing: kept files are hard links, one inode.
+ */
+export async function changedSincePlan(fs: WriterFs, oldRoot: string, newRoot: string, planned: readonly OldEntry[], links: readonly string[]): Promise<string[]> {
+  const known = new Set(planned.map((e) => e.rel));
+  const linked = new Set(links);
+  const changed: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    for (const entry of await fs.readdir(join(oldRoot, rel))) {
+      if (entry.name.startsWith(STAGE_PREFIX)) continue;
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      if (!known.has(childRel)) changed.push(childRel);
+      else if (entry.isDirectory()) await walk(childRel);
+      else if (linked.has(childRel)) {
+        const was = await fs.lstat(join(oldRoot, childRel));
+        const now = await fs.lstat(join(newRoot, childRel)).catch((err) => (errnoCode(err) === 'ENOENT' ? undefined : Promise.reject(err)));
+        if (now?.ino !== was.ino) changed.push(childRel);
+      }
+    }
+  };
+  await walk('');
+  return changed.sort();
 }
 
 const exists = (fs: WriterFs, path: string) =>

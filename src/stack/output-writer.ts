@@ -52,7 +52,7 @@ import {
   abandonJournal, acquireJournal, applyBackward, applyFresh, JournalBusyError, journalPathFor, pruneEmpty, RecoveryError, releaseJournal, removeStages,
   rewriteJournal, STAGE_PREFIX, stageDirIn, type HeldJournal, type JournalOp, type Recovery,
 } from './output-journal';
-import { buildStage, newSwapId, parseSwapEntries, planTreeStage, recoverSwap, swapName, SwapNotPossible, type OldEntry, type TreeStage } from './output-tree-swap';
+import { buildStage, changedSincePlan, keptName, newSwapId, parseSwapEntries, planTreeStage, recoverSwap, swapName, SwapNotPossible, type OldEntry, type TreeStage } from './output-tree-swap';
 import { errnoCode, nodeWriterFs, type WriterFs } from './writer-fs';
 
 export type { Recovery } from './output-journal';
@@ -576,7 +576,7 @@ function foldersOf(paths: Iterable<string>): Set<string> {
  * next run removes); throws an OutputWriteError saying what the folder holds, or SwapFallback when a
  * swap turns out impossible before anything changed.
  */
-async function swapIn(ctx: Context, stage: TreeStage, id: string): Promise<string[]> {
+async function swapIn(ctx: Context, stage: TreeStage, planned: readonly OldEntry[], id: string): Promise<string[]> {
   const { fs, outdir, realParent, realOut } = ctx;
   const name = basename(outdir);
   const target = join(realParent, name);
@@ -624,6 +624,20 @@ async function swapIn(ctx: Context, stage: TreeStage, id: string): Promise<strin
     }
   }
   if (!hasOld) return [];
+  let changed: string[];
+  try {
+    changed = await changedSincePlan(fs, old, target, planned, stage.links);
+  } catch (err) {
+    return [`the new files are in place, but checking the old tree ${old} for files changed meanwhile failed (${describe(err)}); the next run removes it`];
+  }
+  if (changed.length > 0) {
+    const kept = join(realParent, keptName(name, id));
+    const list = `${changed.slice(0, 3).join(', ')}${changed.length > 3 ? `, … ${changed.length} in all` : ''}`;
+    return fs.rename(old, kept).then(
+      () => [`${outdir} changed while synth wrote it (${list}): those changes are not in the new tree, so the old tree is kept at ${kept}; move back what you need, then delete it`],
+      (err: unknown) => [`${outdir} changed while synth wrote it (${list}), and keeping the old tree failed (${describe(err)}): copy what you need out of ${old} before the next run removes it`],
+    );
+  }
   return fs.rmTree(old).then(
     () => [],
     (err: unknown) => [`the new files are in place, but removing the old tree ${old} failed (${describe(err)}); the next run removes it`],
@@ -649,7 +663,7 @@ async function commit(ctx: Context, held: HeldJournal, plan: Plan, now: () => Da
     const old = await readOldTree(ctx, foldersOf([...plan.written, ...plan.unchanged, ...plan.removed, ...plan.keptEdited]));
     if ('blocker' in old) reason = old.blocker;
     else {
-      const warnings = await swapIn(ctx, treeStageFor(ctx, plan, old, removedToo), newSwapId(now()));
+      const warnings = await swapIn(ctx, treeStageFor(ctx, plan, old, removedToo), old.entries, newSwapId(now()));
       return { warnings: [...warnings, ...(await releaseQuietly(ctx.fs, held))], protocol: 'swap' };
     }
   } catch (err) {

@@ -10,6 +10,7 @@ import { cleanOutput, interruptedWrite, recoverOutput, writeOutput } from '../..
 import { parseSwapEntries, planTreeStage, swapName } from '../../src/stack/output-tree-swap';
 import { nodeWriterFs, type WriterFs } from '../../src/stack/writer-fs';
 import { instrumentedFs } from '../support/faulty-fs';
+import { runCliProcess } from '../support/run-cli-process';
 import { snapshotTree } from '../support/tree-snapshot';
 import { newTree, oldTree } from './fixtures/writer-trees';
 
@@ -90,6 +91,29 @@ describe('writeOutput by swap', () => {
     expect(readdirSync(root)).toEqual(['dist']);
   });
 
+  test('a file created or saved (by rename) in dist/ while the stage is built is not lost: the old tree is kept aside, and the warning says where', async () => {
+    const dist = await oldDist();
+    // WHEN the user saves like an editor does (write a temp file, rename it over) and adds a file, just before the swap
+    const fs = instrumentedFs(nodeWriterFs, (_n, name, args) => {
+      if (name === 'rename' && String(args[1]).includes('.dist.meshtrace-ready-')) {
+        writeFileSync(join(dist, 'mine.yaml.tmp'), 'kind: ConfigMap # mine, edited\n');
+        renameSync(join(dist, 'mine.yaml.tmp'), join(dist, 'mine.yaml'));
+        writeFileSync(join(dist, 'brand-new.txt'), 'new\n');
+      }
+    });
+    const report = await writeOutput(dist, newTree(), { fs });
+    // THEN the new tree is in place, and both changes survive in the kept old tree
+    const kept = readdirSync(root).filter((n) => n.startsWith('.dist.meshtrace-kept-'));
+    expect(kept).toHaveLength(1);
+    expect(report.warnings).toEqual([`${dist} changed while synth wrote it (brand-new.txt, mine.yaml): those changes are not in the new tree, so the old tree is kept at ${join(root, kept[0]!)}; move back what you need, then delete it`]);
+    expect(readFileSync(join(root, kept[0]!, 'mine.yaml'), 'utf8')).toBe('kind: ConfigMap # mine, edited\n');
+    expect(readFileSync(join(root, kept[0]!, 'brand-new.txt'), 'utf8')).toBe('new\n');
+    expect(existsSync(join(dist, 'added', 'sub', 'fresh.yaml'))).toBe(true);
+    // AND the next run leaves the kept tree alone (it is the user's to sort out)
+    await recoverOutput(dist);
+    expect(readdirSync(root).sort()).toEqual([kept[0], 'dist']);
+  });
+
   test('synth --clean by swap: the user files stay; a folder of only synth files disappears whole', async () => {
     const dist = await oldDist();
     const report = await cleanOutput(dist);
@@ -158,6 +182,35 @@ describe('where a swap cannot hold: the per-file protocol, and the report says w
     expect(snapshotTree(join(root, 'dist'))).toEqual(snapshotTree(join(reference, 'dist')));
     expect(readdirSync(root).sort()).toEqual(['dist', 'ref']);
   });
+});
+
+describe('the CLI says which protocol ran', () => {
+  let root: string;
+  beforeAll(() => {
+    root = realpathSync(mkdtempSync(join(tmpdir(), 'meshtrace-swapcli-')));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  test('a swap: the usual one line, and --json says "swap"; dist/install a symlink: a note on stderr says file by file, why, and what a kill would leave', async () => {
+    const dist = join(root, 'dist');
+    const first = await runCliProcess(['synth', '--profile', 'lab', '--outdir', dist, '--json']);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ protocol: 'swap', perFileReason: null });
+    expect(first.stderr).not.toMatch(/file by file/);
+    // GIVEN dist/install moved elsewhere, a symlink left in its place
+    renameSync(join(dist, 'install'), join(root, 'install-real'));
+    symlinkSync(join(root, 'install-real'), join(dist, 'install'));
+    // WHEN
+    const second = await runCliProcess(['synth', '--profile', 'production', '--outdir', dist]);
+    // THEN
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^meshtrace synth: profile production -> .*dist: \d+ written/);
+    expect(second.stderr).toContain(
+      `meshtrace synth: wrote file by file, not by swapping the whole folder, because ${join(dist, 'install')} is a symlink synth writes through (a swap would replace the link, not the files behind it); ` +
+        'a kill inside its commit window leaves part old, part new files until the next `meshtrace synth` (or `meshtrace check`) completes the write from its journal',
+    );
+    expect(lstatSync(join(dist, 'install')).isSymbolicLink()).toBe(true);
+  }, 60_000);
 });
 
 describe('recovering an interrupted swap from the hidden names alone (no journal)', () => {
