@@ -64,12 +64,6 @@ export const OWNERSHIP_FILE = '.meshtrace-owned';
 /** How a write put its files in place: `swap` (two renames of whole trees) or `per file` (renames under a journal). */
 export type WriteProtocol = 'swap' | 'per file';
 
-/** What a kill inside each protocol's commit window leaves, for messages and docs. */
-export const KILL_WINDOW: Record<WriteProtocol, string> = {
-  swap: 'a kill leaves the old tree or the new one (for the instant between its two renames no output folder and the complete new tree beside it, which the next run renames in)',
-  'per file': 'a kill inside its commit window leaves part old, part new files until the next `meshtrace synth` (or `meshtrace check`) completes the write from its journal',
-};
-
 /** What the output folder holds after a failed write. */
 export type FailedWriteState = 'unchanged' | 'rolled back' | 'pending recovery';
 
@@ -775,7 +769,7 @@ export async function recoverOutput(outdirInput: string, options: WriteOptions =
 
 /** One line saying that the per-file protocol ran, why, and what a kill inside it would have left. */
 export function describePerFile(reason: string): string {
-  return `wrote file by file, not by swapping the whole folder, because ${reason}; ${KILL_WINDOW['per file']}`;
+  return `wrote file by file, not by swapping the whole folder, because ${reason}; a kill inside its commit window leaves part old, part new files until the next \`meshtrace synth\` (or \`meshtrace check\`) completes the write from its journal`;
 }
 
 /** One line saying what a run did about an earlier, interrupted write. */

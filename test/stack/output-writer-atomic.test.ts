@@ -17,6 +17,15 @@ import { newTree, oldTree } from './fixtures/writer-trees';
 const USER_FILES: Record<string, string> = { 'mine.yaml': 'kind: ConfigMap # mine\n', 'install/notes.txt': 'my notes\n' };
 
 /** What the next run must leave after a failed write, read from the error's message alone. */
+/** `root/name/dist` = the old tree (written by synth) plus the user's own files; returns `root/name`. */
+async function writeOldDist(root: string, name: string): Promise<string> {
+  const base = join(root, name);
+  mkdirSync(base);
+  await writeOutput(join(base, 'dist'), oldTree());
+  for (const [p, content] of Object.entries(USER_FILES)) writeFileSync(join(base, 'dist', p), content);
+  return base;
+}
+
 function expectedAfterNextRun(error: OutputWriteError): 'old' | 'new' {
   if (error.state !== 'pending recovery') return 'old';
   return /completes the write/.test(error.message) ? 'new' : 'old';
@@ -32,12 +41,9 @@ describe.each([
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  /** A folder holding `dist` = the old tree (written by synth) plus the user's own files; for the per-file protocol dist/install is a symlink to base/install-real. */
+  /** The old dist/; for the per-file protocol dist/install is a symlink to base/install-real (same filesystem). */
   async function oldDist(name: string): Promise<string> {
-    const base = join(root, name);
-    mkdirSync(base);
-    await writeOutput(join(base, 'dist'), oldTree());
-    for (const [p, content] of Object.entries(USER_FILES)) writeFileSync(join(base, 'dist', p), content);
+    const base = await writeOldDist(root, name);
     if (symlinkedInstall) {
       cpSync(join(base, 'dist', 'install'), join(base, 'install-real'), { recursive: true });
       rmSync(join(base, 'dist', 'install'), { recursive: true });
@@ -179,13 +185,7 @@ describe('writeOutput with dist/install on another filesystem (per-file protocol
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  async function oldDist(name: string): Promise<string> {
-    const base = join(root, name);
-    mkdirSync(base);
-    await writeOutput(join(base, 'dist'), oldTree());
-    for (const [p, content] of Object.entries(USER_FILES)) writeFileSync(join(base, 'dist', p), content);
-    return base;
-  }
+  const oldDist = (name: string) => writeOldDist(root, name);
   let OLD: TreeSnapshot;
   let NEW: TreeSnapshot;
   beforeAll(async () => {

@@ -139,7 +139,7 @@ describe('SIGKILL during a real write (writer child, killed by the parent as it 
     // Every kill left one tree or the other (listed all at once, so a failure shows how often it mixed)
     expect(mixes).toEqual([]);
     expect([...seen.keys()]).toEqual(expect.arrayContaining(['old', 'new']));
-  }, 300_000);
+  }, 600_000);
 });
 
 describe('SIGKILL of the real CLI at seeded random filesystem calls (`meshtrace synth --profile production` over a lab dist/)', () => {
