@@ -111,8 +111,12 @@ export const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSY
 /** Thrown when the stage cannot be built the way a swap needs (e.g. a symlink on a filesystem without hard links): fall back, nothing changed. */
 export class SwapNotPossible extends Error {}
 
-/** Builds the stage folder `stage` from `realOut` (the old tree; undefined when there is none). */
-export async function buildStage(fs: WriterFs, realOut: string | undefined, stage: string, plan: TreeStage): Promise<void> {
+/** What a copied file was when it was copied (no hard links here), to tell later whether it changed. */
+export type CopiedFrom = ReadonlyMap<string, { readonly ino: number; readonly mtimeMs: number; readonly size: number }>;
+
+/** Builds the stage folder `stage` from `realOut` (the old tree; undefined when there is none). Returns the entries copied instead of linked. */
+export async function buildStage(fs: WriterFs, realOut: string | undefined, stage: string, plan: TreeStage): Promise<CopiedFrom> {
+  const copied = new Map<string, { ino: number; mtimeMs: number; size: number }>();
   for (const dir of plan.dirs) {
     const path = join(stage, dir.rel);
     await fs.mkdir(path);
@@ -124,18 +128,21 @@ export async function buildStage(fs: WriterFs, realOut: string | undefined, stag
       if (!NO_HARD_LINKS.includes(errnoCode(err) ?? '')) throw err;
       const info = await fs.lstat(from);
       if (!info.isFile()) throw new SwapNotPossible(`${from} cannot be hard-linked here (${errnoCode(err)}) and is not a regular file to copy`);
+      copied.set(rel, { ino: info.ino, mtimeMs: info.mtimeMs, size: info.size });
       await fs.copyFile(from, join(stage, rel));
     });
   }
   for (const w of plan.writes) await fs.writeFile(join(stage, w.rel), w.content);
+  return copied;
 }
 
 /**
  * Entries of the swapped-out tree `oldRoot` that changed after the plan read it — created, or replaced
  * by a rename (an editor's save), while the stage was built — so the new tree `newRoot` lacks them and
- * the old one must not be deleted. In-place writes need nothing: kept files are hard links, one inode.
+ * the old one must not be deleted. In-place writes need nothing: kept files are hard links, one inode
+ * (where they had to be copied, `copied` says what each was, and any change since counts).
  */
-export async function changedSincePlan(fs: WriterFs, oldRoot: string, newRoot: string, planned: readonly OldEntry[], links: readonly string[]): Promise<string[]> {
+export async function changedSincePlan(fs: WriterFs, oldRoot: string, newRoot: string, planned: readonly OldEntry[], links: readonly string[], copied: CopiedFrom): Promise<string[]> {
   const known = new Set(planned.map((e) => e.rel));
   const linked = new Set(links);
   const changed: string[] = [];
@@ -145,7 +152,11 @@ export async function changedSincePlan(fs: WriterFs, oldRoot: string, newRoot: s
       const childRel = rel ? `${rel}/${entry.name}` : entry.name;
       if (!known.has(childRel)) changed.push(childRel);
       else if (entry.isDirectory()) await walk(childRel);
-      else if (linked.has(childRel)) {
+      else if (copied.has(childRel)) {
+        const was = copied.get(childRel)!;
+        const now = await fs.lstat(join(oldRoot, childRel));
+        if (now.ino !== was.ino || now.mtimeMs !== was.mtimeMs || now.size !== was.size) changed.push(childRel);
+      } else if (linked.has(childRel)) {
         const was = await fs.lstat(join(oldRoot, childRel));
         const now = await fs.lstat(join(newRoot, childRel)).catch((err) => (errnoCode(err) === 'ENOENT' ? undefined : Promise.reject(err)));
         if (now?.ino !== was.ino) changed.push(childRel);

@@ -52,7 +52,7 @@ import {
   abandonJournal, acquireJournal, applyBackward, applyFresh, JournalBusyError, journalPathFor, pruneEmpty, RecoveryError, releaseJournal, removeStages,
   rewriteJournal, STAGE_PREFIX, stageDirIn, type HeldJournal, type JournalOp, type Recovery,
 } from './output-journal';
-import { buildStage, changedSincePlan, keptName, newSwapId, parseSwapEntries, planTreeStage, recoverSwap, swapName, SwapNotPossible, type OldEntry, type TreeStage } from './output-tree-swap';
+import { buildStage, changedSincePlan, keptName, newSwapId, parseSwapEntries, planTreeStage, recoverSwap, swapName, SwapNotPossible, type CopiedFrom, type OldEntry, type TreeStage } from './output-tree-swap';
 import { errnoCode, nodeWriterFs, type WriterFs } from './writer-fs';
 
 export type { Recovery } from './output-journal';
@@ -588,9 +588,10 @@ async function swapIn(ctx: Context, stage: TreeStage, planned: readonly OldEntry
     return new OutputWriteError(`${what(err)}; nothing there was changed`, 'unchanged');
   };
   let step: 'stage' | 'rename old away' = 'stage';
+  let copied: CopiedFrom = new Map();
   try {
     if (stage.dirs.length > 0) {
-      await buildStage(fs, realOut, next, stage);
+      copied = await buildStage(fs, realOut, next, stage);
       await fs.rename(next, ready); // complete: only now may a later run rename it in
     }
     step = 'rename old away';
@@ -620,7 +621,7 @@ async function swapIn(ctx: Context, stage: TreeStage, planned: readonly OldEntry
   if (!hasOld) return [];
   let changed: string[];
   try {
-    changed = await changedSincePlan(fs, old, target, planned, stage.links);
+    changed = await changedSincePlan(fs, old, target, planned, stage.links, copied);
   } catch (err) {
     return [`the new files are in place, but checking the old tree ${old} for files changed meanwhile failed (${describe(err)}); the next run removes it`];
   }

@@ -114,6 +114,21 @@ describe('writeOutput by swap', () => {
     expect(readdirSync(root).sort()).toEqual([kept[0], 'dist']);
   });
 
+  test('a filesystem without hard links: kept files are copied (bytes kept); a kept symlink cannot be copied, so file by file', async () => {
+    const dist = await oldDist();
+    const noLinks: WriterFs = { ...nodeWriterFs, link: () => Promise.reject(Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' })) };
+    // WITH a symlink in dist/: the per-file protocol, and it says why
+    const withLink = await writeOutput(dist, newTree(), { fs: noLinks });
+    expect([withLink.protocol, withLink.perFileReason]).toEqual(['per file', expect.stringMatching(/my-link\.yaml cannot be hard-linked here \(EPERM\) and is not a regular file to copy/)]);
+    expect(lstatSync(join(dist, 'my-link.yaml')).isSymbolicLink()).toBe(true);
+    // WITHOUT it: a swap with copies
+    rmSync(join(dist, 'my-link.yaml'));
+    const copied = await writeOutput(dist, oldTree(), { fs: noLinks });
+    expect(copied.protocol).toBe('swap');
+    expect(readFileSync(join(dist, 'mine.yaml'), 'utf8')).toBe('kind: ConfigMap # mine\n');
+    expect(readdirSync(root)).toEqual(['dist']);
+  });
+
   test('synth --clean by swap: the user files stay; a folder of only synth files disappears whole', async () => {
     const dist = await oldDist();
     const report = await cleanOutput(dist);
