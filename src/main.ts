@@ -8,7 +8,7 @@
  * Config: MESHTRACE_CONFIG (file) or MESHTRACE_PROFILE (name); default profile lab.
  */
 import { ConfigError } from './config/load';
-import { describeRecovery, synthesize, SynthCheckError } from './stack/index';
+import { describePerFile, describeRecovery, synthesize, SynthCheckError } from './stack/index';
 
 try {
   const result = await synthesize({
@@ -17,6 +17,7 @@ try {
     outdir: process.env.CDK8S_OUTDIR ?? 'dist',
   });
   if (result.write.recovered) process.stderr.write(`meshtrace: ${describeRecovery(result.write.recovered, result.write.outdir)}\n`);
+  if (result.write.perFileReason) process.stderr.write(`meshtrace: ${describePerFile(result.write.perFileReason)}\n`);
   process.stdout.write(`meshtrace: profile ${result.config.profile} -> ${result.write.outdir} (${result.stack.files.length} files)\n`);
 } catch (err) {
   if (err instanceof ConfigError) {

@@ -22,9 +22,10 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /**
- * A synth killed inside its commit window leaves part old, part new files and a journal beside the
- * folder: complete (or discard) that write first, so check reads one tree, never a mix. A synth
- * still running is a "could not check" (exit 2).
+ * A synth killed part-way leaves hidden folders (or a journal) beside the folder — for the instant
+ * between a swap's two renames even no folder, the complete new tree beside it: complete (or
+ * discard) that write first, so check reads one tree, never a mix. A synth still running is a
+ * "could not check" (exit 2).
  */
 async function finishInterruptedSynth(dir: string): Promise<void> {
   const { describeRecovery, interruptedWrite, OutputWriteError, recoverOutput } = await import('../stack/output-writer');

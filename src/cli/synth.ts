@@ -41,7 +41,7 @@ export function registerSynth(program: Command): void {
       const err = (text: string) => process.stderr.write(`${text}\n`);
       // Loaded on use: the stack pulls in cdk8s and the checkers, which other commands never need.
       const { ConfigError, loadConfig } = await import('../config/load');
-      const { buildAndCheck, cleanOutput, describeRecovery, OutputWriteError, synthesize, SynthCheckError } = await import('../stack/index');
+      const { buildAndCheck, cleanOutput, describePerFile, describeRecovery, OutputWriteError, synthesize, SynthCheckError } = await import('../stack/index');
       // --cluster / --central-collector are config fields given as flags: merged over the file or profile and validated with it.
       const { multiclusterOverrides } = await import('../config/multicluster');
       const overrides = multiclusterOverrides(flags.cluster, flags.centralCollector);
@@ -51,6 +51,7 @@ export function registerSynth(program: Command): void {
           if (report.recovered) err(`meshtrace synth: ${describeRecovery(report.recovered, report.outdir)}`);
           for (const p of report.keptEdited) err(`warning: ${p} was edited since meshtrace wrote it; left in place`);
           for (const w of report.warnings) err(`warning: ${w}`);
+          if (report.perFileReason) err(`meshtrace synth --clean: ${describePerFile(report.perFileReason)}`);
           if (flags.json) out(JSON.stringify({ ok: true, ...report }, null, 2));
           else if (!flags.quiet) out(`meshtrace synth --clean: ${report.removed.length} removed from ${report.outdir}, ${report.keptEdited.length} kept (edited)`);
           setExitCode(cmd, EXIT_OK);
@@ -73,8 +74,10 @@ export function registerSynth(program: Command): void {
         // Said even with --quiet/--json: an earlier run's interrupted write was finished here.
         if (w.recovered) err(`meshtrace synth: ${describeRecovery(w.recovered, w.outdir)}`);
         for (const warning of w.warnings) err(`warning: ${warning}`);
+        // Said even with --quiet: the output folder was not swapped whole, so a kill there would have left a mix.
+        if (w.perFileReason) err(`meshtrace synth: ${describePerFile(w.perFileReason)}`);
         if (flags.json) {
-          out(JSON.stringify({ ok: true, profile: result.config.profile, outdir: w.outdir, changed: w.changed, written: w.written, unchanged: w.unchanged, removed: w.removed, keptEdited: w.keptEdited, recovered: w.recovered ?? null, warnings: w.warnings, findings: result.findings, timings: result.timings }, null, 2));
+          out(JSON.stringify({ ok: true, profile: result.config.profile, outdir: w.outdir, changed: w.changed, written: w.written, unchanged: w.unchanged, removed: w.removed, keptEdited: w.keptEdited, recovered: w.recovered ?? null, protocol: w.protocol ?? null, perFileReason: w.perFileReason ?? null, warnings: w.warnings, findings: result.findings, timings: result.timings }, null, 2));
         } else if (!flags.quiet) {
           for (const f of result.findings) err(findingLine(f));
           for (const p of w.keptEdited) err(`warning: ${p} is no longer produced but was edited since meshtrace wrote it; left in place`);

@@ -191,7 +191,8 @@ async function countPending(fs: WriterFs, ops: readonly JournalOp[]): Promise<nu
 export interface HeldJournal {
   readonly path: string;
   journal: Journal;
-  readonly recovered?: Recovery;
+  /** What the lock's taker found and finished of an earlier write (the writer adds a swap's recovery). */
+  recovered?: Recovery;
 }
 
 /**

@@ -3,43 +3,56 @@
  * any point leaves the old tree or the new one — never a mix. `cdk8s synth` wipes its whole output
  * folder (user files included) and `App.synth()` never removes stale files; neither is atomic.
  *
- * Protocol (the journal and its states are in output-journal.ts):
- * 1. Lock: create `.<outdir>.meshtrace-journal` beside the output folder exclusively (it names our
- *    pid). A journal left by a dead process is recovered first: `staging` → its stage folders are
- *    deleted; `committed` → its pending ops are applied (roll forward); `rolling-back` → undone.
- * 2. Plan, reading only: which files are new, replaced (owned by an earlier synth), unchanged
- *    (byte-identical: never touched, so a re-run changes no mtime), stale (owned, no longer
- *    produced, unedited → removed; edited → kept), or collisions (not ours → stop). Nothing to do →
- *    release the lock, done.
+ * Two protocols; the first whenever it can hold:
+ * - **swap** (output-tree-swap.ts): the complete new tree — synth's files, the ownership manifest,
+ *   and every entry of the old tree synth keeps (the user's own files, edited stale files; hard
+ *   links, so bytes, inodes and mtimes stay) — is staged beside the output folder in its real parent
+ *   and swapped in by two renames (dist → `.dist.meshtrace-old-*`, stage → dist). A kill leaves the
+ *   old tree, the new one, or — for the instant between the two renames — no `dist/` and the
+ *   complete stage beside it, which the next run renames in. Recovery needs no journal: the hidden
+ *   names say what to do.
+ * - **per file** (output-journal.ts), only where a swap cannot hold: the output folder is a symlink
+ *   or a mount point, a folder synth writes through is a symlink (e.g. `dist/install` → another
+ *   disk: a swap would replace the link and leave the files behind it old) or another filesystem's
+ *   mount point, the current folder is inside the output folder (a rename would leave this process,
+ *   and the user's shell, in a deleted folder), or the swap's first rename is refused (EXDEV, EBUSY,
+ *   EPERM, EACCES). Each file is staged inside the real folder it goes to and renamed in under a
+ *   journal; a kill inside its commit window leaves a mix until the next run completes it. The report
+ *   (and the CLI) says which protocol ran and why.
+ * Both start the same way: lock (`.<outdir>.meshtrace-journal` beside the output folder, created
+ * exclusively; a dead writer's journal and swap leftovers are recovered first), then a plan that only
+ * reads: new, replaced (owned by an earlier synth), unchanged (byte-identical), stale (owned, no longer
+ * produced: removed if unedited, kept if edited), collisions (not ours → stop). Nothing to do → no
+ * write at all (no mtime moves). Protects against process death, not power loss: nothing is fsynced.
+ *
+ * The per-file protocol, step by step:
+ * 1. Lock as above.
+ * 2. Plan as above.
  * 3. Stage: the journal is rewritten (atomically: temp file + rename) to list the stage folders,
  *    then each file is written into `.meshtrace-stage-<id>/new/` INSIDE the real (realpath) folder
  *    it goes to, so every later rename stays within one folder and cannot cross filesystems (EXDEV)
  *    even when e.g. `dist/install` is a symlink to another disk. A folder that does not exist yet is
- *    staged whole inside its nearest existing ancestor (a missing output folder inside its parent),
- *    and moved in by one rename. A file about to be replaced gets a hard link in `…/old/` (a copy if
- *    the filesystem has no hard links).
+ *    staged whole inside its nearest existing ancestor, and moved in by one rename. A file about to
+ *    be replaced gets a hard link in `…/old/` (a copy if the filesystem has no hard links).
  * 4. COMMIT POINT: the journal is rewritten with state `committed` and the list of ops.
  * 5. Swap: only renames — staged file → target (atomic replace: a reader sees the old file or the new
  *    one), stale file → `…/old/`, the ownership manifest last.
  * 6. Clean up: delete the stage folders (backups and removed files with them), remove folders the
  *    swap emptied, delete the journal (the lock).
  * An error before 4 deletes the stage: the output folder was never touched. An error in 5 rewrites
- * the journal to `rolling-back` and undoes the applied renames (backups and trash are renamed
- * back). An error in 6 is a warning: the new tree is in place, the next run removes the leftovers.
- * A SIGKILL before 4 leaves the old tree plus hidden `.meshtrace-stage-*` folders (kubectl does not
- * read folders without -R; `check` skips them) and the journal; one inside 5 or 6 leaves a MIX until
- * the next run: the journal says `committed`, and the next `meshtrace synth` (or `meshtrace check`,
- * or `synth --clean`) completes the swap before doing anything else, and says so. Protects against
- * process death, not power loss: nothing is fsynced.
+ * the journal to `rolling-back` and undoes the applied renames. An error in 6 is a warning. A SIGKILL
+ * before 4 leaves the old tree plus hidden `.meshtrace-stage-*` folders; one inside 5 or 6 leaves a
+ * MIX until the next `meshtrace synth` (or `check`, or `synth --clean`) completes it from the journal.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
-import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import type { OutputFile } from './build-stack';
 import {
   abandonJournal, acquireJournal, applyBackward, applyFresh, JournalBusyError, journalPathFor, pruneEmpty, RecoveryError, releaseJournal, removeStages,
-  rewriteJournal, stageDirIn, type HeldJournal, type JournalOp, type Recovery,
+  rewriteJournal, STAGE_PREFIX, stageDirIn, type HeldJournal, type JournalOp, type Recovery,
 } from './output-journal';
+import { buildStage, changedSincePlan, keptName, newSwapId, parseSwapEntries, planTreeStage, recoverSwap, swapName, SwapNotPossible, type CopiedFrom, type OldEntry, type TreeStage } from './output-tree-swap';
 import { errnoCode, nodeWriterFs, type WriterFs } from './writer-fs';
 
 export type { Recovery } from './output-journal';
@@ -47,6 +60,9 @@ export type { WriterFs } from './writer-fs';
 
 /** Ownership manifest: one `<sha256>  <path>` line per file the kit wrote. No .yaml/.json extension: kubectl skips it. */
 export const OWNERSHIP_FILE = '.meshtrace-owned';
+
+/** How a write put its files in place: `swap` (two renames of whole trees) or `per file` (renames under a journal). */
+export type WriteProtocol = 'swap' | 'per file';
 
 /** What the output folder holds after a failed write. */
 export type FailedWriteState = 'unchanged' | 'rolled back' | 'pending recovery';
@@ -83,6 +99,10 @@ export interface WriteReport {
   readonly recovered?: Recovery;
   /** Leftovers this run could not remove (the next run does). */
   readonly warnings: readonly string[];
+  /** How the files were put in place (undefined when nothing changed). */
+  readonly protocol?: WriteProtocol;
+  /** Why the per-file protocol ran instead of a swap. */
+  readonly perFileReason?: string;
 }
 
 const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
@@ -152,12 +172,14 @@ interface Plan {
   /** Folders to create inside the stages, parents first. */
   readonly mkdirs: string[];
   readonly stagedFiles: { readonly path: string; readonly content: string }[];
+  /** The files to write, by path relative to the output folder (the manifest included): what a swap stages. */
+  readonly writes: { readonly rel: string; readonly content: string }[];
   readonly backups: { readonly from: string; readonly to: string }[];
   readonly ops: JournalOp[];
   readonly prune: string[];
 }
 
-const emptyPlan = (): Plan => ({ written: [], unchanged: [], removed: [], keptEdited: [], stages: [], mkdirs: [], stagedFiles: [], backups: [], ops: [], prune: [] });
+const emptyPlan = (): Plan => ({ written: [], unchanged: [], removed: [], keptEdited: [], stages: [], mkdirs: [], stagedFiles: [], writes: [], backups: [], ops: [], prune: [] });
 
 type ResolvedDir = { readonly kind: 'real'; readonly dir: string } | { readonly kind: 'missing'; readonly realParent: string; readonly top: string; readonly rest: readonly string[] };
 
@@ -291,8 +313,10 @@ async function planWrite(ctx: Context, files: readonly OutputFile[], id: string,
       const parts = f.path.split('/');
       planner.stageIntoMissing({ ...missing, rest: parts.slice(0, -1) }, parts[parts.length - 1]!, f.content);
       planner.plan.written.push(f.path);
+      planner.plan.writes.push({ rel: f.path, content: f.content });
     }
     planner.stageIntoMissing(missing, OWNERSHIP_FILE, ownership);
+    planner.plan.writes.push({ rel: OWNERSHIP_FILE, content: ownership });
     return planner.plan;
   }
   const planner = new Planner(fs, outdir, realOut, id);
@@ -307,6 +331,7 @@ async function planWrite(ctx: Context, files: readonly OutputFile[], id: string,
     if (dir.kind === 'missing') {
       planner.stageIntoMissing(dir, name, f.content);
       plan.written.push(f.path);
+      plan.writes.push({ rel: f.path, content: f.content });
       continue;
     }
     const current = await planner.read(join(dir.dir, name));
@@ -315,6 +340,7 @@ async function planWrite(ctx: Context, files: readonly OutputFile[], id: string,
     else {
       planner.stageFile(dir.dir, name, f.content, current !== undefined, f.path);
       plan.written.push(f.path);
+      plan.writes.push({ rel: f.path, content: f.content });
     }
   }
   if (manifest === undefined && !takeOver && plan.unchanged.length === 0) {
@@ -335,6 +361,7 @@ async function planWrite(ctx: Context, files: readonly OutputFile[], id: string,
   await planStale(planner, [...ownedBefore].filter(([p]) => !produced.has(p)), outdir);
   if (plan.ops.length > 0 || manifest?.toString('utf8') !== ownership) {
     planner.stageFile(realOut, OWNERSHIP_FILE, ownership, manifest !== undefined, OWNERSHIP_FILE);
+    plan.writes.push({ rel: OWNERSHIP_FILE, content: ownership });
   }
   return plan;
 }
@@ -395,6 +422,23 @@ async function withJournal<T>(outdirInput: string, options: WriteOptions, body: 
       throw new OutputWriteError(`cannot write ${outdir}: finishing an interrupted write failed (${describe(err.cause)}); the journal ${err.journal} stays: the next \`meshtrace synth\` (or \`meshtrace check\`) tries again`, 'pending recovery');
     }
     throw new OutputWriteError(`cannot write ${outdir}: ${describe(err)}; nothing there was changed`);
+  }
+  let names: string[];
+  try {
+    names = (await fs.readdir(realParent)).map((e) => e.name);
+  } catch (err) {
+    await releaseQuietly(fs, held);
+    throw new OutputWriteError(`cannot write ${outdir}: ${describe(err)}; nothing there was changed`);
+  }
+  try {
+    // An interrupted swap is finished from its hidden names alone (whether or not its lock survived).
+    held.recovered = (await recoverSwap(fs, realParent, basename(outdir), names)) ?? held.recovered;
+  } catch (err) {
+    await releaseQuietly(fs, held);
+    throw new OutputWriteError(
+      `cannot write ${outdir}: finishing an interrupted write failed (${describe(err)}); its hidden folders .${basename(outdir)}.meshtrace-* beside it stay: the next \`meshtrace synth\` (or \`meshtrace check\`) tries again`,
+      'pending recovery',
+    );
   }
   return body({ fs, outdir, realParent, realOut: undefined }, held);
 }
@@ -472,6 +516,162 @@ async function undo(ctx: Context, held: HeldJournal, phase: 'staging' | 'committ
   return new OutputWriteError(`${what} while swapping in the new files; rolled back: ${outdir} is as it was`, 'rolled back');
 }
 
+/** The swap cannot hold here; `reason` says why (for the report). Nothing was changed. */
+class SwapFallback extends Error {}
+
+/** Errors of the swap's first rename that mean "not here" (a mount point, a sticky folder, …), not "failed": nothing changed, fall back. */
+const SWAP_REFUSED = ['EXDEV', 'EBUSY', 'EPERM', 'EACCES', 'EINVAL'];
+
+/**
+ * Reads the old tree for a swap (lstat, never through a symlink), or says why a swap cannot hold.
+ * `kitDirs`: the folders synth writes into or removes from (relative); a symlink there means the
+ * files live elsewhere, and swapping the folder would replace the link but not them.
+ */
+async function readOldTree(ctx: Context, kitDirs: ReadonlySet<string>): Promise<{ readonly entries: OldEntry[]; readonly rootMode?: number } | { readonly blocker: string }> {
+  const { fs, outdir, realParent, realOut } = ctx;
+  if (realOut === undefined) return { entries: [] };
+  const link = await fs.lstat(outdir);
+  if (link.isSymbolicLink()) return { blocker: `${outdir} is a symlink (a swap would replace the link)` };
+  const [root, parent] = [await fs.lstat(realOut), await fs.lstat(realParent)];
+  if (root.dev !== parent.dev) return { blocker: `${outdir} is a mount point (another filesystem than its parent)` };
+  const cwd = await fs.realpath(process.cwd()).catch(() => process.cwd());
+  if (cwd === realOut || cwd.startsWith(`${realOut}${sep}`)) return { blocker: `the current folder ${cwd} is inside ${outdir} (a swap would leave it a deleted folder)` };
+  const entries: OldEntry[] = [];
+  const walk = async (rel: string): Promise<string | undefined> => {
+    for (const entry of (await fs.readdir(join(realOut, rel))).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (entry.name.startsWith(STAGE_PREFIX)) continue; // a per-file stage left over: the kit's, never kept
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        const info = await fs.lstat(join(realOut, childRel));
+        if (info.dev !== root.dev) return `${join(outdir, childRel)} is a mount point (another filesystem)`;
+        entries.push({ rel: childRel, isDir: true, mode: info.mode });
+        const blocked = await walk(childRel);
+        if (blocked) return blocked;
+      } else {
+        if (entry.isSymbolicLink() && kitDirs.has(childRel)) return `${join(outdir, childRel)} is a symlink synth writes through (a swap would replace the link, not the files behind it)`;
+        entries.push({ rel: childRel, isDir: false, mode: 0 });
+      }
+    }
+    return undefined;
+  };
+  const blocker = await walk('');
+  return blocker === undefined ? { entries, rootMode: root.mode } : { blocker };
+}
+
+/** Every folder (relative) on the way to these file paths. */
+function foldersOf(paths: Iterable<string>): Set<string> {
+  const dirs = new Set<string>();
+  for (const p of paths) for (let d = dirname(p); d !== '.'; d = dirname(d)) dirs.add(d);
+  return dirs;
+}
+
+/**
+ * Swaps the complete new tree in (protocol: output-tree-swap.ts). Returns the warnings (leftovers the
+ * next run removes); throws an OutputWriteError saying what the folder holds, or SwapFallback when a
+ * swap turns out impossible before anything changed.
+ */
+async function swapIn(ctx: Context, stage: TreeStage, planned: readonly OldEntry[], id: string): Promise<string[]> {
+  const { fs, outdir, realParent, realOut } = ctx;
+  const name = basename(outdir);
+  const target = join(realParent, name);
+  const [next, ready, old] = (['next', 'ready', 'old'] as const).map((k) => join(realParent, swapName(name, k, id))) as [string, string, string];
+  const hasOld = realOut !== undefined;
+  const what = (err: unknown) => `cannot write ${outdir}: ${describe(err)}`;
+  const discardStage = async (err: unknown, fallback: boolean): Promise<Error> => {
+    try {
+      await fs.rmTree(next);
+      await fs.rmTree(ready);
+    } catch (cleanupErr) {
+      return new OutputWriteError(`${what(err)}; nothing there was changed, but removing the staged tree failed too (${describe(cleanupErr)}): the next run removes ${next} / ${ready}`, 'unchanged');
+    }
+    if (fallback) return new SwapFallback(err instanceof SwapNotPossible ? err.message : `${outdir} cannot be renamed (${errnoCode(err)})`);
+    return new OutputWriteError(`${what(err)}; nothing there was changed`, 'unchanged');
+  };
+  let step: 'stage' | 'rename old away' = 'stage';
+  let copied: CopiedFrom = new Map();
+  try {
+    if (stage.dirs.length > 0) {
+      copied = await buildStage(fs, realOut, next, stage);
+      await fs.rename(next, ready); // complete: only now may a later run rename it in
+    }
+    step = 'rename old away';
+    if (hasOld) await fs.rename(target, old);
+  } catch (err) {
+    throw await discardStage(err, err instanceof SwapNotPossible || (step === 'rename old away' && SWAP_REFUSED.includes(errnoCode(err) ?? '')));
+  }
+  // The instant with no output folder: between these two renames (the next run completes it).
+  if (stage.dirs.length > 0) {
+    try {
+      await fs.rename(ready, target);
+    } catch (err) {
+      if (!hasOld) throw await discardStage(err, false);
+      try {
+        await fs.rename(old, target);
+      } catch (rollbackErr) {
+        throw new OutputWriteError(
+          `${what(err)} while swapping in the new tree, and renaming the old one back failed too (${describe(rollbackErr)}); ${outdir} is missing until the next ` +
+            `\`meshtrace synth\` (or \`meshtrace check\`) completes the write: it renames the complete new tree ${ready} in (the old one is ${old})`,
+          'pending recovery',
+        );
+      }
+      const leftover = await fs.rmTree(ready).then(() => '', (cleanupErr: unknown) => ` (the staged tree ${ready} stays for the next run: ${describe(cleanupErr)})`);
+      throw new OutputWriteError(`${what(err)} while swapping in the new tree; rolled back: ${outdir} is as it was${leftover}`, 'rolled back');
+    }
+  }
+  if (!hasOld) return [];
+  let changed: string[];
+  try {
+    changed = await changedSincePlan(fs, old, target, planned, stage.links, copied);
+  } catch (err) {
+    return [`the new files are in place, but checking the old tree ${old} for files changed meanwhile failed (${describe(err)}); the next run removes it`];
+  }
+  if (changed.length > 0) {
+    const kept = join(realParent, keptName(name, id));
+    const list = `${changed.slice(0, 3).join(', ')}${changed.length > 3 ? `, … ${changed.length} in all` : ''}`;
+    return fs.rename(old, kept).then(
+      () => [`${outdir} changed while synth wrote it (${list}): those changes are not in the new tree, so the old tree is kept at ${kept}; move back what you need, then delete it`],
+      (err: unknown) => [`${outdir} changed while synth wrote it (${list}), and keeping the old tree failed (${describe(err)}): copy what you need out of ${old} before the next run removes it`],
+    );
+  }
+  return fs.rmTree(old).then(
+    () => [],
+    (err: unknown) => [`the new files are in place, but removing the old tree ${old} failed (${describe(err)}); the next run removes it`],
+  );
+}
+
+/** The plan's writes as a tree stage: what the output folder will hold, from what it holds now. */
+function treeStageFor(ctx: Context, plan: Plan, old: { readonly entries: OldEntry[]; readonly rootMode?: number }, removedToo: readonly string[] = []): TreeStage {
+  const prune = plan.prune.map((abs) => (abs === ctx.outdir ? '' : relative(ctx.outdir, abs).split(sep).join('/')));
+  return planTreeStage(old.entries, plan.writes, new Set([...plan.removed, ...removedToo]), prune, old.rootMode);
+}
+
+interface Committed {
+  readonly warnings: string[];
+  readonly protocol: WriteProtocol;
+  readonly perFileReason?: string;
+}
+
+/** Puts a planned write in place: a swap where one can hold, else the per-file protocol (see the top). Releases the lock. */
+async function commit(ctx: Context, held: HeldJournal, plan: Plan, now: () => Date, removedToo: readonly string[] = []): Promise<Committed> {
+  let reason: string;
+  try {
+    const old = await readOldTree(ctx, foldersOf([...plan.written, ...plan.unchanged, ...plan.removed, ...plan.keptEdited]));
+    if ('blocker' in old) reason = old.blocker;
+    else {
+      const warnings = await swapIn(ctx, treeStageFor(ctx, plan, old, removedToo), old.entries, newSwapId(now()));
+      return { warnings: [...warnings, ...(await releaseQuietly(ctx.fs, held))], protocol: 'swap' };
+    }
+  } catch (err) {
+    if (!(err instanceof SwapFallback)) {
+      await releaseQuietly(ctx.fs, held);
+      if (err instanceof OutputWriteError) throw err;
+      throw new OutputWriteError(`cannot write ${ctx.outdir}: ${describe(err)}; nothing there was changed`);
+    }
+    reason = err.message;
+  }
+  return { warnings: await transact(ctx, held, plan), protocol: 'per file', perFileReason: reason };
+}
+
 /** Releases the lock after a plan that changes nothing, or after a planning error; never hides the first error. */
 async function releaseQuietly(fs: WriterFs, held: HeldJournal): Promise<string[]> {
   try {
@@ -504,7 +704,7 @@ export async function writeOutput(outdirInput: string, files: readonly OutputFil
     }
     const report = { outdir: ctx.outdir, written: plan.written, unchanged: plan.unchanged, removed: plan.removed, keptEdited: plan.keptEdited, recovered: held.recovered };
     if (plan.ops.length === 0) return { ...report, changed: false, warnings: await releaseQuietly(ctx.fs, held) };
-    return { ...report, changed: true, warnings: await transact(ctx, held, plan) };
+    return { ...report, changed: true, ...(await commit(ctx, held, plan, options.now ?? (() => new Date()))) };
   });
 }
 
@@ -516,6 +716,10 @@ export interface CleanReport {
   readonly keptEdited: readonly string[];
   readonly recovered?: Recovery;
   readonly warnings: readonly string[];
+  /** How the removal was done (undefined when there was nothing to remove). */
+  readonly protocol?: WriteProtocol;
+  /** Why the per-file protocol ran instead of a swap. */
+  readonly perFileReason?: string;
 }
 
 /**
@@ -526,7 +730,8 @@ export interface CleanReport {
 export async function cleanOutput(outdirInput: string, options: WriteOptions = {}): Promise<CleanReport> {
   const fs = options.fs ?? nodeWriterFs;
   const outdir = resolve(outdirInput);
-  if ((await fs.lstat(outdir).catch(() => undefined)) === undefined) return { outdir, removed: [], keptEdited: [], warnings: [] };
+  // A missing output folder may be a swap killed between its two renames: recover unless its parent is missing too.
+  if ((await fs.lstat(dirname(outdir)).catch(() => undefined)) === undefined) return { outdir, removed: [], keptEdited: [], warnings: [] };
   return withJournal(outdirInput, options, async (base, held) => {
     let ctx = base;
     let planner: Planner;
@@ -544,8 +749,8 @@ export async function cleanOutput(outdirInput: string, options: WriteOptions = {
       if (err instanceof OutputWriteError) throw err;
       throw new OutputWriteError(`cannot clean ${outdir}: ${describe(err)}; nothing there was changed`);
     }
-    const warnings = await transact(ctx, held, planner.plan);
-    return { outdir, removed: planner.plan.removed, keptEdited: planner.plan.keptEdited, recovered: held.recovered, warnings };
+    const done = await commit(ctx, held, planner.plan, options.now ?? (() => new Date()), [OWNERSHIP_FILE]);
+    return { outdir, removed: planner.plan.removed, keptEdited: planner.plan.keptEdited, recovered: held.recovered, ...done };
   });
 }
 
@@ -561,6 +766,11 @@ export async function recoverOutput(outdirInput: string, options: WriteOptions =
     await releaseQuietly(fs, held);
     return held.recovered;
   });
+}
+
+/** One line saying that the per-file protocol ran, why, and what a kill inside it would have left. */
+export function describePerFile(reason: string): string {
+  return `wrote file by file, not by swapping the whole folder, because ${reason}; a kill inside its commit window leaves part old, part new files until the next \`meshtrace synth\` (or \`meshtrace check\`) completes the write from its journal`;
 }
 
 /** One line saying what a run did about an earlier, interrupted write. */
@@ -579,13 +789,15 @@ export function describeRecovery(r: Recovery, outdir: string): string {
   }
 }
 
-/** The journal of an interrupted write of `outdir`, if one is there (without taking the lock). */
+/** The journal, or a hidden swap folder, of an interrupted write of `outdir`, if one is there (without taking the lock). */
 export async function interruptedWrite(outdirInput: string, fs: WriterFs = nodeWriterFs): Promise<string | undefined> {
   const outdir = resolve(outdirInput);
   const realParent = await fs.realpath(dirname(outdir)).catch(() => undefined);
   if (realParent === undefined) return undefined;
   const path = journalPathFor(realParent, basename(outdir));
-  return (await fs.lstat(path).catch(() => undefined)) ? path : undefined;
+  if (await fs.lstat(path).catch(() => undefined)) return path;
+  const swap = parseSwapEntries(basename(outdir), (await fs.readdir(realParent).catch(() => [])).map((e) => e.name));
+  return swap.length > 0 ? join(realParent, swap[0]!.name) : undefined;
 }
 
 /** Lists files of a folder recursively (relative POSIX paths, sorted). Used by tests and the benchmark. */

@@ -14,6 +14,7 @@ export interface WriterFs {
   /** `flag: 'wx'` creates exclusively (the journal doubles as the lock). */
   writeFile(path: string, data: string | Uint8Array, options?: { flag?: string }): Promise<void>;
   mkdir(path: string): Promise<unknown>;
+  chmod(path: string, mode: number): Promise<void>;
   readdir(path: string): Promise<Dirent[]>;
   rename(from: string, to: string): Promise<void>;
   link(existing: string, newPath: string): Promise<void>;
@@ -31,6 +32,7 @@ export const nodeWriterFs: WriterFs = {
   readFile: (p) => fsp.readFile(p),
   writeFile: (p, data, options) => fsp.writeFile(p, data, options),
   mkdir: (p) => fsp.mkdir(p),
+  chmod: (p, mode) => fsp.chmod(p, mode),
   readdir: (p) => fsp.readdir(p, { withFileTypes: true }),
   rename: (a, b) => fsp.rename(a, b),
   link: (a, b) => fsp.link(a, b),

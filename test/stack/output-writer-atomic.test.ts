@@ -2,9 +2,10 @@
  * The writer is all or nothing: a failure at ANY step of a write leaves exactly the old tree or
  * exactly the new one (compared by sha256 of every file, strays included), and the message says which.
  * Every filesystem call of a write is failed in turn, once (a transient error: the rollback runs) and
- * from that step on (the rollback fails too: the next run's recovery must finish the job).
+ * from that step on (the rollback fails too: the next run's recovery must finish the job) — for both
+ * protocols: the swap (a plain dist/) and the per-file journal (dist/install a symlink synth writes through).
  */
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutputWriteError, recoverOutput, writeOutput, type WriteReport } from '../../src/stack/output-writer';
@@ -15,43 +16,78 @@ import { newTree, oldTree } from './fixtures/writer-trees';
 
 const USER_FILES: Record<string, string> = { 'mine.yaml': 'kind: ConfigMap # mine\n', 'install/notes.txt': 'my notes\n' };
 
-describe('writeOutput under injected failures', () => {
+/** What the next run must leave after a failed write, read from the error's message alone. */
+/** `root/name/dist` = the old tree (written by synth) plus the user's own files; returns `root/name`. */
+async function writeOldDist(root: string, name: string): Promise<string> {
+  const base = join(root, name);
+  mkdirSync(base);
+  await writeOutput(join(base, 'dist'), oldTree());
+  for (const [p, content] of Object.entries(USER_FILES)) writeFileSync(join(base, 'dist', p), content);
+  return base;
+}
+
+function expectedAfterNextRun(error: OutputWriteError): 'old' | 'new' {
+  if (error.state !== 'pending recovery') return 'old';
+  return /completes the write/.test(error.message) ? 'new' : 'old';
+}
+
+describe.each([
+  ['swap', false],
+  ['per file', true],
+] as const)('writeOutput under injected failures (%s protocol)', (protocol, symlinkedInstall) => {
   let root: string;
   beforeAll(() => {
-    root = mkdtempSync(join(tmpdir(), 'meshtrace-atomic-'));
+    root = realpathSync(mkdtempSync(join(tmpdir(), 'meshtrace-atomic-')));
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  /** A folder holding `dist` = the old tree (written by synth) plus the user's own files. */
+  /** The old dist/; for the per-file protocol dist/install is a symlink to base/install-real (same filesystem). */
   async function oldDist(name: string): Promise<string> {
-    const base = join(root, name);
-    mkdirSync(base);
-    await writeOutput(join(base, 'dist'), oldTree());
-    for (const [p, content] of Object.entries(USER_FILES)) writeFileSync(join(base, 'dist', p), content);
+    const base = await writeOldDist(root, name);
+    if (symlinkedInstall) {
+      cpSync(join(base, 'dist', 'install'), join(base, 'install-real'), { recursive: true });
+      rmSync(join(base, 'dist', 'install'), { recursive: true });
+      symlinkSync(join(base, 'install-real'), join(base, 'dist', 'install'));
+    }
     return base;
   }
+  /** Everything under base but its dist/ (and the folder dist/install links to): nothing stray may be there. */
+  const strays = (base: string) => readdirSync(base).filter((n) => n !== 'dist' && n !== 'install-real');
 
   let OLD: TreeSnapshot;
   let NEW: TreeSnapshot;
   let steps: { name: string; args: readonly unknown[] }[];
+  let reference: WriteReport;
   beforeAll(async () => {
     const base = await oldDist('reference');
     OLD = snapshotTree(base);
     steps = [];
-    await writeOutput(join(base, 'dist'), newTree(), { fs: instrumentedFs(nodeWriterFs, (_n, name, args) => steps.push({ name, args })) });
+    reference = await writeOutput(join(base, 'dist'), newTree(), { fs: instrumentedFs(nodeWriterFs, (_n, name, args) => steps.push({ name, args })) });
     NEW = snapshotTree(base);
   });
 
-  test('the reference trees differ in every way a write can change a folder', () => {
+  test('the reference trees differ in every way a write can change a folder, and the report names the protocol', () => {
     expect(Object.keys(OLD)).toContain('dist/stale/deep/gone.yaml');
     expect(Object.keys(NEW)).not.toContain('dist/stale/deep/gone.yaml');
     expect(Object.keys(NEW)).toContain('dist/added/sub/fresh.yaml');
     expect(NEW['dist/0000-chart.k8s.yaml']).toBe(OLD['dist/0000-chart.k8s.yaml']);
     expect(NEW['dist/0001-chart.k8s.yaml']).not.toBe(OLD['dist/0001-chart.k8s.yaml']);
     expect(NEW['dist/mine.yaml']).toBe(OLD['dist/mine.yaml']);
-    expect(Object.keys(NEW).filter((p) => !p.startsWith('dist/'))).toEqual([]); // no lock, no stage beside it
-    // Renames are most of the swap, and each stays within one folder.
-    expect(steps.filter((s) => s.name === 'rename').length).toBeGreaterThan(8);
+    expect(NEW['dist/install/notes.txt']).toBe(OLD['dist/install/notes.txt']);
+    expect(reference.protocol).toBe(protocol);
+    const renames = steps.filter((s) => s.name === 'rename');
+    if (protocol === 'swap') {
+      // Exactly: stage complete (next → ready), dist → old, ready → dist.
+      expect(renames.map((r) => [String(r.args[0]), String(r.args[1])].map((p) => p.replace(/.*\//, '').replace(/-\d+-[0-9a-z]+-[0-9a-f]{8}$/, '-ID')))).toEqual([
+        ['.dist.meshtrace-next-ID', '.dist.meshtrace-ready-ID'],
+        ['dist', '.dist.meshtrace-old-ID'],
+        ['.dist.meshtrace-ready-ID', 'dist'],
+      ]);
+      expect(reference.perFileReason).toBeUndefined();
+    } else {
+      expect(renames.length).toBeGreaterThan(8); // one per file, each within one folder
+      expect(reference.perFileReason).toMatch(/dist\/install is a symlink synth writes through/);
+    }
   });
 
   test('a transient failure at every step k: the old tree exactly (rolled back) or the new one, and the message says which', async () => {
@@ -65,7 +101,7 @@ describe('writeOutput under injected failures', () => {
       } catch (err) {
         error = err;
       }
-      const step = `step ${k} (${steps[k - 1]!.name})`;
+      const step = `step ${k} (${steps[k - 1]!.name} ${String(steps[k - 1]!.args[0])})`;
       if (error === undefined) {
         // A failure while cleaning up after the swap: the new tree is in place, the leftovers are reported …
         if (report!.warnings.length > 0) {
@@ -79,41 +115,43 @@ describe('writeOutput under injected failures', () => {
         const e = error as OutputWriteError;
         expect([step, e.message]).toEqual([step, expect.stringMatching(/injected failure/)]);
         expect([step, e.message]).toEqual([step, expect.stringMatching(e.state === 'rolled back' ? /rolled back: .*dist is as it was/ : /nothing (there )?was changed/)]);
-        if (/the next run removes them/.test(e.message)) await recoverOutput(join(base, 'dist'));
+        if (/the next run removes/.test(e.message)) await recoverOutput(join(base, 'dist'));
         expect([step, snapshotTree(base)]).toEqual([step, OLD]);
         outcomes.set(e.state, (outcomes.get(e.state) ?? 0) + 1);
       }
+      expect([step, strays(base)]).toEqual([step, []]);
       rmSync(base, { recursive: true, force: true });
     }
     // Failures hit every phase: before the commit point, during the swap, and in the clean-up.
     expect(Object.fromEntries(outcomes)).toEqual({ unchanged: expect.any(Number), 'rolled back': expect.any(Number), new: expect.any(Number) });
   }, 120_000);
 
-  test('failing from step k on (the rollback fails too): the journal says what the next run does, and after it the tree is old or new', async () => {
+  test('failing from step k on (the rollback fails too): the message says what the next run leaves, and it does', async () => {
     const cases = new Map<string, number>();
     for (let k = 1; k <= steps.length; k++) {
       const base = await oldDist(`from-${k}`);
-      const journal = join(base, '.dist.meshtrace-journal');
       let error: OutputWriteError | undefined;
       await writeOutput(join(base, 'dist'), newTree(), { fs: instrumentedFs(nodeWriterFs, failAt(k, true)) }).catch((err) => (error = err));
-      const step = `step ${k} (${steps[k - 1]!.name})`;
-      const state = existsSync(journal) ? (JSON.parse(readFileSync(journal, 'utf8') || '{}').state as string | undefined) ?? 'unreadable' : 'none';
-      if (error?.state === 'pending recovery') expect([step, error.message]).toEqual([step, expect.stringMatching(/until the next `meshtrace synth` \(or `meshtrace check`\) (finishes the rollback|completes the write) from the journal/)]);
+      const step = `step ${k} (${steps[k - 1]!.name} ${String(steps[k - 1]!.args[0])})`;
+      if (error?.state === 'pending recovery') {
+        const says = protocol === 'swap' ? /is missing until the next `meshtrace synth` \(or `meshtrace check`\) completes the write: it renames the complete new tree .*meshtrace-ready-/ : /until the next `meshtrace synth` \(or `meshtrace check`\) (finishes the rollback|completes the write) from the journal/;
+        expect([step, error.message]).toEqual([step, expect.stringMatching(says)]);
+      }
       // WHEN the next run comes (no failures now)
-      const recovery = await recoverOutput(join(base, 'dist'));
-      // THEN: committed → completed (new tree); staging or rolling back → old tree; no journal → whatever the run reported
-      const after = snapshotTree(base);
-      const expected = state === 'committed' ? NEW : state === 'none' ? (error ? OLD : NEW) : OLD;
-      expect([step, state, after]).toEqual([step, state, expected]);
-      if (state === 'committed') expect([step, recovery?.action]).toEqual([step, expect.stringMatching(/^(completed|cleaned)$/)]);
-      if (state === 'rolling-back') expect([step, recovery?.action]).toEqual([step, 'rolled back']);
-      cases.set(state, (cases.get(state) ?? 0) + 1);
+      await recoverOutput(join(base, 'dist'));
+      // THEN the tree the message promised, nothing stray
+      const expected = error === undefined ? 'new' : expectedAfterNextRun(error);
+      expect([step, snapshotTree(base)]).toEqual([step, expected === 'new' ? NEW : OLD]);
+      expect([step, strays(base)]).toEqual([step, []]);
+      const key = error?.state ?? 'new';
+      cases.set(key, (cases.get(key) ?? 0) + 1);
       rmSync(base, { recursive: true, force: true });
     }
-    expect([...cases.keys()].sort()).toEqual(expect.arrayContaining(['committed', 'staging']));
+    expect([...cases.keys()]).toEqual(expect.arrayContaining(['unchanged', 'pending recovery']));
   }, 120_000);
 
-  test('a swap step fails, then the rollback fails after the journal says rolling-back: the next run finishes the rollback (old tree)', async () => {
+  // The journal's rolling-back state belongs to the per-file protocol only (a swap rolls back with one rename).
+  if (protocol === 'per file') test('a swap step fails, then the rollback fails after the journal says rolling-back: the next run finishes the rollback (old tree)', async () => {
     const commit = steps.map((s, i) => [s, i] as const).filter(([s]) => s.name === 'rename' && String(s.args[0]).endsWith('.meshtrace-journal.tmp'))[1]![1] + 1;
     let rolledBackByNextRun = 0;
     for (let k = commit + 1; k <= steps.length; k++) {
@@ -138,6 +176,24 @@ describe('writeOutput under injected failures', () => {
     }
     expect(rolledBackByNextRun).toBeGreaterThan(5);
   }, 120_000);
+});
+
+describe('writeOutput with dist/install on another filesystem (per-file protocol)', () => {
+  let root: string;
+  beforeAll(() => {
+    root = realpathSync(mkdtempSync(join(tmpdir(), 'meshtrace-exdev-')));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  const oldDist = (name: string) => writeOldDist(root, name);
+  let OLD: TreeSnapshot;
+  let NEW: TreeSnapshot;
+  beforeAll(async () => {
+    const base = await oldDist('reference');
+    OLD = snapshotTree(base);
+    await writeOutput(join(base, 'dist'), newTree());
+    NEW = snapshotTree(base);
+  });
 
   /** Moves dist/install to `target` (on another filesystem) and leaves a symlink to it, as a user might. */
   function symlinkInstall(base: string, target: string): void {
@@ -162,6 +218,7 @@ describe('writeOutput under injected failures', () => {
       const report = await writeOutput(join(base, 'dist'), newTree());
       // THEN
       expect(report.written).toContain('install/values-0.yaml');
+      expect([report.protocol, report.perFileReason]).toEqual(['per file', expect.stringMatching(/dist\/install is a symlink synth writes through/)]);
       expect(lstatSync(join(base, 'dist', 'install')).isSymbolicLink()).toBe(true);
       expect(snapshotTree(base)).toEqual(NEW);
       expect(readdirSync(join(shm, 'install')).filter((n) => n.startsWith('.meshtrace'))).toEqual([]);
