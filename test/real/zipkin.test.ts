@@ -7,6 +7,7 @@
  * Zipkin's API v2, in process and as `meshtrace verify --zipkin-url`: the shipped
  * samples/expectations/bookinfo.yaml holds, and an app that drops the headers is diagnosed at its hop.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { REPO_ROOT } from '../../src/paths';
@@ -14,7 +15,7 @@ import { findEnvoy } from '../../src/envoy';
 import { ProcessSupervisor } from '../../src/demo/supervisor';
 import type { EnvoyMeshOptions, StartedEnvoyMesh } from '../../src/demo/start-envoy-mesh';
 import { connectZipkin, loadSpec, zipkinSource, type Spec } from '../../src/verify';
-import { explainWithLogs, freePorts, peerPath, startPeer, type PeerProcess } from '../support/peers';
+import { explainWithLogs, freePorts, peerPath, startPeer, waitFor, type PeerProcess } from '../support/peers';
 import { runCliProcess } from '../support/run-cli-process';
 import { byName, kitConfig, runMesh, startMesh, type MeshRunOptions, type Run } from './support/envoy-bookinfo';
 
@@ -82,6 +83,46 @@ describe('the real Zipkin server', () => {
     expect(Object.keys(health.zipkin.details)).toEqual(['InMemoryStorage{}']);
     const info = await request(`${zipkinUrl}/info`, { headersTimeout: 5000, bodyTimeout: 5000 });
     expect(((await info.body.json()) as { zipkin: { version: string } }).zipkin.version).toBe('3.6.1');
+  }, LONG);
+
+  test('what Zipkin does to posted spans (shared halves, 64-bit ids, names, errors) is what the source reads back', async () => {
+    // Brave-style B3 shared spans in a 64-bit trace, posted to Zipkin's own collector endpoint.
+    const traceId = randomBytes(8).toString('hex');
+    const [root, call, child] = [randomBytes(8).toString('hex'), randomBytes(8).toString('hex'), randomBytes(8).toString('hex')];
+    const now = Date.now() * 1000;
+    const spans = [
+      { traceId, id: root, name: 'GET /Home', kind: 'SERVER', timestamp: now, duration: 9000, localEndpoint: { serviceName: 'Frontend' } },
+      { traceId, id: call, parentId: root, name: 'GET /api', kind: 'CLIENT', timestamp: now + 1000, duration: 6000, localEndpoint: { serviceName: 'Frontend' }, annotations: [{ timestamp: now + 1100, value: 'ws' }] },
+      { traceId, id: call, parentId: root, name: 'GET /api', kind: 'SERVER', shared: true, timestamp: now + 1500, duration: 5000, localEndpoint: { serviceName: 'backend' }, tags: { error: 'upstream reset' } },
+      { traceId, id: child, parentId: call, name: 'select', timestamp: now + 2000, duration: 1000, localEndpoint: { serviceName: 'backend' }, tags: { error: '' } },
+    ];
+    const posted = await request(`${zipkinUrl}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spans), headersTimeout: 5000, bodyTimeout: 5000 });
+    await posted.body.dump();
+    expect(posted.statusCode).toBe(202);
+    const source = await connectZipkin({ baseUrl: zipkinUrl });
+    // Zipkin stores asynchronously: poll until all four entries are there.
+    const padded = traceId.padStart(32, '0');
+    const trace = await waitFor('the posted trace', async () => {
+      const t = await source.getTrace(padded);
+      return t && t.spans.length === 4 ? t : undefined;
+    });
+    expect(trace.traceId).toBe(padded);
+    const raw = await rawTrace(traceId);
+    // Real Zipkin keeps both halves under one id, and lowercases service and span names.
+    expect(raw.filter((r) => r.id === call).map((r) => [r.kind, r.shared ?? false])).toEqual(expect.arrayContaining([['CLIENT', false], ['SERVER', true]]));
+    expect(raw.map((r) => r.localEndpoint.serviceName).sort()).toEqual(['backend', 'backend', 'frontend', 'frontend']);
+    expect(raw.find((r) => r.id === root)!.name).toBe('get /home');
+    const by = (service: string, kind: string) => trace.spans.find((s) => s.service === service && s.kind === kind)!;
+    const [rootSpan, client, server] = [by('frontend', 'server'), by('frontend', 'client'), by('backend', 'server')];
+    const select = trace.spans.find((s) => s.name === 'select')!;
+    expect(new Set(trace.spans.map((s) => s.spanId)).size).toBe(4);
+    expect(server.spanId).toBe(call);
+    expect(client.parentSpanId).toBe(root);
+    expect(server.parentSpanId).toBe(client.spanId);
+    expect(select).toMatchObject({ parentSpanId: call, kind: 'unspecified', status: { code: 'error' } });
+    expect(server.status).toEqual({ code: 'error', message: 'upstream reset' });
+    expect(rootSpan).toMatchObject({ name: 'get /home', startUs: now, durationUs: 9000 });
+    expect(client.events).toEqual([{ name: 'ws', timeUs: now + 1100, attributes: {} }]);
   }, LONG);
 });
 
