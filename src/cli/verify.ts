@@ -214,7 +214,7 @@ export function registerVerify(program: Command): void {
     .requiredOption('--spec <file>', 'trace expectation (YAML), e.g. samples/expectations/bookinfo.yaml')
     .option('--jaeger-url <url>', 'Jaeger query base URL, with any base path (http://127.0.0.1:16686/jaeger)')
     .option('--zipkin-url <url>', 'Zipkin base URL (API v2), with any base path (http://127.0.0.1:9411)')
-    .option('--trace-file <file>', 'a trace file, format told by its shape: Jaeger UI JSON, Jaeger /api/v3 or Grafana Tempo /api/traces/{id} answer, OTLP/JSON')
+    .option('--trace-file <file>', 'a trace file, format told by its shape: Jaeger UI JSON, Jaeger /api/v3, Zipkin /api/v2 or Grafana Tempo /api/traces/{id} answer, OTLP/JSON')
     .option('--otlp-listen <host:port>', 'run an OTLP/HTTP receiver and verify what arrives (port 0: any free port)');
   addReceiverLimitOptions(command)
     .option('--trigger <url>', 'send requests here with a fresh sampled trace context (default: the spec\'s trigger.url)')

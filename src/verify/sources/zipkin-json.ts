@@ -97,13 +97,20 @@ function statusOf(tags: Readonly<Record<string, string>>): SpanStatus {
 
 const serviceOf = (s: ZipkinSpan): string => s.localEndpoint?.serviceName ?? '';
 
+function joinTags(parts: readonly ZipkinSpan[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const p of parts) Object.assign(tags, p.tags);
+  return tags;
+}
+
 /** Entries of one span reported in parts (same trace, id, half and service) → one. */
 function mergeParts(parts: readonly ZipkinSpan[]): ZipkinSpan {
   if (parts.length === 1) return parts[0]!;
   const starts = parts.map((p) => p.timestamp).filter((t): t is number => t !== undefined);
   const ends = parts.filter((p) => p.timestamp !== undefined && p.duration !== undefined).map((p) => p.timestamp! + p.duration!);
-  const timestamp = starts.length ? Math.min(...starts) : undefined;
-  const end = ends.length ? Math.max(...ends) : undefined;
+  // Loops, never spreads: a hostile answer may repeat one id more times than a call takes arguments.
+  const timestamp = starts.length ? starts.reduce((a, b) => Math.min(a, b)) : undefined;
+  const end = ends.length ? ends.reduce((a, b) => Math.max(a, b)) : undefined;
   const seen = new Set<string>();
   const annotations = parts
     .flatMap((p) => p.annotations ?? [])
@@ -113,7 +120,7 @@ function mergeParts(parts: readonly ZipkinSpan[]): ZipkinSpan {
   const merged: ZipkinSpan = {
     ...parts[0]!,
     ...Object.fromEntries((['parentId', 'name', 'kind', 'localEndpoint', 'remoteEndpoint'] as const).map((k) => [k, first(k)]).filter(([, v]) => v !== undefined)),
-    tags: Object.assign({}, ...parts.map((p) => p.tags ?? {})) as Record<string, string>,
+    tags: joinTags(parts),
     annotations,
   };
   if (timestamp !== undefined) merged.timestamp = timestamp;
@@ -168,7 +175,9 @@ function traceOf(traceId: string, spans: readonly ZipkinSpan[]): Trace {
   for (const list of parts.values()) {
     const merged = mergeParts(list);
     const id = normalizeSpanId(merged.id);
-    byId.set(id, [...(byId.get(id) ?? []), merged]);
+    const halves = byId.get(id);
+    if (halves) halves.push(merged);
+    else byId.set(id, [merged]);
   }
   const used = new Set(byId.keys());
   const out: Span[] = [];
@@ -205,6 +214,18 @@ export function tracesFromZipkinSpans(spans: readonly ZipkinSpan[]): Trace[] {
     else byTrace.set(id, [s]);
   }
   return [...byTrace].map(([id, list]) => traceOf(id, list));
+}
+
+/** True when a document looks like a Zipkin API v2 answer: a list of spans, or a list of such lists (a search). */
+export function isZipkinJson(doc: unknown): boolean {
+  if (!Array.isArray(doc) || doc.length === 0) return false;
+  const first: unknown = Array.isArray(doc[0]) ? doc[0][0] : doc[0];
+  return Boolean(first && typeof first === 'object' && 'traceId' in first && 'id' in first && !('spans' in first));
+}
+
+/** A saved trace or search answer (Zipkin UI's "Download JSON" is the `/api/v2/trace/{id}` list). */
+export function tracesFromZipkinJson(doc: unknown, origin = 'Zipkin JSON'): Trace[] {
+  return Array.isArray(doc) && Array.isArray(doc[0]) ? tracesFromZipkinSearch(doc, origin) : tracesFromZipkinTrace(doc, origin);
 }
 
 /** `GET /api/v2/trace/{id}` body → traces; throws ZipkinFormatError when it is not a list of Zipkin spans. */

@@ -11,6 +11,7 @@ import { zipkinSource } from '../../../src/verify/sources/trace-source';
 import { BackendUnreachableError } from '../../../src/verify/sources/http-get';
 import { pollAndVerify } from '../../../src/verify/poller';
 import { parseSpec } from '../../../src/verify/spec';
+import { tracesFromText, TraceFileError } from '../../../src/verify/sources/trace-file';
 import { closedPort } from '../helpers/fake-jaeger';
 
 const T128 = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -86,6 +87,22 @@ describe('Zipkin API v2 JSON → the trace model', () => {
   ])('an answer that is off is refused naming the field and the value (%#)', (doc, message) => {
     expect(() => tracesFromZipkinTrace(doc)).toThrow(ZipkinFormatError);
     expect(() => tracesFromZipkinTrace(doc)).toThrow(message);
+  });
+
+  test('one id repeated 200 000 times (a hostile answer) is merged without exhausting the call stack', () => {
+    const doc = Array.from({ length: 200_000 }, (_, i) => span({ id: '0000000000000001', timestamp: 1000 + i, duration: 1, localEndpoint: { serviceName: 's' } }));
+    const [trace] = tracesFromZipkinTrace(doc);
+    expect(trace!.spans).toHaveLength(1);
+    expect(trace!.spans[0]).toMatchObject({ startUs: 1000, durationUs: 200_000 });
+  });
+
+  test('a saved Zipkin trace or search answer is a trace file; a broken one names the file and the field', () => {
+    const one = JSON.stringify([span({ id: '0000000000000001', name: 'get', kind: 'SERVER', localEndpoint: { serviceName: 's' } })]);
+    expect(tracesFromText(one, 'zipkin.json').map((t) => [t.traceId, t.spans[0]!.kind])).toEqual([[T128, 'server']]);
+    expect(tracesFromText(`[${one}]`, 'search.json').map((t) => t.traceId)).toEqual([T128]);
+    const bad = JSON.stringify([span({ id: '0000000000000001', kind: 'server' })]);
+    expect(() => tracesFromText(bad, 'bad.json')).toThrow(TraceFileError);
+    expect(() => tracesFromText(bad, 'bad.json')).toThrow(/^bad\.json: not a Zipkin API v2 answer: \[0\]\.kind: "server" is not allowed/);
   });
 
   test('many bad spans: five problems named, then how many more', () => {
