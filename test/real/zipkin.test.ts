@@ -192,6 +192,24 @@ describe('Bookinfo through real Envoy proxies with the zipkin provider, read bac
     expect(d!.hint).toMatch(/^reviews must copy traceparent\/tracestate \(b3 for Zipkin\) and x-request-id .* onto its call to ratings\.bookinfo/);
   }, LONG);
 
+  test('Istio\'s default zipkin provider (B3 only) and a W3C-only client: the gateway starts its own trace, the driven ids have none', async () => {
+    // The misconfiguration traceContextOption exists for: Envoy's Zipkin tracer ignores traceparent, and
+    // x-client-trace-id still forces a trace, so spans arrive under ids the driver never sent.
+    const { outcome, driven } = await runThroughZipkin({ provider: { type: 'zipkin' }, propagation: ['w3c', 'envoy'] });
+    expect(outcome.result.passed).toBe(false);
+    expect(outcome.traces.filter((t) => driven.includes(t.traceId))).toEqual([]);
+    const [d, ...rest] = outcome.result.diagnoses;
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({ kind: 'no-trace', cause: 'context-not-joined' });
+    expect(d!.title).toMatch(/^no trace found for trace [0-9a-f]{32}, [0-9a-f]{32}, [0-9a-f]{32}, although spans of the expected services arrived$/);
+    // The evidence is in the spans: the gateway recorded the driver's traceparent (a custom tag) on a trace of another id.
+    const gateway = (await zipkinSource(await connectZipkin({ baseUrl: zipkinUrl }), zipkinUrl).fetch({ spec, traceIds: driven })).pool
+      .flatMap((t) => t.spans.map((s) => ({ s, traceId: t.traceId })))
+      .filter(({ s }) => s.service === 'istio-ingressgateway.istio-system' && s.kind === 'server' && driven.some((id) => String(s.attributes['http.request.header.traceparent'] ?? '').includes(id)));
+    expect(gateway).toHaveLength(3);
+    for (const { traceId } of gateway) expect(driven).not.toContain(traceId);
+  }, LONG);
+
   test('meshtrace verify --zipkin-url: the real CLI drives the mesh and passes (exit 0), and fails at the broken hop (exit 1)', async () => {
     const check = async (apps: EnvoyMeshOptions['apps']): Promise<{ code: number | null; json: any; stderr: string }> => {
       const supervisor = new ProcessSupervisor({ killGraceMs: 3000 });
