@@ -72,7 +72,10 @@ export async function getJson(url: string, timeoutMs: number, headers: Readonly<
     text = await boundedText(url, res.body, maxBytes);
   } catch (err) {
     if (err instanceof BackendUnreachableError) throw err;
-    throw new BackendUnreachableError(url, `${url}: the response body did not arrive (${(err as Error).message})`);
+    const e = err as Error & { code?: string };
+    // A body that trickles never trips the idle timeout; the request's own deadline ends it.
+    if (e.name === 'TimeoutError' || e.code === 'UND_ERR_BODY_TIMEOUT') throw new BackendUnreachableError(url, `${url}: the response body did not arrive within ${timeoutMs} ms`);
+    throw new BackendUnreachableError(url, `${url}: the response body did not arrive (${e.message})`);
   }
   let body: unknown;
   try {

@@ -181,6 +181,24 @@ describe('the Zipkin client against a loopback server', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  test('a body that trickles forever (a byte every 50 ms, never idle long) ends at the request timeout', async () => {
+    const timers: NodeJS.Timeout[] = [];
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[');
+      timers.push(setInterval(() => res.write(' '), 50));
+    });
+    const started = Date.now();
+    try {
+      const lookup = new ZipkinSource({ baseUrl: url, timeoutMs: 500 }).getTrace(T128);
+      await expect(lookup).rejects.toThrow(BackendUnreachableError);
+      await expect(lookup).rejects.toThrow(`${url}/api/v2/trace/${T128}: the response body did not arrive within 500 ms`);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      timers.forEach(clearInterval);
+    }
+  });
+
   test('not JSON, a bad status, a server that is not Zipkin: each says what it got', async () => {
     const url = await serve((req, res) => {
       if (req.url === '/api/v2/services') res.writeHead(404).end();
