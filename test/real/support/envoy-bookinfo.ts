@@ -13,7 +13,8 @@ import type { MeshtraceConfig } from '../../../src/config/schema';
 import { startEnvoyMesh, type AppVariant, type EnvoyMeshOptions, type StartedEnvoyMesh } from '../../../src/demo/start-envoy-mesh';
 import { ProcessStartError, ProcessSupervisor } from '../../../src/demo/supervisor';
 import type { BookinfoApp } from '../../../src/envoy/bookinfo-mesh';
-import { connectJaeger, drive, jaegerSource, pollAndVerify, receiverSource, startOtlpReceiver, type OtlpReceiver, type PollOutcome, type Spec, type Trace, type TraceSource } from '../../../src/verify';
+import { expect } from '@jest/globals';
+import { connectJaeger, drive, jaegerSource, pollAndVerify, receiverSource, startOtlpReceiver, type OtlpReceiver, type PollOutcome, type Span, type Spec, type Trace, type TraceSource } from '../../../src/verify';
 import { allocatePorts } from '../../../src/demo/start-topology';
 import { peersDir } from '../../../src/envoy/envoy-binary';
 import { toYaml } from '../../../src/yaml/dump';
@@ -174,3 +175,37 @@ export async function startJaeger(supervisor: ProcessSupervisor): Promise<{ otlp
 }
 
 export const byName = (t: Trace, service: string, name: string) => t.spans.filter((s) => s.service === service && s.name === name);
+
+/**
+ * Bookinfo's three sidecar-to-sidecar calls in a trace: the CLIENT span in the caller's proxy and the
+ * SERVER span in the callee's, both named after the route decorator, the server a child of the client
+ * (Istio: no shared span context). Asserts that shape; returns the pairs for further checks.
+ */
+export function bookinfoHops(t: Trace): { caller: string; callee: string; client: Span; server: Span }[] {
+  return ([['productpage', 'details'], ['productpage', 'reviews'], ['reviews', 'ratings']] as const).map(([caller, callee]) => {
+    const op = `${callee}.bookinfo.svc.cluster.local:9080/*`;
+    const [client] = byName(t, `${caller}.bookinfo`, op);
+    const [server] = byName(t, `${callee}.bookinfo`, op);
+    expect(client).toMatchObject({ kind: 'client' });
+    expect(server).toMatchObject({ kind: 'server', parentSpanId: client!.spanId });
+    return { caller, callee, client: client!, server: server! };
+  });
+}
+
+/**
+ * The verdict on a mesh whose reviews app drops the headers (relay --fault drop-context), whatever the
+ * backend: a split at reviews → ratings, reviews to blame, with the evidence of all 3 traces.
+ */
+export function expectSplitInsideReviews(outcome: PollOutcome): void {
+    expect(outcome.result.passed).toBe(false);
+    const single = outcome.result.assertions.find((a) => a.text.startsWith('singleTrace'));
+    expect(single?.passed).toBe(false);
+    expect(single?.detail).toMatch(/reviews\.bookinfo "ratings\.bookinfo\.svc\.cluster\.local:9080\/\*" started trace/);
+    const [d, ...rest] = outcome.result.diagnoses;
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({ kind: 'split-trace', hop: { from: 'reviews.bookinfo', to: 'ratings.bookinfo' }, party: 'reviews.bookinfo' });
+    expect(d!.title).toBe("reviews (behind reviews.bookinfo's sidecar) did not forward the trace context to its call to ratings.bookinfo; the trace splits inside reviews.bookinfo");
+    expect(d!.evidence.join('\n')).toMatch(/reviews forwarded neither x-request-id nor the trace context/);
+    expect(d!.evidence.join('\n')).toMatch(/the same in 3 traces/);
+    expect(d!.hint).toMatch(/^reviews must copy traceparent\/tracestate \(b3 for Zipkin\) and x-request-id .* onto its call to ratings\.bookinfo/);
+}
