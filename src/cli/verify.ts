@@ -10,6 +10,7 @@ import { formatDuration } from '../duration';
 interface VerifyFlags extends ReceiverLimitFlags {
   spec: string;
   jaegerUrl?: string;
+  zipkinUrl?: string;
   traceFile?: string;
   otlpListen?: string;
   trigger?: string;
@@ -83,13 +84,13 @@ async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
   tolerateClosedStdout();
   // Loaded per command, so `meshtrace --help` does not load the spec parser, HTTP client and receiver.
   const {
-    BackendUnreachableError, connectJaeger, drive, jaegerSource, loadSpec, loadTraceFile, pollAndVerify, receiverSource,
-    renderJson, renderJunit, renderTerminal, SpecError, startOtlpReceiver, staticSource, TraceFileError,
+    BackendUnreachableError, connectJaeger, connectZipkin, drive, jaegerSource, loadSpec, loadTraceFile, pollAndVerify, receiverSource,
+    renderJson, renderJunit, renderTerminal, SpecError, startOtlpReceiver, staticSource, TraceFileError, zipkinSource,
   } = await import('../verify');
   const { deferredSamplingProblem } = await import('../verify/spec');
-  const sources = [flags.jaegerUrl, flags.traceFile, flags.otlpListen].filter((s) => s !== undefined);
+  const sources = [flags.jaegerUrl, flags.zipkinUrl, flags.traceFile, flags.otlpListen].filter((s) => s !== undefined);
   if (sources.length !== 1) {
-    throw new CliError(`give exactly one trace source: --jaeger-url URL, --trace-file FILE or --otlp-listen HOST:PORT (got ${sources.length})`, EXIT_CANNOT_CHECK);
+    throw new CliError(`give exactly one trace source: --jaeger-url URL, --zipkin-url URL, --trace-file FILE or --otlp-listen HOST:PORT (got ${sources.length})`, EXIT_CANNOT_CHECK);
   }
   let spec: Spec;
   try {
@@ -128,6 +129,10 @@ async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
       });
       process.stderr.write(`meshtrace verify: OTLP/HTTP receiver on ${receiver.url}/v1/traces (protobuf or JSON)\n`);
       source = receiverSource(receiver);
+    } else if (flags.zipkinUrl !== undefined) {
+      const baseUrl = flags.zipkinUrl;
+      if (!/^https?:\/\//.test(baseUrl)) throw new CliError(`--zipkin-url: invalid value ${JSON.stringify(baseUrl)}; expected http(s)://host:9411[/base-path]`, EXIT_CANNOT_CHECK);
+      source = zipkinSource(await connectZipkin({ baseUrl, timeoutMs: Math.min(10_000, timeoutMs) }), baseUrl, { lookbackUs });
     } else {
       const baseUrl = flags.jaegerUrl!;
       if (!/^https?:\/\//.test(baseUrl)) throw new CliError(`--jaeger-url: invalid value ${JSON.stringify(baseUrl)}; expected http(s)://host:16686[/base-path]`, EXIT_CANNOT_CHECK);
@@ -190,7 +195,11 @@ async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
     setExitCode(cmd, outcome.result.passed ? EXIT_OK : EXIT_FAILED);
   } catch (err) {
     if (err instanceof BackendUnreachableError) {
-      throw new CliError(`${err.message}\n  try: kubectl -n observability port-forward svc/jaeger-query 16686:16686, then --jaeger-url http://127.0.0.1:16686 (add the base path, e.g. /jaeger, if Jaeger runs with one)`, EXIT_CANNOT_CHECK);
+      const hint =
+        flags.zipkinUrl !== undefined
+          ? 'try: kubectl -n <namespace> port-forward svc/zipkin 9411:9411, then --zipkin-url http://127.0.0.1:9411'
+          : 'try: kubectl -n observability port-forward svc/jaeger-query 16686:16686, then --jaeger-url http://127.0.0.1:16686 (add the base path, e.g. /jaeger, if Jaeger runs with one)';
+      throw new CliError(`${err.message}\n  ${hint}`, EXIT_CANNOT_CHECK);
     }
     throw err;
   } finally {
@@ -204,7 +213,8 @@ export function registerVerify(program: Command): void {
     .description('drive requests, fetch the traces, assert their shape, and explain a broken trace (exit 0 holds, 1 fails, 2 could not check)')
     .requiredOption('--spec <file>', 'trace expectation (YAML), e.g. samples/expectations/bookinfo.yaml')
     .option('--jaeger-url <url>', 'Jaeger query base URL, with any base path (http://127.0.0.1:16686/jaeger)')
-    .option('--trace-file <file>', 'a trace file, format told by its shape: Jaeger UI JSON, Jaeger /api/v3 or Grafana Tempo /api/traces/{id} answer, OTLP/JSON')
+    .option('--zipkin-url <url>', 'Zipkin base URL (API v2), with any base path (http://127.0.0.1:9411)')
+    .option('--trace-file <file>', 'a trace file, format told by its shape: Jaeger UI JSON, Jaeger /api/v3, Zipkin /api/v2 or Grafana Tempo /api/traces/{id} answer, OTLP/JSON')
     .option('--otlp-listen <host:port>', 'run an OTLP/HTTP receiver and verify what arrives (port 0: any free port)');
   addReceiverLimitOptions(command)
     .option('--trigger <url>', 'send requests here with a fresh sampled trace context (default: the spec\'s trigger.url)')
@@ -219,7 +229,7 @@ export function registerVerify(program: Command): void {
     .option('--poll-interval <duration>', 'time between polls (default: spec poll.interval or 1s)')
     .addOption(new Option('--jaeger-api <api>', 'Jaeger query API').choices(['auto', 'v3', 'legacy']).default('auto'))
     .option('--jaeger-ui <url>', 'Jaeger UI base for trace links (default: --jaeger-url)')
-    .option('--lookback <duration>', 'search window when no trace id is known', '15m')
+    .option('--lookback <duration>', 'search window when no trace id is known (Jaeger, Zipkin)', '15m')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--json', 'print one JSON document instead of the terminal report')
     .option('--verbose', 'print the trace tree and every assertion even on success')

@@ -65,11 +65,11 @@ export interface DriverReport {
 }
 
 export interface BackendReport {
-  readonly kind: 'jaeger' | 'otlp-receiver' | 'file';
+  readonly kind: 'jaeger' | 'zipkin' | 'otlp-receiver' | 'file';
   readonly url?: string;
   /** Spans the embedded receiver got in total (any trace). */
   readonly spansReceived?: number;
-  /** Services the backend knows (Jaeger `/api/v3/services`). */
+  /** Services the backend knows (Jaeger `/api/v3/services`, Zipkin `/api/v2/services`). */
   readonly services?: readonly string[];
 }
 

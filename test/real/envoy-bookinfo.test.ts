@@ -12,51 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load';
 import { REPO_ROOT } from '../../src/paths';
-import type { MeshtraceConfig } from '../../src/config/schema';
 import { bookinfoMesh, bookinfoPortCount, bookinfoPortsFrom, findEnvoy, validateBootstrap, envoyVersion } from '../../src/envoy';
-import { startEnvoyMesh, type AppVariant, type StartedEnvoyMesh } from '../../src/demo/start-envoy-mesh';
-import { ProcessSupervisor } from '../../src/demo/supervisor';
-import type { BookinfoApp } from '../../src/envoy/bookinfo-mesh';
-import { connectJaeger, drive, jaegerSource, loadSpec, pollAndVerify, receiverSource, startOtlpReceiver, type OtlpReceiver, type PollOutcome, type Spec, type Trace, type TraceSource } from '../../src/verify';
-import { allocatePorts } from '../../src/demo/start-topology';
-import { peersDir } from '../../src/envoy/envoy-binary';
-import { toYaml } from '../../src/yaml/dump';
-import { accessSync, constants } from 'node:fs';
-import type { PropagationFormatName } from '../../src/verify/spec';
+import { loadSpec, type Spec } from '../../src/verify';
+import { bookinfoHops, byName, expectSplitInsideReviews, kitConfig, runMesh as runBookinfoMesh, type MeshRunOptions, type Run } from './support/envoy-bookinfo';
 
 const SPEC = join(REPO_ROOT, 'samples', 'expectations', 'bookinfo.yaml');
 const LONG = 180_000;
-
-/** The kit config the mesh is built from: the lab defaults plus what Istio users set on a Telemetry. */
-function kitConfig(over: Record<string, unknown> = {}): MeshtraceConfig {
-  return parseConfig({
-    istio: {
-      // OTLP/HTTP: the embedded receiver speaks only HTTP (Istio: provider.opentelemetry.http).
-      provider: { http: { path: '/v1/traces' } },
-      customTags: {
-        'kit.run_id': { literal: { value: 'real-envoy' } },
-        'kit.pod': { environment: { name: 'POD_NAME', defaultValue: 'unknown' } },
-        'kit.scenario': { header: { name: 'x-kit-scenario', defaultValue: 'none' } },
-        // What arrived on each proxy, for the diagnosis (Envoy reads these after its tracer wrote its own).
-        'http.request.header.traceparent': { header: { name: 'traceparent' } },
-        'http.request.header.x-b3-traceid': { header: { name: 'x-b3-traceid' } },
-        'http.request.header.x-b3-sampled': { header: { name: 'x-b3-sampled' } },
-      },
-      ...over,
-    },
-  });
-}
-
-/** The Jaeger `npm run peers` installs (Jaeger v2 from Go module github.com/jaegertracing/jaeger@v1.75.0). */
-function jaegerPath(): string {
-  const path = join(peersDir(), 'jaeger-1.75.0', 'bin', 'jaeger');
-  try {
-    accessSync(path, constants.X_OK);
-  } catch {
-    throw new Error(`jaeger is not installed at ${path}; run \`npm run peers\``);
-  }
-  return path;
-}
 
 let envoy: string;
 let spec: Spec;
@@ -66,95 +27,8 @@ beforeAll(async () => {
   spec = await loadSpec(SPEC);
 }, LONG);
 
-interface Run {
-  readonly outcome: PollOutcome;
-  readonly mesh: StartedEnvoyMesh;
-  readonly driven: readonly string[];
-}
-
-/** Starts the mesh, drives the spec's trigger through the gateway, polls the receiver, stops everything. */
-async function runMesh(opts: { config?: MeshtraceConfig; apps?: Partial<Record<BookinfoApp, AppVariant>>; propagation?: readonly PropagationFormatName[]; forcedProbe?: boolean; jaeger?: boolean }): Promise<Run> {
-  const supervisor = new ProcessSupervisor({ killGraceMs: 3000 });
-  const receiver: OtlpReceiver | undefined = opts.jaeger ? undefined : await startOtlpReceiver({ port: 0 });
-  let mesh: StartedEnvoyMesh | undefined;
-  try {
-    let source: TraceSource;
-    let collector: number;
-    if (receiver) {
-      source = receiverSource(receiver);
-      collector = receiver.port;
-    } else {
-      const jaeger = await startJaeger(supervisor);
-      source = jaegerSource(await connectJaeger({ baseUrl: jaeger.queryUrl }), jaeger.queryUrl);
-      collector = jaeger.otlpGrpc;
-    }
-    mesh = await startEnvoyMesh({ envoy, config: opts.config ?? kitConfig(), collector: { host: '127.0.0.1', port: collector }, supervisor, apps: opts.apps });
-    const url = new URL(new URL(spec.trigger!.url ?? "http://x/productpage").pathname, mesh.gatewayUrl).href;
-    const propagation = opts.propagation ?? spec.trigger!.propagation ?? ['w3c'];
-    const requests = spec.trigger!.requests ?? 3;
-    const d = await drive({ url, requests, propagation, headers: { 'x-kit-scenario': 'bookinfo' } });
-    expect(d.requests.map((r) => r.status)).toEqual(d.requests.map(() => 200));
-    // A request Envoy must trace whatever its sampling (x-client-trace-id): proves the proxies export.
-    if (opts.forcedProbe) await drive({ url, requests: 1, propagation: ['envoy'] });
-        // Every proxy flushes its spans on its own 5 s timer (Envoy's OpenTelemetry tracer): judge once no
-    // span has arrived for longer than that, so no proxy's batch is still on its way.
-    await quiet(source, { spec, traceIds: d.traceIds }, ENVOY_FLUSH_MS + 1000, 40_000);
-    const outcome = await pollAndVerify(spec, source, { traceIds: d.traceIds, driver: d.report, requests, timeoutMs: 30_000 });
-    return { outcome, mesh, driven: d.traceIds };
-  } finally {
-    await supervisor.stopAll();
-    await mesh?.close();
-    await receiver?.close();
-  }
-}
-
-/** Envoy's OpenTelemetry tracer exports every 5 s (or every 5 spans). */
-const ENVOY_FLUSH_MS = 5000;
-
-/** Resolves once the source holds spans and their count has not changed for `quietMs` (polled), or at the deadline. */
-async function quiet(source: TraceSource, request: Parameters<TraceSource['fetch']>[0], quietMs: number, deadlineMs: number): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  let count = -1;
-  let since = Date.now();
-  while (Date.now() < end) {
-    const got = await source.fetch(request).catch(() => undefined);
-    const n = got ? got.pool.reduce((sum, t) => sum + t.spans.length, 0) : -1;
-    if (n !== count) {
-      count = n;
-      since = Date.now();
-    } else if (n > 0 && Date.now() - since >= quietMs) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** Real Jaeger v2 (the peers cache's `jaeger`), in memory, every listener on loopback. */
-async function startJaeger(supervisor: ProcessSupervisor): Promise<{ otlpGrpc: number; queryUrl: string }> {
-  const [grpc, http, query, queryGrpc, health] = await allocatePorts('127.0.0.1', 5);
-  const dir = await mkdtemp(join(tmpdir(), 'meshtrace-jaeger-'));
-  const file = join(dir, 'jaeger.yaml');
-  await writeFile(
-    file,
-    toYaml({
-      service: {
-        extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
-        pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] } },
-        telemetry: { metrics: { level: 'none' } },
-      },
-      extensions: {
-        healthcheckv2: { use_v2: true, http: { endpoint: `127.0.0.1:${health}` } },
-        jaeger_query: { storage: { traces: 'mem' }, http: { endpoint: `127.0.0.1:${query}` }, grpc: { endpoint: `127.0.0.1:${queryGrpc}` } },
-        jaeger_storage: { backends: { mem: { memory: { max_traces: 10000 } } } },
-      },
-      receivers: { otlp: { protocols: { grpc: { endpoint: `127.0.0.1:${grpc}` }, http: { endpoint: `127.0.0.1:${http}` } } } },
-      processors: { batch: { timeout: '200ms' } },
-      exporters: { jaeger_storage_exporter: { trace_storage: 'mem' } },
-    }),
-  );
-  await supervisor.start({ name: 'jaeger', command: jaegerPath(), args: ['--config', file], readyPattern: /Everything is ready/, readyTimeoutMs: 60_000 });
-  return { otlpGrpc: grpc!, queryUrl: `http://127.0.0.1:${query}` };
-}
-
-const byName = (t: Trace, service: string, name: string) => t.spans.filter((s) => s.service === service && s.name === name);
+/** One run of the mesh with this file's Envoy and spec. */
+const runMesh = (opts: Omit<MeshRunOptions, 'envoy' | 'spec'>): Promise<Run> => runBookinfoMesh({ envoy, spec, ...opts });
 
 describe('Envoy bootstraps from the kit config', () => {
   test('the pinned Envoy is the one found', async () => {
@@ -214,12 +88,7 @@ describe('Bookinfo through real Envoy proxies', () => {
       const [pp] = byName(t, 'productpage.bookinfo', 'productpage.bookinfo.svc.cluster.local:9080/productpage');
       expect(pp).toMatchObject({ kind: 'server', parentSpanId: upstream!.spanId });
       expect(pp!.attributes['upstream_cluster']).toBe('inbound|9080||');
-      for (const [caller, callee] of [['productpage', 'details'], ['productpage', 'reviews'], ['reviews', 'ratings']] as const) {
-        const op = `${callee}.bookinfo.svc.cluster.local:9080/*`;
-        const [client] = byName(t, `${caller}.bookinfo`, op);
-        const [server] = byName(t, `${callee}.bookinfo`, op);
-        expect(client).toMatchObject({ kind: 'client' });
-        expect(server).toMatchObject({ kind: 'server', parentSpanId: client!.spanId });
+      for (const { callee, client, server } of bookinfoHops(t)) {
         expect(client!.attributes['upstream_cluster']).toBe(`outbound|9080||${callee}.bookinfo.svc.cluster.local`);
         expect(server!.attributes['node_id']).toBe(`sidecar~127.0.0.1~${callee}-${callee === 'reviews' ? 'v2' : 'v1'}.bookinfo~bookinfo.svc.cluster.local`);
       }
@@ -244,17 +113,7 @@ describe('Bookinfo through real Envoy proxies', () => {
 
   test.each(SINKS)('an app that drops the headers (relay --fault drop-context), read through $sink: the split is inside reviews, the app is to blame', async ({ jaeger, config }) => {
     const { outcome } = await runMesh({ jaeger, config: config(), apps: { reviews: { kind: 'relay', args: ['--fault', 'drop-context'] } } });
-    expect(outcome.result.passed).toBe(false);
-    const single = outcome.result.assertions.find((a) => a.text.startsWith('singleTrace'));
-    expect(single?.passed).toBe(false);
-    expect(single?.detail).toMatch(/reviews\.bookinfo "ratings\.bookinfo\.svc\.cluster\.local:9080\/\*" started trace/);
-    const [d, ...rest] = outcome.result.diagnoses;
-    expect(rest).toEqual([]);
-    expect(d).toMatchObject({ kind: 'split-trace', hop: { from: 'reviews.bookinfo', to: 'ratings.bookinfo' }, party: 'reviews.bookinfo' });
-    expect(d!.title).toBe("reviews (behind reviews.bookinfo's sidecar) did not forward the trace context to its call to ratings.bookinfo; the trace splits inside reviews.bookinfo");
-    expect(d!.evidence.join('\n')).toMatch(/reviews forwarded neither x-request-id nor the trace context/);
-    expect(d!.evidence.join('\n')).toMatch(/the same in 3 traces/);
-    expect(d!.hint).toMatch(/^reviews must copy traceparent\/tracestate .* onto its call to ratings\.bookinfo/);
+    expectSplitInsideReviews(outcome);
   }, LONG);
 
   test('an app that speaks only B3 behind an OpenTelemetry (W3C) mesh: a format mismatch inside reviews', async () => {

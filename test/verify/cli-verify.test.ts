@@ -66,6 +66,8 @@ describe('meshtrace verify (real CLI)', () => {
     ['a missing trace file', ['--trace-file', '/nonexistent/t.json'], /cannot read trace file \/nonexistent\/t\.json: ENOENT/],
     ['no trace source', [], /give exactly one trace source/],
     ['two trace sources', ['--trace-file', 'a', '--otlp-listen', '127.0.0.1:0'], /give exactly one trace source: .*\(got 2\)/],
+    ['--jaeger-url and --zipkin-url together', ['--jaeger-url', 'http://127.0.0.1:1', '--zipkin-url', 'http://127.0.0.1:1'], /give exactly one trace source: --jaeger-url URL, --zipkin-url URL, --trace-file FILE or --otlp-listen HOST:PORT \(got 2\)/],
+    ['a --zipkin-url that is not a URL', ['--zipkin-url', '127.0.0.1:9411'], /--zipkin-url: invalid value "127.0.0.1:9411"; expected http\(s\):\/\/host:9411\[\/base-path\]/],
     ['a bad --timeout', ['--trace-file', 'x', '--timeout', 'soon'], /--timeout: invalid duration "soon"/],
     ['a bad --otlp-listen', ['--otlp-listen', 'localhost'], /--otlp-listen: invalid value "localhost"; expected HOST:PORT/],
     ['a bad --otlp-max-body size', ['--otlp-listen', '127.0.0.1:0', '--otlp-max-body', '20 furlongs'], /--otlp-max-body: invalid size "20 furlongs"; use a number with a unit: 512KiB, 20MiB, 1GiB/],
@@ -93,6 +95,31 @@ describe('meshtrace verify (real CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`cannot reach http://127.0.0.1:${port}/jaeger/api/v3/services: ECONNREFUSED`);
     expect(r.stderr).toContain('kubectl -n observability port-forward svc/jaeger-query 16686:16686');
+  });
+
+  test('exit 2 when Zipkin is unreachable, naming the URL and what to try', async () => {
+    const port = await closedPort();
+    const r = await inProcess(['--spec', SPEC, '--zipkin-url', `http://127.0.0.1:${port}`, '--trace-id', '4bf92f3577b34da6a3ce929d0e0e4736', '--timeout', '3s']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`cannot reach http://127.0.0.1:${port}/api/v2/services: ECONNREFUSED`);
+    expect(r.stderr).toContain('--zipkin-url http://127.0.0.1:9411');
+  });
+
+  test('exit 2 at once when Zipkin answers something that is not its API v2, naming the field and the value', async () => {
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.url === '/api/v2/services' ? '["frontend"]' : JSON.stringify([{ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', id: 'not-hex' }]));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const r = await inProcess(['--spec', SPEC, '--zipkin-url', url, '--trace-id', '4bf92f3577b34da6a3ce929d0e0e4736', '--timeout', '20s']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${url}/api/v2/trace/4bf92f3577b34da6a3ce929d0e0e4736: not a Zipkin API v2 answer: [0].id: "not-hex" is not a Zipkin span id; allowed: 16 hex characters`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   test('--jaeger-url with a base path and --trace-id: exit 0 for the good trace, 1 with the split hop found by search', async () => {

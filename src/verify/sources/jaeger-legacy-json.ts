@@ -4,8 +4,9 @@
  * typed (`int64` may arrive as a string past 2^53; `bool` sometimes as the string "true").
  * Pure, never throws: malformed spans are skipped.
  */
-import type { AttributeValue, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanStatus, Trace } from '../model';
+import type { AttributeValue, Span, SpanEvent, SpanKind, SpanLink, SpanStatus, Trace } from '../model';
 import { normalizeSpanId, normalizeTraceId } from '../ids';
+import { scopeOfTags } from './scope-tags';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Loose = any;
@@ -78,14 +79,6 @@ function referencesOf(refs: Loose, traceId: string): { parentSpanId?: string; li
       ...(r.refType === 'CHILD_OF' || r.refType === 'FOLLOWS_FROM' ? { refType: r.refType } : {}),
     }));
   return { ...(parent ? { parentSpanId: normalizeSpanId(parent.spanID) } : {}), ...(links.length ? { links } : {}) };
-}
-
-/** Jaeger keeps the OTLP scope as span tags (`otel.scope.*`; `otel.library.*` before OTel 1.10). */
-function scopeOfTags(tags: Readonly<Record<string, AttributeValue>>): InstrumentationScope | undefined {
-  const name = tags['otel.scope.name'] ?? tags['otel.library.name'];
-  if (typeof name !== 'string' || name === '') return undefined;
-  const version = tags['otel.scope.version'] ?? tags['otel.library.version'];
-  return typeof version === 'string' && version !== '' ? { name, version } : { name };
 }
 
 /** One trace of the UI model (`{traceID, spans, processes}`). */

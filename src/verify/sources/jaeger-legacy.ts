@@ -21,7 +21,7 @@ export class JaegerLegacySource {
   async getTrace(traceId: string, _window?: TraceWindow): Promise<Trace | undefined> {
     void _window;
     const url = joinUrl(this.opts.baseUrl, `/api/traces/${traceId}`);
-    const res = await getJson(url, this.timeout, this.opts.headers);
+    const res = await getJson(url, this.timeout, this.opts.headers, this.opts.maxResponseBytes);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
     const errors = (res.body as any)?.errors;
@@ -34,7 +34,7 @@ export class JaegerLegacySource {
     const params = new URLSearchParams({ service: q.service, start: String(Math.floor(q.startUs)), end: String(Math.ceil(q.endUs)), limit: String(q.limit ?? 20) });
     if (q.operation) params.set('operation', q.operation);
     const url = joinUrl(this.opts.baseUrl, `/api/traces?${params}`);
-    const res = await getJson(url, this.timeout, this.opts.headers);
+    const res = await getJson(url, this.timeout, this.opts.headers, this.opts.maxResponseBytes);
     // Removed in Jaeger main (2026-08): no search there, only lookups by id.
     if (res.status === 404) return [];
     if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
@@ -43,7 +43,7 @@ export class JaegerLegacySource {
 
   async services(): Promise<string[] | undefined> {
     const url = joinUrl(this.opts.baseUrl, '/api/services');
-    const res = await getJson(url, this.timeout, this.opts.headers);
+    const res = await getJson(url, this.timeout, this.opts.headers, this.opts.maxResponseBytes);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
     const list = (res.body as any)?.data;

@@ -15,6 +15,8 @@ export interface JaegerQueryOptions {
   /** Per-request timeout. @default 5000 ms */
   readonly timeoutMs?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The most one answer may hold; past it the request fails (exit 2). @default 64 MiB */
+  readonly maxResponseBytes?: number;
 }
 
 export interface TraceWindow {
@@ -52,7 +54,7 @@ export class JaegerV3Source {
     // No time window on lookups by id: it is optional, and its parameter spelling changed across 2.x.
     void _window;
     const url = joinUrl(this.opts.baseUrl, `/api/v3/traces/${traceId}`);
-    const res = await getJson(url, this.timeout, this.opts.headers);
+    const res = await getJson(url, this.timeout, this.opts.headers, this.opts.maxResponseBytes);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
     const traces = tracesFromV3(res.body);
@@ -68,7 +70,7 @@ export class JaegerV3Source {
     });
     if (q.operation) params.set('query.operation_name', q.operation);
     const url = joinUrl(this.opts.baseUrl, `/api/v3/traces?${params}`);
-    const res = await getJson(url, this.timeout, this.opts.headers);
+    const res = await getJson(url, this.timeout, this.opts.headers, this.opts.maxResponseBytes);
     if (res.status === 404) return [];
     if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
     return tracesFromV3(res.body);
@@ -77,7 +79,7 @@ export class JaegerV3Source {
   /** `undefined` when the endpoint is not there (a v1-only query service). */
   async services(): Promise<string[] | undefined> {
     const url = joinUrl(this.opts.baseUrl, '/api/v3/services');
-    const res = await getJson(url, this.timeout, this.opts.headers);
+    const res = await getJson(url, this.timeout, this.opts.headers, this.opts.maxResponseBytes);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
     const list = (res.body as any)?.services;

@@ -1,6 +1,7 @@
 /**
  * Trace files: whatever a user exports from Jaeger — the UI's "Download JSON" / `/api/traces/{id}`
- * (UI model), a `/api/v3/traces` response (`{"result": TracesData}`) —, a Grafana Tempo
+ * (UI model), a `/api/v3/traces` response (`{"result": TracesData}`) —, a Zipkin API v2 answer (the
+ * UI's "Download JSON", `/api/v2/trace/{id}`, or a `/api/v2/traces` search), a Grafana Tempo
  * `/api/traces/{id}` or `/api/v2/traces/{id}` answer, or plain OTLP/JSON `TracesData` (collector
  * file exporter: possibly one JSON document per line). The format is told by the document's shape.
  */
@@ -10,6 +11,7 @@ import { groupTraces, spansFromOtlp } from './otlp';
 import { OtlpLimitError } from './otlp-limits';
 import { isJaegerJson, tracesFromJaegerJson } from './jaeger-legacy-json';
 import { isTempoSearch, isTempoTrace, tempoSearchTraceIds, tracesFromTempo } from './tempo';
+import { isZipkinJson, tracesFromZipkinJson, ZipkinFormatError } from './zipkin-json';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -26,6 +28,7 @@ export function tracesFromDocument(doc: any, origin = 'document'): Trace[] {
     return tracesOf(doc, origin);
   } catch (err) {
     if (err instanceof OtlpLimitError) throw new TraceFileError(`${origin}: ${err.message}`);
+    if (err instanceof ZipkinFormatError) throw new TraceFileError(err.message);
     throw err;
   }
 }
@@ -36,6 +39,7 @@ function tracesOf(doc: any, origin: string): Trace[] {
   }
   if (doc && (doc.resourceSpans || doc.resource_spans)) return groupTraces(spansFromOtlp(doc));
   if (isJaegerJson(doc)) return tracesFromJaegerJson(doc);
+  if (isZipkinJson(doc)) return tracesFromZipkinJson(doc, origin);
   if (isTempoTrace(doc)) return tracesFromTempo(doc);
   if (isTempoSearch(doc)) {
     const ids = tempoSearchTraceIds(doc);
@@ -48,7 +52,7 @@ function tracesOf(doc: any, origin: string): Trace[] {
   const keys = doc && typeof doc === 'object' ? Object.keys(doc).slice(0, 5).join(', ') : typeof doc;
   throw new TraceFileError(
     `${origin}: not a trace document (top-level keys: ${keys || 'none'}); expected Jaeger UI JSON ({"data": [{"traceID", "spans", "processes"}]}), ` +
-      'a Jaeger /api/v3 response ({"result": {"resourceSpans": …}}), a Tempo /api/traces/{id} response ({"batches": […]}) or OTLP/JSON ({"resourceSpans": …})',
+      'a Jaeger /api/v3 response ({"result": {"resourceSpans": …}}), a Zipkin /api/v2/trace/{id} response ([{"traceId", "id", …}]), a Tempo /api/traces/{id} response ({"batches": […]}) or OTLP/JSON ({"resourceSpans": …})',
   );
 }
 

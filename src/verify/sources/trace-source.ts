@@ -1,6 +1,7 @@
 /**
  * A trace source, as the poller sees it: "give me what you have now for these trace ids / this
- * window". Three kinds: fixed traces (files), the embedded OTLP receiver, the Jaeger query API.
+ * window". Four kinds: fixed traces (files), the embedded OTLP receiver, Jaeger's query API and
+ * Zipkin's API v2 (the last two through one lookup-and-search loop).
  */
 import type { Trace } from '../model';
 import type { BackendReport } from '../diagnosis';
@@ -9,6 +10,8 @@ import { matchSpan } from '../matcher';
 import type { OtlpReceiver } from './otlp-receiver';
 import { JaegerV3Source, type JaegerQueryOptions, type TraceWindow } from './jaeger-v3';
 import { JaegerLegacySource } from './jaeger-legacy';
+import type { FindQuery } from './jaeger-v3';
+import type { ZipkinSource } from './zipkin';
 import { BackendUnreachableError } from './http-get';
 
 export interface FetchRequest {
@@ -86,14 +89,41 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
   return out;
 }
 
-export interface JaegerSourceOptions {
+/** The name the Jaeger source's options had first; the same options. */
+export type JaegerSourceOptions = QuerySourceOptions;
+
+/** A query API that looks traces up by id and searches a service's traces in a window (Jaeger, Zipkin). */
+export interface TraceQueryClient {
+  getTrace(traceId: string, window?: TraceWindow): Promise<Trace | undefined>;
+  findTraces(q: FindQuery): Promise<Trace[]>;
+  /** `undefined` when the backend has no services endpoint. */
+  services(): Promise<string[] | undefined>;
+}
+
+/** How a query-API source (Jaeger, Zipkin) searches. */
+export interface QuerySourceOptions {
   /** How far back to search when no trace id is known. @default 15 min */
   readonly lookbackUs?: number;
   /** Traces per service search. @default 20 */
   readonly searchLimit?: number;
 }
 
-export function jaegerSource(client: JaegerV3Source | JaegerLegacySource, baseUrl: string, opts: JaegerSourceOptions = {}): TraceSource {
+export function jaegerSource(client: JaegerV3Source | JaegerLegacySource, baseUrl: string, opts: QuerySourceOptions = {}): TraceSource {
+  return queryApiSource(client, { description: `Jaeger ${client.kind === 'v3' ? '/api/v3' : '/api'} at ${baseUrl}`, backend: 'jaeger', url: baseUrl }, opts);
+}
+
+/** Zipkin's API v2 as a trace source: lookups by id, and searches of the spec's services over the window. */
+export function zipkinSource(client: ZipkinSource, baseUrl: string, opts: QuerySourceOptions = {}): TraceSource {
+  return queryApiSource(client, { description: `Zipkin /api/v2 at ${baseUrl}`, backend: 'zipkin', url: baseUrl }, opts);
+}
+
+/**
+ * The poll step of a query API: the given ids looked up; unless every one is there with every expected
+ * span, the spec's services searched over the window (without ids that finds the traces; with them, the
+ * split-off fragments).
+ */
+function queryApiSource(client: TraceQueryClient, about: { description: string; backend: 'jaeger' | 'zipkin'; url: string }, opts: QuerySourceOptions): TraceSource {
+  const baseUrl = about.url;
   let knownServices: string[] | undefined;
   async function servicesMatching(spec: Spec): Promise<string[]> {
     const wanted = spec.matchers.map((m) => m.service).filter((p) => p !== undefined);
@@ -105,7 +135,7 @@ export function jaegerSource(client: JaegerV3Source | JaegerLegacySource, baseUr
     return knownServices.filter((s) => wanted.some((p) => ('exact' in p ? p.exact === s : p.regex.test(s))));
   }
   return {
-    description: `Jaeger ${client.kind === 'v3' ? '/api/v3' : '/api'} at ${baseUrl}`,
+    description: about.description,
     async fetch(req) {
       const now = Date.now() * 1000;
       const window = req.window ?? { startUs: now - (opts.lookbackUs ?? 15 * 60_000_000), endUs: now };
@@ -132,7 +162,7 @@ export function jaegerSource(client: JaegerV3Source | JaegerLegacySource, baseUr
       if (!req.traceIds || req.traceIds.length === 0) traces = pool;
       let services: string[] | undefined;
       if (pool.length === 0) services = knownServices ?? (await client.services()) ?? [];
-      return { traces, pool, backend: { kind: 'jaeger', url: baseUrl, ...(services ? { services } : {}) } };
+      return { traces, pool, backend: { kind: about.backend, url: baseUrl, ...(services ? { services } : {}) } };
     },
   };
 }
