@@ -21,14 +21,14 @@
  */
 import type { AttributeValue, Span, Trace } from './model';
 import { attributeText, listElements } from './attribute-text';
-import type { Spec } from './spec';
+import type { Spec, SpanMatcher } from './spec';
 import { patternText } from './spec';
 import { indexTrace, type TraceIndex } from './trace-index';
 import { formatDuration } from '../duration';
-import { matchSpan } from './matcher';
+import { describeMatcher, matchSpan } from './matcher';
 import { extract } from '../propagation';
 
-export type DiagnosisKind = 'no-trace' | 'split-trace' | 'orphan-spans' | 'format-mismatch' | 'sampled-0-propagated' | 'clock-skew';
+export type DiagnosisKind = 'no-trace' | 'split-trace' | 'orphan-spans' | 'format-mismatch' | 'sampled-0-propagated' | 'clock-skew' | 'untraced-hop';
 
 export type NoTraceCause = 'not-sampled' | 'collector-unreachable' | 'wrong-service-names' | 'context-not-joined';
 
@@ -407,6 +407,57 @@ function lostInsideService(trace: Trace, index: TraceIndex, fragments: readonly 
   return out;
 }
 
+/** A service pattern as a name for messages: `/^traefik/` → `traefik`; other patterns as written. */
+function serviceLabel(m: SpanMatcher): string {
+  if (!m.service) return m.id;
+  if ('exact' in m.service) return m.service.exact;
+  return /^\^?([A-Za-z0-9._-]+)\$?$/.exec(m.service.regex.source)?.[1] ?? patternText(m.service);
+}
+
+/**
+ * Hops the spec puts above the trace's entry span that recorded nothing anywhere, while the entry
+ * span's parent is a span nobody reported (the caller's): the caller's context reached the entry
+ * unchanged, so whatever sat in between forwarded the trace headers without tracing the request.
+ * Real Traefik 3.6 with its entrypoint's tracing off does exactly this (test/real/hotrod-traefik.test.ts).
+ */
+function untracedHops(input: DiagnosisInput, trace: Trace, index: TraceIndex): Diagnosis[] {
+  const entry = index.roots[0];
+  if (!entry || entry.parentSpanId === undefined || entry.parentSpanId === entry.spanId) return [];
+  const byId = new Map(input.spec.matchers.map((m) => [m.id, m]));
+  const recorded = (m: SpanMatcher) => input.pool.some((t) => t.spans.some((s) => matchSpan(m, s))) || trace.spans.some((s) => matchSpan(m, s));
+  const childOfEntry = input.spec.edges.map((e) => byId.get(e.child)).find((m): m is SpanMatcher => m !== undefined && matchSpan(m, entry));
+  if (!childOfEntry) return [];
+  // Climb the edges from the entry's matcher: every ancestor matcher that matches nothing is missing.
+  const missing: SpanMatcher[] = [];
+  let frontier = [childOfEntry.id];
+  for (let depth = 0; frontier.length > 0 && depth < input.spec.edges.length; depth++) {
+    const up = input.spec.edges.filter((e) => frontier.includes(e.child)).map((e) => byId.get(e.parent)).filter((m): m is SpanMatcher => m !== undefined && (m.count.min ?? 0) >= 1 && !missing.includes(m));
+    const absent = up.filter((m) => !recorded(m));
+    // An ancestor that did record spans is not untraced: the break is elsewhere (split-trace's case).
+    if (absent.length < up.length) return [];
+    missing.push(...absent);
+    frontier = absent.map((m) => m.id);
+  }
+  if (missing.length === 0) return [];
+  const who = [...new Set(missing.map(serviceLabel))];
+  const whoText = who.join(', ');
+  return [
+    {
+      kind: 'untraced-hop',
+      title: `${whoText} recorded no span: ${entry.service} received the caller's trace context unchanged, so ${whoText} passed the request on untraced`,
+      evidence: [
+        `no span anywhere matches ${missing.map((m) => `${m.id} (${describeMatcher(m)})`).join(', ')}`,
+        `${label(entry)} (${entry.spanId}) is the first span of trace ${trace.traceId}; its parent ${entry.parentSpanId} is the caller's (the driver's or another untraced client's), not a span of ${whoText}`,
+      ],
+      hint: `turn tracing on in ${whoText} for this route (Traefik: entryPoints.<name>.observability.tracing, the router's observability.tracing, tracing.otlp), check that it exports (its log, the collector address), or the request bypassed it: is the trigger URL ${whoText}'s?`,
+      traceId: trace.traceId,
+      spanIds: [entry.spanId],
+      hop: { from: who[0]!, to: entry.service },
+      party: who[0]!,
+    },
+  ];
+}
+
 function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly Fragment[], used: Set<string>): Diagnosis[] {
   const out: Diagnosis[] = [];
   const index = (input.indexOf ?? indexTrace)(trace);
@@ -451,6 +502,7 @@ function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly 
   }
 
   out.push(...lostInsideService(trace, index, fragments, used, window));
+  out.push(...untracedHops(input, trace, index));
 
   if (index.orphans.length > 0) {
     const elsewhere = new Map<string, string>();

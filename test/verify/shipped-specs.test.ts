@@ -54,6 +54,52 @@ describe('shipped specs in samples/expectations', () => {
     expect(failedTexts(r)).toEqual(['route: at least 10 span(s) with service route, name /^(?:[A-Z]+ )?\\/route$/, kind server', 'frontend-http > route', 'services: ≥ 7']);
   });
 
+  describe('hotrod.yaml: Traefik forwarded the caller\'s context without a span of its own (tracing off)', () => {
+    /** HotROD's spans only, /dispatch a child of the caller's span: what real Traefik 3.6 leaves with its entrypoint's tracing off. */
+    const untraced = () => {
+      const { b, spans } = hotrod('new');
+      const kept = b.spans.filter((s) => s.service !== 'traefik').map((s) => (s === spans.dispatch ? { ...s, parentSpanId: '00f067aa0ba902b7' } : s));
+      return { traceId: b.traceId, spans: kept };
+    };
+
+    test('untraced-hop names traefik as the party, with the entry span and its unreported parent as evidence', async () => {
+      const t = untraced();
+      const r = verifyTraces(await spec('hotrod'), [t], { traceIds: [t.traceId] });
+      expect(failedTexts(r)).toEqual([
+        'traefik: exactly 1 span(s) with service /^traefik/, name /^(GET|POST|EntryPoint\\b.*)$/, kind server',
+        'traefik-proxy: exactly 1 span(s) with service /^traefik/, name ReverseProxy, kind client',
+        'traefik >> traefik-proxy',
+        'traefik-proxy > dispatch',
+        'services: ≥ 7',
+      ]);
+      expect(r.diagnoses.map((d) => ({ kind: d.kind, party: d.party, hop: d.hop, title: d.title }))).toEqual([
+        {
+          kind: 'untraced-hop',
+          party: 'traefik',
+          hop: { from: 'traefik', to: 'frontend' },
+          title: "traefik recorded no span: frontend received the caller's trace context unchanged, so traefik passed the request on untraced",
+        },
+      ]);
+      expect(r.diagnoses[0]!.evidence[1]).toContain('its parent 00f067aa0ba902b7 is the caller');
+    });
+
+    test('no untraced-hop when the entry span has no parent (nothing shows a context was forwarded)', async () => {
+      const t = untraced();
+      const spans = t.spans.map((s) => (s.parentSpanId === '00f067aa0ba902b7' ? { ...s, parentSpanId: undefined } : s));
+      const r = verifyTraces(await spec('hotrod'), [{ ...t, spans }], { traceIds: [t.traceId] });
+      expect(r.passed).toBe(false);
+      expect(r.diagnoses.filter((d) => d.kind === 'untraced-hop')).toEqual([]);
+    });
+
+    test('no untraced-hop when Traefik\'s spans are in another trace (the context broke, Traefik did trace)', async () => {
+      const t = untraced();
+      const full = hotrod('new').b.build();
+      const other = { traceId: 'abababababababababababababababab', spans: full.spans.filter((s) => s.service === 'traefik').map((s) => ({ ...s, traceId: 'abababababababababababababababab' })) };
+      const r = verifyTraces(await spec('hotrod'), [t, other], { traceIds: [t.traceId] });
+      expect(r.diagnoses.filter((d) => d.kind === 'untraced-hop')).toEqual([]);
+    });
+  });
+
   test('bookinfo.yaml holds for reviews-v1 (7 spans, no ratings) and v2/v3 (9 spans)', async () => {
     for (const ratings of [false, true]) {
       const t = bookinfo(undefined, { ratings }).builder.build();
