@@ -62,6 +62,8 @@ export interface DriverReport {
   readonly returnedTraceIds?: readonly string[];
   /** Flags the application returned in `traceresponse` (e.g. `00` = it did not sample). */
   readonly returnedSampled?: readonly boolean[];
+  /** Requests the application answered with another trace id than the driver sent: it started a new trace. */
+  readonly restarted?: readonly { readonly sent: string; readonly returned: string }[];
 }
 
 export interface BackendReport {
@@ -415,16 +417,24 @@ function serviceLabel(m: SpanMatcher): string {
 }
 
 /**
- * Hops the spec puts above the trace's entry span that recorded nothing anywhere, while the entry
- * span's parent is a span nobody reported (the caller's): the caller's context reached the entry
- * unchanged, so whatever sat in between forwarded the trace headers without tracing the request.
- * Real Traefik 3.6 with its entrypoint's tracing off does exactly this (test/real/hotrod-traefik.test.ts).
+ * Hops the spec puts above the trace's entry span that recorded nothing around it, when something
+ * shows the request came with a context: the entry's parent is a span nobody reported (the caller's
+ * context arrived unchanged), or the application answered the driver with another trace id (it
+ * started a new trace: the context was lost in front of it). Either way the first hop to fix is the
+ * one the spec expects there that traced nothing. Real Traefik 3.6 with its entrypoint's tracing off
+ * does the second: no span, and the backend receives no usable context (test/real/hotrod-traefik.test.ts).
  */
 function untracedHops(input: DiagnosisInput, trace: Trace, index: TraceIndex): Diagnosis[] {
   const entry = index.roots[0];
-  if (!entry || entry.parentSpanId === undefined || entry.parentSpanId === entry.spanId) return [];
+  if (!entry) return [];
+  const fromCaller = entry.parentSpanId !== undefined && entry.parentSpanId !== entry.spanId;
+  const restarted = input.driver?.restarted?.find((r) => r.returned === trace.traceId);
+  if (!fromCaller && !restarted) return [];
   const byId = new Map(input.spec.matchers.map((m) => [m.id, m]));
-  const recorded = (m: SpanMatcher) => input.pool.some((t) => t.spans.some((s) => matchSpan(m, s))) || trace.spans.some((s) => matchSpan(m, s));
+  // Only spans around this request count: the pool holds earlier requests too, which that hop did trace.
+  const window = input.splitWindowUs ?? 100_000;
+  const around = (s: Span) => s.startUs <= entry.startUs + window && endOf(s) >= entry.startUs - window;
+  const recorded = (m: SpanMatcher) => [trace, ...input.pool].some((t) => t.spans.some((s) => around(s) && matchSpan(m, s)));
   const childOfEntry = input.spec.edges.map((e) => byId.get(e.child)).find((m): m is SpanMatcher => m !== undefined && matchSpan(m, entry));
   if (!childOfEntry) return [];
   // Climb the edges from the entry's matcher: every ancestor matcher that matches nothing is missing.
@@ -441,19 +451,24 @@ function untracedHops(input: DiagnosisInput, trace: Trace, index: TraceIndex): D
   if (missing.length === 0) return [];
   const who = [...new Set(missing.map(serviceLabel))];
   const whoText = who.join(', ');
+  const noSpan = `no span around this request matches ${missing.map((m) => `${m.id} (${describeMatcher(m)})`).join(', ')}`;
+  const base = { kind: 'untraced-hop' as const, traceId: trace.traceId, spanIds: [entry.spanId], hop: { from: who[0]!, to: entry.service }, party: who[0]! };
+  if (restarted) {
+    return [
+      {
+        ...base,
+        title: `${whoText} recorded no span and ${entry.service} started a new trace: the driver's context never reached ${entry.service}`,
+        evidence: [noSpan, `the driver sent trace ${restarted.sent}; the application answered with trace ${restarted.returned}, which starts at ${label(entry)} (${entry.spanId}) with no parent`],
+        hint: `turn tracing on in ${whoText} for this route (Traefik: entryPoints.<name>.observability.tracing, the router's observability.tracing, tracing.otlp): a proxy with tracing off does not pass the trace context on. If it is on, check that it exports (its log, the collector address), and whether the request bypassed it (is the trigger URL ${whoText}'s?)`,
+      },
+    ];
+  }
   return [
     {
-      kind: 'untraced-hop',
+      ...base,
       title: `${whoText} recorded no span: ${entry.service} received the caller's trace context unchanged, so ${whoText} passed the request on untraced`,
-      evidence: [
-        `no span anywhere matches ${missing.map((m) => `${m.id} (${describeMatcher(m)})`).join(', ')}`,
-        `${label(entry)} (${entry.spanId}) is the first span of trace ${trace.traceId}; its parent ${entry.parentSpanId} is the caller's (the driver's or another untraced client's), not a span of ${whoText}`,
-      ],
+      evidence: [noSpan, `${label(entry)} (${entry.spanId}) is the first span of trace ${trace.traceId}; its parent ${entry.parentSpanId} is the caller's (the driver's or another untraced client's), not a span of ${whoText}`],
       hint: `turn tracing on in ${whoText} for this route (Traefik: entryPoints.<name>.observability.tracing, the router's observability.tracing, tracing.otlp), check that it exports (its log, the collector address), or the request bypassed it: is the trigger URL ${whoText}'s?`,
-      traceId: trace.traceId,
-      spanIds: [entry.spanId],
-      hop: { from: who[0]!, to: entry.service },
-      party: who[0]!,
     },
   ];
 }

@@ -150,6 +150,7 @@ export async function drive(opts: DriveOptions): Promise<DriveResult> {
     }),
   );
   const returned = results.filter((r) => r.returnedTraceId).map((r) => r.returnedTraceId!);
+  const restarted = results.filter((r) => r.returnedTraceId !== undefined && r.returnedTraceId !== r.traceId).map((r) => ({ sent: r.traceId, returned: r.returnedTraceId! }));
   return {
     requests: results,
     traceIds: results.map((r) => r.returnedTraceId ?? r.traceId),
@@ -159,6 +160,7 @@ export async function drive(opts: DriveOptions): Promise<DriveResult> {
       formats,
       requests: n,
       ...(returned.length ? { returnedTraceIds: returned, returnedSampled: results.filter((r) => r.returnedSampled !== undefined).map((r) => r.returnedSampled!) } : {}),
+      ...(restarted.length ? { restarted } : {}),
     },
     startedAtUs,
     endedAtUs: Date.now() * 1000,

@@ -15,9 +15,10 @@ import { JaegerV3Source } from '../../src/verify/sources/jaeger-v3';
 import { loadSpec } from '../../src/verify/spec';
 import { verifyTraces } from '../../src/verify/verify-traces';
 import { startKitJaeger, type RunningKitJaeger } from '../support/kit-jaeger';
-import { explainWithLogs, waitFor, type PeerProcess } from '../support/peers';
+import { explainWithLogs, type PeerProcess } from '../support/peers';
 import { runCliProcess } from '../support/run-cli-process';
 import { startHotrod, type RunningHotrod } from './support/hotrod';
+import { settledTrace } from './support/settled-trace';
 
 jest.setTimeout(240_000);
 
@@ -49,22 +50,8 @@ async function dispatch(customer: string): Promise<{ status: number; traceId: st
   return { status: res.statusCode, traceId: m[1]!, body };
 }
 
-/** Polls until the trace has at least `min` spans and the count held for two polls (the last batches landed). */
-function settledTrace(source: JaegerV3Source | JaegerLegacySource, traceId: string, min: number): Promise<Trace> {
-  let last = -1;
-  return waitFor(
-    `trace ${traceId} with ≥ ${min} spans from ${source.kind}`,
-    async () => {
-      const t = await source.getTrace(traceId);
-      const n = t?.spans.length ?? 0;
-      const settled = t !== undefined && n >= min && n === last;
-      last = n;
-      return settled ? t : undefined;
-    },
-    60_000,
-    1000,
-  );
-}
+/** The trace once it has at least `min` spans and the count held for two polls (the last batches landed). */
+const settled = (source: JaegerV3Source | JaegerLegacySource, traceId: string, min: number): Promise<Trace> => settledTrace(source, traceId, `with ≥ ${min} spans`, (t) => t.spans.length >= min);
 
 describe('real HotROD → real Jaeger (as the kit renders it)', () => {
   let traceId = '';
@@ -76,7 +63,7 @@ describe('real HotROD → real Jaeger (as the kit renders it)', () => {
       expect(d.status).toBe(200);
       expect(JSON.parse(d.body)).toMatchObject({ Driver: expect.stringMatching(/^T7\d+C$/), ETA: expect.any(Number) });
       traceId = d.traceId;
-      v3Trace = await settledTrace(new JaegerV3Source({ baseUrl: jaeger!.queryUrl }), traceId, 35);
+      v3Trace = await settled(new JaegerV3Source({ baseUrl: jaeger!.queryUrl }), traceId, 35);
       expect(v3Trace.spans.length).toBeGreaterThanOrEqual(35);
       expect([...new Set(v3Trace.spans.map((s) => s.service))].sort()).toEqual(SERVICES);
       // One root (the frontend's server span); every other span's parent is in the trace.
@@ -89,7 +76,7 @@ describe('real HotROD → real Jaeger (as the kit renders it)', () => {
   test('the legacy /api/traces/{id} gives the same spans, parents and names', async () => {
     await explainWithLogs(peers(), async () => {
       expect(v3Trace).toBeDefined();
-      const legacy = await settledTrace(new JaegerLegacySource({ baseUrl: jaeger!.queryUrl }), traceId, v3Trace!.spans.length);
+      const legacy = await settled(new JaegerLegacySource({ baseUrl: jaeger!.queryUrl }), traceId, v3Trace!.spans.length);
       const shape = (t: Trace) => t.spans.map((s) => `${s.spanId} ${s.parentSpanId ?? '-'} ${s.service} ${s.kind} ${s.name} ${s.status.code}`).sort();
       expect(shape(legacy)).toEqual(shape(v3Trace!));
     });

@@ -54,8 +54,8 @@ describe('shipped specs in samples/expectations', () => {
     expect(failedTexts(r)).toEqual(['route: at least 10 span(s) with service route, name /^(?:[A-Z]+ )?\\/route$/, kind server', 'frontend-http > route', 'services: ≥ 7']);
   });
 
-  describe('hotrod.yaml: Traefik forwarded the caller\'s context without a span of its own (tracing off)', () => {
-    /** HotROD's spans only, /dispatch a child of the caller's span: what real Traefik 3.6 leaves with its entrypoint's tracing off. */
+  describe('hotrod.yaml: no Traefik span although the request went through it', () => {
+    /** HotROD's spans only, /dispatch a child of the caller's span: a proxy that forwards the headers without tracing. */
     const untraced = () => {
       const { b, spans } = hotrod('new');
       const kept = b.spans.filter((s) => s.service !== 'traefik').map((s) => (s === spans.dispatch ? { ...s, parentSpanId: '00f067aa0ba902b7' } : s));
@@ -83,12 +83,31 @@ describe('shipped specs in samples/expectations', () => {
       expect(r.diagnoses[0]!.evidence[1]).toContain('its parent 00f067aa0ba902b7 is the caller');
     });
 
-    test('no untraced-hop when the entry span has no parent (nothing shows a context was forwarded)', async () => {
+    test('real Traefik 3.6 with tracing off: no span, and HotROD answered the driver with a trace of its own: untraced-hop, party traefik', async () => {
+      const t = untraced();
+      const spans = t.spans.map((s) => (s.parentSpanId === '00f067aa0ba902b7' ? { ...s, parentSpanId: undefined } : s));
+      const driver = { sampled: true, formats: ['w3c'], requests: 1, returnedTraceIds: [t.traceId], restarted: [{ sent: 'feedfacefeedfacefeedfacefeedface', returned: t.traceId }] };
+      const r = verifyTraces(await spec('hotrod'), [{ ...t, spans }], { traceIds: [t.traceId], driver });
+      expect(r.diagnoses.map((d) => ({ kind: d.kind, party: d.party, title: d.title }))).toEqual([
+        { kind: 'untraced-hop', party: 'traefik', title: "traefik recorded no span and frontend started a new trace: the driver's context never reached frontend" },
+      ]);
+      expect(r.diagnoses[0]!.evidence[1]).toBe(`the driver sent trace feedfacefeedfacefeedfacefeedface; the application answered with trace ${t.traceId}, which starts at frontend "GET /dispatch" (${spans.find((s) => s.name === 'GET /dispatch')!.spanId}) with no parent`);
+    });
+
+    test('no untraced-hop when the entry span has no parent and the driver got its own id back (nothing shows a context was sent)', async () => {
       const t = untraced();
       const spans = t.spans.map((s) => (s.parentSpanId === '00f067aa0ba902b7' ? { ...s, parentSpanId: undefined } : s));
       const r = verifyTraces(await spec('hotrod'), [{ ...t, spans }], { traceIds: [t.traceId] });
       expect(r.passed).toBe(false);
       expect(r.diagnoses.filter((d) => d.kind === 'untraced-hop')).toEqual([]);
+    });
+
+    test('an earlier request\'s Traefik spans in the pool (10 s before) do not hide it', async () => {
+      const t = untraced();
+      const full = hotrod('new').b.build();
+      const earlier = { traceId: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', spans: full.spans.map((s) => ({ ...s, traceId: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', startUs: s.startUs - 10_000_000 })) };
+      const r = verifyTraces(await spec('hotrod'), [t, earlier], { traceIds: [t.traceId] });
+      expect(r.diagnoses.map((d) => d.kind)).toEqual(['untraced-hop']);
     });
 
     test('no untraced-hop when Traefik\'s spans are in another trace (the context broke, Traefik did trace)', async () => {

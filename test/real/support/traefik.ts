@@ -128,7 +128,7 @@ export function fileProviderRoutes(ingressRoute: Obj, seam: TraefikSeam): Obj {
   (ingressRoute.spec.routes as Obj[]).forEach((route, i) => {
     if (route.kind !== 'Rule' || (route.services ?? []).length !== 1) throw new Error(`IngressRoute ${name} route ${i}: expected one Rule with one service, got ${JSON.stringify(route)}`);
     const svc = route.services[0] as Obj;
-    const service = `${svc.name}-${svc.port}`;
+    const service = `${svc.name}-${svc.port}`; // also RunningTraefik.service
     routers[`${name}-${i}`] = { rule: route.match, entryPoints: ingressRoute.spec.entryPoints, service, ...(route.observability ? { observability: route.observability } : {}) };
     services[service] = { loadBalancer: { servers: [{ url: `http://${dialed(`${svc.name}:${svc.port}`, seam, `IngressRoute ${name} service`)}` }] } };
   });
@@ -144,6 +144,9 @@ export interface RunningTraefik {
   readonly host: string;
   /** The kit's router as the file provider names it (`<ingressroute>-0@file`). */
   readonly router: string;
+  /** The kit's route rule (``Host(`hotrod.localhost`)``) and its backend as a file-provider service name, for extra routers. */
+  readonly rule: string;
+  readonly service: string;
   /** What the process got (after the seam), for assertions and messages. */
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
@@ -231,6 +234,8 @@ export async function startKitTraefik(config: MeshtraceConfig, targets: TraefikT
     entryPointUrls: Object.fromEntries(extraEntryPoints.map(([name], i) => [name, `http://127.0.0.1:${extraPorts[i]}`])),
     host,
     router: routers[0]!,
+    rule: route.spec.routes[0].match,
+    service: `${backend.name}-${backend.port}`,
     args: allArgs,
     env,
     peer,
