@@ -422,7 +422,7 @@ function serviceLabel(m: SpanMatcher): string {
  * context arrived unchanged), or the application answered the driver with another trace id (it
  * started a new trace: the context was lost in front of it). Either way the first hop to fix is the
  * one the spec expects there that traced nothing. Real Traefik 3.6 with its entrypoint's tracing off
- * does the second: no span, and the backend receives no usable context (test/real/hotrod-traefik.test.ts).
+ * does the first: no span, the caller's traceparent passed on as it came (test/real/hotrod-traefik.test.ts).
  */
 function untracedHops(input: DiagnosisInput, trace: Trace, index: TraceIndex): Diagnosis[] {
   const entry = index.roots[0];
@@ -681,7 +681,32 @@ export function diagnose(input: DiagnosisInput): Diagnosis[] {
   const fragments = fragmentsOf(input.pool, subjectIds, input.spec, input.indexOf ?? indexTrace);
   const used = new Set<string>();
   for (const t of input.subjects) out.push(...diagnoseTrace(input, t, fragments, used));
+  out.push(...restartedSplits(input));
   return mergeRepeats(out);
+}
+
+/**
+ * The application answered the driver with a trace of its own (`traceresponse`), so that trace is
+ * judged; the driver's own trace, with the hops in front, is only in the pool. When a leaf client
+ * span there was open as the application's trace began, that call is where the context was lost
+ * (real Traefik 3.6 in front of HotROD, with a hop between them that drops the trace headers).
+ */
+function restartedSplits(input: DiagnosisInput): Diagnosis[] {
+  const indexOf = input.indexOf ?? indexTrace;
+  const window = input.splitWindowUs ?? 100_000;
+  const out: Diagnosis[] = [];
+  for (const r of input.driver?.restarted ?? []) {
+    const sent = input.pool.find((t) => t.traceId === r.sent);
+    const returned = input.subjects.find((t) => t.traceId === r.returned) ?? input.pool.find((t) => t.traceId === r.returned);
+    const root = returned ? indexOf(returned).roots[0] : undefined;
+    if (!sent || !returned || !root) continue;
+    const index = indexOf(sent);
+    const open = sent.spans.filter((c) => isOutbound(c) && (index.children.get(c.spanId)?.length ?? 0) === 0 && c.service !== root.service && root.startUs >= c.startUs - window && root.startUs <= endOf(c) + window);
+    // The innermost call still open when the application's trace began: the latest to start.
+    const c = open.sort((a, b) => b.startUs - a.startUs)[0];
+    if (c) out.push(diagnoseSplitHop(sent, index, c, inboundOf(index, c), { trace: returned, root }));
+  }
+  return out;
 }
 
 /** The same finding in many traces (N driven requests, one broken hop) is reported once, with the count. */

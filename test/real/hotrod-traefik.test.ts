@@ -6,8 +6,9 @@ import { jest } from '@jest/globals';
  * `/dispatch?customer=123` through Traefik must be one trace, Traefik's spans above HotROD's, and the
  * shipped samples/expectations/hotrod.yaml (its Traefik part included) must hold on it, read back
  * through Jaeger's query API, in process and through the real `meshtrace verify` CLI. Broken
- * variant on the same Traefik process: an entrypoint with tracing off (real Traefik then neither
- * records a span nor passes the caller's context on), diagnosed with Traefik as the party.
+ * variants on the same Traefik process: an entrypoint with tracing off (real Traefik then records
+ * nothing and passes the caller's traceparent on unchanged), diagnosed with Traefik as the party;
+ * and a hop behind Traefik that drops the trace headers, so HotROD receives no traceparent.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -19,8 +20,8 @@ import { JaegerV3Source } from '../../src/verify/sources/jaeger-v3';
 import { loadSpec } from '../../src/verify/spec';
 import { verifyTraces } from '../../src/verify/verify-traces';
 import { startKitJaeger, type RunningKitJaeger } from '../support/kit-jaeger';
-import { explainWithLogs, type PeerProcess } from '../support/peers';
-import { runCliProcess } from '../support/run-cli-process';
+import { acceptsConnections, explainWithLogs, freePorts, startPeer, type PeerProcess } from '../support/peers';
+import { BIN, runCliProcess } from '../support/run-cli-process';
 import { startHotrod, type RunningHotrod } from './support/hotrod';
 import { settledTrace } from './support/settled-trace';
 import { fileProviderRoutes, kitHotrodIngressRoute, kitTraefikValues, startKitTraefik, traefikStaticConfig, type RunningTraefik } from './support/traefik';
@@ -32,6 +33,8 @@ const SPEC = join(REPO_ROOT, 'samples', 'expectations', 'hotrod.yaml');
 const CONFIG = parseConfig({});
 const HOTROD_SERVICES = ['customer', 'driver', 'frontend', 'mysql', 'redis-manual', 'route'];
 const UNTRACED = 'untraced';
+/** Host of the extra route through a hop that drops the trace headers on its way to HotROD. */
+const STRIPPED_HOST = 'stripped.localhost';
 
 describe("Traefik's static config from the kit's chart values (pure)", () => {
   const seam = { webAddress: '127.0.0.1:18000', dial: { 'jaeger-collector.observability.svc:4317': '127.0.0.1:14317', 'jaeger-collector.observability.svc:4318': '127.0.0.1:14318', 'hotrod:8080': '127.0.0.1:18080' } };
@@ -92,16 +95,25 @@ describe('real Traefik (the kit\'s values) → real HotROD → real Jaeger (as t
   let jaeger: RunningKitJaeger | undefined;
   let hotrod: RunningHotrod | undefined;
   let traefik: RunningTraefik | undefined;
-  const peers = (): PeerProcess[] => [...(jaeger?.peers ?? []), ...(hotrod ? [hotrod.peer] : []), ...(traefik ? [traefik.peer] : [])];
+  let stripper: PeerProcess | undefined;
+  const peers = (): PeerProcess[] => [...(jaeger?.peers ?? []), ...(hotrod ? [hotrod.peer] : []), ...(traefik ? [traefik.peer] : []), ...(stripper ? [stripper] : [])];
 
   beforeAll(async () => {
     jaeger = await startKitJaeger();
     hotrod = await startHotrod(jaeger.otlpHttpUrl, jaeger.queryUrl);
-    // Once per file: the kit's web entrypoint and route, plus an entrypoint with tracing off
-    // serving the same route (the broken variant), on one process.
+    // An untraced hop in front of HotROD that drops the trace headers (the relay's drop-context
+    // fault, no span export): the broken variant where HotROD's hop receives no traceparent.
+    const [stripPort] = await freePorts(1);
+    stripper = await startPeer({ name: 'header-stripper', program: process.execPath, args: [BIN, 'relay', '--listen', `127.0.0.1:${stripPort}`, '--upstream', hotrod.frontendUrl, '--service-name', 'header-stripper', '--fault', 'drop-context'], env: { OTEL_EXPORTER_OTLP_ENDPOINT: '' }, ready: () => acceptsConnections(stripPort!) });
+    // Once per file: the kit's web entrypoint and route, plus the broken variants' routes on the
+    // same process: an entrypoint with tracing off, and a host routed through the stripper.
     traefik = await startKitTraefik(CONFIG, { otlpGrpcAddress: jaeger.otlpGrpcAddress, otlpHttpAddress: new URL(jaeger.otlpHttpUrl).host, hotrodFrontendUrl: hotrod.frontendUrl }, {
       entryPoints: { [UNTRACED]: { tracing: false } },
-      routers: { [`hotrod-${UNTRACED}`]: { rule: 'Host(`hotrod.localhost`)', entryPoints: [UNTRACED], service: 'hotrod-8080' } },
+      routers: {
+        [`hotrod-${UNTRACED}`]: { rule: 'Host(`hotrod.localhost`)', entryPoints: [UNTRACED], service: 'hotrod-8080' },
+        'hotrod-stripped': { rule: `Host(\`${STRIPPED_HOST}\`)`, entryPoints: ['web'], service: 'header-stripper' },
+      },
+      services: { 'header-stripper': { loadBalancer: { servers: [{ url: `http://127.0.0.1:${stripPort}` }] } } },
     });
     // The extra router copies the kit's rule and service: fail here if the kit's ever change.
     expect({ rule: traefik.rule, service: traefik.service }).toEqual({ rule: 'Host(`hotrod.localhost`)', service: 'hotrod-8080' });
@@ -109,6 +121,7 @@ describe('real Traefik (the kit\'s values) → real HotROD → real Jaeger (as t
 
   afterAll(async () => {
     await traefik?.peer.stop();
+    await stripper?.stop();
     await hotrod?.peer.stop();
     await jaeger?.stop();
   });
@@ -174,26 +187,44 @@ describe('real Traefik (the kit\'s values) → real HotROD → real Jaeger (as t
       expect({ code: run.code, passed: doc.passed, traces: doc.traces.length, diagnoses: doc.diagnoses }).toEqual({ code: 0, passed: true, traces: 1, diagnoses: [] });
       expect(doc.traces[0].services).toEqual([...HOTROD_SERVICES, 'traefik'].sort());
       expect(doc.spansSeen).toBeGreaterThanOrEqual(39);
+      // Traefik joined the driver's trace (its GET span is the driver's span's child), not one of its
+      // own: with traceparent flags 03 OpenTelemetry Go 1.41 (Traefik 3.6.12) rooted a new trace.
+      const judged = (await new JaegerV3Source({ baseUrl: jaeger!.queryUrl }).getTrace(doc.traces[0].traceId))!;
+      expect(judged.spans.find((s) => s.service === 'traefik' && s.kind === 'server')?.parentSpanId).toMatch(/^[0-9a-f]{16}$/);
     });
   });
 
-  test('tracing off on the entrypoint: Traefik records nothing and HotROD gets no usable context; verify fails and names traefik as the party', async () => {
+  test('tracing off on the entrypoint: Traefik forwards the caller\'s context untraced; verify fails and names traefik as the party', async () => {
     await explainWithLogs(peers(), async () => {
       const run = await runCliProcess(['verify', '--spec', SPEC, '--jaeger-url', jaeger!.queryUrl, '--trigger', `${traefik!.entryPointUrls[UNTRACED]}/dispatch?customer=123`, '--timeout', '30s', '--json'], 120_000);
       const doc = JSON.parse(run.stdout);
       expect(run.code).toBe(1);
-      // Real Traefik 3.6.12: no span of its own, and it does not pass the caller's traceparent on:
-      // HotROD roots a trace of its own (no parent), whose id it returns in traceresponse, so the
-      // driver judges that one.
+      // Real Traefik 3.6.12: no span of its own, the driver's traceparent passed on unchanged, so
+      // HotROD's /dispatch is the driver's span's child in the driver's trace.
       const judged = doc.traces[0];
       expect({ traces: doc.traces.length, services: judged.services, missing: doc.missingTraceIds }).toEqual({ traces: 1, services: HOTROD_SERVICES, missing: [] });
-      const entry = (await new JaegerV3Source({ baseUrl: jaeger!.queryUrl }).getTrace(judged.traceId))!.spans.find((s) => s.service === 'frontend' && s.kind === 'server' && /\/dispatch$/.test(s.name));
-      expect(entry?.parentSpanId).toBeUndefined();
+      const entry = (await new JaegerV3Source({ baseUrl: jaeger!.queryUrl }).getTrace(judged.traceId))!.spans.find((s) => s.service === 'frontend' && s.kind === 'server' && /\/dispatch$/.test(s.name))!;
+      expect(entry.parentSpanId).toMatch(/^[0-9a-f]{16}$/);
       const failed = judged.assertions.filter((a: { passed: boolean }) => !a.passed).map((a: { text: string }) => a.text);
       expect(failed).toEqual(expect.arrayContaining(['traefik-proxy > dispatch', 'services: ≥ 7']));
       expect(doc.diagnoses.map((d: { kind: string; party?: string; hop?: unknown; title: string }) => ({ kind: d.kind, party: d.party, hop: d.hop, title: d.title }))).toEqual([
-        { kind: 'untraced-hop', party: 'traefik', hop: { from: 'traefik', to: 'frontend' }, title: "traefik recorded no span and frontend started a new trace: the driver's context never reached frontend" },
+        { kind: 'untraced-hop', party: 'traefik', hop: { from: 'traefik', to: 'frontend' }, title: "traefik recorded no span: frontend received the caller's trace context unchanged, so traefik passed the request on untraced" },
       ]);
+      expect(doc.diagnoses[0].evidence[1]).toContain(`its parent ${entry.parentSpanId} is the caller's`);
+    });
+  });
+
+  test('HotROD receives no traceparent (a hop behind Traefik drops it): verify fails with the split at traefik → frontend, found in the driver\'s trace', async () => {
+    await explainWithLogs(peers(), async () => {
+      const run = await runCliProcess(['verify', '--spec', SPEC, '--jaeger-url', jaeger!.queryUrl, '--trigger', `${traefik!.webUrl}/dispatch?customer=123`, '--header', `host: ${STRIPPED_HOST}`, '--timeout', '30s', '--json'], 120_000);
+      const doc = JSON.parse(run.stdout);
+      expect(run.code).toBe(1);
+      // HotROD returns the id of the trace it started; that one is judged, Traefik's half is in the pool.
+      expect({ traces: doc.traces.length, services: doc.traces[0].services }).toEqual({ traces: 1, services: HOTROD_SERVICES });
+      const split = doc.diagnoses.map((d: { kind: string; hop?: unknown; title: string; traceId?: string }) => ({ kind: d.kind, hop: d.hop, title: d.title, judged: d.traceId === doc.traces[0].traceId }));
+      // Nothing on either side records the headers (Traefik captures only X-Request-Id, HotROD none), so no party is named.
+      expect(split).toEqual([{ kind: 'split-trace', hop: { from: 'traefik', to: 'frontend' }, title: 'traefik → frontend lost context; check header propagation', judged: false }]);
+      expect(doc.diagnoses[0].evidence[0]).toMatch(/^client span traefik "ReverseProxy" /);
     });
   });
 });

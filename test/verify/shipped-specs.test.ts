@@ -94,6 +94,20 @@ describe('shipped specs in samples/expectations', () => {
       expect(r.diagnoses[0]!.evidence[1]).toBe(`the driver sent trace feedfacefeedfacefeedfacefeedface; the application answered with trace ${t.traceId}, which starts at frontend "GET /dispatch" (${spans.find((s) => s.name === 'GET /dispatch')!.spanId}) with no parent`);
     });
 
+    test('Traefik traced, a hop behind it dropped the headers, HotROD answered with its own trace: the split is found in the driver\'s trace', async () => {
+      const full = hotrod('new').b.build();
+      const sentId = 'feedfacefeedfacefeedfacefeedface';
+      const sent = { traceId: sentId, spans: full.spans.filter((s) => s.service === 'traefik').map((s) => ({ ...s, traceId: sentId, ...(s.parentSpanId ? {} : { parentSpanId: '00f067aa0ba902b7' }) })) };
+      const returned = untraced();
+      const spans = returned.spans.map((s) => (s.parentSpanId === '00f067aa0ba902b7' ? { ...s, parentSpanId: undefined } : s));
+      const driver = { sampled: true, formats: ['w3c'], requests: 1, returnedTraceIds: [returned.traceId], restarted: [{ sent: sentId, returned: returned.traceId }] };
+      const r = verifyTraces(await spec('hotrod'), [{ ...returned, spans }], { traceIds: [returned.traceId], driver, pool: [sent, { ...returned, spans }] });
+      expect(r.diagnoses.map((d) => ({ kind: d.kind, title: d.title, hop: d.hop, traceId: d.traceId }))).toEqual([
+        { kind: 'split-trace', title: 'traefik → frontend lost context; check header propagation', hop: { from: 'traefik', to: 'frontend' }, traceId: sentId },
+      ]);
+      expect(r.diagnoses[0]!.evidence[0]).toMatch(/^client span traefik "ReverseProxy" \([0-9a-f]{16}\), .* into trace feedfacefeedfacefeedfacefeedface, has no server child$/);
+    });
+
     test('no untraced-hop when the entry span has no parent and the driver got its own id back (nothing shows a context was sent)', async () => {
       const t = untraced();
       const spans = t.spans.map((s) => (s.parentSpanId === '00f067aa0ba902b7' ? { ...s, parentSpanId: undefined } : s));
