@@ -89,10 +89,9 @@ export function triggerPath(specTriggerUrl: string | undefined, fallback: string
 /** Headers for one request: the minted context in every asked format. */
 export function mintHeaders(propagation: readonly PropagationFormatName[], sampled: boolean | SamplingDecision): { traceId: string; spanId: string; headers: Record<string, string> } {
   const sampling: SamplingDecision = sampled === true ? 'sampled' : sampled === false ? 'not-sampled' : sampled;
-  // Without the W3C Level 2 random flag (traceparent flags 01, not 03): OpenTelemetry Go 1.41 and
-  // older (1.47 accepts it) drop a version-00 traceparent with a flag above 0x02 as invalid, so real
-  // Traefik 3.6.12 (SDK 1.41.0) and HotROD (1.38.0) started traces of their own instead of joining.
-  const minted = { ...childContext(RANDOM_IDS, undefined, { sampling: sampling === 'deferred' ? 'sampled' : sampling, debug: false }), random: false };
+  // A new root: traceparent flags 01, without the Level 2 random bit (childContext), which
+  // OpenTelemetry Go 1.41 and older (real Traefik 3.6.12, HotROD) refuse.
+  const minted = childContext(RANDOM_IDS, undefined, { sampling: sampling === 'deferred' ? 'sampled' : sampling, debug: false });
   // childContext always decides a new root; a deferred one keeps its fresh ids and drops the decision.
   const ctx = sampling === 'deferred' ? { ...minted, sampling: 'deferred' as const } : minted;
   const formats = propagation.filter((p): p is Exclude<PropagationFormatName, 'envoy'> => p !== 'envoy').map((p) => FORMAT_MAP[p]);

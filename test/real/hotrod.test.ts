@@ -15,8 +15,8 @@ import { JaegerV3Source } from '../../src/verify/sources/jaeger-v3';
 import { loadSpec } from '../../src/verify/spec';
 import { verifyTraces } from '../../src/verify/verify-traces';
 import { startKitJaeger, type RunningKitJaeger } from '../support/kit-jaeger';
-import { explainWithLogs, type PeerProcess } from '../support/peers';
-import { runCliProcess } from '../support/run-cli-process';
+import { acceptsConnections, explainWithLogs, freePorts, startPeer, type PeerProcess } from '../support/peers';
+import { BIN, runCliProcess } from '../support/run-cli-process';
 import { startHotrod, type RunningHotrod } from './support/hotrod';
 import { settledTrace } from './support/settled-trace';
 
@@ -108,5 +108,26 @@ describe('real HotROD → real Jaeger (as the kit renders it)', () => {
       expect(run.stdout).toContain('✗ dispatch: no error spans');
       expect(run.stdout).toContain('✗ services: ≥ 6\n      3: customer, frontend, mysql');
     });
+  });
+
+  test('the kit\'s relay rooting the trace in front of HotROD: HotROD joins it (traceparent flags 01, which OpenTelemetry Go reads)', async () => {
+    const [port] = await freePorts(1);
+    const relay = await startPeer({ name: 'relay-edge', program: process.execPath, args: [BIN, 'relay', '--listen', `127.0.0.1:${port}`, '--upstream', hotrod!.frontendUrl, '--service-name', 'edge', '--otlp-endpoint', jaeger!.otlpHttpUrl], ready: () => acceptsConnections(port!) });
+    try {
+      await explainWithLogs([...peers(), relay], async () => {
+        // No trace headers in: the relay starts the trace, HotROD must continue it.
+        const res = await request(`http://127.0.0.1:${port}/dispatch?customer=123`);
+        await res.body.dump();
+        const joined = /^00-([0-9a-f]{32})-/.exec(String(res.headers['traceresponse']))?.[1];
+        expect({ status: res.statusCode, joined: joined !== undefined }).toEqual({ status: 200, joined: true });
+        const t = await settledTrace(new JaegerV3Source({ baseUrl: jaeger!.queryUrl }), joined!, "with the relay's spans and ≥ 35 HotROD spans", (x) => x.spans.some((s) => s.service === 'edge') && x.spans.length >= 37);
+        const byId = new Map(t.spans.map((s) => [s.spanId, s]));
+        const dispatchSpan = t.spans.find((s) => s.service === 'frontend' && s.kind === 'server' && /\/dispatch$/.test(s.name))!;
+        const parent = byId.get(dispatchSpan.parentSpanId ?? '');
+        expect(parent && `${parent.service} ${parent.kind}`).toBe('edge client');
+      });
+    } finally {
+      await relay.stop();
+    }
   });
 });
