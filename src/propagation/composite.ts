@@ -271,7 +271,7 @@ export function inject(input: InjectInput): Record<string, string> {
  * The child of `parent` for a new span id (from `ids`): same trace id, width, flags, tracestate; the parent's
  * span id becomes `parentSpanId`. A parent's decision wins; `sampling` fills in only when the
  * parent deferred it (B3 without `X-B3-Sampled`). Without a parent it starts a new trace
- * (random 128-bit trace id, W3C `random` set) with `sampling`'s decision, or
+ * (random 128-bit trace id, W3C `random` flag not set) with `sampling`'s decision, or
  * `DEFAULT_ROOT_SAMPLING` when none (or a deferred one) is given.
  */
 export function childContext(ids: IdSource, parent: TraceContext | undefined, sampling?: SamplingOnly): TraceContext {
@@ -296,7 +296,11 @@ export function childContext(ids: IdSource, parent: TraceContext | undefined, sa
     spanId: newSpanId(ids),
     sampling: decided ? sampling.sampling : DEFAULT_ROOT_SAMPLING,
     debug: decided ? sampling.debug : false,
-    random: true,
+    // Ids are random, but the Level 2 random flag stays off: OpenTelemetry Go 1.41 and older drop a
+    // version-00 traceparent whose flags are above 02, so real HotROD (SDK 1.38) and Traefik 3.6.12
+    // (1.41) behind a relay that rooted the trace started traces of their own. An incoming random
+    // flag is still kept (the child keeps the parent's flags).
+    random: false,
     source: 'w3c',
   };
 }

@@ -21,14 +21,14 @@
  */
 import type { AttributeValue, Span, Trace } from './model';
 import { attributeText, listElements } from './attribute-text';
-import type { Spec } from './spec';
+import type { Spec, SpanMatcher } from './spec';
 import { patternText } from './spec';
 import { indexTrace, type TraceIndex } from './trace-index';
 import { formatDuration } from '../duration';
-import { matchSpan } from './matcher';
+import { describeMatcher, matchSpan } from './matcher';
 import { extract } from '../propagation';
 
-export type DiagnosisKind = 'no-trace' | 'split-trace' | 'orphan-spans' | 'format-mismatch' | 'sampled-0-propagated' | 'clock-skew';
+export type DiagnosisKind = 'no-trace' | 'split-trace' | 'orphan-spans' | 'format-mismatch' | 'sampled-0-propagated' | 'clock-skew' | 'untraced-hop';
 
 export type NoTraceCause = 'not-sampled' | 'collector-unreachable' | 'wrong-service-names' | 'context-not-joined';
 
@@ -62,6 +62,8 @@ export interface DriverReport {
   readonly returnedTraceIds?: readonly string[];
   /** Flags the application returned in `traceresponse` (e.g. `00` = it did not sample). */
   readonly returnedSampled?: readonly boolean[];
+  /** Requests the application answered with another trace id than the driver sent: it started a new trace. */
+  readonly restarted?: readonly { readonly sent: string; readonly returned: string }[];
 }
 
 export interface BackendReport {
@@ -407,6 +409,70 @@ function lostInsideService(trace: Trace, index: TraceIndex, fragments: readonly 
   return out;
 }
 
+/** A service pattern as a name for messages: `/^traefik/` → `traefik`; other patterns as written. */
+function serviceLabel(m: SpanMatcher): string {
+  if (!m.service) return m.id;
+  if ('exact' in m.service) return m.service.exact;
+  return /^\^?([A-Za-z0-9._-]+)\$?$/.exec(m.service.regex.source)?.[1] ?? patternText(m.service);
+}
+
+/**
+ * Hops the spec puts above the trace's entry span that recorded nothing around it, when something
+ * shows the request came with a context: the entry's parent is a span nobody reported (the caller's
+ * context arrived unchanged), or the application answered the driver with another trace id (it
+ * started a new trace: the context was lost in front of it). Either way the first hop to fix is the
+ * one the spec expects there that traced nothing. Real Traefik 3.6 with its entrypoint's tracing off
+ * does the first: no span, the caller's traceparent passed on as it came (test/real/hotrod-traefik.test.ts).
+ */
+function untracedHops(input: DiagnosisInput, trace: Trace, index: TraceIndex): Diagnosis[] {
+  const entry = index.roots[0];
+  if (!entry) return [];
+  const fromCaller = entry.parentSpanId !== undefined && entry.parentSpanId !== entry.spanId;
+  const restarted = input.driver?.restarted?.find((r) => r.returned === trace.traceId);
+  if (!fromCaller && !restarted) return [];
+  const byId = new Map(input.spec.matchers.map((m) => [m.id, m]));
+  // Only spans around this request count: the pool holds earlier requests too, which that hop did trace.
+  const window = input.splitWindowUs ?? 100_000;
+  const around = (s: Span) => s.startUs <= entry.startUs + window && endOf(s) >= entry.startUs - window;
+  const recorded = (m: SpanMatcher) => [trace, ...input.pool].some((t) => t.spans.some((s) => around(s) && matchSpan(m, s)));
+  const childOfEntry = input.spec.edges.map((e) => byId.get(e.child)).find((m): m is SpanMatcher => m !== undefined && matchSpan(m, entry));
+  if (!childOfEntry) return [];
+  // Climb the edges from the entry's matcher: every ancestor matcher that matches nothing is missing.
+  const missing: SpanMatcher[] = [];
+  let frontier = [childOfEntry.id];
+  for (let depth = 0; frontier.length > 0 && depth < input.spec.edges.length; depth++) {
+    const up = input.spec.edges.filter((e) => frontier.includes(e.child)).map((e) => byId.get(e.parent)).filter((m): m is SpanMatcher => m !== undefined && (m.count.min ?? 0) >= 1 && !missing.includes(m));
+    const absent = up.filter((m) => !recorded(m));
+    // An ancestor that did record spans is not untraced: the break is elsewhere (split-trace's case).
+    if (absent.length < up.length) return [];
+    missing.push(...absent);
+    frontier = absent.map((m) => m.id);
+  }
+  if (missing.length === 0) return [];
+  const who = [...new Set(missing.map(serviceLabel))];
+  const whoText = who.join(', ');
+  const noSpan = `no span around this request matches ${missing.map((m) => `${m.id} (${describeMatcher(m)})`).join(', ')}`;
+  const base = { kind: 'untraced-hop' as const, traceId: trace.traceId, spanIds: [entry.spanId], hop: { from: who[0]!, to: entry.service }, party: who[0]! };
+  if (restarted) {
+    return [
+      {
+        ...base,
+        title: `${whoText} recorded no span and ${entry.service} started a new trace: the driver's context never reached ${entry.service}`,
+        evidence: [noSpan, `the driver sent trace ${restarted.sent}; the application answered with trace ${restarted.returned}, which starts at ${label(entry)} (${entry.spanId}) with no parent`],
+        hint: `turn tracing on in ${whoText} for this route (Traefik: entryPoints.<name>.observability.tracing, the router's observability.tracing, tracing.otlp): a proxy with tracing off does not pass the trace context on. If it is on, check that it exports (its log, the collector address), and whether the request bypassed it (is the trigger URL ${whoText}'s?)`,
+      },
+    ];
+  }
+  return [
+    {
+      ...base,
+      title: `${whoText} recorded no span: ${entry.service} received the caller's trace context unchanged, so ${whoText} passed the request on untraced`,
+      evidence: [noSpan, `${label(entry)} (${entry.spanId}) is the first span of trace ${trace.traceId}; its parent ${entry.parentSpanId} is the caller's (the driver's or another untraced client's), not a span of ${whoText}`],
+      hint: `turn tracing on in ${whoText} for this route (Traefik: entryPoints.<name>.observability.tracing, the router's observability.tracing, tracing.otlp), check that it exports (its log, the collector address), or the request bypassed it: is the trigger URL ${whoText}'s?`,
+    },
+  ];
+}
+
 function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly Fragment[], used: Set<string>): Diagnosis[] {
   const out: Diagnosis[] = [];
   const index = (input.indexOf ?? indexTrace)(trace);
@@ -451,6 +517,7 @@ function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly 
   }
 
   out.push(...lostInsideService(trace, index, fragments, used, window));
+  out.push(...untracedHops(input, trace, index));
 
   if (index.orphans.length > 0) {
     const elsewhere = new Map<string, string>();
@@ -614,7 +681,32 @@ export function diagnose(input: DiagnosisInput): Diagnosis[] {
   const fragments = fragmentsOf(input.pool, subjectIds, input.spec, input.indexOf ?? indexTrace);
   const used = new Set<string>();
   for (const t of input.subjects) out.push(...diagnoseTrace(input, t, fragments, used));
+  out.push(...restartedSplits(input));
   return mergeRepeats(out);
+}
+
+/**
+ * The application answered the driver with a trace of its own (`traceresponse`), so that trace is
+ * judged; the driver's own trace, with the hops in front, is only in the pool. When a leaf client
+ * span there was open as the application's trace began, that call is where the context was lost
+ * (real Traefik 3.6 in front of HotROD, with a hop between them that drops the trace headers).
+ */
+function restartedSplits(input: DiagnosisInput): Diagnosis[] {
+  const indexOf = input.indexOf ?? indexTrace;
+  const window = input.splitWindowUs ?? 100_000;
+  const out: Diagnosis[] = [];
+  for (const r of input.driver?.restarted ?? []) {
+    const sent = input.pool.find((t) => t.traceId === r.sent);
+    const returned = input.subjects.find((t) => t.traceId === r.returned) ?? input.pool.find((t) => t.traceId === r.returned);
+    const root = returned ? indexOf(returned).roots[0] : undefined;
+    if (!sent || !returned || !root) continue;
+    const index = indexOf(sent);
+    const open = sent.spans.filter((c) => isOutbound(c) && (index.children.get(c.spanId)?.length ?? 0) === 0 && c.service !== root.service && root.startUs >= c.startUs - window && root.startUs <= endOf(c) + window);
+    // The innermost call still open when the application's trace began: the latest to start.
+    const c = open.sort((a, b) => b.startUs - a.startUs)[0];
+    if (c) out.push(diagnoseSplitHop(sent, index, c, inboundOf(index, c), { trace: returned, root }));
+  }
+  return out;
 }
 
 /** The same finding in many traces (N driven requests, one broken hop) is reported once, with the count. */

@@ -89,6 +89,8 @@ export function triggerPath(specTriggerUrl: string | undefined, fallback: string
 /** Headers for one request: the minted context in every asked format. */
 export function mintHeaders(propagation: readonly PropagationFormatName[], sampled: boolean | SamplingDecision): { traceId: string; spanId: string; headers: Record<string, string> } {
   const sampling: SamplingDecision = sampled === true ? 'sampled' : sampled === false ? 'not-sampled' : sampled;
+  // A new root: traceparent flags 01, without the Level 2 random bit (childContext), which
+  // OpenTelemetry Go 1.41 and older (real Traefik 3.6.12, HotROD) refuse.
   const minted = childContext(RANDOM_IDS, undefined, { sampling: sampling === 'deferred' ? 'sampled' : sampling, debug: false });
   // childContext always decides a new root; a deferred one keeps its fresh ids and drops the decision.
   const ctx = sampling === 'deferred' ? { ...minted, sampling: 'deferred' as const } : minted;
@@ -150,6 +152,7 @@ export async function drive(opts: DriveOptions): Promise<DriveResult> {
     }),
   );
   const returned = results.filter((r) => r.returnedTraceId).map((r) => r.returnedTraceId!);
+  const restarted = results.filter((r) => r.returnedTraceId !== undefined && r.returnedTraceId !== r.traceId).map((r) => ({ sent: r.traceId, returned: r.returnedTraceId! }));
   return {
     requests: results,
     traceIds: results.map((r) => r.returnedTraceId ?? r.traceId),
@@ -159,6 +162,7 @@ export async function drive(opts: DriveOptions): Promise<DriveResult> {
       formats,
       requests: n,
       ...(returned.length ? { returnedTraceIds: returned, returnedSampled: results.filter((r) => r.returnedSampled !== undefined).map((r) => r.returnedSampled!) } : {}),
+      ...(restarted.length ? { restarted } : {}),
     },
     startedAtUs,
     endedAtUs: Date.now() * 1000,

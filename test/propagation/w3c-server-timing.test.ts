@@ -36,7 +36,7 @@ describe('server-timing trace metric', () => {
   });
 
   test('format writes the sampled and random flags of the server span, and reads back', () => {
-    const ctx = { ...childContext(RANDOM_IDS, undefined), sampling: 'sampled' as const };
+    const ctx = { ...childContext(RANDOM_IDS, undefined), sampling: 'sampled' as const, random: true };
     const header = formatServerTimingTrace(ctx);
     expect(header).toBe(`trace;desc=00-${ctx.traceId}-${ctx.spanId}-03`);
     expect(parseServerTimingTrace(header)).toEqual({ version: 0, traceId: ctx.traceId, spanId: ctx.spanId, flags: 3 });

@@ -15,9 +15,10 @@ import { JaegerV3Source } from '../../src/verify/sources/jaeger-v3';
 import { loadSpec } from '../../src/verify/spec';
 import { verifyTraces } from '../../src/verify/verify-traces';
 import { startKitJaeger, type RunningKitJaeger } from '../support/kit-jaeger';
-import { explainWithLogs, waitFor, type PeerProcess } from '../support/peers';
-import { runCliProcess } from '../support/run-cli-process';
+import { acceptsConnections, explainWithLogs, freePorts, startPeer, type PeerProcess } from '../support/peers';
+import { BIN, runCliProcess } from '../support/run-cli-process';
 import { startHotrod, type RunningHotrod } from './support/hotrod';
+import { settledTrace } from './support/settled-trace';
 
 jest.setTimeout(240_000);
 
@@ -49,22 +50,8 @@ async function dispatch(customer: string): Promise<{ status: number; traceId: st
   return { status: res.statusCode, traceId: m[1]!, body };
 }
 
-/** Polls until the trace has at least `min` spans and the count held for two polls (the last batches landed). */
-function settledTrace(source: JaegerV3Source | JaegerLegacySource, traceId: string, min: number): Promise<Trace> {
-  let last = -1;
-  return waitFor(
-    `trace ${traceId} with ≥ ${min} spans from ${source.kind}`,
-    async () => {
-      const t = await source.getTrace(traceId);
-      const n = t?.spans.length ?? 0;
-      const settled = t !== undefined && n >= min && n === last;
-      last = n;
-      return settled ? t : undefined;
-    },
-    60_000,
-    1000,
-  );
-}
+/** The trace once it has at least `min` spans and the count held for two polls (the last batches landed). */
+const settled = (source: JaegerV3Source | JaegerLegacySource, traceId: string, min: number): Promise<Trace> => settledTrace(source, traceId, `with ≥ ${min} spans`, (t) => t.spans.length >= min);
 
 describe('real HotROD → real Jaeger (as the kit renders it)', () => {
   let traceId = '';
@@ -76,7 +63,7 @@ describe('real HotROD → real Jaeger (as the kit renders it)', () => {
       expect(d.status).toBe(200);
       expect(JSON.parse(d.body)).toMatchObject({ Driver: expect.stringMatching(/^T7\d+C$/), ETA: expect.any(Number) });
       traceId = d.traceId;
-      v3Trace = await settledTrace(new JaegerV3Source({ baseUrl: jaeger!.queryUrl }), traceId, 35);
+      v3Trace = await settled(new JaegerV3Source({ baseUrl: jaeger!.queryUrl }), traceId, 35);
       expect(v3Trace.spans.length).toBeGreaterThanOrEqual(35);
       expect([...new Set(v3Trace.spans.map((s) => s.service))].sort()).toEqual(SERVICES);
       // One root (the frontend's server span); every other span's parent is in the trace.
@@ -89,7 +76,7 @@ describe('real HotROD → real Jaeger (as the kit renders it)', () => {
   test('the legacy /api/traces/{id} gives the same spans, parents and names', async () => {
     await explainWithLogs(peers(), async () => {
       expect(v3Trace).toBeDefined();
-      const legacy = await settledTrace(new JaegerLegacySource({ baseUrl: jaeger!.queryUrl }), traceId, v3Trace!.spans.length);
+      const legacy = await settled(new JaegerLegacySource({ baseUrl: jaeger!.queryUrl }), traceId, v3Trace!.spans.length);
       const shape = (t: Trace) => t.spans.map((s) => `${s.spanId} ${s.parentSpanId ?? '-'} ${s.service} ${s.kind} ${s.name} ${s.status.code}`).sort();
       expect(shape(legacy)).toEqual(shape(v3Trace!));
     });
@@ -121,5 +108,26 @@ describe('real HotROD → real Jaeger (as the kit renders it)', () => {
       expect(run.stdout).toContain('✗ dispatch: no error spans');
       expect(run.stdout).toContain('✗ services: ≥ 6\n      3: customer, frontend, mysql');
     });
+  });
+
+  test('the kit\'s relay rooting the trace in front of HotROD: HotROD joins it (traceparent flags 01, which OpenTelemetry Go reads)', async () => {
+    const [port] = await freePorts(1);
+    const relay = await startPeer({ name: 'relay-edge', program: process.execPath, args: [BIN, 'relay', '--listen', `127.0.0.1:${port}`, '--upstream', hotrod!.frontendUrl, '--service-name', 'edge', '--otlp-endpoint', jaeger!.otlpHttpUrl], ready: () => acceptsConnections(port!) });
+    try {
+      await explainWithLogs([...peers(), relay], async () => {
+        // No trace headers in: the relay starts the trace, HotROD must continue it.
+        const res = await request(`http://127.0.0.1:${port}/dispatch?customer=123`);
+        await res.body.dump();
+        const joined = /^00-([0-9a-f]{32})-/.exec(String(res.headers['traceresponse']))?.[1];
+        expect({ status: res.statusCode, joined: joined !== undefined }).toEqual({ status: 200, joined: true });
+        const t = await settledTrace(new JaegerV3Source({ baseUrl: jaeger!.queryUrl }), joined!, "with the relay's spans and ≥ 35 HotROD spans", (x) => x.spans.some((s) => s.service === 'edge') && x.spans.length >= 37);
+        const byId = new Map(t.spans.map((s) => [s.spanId, s]));
+        const dispatchSpan = t.spans.find((s) => s.service === 'frontend' && s.kind === 'server' && /\/dispatch$/.test(s.name))!;
+        const parent = byId.get(dispatchSpan.parentSpanId ?? '');
+        expect(parent && `${parent.service} ${parent.kind}`).toBe('edge client');
+      });
+    } finally {
+      await relay.stop();
+    }
   });
 });

@@ -2,7 +2,7 @@
  * Traefik v3 (`cmd/traefik`) from its Go module. v3.6 is the newest line that can build here:
  * v3.7 requires github.com/traefik/traefik/dynamic/ext, which the Go module proxy does not serve.
  * Its web UI is `//go:embed` of a folder the module ships empty: it builds, with no dashboard.
- * Optional: a failure here does not fail `npm run peers`; nothing in `npm test` needs Traefik.
+ * Required: test/real/hotrod-traefik.test.ts runs it in front of HotROD.
  */
 import { goTools } from '../go';
 import type { Recipe } from '../recipe';
@@ -15,7 +15,6 @@ export const traefik: Recipe = {
   name: 'traefik',
   version,
   programs: ['traefik'],
-  optional: true,
   async install(ctx) {
     // Traefik builds with three forks named by `replace` in its go.mod (go-http-auth, mux, minheap);
     // our scratch module states the same replaces, or Go asks the proxy for versions that never existed.
