@@ -45,8 +45,8 @@ export interface DemoOptions {
   readonly otlpEndpoint?: string;
   /** @deprecated the old name of `otlpEndpoint` (the CLI's `--jaeger-url`). */
   readonly jaegerUrl?: string;
-  /** Caps of the embedded OTLP receiver (body size, bytes in flight, stored spans). @default - its defaults */
-  readonly receiverLimits?: Pick<OtlpReceiverOptions, 'maxBodyBytes' | 'maxInflightBytes' | 'maxSpans' | 'maxStoredBytes'>;
+  /** Caps of the embedded OTLP receiver (body size, bytes in flight, stored spans, body idle bound). @default - its defaults */
+  readonly receiverLimits?: Pick<OtlpReceiverOptions, 'maxBodyBytes' | 'maxInflightBytes' | 'maxSpans' | 'maxStoredBytes' | 'bodyIdleTimeoutMs'>;
   /** Deadline for the whole run, start to stop. @default 60000 */
   readonly deadlineMs?: number;
   /** Deadline for each hop's start-up line. @default 20000 */

@@ -71,6 +71,7 @@ describe('meshtrace verify (real CLI)', () => {
     ['a bad --timeout', ['--trace-file', 'x', '--timeout', 'soon'], /--timeout: invalid duration "soon"/],
     ['a bad --otlp-listen', ['--otlp-listen', 'localhost'], /--otlp-listen: invalid value "localhost"; expected HOST:PORT/],
     ['a bad --otlp-max-body size', ['--otlp-listen', '127.0.0.1:0', '--otlp-max-body', '20 furlongs'], /--otlp-max-body: invalid size "20 furlongs"; use a number with a unit: 512KiB, 20MiB, 1GiB/],
+    ['a bad --otlp-body-timeout', ['--otlp-listen', '127.0.0.1:0', '--otlp-body-timeout', '10 furlongs'], /--otlp-body-timeout: invalid duration "10 furlongs"; use a number with a unit: 500ms, 30s, 2m, 1h/],
     ['--otlp-max-spans 0', ['--otlp-listen', '127.0.0.1:0', '--otlp-max-spans', '0'], /--otlp-max-spans: invalid value "0"; expected a whole number ≥ 1/],
     ['--otlp-max-inflight below twice the body limit', ['--otlp-listen', '127.0.0.1:0', '--otlp-max-body', '8MiB', '--otlp-max-inflight', '10MiB'], /--otlp-max-inflight 10MiB: must be at least twice the body limit \(16 MiB\)/],
     ['an unknown --propagation format', ['--otlp-listen', '127.0.0.1:0', '--trigger', 'http://127.0.0.1:1/', '--propagation', 'w3c,zipkin'], /--propagate: unknown format "zipkin"; allowed: w3c, b3, b3multi, jaeger, envoy/],

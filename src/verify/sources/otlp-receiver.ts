@@ -6,7 +6,7 @@
  * Responses follow the OTLP/HTTP spec, in the request's encoding: 200 with an
  * ExportTraceServiceResponse (a partial success when the span store is full), and a google.rpc.Status
  * body for every error — 400 undecodable or out-of-bounds data (otlp-limits.ts, otlp-json-shape.ts),
- * 413 a body over the limit before or after decompression (or OTLP/JSON with too many objects), 415 another Content-Type or Content-Encoding, 503 with
+ * 408 a body that stops arriving for the idle bound, 413 a body over the limit before or after decompression (or OTLP/JSON with too many objects), 415 another Content-Type or Content-Encoding, 503 with
  * Retry-After when the bytes of bodies in flight reach their cap. A refused request whose body has
  * not all arrived is answered first, then the connection is closed (`Connection: close`) after a
  * bounded drain, so the sender reads the status instead of a reset. Every cap is an option here and
@@ -46,6 +46,11 @@ export interface OtlpReceiverOptions {
   readonly maxSpans?: number;
   /** Decoded body bytes of the spans kept; beyond: as maxSpans. @default 32 MiB */
   readonly maxStoredBytes?: number;
+  /**
+   * Longest wait for the next bytes of a body (from its first byte wanted); then 408, the connection
+   * closes and the body's share of maxInflightBytes is free at once. @default 10 s
+   */
+  readonly bodyIdleTimeoutMs?: number;
   /** Where the one "spans dropped" warning goes. @default a line on stderr */
   readonly onWarning?: (line: string) => void;
 }
@@ -73,6 +78,8 @@ export interface OtlpReceiver {
 
 /** How long, and how many bytes, a refused request's unread body is discarded before the socket closes. */
 const DRAIN_MS = 5_000;
+/** Node's bound on a whole request (the idle bound cuts off a stalled body long before it). */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 type Encoding = OtlpEncoding | undefined;
 
@@ -124,6 +131,8 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
   if (inflightLimit < 2 * limit) {
     throw new RangeError(`maxInflightBytes ${inflightLimit} is below twice maxBodyBytes ${limit}: a largest gzip body (held compressed and decompressed) could never be accepted`);
   }
+  const bodyIdleMs = options.bodyIdleTimeoutMs ?? RECEIVER_DEFAULTS.bodyIdleTimeoutMs;
+  if (!(bodyIdleMs > 0)) throw new RangeError(`bodyIdleTimeoutMs ${bodyIdleMs} must be above 0`);
   const inflight = new ByteBudget(inflightLimit);
   const decoding = new DecodeGate(limit);
   const store = new SpanStore(options.maxSpans ?? RECEIVER_DEFAULTS.maxSpans, options.maxStoredBytes ?? RECEIVER_DEFAULTS.maxStoredBytes);
@@ -176,7 +185,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     }
     reserveDeclared(req, limit, inflight, lease);
     if (expectContinue) res.writeContinue();
-    let body = await readBody(req, limit, inflight, lease);
+    let body = await readBody(req, limit, inflight, lease, bodyIdleMs);
     if (contentEncoding === 'gzip') body = gunzipBounded(body, limit, inflight, lease);
     if (encoding === 'json') {
       const problem = await runInSlices(jsonShapeSteps(body));
@@ -223,9 +232,10 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
   // before the sender has sent any of its body.
   server.on('checkContinue', onRequest(true));
   server.keepAliveTimeout = 30_000;
-  // A sender that stalls mid-request must not hold the receiver (or its in-flight budget) forever.
+  // A sender that stalls mid-request must not hold the receiver (or its in-flight budget) forever: a
+  // stalled body meets the idle bound (readBody); these bound slow headers and a body that trickles.
   server.headersTimeout = 15_000;
-  server.requestTimeout = 30_000;
+  server.requestTimeout = Math.max(REQUEST_TIMEOUT_MS, bodyIdleMs);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

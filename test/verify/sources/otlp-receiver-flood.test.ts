@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { Pool, request } from 'undici';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { startOtlpReceiver, type OtlpReceiver } from '../../../src/verify/sources/otlp-receiver';
-import { encodeExportRequest } from '../../../src/verify/sources/otlp-proto';
+import { decodeRpcStatus, encodeExportRequest } from '../../../src/verify/sources/otlp-proto';
 import { encodeOtlpJson } from '../../../src/verify/sources/otlp-json-encode';
 import { spansFromOtlpProtobuf } from '../../../src/verify/sources/otlp-proto-fast';
 import { MAX_JSON_CONTAINERS } from '../../../src/verify/sources/otlp-json-shape';
@@ -22,6 +22,8 @@ import { expectServing, JSON_TYPE, nested, post, PROTO, sdkSpan } from '../helpe
 const MiB = 1024 * 1024;
 const LIMIT = 4 * MiB;
 const INFLIGHT = 16 * MiB;
+/** The body idle bound: far above any pause of a sender that keeps sending, even under this flood. */
+const BODY_IDLE_MS = 2_000;
 
 /** A valid export request of `count` spans in one trace, each with a few SDK-typical attributes. */
 function exportOf(count: number, traceId = randomBytes(16)): Uint8Array {
@@ -75,7 +77,7 @@ describe('OTLP receiver under every hostile class at once', () => {
   });
 
   test('every hostile request gets its status, small valid exports keep getting 200 and are stored, and the receiver serves afterwards', async () => {
-    receiver = await startOtlpReceiver({ port: 0, maxBodyBytes: LIMIT, maxInflightBytes: INFLIGHT, onWarning: () => undefined });
+    receiver = await startOtlpReceiver({ port: 0, maxBodyBytes: LIMIT, maxInflightBytes: INFLIGHT, bodyIdleTimeoutMs: BODY_IDLE_MS, onWarning: () => undefined });
     const deep25 = ProtobufTraceSerializer.serializeRequest([await sdkSpan({ deep: nested(25) })])!;
     const deep100 = ProtobufTraceSerializer.serializeRequest([await sdkSpan({ deep: nested(100) })])!;
     const deep100Json = JsonTraceSerializer.serializeRequest([await sdkSpan({ deep: nested(100) })])!;
@@ -99,8 +101,9 @@ describe('OTLP receiver under every hostile class at once', () => {
       }
     };
 
-    // A sender that declares its body, sends a tenth of it, and finishes only once every other hostile
-    // request has been answered: its stall must not hold anyone up.
+    // A sender that declares its body, sends a tenth of it, then a byte every 100 ms, and finishes only
+    // once every other hostile request has been answered: slow but never idle, so it must be let
+    // through, and its slowness must not hold anyone up.
     let othersAnswered!: () => void;
     const othersDone = new Promise<void>((resolve) => (othersAnswered = resolve));
     const slowBody = exportOf(200);
@@ -112,9 +115,29 @@ describe('OTLP receiver under every hostile class at once', () => {
           res.on('end', () => resolve({ status: res.statusCode!, message: '' }));
         });
         req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: err.code ?? err.name, message: err.message }));
-        const tenth = Math.floor(slowBody.length / 10);
-        req.write(slowBody.subarray(0, tenth));
-        void othersDone.then(() => (abort ? req.destroy() : req.end(slowBody.subarray(tenth))));
+        let at = Math.floor(slowBody.length / 10);
+        req.write(slowBody.subarray(0, at));
+        const trickle = setInterval(() => req.write(slowBody.subarray(at, ++at)), 100);
+        void othersDone.then(() => {
+          clearInterval(trickle);
+          if (abort) req.destroy();
+          else req.end(slowBody.subarray(at));
+        });
+      });
+    // A sender that sends a tenth of its declared body and then nothing: cut off by the idle bound.
+    const stalled = (): Promise<Answer> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': PROTO, 'content-length': slowBody.length } });
+        req.on('response', (res) => {
+          const body: Buffer[] = [];
+          res.on('data', (c: Buffer) => body.push(c));
+          res.on('end', () => {
+            req.destroy();
+            resolve({ status: res.statusCode!, message: decodeRpcStatus(Buffer.concat(body)).message });
+          });
+        });
+        req.on('error', reject);
+        req.write(slowBody.subarray(0, Math.floor(slowBody.length / 10)));
       });
 
     const classes: HostileClass[] = [
@@ -145,11 +168,15 @@ describe('OTLP receiver under every hostile class at once', () => {
       }
     })();
 
-    // WHEN every hostile class is sent at once (and two slow senders stall meanwhile)
+    // WHEN every hostile class is sent at once, while two slow senders trickle and two have stalled
+    // (all four holding their declared bytes of the budget before the flood starts)
     const slowAnswers = [slow(false), slow(true)];
+    const stalledAnswers = [stalled(), stalled()];
+    while (receiver.bytesInFlight < 4 * slowBody.length) await nextTurn();
     const answers = await Promise.all(classes.map(async (c) => ({ c, answers: await Promise.all(Array.from({ length: c.copies }, () => c.send())) })));
     othersAnswered();
     const [slowDone, slowAborted] = await Promise.all(slowAnswers);
+    const stalledAnswered = await Promise.all(stalledAnswers);
     flooding = false;
     await prober;
 
@@ -166,6 +193,7 @@ describe('OTLP receiver under every hostile class at once', () => {
     }
     expect(slowDone.status).toBe(200);
     expect(typeof slowAborted.status).toBe('string'); // the client's own abort: no answer
+    expect(stalledAnswered).toEqual(Array(2).fill({ status: 408, message: expect.stringMatching(new RegExp(`^no body bytes arrived for ${BODY_IDLE_MS} ms`)) }));
     // AND every small export during the flood got 200 with its span stored
     expect(probes.filter((p) => p.duringFlood).length).toBeGreaterThan(0);
     expect(probes.filter((p) => p.status !== 200)).toEqual([]);

@@ -13,4 +13,12 @@ export const RECEIVER_DEFAULTS = {
    * takes up to ~14× the protobuf bytes (an empty kvlist is 2 bytes on the wire, an object in memory).
    */
   maxStoredBytes: 32 * MiB,
+  /**
+   * Longest wait for the next bytes of a request body once it is wanted; then 408 and close, and its
+   * share of the in-flight budget is free at once. OTel SDK and Collector exporters hand the whole
+   * serialized body to their HTTP client in one write, so a real export never pauses mid-body on
+   * loopback or a cluster network; and their own export timeout defaults to 10 s
+   * (OTEL_EXPORTER_OTLP_TIMEOUT), so a body still quiet after 10 s has been given up by its sender.
+   */
+  bodyIdleTimeoutMs: 10_000,
 } as const;

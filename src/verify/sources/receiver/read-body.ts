@@ -3,6 +3,8 @@
  * decompression — the OTLP/HTTP spec asks for both) and the receiver-wide budget of bytes in flight.
  * Past the limit: 413; budget exhausted: 503 with Retry-After (OTLP/HTTP throttling). Chunks stop
  * being kept the moment either bound is passed, so a hostile body costs at most one chunk beyond it.
+ * A body that stops arriving is cut off after an idle bound (408): its budget share would otherwise be
+ * held until Node's request timeout, and a few such stalled senders would turn every other export away.
  */
 import type { IncomingMessage } from 'node:http';
 import { gunzipSync } from 'node:zlib';
@@ -20,6 +22,10 @@ export const OVERLOAD_RETRY_AFTER_S = 1;
 
 function overloaded(budget: ByteBudget): HttpError {
   return new HttpError(503, `receiver overloaded: ${budget.inUse} of ${budget.limit} bytes of request bodies already in flight; retry later`, OVERLOAD_RETRY_AFTER_S);
+}
+
+function stalled(idleMs: number, received: number): HttpError {
+  return new HttpError(408, `no body bytes arrived for ${idleMs} ms (${received} received); the body must keep arriving (raise the bound with --otlp-body-timeout)`);
 }
 
 function tooLarge(what: string, limit: number): HttpError {
@@ -50,18 +56,33 @@ export function reserveDeclared(req: IncomingMessage, limit: number, budget: Byt
  * MiB in one go, which under load held the event loop for 100–250 ms. A chunked body has no size to
  * allocate up front: its chunks are joined at the end in steps (joinSteps).
  */
-export async function readBody(req: IncomingMessage, limit: number, budget: ByteBudget, lease: BodyLease): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, limit: number, budget: ByteBudget, lease: BodyLease, idleMs: number): Promise<Buffer> {
   const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
   const whole = declared !== undefined && Number.isSafeInteger(declared) && declared <= limit ? Buffer.allocUnsafe(declared) : undefined;
   const chunks = await new Promise<Buffer[]>((resolve, reject) => {
     let kept: Buffer[] = [];
     let size = 0;
+    let chunksSeen = 0;
+    let settled = false;
+    // Refreshed by every chunk, so it fires only once the sender has been quiet for idleMs. Decided one
+    // poll phase later: after an event-loop stall the timer runs before the socket's waiting bytes are
+    // read, and a sender that did keep sending must not be cut off for the receiver's own lag.
+    const idle = setTimeout(() => {
+      const seen = chunksSeen;
+      setImmediate(() => {
+        if (!settled && chunksSeen === seen) fail(stalled(idleMs, size));
+      });
+    }, idleMs);
     const fail = (err: Error): void => {
+      settled = true;
+      clearTimeout(idle);
       req.off('data', onData);
       kept = [];
       reject(err);
     };
     const onData = (chunk: Buffer): void => {
+      chunksSeen++;
+      idle.refresh();
       const at = size;
       size += chunk.length;
       if (size > limit) return fail(tooLarge('body is larger than', limit));
@@ -72,9 +93,15 @@ export async function readBody(req: IncomingMessage, limit: number, budget: Byte
       else chunk.copy(whole, at);
     };
     req.on('data', onData);
-    req.on('end', () => resolve(kept));
-    req.on('error', reject);
+    req.on('end', () => {
+      settled = true;
+      clearTimeout(idle);
+      resolve(kept);
+    });
+    req.on('error', (err) => fail(err));
     req.on('close', () => {
+      settled = true;
+      clearTimeout(idle);
       if (!req.complete) reject(new HttpError(400, 'the sender closed the connection before the body ended'));
     });
   });
