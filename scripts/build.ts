@@ -2,8 +2,9 @@
  * `npm run build`: the published JavaScript in lib/ (see docs/package.md for the choice).
  *
  * esbuild bundles our own sources (ESM, code-split, Node 22 target) and leaves every dependency
- * external, so the package shares one copy of cdk8s/constructs with the user's app (constructs
- * identify each other by class; two copies would not compose). tsc then writes declarations only
+ * external but the constants-only BUNDLED_DEPENDENCIES, so the package shares one copy of
+ * cdk8s/constructs with the user's app (constructs identify each other by class; two copies would
+ * not compose). tsc then writes declarations only
  * (tsconfig.build.json). Bundling instead of plain tsc output: the sources import with extensionless
  * specifiers (moduleResolution: bundler), which Node's ESM loader refuses; a bundle needs no rewrite
  * of 200 source files, and one file per entry loads faster than hundreds of small modules.
@@ -29,6 +30,14 @@ export const ENTRY_POINTS = {
 } as const;
 
 /**
+ * Dependencies bundled into lib/ instead of imported at run time: constants only, with no identity to
+ * share with the user's app. `@opentelemetry/semantic-conventions` is ~150 KB of modules that Node
+ * would load (~40 ms) on every `meshtrace --help` for the dozen attribute names the kit uses;
+ * bundled, esbuild keeps just those strings.
+ */
+const BUNDLED_DEPENDENCIES = new Set(['@opentelemetry/semantic-conventions']);
+
+/**
  * Node's ESM loader needs the exact file for a deep import into a package without an `exports` map
  * (`ajv/dist/2020` → `ajv/dist/2020.js`); esbuild resolves it like a bundler would. Every
  * dependency stays external; only such subpaths are spelled out as the file esbuild found.
@@ -40,6 +49,7 @@ const nodeResolvableDeepImports: Plugin = {
       if (args.pluginData === 'inner') return undefined; // b.resolve below: esbuild's own resolution
       if (args.path.startsWith('node:')) return { path: args.path, external: true };
       const name = packageName(args.path);
+      if (BUNDLED_DEPENDENCIES.has(name)) return undefined;
       if (name === args.path) return { path: args.path, external: true };
       const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'inner' });
       if (found.errors.length > 0) return { errors: found.errors };

@@ -7,6 +7,7 @@
  * Returns an outcome; printing is the CLI's job.
  */
 import { join } from 'node:path';
+import { ATTR_HTTP_REQUEST_HEADER } from '@opentelemetry/semantic-conventions';
 import { parseConfig } from '../config/load';
 import { BOOKINFO_APPS, type BookinfoApp } from '../envoy/bookinfo-mesh';
 import { findEnvoy, type FoundEnvoy } from '../envoy/envoy-binary';
@@ -107,9 +108,9 @@ export async function runEnvoyDemo(options: EnvoyDemoOptions = {}): Promise<Envo
       istio: {
         provider: { http: {} },
         customTags: {
-          'http.request.header.traceparent': { header: { name: 'traceparent' } },
-          'http.request.header.x-b3-traceid': { header: { name: 'x-b3-traceid' } },
-          'http.request.header.x-b3-sampled': { header: { name: 'x-b3-sampled' } },
+          [ATTR_HTTP_REQUEST_HEADER('traceparent')]: { header: { name: 'traceparent' } },
+          [ATTR_HTTP_REQUEST_HEADER('x-b3-traceid')]: { header: { name: 'x-b3-traceid' } },
+          [ATTR_HTTP_REQUEST_HEADER('x-b3-sampled')]: { header: { name: 'x-b3-sampled' } },
         },
       },
     });
