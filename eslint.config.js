@@ -11,7 +11,7 @@ import tseslint from 'typescript-eslint';
  */
 const IO_MODULES = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'child_process', 'dgram', 'dns', 'tls', 'worker_threads']
   .flatMap((m) => [`node:${m}`, m])
-  .concat(['esbuild', 'execa', 'undici', 'zx', '@kubernetes/client-node']);
+  .concat(['esbuild', 'execa', 'undici', '@kubernetes/client-node']);
 
 const ANY_DEPTH = [0, 1, 2, 3];
 
