@@ -2,7 +2,8 @@
  * Jaeger's internal UI JSON (`GET /api/traces/{id}`, the Jaeger UI's "Download JSON") → the Trace
  * model. Times are µs; `references` carry the parent; `processes` carry service names; tags are
  * typed (`int64` may arrive as a string past 2^53; `bool` sometimes as the string "true").
- * Pure, never throws: malformed spans are skipped.
+ * Pure, never throws: malformed spans are skipped. Query API answers are checked against
+ * jaeger-responses.ts before they get here; trace files (the UI's download) are read leniently.
  */
 import { ATTR_OTEL_STATUS_CODE, ATTR_OTEL_STATUS_DESCRIPTION, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { AttributeValue, Span, SpanEvent, SpanKind, SpanLink, SpanStatus, Trace } from '../model';
