@@ -19,6 +19,7 @@ import { allocatePorts } from '../../../src/demo/start-topology';
 import { peersDir } from '../../../src/envoy/envoy-binary';
 import { toYaml } from '../../../src/yaml/dump';
 import type { PropagationFormatName } from '../../../src/verify/spec';
+import { waitUntil } from '../../support/wait-until';
 
 /** The kit config the mesh is built from: the lab defaults plus what Istio users set on a Telemetry. */
 export function kitConfig(over: Record<string, unknown> = {}): MeshtraceConfig {
@@ -131,20 +132,27 @@ export async function runMesh(opts: MeshRunOptions): Promise<Run> {
 /** Envoy's tracers (OpenTelemetry, Zipkin) export every 5 s (or every 5 spans). */
 export const ENVOY_FLUSH_MS = 5000;
 
-/** Resolves once the source holds spans and their count has not changed for `quietMs` (polled), or at the deadline. */
+/**
+ * Resolves once the source holds spans and their count has not changed for `quietMs`; throws after
+ * `deadlineMs` naming the last count. Polled every 250 ms: each poll is a full query of the source, and
+ * the quiet period it measures is seconds long, so a finer interval would only add load.
+ */
 export async function quiet(source: TraceSource, request: Parameters<TraceSource['fetch']>[0], quietMs: number, deadlineMs: number): Promise<void> {
-  const end = Date.now() + deadlineMs;
   let count = -1;
   let since = Date.now();
-  while (Date.now() < end) {
+  const settled = async (): Promise<boolean> => {
     const got = await source.fetch(request).catch(() => undefined);
     const n = got ? got.pool.reduce((sum, t) => sum + t.spans.length, 0) : -1;
     if (n !== count) {
       count = n;
       since = Date.now();
-    } else if (n > 0 && Date.now() - since >= quietMs) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+      return false;
+    }
+    return n > 0 && Date.now() - since >= quietMs;
+  };
+  await waitUntil(`no new span for ${quietMs} ms`, settled, deadlineMs, 250).catch((err: Error) => {
+    throw new Error(`${err.message}; spans seen at the end: ${count}`);
+  });
 }
 
 /** Real Jaeger v2 (the peers cache's `jaeger`), in memory, every listener on loopback. */
