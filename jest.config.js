@@ -1,15 +1,21 @@
 // Jest runs in ESM mode (node --experimental-vm-modules): kubernetes-models, execa and
-// @kubernetes/client-node are ESM-only. ts-jest only transpiles (isolatedModules); `npm test`
-// type-checks the whole project with `tsc --noEmit` first, so type errors still fail the run.
+// @kubernetes/client-node are ESM-only. The transform only strips types (esbuild, file by file);
+// `npm test` type-checks the whole project with `tsc --noEmit` first, so type errors still fail the run.
 export default {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
+    '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.mjs',
   },
   testTimeout: 30000,
+  // Two workers on the 2-core machines this runs on (jest's default, cores − 1, is one): most of
+  // the slow suites wait on real programs (Envoy, Jaeger, the API server), so a second worker
+  // fills that time. Tests share no ports (all are allocated) and no files outside their own
+  // temp folders; lib/ is replaced file by file, atomically (scripts/build.ts).
+  maxWorkers: 2,
   // The child-process CLI tests run bin/meshtrace.mjs → lib/: built once per run from the sources.
   globalSetup: '<rootDir>/test/support/build-lib.mjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
 };

@@ -9,7 +9,7 @@
  */
 import { checkManifests, type ManifestDoc } from '../src/check';
 import { checkSchemas, unknownFieldFindings } from '../src/check/schema/schema-check';
-import { generateKnownFields } from '../src/check/schema/generate-known-fields';
+import { generateKnownFields } from './generate-known-fields';
 import { loadConfig } from '../src/config/load';
 import { buildStack } from '../src/stack';
 import { machineLine } from './machine';

@@ -2,8 +2,9 @@
  * `npm run build`: the published JavaScript in lib/ (see docs/package.md for the choice).
  *
  * esbuild bundles our own sources (ESM, code-split, Node 22 target) and leaves every dependency
- * external, so the package shares one copy of cdk8s/constructs with the user's app (constructs
- * identify each other by class; two copies would not compose). tsc then writes declarations only
+ * external but the constants-only BUNDLED_DEPENDENCIES, so the package shares one copy of
+ * cdk8s/constructs with the user's app (constructs identify each other by class; two copies would
+ * not compose). tsc then writes declarations only
  * (tsconfig.build.json). Bundling instead of plain tsc output: the sources import with extensionless
  * specifiers (moduleResolution: bundler), which Node's ESM loader refuses; a bundle needs no rewrite
  * of 200 source files, and one file per entry loads faster than hundreds of small modules.
@@ -12,8 +13,8 @@
  * PACKAGE_ROOT (src/paths.ts) resolves the same from either.
  */
 import { build, type Plugin } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { REPO_ROOT as PACKAGE_ROOT } from '../src/paths';
 import { fixDeclarationSpecifiers } from './build-declarations';
@@ -29,6 +30,14 @@ export const ENTRY_POINTS = {
 } as const;
 
 /**
+ * Dependencies bundled into lib/ instead of imported at run time: constants only, with no identity to
+ * share with the user's app. `@opentelemetry/semantic-conventions` is ~150 KB of modules that Node
+ * would load (~40 ms) on every `meshtrace --help` for the dozen attribute names the kit uses;
+ * bundled, esbuild keeps just those strings.
+ */
+const BUNDLED_DEPENDENCIES = new Set(['@opentelemetry/semantic-conventions']);
+
+/**
  * Node's ESM loader needs the exact file for a deep import into a package without an `exports` map
  * (`ajv/dist/2020` → `ajv/dist/2020.js`); esbuild resolves it like a bundler would. Every
  * dependency stays external; only such subpaths are spelled out as the file esbuild found.
@@ -40,6 +49,7 @@ const nodeResolvableDeepImports: Plugin = {
       if (args.pluginData === 'inner') return undefined; // b.resolve below: esbuild's own resolution
       if (args.path.startsWith('node:')) return { path: args.path, external: true };
       const name = packageName(args.path);
+      if (BUNDLED_DEPENDENCIES.has(name)) return undefined;
       if (name === args.path) return { path: args.path, external: true };
       const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'inner' });
       if (found.errors.length > 0) return { errors: found.errors };
@@ -64,33 +74,64 @@ function packageDirOf(file: string, name: string): string {
   return file.slice(0, at + marker.length - 1);
 }
 
+/** Every file under `dir`, as paths relative to it. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
+}
+
+/**
+ * Moves the staged build into lib/ one file at a time, each by a rename (atomic), skipping files
+ * whose bytes did not change: a test or a CLI loading lib/ meanwhile (jest workers run beside the
+ * package test's full build) sees the old file or the new one, never a half-written one, and lib/
+ * never disappears. `prune` then drops files the new build did not write (chunks no entry uses any more).
+ */
+function publish(staging: string, lib: string, prune: boolean): void {
+  const written = new Set(filesUnder(staging));
+  for (const file of written) {
+    const from = join(staging, file);
+    const to = join(lib, file);
+    if (existsSync(to) && readFileSync(to).equals(readFileSync(from))) continue;
+    mkdirSync(dirname(to), { recursive: true });
+    renameSync(from, to);
+  }
+  if (prune) for (const file of filesUnder(lib)) if (!written.has(file)) rmSync(join(lib, file));
+}
+
 /** Builds lib/; `declarations: false` (`--js-only`, what the test suite needs) skips the slow tsc pass. */
 export async function buildPackage({ declarations = true } = {}): Promise<void> {
   const lib = join(PACKAGE_ROOT, 'lib');
-  // --js-only (jest's globalSetup) overwrites in place: another test run in this tree may be
-  // loading lib/ right now. The full build starts clean, dropping chunks no entry uses any more.
-  if (declarations) rmSync(lib, { recursive: true, force: true });
-  const t0 = performance.now();
-  await build({
-    absWorkingDir: PACKAGE_ROOT,
-    entryPoints: ENTRY_POINTS,
-    outdir: lib,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    sourcemap: 'linked',
-    plugins: [nodeResolvableDeepImports],
-    logLevel: 'warning',
-  });
-  const t1 = performance.now();
-  if (declarations) {
-    execFileSync(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
-    fixDeclarationSpecifiers(join(lib, 'types'));
+  // A sibling of lib/, so the linked source maps' relative paths are the same from either.
+  const staging = join(PACKAGE_ROOT, `.lib-staging-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    const t0 = performance.now();
+    await build({
+      absWorkingDir: PACKAGE_ROOT,
+      entryPoints: ENTRY_POINTS,
+      outdir: staging,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node22',
+      sourcemap: 'linked',
+      plugins: [nodeResolvableDeepImports],
+      logLevel: 'warning',
+    });
+    const t1 = performance.now();
+    if (declarations) {
+      execFileSync(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json'), '--outDir', join(staging, 'types')], { stdio: 'inherit' });
+      fixDeclarationSpecifiers(join(staging, 'types'));
+    }
+    const t2 = performance.now();
+    // --js-only keeps what else is in lib/ (the declarations of an earlier full build); the full
+    // build replaces the whole tree.
+    publish(staging, lib, declarations);
+    process.stdout.write(`build: lib/ bundles ${Math.round(t1 - t0)} ms${declarations ? `, declarations ${Math.round(t2 - t1)} ms` : ''}\n`);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
-  const t2 = performance.now();
-  process.stdout.write(`build: lib/ bundles ${Math.round(t1 - t0)} ms${declarations ? `, declarations ${Math.round(t2 - t1)} ms` : ''}\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await buildPackage({ declarations: !process.argv.includes('--js-only') });

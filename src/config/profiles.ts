@@ -3,6 +3,7 @@
  * Profiles are raw config input, merged under the user's file, then validated like any file:
  * a profile can never produce a config a user could not have written.
  */
+import { ATTR_MESHTRACE_PROFILE } from '../attribute-names';
 import type { ProfileName } from './profile-names';
 
 /** A profile: raw config sections, validated with the user's config over them. */
@@ -19,7 +20,7 @@ export const PROFILES: Readonly<Record<ProfileName, Raw>> = {
     },
     istio: {
       randomSamplingPercentage: 100,
-      customTags: { 'meshtrace.profile': { literal: { value: 'ci' } } },
+      customTags: { [ATTR_MESHTRACE_PROFILE]: { literal: { value: 'ci' } } },
     },
     bookinfo: { reviewsVersions: ['v1', 'v2', 'v3'] },
   },

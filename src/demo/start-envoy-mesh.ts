@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MeshtraceConfig } from '../config/schema';
 import { BOOKINFO_APPS, BOOKINFO_CALLS, bookinfoMesh, bookinfoPortCount, bookinfoPortsFrom, INGRESS_GATEWAY_APP, type BookinfoApp, type BookinfoMesh } from '../envoy/bookinfo-mesh';
-import type { LocalAddress } from '../envoy/bootstrap';
+import { withSpanFlushInterval, type LocalAddress } from '../envoy/bootstrap';
 import { ENVOY_READY_LINE, envoyArgs } from '../envoy/envoy-binary';
 import { REPO_ROOT } from '../paths';
 import { startBookinfoApp, type BookinfoApp as RunningApp } from './bookinfo-app';
@@ -32,6 +32,8 @@ export interface EnvoyMeshOptions {
   readonly apps?: Partial<Record<BookinfoApp, AppVariant>>;
   /** Per-process deadline for the ready line. @default 30000 */
   readonly readyTimeoutMs?: number;
+  /** Each proxy's span export timer (Envoy's runtime; the bootstraps in `mesh` leave it out). @default Envoy's 5000 */
+  readonly spanFlushIntervalMs?: number;
   readonly onProxyReady?: (proxy: StartedProxy) => void;
 }
 
@@ -95,7 +97,8 @@ export async function startEnvoyMesh(options: EnvoyMeshOptions): Promise<Started
     ];
     for (const p of proxies) {
       const file = join(dir, `${p.name}.json`);
-      await writeFile(file, JSON.stringify(p.bootstrap, null, 2));
+      const bootstrap = options.spanFlushIntervalMs === undefined ? p.bootstrap : withSpanFlushInterval(p.bootstrap, options.spanFlushIntervalMs);
+      await writeFile(file, JSON.stringify(bootstrap, null, 2));
       starts.push(
         (async () => {
           const t0 = performance.now();

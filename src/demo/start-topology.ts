@@ -23,7 +23,7 @@ export const RELAY_READY_LINE = /^relay (\S+) listening on (http:\/\/\S+?)(?:[\s
  * What each hop runs, through `process.execPath` (the same Node as the demo): the `meshtrace relay`
  * command loaded on its own (see relay-hop-main.ts for why not `bin/meshtrace.mjs`). The compiled
  * CLI (this module bundled into lib/) starts the compiled hop; the TypeScript sources (the test
- * suite, run by ts-jest) start the hop's source through tsx, so tests need no build first.
+ * suite, which jest runs from the sources) start the hop's source through tsx, so tests need no build first.
  */
 export const HOP_ENTRY: readonly string[] = import.meta.url.endsWith('.ts')
   ? ['--import', 'tsx', join(REPO_ROOT, 'src', 'demo', 'relay-hop-main.ts')]

@@ -8,22 +8,31 @@
  * from the socket. Every value that comes from the request is cut to `MAX_ATTRIBUTE_LENGTH`.
  * @see https://opentelemetry.io/docs/specs/semconv/http/http-spans/
  */
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+  ATTR_NETWORK_PEER_ADDRESS,
+  ATTR_NETWORK_PEER_PORT,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+  ATTR_URL_PATH,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+  HTTP_REQUEST_METHOD_VALUE_OTHER,
+} from '@opentelemetry/semantic-conventions';
 import { originForm } from './forward-headers';
 
-/**
- * Propagation evidence the verifier's format-mismatch diagnosis reads (`src/verify/diagnosis.ts`).
- * Values are format names only (`w3c`, `b3multi`, `b3single`, `jaeger`), never header values.
- * Server span: formats read from the request (`extracted`), present but malformed (`invalid`), present
- * but not read because of `--accept` (`ignored`), and, on a hop restricted by `--accept`, the formats it
- * reads at all (`accepted`: what a callee reads, which is not what arrived). Client span: formats written on the call (`injected`,
- * empty when a drop-context fault sent none) and the sampling decision sent (`sampled`).
- */
-export const ATTR_PROPAGATION_EXTRACTED = 'meshtrace.propagation.extracted';
-export const ATTR_PROPAGATION_INVALID = 'meshtrace.propagation.invalid';
-export const ATTR_PROPAGATION_IGNORED = 'meshtrace.propagation.ignored';
-export const ATTR_PROPAGATION_ACCEPTED = 'meshtrace.propagation.accepted';
-export const ATTR_PROPAGATION_INJECTED = 'meshtrace.propagation.injected';
-export const ATTR_PROPAGATION_SAMPLED = 'meshtrace.propagation.sampled';
+// The propagation-evidence names live with the kit's other attribute names; the hop imports them from here.
+export {
+  ATTR_PROPAGATION_EXTRACTED,
+  ATTR_PROPAGATION_INVALID,
+  ATTR_PROPAGATION_IGNORED,
+  ATTR_PROPAGATION_ACCEPTED,
+  ATTR_PROPAGATION_INJECTED,
+  ATTR_PROPAGATION_SAMPLED,
+} from '../attribute-names';
 
 /** Longest attribute string taken from a request. */
 export const MAX_ATTRIBUTE_LENGTH = 256;
@@ -66,11 +75,11 @@ export function pathOnly(target: string): string {
 
 function methodAttributes(method: string, attrs: Attributes): string {
   if (KNOWN_METHODS.has(method)) {
-    attrs['http.request.method'] = method;
+    attrs[ATTR_HTTP_REQUEST_METHOD] = method;
     return method;
   }
-  attrs['http.request.method'] = '_OTHER';
-  attrs['http.request.method_original'] = bounded(method, 32);
+  attrs[ATTR_HTTP_REQUEST_METHOD] = HTTP_REQUEST_METHOD_VALUE_OTHER;
+  attrs[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = bounded(method, 32);
   return 'HTTP';
 }
 
@@ -101,15 +110,15 @@ export function serverSpanStart(info: ServerRequestInfo, extra: Readonly<Record<
   // The path the hop forwards (an absolute-form target reduced to it, so no scheme, host or userinfo);
   // no url.path for a target that is not a path at all (`*`, authority-form, garbage: answered 400).
   const path = originForm(info.target);
-  if (path !== undefined) attributes['url.path'] = bounded(pathOnly(path));
-  attributes['url.scheme'] = 'http';
+  if (path !== undefined) attributes[ATTR_URL_PATH] = bounded(pathOnly(path));
+  attributes[ATTR_URL_SCHEME] = 'http';
   const { address, port } = splitHost(info.host);
-  if (address) attributes['server.address'] = address;
-  if (port !== undefined) attributes['server.port'] = port;
-  if (info.peerAddress) attributes['network.peer.address'] = info.peerAddress;
-  if (info.peerPort !== undefined) attributes['network.peer.port'] = info.peerPort;
-  attributes['network.protocol.version'] = info.httpVersion;
-  if (info.userAgent) attributes['user_agent.original'] = bounded(info.userAgent);
+  if (address) attributes[ATTR_SERVER_ADDRESS] = address;
+  if (port !== undefined) attributes[ATTR_SERVER_PORT] = port;
+  if (info.peerAddress) attributes[ATTR_NETWORK_PEER_ADDRESS] = info.peerAddress;
+  if (info.peerPort !== undefined) attributes[ATTR_NETWORK_PEER_PORT] = info.peerPort;
+  attributes[ATTR_NETWORK_PROTOCOL_VERSION] = info.httpVersion;
+  if (info.userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = bounded(info.userAgent);
   for (const key of Object.keys(extra)) attributes[key] = bounded(extra[key]);
   return { name, attributes };
 }
@@ -118,9 +127,9 @@ export function serverSpanStart(info: ServerRequestInfo, extra: Readonly<Record<
 export function clientSpanStart(method: string, upstream: URL, path: string, extra: Readonly<Record<string, string>>): { name: string; attributes: Attributes } {
   const attributes: Attributes = {};
   const name = methodAttributes(method, attributes);
-  attributes['server.address'] = upstream.hostname.replace(/^\[|\]$/g, '');
-  attributes['server.port'] = upstream.port ? Number(upstream.port) : 80;
-  attributes['url.full'] = bounded(`${upstream.origin}${pathOnly(path)}`, 2 * MAX_ATTRIBUTE_LENGTH);
+  attributes[ATTR_SERVER_ADDRESS] = upstream.hostname.replace(/^\[|\]$/g, '');
+  attributes[ATTR_SERVER_PORT] = upstream.port ? Number(upstream.port) : 80;
+  attributes[ATTR_URL_FULL] = bounded(`${upstream.origin}${pathOnly(path)}`, 2 * MAX_ATTRIBUTE_LENGTH);
   for (const key of Object.keys(extra)) attributes[key] = bounded(extra[key]);
   return { name, attributes };
 }

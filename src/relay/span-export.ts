@@ -20,6 +20,7 @@ import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentel
 import { JsonTraceSerializer, ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_TELEMETRY_SDK_NAME } from '@opentelemetry/semantic-conventions';
 import type { HopSpan } from './span-attributes';
 import type { OtlpProtocol } from './options';
 
@@ -136,7 +137,7 @@ export class SpanBatcher {
     private readonly sink: SpanSink,
     private readonly options: SpanBatcherOptions,
   ) {
-    this.resource = resourceFromAttributes({ 'service.name': options.serviceName, 'telemetry.sdk.name': 'meshtrace-relay' });
+    this.resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName, [ATTR_TELEMETRY_SDK_NAME]: 'meshtrace-relay' });
     this.maxBatchSize = options.maxBatchSize ?? 512;
     this.exportDeadlineMs = options.exportDeadlineMs ?? EXPORT_DEADLINE_MS;
     this.timer = setInterval(() => this.pump(), options.flushIntervalMs);

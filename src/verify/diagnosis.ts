@@ -19,6 +19,18 @@
  * the downstream when the headers demonstrably reached it, on the caller only when nothing shows
  * that they were sent.
  */
+import { ATTR_HTTP_REQUEST_HEADER, ATTR_SERVER_ADDRESS } from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_HTTP_HOST,
+  ATTR_NET_PEER_NAME,
+  ATTR_PEER_SERVICE,
+  ATTR_PROPAGATION_ACCEPTED,
+  ATTR_PROPAGATION_EXTRACTED,
+  ATTR_PROPAGATION_IGNORED,
+  ATTR_PROPAGATION_INJECTED,
+  ATTR_PROPAGATION_INVALID,
+  ATTR_PROPAGATION_SAMPLED,
+} from '../attribute-names';
 import type { AttributeValue, Span, Trace } from './model';
 import { attributeText, listElements } from './attribute-text';
 import type { Spec, SpanMatcher } from './spec';
@@ -102,7 +114,8 @@ const HEADER_FORMAT: Readonly<Record<string, Format>> = {
   'x-b3-sampled': 'b3multi',
   'uber-trace-id': 'jaeger',
 };
-const REQ_HEADER = 'http.request.header.';
+/** `http.request.header.<name>` without the name: the prefix every captured request header shares. */
+const REQ_HEADER = ATTR_HTTP_REQUEST_HEADER('');
 
 function listOf(v: AttributeValue | undefined): string[] {
   if (v === undefined) return [];
@@ -149,8 +162,8 @@ const union = (...sets: Set<Format>[]): Set<Format> => new Set(sets.flatMap((x) 
  */
 export function headerFormats(span: Span): Set<Format> {
   const a = span.attributes;
-  if (isOutbound(span)) return union(formatsOf(a['meshtrace.propagation.injected']), capturedHeaderFormats(span));
-  return union(formatsOf(a['meshtrace.propagation.extracted']), formatsOf(a['meshtrace.propagation.invalid']), formatsOf(a['meshtrace.propagation.ignored']), capturedHeaderFormats(span));
+  if (isOutbound(span)) return union(formatsOf(a[ATTR_PROPAGATION_INJECTED]), capturedHeaderFormats(span));
+  return union(formatsOf(a[ATTR_PROPAGATION_EXTRACTED]), formatsOf(a[ATTR_PROPAGATION_INVALID]), formatsOf(a[ATTR_PROPAGATION_IGNORED]), capturedHeaderFormats(span));
 }
 
 /** What a server span says its service reads. */
@@ -164,12 +177,12 @@ export interface ReadEvidence {
 }
 
 export function readFormats(span: Span): ReadEvidence {
-  const acceptedValue = span.attributes['meshtrace.propagation.accepted'] ?? span.resource['meshtrace.propagation.accepted'];
+  const acceptedValue = span.attributes[ATTR_PROPAGATION_ACCEPTED] ?? span.resource[ATTR_PROPAGATION_ACCEPTED];
   const accepted = acceptedValue === undefined ? undefined : formatsOf(acceptedValue);
   return {
     ...(accepted && accepted.size > 0 ? { accepted } : {}),
-    extracted: formatsOf(span.attributes['meshtrace.propagation.extracted']),
-    ignored: formatsOf(span.attributes['meshtrace.propagation.ignored']),
+    extracted: formatsOf(span.attributes[ATTR_PROPAGATION_EXTRACTED]),
+    ignored: formatsOf(span.attributes[ATTR_PROPAGATION_IGNORED]),
   };
 }
 
@@ -180,7 +193,7 @@ export function readFormats(span: Span): ReadEvidence {
  */
 export function headerSampled(span: Span): boolean | undefined {
   const a = span.attributes;
-  const own = a['meshtrace.propagation.sampled'];
+  const own = a[ATTR_PROPAGATION_SAMPLED];
   if (typeof own === 'boolean') return own;
   if (own === 'true' || own === 'false') return own === 'true';
   const headers: Record<string, string | string[]> = {};
@@ -210,7 +223,7 @@ function formatsText(set: Set<Format>): string {
  * `<app>.<namespace>`, the host's first two labels.
  */
 function peerOf(span: Span): string | undefined {
-  for (const key of ['peer.service', 'server.address', 'net.peer.name', 'http.host']) {
+  for (const key of [ATTR_PEER_SERVICE, ATTR_SERVER_ADDRESS, ATTR_NET_PEER_NAME, ATTR_HTTP_HOST]) {
     const v = span.attributes[key];
     if (typeof v === 'string' && v !== '') return v;
   }
@@ -280,7 +293,7 @@ function diagnoseSplitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Spa
     const facts: string[] = [];
     if (inFormats.size && sentByCaller.size) facts.push(`${c.service} received ${formatsText(inFormats)} and sent ${formatsText(sentByCaller)}`);
     if (sent.size) facts.push(reads.accepted ? `${to} was sent ${formatsText(sent)} and reads ${formatsText(reads.accepted)} only` : `${to} was sent ${formatsText(sent)}; what ${to} reads is not recorded`);
-    if (ignoredSent.size > 0) facts.push(`${to} ignored the ${formatsText(ignoredSent)} headers that arrived (meshtrace.propagation.ignored on ${label(root)})`);
+    if (ignoredSent.size > 0) facts.push(`${to} ignored the ${formatsText(ignoredSent)} headers that arrived (${ATTR_PROPAGATION_IGNORED} on ${label(root)})`);
     if (truncated) facts.push(`the new trace id is the old one cut to 64 bits (${fragment.trace.traceId}): a 64-bit format (B3/Jaeger) sat between them`);
     // The caller is at fault when it wrote other formats than it received and the callee reads what it
     // received; otherwise the headers reached the callee, which did not read them.
@@ -315,14 +328,14 @@ function diagnoseSplitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Spa
     };
   }
   // The caller recorded that it wrote no trace headers at all (a relay's drop-context, an empty injected list).
-  const injected = c.attributes['meshtrace.propagation.injected'];
+  const injected = c.attributes[ATTR_PROPAGATION_INJECTED];
   const sentNothing = injected !== undefined && listOf(injected).length === 0;
   return {
     kind: 'split-trace',
     title: `${c.service} → ${to} lost context; check header propagation`,
     evidence: [
       ...evidence,
-      sentNothing ? `${c.service} sent no trace headers on this call (meshtrace.propagation.injected is empty on ${label(c)})` : `no span records the trace headers on this call (${label(c)}, ${label(root)})`,
+      sentNothing ? `${c.service} sent no trace headers on this call (${ATTR_PROPAGATION_INJECTED} is empty on ${label(c)})` : `no span records the trace headers on this call (${label(c)}, ${label(root)})`,
     ],
     ...(sentNothing ? { party: c.service } : {}),
     hint: `${c.service} must copy the incoming trace headers (traceparent/tracestate, b3, x-request-id) onto its call to ${to}${sentNothing ? '' : `; or ${to} ignores them (propagator not configured for the format sent)`}`,

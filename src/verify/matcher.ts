@@ -3,6 +3,7 @@
  * pass/fail and the evidence) out. One pass over the spans per matcher; edges look parents up
  * in the index, so a 10 000-span trace is evaluated in a few milliseconds.
  */
+import { ATTR_K8S_CLUSTER_NAME } from '../attribute-names';
 import type { AttributeValue, Span, SpanLink, Trace } from './model';
 import { attributeText } from './attribute-text';
 import type { AttributeAssertion, LinkRule, Pattern, SpanMatcher, Spec } from './spec';
@@ -310,12 +311,12 @@ export function verifyTrace(spec: Spec, trace: Trace, opts: VerifyTraceOptions =
     });
   }
   if (r.clusters) {
-    const clusters = [...new Set(spans.map((s) => s.resource['k8s.cluster.name']).filter((c) => c !== undefined).map(attributeText))].sort();
+    const clusters = [...new Set(spans.map((s) => s.resource[ATTR_K8S_CLUSTER_NAME]).filter((c) => c !== undefined).map(attributeText))].sort();
     out.push({
       category: 'rule',
-      text: `clusters: spans from ≥ ${r.clusters.min} clusters (k8s.cluster.name)`,
+      text: `clusters: spans from ≥ ${r.clusters.min} clusters (${ATTR_K8S_CLUSTER_NAME})`,
       passed: clusters.length >= r.clusters.min,
-      detail: clusters.length ? `${clusters.length}: ${clusters.join(', ')}` : 'no span has the k8s.cluster.name resource attribute',
+      detail: clusters.length ? `${clusters.length}: ${clusters.join(', ')}` : `no span has the ${ATTR_K8S_CLUSTER_NAME} resource attribute`,
     });
   }
 

@@ -4,7 +4,7 @@
  * test/real/envoy-bookinfo.test.ts.
  */
 import { parseConfig } from '../../src/config/load';
-import { bookinfoMesh, bookinfoPortCount, bookinfoPortsFrom, effectiveTelemetry, gatewaySpawnsUpstreamSpan, hcmTracing, routeOperation } from '../../src/envoy';
+import { bookinfoMesh, bookinfoPortCount, bookinfoPortsFrom, effectiveTelemetry, gatewaySpawnsUpstreamSpan, hcmTracing, routeOperation, withSpanFlushInterval, ENVOY_SPAN_FLUSH_INTERVAL_KEYS } from '../../src/envoy';
 
 const ports = (config: ReturnType<typeof parseConfig>) => bookinfoMesh(config, bookinfoPortsFrom('127.0.0.1', { host: '127.0.0.1', port: 4317 }, Array.from({ length: bookinfoPortCount() }, (_, i) => 20000 + i)));
 const hcm = (listener: any) => listener.filter_chains[0].filters[0].typed_config;
@@ -93,4 +93,17 @@ test('istio.provider.http: OTLP/HTTP to port 4318 at the path; refused for the z
     http_uri: { uri: 'http://jaeger-collector.observability.svc.cluster.local:4318/v1/traces', cluster: 'outbound|4318||jaeger-collector.observability.svc.cluster.local', timeout: '3s' },
   });
   expect(() => parseConfig({ istio: { provider: { type: 'zipkin', http: {} } } })).toThrow(/istio\.provider\.http.*only applies to the opentelemetry provider/);
+});
+
+test('a shorter span-export timer is a static runtime layer, beside the admin layer; the rest is unchanged', () => {
+  const ports = bookinfoPortsFrom('127.0.0.1', { host: '127.0.0.1', port: 4317 }, Array.from({ length: bookinfoPortCount() }, (_, i) => 20000 + i));
+  const { gateway } = bookinfoMesh(parseConfig({}), ports);
+  const flushing = withSpanFlushInterval(gateway, 250);
+  const keys = { 'tracing.opentelemetry.flush_interval_ms': 250, 'tracing.zipkin.flush_interval_ms': 250 };
+  expect(flushing.layered_runtime).toEqual({ layers: [{ name: 'span-flush', static_layer: keys }, { name: 'admin', admin_layer: {} }] });
+  expect([...ENVOY_SPAN_FLUSH_INTERVAL_KEYS]).toEqual(Object.keys(keys));
+  const { layered_runtime: _, ...rest } = flushing;
+  expect(rest).toEqual(gateway);
+  expect(gateway.layered_runtime).toBeUndefined();
+  expect(() => withSpanFlushInterval(gateway, 0)).toThrow('span flush interval: 0 is not allowed; allowed: a whole number of milliseconds ≥ 1');
 });

@@ -6,6 +6,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** globalThis key of the run's start (ms), for the teardown: globalSetup and globalTeardown share a process. */
+export const RUN_STARTED_AT = Symbol.for('meshtrace.jest.runStartedAt');
+
 export default function buildLib() {
+  globalThis[RUN_STARTED_AT] = Date.now() - 1000;
   execFileSync(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'scripts', 'build.ts'), '--js-only'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
 }

@@ -13,6 +13,7 @@ import { request } from 'undici';
 import { stringify } from 'yaml';
 import { manifestPath, peersRoot, type Manifest } from '../../scripts/peers/layout';
 import { RECIPES } from '../../scripts/peers/recipes/index';
+import { waitUntil } from './wait-until';
 
 /** The recipe that installs a program (for the error message and the pinned version). */
 function recipeOf(program: string) {
@@ -177,15 +178,20 @@ export async function startPeer(options: StartOptions): Promise<PeerProcess> {
       clearTimeout(timer);
     },
   };
-  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
-  for (;;) {
-    if (exit !== undefined) throw new Error(`${options.name} (${options.program} ${options.args.join(' ')}) ended before it was ready (${exit}); log ${logFile}:\n${peer.logTail()}`);
-    if ((options.healthUrl === undefined || (await answers(options.healthUrl))) && (options.ready === undefined || (await options.ready()))) return peer;
-    if (Date.now() > deadline) {
-      await peer.stop(2000);
-      throw new Error(`${options.name} was not ready (${options.healthUrl ?? 'its ready() check'}) within ${options.startTimeoutMs ?? 60_000} ms; log ${logFile}:\n${peer.logTail()}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  const endedEarly = () => new Error(`${options.name} (${options.program} ${options.args.join(' ')}) ended before it was ready (${exit}); log ${logFile}:\n${peer.logTail()}`);
+  const ready = async (): Promise<boolean> => {
+    if (exit !== undefined) throw endedEarly();
+    return (options.healthUrl === undefined || (await answers(options.healthUrl))) && (options.ready === undefined || (await options.ready()));
+  };
+  try {
+    // Every 100 ms: each probe is a real request to the program, and the programs take 0.2–20 s to start.
+    await waitUntil(`${options.name} to be ready`, ready, startTimeoutMs, 100);
+    return peer;
+  } catch (err) {
+    if (exit !== undefined) throw endedEarly();
+    await peer.stop(2000);
+    throw new Error(`${options.name} was not ready (${options.healthUrl ?? 'its ready() check'}) within ${startTimeoutMs} ms; log ${logFile}:\n${peer.logTail()}`, { cause: err });
   }
 }
 
@@ -216,16 +222,20 @@ export async function explainWithLogs<T>(peers: readonly (PeerProcess | undefine
 
 /** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs` with `what`. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  // A probe that throws (the program is still starting) counts as "not yet"; its error is kept for the message.
   let last: unknown;
-  for (;;) {
+  const tolerant = async (): Promise<T | undefined> => {
     try {
-      const value = await probe();
-      if (value !== undefined) return value;
+      return await probe();
     } catch (err) {
       last = err;
+      return undefined;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
+  };
+  try {
+    return await waitUntil(what, tolerant, timeoutMs, intervalMs);
+  } catch (err) {
+    if (last === undefined) throw err;
+    throw new Error(`${(err as Error).message} (last error: ${(last as Error).message})`);
   }
 }

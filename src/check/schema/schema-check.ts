@@ -1,21 +1,17 @@
 /**
  * Schema checks for manifest objects: types and required fields through the kubernetes-models
  * validators (Kubernetes 1.36, Istio, Traefik, Prometheus Operator), and a strict unknown-field
- * check from the committed field tree (see generate-known-fields.ts for why it exists).
+ * check from the committed field tree (see scripts/generate-known-fields.ts for why it exists).
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../../paths';
 import type { Finding, ManifestDoc } from '../finding';
 import { findingFor } from '../context';
 import { asString, isRecord } from '../objects';
-import type { KnownFieldsFile } from './generate-known-fields';
-
-const KNOWN_FIELDS_PATH = join(REPO_ROOT, 'src', 'check', 'schema', 'known-fields.generated.json');
+import { KNOWN_FIELDS_FILE, type KnownFieldsFile } from './known-fields';
 
 let knownFields: KnownFieldsFile | undefined;
 function loadKnownFields(): KnownFieldsFile {
-  knownFields ??= JSON.parse(readFileSync(KNOWN_FIELDS_PATH, 'utf8')) as KnownFieldsFile;
+  knownFields ??= JSON.parse(readFileSync(KNOWN_FIELDS_FILE, 'utf8')) as KnownFieldsFile;
   return knownFields;
 }
 

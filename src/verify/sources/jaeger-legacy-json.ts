@@ -2,8 +2,10 @@
  * Jaeger's internal UI JSON (`GET /api/traces/{id}`, the Jaeger UI's "Download JSON") → the Trace
  * model. Times are µs; `references` carry the parent; `processes` carry service names; tags are
  * typed (`int64` may arrive as a string past 2^53; `bool` sometimes as the string "true").
- * Pure, never throws: malformed spans are skipped.
+ * Pure, never throws: malformed spans are skipped. Query API answers are checked against
+ * jaeger-responses.ts before they get here; trace files (the UI's download) are read leniently.
  */
+import { ATTR_OTEL_STATUS_CODE, ATTR_OTEL_STATUS_DESCRIPTION, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { AttributeValue, Span, SpanEvent, SpanKind, SpanLink, SpanStatus, Trace } from '../model';
 import { normalizeSpanId, normalizeTraceId } from '../ids';
 import { scopeOfTags } from './scope-tags';
@@ -42,8 +44,8 @@ function tagsOf(tags: Loose): Record<string, AttributeValue> {
 }
 
 function statusOf(tags: Record<string, AttributeValue>): SpanStatus {
-  const code = tags['otel.status_code'];
-  const message = tags['otel.status_description'];
+  const code = tags[ATTR_OTEL_STATUS_CODE];
+  const message = tags[ATTR_OTEL_STATUS_DESCRIPTION];
   const withMessage = (c: SpanStatus['code']): SpanStatus => (typeof message === 'string' ? { code: c, message } : { code: c });
   if (code === 'ERROR' || tags['error'] === true) return withMessage('error');
   if (code === 'OK') return withMessage('ok');
@@ -108,7 +110,7 @@ export function traceFromJaegerJson(t: Loose): Trace | undefined {
       attributes,
       // Jaeger takes service.name out of the resource into serviceName (real 2.x: process tags []);
       // put it back, so a resource assertion reads the same from /api/traces as from /api/v3.
-      resource: { ...(serviceName === undefined ? {} : { 'service.name': serviceName }), ...tagsOf(process.tags) },
+      resource: { ...(serviceName === undefined ? {} : { [ATTR_SERVICE_NAME]: serviceName }), ...tagsOf(process.tags) },
       events: logsOf(s.logs),
       status: statusOf(attributes),
       ...(links ? { links } : {}),

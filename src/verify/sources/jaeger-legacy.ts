@@ -7,8 +7,7 @@ import type { Trace } from '../model';
 import { tracesFromJaegerJson } from './jaeger-legacy-json';
 import { getJson, joinUrl, unexpectedStatus } from './http-get';
 import type { FindQuery, JaegerQueryOptions, TraceWindow } from './jaeger-v3';
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
+import { legacyServicesResponse, legacyTracesResponse, parseJaegerResponse } from './jaeger-responses';
 
 export class JaegerLegacySource {
   readonly kind = 'legacy' as const;
@@ -24,9 +23,9 @@ export class JaegerLegacySource {
     const res = await getJson(url, this.timeout, this.opts.headers, this.opts.maxResponseBytes);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
-    const errors = (res.body as any)?.errors;
-    if (Array.isArray(errors) && errors.some((e: any) => e?.code === 404)) return undefined;
-    const traces = tracesFromJaegerJson(res.body);
+    const answer = parseJaegerResponse(legacyTracesResponse, res.body, res.text, url, 'UI API traces');
+    if (answer.errors?.some((e) => e.code === 404)) return undefined;
+    const traces = tracesFromJaegerJson(answer);
     return traces.find((t) => t.traceId === traceId) ?? traces[0];
   }
 
@@ -38,7 +37,7 @@ export class JaegerLegacySource {
     // Removed in Jaeger main (2026-08): no search there, only lookups by id.
     if (res.status === 404) return [];
     if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
-    return tracesFromJaegerJson(res.body);
+    return tracesFromJaegerJson(parseJaegerResponse(legacyTracesResponse, res.body, res.text, url, 'UI API traces'));
   }
 
   async services(): Promise<string[] | undefined> {
@@ -46,7 +45,6 @@ export class JaegerLegacySource {
     const res = await getJson(url, this.timeout, this.opts.headers, this.opts.maxResponseBytes);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
-    const list = (res.body as any)?.data;
-    return Array.isArray(list) ? list.map(String) : [];
+    return parseJaegerResponse(legacyServicesResponse, res.body, res.text, url, 'UI API services').data ?? [];
   }
 }

@@ -5,9 +5,8 @@
  */
 import type { Trace } from '../model';
 import { groupTraces, spansFromOtlp } from './otlp';
-import { getJson, joinUrl, unexpectedStatus } from './http-get';
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
+import { getJson, joinUrl, unexpectedStatus, type JsonResponse } from './http-get';
+import { parseJaegerResponse, v3ServicesResponse, v3TracesResponse } from './jaeger-responses';
 
 export interface JaegerQueryOptions {
   /** Query base URL including any base path, e.g. `http://127.0.0.1:16686/jaeger`. */
@@ -32,9 +31,15 @@ export interface FindQuery extends TraceWindow {
   readonly limit?: number;
 }
 
-/** The `{"result": TracesData}` envelope → traces (pure). */
-export function tracesFromV3(doc: any): Trace[] {
-  return groupTraces(spansFromOtlp(doc?.result ?? doc));
+/** The `{"result": TracesData}` envelope (or bare TracesData) → traces (pure, lenient: files and benchmarks). */
+export function tracesFromV3(doc: unknown): Trace[] {
+  const envelope = doc as { result?: unknown } | null | undefined;
+  return groupTraces(spansFromOtlp(envelope?.result ?? doc));
+}
+
+/** A 200 answer of `/api/v3/traces…` → traces; JaegerResponseError when it is not that API's shape. */
+function tracesOfAnswer(res: JsonResponse, url: string): Trace[] {
+  return groupTraces(spansFromOtlp(parseJaegerResponse(v3TracesResponse, res.body, res.text, url, 'API v3 traces').result));
 }
 
 function rfc3339(us: number): string {
@@ -57,7 +62,7 @@ export class JaegerV3Source {
     const res = await getJson(url, this.timeout, this.opts.headers, this.opts.maxResponseBytes);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
-    const traces = tracesFromV3(res.body);
+    const traces = tracesOfAnswer(res, url);
     return traces.find((t) => t.traceId === traceId) ?? traces[0];
   }
 
@@ -73,7 +78,7 @@ export class JaegerV3Source {
     const res = await getJson(url, this.timeout, this.opts.headers, this.opts.maxResponseBytes);
     if (res.status === 404) return [];
     if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
-    return tracesFromV3(res.body);
+    return tracesOfAnswer(res, url);
   }
 
   /** `undefined` when the endpoint is not there (a v1-only query service). */
@@ -82,7 +87,6 @@ export class JaegerV3Source {
     const res = await getJson(url, this.timeout, this.opts.headers, this.opts.maxResponseBytes);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw unexpectedStatus(url, res.status, res.text);
-    const list = (res.body as any)?.services;
-    return Array.isArray(list) ? list.map(String) : [];
+    return parseJaegerResponse(v3ServicesResponse, res.body, res.text, url, 'API v3 services').services ?? [];
   }
 }

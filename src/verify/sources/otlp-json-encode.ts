@@ -2,6 +2,7 @@
  * The verify model written back as OTLP/JSON: the demo forwards what its receiver got to a real
  * Jaeger with it, and tests serve it as Jaeger `/api/v3` answers. The inverse of `spansFromOtlp`.
  */
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { AttributeValue, Span, SpanKind } from '../model';
 
 /** OTLP `Span.SpanKind` numbers. */
@@ -51,7 +52,7 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
 export function encodeOtlpJson(spans: readonly Span[], scopeName: string): { resourceSpans: unknown[] } {
   return {
     resourceSpans: [...groupBy(spans, (s) => s.service)].map(([service, serviceSpans]) => ({
-      resource: { attributes: keyValues({ ...serviceSpans[0]!.resource, 'service.name': service }) },
+      resource: { attributes: keyValues({ ...serviceSpans[0]!.resource, [ATTR_SERVICE_NAME]: service }) },
       scopeSpans: [...groupBy(serviceSpans, (s) => `${s.scope?.name ?? scopeName}\u0000${s.scope?.version ?? ''}`).values()].map((list) => ({
         scope: { name: list[0]!.scope?.name ?? scopeName, ...(list[0]!.scope?.version ? { version: list[0]!.scope.version } : {}) },
         spans: list.map((s) => ({

@@ -5,6 +5,7 @@
  * protobufjs's Reader throw a RangeError, a value beyond otlp-limits.ts an OtlpLimitError; the
  * receiver answers 400 to both. Key/value lists stay structured maps (never JSON text).
  */
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import protobuf from 'protobufjs';
 import type { AttributeValue, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanStatus } from '../model';
 import { enterValue, OtlpLimitError, setAttribute, type ValueCount } from './otlp-limits';
@@ -299,7 +300,7 @@ function* readResourceSpans(r: Reader, end: number, out: Span[]): Generator<void
       r.pos += len;
     } else r.skipType(tag & 7);
   }
-  const sn = resource['service.name'];
+  const sn = resource[ATTR_SERVICE_NAME];
   const service = typeof sn === 'string' && sn !== '' ? sn : 'unknown_service';
   const after = r.pos;
   for (const [start, stop] of scopes) {

@@ -5,6 +5,7 @@
  * scalar defaults on the prototype). Pure; unknown or malformed members are skipped, never thrown;
  * only a value beyond the bounds of otlp-limits.ts throws (OtlpLimitError).
  */
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { AttributeValue, InstrumentationScope, Span, SpanEvent, SpanKind, SpanLink, SpanStatus, Trace } from '../model';
 import { isEmptyId, normalizeSpanId, normalizeTraceId } from '../ids';
 import { enterValue, OtlpLimitError, setAttribute, type ValueCount } from './otlp-limits';
@@ -197,7 +198,7 @@ export function* otlpSpanSteps(data: Loose): Steps<Span[]> {
   for (const rs of resourceSpans) {
     if (++items % ITEMS_PER_STEP === 0) yield;
     const resource = attributesOf(rs?.resource?.attributes);
-    const serviceName = resource['service.name'];
+    const serviceName = resource[ATTR_SERVICE_NAME];
     const service = typeof serviceName === 'string' && serviceName !== '' ? serviceName : 'unknown_service';
     const scopeSpans: Loose[] = rs?.scopeSpans ?? rs?.scope_spans ?? rs?.instrumentationLibrarySpans ?? [];
     if (!Array.isArray(scopeSpans)) continue;

@@ -16,6 +16,7 @@
  *   reads client → server as with unshared spans.
  * Pure.
  */
+import { ATTR_OTEL_STATUS_CODE, ATTR_OTEL_STATUS_DESCRIPTION, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { z } from 'zod';
 import type { AttributeValue, Span, SpanKind, SpanStatus, Trace } from '../model';
 import { isEmptyId, normalizeSpanId, normalizeTraceId } from '../ids';
@@ -84,8 +85,8 @@ const KINDS: Readonly<Record<NonNullable<ZipkinSpan['kind']>, SpanKind>> = { CLI
 
 function statusOf(tags: Readonly<Record<string, string>>): SpanStatus {
   const error = tags['error'];
-  const code = tags['otel.status_code'];
-  const description = tags['otel.status_description'];
+  const code = tags[ATTR_OTEL_STATUS_CODE];
+  const description = tags[ATTR_OTEL_STATUS_DESCRIPTION];
   if (error !== undefined || code === 'ERROR') {
     // Brave and Envoy write the message as the tag's value; OpenTelemetry writes its description there too.
     const message = error !== undefined && error !== '' && error !== 'true' ? error : description;
@@ -155,7 +156,7 @@ function toSpan(s: ZipkinSpan, traceId: string, spanId: string, parentSpanId: st
     startUs: s.timestamp ?? events[0]?.timeUs ?? 0,
     durationUs: s.duration ?? 0,
     attributes,
-    resource: { 'service.name': service },
+    resource: { [ATTR_SERVICE_NAME]: service },
     events,
     status: statusOf(tags),
     ...(scope ? { scope } : {}),

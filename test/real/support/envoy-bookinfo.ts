@@ -19,6 +19,7 @@ import { allocatePorts } from '../../../src/demo/start-topology';
 import { peersDir } from '../../../src/envoy/envoy-binary';
 import { toYaml } from '../../../src/yaml/dump';
 import type { PropagationFormatName } from '../../../src/verify/spec';
+import { waitUntil } from '../../support/wait-until';
 
 /** The kit config the mesh is built from: the lab defaults plus what Istio users set on a Telemetry. */
 export function kitConfig(over: Record<string, unknown> = {}): MeshtraceConfig {
@@ -108,7 +109,7 @@ export async function runMesh(opts: MeshRunOptions): Promise<Run> {
       source = jaegerSource(await connectJaeger({ baseUrl: jaeger.queryUrl }), jaeger.queryUrl);
       collector = jaeger.otlpGrpc;
     }
-    mesh = await startMesh({ envoy, config: opts.config ?? kitConfig(), collector: { host: '127.0.0.1', port: collector }, supervisor, apps: opts.apps });
+    mesh = await startMesh({ envoy, config: opts.config ?? kitConfig(), collector: { host: '127.0.0.1', port: collector }, supervisor, apps: opts.apps, spanFlushIntervalMs: SPAN_FLUSH_MS });
     const url = new URL(new URL(spec.trigger!.url ?? "http://x/productpage").pathname, mesh.gatewayUrl).href;
     const propagation = opts.propagation ?? spec.trigger!.propagation ?? ['w3c'];
     const requests = spec.trigger!.requests ?? 3;
@@ -116,9 +117,9 @@ export async function runMesh(opts: MeshRunOptions): Promise<Run> {
     expect(d.requests.map((r) => r.status)).toEqual(d.requests.map(() => 200));
     // A request Envoy must trace whatever its sampling (x-client-trace-id): proves the proxies export.
     if (opts.forcedProbe) await drive({ url, requests: 1, propagation: ['envoy'] });
-    // Every proxy flushes its spans on its own 5 s timer (Envoy's OpenTelemetry tracer): judge once no
-    // span has arrived for longer than that, so no proxy's batch is still on its way.
-    await quiet(source, { spec, traceIds: d.traceIds }, ENVOY_FLUSH_MS + 1000, 40_000);
+    // Every proxy flushes its spans on its own SPAN_FLUSH_MS timer: judge once no span has arrived for
+    // longer than that and a margin, so no proxy's batch is still on its way.
+    await quiet(source, { spec, traceIds: d.traceIds }, SPAN_FLUSH_MS + 1500, 40_000);
     const outcome = await pollAndVerify(spec, source, { traceIds: d.traceIds, driver: d.report, requests, timeoutMs: 30_000 });
     return { outcome, mesh, driven: d.traceIds };
   } finally {
@@ -128,23 +129,34 @@ export async function runMesh(opts: MeshRunOptions): Promise<Run> {
   }
 }
 
-/** Envoy's tracers (OpenTelemetry, Zipkin) export every 5 s (or every 5 spans). */
-export const ENVOY_FLUSH_MS = 5000;
+/**
+ * Envoy's tracers (OpenTelemetry, Zipkin) export every 5 s by default (or every 5 spans); runMesh's
+ * proxies export every 250 ms (a runtime layer, the only change to the bootstraps the kit generates),
+ * so each run waits ~2 s for its last span instead of ~10 s.
+ */
+export const SPAN_FLUSH_MS = 250;
 
-/** Resolves once the source holds spans and their count has not changed for `quietMs` (polled), or at the deadline. */
+/**
+ * Resolves once the source holds spans and their count has not changed for `quietMs`; throws after
+ * `deadlineMs` naming the last count. Polled every 250 ms: each poll is a full query of the source, and
+ * the quiet period it measures is seconds long, so a finer interval would only add load.
+ */
 export async function quiet(source: TraceSource, request: Parameters<TraceSource['fetch']>[0], quietMs: number, deadlineMs: number): Promise<void> {
-  const end = Date.now() + deadlineMs;
   let count = -1;
   let since = Date.now();
-  while (Date.now() < end) {
+  const settled = async (): Promise<boolean> => {
     const got = await source.fetch(request).catch(() => undefined);
     const n = got ? got.pool.reduce((sum, t) => sum + t.spans.length, 0) : -1;
     if (n !== count) {
       count = n;
       since = Date.now();
-    } else if (n > 0 && Date.now() - since >= quietMs) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+      return false;
+    }
+    return n > 0 && Date.now() - since >= quietMs;
+  };
+  await waitUntil(`no new span for ${quietMs} ms`, settled, deadlineMs, 250).catch((err: Error) => {
+    throw new Error(`${err.message}; spans seen at the end: ${count}`);
+  });
 }
 
 /** Real Jaeger v2 (the peers cache's `jaeger`), in memory, every listener on loopback. */

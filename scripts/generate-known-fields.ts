@@ -1,5 +1,5 @@
 /**
- * Generates `known-fields.generated.json`: the tree of field names every Kubernetes, Istio and
+ * Generates `src/check/schema/known-fields.generated.json`: the tree of field names every Kubernetes, Istio and
  * Traefik kind accepts, read from the type declarations of the installed `kubernetes-models` packages.
  *
  * Why: kubernetes-models validates types but lets unknown fields through (its ajv schemas have no
@@ -9,33 +9,14 @@
  * time and commit a compact JSON that `check` loads in milliseconds. A test regenerates it and fails
  * when the installed model versions drift from the committed file.
  *
- * Run: `npx tsx src/check/schema/generate-known-fields.ts` (after upgrading any kubernetes-models package).
+ * Run: `npx tsx scripts/generate-known-fields.ts` (after upgrading any kubernetes-models package).
  */
 import ts from 'typescript';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REPO_ROOT } from '../../paths';
-
-/** Packages whose kinds are covered, with the folder their group/version/Kind files live in. */
-export const MODEL_PACKAGES = ['kubernetes-models', '@kubernetes-models/istio', '@kubernetes-models/traefik', '@kubernetes-models/prometheus-operator'] as const;
-
-/** One node of the tree: `p` properties, `i` array items, `m` map values (indexes into `types`); -1 = any value. */
-export interface KnownFieldsNode {
-  p?: Record<string, number>;
-  i?: number;
-  m?: number;
-}
-
-export interface KnownFieldsFile {
-  /** Package versions the tree was generated from (drift detection). */
-  readonly packages: Record<string, string>;
-  /** `apiVersion/Kind` → index of the root node. */
-  readonly roots: Record<string, number>;
-  /** `apiVersion/Kind` → module that exports the model class (for schema validation). */
-  readonly modules: Record<string, string>;
-  readonly types: KnownFieldsNode[];
-}
+import { REPO_ROOT } from '../src/paths';
+import { KNOWN_FIELDS_FILE, MODEL_PACKAGES, type KnownFieldsFile, type KnownFieldsNode } from '../src/check/schema/known-fields';
 
 interface KindFile {
   readonly apiVersion: string;
@@ -136,8 +117,6 @@ export function generateKnownFields(): KnownFieldsFile {
   }
   return { packages, roots, modules, types };
 }
-
-export const KNOWN_FIELDS_FILE = join(REPO_ROOT, 'src', 'check', 'schema', 'known-fields.generated.json');
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const t0 = performance.now();
