@@ -72,6 +72,7 @@ export async function pollAndVerify(spec: Spec, source: TraceSource, opts: PollO
         lastError = undefined;
       } catch (err) {
         if (!(err instanceof BackendUnreachableError)) throw err;
+        if (!err.retryable) throw err;
         // Refused on the first poll is a wrong URL or a missing port-forward: say so now, not after the timeout.
         if (polls === 1 && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(err.message)) throw err;
         lastError = err;

@@ -13,7 +13,11 @@ import { formatSize } from '../size';
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export class BackendUnreachableError extends Error {
-  constructor(readonly url: string, message: string) {
+  /**
+   * `retryable` false: asking again cannot help (the answer came, in the wrong shape), so the poller
+   * stops at once instead of retrying until its timeout.
+   */
+  constructor(readonly url: string, message: string, readonly retryable = true) {
     super(message);
     this.name = 'BackendUnreachableError';
   }

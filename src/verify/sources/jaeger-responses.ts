@@ -12,10 +12,14 @@ import { z } from 'zod';
 import { issuesToProblems, problemLine } from '../../config/problems';
 import { BackendUnreachableError } from './http-get';
 
-/** A Jaeger answer that is JSON of the wrong shape (or not JSON): "could not check", like an unreachable backend. */
+/**
+ * A Jaeger answer that is JSON of the wrong shape (or not JSON): "could not check", like an unreachable
+ * backend, but not retried: the server answered, so the URL points at something that is not Jaeger's
+ * query API (the Zipkin source stops at once for the same reason).
+ */
 export class JaegerResponseError extends BackendUnreachableError {
   constructor(url: string, message: string) {
-    super(url, message);
+    super(url, message, false);
     this.name = 'JaegerResponseError';
   }
 }

@@ -15,6 +15,9 @@ import { tracesFromJaegerJson } from '../../../src/verify/sources/jaeger-legacy-
 import { JaegerResponseError } from '../../../src/verify/sources/jaeger-responses';
 import { JaegerV3Source, tracesFromV3 } from '../../../src/verify/sources/jaeger-v3';
 import { startFakeJaeger, type FakeJaeger } from '../helpers/fake-jaeger';
+import { pollAndVerify } from '../../../src/verify/poller';
+import { parseSpec } from '../../../src/verify/spec';
+import { jaegerSource } from '../../../src/verify/sources/trace-source';
 
 const recorded = (f: string): string => readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'verify', 'recorded', f), 'utf8');
 const reference = (f: string): unknown => JSON.parse(readFileSync(referencePath('jaeger', 'query-api-fixtures', f), 'utf8'));
@@ -144,5 +147,30 @@ describe('malformed answers over loopback HTTP', () => {
     const url = await answerWith(200, '[1, 2, 3]');
     const err = await errorOf(new JaegerLegacySource({ baseUrl: url }).findTraces({ service: 's', startUs: 0, endUs: 1 }));
     expect(err.message).toMatch(/not a Jaeger UI API traces answer: \(root\): \[1,2,3\] is a list; allowed: a mapping$/);
+  });
+});
+
+describe('a malformed answer stops the poll at once', () => {
+  test('pollAndVerify gives up after one request instead of retrying until its timeout', async () => {
+    // GIVEN a server answering every request with JSON that is not a Jaeger answer (another service on the port)
+    let requests = 0;
+    raw = createServer((_req, res) => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"status":"ok"}');
+    });
+    await new Promise<void>((resolve) => raw!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    const spec = parseSpec('name: t\nspans: { pp: { service: /^productpage/ } }\n');
+    const source = jaegerSource(new JaegerV3Source({ baseUrl: url }), url);
+    // WHEN polled with a long timeout
+    const err = await errorOf(pollAndVerify(spec, source, { traceIds: ['0af7651916cd43dd8448eb211c80319c'], intervalMs: 5, timeoutMs: 60_000 }));
+    // THEN the first poll's error comes back (no retries: a second poll would have made more requests)
+    expect(err).toBeInstanceOf(JaegerResponseError);
+    expect((err as BackendUnreachableError).retryable).toBe(false);
+    expect(err.message).toMatch(/not a Jaeger/);
+    const firstPollRequests = requests;
+    expect(firstPollRequests).toBeGreaterThan(0);
+    expect(firstPollRequests).toBeLessThanOrEqual(2);
   });
 });
