@@ -4,7 +4,6 @@
  * Spans: one server span per request, one client span per upstream call, with the ids propagated.
  */
 import { performance } from 'node:perf_hooks';
-import type { ClientExchange } from './client-connection';
 import {
   type BaggageEntry,
   type HeaderFormat,
@@ -18,7 +17,19 @@ import {
   inject,
 } from '../propagation';
 import { decideFaults, NO_FAULT, type FaultDecision } from '../faults';
-import { buildUpstreamHead, headerClassifier, HeaderKind, originForm, type HeaderClassifier } from './forward-headers';
+import {
+  buildUpstreamHead,
+  classifyUpstreamError,
+  headerClassifier,
+  HeaderKind,
+  originForm,
+  Upstream,
+  type ClientExchange,
+  type HeaderClassifier,
+  type ResponseHead,
+  type UpstreamCall,
+  type UpstreamError,
+} from './http1';
 import type { RelayMetrics } from './metrics';
 import type { ResolvedRelayOptions } from './options';
 import {
@@ -34,8 +45,6 @@ import {
   type Attributes,
 } from './span-attributes';
 import type { SpanBatcher } from './span-export';
-import { classifyUpstreamError, Upstream, type UpstreamCall, type UpstreamError } from './upstream';
-import type { ResponseHead } from './wire/response-head';
 import { RANDOM_IDS } from '../random-ids';
 
 /** Longest request body buffered for a fan-out hop (it is sent to every upstream). */
@@ -161,7 +170,7 @@ export class Hop {
     });
     // In flight until the handling (and so its spans) is complete, not merely until the socket closed:
     // the graceful drain waits for this before flushing spans. Callbacks, not promises, on this path:
-    // a promise chain per request was a measurable share of the hop's CPU.
+    // a promise chain per request costs a measurable share of the hop's CPU.
     let completed = false;
     const complete = (): void => {
       if (completed) return;

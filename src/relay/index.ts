@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { ClientConnection } from './client-connection';
+import { ClientConnection } from './http1';
 import { Hop } from './hop';
 import { RelayMetrics, renderMetrics } from './metrics';
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './options';
@@ -121,7 +121,7 @@ export async function startRelay(options: RelayOptions, internals: RelayInternal
       clearInterval(idleSweep);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       // end(), not destroy(): a response finished in this very loop iteration may still sit in the
-      // write batch (write-batch.ts); end() flushes it, then sends FIN.
+      // write batch (http1/write-batch.ts); end() flushes it, then sends FIN.
       for (const c of connections) if (c.idle) c.end();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<'timeout'>((resolve) => {
