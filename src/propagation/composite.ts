@@ -77,8 +77,8 @@ function mergeSameSpan(winner: TraceContext, other: TraceContext): TraceContext 
   const parentSpanId = winner.parentSpanId ?? other.parentSpanId;
   const traceIdBits = other.traceIdBits === 64 ? 64 : winner.traceIdBits;
   if (debug === winner.debug && parentSpanId === winner.parentSpanId && traceIdBits === winner.traceIdBits) return winner;
-  // An explicit literal, not a spread: spreading a context with optional fields was the single
-  // hottest line of the all-formats benchmark (21 % of its time).
+  // An explicit literal, not a spread: V8 copies a spread context with optional fields slowly, and
+  // this runs for every request that carries several formats (BENCHMARKS.md, Propagation).
   return {
     traceId: winner.traceId,
     traceIdBits,
