@@ -99,6 +99,8 @@ function mergeSameSpan(winner: TraceContext, other: TraceContext): TraceContext 
  * `traceparent` is invalid (the suite requires a restart); tracestate is read only with a valid
  * traceparent. Never throws; malformed formats are listed in `formatsInvalid`.
  */
+// long-function: runs once per request on every relay hop; the formats, in precedence order, fill the same
+// few locals (context, samplingOnly, seen, invalid), which split steps would each have to pass on and return.
 export function extract(headers: HeaderBag, options?: ExtractOptions): ExtractedContext {
   // Untyped callers (JS, JSON) may pass anything: nothing to read is not an error.
   if (headers === null || typeof headers !== 'object') return NOTHING_EXTRACTED;
