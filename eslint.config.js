@@ -18,14 +18,16 @@ const ANY_DEPTH = [0, 1, 2, 3];
 /**
  * `no-restricted-imports` for the files of `src/<folder>` at each nesting depth: imports are
  * relative, so `../../relay` means src/relay only from a file two folders down. `forbidden` are
- * top-level names under src/ (folders or leaf modules); `all` forbids every import outside the folder.
+ * top-level names under src/ (folders or leaf modules); `all` forbids every import outside the folder;
+ * `patterns` are added for the files directly in the folder.
  */
-function layer(folder, { forbidden = [], all = false, io = false, extra = [], because }) {
+function layer(folder, { forbidden = [], all = false, io = false, extra = [], patterns: extraPatterns = [], because }) {
   return ANY_DEPTH.map((depth) => {
     const up = `(\\.\\./){${depth + 1}}`;
     const patterns = [];
     if (all) patterns.push({ regex: `^${up}`, message: `${because} (it imports nothing of ours outside src/${folder})` });
     else if (forbidden.length > 0) patterns.push({ regex: `^${up}(${forbidden.join('|')})(/|$)`, message: because });
+    if (depth === 0) patterns.push(...extraPatterns);
     return {
       files: [`src/${folder}/${'*/'.repeat(depth)}*.ts`],
       rules: { 'no-restricted-imports': ['error', { paths: (io ? IO_MODULES : []).concat(extra).map((name) => ({ name, message: `${because} (no I/O)` })), patterns }] },
@@ -64,7 +66,18 @@ export default tseslint.config(
     io: true,
     because: 'constructs do no I/O and take what they need as their own props (stack/props maps the config; stack/ builds the relay bundle)',
   }),
-  ...layer('relay', { forbidden: ['cli', 'verify', 'demo'], because: 'the relay is a library under the CLI; it does not verify traces' }),
+  ...layer('relay', {
+    forbidden: ['cli', 'verify', 'demo'],
+    patterns: [{ regex: '^\\./http1/', message: 'the HTTP/1.1 code is used through its index (import from ./http1)' }],
+    because: 'the relay is a library under the CLI; it does not verify traces',
+  }),
+  // After the relay's entry, so it replaces that rule for these files: the HTTP/1.1 code sits under the hop.
+  {
+    files: ['src/relay/http1/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(?!\\.\\./propagation(/|$))', message: 'relay/http1 imports nothing of ours but propagation (the hop uses it, not the reverse)' }] }],
+    },
+  },
   ...layer('verify', { forbidden: ['constructs', 'stack', 'cli'], because: 'verify reads traces, not manifests, and sits under the CLI' }),
   {
     files: LEAVES,

@@ -216,6 +216,84 @@ export function demoJson(outcome: DemoOutcome): string {
   );
 }
 
+/** `demo --sidecars envoy`: a real Envoy as gateway and sidecars. */
+async function envoyDemoCommand(flags: DemoFlags, cmd: Command, json: boolean, err: (line: string) => void): Promise<void> {
+  const outcome = await envoyDemo(flags, json, err);
+  if (json) {
+    process.stdout.write(
+      JSON.stringify({ exitCode: outcome.exitCode, passed: outcome.exitCode === 0, error: outcome.error, envoy: outcome.envoy, spec: outcome.specPath, proxies: outcome.proxies, requests: outcome.requests, pids: outcome.pids, leftRunning: outcome.leftRunning, verification: outcome.result ? JSON.parse(renderJson(outcome.result, { source: 'embedded OTLP receiver', polls: 1 })) : undefined }, null, 2) + '\n',
+    );
+  } else {
+    if (outcome.error) {
+      err(`meshtrace demo: ${outcome.error}`);
+      if (outcome.errorOutput?.length) err(outcome.errorOutput.slice(-10).map((l) => `    | ${l}`).join('\n'));
+    }
+    if (outcome.result) {
+      const color = useColor(cmd);
+      const { renderTerminal } = await import('../verify/reports/terminal');
+      process.stdout.write('\n' + renderTerminal(outcome.result, [...outcome.traces, ...outcome.pool.filter((t) => !outcome.traces.includes(t))], { verbose: outcome.result.passed, color }));
+    }
+    process.stdout.write(`\ndemo --sidecars envoy: ${outcome.exitCode === 0 ? 'PASS' : outcome.exitCode === 1 ? 'FAIL (the trace is broken: see the diagnosis above)' : 'COULD NOT RUN'} in ${s(outcome.totalMs)}; ${outcome.leftRunning.length === 0 ? `all ${outcome.pids.length} processes stopped` : `STILL RUNNING: pids ${outcome.leftRunning.join(' ')}`}\n`);
+  }
+  setExitCode(cmd, outcome.exitCode);
+}
+
+/** `demo` with relay hops (the default). */
+async function relayDemoCommand(flags: DemoFlags, cmd: Command, json: boolean, err: (line: string) => void): Promise<void> {
+  noticeOldFormatNames(flags.propagate ?? []);
+  let options;
+  try {
+    options = {
+      topology: { breakHops: flags.break ?? [], faults: flags.fault ?? [], propagate: flags.propagate ?? [], edgePort: wholeNumber('--port', flags.port, 0, 65535) },
+      requests: flags.requests === undefined ? undefined : wholeNumber('--requests', flags.requests, 1, 1000),
+      specPath: flags.spec,
+      htmlPath: flags.html,
+      otlpEndpoint: flags.otlpEndpoint,
+      deadlineMs: durationFlagMs('--timeout', flags.timeout),
+      receiverLimits: receiverLimits(flags),
+    };
+  } catch (e) {
+    // `--json` promises one JSON document, bad flags included.
+    if (!json || !(e instanceof CliError)) throw e;
+    process.stdout.write(JSON.stringify({ exitCode: e.exitCode, passed: false, error: e.message, pids: [], leftRunning: [] }, null, 2) + '\n');
+    setExitCode(cmd, e.exitCode);
+    return;
+  }
+  // The banner waits for the first progress event: options runDemo refuses end the run before anything started.
+  let started = false;
+  // Loaded per command, so `meshtrace --help` does not load the receiver and the verifier.
+  const { runDemo } = await import('../demo/run-demo');
+  const outcome = await runDemo({
+    ...options,
+    onEvent: (event) => {
+      if (event.type === 'stopping' && event.pids.length === 0) return;
+      if (!started) err(`meshtrace demo: edge → productpage → {details, reviews → ratings}, one relay process per hop, spans → embedded OTLP receiver`);
+      started = true;
+      const line = progressLine(event);
+      if (line) err(line);
+    },
+    onHopOutput: flags.verbose && !json ? (hop, line) => process.stderr.write(`    [${hop}] ${line}\n`) : undefined,
+  });
+  if (json) {
+    process.stdout.write(demoJson(outcome));
+  } else if (!started && outcome.error !== undefined && outcome.pids.length === 0) {
+    // Refused before anything ran: the one wrong thing, as for any other bad flag.
+    err(`meshtrace: ${outcome.error}`);
+  } else {
+    if (outcome.error) {
+      err(`meshtrace demo: ${outcome.error}`);
+      if (outcome.errorOutput?.length) err(outcome.errorOutput.map((l) => `    | ${l}`).join('\n'));
+    }
+    if (outcome.result) {
+      const color = useColor(cmd);
+      const { renderTerminal } = await import('../verify/reports/terminal');
+      process.stdout.write('\n' + renderTerminal(outcome.result, [...outcome.traces, ...outcome.pool.filter((t) => !outcome.traces.includes(t))], { verbose: outcome.result.passed, color }));
+    }
+    process.stdout.write('\n' + summary(outcome));
+  }
+  setExitCode(cmd, outcome.exitCode);
+}
+
 export function registerDemo(program: Command): void {
   const command = program
     .command('demo')
@@ -241,79 +319,8 @@ export function registerDemo(program: Command): void {
       };
       if (flags.sidecars !== 'relay' && flags.sidecars !== 'envoy') throw new CliError(`--sidecars ${JSON.stringify(flags.sidecars)}: expected relay or envoy`, EXIT_CANNOT_CHECK);
       if (flags.envoy !== undefined && flags.sidecars !== 'envoy') throw new CliError('--envoy needs --sidecars envoy', EXIT_CANNOT_CHECK);
-      if (flags.sidecars === 'envoy') {
-        const outcome = await envoyDemo(flags, json, err);
-        if (json) {
-          process.stdout.write(
-            JSON.stringify({ exitCode: outcome.exitCode, passed: outcome.exitCode === 0, error: outcome.error, envoy: outcome.envoy, spec: outcome.specPath, proxies: outcome.proxies, requests: outcome.requests, pids: outcome.pids, leftRunning: outcome.leftRunning, verification: outcome.result ? JSON.parse(renderJson(outcome.result, { source: 'embedded OTLP receiver', polls: 1 })) : undefined }, null, 2) + '\n',
-          );
-        } else {
-          if (outcome.error) {
-            err(`meshtrace demo: ${outcome.error}`);
-            if (outcome.errorOutput?.length) err(outcome.errorOutput.slice(-10).map((l) => `    | ${l}`).join('\n'));
-          }
-          if (outcome.result) {
-            const color = useColor(cmd);
-            const { renderTerminal } = await import('../verify/reports/terminal');
-            process.stdout.write('\n' + renderTerminal(outcome.result, [...outcome.traces, ...outcome.pool.filter((t) => !outcome.traces.includes(t))], { verbose: outcome.result.passed, color }));
-          }
-          process.stdout.write(`\ndemo --sidecars envoy: ${outcome.exitCode === 0 ? 'PASS' : outcome.exitCode === 1 ? 'FAIL (the trace is broken: see the diagnosis above)' : 'COULD NOT RUN'} in ${s(outcome.totalMs)}; ${outcome.leftRunning.length === 0 ? `all ${outcome.pids.length} processes stopped` : `STILL RUNNING: pids ${outcome.leftRunning.join(' ')}`}\n`);
-        }
-        setExitCode(cmd, outcome.exitCode);
-        return;
-      }
-      noticeOldFormatNames(flags.propagate ?? []);
-      let options;
-      try {
-        options = {
-          topology: { breakHops: flags.break ?? [], faults: flags.fault ?? [], propagate: flags.propagate ?? [], edgePort: wholeNumber('--port', flags.port, 0, 65535) },
-          requests: flags.requests === undefined ? undefined : wholeNumber('--requests', flags.requests, 1, 1000),
-          specPath: flags.spec,
-          htmlPath: flags.html,
-          otlpEndpoint: flags.otlpEndpoint,
-          deadlineMs: durationFlagMs('--timeout', flags.timeout),
-          receiverLimits: receiverLimits(flags),
-        };
-      } catch (e) {
-        // `--json` promises one JSON document, bad flags included.
-        if (!json || !(e instanceof CliError)) throw e;
-        process.stdout.write(JSON.stringify({ exitCode: e.exitCode, passed: false, error: e.message, pids: [], leftRunning: [] }, null, 2) + '\n');
-        setExitCode(cmd, e.exitCode);
-        return;
-      }
-      // The banner waits for the first progress event: options runDemo refuses end the run before anything started.
-      let started = false;
-      // Loaded per command, so `meshtrace --help` does not load the receiver and the verifier.
-      const { runDemo } = await import('../demo/run-demo');
-      const outcome = await runDemo({
-        ...options,
-        onEvent: (event) => {
-          if (event.type === 'stopping' && event.pids.length === 0) return;
-          if (!started) err(`meshtrace demo: edge → productpage → {details, reviews → ratings}, one relay process per hop, spans → embedded OTLP receiver`);
-          started = true;
-          const line = progressLine(event);
-          if (line) err(line);
-        },
-        onHopOutput: flags.verbose && !json ? (hop, line) => process.stderr.write(`    [${hop}] ${line}\n`) : undefined,
-      });
-      if (json) {
-        process.stdout.write(demoJson(outcome));
-      } else if (!started && outcome.error !== undefined && outcome.pids.length === 0) {
-        // Refused before anything ran: the one wrong thing, as for any other bad flag.
-        err(`meshtrace: ${outcome.error}`);
-      } else {
-        if (outcome.error) {
-          err(`meshtrace demo: ${outcome.error}`);
-          if (outcome.errorOutput?.length) err(outcome.errorOutput.map((l) => `    | ${l}`).join('\n'));
-        }
-        if (outcome.result) {
-          const color = useColor(cmd);
-          const { renderTerminal } = await import('../verify/reports/terminal');
-          process.stdout.write('\n' + renderTerminal(outcome.result, [...outcome.traces, ...outcome.pool.filter((t) => !outcome.traces.includes(t))], { verbose: outcome.result.passed, color }));
-        }
-        process.stdout.write('\n' + summary(outcome));
-      }
-      setExitCode(cmd, outcome.exitCode);
+      if (flags.sidecars === 'envoy') await envoyDemoCommand(flags, cmd, json, err);
+      else await relayDemoCommand(flags, cmd, json, err);
     });
   // The old name of --otlp-endpoint: it never pointed at Jaeger's query API, which --jaeger-url means elsewhere.
   addDeprecatedAlias(command, '--jaeger-url <url>', '--otlp-endpoint', 'otlpEndpoint');

@@ -80,25 +80,24 @@ function tolerateClosedStdout(): void {
   });
 }
 
-async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
-  tolerateClosedStdout();
-  // Loaded per command, so `meshtrace --help` does not load the spec parser, HTTP client and receiver.
-  const {
-    BackendUnreachableError, connectJaeger, connectZipkin, drive, jaegerSource, loadSpec, loadTraceFile, pollAndVerify, receiverSource,
-    renderJson, renderJunit, renderTerminal, SpecError, startOtlpReceiver, staticSource, TraceFileError, zipkinSource,
-  } = await import('../verify');
-  const { deferredSamplingProblem } = await import('../verify/spec');
-  const sources = [flags.jaegerUrl, flags.zipkinUrl, flags.traceFile, flags.otlpListen].filter((s) => s !== undefined);
-  if (sources.length !== 1) {
-    throw new CliError(`give exactly one trace source: --jaeger-url URL, --zipkin-url URL, --trace-file FILE or --otlp-listen HOST:PORT (got ${sources.length})`, EXIT_CANNOT_CHECK);
-  }
-  let spec: Spec;
-  try {
-    spec = await loadSpec(flags.spec);
-  } catch (err) {
-    if (err instanceof SpecError) throw new CliError(err.message, EXIT_CANNOT_CHECK);
-    throw err;
-  }
+type VerifyApi = typeof import('../verify');
+
+/** The flags and the spec, checked and resolved (in the order their errors are reported). */
+interface VerifyInputs {
+  readonly timeoutMs: number;
+  readonly intervalMs: number;
+  /** Where to drive requests; undefined for a file or given trace ids. */
+  readonly triggerUrl?: string;
+  readonly requests: number;
+  readonly concurrency: number;
+  readonly extraHeaders: Record<string, string>;
+  readonly formats: PropagationFormatName[];
+  readonly sampling: DriverSampling;
+  readonly lookbackUs: number;
+  readonly limits: ReturnType<typeof receiverLimits>;
+}
+
+function verifyInputs(flags: VerifyFlags, spec: Spec, deferredSamplingProblem: (formats: readonly PropagationFormatName[]) => string | undefined): VerifyInputs {
   const timeoutMs = flags.timeout !== undefined ? durationMs('--timeout', flags.timeout) : spec.poll.timeoutUs / 1000;
   const intervalMs = flags.pollInterval !== undefined ? durationMs('--poll-interval', flags.pollInterval) : spec.poll.intervalUs / 1000;
   // The spec's trigger.url is the default for live sources only; a file or given trace ids are judged as they are.
@@ -111,90 +110,126 @@ async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
   const sampling = driverSampling(flags.sampling, spec, formats, deferredSamplingProblem);
   const lookbackUs = durationMs('--lookback', flags.lookback) * 1000;
   const limits = receiverLimits(flags);
+  return { timeoutMs, intervalMs, ...(triggerUrl !== undefined ? { triggerUrl } : {}), requests, concurrency, extraHeaders, formats, sampling, lookbackUs, limits };
+}
 
-  let receiver: OtlpReceiver | undefined;
-  let source: TraceSource;
-  let uiUrl = flags.jaegerUi;
+async function loadVerifySpec(api: VerifyApi, path: string): Promise<Spec> {
   try {
-    if (flags.traceFile !== undefined) {
-      const traces = await loadTraceFile(flags.traceFile).catch((err: unknown) => {
-        if (err instanceof TraceFileError) throw new CliError(err.message, EXIT_CANNOT_CHECK);
-        throw err;
-      });
-      source = staticSource(traces, `file ${flags.traceFile}`);
-    } else if (flags.otlpListen !== undefined) {
-      const { host, port } = hostPort(flags.otlpListen);
-      receiver = await startOtlpReceiver({ host, port, ...limits }).catch((err: NodeJS.ErrnoException) => {
-        throw new CliError(`--otlp-listen ${flags.otlpListen}: cannot listen (${err.code ?? err.message}); pick another port or 0`, EXIT_CANNOT_CHECK);
-      });
-      process.stderr.write(`meshtrace verify: OTLP/HTTP receiver on ${receiver.url}/v1/traces (protobuf or JSON)\n`);
-      source = receiverSource(receiver);
-    } else if (flags.zipkinUrl !== undefined) {
-      const baseUrl = flags.zipkinUrl;
-      if (!/^https?:\/\//.test(baseUrl)) throw new CliError(`--zipkin-url: invalid value ${JSON.stringify(baseUrl)}; expected http(s)://host:9411[/base-path]`, EXIT_CANNOT_CHECK);
-      source = zipkinSource(await connectZipkin({ baseUrl, timeoutMs: Math.min(10_000, timeoutMs) }), baseUrl, { lookbackUs });
-    } else {
-      const baseUrl = flags.jaegerUrl!;
-      if (!/^https?:\/\//.test(baseUrl)) throw new CliError(`--jaeger-url: invalid value ${JSON.stringify(baseUrl)}; expected http(s)://host:16686[/base-path]`, EXIT_CANNOT_CHECK);
-      const client = await connectJaeger({ baseUrl, timeoutMs: Math.min(10_000, timeoutMs) }, flags.jaegerApi);
-      source = jaegerSource(client, baseUrl, { lookbackUs });
-      uiUrl ??= baseUrl;
-    }
+    return await api.loadSpec(path);
+  } catch (err) {
+    if (err instanceof api.SpecError) throw new CliError(err.message, EXIT_CANNOT_CHECK);
+    throw err;
+  }
+}
 
-    let driven: DriveResult | undefined;
-    if (triggerUrl !== undefined) {
-      driven = await drive({
-        url: triggerUrl,
-        method: flags.method ?? spec.trigger?.method ?? 'GET',
-        headers: extraHeaders,
-        ...(spec.trigger?.body !== undefined ? { body: spec.trigger.body } : {}),
-        requests,
-        concurrency,
-        propagation: formats,
-        ...(sampling === 'deferred' ? { deferSampling: true } : {}),
-        timeoutMs: Math.min(10_000, timeoutMs),
-      });
-      const failed = driven.requests.filter((r) => r.error !== undefined);
-      if (failed.length === driven.requests.length) {
-        throw new CliError(`--trigger ${triggerUrl}: every request failed (${failed[0]!.error}); is the application reachable (port-forward, ingress address)?`, EXIT_CANNOT_CHECK);
-      }
-      if (failed.length > 0) process.stderr.write(`meshtrace verify: ${failed.length} of ${driven.requests.length} requests to ${triggerUrl} failed: ${failed[0]!.error}\n`);
-      const expect = spec.trigger?.expectStatus;
-      const badStatus = expect !== undefined ? driven.requests.filter((r) => r.status !== undefined && r.status !== expect) : [];
-      if (badStatus.length) process.stderr.write(`meshtrace verify: ${badStatus.length} response(s) were not HTTP ${expect} (first: ${badStatus[0]!.status})\n`);
+/** The one trace source the flags name; `receiver` when this process listens (closed by the caller). */
+async function openTraceSource(api: VerifyApi, flags: VerifyFlags, inputs: VerifyInputs): Promise<{ source: TraceSource; receiver?: OtlpReceiver; uiUrl?: string }> {
+  if (flags.traceFile !== undefined) {
+    const traces = await api.loadTraceFile(flags.traceFile).catch((err: unknown) => {
+      if (err instanceof api.TraceFileError) throw new CliError(err.message, EXIT_CANNOT_CHECK);
+      throw err;
+    });
+    return { source: api.staticSource(traces, `file ${flags.traceFile}`), uiUrl: flags.jaegerUi };
+  }
+  if (flags.otlpListen !== undefined) {
+    const { host, port } = hostPort(flags.otlpListen);
+    const receiver = await api.startOtlpReceiver({ host, port, ...inputs.limits }).catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(`--otlp-listen ${flags.otlpListen}: cannot listen (${err.code ?? err.message}); pick another port or 0`, EXIT_CANNOT_CHECK);
+    });
+    process.stderr.write(`meshtrace verify: OTLP/HTTP receiver on ${receiver.url}/v1/traces (protobuf or JSON)\n`);
+    return { source: api.receiverSource(receiver), receiver, uiUrl: flags.jaegerUi };
+  }
+  if (flags.zipkinUrl !== undefined) {
+    const baseUrl = flags.zipkinUrl;
+    if (!/^https?:\/\//.test(baseUrl)) throw new CliError(`--zipkin-url: invalid value ${JSON.stringify(baseUrl)}; expected http(s)://host:9411[/base-path]`, EXIT_CANNOT_CHECK);
+    return { source: api.zipkinSource(await api.connectZipkin({ baseUrl, timeoutMs: Math.min(10_000, inputs.timeoutMs) }), baseUrl, { lookbackUs: inputs.lookbackUs }), uiUrl: flags.jaegerUi };
+  }
+  const baseUrl = flags.jaegerUrl!;
+  if (!/^https?:\/\//.test(baseUrl)) throw new CliError(`--jaeger-url: invalid value ${JSON.stringify(baseUrl)}; expected http(s)://host:16686[/base-path]`, EXIT_CANNOT_CHECK);
+  const client = await api.connectJaeger({ baseUrl, timeoutMs: Math.min(10_000, inputs.timeoutMs) }, flags.jaegerApi);
+  return { source: api.jaegerSource(client, baseUrl, { lookbackUs: inputs.lookbackUs }), uiUrl: flags.jaegerUi ?? baseUrl };
+}
+
+/** Drives the trigger requests; fails only when every one failed (some failing is reported and judged). */
+async function driveTrigger(api: VerifyApi, flags: VerifyFlags, spec: Spec, inputs: VerifyInputs, triggerUrl: string): Promise<DriveResult> {
+  const driven = await api.drive({
+    url: triggerUrl,
+    method: flags.method ?? spec.trigger?.method ?? 'GET',
+    headers: inputs.extraHeaders,
+    ...(spec.trigger?.body !== undefined ? { body: spec.trigger.body } : {}),
+    requests: inputs.requests,
+    concurrency: inputs.concurrency,
+    propagation: inputs.formats,
+    ...(inputs.sampling === 'deferred' ? { deferSampling: true } : {}),
+    timeoutMs: Math.min(10_000, inputs.timeoutMs),
+  });
+  const failed = driven.requests.filter((r) => r.error !== undefined);
+  if (failed.length === driven.requests.length) {
+    throw new CliError(`--trigger ${triggerUrl}: every request failed (${failed[0]!.error}); is the application reachable (port-forward, ingress address)?`, EXIT_CANNOT_CHECK);
+  }
+  if (failed.length > 0) process.stderr.write(`meshtrace verify: ${failed.length} of ${driven.requests.length} requests to ${triggerUrl} failed: ${failed[0]!.error}\n`);
+  const expect = spec.trigger?.expectStatus;
+  const badStatus = expect !== undefined ? driven.requests.filter((r) => r.status !== undefined && r.status !== expect) : [];
+  if (badStatus.length) process.stderr.write(`meshtrace verify: ${badStatus.length} response(s) were not HTTP ${expect} (first: ${badStatus[0]!.status})\n`);
+  return driven;
+}
+
+type PollOutcome = Awaited<ReturnType<VerifyApi['pollAndVerify']>>;
+
+/** The verdict on stdout (terminal or JSON) and in the JUnit file, and the exit code. */
+async function reportVerdict(api: VerifyApi, flags: VerifyFlags, cmd: Command, outcome: PollOutcome, source: TraceSource, uiUrl: string | undefined): Promise<void> {
+  const elapsedMs = outcome.elapsedMs;
+  if (flags.junit) {
+    await writeFile(flags.junit, api.renderJunit(outcome.result, elapsedMs)).catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(`--junit ${flags.junit}: cannot write (${err.code ?? err.message})`, EXIT_CANNOT_CHECK);
+    });
+  }
+  if (flags.json) {
+    process.stdout.write(api.renderJson(outcome.result, { ...(uiUrl ? { jaegerUiUrl: uiUrl } : {}), polls: outcome.polls, elapsedMs, source: source.description }));
+  } else {
+    process.stdout.write(api.renderTerminal(outcome.result, outcome.traces, { color: useColor(cmd), verbose: flags.verbose ?? false, ...(uiUrl ? { jaegerUiUrl: uiUrl } : {}) }));
+    if (!outcome.result.passed || flags.verbose) {
+      process.stdout.write(`${outcome.polls} poll(s) of ${source.description} in ${formatDuration(elapsedMs * 1000)}, stopped: ${outcome.stoppedBy === 'stable' ? 'span count stable' : outcome.stoppedBy}; ${outcome.spansSeen} span(s) seen\n`);
     }
+  }
+  setExitCode(cmd, outcome.result.passed ? EXIT_OK : EXIT_FAILED);
+}
+
+async function runVerify(flags: VerifyFlags, cmd: Command): Promise<void> {
+  tolerateClosedStdout();
+  // Loaded per command, so `meshtrace --help` does not load the spec parser, HTTP client and receiver.
+  const api = await import('../verify');
+  const { deferredSamplingProblem } = await import('../verify/spec');
+  const sources = [flags.jaegerUrl, flags.zipkinUrl, flags.traceFile, flags.otlpListen].filter((s) => s !== undefined);
+  if (sources.length !== 1) {
+    throw new CliError(`give exactly one trace source: --jaeger-url URL, --zipkin-url URL, --trace-file FILE or --otlp-listen HOST:PORT (got ${sources.length})`, EXIT_CANNOT_CHECK);
+  }
+  const spec = await loadVerifySpec(api, flags.spec);
+  const inputs = verifyInputs(flags, spec, deferredSamplingProblem);
+  let receiver: OtlpReceiver | undefined;
+  try {
+    const opened = await openTraceSource(api, flags, inputs);
+    receiver = opened.receiver;
+    const driven = inputs.triggerUrl !== undefined ? await driveTrigger(api, flags, spec, inputs, inputs.triggerUrl) : undefined;
     const traceIds = driven ? driven.traceIds : flags.traceId.length ? flags.traceId : undefined;
-    const outcome = await pollAndVerify(spec, source, {
+    const showProgress = process.stderr.isTTY && !flags.json;
+    const outcome = await api.pollAndVerify(spec, opened.source, {
       ...(traceIds ? { traceIds } : {}),
       ...(driven ? { driver: driven.report, requests: driven.requests.length, window: { startUs: driven.startedAtUs, endUs: driven.endedAtUs } } : {}),
-      intervalMs,
-      timeoutMs,
+      intervalMs: inputs.intervalMs,
+      timeoutMs: inputs.timeoutMs,
       // Progress only for a person watching a terminal; CI logs stay quiet until the verdict.
-      ...(process.stderr.isTTY && !flags.json
+      ...(showProgress
         ? {
             onPoll: (poll: number, r: { spansSeen: number; traces: readonly { passed: boolean }[] }) =>
               process.stderr.write(`\rmeshtrace verify: poll ${poll}, ${r.spansSeen} span(s), ${r.traces.filter((t) => t.passed).length}/${r.traces.length} trace(s) match…`),
           }
         : {}),
     });
-    if (process.stderr.isTTY && !flags.json) process.stderr.write('\r\u001b[K');
-    const elapsedMs = outcome.elapsedMs;
-    if (flags.junit) {
-      await writeFile(flags.junit, renderJunit(outcome.result, elapsedMs)).catch((err: NodeJS.ErrnoException) => {
-        throw new CliError(`--junit ${flags.junit}: cannot write (${err.code ?? err.message})`, EXIT_CANNOT_CHECK);
-      });
-    }
-    if (flags.json) {
-      process.stdout.write(renderJson(outcome.result, { ...(uiUrl ? { jaegerUiUrl: uiUrl } : {}), polls: outcome.polls, elapsedMs, source: source.description }));
-    } else {
-      process.stdout.write(renderTerminal(outcome.result, outcome.traces, { color: useColor(cmd), verbose: flags.verbose ?? false, ...(uiUrl ? { jaegerUiUrl: uiUrl } : {}) }));
-      if (!outcome.result.passed || flags.verbose) {
-        process.stdout.write(`${outcome.polls} poll(s) of ${source.description} in ${formatDuration(elapsedMs * 1000)}, stopped: ${outcome.stoppedBy === 'stable' ? 'span count stable' : outcome.stoppedBy}; ${outcome.spansSeen} span(s) seen\n`);
-      }
-    }
-    setExitCode(cmd, outcome.result.passed ? EXIT_OK : EXIT_FAILED);
+    if (showProgress) process.stderr.write('\r\u001b[K');
+    await reportVerdict(api, flags, cmd, outcome, opened.source, opened.uiUrl);
   } catch (err) {
-    if (err instanceof BackendUnreachableError) {
+    if (err instanceof api.BackendUnreachableError) {
       const hint =
         flags.zipkinUrl !== undefined
           ? 'try: kubectl -n <namespace> port-forward svc/zipkin 9411:9411, then --zipkin-url http://127.0.0.1:9411'

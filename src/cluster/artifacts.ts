@@ -80,46 +80,41 @@ export function diagnosisText(outcomes: readonly StepOutcome[], verifications: r
   return `${parts.join('\n')}\n`;
 }
 
-export async function collectArtifacts(request: CollectRequest): Promise<string[]> {
-  const { kube, step } = request;
-  const written: string[] = [];
-  const errors: string[] = [];
-  const write = (rel: string, text: string): void => {
-    const path = join(request.root, step.dir, rel);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
-    written.push(posix.join(step.dir, rel));
-  };
-  const attempt = async (what: string, fn: () => Promise<void>): Promise<void> => {
-    try {
-      await fn();
-    } catch (err) {
-      errors.push(`${what}: ${(err as Error).message}`);
-    }
-  };
+/** Where one collection writes its files, and the problems it met (each part goes on after a failure). */
+interface Collection {
+  readonly request: CollectRequest;
+  readonly write: (rel: string, text: string) => void;
+  /** Runs one part; a failure is noted in collection-errors.txt instead of ending the collection. */
+  readonly attempt: (what: string, fn: () => Promise<void>) => Promise<void>;
+}
 
-  write('diagnosis.md', diagnosisText(request.outcomes, request.verifications));
-
+async function collectPods({ request, attempt, write }: Collection): Promise<PodInfo[]> {
   const allPods: PodInfo[] = [];
-  for (const ns of step.namespaces) {
+  for (const ns of request.step.namespaces) {
     await attempt(`pods in ${ns}`, async () => {
-      allPods.push(...(await kube.listPods(ns)));
+      allPods.push(...(await request.kube.listPods(ns)));
     });
   }
   write('pods.txt', podTable(allPods));
+  return allPods;
+}
 
+async function collectEvents({ request, attempt, write }: Collection): Promise<void> {
   const eventLines: string[] = [];
-  for (const ns of step.namespaces) {
+  for (const ns of request.step.namespaces) {
     await attempt(`events in ${ns}`, async () => {
-      const events = await kube.listEvents(ns);
+      const events = await request.kube.listEvents(ns);
       // warnings first: they are the ones that explain a Pending or crash-looping pod
       events.sort((a, b) => (a.type === b.type ? a.lastSeen.localeCompare(b.lastSeen) : a.type === 'Warning' ? -1 : 1));
       for (const e of events) eventLines.push(`${e.lastSeen}\t${e.namespace}\t${e.type}\t${e.reason}\t${e.object}\t(x${e.count})\t${e.message}`);
     });
   }
   write('events.txt', `${eventLines.join('\n')}\n`);
+}
 
-  // logs: failing hops named by the diagnosis, pods that are not ready, and the Jaeger collector
+/** Pods whose logs to read: failing hops named by the diagnosis, pods that are not ready, and the Jaeger collector. */
+async function podsToLog({ request, attempt }: Collection, allPods: readonly PodInfo[]): Promise<Map<string, PodInfo>> {
+  const { kube, step } = request;
   const blamed = request.verifications.flatMap((v) => v.failingServices);
   const logPods = new Map<string, PodInfo>();
   for (const service of blamed) for (const p of podsForService(service, allPods)) logPods.set(`${p.namespace}/${p.name}`, p);
@@ -132,17 +127,24 @@ export async function collectArtifacts(request: CollectRequest): Promise<string[
     const selector = Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(',');
     for (const p of await kube.listPods(step.collector.namespace, selector)) logPods.set(`${p.namespace}/${p.name}`, p);
   });
-  for (const p of logPods.values()) {
+  return logPods;
+}
+
+async function collectLogs({ request, attempt, write }: Collection, pods: Iterable<PodInfo>): Promise<void> {
+  for (const p of pods) {
     const containers = p.containers.length ? p.containers.map((c) => c.name) : [undefined];
     for (const c of containers) {
       await attempt(`logs of ${p.namespace}/${p.name}${c ? `/${c}` : ''}`, async () => {
-        write(posix.join('logs', p.namespace, p.name, `${c ?? 'pod'}.log`), await kube.readLog(p.namespace, p.name, c));
+        write(posix.join('logs', p.namespace, p.name, `${c ?? 'pod'}.log`), await request.kube.readLog(p.namespace, p.name, c));
       });
     }
   }
+}
 
-  await attempt(`collector metrics (${step.collector.service}:${step.collector.port})`, async () => {
-    const forward = await request.openForward('collector-metrics', step.collector);
+async function collectCollectorMetrics({ request, attempt, write }: Collection): Promise<void> {
+  const collector = request.step.collector;
+  await attempt(`collector metrics (${collector.service}:${collector.port})`, async () => {
+    const forward = await request.openForward('collector-metrics', collector);
     try {
       const fetchText = request.fetchText ?? (async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(10_000) })).text());
       write('collector-span-counters.txt', `${spanCounters(await fetchText(`${forward.url}/metrics`))}\n`);
@@ -150,18 +152,50 @@ export async function collectArtifacts(request: CollectRequest): Promise<string[
       await forward.close();
     }
   });
+}
 
-  if (step.istioctl) {
-    const meshPods = [...logPods.values()].filter((p) => p.containers.some((c) => c.name === 'istio-proxy'));
-    for (const p of meshPods) {
-      await attempt(`istioctl proxy-config of ${p.namespace}/${p.name}`, async () => {
-        const result = await request.runner.run('istioctl', ['proxy-config', 'listener', `${p.name}.${p.namespace}`, '--context', step.context, '--output', 'json'], { timeoutMs: 60_000 });
-        if (result.exitCode !== 0) throw new Error(`exit ${result.exitCode}: ${result.stderr.trim().split('\n')[0] ?? ''}`);
-        write(posix.join('proxy-config', `${p.namespace}.${p.name}.listeners.json`), result.stdout);
-      });
-    }
+/** The listeners of each meshed pod whose logs were read (`istioctl proxy-config`), when the step asks for them. */
+async function collectProxyConfig({ request, attempt, write }: Collection, pods: Iterable<PodInfo>): Promise<void> {
+  const { step } = request;
+  if (!step.istioctl) return;
+  const meshPods = [...pods].filter((p) => p.containers.some((c) => c.name === 'istio-proxy'));
+  for (const p of meshPods) {
+    await attempt(`istioctl proxy-config of ${p.namespace}/${p.name}`, async () => {
+      const result = await request.runner.run('istioctl', ['proxy-config', 'listener', `${p.name}.${p.namespace}`, '--context', step.context, '--output', 'json'], { timeoutMs: 60_000 });
+      if (result.exitCode !== 0) throw new Error(`exit ${result.exitCode}: ${result.stderr.trim().split('\n')[0] ?? ''}`);
+      write(posix.join('proxy-config', `${p.namespace}.${p.name}.listeners.json`), result.stdout);
+    });
   }
+}
 
-  if (errors.length) write('collection-errors.txt', `${errors.join('\n')}\n`);
+/** Writes the failure artifacts of a run (diagnosis, pods, events, logs, collector counters, proxy config); returns their paths. */
+export async function collectArtifacts(request: CollectRequest): Promise<string[]> {
+  const { step } = request;
+  const written: string[] = [];
+  const errors: string[] = [];
+  const collection: Collection = {
+    request,
+    write: (rel, text) => {
+      const path = join(request.root, step.dir, rel);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+      written.push(posix.join(step.dir, rel));
+    },
+    attempt: async (what, fn) => {
+      try {
+        await fn();
+      } catch (err) {
+        errors.push(`${what}: ${(err as Error).message}`);
+      }
+    },
+  };
+  collection.write('diagnosis.md', diagnosisText(request.outcomes, request.verifications));
+  const allPods = await collectPods(collection);
+  await collectEvents(collection);
+  const logPods = await podsToLog(collection, allPods);
+  await collectLogs(collection, logPods.values());
+  await collectCollectorMetrics(collection);
+  await collectProxyConfig(collection, logPods.values());
+  if (errors.length) collection.write('collection-errors.txt', `${errors.join('\n')}\n`);
   return written;
 }

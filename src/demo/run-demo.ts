@@ -137,191 +137,279 @@ function htmlAssertions(result: VerifyResult): HtmlAssertion[] {
   return out;
 }
 
-/** Runs the demo; never throws for expected failures (they become exit codes with a message). */
-export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
-  const t0 = performance.now();
-  const emit = options.onEvent ?? (() => undefined);
-  const specPath = options.specPath ?? DEFAULT_DEMO_SPEC;
-  const deadlineMs = options.deadlineMs ?? 60_000;
-  const abort = new AbortController();
-  const marks = { started: 0, driven: 0, polled: 0, stopping: 0 };
-  let topology: DemoTopology | undefined;
-  let receiver: OtlpReceiver | undefined;
-  // Kept so a receiver still starting when the demo is aborted is closed too.
-  let receiverStart: Promise<OtlpReceiver> | undefined;
-  let hops: StartedHop[] = [];
-  const requests: DrivenRequest[] = [];
-  let poll: PollResult | undefined;
-  let error: string | undefined;
-  let errorOutput: readonly string[] | undefined;
-  let jaeger: string | undefined;
-  let exportFailed = false;
-  let phase = 'starting';
+/** What the checks before any process starts produced. */
+interface DemoPlan {
+  readonly topology: DemoTopology;
+  readonly spec: Spec;
+  readonly jaegerUrl?: URL;
+  readonly requestCount: number;
+}
 
-  const supervisor = new ProcessSupervisor({ onOutput: options.onHopOutput, killGraceMs: 3000 });
-  options.onSupervisor?.(supervisor);
-  supervisor.onInterrupt((signal) => abort.abort(new DemoAborted(`interrupted by ${signal} while ${phase}; every process was stopped`)));
-  const deadline = setTimeout(() => abort.abort(new DemoAborted(`the demo did not finish within ${formatDuration(deadlineMs * 1000)} (stuck while ${phase})`)), deadlineMs);
-  const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }));
-  aborted.catch(() => undefined);
-  // Everything that waits races the abort, so neither the deadline nor Ctrl-C can be outlived.
-  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
+/** The state of one run: the phases fill it in, the abort handlers and the stop read it. */
+interface DemoRun {
+  readonly options: DemoOptions;
+  readonly emit: (event: DemoEvent) => void;
+  readonly supervisor: ProcessSupervisor;
+  readonly abort: AbortController;
+  /** Races a wait against the abort, so neither the deadline nor Ctrl-C can be outlived. */
+  readonly guard: <T>(p: Promise<T>) => Promise<T>;
+  /** What the run is doing, for the abort messages. */
+  phase: string;
+  readonly marks: { started: number; driven: number; polled: number; stopping: number };
+  topology?: DemoTopology;
+  receiver?: OtlpReceiver;
+  /** Kept so a receiver still starting when the demo is aborted is closed too. */
+  receiverStart?: Promise<OtlpReceiver>;
+  hops: StartedHop[];
+  readonly requests: DrivenRequest[];
+  poll?: PollResult;
+  jaeger?: string;
+  exportFailed: boolean;
+}
 
+function isBadInput(err: unknown): boolean {
+  return err instanceof SpecError || (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as Error).name === 'TopologyError';
+}
+
+/**
+ * Every check that can fail before a process starts: the topology, the spec, the flags. The
+ * topology goes into the run as soon as it is built: the outcome shows it even when a later check fails.
+ */
+async function planDemo(run: DemoRun, specPath: string): Promise<DemoPlan> {
+  const options = run.options;
+  let topology: DemoTopology;
+  let spec: Spec;
   try {
-    let spec: Spec;
-    try {
-      topology = buildTopology(options.topology);
-      spec = await loadSpec(specPath);
-    } catch (err) {
-      if (err instanceof SpecError || (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as Error).name === 'TopologyError') throw new DemoAborted((err as Error).message);
-      throw err;
-    }
-    let jaegerUrl: URL | undefined;
-    try {
-      const endpoint = options.otlpEndpoint ?? options.jaegerUrl;
-      jaegerUrl = endpoint ? jaegerTracesUrl(endpoint, options.otlpEndpoint === undefined ? '--jaeger-url' : '--otlp-endpoint') : undefined;
-    } catch (err) {
-      throw new DemoAborted((err as Error).message);
-    }
-    // A report that cannot be written should fail now, not after five processes ran.
-    if (options.htmlPath && !existsSync(dirname(resolve(options.htmlPath)))) {
-      throw new DemoAborted(`--html ${JSON.stringify(options.htmlPath)}: the folder ${dirname(resolve(options.htmlPath))} does not exist`);
-    }
-    const requestCount = options.requests ?? spec.trigger?.requests ?? 3;
-    if (!Number.isInteger(requestCount) || requestCount < 1 || requestCount > 1000) throw new DemoAborted(`--requests ${requestCount}: expected a whole number from 1 to 1000`);
-
-    phase = 'starting the OTLP receiver';
-    receiverStart = startOtlpReceiver({ host: '127.0.0.1', port: 0, ...options.receiverLimits });
-    receiver = await guard(receiverStart);
-    emit({ type: 'receiver', url: receiver.url });
-
-    phase = 'starting the relay hops';
-    const started = await guard(
-      startTopology(topology, supervisor, {
-        otlpEndpoint: receiver.url,
-        readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
-        onHopStarting: (hop) => emit({ type: 'hop-starting', hop }),
-        onHopReady: (hop) => emit({ type: 'hop-ready', hop }),
-      }),
-    );
-    hops = DEMO_HOPS.map((name) => started[name]);
-    marks.started = performance.now();
-
-    phase = 'driving requests through the edge';
-    const method = spec.trigger?.method ?? 'GET';
-    const entryUrl = new URL(triggerPath(spec.trigger?.url, '/productpage'), started[topology.entry].url).href;
-    // One unsampled request first: it opens the keep-alive connections along the path and warms
-    // every hop's code, so the traced requests show steady-state timing, not first-request set-up
-    // (which otherwise makes the demo's own client span the "bottleneck"). Hops record no span for it.
-    await guard(drive({ url: entryUrl, method, requests: 1, propagation: ['w3c'], sampled: false, headers: spec.trigger?.headers }));
-    // One request at a time, so progress shows each as it returns.
-    for (let index = 0; index < requestCount; index++) {
-      const one = await guard(drive({ url: entryUrl, method, requests: 1, propagation: ['w3c'], headers: spec.trigger?.headers }));
-      const request = one.requests[0]!;
-      requests.push(request);
-      emit({ type: 'request', index, of: requestCount, request });
-    }
-    marks.driven = performance.now();
-
-    phase = 'waiting for spans';
-    const driver: DriverReport = { sampled: true, formats: ['w3c'], requests: requestCount };
-    const driverSpanIds = new Set(requests.map((r) => r.spanId));
-    const outcome = await guard(
-      // The driver's minted span id is the edge span's parent but is never exported: the edge span
-      // becomes the root (the cluster smoke lane does the same), so `noOrphans` judges the hops.
-      // The demo does not export a client span of its own: its timing includes this process's
-      // receiver work and would show the demo itself as the "bottleneck".
-      pollAndVerify(spec, withDriverAsRoot(abortableSource(receiverSource(receiver), abort.signal), driverSpanIds), {
-        traceIds: requests.map((r) => r.traceId),
-        driver,
-        requests: requestCount,
-        timeoutMs: options.pollTimeoutMs ?? Math.min(spec.poll.timeoutUs / 1000, 15_000),
-        // Every hop runs on this machine's one clock: a child ending after its parent here is
-        // span-boundary timing under load (a server span closes after the response is written),
-        // never skew. Only report what could not be scheduling noise.
-        clockSkewToleranceUs: 50_000,
-        onPoll: (n, result) => emit({ type: 'poll', poll: n, spans: result.spansSeen, traces: result.tracesSeen, complete: result.traces.length, of: requestCount }),
-      }),
-    );
-    const pool = [...outcome.traces];
-    const driven = new Set(requests.map((r) => r.traceId));
-    poll = { result: outcome.result, traces: pool.filter((t) => driven.has(t.traceId)), pool, polls: outcome.polls };
-    marks.polled = performance.now();
-
-    if (options.htmlPath) {
-      phase = 'writing the HTML report';
-      // The HTML marks the same bottleneck as the terminal tree (the verifier's), not a second opinion.
-      const bottleneckSpanIds = Object.fromEntries(poll.traces.flatMap((t) => {
-        const b = findBottleneck(indexTrace(t));
-        return b ? [[t.traceId, b.span.spanId]] : [];
-      }));
-      const shown = withFragments(poll.traces, poll.pool, poll.result);
-      const html = renderHtmlReport({
-        title: `meshtrace demo — ${spec.name}`,
-        subtitle: `${hops.length} relay hops · ${requests.length} request(s) · faults: ${describeFaults(topology)}`,
-        passed: poll.result.passed,
-        traces: shown,
-        traceNotes: Object.fromEntries(shown.filter((t) => !poll!.traces.includes(t)).map((t) => [t.traceId, 'A fragment: this trace began without the context of a driven request (see the diagnosis); it is the lost downstream part of a split trace.'])),
-        bottleneckSpanIds,
-        assertions: htmlAssertions(poll.result),
-        diagnoses: poll.result.diagnoses.map((d) => `${d.title} — ${d.hint}`),
-      });
-      await writeFile(options.htmlPath, html);
-    }
-    if (jaegerUrl) {
-      phase = 'sending spans to Jaeger';
-      try {
-        jaeger = await guard(forwardToJaeger(jaegerUrl, poll.pool.flatMap((t) => t.spans)));
-      } catch (err) {
-        if (err instanceof DemoAborted) throw err;
-        // Not a failed trace (the verdict stands) but not done either: "could not check" (2), said before the verdict.
-        jaeger = `warning: ${(err as Error).message}`;
-        exportFailed = true;
-      }
-      emit({ type: 'note', message: jaeger });
-    }
+    topology = run.topology = buildTopology(options.topology);
+    spec = await loadSpec(specPath);
   } catch (err) {
-    if (err instanceof DemoAborted) error = err.message;
-    else if (err instanceof ProcessStartError) {
-      error = `relay hop ${err.message}`;
-      errorOutput = err.recentOutput;
-    } else error = (err as Error)?.message ?? String(err);
-  } finally {
-    clearTimeout(deadline);
-    marks.stopping = performance.now();
-    emit({ type: 'stopping', pids: supervisor.pids });
-    // Hops first (they flush their last spans on SIGTERM), then the receiver.
-    await supervisor.stopAll();
-    receiver ??= await receiverStart?.catch(() => undefined);
-    await receiver?.close();
+    if (isBadInput(err)) throw new DemoAborted((err as Error).message);
+    throw err;
   }
-  const end = performance.now();
-  const leftRunning = supervisor.pids.filter(isProcessAlive);
-  const timings: DemoTimings = {
+  let jaegerUrl: URL | undefined;
+  try {
+    const endpoint = options.otlpEndpoint ?? options.jaegerUrl;
+    jaegerUrl = endpoint ? jaegerTracesUrl(endpoint, options.otlpEndpoint === undefined ? '--jaeger-url' : '--otlp-endpoint') : undefined;
+  } catch (err) {
+    throw new DemoAborted((err as Error).message);
+  }
+  // A report that cannot be written should fail now, not after five processes ran.
+  if (options.htmlPath && !existsSync(dirname(resolve(options.htmlPath)))) {
+    throw new DemoAborted(`--html ${JSON.stringify(options.htmlPath)}: the folder ${dirname(resolve(options.htmlPath))} does not exist`);
+  }
+  const requestCount = options.requests ?? spec.trigger?.requests ?? 3;
+  if (!Number.isInteger(requestCount) || requestCount < 1 || requestCount > 1000) throw new DemoAborted(`--requests ${requestCount}: expected a whole number from 1 to 1000`);
+  return { topology, spec, ...(jaegerUrl ? { jaegerUrl } : {}), requestCount };
+}
+
+async function startReceiver(run: DemoRun): Promise<OtlpReceiver> {
+  run.phase = 'starting the OTLP receiver';
+  run.receiverStart = startOtlpReceiver({ host: '127.0.0.1', port: 0, ...run.options.receiverLimits });
+  run.receiver = await run.guard(run.receiverStart);
+  run.emit({ type: 'receiver', url: run.receiver.url });
+  return run.receiver;
+}
+
+async function startHops(run: DemoRun, topology: DemoTopology, receiver: OtlpReceiver): Promise<Record<DemoHop, StartedHop>> {
+  run.phase = 'starting the relay hops';
+  const started = await run.guard(
+    startTopology(topology, run.supervisor, {
+      otlpEndpoint: receiver.url,
+      readyTimeoutMs: run.options.readyTimeoutMs ?? 20_000,
+      onHopStarting: (hop) => run.emit({ type: 'hop-starting', hop }),
+      onHopReady: (hop) => run.emit({ type: 'hop-ready', hop }),
+    }),
+  );
+  run.hops = DEMO_HOPS.map((name) => started[name]);
+  run.marks.started = performance.now();
+  return started;
+}
+
+async function driveRequests(run: DemoRun, { spec, requestCount }: DemoPlan, entryUrl: string): Promise<void> {
+  run.phase = 'driving requests through the edge';
+  const method = spec.trigger?.method ?? 'GET';
+  // One unsampled request first: it opens the keep-alive connections along the path and warms
+  // every hop's code, so the traced requests show steady-state timing, not first-request set-up
+  // (which otherwise makes the demo's own client span the "bottleneck"). Hops record no span for it.
+  await run.guard(drive({ url: entryUrl, method, requests: 1, propagation: ['w3c'], sampled: false, headers: spec.trigger?.headers }));
+  // One request at a time, so progress shows each as it returns.
+  for (let index = 0; index < requestCount; index++) {
+    const one = await run.guard(drive({ url: entryUrl, method, requests: 1, propagation: ['w3c'], headers: spec.trigger?.headers }));
+    const request = one.requests[0]!;
+    run.requests.push(request);
+    run.emit({ type: 'request', index, of: requestCount, request });
+  }
+  run.marks.driven = performance.now();
+}
+
+async function pollSpans(run: DemoRun, { spec, requestCount }: DemoPlan, receiver: OtlpReceiver): Promise<PollResult> {
+  run.phase = 'waiting for spans';
+  const driver: DriverReport = { sampled: true, formats: ['w3c'], requests: requestCount };
+  const driverSpanIds = new Set(run.requests.map((r) => r.spanId));
+  const outcome = await run.guard(
+    // The driver's minted span id is the edge span's parent but is never exported: the edge span
+    // becomes the root (the cluster smoke lane does the same), so `noOrphans` judges the hops.
+    // The demo does not export a client span of its own: its timing includes this process's
+    // receiver work and would show the demo itself as the "bottleneck".
+    pollAndVerify(spec, withDriverAsRoot(abortableSource(receiverSource(receiver), run.abort.signal), driverSpanIds), {
+      traceIds: run.requests.map((r) => r.traceId),
+      driver,
+      requests: requestCount,
+      timeoutMs: run.options.pollTimeoutMs ?? Math.min(spec.poll.timeoutUs / 1000, 15_000),
+      // Every hop runs on this machine's one clock: a child ending after its parent here is
+      // span-boundary timing under load (a server span closes after the response is written),
+      // never skew. Only report what could not be scheduling noise.
+      clockSkewToleranceUs: 50_000,
+      onPoll: (n, result) => run.emit({ type: 'poll', poll: n, spans: result.spansSeen, traces: result.tracesSeen, complete: result.traces.length, of: requestCount }),
+    }),
+  );
+  const pool = [...outcome.traces];
+  const driven = new Set(run.requests.map((r) => r.traceId));
+  run.poll = { result: outcome.result, traces: pool.filter((t) => driven.has(t.traceId)), pool, polls: outcome.polls };
+  run.marks.polled = performance.now();
+  return run.poll;
+}
+
+/** The HTML report of a finished poll: pure, so what it shows is testable without a file. */
+function demoHtml(spec: Spec, topology: DemoTopology, hopCount: number, requestCount: number, poll: PollResult): string {
+  // The HTML marks the same bottleneck as the terminal tree (the verifier's), not a second opinion.
+  const bottleneckSpanIds = Object.fromEntries(
+    poll.traces.flatMap((t) => {
+      const b = findBottleneck(indexTrace(t));
+      return b ? [[t.traceId, b.span.spanId]] : [];
+    }),
+  );
+  const shown = withFragments(poll.traces, poll.pool, poll.result);
+  return renderHtmlReport({
+    title: `meshtrace demo — ${spec.name}`,
+    subtitle: `${hopCount} relay hops · ${requestCount} request(s) · faults: ${describeFaults(topology)}`,
+    passed: poll.result.passed,
+    traces: shown,
+    traceNotes: Object.fromEntries(shown.filter((t) => !poll.traces.includes(t)).map((t) => [t.traceId, 'A fragment: this trace began without the context of a driven request (see the diagnosis); it is the lost downstream part of a split trace.'])),
+    bottleneckSpanIds,
+    assertions: htmlAssertions(poll.result),
+    diagnoses: poll.result.diagnoses.map((d) => `${d.title} — ${d.hint}`),
+  });
+}
+
+async function writeHtmlReport(run: DemoRun, plan: DemoPlan, poll: PollResult, htmlPath: string): Promise<void> {
+  run.phase = 'writing the HTML report';
+  await writeFile(htmlPath, demoHtml(plan.spec, plan.topology, run.hops.length, run.requests.length, poll));
+}
+
+async function sendToJaeger(run: DemoRun, jaegerUrl: URL, poll: PollResult): Promise<void> {
+  run.phase = 'sending spans to Jaeger';
+  try {
+    run.jaeger = await run.guard(forwardToJaeger(jaegerUrl, poll.pool.flatMap((t) => t.spans)));
+  } catch (err) {
+    if (err instanceof DemoAborted) throw err;
+    // Not a failed trace (the verdict stands) but not done either: "could not check" (2), said before the verdict.
+    run.jaeger = `warning: ${(err as Error).message}`;
+    run.exportFailed = true;
+  }
+  run.emit({ type: 'note', message: run.jaeger });
+}
+
+/** The phases in order; any of them may throw (a hop that does not start, the deadline, Ctrl-C). */
+async function runPhases(run: DemoRun, specPath: string): Promise<void> {
+  const plan = await planDemo(run, specPath);
+  const receiver = await startReceiver(run);
+  const started = await startHops(run, plan.topology, receiver);
+  await driveRequests(run, plan, new URL(triggerPath(plan.spec.trigger?.url, '/productpage'), started[plan.topology.entry].url).href);
+  const poll = await pollSpans(run, plan, receiver);
+  if (run.options.htmlPath) await writeHtmlReport(run, plan, poll, run.options.htmlPath);
+  if (plan.jaegerUrl) await sendToJaeger(run, plan.jaegerUrl, poll);
+}
+
+/** Why the run could not finish, as the outcome says it. */
+function failureOf(err: unknown): { error: string; errorOutput?: readonly string[] } {
+  if (err instanceof DemoAborted) return { error: err.message };
+  if (err instanceof ProcessStartError) return { error: `relay hop ${err.message}`, errorOutput: err.recentOutput };
+  return { error: (err as Error)?.message ?? String(err) };
+}
+
+/** Stops what the run started, on every path: hops first (they flush their last spans on SIGTERM), then the receiver. */
+async function stopEverything(run: DemoRun): Promise<void> {
+  run.marks.stopping = performance.now();
+  run.emit({ type: 'stopping', pids: run.supervisor.pids });
+  await run.supervisor.stopAll();
+  run.receiver ??= await run.receiverStart?.catch(() => undefined);
+  await run.receiver?.close();
+}
+
+function timingsOf(marks: DemoRun['marks'], t0: number, end: number): DemoTimings {
+  return {
     startMs: (marks.started || marks.stopping) - t0,
     driveMs: marks.driven ? marks.driven - marks.started : 0,
     pollMs: marks.polled ? marks.polled - marks.driven : 0,
     stopMs: end - marks.stopping,
     totalMs: end - t0,
   };
-  const exitCode = error !== undefined || !poll ? EXIT_CANNOT_CHECK : !poll.result.passed ? EXIT_FAILED : exportFailed ? EXIT_CANNOT_CHECK : EXIT_OK;
+}
+
+function exitCodeOf(error: string | undefined, poll: PollResult | undefined, exportFailed: boolean): 0 | 1 | 2 {
+  if (error !== undefined || !poll) return EXIT_CANNOT_CHECK;
+  if (!poll.result.passed) return EXIT_FAILED;
+  return exportFailed ? EXIT_CANNOT_CHECK : EXIT_OK;
+}
+
+function newRun(options: DemoOptions): DemoRun {
+  const abort = new AbortController();
+  const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }));
+  aborted.catch(() => undefined);
+  const supervisor = new ProcessSupervisor({ onOutput: options.onHopOutput, killGraceMs: 3000 });
   return {
-    exitCode,
-    topology,
-    hops,
-    requests,
+    options,
+    emit: options.onEvent ?? (() => undefined),
+    supervisor,
+    abort,
+    guard: <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]),
+    phase: 'starting',
+    marks: { started: 0, driven: 0, polled: 0, stopping: 0 },
+    hops: [],
+    requests: [],
+    exportFailed: false,
+  };
+}
+
+/** Runs the demo; never throws for expected failures (they become exit codes with a message). */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
+  const t0 = performance.now();
+  const specPath = options.specPath ?? DEFAULT_DEMO_SPEC;
+  const deadlineMs = options.deadlineMs ?? 60_000;
+  const run = newRun(options);
+  options.onSupervisor?.(run.supervisor);
+  run.supervisor.onInterrupt((signal) => run.abort.abort(new DemoAborted(`interrupted by ${signal} while ${run.phase}; every process was stopped`)));
+  const deadline = setTimeout(() => run.abort.abort(new DemoAborted(`the demo did not finish within ${formatDuration(deadlineMs * 1000)} (stuck while ${run.phase})`)), deadlineMs);
+  let failure: ReturnType<typeof failureOf> | undefined;
+  try {
+    await runPhases(run, specPath);
+  } catch (err) {
+    failure = failureOf(err);
+  } finally {
+    clearTimeout(deadline);
+    await stopEverything(run);
+  }
+  const end = performance.now();
+  const { poll } = run;
+  const error = failure?.error;
+  return {
+    exitCode: exitCodeOf(error, poll, run.exportFailed),
+    topology: run.topology,
+    hops: run.hops,
+    requests: run.requests,
     result: poll?.result,
     traces: poll?.traces ?? [],
     pool: poll?.pool ?? [],
     polls: poll?.polls ?? 0,
-    timings,
-    pids: supervisor.pids,
-    leftRunning,
+    timings: timingsOf(run.marks, t0, end),
+    pids: run.supervisor.pids,
+    leftRunning: run.supervisor.pids.filter(isProcessAlive),
     error,
-    errorOutput,
+    errorOutput: failure?.errorOutput,
     htmlPath: error === undefined ? options.htmlPath : undefined,
-    jaeger,
-    ...(exportFailed ? { exportFailed } : {}),
+    jaeger: run.jaeger,
+    ...(run.exportFailed ? { exportFailed: run.exportFailed } : {}),
     specPath,
   };
 }

@@ -78,6 +78,38 @@ export function envoyBreakApps(values: readonly string[]): BookinfoApp[] {
   });
 }
 
+/**
+ * The kit's lab config, sending OTLP/HTTP (the embedded receiver's protocol) and recording the trace
+ * headers each proxy saw, so a format mismatch can be diagnosed.
+ */
+function labMeshConfig(): ReturnType<typeof parseConfig> {
+  return parseConfig({
+    istio: {
+      provider: { http: {} },
+      customTags: {
+        [ATTR_HTTP_REQUEST_HEADER('traceparent')]: { header: { name: 'traceparent' } },
+        [ATTR_HTTP_REQUEST_HEADER('x-b3-traceid')]: { header: { name: 'x-b3-traceid' } },
+        [ATTR_HTTP_REQUEST_HEADER('x-b3-sampled')]: { header: { name: 'x-b3-sampled' } },
+      },
+    },
+  });
+}
+
+/** Resolves once no proxy can still hold a batch (each flushes on its own SPAN_FLUSH_MS timer); reports progress each tick. */
+function proxiesFlushed(receiver: OtlpReceiver, emit: (event: EnvoyDemoEvent) => void, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let shown = -1;
+    const tick = setInterval(() => {
+      if (receiver.spansReceived !== shown) emit({ type: 'waiting', spans: (shown = receiver.spansReceived) });
+      if (receiver.lastSpanAt > 0 && Date.now() - receiver.lastSpanAt > SPAN_FLUSH_MS + 1000) {
+        clearInterval(tick);
+        resolve();
+      }
+    }, WAIT_TICK_MS);
+    signal.addEventListener('abort', () => clearInterval(tick), { once: true });
+  });
+}
+
 export async function runEnvoyDemo(options: EnvoyDemoOptions = {}): Promise<EnvoyDemoOutcome> {
   const t0 = performance.now();
   const emit = options.onEvent ?? (() => undefined);
@@ -108,18 +140,7 @@ export async function runEnvoyDemo(options: EnvoyDemoOptions = {}): Promise<Envo
     const count = options.requests ?? spec.trigger?.requests ?? 3;
     receiver = await guard(startOtlpReceiver({ host: '127.0.0.1', port: 0 }));
     emit({ type: 'receiver', url: receiver.url });
-    // The kit's lab config, sending OTLP/HTTP (the embedded receiver's protocol) and recording the trace
-    // headers each proxy saw, so a format mismatch can be diagnosed.
-    const config = parseConfig({
-      istio: {
-        provider: { http: {} },
-        customTags: {
-          [ATTR_HTTP_REQUEST_HEADER('traceparent')]: { header: { name: 'traceparent' } },
-          [ATTR_HTTP_REQUEST_HEADER('x-b3-traceid')]: { header: { name: 'x-b3-traceid' } },
-          [ATTR_HTTP_REQUEST_HEADER('x-b3-sampled')]: { header: { name: 'x-b3-sampled' } },
-        },
-      },
-    });
+    const config = labMeshConfig();
     const apps = Object.fromEntries(broken.map((app): [BookinfoApp, AppVariant] => [app, { kind: 'relay', args: ['--fault', 'drop-context'] }]));
     mesh = await guard(
       startEnvoyMesh({
@@ -146,21 +167,8 @@ export async function runEnvoyDemo(options: EnvoyDemoOptions = {}): Promise<Envo
       report = one.report;
       emit({ type: 'request', index, of: count, request: one.requests[0]! });
     }
-    // Judge once no proxy can still hold a batch (each flushes on its own SPAN_FLUSH_MS timer).
     const r = receiver;
-    await guard(
-      new Promise<void>((resolve) => {
-        let shown = -1;
-        const tick = setInterval(() => {
-          if (r.spansReceived !== shown) emit({ type: 'waiting', spans: (shown = r.spansReceived) });
-          if (r.lastSpanAt > 0 && Date.now() - r.lastSpanAt > SPAN_FLUSH_MS + 1000) {
-            clearInterval(tick);
-            resolve();
-          }
-        }, WAIT_TICK_MS);
-        abort.signal.addEventListener('abort', () => clearInterval(tick), { once: true });
-      }),
-    );
+    await guard(proxiesFlushed(r, emit, abort.signal));
     const outcome = await guard(pollAndVerify(spec, receiverSource(r), { traceIds: ids, driver: { ...report!, requests: count }, requests: count, timeoutMs: 10_000 }));
     result = outcome.result;
     pool = [...outcome.traces];

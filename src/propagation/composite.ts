@@ -77,8 +77,8 @@ function mergeSameSpan(winner: TraceContext, other: TraceContext): TraceContext 
   const parentSpanId = winner.parentSpanId ?? other.parentSpanId;
   const traceIdBits = other.traceIdBits === 64 ? 64 : winner.traceIdBits;
   if (debug === winner.debug && parentSpanId === winner.parentSpanId && traceIdBits === winner.traceIdBits) return winner;
-  // An explicit literal, not a spread: spreading a context with optional fields was the single
-  // hottest line of the all-formats benchmark (21 % of its time).
+  // An explicit literal, not a spread: V8 copies a spread context with optional fields slowly, and
+  // this runs for every request that carries several formats (BENCHMARKS.md, Propagation).
   return {
     traceId: winner.traceId,
     traceIdBits,
@@ -99,6 +99,8 @@ function mergeSameSpan(winner: TraceContext, other: TraceContext): TraceContext 
  * `traceparent` is invalid (the suite requires a restart); tracestate is read only with a valid
  * traceparent. Never throws; malformed formats are listed in `formatsInvalid`.
  */
+// long-function: runs once per request on every relay hop; the formats, in precedence order, fill the same
+// few locals (context, samplingOnly, seen, invalid), which split steps would each have to pass on and return.
 export function extract(headers: HeaderBag, options?: ExtractOptions): ExtractedContext {
   // Untyped callers (JS, JSON) may pass anything: nothing to read is not an error.
   if (headers === null || typeof headers !== 'object') return NOTHING_EXTRACTED;

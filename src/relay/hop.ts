@@ -4,7 +4,6 @@
  * Spans: one server span per request, one client span per upstream call, with the ids propagated.
  */
 import { performance } from 'node:perf_hooks';
-import type { ClientExchange } from './client-connection';
 import {
   type BaggageEntry,
   type HeaderFormat,
@@ -18,7 +17,19 @@ import {
   inject,
 } from '../propagation';
 import { decideFaults, NO_FAULT, type FaultDecision } from '../faults';
-import { buildUpstreamHead, headerClassifier, HeaderKind, originForm, type HeaderClassifier } from './forward-headers';
+import {
+  buildUpstreamHead,
+  classifyUpstreamError,
+  headerClassifier,
+  HeaderKind,
+  originForm,
+  Upstream,
+  type ClientExchange,
+  type HeaderClassifier,
+  type ResponseHead,
+  type UpstreamCall,
+  type UpstreamError,
+} from './http1';
 import type { RelayMetrics } from './metrics';
 import type { ResolvedRelayOptions } from './options';
 import {
@@ -34,8 +45,6 @@ import {
   type Attributes,
 } from './span-attributes';
 import type { SpanBatcher } from './span-export';
-import { classifyUpstreamError, Upstream, type UpstreamCall, type UpstreamError } from './upstream';
-import type { ResponseHead } from './wire/response-head';
 import { RANDOM_IDS } from '../random-ids';
 
 /** Longest request body buffered for a fan-out hop (it is sent to every upstream). */
@@ -65,6 +74,16 @@ export function formatOfHeader(lowercaseName: string): HeaderFormat | undefined 
 
 const SAMPLED: SamplingOnly = Object.freeze({ sampling: 'sampled', debug: false });
 const NOT_SAMPLED: SamplingOnly = Object.freeze({ sampling: 'not-sampled', debug: false });
+
+/** One upstream call as its client span records it. */
+interface ClientCall {
+  /** The context sent upstream (the client span's ids). */
+  readonly context: TraceContext;
+  readonly upstream: Upstream;
+  readonly method: string;
+  readonly path: string;
+  readonly startMs: number;
+}
 
 /** The per-request state shared by the handling steps. */
 interface Exchange {
@@ -151,7 +170,7 @@ export class Hop {
     });
     // In flight until the handling (and so its spans) is complete, not merely until the socket closed:
     // the graceful drain waits for this before flushing spans. Callbacks, not promises, on this path:
-    // a promise chain per request was a measurable share of the hop's CPU.
+    // a promise chain per request costs a measurable share of the hop's CPU.
     let completed = false;
     const complete = (): void => {
       if (completed) return;
@@ -184,10 +203,7 @@ export class Hop {
   private begin(client: ClientExchange): Exchange {
     const startMs = nowMs();
     const o = this.options;
-    let ignored: HeaderFormat[] | undefined;
-    let bag: Record<string, string | string[]>;
-    if (o.accept) ({ bag, ignored } = this.acceptedHeaderBag(client.rawHeaders, client.lowerHeaders, o.accept));
-    else bag = this.traceHeaderBag(client.rawHeaders, client.lowerHeaders);
+    const { bag, ignored } = traceHeaderBag(client.rawHeaders, client.lowerHeaders, this.classify, o.accept);
     const incoming = extract(bag);
     const parent = incoming.context;
     // Parent-based sampling: an incoming decision always wins; only a missing (or B3-deferred) one is rolled.
@@ -250,50 +266,6 @@ export class Hop {
       aborted: false,
       target: client.target,
     };
-  }
-
-  /**
-   * Only the trace-context headers, as `headersDistinct` would give them (lowercase names, repeated
-   * headers as arrays in order, so a duplicate traceparent is seen). Cheaper than `headersDistinct`,
-   * which builds an array for every header of every request.
-   */
-  private traceHeaderBag(raw: readonly string[], lower: readonly string[]): Record<string, string | string[]> {
-    const bag: Record<string, string | string[]> = {};
-    for (let j = 0; j < lower.length; j++) {
-      const name = lower[j];
-      if (this.classify(name) !== HeaderKind.Trace) continue;
-      const value = raw[2 * j + 1];
-      const previous = bag[name];
-      if (previous === undefined) bag[name] = value;
-      else if (typeof previous === 'string') bag[name] = [previous, value];
-      else previous.push(value);
-    }
-    return bag;
-  }
-
-  /**
-   * `traceHeaderBag` for a hop restricted by `--accept`: headers of other formats are left out (so
-   * neither read nor, being trace headers, forwarded) and their formats listed once each.
-   */
-  private acceptedHeaderBag(raw: readonly string[], lower: readonly string[], accept: readonly HeaderFormat[]): { bag: Record<string, string | string[]>; ignored?: HeaderFormat[] } {
-    const bag: Record<string, string | string[]> = {};
-    let ignored: HeaderFormat[] | undefined;
-    for (let j = 0; j < lower.length; j++) {
-      const name = lower[j];
-      const i = 2 * j;
-      if (this.classify(name) !== HeaderKind.Trace) continue;
-      const format = formatOfHeader(name);
-      if (format !== undefined && !accept.includes(format)) {
-        if (!ignored) ignored = [format];
-        else if (!ignored.includes(format)) ignored.push(format);
-        continue;
-      }
-      const previous = bag[name];
-      if (previous === undefined) bag[name] = raw[i + 1];
-      else if (typeof previous === 'string') bag[name] = [previous, raw[i + 1]];
-      else previous.push(raw[i + 1]);
-    }
-    return { bag, ignored };
   }
 
   private roll(): SamplingOnly {
@@ -420,7 +392,7 @@ export class Hop {
     const path = upstream.path(ex.target);
     const { client, head: requestHead } = this.outgoing(ex, upstream, path);
     const method = downstream.method;
-    const clientStart = nowMs();
+    const span: ClientCall = { context: client, upstream, method, path, startMs: nowMs() };
     // An HTTP/1.0 client cannot take chunked coding: its body is de-chunked and ends with the connection.
     const dechunk = downstream.httpVersion === '1.0';
     let status: number | undefined;
@@ -440,24 +412,14 @@ export class Hop {
       if (settled) return;
       settled = true;
       if (err === undefined) {
-        this.endClient(ex, client, upstream, method, path, clientStart, status);
+        this.endClient(ex, span, status);
         this.endServer(ex, status);
       } else if (err === 'aborted' || ex.aborted) {
         call?.abort();
-        this.endClient(ex, client, upstream, method, path, clientStart, status, ...this.abortCause(ex));
+        this.endClient(ex, span, status, ...this.abortCause(ex));
         this.endAborted(ex, status);
       } else {
-        const failure = classifyUpstreamError(err);
-        this.metrics.countUpstreamError(failure.type);
-        this.endClient(ex, client, upstream, method, path, clientStart, status, failure.message, failure.type);
-        if (!downstream.headersSent) {
-          downstream.respond(failure.status, `relay ${this.options.serviceName}: ${failure.message}\n`);
-          this.endServer(ex, failure.status, failure.message, failure.type);
-        } else {
-          // The status line is gone: the only honest signal left is to cut the connection.
-          downstream.destroy();
-          this.endServer(ex, status, failure.message, failure.type);
-        }
+        this.failForward(ex, span, status, err);
       }
       complete();
     };
@@ -502,6 +464,22 @@ export class Hop {
     if (downstream.hasBody) downstream.pipeBody(call);
   }
 
+  /** A forwarded call that failed: its spans, and a 502-class answer if the status line is not sent yet. */
+  private failForward(ex: Exchange, span: ClientCall, status: number | undefined, err: UpstreamError): void {
+    const downstream = ex.client;
+    const failure = classifyUpstreamError(err);
+    this.metrics.countUpstreamError(failure.type);
+    this.endClient(ex, span, status, failure.message, failure.type);
+    if (!downstream.headersSent) {
+      downstream.respond(failure.status, `relay ${this.options.serviceName}: ${failure.message}\n`);
+      this.endServer(ex, failure.status, failure.message, failure.type);
+    } else {
+      // The status line is gone: the only honest signal left is to cut the connection.
+      downstream.destroy();
+      this.endServer(ex, status, failure.message, failure.type);
+    }
+  }
+
   /** Fan-out: call every upstream with the (buffered) request, answer with a summary of their statuses. */
   private async fanOut(ex: Exchange): Promise<void> {
     const { client: downstream } = ex;
@@ -524,13 +502,13 @@ export class Hop {
           new Promise<{ upstream: string; status: number; error?: string }>((resolve) => {
             const path = upstream.path(ex.target);
             const { client, head } = this.outgoing(ex, upstream, path, body.length);
-            const start = nowMs();
+            const span: ClientCall = { context: client, upstream, method, path, startMs: nowMs() };
             let status = 0;
             let settled = false;
             const settle = (): boolean => !settled && (settled = true);
             aborts.push(() => {
               if (!settle()) return;
-              this.endClient(ex, client, upstream, method, path, start, undefined, ...this.abortCause(ex));
+              this.endClient(ex, span, undefined, ...this.abortCause(ex));
               resolve({ upstream: upstream.url.href, status: 0, error: 'client aborted' });
             });
             calls.push(
@@ -541,7 +519,7 @@ export class Hop {
                   onData: () => {},
                   onEnd: () => {
                     if (!settle()) return;
-                    this.endClient(ex, client, upstream, method, path, start, status);
+                    this.endClient(ex, span, status);
                     resolve({ upstream: upstream.url.href, status });
                   },
                   onError: (err) => {
@@ -549,7 +527,7 @@ export class Hop {
                     const failure = classifyUpstreamError(err);
                     this.metrics.countUpstreamError(failure.type);
                     // The status the upstream had already sent, if any (it failed in its body).
-                    this.endClient(ex, client, upstream, method, path, start, status || undefined, failure.message, failure.type);
+                    this.endClient(ex, span, status || undefined, failure.message, failure.type);
                     resolve({ upstream: upstream.url.href, status: failure.status, error: failure.message });
                   },
                 },
@@ -605,19 +583,10 @@ export class Hop {
     });
   }
 
-  private endClient(
-    ex: Exchange,
-    client: TraceContext,
-    upstream: Upstream,
-    method: string,
-    path: string,
-    startMs: number,
-    status: number | undefined,
-    error?: string,
-    errorType?: string,
-  ): void {
+  private endClient(ex: Exchange, call: ClientCall, status: number | undefined, error?: string, errorType?: string): void {
     if (!this.spans || !ex.sampled) return;
-    const { name, attributes } = clientSpanStart(method, upstream.url, path, this.options.spanAttributes);
+    const client = call.context;
+    const { name, attributes } = clientSpanStart(call.method, call.upstream.url, call.path, this.options.spanAttributes);
     if (status !== undefined) attributes['http.response.status_code'] = status;
     if (ex.faults.dropContext) attributes['relay.fault'] = 'drop-context';
     attributes[ATTR_PROPAGATION_INJECTED] = ex.faults.dropContext ? NO_FORMATS : ex.injected;
@@ -632,13 +601,50 @@ export class Hop {
       parentSpanId: ex.server.spanId,
       name,
       kind: 'client',
-      startMs,
+      startMs: call.startMs,
       endMs: nowMs(),
       attributes,
       error: message,
       traceFlags: traceFlags(client),
     });
   }
+}
+
+/** The trace headers of a request, and the formats left out by `--accept`. */
+interface TraceHeaders {
+  readonly bag: Record<string, string | string[]>;
+  /** Formats that arrived and are not accepted, once each; undefined when none (or no `accept`). */
+  readonly ignored?: HeaderFormat[];
+}
+
+/**
+ * Only the trace-context headers, as `headersDistinct` would give them (lowercase names, repeated
+ * headers as arrays in order, so a duplicate traceparent is seen). Cheaper than `headersDistinct`,
+ * which builds an array for every header of every request. With `accept` (`--accept`), headers of
+ * other formats are left out (so neither read nor, being trace headers, forwarded) and their
+ * formats listed in `ignored`.
+ */
+function traceHeaderBag(raw: readonly string[], lower: readonly string[], classify: HeaderClassifier, accept?: readonly HeaderFormat[]): TraceHeaders {
+  const bag: Record<string, string | string[]> = {};
+  let ignored: HeaderFormat[] | undefined;
+  for (let j = 0; j < lower.length; j++) {
+    const name = lower[j];
+    if (classify(name) !== HeaderKind.Trace) continue;
+    if (accept) {
+      const format = formatOfHeader(name);
+      if (format !== undefined && !accept.includes(format)) {
+        if (!ignored) ignored = [format];
+        else if (!ignored.includes(format)) ignored.push(format);
+        continue;
+      }
+    }
+    const value = raw[2 * j + 1];
+    const previous = bag[name];
+    if (previous === undefined) bag[name] = value;
+    else if (typeof previous === 'string') bag[name] = [previous, value];
+    else previous.push(value);
+  }
+  return ignored ? { bag, ignored } : { bag };
 }
 
 function traceFlags(ctx: TraceContext): number {

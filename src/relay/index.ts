@@ -2,9 +2,9 @@
  * The relay hop's programmatic API: `startRelay(options)` starts one hop (the CLI, the local demo and
  * the conformance tests all go through it) and returns a handle whose `close()` drains gracefully.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { ClientConnection } from './client-connection';
+import { ClientConnection } from './http1';
 import { Hop } from './hop';
 import { RelayMetrics, renderMetrics } from './metrics';
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './options';
@@ -53,6 +53,74 @@ function urlOf(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** What a running relay is made of: what `shutdown` stops, in order. */
+interface RelayParts {
+  readonly o: ResolvedRelayOptions;
+  readonly metrics: RelayMetrics;
+  readonly hop: Hop;
+  readonly batcher?: SpanBatcher;
+  readonly server: NetServer;
+  readonly connections: ReadonlySet<ClientConnection>;
+  readonly idleSweep: NodeJS.Timeout;
+  readonly admin?: Server;
+}
+
+/** The admin listener: liveness, readiness (503 while draining) and the Prometheus metrics. */
+function adminListener({ o, hop, metrics, batcher }: Pick<RelayParts, 'o' | 'hop' | 'metrics' | 'batcher'>): RequestListener {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const send = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
+      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    };
+    if (path === '/healthz') send(200, 'ok\n');
+    else if (path === '/readyz') send(hop.draining ? 503 : 200, hop.draining ? 'draining\n' : 'ready\n');
+    else if (path === '/metrics') send(200, renderMetrics(o.serviceName, metrics, batcher?.stats()), 'text/plain; version=0.0.4');
+    else send(404, 'not found: the admin listener serves /healthz, /readyz, /metrics\n');
+  };
+}
+
+/**
+ * The graceful stop: no new connections, in-flight requests answered (with `Connection: close`) until
+ * `shutdownTimeoutMs`, then every connection ended, the pools closed and the spans flushed.
+ */
+async function shutdown({ o, metrics, hop, batcher, server, connections, idleSweep, admin }: RelayParts): Promise<void> {
+  const shutdownStarted = Date.now();
+  hop.draining = true;
+  clearInterval(idleSweep);
+  const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+  // end(), not destroy(): a response finished in this very loop iteration may still sit in the
+  // write batch (http1/write-batch.ts); end() flushes it, then sends FIN.
+  for (const c of connections) if (c.idle) c.end();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), o.shutdownTimeoutMs);
+  });
+  const drained = await Promise.race([hop.idle().then(() => 'idle' as const), deadline]);
+  if (drained === 'timeout') o.log(`relay ${o.serviceName}: shutdown timeout after ${o.shutdownTimeoutMs} ms with ${metrics.inFlight} requests in flight; closing them`);
+  // The last responses leave with the write batch; connections that finished end politely (the
+  // client closes its side on FIN), and whatever is still open after a short grace is cut.
+  await new Promise((resolve) => setImmediate(resolve));
+  for (const c of connections) if (c.idle || drained === 'timeout') c.end();
+  let grace: NodeJS.Timeout | undefined;
+  await Promise.race([stopped, new Promise((resolve) => (grace = setTimeout(resolve, drained === 'timeout' ? 0 : 2000)))]);
+  clearTimeout(grace);
+  for (const c of connections) c.socket.destroy();
+  await stopped;
+  await hop.close();
+  clearTimeout(timer);
+  // The span flush gets what is left of the shutdown timeout, at least SPAN_FLUSH_FLOOR_MS (the spans of
+  // requests cut at the timeout), and never more: a hanging collector must not outlive the pod's grace.
+  await batcher?.shutdown(Math.max(shutdownStarted + o.shutdownTimeoutMs, Date.now() + SPAN_FLUSH_FLOOR_MS));
+  // Probes keep admin connections alive; they must not hold the exit.
+  admin?.closeAllConnections();
+  await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
+  const stats = batcher?.stats();
+  if (stats && (stats.dropped || stats.failed || stats.pending)) {
+    o.log(`relay ${o.serviceName}: spans lost: ${stats.dropped} dropped (queue full), ${stats.failed} failed export, ${stats.pending} unsent`);
+  }
+}
+
 /** Starts one relay hop. Rejects with `RelayOptionError` on bad options, or the listen error. */
 export async function startRelay(options: RelayOptions, internals: RelayInternals = {}): Promise<RunningRelay> {
   const o = resolveRelayOptions(options);
@@ -91,17 +159,7 @@ export async function startRelay(options: RelayOptions, internals: RelayInternal
   try {
     address = await listen(server, o.host, o.port);
     if (o.admin) {
-      admin = createServer((req, res) => {
-        const path = (req.url ?? '/').split('?')[0];
-        const send = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
-          res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-          res.end(body);
-        };
-        if (path === '/healthz') send(200, 'ok\n');
-        else if (path === '/readyz') send(hop.draining ? 503 : 200, hop.draining ? 'draining\n' : 'ready\n');
-        else if (path === '/metrics') send(200, renderMetrics(o.serviceName, metrics, batcher?.stats()), 'text/plain; version=0.0.4');
-        else send(404, 'not found: the admin listener serves /healthz, /readyz, /metrics\n');
-      });
+      admin = createServer(adminListener({ o, hop, metrics, batcher }));
       adminAddress = await listen(admin, o.admin.host, o.admin.port);
     }
   } catch (err) {
@@ -114,43 +172,7 @@ export async function startRelay(options: RelayOptions, internals: RelayInternal
   }
 
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      const shutdownStarted = Date.now();
-      hop.draining = true;
-      clearInterval(idleSweep);
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      // end(), not destroy(): a response finished in this very loop iteration may still sit in the
-      // write batch (write-batch.ts); end() flushes it, then sends FIN.
-      for (const c of connections) if (c.idle) c.end();
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), o.shutdownTimeoutMs);
-      });
-      const drained = await Promise.race([hop.idle().then(() => 'idle' as const), deadline]);
-      if (drained === 'timeout') o.log(`relay ${o.serviceName}: shutdown timeout after ${o.shutdownTimeoutMs} ms with ${metrics.inFlight} requests in flight; closing them`);
-      // The last responses leave with the write batch; connections that finished end politely (the
-      // client closes its side on FIN), and whatever is still open after a short grace is cut.
-      await new Promise((resolve) => setImmediate(resolve));
-      for (const c of connections) if (c.idle || drained === 'timeout') c.end();
-      let grace: NodeJS.Timeout | undefined;
-      await Promise.race([stopped, new Promise((resolve) => (grace = setTimeout(resolve, drained === 'timeout' ? 0 : 2000)))]);
-      clearTimeout(grace);
-      for (const c of connections) c.socket.destroy();
-      await stopped;
-      await hop.close();
-      clearTimeout(timer);
-      // The span flush gets what is left of the shutdown timeout, at least SPAN_FLUSH_FLOOR_MS (the spans of
-      // requests cut at the timeout), and never more: a hanging collector must not outlive the pod's grace.
-      await batcher?.shutdown(Math.max(shutdownStarted + o.shutdownTimeoutMs, Date.now() + SPAN_FLUSH_FLOOR_MS));
-      // Probes keep admin connections alive; they must not hold the exit.
-      admin?.closeAllConnections();
-      await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
-      const stats = batcher?.stats();
-      if (stats && (stats.dropped || stats.failed || stats.pending)) {
-        o.log(`relay ${o.serviceName}: spans lost: ${stats.dropped} dropped (queue full), ${stats.failed} failed export, ${stats.pending} unsent`);
-      }
-    })());
+  const close = (): Promise<void> => (closing ??= shutdown({ o, metrics, hop, batcher, server, connections, idleSweep, admin }));
 
   return {
     url: urlOf(o.host, address.port),

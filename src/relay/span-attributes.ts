@@ -22,7 +22,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
   HTTP_REQUEST_METHOD_VALUE_OTHER,
 } from '@opentelemetry/semantic-conventions';
-import { originForm } from './forward-headers';
+import { originForm } from './http1';
 
 // The propagation-evidence names live with the kit's other attribute names; the hop imports them from here.
 export {
@@ -86,7 +86,7 @@ function methodAttributes(method: string, attrs: Attributes): string {
 /** Splits a Host header into name and port (IPv6 literals keep their brackets off). */
 export function splitHost(host: string | undefined): { address?: string; port?: number } {
   if (!host) return {};
-  // The request parser refuses a Host that is not host[:port] (wire/request-head.ts); what still does not
+  // The request parser refuses a Host that is not host[:port] (http1/request-head.ts); what still does not
   // split is not written to a span at all.
   const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(host.trim());
   if (!m) return {};

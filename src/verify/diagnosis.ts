@@ -486,64 +486,81 @@ function untracedHops(input: DiagnosisInput, trace: Trace, index: TraceIndex): D
   ];
 }
 
-function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly Fragment[], used: Set<string>): Diagnosis[] {
+/** What the diagnosis steps of one trace share. */
+interface TraceContext {
+  readonly input: DiagnosisInput;
+  readonly trace: Trace;
+  readonly index: TraceIndex;
+  readonly fragments: readonly Fragment[];
+  /** Fragments already blamed on a hop (`fragmentKey`): each explains one hop only, across all subjects. */
+  readonly used: Set<string>;
+  readonly window: number;
+}
+
+const fragmentKey = (f: Fragment): string => f.trace.traceId + f.root.spanId;
+
+/** The fragment most likely to be a leaf client span's lost downstream: the service it says it called, then the closest start. */
+function lostDownstreamOf(ctx: TraceContext, c: Span, peer: string | undefined): Fragment | undefined {
+  const candidates = ctx.fragments.filter(
+    (f) =>
+      !ctx.used.has(fragmentKey(f)) &&
+      f.root.service !== c.service &&
+      f.root.startUs >= c.startUs - ctx.window &&
+      f.root.startUs <= endOf(c) + ctx.window &&
+      (f.root.kind === 'server' || f.root.kind === 'consumer' || f.root.kind === 'unspecified'),
+  );
+  candidates.sort((a, b) => Number(peer !== undefined && b.root.service.includes(peer)) - Number(peer !== undefined && a.root.service.includes(peer)) || Math.abs(a.root.startUs - c.startUs) - Math.abs(b.root.startUs - c.startUs));
+  return candidates[0];
+}
+
+function sampledZeroDiagnosis(ctx: TraceContext, c: Span, inbound: Span | undefined, peer: string | undefined): Diagnosis {
+  return {
+    kind: 'sampled-0-propagated',
+    title: `${c.service} sent sampled=0${peer ? ` to ${peer}` : ''}: nothing downstream of this hop was recorded`,
+    evidence: [
+      `client span ${label(c)} (${c.spanId}) has no child span`,
+      `its outgoing trace context says not sampled${ctx.input.driver?.sampled ? ' although the driver sent sampled=1' : ''}`,
+      ...(inbound ? [`it received ${headerSampled(inbound) === false ? 'sampled=0' : 'sampled=1'} on ${label(inbound)}`] : []),
+    ],
+    hint: 'a hop turned the sampling decision off (sampler, x-request-id from a non-Envoy proxy → x-b3-sampled: 0, or a relay fault); forward the incoming decision unchanged',
+    traceId: ctx.trace.traceId,
+    spanIds: [c.spanId],
+    hop: { from: c.service, ...(peer ? { to: peer } : {}) },
+  };
+}
+
+/** Hops that end in a leaf client span: the request left the service but no server span came back in this trace. */
+function leafClientDiagnoses(ctx: TraceContext): Diagnosis[] {
   const out: Diagnosis[] = [];
-  const index = (input.indexOf ?? indexTrace)(trace);
-  const window = input.splitWindowUs ?? 100_000;
-
-  // Hops that end in a leaf client span: the request left the service but no server span came back in this trace.
-  for (const c of trace.spans) {
-    if (!isOutbound(c) || (index.children.get(c.spanId)?.length ?? 0) > 0) continue;
-    const inbound = inboundOf(index, c);
-    const sampled = headerSampled(c);
+  for (const c of ctx.trace.spans) {
+    if (!isOutbound(c) || (ctx.index.children.get(c.spanId)?.length ?? 0) > 0) continue;
+    const inbound = inboundOf(ctx.index, c);
     const peer = peerOf(c);
-    const candidates = fragments.filter(
-      (f) =>
-        !used.has(f.trace.traceId + f.root.spanId) &&
-        f.root.service !== c.service &&
-        f.root.startUs >= c.startUs - window &&
-        f.root.startUs <= endOf(c) + window &&
-        (f.root.kind === 'server' || f.root.kind === 'consumer' || f.root.kind === 'unspecified'),
-    );
-    // Prefer the service the client says it called, then the closest start time.
-    candidates.sort((a, b) => Number(peer !== undefined && b.root.service.includes(peer)) - Number(peer !== undefined && a.root.service.includes(peer)) || Math.abs(a.root.startUs - c.startUs) - Math.abs(b.root.startUs - c.startUs));
-    const fragment = candidates[0];
-    if (sampled === false && !fragment) {
-      out.push({
-        kind: 'sampled-0-propagated',
-        title: `${c.service} sent sampled=0${peer ? ` to ${peer}` : ''}: nothing downstream of this hop was recorded`,
-        evidence: [
-          `client span ${label(c)} (${c.spanId}) has no child span`,
-          `its outgoing trace context says not sampled${input.driver?.sampled ? ' although the driver sent sampled=1' : ''}`,
-          ...(inbound ? [`it received ${headerSampled(inbound) === false ? 'sampled=0' : 'sampled=1'} on ${label(inbound)}`] : []),
-        ],
-        hint: 'a hop turned the sampling decision off (sampler, x-request-id from a non-Envoy proxy → x-b3-sampled: 0, or a relay fault); forward the incoming decision unchanged',
-        traceId: trace.traceId,
-        spanIds: [c.spanId],
-        hop: { from: c.service, ...(peer ? { to: peer } : {}) },
-      });
-      continue;
+    const fragment = lostDownstreamOf(ctx, c, peer);
+    if (fragment) {
+      ctx.used.add(fragmentKey(fragment));
+      out.push(diagnoseSplitHop(ctx.trace, ctx.index, c, inbound, fragment));
+    } else if (headerSampled(c) === false) {
+      out.push(sampledZeroDiagnosis(ctx, c, inbound, peer));
     }
-    if (!fragment) continue;
-    used.add(fragment.trace.traceId + fragment.root.spanId);
-    out.push(diagnoseSplitHop(trace, index, c, inbound, fragment));
   }
+  return out;
+}
 
-  out.push(...lostInsideService(trace, index, fragments, used, window));
-  out.push(...untracedHops(input, trace, index));
-
-  if (index.orphans.length > 0) {
-    const elsewhere = new Map<string, string>();
-    for (const t of input.pool) {
-      if (t.traceId === trace.traceId) continue;
-      for (const s of t.spans) elsewhere.set(s.spanId, t.traceId);
-    }
-    const lines = index.orphans.slice(0, 5).map((o) => {
-      const other = elsewhere.get(o.parentSpanId!);
-      return `${label(o)} (${o.spanId}) → parent ${o.parentSpanId} ${other ? `is in another trace ${other}: the trace id changed at this hop` : 'was never reported'}`;
-    });
-    const services = [...new Set(index.orphans.map((o) => o.service))];
-    out.push({
+function orphanDiagnoses({ input, trace, index }: TraceContext): Diagnosis[] {
+  if (index.orphans.length === 0) return [];
+  const elsewhere = new Map<string, string>();
+  for (const t of input.pool) {
+    if (t.traceId === trace.traceId) continue;
+    for (const s of t.spans) elsewhere.set(s.spanId, t.traceId);
+  }
+  const lines = index.orphans.slice(0, 5).map((o) => {
+    const other = elsewhere.get(o.parentSpanId!);
+    return `${label(o)} (${o.spanId}) → parent ${o.parentSpanId} ${other ? `is in another trace ${other}: the trace id changed at this hop` : 'was never reported'}`;
+  });
+  const services = [...new Set(index.orphans.map((o) => o.service))];
+  return [
+    {
       kind: 'orphan-spans',
       title: `${index.orphans.length} orphan span(s) at ${services.join(', ')}: parent span id not in the trace`,
       evidence: lines,
@@ -551,11 +568,19 @@ function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly 
       traceId: trace.traceId,
       spanIds: index.orphans.map((o) => o.spanId),
       hop: { from: services[0]! },
-    });
-  }
+    },
+  ];
+}
 
-  const tol = input.clockSkewToleranceUs ?? 1000;
-  const skews: { parent: Span; child: Span; offsetUs: number }[] = [];
+interface Skew {
+  readonly parent: Span;
+  readonly child: Span;
+  readonly offsetUs: number;
+}
+
+/** Cross-service parent → child pairs whose timing is causally impossible, grouped by `parent → child` service. */
+function clockSkews(trace: Trace, index: TraceIndex, toleranceUs: number): Map<string, Skew[]> {
+  const pairs = new Map<string, Skew[]>();
   for (const child of trace.spans) {
     const parent = child.parentSpanId ? index.byId.get(child.parentSpanId) : undefined;
     if (!parent || parent.service === child.service) continue;
@@ -563,32 +588,48 @@ function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly 
     // ending after its client returned is common and harmless (spans end after the response is
     // flushed; timeouts; async work), so it is not called skew.
     const early = parent.startUs - child.startUs;
-    if (early > tol) skews.push({ parent, child, offsetUs: -early });
+    if (early <= toleranceUs) continue;
+    const key = `${parent.service} → ${child.service}`;
+    pairs.set(key, [...(pairs.get(key) ?? []), { parent, child, offsetUs: -early }]);
   }
-  if (skews.length > 0) {
-    const pairs = new Map<string, typeof skews>();
-    for (const s of skews) {
-      const key = `${s.parent.service} → ${s.child.service}`;
-      pairs.set(key, [...(pairs.get(key) ?? []), s]);
-    }
-    for (const [key, list] of pairs) {
-      const worst = list.reduce((a, b) => (Math.abs(b.offsetUs) > Math.abs(a.offsetUs) ? b : a));
-      out.push({
-        kind: 'clock-skew',
-        title: `clock skew ${key}: ${worst.child.service}'s clock is about ${formatDuration(Math.abs(worst.offsetUs))} ${worst.offsetUs < 0 ? 'behind' : 'ahead of'} ${worst.parent.service}'s`,
-        evidence: list.slice(0, 3).map((s) =>
-          s.offsetUs < 0
-            ? `${label(s.child)} starts ${formatDuration(-s.offsetUs)} before its parent ${label(s.parent)}`
-            : `${label(s.child)} ends ${formatDuration(s.offsetUs)} after its parent ${label(s.parent)} returned`,
-        ),
-        hint: 'sync node clocks (NTP/chrony); durations across these services are unreliable until then. Jaeger UI shows the same as a clock-skew warning',
-        traceId: trace.traceId,
-        spanIds: list.map((s) => s.child.spanId),
-        hop: { from: worst.parent.service, to: worst.child.service },
-      });
-    }
-  }
-  return out;
+  return pairs;
+}
+
+function clockSkewDiagnosis(traceId: string, key: string, list: readonly Skew[]): Diagnosis {
+  const worst = list.reduce((a, b) => (Math.abs(b.offsetUs) > Math.abs(a.offsetUs) ? b : a));
+  return {
+    kind: 'clock-skew',
+    title: `clock skew ${key}: ${worst.child.service}'s clock is about ${formatDuration(Math.abs(worst.offsetUs))} ${worst.offsetUs < 0 ? 'behind' : 'ahead of'} ${worst.parent.service}'s`,
+    evidence: list.slice(0, 3).map((s) =>
+      s.offsetUs < 0 ? `${label(s.child)} starts ${formatDuration(-s.offsetUs)} before its parent ${label(s.parent)}` : `${label(s.child)} ends ${formatDuration(s.offsetUs)} after its parent ${label(s.parent)} returned`,
+    ),
+    hint: 'sync node clocks (NTP/chrony); durations across these services are unreliable until then. Jaeger UI shows the same as a clock-skew warning',
+    traceId,
+    spanIds: list.map((s) => s.child.spanId),
+    hop: { from: worst.parent.service, to: worst.child.service },
+  };
+}
+
+function clockSkewDiagnoses({ input, trace, index }: TraceContext): Diagnosis[] {
+  const skews = clockSkews(trace, index, input.clockSkewToleranceUs ?? 1000);
+  return [...skews].map(([key, list]) => clockSkewDiagnosis(trace.traceId, key, list));
+}
+
+/**
+ * The diagnosis steps for one trace, in report order. Leaf client spans go first: a fragment they
+ * claim (`used`) is not offered to the sidecar step after them.
+ */
+const TRACE_DIAGNOSES: readonly ((ctx: TraceContext) => Diagnosis[])[] = [
+  leafClientDiagnoses,
+  (ctx) => lostInsideService(ctx.trace, ctx.index, ctx.fragments, ctx.used, ctx.window),
+  (ctx) => untracedHops(ctx.input, ctx.trace, ctx.index),
+  orphanDiagnoses,
+  clockSkewDiagnoses,
+];
+
+function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly Fragment[], used: Set<string>): Diagnosis[] {
+  const ctx: TraceContext = { input, trace, index: (input.indexOf ?? indexTrace)(trace), fragments, used, window: input.splitWindowUs ?? 100_000 };
+  return TRACE_DIAGNOSES.flatMap((step) => step(ctx));
 }
 
 function expectedServices(spec: Spec): string[] {

@@ -347,24 +347,81 @@ function pathParts(path: string): (string | number)[] {
   return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] === undefined ? m[1]! : Number(m[2])));
 }
 
+/** The shape errors of a document, as the config's problem lines: field path (and line), the value written, what is allowed. */
+function shapeError(issues: Parameters<typeof issuesToProblems>[0], doc: unknown, origin: string, lineOf?: (path: readonly (string | number)[]) => number | undefined): SpecError {
+  const problems = issuesToProblems(issues, doc, specShape);
+  const lines = problems.slice(0, 8).map((p) => {
+    const line = lineOf?.((p.pathParts ?? []).map((x) => (typeof x === 'number' ? x : String(x))));
+    return `  ${line === undefined ? '' : `line ${line}: `}${problemLine({ ...p, path: p.path === '(root)' ? '(top level)' : p.path })}`;
+  });
+  const more = problems.length - lines.length;
+  return new SpecError(`${origin} is not a valid spec:\n${lines.join('\n')}${more > 0 ? `\n  … ${more} more` : ''}`);
+}
+
+/** `where` of a problem: the origin, its line when known, and the field path. */
+type At = (path: string) => string;
+
+function compileEdges(raw: RawSpec['edges'], byName: ReadonlySet<string>, names: readonly string[], at: At): EdgeRule[] {
+  return (raw ?? []).map((text, i): EdgeRule => {
+    const m = /^\s*([A-Za-z0-9_.-]+)\s*(>>|>)\s*([A-Za-z0-9_.-]+)\s*$/.exec(text);
+    if (!m) fail(at(`edges[${i}]`), `cannot read edge "${text}"; write "parent > child" (direct) or "parent >> child" (descendant)`);
+    for (const ref of [m[1]!, m[3]!]) {
+      if (!byName.has(ref)) fail(at(`edges[${i}]`), `"${ref}" is not a span matcher; known: ${names.join(', ')}`);
+    }
+    return { text: `${m[1]} ${m[2]} ${m[3]}`, parent: m[1]!, child: m[3]!, direct: m[2] === '>' };
+  });
+}
+
+/** `absent`: a span matcher's name (that matcher, with at most 0 spans) or a matcher of its own. */
+function compileAbsent(raw: RawSpec['absent'], matchers: readonly SpanMatcher[], names: readonly string[], at: At): SpanMatcher[] {
+  return (raw ?? []).map((a, i) => {
+    if (typeof a === 'string') {
+      if (!names.includes(a)) fail(at(`absent[${i}]`), `"${a}" is not a span matcher; known: ${names.join(', ')}`);
+      return { ...matchers.find((m) => m.id === a)!, id: a, count: { max: 0 } };
+    }
+    if (a.links !== undefined) fail(at(`absent[${i}].links`), 'an absent matcher only selects spans; links are asserted on a span matcher under "spans"');
+    return compileMatcher(`absent[${i}]`, a, at(`absent[${i}]`), { max: 0 });
+  });
+}
+
+function compileTrigger(trigger: NonNullable<RawSpec['trigger']>): NonNullable<Spec['trigger']> {
+  return {
+    ...(trigger.url === undefined ? {} : { url: trigger.url }),
+    method: (trigger.method ?? 'GET').toUpperCase(),
+    headers: trigger.headers ?? {},
+    ...(trigger.body === undefined ? {} : { body: trigger.body }),
+    requests: trigger.requests ?? 1,
+    concurrency: trigger.concurrency ?? 1,
+    propagation: trigger.propagation ?? ['w3c'],
+    sampling: trigger.sampling ?? 'sampled',
+    ...(trigger.expectStatus === undefined ? {} : { expectStatus: trigger.expectStatus }),
+  };
+}
+
+function compileRules(rules: NonNullable<RawSpec['rules']>, maxDurationUs: number | undefined, at: At): Spec['rules'] {
+  return {
+    singleTrace: rules.singleTrace ?? true,
+    noOrphans: rules.noOrphans ?? true,
+    noErrors: rules.noErrors ?? false,
+    ...(maxDurationUs === undefined ? {} : { maxDurationUs }),
+    noSensitiveData: rules.noSensitiveData ?? false,
+    ...(rules.services === undefined ? {} : { services: rules.services }),
+    ...(rules.bottleneck === undefined ? {} : { bottleneck: { service: compilePattern(rules.bottleneck.service, at('rules.bottleneck.service')), minShare: rules.bottleneck.minShare ?? 0.5 } }),
+    ...(rules.clusters === undefined ? {} : { clusters: rules.clusters }),
+    ...(rules.sampling === undefined ? {} : { sampling: { rate: rules.sampling.rate, confidence: rules.sampling.confidence ?? 0.99 } }),
+  };
+}
+
 /**
  * Validates and compiles a parsed YAML/JSON document. `origin` prefixes every error; with `lineOf`
- * (from the YAML loader) every error also names its line.
+ * (from the YAML loader) every error also names its line. The checks run in a fixed order (spans,
+ * edges, absent, rules, trigger, poll), so a spec with several problems always reports the same first one.
  */
 export function compileSpec(doc: unknown, origin = 'spec', lineOf?: (path: readonly (string | number)[]) => number | undefined): Spec {
   const parsed = specShape.safeParse(doc);
-  if (!parsed.success) {
-    // the config's problem lines: field path, the value written, what is allowed, "did you mean"
-    const problems = issuesToProblems(parsed.error.issues, doc, specShape);
-    const lines = problems.slice(0, 8).map((p) => {
-      const line = lineOf?.((p.pathParts ?? []).map((x) => (typeof x === 'number' ? x : String(x))));
-      return `  ${line === undefined ? '' : `line ${line}: `}${problemLine({ ...p, path: p.path === '(root)' ? '(top level)' : p.path })}`;
-    });
-    const more = problems.length - lines.length;
-    throw new SpecError(`${origin} is not a valid spec:\n${lines.join('\n')}${more > 0 ? `\n  … ${more} more` : ''}`);
-  }
+  if (!parsed.success) throw shapeError(parsed.error.issues, doc, origin, lineOf);
   const raw = parsed.data;
-  const at = (p: string) => {
+  const at: At = (p) => {
     const line = lineOf?.(pathParts(p));
     return `${origin}${line === undefined ? '' : `:${line}`}: ${p}`;
   };
@@ -377,22 +434,8 @@ export function compileSpec(doc: unknown, origin = 'spec', lineOf?: (path: reado
       if (l.to !== undefined && !byName.has(l.to)) fail(at(`spans.${m.id}.links[${i}].to`), `"${l.to}" is not a span matcher; known: ${names.join(', ')}`);
     });
   }
-  const edges = (raw.edges ?? []).map((text, i): EdgeRule => {
-    const m = /^\s*([A-Za-z0-9_.-]+)\s*(>>|>)\s*([A-Za-z0-9_.-]+)\s*$/.exec(text);
-    if (!m) fail(at(`edges[${i}]`), `cannot read edge "${text}"; write "parent > child" (direct) or "parent >> child" (descendant)`);
-    for (const ref of [m[1]!, m[3]!]) {
-      if (!byName.has(ref)) fail(at(`edges[${i}]`), `"${ref}" is not a span matcher; known: ${names.join(', ')}`);
-    }
-    return { text: `${m[1]} ${m[2]} ${m[3]}`, parent: m[1]!, child: m[3]!, direct: m[2] === '>' };
-  });
-  const absent = (raw.absent ?? []).map((a, i) => {
-    if (typeof a === 'string') {
-      if (!byName.has(a)) fail(at(`absent[${i}]`), `"${a}" is not a span matcher; known: ${names.join(', ')}`);
-      return { ...matchers.find((m) => m.id === a)!, id: a, count: { max: 0 } };
-    }
-    if (a.links !== undefined) fail(at(`absent[${i}].links`), 'an absent matcher only selects spans; links are asserted on a span matcher under "spans"');
-    return compileMatcher(`absent[${i}]`, a, at(`absent[${i}]`), { max: 0 });
-  });
+  const edges = compileEdges(raw.edges, byName, names, at);
+  const absent = compileAbsent(raw.absent, matchers, names, at);
   const absentNames = new Set((raw.absent ?? []).filter((a): a is string => typeof a === 'string'));
   const rules = raw.rules ?? {};
   const maxDurationUs = duration(rules.maxDuration, at('rules.maxDuration'));
@@ -401,47 +444,22 @@ export function compileSpec(doc: unknown, origin = 'spec', lineOf?: (path: reado
     const problem = deferredSamplingProblem(trigger.propagation ?? ['w3c']);
     if (problem) fail(at('trigger.sampling'), `"deferred" ${problem}`);
   }
+  const poll = {
+    intervalUs: duration(raw.poll?.interval, at('poll.interval')) ?? 1_000_000,
+    timeoutUs: duration(raw.poll?.timeout, at('poll.timeout')) ?? 30_000_000,
+    stablePolls: raw.poll?.stablePolls ?? 3,
+  };
   return {
     name: raw.name,
     ...(raw.description === undefined ? {} : { description: raw.description }),
     match: raw.match ?? 'every',
-    ...(trigger === undefined
-      ? {}
-      : {
-          trigger: {
-            ...(trigger.url === undefined ? {} : { url: trigger.url }),
-            method: (trigger.method ?? 'GET').toUpperCase(),
-            headers: trigger.headers ?? {},
-            ...(trigger.body === undefined ? {} : { body: trigger.body }),
-            requests: trigger.requests ?? 1,
-            concurrency: trigger.concurrency ?? 1,
-            propagation: trigger.propagation ?? ['w3c'],
-            sampling: trigger.sampling ?? 'sampled',
-            ...(trigger.expectStatus === undefined ? {} : { expectStatus: trigger.expectStatus }),
-          },
-        }),
-    poll: {
-      intervalUs: duration(raw.poll?.interval, at('poll.interval')) ?? 1_000_000,
-      timeoutUs: duration(raw.poll?.timeout, at('poll.timeout')) ?? 30_000_000,
-      stablePolls: raw.poll?.stablePolls ?? 3,
-    },
+    ...(trigger === undefined ? {} : { trigger: compileTrigger(trigger) }),
+    poll,
     // A matcher listed by name under `absent` is only a negative rule, not also a positive one.
     matchers: matchers.filter((m) => !absentNames.has(m.id)),
     edges,
     absent,
-    rules: {
-      singleTrace: rules.singleTrace ?? true,
-      noOrphans: rules.noOrphans ?? true,
-      noErrors: rules.noErrors ?? false,
-      ...(maxDurationUs === undefined ? {} : { maxDurationUs }),
-      noSensitiveData: rules.noSensitiveData ?? false,
-      ...(rules.services === undefined ? {} : { services: rules.services }),
-      ...(rules.bottleneck === undefined
-        ? {}
-        : { bottleneck: { service: compilePattern(rules.bottleneck.service, at('rules.bottleneck.service')), minShare: rules.bottleneck.minShare ?? 0.5 } }),
-      ...(rules.clusters === undefined ? {} : { clusters: rules.clusters }),
-      ...(rules.sampling === undefined ? {} : { sampling: { rate: rules.sampling.rate, confidence: rules.sampling.confidence ?? 0.99 } }),
-    },
+    rules: compileRules(rules, maxDurationUs, at),
   };
 }
 

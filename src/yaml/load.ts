@@ -222,6 +222,8 @@ type Fail = (offset: number, problem: string, allowed: string) => never;
  * An alias yields the same object as its anchor (as the library's `toJS` does): memory stays the size
  * of the text.
  */
+// long-function: one pass of mutually recursive builders that must share the anchor table, the memo and the
+// alias budget (the bomb bound only holds while every alias is counted against the same `added`).
 function toPlain(doc: Document.Parsed, limits: YamlLimits, fail: Fail): unknown {
   interface Built { readonly value: unknown; readonly size: number }
   // An alias names the last node with that anchor before it (YAML 1.2 §3.2.2.2).

@@ -36,6 +36,16 @@ const LAYER_RULES: readonly LayerRule[] = [
     forbidden: (e) => importsAny(e, ['cli', 'verify', 'demo']),
   },
   {
+    name: 'relay/http1 imports nothing of ours but propagation',
+    files: (f) => inside('src/relay/http1', f),
+    forbidden: (e) => e.to !== undefined && !inside('src/relay/http1', e.to) && !inside('src/propagation', e.to),
+  },
+  {
+    name: 'relay/http1 is used only through its index.ts',
+    files: (f) => !inside('src/relay/http1', f),
+    forbidden: (e) => inside('src/relay/http1', e.to) && e.to !== 'src/relay/http1/index.ts',
+  },
+  {
     name: 'verify imports neither constructs, stack nor cli',
     files: (f) => inside('src/verify', f),
     forbidden: (e) => importsAny(e, ['constructs', 'stack', 'cli']),
@@ -100,6 +110,19 @@ describe('the checker itself (negative controls on a synthetic graph)', () => {
       edge('src/relay/bundle/entry.ts', 'src/cli/relay.ts'),
     ];
     expect(layerViolations(graph, LAYER_RULES).map((v) => v.edge.from)).toEqual(['src/propagation/hex.ts', 'src/constructs/x.ts', 'src/relay/bundle/entry.ts', 'src/finding.ts']);
+  });
+
+  test('a deep import into relay/http1, and http1 importing the hop, are reported', () => {
+    const graph = [
+      edge('src/relay/hop.ts', 'src/relay/http1/upstream.ts', 9),
+      edge('src/relay/hop.ts', 'src/relay/http1/index.ts', 10),
+      edge('src/relay/http1/upstream.ts', 'src/relay/hop.ts', 3),
+      edge('src/relay/http1/chunked.ts', 'src/propagation/index.ts', 9),
+    ];
+    expect(layerViolations(graph, LAYER_RULES).map((v) => `${v.rule}: ${v.edge.from}:${v.edge.line}`)).toEqual([
+      'relay/http1 imports nothing of ours but propagation: src/relay/http1/upstream.ts:3',
+      'relay/http1 is used only through its index.ts: src/relay/hop.ts:9',
+    ]);
   });
 
   test('a three-file cycle is reported as a closed path; an acyclic graph gives none', () => {

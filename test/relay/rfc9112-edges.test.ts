@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { startRelay, type RunningRelay } from '../../src/relay';
-import { MAX_LEADING_EMPTY_LINES } from '../../src/relay/client-connection';
+import { MAX_LEADING_EMPTY_LINES } from '../../src/relay/http1/client-connection';
 import { startEchoUpstream } from './helpers/upstreams';
 import { waitUntil } from '../support/wait-until';
 

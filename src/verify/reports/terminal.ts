@@ -39,6 +39,8 @@ function painter(color: boolean): Paint {
 }
 
 /** The trace tree; marks error spans, the slowest path (◆) and the bottleneck. */
+// long-function: a recursive walk whose small named helpers (line, groupLeaves, groupLine, walk) share the
+// output lines, the seen set and the line budget of one rendering.
 export function renderTree(trace: Trace, opts: TerminalOptions = {}, index: TraceIndex = indexTrace(trace)): string[] {
   const paint = painter(opts.color ?? false);
   const maxChildren = opts.maxChildren ?? 12;

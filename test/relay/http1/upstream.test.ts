@@ -1,4 +1,4 @@
-import { classifyUpstreamError, Upstream, UpstreamError } from '../../src/relay/upstream';
+import { classifyUpstreamError, Upstream, UpstreamError } from '../../../src/relay/http1/upstream';
 
 describe('upstream failures', () => {
   test.each([

@@ -1,4 +1,4 @@
-import { ChunkedScanner } from '../../../src/relay/wire/chunked';
+import { ChunkedScanner } from '../../../src/relay/http1/chunked';
 import { mulberry32 } from '../../support/seeded-random';
 
 /** Scans `body` split into pieces at every index in `cuts`; returns bytes used, data seen, and the scanner. */

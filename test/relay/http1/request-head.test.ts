@@ -1,4 +1,4 @@
-import { isHeadError, parseRequestHead, type HeadError, type RequestHead } from '../../../src/relay/wire/request-head';
+import { isHeadError, parseRequestHead, type HeadError, type RequestHead } from '../../../src/relay/http1/request-head';
 
 function ok(head: string): RequestHead {
   const parsed = parseRequestHead(head);

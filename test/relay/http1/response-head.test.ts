@@ -1,4 +1,4 @@
-import { parseResponseHead, type ResponseHead } from '../../../src/relay/wire/response-head';
+import { parseResponseHead, type ResponseHead } from '../../../src/relay/http1/response-head';
 
 function ok(head: string, method = 'GET'): ResponseHead {
   const parsed = parseResponseHead(head, method);

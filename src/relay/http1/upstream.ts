@@ -1,12 +1,10 @@
 /**
  * Upstream connections: a keep-alive pool of raw TCP sockets per upstream, speaking HTTP/1.1 with the
- * parsers in `wire/`, and the mapping of upstream failures to the status a client gets.
+ * head parsers next to this file, and the mapping of upstream failures to the status a client gets.
  *
- * Why not undici (used here until 2026-11): the relay must reach half of nginx's throughput on one core
- * (issue 3), and a Node proxy built on `http.Server` + undici measured 0.14–0.27× nginx — a bare undici
- * proxy with no trace work 0.42× (propagation notes §D). The cost is the two generic HTTP stacks, not
- * the relay's own work; a hop that only rewrites headers and forwards bytes needs neither. Measured in
- * BENCHMARKS.md (relay).
+ * Why not undici: the relay must reach half of nginx's throughput on one core, and a generic HTTP
+ * client stack costs more than the relay's own work; a hop that only rewrites headers and forwards
+ * bytes does not need one (BENCHMARKS.md, Relay; propagation notes §D).
  *
  * One request per connection at a time (no pipelining upstream: a slow response would stall the ones
  * queued behind it). A reused connection that dies before answering a request without a body is
@@ -14,9 +12,9 @@
  * same); anything else fails the call.
  */
 import { connect, type Socket } from 'node:net';
-import { ChunkedScanner, joined } from './wire/chunked';
+import { ChunkedScanner, joined } from './chunked';
 import { writeBatched } from './write-batch';
-import { parseResponseHead, type ResponseHead } from './wire/response-head';
+import { parseResponseHead, type ResponseHead } from './response-head';
 
 export interface UpstreamOptions {
   readonly connections: number;
@@ -28,7 +26,7 @@ export interface UpstreamOptions {
 /**
  * The one read buffer of every upstream socket (`onread`): a read is handled to the end before the next
  * one starts, so one buffer serves all connections. It spares a Buffer allocation and the Readable
- * stream's bookkeeping per read (measured +3–10 % on a bare proxy, BENCHMARKS.md); the price is the
+ * stream's bookkeeping per read (BENCHMARKS.md, Relay); the price is the
  * rule on `UpstreamHandler.onData`.
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
@@ -374,7 +372,7 @@ class Connection {
 
   /**
    * (Re)starts the connection's one timer for the current phase. The Timeout object is reused (`refresh`)
-   * while the duration stays the same: a new timer per phase per request was a measurable cost.
+   * while the duration stays the same: a new timer per phase per request costs measurably on the hot path.
    */
   private arm(ms: number, code: string, what: string): void {
     this.timeoutCode = code;
@@ -489,7 +487,7 @@ class Connection {
     } else if (framing.kind === 'chunked') {
       const scanner = this.chunked!;
       // De-chunking (an HTTP/1.0 client) delivers the chunk data; otherwise the body goes on re-framed
-      // canonically, with only the trailer fields a trailer may carry (`wire/chunked.ts`).
+      // canonically, with only the trailer fields a trailer may carry (`chunked.ts`).
       const dechunk = call.request.dechunk;
       const framed: Buffer[] | undefined = dechunk ? undefined : [];
       const used = scanner.scan(buf, offset, dechunk ? (b, from, to) => call.handler.onData(b.subarray(from, to)) : undefined, framed);

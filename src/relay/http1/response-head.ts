@@ -42,8 +42,8 @@ const INTERESTING_LENGTHS = new Set([...HOP_BY_HOP, 'content-length'].map((n) =>
  * follows (none for HEAD). Returns a one-line reason on anything malformed.
  *
  * Works on line offsets and forwards slices of the original text: a response head is read once per
- * request on the hot path, and per-header name/value strings were a measurable share of the relay's
- * allocation (BENCHMARKS.md, relay).
+ * request on the hot path, and per-header name/value strings would be a measurable share of the
+ * relay's allocation (BENCHMARKS.md, Relay).
  */
 export function parseResponseHead(head: string, requestMethod: string): ResponseHead | string {
   let lineEnd = head.indexOf('\r\n');

@@ -3,9 +3,9 @@
  *
  * Why not `http.Server`: a hop that forwards bytes and rewrites a few headers does not need Node's
  * generic server (IncomingMessage and ServerResponse streams, header objects, a parser binding per
- * connection); on one core it capped the relay at a fraction of nginx (issue 3; BENCHMARKS.md, relay).
+ * connection); on one core it caps the relay at a fraction of nginx (BENCHMARKS.md, Relay).
  * What Node's server did for the relay is done here, on purpose and tested (test/relay/): strict head
- * parsing (`wire/request-head.ts`), the 60 KiB head limit (431), request bodies framed by
+ * parsing (`request-head.ts`), the 60 KiB head limit (431), request bodies framed by
  * Content-Length or validated chunked coding (forwarded byte for byte), `Expect: 100-continue`,
  * keep-alive and pipelined requests answered in order, an idle timeout, and `Connection: close` while
  * draining. A client's FIN ends the connection (as with Node's server): that is how an abort is seen.
@@ -15,9 +15,9 @@
  */
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import { ChunkedScanner, joined } from './wire/chunked';
+import { ChunkedScanner, joined } from './chunked';
 import { writeBatched } from './write-batch';
-import { isHeadError, parseRequestHead, type RequestHead } from './wire/request-head';
+import { isHeadError, parseRequestHead, type RequestHead } from './request-head';
 
 export interface ClientConnectionOptions {
   readonly maxHeaderBytes: number;
@@ -218,7 +218,7 @@ export class ClientExchange {
       if (this.collect && used > 0) this.collectChunk(buf.subarray(from, from + used));
     }
     if (used > 0 && !this.collect && !this.discard) {
-      // A chunked body goes on re-framed (`wire/chunked.ts`), one buffer per read.
+      // A chunked body goes on re-framed (`chunked.ts`), one buffer per read.
       const chunk = framed ? joined(framed) : from === 0 && used === buf.length ? buf : buf.subarray(from, from + used);
       if (this.sink) {
         if (chunk.length && !this.sink.write(chunk)) this.waitForDrain();

@@ -108,6 +108,8 @@ export class ChunkedScanner {
    * (size lines without extensions, allowed trailers only), as pieces to send in order; data pieces are
    * views of `buf`, not copies. On malformed input returns -1 with `error` set.
    */
+  // long-function: one byte-level state machine over a read, on the path of every chunked body; the states
+  // share the cursor and the pending size line, and a call per state would cost on that path.
   scan(buf: Buffer, from: number, onData?: (buf: Buffer, start: number, end: number) => void, framed?: Buffer[]): number {
     let i = from;
     const end = buf.length;

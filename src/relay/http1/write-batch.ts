@@ -6,7 +6,7 @@
  * one by one while the loop works through a batch of ready sockets wake the peers once per write;
  * corking every socket written during the batch and uncorking them together (`setImmediate` runs right
  * after the poll phase) sends the same syscalls in one burst, so a peer woken by the first finds the
- * rest already there. Measured: +10 % req/s on a bare proxy (BENCHMARKS.md, relay). Latency cost: the
+ * rest already there (BENCHMARKS.md, Relay: socket writes batched). Latency cost: the
  * rest of the current batch's processing, microseconds; at low load a batch is one event.
  */
 import type { Socket } from 'node:net';

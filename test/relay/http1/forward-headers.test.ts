@@ -1,6 +1,6 @@
-import { buildUpstreamHead, headerClassifier, originForm, type UpstreamHeadInput } from '../../src/relay/forward-headers';
-import { TRACE_HEADER_NAMES } from '../../src/propagation';
-import { connectionTokenSet } from '../../src/relay/wire/fields';
+import { buildUpstreamHead, headerClassifier, originForm, type UpstreamHeadInput } from '../../../src/relay/http1/forward-headers';
+import { TRACE_HEADER_NAMES } from '../../../src/propagation';
+import { connectionTokenSet } from '../../../src/relay/http1/fields';
 
 const classify = headerClassifier(TRACE_HEADER_NAMES);
 

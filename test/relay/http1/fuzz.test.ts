@@ -2,9 +2,9 @@
  * The wire parsers never throw, whatever the bytes (seeded, so a failure replays): they answer with a
  * parsed head or a reason. The relay-level counterpart (garbage over real sockets) is in http1.test.ts.
  */
-import { ChunkedScanner } from '../../../src/relay/wire/chunked';
-import { isHeadError, parseRequestHead } from '../../../src/relay/wire/request-head';
-import { parseResponseHead } from '../../../src/relay/wire/response-head';
+import { ChunkedScanner } from '../../../src/relay/http1/chunked';
+import { isHeadError, parseRequestHead } from '../../../src/relay/http1/request-head';
+import { parseResponseHead } from '../../../src/relay/http1/response-head';
 import { mulberry32 } from '../../support/seeded-random';
 
 /** Pieces that make near-valid heads likely, plus raw bytes. */

@@ -73,6 +73,8 @@ export function isHeadError(value: RequestHead | HeadError): value is HeadError 
  * Parses the head of one request: `head` is the text (latin1, byte for byte) before the blank line
  * that ends it, without that CRLFCRLF.
  */
+// long-function: one pass over the head of every request, in the order refusals are reported (the request
+// line, then each field, then the framing and Host rules that need all fields); see README.md.
 export function parseRequestHead(head: string): RequestHead | HeadError {
   const bad = checkHeadCharacters(head);
   if (bad) return fail(400, `${bad} in the request head`);
