@@ -30,13 +30,26 @@ function layer(folder, { forbidden = [], all = false, io = false, extra = [], pa
     if (depth === 0) patterns.push(...extraPatterns);
     return {
       files: [`src/${folder}/${'*/'.repeat(depth)}*.ts`],
-      rules: { 'no-restricted-imports': ['error', { paths: (io ? IO_MODULES : []).concat(extra).map((name) => ({ name, message: `${because} (no I/O)` })), patterns }] },
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          { paths: (io ? IO_MODULES : []).concat(extra).map((name) => ({ name, message: `${because} (no I/O)` })), patterns },
+        ],
+      },
     };
   });
 }
 
 /** Leaf modules directly under src/: shared by several layers, so they import nothing of ours. */
-const LEAVES = ['src/finding.ts', 'src/faults.ts', 'src/sensitive-data.ts', 'src/errors.ts', 'src/random-ids.ts', 'src/duration.ts', 'src/attribute-names.ts'];
+const LEAVES = [
+  'src/finding.ts',
+  'src/faults.ts',
+  'src/sensitive-data.ts',
+  'src/errors.ts',
+  'src/random-ids.ts',
+  'src/duration.ts',
+  'src/attribute-names.ts',
+];
 
 export default tseslint.config(
   // Generated files (the chart-values schema) are written by their generator, not by hand.
@@ -59,12 +72,18 @@ export default tseslint.config(
     // The relay loader is CommonJS on purpose: it runs with plain `node` in the pod, before any bundle.
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
-  ...layer('propagation', { all: true, io: true, extra: ['node:crypto', 'crypto'], because: 'propagation is the pure core; ids come from the caller' }),
+  ...layer('propagation', {
+    all: true,
+    io: true,
+    extra: ['node:crypto', 'crypto'],
+    because: 'propagation is the pure core; ids come from the caller',
+  }),
   ...layer('constructs', {
     // config is the CLI's schema: constructs take their own Props, and stack/props/ maps config to them.
     forbidden: ['config', 'relay', 'check', 'verify', 'cluster', 'cli', 'stack', 'demo'],
     io: true,
-    because: 'constructs do no I/O and take what they need as their own props (stack/props maps the config; stack/ builds the relay bundle)',
+    because:
+      'constructs do no I/O and take what they need as their own props (stack/props maps the config; stack/ builds the relay bundle)',
   }),
   ...layer('relay', {
     forbidden: ['cli', 'verify', 'demo'],
@@ -75,7 +94,17 @@ export default tseslint.config(
   {
     files: ['src/relay/http1/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(?!\\.\\./propagation(/|$))', message: 'relay/http1 imports nothing of ours but propagation (the hop uses it, not the reverse)' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!\\.\\./propagation(/|$))',
+              message: 'relay/http1 imports nothing of ours but propagation (the hop uses it, not the reverse)',
+            },
+          ],
+        },
+      ],
     },
   },
   ...layer('verify', { forbidden: ['constructs', 'stack', 'cli'], because: 'verify reads traces, not manifests, and sits under the CLI' }),

@@ -36,7 +36,11 @@ async function measure(fn: () => unknown | Promise<unknown>, n = rounds): Promis
 }
 
 /** The same objects N times over, in renamed namespaces (a bigger folder, same shape). */
-function scaled(docs: readonly ManifestDoc[], install: readonly ManifestDoc[], times: number): { docs: ManifestDoc[]; install: ManifestDoc[] } {
+function scaled(
+  docs: readonly ManifestDoc[],
+  install: readonly ManifestDoc[],
+  times: number,
+): { docs: ManifestDoc[]; install: ManifestDoc[] } {
   const out: ManifestDoc[] = [];
   for (let k = 0; k < times; k++) {
     const rename = (ns: unknown) => (typeof ns === 'string' && ns !== 'istio-system' ? `${ns}-${k}` : ns);
@@ -75,8 +79,16 @@ console.log(`| case | wall ms (median) | min–max | CPU ms |`);
 console.log(`|---|---|---|---|`);
 console.log(`| first check in a process (lazy model imports) | ${f(coldWall)} | – | ${f(coldCpu)} |`);
 console.log(`| full check, warm | ${f(full.wall)} | ${f(full.min)}–${f(full.max)} | ${f(full.cpu)} |`);
-console.log(`| baseline: schema only (kubernetes-models validate) | ${f(schemaOnly.wall)} | ${f(schemaOnly.min)}–${f(schemaOnly.max)} | ${f(schemaOnly.cpu)} |`);
-console.log(`| unknown-field walk only (committed tree) | ${f(unknownOnly.wall)} | ${f(unknownOnly.min)}–${f(unknownOnly.max)} | ${f(unknownOnly.cpu)} |`);
-console.log(`| full check, 10× the objects (${big.docs.length}) | ${f(full10.wall)} | ${f(full10.min)}–${f(full10.max)} | ${f(full10.cpu)} |`);
+console.log(
+  `| baseline: schema only (kubernetes-models validate) | ${f(schemaOnly.wall)} | ${f(schemaOnly.min)}–${f(schemaOnly.max)} | ${f(schemaOnly.cpu)} |`,
+);
+console.log(
+  `| unknown-field walk only (committed tree) | ${f(unknownOnly.wall)} | ${f(unknownOnly.min)}–${f(unknownOnly.max)} | ${f(unknownOnly.cpu)} |`,
+);
+console.log(
+  `| full check, 10× the objects (${big.docs.length}) | ${f(full10.wall)} | ${f(full10.min)}–${f(full10.max)} | ${f(full10.cpu)} |`,
+);
 console.log(`| baseline: TypeScript-checker walk of the models' .d.ts (1 run) | ${f(tsWalk.wall)} | – | ${f(tsWalk.cpu)} |`);
-console.log(`ratios: full/schema-only ${(full.cpu / schemaOnly.cpu).toFixed(2)}× CPU; 10×-objects/1× ${(full10.cpu / full.cpu).toFixed(2)}× CPU; TS-checker walk / full warm check ${(tsWalk.cpu / full.cpu).toFixed(0)}× CPU`);
+console.log(
+  `ratios: full/schema-only ${(full.cpu / schemaOnly.cpu).toFixed(2)}× CPU; 10×-objects/1× ${(full10.cpu / full.cpu).toFixed(2)}× CPU; TS-checker walk / full warm check ${(tsWalk.cpu / full.cpu).toFixed(0)}× CPU`,
+);

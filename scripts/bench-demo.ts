@@ -30,7 +30,10 @@ function run(args: string[]): Promise<{ ms: number; code: number | null; stdout:
 /** Spawn → "relay … listening on" line, then SIGTERM and wait for the exit. */
 async function hopStart(args: string[]): Promise<number> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...args, 'relay', '--listen', '127.0.0.1:0', '--service-name', 'bench'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [...args, 'relay', '--listen', '127.0.0.1:0', '--service-name', 'bench'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let ms = NaN;
   for await (const line of createInterface({ input: child.stdout })) {
     if (line.startsWith('relay bench listening on')) {
@@ -52,7 +55,10 @@ const rows: Record<string, number[]> = { help: [], demo: [], demoOwn: [], start:
 for (let i = 1; i <= rounds; i++) {
   const help = await run([BIN, '--help']);
   const demo = await run([BIN, 'demo', '--json']);
-  const doc = JSON.parse(demo.stdout) as { exitCode: number; timings: { totalMs: number; startMs: number; driveMs: number; pollMs: number; stopMs: number } };
+  const doc = JSON.parse(demo.stdout) as {
+    exitCode: number;
+    timings: { totalMs: number; startMs: number; driveMs: number; pollMs: number; stopMs: number };
+  };
   const hopBin = await hopStart([BIN]);
   const hopEntry = await hopStart([...HOP_ENTRY]);
   rows.help!.push(help.ms);

@@ -13,7 +13,11 @@ import { machineLine } from './machine';
 const runs = Number(process.argv[2] ?? 15);
 const cases = {
   'production (baseline)': () => loadConfig({ profile: 'production' }),
-  'production-elasticsearch.yaml + kafka': () => loadConfig({ config: join(REPO_ROOT, 'samples/configs/production-elasticsearch.yaml'), overrides: { kafka: { enabled: true, brokers: ['kafka:9092'] } } }),
+  'production-elasticsearch.yaml + kafka': () =>
+    loadConfig({
+      config: join(REPO_ROOT, 'samples/configs/production-elasticsearch.yaml'),
+      overrides: { kafka: { enabled: true, brokers: ['kafka:9092'] } },
+    }),
   'edge cluster (multicluster-edge-tls.yaml)': () => loadConfig({ config: join(REPO_ROOT, 'samples/configs/multicluster-edge-tls.yaml') }),
 };
 const times: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
@@ -32,5 +36,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const base = median(times['production (baseline)']!);
 console.log(`${machineLine()}; ${runs} runs each after 3 warm-up`);
 for (const [name, xs] of Object.entries(times)) {
-  console.log(`${name.padEnd(44)} ${String(objects[name]).padStart(3)} objects  build+check median ${median(xs).toFixed(1).padStart(6)} ms  (${(median(xs) / base).toFixed(2)}x baseline)`);
+  console.log(
+    `${name.padEnd(44)} ${String(objects[name]).padStart(3)} objects  build+check median ${median(xs).toFixed(1).padStart(6)} ms  (${(median(xs) / base).toFixed(2)}x baseline)`,
+  );
 }

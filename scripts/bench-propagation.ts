@@ -57,7 +57,12 @@ let sink = 0;
 function ours(headers: Record<string, string>, formats: readonly PropagationFormat[]): () => void {
   return () => {
     const ex = extract(headers);
-    const out = inject({ context: childContext(RANDOM_IDS, ex.context, ex.samplingOnly), baggage: ex.baggage, passthrough: ex.passthrough, formats });
+    const out = inject({
+      context: childContext(RANDOM_IDS, ex.context, ex.samplingOnly),
+      baggage: ex.baggage,
+      passthrough: ex.passthrough,
+      formats,
+    });
     sink += out.traceparent.length;
   };
 }
@@ -67,7 +72,12 @@ function otel(headers: Record<string, string>, propagator: TextMapPropagator): (
   return () => {
     const parent = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
     const sc = trace.getSpanContext(parent)!;
-    const child = trace.wrapSpanContext({ traceId: sc.traceId, spanId: ids.generateSpanId(), traceFlags: sc.traceFlags, traceState: sc.traceState });
+    const child = trace.wrapSpanContext({
+      traceId: sc.traceId,
+      spanId: ids.generateSpanId(),
+      traceFlags: sc.traceFlags,
+      traceState: sc.traceState,
+    });
     const out: Record<string, string> = {};
     propagator.inject(trace.setSpan(parent, child), out, defaultTextMapSetter);
     sink += out.traceparent.length;
@@ -137,7 +147,9 @@ console.log('| case | ops per CPU-s | µs CPU/op | ops per wall-s |');
 console.log('|---|---|---|---|');
 for (const [name] of cases) {
   const xs = results.get(name)!;
-  console.log(`| ${name} | ${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}) | ${(1e6 / median(xs)).toFixed(2)} | ${fmt(median(wall.get(name)!))} |`);
+  console.log(
+    `| ${name} | ${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}) | ${(1e6 / median(xs)).toFixed(2)} | ${fmt(median(wall.get(name)!))} |`,
+  );
 }
 const m = (name: string) => median(results.get(name)!);
 console.log(`\nratio meshtrace / OTel JS, W3C only:    ${(m(cases[0][0]) / m(cases[1][0])).toFixed(2)}×`);
@@ -146,7 +158,10 @@ console.log(`ratio meshtrace / OTel JS, all formats: ${(m(cases[2][0]) / m(cases
 // Oversized inputs: the parsers stop at the W3C bounds, so a huge header costs about what a full one does.
 const oversized: Array<[string, Record<string, string>]> = [
   ['baggage of 15 000 members (124 KB)', { baggage: Array.from({ length: 15_000 }, (_, i) => `k${i}=1`).join(',') }],
-  ['tracestate of 6000 members (47 KB)', { traceparent: W3C_HEADERS.traceparent, tracestate: Array.from({ length: 6000 }, (_, i) => `k${i}=1`).join(',') }],
+  [
+    'tracestate of 6000 members (47 KB)',
+    { traceparent: W3C_HEADERS.traceparent, tracestate: Array.from({ length: 6000 }, (_, i) => `k${i}=1`).join(',') },
+  ],
   ['2000 uberctx-* headers', Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`uberctx-k${i}`, 'v']))],
 ];
 console.log('\n| oversized input | µs CPU per extract |');

@@ -91,7 +91,10 @@ const CPU_PROF_DIR = args.includes('--cpu-prof-dir') ? args[args.indexOf('--cpu-
 
 async function startReceiverProcess(): Promise<ReceiverProcess> {
   const profile = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], {
+    cwd: REPO_ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const first = await lines.next();
   const { url } = JSON.parse(String(first.value)) as { url: string };
@@ -128,7 +131,9 @@ async function probe(url: string): Promise<void> {
   process.stdout.write('ready\n');
   const traceId = hex(16);
   while (running) {
-    const body = Buffer.from(encodeExportRequest({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId, spanId: hex(8), name: 'probe' }] }] }] }));
+    const body = Buffer.from(
+      encodeExportRequest({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId, spanId: hex(8), name: 'probe' }] }] }] }),
+    );
     const t0 = performance.now();
     let outcome: string;
     try {
@@ -148,7 +153,10 @@ async function probe(url: string): Promise<void> {
 }
 
 async function startProbeProcess(url: string): Promise<{ stop(): Promise<ProbeReport> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--probe', url], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--probe', url], {
+    cwd: REPO_ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   await lines.next();
   return {
@@ -193,7 +201,15 @@ function normalBatches(count: number, spansPerBatch = BATCH): Buffer[] {
         { key: 'url.path', value: { stringValue: '/productpage' } },
       ],
     }));
-    out.push(Buffer.from(encodeExportRequest({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'reviews.default' } }] }, scopeSpans: [{ spans }] }] })));
+    out.push(
+      Buffer.from(
+        encodeExportRequest({
+          resourceSpans: [
+            { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'reviews.default' } }] }, scopeSpans: [{ spans }] },
+          ],
+        }),
+      ),
+    );
   }
   return out;
 }
@@ -242,7 +258,12 @@ function field(id: number, bytes: Buffer): Buffer {
 function deepProto(depth: number): Buffer {
   let value = field(1, Buffer.from('leaf'));
   for (let d = 1; d < depth; d++) value = field(6, field(1, Buffer.concat([field(1, Buffer.from('a')), field(2, value)])));
-  const span = Buffer.concat([field(1, hex(16)), field(2, hex(8)), field(5, Buffer.from('deep')), field(9, Buffer.concat([field(1, Buffer.from('deep')), field(2, value)]))]);
+  const span = Buffer.concat([
+    field(1, hex(16)),
+    field(2, hex(8)),
+    field(5, Buffer.from('deep')),
+    field(9, Buffer.concat([field(1, Buffer.from('deep')), field(2, value)])),
+  ]);
   return field(1, field(2, field(2, span)));
 }
 
@@ -257,7 +278,24 @@ interface HostileCase {
 }
 
 function hostileCases(): HostileCase[] {
-  const deepJson = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: hex(16).toString('hex'), spanId: hex(8).toString('hex'), name: 'deep', attributes: [{ key: 'deep', value: kvlist(100) }] }] }] }] });
+  const deepJson = JSON.stringify({
+    resourceSpans: [
+      {
+        scopeSpans: [
+          {
+            spans: [
+              {
+                traceId: hex(16).toString('hex'),
+                spanId: hex(8).toString('hex'),
+                name: 'deep',
+                attributes: [{ key: 'deep', value: kvlist(100) }],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
   const deep25 = deepProto(25);
   const proto100 = deepProto(100);
   const oversize = Buffer.alloc(25 * MiB, 0x20);
@@ -294,7 +332,13 @@ function hostileCases(): HostileCase[] {
     { name: '19 MiB posts, 20 at once', type: proto, body: () => big, copies: 20 },
     { name: `valid protobuf, 100 000 spans (${mib(nearLimitProto.length)})`, type: proto, body: () => nearLimitProto },
     { name: `valid JSON, 36 000 spans (${mib(nearLimitJson.length)})`, type: 'application/json', body: () => nearLimitJson },
-    { name: `slow valid bodies (${mib(slowBody.length)}), 4 at once`, type: proto, length: slowBody.length, body: () => Readable.from(trickle()), copies: 4 },
+    {
+      name: `slow valid bodies (${mib(slowBody.length)}), 4 at once`,
+      type: proto,
+      length: slowBody.length,
+      body: () => Readable.from(trickle()),
+      copies: 4,
+    },
   ];
 }
 
@@ -303,7 +347,12 @@ interface Outcome {
   slowestMs: number;
 }
 
-async function hostileRounds(url: string, cases: readonly HostileCase[], until: number, minRounds = 0): Promise<{ rounds: number; outcomes: Map<string, Outcome> }> {
+async function hostileRounds(
+  url: string,
+  cases: readonly HostileCase[],
+  until: number,
+  minRounds = 0,
+): Promise<{ rounds: number; outcomes: Map<string, Outcome> }> {
   const agent = new Agent({ connections: 64 });
   const outcomes = new Map<string, Outcome>(cases.map((c) => [c.name, { statuses: new Map(), slowestMs: 0 }]));
   let rounds = 0;
@@ -311,7 +360,16 @@ async function hostileRounds(url: string, cases: readonly HostileCase[], until: 
     const t0 = performance.now();
     let status: string;
     try {
-      const r = await request(`${url}/v1/traces`, { dispatcher: agent, method: 'POST', headers: { 'content-type': c.type, ...(c.encoding ? { 'content-encoding': c.encoding } : {}), ...(c.length !== undefined ? { 'content-length': String(c.length) } : {}) }, body: c.body() });
+      const r = await request(`${url}/v1/traces`, {
+        dispatcher: agent,
+        method: 'POST',
+        headers: {
+          'content-type': c.type,
+          ...(c.encoding ? { 'content-encoding': c.encoding } : {}),
+          ...(c.length !== undefined ? { 'content-length': String(c.length) } : {}),
+        },
+        body: c.body(),
+      });
       await r.body.dump();
       status = String(r.statusCode);
     } catch (err) {
@@ -336,7 +394,10 @@ async function phase(bodies: readonly Buffer[], cases?: readonly HostileCase[]) 
   const prober = await startProbeProcess(receiver.url);
   const t0 = performance.now();
   const until = Date.now() + SECONDS * 1000;
-  const [ingest, hostile] = await Promise.all([normalIngest(receiver.url, bodies, until), cases ? hostileRounds(receiver.url, cases, until) : undefined]);
+  const [ingest, hostile] = await Promise.all([
+    normalIngest(receiver.url, bodies, until),
+    cases ? hostileRounds(receiver.url, cases, until) : undefined,
+  ]);
   const seconds = (performance.now() - t0) / 1000;
   const probes = await prober.stop();
   const report = await receiver.stop();
@@ -356,34 +417,50 @@ async function alone(cases: readonly HostileCase[]): Promise<Map<string, string>
   return out;
 }
 
-
 async function main(): Promise<void> {
   console.log('# meshtrace OTLP receiver under hostile input');
   console.log(machineLine());
   const bodies = normalBatches(32);
-  console.log(`normal ingest: protobuf batches of ${BATCH} spans (${(bodies[0]!.length / 1024).toFixed(0)} KiB), 4 in flight, ${SECONDS} s per phase; receiver caps: defaults`);
+  console.log(
+    `normal ingest: protobuf batches of ${BATCH} spans (${(bodies[0]!.length / 1024).toFixed(0)} KiB), 4 in flight, ${SECONDS} s per phase; receiver caps: defaults`,
+  );
   const cases = hostileCases();
   const base = await phase(bodies);
   const hostile = await phase(bodies, cases);
   const single = await alone(cases);
-  console.log(`  baseline (normal ingest only):  peak RSS ${mib(base.maxRssBytes)}, ${base.spansPerSecond.toFixed(0)} spans/s answered 200 (${base.ingest.failed} failed); stored ${base.spansReceived}, dropped at the cap ${base.spansDropped}`);
-  console.log(`  with the hostile mix:           peak RSS ${mib(hostile.maxRssBytes)}, ${hostile.spansPerSecond.toFixed(0)} spans/s answered 200 (${hostile.ingest.failed} failed); stored ${hostile.spansReceived}, dropped at the cap ${hostile.spansDropped}`);
-  console.log(`  hostile / baseline: peak RSS ${(hostile.maxRssBytes / base.maxRssBytes).toFixed(2)}, normal ingest throughput ${(hostile.spansPerSecond / base.spansPerSecond).toFixed(2)}`);
+  console.log(
+    `  baseline (normal ingest only):  peak RSS ${mib(base.maxRssBytes)}, ${base.spansPerSecond.toFixed(0)} spans/s answered 200 (${base.ingest.failed} failed); stored ${base.spansReceived}, dropped at the cap ${base.spansDropped}`,
+  );
+  console.log(
+    `  with the hostile mix:           peak RSS ${mib(hostile.maxRssBytes)}, ${hostile.spansPerSecond.toFixed(0)} spans/s answered 200 (${hostile.ingest.failed} failed); stored ${hostile.spansReceived}, dropped at the cap ${hostile.spansDropped}`,
+  );
+  console.log(
+    `  hostile / baseline: peak RSS ${(hostile.maxRssBytes / base.maxRssBytes).toFixed(2)}, normal ingest throughput ${(hostile.spansPerSecond / base.spansPerSecond).toFixed(2)}`,
+  );
   const quiet = latencySummary(base.probes.latenciesMs);
   const flood = latencySummary(hostile.probes.latenciesMs);
   const ms = (n: number): string => `${n.toFixed(0)} ms`;
-  const failures = (p: ProbeReport): string => Object.entries(p.failures).map(([s, n]) => `${s}×${n}`).join(' ') || 'none';
+  const failures = (p: ProbeReport): string =>
+    Object.entries(p.failures)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ') || 'none';
   console.log(
     `  small valid exports (1 span, one at a time from their own process) under the mixed flood: p50 ${ms(flood.p50)}, p99 ${ms(flood.p99)}, max ${ms(flood.max)} (${flood.count}, not 200: ${failures(hostile.probes)})` +
       ` vs no flood p50 ${ms(quiet.p50)}, p99 ${ms(quiet.p99)}, max ${ms(quiet.max)} (${quiet.count}, not 200: ${failures(base.probes)});` +
       ` flood / no flood: p50 ${(flood.p50 / quiet.p50).toFixed(1)}×, p99 ${(flood.p99 / quiet.p99).toFixed(1)}×, max ${(flood.max / quiet.max).toFixed(1)}×`,
   );
-  console.log(`  receiver event loop blocked (monitorEventLoopDelay): no flood p99 ${ms(base.loopDelayP99Ms)}, max ${ms(base.loopDelayMaxMs)}; mixed flood p99 ${ms(hostile.loopDelayP99Ms)}, max ${ms(hostile.loopDelayMaxMs)}; longest GC pause ${ms(base.gcMaxMs)} / ${ms(hostile.gcMaxMs)} (GC total ${ms(base.gcTotalMs)} / ${ms(hostile.gcTotalMs)})`);
+  console.log(
+    `  receiver event loop blocked (monitorEventLoopDelay): no flood p99 ${ms(base.loopDelayP99Ms)}, max ${ms(base.loopDelayMaxMs)}; mixed flood p99 ${ms(hostile.loopDelayP99Ms)}, max ${ms(hostile.loopDelayMaxMs)}; longest GC pause ${ms(base.gcMaxMs)} / ${ms(hostile.gcMaxMs)} (GC total ${ms(base.gcTotalMs)} / ${ms(hostile.gcTotalMs)})`,
+  );
   console.log(machineLine());
-  console.log(`  hostile answers in the mix over ${hostile.hostile!.rounds} round(s) (time seen by the client, which also uploads ~400 MiB a round), and each class alone on an idle receiver:`);
+  console.log(
+    `  hostile answers in the mix over ${hostile.hostile!.rounds} round(s) (time seen by the client, which also uploads ~400 MiB a round), and each class alone on an idle receiver:`,
+  );
   for (const [name, o] of hostile.hostile!.outcomes) {
     const statuses = [...o.statuses].map(([s, n]) => `${s}×${n}`).join(' ');
-    console.log(`    ${name.padEnd(42)} ${statuses.padEnd(14)} slowest ${`${o.slowestMs.toFixed(0)} ms`.padEnd(9)} alone: ${single.get(name)}`);
+    console.log(
+      `    ${name.padEnd(42)} ${statuses.padEnd(14)} slowest ${`${o.slowestMs.toFixed(0)} ms`.padEnd(9)} alone: ${single.get(name)}`,
+    );
   }
 }
 

@@ -25,7 +25,18 @@ function batch(variant: Variant): HopSpan[] {
   const injected: AttributeValue = variant === 'lists' ? Object.freeze(['b3multi']) : 'b3multi';
   const out: HopSpan[] = [];
   for (let i = 0; i < BATCH / 2; i++) {
-    const server = serverSpanStart({ method: 'GET', target: '/productpage', host: '127.0.0.1:8080', peerAddress: '127.0.0.1', peerPort: 40000, userAgent: 'wrk/4.1.0', httpVersion: '1.1' }, {}).attributes;
+    const server = serverSpanStart(
+      {
+        method: 'GET',
+        target: '/productpage',
+        host: '127.0.0.1:8080',
+        peerAddress: '127.0.0.1',
+        peerPort: 40000,
+        userAgent: 'wrk/4.1.0',
+        httpVersion: '1.1',
+      },
+      {},
+    ).attributes;
     const client = clientSpanStart('GET', new URL('http://127.0.0.1:9080'), '/productpage', {}).attributes;
     server['http.response.status_code'] = 200;
     client['http.response.status_code'] = 200;
@@ -62,5 +73,7 @@ console.log(`toReadableSpan + OTLP protobuf encode, CPU µs per span (median of 
 const base = median(results.none);
 for (const v of variants) {
   const m = median(results[v]);
-  console.log(`  ${v.padEnd(8)} ${m.toFixed(2)} µs  (${(m / base).toFixed(2)}× baseline, range ${Math.min(...results[v]).toFixed(2)}–${Math.max(...results[v]).toFixed(2)})`);
+  console.log(
+    `  ${v.padEnd(8)} ${m.toFixed(2)} µs  (${(m / base).toFixed(2)}× baseline, range ${Math.min(...results[v]).toFixed(2)}–${Math.max(...results[v]).toFixed(2)})`,
+  );
 }

@@ -39,7 +39,8 @@ const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
  * from everything else for the length of the run, hence off by default.
  */
 const NICE = Number(process.env.BENCH_NICE ?? 0);
-const niced = (command: string, args: string[]): [string, string[]] => (NICE ? ['nice', ['-n', String(NICE), command, ...args]] : [command, args]);
+const niced = (command: string, args: string[]): [string, string[]] =>
+  NICE ? ['nice', ['-n', String(NICE), command, ...args]] : [command, args];
 const TRACEPARENT = 'traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 function need(binary: string): void {
@@ -144,7 +145,18 @@ function toMs(value: string): number {
 }
 
 function wrk(port: number, connections: number, seconds: number): WrkResult {
-  const [cmd, cmdArgs] = niced('taskset', ['-c', '0', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', TRACEPARENT, `http://127.0.0.1:${port}/`]);
+  const [cmd, cmdArgs] = niced('taskset', [
+    '-c',
+    '0',
+    'wrk',
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    '-H',
+    TRACEPARENT,
+    `http://127.0.0.1:${port}/`,
+  ]);
   const out = execFileSync(cmd, cmdArgs, { encoding: 'utf8' });
   const pct = (p: string): number => toMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '');
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
@@ -172,7 +184,9 @@ function cpuSeconds(pids: number[]): number {
   let ticks = 0;
   for (const pid of pids) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /, '')
+        .split(' ');
       ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15 of stat)
     } catch {
       // process gone
@@ -212,7 +226,9 @@ async function main(): Promise<void> {
     wrk: execFileSync('sh', ['-c', 'wrk -v 2>&1 | head -1'], { encoding: 'utf8' }).trim(),
     loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
   };
-  process.stdout.write(`machine: nproc=${machine.nproc}; CPU ${machine.cpu}; node ${machine.node}; ${machine.wrk}; load average at start ${machine.loadavg}\n`);
+  process.stdout.write(
+    `machine: nproc=${machine.nproc}; CPU ${machine.cpu}; node ${machine.node}; ${machine.wrk}; load average at start ${machine.loadavg}\n`,
+  );
 
   // OTLP sink: accepts every export (counts spans roughly by bytes; the relay's own counters are exact).
   let exportRequests = 0;
@@ -233,7 +249,12 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'loader.cjs'), bundle.loader);
 
   const upstreamPort = await freePort();
-  const upstream = start(0, 'nginx', ['-c', nginxConf(dir, 'upstream', upstreamPort, 'location / { return 200 "hello world\\n"; }'), '-p', dir]);
+  const upstream = start(0, 'nginx', [
+    '-c',
+    nginxConf(dir, 'upstream', upstreamPort, 'location / { return 200 "hello world\\n"; }'),
+    '-p',
+    dir,
+  ]);
   await waitForPort(upstreamPort);
 
   type Path = { name: string; short: string; port: number; launch?: () => ChildProcess };
@@ -256,7 +277,17 @@ createServer((req, res) => {
 `,
   );
   const relaySpansPort = await freePort();
-  const relayArgs = (port: number, extra: string[]): string[] => [join(dir, 'loader.cjs'), 'relay', '--listen', `127.0.0.1:${port}`, '--upstream', `http://127.0.0.1:${upstreamPort}`, '--service-name', 'bench', ...extra];
+  const relayArgs = (port: number, extra: string[]): string[] => [
+    join(dir, 'loader.cjs'),
+    'relay',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--upstream',
+    `http://127.0.0.1:${upstreamPort}`,
+    '--service-name',
+    'bench',
+    ...extra,
+  ];
   const paths: Path[] = [
     { name: 'direct (no hop)', short: 'direct', port: upstreamPort },
     {
@@ -277,8 +308,18 @@ createServer((req, res) => {
           dir,
         ]),
     },
-    { name: 'raw Node proxy (undici Pool.stream, no context, no spans)', short: 'raw-node', port: rawPort, launch: () => start(1, process.execPath, [rawProxy]) },
-    { name: 'relay, W3C rewrite, no span export', short: 'relay', port: relayPort, launch: () => start(1, process.execPath, relayArgs(relayPort, [])) },
+    {
+      name: 'raw Node proxy (undici Pool.stream, no context, no spans)',
+      short: 'raw-node',
+      port: rawPort,
+      launch: () => start(1, process.execPath, [rawProxy]),
+    },
+    {
+      name: 'relay, W3C rewrite, no span export',
+      short: 'relay',
+      port: relayPort,
+      launch: () => start(1, process.execPath, relayArgs(relayPort, [])),
+    },
     {
       name: 'relay, W3C rewrite + span export (OTLP protobuf)',
       short: 'relay+spans',
@@ -327,7 +368,8 @@ createServer((req, res) => {
   const reqPerCpu = (r: (typeof results)[number]): number => median(r.sat.map((s) => s.requests / (s.hopCpuSeconds || NaN)));
   const rows = results.map((r) => {
     const rps = median(r.sat.map((s) => s.rps));
-    const added = (k: 'p50' | 'p90' | 'p99'): string => (r === direct ? '—' : `${low(r, k) - low(direct, k) >= 0 ? '+' : ''}${(low(r, k) - low(direct, k)).toFixed(3)}`);
+    const added = (k: 'p50' | 'p90' | 'p99'): string =>
+      r === direct ? '—' : `${low(r, k) - low(direct, k) >= 0 ? '+' : ''}${(low(r, k) - low(direct, k)).toFixed(3)}`;
     const addedSame = (k: 'p50' | 'p90' | 'p99'): string =>
       r === direct ? '—' : `${lowSame(r, k) - lowSame(direct, k) >= 0 ? '+' : ''}${(lowSame(r, k) - lowSame(direct, k)).toFixed(3)}`;
     const perCpu = r === direct ? '—' : `${reqPerCpu(r).toFixed(0)} | ${(reqPerCpu(r) / reqPerCpu(nginx)).toFixed(2)}×`;

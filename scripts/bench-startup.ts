@@ -30,7 +30,10 @@ function wall(args: readonly string[]): Promise<{ ms: number; code: number | nul
 /** Spawn → "relay … listening on" line; then SIGTERM and wait for the exit. */
 async function hopStart(): Promise<number> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [HOP, 'relay', '--listen', '127.0.0.1:0', '--service-name', 'bench'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [HOP, 'relay', '--listen', '127.0.0.1:0', '--service-name', 'bench'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   let ms = NaN;
   for await (const line of createInterface({ input: child.stdout })) {

@@ -69,7 +69,9 @@ const startWall = median(help.map((h) => h.wall));
 const startCpu = median(help.map((h) => h.cpu));
 console.log(`baseline: CLI start-up (meshtrace --help) wall ${ms(startWall)}, CPU ${ms(startCpu)}`);
 console.log('');
-console.log('| profile | objects | library cold wall / CPU | library warm wall / CPU (synth+check+write) | of which build | of which check | build-only baseline | CLI synth wall / CPU (new process) | CLI CPU / start-up CPU |');
+console.log(
+  '| profile | objects | library cold wall / CPU | library warm wall / CPU (synth+check+write) | of which build | of which check | build-only baseline | CLI synth wall / CPU (new process) | CLI CPU / start-up CPU |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
 
 for (const profile of profiles) {

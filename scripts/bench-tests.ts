@@ -44,11 +44,17 @@ function summarize(result: JestJson, wallS: number | undefined, cpuS: number | u
   const suiteSum = result.testResults.reduce((sum, r) => sum + (r.endTime - r.startTime), 0) / 1000;
   const failed = result.testResults.filter((r) => r.status !== 'passed').length;
   process.stdout.write(source === undefined ? `${machineLine()}\n` : `${source} (an earlier run; no CPU figure); this ${machineLine()}\n`);
-  process.stdout.write(`suites ${result.testResults.length} (${failed} not passed), tests ${result.numTotalTests} (${result.numFailedTests} failed)\n`);
-  process.stdout.write(`jest wall ${jestWall.toFixed(1)} s; sum of suite walls ${suiteSum.toFixed(1)} s (${(suiteSum / jestWall).toFixed(2)} suites busy on average)\n`);
+  process.stdout.write(
+    `suites ${result.testResults.length} (${failed} not passed), tests ${result.numTotalTests} (${result.numFailedTests} failed)\n`,
+  );
+  process.stdout.write(
+    `jest wall ${jestWall.toFixed(1)} s; sum of suite walls ${suiteSum.toFixed(1)} s (${(suiteSum / jestWall).toFixed(2)} suites busy on average)\n`,
+  );
   if (cpuS !== undefined) {
     const cores = availableParallelism();
-    process.stdout.write(`CPU of jest and its children ${cpuS.toFixed(1)} s; ÷ ${cores} cores = ${(cpuS / cores).toFixed(1)} s, the wall floor on an idle machine\n`);
+    process.stdout.write(
+      `CPU of jest and its children ${cpuS.toFixed(1)} s; ÷ ${cores} cores = ${(cpuS / cores).toFixed(1)} s, the wall floor on an idle machine\n`,
+    );
   }
   process.stdout.write('slowest suites (wall s):\n');
   for (const r of [...result.testResults].sort((a, b) => b.endTime - b.startTime - (a.endTime - a.startTime)).slice(0, 12)) {
@@ -67,7 +73,11 @@ if (from >= 0) {
     const before = loadavg()[0]!.toFixed(1);
     const cpu0 = childrenCpuSeconds();
     const t0 = performance.now();
-    const run = spawnSync(process.execPath, ['--experimental-vm-modules', join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', '--outputFile', out, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    const run = spawnSync(
+      process.execPath,
+      ['--experimental-vm-modules', join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', '--outputFile', out, ...args],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     const wallS = (performance.now() - t0) / 1000;
     const cpu1 = childrenCpuSeconds();
     process.stdout.write(`load average (1 min) before ${before}, after ${loadavg()[0]!.toFixed(1)}; jest exit ${run.status}\n`);

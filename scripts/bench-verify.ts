@@ -52,12 +52,32 @@ function bigBookinfo(total: number): Trace {
   const spans: Span[] = [];
   let n = 0;
   const add = (service: string, name: string, kind: Span['kind'], startUs: number, durationUs: number, parent?: Span): Span => {
-    const s: Span = { traceId, spanId: (++n).toString(16).padStart(16, '0'), ...(parent ? { parentSpanId: parent.spanId } : {}), service, name, kind, startUs: t0 + startUs, durationUs, attributes: { 'http.status_code': 200, 'http.method': 'GET', 'upstream_cluster': `outbound|9080||${service}` }, resource: { 'service.name': service }, events: [], status: { code: 'unset' } };
+    const s: Span = {
+      traceId,
+      spanId: (++n).toString(16).padStart(16, '0'),
+      ...(parent ? { parentSpanId: parent.spanId } : {}),
+      service,
+      name,
+      kind,
+      startUs: t0 + startUs,
+      durationUs,
+      attributes: { 'http.status_code': 200, 'http.method': 'GET', upstream_cluster: `outbound|9080||${service}` },
+      resource: { 'service.name': service },
+      events: [],
+      status: { code: 'unset' },
+    };
     spans.push(s);
     return s;
   };
   const gw = add('istio-ingressgateway.istio-system', 'productpage.default.svc.cluster.local:9080/productpage', 'server', 0, 900_000);
-  const up = add('istio-ingressgateway.istio-system', 'router outbound|9080||productpage.default.svc.cluster.local; egress', 'client', 10, 899_000, gw);
+  const up = add(
+    'istio-ingressgateway.istio-system',
+    'router outbound|9080||productpage.default.svc.cluster.local; egress',
+    'client',
+    10,
+    899_000,
+    gw,
+  );
   const pp = add('productpage.default', 'productpage.default.svc.cluster.local:9080/productpage', 'server', 20, 898_000, up);
   const toReviews = add('productpage.default', 'reviews.default.svc.cluster.local:9080/*', 'client', 30, 900, pp);
   const reviews = add('reviews.default', 'reviews.default.svc.cluster.local:9080/*', 'server', 31, 898, toReviews);
@@ -80,7 +100,25 @@ function asV3Json(trace: Trace): string {
     result: {
       resourceSpans: [...byService].map(([service, spans]) => ({
         resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-        scopeSpans: [{ scope: {}, spans: spans.map((s) => ({ traceId: s.traceId, spanId: s.spanId, ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}), name: s.name, kind: kinds[s.kind], startTimeUnixNano: `${Math.round(s.startUs)}000`, endTimeUnixNano: `${Math.round(s.startUs + s.durationUs)}000`, attributes: Object.entries(s.attributes).map(([key, v]) => ({ key, value: typeof v === 'number' ? { intValue: String(v) } : { stringValue: String(v) } })), status: {} })) }],
+        scopeSpans: [
+          {
+            scope: {},
+            spans: spans.map((s) => ({
+              traceId: s.traceId,
+              spanId: s.spanId,
+              ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
+              name: s.name,
+              kind: kinds[s.kind],
+              startTimeUnixNano: `${Math.round(s.startUs)}000`,
+              endTimeUnixNano: `${Math.round(s.startUs + s.durationUs)}000`,
+              attributes: Object.entries(s.attributes).map(([key, v]) => ({
+                key,
+                value: typeof v === 'number' ? { intValue: String(v) } : { stringValue: String(v) },
+              })),
+              status: {},
+            })),
+          },
+        ],
       })),
     },
   });
@@ -116,10 +154,18 @@ async function benchEvaluation(): Promise<void> {
       fullMs.push(f);
     }
   }
-  console.log(`\n## 1. Bookinfo spec on a ${trace.spans.length}-span trace (${RUNS} runs after 5 warm-up; spec ${passed ? 'holds' : 'FAILS'})`);
-  console.log(`  evaluate (index + matchers + edges + rules + diagnosis): median ${median(evalMs).toFixed(2)} ms wall, p95 ${pct(evalMs, 0.95).toFixed(2)} ms; median ${median(evalCpuMs).toFixed(2)} ms CPU   (target ≤ 50 ms)`);
-  console.log(`  parse /api/v3 JSON + build model + evaluate:              median ${median(fullMs).toFixed(2)} ms, p95 ${pct(fullMs, 0.95).toFixed(2)} ms`);
-  console.log(`  baseline JSON.parse of the same ${(json.length / 1e6).toFixed(1)} MB response:       median ${median(parseMs).toFixed(2)} ms`);
+  console.log(
+    `\n## 1. Bookinfo spec on a ${trace.spans.length}-span trace (${RUNS} runs after 5 warm-up; spec ${passed ? 'holds' : 'FAILS'})`,
+  );
+  console.log(
+    `  evaluate (index + matchers + edges + rules + diagnosis): median ${median(evalMs).toFixed(2)} ms wall, p95 ${pct(evalMs, 0.95).toFixed(2)} ms; median ${median(evalCpuMs).toFixed(2)} ms CPU   (target ≤ 50 ms)`,
+  );
+  console.log(
+    `  parse /api/v3 JSON + build model + evaluate:              median ${median(fullMs).toFixed(2)} ms, p95 ${pct(fullMs, 0.95).toFixed(2)} ms`,
+  );
+  console.log(
+    `  baseline JSON.parse of the same ${(json.length / 1e6).toFixed(1)} MB response:       median ${median(parseMs).toFixed(2)} ms`,
+  );
   console.log(`  ratio evaluate / JSON.parse: ${(median(evalMs) / median(parseMs)).toFixed(2)}×`);
 }
 
@@ -150,7 +196,21 @@ function batches(count: number): Buffer[] {
       status: {},
     }));
     const services = ['productpage.default', 'reviews.default'];
-    out.push(Buffer.from(encodeExportRequest({ resourceSpans: services.map((s, k) => ({ resource: { attributes: [{ key: 'service.name', value: { stringValue: s } }, { key: 'k8s.cluster.name', value: { stringValue: 'kind' } }] }, scopeSpans: [{ scope: { name: 'bench' }, spans: spans.filter((_, i) => i % 2 === k) }] })) })));
+    out.push(
+      Buffer.from(
+        encodeExportRequest({
+          resourceSpans: services.map((s, k) => ({
+            resource: {
+              attributes: [
+                { key: 'service.name', value: { stringValue: s } },
+                { key: 'k8s.cluster.name', value: { stringValue: 'kind' } },
+              ],
+            },
+            scopeSpans: [{ scope: { name: 'bench' }, spans: spans.filter((_, i) => i % 2 === k) }],
+          })),
+        }),
+      ),
+    );
   }
   return out;
 }
@@ -172,7 +232,10 @@ Promise.all(Array.from({ length: Number(inflight) }, worker)).then(() => { proce
 
 function runLoadgen(url: string, file: string, seconds: number, inflight: number): Promise<{ sent: number; failed: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', LOADGEN, url, file, String(seconds), String(inflight)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', LOADGEN, url, file, String(seconds), String(inflight)], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     child.on('error', reject);
@@ -184,9 +247,20 @@ async function benchIngest(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-verify-'));
   const file = join(dir, 'batches.bin');
   const bodies = batches(64);
-  writeFileSync(file, Buffer.concat(bodies.flatMap((b) => { const len = Buffer.alloc(4); len.writeUInt32BE(b.length); return [len, b]; })));
+  writeFileSync(
+    file,
+    Buffer.concat(
+      bodies.flatMap((b) => {
+        const len = Buffer.alloc(4);
+        len.writeUInt32BE(b.length);
+        return [len, b];
+      }),
+    ),
+  );
   const bytes = bodies.reduce((n, b) => n + b.length, 0) / bodies.length;
-  console.log(`\n## 2. OTLP/HTTP protobuf ingest: ${BATCH}-span batches (${(bytes / 1024).toFixed(0)} KiB each), ${SECONDS}s per run, load generator in a separate process, 4 requests in flight`);
+  console.log(
+    `\n## 2. OTLP/HTTP protobuf ingest: ${BATCH}-span batches (${(bytes / 1024).toFixed(0)} KiB each), ${SECONDS}s per run, load generator in a separate process, 4 requests in flight`,
+  );
 
   // Baseline: the same transport with nothing done to the body.
   const bare = createServer((req, res) => {
@@ -222,9 +296,15 @@ async function benchIngest(): Promise<void> {
 
   const cpuSec = (cpu.user + cpu.system) / 1e6;
   const baseCpuSec = (baseCpu.user + baseCpu.system) / 1e6;
-  console.log(`  bare HTTP server (baseline):  ${(base.sent * BATCH / baseSec).toFixed(0)} spans/s wall, ${((base.sent * BATCH) / baseCpuSec).toFixed(0)} spans per CPU-second of the server process (${base.sent} batches)`);
-  console.log(`  meshtrace OTLP receiver:      ${(received / sec).toFixed(0)} spans/s wall, ${(received / cpuSec).toFixed(0)} spans per CPU-second of the receiver process (${got.sent} batches, ${got.failed} failed; ${received} spans decoded into the model)`);
-  console.log(`  receiver / bare (wall): ${((received / sec) / ((base.sent * BATCH) / baseSec)).toFixed(2)}   (target ≥ 50 000 spans/s on one core; the receiver is one Node thread)`);
+  console.log(
+    `  bare HTTP server (baseline):  ${((base.sent * BATCH) / baseSec).toFixed(0)} spans/s wall, ${((base.sent * BATCH) / baseCpuSec).toFixed(0)} spans per CPU-second of the server process (${base.sent} batches)`,
+  );
+  console.log(
+    `  meshtrace OTLP receiver:      ${(received / sec).toFixed(0)} spans/s wall, ${(received / cpuSec).toFixed(0)} spans per CPU-second of the receiver process (${got.sent} batches, ${got.failed} failed; ${received} spans decoded into the model)`,
+  );
+  console.log(
+    `  receiver / bare (wall): ${(received / sec / ((base.sent * BATCH) / baseSec)).toFixed(2)}   (target ≥ 50 000 spans/s on one core; the receiver is one Node thread)`,
+  );
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -241,7 +321,11 @@ async function benchLatency(): Promise<void> {
     // Spans land in two batches 300 ms apart; the second completes the trace.
     const [first, ...rest] = body.resourceSpans as unknown[];
     const send = async (resourceSpans: unknown[]) => {
-      const r = await request(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resourceSpans }) });
+      const r = await request(`${receiver.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ resourceSpans }),
+      });
       await r.body.dump();
     };
     let lastLanded = 0;
@@ -256,7 +340,9 @@ async function benchLatency(): Promise<void> {
     await receiver.close();
   }
   console.log(`\n## 3. Verdict latency after the last span lands (poll interval ${intervalMs} ms, OTLP receiver wakes the poller)`);
-  console.log(`  5 runs: ${latencies.map((l) => l.toFixed(1)).join(', ')} ms; median ${median(latencies).toFixed(1)} ms = ${(median(latencies) / intervalMs).toFixed(3)} of one poll interval (target ≤ 1)`);
+  console.log(
+    `  5 runs: ${latencies.map((l) => l.toFixed(1)).join(', ')} ms; median ${median(latencies).toFixed(1)} ms = ${(median(latencies) / intervalMs).toFixed(3)} of one poll interval (target ≤ 1)`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -77,7 +77,9 @@ function packageDirOf(file: string, name: string): string {
 /** Every file under `dir`, as paths relative to it. */
 function filesUnder(dir: string, prefix = ''): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+  );
 }
 
 /**
@@ -121,14 +123,26 @@ export async function buildPackage({ declarations = true } = {}): Promise<void> 
     });
     const t1 = performance.now();
     if (declarations) {
-      execFileSync(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json'), '--outDir', join(staging, 'types')], { stdio: 'inherit' });
+      execFileSync(
+        process.execPath,
+        [
+          join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+          '-p',
+          join(PACKAGE_ROOT, 'tsconfig.build.json'),
+          '--outDir',
+          join(staging, 'types'),
+        ],
+        { stdio: 'inherit' },
+      );
       fixDeclarationSpecifiers(join(staging, 'types'));
     }
     const t2 = performance.now();
     // --js-only keeps what else is in lib/ (the declarations of an earlier full build); the full
     // build replaces the whole tree.
     publish(staging, lib, declarations);
-    process.stdout.write(`build: lib/ bundles ${Math.round(t1 - t0)} ms${declarations ? `, declarations ${Math.round(t2 - t1)} ms` : ''}\n`);
+    process.stdout.write(
+      `build: lib/ bundles ${Math.round(t1 - t0)} ms${declarations ? `, declarations ${Math.round(t2 - t1)} ms` : ''}\n`,
+    );
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }

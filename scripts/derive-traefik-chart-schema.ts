@@ -30,8 +30,19 @@ export const GENERATED_FILE = join(REPO_ROOT, 'src', 'check', 'schema', 'traefik
  * and those check reads (doctor rules, install inputs, endpoint resolution).
  */
 export const KEPT_KEYS = [
-  'additionalArguments', 'deployment', 'env', 'experimental', 'global', 'image', 'ingressClass', 'namespaceOverride',
-  'ports', 'providers', 'resources', 'service', 'tracing',
+  'additionalArguments',
+  'deployment',
+  'env',
+  'experimental',
+  'global',
+  'image',
+  'ingressClass',
+  'namespaceOverride',
+  'ports',
+  'providers',
+  'resources',
+  'service',
+  'tracing',
 ] as const;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -45,7 +56,8 @@ export interface DerivedTraefikChart {
 export function deriveTraefikChart(schemaText: string, valuesText: string): DerivedTraefikChart {
   const full = JSON.parse(schemaText) as Record<string, Json> & { properties: Record<string, Json> };
   const values = (parseYamlDocument(valuesText, 'traefik/values.yaml', YAML_LIMITS.manifests).value ?? {}) as Record<string, Json>;
-  for (const k of KEPT_KEYS) if (!(k in full.properties)) throw new Error(`chart schema has no top-level "${k}"; update KEPT_KEYS for the new chart`);
+  for (const k of KEPT_KEYS)
+    if (!(k in full.properties)) throw new Error(`chart schema has no top-level "${k}"; update KEPT_KEYS for the new chart`);
   const properties: Record<string, Json> = {};
   for (const k of Object.keys(full.properties).sort()) {
     properties[k] = (KEPT_KEYS as readonly string[]).includes(k) ? full.properties[k]! : {};

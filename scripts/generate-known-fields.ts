@@ -50,21 +50,28 @@ export function generateKnownFields(): KnownFieldsFile {
   const nodeModules = join(REPO_ROOT, 'node_modules');
   const kindFiles = MODEL_PACKAGES.flatMap((pkg) => listKindFiles(pkg, join(nodeModules, pkg)));
   const entry = join(REPO_ROOT, '__known_fields_entry.ts');
-  const source = kindFiles
-    .map((k, n) => `import type { I${k.kind} as T${n} } from ${JSON.stringify('./' + relative(REPO_ROOT, k.file).replace(/\.d\.ts$/, ''))};`)
-    .join('\n') + `\nexport type All = [${kindFiles.map((_, n) => `T${n}`).join(', ')}];\n`;
+  const source =
+    kindFiles
+      .map(
+        (k, n) => `import type { I${k.kind} as T${n} } from ${JSON.stringify('./' + relative(REPO_ROOT, k.file).replace(/\.d\.ts$/, ''))};`,
+      )
+      .join('\n') + `\nexport type All = [${kindFiles.map((_, n) => `T${n}`).join(', ')}];\n`;
   const host = ts.createCompilerHost({});
   const getSourceFile = host.getSourceFile.bind(host);
   const fileExists = host.fileExists.bind(host);
   host.getSourceFile = (f, lang, ...rest) => (f === entry ? ts.createSourceFile(f, source, lang) : getSourceFile(f, lang, ...rest));
   host.fileExists = (f) => f === entry || fileExists(f);
-  const program = ts.createProgram([entry], {
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    target: ts.ScriptTarget.ES2022,
-    types: [],
-    skipLibCheck: true,
-  }, host);
+  const program = ts.createProgram(
+    [entry],
+    {
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      target: ts.ScriptTarget.ES2022,
+      types: [],
+      skipLibCheck: true,
+    },
+    host,
+  );
   const checker = program.getTypeChecker();
   const sf = program.getSourceFile(entry)!;
   const all = checker.getExportsOfModule(checker.getSymbolAtLocation(sf)!).find((s) => s.name === 'All')!;
@@ -79,7 +86,7 @@ export function generateKnownFields(): KnownFieldsFile {
     const type = checker.getNonNullableType(raw);
     if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return -1;
     const parts = type.isUnion() ? type.types : [type];
-    const objects = parts.filter((t) => !(t.flags & PRIMITIVE) && (t.flags & ts.TypeFlags.Object));
+    const objects = parts.filter((t) => !(t.flags & PRIMITIVE) && t.flags & ts.TypeFlags.Object);
     if (objects.length === 0) return -1;
     // int-or-string style unions of a primitive and an object are rare; treat the object part.
     const key = objects.length === 1 ? objects[0]! : type;
@@ -122,5 +129,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const t0 = performance.now();
   const tree = generateKnownFields();
   writeFileSync(KNOWN_FIELDS_FILE, JSON.stringify(tree) + '\n');
-  process.stdout.write(`${Object.keys(tree.roots).length} kinds, ${tree.types.length} types → ${KNOWN_FIELDS_FILE} (${(performance.now() - t0).toFixed(0)} ms)\n`);
+  process.stdout.write(
+    `${Object.keys(tree.roots).length} kinds, ${tree.types.length} types → ${KNOWN_FIELDS_FILE} (${(performance.now() - t0).toFixed(0)} ms)\n`,
+  );
 }

@@ -26,7 +26,9 @@ export function machine(): Machine {
     nproc: availableParallelism(),
     cpu: cpu ?? cpus()[0]?.model ?? 'unknown CPU',
     node: process.version,
-    loadavg: loadavg().map((l) => l.toFixed(1)).join(' '),
+    loadavg: loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' '),
   };
 }
 

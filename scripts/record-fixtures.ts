@@ -99,7 +99,11 @@ async function startJaeger(supervisor: ProcessSupervisor): Promise<Jaeger> {
       },
       extensions: {
         healthcheckv2: { use_v2: true, http: { endpoint: `127.0.0.1:${health}` } },
-        jaeger_query: { storage: { traces: 'mem' }, http: { endpoint: `127.0.0.1:${query}` }, grpc: { endpoint: `127.0.0.1:${queryGrpc}` } },
+        jaeger_query: {
+          storage: { traces: 'mem' },
+          http: { endpoint: `127.0.0.1:${query}` },
+          grpc: { endpoint: `127.0.0.1:${queryGrpc}` },
+        },
         jaeger_storage: { backends: { mem: { memory: { max_traces: 10000 } } } },
       },
       receivers: { otlp: { protocols: { grpc: { endpoint: `127.0.0.1:${grpc}` }, http: { endpoint: `127.0.0.1:${http}` } } } },
@@ -107,7 +111,13 @@ async function startJaeger(supervisor: ProcessSupervisor): Promise<Jaeger> {
       exporters: { jaeger_storage_exporter: { trace_storage: 'mem' } },
     }),
   );
-  await supervisor.start({ name: 'jaeger', command: peerPath('jaeger'), args: ['--config', file], readyPattern: /Everything is ready/, readyTimeoutMs: 60_000 });
+  await supervisor.start({
+    name: 'jaeger',
+    command: peerPath('jaeger'),
+    args: ['--config', file],
+    readyPattern: /Everything is ready/,
+    readyTimeoutMs: 60_000,
+  });
   return { otlpGrpcAddress: `127.0.0.1:${grpc}`, otlpHttpUrl: `http://127.0.0.1:${http}`, queryUrl: `http://127.0.0.1:${query}` };
 }
 
@@ -159,13 +169,28 @@ trace-file source (no real program needed).
 }
 
 /** Drives one Bookinfo request through a fresh Envoy mesh into `jaeger`; returns the ids of every trace it made. */
-async function bookinfoRun(jaeger: Jaeger, spec: Spec, apps: Partial<Record<BookinfoApp, AppVariant>>): Promise<{ driven: string; all: string[] }> {
+async function bookinfoRun(
+  jaeger: Jaeger,
+  spec: Spec,
+  apps: Partial<Record<BookinfoApp, AppVariant>>,
+): Promise<{ driven: string; all: string[] }> {
   const supervisor = new ProcessSupervisor({ killGraceMs: 3000 });
   const [host, port] = jaeger.otlpGrpcAddress.split(':');
-  const mesh = await startEnvoyMesh({ envoy: findEnvoy().path, config: kitConfig(), collector: { host: host!, port: Number(port) }, supervisor, apps });
+  const mesh = await startEnvoyMesh({
+    envoy: findEnvoy().path,
+    config: kitConfig(),
+    collector: { host: host!, port: Number(port) },
+    supervisor,
+    apps,
+  });
   try {
     const url = new URL('/productpage', mesh.gatewayUrl).href;
-    const d = await drive({ url, requests: 1, propagation: spec.trigger?.propagation ?? ['w3c'], headers: { 'x-kit-scenario': 'bookinfo' } });
+    const d = await drive({
+      url,
+      requests: 1,
+      propagation: spec.trigger?.propagation ?? ['w3c'],
+      headers: { 'x-kit-scenario': 'bookinfo' },
+    });
     const statuses = d.requests.map((r) => r.status);
     if (statuses.some((s) => s !== 200)) throw new Error(`GET ${url} answered ${statuses.join(', ')}; expected 200`);
     const driven = d.traceIds[0]!;
@@ -183,12 +208,23 @@ async function bookinfoRun(jaeger: Jaeger, spec: Spec, apps: Partial<Record<Book
 async function recordBookinfo(jaeger: Jaeger, spec: Spec): Promise<void> {
   const healthy = await bookinfoRun(jaeger, spec, {});
   const v3 = await settledV3(jaeger.queryUrl, healthy.driven, 9);
-  await save('bookinfo-envoy-v3.json', v3, `\`/api/v3/traces/{id}\`: the healthy Bookinfo request, ${spanCount(v3)} spans (gateway server + upstream, productpage, details, reviews, ratings). \`samples/expectations/bookinfo.yaml\` passes.`);
-  await save('bookinfo-envoy-legacy.json', (await getText(`${jaeger.queryUrl}/api/traces/${healthy.driven}`)).text, '`/api/traces/{id}` (legacy JSON, the UI\'s "Download JSON" format) of the same trace.');
+  await save(
+    'bookinfo-envoy-v3.json',
+    v3,
+    `\`/api/v3/traces/{id}\`: the healthy Bookinfo request, ${spanCount(v3)} spans (gateway server + upstream, productpage, details, reviews, ratings). \`samples/expectations/bookinfo.yaml\` passes.`,
+  );
+  await save(
+    'bookinfo-envoy-legacy.json',
+    (await getText(`${jaeger.queryUrl}/api/traces/${healthy.driven}`)).text,
+    '`/api/traces/{id}` (legacy JSON, the UI\'s "Download JSON" format) of the same trace.',
+  );
 
   const split = await bookinfoRun(jaeger, spec, { reviews: { kind: 'relay', args: ['--fault', 'drop-context'] } });
   const fragments = split.all.filter((id) => id !== healthy.driven);
-  if (fragments.length !== 2 || !fragments.includes(split.driven)) throw new Error(`the split run should leave 2 fragments (the driven ${split.driven} and the one reviews started); got ${fragments.join(', ')}`);
+  if (fragments.length !== 2 || !fragments.includes(split.driven))
+    throw new Error(
+      `the split run should leave 2 fragments (the driven ${split.driven} and the one reviews started); got ${fragments.join(', ')}`,
+    );
   const other = fragments.find((id) => id !== split.driven)!;
   // One raw /api/v3 answer per line (JSON lines, as the trace-file source reads them): the driven fragment first.
   const lines = [await settledV3(jaeger.queryUrl, split.driven, 1), await settledV3(jaeger.queryUrl, other, 1)].map((t) => t.trim());
@@ -208,10 +244,19 @@ async function recordHotrod(jaeger: Jaeger): Promise<void> {
     const body = await res.body.text();
     const header = String(res.headers['traceresponse'] ?? '');
     const m = /^00-([0-9a-f]{32})-[0-9a-f]{16}-0[01]$/.exec(header);
-    if (res.statusCode !== 200 || !m) throw new Error(`HotROD /dispatch answered ${res.statusCode} (traceresponse "${header}"): ${body.slice(0, 200)}`);
+    if (res.statusCode !== 200 || !m)
+      throw new Error(`HotROD /dispatch answered ${res.statusCode} (traceresponse "${header}"): ${body.slice(0, 200)}`);
     const v3 = await settledV3(jaeger.queryUrl, m[1]!, 35);
-    await save('hotrod-dispatch-v3.json', v3, `\`/api/v3/traces/{id}\` of one HotROD \`/dispatch?customer=123\`: ${spanCount(v3)} spans over customer, driver, frontend, mysql, redis-manual, route. \`samples/expectations/hotrod-direct.yaml\` passes.`);
-    await save('hotrod-dispatch-legacy.json', (await getText(`${jaeger.queryUrl}/api/traces/${m[1]}`)).text, '`/api/traces/{id}` of the same HotROD trace.');
+    await save(
+      'hotrod-dispatch-v3.json',
+      v3,
+      `\`/api/v3/traces/{id}\` of one HotROD \`/dispatch?customer=123\`: ${spanCount(v3)} spans over customer, driver, frontend, mysql, redis-manual, route. \`samples/expectations/hotrod-direct.yaml\` passes.`,
+    );
+    await save(
+      'hotrod-dispatch-legacy.json',
+      (await getText(`${jaeger.queryUrl}/api/traces/${m[1]}`)).text,
+      '`/api/traces/{id}` of the same HotROD trace.',
+    );
   } finally {
     await hotrod.peer.stop();
   }

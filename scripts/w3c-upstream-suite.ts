@@ -33,7 +33,9 @@ const suiteDir = option('suite');
 const python = option('python', 'python3');
 const harnessPort = Number(option('harness-port', '7777'));
 if (!existsSync(join(suiteDir, 'test.py'))) {
-  console.error(`--suite: invalid value ${JSON.stringify(suiteDir)}; expected the test/ folder of a w3c/trace-context checkout (holding test.py)`);
+  console.error(
+    `--suite: invalid value ${JSON.stringify(suiteDir)}; expected the test/ folder of a w3c/trace-context checkout (holding test.py)`,
+  );
   process.exit(2);
 }
 if (!Number.isInteger(harnessPort) || harnessPort < 1 || harnessPort > 65535) {
@@ -44,10 +46,14 @@ if (!Number.isInteger(harnessPort) || harnessPort < 1 || harnessPort > 65535) {
 /** POSTs `body` to `url` with `headers`; resolves when the response has ended. */
 function post(url: URL, headers: Record<string, string>, body: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', resolve);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -63,7 +69,8 @@ const app = createServer((req, res) => {
     const trace: Record<string, string> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i].toLowerCase();
-      if (name === 'traceparent' || name === 'tracestate') trace[name] = trace[name] ? `${trace[name]},${req.rawHeaders[i + 1]}` : req.rawHeaders[i + 1];
+      if (name === 'traceparent' || name === 'tracestate')
+        trace[name] = trace[name] ? `${trace[name]},${req.rawHeaders[i + 1]}` : req.rawHeaders[i + 1];
     }
     try {
       for (const item of JSON.parse(body || '[]') as Array<{ url: string; arguments: unknown }>) {

@@ -13,7 +13,10 @@ export const EXIT_CANNOT_CHECK = 2;
 
 /** Thrown to end a command with a given exit code and a message for stderr. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT_CANNOT_CHECK) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT_CANNOT_CHECK,
+  ) {
     super(message);
     this.name = 'CliError';
   }

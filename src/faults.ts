@@ -27,7 +27,8 @@ export interface FaultDecision {
 
 export const NO_FAULT: FaultDecision = Object.freeze({ dropContext: false, delayMs: 0, reset: false });
 
-const ALLOWED = 'one of drop-context, delay=<duration e.g. 200ms>, status=<200..599>, reset; optionally followed by @<fraction 0..1>, e.g. status=500@0.2';
+const ALLOWED =
+  'one of drop-context, delay=<duration e.g. 200ms>, status=<200..599>, reset; optionally followed by @<fraction 0..1>, e.g. status=500@0.2';
 
 /** A fault flag that does not parse. */
 export class FaultSyntaxError extends Error {

@@ -23,7 +23,8 @@ try {
   if (err instanceof ConfigError) {
     for (const line of err.lines()) process.stderr.write(`${line}\n`);
   } else if (err instanceof SynthCheckError) {
-    for (const f of err.findings) process.stderr.write(`${f.severity}: ${[f.file, f.object, f.field].filter(Boolean).join(': ')}: ${f.message} [${f.rule}]\n`);
+    for (const f of err.findings)
+      process.stderr.write(`${f.severity}: ${[f.file, f.object, f.field].filter(Boolean).join(': ')}: ${f.message} [${f.rule}]\n`);
     process.stderr.write(`${err.message}\n`);
   } else {
     process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);

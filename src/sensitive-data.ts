@@ -13,8 +13,10 @@ export interface SensitiveMatch {
   readonly masked: string;
 }
 
-const SECRET_KEY = /(^|[._-])(authorization|proxy-authorization|cookie|set-cookie|password|passwd|secret|api[-_]?key|access[-_]?token|refresh[-_]?token|private[-_]?key|x-api-key)$/i;
-const SECRET_VALUE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|\b(AKIA|ASIA)[A-Z0-9]{16}\b|:\/\/[^\s/:@]+:[^\s/@]+@/;
+const SECRET_KEY =
+  /(^|[._-])(authorization|proxy-authorization|cookie|set-cookie|password|passwd|secret|api[-_]?key|access[-_]?token|refresh[-_]?token|private[-_]?key|x-api-key)$/i;
+const SECRET_VALUE =
+  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|\b(AKIA|ASIA)[A-Z0-9]{16}\b|:\/\/[^\s/:@]+:[^\s/@]+@/;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;
 const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
 const SECRET_MARKERS = /Bearer|Basic|eyJ|AKIA|ASIA|:\/\//;
@@ -65,7 +67,8 @@ function mask(text: string): string {
  * What sensitive data one key/value pair carries, each with a masked excerpt; empty when none.
  */
 export function classifySensitive(key: string, text: string): SensitiveMatch[] {
-  if (SECRET_KEY.test(key) && text !== '' && !/^(\[?redacted\]?|\*+|REDACTED)$/i.test(text)) return [{ what: 'credential', masked: mask(text) }];
+  if (SECRET_KEY.test(key) && text !== '' && !/^(\[?redacted\]?|\*+|REDACTED)$/i.test(text))
+    return [{ what: 'credential', masked: mask(text) }];
   // Cheap guards first: most values (methods, status codes, routes) hold none of the markers.
   const secret = SECRET_MARKERS.test(text) ? SECRET_VALUE.exec(text) : null;
   if (secret) return [{ what: 'credential', masked: mask(secret[0]) }];

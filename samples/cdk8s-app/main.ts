@@ -24,6 +24,11 @@ const telemetry: MeshTelemetryProps = {
 };
 new MeshTelemetry(team, 'tracing', telemetry);
 // HotROD sending to the stack's collector.
-new HotRod(team, 'hotrod', { namespace: 'team-apps', createNamespace: false, meshed: true, otlpEndpoint: `http://jaeger-collector.${tracing.config.namespaces.observability}.svc:4318` });
+new HotRod(team, 'hotrod', {
+  namespace: 'team-apps',
+  createNamespace: false,
+  meshed: true,
+  otlpEndpoint: `http://jaeger-collector.${tracing.config.namespaces.observability}.svc:4318`,
+});
 
 app.synth();

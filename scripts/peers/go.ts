@@ -38,7 +38,10 @@ export interface GoToolsOptions {
 export function parseReplaces(goMod: string): { from: string; to: string }[] {
   const out: { from: string; to: string }[] = [];
   const body = goMod.replace(/\/\/[^\n]*/g, '');
-  const lines = [...[...body.matchAll(/^replace\s*\(([^)]*)\)/gm)].flatMap((m) => m[1]!.split('\n')), ...[...body.matchAll(/^replace\s+([^(\n][^\n]*)$/gm)].map((m) => m[1]!)];
+  const lines = [
+    ...[...body.matchAll(/^replace\s*\(([^)]*)\)/gm)].flatMap((m) => m[1]!.split('\n')),
+    ...[...body.matchAll(/^replace\s+([^(\n][^\n]*)$/gm)].map((m) => m[1]!),
+  ];
   for (const line of lines) {
     const m = /^\s*(\S+)(?:\s+\S+)?\s*=>\s*(\S+)\s+(v\S+)\s*$/.exec(line);
     if (m) out.push({ from: m[1]!, to: `${m[2]}@${m[3]}` });
@@ -62,11 +65,18 @@ export async function goTools(ctx: InstallContext, options: GoToolsOptions): Pro
   if (!existsSync(join(src, 'go.mod'))) await ctx.run('go mod init', go, ['mod', 'init', options.module], { cwd: src, env });
   if (options.mirrorReplacesOf) {
     const info = JSON.parse(
-      await ctx.run(`go mod download ${options.mirrorReplacesOf}`, go, ['mod', 'download', '-json', options.mirrorReplacesOf], { cwd: src, env, failure: `the Go module proxy did not give ${options.mirrorReplacesOf}` }),
+      await ctx.run(`go mod download ${options.mirrorReplacesOf}`, go, ['mod', 'download', '-json', options.mirrorReplacesOf], {
+        cwd: src,
+        env,
+        failure: `the Go module proxy did not give ${options.mirrorReplacesOf}`,
+      }),
     ) as { GoMod?: string };
     const replaces = parseReplaces(info.GoMod ? readFileSync(info.GoMod, 'utf8') : '');
-    for (const r of replaces) await ctx.run(`go mod edit -replace ${r.from}`, go, ['mod', 'edit', `-replace=${r.from}=${r.to}`], { cwd: src, env });
-    ctx.log(`mirrored ${replaces.length} replace line(s) of ${options.mirrorReplacesOf}: ${replaces.map((r) => `${r.from} => ${r.to}`).join(', ')}`);
+    for (const r of replaces)
+      await ctx.run(`go mod edit -replace ${r.from}`, go, ['mod', 'edit', `-replace=${r.from}=${r.to}`], { cwd: src, env });
+    ctx.log(
+      `mirrored ${replaces.length} replace line(s) of ${options.mirrorReplacesOf}: ${replaces.map((r) => `${r.from} => ${r.to}`).join(', ')}`,
+    );
   }
   for (const tool of options.tools) {
     await ctx.run(`go get -tool ${tool}`, go, ['get', '-tool', tool], {
@@ -76,10 +86,15 @@ export async function goTools(ctx: InstallContext, options: GoToolsOptions): Pro
     });
   }
   for (const b of options.builds) {
-    await ctx.run(`go build ${b.program}`, go, ['build', '-trimpath', '-ldflags=-s -w', '-o', join(b.outDir ?? ctx.binDir, b.program), b.pkg], {
-      cwd: src,
-      env,
-      failure: `go build of ${b.pkg} failed`,
-    });
+    await ctx.run(
+      `go build ${b.program}`,
+      go,
+      ['build', '-trimpath', '-ldflags=-s -w', '-o', join(b.outDir ?? ctx.binDir, b.program), b.pkg],
+      {
+        cwd: src,
+        env,
+        failure: `go build of ${b.pkg} failed`,
+      },
+    );
   }
 }

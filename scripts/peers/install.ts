@@ -29,7 +29,12 @@ function stampPath(dir: string): string {
 }
 
 function stampOf(recipe: Recipe): Stamp {
-  return { name: recipe.name, version: recipe.version, programs: [...recipe.programs], ...(recipe.fingerprint ? { fingerprint: recipe.fingerprint } : {}) };
+  return {
+    name: recipe.name,
+    version: recipe.version,
+    programs: [...recipe.programs],
+    ...(recipe.fingerprint ? { fingerprint: recipe.fingerprint } : {}),
+  };
 }
 
 function isExecutable(path: string): boolean {
@@ -88,7 +93,10 @@ async function withLock<T>(lockDir: string, what: string, print: (line: string) 
         rmSync(lockDir, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() - started > LOCK_WAIT_MS) throw new PeerError(`${what}: ${lockDir} has been held by pid ${owner} for ${formatDuration(Date.now() - started)}; if no install runs, remove that folder`);
+      if (Date.now() - started > LOCK_WAIT_MS)
+        throw new PeerError(
+          `${what}: ${lockDir} has been held by pid ${owner} for ${formatDuration(Date.now() - started)}; if no install runs, remove that folder`,
+        );
       if (!said) print(`    waiting: pid ${owner} is installing ${what} (lock ${lockDir})`);
       said = true;
       await new Promise((r) => setTimeout(r, 1000));
@@ -140,7 +148,8 @@ async function installOne(root: string, recipe: Recipe, print: (line: string) =>
     const ctx = createContext(root, dir, print);
     await recipe.install(ctx);
     const missing = recipe.programs.filter((p) => !isExecutable(join(dir, 'bin', p)));
-    if (missing.length > 0) throw new PeerError(`${recipe.name}: the install ended without ${missing.map((p) => `bin/${p}`).join(', ')} in ${dir}`);
+    if (missing.length > 0)
+      throw new PeerError(`${recipe.name}: the install ended without ${missing.map((p) => `bin/${p}`).join(', ')} in ${dir}`);
     await recipe.check?.(ctx);
     writeFileSync(stampPath(dir), `${JSON.stringify(stampOf(recipe), null, 2)}\n`);
     return 'installed';
@@ -167,8 +176,10 @@ export async function installPeers(recipes: readonly Recipe[], options: InstallO
       results.push({ recipe, outcome, ms });
     } catch (err) {
       const ms = Date.now() - started;
-      const message = err instanceof PeerError ? err.message : (err as Error).stack ?? String(err);
-      print(`peers: ${label}: FAILED after ${formatDuration(ms)}${recipe.optional ? ' (optional: the run goes on without it)' : ''}\n${message}`);
+      const message = err instanceof PeerError ? err.message : ((err as Error).stack ?? String(err));
+      print(
+        `peers: ${label}: FAILED after ${formatDuration(ms)}${recipe.optional ? ' (optional: the run goes on without it)' : ''}\n${message}`,
+      );
       results.push({ recipe, outcome: 'failed', ms, error: message });
     }
   }

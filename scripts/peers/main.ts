@@ -10,7 +10,9 @@ import { RECIPES } from './recipes/index';
 
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(`usage: npm run peers [-- NAME…]\n  installs ${RECIPES.map((r) => `${r.name} ${r.version}`).join(', ')}\n  into $MESHTRACE_PEERS_DIR (default ~/.cache/meshtrace/peers)`);
+    console.log(
+      `usage: npm run peers [-- NAME…]\n  installs ${RECIPES.map((r) => `${r.name} ${r.version}`).join(', ')}\n  into $MESHTRACE_PEERS_DIR (default ~/.cache/meshtrace/peers)`,
+    );
     return 0;
   }
   let recipes;

@@ -100,7 +100,11 @@ export function createContext(root: string, dir: string, print: (line: string) =
       const log = createWriteStream(logFile, { flags: 'a' });
       log.write(`\n$ ${[command, ...args].join(' ')}${options.cwd ? `   (in ${options.cwd})` : ''}\n`);
       return new Promise<string>((resolve, reject) => {
-        const child = spawn(command, args, { cwd: options.cwd ?? dir, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(command, args, {
+          cwd: options.cwd ?? dir,
+          env: { ...process.env, ...options.env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let stdout = '';
         let tail: string[] = [];
         const keep = (chunk: Buffer, isStdout: boolean) => {
@@ -122,10 +126,16 @@ export function createContext(root: string, dir: string, print: (line: string) =
             return;
           }
           const what = options.failure ?? `${label} failed`;
-          reject(new PeerError(`${what}\n  command: ${[command, ...args].join(' ')}\n  ${error.message} after ${took}; last output (full log: ${logFile}):\n${tail.map((l) => `    | ${l}`).join('\n')}`));
+          reject(
+            new PeerError(
+              `${what}\n  command: ${[command, ...args].join(' ')}\n  ${error.message} after ${took}; last output (full log: ${logFile}):\n${tail.map((l) => `    | ${l}`).join('\n')}`,
+            ),
+          );
         };
         child.on('error', (err) => finish(err));
-        child.on('close', (code, signal) => (code === 0 ? finish() : finish(new Error(signal ? `killed by ${signal}` : `exit code ${code}`))));
+        child.on('close', (code, signal) =>
+          code === 0 ? finish() : finish(new Error(signal ? `killed by ${signal}` : `exit code ${code}`)),
+        );
       });
     },
   };

@@ -79,8 +79,17 @@ export function describeNameRule(rule: NameRule): string {
 export function suggestName(rule: NameRule, value: string): string | undefined {
   if (rule === 'path-segment') return value.replace(/[/%]/g, '-').replace(/^\.{1,2}$/, '') || undefined;
   const dots = rule === 'dns1123-subdomain';
-  let s = value.toLowerCase().replace(dots ? /[^a-z0-9.-]+/g : /[^a-z0-9-]+/g, '-').replace(/-+/g, '-');
-  if (dots) s = s.replace(/\.{2,}/g, '.').split('.').map((l) => l.replace(/^-+|-+$/g, '')).filter(Boolean).join('.');
+  let s = value
+    .toLowerCase()
+    .replace(dots ? /[^a-z0-9.-]+/g : /[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-');
+  if (dots)
+    s = s
+      .replace(/\.{2,}/g, '.')
+      .split('.')
+      .map((l) => l.replace(/^-+|-+$/g, ''))
+      .filter(Boolean)
+      .join('.');
   s = s.replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
   if (rule === 'dns1035-label') s = s.replace(/^[^a-z]+/, '');
   s = s.slice(0, rule === 'dns1123-subdomain' ? DNS1123_SUBDOMAIN_MAX : DNS1123_LABEL_MAX).replace(/[^a-z0-9]+$/, '');
@@ -89,10 +98,14 @@ export function suggestName(rule: NameRule, value: string): string | undefined {
 
 function nameProblemsFor(rule: NameRule, name: string): string[] {
   switch (rule) {
-    case 'dns1123-label': return dns1123LabelProblems(name);
-    case 'dns1035-label': return dns1035LabelProblems(name);
-    case 'path-segment': return pathSegmentProblems(name);
-    default: return dns1123SubdomainProblems(name);
+    case 'dns1123-label':
+      return dns1123LabelProblems(name);
+    case 'dns1035-label':
+      return dns1035LabelProblems(name);
+    case 'path-segment':
+      return pathSegmentProblems(name);
+    default:
+      return dns1123SubdomainProblems(name);
   }
 }
 
@@ -156,7 +169,8 @@ export function qualifiedNameProblems(value: string): string[] {
 export function labelValueProblems(value: string): string[] {
   const out: string[] = [];
   if (value.length > LABEL_VALUE_MAX) out.push(`is ${value.length} characters long, more than ${LABEL_VALUE_MAX}`);
-  if (value !== '' && !QUALIFIED_NAME.test(value)) out.push('is not empty or a string of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit (e.g. "v1.2-rc")');
+  if (value !== '' && !QUALIFIED_NAME.test(value))
+    out.push('is not empty or a string of A-Z, a-z, 0-9, "-", "_" and ".", starting and ending with a letter or digit (e.g. "v1.2-rc")');
   return out;
 }
 

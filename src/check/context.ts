@@ -5,8 +5,19 @@
  */
 import type { Finding, ManifestDoc } from './finding';
 import {
-  asArray, asString, getPath, isRecord, kindOf, labelsOf, nameOf, namespaceOf, objectRef, podTemplateOf, stringMap,
-  type Obj, type PodTemplate,
+  asArray,
+  asString,
+  getPath,
+  isRecord,
+  kindOf,
+  labelsOf,
+  nameOf,
+  namespaceOf,
+  objectRef,
+  podTemplateOf,
+  stringMap,
+  type Obj,
+  type PodTemplate,
 } from './objects';
 import { parseYamlDocument, YAML_LIMITS } from '../yaml/load';
 
@@ -65,7 +76,17 @@ export interface CheckContext {
   kindConfigs(): InstallInput[];
 }
 
-const TRAEFIK_VALUE_KEYS = ['ingressRoute', 'providers', 'ports', 'entryPoints', 'experimental', 'ingressClass', 'logs', 'additionalArguments', 'globalArguments'];
+const TRAEFIK_VALUE_KEYS = [
+  'ingressRoute',
+  'providers',
+  'ports',
+  'entryPoints',
+  'experimental',
+  'ingressClass',
+  'logs',
+  'additionalArguments',
+  'globalArguments',
+];
 const ISTIOD_VALUE_KEYS = ['meshConfig', 'pilot', 'traceSampling', 'global', 'revision', 'telemetry'];
 
 /** Recognizes an installer input by shape first, then by file name. */
@@ -101,7 +122,13 @@ function collectMesh(install: readonly InstallInput[], docs: readonly ManifestDo
     asArray(meshConfig.extensionProviders).forEach((p, i) => {
       if (!isRecord(p)) return;
       const type = Object.keys(p).find((k) => k !== 'name' && isRecord(p[k])) ?? 'unknown';
-      providers.push({ name: String(p.name ?? ''), type, config: isRecord(p[type]) ? (p[type] as Obj) : {}, doc, field: `${base}.extensionProviders[${i}]` });
+      providers.push({
+        name: String(p.name ?? ''),
+        type,
+        config: isRecord(p[type]) ? (p[type] as Obj) : {},
+        doc,
+        field: `${base}.extensionProviders[${i}]`,
+      });
     });
     const dp = getPath(meshConfig, 'defaultProviders.tracing');
     if (Array.isArray(dp)) defaults.push({ value: dp.map(String), doc, field: `${base}.defaultProviders.tracing` });
@@ -111,11 +138,13 @@ function collectMesh(install: readonly InstallInput[], docs: readonly ManifestDo
   };
   const readEnvList = (env: unknown, doc: ManifestDoc, base: string): void => {
     asArray(env).forEach((e, i) => {
-      if (isRecord(e) && e.name === 'PILOT_TRACE_SAMPLING' && e.value !== undefined) sampling.push({ value: Number(e.value), doc, field: `${base}[${i}].value` });
+      if (isRecord(e) && e.name === 'PILOT_TRACE_SAMPLING' && e.value !== undefined)
+        sampling.push({ value: Number(e.value), doc, field: `${base}[${i}].value` });
     });
   };
   const readEnvMap = (env: unknown, doc: ManifestDoc, base: string): void => {
-    if (isRecord(env) && env.PILOT_TRACE_SAMPLING !== undefined) sampling.push({ value: Number(env.PILOT_TRACE_SAMPLING), doc, field: `${base}.PILOT_TRACE_SAMPLING` });
+    if (isRecord(env) && env.PILOT_TRACE_SAMPLING !== undefined)
+      sampling.push({ value: Number(env.PILOT_TRACE_SAMPLING), doc, field: `${base}.PILOT_TRACE_SAMPLING` });
   };
 
   for (const input of install) {
@@ -179,7 +208,10 @@ export function buildContext(docs: readonly ManifestDoc[], installDocs: readonly
     if (t) templates.push(t);
   }
   const mesh = collectMesh(install, docs);
-  const namespaceLabels = (ns: string): Record<string, string> => ({ 'kubernetes.io/metadata.name': ns, ...labelsOf(namespaces.get(ns) ?? {}) });
+  const namespaceLabels = (ns: string): Record<string, string> => ({
+    'kubernetes.io/metadata.name': ns,
+    ...labelsOf(namespaces.get(ns) ?? {}),
+  });
   const isMeshed = (t: PodTemplate): boolean | undefined => {
     const podSays = t.labels['sidecar.istio.io/inject'] ?? t.annotations['sidecar.istio.io/inject'];
     if (podSays === 'false') return false;

@@ -38,7 +38,9 @@ export function formatGithubAnnotation(f: Finding, pathOf: (file: string) => str
     f.file ? `file=${escapeProp(pathOf(f.file))}` : undefined,
     f.file && f.line !== undefined ? `line=${f.line}` : undefined,
     `title=${escapeProp(`meshtrace ${f.rule}`)}`,
-  ].filter(Boolean).join(',');
+  ]
+    .filter(Boolean)
+    .join(',');
   const where = [f.object, f.field].filter(Boolean).join(': ');
   return `::${level} ${props}::${escapeData(`${where ? `${where}: ` : ''}${f.message}${f.fix ? ` (${f.fix})` : ''}${f.link ? ` ${f.link}` : ''}`)}`;
 }

@@ -93,7 +93,13 @@ export async function checkManifestsDetailed(docs: readonly ManifestDoc[], optio
   });
   const sorted = located
     .map((f, i) => ({ f, i, p: position(f) }))
-    .sort((a, b) => (a.f.file ?? '').localeCompare(b.f.file ?? '') || a.p - b.p || SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity] || a.i - b.i)
+    .sort(
+      (a, b) =>
+        (a.f.file ?? '').localeCompare(b.f.file ?? '') ||
+        a.p - b.p ||
+        SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity] ||
+        a.i - b.i,
+    )
     .map((x) => x.f);
   const perObject = new Map<string, string[]>();
   for (const d of docs) {

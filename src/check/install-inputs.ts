@@ -39,7 +39,12 @@ function loadTraefikValidator(schemaPath: string, valuesPath: string | undefined
   if (!v) {
     const ajv = new Ajv2020({ allErrors: true, strict: false, allowUnionTypes: true });
     const validate = ajv.compile(schemaPath === BUILT_IN ? TRAEFIK_VALUES_SCHEMA : JSON.parse(readFileSync(schemaPath, 'utf8')));
-    const defaults = valuesPath === BUILT_IN ? TRAEFIK_CHART_DEFAULTS : valuesPath && existsSync(valuesPath) ? parseYamlDocument(readYamlFile(valuesPath, YAML_LIMITS.manifests), valuesPath, YAML_LIMITS.manifests).value : {};
+    const defaults =
+      valuesPath === BUILT_IN
+        ? TRAEFIK_CHART_DEFAULTS
+        : valuesPath && existsSync(valuesPath)
+          ? parseYamlDocument(readYamlFile(valuesPath, YAML_LIMITS.manifests), valuesPath, YAML_LIMITS.manifests).value
+          : {};
     v = { validate, defaults };
     validators.set(key, v);
   }
@@ -64,7 +69,8 @@ function describe(e: ErrorObject): { field: string; message: string } {
     field = field ? `${field}.${extra}` : extra;
     return { field, message: `unknown key "${extra}": the chart schema does not allow it` };
   }
-  if (e.keyword === 'enum') return { field, message: `must be one of ${JSON.stringify((e.params as { allowedValues?: unknown[] }).allowedValues)}` };
+  if (e.keyword === 'enum')
+    return { field, message: `must be one of ${JSON.stringify((e.params as { allowedValues?: unknown[] }).allowedValues)}` };
   return { field, message: e.message ?? e.keyword };
 }
 
@@ -75,12 +81,15 @@ function traefikSchemaFindings(ctx: CheckContext, options: InstallCheckOptions):
   const schemaPath = options.traefikValuesSchema ?? BUILT_IN;
   if (schemaPath !== BUILT_IN && !existsSync(schemaPath)) {
     for (const input of inputs) {
-      out.push(findingFor(input.doc, {
-        rule: 'traefik-values/schema', severity: 'info',
-        message: `Traefik values not validated against the chart schema: ${schemaPath} does not exist`,
-        fix: 'pass --traefik-schema path/to/traefik/values.schema.json (from `helm pull traefik/traefik --untar`)',
-        link: TRAEFIK_CHART_LINK,
-      }));
+      out.push(
+        findingFor(input.doc, {
+          rule: 'traefik-values/schema',
+          severity: 'info',
+          message: `Traefik values not validated against the chart schema: ${schemaPath} does not exist`,
+          fix: 'pass --traefik-schema path/to/traefik/values.schema.json (from `helm pull traefik/traefik --untar`)',
+          link: TRAEFIK_CHART_LINK,
+        }),
+      );
     }
     return out;
   }
@@ -98,10 +107,16 @@ function traefikSchemaFindings(ctx: CheckContext, options: InstallCheckOptions):
       const key = `${field}|${message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(findingFor(input.doc, {
-        rule: 'traefik-values/schema', severity: 'error', field, message: `${message} (Traefik chart ${schemaPath === BUILT_IN ? `${TRAEFIK_CHART_VERSION} ` : ''}values.schema.json)`,
-        fix: 'correct the value; `helm install` refuses values that fail the chart schema', link: TRAEFIK_CHART_LINK,
-      }));
+      out.push(
+        findingFor(input.doc, {
+          rule: 'traefik-values/schema',
+          severity: 'error',
+          field,
+          message: `${message} (Traefik chart ${schemaPath === BUILT_IN ? `${TRAEFIK_CHART_VERSION} ` : ''}values.schema.json)`,
+          fix: 'correct the value; `helm install` refuses values that fail the chart schema',
+          link: TRAEFIK_CHART_LINK,
+        }),
+      );
     }
   }
   return out;
@@ -114,7 +129,8 @@ function nodePorts(ctx: CheckContext): Map<number, string> {
   const out = new Map<number, string>();
   for (const svc of ctx.byKind('Service')) {
     asArray(getPath(svc.object, 'spec.ports')).forEach((p) => {
-      if (isRecord(p) && typeof p.nodePort === 'number') out.set(p.nodePort, `Service ${namespaceOf(svc.object)}/${nameOf(svc.object)} port ${String(p.name ?? p.port)}`);
+      if (isRecord(p) && typeof p.nodePort === 'number')
+        out.set(p.nodePort, `Service ${namespaceOf(svc.object)}/${nameOf(svc.object)} port ${String(p.name ?? p.port)}`);
     });
   }
   for (const input of ctx.traefikValues()) {
@@ -130,13 +146,17 @@ function nodePorts(ctx: CheckContext): Map<number, string> {
   for (const input of ctx.install) {
     const gateways: [string, unknown][] =
       input.kind === 'istio-operator'
-        ? asArray(getPath(input.doc.object, 'spec.components.ingressGateways')).map((g) => [String(getPath(g, 'name') ?? 'ingress gateway'), getPath(g, 'k8s.service.ports')])
+        ? asArray(getPath(input.doc.object, 'spec.components.ingressGateways')).map((g) => [
+            String(getPath(g, 'name') ?? 'ingress gateway'),
+            getPath(g, 'k8s.service.ports'),
+          ])
         : input.kind === 'istiod-values'
           ? [['istio ingress gateway', getPath(input.doc.object, 'service.ports')]]
           : [];
     for (const [gateway, ports] of gateways) {
       asArray(ports).forEach((p) => {
-        if (isRecord(p) && typeof p.nodePort === 'number' && !out.has(p.nodePort)) out.set(p.nodePort, `${gateway} port ${String(p.name ?? p.port)} (${input.doc.file})`);
+        if (isRecord(p) && typeof p.nodePort === 'number' && !out.has(p.nodePort))
+          out.set(p.nodePort, `${gateway} port ${String(p.name ?? p.port)} (${input.doc.file})`);
       });
     }
   }
@@ -156,39 +176,81 @@ function kindFindings(ctx: CheckContext): Finding[] {
         mapped.add(m.containerPort);
         const field = `nodes[${n}].extraPortMappings[${i}].containerPort`;
         if (m.containerPort >= 30000 && m.containerPort <= 32767 && !open.has(m.containerPort)) {
-          out.push(findingFor(input.doc, {
-            rule: 'kind/port-mapping', severity: 'error', field,
-            message: `containerPort ${m.containerPort} (host ${String(m.hostPort)}) is mapped, but no Service or Traefik entrypoint uses nodePort ${m.containerPort}${open.size ? ` (nodePorts: ${[...open.keys()].join(', ')})` : ''}: the host port leads nowhere`,
-            fix: 'set the Service/entrypoint nodePort to the mapped containerPort, or fix the mapping', link: KIND_LINK,
-          }));
+          out.push(
+            findingFor(input.doc, {
+              rule: 'kind/port-mapping',
+              severity: 'error',
+              field,
+              message: `containerPort ${m.containerPort} (host ${String(m.hostPort)}) is mapped, but no Service or Traefik entrypoint uses nodePort ${m.containerPort}${open.size ? ` (nodePorts: ${[...open.keys()].join(', ')})` : ''}: the host port leads nowhere`,
+              fix: 'set the Service/entrypoint nodePort to the mapped containerPort, or fix the mapping',
+              link: KIND_LINK,
+            }),
+          );
         }
       });
     });
   }
   for (const [port, owner] of open) {
     if (!mapped.has(port)) {
-      out.push(findingFor(kinds[0]!.doc, {
-        rule: 'kind/port-mapping', severity: 'warning', field: 'nodes[0].extraPortMappings',
-        message: `${owner} uses nodePort ${port}, but no kind extraPortMappings entry maps it: it is not reachable from the host`,
-        fix: `add {containerPort: ${port}, hostPort: <port>, listenAddress: "127.0.0.1"} to the control-plane node`, link: KIND_LINK,
-      }));
+      out.push(
+        findingFor(kinds[0]!.doc, {
+          rule: 'kind/port-mapping',
+          severity: 'warning',
+          field: 'nodes[0].extraPortMappings',
+          message: `${owner} uses nodePort ${port}, but no kind extraPortMappings entry maps it: it is not reachable from the host`,
+          fix: `add {containerPort: ${port}, hostPort: <port>, listenAddress: "127.0.0.1"} to the control-plane node`,
+          link: KIND_LINK,
+        }),
+      );
     }
   }
   return out;
 }
 
 function unknownInputFindings(ctx: CheckContext): Finding[] {
-  return ctx.install.filter((i) => i.kind === 'unknown').map((i) => findingFor(i.doc, {
-    rule: 'install/unrecognized', severity: 'info',
-    message: 'installer input not recognized (expected an IstioOperator, istiod or Traefik Helm values, or a kind Cluster config): not checked',
-    fix: 'name Helm values files after their chart (traefik-values.yaml, istiod-values.yaml)',
-  }));
+  return ctx.install
+    .filter((i) => i.kind === 'unknown')
+    .map((i) =>
+      findingFor(i.doc, {
+        rule: 'install/unrecognized',
+        severity: 'info',
+        message:
+          'installer input not recognized (expected an IstioOperator, istiod or Traefik Helm values, or a kind Cluster config): not checked',
+        fix: 'name Helm values files after their chart (traefik-values.yaml, istiod-values.yaml)',
+      }),
+    );
 }
 
 /** MeshConfig.ExtensionProvider (istio/api mesh/v1alpha1/config.proto): the oneof keys and, for tracers, their fields. */
-const PROVIDER_TYPES = ['envoyExtAuthzHttp', 'envoyExtAuthzGrpc', 'zipkin', 'lightstep', 'datadog', 'stackdriver', 'opencensus', 'skywalking', 'opentelemetry', 'prometheus', 'envoyFileAccessLog', 'envoyHttpAls', 'envoyTcpAls', 'envoyOtelAls', 'sds'];
+const PROVIDER_TYPES = [
+  'envoyExtAuthzHttp',
+  'envoyExtAuthzGrpc',
+  'zipkin',
+  'lightstep',
+  'datadog',
+  'stackdriver',
+  'opencensus',
+  'skywalking',
+  'opentelemetry',
+  'prometheus',
+  'envoyFileAccessLog',
+  'envoyHttpAls',
+  'envoyTcpAls',
+  'envoyOtelAls',
+  'sds',
+];
 const TRACER_FIELDS: Record<string, string[]> = {
-  opentelemetry: ['service', 'port', 'maxTagLength', 'http', 'grpc', 'resourceDetectors', 'resource_detectors', 'dynatraceSampler', 'serviceAttributeEnrichment'],
+  opentelemetry: [
+    'service',
+    'port',
+    'maxTagLength',
+    'http',
+    'grpc',
+    'resourceDetectors',
+    'resource_detectors',
+    'dynatraceSampler',
+    'serviceAttributeEnrichment',
+  ],
   zipkin: ['service', 'port', 'maxTagLength', 'enable64bitTraceId', 'path', 'traceContextOption', 'timeout', 'headers'],
   datadog: ['service', 'port', 'maxTagLength'],
   skywalking: ['service', 'port', 'accessToken'],
@@ -209,21 +271,31 @@ function providerFieldFindings(ctx: CheckContext): Finding[] {
     seen.add(key);
     for (const k of Object.keys(entry)) {
       if (k === 'name' || PROVIDER_TYPES.includes(k)) continue;
-      out.push(findingFor(p.doc, {
-        rule: 'unknown-field', severity: 'error', field: `${p.field}.${k}`,
-        message: `unknown field "${k}" in extension provider "${p.name}": istiod rejects the mesh config`,
-        fix: `use one of name, ${PROVIDER_TYPES.join(', ')}`, link: MESH_CONFIG_LINK,
-      }));
+      out.push(
+        findingFor(p.doc, {
+          rule: 'unknown-field',
+          severity: 'error',
+          field: `${p.field}.${k}`,
+          message: `unknown field "${k}" in extension provider "${p.name}": istiod rejects the mesh config`,
+          fix: `use one of name, ${PROVIDER_TYPES.join(', ')}`,
+          link: MESH_CONFIG_LINK,
+        }),
+      );
     }
     const allowed = TRACER_FIELDS[p.type];
     if (!allowed) continue;
     for (const k of Object.keys(p.config)) {
       if (allowed.includes(k)) continue;
-      out.push(findingFor(p.doc, {
-        rule: 'unknown-field', severity: 'error', field: `${p.field}.${p.type}.${k}`,
-        message: `unknown field "${k}" in ${p.type} provider "${p.name}": istiod rejects the mesh config`,
-        fix: `allowed: ${allowed.join(', ')}`, link: MESH_CONFIG_LINK,
-      }));
+      out.push(
+        findingFor(p.doc, {
+          rule: 'unknown-field',
+          severity: 'error',
+          field: `${p.field}.${p.type}.${k}`,
+          message: `unknown field "${k}" in ${p.type} provider "${p.name}": istiod rejects the mesh config`,
+          fix: `allowed: ${allowed.join(', ')}`,
+          link: MESH_CONFIG_LINK,
+        }),
+      );
     }
   }
   return out;

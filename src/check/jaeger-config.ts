@@ -27,7 +27,9 @@ export function isCollectorImage(image: string): boolean {
 
 /** True when a parsed YAML document looks like an OTel Collector / Jaeger v2 config. */
 export function looksLikeCollectorConfig(value: unknown): value is Obj {
-  return isRecord(value) && isRecord(value.service) && (isRecord(value.receivers) || isRecord(value.extensions) || isRecord(value.exporters));
+  return (
+    isRecord(value) && isRecord(value.service) && (isRecord(value.receivers) || isRecord(value.extensions) || isRecord(value.exporters))
+  );
 }
 
 // Several checkers read the collector configs: parse them once per check.
@@ -47,16 +49,27 @@ function parseCollectorConfigs(ctx: CheckContext): CollectorConfig[] {
     const data = getPath(doc.object, 'data');
     if (!isRecord(data)) continue;
     for (const [key, raw] of Object.entries(data)) {
-      if (typeof raw !== 'string' || !/\.ya?ml$/.test(key) && !/receivers:|extensions:/.test(raw)) continue;
+      if (typeof raw !== 'string' || (!/\.ya?ml$/.test(key) && !/receivers:|extensions:/.test(raw))) continue;
       let parsed: unknown;
-      try { parsed = parseYamlDocument(raw, `${doc.file} data.${key}`, YAML_LIMITS.embedded).value; } catch { continue; }
+      try {
+        parsed = parseYamlDocument(raw, `${doc.file} data.${key}`, YAML_LIMITS.embedded).value;
+      } catch {
+        continue;
+      }
       if (!looksLikeCollectorConfig(parsed)) continue;
       const cmName = nameOf(doc.object);
       const ns = namespaceOf(doc.object);
-      const workloads = ctx.templates.filter((t) => t.namespace === ns
-        && containersOf(t).some((c) => isCollectorImage(c.image))
-        && asArray(t.spec.volumes).some((v) => isRecord(v) && (getPath(v, 'configMap.name') === cmName
-          || asArray(getPath(v, 'projected.sources')).some((s) => getPath(s, 'configMap.name') === cmName))));
+      const workloads = ctx.templates.filter(
+        (t) =>
+          t.namespace === ns &&
+          containersOf(t).some((c) => isCollectorImage(c.image)) &&
+          asArray(t.spec.volumes).some(
+            (v) =>
+              isRecord(v) &&
+              (getPath(v, 'configMap.name') === cmName ||
+                asArray(getPath(v, 'projected.sources')).some((s) => getPath(s, 'configMap.name') === cmName)),
+          ),
+      );
       out.push({ doc, key, field: `data.${key}`, config: parsed, workloads });
     }
   }
@@ -65,9 +78,12 @@ function parseCollectorConfigs(ctx: CheckContext): CollectorConfig[] {
 
 /** Jaeger workloads with no config mounted run the built-in all-in-one config (memory storage). */
 export function jaegerWorkloadsWithoutConfig(ctx: CheckContext, configs: readonly CollectorConfig[]): PodTemplate[] {
-  return ctx.templates.filter((t) => containersOf(t, ['containers']).some((c) => isJaegerImage(c.image)
-    && !asArray(c.container.args).some((a) => String(a).startsWith('--config')) )
-    && !configs.some((c) => c.workloads.includes(t)));
+  return ctx.templates.filter(
+    (t) =>
+      containersOf(t, ['containers']).some(
+        (c) => isJaegerImage(c.image) && !asArray(c.container.args).some((a) => String(a).startsWith('--config')),
+      ) && !configs.some((c) => c.workloads.includes(t)),
+  );
 }
 
 export type StorageKind = 'memory' | 'badger' | 'shared' | 'unknown';
@@ -107,8 +123,12 @@ export function enabledExtensions(config: Obj): string[] {
 export function roles(config: Obj): { writes: boolean; queries: boolean; writeBackend?: string; queryBackend?: string } {
   const exts = enabledExtensions(config);
   const queryExt = exts.find((e) => e === 'jaeger_query' || e.startsWith('jaeger_query/'));
-  const writes = pipelines(config).some((p) => p.receivers.some((r) => r !== 'nop') && p.exporters.some((e) => e.startsWith('jaeger_storage_exporter')));
-  const exporterName = pipelines(config).flatMap((p) => p.exporters).find((e) => e.startsWith('jaeger_storage_exporter'));
+  const writes = pipelines(config).some(
+    (p) => p.receivers.some((r) => r !== 'nop') && p.exporters.some((e) => e.startsWith('jaeger_storage_exporter')),
+  );
+  const exporterName = pipelines(config)
+    .flatMap((p) => p.exporters)
+    .find((e) => e.startsWith('jaeger_storage_exporter'));
   const writeBackend = exporterName ? String(getPath(config, `exporters.${exporterName}.trace_storage`) ?? '') || undefined : undefined;
   const queryBackend = queryExt ? String(getPath(config, `extensions.${queryExt}.storage.traces`) ?? '') || undefined : undefined;
   return { writes, queries: queryExt !== undefined, writeBackend, queryBackend };

@@ -31,11 +31,16 @@ function listFiles(dir: string, what: string, expected = 'a folder of *.yaml man
   try {
     stat = statSync(dir);
   } catch (err) {
-    throw new CheckLoadError(`${what} ${dir} does not exist or cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected ${expected}`);
+    throw new CheckLoadError(
+      `${what} ${dir} does not exist or cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected ${expected}`,
+    );
   }
   if (!stat.isDirectory()) throw new CheckLoadError(`${what} ${dir} is not a folder; expected ${expected}`);
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => (e.isFile() || e.isSymbolicLink()) && MANIFEST_FILE.test(e.name)).map((e) => e.name).sort();
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => (e.isFile() || e.isSymbolicLink()) && MANIFEST_FILE.test(e.name))
+      .map((e) => e.name)
+      .sort();
   } catch (err) {
     throw new CheckLoadError(`${what} ${dir} cannot be listed: ${(err as Error).message}`);
   }
@@ -61,11 +66,28 @@ function symlinkProblem(path: string, file: string): Finding | undefined {
   }
   try {
     if (statSync(path).isFile()) return undefined;
-    return { rule: 'load/symlink', severity: 'error', file, message: `symlink to "${target}" leads to a folder, not a manifest file: not checked`, fix: 'link a file, or check that folder itself' };
+    return {
+      rule: 'load/symlink',
+      severity: 'error',
+      file,
+      message: `symlink to "${target}" leads to a folder, not a manifest file: not checked`,
+      fix: 'link a file, or check that folder itself',
+    };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ELOOP' ? 'is a symlink loop' : code === 'ENOENT' ? 'leads to nothing (dangling link)' : `cannot be followed (${code ?? (err as Error).message})`;
-    return { rule: 'load/symlink', severity: 'error', file, message: `symlink to "${target}" ${why}: not checked`, fix: 'point the link at an existing manifest file, or remove it' };
+    const why =
+      code === 'ELOOP'
+        ? 'is a symlink loop'
+        : code === 'ENOENT'
+          ? 'leads to nothing (dangling link)'
+          : `cannot be followed (${code ?? (err as Error).message})`;
+    return {
+      rule: 'load/symlink',
+      severity: 'error',
+      file,
+      message: `symlink to "${target}" ${why}: not checked`,
+      fix: 'point the link at an existing manifest file, or remove it',
+    };
   }
 }
 
@@ -81,7 +103,9 @@ function parseFile(path: string, file: string, docs: ManifestDoc[], findings: Fi
   } catch (err) {
     if (err instanceof YamlInputError) {
       findings.push({
-        rule: 'load/yaml', severity: 'error', file,
+        rule: 'load/yaml',
+        severity: 'error',
+        file,
         field: err.position ? `line ${err.position.line}, column ${err.position.column}` : undefined,
         ...(err.position ? { line: err.position.line } : {}),
         message: `${err.problem}; allowed: ${err.allowed}`,
@@ -97,16 +121,34 @@ function parseFile(path: string, file: string, docs: ManifestDoc[], findings: Fi
     const line = doc.position.line;
     if (obj === null || obj === undefined) return; // empty documents (`---` at the end) are fine
     if (Array.isArray(obj) && file.endsWith('.json') === false) {
-      findings.push({ rule: 'load/yaml', severity: 'error', file, line, field: `document ${index}`, message: 'document is a list, not an object', fix: 'write one object per YAML document' });
+      findings.push({
+        rule: 'load/yaml',
+        severity: 'error',
+        file,
+        line,
+        field: `document ${index}`,
+        message: 'document is a list, not an object',
+        fix: 'write one object per YAML document',
+      });
       return;
     }
     if (!isRecord(obj)) {
-      findings.push({ rule: 'load/yaml', severity: 'error', file, line, field: `document ${index}`, message: `document is a ${typeof obj}, not an object`, fix: 'write one Kubernetes object per YAML document' });
+      findings.push({
+        rule: 'load/yaml',
+        severity: 'error',
+        file,
+        line,
+        field: `document ${index}`,
+        message: `document is a ${typeof obj}, not an object`,
+        fix: 'write one Kubernetes object per YAML document',
+      });
       return;
     }
     // A `kind: List` is unpacked, as kubectl does.
     if (obj.kind === 'List' && Array.isArray(obj.items)) {
-      obj.items.forEach((item, i) => { if (isRecord(item)) docs.push({ file, index: docs.length, object: item, line: doc.lineOf(['items', i]) ?? line }); });
+      obj.items.forEach((item, i) => {
+        if (isRecord(item)) docs.push({ file, index: docs.length, object: item, line: doc.lineOf(['items', i]) ?? line });
+      });
       return;
     }
     docs.push({ file, index, object: obj, line });
@@ -138,7 +180,11 @@ export function loadManifestFolder(dir: string, installDir?: string): LoadedFold
   }
   const installFiles: string[] = [];
   if (installPath) {
-    for (const f of listFiles(installPath, 'installer input folder', 'a folder of installer inputs (Helm values, IstioOperator, kind config), e.g. dist/install')) {
+    for (const f of listFiles(
+      installPath,
+      'installer input folder',
+      'a folder of installer inputs (Helm values, IstioOperator, kind config), e.g. dist/install',
+    )) {
       installFiles.push(prefix + f);
       parseFile(join(installPath, f), prefix + f, installDocs, findings);
     }
@@ -185,7 +231,9 @@ function subfolderFindings(dir: string, installDir?: string): Finding[] {
     }
     if (count > 0) {
       out.push({
-        rule: 'load/subfolder', severity: 'warning', file: `${e.name}/`,
+        rule: 'load/subfolder',
+        severity: 'warning',
+        file: `${e.name}/`,
         message: `${count} manifest file(s) in sub-folder ${e.name}/ are not read by \`kubectl apply -f ${dir}\` (no -R) and were not checked`,
         fix: `move them into ${dir}/, apply with -R, or check the sub-folder itself`,
       });

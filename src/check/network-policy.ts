@@ -48,9 +48,12 @@ export function policyTypesOf(policy: Obj): Direction[] {
 
 /** The policies that isolate `pod` for `direction`. */
 export function isolatingPolicies(policies: readonly Obj[], pod: PodEndpoint, direction: Direction): Obj[] {
-  return policies.filter((p) => namespaceOf(p) === pod.namespace
-    && policyTypesOf(p).includes(direction)
-    && selectorMatches(getPath(p, 'spec.podSelector') ?? {}, { ...pod.labels }));
+  return policies.filter(
+    (p) =>
+      namespaceOf(p) === pod.namespace &&
+      policyTypesOf(p).includes(direction) &&
+      selectorMatches(getPath(p, 'spec.podSelector') ?? {}, { ...pod.labels }),
+  );
 }
 
 function peerMatches(peer: unknown, policyNamespace: string, other: PodEndpoint): boolean {
@@ -75,21 +78,48 @@ function portMatches(ports: unknown, port: number, protocol: string, destination
   });
 }
 
-function ruleAllows(rule: unknown, direction: Direction, policyNamespace: string, peer: PodEndpoint, port: number, protocol: string, destination: PodEndpoint): boolean {
+function ruleAllows(
+  rule: unknown,
+  direction: Direction,
+  policyNamespace: string,
+  peer: PodEndpoint,
+  port: number,
+  protocol: string,
+  destination: PodEndpoint,
+): boolean {
   if (!isRecord(rule)) return false;
   const peers = rule[direction === 'ingress' ? 'from' : 'to'];
-  const peerOk = peers === undefined || (Array.isArray(peers) && peers.length === 0) || asArray(peers).some((p) => peerMatches(p, policyNamespace, peer));
+  const peerOk =
+    peers === undefined ||
+    (Array.isArray(peers) && peers.length === 0) ||
+    asArray(peers).some((p) => peerMatches(p, policyNamespace, peer));
   return peerOk && portMatches(rule.ports, port, protocol, destination);
 }
 
 /** Is `source` → `destination` on the destination's container `port` allowed by `policies`? */
-export function evaluateFlow(policies: readonly Obj[], source: PodEndpoint, destination: PodEndpoint, port: number, protocol = 'TCP'): FlowVerdict {
+export function evaluateFlow(
+  policies: readonly Obj[],
+  source: PodEndpoint,
+  destination: PodEndpoint,
+  port: number,
+  protocol = 'TCP',
+): FlowVerdict {
   const ingress = isolatingPolicies(policies, destination, 'ingress');
-  if (ingress.length > 0 && !ingress.some((p) => asArray(getPath(p, 'spec.ingress')).some((r) => ruleAllows(r, 'ingress', namespaceOf(p), source, port, protocol, destination)))) {
+  if (
+    ingress.length > 0 &&
+    !ingress.some((p) =>
+      asArray(getPath(p, 'spec.ingress')).some((r) => ruleAllows(r, 'ingress', namespaceOf(p), source, port, protocol, destination)),
+    )
+  ) {
     return { allowed: false, blockedBy: { direction: 'ingress', policies: ingress } };
   }
   const egress = isolatingPolicies(policies, source, 'egress');
-  if (egress.length > 0 && !egress.some((p) => asArray(getPath(p, 'spec.egress')).some((r) => ruleAllows(r, 'egress', namespaceOf(p), destination, port, protocol, destination)))) {
+  if (
+    egress.length > 0 &&
+    !egress.some((p) =>
+      asArray(getPath(p, 'spec.egress')).some((r) => ruleAllows(r, 'egress', namespaceOf(p), destination, port, protocol, destination)),
+    )
+  ) {
     return { allowed: false, blockedBy: { direction: 'egress', policies: egress } };
   }
   return { allowed: true };

@@ -44,9 +44,22 @@ export function nameOf(obj: Obj): string {
 
 /** Cluster-scoped kinds that carry no namespace (the ones a tracing stack uses). */
 const CLUSTER_SCOPED = new Set([
-  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'IngressClass', 'PriorityClass',
-  'StorageClass', 'PersistentVolume', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'GatewayClass',
-  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'RuntimeClass', 'Node', 'Cluster',
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'IngressClass',
+  'PriorityClass',
+  'StorageClass',
+  'PersistentVolume',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'GatewayClass',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'RuntimeClass',
+  'Node',
+  'Cluster',
 ]);
 
 export function isClusterScoped(obj: Obj): boolean {
@@ -130,11 +143,20 @@ export interface ContainerRef {
   readonly image: string;
 }
 
-export function containersOf(template: PodTemplate, lists: readonly string[] = ['initContainers', 'containers', 'ephemeralContainers']): ContainerRef[] {
+export function containersOf(
+  template: PodTemplate,
+  lists: readonly string[] = ['initContainers', 'containers', 'ephemeralContainers'],
+): ContainerRef[] {
   const out: ContainerRef[] = [];
   for (const list of lists) {
     asArray(template.spec[list]).forEach((c, i) => {
-      if (isRecord(c)) out.push({ container: c, path: `${template.specPath}.${list}[${i}]`, name: asString(c.name) ?? '', image: asString(c.image) ?? '' });
+      if (isRecord(c))
+        out.push({
+          container: c,
+          path: `${template.specPath}.${list}[${i}]`,
+          name: asString(c.name) ?? '',
+          image: asString(c.image) ?? '',
+        });
     });
   }
   return out;
@@ -144,7 +166,8 @@ export function containersOf(template: PodTemplate, lists: readonly string[] = [
 export function envOf(container: Obj): { name: string; value: string; index: number }[] {
   const out: { name: string; value: string; index: number }[] = [];
   asArray(container.env).forEach((e, index) => {
-    if (isRecord(e) && typeof e.name === 'string' && e.value !== undefined && e.value !== null) out.push({ name: e.name, value: String(e.value), index });
+    if (isRecord(e) && typeof e.name === 'string' && e.value !== undefined && e.value !== null)
+      out.push({ name: e.name, value: String(e.value), index });
   });
   return out;
 }
@@ -161,11 +184,20 @@ export function selectorMatches(selector: unknown, labels: Record<string, string
     const values = asArray(expr.values).map(String);
     const has = Object.prototype.hasOwnProperty.call(labels, key);
     switch (expr.operator) {
-      case 'In': if (!has || !values.includes(labels[key]!)) return false; break;
-      case 'NotIn': if (has && values.includes(labels[key]!)) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (!has || !values.includes(labels[key]!)) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(labels[key]!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;
@@ -195,20 +227,29 @@ export function parseEndpoint(value: string): Endpoint | undefined {
  * Resolves an in-cluster DNS name to a Service reference: `svc`, `svc.ns`, `svc.ns.svc`,
  * `svc.ns.svc.cluster.local`. Undefined for names that are not cluster-local (external hosts, IPs).
  */
-export function serviceOfHost(host: string, fromNamespace: string): { name: string; namespace: string; form: 'short' | 'ns' | 'svc' | 'fqdn' } | undefined {
+export function serviceOfHost(
+  host: string,
+  fromNamespace: string,
+): { name: string; namespace: string; form: 'short' | 'ns' | 'svc' | 'fqdn' } | undefined {
   const h = host.toLowerCase().replace(/\.$/, '');
   if (!h || /^[\d.]+$/.test(h) || h.includes('$') || h === 'localhost') return undefined;
   const parts = h.split('.');
   if (parts.length === 1) return { name: parts[0]!, namespace: fromNamespace, form: 'short' };
   if (parts.length === 2) return { name: parts[0]!, namespace: parts[1]!, form: 'ns' };
   if (parts.length === 3 && parts[2] === 'svc') return { name: parts[0]!, namespace: parts[1]!, form: 'svc' };
-  if (parts.length >= 5 && parts[2] === 'svc' && parts.slice(3).join('.') === 'cluster.local') return { name: parts[0]!, namespace: parts[1]!, form: 'fqdn' };
+  if (parts.length >= 5 && parts[2] === 'svc' && parts.slice(3).join('.') === 'cluster.local')
+    return { name: parts[0]!, namespace: parts[1]!, form: 'fqdn' };
   return undefined;
 }
 
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h.startsWith('127.') || h === '::1' || /\$\{env:[^}]*:-localhost\}/.test(host) && !/JAEGER_LISTEN_HOST/.test(host);
+  return (
+    h === 'localhost' ||
+    h.startsWith('127.') ||
+    h === '::1' ||
+    (/\$\{env:[^}]*:-localhost\}/.test(host) && !/JAEGER_LISTEN_HOST/.test(host))
+  );
 }
 
 /** `--flag value` and `--flag=value` pairs of a container's command + args, with the index of the value. */
@@ -219,7 +260,8 @@ export function argFlagsOf(container: Obj): { flag: string; value: string; index
     items.forEach((item, i) => {
       const eq = /^(--?[A-Za-z][\w.-]*)=(.*)$/.exec(item);
       if (eq) out.push({ flag: eq[1]!, value: eq[2]!, index: i, list });
-      else if (/^--?[A-Za-z][\w.-]*$/.test(item) && i + 1 < items.length && !items[i + 1]!.startsWith('-')) out.push({ flag: item, value: items[i + 1]!, index: i + 1, list });
+      else if (/^--?[A-Za-z][\w.-]*$/.test(item) && i + 1 < items.length && !items[i + 1]!.startsWith('-'))
+        out.push({ flag: item, value: items[i + 1]!, index: i + 1, list });
     });
   }
   return out;

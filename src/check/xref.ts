@@ -7,8 +7,19 @@ import type { Finding, ManifestDoc } from './finding';
 import { findingFor, type CheckContext } from './context';
 import { collectorConfigs } from './jaeger-config';
 import {
-  argFlagsOf, asArray, containersOf, envOf, getPath, isRecord, namespaceOf, nameOf, parseEndpoint, serviceOfHost, stringMap,
-  type Obj, type PodTemplate,
+  argFlagsOf,
+  asArray,
+  containersOf,
+  envOf,
+  getPath,
+  isRecord,
+  namespaceOf,
+  nameOf,
+  parseEndpoint,
+  serviceOfHost,
+  stringMap,
+  type Obj,
+  type PodTemplate,
 } from './objects';
 
 const SERVICE_LINK = 'https://kubernetes.io/docs/concepts/services-networking/service/';
@@ -20,8 +31,15 @@ interface DeclaredPort {
 
 /** The ports a pod template's containers declare with a numeric containerPort. */
 function declaredPorts(t: PodTemplate): DeclaredPort[] {
-  return containersOf(t, ['containers']).flatMap((c) => asArray(c.container.ports).filter(isRecord).flatMap((p) =>
-    typeof p.containerPort === 'number' && Number.isInteger(p.containerPort) ? [{ number: p.containerPort, ...(typeof p.name === 'string' ? { name: p.name } : {}) }] : []));
+  return containersOf(t, ['containers']).flatMap((c) =>
+    asArray(c.container.ports)
+      .filter(isRecord)
+      .flatMap((p) =>
+        typeof p.containerPort === 'number' && Number.isInteger(p.containerPort)
+          ? [{ number: p.containerPort, ...(typeof p.name === 'string' ? { name: p.name } : {}) }]
+          : [],
+      ),
+  );
 }
 
 export function servicePorts(svc: ManifestDoc): Obj[] {
@@ -36,15 +54,28 @@ function checkSelectors(ctx: CheckContext): Finding[] {
     const ns = namespaceOf(svc.object);
     const pods = ctx.podsOfService(svc);
     if (pods.length === 0) {
-      const sel = Object.entries(stringMap(selector)).map(([k, v]) => `${k}=${v}`).join(',');
-      const candidates = ctx.templates.filter((t) => t.namespace === ns).map((t) => `${String(t.owner.kind)} ${nameOf(t.owner)} {${Object.entries(t.labels).map(([k, v]) => `${k}=${v}`).join(',')}}`);
+      const sel = Object.entries(stringMap(selector))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      const candidates = ctx.templates
+        .filter((t) => t.namespace === ns)
+        .map(
+          (t) =>
+            `${String(t.owner.kind)} ${nameOf(t.owner)} {${Object.entries(t.labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(',')}}`,
+        );
       // No workload of that namespace in the folder at all: they are probably deployed from elsewhere.
-      out.push(findingFor(svc, {
-        rule: 'xref/selector', severity: candidates.length ? 'error' : 'warning', field: 'spec.selector',
-        message: `selector ${sel} matches no pod template in namespace ${ns}${candidates.length ? ` (pod templates here: ${candidates.join('; ')})` : ' (no workloads in this namespace)'}: the Service has no endpoints`,
-        fix: 'make the selector equal to the pod template labels of the workload it fronts',
-        link: SERVICE_LINK,
-      }));
+      out.push(
+        findingFor(svc, {
+          rule: 'xref/selector',
+          severity: candidates.length ? 'error' : 'warning',
+          field: 'spec.selector',
+          message: `selector ${sel} matches no pod template in namespace ${ns}${candidates.length ? ` (pod templates here: ${candidates.join('; ')})` : ' (no workloads in this namespace)'}: the Service has no endpoints`,
+          fix: 'make the selector equal to the pod template labels of the workload it fronts',
+          link: SERVICE_LINK,
+        }),
+      );
       continue;
     }
     servicePorts(svc).forEach((port, i) => {
@@ -57,12 +88,18 @@ function checkSelectors(ctx: CheckContext): Finding[] {
         const missing = declared.filter((d) => !d.ports.some((p) => p.name === target));
         if (missing.length) {
           const named = [...new Set(declared.flatMap((d) => d.ports.map((p) => p.name)).filter((n): n is string => n !== undefined))];
-          out.push(findingFor(svc, {
-            rule: 'xref/target-port', severity: 'error', field: `spec.ports[${i}].targetPort`,
-            message: `targetPort "${target}" is not a named container port of ${missing.map((d) => podName(d.t)).join(', ')} (named ports: ${named.length ? named.map((n) => `"${n}"`).join(', ') : 'none'})`,
-            fix: named.length ? `use one of ${named.map((n) => `"${n}"`).join(', ')}, or name the container port "${target}"` : `name the container port "${target}", or use its number as targetPort`,
-            link: SERVICE_LINK,
-          }));
+          out.push(
+            findingFor(svc, {
+              rule: 'xref/target-port',
+              severity: 'error',
+              field: `spec.ports[${i}].targetPort`,
+              message: `targetPort "${target}" is not a named container port of ${missing.map((d) => podName(d.t)).join(', ')} (named ports: ${named.length ? named.map((n) => `"${n}"`).join(', ') : 'none'})`,
+              fix: named.length
+                ? `use one of ${named.map((n) => `"${n}"`).join(', ')}, or name the container port "${target}"`
+                : `name the container port "${target}", or use its number as targetPort`,
+              link: SERVICE_LINK,
+            }),
+          );
         }
         return;
       }
@@ -75,12 +112,16 @@ function checkSelectors(ctx: CheckContext): Finding[] {
       const wrong = declared.filter((d) => d.ports.length > 0 && !d.ports.some((p) => p.number === wanted));
       if (wrong.length === 0) return;
       const list = (d: { ports: DeclaredPort[] }) => d.ports.map((p) => (p.name ? `${p.number} "${p.name}"` : String(p.number))).join(', ');
-      out.push(findingFor(svc, {
-        rule: 'xref/target-port', severity: 'error', field: `spec.ports[${i}].${port.targetPort !== undefined ? 'targetPort' : 'port'}`,
-        message: `targetPort ${wanted} is not a container port of ${wrong.map((d) => `${podName(d.t)} (declares ${list(d)})`).join('; ')}: the Service sends its traffic to a port the pods do not listen on`,
-        fix: `point targetPort at a declared port (${[...new Set(wrong.flatMap((d) => d.ports.map((p) => p.number)))].join(', ')}), or declare ${wanted} under the container's ports`,
-        link: SERVICE_LINK,
-      }));
+      out.push(
+        findingFor(svc, {
+          rule: 'xref/target-port',
+          severity: 'error',
+          field: `spec.ports[${i}].${port.targetPort !== undefined ? 'targetPort' : 'port'}`,
+          message: `targetPort ${wanted} is not a container port of ${wrong.map((d) => `${podName(d.t)} (declares ${list(d)})`).join('; ')}: the Service sends its traffic to a port the pods do not listen on`,
+          fix: `point targetPort at a declared port (${[...new Set(wrong.flatMap((d) => d.ports.map((p) => p.number)))].join(', ')}), or declare ${wanted} under the container's ports`,
+          link: SERVICE_LINK,
+        }),
+      );
     });
   }
   return out;
@@ -104,7 +145,8 @@ export function endpointRefs(ctx: CheckContext): EndpointRef[] {
   for (const t of ctx.templates) {
     for (const c of containersOf(t)) {
       for (const e of envOf(c.container)) {
-        if (ENDPOINT_ENV.test(e.name)) out.push({ doc: t.doc, field: `${c.path}.env[${e.index}].value`, value: e.value, fromNamespace: t.namespace, sources: [t] });
+        if (ENDPOINT_ENV.test(e.name))
+          out.push({ doc: t.doc, field: `${c.path}.env[${e.index}].value`, value: e.value, fromNamespace: t.namespace, sources: [t] });
       }
       // Flags such as the relay's `--upstream http://a:8080` and `--otlp-endpoint http://…:4318`.
       for (const a of argFlagsOf(c.container)) {
@@ -119,7 +161,11 @@ export function endpointRefs(ctx: CheckContext): EndpointRef[] {
     const visit = (value: unknown, path: string): void => {
       if (isRecord(value)) for (const [k, v] of Object.entries(value)) visit(v, `${path}.${k}`);
       else if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${path}[${i}]`));
-      else if (typeof value === 'string' && /\.(endpoint|endpoints\[\d+\]|servers\[\d+\]|brokers\[\d+\])$/.test(path) && !/^\.receivers|^\.extensions\.(healthcheck|jaeger_query|remote_sampling|zpages|pprof|expvar)/.test(path)) {
+      else if (
+        typeof value === 'string' &&
+        /\.(endpoint|endpoints\[\d+\]|servers\[\d+\]|brokers\[\d+\])$/.test(path) &&
+        !/^\.receivers|^\.extensions\.(healthcheck|jaeger_query|remote_sampling|zpages|pprof|expvar)/.test(path)
+      ) {
         out.push({ doc: cfg.doc, field: `${cfg.field}${path}`, value, fromNamespace: ns, sources: cfg.workloads });
       }
     };
@@ -155,22 +201,36 @@ function checkEndpoints(ctx: CheckContext): Finding[] {
     if (!svc) {
       // A short name that is no Service here is most likely something else (a sidecar, an external alias).
       if (target.form === 'short' || !ctx.namespacesUsed.has(target.namespace)) continue;
-      out.push(findingFor(ref.doc, {
-        rule: 'xref/endpoint', severity: 'error', field: ref.field,
-        message: `"${ref.value}" names Service ${target.namespace}/${target.name}, which is not defined here although namespace ${target.namespace} is`,
-        fix: `create the Service or correct the host (Services in ${target.namespace}: ${ctx.byKind('Service').filter((s) => namespaceOf(s.object) === target.namespace).map((s) => nameOf(s.object)).join(', ') || 'none'})`,
-        link: SERVICE_LINK,
-      }));
+      out.push(
+        findingFor(ref.doc, {
+          rule: 'xref/endpoint',
+          severity: 'error',
+          field: ref.field,
+          message: `"${ref.value}" names Service ${target.namespace}/${target.name}, which is not defined here although namespace ${target.namespace} is`,
+          fix: `create the Service or correct the host (Services in ${target.namespace}: ${
+            ctx
+              .byKind('Service')
+              .filter((s) => namespaceOf(s.object) === target.namespace)
+              .map((s) => nameOf(s.object))
+              .join(', ') || 'none'
+          })`,
+          link: SERVICE_LINK,
+        }),
+      );
       continue;
     }
     const ports = servicePorts(svc).map((p) => Number(p.port));
     if (!ports.includes(ep.port)) {
-      out.push(findingFor(ref.doc, {
-        rule: 'xref/endpoint', severity: 'error', field: ref.field,
-        message: `"${ref.value}" uses port ${ep.port}, but Service ${target.namespace}/${target.name} exposes ${ports.join(', ')}`,
-        fix: `use one of the Service ports (${ports.join(', ')})`,
-        link: SERVICE_LINK,
-      }));
+      out.push(
+        findingFor(ref.doc, {
+          rule: 'xref/endpoint',
+          severity: 'error',
+          field: ref.field,
+          message: `"${ref.value}" uses port ${ep.port}, but Service ${target.namespace}/${target.name} exposes ${ports.join(', ')}`,
+          fix: `use one of the Service ports (${ports.join(', ')})`,
+          link: SERVICE_LINK,
+        }),
+      );
     }
   }
   return out;
@@ -184,7 +244,13 @@ function routeBackends(ctx: CheckContext): { doc: ManifestDoc; field: string; na
     asArray(getPath(r.object, 'spec.routes')).forEach((route, i) => {
       asArray(getPath(route, 'services')).forEach((s, j) => {
         if (!isRecord(s) || (s.kind !== undefined && s.kind !== 'Service') || typeof s.name !== 'string') return;
-        out.push({ doc: r, field: `spec.routes[${i}].services[${j}]`, namespace: String(s.namespace ?? ns), name: s.name, port: typeof s.port === 'number' ? s.port : undefined });
+        out.push({
+          doc: r,
+          field: `spec.routes[${i}].services[${j}]`,
+          namespace: String(s.namespace ?? ns),
+          name: s.name,
+          port: typeof s.port === 'number' ? s.port : undefined,
+        });
       });
     });
   }
@@ -193,7 +259,13 @@ function routeBackends(ctx: CheckContext): { doc: ManifestDoc; field: string; na
     asArray(getPath(r.object, 'spec.rules')).forEach((rule, i) => {
       asArray(getPath(rule, 'backendRefs')).forEach((b, j) => {
         if (!isRecord(b) || (b.kind !== undefined && b.kind !== 'Service') || typeof b.name !== 'string') return;
-        out.push({ doc: r, field: `spec.rules[${i}].backendRefs[${j}]`, namespace: String(b.namespace ?? ns), name: b.name, port: typeof b.port === 'number' ? b.port : undefined });
+        out.push({
+          doc: r,
+          field: `spec.rules[${i}].backendRefs[${j}]`,
+          namespace: String(b.namespace ?? ns),
+          name: b.name,
+          port: typeof b.port === 'number' ? b.port : undefined,
+        });
       });
     });
   }
@@ -206,7 +278,13 @@ function routeBackends(ctx: CheckContext): { doc: ManifestDoc; field: string; na
         const ref = serviceOfHost(host, ns);
         if (!ref) return;
         const port = getPath(d, 'destination.port.number');
-        out.push({ doc: vs, field: `spec.http[${i}].route[${j}].destination`, namespace: ref.namespace, name: ref.name, port: typeof port === 'number' ? port : undefined });
+        out.push({
+          doc: vs,
+          field: `spec.http[${i}].route[${j}].destination`,
+          namespace: ref.namespace,
+          name: ref.name,
+          port: typeof port === 'number' ? port : undefined,
+        });
       });
     });
   }
@@ -220,21 +298,36 @@ function checkRouteBackends(ctx: CheckContext): Finding[] {
     if (!svc) {
       // Backends in namespaces the folder does not define may be installed separately.
       if (!ctx.namespacesUsed.has(b.namespace)) continue;
-      out.push(findingFor(b.doc, {
-        rule: 'xref/route-backend', severity: 'error', field: `${b.field}.name`,
-        message: `backend Service ${b.namespace}/${b.name} is not defined: the route answers 404/503 and no request reaches the app`,
-        fix: `route to an existing Service (in ${b.namespace}: ${ctx.byKind('Service').filter((s) => namespaceOf(s.object) === b.namespace).map((s) => nameOf(s.object)).join(', ') || 'none'})`,
-        link: SERVICE_LINK,
-      }));
+      out.push(
+        findingFor(b.doc, {
+          rule: 'xref/route-backend',
+          severity: 'error',
+          field: `${b.field}.name`,
+          message: `backend Service ${b.namespace}/${b.name} is not defined: the route answers 404/503 and no request reaches the app`,
+          fix: `route to an existing Service (in ${b.namespace}: ${
+            ctx
+              .byKind('Service')
+              .filter((s) => namespaceOf(s.object) === b.namespace)
+              .map((s) => nameOf(s.object))
+              .join(', ') || 'none'
+          })`,
+          link: SERVICE_LINK,
+        }),
+      );
       continue;
     }
     const ports = servicePorts(svc).map((p) => Number(p.port));
     if (b.port !== undefined && !ports.includes(b.port)) {
-      out.push(findingFor(b.doc, {
-        rule: 'xref/route-backend', severity: 'error', field: `${b.field}.port`,
-        message: `port ${b.port} is not a port of Service ${b.namespace}/${b.name} (${ports.join(', ')})`,
-        fix: `use one of ${ports.join(', ')}`, link: SERVICE_LINK,
-      }));
+      out.push(
+        findingFor(b.doc, {
+          rule: 'xref/route-backend',
+          severity: 'error',
+          field: `${b.field}.port`,
+          message: `port ${b.port} is not a port of Service ${b.namespace}/${b.name} (${ports.join(', ')})`,
+          fix: `use one of ${ports.join(', ')}`,
+          link: SERVICE_LINK,
+        }),
+      );
     }
   }
   return out;

@@ -18,7 +18,13 @@ function ignoreEpipe(err: NodeJS.ErrnoException): void {
 }
 
 function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }
 
 /**
@@ -46,7 +52,9 @@ async function finishInterruptedSynth(dir: string): Promise<void> {
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description('check manifests + installer inputs offline: schemas, unknown fields, cross-references, pod security, tracing doctor (MT001-MT012)')
+    .description(
+      'check manifests + installer inputs offline: schemas, unknown fields, cross-references, pod security, tracing doctor (MT001-MT012)',
+    )
     .argument('[dir]', 'folder of manifests, read like kubectl apply -f DIR (non-recursive)', 'dist')
     .option('--install <dir>', 'installer inputs (Helm values, IstioOperator, kind config) (default: DIR/install)')
     .option('--json', 'print one JSON document {findings, summary}')
@@ -58,14 +66,25 @@ export function registerCheck(program: Command): void {
     .option('-q, --quiet', 'print errors only (human output)')
     .action(async (dir: string, flags: CheckFlags, cmd: Command) => {
       // Loaded per command, so `meshtrace --help` does not load the schema validators.
-      const { CATALOGUE, CheckLoadError, checkManifestsDetailed, formatFinding, formatGithubAnnotation, loadManifestFolder, ruleMatches, summarize } = await import('../check');
+      const {
+        CATALOGUE,
+        CheckLoadError,
+        checkManifestsDetailed,
+        formatFinding,
+        formatGithubAnnotation,
+        loadManifestFolder,
+        ruleMatches,
+        summarize,
+      } = await import('../check');
       // `meshtrace check | head` closes the pipe early: that is not a crash.
       if (!process.stdout.listeners('error').includes(ignoreEpipe)) process.stdout.on('error', ignoreEpipe);
       if (flags.listRules) {
         const rules = Object.values(CATALOGUE);
-        process.stdout.write(flags.json
-          ? `${JSON.stringify({ rules }, null, 2)}\n`
-          : rules.map((r) => `${r.id} ${r.name}\n  what: ${r.what}\n  why:  ${r.why}\n  fix:  ${r.fix}\n  see:  ${r.link}\n`).join('\n'));
+        process.stdout.write(
+          flags.json
+            ? `${JSON.stringify({ rules }, null, 2)}\n`
+            : rules.map((r) => `${r.id} ${r.name}\n  what: ${r.what}\n  why:  ${r.why}\n  fix:  ${r.fix}\n  see:  ${r.link}\n`).join('\n'),
+        );
         setExitCode(cmd, EXIT_OK);
         return;
       }
@@ -91,16 +110,27 @@ export function registerCheck(program: Command): void {
       const summary = summarize(findings, loaded.files.length, loaded.docs.length + loaded.installDocs.length, ignored);
       if (flags.json) {
         const rows = findings.map((f) => ({
-          rule: f.rule, severity: f.severity, file: f.file ?? null, line: f.line ?? null, object: f.object ?? null, field: f.field ?? null,
-          message: f.message, fix: f.fix ?? null, link: f.link ?? null,
+          rule: f.rule,
+          severity: f.severity,
+          file: f.file ?? null,
+          line: f.line ?? null,
+          object: f.object ?? null,
+          field: f.field ?? null,
+          message: f.message,
+          fix: f.fix ?? null,
+          link: f.link ?? null,
         }));
         process.stdout.write(`${JSON.stringify({ findings: rows, summary }, null, 2)}\n`);
       } else {
         const shown = findings.filter((f) => !flags.quiet || f.severity === 'error');
         // Annotations need paths from the working directory: --install files already are.
-        const pathOf = (file: string): string => (flags.install && file.startsWith(`${flags.install.replace(/\/+$/, '')}/`) ? file : join(dir, file));
+        const pathOf = (file: string): string =>
+          flags.install && file.startsWith(`${flags.install.replace(/\/+$/, '')}/`) ? file : join(dir, file);
         const lines = shown.map((f) => `${flags.github ? formatGithubAnnotation(f, pathOf) : formatFinding(f)}\n`);
-        process.stdout.write(lines.join('') + `${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.info} info in ${summary.files} file(s), ${summary.objects} object(s)${ignored ? `, ${ignored} ignored` : ''}\n`);
+        process.stdout.write(
+          lines.join('') +
+            `${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.info} info in ${summary.files} file(s), ${summary.objects} object(s)${ignored ? `, ${ignored} ignored` : ''}\n`,
+        );
       }
       setExitCode(cmd, summary.errors > 0 ? EXIT_FAILED : EXIT_OK);
     });

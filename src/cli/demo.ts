@@ -33,15 +33,28 @@ function envoyProgressLine(event: EnvoyDemoEvent): string | undefined {
 }
 
 async function envoyDemo(flags: DemoFlags, json: boolean, err: (line: string) => void): Promise<EnvoyDemoOutcome> {
-  for (const [flag, set] of [['--fault', flags.fault?.length], ['--propagate', flags.propagate?.length], ['--html', flags.html], ['--otlp-endpoint', flags.otlpEndpoint], ['--port', flags.port !== '0']] as const) {
-    if (set) throw new CliError(`${flag} is not supported with --sidecars envoy; allowed there: --envoy, --break APP, --requests, --spec, --timeout, --json`, EXIT_CANNOT_CHECK);
+  for (const [flag, set] of [
+    ['--fault', flags.fault?.length],
+    ['--propagate', flags.propagate?.length],
+    ['--html', flags.html],
+    ['--otlp-endpoint', flags.otlpEndpoint],
+    ['--port', flags.port !== '0'],
+  ] as const) {
+    if (set)
+      throw new CliError(
+        `${flag} is not supported with --sidecars envoy; allowed there: --envoy, --break APP, --requests, --spec, --timeout, --json`,
+        EXIT_CANNOT_CHECK,
+      );
   }
   const requests = flags.requests === undefined ? undefined : wholeNumber('--requests', flags.requests, 1, 1000);
   const deadlineMs = flags.timeout === '60s' ? 90_000 : durationFlagMs('--timeout', flags.timeout);
-  err('meshtrace demo --sidecars envoy: istio-ingressgateway → productpage → {details, reviews → ratings}, a real Envoy per proxy configured the way Istio configures tracing, spans → embedded OTLP receiver');
+  err(
+    'meshtrace demo --sidecars envoy: istio-ingressgateway → productpage → {details, reviews → ratings}, a real Envoy per proxy configured the way Istio configures tracing, spans → embedded OTLP receiver',
+  );
   return runEnvoyDemo({
     envoyPath: flags.envoy,
-    specPath: flags.spec === relative(process.cwd(), DEFAULT_DEMO_SPEC) || flags.spec === DEFAULT_DEMO_SPEC ? DEFAULT_ENVOY_DEMO_SPEC : flags.spec,
+    specPath:
+      flags.spec === relative(process.cwd(), DEFAULT_DEMO_SPEC) || flags.spec === DEFAULT_DEMO_SPEC ? DEFAULT_ENVOY_DEMO_SPEC : flags.spec,
     requests,
     breakApps: flags.break ?? [],
     deadlineMs,
@@ -101,7 +114,12 @@ function progressLine(event: DemoEvent): string | undefined {
       return undefined;
     case 'hop-ready': {
       const h = event.hop;
-      const config = [h.propagate.length ? `writes ${h.propagate.map((f) => formatNameOf(f as HeaderFormat)).join(',')}` : '', ...h.faults.map((f) => `fault ${f}`)].filter(Boolean).join(', ');
+      const config = [
+        h.propagate.length ? `writes ${h.propagate.map((f) => formatNameOf(f as HeaderFormat)).join(',')}` : '',
+        ...h.faults.map((f) => `fault ${f}`),
+      ]
+        .filter(Boolean)
+        .join(', ');
       return `  ✓ ${h.name.padEnd(16)} ${h.url.padEnd(24)} pid ${String(h.pid).padEnd(7)} up in ${s(h.startMs)}${config ? `  (${config})` : ''}`;
     }
     case 'request': {
@@ -143,7 +161,10 @@ export function failReason(outcome: DemoOutcome): string {
     const first = (errors.detail ?? '').split('; ')[0];
     return `FAIL (the trace is whole, but services answered errors — ${first}${(errors.detail ?? '').includes('; ') ? ', …' : ''} — and this spec allows none)`;
   }
-  return `FAIL (${failed.length} assertion(s) do not hold: ${failed.slice(0, 2).map((a) => a.text).join('; ')}${failed.length > 2 ? '; …' : ''})`;
+  return `FAIL (${failed.length} assertion(s) do not hold: ${failed
+    .slice(0, 2)
+    .map((a) => a.text)
+    .join('; ')}${failed.length > 2 ? '; …' : ''})`;
 }
 
 /** What to run next: after a fault, the spec written for it; after a plain pass, the faults to try. */
@@ -162,7 +183,8 @@ export function tryNext(outcome: DemoOutcome): string | undefined {
       const match = SPEC_FOR_FAULT.find((x) => x.test.test(f));
       if (match && !outcome.specPath.endsWith(match.spec)) hints.add(`--spec ${match.spec} (${h.name}:${f}: ${match.what})`);
     }
-    if (h.propagate.length > 0 && !outcome.specPath.endsWith(BRIDGING_SPEC)) hints.add(`--spec ${BRIDGING_SPEC} (${h.name} writes ${h.propagate.join(',')}: assert the bridging)`);
+    if (h.propagate.length > 0 && !outcome.specPath.endsWith(BRIDGING_SPEC))
+      hints.add(`--spec ${BRIDGING_SPEC} (${h.name} writes ${h.propagate.join(',')}: assert the bridging)`);
   }
   return hints.size ? `try next: the same flags with ${[...hints].join(' · ')}` : undefined;
 }
@@ -170,7 +192,8 @@ export function tryNext(outcome: DemoOutcome): string | undefined {
 function verdict(outcome: DemoOutcome): string {
   if (outcome.exitCode === 0) return 'PASS';
   if (outcome.exitCode === 1) return failReason(outcome);
-  if (outcome.exportFailed) return `COULD NOT EXPORT (the traces ${outcome.result?.passed ? 'passed' : 'were verified'}, but the spans did not reach --otlp-endpoint)`;
+  if (outcome.exportFailed)
+    return `COULD NOT EXPORT (the traces ${outcome.result?.passed ? 'passed' : 'were verified'}, but the spans did not reach --otlp-endpoint)`;
   return 'COULD NOT RUN';
 }
 
@@ -181,7 +204,9 @@ function summary(outcome: DemoOutcome): string {
   if (outcome.jaeger) lines.push(outcome.jaeger);
   lines.push(
     `demo: ${verdict(outcome)} in ${s(t.totalMs)} (start ${s(t.startMs)}, requests ${s(t.driveMs)}, spans ${s(t.pollMs)}, stop ${s(t.stopMs)}); ` +
-      (outcome.leftRunning.length === 0 ? `all ${outcome.pids.length} processes stopped` : `STILL RUNNING: pids ${outcome.leftRunning.join(' ')}`),
+      (outcome.leftRunning.length === 0
+        ? `all ${outcome.pids.length} processes stopped`
+        : `STILL RUNNING: pids ${outcome.leftRunning.join(' ')}`),
   );
   if (outcome.htmlPath) lines.push(`HTML report: ${outcome.htmlPath}`);
   // The first lab starts here: on a clean pass, what to try; after a fault, the spec written for it.
@@ -200,7 +225,15 @@ export function demoJson(outcome: DemoOutcome): string {
         error: outcome.error,
         errorOutput: outcome.errorOutput,
         spec: outcome.specPath,
-        hops: outcome.hops.map((h) => ({ name: h.name, url: h.url, pid: h.pid, startMs: Math.round(h.startMs), command: h.command, faults: h.faults, propagate: h.propagate })),
+        hops: outcome.hops.map((h) => ({
+          name: h.name,
+          url: h.url,
+          pid: h.pid,
+          startMs: Math.round(h.startMs),
+          command: h.command,
+          faults: h.faults,
+          propagate: h.propagate,
+        })),
         requests: outcome.requests.map((r) => ({ traceId: r.traceId, status: r.status, error: r.error, ms: Math.round(r.durationMs) })),
         polls: outcome.polls,
         timings: Object.fromEntries(Object.entries(outcome.timings).map(([k, v]) => [k, Math.round(v)])),
@@ -208,7 +241,9 @@ export function demoJson(outcome: DemoOutcome): string {
         leftRunning: outcome.leftRunning,
         html: outcome.htmlPath,
         jaeger: outcome.jaeger,
-        verification: outcome.result ? JSON.parse(renderJson(outcome.result, { source: 'embedded OTLP receiver', polls: outcome.polls })) : undefined,
+        verification: outcome.result
+          ? JSON.parse(renderJson(outcome.result, { source: 'embedded OTLP receiver', polls: outcome.polls }))
+          : undefined,
       },
       null,
       2,
@@ -221,19 +256,48 @@ async function envoyDemoCommand(flags: DemoFlags, cmd: Command, json: boolean, e
   const outcome = await envoyDemo(flags, json, err);
   if (json) {
     process.stdout.write(
-      JSON.stringify({ exitCode: outcome.exitCode, passed: outcome.exitCode === 0, error: outcome.error, envoy: outcome.envoy, spec: outcome.specPath, proxies: outcome.proxies, requests: outcome.requests, pids: outcome.pids, leftRunning: outcome.leftRunning, verification: outcome.result ? JSON.parse(renderJson(outcome.result, { source: 'embedded OTLP receiver', polls: 1 })) : undefined }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          exitCode: outcome.exitCode,
+          passed: outcome.exitCode === 0,
+          error: outcome.error,
+          envoy: outcome.envoy,
+          spec: outcome.specPath,
+          proxies: outcome.proxies,
+          requests: outcome.requests,
+          pids: outcome.pids,
+          leftRunning: outcome.leftRunning,
+          verification: outcome.result ? JSON.parse(renderJson(outcome.result, { source: 'embedded OTLP receiver', polls: 1 })) : undefined,
+        },
+        null,
+        2,
+      ) + '\n',
     );
   } else {
     if (outcome.error) {
       err(`meshtrace demo: ${outcome.error}`);
-      if (outcome.errorOutput?.length) err(outcome.errorOutput.slice(-10).map((l) => `    | ${l}`).join('\n'));
+      if (outcome.errorOutput?.length)
+        err(
+          outcome.errorOutput
+            .slice(-10)
+            .map((l) => `    | ${l}`)
+            .join('\n'),
+        );
     }
     if (outcome.result) {
       const color = useColor(cmd);
       const { renderTerminal } = await import('../verify/reports/terminal');
-      process.stdout.write('\n' + renderTerminal(outcome.result, [...outcome.traces, ...outcome.pool.filter((t) => !outcome.traces.includes(t))], { verbose: outcome.result.passed, color }));
+      process.stdout.write(
+        '\n' +
+          renderTerminal(outcome.result, [...outcome.traces, ...outcome.pool.filter((t) => !outcome.traces.includes(t))], {
+            verbose: outcome.result.passed,
+            color,
+          }),
+      );
     }
-    process.stdout.write(`\ndemo --sidecars envoy: ${outcome.exitCode === 0 ? 'PASS' : outcome.exitCode === 1 ? 'FAIL (the trace is broken: see the diagnosis above)' : 'COULD NOT RUN'} in ${s(outcome.totalMs)}; ${outcome.leftRunning.length === 0 ? `all ${outcome.pids.length} processes stopped` : `STILL RUNNING: pids ${outcome.leftRunning.join(' ')}`}\n`);
+    process.stdout.write(
+      `\ndemo --sidecars envoy: ${outcome.exitCode === 0 ? 'PASS' : outcome.exitCode === 1 ? 'FAIL (the trace is broken: see the diagnosis above)' : 'COULD NOT RUN'} in ${s(outcome.totalMs)}; ${outcome.leftRunning.length === 0 ? `all ${outcome.pids.length} processes stopped` : `STILL RUNNING: pids ${outcome.leftRunning.join(' ')}`}\n`,
+    );
   }
   setExitCode(cmd, outcome.exitCode);
 }
@@ -244,7 +308,12 @@ async function relayDemoCommand(flags: DemoFlags, cmd: Command, json: boolean, e
   let options;
   try {
     options = {
-      topology: { breakHops: flags.break ?? [], faults: flags.fault ?? [], propagate: flags.propagate ?? [], edgePort: wholeNumber('--port', flags.port, 0, 65535) },
+      topology: {
+        breakHops: flags.break ?? [],
+        faults: flags.fault ?? [],
+        propagate: flags.propagate ?? [],
+        edgePort: wholeNumber('--port', flags.port, 0, 65535),
+      },
       requests: flags.requests === undefined ? undefined : wholeNumber('--requests', flags.requests, 1, 1000),
       specPath: flags.spec,
       htmlPath: flags.html,
@@ -255,7 +324,9 @@ async function relayDemoCommand(flags: DemoFlags, cmd: Command, json: boolean, e
   } catch (e) {
     // `--json` promises one JSON document, bad flags included.
     if (!json || !(e instanceof CliError)) throw e;
-    process.stdout.write(JSON.stringify({ exitCode: e.exitCode, passed: false, error: e.message, pids: [], leftRunning: [] }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify({ exitCode: e.exitCode, passed: false, error: e.message, pids: [], leftRunning: [] }, null, 2) + '\n',
+    );
     setExitCode(cmd, e.exitCode);
     return;
   }
@@ -267,7 +338,8 @@ async function relayDemoCommand(flags: DemoFlags, cmd: Command, json: boolean, e
     ...options,
     onEvent: (event) => {
       if (event.type === 'stopping' && event.pids.length === 0) return;
-      if (!started) err(`meshtrace demo: edge → productpage → {details, reviews → ratings}, one relay process per hop, spans → embedded OTLP receiver`);
+      if (!started)
+        err(`meshtrace demo: edge → productpage → {details, reviews → ratings}, one relay process per hop, spans → embedded OTLP receiver`);
       started = true;
       const line = progressLine(event);
       if (line) err(line);
@@ -287,7 +359,13 @@ async function relayDemoCommand(flags: DemoFlags, cmd: Command, json: boolean, e
     if (outcome.result) {
       const color = useColor(cmd);
       const { renderTerminal } = await import('../verify/reports/terminal');
-      process.stdout.write('\n' + renderTerminal(outcome.result, [...outcome.traces, ...outcome.pool.filter((t) => !outcome.traces.includes(t))], { verbose: outcome.result.passed, color }));
+      process.stdout.write(
+        '\n' +
+          renderTerminal(outcome.result, [...outcome.traces, ...outcome.pool.filter((t) => !outcome.traces.includes(t))], {
+            verbose: outcome.result.passed,
+            color,
+          }),
+      );
     }
     process.stdout.write('\n' + summary(outcome));
   }
@@ -297,27 +375,49 @@ async function relayDemoCommand(flags: DemoFlags, cmd: Command, json: boolean, e
 export function registerDemo(program: Command): void {
   const command = program
     .command('demo')
-    .description(`run the whole loop locally: ${DEMO_HOPS.length} relay processes shaped like Bookinfo (edge → productpage → {details, reviews → ratings}) export spans to an embedded OTLP receiver; requests are driven through the edge and the traces verified`)
-    .option('--break <hop>', `make HOP drop the trace context on its outgoing calls (the verifier must fail and name it); hops: ${DEMO_HOPS.join(', ')} (repeatable)`, collect)
-    .option('--fault <hop:fault>', 'inject a relay fault at a hop: drop-context | delay=200ms | status=500 | reset, each optionally @fraction (repeatable)', collect)
-    .option('--propagate <hop:formats>', `formats a hop writes, e.g. reviews:b3multi (${PROPAGATION_FORMAT_NAMES.join(', ')}; repeatable)`, collect)
-    .option('--requests <n>', 'requests to drive (default: the spec\'s trigger.requests, else 3)')
+    .description(
+      `run the whole loop locally: ${DEMO_HOPS.length} relay processes shaped like Bookinfo (edge → productpage → {details, reviews → ratings}) export spans to an embedded OTLP receiver; requests are driven through the edge and the traces verified`,
+    )
+    .option(
+      '--break <hop>',
+      `make HOP drop the trace context on its outgoing calls (the verifier must fail and name it); hops: ${DEMO_HOPS.join(', ')} (repeatable)`,
+      collect,
+    )
+    .option(
+      '--fault <hop:fault>',
+      'inject a relay fault at a hop: drop-context | delay=200ms | status=500 | reset, each optionally @fraction (repeatable)',
+      collect,
+    )
+    .option(
+      '--propagate <hop:formats>',
+      `formats a hop writes, e.g. reviews:b3multi (${PROPAGATION_FORMAT_NAMES.join(', ')}; repeatable)`,
+      collect,
+    )
+    .option('--requests <n>', "requests to drive (default: the spec's trigger.requests, else 3)")
     .option('--spec <file>', 'expectations to verify', relative(process.cwd(), DEFAULT_DEMO_SPEC) || DEFAULT_DEMO_SPEC)
     .option('--html <file>', 'write a self-contained HTML report (waterfall, critical path, errors, assertions)')
-    .option('--otlp-endpoint <url>', 'also send the spans to this OTLP/HTTP endpoint, e.g. a real Jaeger\'s collector: http://127.0.0.1:4318')
+    .option(
+      '--otlp-endpoint <url>',
+      "also send the spans to this OTLP/HTTP endpoint, e.g. a real Jaeger's collector: http://127.0.0.1:4318",
+    )
     .option('--port <port>', 'port of the edge hop on 127.0.0.1 (0 = any free port)', '0')
     .option('--timeout <duration>', 'deadline for the whole demo', '60s');
   addReceiverLimitOptions(command)
     .option('--json', 'print one JSON document (no progress, no tree)')
     .option('--verbose', 'also print every line the relay hops write')
-    .option('--sidecars <kind>', 'relay: relay hops (default); envoy: a real Envoy as gateway and sidecar per app, configured like Istio (needs an Envoy: --envoy, npm run peers, or PATH)', 'relay')
+    .option(
+      '--sidecars <kind>',
+      'relay: relay hops (default); envoy: a real Envoy as gateway and sidecar per app, configured like Istio (needs an Envoy: --envoy, npm run peers, or PATH)',
+      'relay',
+    )
     .option('--envoy <path>', 'the Envoy binary for --sidecars envoy')
     .action(async (flags: DemoFlags, cmd: Command) => {
       const json = flags.json ?? false;
       const err = (line: string): void => {
         if (!json) process.stderr.write(`${line}\n`);
       };
-      if (flags.sidecars !== 'relay' && flags.sidecars !== 'envoy') throw new CliError(`--sidecars ${JSON.stringify(flags.sidecars)}: expected relay or envoy`, EXIT_CANNOT_CHECK);
+      if (flags.sidecars !== 'relay' && flags.sidecars !== 'envoy')
+        throw new CliError(`--sidecars ${JSON.stringify(flags.sidecars)}: expected relay or envoy`, EXIT_CANNOT_CHECK);
       if (flags.envoy !== undefined && flags.sidecars !== 'envoy') throw new CliError('--envoy needs --sidecars envoy', EXIT_CANNOT_CHECK);
       if (flags.sidecars === 'envoy') await envoyDemoCommand(flags, cmd, json, err);
       else await relayDemoCommand(flags, cmd, json, err);

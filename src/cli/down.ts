@@ -36,13 +36,27 @@ export function registerDown(program: Command): void {
     const cluster = await clusterState(runner, tools, root, opts.stateDir, opts.name);
     const steps = planDown({ clusterName: opts.name, cluster, stateDir: opts.stateDir });
     if (opts.dryRun) {
-      const out = opts.json ? `${JSON.stringify({ command: 'down', cluster: opts.name, state: cluster, warnings: missing, steps }, null, 2)}\n` : [...missing.map((m) => `# warning: missing: ${m}`), renderPlan(`meshtrace down --dry-run: kind cluster "${opts.name}"`, steps)].join('\n');
+      const out = opts.json
+        ? `${JSON.stringify({ command: 'down', cluster: opts.name, state: cluster, warnings: missing, steps }, null, 2)}\n`
+        : [
+            ...missing.map((m) => `# warning: missing: ${m}`),
+            renderPlan(`meshtrace down --dry-run: kind cluster "${opts.name}"`, steps),
+          ].join('\n');
       process.stdout.write(out);
       setExitCode(command, EXIT_OK);
       return;
     }
-    const result = await executePlan(steps, { runner, root, kubeFor: (c) => new LazyClientNodeKube(c), log: (l) => process.stderr.write(`${l}\n`) });
-    process.stdout.write(opts.json ? `${JSON.stringify({ exitCode: result.exitCode, summary: result.summary }, null, 2)}\n` : `${result.exitCode === 0 ? 'ok' : 'FAILED'}: ${result.summary}\n`);
+    const result = await executePlan(steps, {
+      runner,
+      root,
+      kubeFor: (c) => new LazyClientNodeKube(c),
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
+    process.stdout.write(
+      opts.json
+        ? `${JSON.stringify({ exitCode: result.exitCode, summary: result.summary }, null, 2)}\n`
+        : `${result.exitCode === 0 ? 'ok' : 'FAILED'}: ${result.summary}\n`,
+    );
     setExitCode(command, result.exitCode);
   });
 }

@@ -33,7 +33,8 @@ export const DURATION_FORMS = 'a number with a unit: 500ms, 30s, 2m, 1h (a bare 
 /** A duration flag's value in ms, with the verifier's one parser; rejects zero and negatives. */
 export function durationFlagMs(flag: string, value: string): number {
   const us = parseDurationUs(value);
-  if (us === undefined || us <= 0) throw new CliError(`${flag}: invalid duration ${JSON.stringify(value)}; use ${DURATION_FORMS}`, EXIT_CANNOT_CHECK);
+  if (us === undefined || us <= 0)
+    throw new CliError(`${flag}: invalid duration ${JSON.stringify(value)}; use ${DURATION_FORMS}`, EXIT_CANNOT_CHECK);
   return us / 1000;
 }
 
@@ -55,7 +56,10 @@ export function secondsFlag(flag: string, value: string): number {
  */
 export function formatNamesFlag<T extends FormatName>(flag: string, value: string, allowed: readonly T[]): T[] {
   const out: T[] = [];
-  for (const part of value.split(',').map((v) => v.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean)) {
     const resolved = resolveFormatName(part);
     if (!resolved || !(allowed as readonly string[]).includes(resolved.name)) {
       const known = resolved ? ` (${resolved.name} is a format, but not one ${flag} takes)` : '';

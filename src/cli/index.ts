@@ -26,7 +26,16 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(`meshtrace: ${text}`) })
     .showHelpAfterError('(see meshtrace --help)')
     .exitOverride();
-  for (const register of [registerSynth, registerCheck, registerRelay, registerVerify, registerDemo, registerUp, registerDown, registerSmoke]) {
+  for (const register of [
+    registerSynth,
+    registerCheck,
+    registerRelay,
+    registerVerify,
+    registerDemo,
+    registerUp,
+    registerDown,
+    registerSmoke,
+  ]) {
     register(program);
   }
   for (const command of program.commands) command.showHelpAfterError(`(see meshtrace ${command.name()} --help)`);

@@ -18,25 +18,48 @@ export interface ReceiverLimitFlags {
   otlpBodyTimeout?: string;
 }
 
-export type ReceiverLimits = Pick<OtlpReceiverOptions, 'maxBodyBytes' | 'maxInflightBytes' | 'maxSpans' | 'maxStoredBytes' | 'bodyIdleTimeoutMs'>;
+export type ReceiverLimits = Pick<
+  OtlpReceiverOptions,
+  'maxBodyBytes' | 'maxInflightBytes' | 'maxSpans' | 'maxStoredBytes' | 'bodyIdleTimeoutMs'
+>;
 
 export function addReceiverLimitOptions(command: Command): Command {
   return command
-    .option('--otlp-max-body <size>', `largest OTLP request body, before and after gzip; larger: 413 (default ${formatSize(RECEIVER_DEFAULTS.maxBodyBytes)})`)
-    .option('--otlp-max-inflight <size>', `request bodies the receiver holds at once; beyond: 503 + Retry-After (default ${formatSize(RECEIVER_DEFAULTS.maxInflightBytes)})`)
-    .option('--otlp-max-spans <n>', `spans the receiver keeps; beyond: dropped, counted, one warning (default ${RECEIVER_DEFAULTS.maxSpans})`)
-    .option('--otlp-max-stored <size>', `body bytes the kept spans came from; beyond: as --otlp-max-spans (default ${formatSize(RECEIVER_DEFAULTS.maxStoredBytes)})`)
-    .option('--otlp-body-timeout <duration>', `longest wait for the next bytes of a request body; then 408 and close, its in-flight bytes freed (default ${RECEIVER_DEFAULTS.bodyIdleTimeoutMs / 1000}s)`);
+    .option(
+      '--otlp-max-body <size>',
+      `largest OTLP request body, before and after gzip; larger: 413 (default ${formatSize(RECEIVER_DEFAULTS.maxBodyBytes)})`,
+    )
+    .option(
+      '--otlp-max-inflight <size>',
+      `request bodies the receiver holds at once; beyond: 503 + Retry-After (default ${formatSize(RECEIVER_DEFAULTS.maxInflightBytes)})`,
+    )
+    .option(
+      '--otlp-max-spans <n>',
+      `spans the receiver keeps; beyond: dropped, counted, one warning (default ${RECEIVER_DEFAULTS.maxSpans})`,
+    )
+    .option(
+      '--otlp-max-stored <size>',
+      `body bytes the kept spans came from; beyond: as --otlp-max-spans (default ${formatSize(RECEIVER_DEFAULTS.maxStoredBytes)})`,
+    )
+    .option(
+      '--otlp-body-timeout <duration>',
+      `longest wait for the next bytes of a request body; then 408 and close, its in-flight bytes freed (default ${RECEIVER_DEFAULTS.bodyIdleTimeoutMs / 1000}s)`,
+    );
 }
 
 function size(flag: string, value: string): number {
   const bytes = parseSizeBytes(value);
-  if (bytes === undefined || bytes < 1) throw new CliError(`${flag}: invalid size ${JSON.stringify(value)}; use a number with a unit: 512KiB, 20MiB, 1GiB (or plain bytes)`, EXIT_CANNOT_CHECK);
+  if (bytes === undefined || bytes < 1)
+    throw new CliError(
+      `${flag}: invalid size ${JSON.stringify(value)}; use a number with a unit: 512KiB, 20MiB, 1GiB (or plain bytes)`,
+      EXIT_CANNOT_CHECK,
+    );
   return bytes;
 }
 
 function count(flag: string, value: string): number {
-  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new CliError(`${flag}: invalid value ${JSON.stringify(value)}; expected a whole number ≥ 1`, EXIT_CANNOT_CHECK);
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1)
+    throw new CliError(`${flag}: invalid value ${JSON.stringify(value)}; expected a whole number ≥ 1`, EXIT_CANNOT_CHECK);
   return Number(value);
 }
 

@@ -1,6 +1,13 @@
 import { Command, Option } from 'commander';
 import { CliError, EXIT_CANNOT_CHECK, EXIT_OK, setExitCode } from './exit-codes';
-import { DEFAULT_MAX_HEADER_BYTES, parseDurationMs, parseKeyValues, parsePropagate, RelayOptionError, type RelayOptions } from '../relay/options';
+import {
+  DEFAULT_MAX_HEADER_BYTES,
+  parseDurationMs,
+  parseKeyValues,
+  parsePropagate,
+  RelayOptionError,
+  type RelayOptions,
+} from '../relay/options';
 import { FaultSyntaxError, formatFault } from '../faults';
 import { tuneRelayProcess } from '../relay/process-tuning';
 import { PROPAGATION_FORMAT_NAMES } from '../relay/options';
@@ -38,7 +45,8 @@ const formatNotice = (old: string, canonical: string): void => deprecationNotice
 /** Flag values → `RelayOptions` (the relay library validates and explains bad values). */
 export function relayOptionsFromFlags(flags: RelayFlags): RelayOptions {
   const sampleRate = Number(flags.sampleRate);
-  if (flags.sampleRate.trim() === '' || Number.isNaN(sampleRate)) throw new RelayOptionError(`--sample-rate: invalid value ${JSON.stringify(flags.sampleRate)}; expected a number 0..1`);
+  if (flags.sampleRate.trim() === '' || Number.isNaN(sampleRate))
+    throw new RelayOptionError(`--sample-rate: invalid value ${JSON.stringify(flags.sampleRate)}; expected a number 0..1`);
   const integer = (flag: string, value: string): number => {
     if (!/^\d+$/.test(value.trim())) throw new RelayOptionError(`${flag}: invalid value ${JSON.stringify(value)}; expected a whole number`);
     return Number(value);
@@ -89,19 +97,35 @@ export function registerRelay(program: Command): void {
     .description('run a trace-context relay hop: extract every format, emit spans, inject, forward (or answer as a leaf)')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8080')
     .option('--upstream <url>', 'upstream base URL (repeatable; none = leaf hop answering 200)', collect)
-    .option('--service-name <name>', 'service.name of the hop\'s spans', 'relay')
+    .option('--service-name <name>', "service.name of the hop's spans", 'relay')
     .option('--fanout', 'call every upstream per request (a DAG hop) instead of one (round-robin)')
-    .option('--propagate <formats>', `formats to write: ${PROPAGATION_FORMAT_NAMES.join(',')} (b3 = the single b3 header); baggage goes as W3C baggage unless the list has jaeger alone (default: those that came in, plus w3c)`, collect)
-    .option('--accept <formats>', 'formats to read; other trace headers are ignored and not forwarded, like an app with only those propagators (default: all)', collect)
-    .option('--otlp-endpoint <url>', 'OTLP/HTTP endpoint for the hop\'s spans (base URL; /v1/traces is appended)', process.env.OTEL_EXPORTER_OTLP_ENDPOINT)
+    .option(
+      '--propagate <formats>',
+      `formats to write: ${PROPAGATION_FORMAT_NAMES.join(',')} (b3 = the single b3 header); baggage goes as W3C baggage unless the list has jaeger alone (default: those that came in, plus w3c)`,
+      collect,
+    )
+    .option(
+      '--accept <formats>',
+      'formats to read; other trace headers are ignored and not forwarded, like an app with only those propagators (default: all)',
+      collect,
+    )
+    .option(
+      '--otlp-endpoint <url>',
+      "OTLP/HTTP endpoint for the hop's spans (base URL; /v1/traces is appended)",
+      process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    )
     .addOption(new Option('--otlp-protocol <protocol>', 'OTLP encoding').choices(['http/protobuf', 'http/json']).default('http/protobuf'))
-    .option('--fault <fault>', 'inject a fault: drop-context | delay=200ms | status=500 | reset, each optionally @fraction (repeatable)', collect)
+    .option(
+      '--fault <fault>',
+      'inject a fault: drop-context | delay=200ms | status=500 | reset, each optionally @fraction (repeatable)',
+      collect,
+    )
     .option('--connect-timeout <duration>', 'upstream connect timeout (then 504)', '5s')
     .option('--response-timeout <duration>', 'upstream response timeout (then 504)', '15s')
-    .option('--max-header-size <bytes>', 'request header limit (then 431); Envoy\'s default', String(DEFAULT_MAX_HEADER_BYTES))
+    .option('--max-header-size <bytes>', "request header limit (then 431); Envoy's default", String(DEFAULT_MAX_HEADER_BYTES))
     .option('--span-attribute <key=value>', 'extra attribute on every span (repeatable)', collect)
     .option('--baggage <key=value>', 'baggage member added to every outgoing request (repeatable)', collect)
-    .option('--baggage-attribute <key>', 'record this baggage member\'s value on the server span, same key (repeatable)', collect)
+    .option('--baggage-attribute <key>', "record this baggage member's value on the server span, same key (repeatable)", collect)
     .option('--sample-rate <0..1>', 'sampling probability for requests without an incoming decision', '1')
     .option('--admin-listen <host:port>', 'admin listener for /healthz, /readyz, /metrics')
     .option('--upstream-connections <n>', 'keep-alive connections per upstream', '64')

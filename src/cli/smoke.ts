@@ -15,7 +15,9 @@ interface SmokeCliOptions extends LaneCliOptions {
 export function registerSmoke(program: Command): void {
   const command = program
     .command('smoke')
-    .description('bring the stack up on kind, verify Bookinfo, HotROD and the relay chain traces in Jaeger, write JUnit/JSON and (on failure) artifacts');
+    .description(
+      'bring the stack up on kind, verify Bookinfo, HotROD and the relay chain traces in Jaeger, write JUnit/JSON and (on failure) artifacts',
+    );
   addLaneOptions(command)
     .addOption(new Option('--results <dir>', 'folder for junit.xml, results.json and artifacts/').default('meshtrace-smoke'))
     .addOption(new Option('--specs <dir>', 'folder of the trace specs').default('samples/expectations'))
@@ -33,11 +35,21 @@ export function registerSmoke(program: Command): void {
     const candidates = smokeTargetsFor(lane.input.dist, opts.specs);
     // a spec this checkout does not ship is skipped (and reported as skipped), not a failed run
     const targets = candidates.targets.filter((t) => exists(lane.root, t.spec));
-    const skipped = [...candidates.skipped, ...candidates.targets.filter((t) => !targets.includes(t)).map((t) => `${t.name}: ${t.spec} does not exist, spec not run`)];
+    const skipped = [
+      ...candidates.skipped,
+      ...candidates.targets.filter((t) => !targets.includes(t)).map((t) => `${t.name}: ${t.spec} does not exist, spec not run`),
+    ];
     if (targets.length === 0) throw new CliError(`nothing to verify: ${skipped.join('; ')} (--specs ${opts.specs})`, EXIT_CANNOT_CHECK);
     const warnings = [...lane.warnings, ...skipped.map((s) => `skipped ${s}`)];
     if (!opts.dryRun) for (const s of skipped) process.stderr.write(`meshtrace smoke: skipped ${s}\n`);
-    const steps = planSmoke({ ...lane.input, targets, skipped, outDir: opts.results, keepCluster: Boolean(opts.keepCluster), verifyTimeoutSeconds });
+    const steps = planSmoke({
+      ...lane.input,
+      targets,
+      skipped,
+      outDir: opts.results,
+      keepCluster: Boolean(opts.keepCluster),
+      verifyTimeoutSeconds,
+    });
     if (opts.dryRun) {
       printPlan('smoke', { ...lane, warnings }, steps, Boolean(opts.json));
       setExitCode(command, EXIT_OK);

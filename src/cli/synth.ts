@@ -28,20 +28,31 @@ export function registerSynth(program: Command): void {
     .description('synthesize the tracing stack into a folder (default dist/), checked, written atomically')
     .option('-c, --config <file>', 'YAML config file (its `profile:` field picks the base profile)')
     .addOption(new Option('-p, --profile <name>', 'named profile when no --config is given (default: lab)').choices([...PROFILE_NAMES]))
-    .option('-o, --outdir <dir>', 'output folder; refused: / and your home folder, and a non-empty folder without .meshtrace-owned (one synth did not write)', 'dist')
-    .option('--force-outdir', 'take over a non-empty --outdir that synth did not write (its files stay; same-named files are still never overwritten)')
+    .option(
+      '-o, --outdir <dir>',
+      'output folder; refused: / and your home folder, and a non-empty folder without .meshtrace-owned (one synth did not write)',
+      'dist',
+    )
+    .option(
+      '--force-outdir',
+      'take over a non-empty --outdir that synth did not write (its files stay; same-named files are still never overwritten)',
+    )
     .option('--stdout', 'print the manifests to stdout instead of writing them')
     .option('--clean', 'remove the files an earlier synth wrote to --outdir (only those, and only if unedited), then stop')
     .option('--json', 'print one JSON document with the result')
     .option('-q, --quiet', 'print nothing on success')
-    .option('--cluster <name>', 'multi-cluster: this cluster\'s name (k8s.cluster.name on every span); sets multicluster.clusterName')
-    .option('--central-collector <endpoint>', 'multi-cluster: run an edge collector forwarding OTLP here (host:4317, or http(s)://host:4318 for OTLP/HTTP) instead of a local Jaeger; sets multicluster.centralCollector')
+    .option('--cluster <name>', "multi-cluster: this cluster's name (k8s.cluster.name on every span); sets multicluster.clusterName")
+    .option(
+      '--central-collector <endpoint>',
+      'multi-cluster: run an edge collector forwarding OTLP here (host:4317, or http(s)://host:4318 for OTLP/HTTP) instead of a local Jaeger; sets multicluster.centralCollector',
+    )
     .action(async (flags: SynthFlags, cmd: Command) => {
       const out = (text: string) => process.stdout.write(`${text}\n`);
       const err = (text: string) => process.stderr.write(`${text}\n`);
       // Loaded on use: the stack pulls in cdk8s and the checkers, which other commands never need.
       const { ConfigError, loadConfig } = await import('../config/load');
-      const { buildAndCheck, cleanOutput, describePerFile, describeRecovery, OutputWriteError, synthesize, SynthCheckError } = await import('../stack/index');
+      const { buildAndCheck, cleanOutput, describePerFile, describeRecovery, OutputWriteError, synthesize, SynthCheckError } =
+        await import('../stack/index');
       // --cluster / --central-collector are config fields given as flags: merged over the file or profile and validated with it.
       const { multiclusterOverrides } = await import('../config/multicluster');
       const overrides = multiclusterOverrides(flags.cluster, flags.centralCollector);
@@ -53,7 +64,10 @@ export function registerSynth(program: Command): void {
           for (const w of report.warnings) err(`warning: ${w}`);
           if (report.perFileReason) err(`meshtrace synth --clean: ${describePerFile(report.perFileReason)}`);
           if (flags.json) out(JSON.stringify({ ok: true, ...report }, null, 2));
-          else if (!flags.quiet) out(`meshtrace synth --clean: ${report.removed.length} removed from ${report.outdir}, ${report.keptEdited.length} kept (edited)`);
+          else if (!flags.quiet)
+            out(
+              `meshtrace synth --clean: ${report.removed.length} removed from ${report.outdir}, ${report.keptEdited.length} kept (edited)`,
+            );
           setExitCode(cmd, EXIT_OK);
           return;
         }
@@ -69,7 +83,13 @@ export function registerSynth(program: Command): void {
           setExitCode(cmd, EXIT_OK);
           return;
         }
-        const result = await synthesize({ config: flags.config, profile: flags.profile, outdir: flags.outdir, overrides, forceOutdir: flags.forceOutdir });
+        const result = await synthesize({
+          config: flags.config,
+          profile: flags.profile,
+          outdir: flags.outdir,
+          overrides,
+          forceOutdir: flags.forceOutdir,
+        });
         const w = result.write;
         // Said even with --quiet/--json: an earlier run's interrupted write was finished here.
         if (w.recovered) err(`meshtrace synth: ${describeRecovery(w.recovered, w.outdir)}`);
@@ -77,13 +97,36 @@ export function registerSynth(program: Command): void {
         // Said even with --quiet: the output folder was not swapped whole, so a kill there would have left a mix.
         if (w.perFileReason) err(`meshtrace synth: ${describePerFile(w.perFileReason)}`);
         if (flags.json) {
-          out(JSON.stringify({ ok: true, profile: result.config.profile, outdir: w.outdir, changed: w.changed, written: w.written, unchanged: w.unchanged, removed: w.removed, keptEdited: w.keptEdited, recovered: w.recovered ?? null, protocol: w.protocol ?? null, perFileReason: w.perFileReason ?? null, warnings: w.warnings, findings: result.findings, timings: result.timings }, null, 2));
+          out(
+            JSON.stringify(
+              {
+                ok: true,
+                profile: result.config.profile,
+                outdir: w.outdir,
+                changed: w.changed,
+                written: w.written,
+                unchanged: w.unchanged,
+                removed: w.removed,
+                keptEdited: w.keptEdited,
+                recovered: w.recovered ?? null,
+                protocol: w.protocol ?? null,
+                perFileReason: w.perFileReason ?? null,
+                warnings: w.warnings,
+                findings: result.findings,
+                timings: result.timings,
+              },
+              null,
+              2,
+            ),
+          );
         } else if (!flags.quiet) {
           for (const f of result.findings) err(findingLine(f));
           for (const p of w.keptEdited) err(`warning: ${p} is no longer produced but was edited since meshtrace wrote it; left in place`);
           const counts = `${w.written.length} written, ${w.unchanged.length} unchanged, ${w.removed.length} removed`;
           const size = `${result.stack.docs.length} objects, ${result.stack.files.length} files`;
-          out(`meshtrace synth: profile ${result.config.profile} -> ${w.outdir}: ${w.changed ? `${counts} (${size})` : `nothing changed (${counts}; ${size})`}`);
+          out(
+            `meshtrace synth: profile ${result.config.profile} -> ${w.outdir}: ${w.changed ? `${counts} (${size})` : `nothing changed (${counts}; ${size})`}`,
+          );
         }
         setExitCode(cmd, EXIT_OK);
       } catch (e) {
@@ -105,7 +148,8 @@ export function registerSynth(program: Command): void {
         if (e instanceof OutputWriteError) throw new CliError(e.message, EXIT_CANNOT_CHECK);
         // Any other filesystem error (the writer wraps its own): could not do the job (exit 2).
         const code = (e as NodeJS.ErrnoException)?.code;
-        if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new CliError(`cannot synthesize into ${flags.outdir}: ${(e as Error).message}`, EXIT_CANNOT_CHECK);
+        if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
+          throw new CliError(`cannot synthesize into ${flags.outdir}: ${(e as Error).message}`, EXIT_CANNOT_CHECK);
         // Construct validation errors (bad props that passed the schema) are a wrong config too.
         if (e instanceof Error && /^[A-Z][a-z][A-Za-z]*: |construct validation failed/.test(e.message)) {
           err(`meshtrace synth: ${e.message}; nothing was written`);

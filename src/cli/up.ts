@@ -6,7 +6,9 @@ import { addLaneOptions, laneOptionsFrom, type LaneCliOptions } from '../cluster
 export function registerUp(program: Command): void {
   const command = program
     .command('up')
-    .description('create a kind cluster, install the synthesized tracing stack (Jaeger, Istio, Traefik, demo apps) and wait until it is ready');
+    .description(
+      'create a kind cluster, install the synthesized tracing stack (Jaeger, Istio, Traefik, demo apps) and wait until it is ready',
+    );
   addLaneOptions(command).addOption(new Option('--json', 'print the plan (with --dry-run) or the step results as one JSON document'));
   command.action(async (opts: LaneCliOptions & { json?: boolean }) => {
     // the lane (synth, executor, Kubernetes client) loads only when the command runs

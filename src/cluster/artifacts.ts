@@ -37,7 +37,9 @@ export const COLLECTOR_COUNTERS = [
 export function spanCounters(metrics: string): string {
   return metrics
     .split('\n')
-    .filter((line) => COLLECTOR_COUNTERS.some((name) => line.startsWith(name) || line.startsWith(`# HELP ${name}`) || line.startsWith(`# TYPE ${name}`)))
+    .filter((line) =>
+      COLLECTOR_COUNTERS.some((name) => line.startsWith(name) || line.startsWith(`# HELP ${name}`) || line.startsWith(`# TYPE ${name}`)),
+    )
     .join('\n');
 }
 
@@ -60,7 +62,9 @@ export function podTable(pods: readonly PodInfo[]): string {
   const lines = ['NAMESPACE\tNAME\tPHASE\tREADY\tCONTAINERS'];
   for (const p of pods) {
     const containers = p.containers.map((c) => `${c.name}=${c.state}${c.restartCount ? ` (${c.restartCount} restarts)` : ''}`).join('; ');
-    lines.push(`${p.namespace}\t${p.name}\t${p.phase}\t${p.ready ? 'yes' : 'no'}\t${containers}${p.unscheduled ? `\t${p.unscheduled}` : ''}`);
+    lines.push(
+      `${p.namespace}\t${p.name}\t${p.phase}\t${p.ready ? 'yes' : 'no'}\t${containers}${p.unscheduled ? `\t${p.unscheduled}` : ''}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -69,7 +73,15 @@ export function podTable(pods: readonly PodInfo[]): string {
 export function diagnosisText(outcomes: readonly StepOutcome[], verifications: readonly VerifyOutcome[]): string {
   const parts = ['# meshtrace smoke: diagnosis', ''];
   const bad = outcomes.filter((o) => o.status === 'error' || o.status === 'broken');
-  for (const o of bad) parts.push(`## ${o.status === 'error' ? 'could not run' : 'stack not ready'}: ${describeStep(o.step)[0]}`, '', '```', o.message ?? '', '```', '');
+  for (const o of bad)
+    parts.push(
+      `## ${o.status === 'error' ? 'could not run' : 'stack not ready'}: ${describeStep(o.step)[0]}`,
+      '',
+      '```',
+      o.message ?? '',
+      '```',
+      '',
+    );
   for (const v of verifications.filter((x) => !x.passed)) {
     parts.push(`## spec ${v.name} failed (${v.spec})`, '', v.message, '');
     if (v.diagnosis) parts.push(v.diagnosis, '');
@@ -106,7 +118,8 @@ async function collectEvents({ request, attempt, write }: Collection): Promise<v
       const events = await request.kube.listEvents(ns);
       // warnings first: they are the ones that explain a Pending or crash-looping pod
       events.sort((a, b) => (a.type === b.type ? a.lastSeen.localeCompare(b.lastSeen) : a.type === 'Warning' ? -1 : 1));
-      for (const e of events) eventLines.push(`${e.lastSeen}\t${e.namespace}\t${e.type}\t${e.reason}\t${e.object}\t(x${e.count})\t${e.message}`);
+      for (const e of events)
+        eventLines.push(`${e.lastSeen}\t${e.namespace}\t${e.type}\t${e.reason}\t${e.object}\t(x${e.count})\t${e.message}`);
     });
   }
   write('events.txt', `${eventLines.join('\n')}\n`);
@@ -119,12 +132,15 @@ async function podsToLog({ request, attempt }: Collection, allPods: readonly Pod
   const logPods = new Map<string, PodInfo>();
   for (const service of blamed) for (const p of podsForService(service, allPods)) logPods.set(`${p.namespace}/${p.name}`, p);
   // a failed spec without a blamed hop (no trace at all, wrong shape): every pod's tail is the best lead
-  if (blamed.length === 0 && request.verifications.some((v) => !v.passed)) for (const p of allPods) logPods.set(`${p.namespace}/${p.name}`, p);
+  if (blamed.length === 0 && request.verifications.some((v) => !v.passed))
+    for (const p of allPods) logPods.set(`${p.namespace}/${p.name}`, p);
   for (const p of allPods.filter((x) => !x.ready)) logPods.set(`${p.namespace}/${p.name}`, p);
   await attempt('jaeger-collector pods', async () => {
     const svc = await kube.getService(step.collector.namespace, step.collector.service);
     if (!svc) throw new Error(`service ${step.collector.service} not found in ${step.collector.namespace}`);
-    const selector = Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(',');
+    const selector = Object.entries(svc.selector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     for (const p of await kube.listPods(step.collector.namespace, selector)) logPods.set(`${p.namespace}/${p.name}`, p);
   });
   return logPods;
@@ -161,7 +177,11 @@ async function collectProxyConfig({ request, attempt, write }: Collection, pods:
   const meshPods = [...pods].filter((p) => p.containers.some((c) => c.name === 'istio-proxy'));
   for (const p of meshPods) {
     await attempt(`istioctl proxy-config of ${p.namespace}/${p.name}`, async () => {
-      const result = await request.runner.run('istioctl', ['proxy-config', 'listener', `${p.name}.${p.namespace}`, '--context', step.context, '--output', 'json'], { timeoutMs: 60_000 });
+      const result = await request.runner.run(
+        'istioctl',
+        ['proxy-config', 'listener', `${p.name}.${p.namespace}`, '--context', step.context, '--output', 'json'],
+        { timeoutMs: 60_000 },
+      );
       if (result.exitCode !== 0) throw new Error(`exit ${result.exitCode}: ${result.stderr.trim().split('\n')[0] ?? ''}`);
       write(posix.join('proxy-config', `${p.namespace}.${p.name}.listeners.json`), result.stdout);
     });

@@ -42,7 +42,8 @@ function synthError(err: unknown): CliError {
   const e = err as Error;
   // a config the schema rejects is "the thing checked is wrong"; anything else means we could not synth
   const unreadable = (e as { kind?: string })?.kind === 'unreadable';
-  const code = !unreadable && (e?.name === 'ConfigError' || e?.name === 'SynthCheckError' || e?.name === 'ZodError') ? EXIT_FAILED : EXIT_CANNOT_CHECK;
+  const code =
+    !unreadable && (e?.name === 'ConfigError' || e?.name === 'SynthCheckError' || e?.name === 'ZodError') ? EXIT_FAILED : EXIT_CANNOT_CHECK;
   return new CliError(`synth failed: ${e?.message ?? String(err)}`, code);
 }
 
@@ -51,7 +52,12 @@ function synthError(err: unknown): CliError {
  * alone) and only warns about missing tools. Real run: missing tools end it with exit 2 before
  * anything is written; then synth writes the real output folder.
  */
-export async function prepareLane(command: 'up' | 'smoke', options: LaneOptions, dryRun: boolean, seams: LaneSeams = {}): Promise<PreparedLane> {
+export async function prepareLane(
+  command: 'up' | 'smoke',
+  options: LaneOptions,
+  dryRun: boolean,
+  seams: LaneSeams = {},
+): Promise<PreparedLane> {
   const runner = seams.runner ?? new ExecaRunner();
   const synth = seams.synth ?? stackSynthesizer;
   const root = seams.root ?? process.cwd();
@@ -60,12 +66,17 @@ export async function prepareLane(command: 'up' | 'smoke', options: LaneOptions,
   const probe = await gatherLaneInput(runner, root, options, emptyLayout(distDir));
   const missing = missingTools(probe.tools, REQUIRED_TOOLS[command]);
   if (missing.length && !dryRun) {
-    throw new CliError(`cannot run \`meshtrace ${command}\`: ${missing.length === 1 ? 'a required tool is' : 'required tools are'} missing:\n  - ${missing.join('\n  - ')}`, EXIT_CANNOT_CHECK);
+    throw new CliError(
+      `cannot run \`meshtrace ${command}\`: ${missing.length === 1 ? 'a required tool is' : 'required tools are'} missing:\n  - ${missing.join('\n  - ')}`,
+      EXIT_CANNOT_CHECK,
+    );
   }
   for (const m of missing) warnings.push(`missing: ${m}`);
   const kindTool = probe.tools.kind;
   if (kindTool.found && !kindTool.problem && !sameRelease(kindTool.version, probe.input.versions.kind)) {
-    warnings.push(`kind ${kindTool.version ?? '(unknown)'} is not the pinned ${probe.input.versions.kind}: the node image in kind.yaml is built for ${probe.input.versions.kind}`);
+    warnings.push(
+      `kind ${kindTool.version ?? '(unknown)'} is not the pinned ${probe.input.versions.kind}: the node image in kind.yaml is built for ${probe.input.versions.kind}`,
+    );
   }
   let dist: DistLayout;
   const request = { profile: options.configFile ? undefined : options.profile, configFile: options.configFile };
@@ -124,9 +135,17 @@ function toolLine(tools: DetectedTools): string {
 }
 
 /** Prints a dry-run plan (text, or one JSON document with `--json`) on stdout. */
-export function printPlan(command: string, lane: PreparedLane, steps: readonly Step[], json: boolean, write: (text: string) => void = (t) => process.stdout.write(t)): void {
+export function printPlan(
+  command: string,
+  lane: PreparedLane,
+  steps: readonly Step[],
+  json: boolean,
+  write: (text: string) => void = (t) => process.stdout.write(t),
+): void {
   if (json) {
-    write(`${JSON.stringify({ command, profile: lane.input.profile, cluster: lane.input.clusterName, versions: lane.input.versions, tools: lane.tools, warnings: lane.warnings, steps }, null, 2)}\n`);
+    write(
+      `${JSON.stringify({ command, profile: lane.input.profile, cluster: lane.input.clusterName, versions: lane.input.versions, tools: lane.tools, warnings: lane.warnings, steps }, null, 2)}\n`,
+    );
     return;
   }
   const head = [
@@ -164,10 +183,15 @@ export async function runLane(lane: PreparedLane, steps: readonly Step[], option
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
   const report = steps.find((s): s is ReportStep => s.kind === 'report');
   if (summaryFile && report) {
-    appendFileSync(summaryFile, summaryMarkdown({ outcomes: result.outcomes, verifications: result.verifications, now: new Date(), skipped: report.skipped }));
+    appendFileSync(
+      summaryFile,
+      summaryMarkdown({ outcomes: result.outcomes, verifications: result.verifications, now: new Date(), skipped: report.skipped }),
+    );
   }
   if (options.json) {
-    write(`${JSON.stringify({ exitCode: result.exitCode, summary: result.summary, steps: result.outcomes.map((o) => ({ kind: o.step.kind, status: o.status, message: o.message, durationMs: o.durationMs })), specs: result.verifications }, null, 2)}\n`);
+    write(
+      `${JSON.stringify({ exitCode: result.exitCode, summary: result.summary, steps: result.outcomes.map((o) => ({ kind: o.step.kind, status: o.status, message: o.message, durationMs: o.durationMs })), specs: result.verifications }, null, 2)}\n`,
+    );
   } else {
     write(`${result.exitCode === 0 ? 'ok' : 'FAILED'}: ${result.summary}\n`);
   }

@@ -84,8 +84,7 @@ export function layoutFromFiles(dir: string, manifests: readonly DistFile[], ins
         const image = (kindDoc as { nodes?: { image?: unknown }[] }).nodes?.[0]?.image;
         if (typeof image === 'string') kindNodeImage = image;
       }
-    }
-    else if (docs.some((d) => d.kind === 'IstioOperator')) istioOperator ??= file.path;
+    } else if (docs.some((d) => d.kind === 'IstioOperator')) istioOperator ??= file.path;
     else if (/istiod/.test(base)) istiodValues ??= file.path;
     else if (/istio.*gateway|gateway.*istio/.test(base)) istioGatewayValues ??= file.path;
     else if (/traefik/.test(base)) traefikValues ??= file.path;
@@ -141,7 +140,12 @@ function kindHostPorts(
   };
   const traefikWeb = hostPortOf(getPath(doc(found.traefikValues), 'ports.web.nodePort'));
   const gatewayPorts = asArray(getPath(doc(found.istioGatewayValues), 'service.ports'));
-  const istioIngressHttp = hostPortOf(getPath(gatewayPorts.find((p) => getPath(p, 'name') === 'http2' || getPath(p, 'port') === 80), 'nodePort'));
+  const istioIngressHttp = hostPortOf(
+    getPath(
+      gatewayPorts.find((p) => getPath(p, 'name') === 'http2' || getPath(p, 'port') === 80),
+      'nodePort',
+    ),
+  );
   return { ...(traefikWeb ? { traefikWeb } : {}), ...(istioIngressHttp ? { istioIngressHttp } : {}) };
 }
 

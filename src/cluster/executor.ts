@@ -56,7 +56,10 @@ export interface ExecutorDeps {
 }
 
 class StepError extends Error {
-  constructor(message: string, readonly status: 'failed' | 'broken' | 'error') {
+  constructor(
+    message: string,
+    readonly status: 'failed' | 'broken' | 'error',
+  ) {
     super(message);
   }
 }
@@ -98,7 +101,11 @@ async function runCommand({ deps }: RunState, cmd: string, args: readonly string
   const result = await deps.runner.run(cmd, args, {
     timeoutMs: timeoutSeconds ? timeoutSeconds * 1000 : undefined,
     cwd: deps.root,
-    onOutput: (chunk) => chunk.split('\n').filter((l) => l.trim()).forEach((l) => deps.log(`    ${l}`)),
+    onOutput: (chunk) =>
+      chunk
+        .split('\n')
+        .filter((l) => l.trim())
+        .forEach((l) => deps.log(`    ${l}`)),
   });
   if (result.notFound) throw new StepError(`${cmd} is not installed (needed for: ${commandLine(cmd, args)})`, 'error');
   if (result.timedOut) throw new StepError(`${commandLine(cmd, args)} did not finish within ${timeoutSeconds}s`, 'error');
@@ -132,7 +139,10 @@ const markClusterStep: StepHandler<'mark-cluster'> = async (step, run) => {
   try {
     await runCommand(run, 'kubectl', createOwnerConfigMapArgs(step.context, marker), 60);
   } catch (err) {
-    throw new StepError(`${(err as Error).message}\nthe cluster was created but could not be marked, so meshtrace will not delete it: kind delete cluster --name ${step.clusterName}`, 'error');
+    throw new StepError(
+      `${(err as Error).message}\nthe cluster was created but could not be marked, so meshtrace will not delete it: kind delete cluster --name ${step.clusterName}`,
+      'error',
+    );
   }
   writeMarker(run.deps.root, step.markerFile, marker);
   return `token written to ${step.markerFile}`;
@@ -141,7 +151,10 @@ const markClusterStep: StepHandler<'mark-cluster'> = async (step, run) => {
 const checkOwnerStep: StepHandler<'check-owner'> = async (step, { deps }) => {
   const marker = readMarker(deps.root, step.markerFile);
   if (!marker) {
-    throw new StepError(`refusing to delete kind cluster "${step.clusterName}": meshtrace did not create it (no ${step.markerFile}). Delete it yourself with: kind delete cluster --name ${step.clusterName}`, 'broken');
+    throw new StepError(
+      `refusing to delete kind cluster "${step.clusterName}": meshtrace did not create it (no ${step.markerFile}). Delete it yourself with: kind delete cluster --name ${step.clusterName}`,
+      'broken',
+    );
   }
   const result = await deps.runner.run('kubectl', readOwnerTokenArgs(step.context), { timeoutMs: 60_000 });
   if (result.exitCode !== 0) {
@@ -151,7 +164,10 @@ const checkOwnerStep: StepHandler<'check-owner'> = async (step, { deps }) => {
     );
   }
   if (result.stdout.trim() !== marker.token) {
-    throw new StepError(`refusing to delete kind cluster "${step.clusterName}": its owner token does not match ${step.markerFile} (a cluster of the same name made by someone else). Delete it yourself if you mean to.`, 'broken');
+    throw new StepError(
+      `refusing to delete kind cluster "${step.clusterName}": its owner token does not match ${step.markerFile} (a cluster of the same name made by someone else). Delete it yourself if you mean to.`,
+      'broken',
+    );
   }
   return 'owner token matches';
 };
@@ -166,7 +182,10 @@ const waitStep: StepHandler<'wait'> = async (step, { deps, kube }) => {
     timeoutMs: step.timeoutSeconds * 1000,
     intervalMs: deps.waitIntervalMs,
     onProgress: (p) => {
-      if (p.justReady) deps.log(`    ${p.ready}/${p.total} ready (${Math.round(p.elapsedMs / 1000)}s): ${p.justReady.kind.toLowerCase()}/${p.justReady.name} -n ${p.justReady.namespace}`);
+      if (p.justReady)
+        deps.log(
+          `    ${p.ready}/${p.total} ready (${Math.round(p.elapsedMs / 1000)}s): ${p.justReady.kind.toLowerCase()}/${p.justReady.name} -n ${p.justReady.namespace}`,
+        );
     },
   });
   if (!result.ok) throw new StepError(describeNotReady(result), 'broken');
@@ -184,7 +203,14 @@ const verifyStep: StepHandler<'verify'> = async (step, run) => {
   if (!verifier) throw new StepError('no verifier configured', 'error');
   const triggerUrl = forwardUrl(run, step.trigger, step) + step.path;
   const jaegerUrl = forwardUrl(run, step.jaeger, step);
-  const outcome = await verifier({ name: step.name, spec: step.spec, triggerUrl, headers: step.headers, jaegerUrl, timeoutMs: step.timeoutSeconds * 1000 });
+  const outcome = await verifier({
+    name: step.name,
+    spec: step.spec,
+    triggerUrl,
+    headers: step.headers,
+    jaegerUrl,
+    timeoutMs: step.timeoutSeconds * 1000,
+  });
   run.verifications.push(outcome);
   if (!outcome.passed) throw new StepError(`${step.name}: ${outcome.message}`, 'failed');
   return outcome.message;
@@ -286,17 +312,27 @@ function exitCodeOf(outcomes: readonly StepOutcome[]): 0 | 1 | 2 {
 }
 
 function summaryOf(outcomes: readonly StepOutcome[], verifications: readonly VerifyOutcome[], exitCode: 0 | 1 | 2): string {
-  if (exitCode === 0) return `all ${outcomes.filter((o) => o.status === 'ok').length} steps ok${verifications.length ? `, ${verifications.length} specs passed` : ''}`;
+  if (exitCode === 0)
+    return `all ${outcomes.filter((o) => o.status === 'ok').length} steps ok${verifications.length ? `, ${verifications.length} specs passed` : ''}`;
   const stop = outcomes.find((o) => (o.status === 'error' || o.status === 'broken') && o.step.kind !== 'verify');
   if (stop) return `stopped at "${describeStep(stop.step)[0]}": ${stop.message?.split('\n')[0]}`;
   const specOutcomes = outcomes.filter((o) => o.step.kind === 'verify' && o.status !== 'skipped');
-  const badSpecs = specOutcomes.filter((o) => o.status !== 'ok').map((o) => `${(o.step as VerifyStep).name}${o.status === 'error' ? ' (could not check)' : ''}`);
+  const badSpecs = specOutcomes
+    .filter((o) => o.status !== 'ok')
+    .map((o) => `${(o.step as VerifyStep).name}${o.status === 'error' ? ' (could not check)' : ''}`);
   return `${badSpecs.length} of ${specOutcomes.length} specs failed: ${badSpecs.join(', ')}`;
 }
 
 /** Runs the steps in order; never throws (every problem becomes a step outcome). */
 export async function executePlan(steps: readonly Step[], deps: ExecutorDeps): Promise<ExecutionResult> {
-  const run: RunState = { deps, outcomes: [], verifications: [], forwards: new Map(), kube: memoizedKube(deps.kubeFor), now: deps.now ?? (() => new Date()) };
+  const run: RunState = {
+    deps,
+    outcomes: [],
+    verifications: [],
+    forwards: new Map(),
+    kube: memoizedKube(deps.kubeFor),
+    now: deps.now ?? (() => new Date()),
+  };
   let progress: Progress = { stopped: false, anyFailure: false, marked: false };
   for (const [index, step] of steps.entries()) {
     if (!runsNow(step, progress)) {
@@ -310,5 +346,10 @@ export async function executePlan(steps: readonly Step[], deps: ExecutorDeps): P
   // a forward left open by a plan without a close step must not keep the process alive
   await Promise.all([...run.forwards.values()].map((f) => f.close()));
   const exitCode = exitCodeOf(run.outcomes);
-  return { outcomes: run.outcomes, verifications: run.verifications, exitCode, summary: summaryOf(run.outcomes, run.verifications, exitCode) };
+  return {
+    outcomes: run.outcomes,
+    verifications: run.verifications,
+    exitCode,
+    summary: summaryOf(run.outcomes, run.verifications, exitCode),
+  };
 }

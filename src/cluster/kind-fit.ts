@@ -10,15 +10,21 @@ import type { MeshtraceConfig } from '../config/schema';
 export function kindMisfits(config: MeshtraceConfig): string[] {
   const reasons: string[] = [];
   if (!config.kind.enabled) {
-    reasons.push('the config turns the kind cluster config off (kind.enabled: false; the production profile does): there is no dist/install/kind.yaml to create a cluster from');
+    reasons.push(
+      'the config turns the kind cluster config off (kind.enabled: false; the production profile does): there is no dist/install/kind.yaml to create a cluster from',
+    );
   }
   // an edge of a multi-cluster setup runs no Jaeger of its own: its storage settings are unused
   if (config.multicluster.centralCollector) return reasons;
   const storage = config.jaeger.storage;
   if (storage.type === 'elasticsearch' || (storage.type === 'opensearch' && !storage.inCluster)) {
-    reasons.push(`Jaeger stores traces in an external ${storage.type} (${storage.serverUrls.join(', ')}), which a new kind cluster does not have (in-cluster choices: remoteStorage, memory, opensearch with inCluster: {})`);
+    reasons.push(
+      `Jaeger stores traces in an external ${storage.type} (${storage.serverUrls.join(', ')}), which a new kind cluster does not have (in-cluster choices: remoteStorage, memory, opensearch with inCluster: {})`,
+    );
   } else if (storage.type === 'cassandra') {
-    reasons.push(`Jaeger stores traces in an external Cassandra (${storage.servers.join(', ')}), which a new kind cluster does not have (in-cluster choices: remoteStorage, memory, opensearch with inCluster: {})`);
+    reasons.push(
+      `Jaeger stores traces in an external Cassandra (${storage.servers.join(', ')}), which a new kind cluster does not have (in-cluster choices: remoteStorage, memory, opensearch with inCluster: {})`,
+    );
   }
   if (config.kafka.enabled) {
     reasons.push(`spans go through external Kafka brokers (${config.kafka.brokers.join(', ')}), which a new kind cluster does not have`);

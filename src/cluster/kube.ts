@@ -79,7 +79,10 @@ export interface KubeApi {
 
 /** An API error with the HTTP status, so callers can tell "not found" from "cannot reach". */
 export class KubeApiError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'KubeApiError';
   }
@@ -146,7 +149,8 @@ export function podInfoOf(pod: RawPod): PodInfo {
     labels: pod.metadata?.labels ?? {},
     phase: pod.status?.phase ?? 'Unknown',
     ready: conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
-    unscheduled: scheduled && scheduled.status === 'False' ? `${scheduled.reason ?? 'Unschedulable'}: ${scheduled.message ?? ''}`.trim() : undefined,
+    unscheduled:
+      scheduled && scheduled.status === 'False' ? `${scheduled.reason ?? 'Unschedulable'}: ${scheduled.message ?? ''}`.trim() : undefined,
     containers: (pod.status?.containerStatuses ?? []).map((c) => ({
       name: c.name,
       ready: c.ready,
@@ -159,7 +163,9 @@ export function podInfoOf(pod: RawPod): PodInfo {
             ? `terminated: ${c.state.terminated.reason ?? '?'} (exit ${c.state.terminated.exitCode ?? '?'})`
             : 'unknown',
     })),
-    containerPorts: (pod.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).map((p) => ({ name: p.name, containerPort: p.containerPort }))),
+    containerPorts: (pod.spec?.containers ?? []).flatMap((c) =>
+      (c.ports ?? []).map((p) => ({ name: p.name, containerPort: p.containerPort })),
+    ),
   };
 }
 
@@ -174,7 +180,14 @@ export class ClientNodeKube implements KubeApi {
     const kc = new KubeConfig();
     kc.loadFromDefault();
     if (!kc.getContexts().some((c) => c.name === context)) {
-      throw new KubeApiError(`kubeconfig has no context "${context}" (contexts: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+      throw new KubeApiError(
+        `kubeconfig has no context "${context}" (contexts: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        })`,
+      );
     }
     kc.setCurrentContext(context);
     return new ClientNodeKube(kc);
@@ -215,7 +228,11 @@ export class ClientNodeKube implements KubeApi {
       namespace,
       name,
       selector: svc.spec?.selector ?? {},
-      ports: (svc.spec?.ports ?? []).map((p) => ({ name: p.name, port: p.port, targetPort: (p.targetPort as number | string | undefined) ?? p.port })),
+      ports: (svc.spec?.ports ?? []).map((p) => ({
+        name: p.name,
+        port: p.port,
+        targetPort: (p.targetPort as number | string | undefined) ?? p.port,
+      })),
     };
   }
 

@@ -30,10 +30,18 @@ export interface LaneOptions {
 export const DEFAULT_CLUSTER_NAME = 'meshtrace';
 
 /** Whether the cluster exists and whether this kit's marker for it is present. */
-export async function clusterState(runner: ProcessRunner, tools: DetectedTools, root: string, stateDir: string, name: string): Promise<ClusterState> {
+export async function clusterState(
+  runner: ProcessRunner,
+  tools: DetectedTools,
+  root: string,
+  stateDir: string,
+  name: string,
+): Promise<ClusterState> {
   const ownedByKit = readMarker(root, markerFile(stateDir, name)) !== undefined;
-  if (!tools.kind.found || tools.kind.problem) return { exists: false, ownedByKit, unknown: tools.kind.found ? `kind is unusable: ${tools.kind.problem}` : 'kind is not installed' };
-  if (!tools.docker.found || tools.docker.problem) return { exists: false, ownedByKit, unknown: tools.docker.found ? 'the Docker daemon is not reachable' : 'docker is not installed' };
+  if (!tools.kind.found || tools.kind.problem)
+    return { exists: false, ownedByKit, unknown: tools.kind.found ? `kind is unusable: ${tools.kind.problem}` : 'kind is not installed' };
+  if (!tools.docker.found || tools.docker.problem)
+    return { exists: false, ownedByKit, unknown: tools.docker.found ? 'the Docker daemon is not reachable' : 'docker is not installed' };
   const clusters = await listKindClusters(runner);
   return { exists: clusters.includes(name), ownedByKit };
 }
@@ -77,7 +85,11 @@ const RELAY_ENTRY_HOP = 'edge';
  * Bookinfo through the Istio ingress gateway, HotROD through Traefik's web entry point with the
  * Host its router matches, the relay chain through its first hop.
  */
-export function defaultSmokeTargets(expectationsDir = 'samples/expectations', traefikNamespace = 'traefik', relayNamespace = 'relay'): SmokeTarget[] {
+export function defaultSmokeTargets(
+  expectationsDir = 'samples/expectations',
+  traefikNamespace = 'traefik',
+  relayNamespace = 'relay',
+): SmokeTarget[] {
   return [
     { name: 'bookinfo', spec: posix.join(expectationsDir, 'bookinfo.yaml'), entry: ISTIO_INGRESS, path: '/productpage' },
     {
@@ -87,7 +99,12 @@ export function defaultSmokeTargets(expectationsDir = 'samples/expectations', tr
       path: '/dispatch?customer=123',
       headers: { Host: 'hotrod.localhost' },
     },
-    { name: 'relay-chain', spec: posix.join(expectationsDir, 'relay-chain.yaml'), entry: { namespace: relayNamespace, service: RELAY_ENTRY_HOP, port: RELAY_ENTRY_PORT }, path: '/' },
+    {
+      name: 'relay-chain',
+      spec: posix.join(expectationsDir, 'relay-chain.yaml'),
+      entry: { namespace: relayNamespace, service: RELAY_ENTRY_HOP, port: RELAY_ENTRY_PORT },
+      path: '/',
+    },
   ];
 }
 
@@ -98,7 +115,11 @@ const TARGET_WORKLOAD: Readonly<Record<string, string>> = { bookinfo: 'productpa
  * The targets this profile's stack can serve (a profile without HotROD has nothing to drive
  * there), with the relay namespace taken from the manifests. Skipped ones are named with why (pure).
  */
-export function smokeTargetsFor(dist: DistLayout, expectationsDir = 'samples/expectations', traefikNamespace = 'traefik'): { targets: SmokeTarget[]; skipped: string[] } {
+export function smokeTargetsFor(
+  dist: DistLayout,
+  expectationsDir = 'samples/expectations',
+  traefikNamespace = 'traefik',
+): { targets: SmokeTarget[]; skipped: string[] } {
   const relay = dist.workloads.find((w) => w.name === RELAY_ENTRY_HOP);
   const all = defaultSmokeTargets(expectationsDir, traefikNamespace, relay?.namespace ?? 'relay');
   const targets: SmokeTarget[] = [];
@@ -109,7 +130,9 @@ export function smokeTargetsFor(dist: DistLayout, expectationsDir = 'samples/exp
     if (needed && !workload) skipped.push(`${t.name}: not in this stack (no Deployment ${needed} in ${dist.dir}/), spec not run`);
     else if (t.name === 'hotrod' && dist.routes && workload && !dist.routes.some((r) => r.namespace === workload.namespace)) {
       // the smoke request goes through Traefik: without a route to HotROD it could only 404
-      skipped.push(`hotrod: Traefik has no route to HotROD in this stack (no IngressRoute or Ingress in namespace ${workload.namespace}; hotrod.ingress.kind: none), spec not run`);
+      skipped.push(
+        `hotrod: Traefik has no route to HotROD in this stack (no IngressRoute or Ingress in namespace ${workload.namespace}; hotrod.ingress.kind: none), spec not run`,
+      );
     } else targets.push(t);
   }
   return { targets, skipped };

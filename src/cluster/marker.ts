@@ -51,15 +51,21 @@ export function parseKindClusters(stdout: string): string[] {
 
 export async function listKindClusters(runner: ProcessRunner): Promise<string[]> {
   const result = await runner.run('kind', ['get', 'clusters'], { timeoutMs: 30_000 });
-  if (result.exitCode !== 0) throw new Error(`\`kind get clusters\` failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n')[0] ?? ''}`);
+  if (result.exitCode !== 0)
+    throw new Error(`\`kind get clusters\` failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n')[0] ?? ''}`);
   return parseKindClusters(result.stdout);
 }
 
 /** The kubectl command that writes the in-cluster half of the mark. */
 export function createOwnerConfigMapArgs(context: string, marker: OwnerMarker): string[] {
   return [
-    '--context', context, '--namespace', OWNER_NAMESPACE,
-    'create', 'configmap', OWNER_CONFIGMAP,
+    '--context',
+    context,
+    '--namespace',
+    OWNER_NAMESPACE,
+    'create',
+    'configmap',
+    OWNER_CONFIGMAP,
     `--from-literal=token=${marker.token}`,
     `--from-literal=createdAt=${marker.createdAt}`,
   ];

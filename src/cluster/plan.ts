@@ -241,10 +241,14 @@ export interface LaneInput {
 
 /** Istio's demo-profile requests (istio/istio manifests/profiles/demo.yaml; traefik-kind.md §5). */
 export const DEMO_ISTIOD_REQUESTS = [
-  '--set', 'pilot.resources.requests.cpu=10m',
-  '--set', 'pilot.resources.requests.memory=100Mi',
-  '--set', 'global.proxy.resources.requests.cpu=10m',
-  '--set', 'global.proxy.resources.requests.memory=40Mi',
+  '--set',
+  'pilot.resources.requests.cpu=10m',
+  '--set',
+  'pilot.resources.requests.memory=100Mi',
+  '--set',
+  'global.proxy.resources.requests.cpu=10m',
+  '--set',
+  'global.proxy.resources.requests.memory=40Mi',
 ];
 export const DEMO_GATEWAY_REQUESTS = ['--set', 'resources.requests.cpu=10m', '--set', 'resources.requests.memory=40Mi'];
 
@@ -310,14 +314,21 @@ export function markerFile(stateDir: string, clusterName: string): string {
 }
 
 /** Which installer `auto` picks, and why (pure, printed by the plan). */
-export function chooseIstioInstaller(input: Pick<LaneInput, 'tools' | 'versions' | 'istioInstaller'>): { installer: 'istioctl' | 'helm'; why: string } {
+export function chooseIstioInstaller(input: Pick<LaneInput, 'tools' | 'versions' | 'istioInstaller'>): {
+  installer: 'istioctl' | 'helm';
+  why: string;
+} {
   const wanted = input.istioInstaller ?? 'auto';
   const istioctl = input.tools.istioctl;
   if (wanted === 'helm') return { installer: 'helm', why: 'Helm charts requested (--istio-installer helm)' };
   if (wanted === 'istioctl') return { installer: 'istioctl', why: 'istioctl requested (--istio-installer istioctl)' };
-  if (!istioctl.found || istioctl.problem) return { installer: 'helm', why: 'istioctl not found: Istio Helm charts base → istiod → gateway' };
+  if (!istioctl.found || istioctl.problem)
+    return { installer: 'helm', why: 'istioctl not found: Istio Helm charts base → istiod → gateway' };
   if (!sameRelease(istioctl.version, input.versions.istio)) {
-    return { installer: 'helm', why: `istioctl ${istioctl.version ?? '(unknown version)'} is not the pinned Istio ${input.versions.istio}: using the Helm charts instead` };
+    return {
+      installer: 'helm',
+      why: `istioctl ${istioctl.version ?? '(unknown version)'} is not the pinned Istio ${input.versions.istio}: using the Helm charts instead`,
+    };
   }
   return { installer: 'istioctl', why: `istioctl ${istioctl.version} matches the pinned Istio release` };
 }
@@ -327,7 +338,9 @@ export function laneInputProblems(input: LaneInput, command: 'up' | 'smoke' = 'u
   const problems: string[] = [];
   const d = input.dist;
   for (const group of groupsWithoutCrds(d)) {
-    problems.push(`${d.dir}/ has objects of API group ${group}, whose CRDs nothing in this plan installs (installed: Istio's base chart, Traefik's chart, the Gateway API standard channel)`);
+    problems.push(
+      `${d.dir}/ has objects of API group ${group}, whose CRDs nothing in this plan installs (installed: Istio's base chart, Traefik's chart, the Gateway API standard channel)`,
+    );
   }
   if (!d.kindConfig) problems.push(`${d.dir}/install/kind.yaml is missing: synth writes it (traefik/kind inputs)`);
   if (!d.traefikValues) problems.push(`${d.dir}/install/traefik-values.yaml is missing: synth writes it`);
@@ -339,7 +352,7 @@ export function laneInputProblems(input: LaneInput, command: 'up' | 'smoke' = 'u
     problems.push(
       `${d.dir}/ has no Service ${JAEGER_QUERY.namespace}/${JAEGER_QUERY.service}: this stack runs no Jaeger of its own` +
         `${hasEdgeCollector(d) ? ' (a multi-cluster edge: its spans go to the central collector)' : ''}, and smoke verifies traces in this cluster's Jaeger; ` +
-        'run smoke with a config that includes Jaeger (e.g. the central cluster\'s), `up` for an edge',
+        "run smoke with a config that includes Jaeger (e.g. the central cluster's), `up` for an edge",
     );
   }
   return problems;
@@ -347,9 +360,24 @@ export function laneInputProblems(input: LaneInput, command: 'up' | 'smoke' = 'u
 
 /** API groups every Kubernetes API server serves (no CRD needed). */
 export const BUILT_IN_GROUPS = new Set([
-  '', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io',
-  'storage.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io',
-  'certificates.k8s.io', 'node.k8s.io', 'events.k8s.io', 'flowcontrol.apiserver.k8s.io', 'resource.k8s.io',
+  '',
+  'apps',
+  'batch',
+  'policy',
+  'autoscaling',
+  'networking.k8s.io',
+  'rbac.authorization.k8s.io',
+  'scheduling.k8s.io',
+  'storage.k8s.io',
+  'coordination.k8s.io',
+  'discovery.k8s.io',
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
+  'certificates.k8s.io',
+  'node.k8s.io',
+  'events.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
+  'resource.k8s.io',
 ]);
 
 /** Where the CRDs of the other groups the kit emits come from, in the order the plan installs them. */
@@ -379,15 +407,33 @@ function groupsWithoutCrds(dist: DistLayout): string[] {
   return (dist.apiGroups ?? []).filter((g) => !BUILT_IN_GROUPS.has(g) && CRD_SOURCE[g] === undefined);
 }
 
-function helmInstall(release: string, chart: string, repo: string, version: string, namespace: string, context: string, extra: readonly string[]): string[] {
+function helmInstall(
+  release: string,
+  chart: string,
+  repo: string,
+  version: string,
+  namespace: string,
+  context: string,
+  extra: readonly string[],
+): string[] {
   return [
-    'upgrade', '--install', release, chart,
-    '--repo', repo,
-    '--version', version,
-    '--namespace', namespace, '--create-namespace',
+    'upgrade',
+    '--install',
+    release,
+    chart,
+    '--repo',
+    repo,
+    '--version',
+    version,
+    '--namespace',
+    namespace,
+    '--create-namespace',
     ...extra,
-    '--kube-context', context,
-    '--wait', '--timeout', HELM_TIMEOUT,
+    '--kube-context',
+    context,
+    '--wait',
+    '--timeout',
+    HELM_TIMEOUT,
   ];
 }
 
@@ -401,7 +447,14 @@ function istioSteps(input: LaneInput, context: string): { steps: Step[]; workloa
         {
           kind: 'run',
           cmd: 'istioctl',
-          args: ['install', '--skip-confirmation', '--filename', input.dist.istioOperator ?? `${input.dist.dir}/install/istio-operator.yaml`, '--context', context],
+          args: [
+            'install',
+            '--skip-confirmation',
+            '--filename',
+            input.dist.istioOperator ?? `${input.dist.dir}/install/istio-operator.yaml`,
+            '--context',
+            context,
+          ],
           why: `install Istio ${input.versions.istio} from the synthesized IstioOperator overlay (${choice.why})`,
           timeoutSeconds: 900,
         },
@@ -422,22 +475,26 @@ function istioSteps(input: LaneInput, context: string): { steps: Step[]; workloa
   return {
     steps: [
       {
-        kind: 'run', cmd: 'helm',
+        kind: 'run',
+        cmd: 'helm',
         args: helmInstall('istio-base', 'base', ISTIO_CHART_REPO, v, ISTIO_NAMESPACE, context, ['--set', 'defaultRevision=default']),
         why: `Istio ${v} CRDs and cluster roles (chart base; ${choice.why})`,
         timeoutSeconds: 900,
       },
       {
-        kind: 'run', cmd: 'helm',
+        kind: 'run',
+        cmd: 'helm',
         args: helmInstall('istiod', 'istiod', ISTIO_CHART_REPO, v, ISTIO_NAMESPACE, context, [
-          '--values', input.dist.istiodValues ?? `${input.dist.dir}/install/istiod-values.yaml`,
+          '--values',
+          input.dist.istiodValues ?? `${input.dist.dir}/install/istiod-values.yaml`,
           ...(demo ? DEMO_ISTIOD_REQUESTS : []),
         ]),
         why: `Istio ${v} control plane with the synthesized tracing providers (chart istiod${sizing})`,
         timeoutSeconds: 900,
       },
       {
-        kind: 'run', cmd: 'helm',
+        kind: 'run',
+        cmd: 'helm',
         args: helmInstall('istio-ingressgateway', 'gateway', ISTIO_CHART_REPO, v, ISTIO_NAMESPACE, context, gatewayValues),
         // release name istio-ingressgateway reproduces istioctl's labels and the span service name (istio.md §5)
         why: `Istio ${v} ingress gateway (chart gateway, release istio-ingressgateway: same labels and span service name as istioctl's${sizing})`,
@@ -464,7 +521,9 @@ function bringUpSteps(input: LaneInput): { steps: Step[]; context: string } {
   if (input.cluster.exists) {
     steps.push({
       kind: 'note',
-      lines: [`kind cluster "${input.clusterName}" exists: reusing it (${input.cluster.ownedByKit ? 'created by meshtrace' : 'not created by meshtrace: `down` will leave it alone'})`],
+      lines: [
+        `kind cluster "${input.clusterName}" exists: reusing it (${input.cluster.ownedByKit ? 'created by meshtrace' : 'not created by meshtrace: `down` will leave it alone'})`,
+      ],
       why: 'repeatable: a second `up` upgrades in place',
     });
   } else {
@@ -472,7 +531,16 @@ function bringUpSteps(input: LaneInput): { steps: Step[]; context: string } {
       kind: 'run',
       cmd: 'kind',
       // the node image comes from kind.yaml, pinned there by digest (an --image flag would override it with a bare tag)
-      args: ['create', 'cluster', '--name', input.clusterName, '--config', d.kindConfig ?? `${d.dir}/install/kind.yaml`, '--wait', KIND_WAIT],
+      args: [
+        'create',
+        'cluster',
+        '--name',
+        input.clusterName,
+        '--config',
+        d.kindConfig ?? `${d.dir}/install/kind.yaml`,
+        '--wait',
+        KIND_WAIT,
+      ],
       why: `kind ${input.versions.kind} cluster, node image ${d.kindNodeImage ?? input.versions.kindNodeImage}, port mappings of ${d.kindConfig ?? `${d.dir}/install/kind.yaml`}`,
       timeoutSeconds: 600,
     });
@@ -501,7 +569,10 @@ function bringUpSteps(input: LaneInput): { steps: Step[]; context: string } {
   steps.push({
     kind: 'run',
     cmd: 'helm',
-    args: helmInstall('traefik', 'traefik', TRAEFIK_CHART_REPO, traefikChart, traefikNs, context, ['--values', d.traefikValues ?? `${d.dir}/install/traefik-values.yaml`]),
+    args: helmInstall('traefik', 'traefik', TRAEFIK_CHART_REPO, traefikChart, traefikNs, context, [
+      '--values',
+      d.traefikValues ?? `${d.dir}/install/traefik-values.yaml`,
+    ]),
     why: `Traefik (chart ${traefikChart}, the chart ${d.traefikValues ?? 'the values file'} is written for) with the synthesized tracing values; installs its CRDs before ${d.dir}/ uses them`,
     timeoutSeconds: 900,
   });
@@ -558,7 +629,9 @@ export function accessLines(input: LaneInput): string[] {
       `kubectl --context ${context} -n ${JAEGER_QUERY.namespace} port-forward svc/${JAEGER_QUERY.service} 16686:${JAEGER_QUERY.port}`,
     );
   } else if (hasEdgeCollector(input.dist)) {
-    lines.push(`# Traces: this cluster runs no Jaeger: its edge collector (Deployment ${EDGE_COLLECTOR_DEPLOYMENT}) forwards every span to the central collector; open the central cluster's Jaeger UI`);
+    lines.push(
+      `# Traces: this cluster runs no Jaeger: its edge collector (Deployment ${EDGE_COLLECTOR_DEPLOYMENT}) forwards every span to the central collector; open the central cluster's Jaeger UI`,
+    );
   }
   if (has('productpage-v1')) {
     if (ports.istioIngressHttp) {
@@ -603,7 +676,14 @@ export function planSmoke(input: SmokeInput): Step[] {
   const { steps, context } = bringUpSteps(input);
   const outDir = input.outDir ?? 'meshtrace-smoke';
   const timeout = input.verifyTimeoutSeconds ?? 150;
-  steps.push({ kind: 'port-forward', id: 'jaeger-query', context, target: JAEGER_QUERY, localPort: JAEGER_QUERY.port, why: 'Jaeger query API (/api/v3) for the verifier' });
+  steps.push({
+    kind: 'port-forward',
+    id: 'jaeger-query',
+    context,
+    target: JAEGER_QUERY,
+    localPort: JAEGER_QUERY.port,
+    why: 'Jaeger query API (/api/v3) for the verifier',
+  });
   const forwardIds = new Map<string, string>();
   for (const target of input.targets) {
     const key = `${target.entry.namespace}/${target.entry.service}:${target.entry.port}`;
@@ -659,7 +739,13 @@ export function planSmoke(input: SmokeInput): Step[] {
       onlyIfMarked: true,
       timeoutSeconds: 300,
     });
-    steps.push({ kind: 'unmark-cluster', markerFile: markerFile(input.stateDir ?? '.meshtrace', input.clusterName), why: 'the cluster is gone', when: 'always', onlyIfMarked: true });
+    steps.push({
+      kind: 'unmark-cluster',
+      markerFile: markerFile(input.stateDir ?? '.meshtrace', input.clusterName),
+      why: 'the cluster is gone',
+      when: 'always',
+      onlyIfMarked: true,
+    });
   }
   return steps;
 }
@@ -677,14 +763,22 @@ export function planDown(input: DownInput): Step[] {
       markerFile: marker,
       why: 'refuse unless the marker file and the ConfigMap kube-system/meshtrace-owner carry the same token',
     },
-    { kind: 'run', cmd: 'kind', args: ['delete', 'cluster', '--name', input.clusterName], why: 'delete the kind cluster meshtrace created', timeoutSeconds: 300 },
+    {
+      kind: 'run',
+      cmd: 'kind',
+      args: ['delete', 'cluster', '--name', input.clusterName],
+      why: 'delete the kind cluster meshtrace created',
+      timeoutSeconds: 300,
+    },
     { kind: 'unmark-cluster', markerFile: marker, why: 'the cluster is gone' },
   ];
   if (input.cluster.unknown) {
     return [
       {
         kind: 'note',
-        lines: [`cannot tell whether kind cluster "${input.clusterName}" exists (${input.cluster.unknown}); if it does, down runs the steps below`],
+        lines: [
+          `cannot tell whether kind cluster "${input.clusterName}" exists (${input.cluster.unknown}); if it does, down runs the steps below`,
+        ],
         why: 'the plan for a cluster that exists',
       },
       ...deleteSteps,

@@ -33,18 +33,24 @@ export async function resolveForwardTarget(kube: KubeApi, ref: ServicePortRef): 
   const where = `svc/${ref.service} -n ${ref.namespace}`;
   const service = await kube.getService(ref.namespace, ref.service);
   if (!service) throw new Error(`cannot port-forward to ${where}: the Service does not exist`);
-  const selector = Object.entries(service.selector).map(([k, v]) => `${k}=${v}`).join(',');
+  const selector = Object.entries(service.selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   if (!selector) throw new Error(`cannot port-forward to ${where}: the Service has no selector`);
   const pods = (await kube.listPods(ref.namespace, selector)).sort((a, b) => a.name.localeCompare(b.name));
   const pod = pods.find((p) => p.ready && p.phase === 'Running');
   if (!pod) {
     const why = podProblems(pods);
-    throw new Error(`cannot port-forward to ${where}: no ready pod matches ${selector}${why.length ? ` (${why.join('; ')})` : ' (no pods)'}`);
+    throw new Error(
+      `cannot port-forward to ${where}: no ready pod matches ${selector}${why.length ? ` (${why.join('; ')})` : ' (no pods)'}`,
+    );
   }
   const podPort = podPortFor(service, pod, ref.port);
   if (podPort === undefined) {
     const named = service.ports.find((p) => p.port === ref.port)?.targetPort;
-    throw new Error(`cannot port-forward to ${where} port ${ref.port}: it targets port name "${String(named)}", which no container of pod ${pod.name} declares`);
+    throw new Error(
+      `cannot port-forward to ${where} port ${ref.port}: it targets port name "${String(named)}", which no container of pod ${pod.name} declares`,
+    );
   }
   return { pod: pod.name, podPort };
 }

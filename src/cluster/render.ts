@@ -18,7 +18,13 @@ export function commandLine(cmd: string, args: readonly string[]): string {
 }
 
 function synthCommand(step: Extract<Step, { kind: 'synth' }>): string {
-  return commandLine('npx', ['meshtrace', 'synth', ...(step.configFile ? ['--config', step.configFile] : ['--profile', step.profile]), '--outdir', step.outdir]);
+  return commandLine('npx', [
+    'meshtrace',
+    'synth',
+    ...(step.configFile ? ['--config', step.configFile] : ['--profile', step.profile]),
+    '--outdir',
+    step.outdir,
+  ]);
 }
 
 function target(t: { namespace: string; service: string; port: number }): string {
@@ -40,16 +46,24 @@ export function describeStep(step: Step): string[] {
         ...step.resources.map((r) => `  ${r.kind.toLowerCase()}/${r.name} -n ${r.namespace}`),
       ];
     case 'mark-cluster':
-      return [`mark cluster ${step.clusterName}: write ${step.markerFile} and ConfigMap kube-system/meshtrace-owner (context ${step.context})`];
+      return [
+        `mark cluster ${step.clusterName}: write ${step.markerFile} and ConfigMap kube-system/meshtrace-owner (context ${step.context})`,
+      ];
     case 'check-owner':
-      return [`check that meshtrace created ${step.clusterName}: ${step.markerFile} token == ConfigMap kube-system/meshtrace-owner token (context ${step.context})`];
+      return [
+        `check that meshtrace created ${step.clusterName}: ${step.markerFile} token == ConfigMap kube-system/meshtrace-owner token (context ${step.context})`,
+      ];
     case 'unmark-cluster':
       return [`remove ${step.markerFile}`];
     case 'port-forward':
       return [`port-forward ${target(step.target)} → 127.0.0.1:<free port>  [${step.id}]`];
     case 'verify': {
-      const headers = Object.entries(step.headers).map(([k, v]) => ` -H ${shellQuote(`${k}: ${v}`)}`).join('');
-      return [`verify ${step.name}: GET ${step.path}${headers} via [${step.trigger}], expect ${step.spec} in Jaeger [${step.jaeger}] within ${step.timeoutSeconds}s`];
+      const headers = Object.entries(step.headers)
+        .map(([k, v]) => ` -H ${shellQuote(`${k}: ${v}`)}`)
+        .join('');
+      return [
+        `verify ${step.name}: GET ${step.path}${headers} via [${step.trigger}], expect ${step.spec} in Jaeger [${step.jaeger}] within ${step.timeoutSeconds}s`,
+      ];
     }
     case 'report':
       return [`write ${step.junitFile} and ${step.jsonFile}`, ...(step.skipped ?? []).map((s) => `  reports as skipped: ${s}`)];
@@ -83,12 +97,17 @@ function portForwardCommand(step: PortForwardStep): string {
 function verifyCommand(step: VerifyStep, localPorts: ReadonlyMap<string, number>): string {
   const at = (id: string): string => `http://127.0.0.1:${localPorts.get(id) ?? 0}`;
   return commandLine('npx', [
-    'meshtrace', 'verify',
-    '--spec', step.spec,
-    '--jaeger-url', at(step.jaeger),
-    '--trigger', `${at(step.trigger)}${step.path}`,
+    'meshtrace',
+    'verify',
+    '--spec',
+    step.spec,
+    '--jaeger-url',
+    at(step.jaeger),
+    '--trigger',
+    `${at(step.trigger)}${step.path}`,
     ...Object.entries(step.headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]),
-    '--timeout', `${step.timeoutSeconds}s`,
+    '--timeout',
+    `${step.timeoutSeconds}s`,
   ]);
 }
 
@@ -109,7 +128,16 @@ export function stepScript(step: Step, localPorts: ReadonlyMap<string, number> =
       return [
         comment(`the lane waits up to ${step.timeoutSeconds}s for all ${step.resources.length} together; by hand, one rollout at a time:`),
         ...step.resources.map((r) =>
-          commandLine('kubectl', ['--context', step.context, '-n', r.namespace, 'rollout', 'status', `${r.kind.toLowerCase()}/${r.name}`, `--timeout=${step.timeoutSeconds}s`]),
+          commandLine('kubectl', [
+            '--context',
+            step.context,
+            '-n',
+            r.namespace,
+            'rollout',
+            'status',
+            `${r.kind.toLowerCase()}/${r.name}`,
+            `--timeout=${step.timeoutSeconds}s`,
+          ]),
         ),
       ];
     case 'port-forward':

@@ -17,13 +17,15 @@ export interface ReportInput {
 }
 
 export function xmlEscape(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    // characters XML 1.0 forbids (control characters from logs) would make the file unreadable
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '');
+  return (
+    text
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      // characters XML 1.0 forbids (control characters from logs) would make the file unreadable
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
+  );
 }
 
 interface Case {
@@ -36,7 +38,9 @@ interface Case {
 
 /** Test cases from the outcomes so far (pure). */
 export function reportCases(input: ReportInput): Case[] {
-  const bringUp = input.outcomes.filter((o) => !['verify', 'report', 'collect-artifacts', 'close-port-forwards', 'note'].includes(o.step.kind));
+  const bringUp = input.outcomes.filter(
+    (o) => !['verify', 'report', 'collect-artifacts', 'close-port-forwards', 'note'].includes(o.step.kind),
+  );
   const bad = bringUp.find((o) => o.status === 'error' || o.status === 'broken' || o.status === 'failed');
   const cases: Case[] = [];
   const bringUpCase: Case = {
@@ -58,8 +62,17 @@ export function reportCases(input: ReportInput): Case[] {
     const v = input.verifications.find((x) => x.name === step.name);
     if (o.status === 'ok') cases.push({ name: step.name, seconds: o.durationMs / 1000 });
     else if (o.status === 'failed') {
-      cases.push({ name: step.name, seconds: o.durationMs / 1000, failure: { message: v?.message ?? o.message ?? 'failed', body: [v?.message, v?.diagnosis].filter(Boolean).join('\n\n') } });
-    } else if (o.status === 'error') cases.push({ name: step.name, seconds: o.durationMs / 1000, error: { message: o.message?.split('\n')[0] ?? 'error', body: o.message ?? '' } });
+      cases.push({
+        name: step.name,
+        seconds: o.durationMs / 1000,
+        failure: { message: v?.message ?? o.message ?? 'failed', body: [v?.message, v?.diagnosis].filter(Boolean).join('\n\n') },
+      });
+    } else if (o.status === 'error')
+      cases.push({
+        name: step.name,
+        seconds: o.durationMs / 1000,
+        error: { message: o.message?.split('\n')[0] ?? 'error', body: o.message ?? '' },
+      });
     else if (o.status === 'skipped') cases.push({ name: step.name, seconds: 0, skipped: 'not run: the stack did not come up' });
   }
   for (const s of input.skipped ?? []) {
@@ -102,7 +115,13 @@ export function resultsJson(input: ReportInput): unknown {
   return {
     finishedAt: input.now.toISOString(),
     passed: input.outcomes.every((o) => o.status === 'ok' || o.status === 'skipped'),
-    steps: input.outcomes.map((o) => ({ step: describeStep(o.step)[0], kind: o.step.kind, status: o.status, durationMs: o.durationMs, message: o.message })),
+    steps: input.outcomes.map((o) => ({
+      step: describeStep(o.step)[0],
+      kind: o.step.kind,
+      status: o.status,
+      durationMs: o.durationMs,
+      message: o.message,
+    })),
     specs: input.verifications,
     skipped: input.skipped ?? [],
   };
@@ -128,6 +147,9 @@ export function summaryMarkdown(input: ReportInput): string {
   const icon = (c: Case): string => (c.failure ? '❌ failed' : c.error ? '⚠️ could not run' : c.skipped ? '⏭️ skipped' : '✅ passed');
   const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const lines = ['### meshtrace smoke', '', '| check | result | seconds | detail |', '| --- | --- | --- | --- |'];
-  for (const c of cases) lines.push(`| ${cell(c.name)} | ${icon(c)} | ${c.seconds.toFixed(1)} | ${cell(c.failure?.message ?? c.error?.message ?? c.skipped ?? '')} |`);
+  for (const c of cases)
+    lines.push(
+      `| ${cell(c.name)} | ${icon(c)} | ${c.seconds.toFixed(1)} | ${cell(c.failure?.message ?? c.error?.message ?? c.skipped ?? '')} |`,
+    );
   return `${lines.join('\n')}\n`;
 }

@@ -24,10 +24,10 @@ export const REQUIRED_TOOLS: Readonly<Record<'up' | 'smoke' | 'down', readonly T
 
 /** What to install, and how, for each tool (shown when a required tool is missing). */
 export const INSTALL_HINTS: Readonly<Record<ToolName, string>> = {
-  docker:
-    'Docker Engine or Docker Desktop, running (https://docs.docker.com/engine/install/); kind starts its nodes as containers',
+  docker: 'Docker Engine or Docker Desktop, running (https://docs.docker.com/engine/install/); kind starts its nodes as containers',
   kind: `kind ${DEFAULT_VERSIONS.kind}: \`go install sigs.k8s.io/kind@${DEFAULT_VERSIONS.kind}\` or download https://kind.sigs.k8s.io/dl/${DEFAULT_VERSIONS.kind}/kind-linux-amd64 (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)`,
-  kubectl: 'kubectl v1.36: https://kubernetes.io/docs/tasks/tools/ (e.g. `curl -LO https://dl.k8s.io/release/v1.36.1/bin/linux/amd64/kubectl`)',
+  kubectl:
+    'kubectl v1.36: https://kubernetes.io/docs/tasks/tools/ (e.g. `curl -LO https://dl.k8s.io/release/v1.36.1/bin/linux/amd64/kubectl`)',
   helm: 'Helm 3.9 or newer: https://helm.sh/docs/intro/install/',
   istioctl: `optional, istioctl ${DEFAULT_VERSIONS.istio}: \`curl -L https://istio.io/downloadIstio | ISTIO_VERSION=${DEFAULT_VERSIONS.istio} sh -\` (without it Istio is installed from its Helm charts)`,
 };
@@ -70,7 +70,9 @@ export async function detectTools(runner: ProcessRunner): Promise<DetectedTools>
       if (result.exitCode !== 0) {
         const firstLine = (result.stderr || result.stdout).trim().split('\n')[0] ?? '';
         const problem =
-          tool === 'docker' ? `the Docker daemon is not reachable (${firstLine || `exit ${result.exitCode}`})` : `\`${tool} ${VERSION_COMMANDS[tool].join(' ')}\` failed: ${firstLine}`;
+          tool === 'docker'
+            ? `the Docker daemon is not reachable (${firstLine || `exit ${result.exitCode}`})`
+            : `\`${tool} ${VERSION_COMMANDS[tool].join(' ')}\` failed: ${firstLine}`;
         return [tool, { found: true, problem }];
       }
       return [tool, { found: true, version: parseToolVersion(tool, result.stdout) }];
@@ -83,7 +85,11 @@ export async function detectTools(runner: ProcessRunner): Promise<DetectedTools>
 export function missingTools(tools: DetectedTools, required: readonly ToolName[]): string[] {
   return required
     .filter((tool) => !tools[tool].found || tools[tool].problem)
-    .map((tool) => (tools[tool].found ? `${tool}: ${tools[tool].problem} — ${INSTALL_HINTS[tool]}` : `${tool} is not installed — install ${INSTALL_HINTS[tool]}`));
+    .map((tool) =>
+      tools[tool].found
+        ? `${tool}: ${tools[tool].problem} — ${INSTALL_HINTS[tool]}`
+        : `${tool} is not installed — install ${INSTALL_HINTS[tool]}`,
+    );
 }
 
 /** True when the version printed by a tool names the same release as `wanted` (a leading `v` is ignored). */

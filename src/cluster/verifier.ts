@@ -4,7 +4,16 @@
  * entry point; the spec decides the path and headers, the lane adds what its route needs (Host).
  */
 import { join } from 'node:path';
-import { connectJaeger, drive, jaegerSource, loadSpec, pollAndVerify, renderTerminal, triggerPath, withDriverAsRoot } from '../verify/index';
+import {
+  connectJaeger,
+  drive,
+  jaegerSource,
+  loadSpec,
+  pollAndVerify,
+  renderTerminal,
+  triggerPath,
+  withDriverAsRoot,
+} from '../verify/index';
 import type { Diagnosis } from '../verify/index';
 import type { Verifier, VerifyOutcome } from './executor';
 
@@ -12,7 +21,10 @@ import type { Verifier, VerifyOutcome } from './executor';
  * Spec headers with the lane's on top, names compared case-insensitively: a spec's `host` and
  * the lane's `Host` must not become two Host headers (a 400 from any proxy) (pure).
  */
-export function mergeHeaders(spec: Readonly<Record<string, string>> | undefined, lane: Readonly<Record<string, string>>): Record<string, string> {
+export function mergeHeaders(
+  spec: Readonly<Record<string, string>> | undefined,
+  lane: Readonly<Record<string, string>>,
+): Record<string, string> {
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries(spec ?? {})) merged[k.toLowerCase()] = v;
   for (const [k, v] of Object.entries(lane)) merged[k.toLowerCase()] = v;
@@ -50,7 +62,9 @@ export function libraryVerifier(root: string): Verifier {
     const failed = driven.requests.filter((r) => r.error !== undefined);
     if (failed.length === driven.requests.length) {
       // not a trace problem: the entry point did not answer at all
-      throw new Error(`${request.name}: every request to ${url} failed (${failed[0]?.error}); the entry point behind the port-forward is not serving`);
+      throw new Error(
+        `${request.name}: every request to ${url} failed (${failed[0]?.error}); the entry point behind the port-forward is not serving`,
+      );
     }
     const outcome = await pollAndVerify(spec, withDriverAsRoot(source, new Set(driven.requests.map((r) => r.spanId))), {
       traceIds: driven.traceIds,

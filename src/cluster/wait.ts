@@ -19,7 +19,8 @@ export function readiness(status: WorkloadStatus | undefined): Readiness {
   const want = status.replicas;
   if (status.updatedReplicas < want) return { ready: false, detail: `rollout in progress: ${status.updatedReplicas} of ${want} updated` };
   if (status.kind === 'Deployment') {
-    if (status.currentReplicas > status.updatedReplicas) return { ready: false, detail: `${status.currentReplicas - status.updatedReplicas} old replicas pending termination` };
+    if (status.currentReplicas > status.updatedReplicas)
+      return { ready: false, detail: `${status.currentReplicas - status.updatedReplicas} old replicas pending termination` };
     if (status.availableReplicas < want) return { ready: false, detail: `${status.availableReplicas}/${want} available` };
   } else if (status.updateRevision && status.currentRevision !== status.updateRevision) {
     return { ready: false, detail: `revision ${status.updateRevision} rolling out` };
@@ -39,7 +40,8 @@ export function podProblems(pods: readonly PodInfo[]): string[] {
     }
     const bad = pod.containers.filter((c) => !c.ready);
     if (bad.length === 0) problems.push(`pod ${pod.name}: phase ${pod.phase}`);
-    for (const c of bad) problems.push(`pod ${pod.name} container ${c.name}: ${c.state}${c.restartCount ? `, ${c.restartCount} restarts` : ''}`);
+    for (const c of bad)
+      problems.push(`pod ${pod.name} container ${c.name}: ${c.state}${c.restartCount ? `, ${c.restartCount} restarts` : ''}`);
   }
   return problems;
 }

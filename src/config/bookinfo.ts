@@ -9,7 +9,11 @@ import { imageRef, resourcesSchema } from './common';
 export const REVIEWS_VERSIONS = ['v1', 'v2', 'v3'] as const;
 export const BOOKINFO_GATEWAYS = ['istio', 'gatewayApi', 'none'] as const;
 
-const faultPercentage = z.number().gt(0, { message: 'is 0 or below; allowed: more than 0 and at most 100 (percent of matching requests)' }).max(100, { message: 'is above 100; allowed: more than 0 and at most 100 (percent of matching requests)' }).default(100);
+const faultPercentage = z
+  .number()
+  .gt(0, { message: 'is 0 or below; allowed: more than 0 and at most 100 (percent of matching requests)' })
+  .max(100, { message: 'is above 100; allowed: more than 0 and at most 100 (percent of matching requests)' })
+  .default(100);
 
 /**
  * One Istio fault on the calls to a Bookinfo Service, as in Istio's fault-injection task: a fixed
@@ -21,31 +25,53 @@ const faultSchema = z
   .strictObject({
     service: z.enum(BOOKINFO_SERVICES),
     /** Only requests whose `end-user` header is this user; omit for every request. */
-    user: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, { message: 'is not a Bookinfo user name; allowed: 1-64 letters, digits, ".", "_", "@", "-" (e.g. jason)' }).optional(),
+    user: z
+      .string()
+      .regex(/^[A-Za-z0-9._@-]{1,64}$/, {
+        message: 'is not a Bookinfo user name; allowed: 1-64 letters, digits, ".", "_", "@", "-" (e.g. jason)',
+      })
+      .optional(),
     delay: z
       .strictObject({
         /** Istio duration: whole ms or s, e.g. `7s`, `300ms` (Istio rejects fractions below 1 ms). */
-        fixedDelay: z.string().regex(/^[1-9][0-9]*(ms|s)$/, { message: 'is not a fixed delay; allowed: a whole number of ms or s, e.g. 7s or 300ms' }),
+        fixedDelay: z
+          .string()
+          .regex(/^[1-9][0-9]*(ms|s)$/, { message: 'is not a fixed delay; allowed: a whole number of ms or s, e.g. 7s or 300ms' }),
         percentage: faultPercentage,
       })
       .optional(),
     abort: z
       .strictObject({
-        httpStatus: z.number().int().min(200, { message: 'is not an HTTP status Envoy can abort with; allowed: 200-599 (e.g. 500, 503)' }).max(599, { message: 'is not an HTTP status; allowed: 200-599 (e.g. 500, 503)' }),
+        httpStatus: z
+          .number()
+          .int()
+          .min(200, { message: 'is not an HTTP status Envoy can abort with; allowed: 200-599 (e.g. 500, 503)' })
+          .max(599, { message: 'is not an HTTP status; allowed: 200-599 (e.g. 500, 503)' }),
         percentage: faultPercentage,
       })
       .optional(),
   })
-  .refine((f) => f.delay !== undefined || f.abort !== undefined, { message: 'has neither delay nor abort; allowed: delay: {fixedDelay}, abort: {httpStatus}, or both' });
+  .refine((f) => f.delay !== undefined || f.abort !== undefined, {
+    message: 'has neither delay nor abort; allowed: delay: {fixedDelay}, abort: {httpStatus}, or both',
+  });
 export type BookinfoFaultConfig = z.infer<typeof faultSchema>;
 
 export const bookinfoSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     /** Registry path the `examples-bookinfo-*` images come from. */
-    registry: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { message: 'is not a registry path; allowed: e.g. registry.istio.io/release or docker.io/istio' }).default(DEFAULT_BOOKINFO_REGISTRY),
+    registry: z
+      .string()
+      .regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, {
+        message: 'is not a registry path; allowed: e.g. registry.istio.io/release or docker.io/istio',
+      })
+      .default(DEFAULT_BOOKINFO_REGISTRY),
     /** One tag for every Bookinfo image (upstream releases them together). */
-    tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: 'is not an image tag; allowed: e.g. 1.20.3' }).refine((t) => t !== 'latest', { message: 'is the moving tag "latest"; allowed: a pinned release such as 1.20.3' }).default(DEFAULT_BOOKINFO_TAG),
+    tag: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: 'is not an image tag; allowed: e.g. 1.20.3' })
+      .refine((t) => t !== 'latest', { message: 'is the moving tag "latest"; allowed: a pinned release such as 1.20.3' })
+      .default(DEFAULT_BOOKINFO_TAG),
     /** Which reviews Deployments to run: v1 (no stars), v2 (black), v3 (red). */
     reviewsVersions: z
       .array(z.enum(REVIEWS_VERSIONS))
@@ -66,7 +92,13 @@ export const bookinfoSchema = z
     const seen = new Set<string>();
     b.faults.forEach((f, i) => {
       // One mesh VirtualService per host: Istio merges several unpredictably, so a second entry is a config error.
-      if (seen.has(f.service)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'service'], input: f.service, message: 'has a fault already; allowed: one entry per Service (put delay and abort in the same entry)' });
+      if (seen.has(f.service))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', i, 'service'],
+          input: f.service,
+          message: 'has a fault already; allowed: one entry per Service (put delay and abort in the same entry)',
+        });
       seen.add(f.service);
     });
     // A bad tag is reported on `tag` already; only a bad registry is worth a second line.
@@ -75,7 +107,12 @@ export const bookinfoSchema = z
       const ref = bookinfoImage(b, image);
       const result = imageRef.safeParse(ref);
       if (!result.success) {
-        ctx.addIssue({ code: 'custom', path: ['registry'], input: b.registry, message: `makes the image reference ${ref} invalid; allowed: a registry path such as registry.istio.io/release` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['registry'],
+          input: b.registry,
+          message: `makes the image reference ${ref} invalid; allowed: a registry path such as registry.istio.io/release`,
+        });
         break;
       }
     }

@@ -13,7 +13,9 @@ export const dnsLabel = z
   .string()
   .min(1, { message: 'must not be empty; allowed: an RFC 1123 label (lower-case a-z, 0-9, "-", 1-63 characters)' })
   .max(63, { message: 'is longer than 63 characters; allowed: an RFC 1123 label of 1-63 characters' })
-  .regex(DNS_LABEL, { message: 'is not an RFC 1123 label; allowed: lower-case a-z, 0-9 and "-", starting and ending with a letter or digit' });
+  .regex(DNS_LABEL, {
+    message: 'is not an RFC 1123 label; allowed: lower-case a-z, 0-9 and "-", starting and ending with a letter or digit',
+  });
 
 /**
  * `[registry[:port]/]path[:tag][@sha256:<64 hex>]` with a tag or a digest, never `latest`:
@@ -89,9 +91,9 @@ export const portNumber = z.number().int({ message: 'must be a whole number; all
 export const percentage = z.number().min(0).max(100);
 
 /** An http(s) URL (storage endpoints). */
-export const httpUrl = z
-  .string()
-  .regex(/^https?:\/\/[^\s/:]+(:[0-9]{1,5})?(\/\S*)?$/, { message: 'is not an http(s) URL; allowed: http://host:port or https://host:port' });
+export const httpUrl = z.string().regex(/^https?:\/\/[^\s/:]+(:[0-9]{1,5})?(\/\S*)?$/, {
+  message: 'is not an http(s) URL; allowed: http://host:port or https://host:port',
+});
 
 /** A host:port endpoint (Cassandra contact points). */
 export const hostPort = z

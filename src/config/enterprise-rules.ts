@@ -31,46 +31,125 @@ export function refineEnterprise(config: EnterpriseSources, ctx: z.RefinementCtx
   const storage = config.jaeger.storage.type;
   const ops = config.storageOps;
 
-  if (ops.rollover.enabled && !SEARCH.includes(storage)) issue(['storageOps', 'rollover', 'enabled'], true, `needs jaeger.storage.type elasticsearch or opensearch (got ${storage}); allowed: false with ${storage}`);
-  if (ops.indexCleaner.enabled && !SEARCH.includes(storage)) issue(['storageOps', 'indexCleaner', 'enabled'], true, `needs jaeger.storage.type elasticsearch or opensearch (got ${storage}); allowed: false with ${storage}`);
-  if (ops.cassandraSchema.enabled && storage !== 'cassandra') issue(['storageOps', 'cassandraSchema', 'enabled'], true, `needs jaeger.storage.type cassandra (got ${storage}); allowed: false with ${storage}`);
+  if (ops.rollover.enabled && !SEARCH.includes(storage))
+    issue(
+      ['storageOps', 'rollover', 'enabled'],
+      true,
+      `needs jaeger.storage.type elasticsearch or opensearch (got ${storage}); allowed: false with ${storage}`,
+    );
+  if (ops.indexCleaner.enabled && !SEARCH.includes(storage))
+    issue(
+      ['storageOps', 'indexCleaner', 'enabled'],
+      true,
+      `needs jaeger.storage.type elasticsearch or opensearch (got ${storage}); allowed: false with ${storage}`,
+    );
+  if (ops.cassandraSchema.enabled && storage !== 'cassandra')
+    issue(
+      ['storageOps', 'cassandraSchema', 'enabled'],
+      true,
+      `needs jaeger.storage.type cassandra (got ${storage}); allowed: false with ${storage}`,
+    );
   if (ops.cassandraSchema.enabled && config.jaeger.storage.type === 'cassandra' && config.jaeger.storage.createSchema) {
-    issue(['jaeger', 'storage', 'createSchema'], true, 'races the schema Job (both create the keyspace); allowed: false when storageOps.cassandraSchema is enabled');
+    issue(
+      ['jaeger', 'storage', 'createSchema'],
+      true,
+      'races the schema Job (both create the keyspace); allowed: false when storageOps.cassandraSchema is enabled',
+    );
   }
   for (const field of ['credentials', 'tls'] as const) {
-    if (ops[field] && ![...SEARCH, 'cassandra'].includes(storage)) issue(['storageOps', field], ops[field], `applies to an external store; allowed with jaeger.storage.type ${storage}: none (use elasticsearch, opensearch or cassandra)`);
+    if (ops[field] && ![...SEARCH, 'cassandra'].includes(storage))
+      issue(
+        ['storageOps', field],
+        ops[field],
+        `applies to an external store; allowed with jaeger.storage.type ${storage}: none (use elasticsearch, opensearch or cassandra)`,
+      );
   }
   if (ops.tls && SEARCH.includes(storage) && 'serverUrls' in config.jaeger.storage) {
     config.jaeger.storage.serverUrls.forEach((url, i) => {
-      if (url.startsWith('http://')) issue(['jaeger', 'storage', 'serverUrls', i], url, 'is plain http while storageOps.tls is set; allowed: an https:// URL');
+      if (url.startsWith('http://'))
+        issue(['jaeger', 'storage', 'serverUrls', i], url, 'is plain http while storageOps.tls is set; allowed: an https:// URL');
     });
   }
 
   const k = config.kafka;
   if (k.enabled) {
     if (k.brokers.length === 0) issue(['kafka', 'brokers'], [], 'is empty; allowed: one or more host:port broker addresses');
-    if (config.jaeger.topology !== 'split') issue(['kafka', 'enabled'], true, `needs jaeger.topology split (got ${config.jaeger.topology}): collectors produce, ingesters consume; allowed: false with allInOne`);
-    if (storage === 'memory') issue(['kafka', 'enabled'], true, 'needs storage an ingester can share; allowed with jaeger.storage.type memory: false');
+    if (config.jaeger.topology !== 'split')
+      issue(
+        ['kafka', 'enabled'],
+        true,
+        `needs jaeger.topology split (got ${config.jaeger.topology}): collectors produce, ingesters consume; allowed: false with allInOne`,
+      );
+    if (storage === 'memory')
+      issue(['kafka', 'enabled'], true, 'needs storage an ingester can share; allowed with jaeger.storage.type memory: false');
   }
 
   const m = config.multicluster;
   if (m.centralCollector) {
     const c = m.centralCollector;
-    if (!m.clusterName) issue(['multicluster', 'clusterName'], undefined, 'is required with centralCollector (--central-collector); allowed: this cluster\'s name (--cluster NAME), stamped as k8s.cluster.name');
-    if (c.protocol === 'grpc' && !/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(c.endpoint)) issue(['multicluster', 'centralCollector', 'endpoint'], c.endpoint, 'is not host:port; allowed with protocol grpc: e.g. otlp.central.example.com:4317');
-    if (c.protocol === 'http' && !/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/\S*)?$/.test(c.endpoint)) issue(['multicluster', 'centralCollector', 'endpoint'], c.endpoint, 'is not an http(s) URL; allowed with protocol http: e.g. https://otlp.central.example.com:4318');
-    if (c.protocol === 'http' && c.tls.enabled && c.endpoint.startsWith('http://')) issue(['multicluster', 'centralCollector', 'endpoint'], c.endpoint, 'is plain http while tls.enabled is true; allowed: an https:// URL, or tls.enabled: false');
-    if (c.protocol === 'http' && !c.tls.enabled && c.endpoint.startsWith('https://')) issue(['multicluster', 'centralCollector', 'tls', 'enabled'], false, 'contradicts the https:// endpoint; allowed: true, or an http:// endpoint');
-    if (config.spm.enabled) issue(['spm', 'enabled'], true, 'needs a Jaeger in this cluster, but an edge cluster forwards to the central one; allowed: false here (enable spm in the central cluster)');
-    if (k.enabled) issue(['kafka', 'enabled'], true, 'needs a Jaeger in this cluster, but an edge cluster forwards to the central one; allowed: false here');
-    if (config.security.oauth2Proxy) issue(['security', 'oauth2Proxy'], config.security.oauth2Proxy.clientId, 'fronts jaeger-query, which an edge cluster does not run; allowed: unset here');
+    if (!m.clusterName)
+      issue(
+        ['multicluster', 'clusterName'],
+        undefined,
+        "is required with centralCollector (--central-collector); allowed: this cluster's name (--cluster NAME), stamped as k8s.cluster.name",
+      );
+    if (c.protocol === 'grpc' && !/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(c.endpoint))
+      issue(
+        ['multicluster', 'centralCollector', 'endpoint'],
+        c.endpoint,
+        'is not host:port; allowed with protocol grpc: e.g. otlp.central.example.com:4317',
+      );
+    if (c.protocol === 'http' && !/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/\S*)?$/.test(c.endpoint))
+      issue(
+        ['multicluster', 'centralCollector', 'endpoint'],
+        c.endpoint,
+        'is not an http(s) URL; allowed with protocol http: e.g. https://otlp.central.example.com:4318',
+      );
+    if (c.protocol === 'http' && c.tls.enabled && c.endpoint.startsWith('http://'))
+      issue(
+        ['multicluster', 'centralCollector', 'endpoint'],
+        c.endpoint,
+        'is plain http while tls.enabled is true; allowed: an https:// URL, or tls.enabled: false',
+      );
+    if (c.protocol === 'http' && !c.tls.enabled && c.endpoint.startsWith('https://'))
+      issue(
+        ['multicluster', 'centralCollector', 'tls', 'enabled'],
+        false,
+        'contradicts the https:// endpoint; allowed: true, or an http:// endpoint',
+      );
+    if (config.spm.enabled)
+      issue(
+        ['spm', 'enabled'],
+        true,
+        'needs a Jaeger in this cluster, but an edge cluster forwards to the central one; allowed: false here (enable spm in the central cluster)',
+      );
+    if (k.enabled)
+      issue(
+        ['kafka', 'enabled'],
+        true,
+        'needs a Jaeger in this cluster, but an edge cluster forwards to the central one; allowed: false here',
+      );
+    if (config.security.oauth2Proxy)
+      issue(
+        ['security', 'oauth2Proxy'],
+        config.security.oauth2Proxy.clientId,
+        'fronts jaeger-query, which an edge cluster does not run; allowed: unset here',
+      );
   }
 
   const p = config.security.oauth2Proxy;
   if (p && ['oidc', 'keycloak-oidc', 'entra-id'].includes(p.provider) && !p.oidcIssuerUrl) {
-    issue(['security', 'oauth2Proxy', 'oidcIssuerUrl'], undefined, `is missing; allowed: the issuer URL of the ${p.provider} provider, e.g. https://keycloak.example.com/realms/main`);
+    issue(
+      ['security', 'oauth2Proxy', 'oidcIssuerUrl'],
+      undefined,
+      `is missing; allowed: the issuer URL of the ${p.provider} provider, e.g. https://keycloak.example.com/realms/main`,
+    );
   }
   if (p && p.clientSecret.name === p.cookieSecret.name && p.clientSecret.key === p.cookieSecret.key) {
-    issue(['security', 'oauth2Proxy', 'cookieSecret', 'key'], p.cookieSecret.key, 'is the same Secret key as clientSecret; allowed: a separate random 32-byte cookie secret');
+    issue(
+      ['security', 'oauth2Proxy', 'cookieSecret', 'key'],
+      p.cookieSecret.key,
+      'is the same Secret key as clientSecret; allowed: a separate random 32-byte cookie secret',
+    );
   }
 }

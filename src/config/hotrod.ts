@@ -18,7 +18,10 @@ export const hotrodSchema = z.strictObject({
     .strictObject({
       /** IngressRoute (Traefik CRD), a plain Ingress (ingressClassName traefik), or none. */
       kind: z.enum(['IngressRoute', 'Ingress', 'none']).default('IngressRoute'),
-      host: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'is not a lower-case DNS name; allowed: e.g. hotrod.localhost' }).default('hotrod.localhost'),
+      host: z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'is not a lower-case DNS name; allowed: e.g. hotrod.localhost' })
+        .default('hotrod.localhost'),
     })
     .prefault({}),
   resources: requestsWithMemoryLimit({ cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '256Mi' }),

@@ -13,7 +13,15 @@ export const TRACE_CONTEXT_OPTIONS = ['USE_B3', 'USE_B3_WITH_W3C_PROPAGATION'] a
  * Request headers that carry credentials. A `header` custom tag copies the value into every span,
  * so these would leak tokens into the trace store (no credentials in spans).
  */
-export const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'jwt'] as const;
+export const CREDENTIAL_HEADERS = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'x-auth-token',
+  'jwt',
+] as const;
 
 const customTagSchema = z.union(
   [
@@ -21,24 +29,39 @@ const customTagSchema = z.union(
     z.strictObject({ environment: z.strictObject({ name: z.string().min(1), defaultValue: z.string().optional() }) }),
     z.strictObject({ header: z.strictObject({ name: z.string().min(1), defaultValue: z.string().optional() }) }),
   ],
-  { error: () => ({ message: 'is not a custom tag; allowed: exactly one of {literal: {value}}, {environment: {name, defaultValue?}}, {header: {name, defaultValue?}}' }) },
+  {
+    error: () => ({
+      message:
+        'is not a custom tag; allowed: exactly one of {literal: {value}}, {environment: {name, defaultValue?}}, {header: {name, defaultValue?}}',
+    }),
+  },
 );
 export type CustomTagConfig = z.infer<typeof customTagSchema>;
 
-const tagName = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { message: 'is not a tag name; allowed: letters, digits, "_", "." and "-" (1-128)' });
+const tagName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,128}$/, { message: 'is not a tag name; allowed: letters, digits, "_", "." and "-" (1-128)' });
 const customTags = z.record(tagName, customTagSchema).default({});
 
 export const istioSchema = z
   .strictObject({
     /** Istio release the installer inputs target. */
-    version: z.string().regex(/^1\.[0-9]+\.[0-9]+$/, { message: 'is not an Istio release; allowed: 1.x.y, e.g. 1.30.3' }).default('1.30.3'),
+    version: z
+      .string()
+      .regex(/^1\.[0-9]+\.[0-9]+$/, { message: 'is not an Istio release; allowed: 1.x.y, e.g. 1.30.3' })
+      .default('1.30.3'),
     provider: z
       .strictObject({
         /** `extensionProviders[].name`, referenced by every Telemetry. */
         name: dnsLabel.default('jaeger'),
         type: z.enum(PROVIDER_TYPES).default('opentelemetry'),
         /** `[<ns>/]<FQDN>` of the collector Service. @default jaeger-collector.<observability>.svc.cluster.local */
-        service: z.string().regex(/^([a-z0-9-]+\/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'is not a service host; allowed: <name>.<namespace>.svc.cluster.local' }).optional(),
+        service: z
+          .string()
+          .regex(/^([a-z0-9-]+\/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
+            message: 'is not a service host; allowed: <name>.<namespace>.svc.cluster.local',
+          })
+          .optional(),
         /** @default 4317 for opentelemetry, 9411 for zipkin */
         port: portNumber.optional(),
         /**
@@ -47,8 +70,14 @@ export const istioSchema = z
          */
         http: z
           .strictObject({
-            path: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, { message: 'is not a URL path; allowed: an absolute path such as /v1/traces' }).default('/v1/traces'),
-            timeout: z.string().regex(/^[0-9]+(ms|s)$/, { message: 'is not a duration; allowed: whole ms or s, e.g. 3s' }).default('3s'),
+            path: z
+              .string()
+              .regex(/^\/[A-Za-z0-9._~\/-]*$/, { message: 'is not a URL path; allowed: an absolute path such as /v1/traces' })
+              .default('/v1/traces'),
+            timeout: z
+              .string()
+              .regex(/^[0-9]+(ms|s)$/, { message: 'is not a duration; allowed: whole ms or s, e.g. 3s' })
+              .default('3s'),
           })
           .optional(),
         /** Zipkin only: also read/write W3C traceparent. */
@@ -102,7 +131,12 @@ export const istioSchema = z
     const checkTags = (tags: Record<string, CustomTagConfig> | undefined, path: (string | number)[]) => {
       for (const [name, tag] of Object.entries(tags ?? {})) {
         if ('header' in tag && (CREDENTIAL_HEADERS as readonly string[]).includes(tag.header.name.toLowerCase())) {
-          ctx.addIssue({ code: 'custom', path: [...path, name, 'header', 'name'], input: tag.header.name, message: `would copy credentials into every span; allowed: any header except ${CREDENTIAL_HEADERS.join(', ')}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, name, 'header', 'name'],
+            input: tag.header.name,
+            message: `would copy credentials into every span; allowed: any header except ${CREDENTIAL_HEADERS.join(', ')}`,
+          });
         }
       }
     };
@@ -112,25 +146,57 @@ export const istioSchema = z
     const workloads = new Set<string>();
     istio.workloadOverrides.forEach((o, i) => {
       const key = `${o.namespace}/${o.app}`;
-      if (workloads.has(key)) ctx.addIssue({ code: 'custom', path: ['workloadOverrides', i, 'app'], input: o.app, message: `appears twice in namespace ${o.namespace}; allowed: one override per workload (two Telemetry objects selecting the same pods conflict)` });
+      if (workloads.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['workloadOverrides', i, 'app'],
+          input: o.app,
+          message: `appears twice in namespace ${o.namespace}; allowed: one override per workload (two Telemetry objects selecting the same pods conflict)`,
+        });
       workloads.add(key);
       if (o.randomSamplingPercentage === undefined && o.customTags === undefined && o.disableSpanReporting === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['workloadOverrides', i], input: o, message: 'overrides nothing; allowed: set randomSamplingPercentage, customTags or disableSpanReporting' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['workloadOverrides', i],
+          input: o,
+          message: 'overrides nothing; allowed: set randomSamplingPercentage, customTags or disableSpanReporting',
+        });
       }
     });
     if (istio.provider.http && istio.provider.type !== 'opentelemetry') {
-      ctx.addIssue({ code: 'custom', path: ['provider', 'http'], input: istio.provider.http, message: 'only applies to the opentelemetry provider; allowed: remove it, or set provider.type: opentelemetry' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['provider', 'http'],
+        input: istio.provider.http,
+        message: 'only applies to the opentelemetry provider; allowed: remove it, or set provider.type: opentelemetry',
+      });
     }
     if (istio.provider.traceContextOption && istio.provider.type !== 'zipkin') {
-      ctx.addIssue({ code: 'custom', path: ['provider', 'traceContextOption'], input: istio.provider.traceContextOption, message: 'only applies to the zipkin provider; allowed: remove it, or set provider.type: zipkin' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['provider', 'traceContextOption'],
+        input: istio.provider.traceContextOption,
+        message: 'only applies to the zipkin provider; allowed: remove it, or set provider.type: zipkin',
+      });
     }
     const seen = new Set<string>();
     istio.namespaceOverrides.forEach((o, i) => {
-      if (seen.has(o.namespace)) ctx.addIssue({ code: 'custom', path: ['namespaceOverrides', i, 'namespace'], input: o.namespace, message: 'appears twice; allowed: one override per namespace (Istio applies only one namespace-wide Telemetry)' });
+      if (seen.has(o.namespace))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['namespaceOverrides', i, 'namespace'],
+          input: o.namespace,
+          message: 'appears twice; allowed: one override per namespace (Istio applies only one namespace-wide Telemetry)',
+        });
       seen.add(o.namespace);
     });
     if (istio.ingressGateway.httpNodePort === istio.ingressGateway.httpsNodePort) {
-      ctx.addIssue({ code: 'custom', path: ['ingressGateway', 'httpsNodePort'], input: istio.ingressGateway.httpsNodePort, message: 'equals httpNodePort; allowed: two different ports in 30000-32767' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingressGateway', 'httpsNodePort'],
+        input: istio.ingressGateway.httpsNodePort,
+        message: 'equals httpNodePort; allowed: two different ports in 30000-32767',
+      });
     }
   });
 export type IstioConfig = z.infer<typeof istioSchema>;

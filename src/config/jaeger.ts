@@ -29,14 +29,20 @@ const inClusterOpenSearch = z.strictObject({
   /** PVC size; the StatefulSet claims one volume of this size. */
   storageSize: memoryQuantity.default('5Gi'),
   /** JVM heap, both -Xms and -Xmx. */
-  heap: z.string().regex(/^[0-9]+[mg]$/, { message: 'is not a JVM heap size; allowed: e.g. "512m" or "1g"' }).default('512m'),
+  heap: z
+    .string()
+    .regex(/^[0-9]+[mg]$/, { message: 'is not a JVM heap size; allowed: e.g. "512m" or "1g"' })
+    .default('512m'),
   resources: resourcesSchema.default({ cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1536Mi' }),
 });
 
 const searchStorageFields = {
   /** External cluster URLs. Empty with `inCluster` set: the in-cluster OpenSearch Service is used. */
   serverUrls: z.array(httpUrl).default([]),
-  indexPrefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'is not an index prefix; allowed: lower-case letters, digits, "-" and "_"' }).default('jaeger'),
+  indexPrefix: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'is not an index prefix; allowed: lower-case letters, digits, "-" and "_"' })
+    .default('jaeger'),
   /** Shards/replicas per daily index: 1/0 suits a single-node lab cluster. */
   shards: z.number().int().min(1).max(100).default(1),
   indexReplicas: z.number().int().min(0).max(10).default(0),
@@ -52,12 +58,21 @@ const opensearchStorage = z.strictObject({
 const cassandraStorage = z.strictObject({
   type: z.literal('cassandra'),
   servers: z.array(hostPort).min(1, { message: 'needs at least one contact point; allowed: host:port entries' }),
-  keyspace: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, { message: 'is not a Cassandra keyspace; allowed: lower-case letters, digits and "_"' }).default('jaeger_v1_dc1'),
+  keyspace: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,47}$/, { message: 'is not a Cassandra keyspace; allowed: lower-case letters, digits and "_"' })
+    .default('jaeger_v1_dc1'),
   /** Let Jaeger create the schema on start (labs); production clusters run the schema job themselves. */
   createSchema: z.boolean().default(true),
 });
 
-export const jaegerStorageSchema = z.discriminatedUnion('type', [memoryStorage, remoteStorage, elasticsearchStorage, opensearchStorage, cassandraStorage]);
+export const jaegerStorageSchema = z.discriminatedUnion('type', [
+  memoryStorage,
+  remoteStorage,
+  elasticsearchStorage,
+  opensearchStorage,
+  cassandraStorage,
+]);
 export type JaegerStorageConfig = z.infer<typeof jaegerStorageSchema>;
 
 const autoscalingSchema = z.strictObject({
@@ -86,83 +101,144 @@ function defaultStorageForTopology(raw: unknown): unknown {
   return { ...section, storage: { type: section.topology === 'allInOne' ? 'memory' : 'remoteStorage' } };
 }
 
-export const jaegerSchema = z.preprocess(defaultStorageForTopology, z
-  .strictObject({
-    image: imageRef.default('jaegertracing/jaeger:2.20.0'),
-    topology: z.enum(JAEGER_TOPOLOGIES).default('split'),
-    /** Default: remoteStorage for split, memory for allInOne (see `defaultStorageForTopology`). */
-    storage: jaegerStorageSchema,
-    collector: z
-      .strictObject({
-        replicas: replicas.default(1),
-        resources: resourcesSchema.default({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
-        /** A HorizontalPodAutoscaler on CPU (needs metrics-server). */
-        autoscaling: autoscalingSchema.optional(),
-        /** A PodDisruptionBudget; only allowed with 2 or more replicas (a minAvailable 1 PDB over 1 pod blocks node drains). */
-        podDisruptionBudget: z.strictObject({ minAvailable: z.number().int().min(1) }).optional(),
-      })
-      .prefault({}),
-    query: z
-      .strictObject({
-        replicas: replicas.default(1),
-        resources: resourcesSchema.default({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '64Mi', memoryLimit: '256Mi' }),
-        /** UI/API path prefix, e.g. `/jaeger`. */
-        basePath: z.string().regex(/^(\/[A-Za-z0-9._-]+)*$/, { message: 'is not a path prefix; allowed: "" or "/segment[/segment]"' }).default(''),
-        /**
-         * Opt-in: publish the UI port 16686 of `jaeger-query` as this NodePort (kind then maps it to
-         * 127.0.0.1:kind.hostPorts.jaegerQuery). Unset = ClusterIP, reached with kubectl port-forward.
-         */
-        nodePort: z.number().int().min(30000, { message: 'is below the NodePort range; allowed: 30000-32767' }).max(32767, { message: 'is above the NodePort range; allowed: 30000-32767' }).optional(),
-      })
-      .prefault({}),
-    /** Remote sampling served on 5778 (HTTP) / 5779 (gRPC) from a strategies file rendered into the ConfigMap. */
-    sampling: z
-      .strictObject({
-        defaultProbability: z.number().min(0).max(1).default(1),
-        services: z.array(samplingStrategy).default([]),
-      })
-      .prefault({}),
-    /** The single Deployment of topology allInOne. */
-    allInOne: z
-      .strictObject({
-        resources: resourcesSchema.default({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' }),
-      })
-      .prefault({}),
-  })
-  .superRefine((jaeger, ctx) => {
-    const storage = jaeger.storage.type;
-    if (jaeger.topology === 'split' && storage === 'memory') {
-      ctx.addIssue({ code: 'custom', path: ['storage', 'type'], input: storage, message: 'cannot be shared by separate collector and query Deployments; allowed with topology split: remoteStorage, elasticsearch, opensearch, cassandra' });
-    }
-    if (jaeger.topology === 'allInOne' && storage === 'remoteStorage') {
-      ctx.addIssue({ code: 'custom', path: ['storage', 'type'], input: storage, message: 'is only for topology split; allowed with allInOne: memory, elasticsearch, opensearch, cassandra' });
-    }
-    if ((jaeger.storage.type === 'elasticsearch' || jaeger.storage.type === 'opensearch') && jaeger.storage.serverUrls.length === 0 && !(jaeger.storage.type === 'opensearch' && jaeger.storage.inCluster)) {
-      ctx.addIssue({ code: 'custom', path: ['storage', 'serverUrls'], input: [], message: 'is empty; allowed: one or more http(s) URLs (or, for opensearch, set inCluster: {})' });
-    }
-    const hasScaling = jaeger.collector.replicas > 1 || jaeger.collector.autoscaling !== undefined;
-    if (hasScaling && (storage === 'memory')) {
-      ctx.addIssue({ code: 'custom', path: ['collector', 'replicas'], input: jaeger.collector.replicas, message: 'more than one collector needs shared storage; allowed with memory storage: 1' });
-    }
-    if (jaeger.topology === 'allInOne' && hasScaling) {
-      ctx.addIssue({ code: 'custom', path: ['collector', 'replicas'], input: jaeger.collector.replicas, message: 'allInOne runs one pod; allowed: 1 (use topology split to scale the collector)' });
-    }
-    const a = jaeger.collector.autoscaling;
-    if (a && a.maxReplicas < a.minReplicas) {
-      ctx.addIssue({ code: 'custom', path: ['collector', 'autoscaling', 'maxReplicas'], input: a.maxReplicas, message: `is below minReplicas ${a.minReplicas}; allowed: >= minReplicas` });
-    }
-    const pdb = jaeger.collector.podDisruptionBudget;
-    const minPods = a ? a.minReplicas : jaeger.collector.replicas;
-    if (pdb && pdb.minAvailable >= minPods) {
-      ctx.addIssue({ code: 'custom', path: ['collector', 'podDisruptionBudget', 'minAvailable'], input: pdb.minAvailable, message: `would block every voluntary eviction with ${minPods} collector pod(s); allowed: less than the (minimum) replica count` });
-    }
-    jaeger.sampling.services.forEach((s, i) => {
-      if (s.type === 'probabilistic' && s.param > 1) {
-        ctx.addIssue({ code: 'custom', path: ['sampling', 'services', i, 'param'], input: s.param, message: 'is a probability above 1; allowed: 0-1 for type probabilistic' });
+export const jaegerSchema = z.preprocess(
+  defaultStorageForTopology,
+  z
+    .strictObject({
+      image: imageRef.default('jaegertracing/jaeger:2.20.0'),
+      topology: z.enum(JAEGER_TOPOLOGIES).default('split'),
+      /** Default: remoteStorage for split, memory for allInOne (see `defaultStorageForTopology`). */
+      storage: jaegerStorageSchema,
+      collector: z
+        .strictObject({
+          replicas: replicas.default(1),
+          resources: resourcesSchema.default({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
+          /** A HorizontalPodAutoscaler on CPU (needs metrics-server). */
+          autoscaling: autoscalingSchema.optional(),
+          /** A PodDisruptionBudget; only allowed with 2 or more replicas (a minAvailable 1 PDB over 1 pod blocks node drains). */
+          podDisruptionBudget: z.strictObject({ minAvailable: z.number().int().min(1) }).optional(),
+        })
+        .prefault({}),
+      query: z
+        .strictObject({
+          replicas: replicas.default(1),
+          resources: resourcesSchema.default({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '64Mi', memoryLimit: '256Mi' }),
+          /** UI/API path prefix, e.g. `/jaeger`. */
+          basePath: z
+            .string()
+            .regex(/^(\/[A-Za-z0-9._-]+)*$/, { message: 'is not a path prefix; allowed: "" or "/segment[/segment]"' })
+            .default(''),
+          /**
+           * Opt-in: publish the UI port 16686 of `jaeger-query` as this NodePort (kind then maps it to
+           * 127.0.0.1:kind.hostPorts.jaegerQuery). Unset = ClusterIP, reached with kubectl port-forward.
+           */
+          nodePort: z
+            .number()
+            .int()
+            .min(30000, { message: 'is below the NodePort range; allowed: 30000-32767' })
+            .max(32767, { message: 'is above the NodePort range; allowed: 30000-32767' })
+            .optional(),
+        })
+        .prefault({}),
+      /** Remote sampling served on 5778 (HTTP) / 5779 (gRPC) from a strategies file rendered into the ConfigMap. */
+      sampling: z
+        .strictObject({
+          defaultProbability: z.number().min(0).max(1).default(1),
+          services: z.array(samplingStrategy).default([]),
+        })
+        .prefault({}),
+      /** The single Deployment of topology allInOne. */
+      allInOne: z
+        .strictObject({
+          resources: resourcesSchema.default({ cpuRequest: '100m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' }),
+        })
+        .prefault({}),
+    })
+    .superRefine((jaeger, ctx) => {
+      const storage = jaeger.storage.type;
+      if (jaeger.topology === 'split' && storage === 'memory') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['storage', 'type'],
+          input: storage,
+          message:
+            'cannot be shared by separate collector and query Deployments; allowed with topology split: remoteStorage, elasticsearch, opensearch, cassandra',
+        });
       }
-      if (s.type === 'ratelimiting' && s.operations.length > 0) {
-        ctx.addIssue({ code: 'custom', path: ['sampling', 'services', i, 'operations'], input: s.operations.map((o) => o.operation), message: 'per-operation strategies are not allowed with ratelimiting (Jaeger rejects them); allowed: type probabilistic' });
+      if (jaeger.topology === 'allInOne' && storage === 'remoteStorage') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['storage', 'type'],
+          input: storage,
+          message: 'is only for topology split; allowed with allInOne: memory, elasticsearch, opensearch, cassandra',
+        });
       }
-    });
-  }));
+      if (
+        (jaeger.storage.type === 'elasticsearch' || jaeger.storage.type === 'opensearch') &&
+        jaeger.storage.serverUrls.length === 0 &&
+        !(jaeger.storage.type === 'opensearch' && jaeger.storage.inCluster)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['storage', 'serverUrls'],
+          input: [],
+          message: 'is empty; allowed: one or more http(s) URLs (or, for opensearch, set inCluster: {})',
+        });
+      }
+      const hasScaling = jaeger.collector.replicas > 1 || jaeger.collector.autoscaling !== undefined;
+      if (hasScaling && storage === 'memory') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['collector', 'replicas'],
+          input: jaeger.collector.replicas,
+          message: 'more than one collector needs shared storage; allowed with memory storage: 1',
+        });
+      }
+      if (jaeger.topology === 'allInOne' && hasScaling) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['collector', 'replicas'],
+          input: jaeger.collector.replicas,
+          message: 'allInOne runs one pod; allowed: 1 (use topology split to scale the collector)',
+        });
+      }
+      const a = jaeger.collector.autoscaling;
+      if (a && a.maxReplicas < a.minReplicas) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['collector', 'autoscaling', 'maxReplicas'],
+          input: a.maxReplicas,
+          message: `is below minReplicas ${a.minReplicas}; allowed: >= minReplicas`,
+        });
+      }
+      const pdb = jaeger.collector.podDisruptionBudget;
+      const minPods = a ? a.minReplicas : jaeger.collector.replicas;
+      if (pdb && pdb.minAvailable >= minPods) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['collector', 'podDisruptionBudget', 'minAvailable'],
+          input: pdb.minAvailable,
+          message: `would block every voluntary eviction with ${minPods} collector pod(s); allowed: less than the (minimum) replica count`,
+        });
+      }
+      jaeger.sampling.services.forEach((s, i) => {
+        if (s.type === 'probabilistic' && s.param > 1) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sampling', 'services', i, 'param'],
+            input: s.param,
+            message: 'is a probability above 1; allowed: 0-1 for type probabilistic',
+          });
+        }
+        if (s.type === 'ratelimiting' && s.operations.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sampling', 'services', i, 'operations'],
+            input: s.operations.map((o) => o.operation),
+            message: 'per-operation strategies are not allowed with ratelimiting (Jaeger rejects them); allowed: type probabilistic',
+          });
+        }
+      });
+    }),
+);
 export type JaegerConfig = z.infer<typeof jaegerSchema>;

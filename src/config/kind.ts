@@ -11,16 +11,25 @@ const hostPort = z.number().int({ message: 'must be a whole number; allowed: 1-6
 export const kindSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** `kind create cluster --name`. */
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'is not a kind cluster name; allowed: lower-case letters, digits and "-"' }).max(50).default('meshtrace'),
+  name: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'is not a kind cluster name; allowed: lower-case letters, digits and "-"' })
+    .max(50)
+    .default('meshtrace'),
   /** kind v0.32.0's default node image, pinned by digest. */
   nodeImage: z
     .string()
-    .regex(/^[\w./-]+(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$/, { message: 'is not an image reference; allowed: kindest/node:vX.Y.Z[@sha256:<digest>]' })
+    .regex(/^[\w./-]+(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$/, {
+      message: 'is not an image reference; allowed: kindest/node:vX.Y.Z[@sha256:<digest>]',
+    })
     .refine((s) => s.includes(':'), { message: 'has no tag or digest; allowed: a pinned kindest/node image' })
     .default('kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5'),
   workers: z.number().int().min(0).max(10).default(0),
   /** Host address the mappings bind; 127.0.0.1 keeps lab services off the network. */
-  listenAddress: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+$/, { message: 'is not an IP address; allowed: e.g. 127.0.0.1' }).default('127.0.0.1'),
+  listenAddress: z
+    .string()
+    .regex(/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+$/, { message: 'is not an IP address; allowed: e.g. 127.0.0.1' })
+    .default('127.0.0.1'),
   /** Host ports (what users open); the node side always equals the synthesized nodePort. */
   hostPorts: z
     .strictObject({
@@ -45,8 +54,13 @@ export interface NodePortClaim {
 }
 
 interface NodePortSources {
-  readonly traefik: { readonly enabled: boolean; readonly service: { readonly type: string; readonly webNodePort: number; readonly websecureNodePort: number } };
-  readonly istio: { readonly ingressGateway: { readonly serviceType: string; readonly httpNodePort: number; readonly httpsNodePort: number } };
+  readonly traefik: {
+    readonly enabled: boolean;
+    readonly service: { readonly type: string; readonly webNodePort: number; readonly websecureNodePort: number };
+  };
+  readonly istio: {
+    readonly ingressGateway: { readonly serviceType: string; readonly httpNodePort: number; readonly httpsNodePort: number };
+  };
   readonly jaeger?: { readonly query: { readonly nodePort?: number } };
 }
 
@@ -78,7 +92,12 @@ export function refineNodePorts(config: NodePortSources, ctx: z.RefinementCtx): 
   for (const claim of claims) {
     for (const other of claims) {
       if (other !== claim && other.port === claim.port) {
-        ctx.addIssue({ code: 'custom', path: [...claim.path], input: claim.port, message: `node port ${claim.port} is also claimed by ${other.path.join('.')} (${other.name}); allowed: a different node port in 30000-32767 for each Service` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...claim.path],
+          input: claim.port,
+          message: `node port ${claim.port} is also claimed by ${other.path.join('.')} (${other.name}); allowed: a different node port in 30000-32767 for each Service`,
+        });
       }
     }
   }

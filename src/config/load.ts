@@ -17,7 +17,11 @@ export class ConfigError extends Error {
     /** `invalid`: the config is wrong (exit 1). `unreadable`: no config to check (exit 2). */
     readonly kind: 'invalid' | 'unreadable' = 'invalid',
   ) {
-    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${sourcedProblemLines(source, problems).map((line) => `  ${line}`).join('\n')}`);
+    super(
+      `${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${sourcedProblemLines(source, problems)
+        .map((line) => `  ${line}`)
+        .join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 
@@ -55,11 +59,19 @@ export function mergeConfig(base: unknown, over: unknown): unknown {
 export function parseConfig(raw: unknown, source = 'config'): MeshtraceConfig {
   if (raw === null || raw === undefined) raw = {};
   if (!isPlainObject(raw)) {
-    throw new ConfigError(source, [{ path: '(root)', value: raw, message: 'is not a mapping; allowed: a YAML mapping with sections namespaces, jaeger, istio, bookinfo …' }]);
+    throw new ConfigError(source, [
+      {
+        path: '(root)',
+        value: raw,
+        message: 'is not a mapping; allowed: a YAML mapping with sections namespaces, jaeger, istio, bookinfo …',
+      },
+    ]);
   }
   const profile = raw.profile ?? DEFAULT_PROFILE;
   if (typeof profile !== 'string' || !(PROFILE_NAMES as readonly string[]).includes(profile)) {
-    throw new ConfigError(source, [{ path: 'profile', value: profile, message: `is not a profile; allowed: ${PROFILE_NAMES.map((p) => JSON.stringify(p)).join(', ')}` }]);
+    throw new ConfigError(source, [
+      { path: 'profile', value: profile, message: `is not a profile; allowed: ${PROFILE_NAMES.map((p) => JSON.stringify(p)).join(', ')}` },
+    ]);
   }
   const merged = mergeConfig(PROFILES[profile as ProfileName], raw);
   const result = configSchema.safeParse(merged);
@@ -92,7 +104,11 @@ function parseConfigDocument(doc: YamlDocument, source: string, overrides?: Reco
     return parseConfig(raw, source);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    throw new ConfigError(source, err.problems.map((p) => (p.line === undefined && p.pathParts ? { ...p, line: doc.lineOf(p.pathParts) } : p)), err.kind);
+    throw new ConfigError(
+      source,
+      err.problems.map((p) => (p.line === undefined && p.pathParts ? { ...p, line: doc.lineOf(p.pathParts) } : p)),
+      err.kind,
+    );
   }
 }
 
@@ -116,7 +132,17 @@ export interface LoadConfigOptions {
 /** Loads and validates a config from a file or a profile (`lab` when neither is given). */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<MeshtraceConfig> {
   if (options.config !== undefined && options.profile !== undefined) {
-    throw new ConfigError('flags', [{ path: '--profile', value: options.profile, message: 'cannot be combined with --config; allowed: set `profile:` inside the config file instead' }], 'unreadable');
+    throw new ConfigError(
+      'flags',
+      [
+        {
+          path: '--profile',
+          value: options.profile,
+          message: 'cannot be combined with --config; allowed: set `profile:` inside the config file instead',
+        },
+      ],
+      'unreadable',
+    );
   }
   if (options.config !== undefined) {
     let text: string;
@@ -125,13 +151,33 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Mesht
     } catch (err) {
       if (err instanceof YamlInputError) throw new ConfigError(options.config, [yamlProblem(err)]);
       const code = (err as NodeJS.ErrnoException).code;
-      throw new ConfigError(options.config, [{ path: '--config', value: options.config, message: `cannot be read (${code ?? (err as Error).message}); allowed: a readable YAML file` }], 'unreadable');
+      throw new ConfigError(
+        options.config,
+        [
+          {
+            path: '--config',
+            value: options.config,
+            message: `cannot be read (${code ?? (err as Error).message}); allowed: a readable YAML file`,
+          },
+        ],
+        'unreadable',
+      );
     }
     return parseConfigDocument(parseConfigYaml(text, options.config), options.config, options.overrides);
   }
   const profile = options.profile ?? DEFAULT_PROFILE;
   if (!(PROFILE_NAMES as readonly string[]).includes(profile)) {
-    throw new ConfigError('flags', [{ path: '--profile', value: profile, message: `is not a profile; allowed: ${PROFILE_NAMES.map((p) => JSON.stringify(p)).join(', ')}` }], 'invalid');
+    throw new ConfigError(
+      'flags',
+      [
+        {
+          path: '--profile',
+          value: profile,
+          message: `is not a profile; allowed: ${PROFILE_NAMES.map((p) => JSON.stringify(p)).join(', ')}`,
+        },
+      ],
+      'invalid',
+    );
   }
   return parseConfig(mergeConfig({ profile }, options.overrides), `profile ${profile}`);
 }

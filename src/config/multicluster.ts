@@ -14,7 +14,11 @@ export const CENTRAL_PROTOCOLS = ['grpc', 'http'] as const;
 
 export const multiclusterSchema = z.strictObject({
   /** This cluster's name, written as resource attribute `k8s.cluster.name`. */
-  clusterName: z.string().max(63).regex(DNS_LABEL, { message: 'is not a cluster name; allowed: an RFC 1123 label (lower-case a-z, 0-9, "-")' }).optional(),
+  clusterName: z
+    .string()
+    .max(63)
+    .regex(DNS_LABEL, { message: 'is not a cluster name; allowed: an RFC 1123 label (lower-case a-z, 0-9, "-")' })
+    .optional(),
   centralCollector: z
     .strictObject({
       /** grpc: `host:port` (4317); http: `http(s)://host:port` (4318). */
@@ -53,7 +57,15 @@ export function multiclusterOverrides(cluster: string | undefined, central: stri
   return {
     multicluster: {
       ...(cluster === undefined ? {} : { clusterName: cluster }),
-      ...(central === undefined ? {} : { centralCollector: { endpoint: central, protocol: http ? 'http' : 'grpc', ...(central.startsWith('http://') ? { tls: { enabled: false } } : {}) } }),
+      ...(central === undefined
+        ? {}
+        : {
+            centralCollector: {
+              endpoint: central,
+              protocol: http ? 'http' : 'grpc',
+              ...(central.startsWith('http://') ? { tls: { enabled: false } } : {}),
+            },
+          }),
     },
   };
 }

@@ -127,7 +127,9 @@ function describe(issue: z.core.$ZodIssue, value: unknown): string {
       return `is too ${issue.origin === 'string' || issue.origin === 'array' ? 'long' : 'large'}; allowed: ${issue.inclusive === false ? 'below' : 'at most'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' entries' : ''}`;
     case 'too_small':
       if ((issue.origin === 'string' || issue.origin === 'array') && Number(issue.minimum) === 1) {
-        return issue.message.startsWith('Too small') ? `is empty; allowed: at least 1 ${issue.origin === 'string' ? 'character' : 'entry'}` : issue.message;
+        return issue.message.startsWith('Too small')
+          ? `is empty; allowed: at least 1 ${issue.origin === 'string' ? 'character' : 'entry'}`
+          : issue.message;
       }
       return `is too ${issue.origin === 'string' || issue.origin === 'array' ? 'short' : 'small'}; allowed: ${issue.inclusive === false ? 'above' : 'at least'} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' entries' : ''}`;
     case 'invalid_value':
@@ -188,6 +190,9 @@ export function problemLine(problem: ConfigProblem): string {
  */
 export function sourcedProblemLines(source: string, problems: readonly ConfigProblem[], max = MAX_PRINTED_PROBLEMS): string[] {
   const lines = problems.slice(0, max).map((p) => `${source}${p.line === undefined ? '' : `:${p.line}`}: ${problemLine(p)}`);
-  if (problems.length > max) lines.push(`${source}: … ${problems.length - max} more problem${problems.length - max === 1 ? '' : 's'} (fix these and run again, or use --json for all)`);
+  if (problems.length > max)
+    lines.push(
+      `${source}: … ${problems.length - max} more problem${problems.length - max === 1 ? '' : 's'} (fix these and run again, or use --json for all)`,
+    );
   return lines;
 }

@@ -18,8 +18,15 @@ const hopSchema = z.strictObject({
   /** Formats read (`--accept`); others are neither read nor forwarded. Default: every format. */
   accept: z.array(z.enum(['w3c', 'b3', 'b3multi', 'jaeger', 'baggage', 'b3single'])).optional(),
   /** Baggage members recorded on the server span (`--baggage-attribute`, opt-in per key). */
-  baggageAttributes: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { message: 'is not a baggage key; allowed: letters, digits, "_", "." and "-"' })).default([]),
-  spanAttributes: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { message: 'is not an attribute name; allowed: letters, digits, "_", "." and "-"' }), z.string()).default({}),
+  baggageAttributes: z
+    .array(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { message: 'is not a baggage key; allowed: letters, digits, "_", "." and "-"' }))
+    .default([]),
+  spanAttributes: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, { message: 'is not an attribute name; allowed: letters, digits, "_", "." and "-"' }),
+      z.string(),
+    )
+    .default({}),
   replicas: z.number().int().min(1).max(20).default(1),
 });
 
@@ -48,13 +55,36 @@ export const relaySchema = z
         try {
           parseFault(fault);
         } catch (err) {
-          ctx.addIssue({ code: 'custom', path: ['hops', i, 'faults', j], input: fault, message: `is not a fault (${/\(([^)]*)\)/.exec((err as Error).message)?.[1] ?? (err as Error).message}); allowed: drop-context, delay=<duration>, status=<200..599>, reset, each optionally @<fraction 0..1>` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['hops', i, 'faults', j],
+            input: fault,
+            message: `is not a fault (${/\(([^)]*)\)/.exec((err as Error).message)?.[1] ?? (err as Error).message}); allowed: drop-context, delay=<duration>, status=<200..599>, reset, each optionally @<fraction 0..1>`,
+          });
         }
       });
-      if (names.indexOf(hop.name) !== i) ctx.addIssue({ code: 'custom', path: ['hops', i, 'name'], input: hop.name, message: 'is used by another hop; allowed: a unique name per hop' });
+      if (names.indexOf(hop.name) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hops', i, 'name'],
+          input: hop.name,
+          message: 'is used by another hop; allowed: a unique name per hop',
+        });
       hop.upstreams.forEach((up, j) => {
-        if (!names.includes(up)) ctx.addIssue({ code: 'custom', path: ['hops', i, 'upstreams', j], input: up, message: `is not a hop; allowed: ${names.join(', ')}` });
-        else if (up === hop.name) ctx.addIssue({ code: 'custom', path: ['hops', i, 'upstreams', j], input: up, message: 'is the hop itself (a loop); allowed: another hop' });
+        if (!names.includes(up))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['hops', i, 'upstreams', j],
+            input: up,
+            message: `is not a hop; allowed: ${names.join(', ')}`,
+          });
+        else if (up === hop.name)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['hops', i, 'upstreams', j],
+            input: up,
+            message: 'is the hop itself (a loop); allowed: another hop',
+          });
       });
     });
   });

@@ -23,24 +23,27 @@ import { kafkaSchema } from './kafka';
 import { multiclusterSchema } from './multicluster';
 import { refineEnterprise } from './enterprise-rules';
 
-export const configSchema = z.strictObject({
-  /** The profile this file starts from; its own fields override the profile's. */
-  profile: z.enum(PROFILE_NAMES).default('lab'),
-  namespaces: namespacesSchema.prefault({}),
-  jaeger: jaegerSchema,
-  istio: istioSchema.prefault({}),
-  bookinfo: bookinfoSchema.prefault({}),
-  traefik: traefikSchema.prefault({}),
-  hotrod: hotrodSchema.prefault({}),
-  kind: kindSchema.prefault({}),
-  relay: relaySchema.prefault({}),
-  // Enterprise sections (docs/enterprise.md): access control, span metrics + alerts, store operations, Kafka, multi-cluster.
-  security: securitySchema.prefault({}),
-  spm: spmSchema.prefault({}),
-  storageOps: storageOpsSchema.prefault({}),
-  kafka: kafkaSchema.prefault({}),
-  multicluster: multiclusterSchema.prefault({}),
-}).superRefine(refineNodePorts).superRefine(refineEnterprise);
+export const configSchema = z
+  .strictObject({
+    /** The profile this file starts from; its own fields override the profile's. */
+    profile: z.enum(PROFILE_NAMES).default('lab'),
+    namespaces: namespacesSchema.prefault({}),
+    jaeger: jaegerSchema,
+    istio: istioSchema.prefault({}),
+    bookinfo: bookinfoSchema.prefault({}),
+    traefik: traefikSchema.prefault({}),
+    hotrod: hotrodSchema.prefault({}),
+    kind: kindSchema.prefault({}),
+    relay: relaySchema.prefault({}),
+    // Enterprise sections (docs/enterprise.md): access control, span metrics + alerts, store operations, Kafka, multi-cluster.
+    security: securitySchema.prefault({}),
+    spm: spmSchema.prefault({}),
+    storageOps: storageOpsSchema.prefault({}),
+    kafka: kafkaSchema.prefault({}),
+    multicluster: multiclusterSchema.prefault({}),
+  })
+  .superRefine(refineNodePorts)
+  .superRefine(refineEnterprise);
 
 /** A validated, fully defaulted config: what constructs and the stack read. */
 export type MeshtraceConfig = z.infer<typeof configSchema>;

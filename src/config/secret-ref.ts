@@ -10,9 +10,15 @@ const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 export const secretKeyRefSchema = z.strictObject({
   /** Secret name in the workload's namespace (created outside meshtrace, e.g. by External Secrets). */
-  name: z.string().max(253).regex(SECRET_NAME, { message: 'is not a Secret name; allowed: lower-case a-z, 0-9, "-" and ".", starting and ending with a letter or digit' }),
+  name: z.string().max(253).regex(SECRET_NAME, {
+    message: 'is not a Secret name; allowed: lower-case a-z, 0-9, "-" and ".", starting and ending with a letter or digit',
+  }),
   /** Key inside the Secret's data. */
-  key: z.string().min(1).max(253).regex(/^[-._a-zA-Z0-9]+$/, { message: 'is not a Secret key; allowed: letters, digits, "-", "_" and "."' }),
+  key: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[-._a-zA-Z0-9]+$/, { message: 'is not a Secret key; allowed: letters, digits, "-", "_" and "."' }),
 });
 export type SecretKeyRef = z.infer<typeof secretKeyRefSchema>;
 

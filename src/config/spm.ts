@@ -8,8 +8,13 @@
 import { z } from 'zod';
 import { dnsLabel, httpUrl } from './common';
 
-const duration = z.string().regex(/^[0-9]+(ms|s|m|h)$/, { message: 'is not a duration; allowed: a whole number with ms, s, m or h, e.g. "15s" or "10m"' });
-const labelValue = z.string().max(63).regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, { message: 'is not a label value; allowed: letters, digits, "-", "_" and "."' });
+const duration = z
+  .string()
+  .regex(/^[0-9]+(ms|s|m|h)$/, { message: 'is not a duration; allowed: a whole number with ms, s, m or h, e.g. "15s" or "10m"' });
+const labelValue = z
+  .string()
+  .max(63)
+  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, { message: 'is not a label value; allowed: letters, digits, "-", "_" and "."' });
 
 export const spmSchema = z.strictObject({
   enabled: z.boolean().default(false),

@@ -40,7 +40,19 @@ export const storageOpsSchema = z.strictObject({
       image: imageRef.default('jaegertracing/jaeger-es-rollover:2.20.0'),
       schedule: cron.default('10 0 * * *'),
       /** Rollover conditions (Elasticsearch `_rollover` conditions JSON). */
-      conditions: z.string().default('{"max_age": "1d"}').refine((s) => { try { return typeof JSON.parse(s) === 'object'; } catch { return false; } }, { message: 'is not a JSON object; allowed: e.g. {"max_age": "1d"}' }),
+      conditions: z
+        .string()
+        .default('{"max_age": "1d"}')
+        .refine(
+          (s) => {
+            try {
+              return typeof JSON.parse(s) === 'object';
+            } catch {
+              return false;
+            }
+          },
+          { message: 'is not a JSON object; allowed: e.g. {"max_age": "1d"}' },
+        ),
       lookbackSchedule: cron.default('5 0 * * *'),
       /** Indices older than this many days leave the read alias. */
       lookbackDays: z.number().int().min(1).max(3650).default(7),
@@ -66,7 +78,10 @@ export const storageOpsSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(false),
       image: imageRef.default('jaegertracing/jaeger-cassandra-schema:2.20.0'),
-      datacenter: z.string().regex(/^[A-Za-z0-9_-]+$/).default('dc1'),
+      datacenter: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/)
+        .default('dc1'),
       replicationFactor: z.number().int().min(1).max(9).default(3),
       /** Span TTL in days. */
       traceTtlDays: z.number().int().min(1).max(3650).default(2),

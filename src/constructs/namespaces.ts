@@ -48,10 +48,14 @@ export class MeshNamespace extends Construct {
     super(scope, id);
     this.name = props.name ?? id;
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(this.name) || this.name.length > 63) {
-      throw new Error(`MeshNamespace: name ${JSON.stringify(this.name)} is not an RFC 1123 label; allowed: lower-case a-z, 0-9 and "-", 1-63 characters`);
+      throw new Error(
+        `MeshNamespace: name ${JSON.stringify(this.name)} is not an RFC 1123 label; allowed: lower-case a-z, 0-9 and "-", 1-63 characters`,
+      );
     }
     if (props.sidecarInjection === 'enabled' && props.enforce && props.enforce !== 'privileged') {
-      throw new Error(`MeshNamespace ${this.name}: enforce ${JSON.stringify(props.enforce)} rejects the injected istio-init container (NET_ADMIN); allowed with sidecarInjection enabled: no enforce (use warn), or 'privileged'`);
+      throw new Error(
+        `MeshNamespace ${this.name}: enforce ${JSON.stringify(props.enforce)} rejects the injected istio-init container (NET_ADMIN); allowed with sidecarInjection enabled: no enforce (use warn), or 'privileged'`,
+      );
     }
     const labels: Record<string, string> = { 'app.kubernetes.io/part-of': 'meshtrace', ...props.labels };
     if (props.sidecarInjection === 'enabled' || props.sidecarInjection === 'disabled') labels['istio-injection'] = props.sidecarInjection;

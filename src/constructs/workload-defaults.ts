@@ -89,7 +89,9 @@ export interface ContainerDefaultsOptions {
 }
 
 /** The part of `ContainerProps` every kit container shares: pull policy, resources, restricted security context. */
-export function containerDefaults(options: ContainerDefaultsOptions): Pick<kplus.ContainerProps, 'imagePullPolicy' | 'resources' | 'securityContext'> {
+export function containerDefaults(
+  options: ContainerDefaultsOptions,
+): Pick<kplus.ContainerProps, 'imagePullPolicy' | 'resources' | 'securityContext'> {
   const user = options.user ?? DEFAULT_NON_ROOT_UID;
   return {
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
@@ -122,11 +124,19 @@ export interface PodDefaultsOptions {
 }
 
 /** The part of `DeploymentProps`/`StatefulSetProps` every kit workload shares. */
-export function podDefaults(options: PodDefaultsOptions = {}): Pick<kplus.DeploymentProps, 'securityContext' | 'automountServiceAccountToken' | 'select' | 'spread' | 'isolate'> {
+export function podDefaults(
+  options: PodDefaultsOptions = {},
+): Pick<kplus.DeploymentProps, 'securityContext' | 'automountServiceAccountToken' | 'select' | 'spread' | 'isolate'> {
   const user = options.user ?? DEFAULT_NON_ROOT_UID;
   const group = options.group ?? user;
   return {
-    securityContext: { ensureNonRoot: true, user, group, fsGroup: options.fsGroup ?? group, fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH },
+    securityContext: {
+      ensureNonRoot: true,
+      user,
+      group,
+      fsGroup: options.fsGroup ?? group,
+      fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
+    },
     automountServiceAccountToken: options.automountServiceAccountToken ?? false,
     // Selection by explicit app labels (see `selectByLabels`), never by the generated address label.
     select: false,

@@ -13,7 +13,9 @@ export function jaegerTracesUrl(raw: string, flag = '--otlp-endpoint'): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new Error(`${flag} ${JSON.stringify(raw)}: not a URL; expected Jaeger's OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318 after \`kubectl -n observability port-forward svc/jaeger-collector 4318\``);
+    throw new Error(
+      `${flag} ${JSON.stringify(raw)}: not a URL; expected Jaeger's OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318 after \`kubectl -n observability port-forward svc/jaeger-collector 4318\``,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new Error(`${flag} ${JSON.stringify(raw)}: expected an http:// or https:// URL`);

@@ -46,7 +46,10 @@ export interface DemoOptions {
   /** @deprecated the old name of `otlpEndpoint` (the CLI's `--jaeger-url`). */
   readonly jaegerUrl?: string;
   /** Caps of the embedded OTLP receiver (body size, bytes in flight, stored spans, body idle bound). @default - its defaults */
-  readonly receiverLimits?: Pick<OtlpReceiverOptions, 'maxBodyBytes' | 'maxInflightBytes' | 'maxSpans' | 'maxStoredBytes' | 'bodyIdleTimeoutMs'>;
+  readonly receiverLimits?: Pick<
+    OtlpReceiverOptions,
+    'maxBodyBytes' | 'maxInflightBytes' | 'maxSpans' | 'maxStoredBytes' | 'bodyIdleTimeoutMs'
+  >;
   /** Deadline for the whole run, start to stop. @default 60000 */
   readonly deadlineMs?: number;
   /** Deadline for each hop's start-up line. @default 20000 */
@@ -66,7 +69,14 @@ export type DemoEvent =
   | { readonly type: 'hop-starting'; readonly hop: DemoHop }
   | { readonly type: 'hop-ready'; readonly hop: StartedHop }
   | { readonly type: 'request'; readonly index: number; readonly of: number; readonly request: DrivenRequest }
-  | { readonly type: 'poll'; readonly poll: number; readonly spans: number; readonly traces: number; readonly complete: number; readonly of: number }
+  | {
+      readonly type: 'poll';
+      readonly poll: number;
+      readonly spans: number;
+      readonly traces: number;
+      readonly complete: number;
+      readonly of: number;
+    }
   | { readonly type: 'stopping'; readonly pids: readonly number[] }
   | { readonly type: 'note'; readonly message: string };
 
@@ -105,7 +115,6 @@ export interface DemoOutcome {
   readonly exportFailed?: boolean;
   readonly specPath: string;
 }
-
 
 /** Stopped by the overall deadline or by a signal. */
 class DemoAborted extends Error {}
@@ -198,7 +207,8 @@ async function planDemo(run: DemoRun, specPath: string): Promise<DemoPlan> {
     throw new DemoAborted(`--html ${JSON.stringify(options.htmlPath)}: the folder ${dirname(resolve(options.htmlPath))} does not exist`);
   }
   const requestCount = options.requests ?? spec.trigger?.requests ?? 3;
-  if (!Number.isInteger(requestCount) || requestCount < 1 || requestCount > 1000) throw new DemoAborted(`--requests ${requestCount}: expected a whole number from 1 to 1000`);
+  if (!Number.isInteger(requestCount) || requestCount < 1 || requestCount > 1000)
+    throw new DemoAborted(`--requests ${requestCount}: expected a whole number from 1 to 1000`);
   return { topology, spec, ...(jaegerUrl ? { jaegerUrl } : {}), requestCount };
 }
 
@@ -260,7 +270,15 @@ async function pollSpans(run: DemoRun, { spec, requestCount }: DemoPlan, receive
       // span-boundary timing under load (a server span closes after the response is written),
       // never skew. Only report what could not be scheduling noise.
       clockSkewToleranceUs: 50_000,
-      onPoll: (n, result) => run.emit({ type: 'poll', poll: n, spans: result.spansSeen, traces: result.tracesSeen, complete: result.traces.length, of: requestCount }),
+      onPoll: (n, result) =>
+        run.emit({
+          type: 'poll',
+          poll: n,
+          spans: result.spansSeen,
+          traces: result.tracesSeen,
+          complete: result.traces.length,
+          of: requestCount,
+        }),
     }),
   );
   const pool = [...outcome.traces];
@@ -285,7 +303,14 @@ function demoHtml(spec: Spec, topology: DemoTopology, hopCount: number, requestC
     subtitle: `${hopCount} relay hops · ${requestCount} request(s) · faults: ${describeFaults(topology)}`,
     passed: poll.result.passed,
     traces: shown,
-    traceNotes: Object.fromEntries(shown.filter((t) => !poll.traces.includes(t)).map((t) => [t.traceId, 'A fragment: this trace began without the context of a driven request (see the diagnosis); it is the lost downstream part of a split trace.'])),
+    traceNotes: Object.fromEntries(
+      shown
+        .filter((t) => !poll.traces.includes(t))
+        .map((t) => [
+          t.traceId,
+          'A fragment: this trace began without the context of a driven request (see the diagnosis); it is the lost downstream part of a split trace.',
+        ]),
+    ),
     bottleneckSpanIds,
     assertions: htmlAssertions(poll.result),
     diagnoses: poll.result.diagnoses.map((d) => `${d.title} — ${d.hint}`),
@@ -300,7 +325,12 @@ async function writeHtmlReport(run: DemoRun, plan: DemoPlan, poll: PollResult, h
 async function sendToJaeger(run: DemoRun, jaegerUrl: URL, poll: PollResult): Promise<void> {
   run.phase = 'sending spans to Jaeger';
   try {
-    run.jaeger = await run.guard(forwardToJaeger(jaegerUrl, poll.pool.flatMap((t) => t.spans)));
+    run.jaeger = await run.guard(
+      forwardToJaeger(
+        jaegerUrl,
+        poll.pool.flatMap((t) => t.spans),
+      ),
+    );
   } catch (err) {
     if (err instanceof DemoAborted) throw err;
     // Not a failed trace (the verdict stands) but not done either: "could not check" (2), said before the verdict.
@@ -355,7 +385,9 @@ function exitCodeOf(error: string | undefined, poll: PollResult | undefined, exp
 
 function newRun(options: DemoOptions): DemoRun {
   const abort = new AbortController();
-  const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }));
+  const aborted = new Promise<never>((_, reject) =>
+    abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }),
+  );
   aborted.catch(() => undefined);
   const supervisor = new ProcessSupervisor({ onOutput: options.onHopOutput, killGraceMs: 3000 });
   return {
@@ -379,8 +411,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
   const deadlineMs = options.deadlineMs ?? 60_000;
   const run = newRun(options);
   options.onSupervisor?.(run.supervisor);
-  run.supervisor.onInterrupt((signal) => run.abort.abort(new DemoAborted(`interrupted by ${signal} while ${run.phase}; every process was stopped`)));
-  const deadline = setTimeout(() => run.abort.abort(new DemoAborted(`the demo did not finish within ${formatDuration(deadlineMs * 1000)} (stuck while ${run.phase})`)), deadlineMs);
+  run.supervisor.onInterrupt((signal) =>
+    run.abort.abort(new DemoAborted(`interrupted by ${signal} while ${run.phase}; every process was stopped`)),
+  );
+  const deadline = setTimeout(
+    () =>
+      run.abort.abort(new DemoAborted(`the demo did not finish within ${formatDuration(deadlineMs * 1000)} (stuck while ${run.phase})`)),
+    deadlineMs,
+  );
   let failure: ReturnType<typeof failureOf> | undefined;
   try {
     await runPhases(run, specPath);
@@ -416,7 +454,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
 
 function describeFaults(topology: DemoTopology): string {
   const faults = Object.values(topology.hops).flatMap((h) => h.faults.map((f) => `${h.name}:${f}`));
-  const formats = Object.values(topology.hops).filter((h) => h.propagate.length > 0).map((h) => `${h.name} writes ${h.propagate.join(',')}`);
+  const formats = Object.values(topology.hops)
+    .filter((h) => h.propagate.length > 0)
+    .map((h) => `${h.name} writes ${h.propagate.join(',')}`);
   return [faults.length ? faults.join(', ') : 'none', ...formats].join(' · ');
 }
 

@@ -73,7 +73,8 @@ export interface EnvoyDemoOutcome {
 /** Bad `--break` values for this topology: the message names the value and the apps. */
 export function envoyBreakApps(values: readonly string[]): BookinfoApp[] {
   return values.map((v) => {
-    if (!(BOOKINFO_APPS as readonly string[]).includes(v)) throw new Error(`--break ${JSON.stringify(v)}: unknown app for --sidecars envoy; apps are ${BOOKINFO_APPS.join(', ')}`);
+    if (!(BOOKINFO_APPS as readonly string[]).includes(v))
+      throw new Error(`--break ${JSON.stringify(v)}: unknown app for --sidecars envoy; apps are ${BOOKINFO_APPS.join(', ')}`);
     return v as BookinfoApp;
   });
 }
@@ -118,7 +119,9 @@ export async function runEnvoyDemo(options: EnvoyDemoOptions = {}): Promise<Envo
   const abort = new AbortController();
   const deadlineMs = options.deadlineMs ?? 90_000;
   const deadline = setTimeout(() => abort.abort(new Error(`the demo did not finish within ${deadlineMs / 1000} s`)), deadlineMs);
-  const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }));
+  const aborted = new Promise<never>((_, reject) =>
+    abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }),
+  );
   aborted.catch(() => undefined);
   const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
   supervisor.onInterrupt((signal) => abort.abort(new Error(`interrupted by ${signal}; every process was stopped`)));
@@ -141,7 +144,9 @@ export async function runEnvoyDemo(options: EnvoyDemoOptions = {}): Promise<Envo
     receiver = await guard(startOtlpReceiver({ host: '127.0.0.1', port: 0 }));
     emit({ type: 'receiver', url: receiver.url });
     const config = labMeshConfig();
-    const apps = Object.fromEntries(broken.map((app): [BookinfoApp, AppVariant] => [app, { kind: 'relay', args: ['--fault', 'drop-context'] }]));
+    const apps = Object.fromEntries(
+      broken.map((app): [BookinfoApp, AppVariant] => [app, { kind: 'relay', args: ['--fault', 'drop-context'] }]),
+    );
     mesh = await guard(
       startEnvoyMesh({
         envoy: envoy.path,
@@ -169,7 +174,14 @@ export async function runEnvoyDemo(options: EnvoyDemoOptions = {}): Promise<Envo
     }
     const r = receiver;
     await guard(proxiesFlushed(r, emit, abort.signal));
-    const outcome = await guard(pollAndVerify(spec, receiverSource(r), { traceIds: ids, driver: { ...report!, requests: count }, requests: count, timeoutMs: 10_000 }));
+    const outcome = await guard(
+      pollAndVerify(spec, receiverSource(r), {
+        traceIds: ids,
+        driver: { ...report!, requests: count },
+        requests: count,
+        timeoutMs: 10_000,
+      }),
+    );
     result = outcome.result;
     pool = [...outcome.traces];
     traces = pool.filter((t) => ids.includes(t.traceId));
@@ -183,5 +195,19 @@ export async function runEnvoyDemo(options: EnvoyDemoOptions = {}): Promise<Envo
     await receiver?.close();
   }
   const exitCode = error !== undefined || !result ? EXIT_CANNOT_CHECK : result.passed ? EXIT_OK : EXIT_FAILED;
-  return { exitCode, envoy, proxies, requests, result, traces, pool, pids: supervisor.pids, leftRunning: supervisor.pids.filter(isProcessAlive), error, errorOutput, totalMs: performance.now() - t0, specPath };
+  return {
+    exitCode,
+    envoy,
+    proxies,
+    requests,
+    result,
+    traces,
+    pool,
+    pids: supervisor.pids,
+    leftRunning: supervisor.pids.filter(isProcessAlive),
+    error,
+    errorOutput,
+    totalMs: performance.now() - t0,
+    specPath,
+  };
 }

@@ -10,7 +10,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MeshtraceConfig } from '../config/schema';
-import { BOOKINFO_APPS, BOOKINFO_CALLS, bookinfoMesh, bookinfoPortCount, bookinfoPortsFrom, INGRESS_GATEWAY_APP, type BookinfoApp, type BookinfoMesh } from '../envoy/bookinfo-mesh';
+import {
+  BOOKINFO_APPS,
+  BOOKINFO_CALLS,
+  bookinfoMesh,
+  bookinfoPortCount,
+  bookinfoPortsFrom,
+  INGRESS_GATEWAY_APP,
+  type BookinfoApp,
+  type BookinfoMesh,
+} from '../envoy/bookinfo-mesh';
 import { withSpanFlushInterval, type LocalAddress } from '../envoy/bootstrap';
 import { ENVOY_READY_LINE, envoyArgs } from '../envoy/envoy-binary';
 import { REPO_ROOT } from '../paths';
@@ -74,7 +83,8 @@ export async function startEnvoyMesh(options: EnvoyMeshOptions): Promise<Started
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   const namespace = options.config.namespaces.bookinfo;
   try {
-    const outboundUrls = (app: BookinfoApp): string[] => BOOKINFO_CALLS[app].map((callee) => `http://${host}:${ports.apps[app].outbound[callee]}`);
+    const outboundUrls = (app: BookinfoApp): string[] =>
+      BOOKINFO_CALLS[app].map((callee) => `http://${host}:${ports.apps[app].outbound[callee]}`);
     const starts: Promise<StartedProxy | undefined>[] = [];
     for (const app of BOOKINFO_APPS) {
       const variant = options.apps?.[app] ?? { kind: 'bookinfo' };
@@ -82,27 +92,62 @@ export async function startEnvoyMesh(options: EnvoyMeshOptions): Promise<Started
         apps.push(await startBookinfoApp({ name: app, host, port: ports.apps[app].app, upstreams: outboundUrls(app) }));
         continue;
       }
-      const args = ['relay', '--listen', `${host}:${ports.apps[app].app}`, '--service-name', `${app}-app`, ...outboundUrls(app).flatMap((u) => ['--upstream', u]), ...(BOOKINFO_CALLS[app].length > 1 ? ['--fanout'] : []), ...variant.args];
+      const args = [
+        'relay',
+        '--listen',
+        `${host}:${ports.apps[app].app}`,
+        '--service-name',
+        `${app}-app`,
+        ...outboundUrls(app).flatMap((u) => ['--upstream', u]),
+        ...(BOOKINFO_CALLS[app].length > 1 ? ['--fanout'] : []),
+        ...variant.args,
+      ];
       starts.push(
         (async () => {
           const t0 = performance.now();
-          const running = await options.supervisor.start({ name: `${app}-app`, command: process.execPath, args: [...HOP_ENTRY, ...args], cwd: REPO_ROOT, readyPattern: RELAY_READY_LINE, env: { [PARENT_PID_ENV]: String(process.pid), OTEL_EXPORTER_OTLP_ENDPOINT: '' }, readyTimeoutMs });
+          const running = await options.supervisor.start({
+            name: `${app}-app`,
+            command: process.execPath,
+            args: [...HOP_ENTRY, ...args],
+            cwd: REPO_ROOT,
+            readyPattern: RELAY_READY_LINE,
+            env: { [PARENT_PID_ENV]: String(process.pid), OTEL_EXPORTER_OTLP_ENDPOINT: '' },
+            readyTimeoutMs,
+          });
           return { name: `${app}-app`, pid: running.pid, url: running.ready[2]!, startMs: performance.now() - t0 };
         })(),
       );
     }
     const proxies: { name: string; serviceName: string; bootstrap: Record<string, unknown>; url: string }[] = [
-      { name: INGRESS_GATEWAY_APP, serviceName: `${INGRESS_GATEWAY_APP}.${options.config.namespaces.istioSystem}`, bootstrap: mesh.gateway, url: `http://${host}:${ports.gateway}` },
-      ...BOOKINFO_APPS.map((app) => ({ name: app, serviceName: `${app}.${namespace}`, bootstrap: mesh.sidecars[app], url: `http://${host}:${ports.apps[app].inbound}` })),
+      {
+        name: INGRESS_GATEWAY_APP,
+        serviceName: `${INGRESS_GATEWAY_APP}.${options.config.namespaces.istioSystem}`,
+        bootstrap: mesh.gateway,
+        url: `http://${host}:${ports.gateway}`,
+      },
+      ...BOOKINFO_APPS.map((app) => ({
+        name: app,
+        serviceName: `${app}.${namespace}`,
+        bootstrap: mesh.sidecars[app],
+        url: `http://${host}:${ports.apps[app].inbound}`,
+      })),
     ];
     for (const p of proxies) {
       const file = join(dir, `${p.name}.json`);
-      const bootstrap = options.spanFlushIntervalMs === undefined ? p.bootstrap : withSpanFlushInterval(p.bootstrap, options.spanFlushIntervalMs);
+      const bootstrap =
+        options.spanFlushIntervalMs === undefined ? p.bootstrap : withSpanFlushInterval(p.bootstrap, options.spanFlushIntervalMs);
       await writeFile(file, JSON.stringify(bootstrap, null, 2));
       starts.push(
         (async () => {
           const t0 = performance.now();
-          const running = await options.supervisor.start({ name: p.name, command: options.envoy, args: envoyArgs(file, join(dir, `${p.name}.admin`)), env: mesh.env[p.name as BookinfoApp], readyPattern: ENVOY_READY_LINE, readyTimeoutMs });
+          const running = await options.supervisor.start({
+            name: p.name,
+            command: options.envoy,
+            args: envoyArgs(file, join(dir, `${p.name}.admin`)),
+            env: mesh.env[p.name as BookinfoApp],
+            readyPattern: ENVOY_READY_LINE,
+            readyTimeoutMs,
+          });
           const started = { name: p.name, pid: running.pid, url: p.url, startMs: performance.now() - t0, serviceName: p.serviceName };
           options.onProxyReady?.(started);
           return started;
@@ -112,7 +157,9 @@ export async function startEnvoyMesh(options: EnvoyMeshOptions): Promise<Started
     const settled = await Promise.allSettled(starts);
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failure) throw failure.reason;
-    const started = settled.flatMap((s) => ((s as PromiseFulfilledResult<StartedProxy | undefined>).value ? [(s as PromiseFulfilledResult<StartedProxy>).value] : []));
+    const started = settled.flatMap((s) =>
+      (s as PromiseFulfilledResult<StartedProxy | undefined>).value ? [(s as PromiseFulfilledResult<StartedProxy>).value] : [],
+    );
     return { gatewayUrl: `http://${host}:${ports.gateway}`, proxies: started, mesh, bootstrapDir: dir, close };
   } catch (err) {
     await close();

@@ -93,7 +93,11 @@ async function assignPorts(topology: DemoTopology, allocate: (host: string, coun
 
 const addrInUse = (err: unknown): boolean => err instanceof ProcessStartError && err.recentOutput.some((l) => l.includes('EADDRINUSE'));
 
-async function startOnce(topology: DemoTopology, supervisor: ProcessSupervisor, options: StartTopologyOptions): Promise<Record<DemoHop, StartedHop>> {
+async function startOnce(
+  topology: DemoTopology,
+  supervisor: ProcessSupervisor,
+  options: StartTopologyOptions,
+): Promise<Record<DemoHop, StartedHop>> {
   const hops = await assignPorts(topology, options.allocate ?? allocatePorts);
   const urls = Object.fromEntries(hops.map((h) => [h.name, `http://${h.listen}`])) as Record<DemoHop, string>;
   const starts = hops.map(async (hop): Promise<StartedHop> => {
@@ -109,7 +113,15 @@ async function startOnce(topology: DemoTopology, supervisor: ProcessSupervisor, 
       env: { [PARENT_PID_ENV]: String(process.pid) },
       readyTimeoutMs: options.readyTimeoutMs ?? 15000,
     });
-    const result: StartedHop = { name: hop.name, pid: running.pid, url: running.ready[2]!, command: ['npx', 'meshtrace', ...relay].join(' '), startMs: performance.now() - t0, faults: hop.faults, propagate: hop.propagate };
+    const result: StartedHop = {
+      name: hop.name,
+      pid: running.pid,
+      url: running.ready[2]!,
+      command: ['npx', 'meshtrace', ...relay].join(' '),
+      startMs: performance.now() - t0,
+      faults: hop.faults,
+      propagate: hop.propagate,
+    };
     options.onHopReady?.(result);
     return result;
   });
@@ -117,17 +129,23 @@ async function startOnce(topology: DemoTopology, supervisor: ProcessSupervisor, 
   const settled = await Promise.allSettled(starts);
   const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failure) throw failure.reason;
-  return Object.fromEntries(settled.map((s) => {
-    const hop = (s as PromiseFulfilledResult<StartedHop>).value;
-    return [hop.name, hop];
-  })) as Record<DemoHop, StartedHop>;
+  return Object.fromEntries(
+    settled.map((s) => {
+      const hop = (s as PromiseFulfilledResult<StartedHop>).value;
+      return [hop.name, hop];
+    }),
+  ) as Record<DemoHop, StartedHop>;
 }
 
 /**
  * Starts every hop of the topology; rejects with the first hop's `ProcessStartError` if one fails.
  * A port collision (EADDRINUSE) restarts everything once on fresh ports.
  */
-export async function startTopology(topology: DemoTopology, supervisor: ProcessSupervisor, options: StartTopologyOptions): Promise<Record<DemoHop, StartedHop>> {
+export async function startTopology(
+  topology: DemoTopology,
+  supervisor: ProcessSupervisor,
+  options: StartTopologyOptions,
+): Promise<Record<DemoHop, StartedHop>> {
   try {
     return await startOnce(topology, supervisor, options);
   } catch (err) {

@@ -101,7 +101,8 @@ export function parseFault(flag: string, raw: string, fault: string): string {
   try {
     parseRelayFault(fault);
   } catch (err) {
-    if (err instanceof FaultSyntaxError) throw new TopologyError(`${flag} ${JSON.stringify(raw)}: ${err.message.replace(/^--fault: /, '')}`);
+    if (err instanceof FaultSyntaxError)
+      throw new TopologyError(`${flag} ${JSON.stringify(raw)}: ${err.message.replace(/^--fault: /, '')}`);
     throw err;
   }
   return fault;
@@ -151,7 +152,9 @@ export function buildTopology(options: TopologyOptions = {}): DemoTopology {
       const resolved = resolveFormatName(typed);
       const format = resolved && headerFormatOf(resolved.name);
       if (!format || !PROPAGATION_FORMATS.includes(format)) {
-        throw new TopologyError(`--propagate ${JSON.stringify(raw)}: unknown format ${JSON.stringify(typed)}; formats are ${PROPAGATION_FORMAT_NAMES.join(', ')}`);
+        throw new TopologyError(
+          `--propagate ${JSON.stringify(raw)}: unknown format ${JSON.stringify(typed)}; formats are ${PROPAGATION_FORMAT_NAMES.join(', ')}`,
+        );
       }
       formats.push(format);
     }

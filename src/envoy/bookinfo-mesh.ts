@@ -30,7 +30,12 @@ export interface BookinfoMeshPorts {
   /** The collector the provider's Service stands for. */
   readonly collector: LocalAddress;
   /** Per app: the app itself, its sidecar's inbound listener, one outbound listener per callee. */
-  readonly apps: Readonly<Record<BookinfoApp, { readonly app: number; readonly inbound: number; readonly outbound: Readonly<Partial<Record<BookinfoApp, number>>> }>>;
+  readonly apps: Readonly<
+    Record<
+      BookinfoApp,
+      { readonly app: number; readonly inbound: number; readonly outbound: Readonly<Partial<Record<BookinfoApp, number>>> }
+    >
+  >;
 }
 
 export interface BookinfoMesh {
@@ -56,12 +61,16 @@ export function bookinfoPortCount(): number {
 
 /** Fills the layout from a flat list of free ports (`bookinfoPortCount()` of them). */
 export function bookinfoPortsFrom(host: string, collector: LocalAddress, free: readonly number[]): BookinfoMeshPorts {
-  if (free.length < bookinfoPortCount()) throw new Error(`bookinfoPortsFrom: ${free.length} ports given; the layout needs ${bookinfoPortCount()}`);
+  if (free.length < bookinfoPortCount())
+    throw new Error(`bookinfoPortsFrom: ${free.length} ports given; the layout needs ${bookinfoPortCount()}`);
   let i = 0;
   const next = (): number => free[i++]!;
   const gateway = next();
   const apps = Object.fromEntries(
-    BOOKINFO_APPS.map((app) => [app, { app: next(), inbound: next(), outbound: Object.fromEntries(BOOKINFO_CALLS[app].map((callee) => [callee, next()])) }]),
+    BOOKINFO_APPS.map((app) => [
+      app,
+      { app: next(), inbound: next(), outbound: Object.fromEntries(BOOKINFO_CALLS[app].map((callee) => [callee, next()])) },
+    ]),
   ) as BookinfoMeshPorts['apps'];
   return { host, gateway, collector, apps };
 }
@@ -92,14 +101,22 @@ export function bookinfoMesh(config: MeshtraceConfig, ports: BookinfoMeshPorts):
           servicePort: BOOKINFO_PORT,
           inbound: at(p.inbound),
           app: at(p.app),
-          outbound: BOOKINFO_CALLS[app].map((callee) => ({ service: callee, namespace, port: BOOKINFO_PORT, listen: at(p.outbound[callee]!), endpoint: at(ports.apps[callee].inbound) })),
+          outbound: BOOKINFO_CALLS[app].map((callee) => ({
+            service: callee,
+            namespace,
+            port: BOOKINFO_PORT,
+            listen: at(p.outbound[callee]!),
+            endpoint: at(ports.apps[callee].inbound),
+          })),
         }),
       ];
     }),
   ) as Record<BookinfoApp, EnvoyBootstrap>;
   const env = {
     [INGRESS_GATEWAY_APP]: podEnv(INGRESS_GATEWAY_POD, config.namespaces.istioSystem, ports.host),
-    ...Object.fromEntries(BOOKINFO_APPS.map((app) => [app, podEnv(podName({ app, namespace, version: appVersion(app) }), namespace, ports.host)])),
+    ...Object.fromEntries(
+      BOOKINFO_APPS.map((app) => [app, podEnv(podName({ app, namespace, version: appVersion(app) }), namespace, ports.host)]),
+    ),
   } as BookinfoMesh['env'];
   return { gateway, sidecars, env };
 }

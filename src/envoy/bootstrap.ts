@@ -64,9 +64,15 @@ export interface GatewayOptions extends CommonOptions {
 
 export type EnvoyBootstrap = Record<string, unknown>;
 
-const ROUTER_FILTER = { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } };
+const ROUTER_FILTER = {
+  name: 'envoy.filters.http.router',
+  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+};
 const UUID_REQUEST_ID = {
-  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig', use_request_id_for_trace_sampling: true },
+  typed_config: {
+    '@type': 'type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig',
+    use_request_id_for_trace_sampling: true,
+  },
 };
 
 function socketAddress(a: LocalAddress): Record<string, unknown> {
@@ -80,7 +86,14 @@ function staticCluster(name: string, endpoint: LocalAddress, http2 = false): Rec
     connect_timeout: '10s',
     load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(endpoint) } }] }] },
     ...(http2
-      ? { typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', explicit_http_config: { http2_protocol_options: {} } } } }
+      ? {
+          typed_extension_protocol_options: {
+            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+              '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+              explicit_http_config: { http2_protocol_options: {} },
+            },
+          },
+        }
       : {}),
   };
 }
@@ -129,7 +142,11 @@ export function podName(workload: ProxyWorkload, pod?: string): string {
   return pod ?? `${workload.app}-${workload.version ?? 'v1'}`;
 }
 
-function common(o: CommonOptions, type: ProxyType, spawnUpstreamSpan: boolean): { serviceName: string; node: Record<string, unknown>; tracing: Record<string, unknown>; collector: Record<string, unknown> } {
+function common(
+  o: CommonOptions,
+  type: ProxyType,
+  spawnUpstreamSpan: boolean,
+): { serviceName: string; node: Record<string, unknown>; tracing: Record<string, unknown>; collector: Record<string, unknown> } {
   const serviceName = proxyServiceName(o.workload.app, o.workload.namespace);
   const pod = podName(o.workload, o.pod);
   const cluster = collectorCluster(o.istio, o.observabilityNamespace);
@@ -137,7 +154,13 @@ function common(o: CommonOptions, type: ProxyType, spawnUpstreamSpan: boolean): 
     serviceName,
     // The Zipkin tracer names spans' service after node.cluster; the OpenTelemetry tracer has service_name.
     node: { id: nodeId(type, '127.0.0.1', pod, o.workload.namespace), cluster: serviceName },
-    tracing: hcmTracing({ istio: o.istio, observabilityNamespace: o.observabilityNamespace, workload: o.workload, serviceName, spawnUpstreamSpan }),
+    tracing: hcmTracing({
+      istio: o.istio,
+      observabilityNamespace: o.observabilityNamespace,
+      workload: o.workload,
+      serviceName,
+      spawnUpstreamSpan,
+    }),
     collector: staticCluster(cluster.name, o.collector, cluster.http2),
   };
 }
@@ -154,8 +177,17 @@ export const ENVOY_DEFAULT_SPAN_FLUSH_MS = 5000;
  * spans arrive sooner; what they contain does not change.
  */
 export function withSpanFlushInterval(b: EnvoyBootstrap, ms: number): EnvoyBootstrap {
-  if (!Number.isInteger(ms) || ms < 1) throw new Error(`span flush interval: ${ms} is not allowed; allowed: a whole number of milliseconds ≥ 1`);
-  return { ...b, layered_runtime: { layers: [{ name: 'span-flush', static_layer: Object.fromEntries(ENVOY_SPAN_FLUSH_INTERVAL_KEYS.map((key) => [key, ms])) }, { name: 'admin', admin_layer: {} }] } };
+  if (!Number.isInteger(ms) || ms < 1)
+    throw new Error(`span flush interval: ${ms} is not allowed; allowed: a whole number of milliseconds ≥ 1`);
+  return {
+    ...b,
+    layered_runtime: {
+      layers: [
+        { name: 'span-flush', static_layer: Object.fromEntries(ENVOY_SPAN_FLUSH_INTERVAL_KEYS.map((key) => [key, ms])) },
+        { name: 'admin', admin_layer: {} },
+      ],
+    },
+  };
 }
 
 function bootstrap(node: Record<string, unknown>, admin: LocalAddress, listeners: unknown[], clusters: unknown[]): EnvoyBootstrap {
@@ -176,7 +208,20 @@ export function sidecarBootstrap(o: SidecarOptions): EnvoyBootstrap {
     tracing: c.tracing,
     routeConfig: {
       name: inboundCluster,
-      virtual_hosts: [{ name: `inbound|http|${o.servicePort}`, domains: ['*'], routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster: inboundCluster, timeout: '0s' }, decorator: { operation: routeOperation(ownFqdn, o.servicePort) } }] }],
+      virtual_hosts: [
+        {
+          name: `inbound|http|${o.servicePort}`,
+          domains: ['*'],
+          routes: [
+            {
+              name: 'default',
+              match: { prefix: '/' },
+              route: { cluster: inboundCluster, timeout: '0s' },
+              decorator: { operation: routeOperation(ownFqdn, o.servicePort) },
+            },
+          ],
+        },
+      ],
     },
   });
   const outbound = o.outbound.map((d) => {
@@ -191,11 +236,28 @@ export function sidecarBootstrap(o: SidecarOptions): EnvoyBootstrap {
       tracing: c.tracing,
       routeConfig: {
         name: String(d.port),
-        virtual_hosts: [{ name: `${fqdn}:${d.port}`, domains: ['*'], routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster, timeout: '0s' }, decorator: { operation: routeOperation(fqdn, d.port) } }] }],
+        virtual_hosts: [
+          {
+            name: `${fqdn}:${d.port}`,
+            domains: ['*'],
+            routes: [
+              {
+                name: 'default',
+                match: { prefix: '/' },
+                route: { cluster, timeout: '0s' },
+                decorator: { operation: routeOperation(fqdn, d.port) },
+              },
+            ],
+          },
+        ],
       },
     });
   });
-  const clusters = [staticCluster(inboundCluster, o.app), ...o.outbound.map((d) => staticCluster(outboundClusterName(d.port, serviceFqdn(d.service, d.namespace)), d.endpoint)), c.collector];
+  const clusters = [
+    staticCluster(inboundCluster, o.app),
+    ...o.outbound.map((d) => staticCluster(outboundClusterName(d.port, serviceFqdn(d.service, d.namespace)), d.endpoint)),
+    c.collector,
+  ];
   return bootstrap(c.node, o.admin, [inbound, ...outbound], clusters);
 }
 

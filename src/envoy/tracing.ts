@@ -38,7 +38,10 @@ export function effectiveTelemetry(istio: IstioConfig, workload: ProxyWorkload):
 }
 
 /** The provider's Service as the proxy's cluster (`outbound|4317||jaeger-collector.<ns>.svc.cluster.local`). */
-export function collectorCluster(istio: IstioConfig, observabilityNamespace: string): { name: string; fqdn: string; port: number; http2: boolean } {
+export function collectorCluster(
+  istio: IstioConfig,
+  observabilityNamespace: string,
+): { name: string; fqdn: string; port: number; http2: boolean } {
   const { service, port } = providerAddress({ provider: istio.provider, observabilityNamespace });
   // `[<ns>/]<fqdn>`: the namespace prefix only scopes the lookup.
   const fqdn = service.includes('/') ? service.slice(service.indexOf('/') + 1) : service;
@@ -52,8 +55,18 @@ export function envoyCustomTags(tags: Readonly<Record<string, CustomTagConfig>>)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([tag, t]) => {
       if ('literal' in t) return { tag, literal: { value: t.literal.value } };
-      if ('environment' in t) return { tag, environment: { name: t.environment.name, ...(t.environment.defaultValue !== undefined ? { default_value: t.environment.defaultValue } : {}) } };
-      return { tag, request_header: { name: t.header.name, ...(t.header.defaultValue !== undefined ? { default_value: t.header.defaultValue } : {}) } };
+      if ('environment' in t)
+        return {
+          tag,
+          environment: {
+            name: t.environment.name,
+            ...(t.environment.defaultValue !== undefined ? { default_value: t.environment.defaultValue } : {}),
+          },
+        };
+      return {
+        tag,
+        request_header: { name: t.header.name, ...(t.header.defaultValue !== undefined ? { default_value: t.header.defaultValue } : {}) },
+      };
     });
 }
 
@@ -104,7 +117,11 @@ export function tracingProvider(options: TracingBlockOptions): Record<string, un
     typed_config: {
       '@type': 'type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig',
       ...(http
-        ? { http_service: { http_uri: { uri: `http://${cluster.fqdn}:${cluster.port}${http.path}`, cluster: cluster.name, timeout: http.timeout } } }
+        ? {
+            http_service: {
+              http_uri: { uri: `http://${cluster.fqdn}:${cluster.port}${http.path}`, cluster: cluster.name, timeout: http.timeout },
+            },
+          }
         : { grpc_service: { envoy_grpc: { cluster_name: cluster.name, authority: cluster.fqdn } } }),
       service_name: options.serviceName,
     },

@@ -12,10 +12,18 @@ export const B3_SPAN_ID_HEADER = 'x-b3-spanid';
 export const B3_PARENT_SPAN_ID_HEADER = 'x-b3-parentspanid';
 export const B3_SAMPLED_HEADER = 'x-b3-sampled';
 export const B3_FLAGS_HEADER = 'x-b3-flags';
-export const B3_MULTI_HEADERS = [B3_TRACE_ID_HEADER, B3_SPAN_ID_HEADER, B3_PARENT_SPAN_ID_HEADER, B3_SAMPLED_HEADER, B3_FLAGS_HEADER] as const;
+export const B3_MULTI_HEADERS = [
+  B3_TRACE_ID_HEADER,
+  B3_SPAN_ID_HEADER,
+  B3_PARENT_SPAN_ID_HEADER,
+  B3_SAMPLED_HEADER,
+  B3_FLAGS_HEADER,
+] as const;
 
 /** What a B3 encoding carried: a full context, or a bare sampling decision. */
-export type B3Parsed = { readonly context: TraceContext; readonly samplingOnly?: undefined } | { readonly context?: undefined; readonly samplingOnly: SamplingOnly };
+export type B3Parsed =
+  | { readonly context: TraceContext; readonly samplingOnly?: undefined }
+  | { readonly context?: undefined; readonly samplingOnly: SamplingOnly };
 
 const SAMPLED: SamplingOnly = { sampling: 'sampled', debug: false };
 const NOT_SAMPLED: SamplingOnly = { sampling: 'not-sampled', debug: false };
@@ -32,7 +40,13 @@ function isB3SpanId(s: string): boolean {
   return s.length === 16 && isLowerHex(s) && !isAllZero(s);
 }
 
-function buildContext(traceId: string, spanId: string, parentSpanId: string | undefined, decision: SamplingOnly, source: 'b3single' | 'b3multi'): TraceContext {
+function buildContext(
+  traceId: string,
+  spanId: string,
+  parentSpanId: string | undefined,
+  decision: SamplingOnly,
+  source: 'b3single' | 'b3multi',
+): TraceContext {
   const bits = traceId.length === 16 ? 64 : 128;
   return {
     traceId: bits === 64 ? ZERO_HEX_16 + traceId : traceId,
@@ -110,7 +124,8 @@ export function parseB3Multi(headers: Readonly<Record<string, HeaderValue>>): B3
   const parent = headerText(headers, B3_PARENT_SPAN_ID_HEADER);
   const sampledText = headerText(headers, B3_SAMPLED_HEADER);
   const flagsText = headerText(headers, B3_FLAGS_HEADER);
-  if (traceId === undefined && spanId === undefined && parent === undefined && sampledText === undefined && flagsText === undefined) return undefined;
+  if (traceId === undefined && spanId === undefined && parent === undefined && sampledText === undefined && flagsText === undefined)
+    return undefined;
 
   let decision: SamplingOnly = DEFERRED;
   if (flagsText !== undefined) {

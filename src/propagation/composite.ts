@@ -2,11 +2,37 @@
  * The composite that a hop uses: read every format into one `TraceContext`, mint the hop's
  * child, write the configured formats back. Pure: no I/O, never throws.
  */
-import { B3_MULTI_HEADERS, B3_SINGLE_HEADER, formatB3Single, formatB3SingleSamplingOnly, parseB3Multi, parseB3Single, writeB3Multi, writeB3MultiSamplingOnly, type B3Parsed } from './b3';
+import {
+  B3_MULTI_HEADERS,
+  B3_SINGLE_HEADER,
+  formatB3Single,
+  formatB3SingleSamplingOnly,
+  parseB3Multi,
+  parseB3Single,
+  writeB3Multi,
+  writeB3MultiSamplingOnly,
+  type B3Parsed,
+} from './b3';
 import { isAllZero } from './hex';
-import { formatUberTraceId, JAEGER_BAGGAGE_PREFIX, JAEGER_TRACE_HEADER, parseJaegerBaggage, parseUberTraceId, writeJaegerBaggage } from './jaeger';
+import {
+  formatUberTraceId,
+  JAEGER_BAGGAGE_PREFIX,
+  JAEGER_TRACE_HEADER,
+  parseJaegerBaggage,
+  parseUberTraceId,
+  writeJaegerBaggage,
+} from './jaeger';
 import { extractPassthrough } from './passthrough';
-import type { BaggageEntry, ExtractedContext, HeaderFormat, PropagationFormat, SamplingDecision, SamplingOnly, TraceContext, TraceStateEntry } from './trace-context';
+import type {
+  BaggageEntry,
+  ExtractedContext,
+  HeaderFormat,
+  PropagationFormat,
+  SamplingDecision,
+  SamplingOnly,
+  TraceContext,
+  TraceStateEntry,
+} from './trace-context';
 import { PASSTHROUGH_HEADERS } from './trace-context';
 import type { HeaderValue } from './text';
 import { BAGGAGE_HEADER, formatBaggage, limitBaggage, parseBaggage } from './w3c-baggage';
@@ -60,7 +86,12 @@ export const DEFAULT_ROOT_SAMPLING: SamplingDecision = 'sampled';
 
 const NO_FORMATS: readonly PropagationFormat[] = Object.freeze([]);
 const NO_BAGGAGE: readonly BaggageEntry[] = Object.freeze([]);
-const NOTHING_EXTRACTED: ExtractedContext = Object.freeze({ baggage: NO_BAGGAGE, formatsSeen: NO_FORMATS, formatsInvalid: NO_FORMATS, passthrough: Object.freeze({}) });
+const NOTHING_EXTRACTED: ExtractedContext = Object.freeze({
+  baggage: NO_BAGGAGE,
+  formatsSeen: NO_FORMATS,
+  formatsInvalid: NO_FORMATS,
+  passthrough: Object.freeze({}),
+});
 
 /** The single `traceparent` value, or `undefined` when absent; `null` when repeated (invalid: the suite requires a restart). */
 function singleTraceparent(v: HeaderValue): string | undefined | null {
@@ -144,7 +175,13 @@ export function extract(headers: HeaderBag, options?: ExtractOptions): Extracted
     if (b3?.context) context = context ? mergeSameSpan(context, b3.context) : b3.context;
     else if (b3?.samplingOnly && !context) samplingOnly = b3.samplingOnly;
   }
-  if (headers[B3_MULTI_HEADERS[0]] !== undefined || headers[B3_MULTI_HEADERS[1]] !== undefined || headers[B3_MULTI_HEADERS[3]] !== undefined || headers[B3_MULTI_HEADERS[4]] !== undefined || headers[B3_MULTI_HEADERS[2]] !== undefined) {
+  if (
+    headers[B3_MULTI_HEADERS[0]] !== undefined ||
+    headers[B3_MULTI_HEADERS[1]] !== undefined ||
+    headers[B3_MULTI_HEADERS[3]] !== undefined ||
+    headers[B3_MULTI_HEADERS[4]] !== undefined ||
+    headers[B3_MULTI_HEADERS[2]] !== undefined
+  ) {
     b3 = parseB3Multi(headers);
     if (b3) (seen ??= []).push('b3multi');
     else (invalid ??= []).push('b3multi');

@@ -4,7 +4,16 @@
  * the relay's logs, the verifier's "format mismatch at hop X" diagnosis, a user debugging a
  * broken trace. Never throw.
  */
-import { B3_FLAGS_HEADER, B3_PARENT_SPAN_ID_HEADER, B3_SAMPLED_HEADER, B3_SINGLE_HEADER, B3_SPAN_ID_HEADER, B3_TRACE_ID_HEADER, parseB3Multi, parseB3Single } from './b3';
+import {
+  B3_FLAGS_HEADER,
+  B3_PARENT_SPAN_ID_HEADER,
+  B3_SAMPLED_HEADER,
+  B3_SINGLE_HEADER,
+  B3_SPAN_ID_HEADER,
+  B3_TRACE_ID_HEADER,
+  parseB3Multi,
+  parseB3Single,
+} from './b3';
 import { isAllZero, isAnyCaseHex, isLowerHex } from './hex';
 import { JAEGER_TRACE_HEADER, parseUberTraceId } from './jaeger';
 import { combinedValue, firstValue, isOws, trimOws, type HeaderValue } from './text';
@@ -37,14 +46,21 @@ export function explainTraceparent(raw: HeaderValue): string | undefined {
   const prefix = `traceparent ${show(raw)}:`;
   const expected = 'expected version-traceid-parentid-flags, e.g. 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
   if (v.length < 55) return `${prefix} ${v.length} characters; ${expected} (55 characters)`;
-  if (v[2] !== '-' || v[35] !== '-' || v[52] !== '-') return `${prefix} fields must be separated by "-" after 2, 32 and 16 hex digits; ${expected}`;
+  if (v[2] !== '-' || v[35] !== '-' || v[52] !== '-')
+    return `${prefix} fields must be separated by "-" after 2, 32 and 16 hex digits; ${expected}`;
   const version = v.slice(0, 2);
   if (!isLowerHex(version)) return `${prefix} version ${show(version)} must be 2 lowercase hex digits`;
   if (version === 'ff') return `${prefix} version ff is forbidden`;
-  if (version === '00' && v.length !== 55) return `${prefix} version 00 must be exactly 55 characters, got ${v.length} (trailing ${show(v.slice(55))})`;
-  if (version !== '00' && v.length > 55 && v[55] !== '-') return `${prefix} a future version may add fields only after "-", got ${show(v.slice(55))}`;
+  if (version === '00' && v.length !== 55)
+    return `${prefix} version 00 must be exactly 55 characters, got ${v.length} (trailing ${show(v.slice(55))})`;
+  if (version !== '00' && v.length > 55 && v[55] !== '-')
+    return `${prefix} a future version may add fields only after "-", got ${show(v.slice(55))}`;
   return (
-    [hexField('trace-id', v.slice(3, 35), 32), hexField('parent-id', v.slice(36, 52), 16), isLowerHex(v.slice(53, 55)) ? undefined : `trace-flags ${show(v.slice(53, 55))} must be 2 lowercase hex digits`]
+    [
+      hexField('trace-id', v.slice(3, 35), 32),
+      hexField('parent-id', v.slice(36, 52), 16),
+      isLowerHex(v.slice(53, 55)) ? undefined : `trace-flags ${show(v.slice(53, 55))} must be 2 lowercase hex digits`,
+    ]
       .filter((m): m is string => m !== undefined)
       .map((m) => `${prefix} ${m}`)[0] ?? `${prefix} invalid; ${expected}`
   );
@@ -92,16 +108,21 @@ export function explainB3Multi(headers: Readonly<Record<string, HeaderValue>>): 
   const get = (n: string) => trimOws(String(firstValue(headers[n]) ?? ''));
   const traceId = headers[B3_TRACE_ID_HEADER] !== undefined ? get(B3_TRACE_ID_HEADER) : undefined;
   const spanId = headers[B3_SPAN_ID_HEADER] !== undefined ? get(B3_SPAN_ID_HEADER) : undefined;
-  if ((traceId === undefined) !== (spanId === undefined)) return `X-B3-TraceId and X-B3-SpanId come together; only ${traceId === undefined ? 'X-B3-SpanId' : 'X-B3-TraceId'} was sent`;
-  if (traceId !== undefined && ((traceId.length !== 16 && traceId.length !== 32) || !isLowerHex(traceId) || isAllZero(traceId))) return `X-B3-TraceId ${show(traceId)} must be 16 or 32 lowercase hex digits, not all zeros`;
-  if (spanId !== undefined && (spanId.length !== 16 || !isLowerHex(spanId) || isAllZero(spanId))) return `X-B3-SpanId ${show(spanId)} must be 16 lowercase hex digits, not all zeros`;
+  if ((traceId === undefined) !== (spanId === undefined))
+    return `X-B3-TraceId and X-B3-SpanId come together; only ${traceId === undefined ? 'X-B3-SpanId' : 'X-B3-TraceId'} was sent`;
+  if (traceId !== undefined && ((traceId.length !== 16 && traceId.length !== 32) || !isLowerHex(traceId) || isAllZero(traceId)))
+    return `X-B3-TraceId ${show(traceId)} must be 16 or 32 lowercase hex digits, not all zeros`;
+  if (spanId !== undefined && (spanId.length !== 16 || !isLowerHex(spanId) || isAllZero(spanId)))
+    return `X-B3-SpanId ${show(spanId)} must be 16 lowercase hex digits, not all zeros`;
   if (headers[B3_PARENT_SPAN_ID_HEADER] !== undefined) {
     const p = get(B3_PARENT_SPAN_ID_HEADER);
     if (p.length !== 16 || !isLowerHex(p)) return `X-B3-ParentSpanId ${show(p)} must be 16 lowercase hex digits`;
     if (traceId === undefined) return 'X-B3-ParentSpanId without X-B3-TraceId and X-B3-SpanId';
   }
-  if (headers[B3_FLAGS_HEADER] !== undefined && !['0', '1'].includes(get(B3_FLAGS_HEADER))) return `X-B3-Flags ${show(get(B3_FLAGS_HEADER))} must be 1 (debug) or 0`;
-  if (headers[B3_SAMPLED_HEADER] !== undefined && !['0', '1', 'true', 'false'].includes(get(B3_SAMPLED_HEADER))) return `X-B3-Sampled ${show(get(B3_SAMPLED_HEADER))} must be 1 or 0 (true/false accepted)`;
+  if (headers[B3_FLAGS_HEADER] !== undefined && !['0', '1'].includes(get(B3_FLAGS_HEADER)))
+    return `X-B3-Flags ${show(get(B3_FLAGS_HEADER))} must be 1 (debug) or 0`;
+  if (headers[B3_SAMPLED_HEADER] !== undefined && !['0', '1', 'true', 'false'].includes(get(B3_SAMPLED_HEADER)))
+    return `X-B3-Sampled ${show(get(B3_SAMPLED_HEADER))} must be 1 or 0 (true/false accepted)`;
   return `X-B3-* headers ${present.join(', ')} carry no decision and no ids`;
 }
 
@@ -133,6 +154,7 @@ export function explainTraceHeaders(headers: Readonly<Record<string, HeaderValue
     const ts = explainTraceState(headers[TRACESTATE_HEADER]);
     if (ts) out.push(ts);
   }
-  for (const m of [explainB3Single(headers[B3_SINGLE_HEADER]), explainB3Multi(headers), explainUberTraceId(headers[JAEGER_TRACE_HEADER])]) if (m) out.push(m);
+  for (const m of [explainB3Single(headers[B3_SINGLE_HEADER]), explainB3Multi(headers), explainUberTraceId(headers[JAEGER_TRACE_HEADER])])
+    if (m) out.push(m);
   return out;
 }

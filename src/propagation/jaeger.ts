@@ -82,7 +82,8 @@ export function parseJaegerBaggage(headers: Readonly<Record<string, HeaderValue>
   let entries: BaggageEntry[] | undefined;
   for (const name in headers) {
     // Cheap first-character test before the prefix comparison: this loop sees every header.
-    if (name.charCodeAt(0) !== 117 /* u */ || name.length <= JAEGER_BAGGAGE_PREFIX.length || !name.startsWith(JAEGER_BAGGAGE_PREFIX)) continue;
+    if (name.charCodeAt(0) !== 117 /* u */ || name.length <= JAEGER_BAGGAGE_PREFIX.length || !name.startsWith(JAEGER_BAGGAGE_PREFIX))
+      continue;
     const value = firstValue(headers[name]);
     if (typeof value !== 'string') continue;
     (entries ??= []).push({ key: name.slice(JAEGER_BAGGAGE_PREFIX.length), value: percentDecodeUtf8(trimOws(value)) });
@@ -93,7 +94,9 @@ export function parseJaegerBaggage(headers: Readonly<Record<string, HeaderValue>
 }
 
 // encodeURIComponent's unreserved set: what the Jaeger JS clients leave unencoded.
-const URI_SAFE = asciiTable((c) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || "-_.!~*'()".includes(String.fromCharCode(c)));
+const URI_SAFE = asciiTable(
+  (c) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || "-_.!~*'()".includes(String.fromCharCode(c)),
+);
 
 /** Writes one `uberctx-{key}` header per baggage entry (keys lowercased: header names are case-insensitive). */
 export function writeJaegerBaggage(entries: readonly BaggageEntry[], out: Record<string, string>): void {

@@ -108,11 +108,7 @@ export function asciiTable(isSafe: (c: number) => boolean): Uint8Array {
 
 /** RFC 9110 `tchar` (the characters of a token, e.g. a header name or a baggage key). */
 export const TOKEN_CHARS = asciiTable(
-  (c) =>
-    (c >= 48 && c <= 57) ||
-    (c >= 65 && c <= 90) ||
-    (c >= 97 && c <= 122) ||
-    "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c)),
+  (c) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c)),
 );
 
 /** True when `s` is a non-empty RFC 9110 token. */

@@ -16,7 +16,9 @@ export const BAGGAGE_MAX_BYTES = 8192;
  * `baggage-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E`: printable ASCII except
  * space, `"`, `,`, `;` and `\`.
  */
-export const BAGGAGE_OCTETS = asciiTable((c) => c === 0x21 || (c >= 0x23 && c <= 0x2b) || (c >= 0x2d && c <= 0x3a) || (c >= 0x3c && c <= 0x5b) || (c >= 0x5d && c <= 0x7e));
+export const BAGGAGE_OCTETS = asciiTable(
+  (c) => c === 0x21 || (c >= 0x23 && c <= 0x2b) || (c >= 0x2d && c <= 0x3a) || (c >= 0x3c && c <= 0x5b) || (c >= 0x5d && c <= 0x7e),
+);
 
 // What we leave unencoded on output: baggage-octets minus `%` (a literal `%` in a decoded value
 // must be re-encoded, or the next hop would decode it a second time).
@@ -93,7 +95,11 @@ export function baggageMemberSize(entry: BaggageEntry): number {
  * `maxBytes` serialized bytes (commas included). A member that does not fit is dropped whole —
  * never cut — and later, smaller members may still be kept.
  */
-export function limitBaggage(entries: readonly BaggageEntry[], maxMembers = BAGGAGE_MAX_MEMBERS, maxBytes = BAGGAGE_MAX_BYTES): readonly BaggageEntry[] {
+export function limitBaggage(
+  entries: readonly BaggageEntry[],
+  maxMembers = BAGGAGE_MAX_MEMBERS,
+  maxBytes = BAGGAGE_MAX_BYTES,
+): readonly BaggageEntry[] {
   let bytes = 0;
   let kept: BaggageEntry[] | undefined;
   for (let i = 0; i < entries.length; i++) {

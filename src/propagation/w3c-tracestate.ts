@@ -104,7 +104,11 @@ export function parseTraceState(raw: HeaderValue): readonly TraceStateEntry[] | 
  * members the right-most one is dropped. `undefined` when the key or value breaks the grammar
  * (nothing changes then). Pure: returns a new list.
  */
-export function setTraceStateEntry(entries: readonly TraceStateEntry[] | undefined, key: string, value: string): readonly TraceStateEntry[] | undefined {
+export function setTraceStateEntry(
+  entries: readonly TraceStateEntry[] | undefined,
+  key: string,
+  value: string,
+): readonly TraceStateEntry[] | undefined {
   if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value)) return undefined;
   const out: TraceStateEntry[] = [{ key, value }];
   if (entries) for (const e of entries) if (e.key !== key && out.length < TRACESTATE_MAX_MEMBERS) out.push(e);

@@ -329,7 +329,10 @@ export class Hop {
       // An absolute-form target that is no URL: refused like the parser's 400s, with the connection closed.
       ex.client.keepAlive = false;
       ex.client.discardBody();
-      ex.client.respond(400, `relay ${this.options.serviceName}: request target ${JSON.stringify(bounded(ex.client.target, 64))} is not a path; allowed: /path?query or an absolute http(s) URL\n`);
+      ex.client.respond(
+        400,
+        `relay ${this.options.serviceName}: request target ${JSON.stringify(bounded(ex.client.target, 64))} is not a path; allowed: /path?query or an absolute http(s) URL\n`,
+      );
       this.endServer(ex, 400);
       return complete();
     }
@@ -624,7 +627,12 @@ interface TraceHeaders {
  * other formats are left out (so neither read nor, being trace headers, forwarded) and their
  * formats listed in `ignored`.
  */
-function traceHeaderBag(raw: readonly string[], lower: readonly string[], classify: HeaderClassifier, accept?: readonly HeaderFormat[]): TraceHeaders {
+function traceHeaderBag(
+  raw: readonly string[],
+  lower: readonly string[],
+  classify: HeaderClassifier,
+  accept?: readonly HeaderFormat[],
+): TraceHeaders {
   const bag: Record<string, string | string[]> = {};
   let ignored: HeaderFormat[] | undefined;
   for (let j = 0; j < lower.length; j++) {

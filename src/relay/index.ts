@@ -11,7 +11,16 @@ import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } fro
 import { createOtlpSpanSink, SpanBatcher, type SpanExportStats, type SpanSink } from './span-export';
 
 export type { RelayOptions, OtlpProtocol, ResolvedRelayOptions } from './options';
-export { RelayOptionError, resolveRelayOptions, parseHostPort, parseDurationMs, parseKeyValues, parsePropagate, PROPAGATION_FORMATS, DEFAULT_MAX_HEADER_BYTES } from './options';
+export {
+  RelayOptionError,
+  resolveRelayOptions,
+  parseHostPort,
+  parseDurationMs,
+  parseKeyValues,
+  parsePropagate,
+  PROPAGATION_FORMATS,
+  DEFAULT_MAX_HEADER_BYTES,
+} from './options';
 export { parseFault, formatFault, FaultSyntaxError, type Fault } from '../faults';
 export type { SpanExportStats } from './span-export';
 
@@ -97,7 +106,10 @@ async function shutdown({ o, metrics, hop, batcher, server, connections, idleSwe
     timer = setTimeout(() => resolve('timeout'), o.shutdownTimeoutMs);
   });
   const drained = await Promise.race([hop.idle().then(() => 'idle' as const), deadline]);
-  if (drained === 'timeout') o.log(`relay ${o.serviceName}: shutdown timeout after ${o.shutdownTimeoutMs} ms with ${metrics.inFlight} requests in flight; closing them`);
+  if (drained === 'timeout')
+    o.log(
+      `relay ${o.serviceName}: shutdown timeout after ${o.shutdownTimeoutMs} ms with ${metrics.inFlight} requests in flight; closing them`,
+    );
   // The last responses leave with the write batch; connections that finished end politely (the
   // client closes its side on FIN), and whatever is still open after a short grace is cut.
   await new Promise((resolve) => setImmediate(resolve));
@@ -117,7 +129,9 @@ async function shutdown({ o, metrics, hop, batcher, server, connections, idleSwe
   await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
   const stats = batcher?.stats();
   if (stats && (stats.dropped || stats.failed || stats.pending)) {
-    o.log(`relay ${o.serviceName}: spans lost: ${stats.dropped} dropped (queue full), ${stats.failed} failed export, ${stats.pending} unsent`);
+    o.log(
+      `relay ${o.serviceName}: spans lost: ${stats.dropped} dropped (queue full), ${stats.failed} failed export, ${stats.pending} unsent`,
+    );
   }
 }
 

@@ -3,7 +3,14 @@
  * mirror), the parsers that turn flag strings into them, and the resolution of defaults. Every parser
  * rejects bad input with a `RelayOptionError` naming the option, the value and what is allowed.
  */
-import { headerFormatOf, resolveFormatName, type BaggageEntry, type FormatName, type HeaderFormat, type PropagationFormat } from '../propagation';
+import {
+  headerFormatOf,
+  resolveFormatName,
+  type BaggageEntry,
+  type FormatName,
+  type HeaderFormat,
+  type PropagationFormat,
+} from '../propagation';
 import { parseDurationUs } from '../duration';
 import { type Fault, parseFault } from '../faults';
 
@@ -209,7 +216,8 @@ export function parseHostPort(option: string, value: string): { host: string; po
 /** Parses a duration with the verifier's one parser: `250ms`, `2s`, `1m`, `1h`, or a bare number of milliseconds. */
 export function parseDurationMs(option: string, value: string | number): number {
   const us = parseDurationUs(value);
-  if (us === undefined) fail(option, value, typeof value === 'number' ? 'a duration >= 0 (ms)' : 'a duration such as 250ms, 2s, 1m (a bare number means ms)');
+  if (us === undefined)
+    fail(option, value, typeof value === 'number' ? 'a duration >= 0 (ms)' : 'a duration such as 250ms, 2s, 1m (a bare number means ms)');
   return us / 1000;
 }
 
@@ -229,14 +237,23 @@ export function parseKeyValues(option: string, values: readonly string[]): Recor
  * in errors. An old spelling (`b3single`) still works and is reported through `onDeprecated`.
  * Core identifiers pass too, so a resolved list (`b3single` inside) parses to itself.
  */
-export function parsePropagate(values: readonly string[], option = '--propagate', onDeprecated?: (old: string, canonical: string) => void): HeaderFormat[] {
+export function parsePropagate(
+  values: readonly string[],
+  option = '--propagate',
+  onDeprecated?: (old: string, canonical: string) => void,
+): HeaderFormat[] {
   const out: HeaderFormat[] = [];
   const allowed = PROPAGATION_FORMAT_NAMES.join(', ');
   for (const part of values.flatMap((v) => v.split(','))) {
     if (!part.trim()) continue;
     const resolved = resolveFormatName(part);
     const format = resolved && headerFormatOf(resolved.name);
-    if (!resolved || !format) fail(option, part, `a comma-separated list of ${allowed}${resolved?.name === 'envoy' ? ' (the relay always passes Envoy\'s x-request-id on)' : ''}`);
+    if (!resolved || !format)
+      fail(
+        option,
+        part,
+        `a comma-separated list of ${allowed}${resolved?.name === 'envoy' ? " (the relay always passes Envoy's x-request-id on)" : ''}`,
+      );
     if (resolved.deprecated) onDeprecated?.(resolved.deprecated, resolved.name);
     if (!out.includes(format)) out.push(format);
   }
@@ -272,7 +289,8 @@ export function parseUpstream(value: string): URL {
   } catch {
     fail('--upstream', value, 'an absolute http:// URL, e.g. http://details:9080');
   }
-  if (url.protocol !== 'http:') fail('--upstream', value, 'an http:// URL (the relay speaks plain HTTP/1.1; mTLS is the mesh sidecar\'s job)');
+  if (url.protocol !== 'http:')
+    fail('--upstream', value, "an http:// URL (the relay speaks plain HTTP/1.1; mTLS is the mesh sidecar's job)");
   if (url.username || url.password) fail('--upstream', value, 'a URL without credentials');
   if (url.search || url.hash) fail('--upstream', value, 'a base URL without query or fragment');
   return url;
@@ -304,10 +322,12 @@ export function resolveRelayOptions(options: RelayOptions): ResolvedRelayOptions
   const sampleRate = options.sampleRate ?? 1;
   if (typeof sampleRate !== 'number' || !(sampleRate >= 0 && sampleRate <= 1)) fail('--sample-rate', sampleRate, 'a number 0..1');
   const otlpProtocol = options.otlpProtocol ?? 'http/protobuf';
-  if (otlpProtocol !== 'http/protobuf' && otlpProtocol !== 'http/json') fail('--otlp-protocol', otlpProtocol, '"http/protobuf" or "http/json"');
+  if (otlpProtocol !== 'http/protobuf' && otlpProtocol !== 'http/json')
+    fail('--otlp-protocol', otlpProtocol, '"http/protobuf" or "http/json"');
   const spanAttributes = { ...(options.spanAttributes ?? {}) };
   for (const key of Object.keys(spanAttributes)) {
-    if (!/^[A-Za-z][\w.-]{0,127}$/.test(key)) fail('--span-attribute', key, 'an attribute key of letters, digits, ".", "_" or "-" (max 128), starting with a letter');
+    if (!/^[A-Za-z][\w.-]{0,127}$/.test(key))
+      fail('--span-attribute', key, 'an attribute key of letters, digits, ".", "_" or "-" (max 128), starting with a letter');
   }
   const baggage: BaggageEntry[] = [];
   for (const [key, value] of Object.entries(options.baggage ?? {})) {

@@ -104,7 +104,10 @@ export interface ServerRequestInfo {
 }
 
 /** Attributes known when the request arrives, and the span name (`{method}`: the relay has no routes). */
-export function serverSpanStart(info: ServerRequestInfo, extra: Readonly<Record<string, string>>): { name: string; attributes: Attributes } {
+export function serverSpanStart(
+  info: ServerRequestInfo,
+  extra: Readonly<Record<string, string>>,
+): { name: string; attributes: Attributes } {
   const attributes: Attributes = {};
   const name = methodAttributes(info.method, attributes);
   // The path the hop forwards (an absolute-form target reduced to it, so no scheme, host or userinfo);
@@ -124,7 +127,12 @@ export function serverSpanStart(info: ServerRequestInfo, extra: Readonly<Record<
 }
 
 /** Attributes of a client span to `upstream` for `target` (query dropped). */
-export function clientSpanStart(method: string, upstream: URL, path: string, extra: Readonly<Record<string, string>>): { name: string; attributes: Attributes } {
+export function clientSpanStart(
+  method: string,
+  upstream: URL,
+  path: string,
+  extra: Readonly<Record<string, string>>,
+): { name: string; attributes: Attributes } {
   const attributes: Attributes = {};
   const name = methodAttributes(method, attributes);
   attributes[ATTR_SERVER_ADDRESS] = upstream.hostname.replace(/^\[|\]$/g, '');

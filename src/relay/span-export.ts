@@ -180,7 +180,10 @@ export class SpanBatcher {
     this.closed = true;
     clearInterval(this.timer);
     await this.flush(deadline);
-    await untilDeadline(this.sink.shutdown().catch(() => {}), deadline);
+    await untilDeadline(
+      this.sink.shutdown().catch(() => {}),
+      deadline,
+    );
   }
 
   private pump(): void {

@@ -72,7 +72,10 @@ export function formatDuration(us: number): string {
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map((v) => formatValue(v)).join(', ')}]`;
-  if (typeof value === 'object' && value !== null) return `{${Object.entries(value).map(([k, v]) => `${k}: ${formatValue(v)}`).join(', ')}}`;
+  if (typeof value === 'object' && value !== null)
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}: ${formatValue(v)}`)
+      .join(', ')}}`;
   return String(value);
 }
 
@@ -131,12 +134,16 @@ function renderWaterfall(trace: Trace, colourOf: (service: string) => string, bo
   const width = LABEL_WIDTH + TIMELINE_WIDTH + 150;
 
   const parts: string[] = [];
-  parts.push(`<svg class="waterfall" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Waterfall of trace ${escapeHtml(trace.traceId)}">`);
+  parts.push(
+    `<svg class="waterfall" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Waterfall of trace ${escapeHtml(trace.traceId)}">`,
+  );
   const step = tickStep(totalUs);
   for (let t = 0; t <= totalUs; t += step) {
     const tx = x(startUs + t).toFixed(1);
     parts.push(`<line class="tick" x1="${tx}" x2="${tx}" y1="${AXIS_HEIGHT - 6}" y2="${height}"/>`);
-    parts.push(`<text class="tick-label" x="${tx}" y="${AXIS_HEIGHT - 10}" text-anchor="middle">${t === 0 ? '0' : escapeHtml(formatDuration(t))}</text>`);
+    parts.push(
+      `<text class="tick-label" x="${tx}" y="${AXIS_HEIGHT - 10}" text-anchor="middle">${t === 0 ? '0' : escapeHtml(formatDuration(t))}</text>`,
+    );
   }
   rows.forEach((row, i) => {
     const { span } = row;
@@ -150,7 +157,9 @@ function renderWaterfall(trace: Trace, colourOf: (service: string) => string, bo
     const colour = colourOf(span.service);
     const bx = x(span.startUs);
     const bw = Math.max((span.durationUs / totalUs) * TIMELINE_WIDTH, 2);
-    const classes = ['span', error ? 'error' : '', onPath ? 'critical' : '', bottleneck ? 'bottleneck' : '', row.orphan ? 'orphan' : ''].filter(Boolean).join(' ');
+    const classes = ['span', error ? 'error' : '', onPath ? 'critical' : '', bottleneck ? 'bottleneck' : '', row.orphan ? 'orphan' : '']
+      .filter(Boolean)
+      .join(' ');
     const label = `${span.service} ${span.name}`;
     const tooltip = `${label} — ${formatDuration(span.durationUs)}${error ? ' — ERROR' : ''}${bottleneck ? ' — bottleneck' : ''}${row.orphan ? ` — orphan: parent ${span.parentSpanId} is not in this trace` : ''}`;
     parts.push(
@@ -166,14 +175,17 @@ function renderWaterfall(trace: Trace, colourOf: (service: string) => string, bo
     );
     for (const seg of path.segments.filter((s) => s.spanId === span.spanId)) {
       const sx = x(seg.startUs);
-      const sw = Math.max((x(seg.endUs) - sx), 1);
+      const sw = Math.max(x(seg.endUs) - sx, 1);
       parts.push(`<rect class="critical-segment" x="${sx.toFixed(1)}" y="${y + ROW_HEIGHT - 6}" width="${sw.toFixed(1)}" height="3"/>`);
     }
     const marks = [formatDuration(span.durationUs), error ? '⚠ error' : '', bottleneck ? '◀ bottleneck' : ''].filter(Boolean).join('  ');
     // After the bar when it fits, else right-aligned inside the bar's end (a white halo keeps it readable).
     const fitsAfter = bx + bw + 6 + marks.length * 6.6 <= width;
     const textX = fitsAfter ? bx + bw + 6 : bx + bw - 4;
-    parts.push(`<text class="duration${error ? ' error-text' : ''}" x="${textX.toFixed(1)}" y="${y + 17}"${fitsAfter ? '' : ' text-anchor="end" paint-order="stroke" stroke="#fff" stroke-width="3"'}>${escapeHtml(marks)}</text>`, '</g>');
+    parts.push(
+      `<text class="duration${error ? ' error-text' : ''}" x="${textX.toFixed(1)}" y="${y + 17}"${fitsAfter ? '' : ' text-anchor="end" paint-order="stroke" stroke="#fff" stroke-width="3"'}>${escapeHtml(marks)}</text>`,
+      '</g>',
+    );
   });
   parts.push('</svg>');
   return parts.join('');
@@ -224,13 +236,21 @@ function renderSpanDetails(trace: Trace, traceStartUs: number): string {
         ['duration', formatDuration(s.durationUs)],
         ['status', s.status.code + (s.status.message ? `: ${s.status.message}` : '')],
       ];
-      const fieldRows = fields.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td colspan="2">${escapeHtml(v)}</td></tr>`).join('');
+      const fieldRows = fields
+        .map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td colspan="2">${escapeHtml(v)}</td></tr>`)
+        .join('');
       return `<div class="span-detail" data-span-id="${escapeHtml(s.spanId)}" hidden><table class="details"><caption>${escapeHtml(s.service)} ${escapeHtml(s.name)}</caption>${fieldRows}${attributeRows('attributes', s.attributes)}${attributeRows('resource', s.resource)}</table></div>`;
     })
     .join('');
 }
 
-function renderTrace(trace: Trace, index: number, colourOf: (service: string) => string, bottleneckOverride: string | undefined, note: string | undefined): string {
+function renderTrace(
+  trace: Trace,
+  index: number,
+  colourOf: (service: string) => string,
+  bottleneckOverride: string | undefined,
+  note: string | undefined,
+): string {
   const rows = treeRows(trace);
   const services = [...new Set(rows.map((r) => r.span.service))];
   const errors = trace.spans.filter((s) => s.status.code === 'error').length;
@@ -239,13 +259,17 @@ function renderTrace(trace: Trace, index: number, colourOf: (service: string) =>
   const path = criticalPath(trace);
   const bottleneckSpanId = bottleneckOverride ?? path.bottleneckSpanId;
   const bottleneck = trace.spans.find((s) => s.spanId === bottleneckSpanId);
-  const legend = services.map((s) => `<span class="legend-item"><span class="swatch" style="background:${colourOf(s)}"></span>${escapeHtml(s)}</span>`).join('');
+  const legend = services
+    .map((s) => `<span class="legend-item"><span class="swatch" style="background:${colourOf(s)}"></span>${escapeHtml(s)}</span>`)
+    .join('');
   const summary = [
     `${trace.spans.length} span${trace.spans.length === 1 ? '' : 's'}`,
     `${services.length} service${services.length === 1 ? '' : 's'}`,
     trace.spans.length > 0 ? formatDuration(end - start) : '',
     errors > 0 ? `<span class="error-text">${errors} error span${errors === 1 ? '' : 's'}</span>` : 'no errors',
-    bottleneck ? `bottleneck: <strong>${escapeHtml(bottleneck.service)}</strong> ${escapeHtml(bottleneck.name)}${path.selfTimeUs.has(bottleneck.spanId) ? ` (${formatDuration(path.selfTimeUs.get(bottleneck.spanId)!)} on the critical path)` : ''}` : '',
+    bottleneck
+      ? `bottleneck: <strong>${escapeHtml(bottleneck.service)}</strong> ${escapeHtml(bottleneck.name)}${path.selfTimeUs.has(bottleneck.spanId) ? ` (${formatDuration(path.selfTimeUs.get(bottleneck.spanId)!)} on the critical path)` : ''}`
+      : '',
   ].filter(Boolean);
   return `<section class="trace" data-trace-id="${escapeHtml(trace.traceId)}">
 <h2>Trace ${index + 1} <code>${escapeHtml(trace.traceId)}</code></h2>

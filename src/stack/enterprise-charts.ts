@@ -13,8 +13,15 @@ import type { Jaeger } from '../constructs/jaeger/jaeger';
 import { CassandraSchemaJob } from '../constructs/enterprise/cassandra-schema-job';
 import { EdgeCollector } from '../constructs/enterprise/edge-collector';
 import {
-  KAFKA_CA_DIR, SPAN_METRICS_PORT, STORAGE_CA_DIR, STORAGE_PASSWORD_ENV, STORAGE_USERNAME_ENV,
-  withKafkaExporter, withMetricsBackend, withSpanMetrics, withStorageAccess,
+  KAFKA_CA_DIR,
+  SPAN_METRICS_PORT,
+  STORAGE_CA_DIR,
+  STORAGE_PASSWORD_ENV,
+  STORAGE_USERNAME_ENV,
+  withKafkaExporter,
+  withMetricsBackend,
+  withSpanMetrics,
+  withStorageAccess,
 } from '../constructs/enterprise/jaeger-config-extensions';
 import { JaegerIngester } from '../constructs/enterprise/jaeger-ingester';
 import { JaegerNetworkPolicies } from '../constructs/jaeger/jaeger-network-policies';
@@ -23,8 +30,14 @@ import { patchJaegerWorkload, type JaegerWorkloadPatch } from '../constructs/ent
 import { SearchIndexMaintenance } from '../constructs/enterprise/search-index-maintenance';
 import { SpanMetricsAlerts } from '../constructs/enterprise/span-metrics-alerts';
 import {
-  cassandraSchemaJobProps, edgeCollectorProps, edgeNetworkPoliciesProps, jaegerIngesterProps, jaegerNetworkPoliciesProps,
-  oauth2ProxyProps, searchIndexMaintenanceProps, spanMetricsAlertsProps,
+  cassandraSchemaJobProps,
+  edgeCollectorProps,
+  edgeNetworkPoliciesProps,
+  jaegerIngesterProps,
+  jaegerNetworkPoliciesProps,
+  oauth2ProxyProps,
+  searchIndexMaintenanceProps,
+  spanMetricsAlertsProps,
 } from './props/enterprise-props';
 
 type Obj = Record<string, unknown>;
@@ -45,7 +58,9 @@ function storageAccessPatch(config: MeshtraceConfig): JaegerWorkloadPatch {
   if (!external || (!ops.credentials && !ops.tls && !ops.rollover.enabled)) return {};
   return {
     transform: (c) => withStorageAccess(c, ops),
-    ...(ops.credentials ? { secretEnv: { [STORAGE_USERNAME_ENV]: ops.credentials.username, [STORAGE_PASSWORD_ENV]: ops.credentials.password } } : {}),
+    ...(ops.credentials
+      ? { secretEnv: { [STORAGE_USERNAME_ENV]: ops.credentials.username, [STORAGE_PASSWORD_ENV]: ops.credentials.password } }
+      : {}),
     ...(ops.tls?.ca ? { secretFiles: { [STORAGE_CA_DIR]: ops.tls.ca } } : {}),
   };
 }
@@ -82,7 +97,9 @@ export function addEnterpriseCharts(app: Construct, config: MeshtraceConfig, inp
   }
   const jaeger = inputs.jaeger;
   if (!jaeger) return;
-  const roles = ['AllInOne', 'Collector', 'Query'].map((id) => [id, jaeger.node.tryFindChild(id)] as const).filter((r): r is readonly [string, IConstruct] => r[1] !== undefined);
+  const roles = ['AllInOne', 'Collector', 'Query']
+    .map((id) => [id, jaeger.node.tryFindChild(id)] as const)
+    .filter((r): r is readonly [string, IConstruct] => r[1] !== undefined);
   const writers = roles.filter(([id]) => id !== 'Query');
   const readers = roles.filter(([id]) => id !== 'Collector');
 
@@ -96,12 +113,17 @@ export function addEnterpriseCharts(app: Construct, config: MeshtraceConfig, inp
     // With Kafka the collector only produces: the ingester is the one that needs the store.
     if (!(kafka && id === 'Collector')) patches.push(access);
     if (kafka && id === 'Collector') {
-      patches.push({ transform: (c) => withKafkaExporter(c, kafka), ...(kafka.tls ? { secretFiles: { [KAFKA_CA_DIR]: kafka.tls.ca } } : {}) });
+      patches.push({
+        transform: (c) => withKafkaExporter(c, kafka),
+        ...(kafka.tls ? { secretFiles: { [KAFKA_CA_DIR]: kafka.tls.ca } } : {}),
+      });
     }
-    if (spm && isWriter) patches.push({ transform: (c) => withSpanMetrics(c, spm), ports: [{ name: 'http-spanmetric', port: SPAN_METRICS_PORT }] });
+    if (spm && isWriter)
+      patches.push({ transform: (c) => withSpanMetrics(c, spm), ports: [{ name: 'http-spanmetric', port: SPAN_METRICS_PORT }] });
     if (spm && isReader) patches.push({ transform: (c) => withMetricsBackend(c, spm) });
     const patch = merge(...patches);
-    if (patch.transform || Object.keys(patch.secretEnv ?? {}).length || Object.keys(patch.secretFiles ?? {}).length || patch.ports?.length) patchJaegerWorkload(workload, patch);
+    if (patch.transform || Object.keys(patch.secretEnv ?? {}).length || Object.keys(patch.secretFiles ?? {}).length || patch.ports?.length)
+      patchJaegerWorkload(workload, patch);
   }
 
   if (kafka) {
@@ -112,7 +134,12 @@ export function addEnterpriseCharts(app: Construct, config: MeshtraceConfig, inp
   // Beside the Jaeger workloads they guard, in every profile.
   if (policies.enabled) new JaegerNetworkPolicies(inputs.jaegerChart, 'NetworkPolicies', jaegerNetworkPoliciesProps(config, needs));
 
-  const needsChart = config.security.oauth2Proxy || spm || config.storageOps.rollover.enabled || config.storageOps.indexCleaner.enabled || config.storageOps.cassandraSchema.enabled;
+  const needsChart =
+    config.security.oauth2Proxy ||
+    spm ||
+    config.storageOps.rollover.enabled ||
+    config.storageOps.indexCleaner.enabled ||
+    config.storageOps.cassandraSchema.enabled;
   if (!needsChart) return;
   const chart = chartAfter(app, 'enterprise', inputs.jaegerChart, { namespace: observability });
   const indexMaintenance = searchIndexMaintenanceProps(config);

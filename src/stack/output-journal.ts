@@ -62,7 +62,10 @@ export class JournalBusyError extends Error {}
 
 /** Finishing an earlier, interrupted write failed: its journal stays for the next run. */
 export class RecoveryError extends Error {
-  constructor(readonly journal: string, override readonly cause: unknown) {
+  constructor(
+    readonly journal: string,
+    override readonly cause: unknown,
+  ) {
     super(`recovering ${journal} failed`);
   }
 }
@@ -88,7 +91,14 @@ function processAlive(pid: number): boolean {
 function parseJournal(text: string): Journal | undefined {
   try {
     const j = JSON.parse(text) as Journal;
-    if (j.version !== 1 || typeof j.pid !== 'number' || !['staging', 'committed', 'rolling-back'].includes(j.state) || !Array.isArray(j.stages) || !Array.isArray(j.ops)) return undefined;
+    if (
+      j.version !== 1 ||
+      typeof j.pid !== 'number' ||
+      !['staging', 'committed', 'rolling-back'].includes(j.state) ||
+      !Array.isArray(j.stages) ||
+      !Array.isArray(j.ops)
+    )
+      return undefined;
     return j;
   } catch {
     return undefined;
@@ -201,7 +211,16 @@ export interface HeldJournal {
  */
 export async function acquireJournal(fs: WriterFs, realParent: string, outdir: string, now: () => Date): Promise<HeldJournal> {
   const path = journalPathFor(realParent, basename(outdir));
-  const journal: Journal = { version: 1, pid: process.pid, startedAt: now().toISOString(), outdir, state: 'staging', stages: [], ops: [], prune: [] };
+  const journal: Journal = {
+    version: 1,
+    pid: process.pid,
+    startedAt: now().toISOString(),
+    outdir,
+    state: 'staging',
+    stages: [],
+    ops: [],
+    prune: [],
+  };
   let recovered: Recovery | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -213,11 +232,16 @@ export async function acquireJournal(fs: WriterFs, realParent: string, outdir: s
         throw err;
       }
     }
-    const text = await fs.readFile(path).then((b) => b.toString('utf8'), (err) => (errnoCode(err) === 'ENOENT' ? undefined : Promise.reject(err)));
+    const text = await fs.readFile(path).then(
+      (b) => b.toString('utf8'),
+      (err) => (errnoCode(err) === 'ENOENT' ? undefined : Promise.reject(err)),
+    );
     if (text === undefined) continue; // removed meanwhile: try again
     const found = parseJournal(text);
     if (found && processAlive(found.pid) && (found.pid !== process.pid || heldHere.has(path))) {
-      throw new JournalBusyError(`another meshtrace synth (pid ${found.pid}, started ${found.startedAt}) is writing ${found.outdir}; wait for it to end (if no such process runs, remove ${path})`);
+      throw new JournalBusyError(
+        `another meshtrace synth (pid ${found.pid}, started ${found.startedAt}) is writing ${found.outdir}; wait for it to end (if no such process runs, remove ${path})`,
+      );
     }
     try {
       recovered = await recover(fs, path, found);

@@ -80,7 +80,13 @@ export interface OldEntry {
  * output folder) that end up empty are left out, deepest first, as the per-file protocol removes them.
  * No dirs at all: the new "tree" is no folder.
  */
-export function planTreeStage(old: readonly OldEntry[], writes: readonly { rel: string; content: string }[], removed: ReadonlySet<string>, prune: readonly string[], rootMode?: number): TreeStage {
+export function planTreeStage(
+  old: readonly OldEntry[],
+  writes: readonly { rel: string; content: string }[],
+  removed: ReadonlySet<string>,
+  prune: readonly string[],
+  rootMode?: number,
+): TreeStage {
   const parentOf = (rel: string) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
   const written = new Set(writes.map((w) => w.rel));
   const dirMode = new Map<string, number | undefined>([['', rootMode]]);
@@ -101,7 +107,9 @@ export function planTreeStage(old: readonly OldEntry[], writes: readonly { rel: 
     dirMode.delete(d); // '' too: the output folder itself goes (synth --clean of a folder holding only synth's files)
     if (d !== '') children.set(parentOf(d), (children.get(parentOf(d)) ?? 1) - 1);
   }
-  const dirs = [...dirMode].map(([rel, mode]) => ({ rel, mode })).sort((a, b) => (a.rel === '' ? -1 : b.rel === '' ? 1 : a.rel.split('/').length - b.rel.split('/').length || (a.rel < b.rel ? -1 : 1)));
+  const dirs = [...dirMode]
+    .map(([rel, mode]) => ({ rel, mode }))
+    .sort((a, b) => (a.rel === '' ? -1 : b.rel === '' ? 1 : a.rel.split('/').length - b.rel.split('/').length || (a.rel < b.rel ? -1 : 1)));
   return { dirs, links: links.sort(), writes: [...writes].sort((a, b) => (a.rel < b.rel ? -1 : 1)) };
 }
 
@@ -127,7 +135,8 @@ export async function buildStage(fs: WriterFs, realOut: string | undefined, stag
     await fs.link(from, join(stage, rel)).catch(async (err) => {
       if (!NO_HARD_LINKS.includes(errnoCode(err) ?? '')) throw err;
       const info = await fs.lstat(from);
-      if (!info.isFile()) throw new SwapNotPossible(`${from} cannot be hard-linked here (${errnoCode(err)}) and is not a regular file to copy`);
+      if (!info.isFile())
+        throw new SwapNotPossible(`${from} cannot be hard-linked here (${errnoCode(err)}) and is not a regular file to copy`);
       copied.set(rel, { ino: info.ino, mtimeMs: info.mtimeMs, size: info.size });
       await fs.copyFile(from, join(stage, rel));
     });
@@ -142,7 +151,14 @@ export async function buildStage(fs: WriterFs, realOut: string | undefined, stag
  * the old one must not be deleted. In-place writes need nothing: kept files are hard links, one inode
  * (where they had to be copied, `copied` says what each was, and any change since counts).
  */
-export async function changedSincePlan(fs: WriterFs, oldRoot: string, newRoot: string, planned: readonly OldEntry[], links: readonly string[], copied: CopiedFrom): Promise<string[]> {
+export async function changedSincePlan(
+  fs: WriterFs,
+  oldRoot: string,
+  newRoot: string,
+  planned: readonly OldEntry[],
+  links: readonly string[],
+  copied: CopiedFrom,
+): Promise<string[]> {
   const known = new Set(planned.map((e) => e.rel));
   const linked = new Set(links);
   const changed: string[] = [];
@@ -177,7 +193,12 @@ const exists = (fs: WriterFs, path: string) =>
  * Finishes or discards an interrupted swap of `outdirName` in `realParent` (the rules at the top),
  * from the names alone (`names`: the parent's entries). Run under the writer's lock. Undefined when there was nothing to do.
  */
-export async function recoverSwap(fs: WriterFs, realParent: string, outdirName: string, names: readonly string[]): Promise<Recovery | undefined> {
+export async function recoverSwap(
+  fs: WriterFs,
+  realParent: string,
+  outdirName: string,
+  names: readonly string[],
+): Promise<Recovery | undefined> {
   const entries = parseSwapEntries(outdirName, names);
   if (entries.length === 0) return undefined;
   const outdir = join(realParent, outdirName);

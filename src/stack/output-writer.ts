@@ -49,10 +49,37 @@ import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import type { OutputFile } from './build-stack';
 import {
-  abandonJournal, acquireJournal, applyBackward, applyFresh, JournalBusyError, journalPathFor, pruneEmpty, RecoveryError, releaseJournal, removeStages,
-  rewriteJournal, STAGE_PREFIX, stageDirIn, type HeldJournal, type JournalOp, type Recovery,
+  abandonJournal,
+  acquireJournal,
+  applyBackward,
+  applyFresh,
+  JournalBusyError,
+  journalPathFor,
+  pruneEmpty,
+  RecoveryError,
+  releaseJournal,
+  removeStages,
+  rewriteJournal,
+  STAGE_PREFIX,
+  stageDirIn,
+  type HeldJournal,
+  type JournalOp,
+  type Recovery,
 } from './output-journal';
-import { buildStage, changedSincePlan, keptName, newSwapId, parseSwapEntries, planTreeStage, recoverSwap, swapName, SwapNotPossible, type CopiedFrom, type OldEntry, type TreeStage } from './output-tree-swap';
+import {
+  buildStage,
+  changedSincePlan,
+  keptName,
+  newSwapId,
+  parseSwapEntries,
+  planTreeStage,
+  recoverSwap,
+  swapName,
+  SwapNotPossible,
+  type CopiedFrom,
+  type OldEntry,
+  type TreeStage,
+} from './output-tree-swap';
 import { errnoCode, nodeWriterFs, type WriterFs } from './writer-fs';
 
 export type { Recovery } from './output-journal';
@@ -68,7 +95,10 @@ export type WriteProtocol = 'swap' | 'per file';
 export type FailedWriteState = 'unchanged' | 'rolled back' | 'pending recovery';
 
 export class OutputWriteError extends Error {
-  constructor(message: string, readonly state: FailedWriteState = 'unchanged') {
+  constructor(
+    message: string,
+    readonly state: FailedWriteState = 'unchanged',
+  ) {
     super(message);
     this.name = 'OutputWriteError';
   }
@@ -119,7 +149,8 @@ export async function ensureDir(dir: string, fs: WriterFs = nodeWriterFs): Promi
   for (;;) {
     try {
       const info = await fs.stat(current);
-      if (!info.isDirectory()) throw new OutputWriteError(`${current} is not a folder; allowed: --outdir inside a folder you can write to (nothing was changed)`);
+      if (!info.isDirectory())
+        throw new OutputWriteError(`${current} is not a folder; allowed: --outdir inside a folder you can write to (nothing was changed)`);
       break;
     } catch (err) {
       if (err instanceof OutputWriteError) throw err;
@@ -135,15 +166,26 @@ export async function ensureDir(dir: string, fs: WriterFs = nodeWriterFs): Promi
       await fs.mkdir(folder);
     } catch (err) {
       if (errnoCode(err) === 'EEXIST') continue;
-      throw new OutputWriteError(`cannot create ${folder} (${errnoCode(err) ?? describe(err)}); allowed: --outdir inside a folder you can write to (nothing was changed)`);
+      throw new OutputWriteError(
+        `cannot create ${folder} (${errnoCode(err) ?? describe(err)}); allowed: --outdir inside a folder you can write to (nothing was changed)`,
+      );
     }
   }
 }
 
 function checkRelativePath(path: string): void {
   const normal = normalize(path);
-  if (isAbsolute(path) || normal.startsWith('..') || normal.split(sep).includes('..') || path === '' || path.includes('\\') || path.split('/').some((c) => c.startsWith('.meshtrace'))) {
-    throw new OutputWriteError(`output file name ${JSON.stringify(path)} is not allowed; allowed: a relative path inside the output folder`);
+  if (
+    isAbsolute(path) ||
+    normal.startsWith('..') ||
+    normal.split(sep).includes('..') ||
+    path === '' ||
+    path.includes('\\') ||
+    path.split('/').some((c) => c.startsWith('.meshtrace'))
+  ) {
+    throw new OutputWriteError(
+      `output file name ${JSON.stringify(path)} is not allowed; allowed: a relative path inside the output folder`,
+    );
   }
 }
 
@@ -179,9 +221,23 @@ interface Plan {
   readonly prune: string[];
 }
 
-const emptyPlan = (): Plan => ({ written: [], unchanged: [], removed: [], keptEdited: [], stages: [], mkdirs: [], stagedFiles: [], writes: [], backups: [], ops: [], prune: [] });
+const emptyPlan = (): Plan => ({
+  written: [],
+  unchanged: [],
+  removed: [],
+  keptEdited: [],
+  stages: [],
+  mkdirs: [],
+  stagedFiles: [],
+  writes: [],
+  backups: [],
+  ops: [],
+  prune: [],
+});
 
-type ResolvedDir = { readonly kind: 'real'; readonly dir: string } | { readonly kind: 'missing'; readonly realParent: string; readonly top: string; readonly rest: readonly string[] };
+type ResolvedDir =
+  | { readonly kind: 'real'; readonly dir: string }
+  | { readonly kind: 'missing'; readonly realParent: string; readonly top: string; readonly rest: readonly string[] };
 
 class Planner {
   readonly plan = emptyPlan();
@@ -191,7 +247,12 @@ class Planner {
   private readonly targets = new Set<string>();
   private readonly dirCache = new Map<string, ResolvedDir>();
 
-  constructor(private readonly fs: WriterFs, private readonly outdir: string, private readonly realOut: string, private readonly id: string) {}
+  constructor(
+    private readonly fs: WriterFs,
+    private readonly outdir: string,
+    private readonly realOut: string,
+    private readonly id: string,
+  ) {}
 
   private mkdirInStage(dir: string, stage: string): void {
     if (this.made.has(dir)) return;
@@ -226,7 +287,9 @@ class Planner {
       if (info === undefined) {
         result = { kind: 'missing', realParent: current, top: parts[i]!, rest: parts.slice(i + 1) };
       } else if (!info.isDirectory()) {
-        throw new OutputWriteError(`${join(this.outdir, ...parts.slice(0, i + 1))} is a file, but synth writes a folder there; move it away (nothing was changed)`);
+        throw new OutputWriteError(
+          `${join(this.outdir, ...parts.slice(0, i + 1))} is a file, but synth writes a folder there; move it away (nothing was changed)`,
+        );
       } else {
         current = await this.fs.realpath(next);
       }
@@ -237,7 +300,10 @@ class Planner {
   }
 
   private claim(target: string, path: string): void {
-    if (this.targets.has(target)) throw new OutputWriteError(`two output files end up as the same file ${target} (through a symlink in ${this.outdir}), one of them ${path}; nothing was changed`);
+    if (this.targets.has(target))
+      throw new OutputWriteError(
+        `two output files end up as the same file ${target} (through a symlink in ${this.outdir}), one of them ${path}; nothing was changed`,
+      );
     this.targets.add(target);
   }
 
@@ -281,7 +347,8 @@ class Planner {
       return await this.fs.readFile(path);
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return undefined;
-      if (errnoCode(err) === 'EISDIR') throw new OutputWriteError(`${path} is a folder, but synth writes a file there; move it away (nothing was changed)`);
+      if (errnoCode(err) === 'EISDIR')
+        throw new OutputWriteError(`${path} is a folder, but synth writes a file there; move it away (nothing was changed)`);
       throw err;
     }
   }
@@ -290,8 +357,12 @@ class Planner {
 /** Refuses folders no synth should ever fill: `/` and the home folder (a typo away from disaster). */
 function refuseDangerous(resolved: string, real: string | undefined, home: readonly string[]): void {
   for (const dir of [resolved, real]) {
-    if (dir === '/') throw new OutputWriteError(`--outdir ${resolved} is the root folder; allowed: a folder of its own, e.g. dist/ (nothing was changed)`);
-    if (dir !== undefined && home.includes(dir)) throw new OutputWriteError(`--outdir ${resolved} is your home folder; allowed: a folder of its own, e.g. ~/meshtrace-dist (nothing was changed)`);
+    if (dir === '/')
+      throw new OutputWriteError(`--outdir ${resolved} is the root folder; allowed: a folder of its own, e.g. dist/ (nothing was changed)`);
+    if (dir !== undefined && home.includes(dir))
+      throw new OutputWriteError(
+        `--outdir ${resolved} is your home folder; allowed: a folder of its own, e.g. ~/meshtrace-dist (nothing was changed)`,
+      );
   }
 }
 
@@ -358,7 +429,11 @@ async function planWrite(ctx: Context, files: readonly OutputFile[], id: string,
         'move them away or choose another --outdir (nothing was changed)',
     );
   }
-  await planStale(planner, [...ownedBefore].filter(([p]) => !produced.has(p)), outdir);
+  await planStale(
+    planner,
+    [...ownedBefore].filter(([p]) => !produced.has(p)),
+    outdir,
+  );
   if (plan.ops.length > 0 || manifest?.toString('utf8') !== ownership) {
     planner.stageFile(realOut, OWNERSHIP_FILE, ownership, manifest !== undefined, OWNERSHIP_FILE);
     plan.writes.push({ rel: OWNERSHIP_FILE, content: ownership });
@@ -392,9 +467,12 @@ async function realOrUndefined(fs: WriterFs, path: string): Promise<string | und
   if (info === undefined) return undefined;
   const target = await fs.stat(path).catch((err) => {
     if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ELOOP') throw err;
-    throw new OutputWriteError(`${path} is a symlink to a missing folder (${errnoCode(err)}); allowed: --outdir naming a folder (nothing was changed)`);
+    throw new OutputWriteError(
+      `${path} is a symlink to a missing folder (${errnoCode(err)}); allowed: --outdir naming a folder (nothing was changed)`,
+    );
   });
-  if (!target.isDirectory()) throw new OutputWriteError(`${path} is a file, not a folder; allowed: --outdir naming a folder (nothing was changed)`);
+  if (!target.isDirectory())
+    throw new OutputWriteError(`${path} is a file, not a folder; allowed: --outdir naming a folder (nothing was changed)`);
   return fs.realpath(path);
 }
 
@@ -404,7 +482,11 @@ async function homeFolders(fs: WriterFs): Promise<string[]> {
 }
 
 /** Locks, recovers an interrupted write, and runs `body`; the lock is released (or left for recovery) by `transact`. */
-async function withJournal<T>(outdirInput: string, options: WriteOptions, body: (ctx: Context, held: HeldJournal) => Promise<T>): Promise<T> {
+async function withJournal<T>(
+  outdirInput: string,
+  options: WriteOptions,
+  body: (ctx: Context, held: HeldJournal) => Promise<T>,
+): Promise<T> {
   const fs = options.fs ?? nodeWriterFs;
   const outdir = resolve(outdirInput);
   let realParent: string;
@@ -419,7 +501,10 @@ async function withJournal<T>(outdirInput: string, options: WriteOptions, body: 
     if (err instanceof OutputWriteError) throw err;
     if (err instanceof JournalBusyError) throw new OutputWriteError(`${err.message} (nothing was changed)`);
     if (err instanceof RecoveryError) {
-      throw new OutputWriteError(`cannot write ${outdir}: finishing an interrupted write failed (${describe(err.cause)}); the journal ${err.journal} stays: the next \`meshtrace synth\` (or \`meshtrace check\`) tries again`, 'pending recovery');
+      throw new OutputWriteError(
+        `cannot write ${outdir}: finishing an interrupted write failed (${describe(err.cause)}); the journal ${err.journal} stays: the next \`meshtrace synth\` (or \`meshtrace check\`) tries again`,
+        'pending recovery',
+      );
     }
     throw new OutputWriteError(`cannot write ${outdir}: ${describe(err)}; nothing there was changed`);
   }
@@ -455,7 +540,8 @@ async function transact(ctx: Context, held: HeldJournal, plan: Plan): Promise<st
     for (const b of plan.backups) {
       await fs.link(b.from, b.to).catch((err) => {
         // No hard links here (some FUSE/vfat/network filesystems): a copy keeps the bytes, not the inode.
-        if (['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS', 'EXDEV'].includes(errnoCode(err) ?? '')) return fs.copyFile(b.from, b.to);
+        if (['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS', 'EXDEV'].includes(errnoCode(err) ?? ''))
+          return fs.copyFile(b.from, b.to);
         throw err;
       });
     }
@@ -473,7 +559,9 @@ async function transact(ctx: Context, held: HeldJournal, plan: Plan): Promise<st
     await releaseJournal(fs, held);
   } catch (err) {
     abandonJournal(held);
-    warnings.push(`the new files are in place, but cleaning up failed (${describe(err)}); the next run removes ${held.path} and the .meshtrace-stage-* folders it lists`);
+    warnings.push(
+      `the new files are in place, but cleaning up failed (${describe(err)}); the next run removes ${held.path} and the .meshtrace-stage-* folders it lists`,
+    );
   }
   return warnings;
 }
@@ -489,7 +577,10 @@ async function undo(ctx: Context, held: HeldJournal, phase: 'staging' | 'committ
       return new OutputWriteError(`${what}; nothing there was changed`, 'unchanged');
     } catch (cleanupErr) {
       abandonJournal(held);
-      return new OutputWriteError(`${what}; nothing there was changed, but removing the staged files failed too (${describe(cleanupErr)}): the next run removes them (journal ${held.path})`, 'unchanged');
+      return new OutputWriteError(
+        `${what}; nothing there was changed, but removing the staged files failed too (${describe(cleanupErr)}): the next run removes them (journal ${held.path})`,
+        'unchanged',
+      );
     }
   }
   let rollingBack = false;
@@ -511,7 +602,10 @@ async function undo(ctx: Context, held: HeldJournal, phase: 'staging' | 'committ
     await releaseJournal(fs, held);
   } catch (cleanupErr) {
     abandonJournal(held);
-    return new OutputWriteError(`${what} while swapping in the new files; rolled back: ${outdir} is as it was (leftovers stay for the next run: ${describe(cleanupErr)})`, 'rolled back');
+    return new OutputWriteError(
+      `${what} while swapping in the new files; rolled back: ${outdir} is as it was (leftovers stay for the next run: ${describe(cleanupErr)})`,
+      'rolled back',
+    );
   }
   return new OutputWriteError(`${what} while swapping in the new files; rolled back: ${outdir} is as it was`, 'rolled back');
 }
@@ -527,7 +621,10 @@ const SWAP_REFUSED = ['EXDEV', 'EBUSY', 'EPERM', 'EACCES', 'EINVAL'];
  * `kitDirs`: the folders synth writes into or removes from (relative); a symlink there means the
  * files live elsewhere, and swapping the folder would replace the link but not them.
  */
-async function readOldTree(ctx: Context, kitDirs: ReadonlySet<string>): Promise<{ readonly entries: OldEntry[]; readonly rootMode?: number } | { readonly blocker: string }> {
+async function readOldTree(
+  ctx: Context,
+  kitDirs: ReadonlySet<string>,
+): Promise<{ readonly entries: OldEntry[]; readonly rootMode?: number } | { readonly blocker: string }> {
   const { fs, outdir, realParent, realOut } = ctx;
   if (realOut === undefined) return { entries: [] };
   const link = await fs.lstat(outdir);
@@ -535,7 +632,8 @@ async function readOldTree(ctx: Context, kitDirs: ReadonlySet<string>): Promise<
   const [root, parent] = [await fs.lstat(realOut), await fs.lstat(realParent)];
   if (root.dev !== parent.dev) return { blocker: `${outdir} is a mount point (another filesystem than its parent)` };
   const cwd = await fs.realpath(process.cwd()).catch(() => process.cwd());
-  if (cwd === realOut || cwd.startsWith(`${realOut}${sep}`)) return { blocker: `the current folder ${cwd} is inside ${outdir} (a swap would leave it a deleted folder)` };
+  if (cwd === realOut || cwd.startsWith(`${realOut}${sep}`))
+    return { blocker: `the current folder ${cwd} is inside ${outdir} (a swap would leave it a deleted folder)` };
   const entries: OldEntry[] = [];
   const walk = async (rel: string): Promise<string | undefined> => {
     for (const entry of (await fs.readdir(join(realOut, rel))).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -548,7 +646,8 @@ async function readOldTree(ctx: Context, kitDirs: ReadonlySet<string>): Promise<
         const blocked = await walk(childRel);
         if (blocked) return blocked;
       } else {
-        if (entry.isSymbolicLink() && kitDirs.has(childRel)) return `${join(outdir, childRel)} is a symlink synth writes through (a swap would replace the link, not the files behind it)`;
+        if (entry.isSymbolicLink() && kitDirs.has(childRel))
+          return `${join(outdir, childRel)} is a symlink synth writes through (a swap would replace the link, not the files behind it)`;
         entries.push({ rel: childRel, isDir: false, mode: 0 });
       }
     }
@@ -574,7 +673,11 @@ async function swapIn(ctx: Context, stage: TreeStage, planned: readonly OldEntry
   const { fs, outdir, realParent, realOut } = ctx;
   const name = basename(outdir);
   const target = join(realParent, name);
-  const [next, ready, old] = (['next', 'ready', 'old'] as const).map((k) => join(realParent, swapName(name, k, id))) as [string, string, string];
+  const [next, ready, old] = (['next', 'ready', 'old'] as const).map((k) => join(realParent, swapName(name, k, id))) as [
+    string,
+    string,
+    string,
+  ];
   const hasOld = realOut !== undefined;
   const what = (err: unknown) => `cannot write ${outdir}: ${describe(err)}`;
   const discardStage = async (err: unknown, fallback: boolean): Promise<Error> => {
@@ -582,7 +685,10 @@ async function swapIn(ctx: Context, stage: TreeStage, planned: readonly OldEntry
       await fs.rmTree(next);
       await fs.rmTree(ready);
     } catch (cleanupErr) {
-      return new OutputWriteError(`${what(err)}; nothing there was changed, but removing the staged tree failed too (${describe(cleanupErr)}): the next run removes ${next} / ${ready}`, 'unchanged');
+      return new OutputWriteError(
+        `${what(err)}; nothing there was changed, but removing the staged tree failed too (${describe(cleanupErr)}): the next run removes ${next} / ${ready}`,
+        'unchanged',
+      );
     }
     if (fallback) return new SwapFallback(err instanceof SwapNotPossible ? err.message : `${outdir} cannot be renamed (${errnoCode(err)})`);
     return new OutputWriteError(`${what(err)}; nothing there was changed`, 'unchanged');
@@ -597,7 +703,10 @@ async function swapIn(ctx: Context, stage: TreeStage, planned: readonly OldEntry
     step = 'rename old away';
     if (hasOld) await fs.rename(target, old);
   } catch (err) {
-    throw await discardStage(err, err instanceof SwapNotPossible || (step === 'rename old away' && SWAP_REFUSED.includes(errnoCode(err) ?? '')));
+    throw await discardStage(
+      err,
+      err instanceof SwapNotPossible || (step === 'rename old away' && SWAP_REFUSED.includes(errnoCode(err) ?? '')),
+    );
   }
   // The instant with no output folder: between these two renames (the next run completes it).
   if (stage.dirs.length > 0) {
@@ -614,8 +723,14 @@ async function swapIn(ctx: Context, stage: TreeStage, planned: readonly OldEntry
           'pending recovery',
         );
       }
-      const leftover = await fs.rmTree(ready).then(() => '', (cleanupErr: unknown) => ` (the staged tree ${ready} stays for the next run: ${describe(cleanupErr)})`);
-      throw new OutputWriteError(`${what(err)} while swapping in the new tree; rolled back: ${outdir} is as it was${leftover}`, 'rolled back');
+      const leftover = await fs.rmTree(ready).then(
+        () => '',
+        (cleanupErr: unknown) => ` (the staged tree ${ready} stays for the next run: ${describe(cleanupErr)})`,
+      );
+      throw new OutputWriteError(
+        `${what(err)} while swapping in the new tree; rolled back: ${outdir} is as it was${leftover}`,
+        'rolled back',
+      );
     }
   }
   if (!hasOld) return [];
@@ -623,14 +738,20 @@ async function swapIn(ctx: Context, stage: TreeStage, planned: readonly OldEntry
   try {
     changed = await changedSincePlan(fs, old, target, planned, stage.links, copied);
   } catch (err) {
-    return [`the new files are in place, but checking the old tree ${old} for files changed meanwhile failed (${describe(err)}); the next run removes it`];
+    return [
+      `the new files are in place, but checking the old tree ${old} for files changed meanwhile failed (${describe(err)}); the next run removes it`,
+    ];
   }
   if (changed.length > 0) {
     const kept = join(realParent, keptName(name, id));
     const list = `${changed.slice(0, 3).join(', ')}${changed.length > 3 ? `, … ${changed.length} in all` : ''}`;
     return fs.rename(old, kept).then(
-      () => [`${outdir} changed while synth wrote it (${list}): those changes are not in the new tree, so the old tree is kept at ${kept}; move back what you need, then delete it`],
-      (err: unknown) => [`${outdir} changed while synth wrote it (${list}), and keeping the old tree failed (${describe(err)}): copy what you need out of ${old} before the next run removes it`],
+      () => [
+        `${outdir} changed while synth wrote it (${list}): those changes are not in the new tree, so the old tree is kept at ${kept}; move back what you need, then delete it`,
+      ],
+      (err: unknown) => [
+        `${outdir} changed while synth wrote it (${list}), and keeping the old tree failed (${describe(err)}): copy what you need out of ${old} before the next run removes it`,
+      ],
     );
   }
   return fs.rmTree(old).then(
@@ -640,7 +761,12 @@ async function swapIn(ctx: Context, stage: TreeStage, planned: readonly OldEntry
 }
 
 /** The plan's writes as a tree stage: what the output folder will hold, from what it holds now. */
-function treeStageFor(ctx: Context, plan: Plan, old: { readonly entries: OldEntry[]; readonly rootMode?: number }, removedToo: readonly string[] = []): TreeStage {
+function treeStageFor(
+  ctx: Context,
+  plan: Plan,
+  old: { readonly entries: OldEntry[]; readonly rootMode?: number },
+  removedToo: readonly string[] = [],
+): TreeStage {
   const prune = plan.prune.map((abs) => (abs === ctx.outdir ? '' : relative(ctx.outdir, abs).split(sep).join('/')));
   return planTreeStage(old.entries, plan.writes, new Set([...plan.removed, ...removedToo]), prune, old.rootMode);
 }
@@ -652,7 +778,13 @@ interface Committed {
 }
 
 /** Puts a planned write in place: a swap where one can hold, else the per-file protocol (see the top). Releases the lock. */
-async function commit(ctx: Context, held: HeldJournal, plan: Plan, now: () => Date, removedToo: readonly string[] = []): Promise<Committed> {
+async function commit(
+  ctx: Context,
+  held: HeldJournal,
+  plan: Plan,
+  now: () => Date,
+  removedToo: readonly string[] = [],
+): Promise<Committed> {
   let reason: string;
   try {
     const old = await readOldTree(ctx, foldersOf([...plan.written, ...plan.unchanged, ...plan.removed, ...plan.keptEdited]));
@@ -702,7 +834,14 @@ export async function writeOutput(outdirInput: string, files: readonly OutputFil
       if (err instanceof OutputWriteError) throw err;
       throw new OutputWriteError(`cannot write ${ctx.outdir}: ${describe(err)}; nothing there was changed`);
     }
-    const report = { outdir: ctx.outdir, written: plan.written, unchanged: plan.unchanged, removed: plan.removed, keptEdited: plan.keptEdited, recovered: held.recovered };
+    const report = {
+      outdir: ctx.outdir,
+      written: plan.written,
+      unchanged: plan.unchanged,
+      removed: plan.removed,
+      keptEdited: plan.keptEdited,
+      recovered: held.recovered,
+    };
     if (plan.ops.length === 0) return { ...report, changed: false, warnings: await releaseQuietly(ctx.fs, held) };
     return { ...report, changed: true, ...(await commit(ctx, held, plan, options.now ?? (() => new Date()))) };
   });
@@ -737,10 +876,12 @@ export async function cleanOutput(outdirInput: string, options: WriteOptions = {
     let planner: Planner;
     try {
       ctx = { ...base, realOut: await realOrUndefined(base.fs, base.outdir) };
-      if (ctx.realOut === undefined) return { outdir, removed: [], keptEdited: [], recovered: held.recovered, warnings: await releaseQuietly(fs, held) };
+      if (ctx.realOut === undefined)
+        return { outdir, removed: [], keptEdited: [], recovered: held.recovered, warnings: await releaseQuietly(fs, held) };
       planner = new Planner(fs, outdir, ctx.realOut, `${process.pid}-${randomBytes(4).toString('hex')}`);
       const manifest = await planner.read(join(ctx.realOut, OWNERSHIP_FILE));
-      if (manifest === undefined) return { outdir, removed: [], keptEdited: [], recovered: held.recovered, warnings: await releaseQuietly(fs, held) };
+      if (manifest === undefined)
+        return { outdir, removed: [], keptEdited: [], recovered: held.recovered, warnings: await releaseQuietly(fs, held) };
       await planStale(planner, [...parseOwnership(manifest.toString('utf8'))], outdir);
       planner.removeFile(ctx.realOut, OWNERSHIP_FILE);
       planner.plan.prune.push(outdir);
@@ -796,7 +937,10 @@ export async function interruptedWrite(outdirInput: string, fs: WriterFs = nodeW
   if (realParent === undefined) return undefined;
   const path = journalPathFor(realParent, basename(outdir));
   if (await fs.lstat(path).catch(() => undefined)) return path;
-  const swap = parseSwapEntries(basename(outdir), (await fs.readdir(realParent).catch(() => [])).map((e) => e.name));
+  const swap = parseSwapEntries(
+    basename(outdir),
+    (await fs.readdir(realParent).catch(() => [])).map((e) => e.name),
+  );
   return swap.length > 0 ? join(realParent, swap[0]!.name) : undefined;
 }
 

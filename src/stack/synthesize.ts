@@ -41,7 +41,9 @@ export class SynthCheckError extends Error {
 }
 
 /** Builds and checks without writing (what `synth --stdout` and the benchmark use). */
-export async function buildAndCheck(config: MeshtraceConfig): Promise<{ stack: BuiltStack; findings: Finding[]; buildMs: number; checkMs: number }> {
+export async function buildAndCheck(
+  config: MeshtraceConfig,
+): Promise<{ stack: BuiltStack; findings: Finding[]; buildMs: number; checkMs: number }> {
   const t0 = performance.now();
   const stack = buildStack(config);
   const t1 = performance.now();

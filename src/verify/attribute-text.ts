@@ -22,7 +22,9 @@ export function listElements(value: AttributeValue): readonly AttributeValue[] |
   if (typeof value !== 'string' || !value.startsWith('[') || !value.endsWith(']')) return undefined;
   try {
     const parsed: unknown = JSON.parse(value);
-    return Array.isArray(parsed) && parsed.every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') ? (parsed as AttributeValue[]) : undefined;
+    return Array.isArray(parsed) && parsed.every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+      ? (parsed as AttributeValue[])
+      : undefined;
   } catch {
     return undefined;
   }

@@ -40,7 +40,8 @@ import { formatDuration } from '../duration';
 import { describeMatcher, matchSpan } from './matcher';
 import { extract } from '../propagation';
 
-export type DiagnosisKind = 'no-trace' | 'split-trace' | 'orphan-spans' | 'format-mismatch' | 'sampled-0-propagated' | 'clock-skew' | 'untraced-hop';
+export type DiagnosisKind =
+  'no-trace' | 'split-trace' | 'orphan-spans' | 'format-mismatch' | 'sampled-0-propagated' | 'clock-skew' | 'untraced-hop';
 
 export type NoTraceCause = 'not-sampled' | 'collector-unreachable' | 'wrong-service-names' | 'context-not-joined';
 
@@ -121,7 +122,9 @@ function listOf(v: AttributeValue | undefined): string[] {
   if (v === undefined) return [];
   const list = listElements(v);
   if (list) return list.map(attributeText);
-  return attributeText(v).split(/[\s,]+/).filter(Boolean);
+  return attributeText(v)
+    .split(/[\s,]+/)
+    .filter(Boolean);
 }
 
 function normalizeFormat(f: string): Format | undefined {
@@ -163,7 +166,12 @@ const union = (...sets: Set<Format>[]): Set<Format> => new Set(sets.flatMap((x) 
 export function headerFormats(span: Span): Set<Format> {
   const a = span.attributes;
   if (isOutbound(span)) return union(formatsOf(a[ATTR_PROPAGATION_INJECTED]), capturedHeaderFormats(span));
-  return union(formatsOf(a[ATTR_PROPAGATION_EXTRACTED]), formatsOf(a[ATTR_PROPAGATION_INVALID]), formatsOf(a[ATTR_PROPAGATION_IGNORED]), capturedHeaderFormats(span));
+  return union(
+    formatsOf(a[ATTR_PROPAGATION_EXTRACTED]),
+    formatsOf(a[ATTR_PROPAGATION_INVALID]),
+    formatsOf(a[ATTR_PROPAGATION_IGNORED]),
+    capturedHeaderFormats(span),
+  );
 }
 
 /** What a server span says its service reads. */
@@ -279,7 +287,8 @@ function diagnoseSplitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Spa
   const sent = union(sentByCaller, arrived);
   const reads = readFormats(root);
   const inFormats = inbound ? headerFormats(inbound) : new Set<Format>();
-  const truncated = fragment.trace.traceId === `0000000000000000${trace.traceId.slice(16)}` && trace.traceId.slice(0, 16) !== '0000000000000000';
+  const truncated =
+    fragment.trace.traceId === `0000000000000000${trace.traceId.slice(16)}` && trace.traceId.slice(0, 16) !== '0000000000000000';
   const base = { traceId: trace.traceId, spanIds: [c.spanId, root.spanId], hop: { from: c.service, to } };
   const evidence = [
     `client span ${label(c)} (${c.spanId}), ${formatDuration(c.startUs - index.startUs)} into trace ${trace.traceId}, has no server child`,
@@ -291,15 +300,32 @@ function diagnoseSplitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Spa
   const translated = disjoint(inFormats, sentByCaller);
   if (ignoredSent.size > 0 || unreadable.size > 0 || translated || truncated) {
     const facts: string[] = [];
-    if (inFormats.size && sentByCaller.size) facts.push(`${c.service} received ${formatsText(inFormats)} and sent ${formatsText(sentByCaller)}`);
-    if (sent.size) facts.push(reads.accepted ? `${to} was sent ${formatsText(sent)} and reads ${formatsText(reads.accepted)} only` : `${to} was sent ${formatsText(sent)}; what ${to} reads is not recorded`);
-    if (ignoredSent.size > 0) facts.push(`${to} ignored the ${formatsText(ignoredSent)} headers that arrived (${ATTR_PROPAGATION_IGNORED} on ${label(root)})`);
-    if (truncated) facts.push(`the new trace id is the old one cut to 64 bits (${fragment.trace.traceId}): a 64-bit format (B3/Jaeger) sat between them`);
+    if (inFormats.size && sentByCaller.size)
+      facts.push(`${c.service} received ${formatsText(inFormats)} and sent ${formatsText(sentByCaller)}`);
+    if (sent.size)
+      facts.push(
+        reads.accepted
+          ? `${to} was sent ${formatsText(sent)} and reads ${formatsText(reads.accepted)} only`
+          : `${to} was sent ${formatsText(sent)}; what ${to} reads is not recorded`,
+      );
+    if (ignoredSent.size > 0)
+      facts.push(`${to} ignored the ${formatsText(ignoredSent)} headers that arrived (${ATTR_PROPAGATION_IGNORED} on ${label(root)})`);
+    if (truncated)
+      facts.push(
+        `the new trace id is the old one cut to 64 bits (${fragment.trace.traceId}): a 64-bit format (B3/Jaeger) sat between them`,
+      );
     // The caller is at fault when it wrote other formats than it received and the callee reads what it
     // received; otherwise the headers reached the callee, which did not read them.
     const calleeReadsInput = reads.accepted !== undefined && [...inFormats].some((f) => reads.accepted!.has(f));
     const party = translated && (calleeReadsInput || (reads.accepted === undefined && ignoredSent.size === 0)) ? c.service : to;
-    const shortFacts = inFormats.size && sentByCaller.size ? `${formatsText(inFormats)} in, ${formatsText(sentByCaller)} out` : reads.accepted && sent.size ? `${formatsText(sent)} sent, ${to} reads ${formatsText(reads.accepted)}` : ignoredSent.size ? `${to} ignored ${formatsText(ignoredSent)}` : facts.at(-1) ?? 'formats differ';
+    const shortFacts =
+      inFormats.size && sentByCaller.size
+        ? `${formatsText(inFormats)} in, ${formatsText(sentByCaller)} out`
+        : reads.accepted && sent.size
+          ? `${formatsText(sent)} sent, ${to} reads ${formatsText(reads.accepted)}`
+          : ignoredSent.size
+            ? `${to} ignored ${formatsText(ignoredSent)}`
+            : (facts.at(-1) ?? 'formats differ');
     const wanted = reads.accepted ? formatsText(reads.accepted) : undefined;
     return {
       kind: 'format-mismatch',
@@ -335,7 +361,9 @@ function diagnoseSplitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Spa
     title: `${c.service} → ${to} lost context; check header propagation`,
     evidence: [
       ...evidence,
-      sentNothing ? `${c.service} sent no trace headers on this call (${ATTR_PROPAGATION_INJECTED} is empty on ${label(c)})` : `no span records the trace headers on this call (${label(c)}, ${label(root)})`,
+      sentNothing
+        ? `${c.service} sent no trace headers on this call (${ATTR_PROPAGATION_INJECTED} is empty on ${label(c)})`
+        : `no span records the trace headers on this call (${label(c)}, ${label(root)})`,
     ],
     ...(sentNothing ? { party: c.service } : {}),
     hint: `${c.service} must copy the incoming trace headers (traceparent/tracestate, b3, x-request-id) onto its call to ${to}${sentNothing ? '' : `; or ${to} ignores them (propagator not configured for the format sent)`}`,
@@ -366,14 +394,27 @@ function calleeOf(fragment: Fragment, indexOf: (t: Trace) => TraceIndex): string
  * by the app copying the trace headers from one to the other: when it does not, the server span is
  * a leaf and the call starts a new trace at a CLIENT root of the same service.
  */
-function lostInsideService(trace: Trace, index: TraceIndex, fragments: readonly Fragment[], used: Set<string>, window: number): Diagnosis[] {
+function lostInsideService(
+  trace: Trace,
+  index: TraceIndex,
+  fragments: readonly Fragment[],
+  used: Set<string>,
+  window: number,
+): Diagnosis[] {
   const out: Diagnosis[] = [];
   for (const s of trace.spans) {
     if ((s.kind !== 'server' && s.kind !== 'consumer') || (index.children.get(s.spanId)?.length ?? 0) > 0) continue;
     // The app calls while its request is open (it answers after its calls): only roots inside the server
     // span belong to it; another request's lost call, a few ms later, does not.
     const slack = Math.min(window, 5000);
-    const lost = fragments.filter((f) => !used.has(f.trace.traceId + f.root.spanId) && f.root.service === s.service && isOutbound(f.root) && f.root.startUs >= s.startUs - slack && f.root.startUs <= endOf(s) + slack);
+    const lost = fragments.filter(
+      (f) =>
+        !used.has(f.trace.traceId + f.root.spanId) &&
+        f.root.service === s.service &&
+        isOutbound(f.root) &&
+        f.root.startUs >= s.startUs - slack &&
+        f.root.startUs <= endOf(s) + slack,
+    );
     for (const f of lost) {
       used.add(f.trace.traceId + f.root.spanId);
       const app = appOf(s);
@@ -396,13 +437,16 @@ function lostInsideService(trace: Trace, index: TraceIndex, fragments: readonly 
         out.push({
           kind: 'format-mismatch',
           title: `${app} (behind ${s.service}'s sidecar) → ${to}: propagation format mismatch (${app} sent ${formatsText(appSent)}, its sidecar reads ${ownText}); the trace splits inside ${s.service}`,
-          evidence: [...evidence, `${app}'s call carried ${formatsText(appSent)} headers, yet its sidecar started a new trace: the sidecar's tracer does not read ${formatsText(appSent)}${own.size > 0 ? ` (it reads and writes ${ownText})` : ''}`],
+          evidence: [
+            ...evidence,
+            `${app}'s call carried ${formatsText(appSent)} headers, yet its sidecar started a new trace: the sidecar's tracer does not read ${formatsText(appSent)}${own.size > 0 ? ` (it reads and writes ${ownText})` : ''}`,
+          ],
           hint: `make ${app} forward the format its sidecar's tracer reads (${ownText}: traceparent/tracestate for Istio's OpenTelemetry provider, x-b3-* for Zipkin), or configure the mesh provider for ${formatsText(appSent)} (zipkin, traceContextOption USE_B3_WITH_W3C_PROPAGATION)`,
           traceId: trace.traceId,
           spanIds: [s.spanId, f.root.spanId],
           hop: { from: s.service, to },
-        // The app behind this service's sidecar: only it can join its inbound request to its own call.
-        party: s.service,
+          // The app behind this service's sidecar: only it can join its inbound request to its own call.
+          party: s.service,
         });
         continue;
       }
@@ -454,7 +498,10 @@ function untracedHops(input: DiagnosisInput, trace: Trace, index: TraceIndex): D
   const missing: SpanMatcher[] = [];
   let frontier = [childOfEntry.id];
   for (let depth = 0; frontier.length > 0 && depth < input.spec.edges.length; depth++) {
-    const up = input.spec.edges.filter((e) => frontier.includes(e.child)).map((e) => byId.get(e.parent)).filter((m): m is SpanMatcher => m !== undefined && (m.count.min ?? 0) >= 1 && !missing.includes(m));
+    const up = input.spec.edges
+      .filter((e) => frontier.includes(e.child))
+      .map((e) => byId.get(e.parent))
+      .filter((m): m is SpanMatcher => m !== undefined && (m.count.min ?? 0) >= 1 && !missing.includes(m));
     const absent = up.filter((m) => !recorded(m));
     // An ancestor that did record spans is not untraced: the break is elsewhere (split-trace's case).
     if (absent.length < up.length) return [];
@@ -465,13 +512,22 @@ function untracedHops(input: DiagnosisInput, trace: Trace, index: TraceIndex): D
   const who = [...new Set(missing.map(serviceLabel))];
   const whoText = who.join(', ');
   const noSpan = `no span around this request matches ${missing.map((m) => `${m.id} (${describeMatcher(m)})`).join(', ')}`;
-  const base = { kind: 'untraced-hop' as const, traceId: trace.traceId, spanIds: [entry.spanId], hop: { from: who[0]!, to: entry.service }, party: who[0]! };
+  const base = {
+    kind: 'untraced-hop' as const,
+    traceId: trace.traceId,
+    spanIds: [entry.spanId],
+    hop: { from: who[0]!, to: entry.service },
+    party: who[0]!,
+  };
   if (restarted) {
     return [
       {
         ...base,
         title: `${whoText} recorded no span and ${entry.service} started a new trace: the driver's context never reached ${entry.service}`,
-        evidence: [noSpan, `the driver sent trace ${restarted.sent}; the application answered with trace ${restarted.returned}, which starts at ${label(entry)} (${entry.spanId}) with no parent`],
+        evidence: [
+          noSpan,
+          `the driver sent trace ${restarted.sent}; the application answered with trace ${restarted.returned}, which starts at ${label(entry)} (${entry.spanId}) with no parent`,
+        ],
         hint: `turn tracing on in ${whoText} for this route (Traefik: entryPoints.<name>.observability.tracing, the router's observability.tracing, tracing.otlp): a proxy with tracing off does not pass the trace context on. If it is on, check that it exports (its log, the collector address), and whether the request bypassed it (is the trigger URL ${whoText}'s?)`,
       },
     ];
@@ -480,7 +536,10 @@ function untracedHops(input: DiagnosisInput, trace: Trace, index: TraceIndex): D
     {
       ...base,
       title: `${whoText} recorded no span: ${entry.service} received the caller's trace context unchanged, so ${whoText} passed the request on untraced`,
-      evidence: [noSpan, `${label(entry)} (${entry.spanId}) is the first span of trace ${trace.traceId}; its parent ${entry.parentSpanId} is the caller's (the driver's or another untraced client's), not a span of ${whoText}`],
+      evidence: [
+        noSpan,
+        `${label(entry)} (${entry.spanId}) is the first span of trace ${trace.traceId}; its parent ${entry.parentSpanId} is the caller's (the driver's or another untraced client's), not a span of ${whoText}`,
+      ],
       hint: `turn tracing on in ${whoText} for this route (Traefik: entryPoints.<name>.observability.tracing, the router's observability.tracing, tracing.otlp), check that it exports (its log, the collector address), or the request bypassed it: is the trigger URL ${whoText}'s?`,
     },
   ];
@@ -509,7 +568,11 @@ function lostDownstreamOf(ctx: TraceContext, c: Span, peer: string | undefined):
       f.root.startUs <= endOf(c) + ctx.window &&
       (f.root.kind === 'server' || f.root.kind === 'consumer' || f.root.kind === 'unspecified'),
   );
-  candidates.sort((a, b) => Number(peer !== undefined && b.root.service.includes(peer)) - Number(peer !== undefined && a.root.service.includes(peer)) || Math.abs(a.root.startUs - c.startUs) - Math.abs(b.root.startUs - c.startUs));
+  candidates.sort(
+    (a, b) =>
+      Number(peer !== undefined && b.root.service.includes(peer)) - Number(peer !== undefined && a.root.service.includes(peer)) ||
+      Math.abs(a.root.startUs - c.startUs) - Math.abs(b.root.startUs - c.startUs),
+  );
   return candidates[0];
 }
 
@@ -600,9 +663,13 @@ function clockSkewDiagnosis(traceId: string, key: string, list: readonly Skew[])
   return {
     kind: 'clock-skew',
     title: `clock skew ${key}: ${worst.child.service}'s clock is about ${formatDuration(Math.abs(worst.offsetUs))} ${worst.offsetUs < 0 ? 'behind' : 'ahead of'} ${worst.parent.service}'s`,
-    evidence: list.slice(0, 3).map((s) =>
-      s.offsetUs < 0 ? `${label(s.child)} starts ${formatDuration(-s.offsetUs)} before its parent ${label(s.parent)}` : `${label(s.child)} ends ${formatDuration(s.offsetUs)} after its parent ${label(s.parent)} returned`,
-    ),
+    evidence: list
+      .slice(0, 3)
+      .map((s) =>
+        s.offsetUs < 0
+          ? `${label(s.child)} starts ${formatDuration(-s.offsetUs)} before its parent ${label(s.parent)}`
+          : `${label(s.child)} ends ${formatDuration(s.offsetUs)} after its parent ${label(s.parent)} returned`,
+      ),
     hint: 'sync node clocks (NTP/chrony); durations across these services are unreliable until then. Jaeger UI shows the same as a clock-skew warning',
     traceId,
     spanIds: list.map((s) => s.child.spanId),
@@ -628,7 +695,14 @@ const TRACE_DIAGNOSES: readonly ((ctx: TraceContext) => Diagnosis[])[] = [
 ];
 
 function diagnoseTrace(input: DiagnosisInput, trace: Trace, fragments: readonly Fragment[], used: Set<string>): Diagnosis[] {
-  const ctx: TraceContext = { input, trace, index: (input.indexOf ?? indexTrace)(trace), fragments, used, window: input.splitWindowUs ?? 100_000 };
+  const ctx: TraceContext = {
+    input,
+    trace,
+    index: (input.indexOf ?? indexTrace)(trace),
+    fragments,
+    used,
+    window: input.splitWindowUs ?? 100_000,
+  };
   return TRACE_DIAGNOSES.flatMap((step) => step(ctx));
 }
 
@@ -649,17 +723,21 @@ function serviceNameHint(expected: readonly string[], seen: readonly string[]): 
   if (expectsIstio !== seesIstio) {
     return expectsIstio
       ? 'the spec expects Istio-style names <app>.<namespace> but the spans carry plain service names: is this trace from the mesh, or should the spec match the plain names?'
-      : 'the spans carry Istio-style names <app>.<namespace> (the mesh\'s proxies) but the spec expects plain names: match them as /^productpage\\./ or similar';
+      : "the spans carry Istio-style names <app>.<namespace> (the mesh's proxies) but the spec expects plain names: match them as /^productpage\\./ or similar";
   }
-  return 'service names differ: fix the spec, or set the applications\' service.name (OTEL_SERVICE_NAME or the resource attributes)';
+  return "service names differ: fix the spec, or set the applications' service.name (OTEL_SERVICE_NAME or the resource attributes)";
 }
 
 function noTrace(input: DiagnosisInput): Diagnosis {
   const ids = input.missingTraceIds ?? [];
-  const idText = ids.length ? `trace ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}` : 'a trace with the entry span';
+  const idText = ids.length
+    ? `trace ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}`
+    : 'a trace with the entry span';
   const seen = [...new Set([...input.pool.flatMap((t) => t.spans.map((s) => s.service)), ...(input.backend?.services ?? [])])].sort();
   const expected = expectedServices(input.spec);
-  const matchesAny = input.spec.matchers.some((m) => !m.service || seen.some((s) => ('exact' in m.service! ? m.service!.exact === s : m.service!.regex.test(s))));
+  const matchesAny = input.spec.matchers.some(
+    (m) => !m.service || seen.some((s) => ('exact' in m.service! ? m.service!.exact === s : m.service!.regex.test(s))),
+  );
   const where = input.backend?.url ? ` at ${input.backend.url}` : '';
   const base = { kind: 'no-trace' as const, ...(ids[0] ? { traceId: ids[0] } : {}) };
   if (input.driver && !input.driver.sampled) {
@@ -678,8 +756,12 @@ function noTrace(input: DiagnosisInput): Diagnosis {
       cause: 'collector-unreachable',
       title: `no trace found: no spans at all arrived${where}`,
       evidence: [
-        input.backend?.kind === 'otlp-receiver' ? `the receiver${where} got 0 spans` : `the backend${where} knows no services and returned no spans`,
-        ...(input.driver?.returnedSampled?.includes(false) ? ['the application answered traceresponse with flags 00: it did not sample'] : []),
+        input.backend?.kind === 'otlp-receiver'
+          ? `the receiver${where} got 0 spans`
+          : `the backend${where} knows no services and returned no spans`,
+        ...(input.driver?.returnedSampled?.includes(false)
+          ? ['the application answered traceresponse with flags 00: it did not sample']
+          : []),
       ],
       hint: `the applications cannot reach the collector or do not export: check OTEL_EXPORTER_OTLP_ENDPOINT (4318 for OTLP/HTTP, 4317 for gRPC), the mesh tracing provider address, and the collector logs${input.driver && !input.driver.formats.includes('envoy') ? '; or an Envoy sampled nothing (its random sampling decides even when traceparent says sampled): drive one request with x-client-trace-id (propagation: envoy) to tell the two apart' : ''}`,
     };
@@ -687,12 +769,18 @@ function noTrace(input: DiagnosisInput): Diagnosis {
   if (!matchesAny) {
     const spans = input.pool.reduce((n, t) => n + t.spans.length, 0);
     // say what was seen, so the title never contradicts the "N trace(s) / M span(s) seen" header
-    const found = input.pool.length > 0 ? `${input.pool.length} trace(s) with ${spans} span(s) arrived, but none from the spec's services` : `none of the spec's services appear`;
+    const found =
+      input.pool.length > 0
+        ? `${input.pool.length} trace(s) with ${spans} span(s) arrived, but none from the spec's services`
+        : `none of the spec's services appear`;
     return {
       ...base,
       cause: 'wrong-service-names',
       title: `no trace matches the spec: ${found}${where}`,
-      evidence: [`spec expects services ${expected.join(', ')}`, `spans came from ${seen.slice(0, 12).join(', ')}${seen.length > 12 ? ', …' : ''}`],
+      evidence: [
+        `spec expects services ${expected.join(', ')}`,
+        `spans came from ${seen.slice(0, 12).join(', ')}${seen.length > 12 ? ', …' : ''}`,
+      ],
       hint: serviceNameHint(expected, seen),
     };
   }
@@ -710,7 +798,7 @@ function noTrace(input: DiagnosisInput): Diagnosis {
         `the driver sent ${input.driver.formats.join(', ') || 'no trace headers'} with sampled=1 and no x-client-trace-id`,
         `all ${forced.length} trace(s) that arrived carry guid:x-client-trace-id (forced by the client), e.g. ${forced[0]!.traceId}: the proxies reach the collector`,
       ],
-      hint: 'the first proxy\'s random sampling is (near) 0 %: Envoy decides by its own random sampling even when traceparent says sampled. Set Istio\'s Telemetry randomSamplingPercentage (or meshConfig defaultConfig.tracing.sampling / traceSampling), or force single requests with x-client-trace-id',
+      hint: "the first proxy's random sampling is (near) 0 %: Envoy decides by its own random sampling even when traceparent says sampled. Set Istio's Telemetry randomSamplingPercentage (or meshConfig defaultConfig.tracing.sampling / traceSampling), or force single requests with x-client-trace-id",
     };
   }
   return {
@@ -719,9 +807,11 @@ function noTrace(input: DiagnosisInput): Diagnosis {
     title: `no trace found for ${idText}, although spans of the expected services arrived`,
     evidence: [
       `services with spans: ${seen.slice(0, 12).join(', ')}`,
-      ...(input.driver?.returnedTraceIds?.length ? [`the application reported its own trace id(s): ${input.driver.returnedTraceIds.slice(0, 3).join(', ')}`] : []),
+      ...(input.driver?.returnedTraceIds?.length
+        ? [`the application reported its own trace id(s): ${input.driver.returnedTraceIds.slice(0, 3).join(', ')}`]
+        : []),
     ],
-    hint: 'the entry service started its own trace instead of joining the driver\'s (it ignores the incoming traceparent, or a sampler at 1% dropped it): check the first hop\'s propagator and sampling (Istio: Telemetry randomSamplingPercentage)',
+    hint: "the entry service started its own trace instead of joining the driver's (it ignores the incoming traceparent, or a sampler at 1% dropped it): check the first hop's propagator and sampling (Istio: Telemetry randomSamplingPercentage)",
   };
 }
 
@@ -755,7 +845,14 @@ function restartedSplits(input: DiagnosisInput): Diagnosis[] {
     const root = returned ? indexOf(returned).roots[0] : undefined;
     if (!sent || !returned || !root) continue;
     const index = indexOf(sent);
-    const open = sent.spans.filter((c) => isOutbound(c) && (index.children.get(c.spanId)?.length ?? 0) === 0 && c.service !== root.service && root.startUs >= c.startUs - window && root.startUs <= endOf(c) + window);
+    const open = sent.spans.filter(
+      (c) =>
+        isOutbound(c) &&
+        (index.children.get(c.spanId)?.length ?? 0) === 0 &&
+        c.service !== root.service &&
+        root.startUs >= c.startUs - window &&
+        root.startUs <= endOf(c) + window,
+    );
     // The innermost call still open when the application's trace began: the latest to start.
     const c = open.sort((a, b) => b.startUs - a.startUs)[0];
     if (c) out.push(diagnoseSplitHop(sent, index, c, inboundOf(index, c), { trace: returned, root }));
@@ -778,6 +875,12 @@ function mergeRepeats(list: readonly Diagnosis[]): Diagnosis[] {
   return [...byKey.values()].map(({ first, traceIds }) =>
     traceIds.length <= 1
       ? first
-      : { ...first, evidence: [...first.evidence, `the same in ${traceIds.length} traces: ${traceIds.slice(0, 5).join(', ')}${traceIds.length > 5 ? ', …' : ''}`] },
+      : {
+          ...first,
+          evidence: [
+            ...first.evidence,
+            `the same in ${traceIds.length} traces: ${traceIds.slice(0, 5).join(', ')}${traceIds.length > 5 ? ', …' : ''}`,
+          ],
+        },
   );
 }

@@ -70,7 +70,9 @@ const FORMAT_MAP: Readonly<Record<Exclude<PropagationFormatName, 'envoy'>, Propa
  * `traceresponse`) with the propagation parsers, so an id the request header would refuse
  * (all zeros, wrong length, version ff) is refused here too.
  */
-export function returnedContext(headers: Readonly<Record<string, string | string[] | undefined>>): { traceId: string; sampled: boolean } | undefined {
+export function returnedContext(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): { traceId: string; sampled: boolean } | undefined {
   const back = extractResponseTrace(headers);
   return back ? { traceId: back.traceId, sampled: (back.flags & 1) === 1 } : undefined;
 }
@@ -87,7 +89,10 @@ export function triggerPath(specTriggerUrl: string | undefined, fallback: string
 }
 
 /** Headers for one request: the minted context in every asked format. */
-export function mintHeaders(propagation: readonly PropagationFormatName[], sampled: boolean | SamplingDecision): { traceId: string; spanId: string; headers: Record<string, string> } {
+export function mintHeaders(
+  propagation: readonly PropagationFormatName[],
+  sampled: boolean | SamplingDecision,
+): { traceId: string; spanId: string; headers: Record<string, string> } {
   const sampling: SamplingDecision = sampled === true ? 'sampled' : sampled === false ? 'not-sampled' : sampled;
   // A new root: traceparent flags 01, without the Level 2 random bit (childContext), which
   // OpenTelemetry Go 1.41 and older (real Traefik 3.6.12, HotROD) refuse.
@@ -136,7 +141,9 @@ export async function drive(opts: DriveOptions): Promise<DriveResult> {
   const formats = opts.propagation ?? ['w3c'];
   if (opts.deferSampling && formats.some((f) => f !== 'b3' && f !== 'b3multi')) {
     // W3C/Jaeger would send sampled=0 and Envoy's x-client-trace-id forces a trace: neither defers.
-    throw new Error(`deferSampling needs propagation b3 or b3multi only (got ${formats.join(', ') || 'none'}): only B3 can send ids without a sampling decision`);
+    throw new Error(
+      `deferSampling needs propagation b3 or b3multi only (got ${formats.join(', ') || 'none'}): only B3 can send ids without a sampling decision`,
+    );
   }
   const decision: boolean | SamplingDecision = opts.deferSampling ? 'deferred' : (opts.sampled ?? true);
   const sampled = decision !== false;
@@ -152,7 +159,9 @@ export async function drive(opts: DriveOptions): Promise<DriveResult> {
     }),
   );
   const returned = results.filter((r) => r.returnedTraceId).map((r) => r.returnedTraceId!);
-  const restarted = results.filter((r) => r.returnedTraceId !== undefined && r.returnedTraceId !== r.traceId).map((r) => ({ sent: r.traceId, returned: r.returnedTraceId! }));
+  const restarted = results
+    .filter((r) => r.returnedTraceId !== undefined && r.returnedTraceId !== r.traceId)
+    .map((r) => ({ sent: r.traceId, returned: r.returnedTraceId! }));
   return {
     requests: results,
     traceIds: results.map((r) => r.returnedTraceId ?? r.traceId),
@@ -161,7 +170,12 @@ export async function drive(opts: DriveOptions): Promise<DriveResult> {
       ...(opts.deferSampling ? { deferred: true } : {}),
       formats,
       requests: n,
-      ...(returned.length ? { returnedTraceIds: returned, returnedSampled: results.filter((r) => r.returnedSampled !== undefined).map((r) => r.returnedSampled!) } : {}),
+      ...(returned.length
+        ? {
+            returnedTraceIds: returned,
+            returnedSampled: results.filter((r) => r.returnedSampled !== undefined).map((r) => r.returnedSampled!),
+          }
+        : {}),
       ...(restarted.length ? { restarted } : {}),
     },
     startedAtUs,

@@ -16,7 +16,15 @@ export { diagnose, type Diagnosis, type DiagnosisKind, type DriverReport, type B
 export { pollAndVerify, type PollOptions, type PollOutcome } from './poller';
 export { drive, mintHeaders, returnedContext, triggerPath, type DriveOptions, type DriveResult, type DrivenRequest } from './driver';
 export { withDriverAsRoot } from './sources/driver-as-root';
-export { staticSource, receiverSource, jaegerSource, zipkinSource, connectJaeger, type TraceSource, type JaegerApi } from './sources/trace-source';
+export {
+  staticSource,
+  receiverSource,
+  jaegerSource,
+  zipkinSource,
+  connectJaeger,
+  type TraceSource,
+  type JaegerApi,
+} from './sources/trace-source';
 export { JaegerV3Source, tracesFromV3 } from './sources/jaeger-v3';
 export { JaegerLegacySource } from './sources/jaeger-legacy';
 export { tracesFromJaegerJson } from './sources/jaeger-legacy-json';

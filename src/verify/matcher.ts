@@ -65,7 +65,8 @@ export function describeMatcher(m: SpanMatcher): string {
   if (m.name) parts.push(`name ${patternText(m.name)}`);
   if (m.kind) parts.push(`kind ${m.kind}`);
   if (m.scope) parts.push(`scope ${patternText(m.scope)}`);
-  for (const [k, v] of m.where) parts.push(`${k}=${typeof v === 'object' && v !== null && !Array.isArray(v) ? patternText(v as Pattern) : String(v)}`);
+  for (const [k, v] of m.where)
+    parts.push(`${k}=${typeof v === 'object' && v !== null && !Array.isArray(v) ? patternText(v as Pattern) : String(v)}`);
   return parts.join(', ') || 'any span';
 }
 
@@ -85,11 +86,17 @@ export function checkAssertion(a: AttributeAssertion, s: Span): string | undefin
     case '!exists':
       return actual === undefined ? undefined : `${a.key} is present (${shown})`;
     case '~':
-      return actual !== undefined && a.regex!.test(attributeText(actual)) ? undefined : `${a.key} is ${shown}, expected to match ${a.regex}`;
+      return actual !== undefined && a.regex!.test(attributeText(actual))
+        ? undefined
+        : `${a.key} is ${shown}, expected to match ${a.regex}`;
     case '!~':
-      return actual !== undefined && a.regex!.test(attributeText(actual)) ? `${a.key} is ${shown}, expected not to match ${a.regex}` : undefined;
+      return actual !== undefined && a.regex!.test(attributeText(actual))
+        ? `${a.key} is ${shown}, expected not to match ${a.regex}`
+        : undefined;
     case '=':
-      return actual !== undefined && attributeText(actual) === String(a.value) ? undefined : `${a.key} is ${shown}, expected ${JSON.stringify(a.value)}`;
+      return actual !== undefined && attributeText(actual) === String(a.value)
+        ? undefined
+        : `${a.key} is ${shown}, expected ${JSON.stringify(a.value)}`;
     case '!=':
       return actual !== undefined && attributeText(actual) === String(a.value) ? `${a.key} is ${shown}, expected anything else` : undefined;
     default: {
@@ -103,7 +110,11 @@ export function checkAssertion(a: AttributeAssertion, s: Span): string | undefin
 
 /** Links of a span that satisfy a link rule (`targets`: span ids of the rule's `to` matcher). */
 function linksMatching(rule: LinkRule, s: Span, targets: ReadonlySet<string> | undefined): SpanLink[] {
-  return (s.links ?? []).filter((l) => (targets === undefined || (l.traceId === s.traceId && targets.has(l.spanId))) && rule.where.every(([k, v]) => valueMatches(l.attributes[k], v)));
+  return (s.links ?? []).filter(
+    (l) =>
+      (targets === undefined || (l.traceId === s.traceId && targets.has(l.spanId))) &&
+      rule.where.every(([k, v]) => valueMatches(l.attributes[k], v)),
+  );
 }
 
 function countText(c: SpanMatcher['count']): string {
@@ -187,13 +198,28 @@ function attributeAssertion(m: SpanMatcher, a: AttributeAssertion, found: readon
 
 function spanDurationAssertion(m: SpanMatcher, found: readonly Span[]): Assertion | undefined {
   if (m.maxDurationUs === undefined && m.minDurationUs === undefined) return undefined;
-  const bad = found.filter((s) => (m.maxDurationUs !== undefined && s.durationUs > m.maxDurationUs) || (m.minDurationUs !== undefined && s.durationUs < m.minDurationUs));
-  const bounds = [m.minDurationUs !== undefined ? `≥ ${formatDuration(m.minDurationUs)}` : '', m.maxDurationUs !== undefined ? `≤ ${formatDuration(m.maxDurationUs)}` : ''].filter(Boolean).join(' and ');
+  const bad = found.filter(
+    (s) =>
+      (m.maxDurationUs !== undefined && s.durationUs > m.maxDurationUs) ||
+      (m.minDurationUs !== undefined && s.durationUs < m.minDurationUs),
+  );
+  const bounds = [
+    m.minDurationUs !== undefined ? `≥ ${formatDuration(m.minDurationUs)}` : '',
+    m.maxDurationUs !== undefined ? `≤ ${formatDuration(m.maxDurationUs)}` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
   return {
     category: 'duration',
     text: `${m.id}: duration ${bounds}`,
     passed: bad.length === 0,
-    detail: bad.length === 0 ? `longest ${formatDuration(Math.max(...found.map((s) => s.durationUs)))}` : bad.slice(0, 3).map((s) => `${spanLabel(s)} took ${formatDuration(s.durationUs)}`).join('; '),
+    detail:
+      bad.length === 0
+        ? `longest ${formatDuration(Math.max(...found.map((s) => s.durationUs)))}`
+        : bad
+            .slice(0, 3)
+            .map((s) => `${spanLabel(s)} took ${formatDuration(s.durationUs)}`)
+            .join('; '),
     ...idsIfAny(bad.map((s) => s.spanId)),
   };
 }
@@ -234,7 +260,10 @@ function linkAssertion(m: SpanMatcher, rule: LinkRule, found: readonly Span[], m
     category: 'link',
     text: `${m.id}: ${rule.text}`,
     passed: bad.length === 0,
-    detail: bad.length === 0 ? `holds on ${found.length} span(s)` : `${bad.length} of ${found.length} span(s) fail: ${bad.slice(0, 3).join('; ')}${noTarget}`,
+    detail:
+      bad.length === 0
+        ? `holds on ${found.length} span(s)`
+        : `${bad.length} of ${found.length} span(s) fail: ${bad.slice(0, 3).join('; ')}${noTarget}`,
     ...idsIfAny(badIds),
   };
 }
@@ -249,7 +278,8 @@ function linkAssertions(matchers: readonly SpanMatcher[], matches: Matches): Ass
 
 function edgeDetail(e: EdgeRule, pairs: number, parents: number, children: number): string {
   if (pairs > 0) return `${pairs} ${e.child} span(s) under ${e.parent}`;
-  if (parents === 0 || children === 0) return [parents === 0 ? `no ${e.parent} span` : '', children === 0 ? `no ${e.child} span` : ''].filter(Boolean).join(' and ');
+  if (parents === 0 || children === 0)
+    return [parents === 0 ? `no ${e.parent} span` : '', children === 0 ? `no ${e.child} span` : ''].filter(Boolean).join(' and ');
   return `${children} ${e.child} span(s), none ${e.direct ? 'a direct child' : 'a descendant'} of the ${parents} ${e.parent} span(s)`;
 }
 
@@ -287,7 +317,13 @@ function noOrphansRule({ index }: RuleInput): Assertion {
     category: 'rule',
     text: 'noOrphans: every parent span id is in the trace',
     passed: orphans.length === 0,
-    detail: orphans.length === 0 ? 'no orphans' : `${orphans.length} span(s) point at missing parents: ${orphans.slice(0, 3).map((s) => `${spanLabel(s)} → ${s.parentSpanId}`).join('; ')}${moreThanThree(orphans.length)}`,
+    detail:
+      orphans.length === 0
+        ? 'no orphans'
+        : `${orphans.length} span(s) point at missing parents: ${orphans
+            .slice(0, 3)
+            .map((s) => `${spanLabel(s)} → ${s.parentSpanId}`)
+            .join('; ')}${moreThanThree(orphans.length)}`,
     ...idsIfAny(orphans.map((s) => s.spanId)),
   };
 }
@@ -296,7 +332,10 @@ function noOrphansRule({ index }: RuleInput): Assertion {
 function noErrorsRule({ spec, spans, matches }: RuleInput): Assertion {
   const allowed = new Set(spec.matchers.filter((m) => m.expectErrors === true).flatMap((m) => (matches[m.id] ?? []).map((s) => s.spanId)));
   const errs = spans.filter((s) => isError(s) && !allowed.has(s.spanId));
-  const listed = errs.slice(0, 3).map((s) => `${spanLabel(s)}${s.status.message ? ` "${s.status.message}"` : ''}`).join('; ');
+  const listed = errs
+    .slice(0, 3)
+    .map((s) => `${spanLabel(s)}${s.status.message ? ` "${s.status.message}"` : ''}`)
+    .join('; ');
   return {
     category: 'rule',
     text: 'noErrors: no span has status ERROR',
@@ -308,7 +347,12 @@ function noErrorsRule({ spec, spans, matches }: RuleInput): Assertion {
 
 function endToEndDurationRule({ spec, durationUs }: RuleInput): Assertion {
   const max = spec.rules.maxDurationUs!;
-  return { category: 'duration', text: `end to end ≤ ${formatDuration(max)}`, passed: durationUs <= max, detail: `took ${formatDuration(durationUs)}` };
+  return {
+    category: 'duration',
+    text: `end to end ≤ ${formatDuration(max)}`,
+    passed: durationUs <= max,
+    detail: `took ${formatDuration(durationUs)}`,
+  };
 }
 
 function servicesRule({ spec, services }: RuleInput): Assertion {
@@ -327,7 +371,13 @@ function noSensitiveDataRule({ spans }: RuleInput): Assertion {
     category: 'rule',
     text: 'noSensitiveData: no credentials, e-mail addresses or card numbers in spans',
     passed: found.length === 0,
-    detail: found.length === 0 ? 'none found' : found.slice(0, 5).map((f) => `${f.service} ${f.key}: ${f.what} ${f.masked}`).join('; '),
+    detail:
+      found.length === 0
+        ? 'none found'
+        : found
+            .slice(0, 5)
+            .map((f) => `${f.service} ${f.key}: ${f.what} ${f.masked}`)
+            .join('; '),
     ...idsIfAny([...new Set(found.map((f) => f.spanId))]),
   };
 }
@@ -346,7 +396,14 @@ function bottleneckRule({ spec, index }: RuleInput): Assertion {
 
 function clustersRule({ spec, spans }: RuleInput): Assertion {
   const min = spec.rules.clusters!.min;
-  const clusters = [...new Set(spans.map((s) => s.resource[ATTR_K8S_CLUSTER_NAME]).filter((c) => c !== undefined).map(attributeText))].sort();
+  const clusters = [
+    ...new Set(
+      spans
+        .map((s) => s.resource[ATTR_K8S_CLUSTER_NAME])
+        .filter((c) => c !== undefined)
+        .map(attributeText),
+    ),
+  ].sort();
   return {
     category: 'rule',
     text: `clusters: spans from ≥ ${min} clusters (${ATTR_K8S_CLUSTER_NAME})`,
@@ -375,7 +432,14 @@ export function verifyTrace(spec: Spec, trace: Trace, opts: VerifyTraceOptions =
   const spans = trace.spans;
   const found = matchEach(spec.matchers, spans);
   const matches: Matches = Object.fromEntries(spec.matchers.map((m, i) => [m.id, found[i]!]));
-  const ruleInput: RuleInput = { spec, spans, index, matches, services: [...new Set(spans.map((s) => s.service))].sort(), durationUs: index.endUs - index.startUs };
+  const ruleInput: RuleInput = {
+    spec,
+    spans,
+    index,
+    matches,
+    services: [...new Set(spans.map((s) => s.service))].sort(),
+    durationUs: index.endUs - index.startUs,
+  };
   const assertions: Assertion[] = [
     ...spec.matchers.flatMap((m, i) => matcherAssertions(m, found[i]!)),
     ...linkAssertions(spec.matchers, matches),

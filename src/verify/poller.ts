@@ -68,7 +68,11 @@ export async function pollAndVerify(spec: Spec, source: TraceSource, opts: PollO
       pending = false;
       let fr: FetchResult | undefined;
       try {
-        fr = await source.fetch({ spec, ...(opts.traceIds ? { traceIds: opts.traceIds } : {}), ...(opts.window ? { window: opts.window } : {}) });
+        fr = await source.fetch({
+          spec,
+          ...(opts.traceIds ? { traceIds: opts.traceIds } : {}),
+          ...(opts.window ? { window: opts.window } : {}),
+        });
         lastError = undefined;
       } catch (err) {
         if (!(err instanceof BackendUnreachableError)) throw err;
@@ -87,7 +91,14 @@ export async function pollAndVerify(spec: Spec, source: TraceSource, opts: PollO
           ...(opts.clockSkewToleranceUs !== undefined ? { clockSkewToleranceUs: opts.clockSkewToleranceUs } : {}),
         });
         opts.onPoll?.(polls, result);
-        const outcome = (stoppedBy: PollStop): PollOutcome => ({ result, traces: fr!.traces, polls, elapsedMs: Date.now() - started, stoppedBy, spansSeen: spanCount(fr!) });
+        const outcome = (stoppedBy: PollStop): PollOutcome => ({
+          result,
+          traces: fr!.traces,
+          polls,
+          elapsedMs: Date.now() - started,
+          stoppedBy,
+          spansSeen: spanCount(fr!),
+        });
         if (source.once) return outcome(result.passed ? 'matched' : 'single');
         const count = spanCount(fr);
         stableFor = count > 0 && count === lastCount ? stableFor + 1 : 0;

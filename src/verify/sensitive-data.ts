@@ -18,7 +18,11 @@ export interface SensitiveFinding {
 
 function textOf(v: AttributeValue): string {
   if (Array.isArray(v)) return v.map(textOf).join(' ');
-  return typeof v === 'object' && v !== null ? Object.entries(v).map(([k, x]) => `${k} ${textOf(x)}`).join(' ') : String(v);
+  return typeof v === 'object' && v !== null
+    ? Object.entries(v)
+        .map(([k, x]) => `${k} ${textOf(x)}`)
+        .join(' ')
+    : String(v);
 }
 
 type Classified = ReturnType<typeof classifySensitive>;

@@ -12,7 +12,11 @@ export function parseSizeBytes(input: string): number | undefined {
 
 /** Human text for a byte count in the largest binary unit that keeps it ≥ 1 (`20 MiB`, `512 KiB`, `100 B`). */
 export function formatSize(bytes: number): string {
-  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
     if (bytes >= size) return `${Number((bytes / size).toFixed(2))} ${unit}`;
   }
   return `${bytes} B`;

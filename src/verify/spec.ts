@@ -26,11 +26,18 @@ export class SpecError extends Error {
 
 const KINDS = ['server', 'client', 'producer', 'consumer', 'internal', 'unspecified'] as const;
 // Unions carry their allowed forms: zod's own message for a failed union is only "Invalid input".
-const durationText = z.union([z.string(), z.number()], { error: 'is not a duration; allowed: a number of milliseconds, or text like 250ms, 2s, 1.5m' });
-const countShape = z.union([z.number().int().min(0), z.object({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }).strict()], {
-  error: 'is not a count; allowed: a whole number ≥ 0 (exactly that many), or {min: N} / {max: N} / {min: N, max: M}',
+const durationText = z.union([z.string(), z.number()], {
+  error: 'is not a duration; allowed: a number of milliseconds, or text like 250ms, 2s, 1.5m',
 });
-const scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'is not a plain value; allowed: a string (a /regex/ matches), a number or true/false' });
+const countShape = z.union(
+  [z.number().int().min(0), z.object({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }).strict()],
+  {
+    error: 'is not a count; allowed: a whole number ≥ 0 (exactly that many), or {min: N} / {max: N} / {min: N, max: M}',
+  },
+);
+const scalar = z.union([z.string(), z.number(), z.boolean()], {
+  error: 'is not a plain value; allowed: a string (a /regex/ matches), a number or true/false',
+});
 
 /**
  * A link rule on a span matcher: every matched span has `count` links (default: at least 1) that
@@ -52,7 +59,11 @@ const matcherShape = z
     kind: z.enum(KINDS).optional(),
     /** The instrumentation scope's name (OTLP `InstrumentationScope.name`, Jaeger `otel.scope.name`). */
     scope: z.string().optional(),
-    links: z.union([linkShape, z.array(linkShape)], { error: 'is not a link rule; allowed: {to: <matcher>, where: {…}, count: …} or a list of them' }).optional(),
+    links: z
+      .union([linkShape, z.array(linkShape)], {
+        error: 'is not a link rule; allowed: {to: <matcher>, where: {…}, count: …} or a list of them',
+      })
+      .optional(),
     where: z.record(z.string(), scalar).optional(),
     count: countShape.optional(),
     assert: z.array(z.string()).optional(),
@@ -102,10 +113,22 @@ const specShape = z
         noErrors: z.boolean().optional(),
         maxDuration: durationText.optional(),
         noSensitiveData: z.boolean().optional(),
-        services: z.object({ min: z.number().int().min(1).optional(), max: z.number().int().min(1).optional() }).strict().optional(),
-        bottleneck: z.object({ service: z.string(), minShare: z.number().min(0).max(1).optional() }).strict().optional(),
-        clusters: z.object({ min: z.number().int().min(1) }).strict().optional(),
-        sampling: z.object({ rate: z.number().min(0).max(1), confidence: z.number().gt(0).lt(1).optional() }).strict().optional(),
+        services: z
+          .object({ min: z.number().int().min(1).optional(), max: z.number().int().min(1).optional() })
+          .strict()
+          .optional(),
+        bottleneck: z
+          .object({ service: z.string(), minShare: z.number().min(0).max(1).optional() })
+          .strict()
+          .optional(),
+        clusters: z
+          .object({ min: z.number().int().min(1) })
+          .strict()
+          .optional(),
+        sampling: z
+          .object({ rate: z.number().min(0).max(1), confidence: z.number().gt(0).lt(1).optional() })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),
@@ -192,7 +215,8 @@ export const DEFERRABLE_FORMATS: readonly PropagationFormatName[] = ['b3', 'b3mu
 export function deferredSamplingProblem(propagation: readonly PropagationFormatName[]): string | undefined {
   const bad = propagation.filter((f) => !DEFERRABLE_FORMATS.includes(f));
   if (propagation.length === 0) return 'sends no trace context, so no trace id is known; allowed: propagation [b3] or [b3multi]';
-  if (bad.length > 0) return `cannot be sent with ${bad.join(', ')} (${bad.join(', ')} cannot say "no decision"); allowed: propagation [b3] or [b3multi] only`;
+  if (bad.length > 0)
+    return `cannot be sent with ${bad.join(', ')} (${bad.join(', ')} cannot say "no decision"); allowed: propagation [b3] or [b3multi] only`;
   return undefined;
 }
 
@@ -274,7 +298,10 @@ export function compileAssertion(text: string, path: string): AttributeAssertion
   if (ex) return { text, key: ex[1]!, op: ex[2] as AssertOp };
   const m = ASSERT_RE.exec(text);
   if (!m) {
-    return fail(path, `cannot read assertion "${text}"; write "key OP value" with OP one of = != < <= > >= ~ !~, or "key exists" / "key !exists"`);
+    return fail(
+      path,
+      `cannot read assertion "${text}"; write "key OP value" with OP one of = != < <= > >= ~ !~, or "key exists" / "key !exists"`,
+    );
   }
   const op = m[2] as AssertOp;
   if (op === '~' || op === '!~') {
@@ -297,7 +324,11 @@ function duration(value: string | number | undefined, path: string): number | un
 
 type RawCount = z.infer<typeof countShape>;
 
-function compileCount(raw: RawCount | undefined, defaultCount: { min?: number; max?: number }, path: string): { min?: number; max?: number } {
+function compileCount(
+  raw: RawCount | undefined,
+  defaultCount: { min?: number; max?: number },
+  path: string,
+): { min?: number; max?: number } {
   const count = raw === undefined ? defaultCount : typeof raw === 'number' ? { min: raw, max: raw } : raw;
   if (count.min !== undefined && count.max !== undefined && count.min > count.max) {
     fail(path, `min ${count.min} is greater than max ${count.max}`);
@@ -305,13 +336,19 @@ function compileCount(raw: RawCount | undefined, defaultCount: { min?: number; m
   return count;
 }
 
-function compileWhere(raw: Readonly<Record<string, string | number | boolean>> | undefined, path: string): (readonly [string, Pattern | AttributeValue])[] {
+function compileWhere(
+  raw: Readonly<Record<string, string | number | boolean>> | undefined,
+  path: string,
+): (readonly [string, Pattern | AttributeValue])[] {
   return Object.entries(raw ?? {}).map(([k, v]) => [k, typeof v === 'string' ? compilePattern(v, `${path}.${k}`) : v] as const);
 }
 
 function compileLink(raw: z.infer<typeof linkShape>, path: string): LinkRule {
   const count = compileCount(raw.count, { min: 1 }, `${path}.count`);
-  const parts = [raw.to === undefined ? 'any span' : `to ${raw.to}`, ...Object.entries(raw.where ?? {}).map(([k, v]) => `${k}=${String(v)}`)];
+  const parts = [
+    raw.to === undefined ? 'any span' : `to ${raw.to}`,
+    ...Object.entries(raw.where ?? {}).map(([k, v]) => `${k}=${String(v)}`),
+  ];
   const countWords = count.min !== undefined && count.min === count.max ? `${count.min}` : `${count.min ?? 0}..${count.max ?? '∞'}`;
   return {
     text: `${countWords} link(s) ${parts.join(', ')}`,
@@ -321,7 +358,12 @@ function compileLink(raw: z.infer<typeof linkShape>, path: string): LinkRule {
   };
 }
 
-function compileMatcher(id: string, raw: z.infer<typeof matcherShape>, path: string, defaultCount: { min?: number; max?: number }): SpanMatcher {
+function compileMatcher(
+  id: string,
+  raw: z.infer<typeof matcherShape>,
+  path: string,
+  defaultCount: { min?: number; max?: number },
+): SpanMatcher {
   const count = compileCount(raw.count, defaultCount, `${path}.count`);
   const linkList = raw.links === undefined ? [] : Array.isArray(raw.links) ? raw.links : [raw.links];
   const maxDurationUs = duration(raw.maxDuration, `${path}.maxDuration`);
@@ -348,7 +390,12 @@ function pathParts(path: string): (string | number)[] {
 }
 
 /** The shape errors of a document, as the config's problem lines: field path (and line), the value written, what is allowed. */
-function shapeError(issues: Parameters<typeof issuesToProblems>[0], doc: unknown, origin: string, lineOf?: (path: readonly (string | number)[]) => number | undefined): SpecError {
+function shapeError(
+  issues: Parameters<typeof issuesToProblems>[0],
+  doc: unknown,
+  origin: string,
+  lineOf?: (path: readonly (string | number)[]) => number | undefined,
+): SpecError {
   const problems = issuesToProblems(issues, doc, specShape);
   const lines = problems.slice(0, 8).map((p) => {
     const line = lineOf?.((p.pathParts ?? []).map((x) => (typeof x === 'number' ? x : String(x))));
@@ -379,7 +426,8 @@ function compileAbsent(raw: RawSpec['absent'], matchers: readonly SpanMatcher[],
       if (!names.includes(a)) fail(at(`absent[${i}]`), `"${a}" is not a span matcher; known: ${names.join(', ')}`);
       return { ...matchers.find((m) => m.id === a)!, id: a, count: { max: 0 } };
     }
-    if (a.links !== undefined) fail(at(`absent[${i}].links`), 'an absent matcher only selects spans; links are asserted on a span matcher under "spans"');
+    if (a.links !== undefined)
+      fail(at(`absent[${i}].links`), 'an absent matcher only selects spans; links are asserted on a span matcher under "spans"');
     return compileMatcher(`absent[${i}]`, a, at(`absent[${i}]`), { max: 0 });
   });
 }
@@ -406,7 +454,14 @@ function compileRules(rules: NonNullable<RawSpec['rules']>, maxDurationUs: numbe
     ...(maxDurationUs === undefined ? {} : { maxDurationUs }),
     noSensitiveData: rules.noSensitiveData ?? false,
     ...(rules.services === undefined ? {} : { services: rules.services }),
-    ...(rules.bottleneck === undefined ? {} : { bottleneck: { service: compilePattern(rules.bottleneck.service, at('rules.bottleneck.service')), minShare: rules.bottleneck.minShare ?? 0.5 } }),
+    ...(rules.bottleneck === undefined
+      ? {}
+      : {
+          bottleneck: {
+            service: compilePattern(rules.bottleneck.service, at('rules.bottleneck.service')),
+            minShare: rules.bottleneck.minShare ?? 0.5,
+          },
+        }),
     ...(rules.clusters === undefined ? {} : { clusters: rules.clusters }),
     ...(rules.sampling === undefined ? {} : { sampling: { rate: rules.sampling.rate, confidence: rules.sampling.confidence ?? 0.99 } }),
   };
@@ -431,7 +486,8 @@ export function compileSpec(doc: unknown, origin = 'spec', lineOf?: (path: reado
   const byName = new Set(names);
   for (const m of matchers) {
     m.links.forEach((l, i) => {
-      if (l.to !== undefined && !byName.has(l.to)) fail(at(`spans.${m.id}.links[${i}].to`), `"${l.to}" is not a span matcher; known: ${names.join(', ')}`);
+      if (l.to !== undefined && !byName.has(l.to))
+        fail(at(`spans.${m.id}.links[${i}].to`), `"${l.to}" is not a span matcher; known: ${names.join(', ')}`);
     });
   }
   const edges = compileEdges(raw.edges, byName, names, at);
@@ -474,7 +530,9 @@ export function parseSpec(text: string, origin = 'spec'): Spec {
   }
   const doc = parsed.value;
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new SpecError(`${origin}: a spec is a YAML mapping with at least "name" and "spans"; got ${doc === null ? 'an empty document' : Array.isArray(doc) ? 'a list' : typeof doc}`);
+    throw new SpecError(
+      `${origin}: a spec is a YAML mapping with at least "name" and "spans"; got ${doc === null ? 'an empty document' : Array.isArray(doc) ? 'a list' : typeof doc}`,
+    );
   }
   return compileSpec(doc, origin, parsed.lineOf);
 }

@@ -39,7 +39,11 @@ export interface VerifyResult {
   readonly spansSeen: number;
 }
 
-export function selectSubjects(spec: Spec, traces: readonly Trace[], traceIds?: readonly string[]): { subjects: Trace[]; missing: string[] } {
+export function selectSubjects(
+  spec: Spec,
+  traces: readonly Trace[],
+  traceIds?: readonly string[],
+): { subjects: Trace[]; missing: string[] } {
   if (traceIds && traceIds.length > 0) {
     const byId = new Map(traces.map((t) => [t.traceId, t]));
     const subjects: Trace[] = [];
@@ -78,7 +82,10 @@ function tracesFoundAssertion({ spec, traces, subjects, missing, opts }: SetInpu
       category: 'rule',
       text: `every driven request has a trace (${opts.traceIds.length})`,
       passed: missing.length === 0,
-      detail: missing.length === 0 ? `${subjects.length} found` : `${missing.length} of ${opts.traceIds.length} not found: ${missing.slice(0, 3).join(', ')}`,
+      detail:
+        missing.length === 0
+          ? `${subjects.length} found`
+          : `${missing.length} of ${opts.traceIds.length} not found: ${missing.slice(0, 3).join(', ')}`,
     };
   }
   return {
@@ -104,7 +111,9 @@ function strayTraces({ spec, pool, subjects, indexOf }: SetInput): Map<string, s
         const inWindow = r.startUs >= idx.startUs && r.startUs <= idx.endUs;
         // A root that is an expected service's outbound call counts too: behind a sidecar, a call that lost
         // the context inside the app starts its trace at the caller's CLIENT span.
-        const strayCall = (r.kind === 'client' || r.kind === 'producer') && spec.matchers.some((m) => m.service !== undefined && testPattern(m.service, r.service));
+        const strayCall =
+          (r.kind === 'client' || r.kind === 'producer') &&
+          spec.matchers.some((m) => m.service !== undefined && testPattern(m.service, r.service));
         if (inWindow && !(entry && matchSpan(entry, r)) && (strayCall || spec.matchers.some((m) => matchSpan(m, r)))) {
           strays.set(other.traceId, `${r.service} "${r.name}" started trace ${other.traceId}`);
           break;
@@ -142,7 +151,10 @@ function samplingAssertion({ spec, subjects, opts }: SetInput): Assertion | unde
     category: 'rule',
     text: `sampling rate ${pct(sampling.rate)} (at ${pct(sampling.confidence)} confidence)`,
     passed: n > 0 && sampling.rate >= ci.low && sampling.rate <= ci.high,
-    detail: n === 0 ? 'no requests driven: drive N requests with --trigger' : `${k} of ${n} requests traced (${pct(k / n)}); plausible rates ${pct(ci.low)}..${pct(ci.high)}`,
+    detail:
+      n === 0
+        ? 'no requests driven: drive N requests with --trigger'
+        : `${k} of ${n} requests traced (${pct(k / n)}); plausible rates ${pct(ci.low)}..${pct(ci.high)}`,
   };
 }
 

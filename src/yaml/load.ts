@@ -10,8 +10,21 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import {
-  Composer, CST, isAlias, isMap, isNode, isPair, isScalar, isSeq, Lexer, LineCounter, Parser,
-  type Alias, type Document, type Node as YamlNode, type Pair,
+  Composer,
+  CST,
+  isAlias,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  Parser,
+  type Alias,
+  type Document,
+  type Node as YamlNode,
+  type Pair,
 } from 'yaml';
 
 export interface YamlLimits {
@@ -102,7 +115,11 @@ export function readYamlFile(path: string, limits: YamlLimits, source = path): s
       if (n === 0) break;
       total += n;
       if (total > limits.maxBytes) {
-        throw new YamlInputError(source, `is larger than ${formatBytes(limits.maxBytes)}`, `at most ${formatBytes(limits.maxBytes)} of YAML`);
+        throw new YamlInputError(
+          source,
+          `is larger than ${formatBytes(limits.maxBytes)}`,
+          `at most ${formatBytes(limits.maxBytes)} of YAML`,
+        );
       }
       chunks.push(Buffer.from(buffer.subarray(0, n)));
     }
@@ -140,15 +157,19 @@ export function parseYamlDocuments(text: string, source: string, limits: YamlLim
     if (token.type === 'document') {
       documents += 1;
       if (documents > limits.maxDocuments) {
-        fail(token.offset, `holds more than ${limits.maxDocuments} YAML document${limits.maxDocuments === 1 ? '' : 's'}`,
-          limits.maxDocuments === 1 ? 'one document (no second `---`)' : `at most ${limits.maxDocuments} documents per file`);
+        fail(
+          token.offset,
+          `holds more than ${limits.maxDocuments} YAML document${limits.maxDocuments === 1 ? '' : 's'}`,
+          limits.maxDocuments === 1 ? 'one document (no second `---`)' : `at most ${limits.maxDocuments} documents per file`,
+        );
       }
       const deep = tooDeep(token, limits.maxDepth);
       if (deep !== undefined) failDepth(deep);
     }
     tokens.push(token);
   };
-  const failDepth = (offset: number): never => fail(offset, `nests mappings and lists more than ${limits.maxDepth} levels deep`, `at most ${limits.maxDepth} levels`);
+  const failDepth = (offset: number): never =>
+    fail(offset, `nests mappings and lists more than ${limits.maxDepth} levels deep`, `at most ${limits.maxDepth} levels`);
   const parser = new Parser(lines.addNewLine);
   lines.addNewLine(0);
   let flowDepth = 0;
@@ -225,24 +246,36 @@ type Fail = (offset: number, problem: string, allowed: string) => never;
 // long-function: one pass of mutually recursive builders that must share the anchor table, the memo and the
 // alias budget (the bomb bound only holds while every alias is counted against the same `added`).
 function toPlain(doc: Document.Parsed, limits: YamlLimits, fail: Fail): unknown {
-  interface Built { readonly value: unknown; readonly size: number }
+  interface Built {
+    readonly value: unknown;
+    readonly size: number;
+  }
   // An alias names the last node with that anchor before it (YAML 1.2 §3.2.2.2).
   const anchors = new Map<string, YamlNode>();
   const built = new Map<YamlNode, Built>();
   const open = new Set<YamlNode>();
   let added = 0;
-  const offset = (node: unknown, fallback: number): number => (isNode(node) ? node.range?.[0] ?? fallback : fallback);
+  const offset = (node: unknown, fallback: number): number => (isNode(node) ? (node.range?.[0] ?? fallback) : fallback);
 
   const resolve = (alias: Alias): Built => {
     const at = alias.range?.[0] ?? 0;
     const target = anchors.get(alias.source);
-    if (target === undefined) fail(at, `has the alias *${alias.source} but no anchor &${alias.source} before it`, 'aliases to an anchor defined earlier in the same document');
-    if (open.has(target)) fail(at, `has the alias *${alias.source} inside the node it names (a cycle)`, 'aliases to a node that is complete before the alias');
+    if (target === undefined)
+      fail(
+        at,
+        `has the alias *${alias.source} but no anchor &${alias.source} before it`,
+        'aliases to an anchor defined earlier in the same document',
+      );
+    if (open.has(target))
+      fail(at, `has the alias *${alias.source} inside the node it names (a cycle)`, 'aliases to a node that is complete before the alias');
     const found = built.get(target)!;
     added += found.size;
     if (added > limits.maxAliasNodes) {
-      fail(at, `expands aliases and merge keys to more than ${limits.maxAliasNodes} nodes (an alias bomb, as in "billion laughs")`,
-        `at most ${limits.maxAliasNodes} nodes added by aliases (*name) and merge keys (<<: *name) per document`);
+      fail(
+        at,
+        `expands aliases and merge keys to more than ${limits.maxAliasNodes} nodes (an alias bomb, as in "billion laughs")`,
+        `at most ${limits.maxAliasNodes} nodes added by aliases (*name) and merge keys (<<: *name) per document`,
+      );
     }
     return found;
   };
@@ -297,7 +330,11 @@ function toPlain(doc: Document.Parsed, limits: YamlLimits, fail: Fail): unknown 
           const target = isAlias(source) ? anchors.get(source.source) : source;
           const merged = build(source, at);
           if (!isMap(target) || merged.value === null || typeof merged.value !== 'object' || Array.isArray(merged.value)) {
-            fail(offset(source, at), 'has a merge key (<<) whose value is not a mapping', 'a mapping, an alias of one, or a list of them after <<');
+            fail(
+              offset(source, at),
+              'has a merge key (<<) whose value is not a mapping',
+              'a mapping, an alias of one, or a list of them after <<',
+            );
           }
           size += merged.size;
           for (const [k, v] of Object.entries(merged.value as Record<string, unknown>)) {
@@ -308,7 +345,8 @@ function toPlain(doc: Document.Parsed, limits: YamlLimits, fail: Fail): unknown 
       }
       const key = build(pair.key, at);
       const name = keyText(key.value);
-      if (name === '__proto__') fail(at, 'has the key "__proto__", which JavaScript takes as the object\'s prototype, not as data', 'any other key');
+      if (name === '__proto__')
+        fail(at, 'has the key "__proto__", which JavaScript takes as the object\'s prototype, not as data', 'any other key');
       if (written.has(name)) fail(at, `has the key "${name}" twice in one mapping`, 'each key once per mapping');
       written.add(name);
       const value = build(pair.value, at);
@@ -328,7 +366,7 @@ function toPlain(doc: Document.Parsed, limits: YamlLimits, fail: Fail): unknown 
  */
 function offsetOf(doc: Document.Parsed, path: readonly (string | number)[], keys: WeakMap<object, Map<string, Pair>>): number | undefined {
   let node: unknown = doc.contents;
-  let offset: number | undefined = path.length === 0 ? doc.contents?.range[0] ?? doc.range[0] : undefined;
+  let offset: number | undefined = path.length === 0 ? (doc.contents?.range[0] ?? doc.range[0]) : undefined;
   for (const part of path) {
     if (isAlias(node)) node = node.resolve(doc);
     let next: unknown;

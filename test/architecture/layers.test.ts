@@ -10,10 +10,19 @@ import { collectImportGraph, describeEdge, findCycles, inside, layerViolations, 
 const ROOT = REPO_ROOT;
 
 /** Builtins and packages that do I/O (a pure layer may not import them); `node:crypto` as in eslint.config.js. */
-const IO_SPECIFIERS = /^(node:)?(fs|fs\/promises|net|http|https|http2|child_process|dgram|dns|tls|worker_threads)$|^(esbuild|execa|undici|@kubernetes\/client-node)(\/|$)/;
+const IO_SPECIFIERS =
+  /^(node:)?(fs|fs\/promises|net|http|https|http2|child_process|dgram|dns|tls|worker_threads)$|^(esbuild|execa|undici|@kubernetes\/client-node)(\/|$)/;
 
 /** Leaf modules under src/: shared by several layers, so they import nothing of ours. */
-const LEAVES = ['src/finding.ts', 'src/faults.ts', 'src/sensitive-data.ts', 'src/errors.ts', 'src/random-ids.ts', 'src/duration.ts', 'src/attribute-names.ts'];
+const LEAVES = [
+  'src/finding.ts',
+  'src/faults.ts',
+  'src/sensitive-data.ts',
+  'src/errors.ts',
+  'src/random-ids.ts',
+  'src/duration.ts',
+  'src/attribute-names.ts',
+];
 
 const importsAny = (edge: ImportEdge, dirs: readonly string[]): boolean => dirs.some((dir) => inside(`src/${dir}`, edge.to));
 
@@ -22,13 +31,15 @@ const LAYER_RULES: readonly LayerRule[] = [
     name: 'propagation imports nothing of ours and does no I/O',
     files: (f) => inside('src/propagation', f),
     // Random ids come from the caller (`IdSource`), so not even node:crypto.
-    forbidden: (e) => (e.to !== undefined && !inside('src/propagation', e.to)) || IO_SPECIFIERS.test(e.specifier) || /^(node:)?crypto$/.test(e.specifier),
+    forbidden: (e) =>
+      (e.to !== undefined && !inside('src/propagation', e.to)) || IO_SPECIFIERS.test(e.specifier) || /^(node:)?crypto$/.test(e.specifier),
   },
   {
     name: 'constructs do no I/O and import neither config, relay, check, verify, cluster, cli, stack nor demo',
     files: (f) => inside('src/constructs', f),
     // config is the CLI's schema: constructs take their own Props (stack/props/ maps the config to them).
-    forbidden: (e) => importsAny(e, ['config', 'relay', 'check', 'verify', 'cluster', 'cli', 'stack', 'demo']) || IO_SPECIFIERS.test(e.specifier),
+    forbidden: (e) =>
+      importsAny(e, ['config', 'relay', 'check', 'verify', 'cluster', 'cli', 'stack', 'demo']) || IO_SPECIFIERS.test(e.specifier),
   },
   {
     name: 'relay imports neither cli, verify nor demo',
@@ -89,14 +100,20 @@ describe('the checker itself (negative controls on a synthetic graph)', () => {
   const edge = (from: string, to: string, line = 1): ImportEdge => ({ from, to, specifier: to.replace(/\.ts$/, ''), line });
 
   test('a construct importing the relay is reported with file, line and specifier', () => {
-    const graph = [edge('src/constructs/relay/relay-chain.ts', 'src/relay/faults.ts', 6), edge('src/constructs/relay/relay-chain.ts', 'src/constructs/workload-defaults.ts', 8)];
+    const graph = [
+      edge('src/constructs/relay/relay-chain.ts', 'src/relay/faults.ts', 6),
+      edge('src/constructs/relay/relay-chain.ts', 'src/constructs/workload-defaults.ts', 8),
+    ];
     expect(report(layerViolations(graph, LAYER_RULES))).toEqual([
       "constructs do no I/O and import neither config, relay, check, verify, cluster, cli, stack nor demo: src/constructs/relay/relay-chain.ts:6 imports 'src/relay/faults' (src/relay/faults.ts)",
     ]);
   });
 
   test('a construct importing the config schema is reported; the schema importing a construct module is not', () => {
-    const graph = [edge('src/constructs/jaeger/jaeger.ts', 'src/config/jaeger.ts', 2), edge('src/config/bookinfo.ts', 'src/constructs/apps/bookinfo-images.ts', 6)];
+    const graph = [
+      edge('src/constructs/jaeger/jaeger.ts', 'src/config/jaeger.ts', 2),
+      edge('src/config/bookinfo.ts', 'src/constructs/apps/bookinfo-images.ts', 6),
+    ];
     expect(report(layerViolations(graph, LAYER_RULES))).toEqual([
       "constructs do no I/O and import neither config, relay, check, verify, cluster, cli, stack nor demo: src/constructs/jaeger/jaeger.ts:2 imports 'src/config/jaeger' (src/config/jaeger.ts)",
     ]);
@@ -109,7 +126,12 @@ describe('the checker itself (negative controls on a synthetic graph)', () => {
       edge('src/finding.ts', 'src/check/objects.ts'),
       edge('src/relay/bundle/entry.ts', 'src/cli/relay.ts'),
     ];
-    expect(layerViolations(graph, LAYER_RULES).map((v) => v.edge.from)).toEqual(['src/propagation/hex.ts', 'src/constructs/x.ts', 'src/relay/bundle/entry.ts', 'src/finding.ts']);
+    expect(layerViolations(graph, LAYER_RULES).map((v) => v.edge.from)).toEqual([
+      'src/propagation/hex.ts',
+      'src/constructs/x.ts',
+      'src/relay/bundle/entry.ts',
+      'src/finding.ts',
+    ]);
   });
 
   test('a deep import into relay/http1, and http1 importing the hop, are reported', () => {
@@ -126,7 +148,12 @@ describe('the checker itself (negative controls on a synthetic graph)', () => {
   });
 
   test('a three-file cycle is reported as a closed path; an acyclic graph gives none', () => {
-    const cyclic = [edge('src/c/executor.ts', 'src/c/reports.ts', 23), edge('src/c/reports.ts', 'src/c/outcome.ts', 8), edge('src/c/outcome.ts', 'src/c/executor.ts', 4), edge('src/c/executor.ts', 'src/c/plan.ts')];
+    const cyclic = [
+      edge('src/c/executor.ts', 'src/c/reports.ts', 23),
+      edge('src/c/reports.ts', 'src/c/outcome.ts', 8),
+      edge('src/c/outcome.ts', 'src/c/executor.ts', 4),
+      edge('src/c/executor.ts', 'src/c/plan.ts'),
+    ];
     expect(cycleReport(findCycles(cyclic))).toEqual([
       "cycle: src/c/executor.ts:23 imports 'src/c/reports' (src/c/reports.ts) → src/c/reports.ts:8 imports 'src/c/outcome' (src/c/outcome.ts) → src/c/outcome.ts:4 imports 'src/c/executor' (src/c/executor.ts)",
     ]);

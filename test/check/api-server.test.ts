@@ -9,8 +9,15 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { checkManifests, formatFinding, loadManifestFolder, type Finding } from '../../src/check';
 import {
-  configMapKeyProblems, dns1035LabelProblems, dns1123LabelProblems, dns1123SubdomainProblems, labelValueProblems, nameRuleOf,
-  pathSegmentProblems, qualifiedNameProblems, suggestName,
+  configMapKeyProblems,
+  dns1035LabelProblems,
+  dns1123LabelProblems,
+  dns1123SubdomainProblems,
+  labelValueProblems,
+  nameRuleOf,
+  pathSegmentProblems,
+  qualifiedNameProblems,
+  suggestName,
 } from '../../src/check/api-server-rules';
 import { runCliInProcess } from '../support/run-cli';
 import { REPO_ROOT } from '../../src/paths';
@@ -26,33 +33,91 @@ const apiFindings = (fs: Finding[]) => fs.filter((f) => f.rule.startsWith('api/'
 
 describe('the rules, as pure functions (the same inputs a real kube-apiserver gets as the oracle)', () => {
   test.each([
-    ['my-name', true], ['a', true], ['0abc', true], ['a'.repeat(63), true],
-    ['a'.repeat(64), false], ['My-Name', false], ['-a', false], ['a-', false], ['a.b', false], ['a_b', false], ['', false],
+    ['my-name', true],
+    ['a', true],
+    ['0abc', true],
+    ['a'.repeat(63), true],
+    ['a'.repeat(64), false],
+    ['My-Name', false],
+    ['-a', false],
+    ['a-', false],
+    ['a.b', false],
+    ['a_b', false],
+    ['', false],
   ])('DNS-1123 label %j → valid %s', (value, ok) => expect(dns1123LabelProblems(value).length === 0).toBe(ok));
 
   test.each([
-    ['example.com', true], ['a.b-c.d', true], [`${'a'.repeat(63)}.${'b'.repeat(63)}`, true], [`${'a.'.repeat(126)}a`, true],
-    [`${'a.'.repeat(126)}ab`, false], ['Bad_Name..', false], ['a..b', false], ['.a', false], ['a.', false], ['a.-b', false],
+    ['example.com', true],
+    ['a.b-c.d', true],
+    [`${'a'.repeat(63)}.${'b'.repeat(63)}`, true],
+    [`${'a.'.repeat(126)}a`, true],
+    [`${'a.'.repeat(126)}ab`, false],
+    ['Bad_Name..', false],
+    ['a..b', false],
+    ['.a', false],
+    ['a.', false],
+    ['a.-b', false],
   ])('DNS-1123 subdomain %j → valid %s', (value, ok) => expect(dns1123SubdomainProblems(value).length === 0).toBe(ok));
 
-  test.each([['web', true], ['w-1', true], ['1web', false], ['web-', false], ['Web', false]])('DNS-1035 label %j → valid %s', (value, ok) => expect(dns1035LabelProblems(value).length === 0).toBe(ok));
-
-  test.each([['reader', true], ['system:reader', true], ['.', false], ['..', false], ['a/b', false], ['50%', false]])('path segment (RBAC) %j → valid %s', (value, ok) => expect(pathSegmentProblems(value).length === 0).toBe(ok));
+  test.each([
+    ['web', true],
+    ['w-1', true],
+    ['1web', false],
+    ['web-', false],
+    ['Web', false],
+  ])('DNS-1035 label %j → valid %s', (value, ok) => expect(dns1035LabelProblems(value).length === 0).toBe(ok));
 
   test.each([
-    ['app', true], ['app.kubernetes.io/name', true], ['A_b.c-D', true], ['example.com/' + 'a'.repeat(63), true],
-    ['a/b/c', false], ['/a', false], ['a/', false], ['Example.com/a', false], ['-a', false], ['a'.repeat(64), false], ['a b', false],
+    ['reader', true],
+    ['system:reader', true],
+    ['.', false],
+    ['..', false],
+    ['a/b', false],
+    ['50%', false],
+  ])('path segment (RBAC) %j → valid %s', (value, ok) => expect(pathSegmentProblems(value).length === 0).toBe(ok));
+
+  test.each([
+    ['app', true],
+    ['app.kubernetes.io/name', true],
+    ['A_b.c-D', true],
+    ['example.com/' + 'a'.repeat(63), true],
+    ['a/b/c', false],
+    ['/a', false],
+    ['a/', false],
+    ['Example.com/a', false],
+    ['-a', false],
+    ['a'.repeat(64), false],
+    ['a b', false],
   ])('qualified name (label key) %j → valid %s', (value, ok) => expect(qualifiedNameProblems(value).length === 0).toBe(ok));
 
-  test.each([['', true], ['v1.2-rc_3', true], ['a'.repeat(63), true], ['a'.repeat(64), false], ['v 2', false], ['-x', false], ['x.', false]])(
-    'label value %j → valid %s', (value, ok) => expect(labelValueProblems(value).length === 0).toBe(ok));
+  test.each([
+    ['', true],
+    ['v1.2-rc_3', true],
+    ['a'.repeat(63), true],
+    ['a'.repeat(64), false],
+    ['v 2', false],
+    ['-x', false],
+    ['x.', false],
+  ])('label value %j → valid %s', (value, ok) => expect(labelValueProblems(value).length === 0).toBe(ok));
 
-  test.each([['config.yaml', true], ['.hidden', true], ['a-b_c', true], ['a/b', false], ['..data', false], ['.', false], ['a b', false]])(
-    'ConfigMap key %j → valid %s', (value, ok) => expect(configMapKeyProblems(value).length === 0).toBe(ok));
+  test.each([
+    ['config.yaml', true],
+    ['.hidden', true],
+    ['a-b_c', true],
+    ['a/b', false],
+    ['..data', false],
+    ['.', false],
+    ['a b', false],
+  ])('ConfigMap key %j → valid %s', (value, ok) => expect(configMapKeyProblems(value).length === 0).toBe(ok));
 
   test('the name rule follows the kind; suggestions are valid names', () => {
-    expect([nameRuleOf('Namespace'), nameRuleOf('Service'), nameRuleOf('ClusterRole'), nameRuleOf('ConfigMap'), nameRuleOf('IngressRoute')])
-      .toEqual(['dns1123-label', 'dns1123-label', 'path-segment', 'dns1123-subdomain', 'dns1123-subdomain']);
+    expect([
+      nameRuleOf('Namespace'),
+      nameRuleOf('Service'),
+      nameRuleOf('ClusterRole'),
+      nameRuleOf('ConfigMap'),
+      nameRuleOf('IngressRoute'),
+    ]).toEqual(['dns1123-label', 'dns1123-label', 'path-segment', 'dns1123-subdomain', 'dns1123-subdomain']);
     expect(suggestName('dns1123-subdomain', 'Bad_Name..')).toBe('bad-name');
     expect(suggestName('dns1123-label', 'NS!')).toBe('ns');
     expect(suggestName('dns1035-label', '1web')).toBe('web');
@@ -73,7 +138,9 @@ describe('meshtrace check on the API server fixtures', () => {
   test('a ConfigMap named "Bad_Name.." is refused: object, field, value and what is allowed', () => {
     const f = one('api/name', 'ConfigMap shop/Bad_Name..', 'metadata.name');
     expect(f.severity).toBe('error');
-    expect(f.message).toBe('ConfigMap name "Bad_Name.." is not a DNS-1123 subdomain: at most 253 characters, dot-separated labels of a-z, 0-9 and "-", each starting and ending with a letter or digit (e.g. "example.com" or "my-name")');
+    expect(f.message).toBe(
+      'ConfigMap name "Bad_Name.." is not a DNS-1123 subdomain: at most 253 characters, dot-separated labels of a-z, 0-9 and "-", each starting and ending with a letter or digit (e.g. "example.com" or "my-name")',
+    );
     expect(f.fix).toContain('e.g. to "bad-name"');
   });
 
@@ -87,15 +154,23 @@ describe('meshtrace check on the API server fixtures', () => {
   });
 
   test('label keys and values: the key with two "/" and the 80-character value, the latter cut in the message', () => {
-    expect(one('api/label', 'ConfigMap shop/labels', 'metadata.labels["a/b/c"]').message).toMatch(/^label key "a\/b\/c" has 2 "\/"; allowed: \[prefix\/\]name/);
+    expect(one('api/label', 'ConfigMap shop/labels', 'metadata.labels["a/b/c"]').message).toMatch(
+      /^label key "a\/b\/c" has 2 "\/"; allowed: \[prefix\/\]name/,
+    );
     const value = one('api/label', 'ConfigMap shop/labels', 'metadata.labels["team"]');
-    expect(value.message).toMatch(/^label value "this-value-is-much-longer-than-the-sixty-three-characters-a-… \(80 characters\)" is 80 characters long, more than 63$/);
+    expect(value.message).toMatch(
+      /^label value "this-value-is-much-longer-than-the-sixty-three-characters-a-… \(80 characters\)" is 80 characters long, more than 63$/,
+    );
   });
 
   test('annotation keys, ConfigMap keys and pod template labels', () => {
     expect(one('api/annotation', 'ConfigMap shop/annotations').message).toContain('prefix "example_org" is not a DNS-1123 subdomain');
-    expect(one('api/data-key', 'ConfigMap shop/keys', 'data["conf/app.yaml"]').message).toMatch(/^ConfigMap key "conf\/app.yaml" is not a valid key/);
-    expect(one('api/label', 'Deployment shop/web', 'spec.template.metadata.labels["version"]').message).toMatch(/^pod template label value "v 2" is not empty or a string/);
+    expect(one('api/data-key', 'ConfigMap shop/keys', 'data["conf/app.yaml"]').message).toMatch(
+      /^ConfigMap key "conf\/app.yaml" is not a valid key/,
+    );
+    expect(one('api/label', 'Deployment shop/web', 'spec.template.metadata.labels["version"]').message).toMatch(
+      /^pod template label value "v 2" is not empty or a string/,
+    );
   });
 
   test('every object of the fixture breaks exactly one rule, and nothing valid is flagged', () => {
@@ -123,19 +198,27 @@ describe('sizes and symlinks (written at test time)', () => {
   const configMap = (name: string, data: Record<string, string>, extra: Record<string, unknown> = {}) =>
     stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'shop', ...extra }, data }, { lineWidth: 0 });
 
-  test('a ConfigMap with a 2 MiB value: over the 1 MiB data limit and etcd\'s 1.5 MiB, value never printed whole', async () => {
+  test("a ConfigMap with a 2 MiB value: over the 1 MiB data limit and etcd's 1.5 MiB, value never printed whole", async () => {
     // Written by hand: plain text, as a user's file would be.
-    writeFileSync(join(dir, 'big.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: shop\ndata:\n  blob.txt: ${'x'.repeat(2 * 1024 * 1024)}\n`);
+    writeFileSync(
+      join(dir, 'big.yaml'),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: shop\ndata:\n  blob.txt: ${'x'.repeat(2 * 1024 * 1024)}\n`,
+    );
     const r = await runCliInProcess(['check', dir]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('big.yaml: ConfigMap shop/big: data["blob.txt"]: error [api/data-size] ConfigMap data totals 2097152 bytes (2 MiB), more than the 1048576 bytes (1 MiB) the API server allows');
+    expect(r.stdout).toContain(
+      'big.yaml: ConfigMap shop/big: data["blob.txt"]: error [api/data-size] ConfigMap data totals 2097152 bytes (2 MiB), more than the 1048576 bytes (1 MiB) the API server allows',
+    );
     expect(r.stdout).toContain('error [api/object-size] the object is 2097258 bytes (2 MiB) as JSON');
     expect(r.stdout).toContain("over etcd's 1.5 MiB value limit");
     expect(r.stdout.length).toBeLessThan(20_000); // no 2 MiB echo
   });
 
   test('a ConfigMap with a 50 MiB value is refused by the loader before parsing, naming the file and the limit', async () => {
-    writeFileSync(join(dir, 'huge.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: huge\n  namespace: shop\ndata:\n  blob.txt: ${'x'.repeat(50 * 1024 * 1024)}\n`);
+    writeFileSync(
+      join(dir, 'huge.yaml'),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: huge\n  namespace: shop\ndata:\n  blob.txt: ${'x'.repeat(50 * 1024 * 1024)}\n`,
+    );
     const r = await runCliInProcess(['check', dir]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^huge\.yaml: .*error \[load\/yaml\]/m);
@@ -151,15 +234,25 @@ describe('sizes and symlinks (written at test time)', () => {
 
   test('a Secret counts decoded bytes of data', async () => {
     const b64 = Buffer.alloc(1024 * 1024 + 1).toString('base64');
-    writeFileSync(join(dir, 's.yaml'), stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'shop' }, data: { k: b64 } }, { lineWidth: 0 }));
+    writeFileSync(
+      join(dir, 's.yaml'),
+      stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'shop' }, data: { k: b64 } }, { lineWidth: 0 }),
+    );
     const found = apiFindings(await checkFolder(dir)).filter((f) => f.rule === 'api/data-size');
     expect(found.map((f) => f.message)).toEqual([expect.stringMatching(/^Secret data totals 1048577 bytes/)]);
   });
 
   test('annotations over 256 KiB in total are refused, naming the largest', async () => {
-    writeFileSync(join(dir, 'a.yaml'), configMap('a', { k: 'v' }, { annotations: { small: 'x', 'example.com/big': 'y'.repeat(256 * 1024) } }));
+    writeFileSync(
+      join(dir, 'a.yaml'),
+      configMap('a', { k: 'v' }, { annotations: { small: 'x', 'example.com/big': 'y'.repeat(256 * 1024) } }),
+    );
     const found = apiFindings(await checkFolder(dir)).filter((f) => f.rule === 'api/annotation');
-    expect(found.map((f) => f.message)).toEqual([expect.stringMatching(/^annotations total 262165 bytes .* more than the 262144 bytes \(256 KiB\) .* the largest is "example.com\/big" with 262144 bytes$/)]);
+    expect(found.map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^annotations total 262165 bytes .* more than the 262144 bytes \(256 KiB\) .* the largest is "example.com\/big" with 262144 bytes$/,
+      ),
+    ]);
   });
 
   test('a symlinked manifest is checked through the link; dangling links, loops and links to folders are reported', async () => {

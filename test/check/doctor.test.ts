@@ -19,17 +19,56 @@ async function checkFixture(rule: string, variant: 'trigger' | 'clean'): Promise
 /** What each trigger fixture must produce: `file: field` of every finding of the rule. */
 const EXPECTED: Record<string, { severity: 'error' | 'warning'; at: string[] }> = {
   MT001: { severity: 'warning', at: ['install/istiod-values.yaml: traceSampling'] },
-  MT002: { severity: 'error', at: ['30-telemetry.yaml: spec.tracing[0].providers[0].name', '30-telemetry.yaml: spec.tracing[0].providers'] },
-  MT003: { severity: 'error', at: ['install/istio-operator.yaml: spec.meshConfig.extensionProviders[0].opentelemetry.service', 'install/istio-operator.yaml: spec.meshConfig.extensionProviders[1].opentelemetry.port'] },
+  MT002: {
+    severity: 'error',
+    at: ['30-telemetry.yaml: spec.tracing[0].providers[0].name', '30-telemetry.yaml: spec.tracing[0].providers'],
+  },
+  MT003: {
+    severity: 'error',
+    at: [
+      'install/istio-operator.yaml: spec.meshConfig.extensionProviders[0].opentelemetry.service',
+      'install/istio-operator.yaml: spec.meshConfig.extensionProviders[1].opentelemetry.port',
+    ],
+  },
   MT004: { severity: 'error', at: ['20-shop.yaml: spec.ports[0].name'] },
-  MT005: { severity: 'error', at: ['20-hotrod.yaml: spec.template.spec.containers[0].env[0].value', '20-hotrod.yaml: spec.template.spec.containers[0].args[6]', 'install/traefik-values.yaml: tracing.otlp', 'install/traefik-values.yaml: tracing.otlp.grpc.endpoint'] },
-  MT006: { severity: 'error', at: ['05-config.yaml: data.config.yaml.receivers.otlp.protocols.grpc.endpoint', '05-config.yaml: data.config.yaml.receivers.otlp.protocols.http.endpoint', '05-config.yaml: data.config.yaml.extensions.healthcheckv2.http.endpoint'] },
+  MT005: {
+    severity: 'error',
+    at: [
+      '20-hotrod.yaml: spec.template.spec.containers[0].env[0].value',
+      '20-hotrod.yaml: spec.template.spec.containers[0].args[6]',
+      'install/traefik-values.yaml: tracing.otlp',
+      'install/traefik-values.yaml: tracing.otlp.grpc.endpoint',
+    ],
+  },
+  MT006: {
+    severity: 'error',
+    at: [
+      '05-config.yaml: data.config.yaml.receivers.otlp.protocols.grpc.endpoint',
+      '05-config.yaml: data.config.yaml.receivers.otlp.protocols.http.endpoint',
+      '05-config.yaml: data.config.yaml.extensions.healthcheckv2.http.endpoint',
+    ],
+  },
   MT007: { severity: 'error', at: ['05-config.yaml: data.config.yaml'] },
-  MT008: { severity: 'error', at: ['20-hotrod.yaml: spec.template.spec.containers[0].args[10]', '20-hotrod.yaml: spec.template.spec.containers[0].args[10]', '25-shop.yaml: spec.template.spec.containers[0].env[0].value', 'install/traefik-values.yaml: env[0].value'] },
+  MT008: {
+    severity: 'error',
+    at: [
+      '20-hotrod.yaml: spec.template.spec.containers[0].args[10]',
+      '20-hotrod.yaml: spec.template.spec.containers[0].args[10]',
+      '25-shop.yaml: spec.template.spec.containers[0].env[0].value',
+      'install/traefik-values.yaml: env[0].value',
+    ],
+  },
   MT009: { severity: 'error', at: ['20-shop.yaml: spec.headers.customRequestHeaders.X-Request-Id'] },
   MT010: { severity: 'error', at: ['install/traefik-values.yaml: tracing.jaeger', 'install/traefik-values.yaml: service.type'] },
   MT011: { severity: 'error', at: ['05-mtls.yaml: spec.mtls.mode', '10-jaeger.yaml: spec.ingress'] },
-  MT012: { severity: 'error', at: ['30-telemetry.yaml: spec.tracing[0].customTags.auth.header.name', '30-telemetry.yaml: spec.tracing[0].customTags.session.formatter.value', 'install/traefik-values.yaml: tracing.capturedRequestHeaders[0]'] },
+  MT012: {
+    severity: 'error',
+    at: [
+      '30-telemetry.yaml: spec.tracing[0].customTags.auth.header.name',
+      '30-telemetry.yaml: spec.tracing[0].customTags.session.formatter.value',
+      'install/traefik-values.yaml: tracing.capturedRequestHeaders[0]',
+    ],
+  },
 };
 
 describe('tracing doctor catalogue', () => {

@@ -8,12 +8,17 @@ const input = (file: string, object: Record<string, unknown>): ManifestDoc => ({
 const VALID_TRAEFIK = {
   service: { spec: { type: 'NodePort' } },
   ports: { web: { nodePort: 30080 } },
-  tracing: { sampleRate: 1.0, otlp: { enabled: true, grpc: { enabled: true, endpoint: 'jaeger-collector.observability.svc:4317', insecure: true } } },
+  tracing: {
+    sampleRate: 1.0,
+    otlp: { enabled: true, grpc: { enabled: true, endpoint: 'jaeger-collector.observability.svc:4317', insecure: true } },
+  },
 };
 
 describe('installer inputs', () => {
   test('are recognized by shape and file name', () => {
-    expect(classifyInstallInput(input('install/x.yaml', { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator' }))).toBe('istio-operator');
+    expect(classifyInstallInput(input('install/x.yaml', { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator' }))).toBe(
+      'istio-operator',
+    );
     expect(classifyInstallInput(input('install/kind.yaml', { kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' }))).toBe('kind-config');
     expect(classifyInstallInput(input('install/traefik-values.yaml', {}))).toBe('traefik-values');
     expect(classifyInstallInput(input('install/values.yaml', { meshConfig: {} }))).toBe('istiod-values');
@@ -35,7 +40,10 @@ describe('installer inputs', () => {
     test('the built-in schema judges the kept keys as the full chart schema does', () => {
       const bad = { ...VALID_TRAEFIK, tracing: { ...VALID_TRAEFIK.tracing, sampleRate: 'all' }, ports: { web: { nodePort: 'x' } } };
       const builtIn = checkInstallInputs(buildContext([], [input('install/traefik-values.yaml', bad)]));
-      const full = checkInstallInputs(buildContext([], [input('install/traefik-values.yaml', bad)]), { traefikValuesSchema: SCHEMA_SOURCE, traefikChartValues: VALUES_SOURCE });
+      const full = checkInstallInputs(buildContext([], [input('install/traefik-values.yaml', bad)]), {
+        traefikValuesSchema: SCHEMA_SOURCE,
+        traefikChartValues: VALUES_SOURCE,
+      });
       expect(builtIn.map((f) => f.field).sort()).toEqual(full.map((f) => f.field).sort());
       expect(builtIn.length).toBeGreaterThan(0);
       expect(builtIn[0]!.message).toContain('(Traefik chart 41.3.0 values.schema.json)');
@@ -49,22 +57,43 @@ describe('installer inputs', () => {
     test('a sampleRate above 1 and an unknown top-level key fail with their paths', () => {
       const bad = { ...VALID_TRAEFIK, tracng: {}, tracing: { ...VALID_TRAEFIK.tracing, sampleRate: 2 } };
       const findings = checkInstallInputs(buildContext([], [input('install/traefik-values.yaml', bad)]));
-      expect(findings.map((f) => [f.rule, f.field])).toEqual(expect.arrayContaining([
-        ['traefik-values/schema', 'tracng'],
-        ['traefik-values/schema', 'tracing.sampleRate'],
-      ]));
+      expect(findings.map((f) => [f.rule, f.field])).toEqual(
+        expect.arrayContaining([
+          ['traefik-values/schema', 'tracng'],
+          ['traefik-values/schema', 'tracing.sampleRate'],
+        ]),
+      );
     });
 
     test('a missing schema file gives an info finding, not a crash', () => {
-      const findings = checkInstallInputs(buildContext([], [input('install/traefik-values.yaml', VALID_TRAEFIK)]), { traefikValuesSchema: '/nonexistent/values.schema.json' });
+      const findings = checkInstallInputs(buildContext([], [input('install/traefik-values.yaml', VALID_TRAEFIK)]), {
+        traefikValuesSchema: '/nonexistent/values.schema.json',
+      });
       expect(findings).toEqual([expect.objectContaining({ rule: 'traefik-values/schema', severity: 'info' })]);
     });
   });
 
   test('kind: a mapped containerPort with no NodePort behind it is an error; an unmapped NodePort a warning', () => {
-    const kind = input('install/kind.yaml', { kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4', nodes: [{ role: 'control-plane', extraPortMappings: [{ containerPort: 30080, hostPort: 8000 }, { containerPort: 31686, hostPort: 16686 }] }] });
-    const traefik = input('install/traefik-values.yaml', { ...VALID_TRAEFIK, ports: { web: { nodePort: 30080 }, websecure: { nodePort: 30443 } } });
-    const findings = checkInstallInputs(buildContext([], [kind, traefik]), { traefikValuesSchema: '/nonexistent' }).filter((f) => f.rule === 'kind/port-mapping');
+    const kind = input('install/kind.yaml', {
+      kind: 'Cluster',
+      apiVersion: 'kind.x-k8s.io/v1alpha4',
+      nodes: [
+        {
+          role: 'control-plane',
+          extraPortMappings: [
+            { containerPort: 30080, hostPort: 8000 },
+            { containerPort: 31686, hostPort: 16686 },
+          ],
+        },
+      ],
+    });
+    const traefik = input('install/traefik-values.yaml', {
+      ...VALID_TRAEFIK,
+      ports: { web: { nodePort: 30080 }, websecure: { nodePort: 30443 } },
+    });
+    const findings = checkInstallInputs(buildContext([], [kind, traefik]), { traefikValuesSchema: '/nonexistent' }).filter(
+      (f) => f.rule === 'kind/port-mapping',
+    );
     expect(findings.map((f) => [f.severity, f.field])).toEqual([
       ['error', 'nodes[0].extraPortMappings[1].containerPort'],
       ['warning', 'nodes[0].extraPortMappings'],
@@ -77,11 +106,21 @@ describe('installer inputs', () => {
 describe('Istio extension providers', () => {
   test('a misspelled provider field is an unknown field with the allowed names', () => {
     // GIVEN istiod values whose OpenTelemetry provider says `servce`
-    const values = input('install/istiod-values.yaml', { meshConfig: { extensionProviders: [{ name: 'jaeger', opentelemetry: { servce: 'jaeger-collector.observability.svc.cluster.local', port: 4317 } }, { name: 'z', zipkin: { service: 'z.z.svc.cluster.local', port: 9411 }, timeout: '5s' }] } });
+    const values = input('install/istiod-values.yaml', {
+      meshConfig: {
+        extensionProviders: [
+          { name: 'jaeger', opentelemetry: { servce: 'jaeger-collector.observability.svc.cluster.local', port: 4317 } },
+          { name: 'z', zipkin: { service: 'z.z.svc.cluster.local', port: 9411 }, timeout: '5s' },
+        ],
+      },
+    });
     // WHEN checked
     const findings = checkInstallInputs(buildContext([], [values])).filter((f) => f.rule === 'unknown-field');
     // THEN both typos are reported at their fields
-    expect(findings.map((f) => f.field)).toEqual(['meshConfig.extensionProviders[0].opentelemetry.servce', 'meshConfig.extensionProviders[1].timeout']);
+    expect(findings.map((f) => f.field)).toEqual([
+      'meshConfig.extensionProviders[0].opentelemetry.servce',
+      'meshConfig.extensionProviders[1].timeout',
+    ]);
     expect(findings[0]!.fix).toContain('service');
   });
 });

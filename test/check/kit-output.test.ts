@@ -42,7 +42,11 @@ describe('the kit output is clean', () => {
     try {
       const synth = await synthesize({ profile: 'lab', outdir: out });
       // WHEN the real CLI checks it
-      const r = await execa('node', [join(REPO_ROOT, 'bin', 'meshtrace.mjs'), 'check', out, '--json'], { cwd: REPO_ROOT, reject: false, timeout: 60_000 });
+      const r = await execa('node', [join(REPO_ROOT, 'bin', 'meshtrace.mjs'), 'check', out, '--json'], {
+        cwd: REPO_ROOT,
+        reject: false,
+        timeout: 60_000,
+      });
       // THEN exit 0, and every written object was read: the manifests plus dist/install
       const report = JSON.parse(r.stdout) as { summary: { errors: number; objects: number } };
       expect(report.summary.errors).toBe(0);

@@ -9,7 +9,13 @@ const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'check');
 describe('loading a manifest folder', () => {
   test('reads *.yaml like kubectl: installer inputs from install/, file names relative', () => {
     const loaded = loadManifestFolder(join(FIXTURES, 'clean'));
-    expect(loaded.files).toEqual(['00-namespaces.yaml', '10-jaeger.yaml', '20-shop.yaml', '30-telemetry.yaml', 'install/istiod-values.yaml']);
+    expect(loaded.files).toEqual([
+      '00-namespaces.yaml',
+      '10-jaeger.yaml',
+      '20-shop.yaml',
+      '30-telemetry.yaml',
+      'install/istiod-values.yaml',
+    ]);
     expect(loaded.docs).toHaveLength(8);
     expect(loaded.installDocs.map((d) => d.file)).toEqual(['install/istiod-values.yaml']);
     expect(loaded.findings).toEqual([]);
@@ -49,9 +55,20 @@ describe('sub-folders', () => {
       writeFileSync(join(root, 'install', 'kind.yaml'), 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n');
       writeFileSync(join(root, 'inputs', 'kind.yaml'), 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n');
       // WHEN loaded with the default install/ THEN charts/ and inputs/ are reported, install/ is not
-      expect(loadManifestFolder(root).findings.map((f) => [f.rule, f.file]).sort()).toEqual([['load/subfolder', 'charts/'], ['load/subfolder', 'inputs/']]);
+      expect(
+        loadManifestFolder(root)
+          .findings.map((f) => [f.rule, f.file])
+          .sort(),
+      ).toEqual([
+        ['load/subfolder', 'charts/'],
+        ['load/subfolder', 'inputs/'],
+      ]);
       // WHEN loaded with --install inputs/ THEN install/ is an unread sub-folder too, inputs/ is not
-      expect(loadManifestFolder(root, join(root, 'inputs')).findings.map((f) => f.file).sort()).toEqual(['charts/', 'install/']);
+      expect(
+        loadManifestFolder(root, join(root, 'inputs'))
+          .findings.map((f) => f.file)
+          .sort(),
+      ).toEqual(['charts/', 'install/']);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -19,7 +19,11 @@ const SPEC = 'samples/expectations/bookinfo.yaml';
 const TRACE = 'test/fixtures/verify/bookinfo-v3.json';
 
 /** The lines meshtrace wrote (Node's own ExperimentalWarning under jest's VM modules is not ours). */
-const ours = (stderr: string): string => stderr.split('\n').filter((l) => !/^\(node:\d+\)|^\(Use `node/.test(l)).join('\n');
+const ours = (stderr: string): string =>
+  stderr
+    .split('\n')
+    .filter((l) => !/^\(node:\d+\)|^\(Use `node/.test(l))
+    .join('\n');
 
 /** stderr written while `fn` runs. */
 function stderrOf(fn: () => void): string {
@@ -56,7 +60,7 @@ describe('parser errors and global flags', () => {
     }
   });
 
-  test('--no-color is the program\'s and reaches every command; NO_COLOR turns colour off too', () => {
+  test("--no-color is the program's and reaches every command; NO_COLOR turns colour off too", () => {
     const tty = { isTTY: true };
     const saved = process.env.NO_COLOR;
     delete process.env.NO_COLOR;
@@ -70,7 +74,9 @@ describe('parser errors and global flags', () => {
       program.parse(['node', 'meshtrace', 'check', '--no-color'], { from: 'node' });
       expect(seen).toEqual([false]);
       const plain = buildProgram();
-      plain.commands.find((c) => c.name() === 'check')!.action((...args: unknown[]) => void seen.push(useColor(args.at(-1) as Command, tty)));
+      plain.commands
+        .find((c) => c.name() === 'check')!
+        .action((...args: unknown[]) => void seen.push(useColor(args.at(-1) as Command, tty)));
       plain.parse(['node', 'meshtrace', 'check'], { from: 'node' });
       expect(seen).toEqual([false, true]);
       process.env.NO_COLOR = '1';
@@ -100,36 +106,68 @@ describe('one propagation vocabulary', () => {
   });
 
   test('b3single is the deprecated alias of b3 everywhere (verify, relay, demo)', () => {
-    expect(stderrOf(() => expect(formatNamesFlag('--propagate', 'w3c,b3single', ['w3c', 'b3'])).toEqual(['w3c', 'b3']))).toBe('meshtrace: format name b3single is deprecated; use b3\n');
-    expect(() => formatNamesFlag('--propagate', 'baggage', ['w3c', 'b3'])).toThrow('--propagate: unknown format "baggage" (baggage is a format, but not one --propagate takes); allowed: w3c, b3');
+    expect(stderrOf(() => expect(formatNamesFlag('--propagate', 'w3c,b3single', ['w3c', 'b3'])).toEqual(['w3c', 'b3']))).toBe(
+      'meshtrace: format name b3single is deprecated; use b3\n',
+    );
+    expect(() => formatNamesFlag('--propagate', 'baggage', ['w3c', 'b3'])).toThrow(
+      '--propagate: unknown format "baggage" (baggage is a format, but not one --propagate takes); allowed: w3c, b3',
+    );
     // the demo's hops get the canonical name, so no hop prints a notice
     const topology = buildTopology({ propagate: ['reviews:b3single', 'details:b3,baggage'] });
-    const args = (hop: 'reviews' | 'details') => relayArgs(topology.hops[hop], { upstreamUrls: { ratings: 'http://127.0.0.1:1' }, otlpEndpoint: 'http://127.0.0.1:2' });
+    const args = (hop: 'reviews' | 'details') =>
+      relayArgs(topology.hops[hop], { upstreamUrls: { ratings: 'http://127.0.0.1:1' }, otlpEndpoint: 'http://127.0.0.1:2' });
     expect(args('reviews')).toEqual(expect.arrayContaining(['--propagate', 'b3']));
     expect(args('details')).toEqual(expect.arrayContaining(['--propagate', 'b3,baggage']));
   });
 
   test('relay --propagate b3 writes the single header; b3single still does, with the notice', async () => {
     const { relayOptionsFromFlags } = await import('../../src/cli/relay');
-    const flags = { listen: '127.0.0.1:0', serviceName: 'r', otlpProtocol: 'http/protobuf' as const, connectTimeout: '5s', responseTimeout: '15s', maxHeaderSize: '61440', sampleRate: '1', upstreamConnections: '64', shutdownTimeout: '20s', spanQueueSize: '16384', spanFlushInterval: '1s' };
-    expect(stderrOf(() => expect(relayOptionsFromFlags({ ...flags, propagate: ['w3c,b3'] }).propagate).toEqual(['w3c', 'b3single']))).toBe('');
-    expect(stderrOf(() => expect(relayOptionsFromFlags({ ...flags, accept: ['b3single'] }).accept).toEqual(['b3single']))).toBe('meshtrace: format name b3single is deprecated; use b3\n');
+    const flags = {
+      listen: '127.0.0.1:0',
+      serviceName: 'r',
+      otlpProtocol: 'http/protobuf' as const,
+      connectTimeout: '5s',
+      responseTimeout: '15s',
+      maxHeaderSize: '61440',
+      sampleRate: '1',
+      upstreamConnections: '64',
+      shutdownTimeout: '20s',
+      spanQueueSize: '16384',
+      spanFlushInterval: '1s',
+    };
+    expect(stderrOf(() => expect(relayOptionsFromFlags({ ...flags, propagate: ['w3c,b3'] }).propagate).toEqual(['w3c', 'b3single']))).toBe(
+      '',
+    );
+    expect(stderrOf(() => expect(relayOptionsFromFlags({ ...flags, accept: ['b3single'] }).accept).toEqual(['b3single']))).toBe(
+      'meshtrace: format name b3single is deprecated; use b3\n',
+    );
   });
 });
 
 describe('one duration syntax', () => {
-  test('every duration flag goes through the verifier\'s parser: 1h, 1.5m, 250ms, a bare number of ms', () => {
+  test("every duration flag goes through the verifier's parser: 1h, 1.5m, 250ms, a bare number of ms", () => {
     expect(durationFlagMs('--timeout', '1h')).toBe(3_600_000);
     expect(parseDurationMs('--connect-timeout', '1.5m')).toBe(90_000);
     expect(parseDurationMs('--connect-timeout', '250')).toBe(250);
-    expect(() => durationFlagMs('--timeout', 'soon')).toThrow('--timeout: invalid duration "soon"; use a number with a unit: 500ms, 30s, 2m, 1h (a bare number means milliseconds)');
+    expect(() => durationFlagMs('--timeout', 'soon')).toThrow(
+      '--timeout: invalid duration "soon"; use a number with a unit: 500ms, 30s, 2m, 1h (a bare number means milliseconds)',
+    );
     expect(() => durationFlagMs('--timeout', '0s')).toThrow(/invalid duration "0s"/);
   });
 
   test('up/smoke --wait-timeout and --verify-timeout take durations; bare seconds still work, with a notice', () => {
-    const lane: LaneCliOptions = { profile: 'lab', name: 'meshtrace', outdir: 'dist', stateDir: '.meshtrace', istioInstaller: 'auto', istioRequests: 'demo' };
+    const lane: LaneCliOptions = {
+      profile: 'lab',
+      name: 'meshtrace',
+      outdir: 'dist',
+      stateDir: '.meshtrace',
+      istioInstaller: 'auto',
+      istioRequests: 'demo',
+    };
     expect(stderrOf(() => expect(laneOptionsFrom({ ...lane, waitTimeout: '10m' }).waitTimeoutSeconds).toBe(600))).toBe('');
-    expect(stderrOf(() => expect(laneOptionsFrom({ ...lane, waitTimeout: '600' }).waitTimeoutSeconds).toBe(600))).toBe('meshtrace: --wait-timeout with bare seconds (600) is deprecated; use --wait-timeout 600s\n');
+    expect(stderrOf(() => expect(laneOptionsFrom({ ...lane, waitTimeout: '600' }).waitTimeoutSeconds).toBe(600))).toBe(
+      'meshtrace: --wait-timeout with bare seconds (600) is deprecated; use --wait-timeout 600s\n',
+    );
     expect(secondsFlag('--verify-timeout', '2.5m')).toBe(150);
     expect(secondsFlag('--verify-timeout', '1500ms')).toBe(2);
   });
@@ -137,7 +175,10 @@ describe('one duration syntax', () => {
   test('up and smoke take -c/-p/-o like synth', () => {
     const program = buildProgram();
     for (const name of ['synth', 'up', 'smoke']) {
-      const shorts = program.commands.find((c) => c.name() === name)!.options.map((o) => o.short).filter(Boolean);
+      const shorts = program.commands
+        .find((c) => c.name() === name)!
+        .options.map((o) => o.short)
+        .filter(Boolean);
       expect(shorts).toEqual(expect.arrayContaining(['-c', '-p', '-o']));
     }
   });
@@ -156,7 +197,10 @@ describe('demo messages', () => {
     for (const [args, message] of [
       [['--break', 'review'], 'meshtrace: --break "review": unknown hop "review"; hops are edge, productpage, details, reviews, ratings\n'],
       [['--otlp-endpoint', 'jaeger:4318'], 'meshtrace: --otlp-endpoint "jaeger:4318": expected an http:// or https:// URL\n'],
-      [['--timeout', 'soon'], 'meshtrace: --timeout: invalid duration "soon"; use a number with a unit: 500ms, 30s, 2m, 1h (a bare number means milliseconds)\n'],
+      [
+        ['--timeout', 'soon'],
+        'meshtrace: --timeout: invalid duration "soon"; use a number with a unit: 500ms, 30s, 2m, 1h (a bare number means milliseconds)\n',
+      ],
     ] as const) {
       const run = await runCliInProcess(['demo', ...args]);
       expect(run.code).toBe(2);
@@ -168,6 +212,8 @@ describe('demo messages', () => {
   test('demo --jaeger-url is the deprecated name of --otlp-endpoint and means what it did', async () => {
     const run = await runCliInProcess(['demo', '--jaeger-url', 'jaeger:4318']);
     expect(run.code).toBe(2);
-    expect(ours(run.stderr)).toBe('meshtrace: --jaeger-url is deprecated; use --otlp-endpoint\nmeshtrace: --otlp-endpoint "jaeger:4318": expected an http:// or https:// URL\n');
+    expect(ours(run.stderr)).toBe(
+      'meshtrace: --jaeger-url is deprecated; use --otlp-endpoint\nmeshtrace: --otlp-endpoint "jaeger:4318": expected an http:// or https:// URL\n',
+    );
   });
 });

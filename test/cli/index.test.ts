@@ -4,7 +4,9 @@ import { buildProgram, main } from '../../src/cli/index';
 describe('meshtrace CLI', () => {
   test('lists every command of the DESIGN.md contract', () => {
     // GIVEN the program WHEN it is built THEN each contract command is registered
-    const names = buildProgram().commands.map((c) => c.name()).sort();
+    const names = buildProgram()
+      .commands.map((c) => c.name())
+      .sort();
     expect(names).toEqual(['check', 'demo', 'down', 'relay', 'smoke', 'synth', 'up', 'verify']);
   });
 

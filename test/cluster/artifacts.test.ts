@@ -30,7 +30,12 @@ test('spanCounters keeps only the collector span counters', () => {
 });
 
 test('podsForService maps Istio `<app>.<namespace>` and plain service names to pods', () => {
-  const pods = [pod('bookinfo', 'reviews-v2-abc', { app: 'reviews' }), pod('other', 'reviews-x', { app: 'reviews' }), pod('hotrod', 'hotrod-1', { 'app.kubernetes.io/name': 'hotrod' }), pod('relay', 'edge-5d9', {})];
+  const pods = [
+    pod('bookinfo', 'reviews-v2-abc', { app: 'reviews' }),
+    pod('other', 'reviews-x', { app: 'reviews' }),
+    pod('hotrod', 'hotrod-1', { 'app.kubernetes.io/name': 'hotrod' }),
+    pod('relay', 'edge-5d9', {}),
+  ];
   expect(podsForService('reviews.bookinfo', pods).map((p) => p.name)).toEqual(['reviews-v2-abc']);
   expect(podsForService('hotrod', pods).map((p) => p.name)).toEqual(['hotrod-1']);
   expect(podsForService('edge', pods).map((p) => p.name)).toEqual(['edge-5d9']);
@@ -38,8 +43,26 @@ test('podsForService maps Istio `<app>.<namespace>` and plain service names to p
 });
 
 test('diagnosisText puts the first stop before the failed specs', () => {
-  const outcomes: StepOutcome[] = [{ step: { kind: 'run', cmd: 'helm', args: ['upgrade'], why: '' }, status: 'error', message: 'helm upgrade failed (exit 1):\nError: timed out', durationMs: 1 }];
-  const verifications: VerifyOutcome[] = [{ name: 'hotrod', spec: 'h.yaml', passed: false, durationMs: 1, traceIds: ['abc'], message: 'no trace', diagnosis: 'collector unreachable', failingServices: [] }];
+  const outcomes: StepOutcome[] = [
+    {
+      step: { kind: 'run', cmd: 'helm', args: ['upgrade'], why: '' },
+      status: 'error',
+      message: 'helm upgrade failed (exit 1):\nError: timed out',
+      durationMs: 1,
+    },
+  ];
+  const verifications: VerifyOutcome[] = [
+    {
+      name: 'hotrod',
+      spec: 'h.yaml',
+      passed: false,
+      durationMs: 1,
+      traceIds: ['abc'],
+      message: 'no trace',
+      diagnosis: 'collector unreachable',
+      failingServices: [],
+    },
+  ];
   const text = diagnosisText(outcomes, verifications);
   expect(text.indexOf('## could not run: helm upgrade')).toBeLessThan(text.indexOf('## spec hotrod failed (h.yaml)'));
   expect(text).toContain('collector unreachable');
@@ -50,7 +73,13 @@ test('JUnit escapes XML and drops control characters that would make the file un
   expect(xmlEscape('a<b & "c"\u0007>')).toBe('a&lt;b &amp; &quot;c&quot;&gt;');
   const xml = junitXml('s', {
     now: new Date(0),
-    outcomes: [{ step: { kind: 'verify', name: 'x<y', spec: 's', trigger: 't', path: '/', headers: {}, jaeger: 'j', timeoutSeconds: 1, why: '' }, status: 'failed', durationMs: 1500 }],
+    outcomes: [
+      {
+        step: { kind: 'verify', name: 'x<y', spec: 's', trigger: 't', path: '/', headers: {}, jaeger: 'j', timeoutSeconds: 1, why: '' },
+        status: 'failed',
+        durationMs: 1500,
+      },
+    ],
     verifications: [{ name: 'x<y', spec: 's', passed: false, durationMs: 1, traceIds: [], message: 'bad "shape"', failingServices: [] }],
     skipped: ['relay-chain: no spec'],
   });
@@ -65,9 +94,15 @@ test('the CI job summary has one row per case with the first problem', () => {
     now: new Date(0),
     outcomes: [
       { step: { kind: 'wait', context: 'c', resources: [], timeoutSeconds: 1, why: '' }, status: 'ok', durationMs: 2000 },
-      { step: { kind: 'verify', name: 'hotrod', spec: 's', trigger: 't', path: '/', headers: {}, jaeger: 'j', timeoutSeconds: 1, why: '' }, status: 'failed', durationMs: 1000 },
+      {
+        step: { kind: 'verify', name: 'hotrod', spec: 's', trigger: 't', path: '/', headers: {}, jaeger: 'j', timeoutSeconds: 1, why: '' },
+        status: 'failed',
+        durationMs: 1000,
+      },
     ],
-    verifications: [{ name: 'hotrod', spec: 's', passed: false, durationMs: 1, traceIds: [], message: 'split trace | 2 traces', failingServices: [] }],
+    verifications: [
+      { name: 'hotrod', spec: 's', passed: false, durationMs: 1, traceIds: [], message: 'split trace | 2 traces', failingServices: [] },
+    ],
     skipped: ['relay-chain: no spec'],
   });
   expect(md.split('\n')).toEqual([
@@ -96,7 +131,10 @@ describe('collectArtifacts against the loopback API', () => {
   });
 
   test('a failed spec without a blamed hop collects every pod log; istioctl proxy-config for meshed pods', async () => {
-    api.pod('bookinfo', 'productpage-v1-a', { labels: { app: 'productpage' }, containers: [{ name: 'productpage' }, { name: 'istio-proxy' }] });
+    api.pod('bookinfo', 'productpage-v1-a', {
+      labels: { app: 'productpage' },
+      containers: [{ name: 'productpage' }, { name: 'istio-proxy' }],
+    });
     api.pod('hotrod', 'hotrod-1', { labels: { app: 'hotrod' } });
     api.logs.set('bookinfo/productpage-v1-a/productpage', 'pp');
     api.logs.set('bookinfo/productpage-v1-a/istio-proxy', 'envoy');
@@ -117,16 +155,25 @@ describe('collectArtifacts against the loopback API', () => {
       step,
       root,
       outcomes: [],
-      verifications: [{ name: 'bookinfo', spec: 'b.yaml', passed: false, durationMs: 1, traceIds: [], message: 'no trace found', failingServices: [] }],
+      verifications: [
+        { name: 'bookinfo', spec: 'b.yaml', passed: false, durationMs: 1, traceIds: [], message: 'no trace found', failingServices: [] },
+      ],
       openForward: async () => {
         throw new Error('no collector in this cluster');
       },
     });
     expect(written).toEqual(
-      expect.arrayContaining(['out/logs/bookinfo/productpage-v1-a/productpage.log', 'out/logs/bookinfo/productpage-v1-a/istio-proxy.log', 'out/logs/hotrod/hotrod-1/app.log', 'out/proxy-config/bookinfo.productpage-v1-a.listeners.json']),
+      expect.arrayContaining([
+        'out/logs/bookinfo/productpage-v1-a/productpage.log',
+        'out/logs/bookinfo/productpage-v1-a/istio-proxy.log',
+        'out/logs/hotrod/hotrod-1/app.log',
+        'out/proxy-config/bookinfo.productpage-v1-a.listeners.json',
+      ]),
     );
     expect(runner.commandLines()).toEqual(['istioctl proxy-config listener productpage-v1-a.bookinfo --context kind-fake --output json']);
-    expect(readFileSync(join(root, 'out/collection-errors.txt'), 'utf8')).toContain('collector metrics (jaeger-collector:8888): no collector in this cluster');
+    expect(readFileSync(join(root, 'out/collection-errors.txt'), 'utf8')).toContain(
+      'collector metrics (jaeger-collector:8888): no collector in this cluster',
+    );
     expect(existsSync(join(root, 'out/collector-span-counters.txt'))).toBe(false);
   });
 });

@@ -51,7 +51,11 @@ describe('prepareLane', () => {
     const lane = await prepareLane('smoke', { profile: 'ci' }, true, { runner, synth: fixtureSynth(calls), root });
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatch(/^ci → .*meshtrace-plan-.*\/out$/);
-    expect(lane.input.dist.manifests).toEqual(['dist/0000-namespaces.k8s.yaml', 'dist/0100-jaeger.k8s.yaml', 'dist/0200-bookinfo.k8s.yaml']);
+    expect(lane.input.dist.manifests).toEqual([
+      'dist/0000-namespaces.k8s.yaml',
+      'dist/0100-jaeger.k8s.yaml',
+      'dist/0200-bookinfo.k8s.yaml',
+    ]);
     expect(lane.input.dist.kindConfig).toBe('dist/install/kind.yaml');
     expect(lane.warnings.map((w) => w.split(' — ')[0])).toEqual([
       'missing: docker is not installed',
@@ -127,7 +131,11 @@ describe('meshtrace up/smoke/down on a machine without the tools', () => {
   test('`down --dry-run --json` without kind: it cannot tell whether the cluster exists, and says so', async () => {
     expect(await main(['node', 'meshtrace', 'down', '--dry-run', '--json', '--state-dir', join(root, 'state')])).toBe(0);
     const doc = JSON.parse(out);
-    expect(doc.steps[0]).toEqual({ kind: 'note', lines: ['cannot tell whether kind cluster "meshtrace" exists (kind is not installed); if it does, down runs the steps below'], why: 'the plan for a cluster that exists' });
+    expect(doc.steps[0]).toEqual({
+      kind: 'note',
+      lines: ['cannot tell whether kind cluster "meshtrace" exists (kind is not installed); if it does, down runs the steps below'],
+      why: 'the plan for a cluster that exists',
+    });
     expect(doc.steps.map((s: { kind: string }) => s.kind)).toEqual(['note', 'check-owner', 'run', 'unmark-cluster']);
     expect(doc.warnings).toHaveLength(3);
   });
@@ -135,8 +143,24 @@ describe('meshtrace up/smoke/down on a machine without the tools', () => {
   test('`up --dry-run --json --profile ci` plans against the real synthesized stack (Helm route without istioctl)', async () => {
     expect(await main(['node', 'meshtrace', 'up', '--dry-run', '--json', '--profile', 'ci'])).toBe(0);
     const doc = JSON.parse(out);
-    expect(doc).toMatchObject({ command: 'up', profile: 'ci', cluster: 'meshtrace', versions: { kind: 'v0.32.0', istio: '1.30.3', traefikChart: '41.3.0' } });
-    expect(doc.steps.map((s: { kind: string }) => s.kind)).toEqual(['synth', 'run', 'mark-cluster', 'run', 'run', 'run', 'run', 'apply', 'wait', 'note']);
+    expect(doc).toMatchObject({
+      command: 'up',
+      profile: 'ci',
+      cluster: 'meshtrace',
+      versions: { kind: 'v0.32.0', istio: '1.30.3', traefikChart: '41.3.0' },
+    });
+    expect(doc.steps.map((s: { kind: string }) => s.kind)).toEqual([
+      'synth',
+      'run',
+      'mark-cluster',
+      'run',
+      'run',
+      'run',
+      'run',
+      'apply',
+      'wait',
+      'note',
+    ]);
     const apply = doc.steps.find((s: { kind: string }) => s.kind === 'apply');
     expect(apply.files[0]).toMatch(/^dist\/0000-namespaces/);
     const wait = doc.steps.find((s: { kind: string }) => s.kind === 'wait');
@@ -144,4 +168,3 @@ describe('meshtrace up/smoke/down on a machine without the tools', () => {
     expect(wait.resources).toEqual(expect.arrayContaining([{ kind: 'Deployment', namespace: 'bookinfo', name: 'productpage-v1' }]));
   }, 120_000); // a real synth (cdk8s + check) on a loaded 2-core machine
 });
-

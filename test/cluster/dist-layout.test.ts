@@ -27,15 +27,23 @@ describe('layoutFromFiles', () => {
   });
 
   test('host ports: the kind mapping whose containerPort is the entry point NodePort', () => {
-    const kind = { path: 'd/install/kind.yaml', text: 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n  extraPortMappings:\n  - {containerPort: 30080, hostPort: 8000}\n  - {containerPort: 30081, hostPort: 8081}\n' };
+    const kind = {
+      path: 'd/install/kind.yaml',
+      text: 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n  extraPortMappings:\n  - {containerPort: 30080, hostPort: 8000}\n  - {containerPort: 30081, hostPort: 8081}\n',
+    };
     const traefik = { path: 'd/install/traefik-values.yaml', text: 'ports:\n  web: {nodePort: 30080}\n' };
-    const gateway = { path: 'd/install/istio-ingressgateway-values.yaml', text: 'service:\n  ports:\n  - {name: status-port, port: 15021}\n  - {name: http2, port: 80, nodePort: 30081}\n' };
+    const gateway = {
+      path: 'd/install/istio-ingressgateway-values.yaml',
+      text: 'service:\n  ports:\n  - {name: status-port, port: 15021}\n  - {name: http2, port: 80, nodePort: 30081}\n',
+    };
     expect(layoutFromFiles('d', [], [kind, traefik, gateway]).hostPorts).toEqual({ traefikWeb: 8000, istioIngressHttp: 8081 });
     expect(layoutFromFiles('d', [], [kind]).hostPorts).toEqual({});
   });
 
   test('a manifest that is not YAML is named in the error', () => {
-    expect(() => layoutFromFiles('dist', [{ path: 'dist/bad.yaml', text: 'a: [unclosed' }], [])).toThrow(/^dist\/bad\.yaml:1:\d+: is not valid YAML: .*; allowed: /);
+    expect(() => layoutFromFiles('dist', [{ path: 'dist/bad.yaml', text: 'a: [unclosed' }], [])).toThrow(
+      /^dist\/bad\.yaml:1:\d+: is not valid YAML: .*; allowed: /,
+    );
   });
 });
 

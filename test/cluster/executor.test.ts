@@ -85,7 +85,9 @@ describe('executePlan: up', () => {
       'helm upgrade --install traefik traefik',
       'kubectl --context kind-meshtrace apply --server-side',
     ]);
-    expect(runner.commandLines()[1]).toBe('kubectl --context kind-meshtrace --namespace kube-system create configmap meshtrace-owner --from-literal=token=token-1234 --from-literal=createdAt=2026-11-21T12:00:00.000Z');
+    expect(runner.commandLines()[1]).toBe(
+      'kubectl --context kind-meshtrace --namespace kube-system create configmap meshtrace-owner --from-literal=token=token-1234 --from-literal=createdAt=2026-11-21T12:00:00.000Z',
+    );
     expect(JSON.parse(readFileSync(join(root, '.meshtrace/clusters/meshtrace.json'), 'utf8'))).toEqual({
       cluster: 'meshtrace',
       context: 'kind-meshtrace',
@@ -106,7 +108,14 @@ describe('executePlan: up', () => {
     expect(result.exitCode).toBe(2);
     expect(result.summary).toMatch(/^stopped at "helm upgrade --install istio-base base .*": helm upgrade .* failed \(exit 1\):$/);
     expect(result.outcomes.find((o) => o.status === 'error')?.message).toContain('Error: INSTALLATION FAILED: context deadline exceeded');
-    expect(result.outcomes.filter((o) => o.status === 'skipped').map((o) => o.step.kind)).toEqual(['run', 'run', 'run', 'apply', 'wait', 'note']);
+    expect(result.outcomes.filter((o) => o.status === 'skipped').map((o) => o.step.kind)).toEqual([
+      'run',
+      'run',
+      'run',
+      'apply',
+      'wait',
+      'note',
+    ]);
   });
 });
 
@@ -121,20 +130,32 @@ describe('executePlan: smoke', () => {
     ];
     for (const [ns, svc, port, labels, handler] of entries) {
       api.service(ns, svc, labels, [{ port, targetPort: port + 1 }]);
-      api.pod(ns, `${svc}-pod`, { labels, ports: [{ containerPort: port + 1 }, ...(svc === 'jaeger-query' ? [{ containerPort: 8888 }] : [])] });
+      api.pod(ns, `${svc}-pod`, {
+        labels,
+        ports: [{ containerPort: port + 1 }, ...(svc === 'jaeger-query' ? [{ containerPort: 8888 }] : [])],
+      });
       api.podPorts.set(`${ns}/${svc}-pod:${port + 1}`, await podServer(handler));
     }
     // the collector's self-metrics on :8888 (a container port, not on the Service)
     api.service('observability', 'jaeger-collector', { app: 'jaeger' }, [{ name: 'grpc-otlp', port: 4317, targetPort: 4317 }]);
     api.podPorts.set(
       'observability/jaeger-query-pod:8888',
-      await podServer(() => 'otelcol_receiver_accepted_spans{receiver="otlp"} 40\notelcol_receiver_refused_spans{receiver="otlp"} 3\nprocess_uptime 12\n'),
+      await podServer(
+        () => 'otelcol_receiver_accepted_spans{receiver="otlp"} 40\notelcol_receiver_refused_spans{receiver="otlp"} 3\nprocess_uptime 12\n',
+      ),
     );
     api.pod('bookinfo', 'reviews-v2-abc', { labels: { app: 'reviews' }, containers: [{ name: 'reviews' }, { name: 'istio-proxy' }] });
     api.logs.set('bookinfo/reviews-v2-abc/reviews', 'reviews log: dropped traceparent');
     api.logs.set('bookinfo/reviews-v2-abc/istio-proxy', 'envoy access log');
     api.logs.set('observability/jaeger-query-pod/app', 'collector log');
-    api.events.push({ metadata: { namespace: 'bookinfo', name: 'e1' }, involvedObject: { kind: 'Pod', name: 'reviews-v2-abc' }, type: 'Warning', reason: 'BackOff', message: 'Back-off restarting', count: 2 });
+    api.events.push({
+      metadata: { namespace: 'bookinfo', name: 'e1' },
+      involvedObject: { kind: 'Pod', name: 'reviews-v2-abc' },
+      type: 'Warning',
+      reason: 'BackOff',
+      message: 'Back-off restarting',
+      count: 2,
+    });
   }
 
   test('verifies through real port-forwards; a failed spec gives exit 1, reports, artifacts, and clean-up', async () => {
@@ -174,8 +195,12 @@ describe('executePlan: smoke', () => {
     const junit = readFileSync(join(root, 'meshtrace-smoke/junit.xml'), 'utf8');
     expect(junit).toContain('tests="4" failures="1" errors="0"');
     expect(junit).toContain('<testcase classname="meshtrace smoke" name="hotrod"');
-    expect(junit).toContain('<failure message="split trace: 2 traces instead of 1">split trace: 2 traces instead of 1\n\ncontext lost between frontend and reviews</failure>');
-    expect(JSON.parse(readFileSync(join(root, 'meshtrace-smoke/results.json'), 'utf8')).specs.map((s: { passed: boolean }) => s.passed)).toEqual([true, false, true]);
+    expect(junit).toContain(
+      '<failure message="split trace: 2 traces instead of 1">split trace: 2 traces instead of 1\n\ncontext lost between frontend and reviews</failure>',
+    );
+    expect(
+      JSON.parse(readFileSync(join(root, 'meshtrace-smoke/results.json'), 'utf8')).specs.map((s: { passed: boolean }) => s.passed),
+    ).toEqual([true, false, true]);
     // AND the artifacts hold the diagnosis, pods, events, logs of the blamed hop and the collector, and the span counters
     const art = join(root, 'meshtrace-smoke/artifacts');
     expect(readFileSync(join(art, 'diagnosis.md'), 'utf8')).toContain('hops blamed: reviews.bookinfo');
@@ -184,7 +209,9 @@ describe('executePlan: smoke', () => {
     expect(readFileSync(join(art, 'logs/bookinfo/reviews-v2-abc/reviews.log'), 'utf8')).toBe('reviews log: dropped traceparent');
     expect(readFileSync(join(art, 'logs/bookinfo/reviews-v2-abc/istio-proxy.log'), 'utf8')).toBe('envoy access log');
     expect(readFileSync(join(art, 'logs/observability/jaeger-query-pod/app.log'), 'utf8')).toBe('collector log');
-    expect(readFileSync(join(art, 'collector-span-counters.txt'), 'utf8')).toBe('otelcol_receiver_accepted_spans{receiver="otlp"} 40\notelcol_receiver_refused_spans{receiver="otlp"} 3\n');
+    expect(readFileSync(join(art, 'collector-span-counters.txt'), 'utf8')).toBe(
+      'otelcol_receiver_accepted_spans{receiver="otlp"} 40\notelcol_receiver_refused_spans{receiver="otlp"} 3\n',
+    );
     // AND every forward is closed, and the cluster this run created is deleted and unmarked
     for (let i = 0; i < 250 && api.openTunnels > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(api.openTunnels).toBe(0);
@@ -202,7 +229,10 @@ describe('executePlan: smoke', () => {
       if (req.name === 'hotrod') throw new Error('hotrod: every request to http://127.0.0.1:1/dispatch failed (ECONNREFUSED)');
       return { name: req.name, spec: req.spec, passed: true, durationMs: 1, traceIds: [], message: 'trace matched', failingServices: [] };
     };
-    const result = await executePlan(planSmoke({ ...laneInput(), targets: defaultSmokeTargets() }), deps(runner, { verifier, collect: collectArtifacts }));
+    const result = await executePlan(
+      planSmoke({ ...laneInput(), targets: defaultSmokeTargets() }),
+      deps(runner, { verifier, collect: collectArtifacts }),
+    );
     expect(ran).toEqual(['bookinfo', 'hotrod', 'relay-chain']);
     expect(result.exitCode).toBe(2);
     expect(result.summary).toBe('1 of 3 specs failed: hotrod (could not check)');
@@ -214,28 +244,58 @@ describe('executePlan: smoke', () => {
   test('a stack that never gets ready: exit 1, no verification, a red bring-up case, artifacts, clean-up', async () => {
     readyCluster();
     api.deployment('bookinfo', 'productpage-v1', { replicas: 1, ready: 0 });
-    api.pod('bookinfo', 'productpage-v1-x', { labels: { app: 'productpage-v1' }, ready: false, containers: [{ name: 'productpage', ready: false, waiting: 'ErrImagePull' }] });
+    api.pod('bookinfo', 'productpage-v1-x', {
+      labels: { app: 'productpage-v1' },
+      ready: false,
+      containers: [{ name: 'productpage', ready: false, waiting: 'ErrImagePull' }],
+    });
     const runner = new RecordingRunner().on('kind', ok()).on('helm', ok()).on('kubectl', ok());
     let verified = 0;
     const steps = planSmoke({ ...laneInput({ waitTimeoutSeconds: 0 }), targets: defaultSmokeTargets() });
-    const result = await executePlan(steps, deps(runner, { verifier: async () => { verified += 1; throw new Error('not reached'); }, collect: collectArtifacts }));
+    const result = await executePlan(
+      steps,
+      deps(runner, {
+        verifier: async () => {
+          verified += 1;
+          throw new Error('not reached');
+        },
+        collect: collectArtifacts,
+      }),
+    );
     expect(result.exitCode).toBe(1);
     expect(verified).toBe(0);
     expect(result.summary).toBe('stopped at "wait up to 0s (context kind-meshtrace) for 6 workloads:": 1 workload(s) not ready after 0s:');
     expect(result.outcomes.find((o) => o.status === 'broken')?.message).toContain('deployment/productpage-v1 -n bookinfo: 0/1 available');
     const junit = readFileSync(join(root, 'meshtrace-smoke/junit.xml'), 'utf8');
     expect(junit).toContain('tests="4" failures="1" errors="0" skipped="3"');
-    expect(junit).toContain('<testcase classname="meshtrace smoke" name="hotrod" time="0.000">\n      <skipped message="not run: the stack did not come up"/>');
+    expect(junit).toContain(
+      '<testcase classname="meshtrace smoke" name="hotrod" time="0.000">\n      <skipped message="not run: the stack did not come up"/>',
+    );
     expect(junit).toContain('pod productpage-v1-x container productpage: waiting: ErrImagePull');
-    expect(readdirSync(join(root, 'meshtrace-smoke/artifacts')).sort()).toEqual(expect.arrayContaining(['diagnosis.md', 'events.txt', 'pods.txt', 'collection-errors.txt']));
+    expect(readdirSync(join(root, 'meshtrace-smoke/artifacts')).sort()).toEqual(
+      expect.arrayContaining(['diagnosis.md', 'events.txt', 'pods.txt', 'collection-errors.txt']),
+    );
     expect(runner.commandLines().at(-1)).toBe('kind delete cluster --name meshtrace');
   });
 });
 
 test('kind create failing (e.g. the name was taken meanwhile) never leads to deleting that cluster', async () => {
-  const runner = new RecordingRunner().on('kind create', { exitCode: 1, stdout: '', stderr: 'ERROR: failed to create cluster: node(s) already exist for a cluster with the name "meshtrace"\n' }).on('kind delete', ok());
+  const runner = new RecordingRunner()
+    .on('kind create', {
+      exitCode: 1,
+      stdout: '',
+      stderr: 'ERROR: failed to create cluster: node(s) already exist for a cluster with the name "meshtrace"\n',
+    })
+    .on('kind delete', ok());
   const steps = planSmoke({ ...laneInput(), targets: defaultSmokeTargets() });
-  const result = await executePlan(steps, deps(runner, { verifier: async () => { throw new Error('not reached'); } }));
+  const result = await executePlan(
+    steps,
+    deps(runner, {
+      verifier: async () => {
+        throw new Error('not reached');
+      },
+    }),
+  );
   expect(result.exitCode).toBe(2);
   expect(runner.commandLines().some((l) => l.startsWith('kind delete'))).toBe(false);
   expect(result.outcomes.filter((o) => o.step.onlyIfMarked).map((o) => o.status)).toEqual(['skipped', 'skipped']);
@@ -244,10 +304,14 @@ test('kind create failing (e.g. the name was taken meanwhile) never leads to del
 });
 
 test('a cluster that cannot be marked is left alone and no marker file is written', async () => {
-  const runner = new RecordingRunner().on('kind', ok()).on('kubectl', { exitCode: 1, stdout: '', stderr: 'The connection to the server 127.0.0.1:41234 was refused\n' });
+  const runner = new RecordingRunner()
+    .on('kind', ok())
+    .on('kubectl', { exitCode: 1, stdout: '', stderr: 'The connection to the server 127.0.0.1:41234 was refused\n' });
   const result = await executePlan(planSmoke({ ...laneInput(), targets: defaultSmokeTargets() }), deps(runner));
   expect(result.exitCode).toBe(2);
-  expect(result.outcomes.find((o) => o.step.kind === 'mark-cluster')?.message).toContain('the cluster was created but could not be marked, so meshtrace will not delete it: kind delete cluster --name meshtrace');
+  expect(result.outcomes.find((o) => o.step.kind === 'mark-cluster')?.message).toContain(
+    'the cluster was created but could not be marked, so meshtrace will not delete it: kind delete cluster --name meshtrace',
+  );
   expect(existsSync(join(root, '.meshtrace/clusters/meshtrace.json'))).toBe(false);
   expect(runner.commandLines().some((l) => l.startsWith('kind delete'))).toBe(false);
 });

@@ -85,9 +85,20 @@ describe('waitForWorkloads', () => {
 
   test('on timeout, says which workloads and why their pods are not ready', async () => {
     api.deployment('bookinfo', 'reviews-v1', { replicas: 1, ready: 0 });
-    api.pod('bookinfo', 'reviews-v1-1', { labels: { app: 'reviews-v1' }, ready: false, containers: [{ name: 'reviews', ready: false, waiting: 'ImagePullBackOff', restarts: 0 }, { name: 'istio-proxy', ready: true }] });
+    api.pod('bookinfo', 'reviews-v1-1', {
+      labels: { app: 'reviews-v1' },
+      ready: false,
+      containers: [
+        { name: 'reviews', ready: false, waiting: 'ImagePullBackOff', restarts: 0 },
+        { name: 'istio-proxy', ready: true },
+      ],
+    });
     api.deployment('istio-system', 'istiod', { replicas: 1, ready: 0 });
-    api.pod('istio-system', 'istiod-1', { labels: { app: 'istiod' }, ready: false, unschedulable: '0/1 nodes are available: 1 Insufficient cpu.' });
+    api.pod('istio-system', 'istiod-1', {
+      labels: { app: 'istiod' },
+      ready: false,
+      unschedulable: '0/1 nodes are available: 1 Insufficient cpu.',
+    });
     let clock = 0;
     const result = await waitForWorkloads(
       kube,
@@ -101,8 +112,16 @@ describe('waitForWorkloads', () => {
     expect(result.ok).toBe(false);
     expect(result.elapsedMs).toBe(5000);
     expect(result.notReady).toEqual([
-      { workload: { kind: 'Deployment', namespace: 'bookinfo', name: 'reviews-v1' }, detail: '0/1 available', pods: ['pod reviews-v1-1 container reviews: waiting: ImagePullBackOff'] },
-      { workload: { kind: 'Deployment', namespace: 'istio-system', name: 'istiod' }, detail: '0/1 available', pods: ['pod istiod-1: Unschedulable: 0/1 nodes are available: 1 Insufficient cpu.'] },
+      {
+        workload: { kind: 'Deployment', namespace: 'bookinfo', name: 'reviews-v1' },
+        detail: '0/1 available',
+        pods: ['pod reviews-v1-1 container reviews: waiting: ImagePullBackOff'],
+      },
+      {
+        workload: { kind: 'Deployment', namespace: 'istio-system', name: 'istiod' },
+        detail: '0/1 available',
+        pods: ['pod istiod-1: Unschedulable: 0/1 nodes are available: 1 Insufficient cpu.'],
+      },
       { workload: { kind: 'Deployment', namespace: 'observability', name: 'never-applied' }, detail: 'not found', pods: [] },
     ]);
   });
@@ -149,17 +168,32 @@ describe('port-forward through the client-node WebSocket', () => {
 
   test('a port that is not on the Service is used as a container port (collector metrics :8888)', async () => {
     api.service('observability', 'jaeger-collector', { app: 'jaeger' }, [{ name: 'grpc-otlp', port: 4317, targetPort: 4317 }]);
-    api.pod('observability', 'jaeger-1', { labels: { app: 'jaeger' }, ports: [{ name: 'grpc-otlp', containerPort: 4317 }, { name: 'metrics', containerPort: 8888 }] });
-    expect(await resolveForwardTarget(kube, { namespace: 'observability', service: 'jaeger-collector', port: 8888 })).toEqual({ pod: 'jaeger-1', podPort: 8888 });
+    api.pod('observability', 'jaeger-1', {
+      labels: { app: 'jaeger' },
+      ports: [
+        { name: 'grpc-otlp', containerPort: 4317 },
+        { name: 'metrics', containerPort: 8888 },
+      ],
+    });
+    expect(await resolveForwardTarget(kube, { namespace: 'observability', service: 'jaeger-collector', port: 8888 })).toEqual({
+      pod: 'jaeger-1',
+      podPort: 8888,
+    });
   });
 
   test('no ready pod or no Service: the error says which and why', async () => {
     api.service('istio-system', 'istio-ingressgateway', { app: 'istio-ingressgateway' }, [{ port: 80, targetPort: 8080 }]);
-    api.pod('istio-system', 'gw-1', { labels: { app: 'istio-ingressgateway' }, ready: false, containers: [{ name: 'istio-proxy', ready: false, waiting: 'CrashLoopBackOff', restarts: 4 }] });
+    api.pod('istio-system', 'gw-1', {
+      labels: { app: 'istio-ingressgateway' },
+      ready: false,
+      containers: [{ name: 'istio-proxy', ready: false, waiting: 'CrashLoopBackOff', restarts: 4 }],
+    });
     await expect(openPortForward(kube, 'gw', { namespace: 'istio-system', service: 'istio-ingressgateway', port: 80 })).rejects.toThrow(
       'cannot port-forward to svc/istio-ingressgateway -n istio-system: no ready pod matches app=istio-ingressgateway (pod gw-1 container istio-proxy: waiting: CrashLoopBackOff, 4 restarts)',
     );
-    await expect(openPortForward(kube, 'x', { namespace: 'relay', service: 'relay-0', port: 8080 })).rejects.toThrow('cannot port-forward to svc/relay-0 -n relay: the Service does not exist');
+    await expect(openPortForward(kube, 'x', { namespace: 'relay', service: 'relay-0', port: 8080 })).rejects.toThrow(
+      'cannot port-forward to svc/relay-0 -n relay: the Service does not exist',
+    );
     api.service('traefik', 'traefik', { app: 'traefik' }, [{ name: 'web', port: 80, targetPort: 'web' }]);
     api.pod('traefik', 'traefik-1', { labels: { app: 'traefik' }, ports: [{ name: 'websecure', containerPort: 8443 }] });
     await expect(openPortForward(kube, 't', { namespace: 'traefik', service: 'traefik', port: 80 })).rejects.toThrow(

@@ -27,9 +27,16 @@ describe('planUp', () => {
       `helm upgrade --install traefik traefik --repo ${TRAEFIK_REPO} --version 41.3.0 --namespace traefik --create-namespace --values dist/install/traefik-values.yaml --kube-context kind-meshtrace --wait --timeout 10m`,
     ]);
     const apply = steps.find((s) => s.kind === 'apply');
-    expect(apply).toMatchObject({ cmd: 'kubectl', args: ['--context', 'kind-meshtrace', 'apply', '--server-side', '--field-manager=meshtrace', '--force-conflicts', '-f', 'dist'] });
+    expect(apply).toMatchObject({
+      cmd: 'kubectl',
+      args: ['--context', 'kind-meshtrace', 'apply', '--server-side', '--field-manager=meshtrace', '--force-conflicts', '-f', 'dist'],
+    });
     // AND the applied files are the manifests kubectl reads, in its lexical order (no README, no install/)
-    expect(apply && apply.kind === 'apply' && apply.files).toEqual(['dist/0000-namespaces.k8s.yaml', 'dist/0100-jaeger.k8s.yaml', 'dist/0200-bookinfo.k8s.yaml']);
+    expect(apply && apply.kind === 'apply' && apply.files).toEqual([
+      'dist/0000-namespaces.k8s.yaml',
+      'dist/0100-jaeger.k8s.yaml',
+      'dist/0200-bookinfo.k8s.yaml',
+    ]);
     const wait = steps.find((s): s is WaitStep => s.kind === 'wait') as WaitStep;
     expect(wait.timeoutSeconds).toBe(600);
     expect(wait.context).toBe('kind-meshtrace');
@@ -52,7 +59,11 @@ describe('planUp', () => {
   });
 
   test('access notes use the host ports kind.yaml publishes, and only for apps in the stack: each line a comment or a command', () => {
-    const dist = { ...laneInput().dist, hostPorts: { traefikWeb: 8000, istioIngressHttp: 8081 }, workloads: [...laneInput().dist.workloads, { kind: 'Deployment' as const, namespace: 'hotrod', name: 'hotrod' }] };
+    const dist = {
+      ...laneInput().dist,
+      hostPorts: { traefikWeb: 8000, istioIngressHttp: 8081 },
+      workloads: [...laneInput().dist.workloads, { kind: 'Deployment' as const, namespace: 'hotrod', name: 'hotrod' }],
+    };
     expect(accessLines(laneInput({ dist }))).toEqual([
       '# Jaeger UI: http://127.0.0.1:16686/ while this port-forward runs',
       'kubectl --context kind-meshtrace -n observability port-forward svc/jaeger-query 16686:16686',
@@ -83,7 +94,9 @@ describe('planUp', () => {
     // GIVEN istioctl 1.30.3 on the PATH
     const steps = planUp(laneInput({ tools: tools({ istioctl: { found: true, version: '1.30.3' } }) }));
     // THEN istioctl replaces the three Istio charts, with our context
-    expect(runs(steps).filter((r) => r.includes('istio'))).toEqual(['istioctl install --skip-confirmation --filename dist/install/istio-operator.yaml --context kind-meshtrace']);
+    expect(runs(steps).filter((r) => r.includes('istio'))).toEqual([
+      'istioctl install --skip-confirmation --filename dist/install/istio-operator.yaml --context kind-meshtrace',
+    ]);
   });
 
   test('istioctl of another release is not used: the Helm charts pin the release', () => {
@@ -152,11 +165,21 @@ describe('planSmoke', () => {
     ]);
     expect(tail[0]).toMatchObject({ id: 'jaeger-query', target: { namespace: 'observability', service: 'jaeger-query', port: 16686 } });
     expect(tail.filter((s) => s.kind === 'verify')).toEqual([
-      expect.objectContaining({ name: 'bookinfo', spec: 'samples/expectations/bookinfo.yaml', trigger: 'istio-ingressgateway.istio-system:80', path: '/productpage', jaeger: 'jaeger-query', timeoutSeconds: 150 }),
+      expect.objectContaining({
+        name: 'bookinfo',
+        spec: 'samples/expectations/bookinfo.yaml',
+        trigger: 'istio-ingressgateway.istio-system:80',
+        path: '/productpage',
+        jaeger: 'jaeger-query',
+        timeoutSeconds: 150,
+      }),
       expect.objectContaining({ name: 'hotrod', trigger: 'traefik.traefik:80', headers: { Host: 'hotrod.localhost' } }),
       expect.objectContaining({ name: 'relay-chain', spec: 'samples/expectations/relay-chain.yaml' }),
     ]);
-    expect(tail.find((s) => s.kind === 'report')).toMatchObject({ junitFile: 'meshtrace-smoke/junit.xml', jsonFile: 'meshtrace-smoke/results.json' });
+    expect(tail.find((s) => s.kind === 'report')).toMatchObject({
+      junitFile: 'meshtrace-smoke/junit.xml',
+      jsonFile: 'meshtrace-smoke/results.json',
+    });
     expect(tail.find((s) => s.kind === 'collect-artifacts')).toMatchObject({
       dir: 'meshtrace-smoke/artifacts',
       collector: { service: 'jaeger-collector', port: 8888 },
@@ -165,12 +188,16 @@ describe('planSmoke', () => {
     expect(runs(tail)).toEqual(['kind delete cluster --name meshtrace']);
     // the teardown only touches a cluster this very run created and marked
     expect(tail.slice(-2).map((s) => s.onlyIfMarked)).toEqual([true, true]);
-    expect(renderPlan('steps:', full)).toContain('(always, if this run created and marked the cluster)\nkind delete cluster --name meshtrace\n');
+    expect(renderPlan('steps:', full)).toContain(
+      '(always, if this run created and marked the cluster)\nkind delete cluster --name meshtrace\n',
+    );
     // the verify steps print as the `npx meshtrace verify` a person would run against the printed port-forwards
     const text = renderPlan('steps:', full);
     expect(text).toContain('\nkubectl --context kind-meshtrace -n observability port-forward svc/jaeger-query 16686:16686 &\n');
     expect(text).toContain('\nkubectl --context kind-meshtrace -n istio-system port-forward svc/istio-ingressgateway 18080:80 &\n');
-    expect(text).toContain('\nnpx meshtrace verify --spec samples/expectations/bookinfo.yaml --jaeger-url http://127.0.0.1:16686 --trigger http://127.0.0.1:18080/productpage --timeout 150s\n');
+    expect(text).toContain(
+      '\nnpx meshtrace verify --spec samples/expectations/bookinfo.yaml --jaeger-url http://127.0.0.1:16686 --trigger http://127.0.0.1:18080/productpage --timeout 150s\n',
+    );
     expect(text).toContain(" --trigger 'http://127.0.0.1:18081/dispatch?customer=123' --header 'Host: hotrod.localhost' --timeout 150s\n");
   });
 
@@ -181,14 +208,29 @@ describe('planSmoke', () => {
       'hotrod: not in this stack (no Deployment hotrod in dist/), spec not run',
       'relay-chain: not in this stack (no Deployment edge in dist/), spec not run',
     ]);
-    const withRelay = { ...laneInput().dist, workloads: [...laneInput().dist.workloads, { kind: 'Deployment' as const, namespace: 'mesh-relay', name: 'edge' }] };
-    expect(smokeTargetsFor(withRelay).targets.find((t) => t.name === 'relay-chain')?.entry).toEqual({ namespace: 'mesh-relay', service: 'edge', port: 8080 });
+    const withRelay = {
+      ...laneInput().dist,
+      workloads: [...laneInput().dist.workloads, { kind: 'Deployment' as const, namespace: 'mesh-relay', name: 'edge' }],
+    };
+    expect(smokeTargetsFor(withRelay).targets.find((t) => t.name === 'relay-chain')?.entry).toEqual({
+      namespace: 'mesh-relay',
+      service: 'edge',
+      port: 8080,
+    });
   });
 
   test('specs that will not run are carried to the report step (skipped test cases)', () => {
-    const steps = planSmoke({ ...laneInput(), targets: defaultSmokeTargets().slice(0, 1), skipped: ['hotrod: samples/expectations/hotrod.yaml does not exist, spec not run'] });
-    expect(steps.find((s) => s.kind === 'report')).toMatchObject({ skipped: ['hotrod: samples/expectations/hotrod.yaml does not exist, spec not run'] });
-    expect(renderPlan('steps:', steps)).toContain('#   meshtrace does this itself: reports as skipped: hotrod: samples/expectations/hotrod.yaml does not exist, spec not run\n');
+    const steps = planSmoke({
+      ...laneInput(),
+      targets: defaultSmokeTargets().slice(0, 1),
+      skipped: ['hotrod: samples/expectations/hotrod.yaml does not exist, spec not run'],
+    });
+    expect(steps.find((s) => s.kind === 'report')).toMatchObject({
+      skipped: ['hotrod: samples/expectations/hotrod.yaml does not exist, spec not run'],
+    });
+    expect(renderPlan('steps:', steps)).toContain(
+      '#   meshtrace does this itself: reports as skipped: hotrod: samples/expectations/hotrod.yaml does not exist, spec not run\n',
+    );
   });
 
   test('a cluster that existed before, or --keep-cluster, is not deleted', () => {
@@ -208,7 +250,10 @@ describe('planDown', () => {
 
   test('no cluster: nothing to delete (idempotent), a stale marker is dropped', () => {
     expect(planDown({ clusterName: 'x', cluster: { exists: false, ownedByKit: false } }).map((s) => s.kind)).toEqual(['note']);
-    expect(planDown({ clusterName: 'x', cluster: { exists: false, ownedByKit: true } }).map((s) => s.kind)).toEqual(['note', 'unmark-cluster']);
+    expect(planDown({ clusterName: 'x', cluster: { exists: false, ownedByKit: true } }).map((s) => s.kind)).toEqual([
+      'note',
+      'unmark-cluster',
+    ]);
   });
 
   test('kind missing: the plan says it cannot tell, and shows what down would run if the cluster exists', () => {

@@ -24,9 +24,14 @@ import { laneSummaryRow } from './support/lane-summary';
 
 const SAMPLES = join(REPO_ROOT, 'samples', 'configs');
 const REFERENCE = join(REPO_ROOT, '..', 'shared', 'reference');
-const samples = readdirSync(SAMPLES).filter((f) => f.endsWith('.yaml')).sort();
+const samples = readdirSync(SAMPLES)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const cases: [string, () => Promise<MeshtraceConfig>][] = [
-  ...(['lab', 'ci', 'production'] as const).map((p): [string, () => Promise<MeshtraceConfig>] => [`profile ${p}`, () => loadConfig({ profile: p })]),
+  ...(['lab', 'ci', 'production'] as const).map((p): [string, () => Promise<MeshtraceConfig>] => [
+    `profile ${p}`,
+    () => loadConfig({ profile: p }),
+  ]),
   ...samples.map((s): [string, () => Promise<MeshtraceConfig>] => [`samples/configs/${s}`, () => loadConfig({ config: join(SAMPLES, s) })]),
 ];
 
@@ -68,8 +73,7 @@ function unknownKeysForChart27(values: unknown): string[] {
     for (const [k, v] of Object.entries(ours)) {
       if (!(k in (theirs as object))) {
         if (!documented(k)) unknown.push(`${path}${k}`);
-      }
-      else walk(v, (theirs as Record<string, unknown>)[k], `${path}${k}.`);
+      } else walk(v, (theirs as Record<string, unknown>)[k], `${path}${k}.`);
     }
   };
   walk(values, chartValues, '');
@@ -88,7 +92,9 @@ describe.each(cases)('%s on kind', (_name, load) => {
       // THEN the reason is true of this config: an external store, brokers, or no kind config at all
       const storage = config.jaeger.storage;
       // an edge (spans to a central collector) runs no Jaeger, so its storage settings do not count
-      const external = !config.multicluster.centralCollector && (storage.type === 'elasticsearch' || storage.type === 'cassandra' || (storage.type === 'opensearch' && !storage.inCluster));
+      const external =
+        !config.multicluster.centralCollector &&
+        (storage.type === 'elasticsearch' || storage.type === 'cassandra' || (storage.type === 'opensearch' && !storage.inCluster));
       expect(external || config.kafka.enabled || !config.kind.enabled).toBe(true);
       if (!config.kind.enabled) expect(misfits.join('\n')).toContain('kind.enabled: false');
       if (external) expect(misfits.join('\n')).toContain(`external ${storage.type === 'cassandra' ? 'Cassandra' : storage.type}`);
@@ -103,9 +109,13 @@ describe.each(cases)('%s on kind', (_name, load) => {
     // every CRD source the applied objects need comes before the apply
     const sources = crdSourcesFor(dist);
     const installs = runs(before).map((r) => [r.cmd, ...r.args].join(' '));
-    if (sources.has('istio-base')) expect(installs.some((l) => l.includes('istio-base base') || l.startsWith('istioctl install'))).toBe(true);
+    if (sources.has('istio-base'))
+      expect(installs.some((l) => l.includes('istio-base base') || l.startsWith('istioctl install'))).toBe(true);
     if (sources.has('traefik-chart')) expect(installs.some((l) => l.startsWith('helm upgrade --install traefik traefik'))).toBe(true);
-    if (sources.has('gateway-api')) expect(installs).toContain(`kubectl --context kind-meshtrace apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/${DEFAULT_VERSIONS.gatewayApi}/standard-install.yaml`);
+    if (sources.has('gateway-api'))
+      expect(installs).toContain(
+        `kubectl --context kind-meshtrace apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/${DEFAULT_VERSIONS.gatewayApi}/standard-install.yaml`,
+      );
     // Traefik's chart is the one its values were written for
     const traefik = runs(before).find((r) => r.args[2] === 'traefik');
     const values = parse(buildStack(config).files.find((f) => f.path === 'install/traefik-values.yaml')?.content ?? '{}');
@@ -120,17 +130,24 @@ describe.each(cases)('%s on kind', (_name, load) => {
     // smoke plans too, and every printed line is a command or a comment
     const { targets, skipped } = smokeTargetsFor(dist);
     const smoke = planSmoke({ ...input, targets, skipped });
-    for (const line of renderPlan('# plan', smoke).trimEnd().split('\n')) expect(line).toMatch(/^(#|npx meshtrace |kind |helm |kubectl |curl |rm |kill |istioctl )/);
+    for (const line of renderPlan('# plan', smoke).trimEnd().split('\n'))
+      expect(line).toMatch(/^(#|npx meshtrace |kind |helm |kubectl |curl |rm |kill |istioctl )/);
   });
 
-  test('docs/cluster.md\'s table says what up installs and smoke verifies for it', () => {
+  test("docs/cluster.md's table says what up installs and smoke verifies for it", () => {
     expect(readFileSync(join(REPO_ROOT, 'docs', 'cluster.md'), 'utf8')).toContain(`${laneSummaryRow(_name, config, layoutOf)}\n`);
   });
 });
 
 test('the v3 values the lab profile writes fail chart 41.3.0 if a v2-only key sneaks in (the schema check has teeth)', async () => {
   const config = await loadConfig({ profile: 'lab' });
-  const values = parse(buildStack(config).files.find((f) => f.path === 'install/traefik-values.yaml')?.content ?? '{}') as Record<string, any>;
+  const values = parse(buildStack(config).files.find((f) => f.path === 'install/traefik-values.yaml')?.content ?? '{}') as Record<
+    string,
+    any
+  >;
   expect(chart41Schema({ ...values, globalArguments: [] })).toBe(false);
-  expect(unknownKeysForChart27({ tracing: { jaeger: {}, notAnOption: 'x' }, ports: { web: { nodePort: 30080, nodePortt: 1 } } })).toEqual(['tracing.notAnOption', 'ports.web.nodePortt']);
+  expect(unknownKeysForChart27({ tracing: { jaeger: {}, notAnOption: 'x' }, ports: { web: { nodePort: 30080, nodePortt: 1 } } })).toEqual([
+    'tracing.notAnOption',
+    'ports.web.nodePortt',
+  ]);
 });

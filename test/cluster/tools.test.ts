@@ -24,19 +24,27 @@ describe('detectTools', () => {
     const runner = new RecordingRunner()
       .on('kind version', ok('kind v0.31.0 go1.24 linux/amd64'))
       .on('kubectl version', ok('{"clientVersion":{"gitVersion":"v1.35.0"}}'))
-      .on('docker version', { exitCode: 1, stdout: '', stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n' });
+      .on('docker version', {
+        exitCode: 1,
+        stdout: '',
+        stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n',
+      });
     // WHEN the tools are probed
     const tools = await detectTools(runner);
     // THEN each is reported as it is
     expect(tools.kind).toEqual({ found: true, version: 'v0.31.0' });
     expect(tools.helm).toEqual({ found: false });
-    expect(tools.docker.problem).toBe('the Docker daemon is not reachable (Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?)');
+    expect(tools.docker.problem).toBe(
+      'the Docker daemon is not reachable (Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?)',
+    );
     // AND every probe has a timeout so a hung tool cannot hang the CLI
     expect(runner.calls.every((c) => (c.options?.timeoutMs ?? 0) > 0)).toBe(true);
   });
 
   test('missingTools names each missing tool with how to install it', async () => {
-    const runner = new RecordingRunner().on('kind version', ok('kind v0.32.0')).on('docker version', { exitCode: 1, stdout: '', stderr: 'Cannot connect to the Docker daemon' });
+    const runner = new RecordingRunner()
+      .on('kind version', ok('kind v0.32.0'))
+      .on('docker version', { exitCode: 1, stdout: '', stderr: 'Cannot connect to the Docker daemon' });
     const missing = missingTools(await detectTools(runner), ['docker', 'kind', 'kubectl', 'helm']);
     expect(missing).toHaveLength(3);
     expect(missing[0]).toMatch(/^docker: the Docker daemon is not reachable .* — Docker Engine or Docker Desktop, running/);

@@ -56,7 +56,23 @@ async function appAndJaeger(withBackend: boolean): Promise<{ app: string; jaeger
       const now = BigInt(Date.now()) * 1_000_000n;
       const span = (service: string, spanId: string, parent: string | undefined, kind: number) => ({
         resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-        scopeSpans: [{ spans: [{ traceId, spanId, ...(parent ? { parentSpanId: parent } : {}), name: 'GET /checkout', kind, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 1_000_000n), attributes: [], status: {} }] }],
+        scopeSpans: [
+          {
+            spans: [
+              {
+                traceId,
+                spanId,
+                ...(parent ? { parentSpanId: parent } : {}),
+                name: 'GET /checkout',
+                kind,
+                startTimeUnixNano: String(now),
+                endTimeUnixNano: String(now + 1_000_000n),
+                attributes: [],
+                status: {},
+              },
+            ],
+          },
+        ],
       });
       const resourceSpans = [span('frontend', '00f067aa0ba902b7', seenByApp[0]?.headers.traceparent?.toString().split('-')[2], 2)];
       if (withBackend) resourceSpans.push(span('backend', '00f067aa0ba902b8', '00f067aa0ba902b7', 2));
@@ -83,7 +99,14 @@ describe('libraryVerifier (verify library behind the smoke seam)', () => {
     // GIVEN an entry point and a Jaeger that has the whole trace
     const { app, jaeger } = await appAndJaeger(true);
     // WHEN the smoke verifier runs the spec through the "forward" of the entry point
-    const outcome = await libraryVerifier(root)({ name: 'shop', spec: 'shop.yaml', triggerUrl: `${app}/`, headers: { Host: 'shop.localhost' }, jaegerUrl: jaeger, timeoutMs: 2000 });
+    const outcome = await libraryVerifier(root)({
+      name: 'shop',
+      spec: 'shop.yaml',
+      triggerUrl: `${app}/`,
+      headers: { Host: 'shop.localhost' },
+      jaegerUrl: jaeger,
+      timeoutMs: 2000,
+    });
     // THEN the request used the spec's path, the route's Host and a sampled W3C context
     expect(seenByApp).toHaveLength(1);
     expect(seenByApp[0].url).toBe('/checkout?cart=7');
@@ -99,7 +122,14 @@ describe('libraryVerifier (verify library behind the smoke seam)', () => {
 
   test('a trace missing a hop fails with the report as diagnosis', async () => {
     const { app, jaeger } = await appAndJaeger(false);
-    const outcome = await libraryVerifier(root)({ name: 'shop', spec: 'shop.yaml', triggerUrl: `${app}/`, headers: {}, jaegerUrl: jaeger, timeoutMs: 1000 });
+    const outcome = await libraryVerifier(root)({
+      name: 'shop',
+      spec: 'shop.yaml',
+      triggerUrl: `${app}/`,
+      headers: {},
+      jaegerUrl: jaeger,
+      timeoutMs: 1000,
+    });
     expect(outcome.passed).toBe(false);
     expect(outcome.message).toMatch(/^did not match after \d+ poll\(s\)/);
     expect(outcome.diagnosis).toContain('backend');
@@ -107,7 +137,16 @@ describe('libraryVerifier (verify library behind the smoke seam)', () => {
 
   test('an entry point that does not answer is an error, not a failed spec', async () => {
     const { jaeger } = await appAndJaeger(true);
-    await expect(libraryVerifier(root)({ name: 'shop', spec: 'shop.yaml', triggerUrl: 'http://127.0.0.1:1/', headers: {}, jaegerUrl: jaeger, timeoutMs: 1000 })).rejects.toThrow(
+    await expect(
+      libraryVerifier(root)({
+        name: 'shop',
+        spec: 'shop.yaml',
+        triggerUrl: 'http://127.0.0.1:1/',
+        headers: {},
+        jaegerUrl: jaeger,
+        timeoutMs: 1000,
+      }),
+    ).rejects.toThrow(
       /^shop: every request to http:\/\/127\.0\.0\.1:1\/checkout\?cart=7 failed \(.+\); the entry point behind the port-forward is not serving$/,
     );
   });
@@ -115,7 +154,13 @@ describe('libraryVerifier (verify library behind the smoke seam)', () => {
 
 test('blamedServices takes both ends of each broken hop once', () => {
   const d = (from: string, to?: string) => ({ kind: 'split-trace' as const, title: '', evidence: [], hint: '', hop: { from, to } });
-  expect(blamedServices([d('productpage.bookinfo', 'reviews.bookinfo'), d('reviews.bookinfo'), { kind: 'no-trace', title: '', evidence: [], hint: '' }])).toEqual(['productpage.bookinfo', 'reviews.bookinfo']);
+  expect(
+    blamedServices([
+      d('productpage.bookinfo', 'reviews.bookinfo'),
+      d('reviews.bookinfo'),
+      { kind: 'no-trace', title: '', evidence: [], hint: '' },
+    ]),
+  ).toEqual(['productpage.bookinfo', 'reviews.bookinfo']);
 });
 
 test('mergeHeaders: the lane wins, names case-insensitive', () => {

@@ -107,7 +107,9 @@ describe('.github/workflows/mesh-smoke.yml', () => {
   test('on failure: the results folder is uploaded and the JUnit file smoke writes is published', () => {
     const smokeArgs = meshtraceArgs((steps.find((s) => s.run?.includes('npx meshtrace smoke')) as WorkflowStep).run as string, 'smoke');
     const results = smokeArgs[smokeArgs.indexOf('--results') + 1];
-    const report = planSmoke({ ...laneInput({ profile: 'ci' }), targets: defaultSmokeTargets(), outDir: results }).find((s) => s.kind === 'report');
+    const report = planSmoke({ ...laneInput({ profile: 'ci' }), targets: defaultSmokeTargets(), outDir: results }).find(
+      (s) => s.kind === 'report',
+    );
     const upload = usesStep('actions/upload-artifact');
     expect(upload.if).toBe('failure()');
     expect(upload.with?.path).toBe(`${results}/`);

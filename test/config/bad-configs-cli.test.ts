@@ -18,15 +18,43 @@ const USER_FILE = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: my-notes\
 /** 12 distinct bad configs, each with the line(s) the user must see. */
 const BAD_CONFIGS: readonly (readonly [string, string, RegExp])[] = [
   ['wrong type', 'jaeger:\n  collector:\n    replicas: "3"\n', /: jaeger\.collector\.replicas: "3" is a string; allowed: a number$/m],
-  ['sampling 150', 'istio:\n  randomSamplingPercentage: 150\n', /: istio\.randomSamplingPercentage: 150 is too large; allowed: at most 100$/m],
+  [
+    'sampling 150',
+    'istio:\n  randomSamplingPercentage: 150\n',
+    /: istio\.randomSamplingPercentage: 150 is too large; allowed: at most 100$/m,
+  ],
   ['unknown topology', 'jaeger:\n  topology: mesh\n', /: jaeger\.topology: "mesh" is not allowed; allowed: "allInOne", "split"$/m],
   ['empty namespace', 'namespaces:\n  bookinfo: ""\n', /: namespaces\.bookinfo: "" must not be empty; allowed: an RFC 1123 label/m],
-  ['bad image ref', 'jaeger:\n  image: "jaegertracing/jaeger:2.20.0:extra"\n', /: jaeger\.image: "jaegertracing\/jaeger:2\.20\.0:extra" is not an image reference; allowed: \[registry\/\]name:tag/m],
-  ['latest image', 'jaeger:\n  storage:\n    type: remoteStorage\n    image: jaegertracing/jaeger-remote-storage:latest\n', /: jaeger\.storage\.image: ".*:latest" uses the moving tag "latest"; allowed: a pinned version tag/m],
-  ['typo in a field', 'istio:\n  randomSamplingPercentag: 50\n', /: istio\.randomSamplingPercentag: 50 is not a known field \(did you mean "randomSamplingPercentage"\?\); allowed fields: /m],
-  ['unknown storage type', 'jaeger:\n  storage:\n    type: badger\n', /: jaeger\.storage\.type: "badger" is not allowed; allowed: "memory", "remoteStorage"/m],
-  ['memory store behind split', 'jaeger:\n  storage:\n    type: memory\n', /: jaeger\.storage\.type: "memory" cannot be shared by separate collector and query Deployments/m],
-  ['credentials in a span tag', 'istio:\n  customTags:\n    auth:\n      header:\n        name: Cookie\n', /: istio\.customTags\.auth\.header\.name: "Cookie" would copy credentials into every span/m],
+  [
+    'bad image ref',
+    'jaeger:\n  image: "jaegertracing/jaeger:2.20.0:extra"\n',
+    /: jaeger\.image: "jaegertracing\/jaeger:2\.20\.0:extra" is not an image reference; allowed: \[registry\/\]name:tag/m,
+  ],
+  [
+    'latest image',
+    'jaeger:\n  storage:\n    type: remoteStorage\n    image: jaegertracing/jaeger-remote-storage:latest\n',
+    /: jaeger\.storage\.image: ".*:latest" uses the moving tag "latest"; allowed: a pinned version tag/m,
+  ],
+  [
+    'typo in a field',
+    'istio:\n  randomSamplingPercentag: 50\n',
+    /: istio\.randomSamplingPercentag: 50 is not a known field \(did you mean "randomSamplingPercentage"\?\); allowed fields: /m,
+  ],
+  [
+    'unknown storage type',
+    'jaeger:\n  storage:\n    type: badger\n',
+    /: jaeger\.storage\.type: "badger" is not allowed; allowed: "memory", "remoteStorage"/m,
+  ],
+  [
+    'memory store behind split',
+    'jaeger:\n  storage:\n    type: memory\n',
+    /: jaeger\.storage\.type: "memory" cannot be shared by separate collector and query Deployments/m,
+  ],
+  [
+    'credentials in a span tag',
+    'istio:\n  customTags:\n    auth:\n      header:\n        name: Cookie\n',
+    /: istio\.customTags\.auth\.header\.name: "Cookie" would copy credentials into every span/m,
+  ],
   ['unknown profile', 'profile: prod\n', /: profile: "prod" is not a profile; allowed: "lab", "ci", "production"$/m],
   ['broken YAML', 'bookinfo:\n  reviewsVersions: [v1, v2\n', /: line \d+, column \d+: .* is not valid YAML/m],
 ];
@@ -44,7 +72,8 @@ describe('synth CLI with bad configs', () => {
     cpSync(original, dist, { recursive: true, preserveTimestamps: true });
     writeFileSync(join(dist, 'users-own.yaml'), USER_FILE);
     snapshot = new Map();
-    for (const f of await listFiles(dist)) snapshot.set(f, { bytes: readFileSync(join(dist, f), 'latin1'), mtimeMs: statSync(join(dist, f)).mtimeMs });
+    for (const f of await listFiles(dist))
+      snapshot.set(f, { bytes: readFileSync(join(dist, f), 'latin1'), mtimeMs: statSync(join(dist, f)).mtimeMs });
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -53,7 +82,10 @@ describe('synth CLI with bad configs', () => {
     const { stdout } = await run(process.execPath, [BIN, 'synth', '--outdir', dist], { cwd: REPO_ROOT });
     expect(stdout).toMatch(/0 written, \d+ unchanged, 0 removed/);
     expect(readFileSync(join(dist, 'users-own.yaml'), 'utf8')).toBe(USER_FILE);
-    const check = await run(process.execPath, [BIN, 'check', dist], { cwd: REPO_ROOT }).then(() => 0, (e) => e.code as number);
+    const check = await run(process.execPath, [BIN, 'check', dist], { cwd: REPO_ROOT }).then(
+      () => 0,
+      (e) => e.code as number,
+    );
     expect(check).toBe(0);
   }, 120_000);
 
@@ -93,10 +125,11 @@ describe('synth CLI with bad configs', () => {
   }, 400_000);
 
   test('a missing config file exits 2 (could not check) and writes nothing', async () => {
-    const err = await run(process.execPath, [BIN, 'synth', '--config', join(root, 'absent.yaml'), '--outdir', dist], { cwd: REPO_ROOT }).catch((e) => e);
+    const err = await run(process.execPath, [BIN, 'synth', '--config', join(root, 'absent.yaml'), '--outdir', dist], {
+      cwd: REPO_ROOT,
+    }).catch((e) => e);
     expect(err.code).toBe(2);
     expect(err.stderr).toMatch(/--config: ".*absent\.yaml" cannot be read \(ENOENT\)/);
     expect(await listFiles(dist)).toEqual([...snapshot.keys()]);
   }, 120_000);
-
 });

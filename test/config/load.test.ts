@@ -75,7 +75,13 @@ describe('profiles', () => {
 
   test('switching the storage type drops the profile fields of the other type', () => {
     const config = parseConfig({ profile: 'production', jaeger: { storage: { type: 'opensearch', serverUrls: ['http://os:9200'] } } });
-    expect(config.jaeger.storage).toEqual({ type: 'opensearch', serverUrls: ['http://os:9200'], indexPrefix: 'jaeger', shards: 1, indexReplicas: 0 });
+    expect(config.jaeger.storage).toEqual({
+      type: 'opensearch',
+      serverUrls: ['http://os:9200'],
+      indexPrefix: 'jaeger',
+      shards: 1,
+      indexReplicas: 0,
+    });
   });
 
   test('allInOne without storage gets the in-process memory store', () => {
@@ -91,21 +97,85 @@ describe('profiles', () => {
 describe('bad configs: one line per problem with path, value and what is allowed', () => {
   test.each([
     ['wrong type', 'jaeger:\n  collector:\n    replicas: "two"\n', ['jaeger.collector.replicas: "two" is a string; allowed: a number']],
-    ['sampling 150', 'istio:\n  randomSamplingPercentage: 150\n', ['istio.randomSamplingPercentage: 150 is too large; allowed: at most 100']],
+    [
+      'sampling 150',
+      'istio:\n  randomSamplingPercentage: 150\n',
+      ['istio.randomSamplingPercentage: 150 is too large; allowed: at most 100'],
+    ],
     ['unknown topology', 'jaeger:\n  topology: cluster\n', ['jaeger.topology: "cluster" is not allowed; allowed: "allInOne", "split"']],
-    ['empty namespace', 'namespaces:\n  observability: ""\n', [expect.stringMatching(/^namespaces\.observability: "" must not be empty; allowed: an RFC 1123 label/)]],
-    ['bad image ref', 'jaeger:\n  image: "Jaeger Tracing:2.20"\n', [expect.stringMatching(/^jaeger\.image: "Jaeger Tracing:2\.20" is not an image reference; allowed: \[registry\/\]name:tag/)]],
-    ['untagged image', 'jaeger:\n  image: jaegertracing/jaeger\n', [expect.stringMatching(/^jaeger\.image: "jaegertracing\/jaeger" has no tag or digest/)]],
+    [
+      'empty namespace',
+      'namespaces:\n  observability: ""\n',
+      [expect.stringMatching(/^namespaces\.observability: "" must not be empty; allowed: an RFC 1123 label/)],
+    ],
+    [
+      'bad image ref',
+      'jaeger:\n  image: "Jaeger Tracing:2.20"\n',
+      [expect.stringMatching(/^jaeger\.image: "Jaeger Tracing:2\.20" is not an image reference; allowed: \[registry\/\]name:tag/)],
+    ],
+    [
+      'untagged image',
+      'jaeger:\n  image: jaegertracing/jaeger\n',
+      [expect.stringMatching(/^jaeger\.image: "jaegertracing\/jaeger" has no tag or digest/)],
+    ],
     ['latest tag', 'bookinfo:\n  tag: latest\n', [expect.stringMatching(/^bookinfo\.tag: "latest" is the moving tag "latest"/)]],
-    ['typo in a field', 'jaeger:\n  topolgy: split\n', [expect.stringMatching(/^jaeger\.topolgy: "split" is not a known field \(did you mean "topology"\?\); allowed fields: image, topology, storage/)]],
-    ['unknown storage', 'jaeger:\n  storage:\n    type: mongodb\n', [expect.stringMatching(/^jaeger\.storage\.type: "mongodb" is not allowed; allowed: "memory", "remoteStorage", "elasticsearch", "opensearch", "cassandra"/)]],
-    ['memory store behind split', 'jaeger:\n  topology: split\n  storage: {type: memory}\n', [expect.stringMatching(/^jaeger\.storage\.type: "memory" cannot be shared by separate collector and query Deployments/)]],
-    ['credential header tag', 'istio:\n  customTags:\n    token: {header: {name: Authorization}}\n', [expect.stringMatching(/^istio\.customTags\.token\.header\.name: "Authorization" would copy credentials into every span/)]],
-    ['unknown reviews version', 'bookinfo:\n  reviewsVersions: [v1, v4]\n', ['bookinfo.reviewsVersions[1]: "v4" is not allowed; allowed: "v1", "v2", "v3"']],
-    ['PDB as large as the replicas', 'jaeger:\n  storage: {type: remoteStorage}\n  collector: {replicas: 2, podDisruptionBudget: {minAvailable: 2}}\n', [expect.stringMatching(/^jaeger\.collector\.podDisruptionBudget\.minAvailable: 2 would block every voluntary eviction/)]],
-    ['relay upstream that is not a hop', 'relay:\n  hops:\n    - {name: edge, upstreams: [backend]}\n', ['relay.hops[0].upstreams[0]: "backend" is not a hop; allowed: edge']],
-    ['relay fault the relay cannot parse', 'relay:\n  hops:\n    - {name: a, faults: ["status=700"]}\n', [expect.stringMatching(/^relay\.hops\[0\]\.faults\[0\]: "status=700" is not a fault \(status needs a 3-digit HTTP status 200\.\.599\); allowed: drop-context, delay=<duration>/)]],
-    ['relay hop calling itself', 'relay:\n  hops:\n    - {name: a, upstreams: [a]}\n', ['relay.hops[0].upstreams[0]: "a" is the hop itself (a loop); allowed: another hop']],
+    [
+      'typo in a field',
+      'jaeger:\n  topolgy: split\n',
+      [
+        expect.stringMatching(
+          /^jaeger\.topolgy: "split" is not a known field \(did you mean "topology"\?\); allowed fields: image, topology, storage/,
+        ),
+      ],
+    ],
+    [
+      'unknown storage',
+      'jaeger:\n  storage:\n    type: mongodb\n',
+      [
+        expect.stringMatching(
+          /^jaeger\.storage\.type: "mongodb" is not allowed; allowed: "memory", "remoteStorage", "elasticsearch", "opensearch", "cassandra"/,
+        ),
+      ],
+    ],
+    [
+      'memory store behind split',
+      'jaeger:\n  topology: split\n  storage: {type: memory}\n',
+      [expect.stringMatching(/^jaeger\.storage\.type: "memory" cannot be shared by separate collector and query Deployments/)],
+    ],
+    [
+      'credential header tag',
+      'istio:\n  customTags:\n    token: {header: {name: Authorization}}\n',
+      [expect.stringMatching(/^istio\.customTags\.token\.header\.name: "Authorization" would copy credentials into every span/)],
+    ],
+    [
+      'unknown reviews version',
+      'bookinfo:\n  reviewsVersions: [v1, v4]\n',
+      ['bookinfo.reviewsVersions[1]: "v4" is not allowed; allowed: "v1", "v2", "v3"'],
+    ],
+    [
+      'PDB as large as the replicas',
+      'jaeger:\n  storage: {type: remoteStorage}\n  collector: {replicas: 2, podDisruptionBudget: {minAvailable: 2}}\n',
+      [expect.stringMatching(/^jaeger\.collector\.podDisruptionBudget\.minAvailable: 2 would block every voluntary eviction/)],
+    ],
+    [
+      'relay upstream that is not a hop',
+      'relay:\n  hops:\n    - {name: edge, upstreams: [backend]}\n',
+      ['relay.hops[0].upstreams[0]: "backend" is not a hop; allowed: edge'],
+    ],
+    [
+      'relay fault the relay cannot parse',
+      'relay:\n  hops:\n    - {name: a, faults: ["status=700"]}\n',
+      [
+        expect.stringMatching(
+          /^relay\.hops\[0\]\.faults\[0\]: "status=700" is not a fault \(status needs a 3-digit HTTP status 200\.\.599\); allowed: drop-context, delay=<duration>/,
+        ),
+      ],
+    ],
+    [
+      'relay hop calling itself',
+      'relay:\n  hops:\n    - {name: a, upstreams: [a]}\n',
+      ['relay.hops[0].upstreams[0]: "a" is the hop itself (a loop); allowed: another hop'],
+    ],
     ['a list where a mapping belongs', 'jaeger:\n  collector: []\n', ['jaeger.collector: [] is a list; allowed: a mapping']],
     ['unknown profile', 'profile: staging\n', ['profile: "staging" is not a profile; allowed: "lab", "ci", "production"']],
     ['not a mapping', '- jaeger\n', [expect.stringMatching(/^\(root\): \["jaeger"\] is not a mapping/)]],
@@ -124,13 +194,16 @@ describe('bad configs: one line per problem with path, value and what is allowed
       parseConfigText('istio:\n  randomSamplingPercentage: 150\n', 'configs/x.yaml');
       throw new Error('accepted');
     } catch (err) {
-      expect((err as ConfigError).lines()).toEqual(['configs/x.yaml:2: istio.randomSamplingPercentage: 150 is too large; allowed: at most 100']);
+      expect((err as ConfigError).lines()).toEqual([
+        'configs/x.yaml:2: istio.randomSamplingPercentage: 150 is too large; allowed: at most 100',
+      ]);
       expect((err as ConfigError).kind).toBe('invalid');
     }
   });
 
   test('each problem carries the line of its key; a path the file does not write has none', () => {
-    const text = '# lab, with two mistakes\nprofile: lab\njaeger:\n  collector:\n    replicas: "3"\nistio:\n\n  randomSamplingPercentag: 5\n';
+    const text =
+      '# lab, with two mistakes\nprofile: lab\njaeger:\n  collector:\n    replicas: "3"\nistio:\n\n  randomSamplingPercentag: 5\n';
     let caught: ConfigError | undefined;
     try {
       parseConfigText(text, 'x.yaml');
@@ -145,16 +218,23 @@ describe('bad configs: one line per problem with path, value and what is allowed
 
   test('a __proto__ key is refused with its line, not silently dropped', () => {
     expect(problems('jaeger:\n  __proto__:\n    topology: allInOne\n')).toEqual([
-      expect.stringMatching(/^line 2, column 3: "  __proto__:" has the key "__proto__", which JavaScript takes as the object's prototype, not as data; allowed: any other key$/),
+      expect.stringMatching(
+        /^line 2, column 3: "  __proto__:" has the key "__proto__", which JavaScript takes as the object's prototype, not as data; allowed: any other key$/,
+      ),
     ]);
   });
 
   test('a second document is refused, naming its line', () => {
-    expect(problems('profile: ci\n---\nprofile: lab\n')).toEqual([expect.stringMatching(/^line 2, column 1: "---" holds more than 1 YAML document; allowed: one document/)]);
+    expect(problems('profile: ci\n---\nprofile: lab\n')).toEqual([
+      expect.stringMatching(/^line 2, column 1: "---" holds more than 1 YAML document; allowed: one document/),
+    ]);
   });
 
   test('merge keys merge (as kubectl and Helm read them); explicit keys win', () => {
-    const merged = parseConfigText('profile: ci\nbookinfo:\n  <<: {reviewsVersions: [v1], tag: 1.20.3}\n  reviewsVersions: [v2]\n', 'x.yaml');
+    const merged = parseConfigText(
+      'profile: ci\nbookinfo:\n  <<: {reviewsVersions: [v1], tag: 1.20.3}\n  reviewsVersions: [v2]\n',
+      'x.yaml',
+    );
     expect(merged.bookinfo.reviewsVersions).toEqual(['v2']);
   });
 
@@ -192,7 +272,10 @@ describe('loadConfig from files and flags', () => {
   });
 
   test('a missing file cannot be checked (kind unreadable, exit 2 in the CLI)', async () => {
-    await expect(loadConfig({ config: join(dir, 'nope.yaml') })).rejects.toMatchObject({ kind: 'unreadable', problems: [expect.objectContaining({ path: '--config', message: expect.stringContaining('ENOENT') })] });
+    await expect(loadConfig({ config: join(dir, 'nope.yaml') })).rejects.toMatchObject({
+      kind: 'unreadable',
+      problems: [expect.objectContaining({ path: '--config', message: expect.stringContaining('ENOENT') })],
+    });
   });
 
   test('--config and --profile together are refused', async () => {
@@ -203,7 +286,10 @@ describe('loadConfig from files and flags', () => {
 describe('helpers', () => {
   test.each([
     ['jaegertracing/jaeger:2.20.0', { path: 'jaegertracing/jaeger', tag: '2.20.0' }],
-    ['registry.istio.io/release/examples-bookinfo-details-v1:1.20.3', { registry: 'registry.istio.io', path: 'release/examples-bookinfo-details-v1', tag: '1.20.3' }],
+    [
+      'registry.istio.io/release/examples-bookinfo-details-v1:1.20.3',
+      { registry: 'registry.istio.io', path: 'release/examples-bookinfo-details-v1', tag: '1.20.3' },
+    ],
     ['localhost:5000/relay:dev', { registry: 'localhost:5000', path: 'relay', tag: 'dev' }],
     [`busybox@sha256:${'a'.repeat(64)}`, { path: 'busybox', digest: `sha256:${'a'.repeat(64)}` }],
   ])('parseImageRef(%s)', (ref, expected) => {

@@ -14,13 +14,22 @@ describe('MeshNamespace', () => {
     expect(o).toMatchSnapshot();
     expect(o.metadata).toEqual({
       name: 'observability',
-      labels: { 'app.kubernetes.io/part-of': 'meshtrace', 'istio-injection': 'disabled', 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' },
+      labels: {
+        'app.kubernetes.io/part-of': 'meshtrace',
+        'istio-injection': 'disabled',
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/warn': 'restricted',
+      },
     });
   });
 
   test('meshed namespace: injection enabled, baseline only warned', () => {
     const o = ns({ name: 'bookinfo', sidecarInjection: 'enabled', warn: 'baseline' });
-    expect(o.metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'meshtrace', 'istio-injection': 'enabled', 'pod-security.kubernetes.io/warn': 'baseline' });
+    expect(o.metadata.labels).toEqual({
+      'app.kubernetes.io/part-of': 'meshtrace',
+      'istio-injection': 'enabled',
+      'pod-security.kubernetes.io/warn': 'baseline',
+    });
     expect(o.metadata.labels['pod-security.kubernetes.io/enforce']).toBeUndefined();
   });
 
@@ -29,7 +38,9 @@ describe('MeshNamespace', () => {
   });
 
   test('enforcing baseline/restricted on an injected namespace is refused (istio-init needs NET_ADMIN)', () => {
-    expect(() => ns({ name: 'apps', sidecarInjection: 'enabled', enforce: 'baseline' })).toThrow(/enforce "baseline" rejects the injected istio-init container/);
+    expect(() => ns({ name: 'apps', sidecarInjection: 'enabled', enforce: 'baseline' })).toThrow(
+      /enforce "baseline" rejects the injected istio-init container/,
+    );
   });
 
   test.each([['Bookinfo'], ['-x'], ['a'.repeat(64)], ['under_score']])('refuses the name %j', (name) => {

@@ -10,7 +10,14 @@ describe('workload defaults (deliberate cdk8s-plus overrides)', () => {
     metadata: { name: 'demo' },
     replicas: 1,
     ...podDefaults({ user: 1234 }),
-    containers: [{ name: 'app', image: 'example/app:1.0', portNumber: 8080, ...containerDefaults({ resources: { cpuRequest: '10m', cpuLimit: '0.5', memoryRequest: '32Mi', memoryLimit: '1Gi' }, user: 1234 }) }],
+    containers: [
+      {
+        name: 'app',
+        image: 'example/app:1.0',
+        portNumber: 8080,
+        ...containerDefaults({ resources: { cpuRequest: '10m', cpuLimit: '0.5', memoryRequest: '32Mi', memoryLimit: '1Gi' }, user: 1234 }),
+      },
+    ],
   });
   finishWorkload(dep, { app: 'demo' });
   labeledService(chart, 'S', { name: 'demo', selector: { app: 'demo' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] });
@@ -18,11 +25,24 @@ describe('workload defaults (deliberate cdk8s-plus overrides)', () => {
 
   test('Pod Security restricted at pod and container level, numeric UID/GID, no token', () => {
     const pod = deployment!.spec.template.spec;
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1234, runAsGroup: 1234, fsGroup: 1234, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1234,
+      runAsGroup: 1234,
+      fsGroup: 1234,
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.containers[0].securityContext).toEqual({
-      runAsNonRoot: true, runAsUser: 1234, runAsGroup: 1234, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+      runAsNonRoot: true,
+      runAsUser: 1234,
+      runAsGroup: 1234,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
     });
   });
 
@@ -37,7 +57,11 @@ describe('workload defaults (deliberate cdk8s-plus overrides)', () => {
     expect(deployment!.spec.selector).toEqual({ matchLabels: { app: 'demo' } });
     expect(deployment!.spec.template.metadata.labels).toEqual({ app: 'demo' });
     expect(JSON.stringify(deployment)).not.toContain('cdk8s.io/metadata.addr');
-    expect(service!.spec).toMatchObject({ type: 'ClusterIP', selector: { app: 'demo' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] });
+    expect(service!.spec).toMatchObject({
+      type: 'ClusterIP',
+      selector: { app: 'demo' },
+      ports: [{ name: 'http', port: 80, targetPort: 8080 }],
+    });
   });
 
   test('quantity conversion', () => {

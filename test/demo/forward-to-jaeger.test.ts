@@ -10,7 +10,10 @@ describe('forward to Jaeger', () => {
     const receiver = await startOtlpReceiver({ port: 0 });
     try {
       const trace = bookinfoTrace({ ratingsError: true });
-      const spans = trace.spans.map((s, i) => ({ ...s, attributes: { ...s.attributes, 'http.response.status_code': 200, ratio: 0.5, ok: true, tags: ['a', 'b'], i } }));
+      const spans = trace.spans.map((s, i) => ({
+        ...s,
+        attributes: { ...s.attributes, 'http.response.status_code': 200, ratio: 0.5, ok: true, tags: ['a', 'b'], i },
+      }));
       // WHEN forwarded
       const outcome = await forwardToJaeger(jaegerTracesUrl(receiver.url), spans);
       // THEN every span arrives with its ids, parent, service, kind, timing, attributes and status
@@ -21,7 +24,14 @@ describe('forward to Jaeger', () => {
       for (const sent of spans) {
         const got = byId.get(sent.spanId)!;
         expect(got).toBeDefined();
-        expect({ parent: got.parentSpanId, service: got.service, name: got.name, kind: got.kind, duration: got.durationUs, status: got.status.code }).toEqual({
+        expect({
+          parent: got.parentSpanId,
+          service: got.service,
+          name: got.name,
+          kind: got.kind,
+          duration: got.durationUs,
+          status: got.status.code,
+        }).toEqual({
           parent: sent.parentSpanId,
           service: sent.service,
           name: sent.name,
@@ -44,19 +54,25 @@ describe('forward to Jaeger', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
     try {
-      await expect(forwardToJaeger(jaegerTracesUrl(`http://127.0.0.1:${port}`), bookinfoTrace().spans)).rejects.toThrow(`Jaeger at http://127.0.0.1:${port}/v1/traces answered 400: bad payload`);
+      await expect(forwardToJaeger(jaegerTracesUrl(`http://127.0.0.1:${port}`), bookinfoTrace().spans)).rejects.toThrow(
+        `Jaeger at http://127.0.0.1:${port}/v1/traces answered 400: bad payload`,
+      );
     } finally {
       await new Promise((r) => server.close(r));
     }
     // WHEN nothing listens THEN the error says it could not connect
-    await expect(forwardToJaeger(jaegerTracesUrl(`http://127.0.0.1:${port}`), bookinfoTrace().spans)).rejects.toThrow(/could not send spans to Jaeger at .*ECONNREFUSED/);
+    await expect(forwardToJaeger(jaegerTracesUrl(`http://127.0.0.1:${port}`), bookinfoTrace().spans)).rejects.toThrow(
+      /could not send spans to Jaeger at .*ECONNREFUSED/,
+    );
   });
 
   test('--otlp-endpoint validation (named as the flag the user gave)', () => {
     expect(jaegerTracesUrl('http://127.0.0.1:4318').href).toBe('http://127.0.0.1:4318/v1/traces');
     expect(jaegerTracesUrl('http://collector:4318/v1/traces').href).toBe('http://collector:4318/v1/traces');
     expect(() => jaegerTracesUrl('localhost:4318')).toThrow('--otlp-endpoint "localhost:4318": expected an http:// or https:// URL');
-    expect(() => jaegerTracesUrl('localhost:4318', '--jaeger-url')).toThrow('--jaeger-url "localhost:4318": expected an http:// or https:// URL');
+    expect(() => jaegerTracesUrl('localhost:4318', '--jaeger-url')).toThrow(
+      '--jaeger-url "localhost:4318": expected an http:// or https:// URL',
+    );
     expect(() => jaegerTracesUrl('not a url')).toThrow(/--otlp-endpoint "not a url": not a URL; expected Jaeger's OTLP\/HTTP endpoint/);
   });
 });

@@ -53,7 +53,11 @@ describe('startTopology (real relay processes)', () => {
       expect(response.status).toBe(200);
       // the first attempt's processes are gone already; only the second set runs
       const running = supervisor.pids.filter(isProcessAlive);
-      expect(running.sort()).toEqual(Object.values(hops).map((h) => h.pid).sort());
+      expect(running.sort()).toEqual(
+        Object.values(hops)
+          .map((h) => h.pid)
+          .sort(),
+      );
       expect(supervisor.pids.length).toBeGreaterThan(5);
     } finally {
       await supervisor.stopAll();

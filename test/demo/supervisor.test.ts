@@ -19,11 +19,19 @@ describe('ProcessSupervisor', () => {
     // GIVEN a supervisor and two children, the second of which starts a grandchild
     const supervisor = new ProcessSupervisor({ killGraceMs: 1000 });
     try {
-      const a = await supervisor.start({ name: 'a', command: node, args: ['-e', "console.log('listening on http://127.0.0.1:1234'); setInterval(() => {}, 1000)"], readyPattern: /listening on (\S+)/ });
+      const a = await supervisor.start({
+        name: 'a',
+        command: node,
+        args: ['-e', "console.log('listening on http://127.0.0.1:1234'); setInterval(() => {}, 1000)"],
+        readyPattern: /listening on (\S+)/,
+      });
       const b = await supervisor.start({
         name: 'b',
         command: node,
-        args: ['-e', "const g = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); console.error('ready ' + g.pid); setInterval(() => {}, 1000)"],
+        args: [
+          '-e',
+          "const g = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); console.error('ready ' + g.pid); setInterval(() => {}, 1000)",
+        ],
         readyPattern: /^ready (\d+)/,
       });
       const grandchild = Number(b.ready[1]);
@@ -43,7 +51,12 @@ describe('ProcessSupervisor', () => {
   test('a child that ignores SIGTERM is killed after the grace period', async () => {
     // GIVEN a child that ignores SIGTERM
     const supervisor = new ProcessSupervisor({ killGraceMs: 300 });
-    const c = await supervisor.start({ name: 'stubborn', command: node, args: ['-e', "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"], readyPattern: /^ready/ });
+    const c = await supervisor.start({
+      name: 'stubborn',
+      command: node,
+      args: ['-e', "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"],
+      readyPattern: /^ready/,
+    });
     // WHEN stopped THEN it is gone anyway
     await supervisor.stopAll();
     await expectAllGone([c.pid]);
@@ -54,7 +67,12 @@ describe('ProcessSupervisor', () => {
     const supervisor = new ProcessSupervisor();
     try {
       // WHEN started THEN the error names the child, the exit code and carries its last lines
-      const started = supervisor.start({ name: 'broken', command: node, args: ['-e', "console.error('bad flag --x'); process.exit(3)"], readyPattern: /^ready/ });
+      const started = supervisor.start({
+        name: 'broken',
+        command: node,
+        args: ['-e', "console.error('bad flag --x'); process.exit(3)"],
+        readyPattern: /^ready/,
+      });
       await expect(started).rejects.toThrow(ProcessStartError);
       await expect(started).rejects.toThrow('broken exited (code 3) before it was ready');
       const err = (await started.catch((e: unknown) => e)) as ProcessStartError;
@@ -68,7 +86,13 @@ describe('ProcessSupervisor', () => {
     // GIVEN a child that runs but never prints the ready line
     const supervisor = new ProcessSupervisor();
     try {
-      const started = supervisor.start({ name: 'silent', command: node, args: ['-e', 'setInterval(() => {}, 1000)'], readyPattern: /^ready/, readyTimeoutMs: 500 });
+      const started = supervisor.start({
+        name: 'silent',
+        command: node,
+        args: ['-e', 'setInterval(() => {}, 1000)'],
+        readyPattern: /^ready/,
+        readyTimeoutMs: 500,
+      });
       // WHEN the deadline passes THEN start rejects and the child is gone
       await expect(started).rejects.toThrow('silent did not print its ready line within 500 ms');
       await expectAllGone(supervisor.pids);
@@ -80,7 +104,9 @@ describe('ProcessSupervisor', () => {
   test('a command that does not exist fails with a clear error', async () => {
     const supervisor = new ProcessSupervisor();
     try {
-      await expect(supervisor.start({ name: 'ghost', command: '/nonexistent/bin/relay', args: [], readyPattern: /^ready/ })).rejects.toThrow(/ghost could not be started \(\/nonexistent\/bin\/relay\): .*ENOENT/);
+      await expect(
+        supervisor.start({ name: 'ghost', command: '/nonexistent/bin/relay', args: [], readyPattern: /^ready/ }),
+      ).rejects.toThrow(/ghost could not be started \(\/nonexistent\/bin\/relay\): .*ENOENT/);
     } finally {
       await supervisor.stopAll();
     }

@@ -19,8 +19,6 @@ import { openInChromium, renderedBars } from '../report-html/chromium';
 import { runCliInProcess } from '../support/run-cli';
 import { BIN, runCliProcess } from '../support/run-cli-process';
 
-
-
 async function expectAllGone(pids: readonly number[], withinMs = 3000): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (pids.some(isProcessAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -36,7 +34,11 @@ interface DemoJson {
   pids: number[];
   leftRunning: number[];
   html?: string;
-  verification?: { passed: boolean; traces: { traceId: string; passed: boolean; spanCount: number }[]; diagnoses: { kind: string; title: string; hop?: { from: string; to?: string } }[] };
+  verification?: {
+    passed: boolean;
+    traces: { traceId: string; passed: boolean; spanCount: number }[];
+    diagnoses: { kind: string; title: string; hop?: { from: string; to?: string } }[];
+  };
 }
 
 describe('meshtrace demo (end to end on loopback)', () => {
@@ -139,7 +141,10 @@ describe('meshtrace demo (end to end on loopback)', () => {
 
   test('Ctrl-C while the hops run stops every process and exits 2', async () => {
     // GIVEN a demo run (human output) whose hops are up
-    const child = spawn(process.execPath, [BIN, 'demo', '--requests', '50', '--fault', 'edge:delay=200ms'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'demo', '--requests', '50', '--fault', 'edge:delay=200ms'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const pids: number[] = [];
     try {
       for await (const line of createInterface({ input: child.stderr })) {
@@ -172,13 +177,21 @@ describe('meshtrace demo (end to end on loopback)', () => {
     expect(human.stderr).toContain('--requests "many": expected a whole number from 1 to 1000');
     const jsonToo = await run(['--timeout', 'soon', '--json']);
     expect(jsonToo.code).toBe(2);
-    expect((JSON.parse(jsonToo.stdout) as DemoJson).error).toBe('--timeout: invalid duration "soon"; use a number with a unit: 500ms, 30s, 2m, 1h (a bare number means milliseconds)');
+    expect((JSON.parse(jsonToo.stdout) as DemoJson).error).toBe(
+      '--timeout: invalid duration "soon"; use a number with a unit: 500ms, 30s, 2m, 1h (a bare number means milliseconds)',
+    );
     const badFault = await run(['--fault', 'ratings:slow', '--json']);
-    expect((JSON.parse(badFault.stdout) as DemoJson).error).toContain('--fault "ratings:slow": invalid value "slow" (unknown fault "slow")');
+    expect((JSON.parse(badFault.stdout) as DemoJson).error).toContain(
+      '--fault "ratings:slow": invalid value "slow" (unknown fault "slow")',
+    );
     const badHtml = await run(['--html', '/nonexistent/dir/report.html', '--json']);
-    expect((JSON.parse(badHtml.stdout) as DemoJson).error).toBe('--html "/nonexistent/dir/report.html": the folder /nonexistent/dir does not exist');
+    expect((JSON.parse(badHtml.stdout) as DemoJson).error).toBe(
+      '--html "/nonexistent/dir/report.html": the folder /nonexistent/dir does not exist',
+    );
     const badJaeger = await run(['--otlp-endpoint', 'jaeger:4318', '--json']);
-    expect((JSON.parse(badJaeger.stdout) as DemoJson).error).toContain('--otlp-endpoint "jaeger:4318": expected an http:// or https:// URL');
+    expect((JSON.parse(badJaeger.stdout) as DemoJson).error).toContain(
+      '--otlp-endpoint "jaeger:4318": expected an http:// or https:// URL',
+    );
     const badSpec = await run(['--spec', '/nonexistent/spec.yaml', '--json']);
     expect(badSpec.code).toBe(2);
     expect((JSON.parse(badSpec.stdout) as DemoJson).error).toBe('cannot read spec /nonexistent/spec.yaml: ENOENT');
@@ -186,7 +199,7 @@ describe('meshtrace demo (end to end on loopback)', () => {
 });
 
 describe('meshtrace demo failure paths', () => {
-  test('a hop that cannot start (edge port taken): exit 2 with the hop\'s own words, nothing left behind', async () => {
+  test("a hop that cannot start (edge port taken): exit 2 with the hop's own words, nothing left behind", async () => {
     // GIVEN the port the user pins for the edge is already in use
     const squatter = createServer();
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', () => resolve()));

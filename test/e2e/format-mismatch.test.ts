@@ -110,7 +110,13 @@ describe('format mismatch diagnosis (relay hops + OTLP receiver on loopback)', (
     // GIVEN edge drops the trace context on its calls (so it injects nothing)
     const receiver = await startOtlpReceiver({ port: 0 });
     const leaf = await startRelay({ otlpEndpoint: receiver.url, spanFlushIntervalMs: 20, serviceName: 'ratings' });
-    const front = await startRelay({ otlpEndpoint: receiver.url, spanFlushIntervalMs: 20, serviceName: 'edge', upstreams: [leaf.url], faults: ['drop-context'] });
+    const front = await startRelay({
+      otlpEndpoint: receiver.url,
+      spanFlushIntervalMs: 20,
+      serviceName: 'edge',
+      upstreams: [leaf.url],
+      faults: ['drop-context'],
+    });
     try {
       // WHEN one W3C request passes
       const driven = await drive({ url: front.url, requests: 1, propagation: ['w3c'] });
@@ -128,7 +134,6 @@ describe('format mismatch diagnosis (relay hops + OTLP receiver on loopback)', (
   }, 30_000);
 });
 
-
 interface AssertionJson {
   readonly name?: string;
   readonly description?: string;
@@ -144,7 +149,11 @@ describe('meshtrace demo --propagate reviews:b3multi (real relay processes)', ()
     // WHEN it runs with --json
     const run = await runCliProcess(['demo', '--json', '--propagate', 'reviews:b3multi', '--spec', BRIDGING_SPEC]);
     // THEN it passes with no diagnosis
-    const doc = JSON.parse(run.stdout) as { exitCode: number; passed: boolean; verification: { passed: boolean; diagnoses: unknown[]; traces: { passed: boolean; assertions: AssertionJson[] }[] } };
+    const doc = JSON.parse(run.stdout) as {
+      exitCode: number;
+      passed: boolean;
+      verification: { passed: boolean; diagnoses: unknown[]; traces: { passed: boolean; assertions: AssertionJson[] }[] };
+    };
     expect({ code: run.code, passed: doc.passed }).toEqual({ code: 0, passed: true });
     expect(doc.verification.diagnoses).toEqual([]);
     // AND every trace holds the evidence assertions (which fail without --propagate: see the next test)

@@ -24,7 +24,20 @@ describe('HTML report in headless Chromium', () => {
     // GIVEN a report of the Bookinfo trace (ratings slow and failing) written to disk
     const trace = bookinfoTrace({ ratingsError: true });
     const file = join(dir, 'report.html');
-    await writeFile(file, renderHtmlReport({ title: 'meshtrace demo', subtitle: 'npx meshtrace demo --html report.html', passed: false, traces: [trace], assertions: [{ name: 'edge → productpage', passed: true }, { name: 'no error spans', passed: false, detail: 'ratings GET / has status error' }, { name: 'edge: http.response.status_code = 200', passed: true }] }));
+    await writeFile(
+      file,
+      renderHtmlReport({
+        title: 'meshtrace demo',
+        subtitle: 'npx meshtrace demo --html report.html',
+        passed: false,
+        traces: [trace],
+        assertions: [
+          { name: 'edge → productpage', passed: true },
+          { name: 'no error spans', passed: false, detail: 'ratings GET / has status error' },
+          { name: 'edge: http.response.status_code = 200', passed: true },
+        ],
+      }),
+    );
 
     // WHEN Chromium (fresh profile, offline) opens it
     const opened = await openInChromium(file);

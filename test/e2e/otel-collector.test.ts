@@ -21,21 +21,29 @@ describe('the real OpenTelemetry Collector between the SDK and the receiver', ()
     await receiver.close();
   });
 
-  test.each(['proto', 'json'] as const)('5,000 SDK spans, Collector exporting OTLP/%s with gzip: every span as the SDK holds it', async (encoding) => {
-    const collector = await startCollector({ tracesUrl: `${receiver.url}/v1/traces`, encoding, compression: 'gzip' });
-    try {
-      // WHEN the SDK's exporter sends one 5,000-span batch (gzip) to the Collector
-      const exporter = new OTLPTraceExporter({ url: `${collector.url}/v1/traces`, compression: CompressionAlgorithm.GZIP, timeoutMillis: 30_000 });
-      const result = await new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
-      await exporter.shutdown();
-      expect(result).toEqual({ code: ExportResultCode.SUCCESS });
-      // THEN the Collector forwards all of them (wait for the count, bounded)
-      const deadline = Date.now() + 30_000;
-      while (receiver.spansReceived < BATCH && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(receiver.spansReceived).toBe(BATCH);
-      expectSameSpans(receiver.traces(), spans);
-    } finally {
-      await collector.close();
-    }
-  }, 180_000);
+  test.each(['proto', 'json'] as const)(
+    '5,000 SDK spans, Collector exporting OTLP/%s with gzip: every span as the SDK holds it',
+    async (encoding) => {
+      const collector = await startCollector({ tracesUrl: `${receiver.url}/v1/traces`, encoding, compression: 'gzip' });
+      try {
+        // WHEN the SDK's exporter sends one 5,000-span batch (gzip) to the Collector
+        const exporter = new OTLPTraceExporter({
+          url: `${collector.url}/v1/traces`,
+          compression: CompressionAlgorithm.GZIP,
+          timeoutMillis: 30_000,
+        });
+        const result = await new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
+        await exporter.shutdown();
+        expect(result).toEqual({ code: ExportResultCode.SUCCESS });
+        // THEN the Collector forwards all of them (wait for the count, bounded)
+        const deadline = Date.now() + 30_000;
+        while (receiver.spansReceived < BATCH && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(receiver.spansReceived).toBe(BATCH);
+        expectSameSpans(receiver.traces(), spans);
+      } finally {
+        await collector.close();
+      }
+    },
+    180_000,
+  );
 });

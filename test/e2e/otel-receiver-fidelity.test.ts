@@ -34,25 +34,33 @@ describe('OTLP receiver vs the OpenTelemetry JS SDK: 5,000-span batches, field b
     expectSameSpans(receiver.traces(), spans);
   };
 
-  test.each([CompressionAlgorithm.NONE, CompressionAlgorithm.GZIP])('OTLP/protobuf from the real OTLPTraceExporter, compression %s', async (compression) => {
-    // GIVEN the SDK's exporter pointed at the receiver WHEN it exports one 5,000-span batch
-    const exporter = new OTLPTraceExporter({ url: `${receiver.url}/v1/traces`, compression, timeoutMillis: 30_000 });
-    const result = await exportWith(exporter, spans);
-    await exporter.shutdown();
-    // THEN the export succeeded and every span arrived as the SDK holds it
-    expect(result).toEqual({ code: ExportResultCode.SUCCESS });
-    check();
-  }, 120_000);
+  test.each([CompressionAlgorithm.NONE, CompressionAlgorithm.GZIP])(
+    'OTLP/protobuf from the real OTLPTraceExporter, compression %s',
+    async (compression) => {
+      // GIVEN the SDK's exporter pointed at the receiver WHEN it exports one 5,000-span batch
+      const exporter = new OTLPTraceExporter({ url: `${receiver.url}/v1/traces`, compression, timeoutMillis: 30_000 });
+      const result = await exportWith(exporter, spans);
+      await exporter.shutdown();
+      // THEN the export succeeded and every span arrived as the SDK holds it
+      expect(result).toEqual({ code: ExportResultCode.SUCCESS });
+      check();
+    },
+    120_000,
+  );
 
-  test.each([false, true])('OTLP/JSON written by the SDK serializer, gzip %s', async (gzip) => {
-    const json = Buffer.from(JsonTraceSerializer.serializeRequest(spans)!);
-    const res = await request(`${receiver.url}/v1/traces`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
-      body: gzip ? gzipSync(json) : json,
-    });
-    await res.body.text();
-    expect(res.statusCode).toBe(200);
-    check();
-  }, 120_000);
+  test.each([false, true])(
+    'OTLP/JSON written by the SDK serializer, gzip %s',
+    async (gzip) => {
+      const json = Buffer.from(JsonTraceSerializer.serializeRequest(spans)!);
+      const res = await request(`${receiver.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
+        body: gzip ? gzipSync(json) : json,
+      });
+      await res.body.text();
+      expect(res.statusCode).toBe(200);
+      check();
+    },
+    120_000,
+  );
 });

@@ -8,7 +8,16 @@
  */
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/paths';
-import { drive, loadSpec, parseSpec, startOtlpReceiver, verifyTraces, type OtlpReceiver, type Spec, type VerifyResult } from '../../src/verify';
+import {
+  drive,
+  loadSpec,
+  parseSpec,
+  startOtlpReceiver,
+  verifyTraces,
+  type OtlpReceiver,
+  type Spec,
+  type VerifyResult,
+} from '../../src/verify';
 import { MIXED_PROPAGATOR_CHAIN, startChain, type Hop, type RunningChain } from '../support/otel/otel-chain';
 import { startCollector, type RunningCollector } from '../support/otel/otel-collector';
 import { expectedSpan } from '../support/otel/sdk-span';
@@ -24,7 +33,9 @@ interface Running extends RunningChain {
 /** The chain, every hop exporting to the receiver, or with `throughCollector` to a real Collector that forwards to it. */
 async function start(hops: readonly Hop[], throughCollector = false): Promise<Running> {
   const receiver = await startOtlpReceiver({ port: 0 });
-  const collector = throughCollector ? await startCollector({ tracesUrl: `${receiver.url}/v1/traces`, encoding: 'proto', compression: 'gzip' }) : undefined;
+  const collector = throughCollector
+    ? await startCollector({ tracesUrl: `${receiver.url}/v1/traces`, encoding: 'proto', compression: 'gzip' })
+    : undefined;
   const chain = await startChain(hops, collector?.url ?? receiver.url);
   return { ...chain, receiver, ...(collector ? { collector } : {}) };
 }
@@ -36,7 +47,12 @@ async function stop(r: Running): Promise<void> {
 }
 
 /** Drives W3C requests, waits until `spansPerRequest` × requests arrived, verifies. */
-async function driveAndVerify(r: Running, spec: Spec, spansPerRequest: number, headers: Readonly<Record<string, string>> = {}): Promise<VerifyResult> {
+async function driveAndVerify(
+  r: Running,
+  spec: Spec,
+  spansPerRequest: number,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<VerifyResult> {
   const driven = await drive({ url: `${r.entry}/ratings/1`, requests: REQUESTS, propagation: ['w3c'], headers });
   expect(driven.requests.map((q) => q.status)).toEqual(Array(REQUESTS).fill(200));
   await r.flush();
@@ -70,30 +86,39 @@ describe('the relay between real OpenTelemetry JS services (W3C, B3 multi, Jaege
   test.each([
     ['to the embedded receiver', false],
     ['through the real OpenTelemetry Collector', true],
-  ])('W3C service → relay → B3-multi-only service → relay → Jaeger-only service, exporting %s: one trace, sampled, no diagnosis; the receiver holds what each SDK exported, field by field', async (_how, throughCollector) => {
-    // GIVEN the chain samples/expectations/otel-mixed-propagators.yaml describes: web (W3C +
-    // baggage) → relay-1 (writes W3C + B3 multi) → orders (B3 multi + baggage) → relay-2 (writes
-    // Jaeger) → stock (Jaeger); test/real/otel-services-jaeger.test.ts runs the same into real Jaeger
-    const r = await start(MIXED_PROPAGATOR_CHAIN, throughCollector);
-    try {
-      const spec = await loadSpec(MIXED_SPEC);
-      // WHEN W3C requests with the spec's tracestate and baggage pass (9 spans each: 3 services ×
-      // server/client but the leaf, 2 relays × 2)
-      const result = await driveAndVerify(r, spec, 9, spec.trigger!.headers);
-      // THEN every trace holds and nothing is diagnosed
-      expect(result.diagnoses).toEqual([]);
-      expect([...result.assertions, ...result.traces.flatMap((t) => t.assertions)].filter((a) => !a.passed)).toEqual([]);
-      expect(result.traces.map((t) => [t.passed, t.spanCount])).toEqual(Array(REQUESTS).fill([true, 9]));
-      // AND each SDK span arrived at the receiver exactly as the SDK holds it (ids, parent, kind,
-      // times, attributes, resource, events, status, scope), none missing and none extra
-      const received = new Map(r.receiver.traces().flatMap((t) => t.spans).map((s) => [s.spanId, s]));
-      const exported = [...r.services.values()].flatMap((s) => s.finished());
-      expect(exported).toHaveLength(5 * REQUESTS);
-      for (const sdk of exported) expect(received.get(sdk.spanContext().spanId)).toEqual(expectedSpan(sdk));
-    } finally {
-      await stop(r);
-    }
-  }, 90_000);
+  ])(
+    'W3C service → relay → B3-multi-only service → relay → Jaeger-only service, exporting %s: one trace, sampled, no diagnosis; the receiver holds what each SDK exported, field by field',
+    async (_how, throughCollector) => {
+      // GIVEN the chain samples/expectations/otel-mixed-propagators.yaml describes: web (W3C +
+      // baggage) → relay-1 (writes W3C + B3 multi) → orders (B3 multi + baggage) → relay-2 (writes
+      // Jaeger) → stock (Jaeger); test/real/otel-services-jaeger.test.ts runs the same into real Jaeger
+      const r = await start(MIXED_PROPAGATOR_CHAIN, throughCollector);
+      try {
+        const spec = await loadSpec(MIXED_SPEC);
+        // WHEN W3C requests with the spec's tracestate and baggage pass (9 spans each: 3 services ×
+        // server/client but the leaf, 2 relays × 2)
+        const result = await driveAndVerify(r, spec, 9, spec.trigger!.headers);
+        // THEN every trace holds and nothing is diagnosed
+        expect(result.diagnoses).toEqual([]);
+        expect([...result.assertions, ...result.traces.flatMap((t) => t.assertions)].filter((a) => !a.passed)).toEqual([]);
+        expect(result.traces.map((t) => [t.passed, t.spanCount])).toEqual(Array(REQUESTS).fill([true, 9]));
+        // AND each SDK span arrived at the receiver exactly as the SDK holds it (ids, parent, kind,
+        // times, attributes, resource, events, status, scope), none missing and none extra
+        const received = new Map(
+          r.receiver
+            .traces()
+            .flatMap((t) => t.spans)
+            .map((s) => [s.spanId, s]),
+        );
+        const exported = [...r.services.values()].flatMap((s) => s.finished());
+        expect(exported).toHaveLength(5 * REQUESTS);
+        for (const sdk of exported) expect(received.get(sdk.spanContext().spanId)).toEqual(expectedSpan(sdk));
+      } finally {
+        await stop(r);
+      }
+    },
+    90_000,
+  );
 
   test('a relay forwarding W3C to a B3-multi-only service that declares its propagator: format mismatch, "b was sent W3C and reads B3 multi only", b must change', async () => {
     // GIVEN a → relay (writes what came in: W3C) → b (B3 multi only; records the traceparent that
@@ -138,7 +163,10 @@ edges: [a >> relay-out, relay-out > b]
       { otel: { name: 'b', propagator: 'b3multi', captureRequestHeaders: ['traceparent'] } },
     ]);
     try {
-      const spec = parseSpec(`name: x\nspans:\n  a: { service: a, kind: server, count: 1 }\n  relay-out: { service: relay, kind: client, count: 1 }\n  b: { service: b, kind: server, count: 1 }\nedges: [relay-out > b]\n`, 'spec');
+      const spec = parseSpec(
+        `name: x\nspans:\n  a: { service: a, kind: server, count: 1 }\n  relay-out: { service: relay, kind: client, count: 1 }\n  b: { service: b, kind: server, count: 1 }\nedges: [relay-out > b]\n`,
+        'spec',
+      );
       const result = await driveAndVerify(r, spec, 5);
       // THEN a split whose party is b, with the evidence that W3C was sent
       expect(result.diagnoses.map((d) => [d.kind, d.hop, d.party])).toEqual([['split-trace', { from: 'relay', to: 'b' }, 'b']]);
@@ -183,36 +211,50 @@ edges: [a >> relay-out, relay-out > b]
       { otel: { name: 'c', propagator: 'w3c' } },
     ]);
     try {
-      const spec = parseSpec(`name: x\nspans:\n  a: { service: a, kind: server, count: 1 }\n  relay-out: { service: relay, kind: client, count: 1 }\n  c: { service: c, kind: server, count: 1 }\nedges: [relay-out > c]\n`, 'spec');
+      const spec = parseSpec(
+        `name: x\nspans:\n  a: { service: a, kind: server, count: 1 }\n  relay-out: { service: relay, kind: client, count: 1 }\n  c: { service: c, kind: server, count: 1 }\nedges: [relay-out > c]\n`,
+        'spec',
+      );
       const result = await driveAndVerify(r, spec, 5);
       // THEN a split at relay → c, blamed on the relay, not a format mismatch and not c
       expect(result.diagnoses.map((d) => [d.kind, d.hop, d.party])).toEqual([['split-trace', { from: 'relay', to: 'c' }, 'relay']]);
-      expect(result.diagnoses[0]!.evidence.join('\n')).toContain('relay sent no trace headers on this call (meshtrace.propagation.injected is empty on relay "GET")');
+      expect(result.diagnoses[0]!.evidence.join('\n')).toContain(
+        'relay sent no trace headers on this call (meshtrace.propagation.injected is empty on relay "GET")',
+      );
     } finally {
       await stop(r);
     }
   }, 60_000);
 
-  test.each([true, false])('a relay writing only B3 multi in front of a W3C-only service (propagator declared: %s): what arrived is not reported as what it reads; the relay is named', async (declarePropagator) => {
-    // GIVEN a (W3C) → relay --propagate b3multi → b (W3C only; records the B3 headers that arrived)
-    const r = await start([
-      { otel: { name: 'a', propagator: 'w3c' } },
-      { relay: { name: 'relay', propagate: ['b3multi'] } },
-      { otel: { name: 'b', propagator: 'w3c', captureRequestHeaders: ['traceparent', 'x-b3-traceid'], declarePropagator } },
-    ]);
-    try {
-      const spec = parseSpec(`name: x\nspans:\n  a: { service: a, kind: server, count: 1 }\n  relay-out: { service: relay, kind: client, count: 1 }\n  b: { service: b, kind: server, count: 1 }\nedges: [relay-out > b]\n`, 'spec');
-      const result = await driveAndVerify(r, spec, 5);
-      // THEN a format mismatch at relay → b whose party is the relay (it translated W3C into B3 multi)
-      expect(result.diagnoses.map((d) => [d.kind, d.hop, d.party])).toEqual([['format-mismatch', { from: 'relay', to: 'b' }, 'relay']]);
-      const d = result.diagnoses[0]!;
-      expect(d.evidence).toContain('relay received W3C and sent B3 multi');
-      // AND the B3 headers that arrived at b are what b was sent, never what b reads
-      expect(d.evidence.join('\n')).not.toContain('b reads B3 multi');
-      expect(d.evidence).toContain(declarePropagator ? 'b was sent B3 multi and reads W3C only' : 'b was sent B3 multi; what b reads is not recorded');
-      expect(d.hint).toMatch(/^make relay write a format b reads/);
-    } finally {
-      await stop(r);
-    }
-  }, 60_000);
+  test.each([true, false])(
+    'a relay writing only B3 multi in front of a W3C-only service (propagator declared: %s): what arrived is not reported as what it reads; the relay is named',
+    async (declarePropagator) => {
+      // GIVEN a (W3C) → relay --propagate b3multi → b (W3C only; records the B3 headers that arrived)
+      const r = await start([
+        { otel: { name: 'a', propagator: 'w3c' } },
+        { relay: { name: 'relay', propagate: ['b3multi'] } },
+        { otel: { name: 'b', propagator: 'w3c', captureRequestHeaders: ['traceparent', 'x-b3-traceid'], declarePropagator } },
+      ]);
+      try {
+        const spec = parseSpec(
+          `name: x\nspans:\n  a: { service: a, kind: server, count: 1 }\n  relay-out: { service: relay, kind: client, count: 1 }\n  b: { service: b, kind: server, count: 1 }\nedges: [relay-out > b]\n`,
+          'spec',
+        );
+        const result = await driveAndVerify(r, spec, 5);
+        // THEN a format mismatch at relay → b whose party is the relay (it translated W3C into B3 multi)
+        expect(result.diagnoses.map((d) => [d.kind, d.hop, d.party])).toEqual([['format-mismatch', { from: 'relay', to: 'b' }, 'relay']]);
+        const d = result.diagnoses[0]!;
+        expect(d.evidence).toContain('relay received W3C and sent B3 multi');
+        // AND the B3 headers that arrived at b are what b was sent, never what b reads
+        expect(d.evidence.join('\n')).not.toContain('b reads B3 multi');
+        expect(d.evidence).toContain(
+          declarePropagator ? 'b was sent B3 multi and reads W3C only' : 'b was sent B3 multi; what b reads is not recorded',
+        );
+        expect(d.hint).toMatch(/^make relay write a format b reads/);
+      } finally {
+        await stop(r);
+      }
+    },
+    60_000,
+  );
 });

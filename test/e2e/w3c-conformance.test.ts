@@ -28,7 +28,8 @@ async function viaRelay(inbound: HeaderPairs, callbacks: number): Promise<Header
   const before = targets.map((c) => c.received.length);
   statuses.push(await sendRawRequest((callbacks === 1 ? single : fanout).url, inbound));
   return targets.map((c, i) => {
-    if (c.received.length !== before[i] + 1) throw new Error(`capture server ${i} got ${c.received.length - before[i]} requests, expected 1`);
+    if (c.received.length !== before[i] + 1)
+      throw new Error(`capture server ${i} got ${c.received.length - before[i]} requests, expected 1`);
     return c.received[before[i]];
   });
 }
@@ -37,7 +38,12 @@ beforeAll(async () => {
   // GIVEN three capture servers, a relay forwarding to the first, and a fan-out relay to all three
   captures = await Promise.all([startCaptureServer(), startCaptureServer(), startCaptureServer()]);
   single = await startRelay({ listen: '127.0.0.1:0', upstreams: [captures[0].url], serviceName: 'w3c-conformance' });
-  fanout = await startRelay({ listen: '127.0.0.1:0', upstreams: captures.map((c) => c.url), fanout: true, serviceName: 'w3c-conformance-fanout' });
+  fanout = await startRelay({
+    listen: '127.0.0.1:0',
+    upstreams: captures.map((c) => c.url),
+    fanout: true,
+    serviceName: 'w3c-conformance-fanout',
+  });
   // WHEN the suite's 83 requests go through them, one after another
   result = await runW3cSuite(viaRelay, vectors);
   // 83 sequential requests: generous on a loaded CI machine (a hang still fails, with the vector named)
@@ -74,7 +80,12 @@ describe('W3C Trace Context conformance against a live relay over HTTP', () => {
 describe('the HTTP judge is not a rubber stamp', () => {
   test('a relay with the drop-context fault (broken propagation) fails the suite', async () => {
     // GIVEN a relay that forwards without any trace header
-    const broken = await startRelay({ listen: '127.0.0.1:0', upstreams: [captures[0].url], serviceName: 'broken', faults: ['drop-context'] });
+    const broken = await startRelay({
+      listen: '127.0.0.1:0',
+      upstreams: [captures[0].url],
+      serviceName: 'broken',
+      faults: ['drop-context'],
+    });
     try {
       const one = vectors.filter((v) => v.callbacks === 1);
       // WHEN the suite runs through it
@@ -95,14 +106,21 @@ describe('the HTTP judge is not a rubber stamp', () => {
 describe('own propagation vectors against a live relay over HTTP', () => {
   // Cases with a forward expectation. Cases with extract `options` (a tracestate length limit)
   // exercise a core option the relay does not expose; they run against the core only.
-  const cases = loadPropagationFixtures().flatMap(({ file, cases }) => cases.filter((c) => c.forward && !c.options).map((c) => [`${file}: ${c.name}`, c] as const));
+  const cases = loadPropagationFixtures().flatMap(({ file, cases }) =>
+    cases.filter((c) => c.forward && !c.options).map((c) => [`${file}: ${c.name}`, c] as const),
+  );
   const relays = new Map<string, RunningRelay>();
 
   async function relayFor(formats: readonly PropagationFormat[]): Promise<RunningRelay> {
     const key = formats.join(',');
     let relay = relays.get(key);
     if (!relay) {
-      relay = await startRelay({ listen: '127.0.0.1:0', upstreams: [captures[0].url], serviceName: `fixtures-${relays.size}`, propagate: formats });
+      relay = await startRelay({
+        listen: '127.0.0.1:0',
+        upstreams: [captures[0].url],
+        serviceName: `fixtures-${relays.size}`,
+        propagate: formats,
+      });
       relays.set(key, relay);
     }
     return relay;
@@ -113,12 +131,16 @@ describe('own propagation vectors against a live relay over HTTP', () => {
   });
 
   test('every format file contributes cases', () => {
-    expect(new Set(cases.map(([name]) => name.split(':')[0]))).toEqual(new Set(['b3.json', 'jaeger.json', 'passthrough.json', 'w3c-baggage.json', 'w3c-traceparent.json', 'w3c-tracestate.json']));
+    expect(new Set(cases.map(([name]) => name.split(':')[0]))).toEqual(
+      new Set(['b3.json', 'jaeger.json', 'passthrough.json', 'w3c-baggage.json', 'w3c-traceparent.json', 'w3c-tracestate.json']),
+    );
   });
 
   // The other cases (extract-only expectations) through a relay with the default formats: it must
   // never forward garbage, must restart the trace on invalid input and keep it on valid input.
-  const others = loadPropagationFixtures().flatMap(({ file, cases }) => cases.filter((c) => !c.forward || c.options).map((c) => [`${file}: ${c.name}`, c] as const));
+  const others = loadPropagationFixtures().flatMap(({ file, cases }) =>
+    cases.filter((c) => !c.forward || c.options).map((c) => [`${file}: ${c.name}`, c] as const),
+  );
   let defaultRelay: RunningRelay | undefined;
 
   test.each(others)('default formats: %s', async (_name, c: FixtureCase) => {
@@ -134,7 +156,9 @@ describe('own propagation vectors against a live relay over HTTP', () => {
     }
     expect(status).toBe(200);
     const sent = captures[0].received[before];
-    const traceHeaders: Array<[string, string]> = sent.filter(([n]) => isTraceHeaderName(n.toLowerCase())).map(([n, v]) => [n.toLowerCase(), v]);
+    const traceHeaders: Array<[string, string]> = sent
+      .filter(([n]) => isTraceHeaderName(n.toLowerCase()))
+      .map(([n, v]) => [n.toLowerCase(), v]);
     // THEN each trace header once, all of them valid
     expect(traceHeaders.length).toBe(new Set(traceHeaders.map(([n]) => n)).size);
     const out = extract(Object.fromEntries(traceHeaders));
@@ -174,4 +198,3 @@ describe('own propagation vectors against a live relay over HTTP', () => {
     if (ids.has('server')) expect(ids.get('server')).not.toBe(ids.get('span'));
   });
 });
-

@@ -4,9 +4,27 @@
  * test/real/envoy-bookinfo.test.ts.
  */
 import { parseConfig } from '../../src/config/load';
-import { bookinfoMesh, bookinfoPortCount, bookinfoPortsFrom, effectiveTelemetry, gatewaySpawnsUpstreamSpan, hcmTracing, routeOperation, withSpanFlushInterval, ENVOY_SPAN_FLUSH_INTERVAL_KEYS } from '../../src/envoy';
+import {
+  bookinfoMesh,
+  bookinfoPortCount,
+  bookinfoPortsFrom,
+  effectiveTelemetry,
+  gatewaySpawnsUpstreamSpan,
+  hcmTracing,
+  routeOperation,
+  withSpanFlushInterval,
+  ENVOY_SPAN_FLUSH_INTERVAL_KEYS,
+} from '../../src/envoy';
 
-const ports = (config: ReturnType<typeof parseConfig>) => bookinfoMesh(config, bookinfoPortsFrom('127.0.0.1', { host: '127.0.0.1', port: 4317 }, Array.from({ length: bookinfoPortCount() }, (_, i) => 20000 + i)));
+const ports = (config: ReturnType<typeof parseConfig>) =>
+  bookinfoMesh(
+    config,
+    bookinfoPortsFrom(
+      '127.0.0.1',
+      { host: '127.0.0.1', port: 4317 },
+      Array.from({ length: bookinfoPortCount() }, (_, i) => 20000 + i),
+    ),
+  );
 const hcm = (listener: any) => listener.filter_chains[0].filters[0].typed_config;
 
 test('Telemetry hierarchy: workload over namespace over mesh; custom tags replace, never merge', () => {
@@ -18,14 +36,36 @@ test('Telemetry hierarchy: workload over namespace over mesh; custom tags replac
       workloadOverrides: [{ namespace: 'bookinfo', app: 'reviews', randomSamplingPercentage: 1 }],
     },
   }).istio;
-  expect(effectiveTelemetry(istio, { app: 'reviews', namespace: 'bookinfo' })).toEqual({ randomSamplingPercentage: 1, customTags: { ns: { literal: { value: 'n' } } }, disableSpanReporting: false });
+  expect(effectiveTelemetry(istio, { app: 'reviews', namespace: 'bookinfo' })).toEqual({
+    randomSamplingPercentage: 1,
+    customTags: { ns: { literal: { value: 'n' } } },
+    disableSpanReporting: false,
+  });
   expect(effectiveTelemetry(istio, { app: 'details', namespace: 'bookinfo' }).randomSamplingPercentage).toBe(10);
-  expect(effectiveTelemetry(istio, { app: 'x', namespace: 'other' })).toEqual({ randomSamplingPercentage: 50, customTags: { mesh: { literal: { value: 'm' } } }, disableSpanReporting: false });
+  expect(effectiveTelemetry(istio, { app: 'x', namespace: 'other' })).toEqual({
+    randomSamplingPercentage: 50,
+    customTags: { mesh: { literal: { value: 'm' } } },
+    disableSpanReporting: false,
+  });
 });
 
 test('the tracing block: sampling, custom tags of every kind, the OpenTelemetry provider over gRPC by default', () => {
-  const istio = parseConfig({ istio: { customTags: { lit: { literal: { value: 'v' } }, env: { environment: { name: 'POD_NAME', defaultValue: 'unknown' } }, hdr: { header: { name: 'x-kit', defaultValue: 'none' } } } } }).istio;
-  const t = hcmTracing({ istio, observabilityNamespace: 'observability', workload: { app: 'productpage', namespace: 'bookinfo' }, serviceName: 'productpage.bookinfo', spawnUpstreamSpan: false }) as any;
+  const istio = parseConfig({
+    istio: {
+      customTags: {
+        lit: { literal: { value: 'v' } },
+        env: { environment: { name: 'POD_NAME', defaultValue: 'unknown' } },
+        hdr: { header: { name: 'x-kit', defaultValue: 'none' } },
+      },
+    },
+  }).istio;
+  const t = hcmTracing({
+    istio,
+    observabilityNamespace: 'observability',
+    workload: { app: 'productpage', namespace: 'bookinfo' },
+    serviceName: 'productpage.bookinfo',
+    spawnUpstreamSpan: false,
+  }) as any;
   expect(t).toMatchObject({ client_sampling: { value: 100 }, random_sampling: { value: 100 }, overall_sampling: { value: 100 } });
   expect(t.spawn_upstream_span).toBeUndefined();
   expect(t.custom_tags.slice(0, 3)).toEqual([
@@ -38,12 +78,29 @@ test('the tracing block: sampling, custom tags of every kind, the OpenTelemetry 
     name: 'envoy.tracers.opentelemetry',
     typed_config: {
       '@type': 'type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig',
-      grpc_service: { envoy_grpc: { cluster_name: 'outbound|4317||jaeger-collector.observability.svc.cluster.local', authority: 'jaeger-collector.observability.svc.cluster.local' } },
+      grpc_service: {
+        envoy_grpc: {
+          cluster_name: 'outbound|4317||jaeger-collector.observability.svc.cluster.local',
+          authority: 'jaeger-collector.observability.svc.cluster.local',
+        },
+      },
       service_name: 'productpage.bookinfo',
     },
   });
-  const off = parseConfig({ istio: { workloadOverrides: [{ namespace: 'bookinfo', app: 'productpage', disableSpanReporting: true }] } }).istio;
-  expect((hcmTracing({ istio: off, observabilityNamespace: 'o', workload: { app: 'productpage', namespace: 'bookinfo' }, serviceName: 'p', spawnUpstreamSpan: false }) as any).provider).toBeUndefined();
+  const off = parseConfig({
+    istio: { workloadOverrides: [{ namespace: 'bookinfo', app: 'productpage', disableSpanReporting: true }] },
+  }).istio;
+  expect(
+    (
+      hcmTracing({
+        istio: off,
+        observabilityNamespace: 'o',
+        workload: { app: 'productpage', namespace: 'bookinfo' },
+        serviceName: 'p',
+        spawnUpstreamSpan: false,
+      }) as any
+    ).provider,
+  ).toBeUndefined();
 });
 
 test('Zipkin: no shared span context, 128-bit ids, HTTP JSON v2, the W3C option passed through; service name from node.cluster', () => {
@@ -65,7 +122,10 @@ test('listeners, clusters and route decorators as istiod names them', () => {
   const pp = mesh.sidecars.productpage as any;
   const [inbound, ...outbound] = pp.static_resources.listeners;
   expect(inbound.traffic_direction).toBe('INBOUND');
-  expect(hcm(inbound).route_config.virtual_hosts[0].routes[0]).toMatchObject({ route: { cluster: 'inbound|9080||' }, decorator: { operation: 'productpage.bookinfo.svc.cluster.local:9080/*' } });
+  expect(hcm(inbound).route_config.virtual_hosts[0].routes[0]).toMatchObject({
+    route: { cluster: 'inbound|9080||' },
+    decorator: { operation: 'productpage.bookinfo.svc.cluster.local:9080/*' },
+  });
   expect(outbound.map((l: any) => [l.traffic_direction, hcm(l).route_config.virtual_hosts[0].routes[0].route.cluster])).toEqual([
     ['OUTBOUND', 'outbound|9080||details.bookinfo.svc.cluster.local'],
     ['OUTBOUND', 'outbound|9080||reviews.bookinfo.svc.cluster.local'],
@@ -84,26 +144,47 @@ test('listeners, clusters and route decorators as istiod names them', () => {
     [{ prefix: '/api/v1/products' }, 'productpage.bookinfo.svc.cluster.local:9080/api/v1/products*'],
   ]);
   expect(routeOperation('a.b.svc.cluster.local', 80)).toBe('a.b.svc.cluster.local:80/*');
-  expect([gatewaySpawnsUpstreamSpan('1.27.4'), gatewaySpawnsUpstreamSpan('1.28.0'), gatewaySpawnsUpstreamSpan('1.30.3')]).toEqual([false, true, true]);
+  expect([gatewaySpawnsUpstreamSpan('1.27.4'), gatewaySpawnsUpstreamSpan('1.28.0'), gatewaySpawnsUpstreamSpan('1.30.3')]).toEqual([
+    false,
+    true,
+    true,
+  ]);
 });
 
 test('istio.provider.http: OTLP/HTTP to port 4318 at the path; refused for the zipkin provider', () => {
   const mesh = ports(parseConfig({ istio: { provider: { http: {} } } }));
   expect(hcm((mesh.gateway as any).static_resources.listeners[0]).tracing.provider.typed_config.http_service).toEqual({
-    http_uri: { uri: 'http://jaeger-collector.observability.svc.cluster.local:4318/v1/traces', cluster: 'outbound|4318||jaeger-collector.observability.svc.cluster.local', timeout: '3s' },
+    http_uri: {
+      uri: 'http://jaeger-collector.observability.svc.cluster.local:4318/v1/traces',
+      cluster: 'outbound|4318||jaeger-collector.observability.svc.cluster.local',
+      timeout: '3s',
+    },
   });
-  expect(() => parseConfig({ istio: { provider: { type: 'zipkin', http: {} } } })).toThrow(/istio\.provider\.http.*only applies to the opentelemetry provider/);
+  expect(() => parseConfig({ istio: { provider: { type: 'zipkin', http: {} } } })).toThrow(
+    /istio\.provider\.http.*only applies to the opentelemetry provider/,
+  );
 });
 
 test('a shorter span-export timer is a static runtime layer, beside the admin layer; the rest is unchanged', () => {
-  const ports = bookinfoPortsFrom('127.0.0.1', { host: '127.0.0.1', port: 4317 }, Array.from({ length: bookinfoPortCount() }, (_, i) => 20000 + i));
+  const ports = bookinfoPortsFrom(
+    '127.0.0.1',
+    { host: '127.0.0.1', port: 4317 },
+    Array.from({ length: bookinfoPortCount() }, (_, i) => 20000 + i),
+  );
   const { gateway } = bookinfoMesh(parseConfig({}), ports);
   const flushing = withSpanFlushInterval(gateway, 250);
   const keys = { 'tracing.opentelemetry.flush_interval_ms': 250, 'tracing.zipkin.flush_interval_ms': 250 };
-  expect(flushing.layered_runtime).toEqual({ layers: [{ name: 'span-flush', static_layer: keys }, { name: 'admin', admin_layer: {} }] });
+  expect(flushing.layered_runtime).toEqual({
+    layers: [
+      { name: 'span-flush', static_layer: keys },
+      { name: 'admin', admin_layer: {} },
+    ],
+  });
   expect([...ENVOY_SPAN_FLUSH_INTERVAL_KEYS]).toEqual(Object.keys(keys));
   const { layered_runtime: _, ...rest } = flushing;
   expect(rest).toEqual(gateway);
   expect(gateway.layered_runtime).toBeUndefined();
-  expect(() => withSpanFlushInterval(gateway, 0)).toThrow('span flush interval: 0 is not allowed; allowed: a whole number of milliseconds ≥ 1');
+  expect(() => withSpanFlushInterval(gateway, 0)).toThrow(
+    'span flush interval: 0 is not allowed; allowed: a whole number of milliseconds ≥ 1',
+  );
 });

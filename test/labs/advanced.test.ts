@@ -24,9 +24,15 @@ const TOPICS = ['01-compliance-privacy', '02-alerting-on-traces', '03-long-term-
 
 const readmes = labReadmes(LAB);
 const commands: LabCommand[] = readmes.flatMap((f) => codeBlocks(f, readFileSync(f, 'utf8')).flatMap((b) => blockCommands(b, REPO_ROOT)));
-const kit = commands.map((c) => ({ c, m: meshtraceArgv(c.tokens, SCRIPTS) })).filter((x) => x.m !== undefined) as { c: LabCommand; m: NonNullable<ReturnType<typeof meshtraceArgv>> }[];
+const kit = commands.map((c) => ({ c, m: meshtraceArgv(c.tokens, SCRIPTS) })).filter((x) => x.m !== undefined) as {
+  c: LabCommand;
+  m: NonNullable<ReturnType<typeof meshtraceArgv>>;
+}[];
 
-interface Parsed { command: string; opts: Record<string, unknown> }
+interface Parsed {
+  command: string;
+  opts: Record<string, unknown>;
+}
 function parseMeshtrace(argv: readonly string[]): Parsed {
   const program = buildProgram();
   let parsed: Parsed | undefined;
@@ -34,14 +40,17 @@ function parseMeshtrace(argv: readonly string[]): Parsed {
   quiet(program);
   for (const cmd of program.commands) {
     quiet(cmd);
-    cmd.action((opts: Record<string, unknown>) => { parsed = { command: cmd.name(), opts }; });
+    cmd.action((opts: Record<string, unknown>) => {
+      parsed = { command: cmd.name(), opts };
+    });
   }
   program.parse(['node', 'meshtrace', ...argv]);
   if (!parsed) throw new Error(`no command ran for: ${argv.join(' ')}`);
   return parsed;
 }
 
-const flagValues = (argv: readonly string[], flag: string) => argv.flatMap((a, i) => (a === flag && argv[i + 1] ? [argv[i + 1]!] : a.startsWith(`${flag}=`) ? [a.slice(flag.length + 1)] : []));
+const flagValues = (argv: readonly string[], flag: string) =>
+  argv.flatMap((a, i) => (a === flag && argv[i + 1] ? [argv[i + 1]!] : a.startsWith(`${flag}=`) ? [a.slice(flag.length + 1)] : []));
 
 describe('lab 03-advanced READMEs', () => {
   test('one README per topic, numbered steps, at most 20 minutes, cluster-only steps marked', () => {
@@ -90,21 +99,34 @@ describe('configs, specs and trace files of lab 03', () => {
   const traceFiles = [...new Set(kit.flatMap(({ m }) => ('argv' in m ? flagValues(m.argv, '--trace-file') : [])))];
   const upConfigs = [...new Set(kit.flatMap(({ m }) => ('argv' in m && m.argv[0] === 'up' ? flagValues(m.argv, '--config') : [])))];
 
-  test.each(synths.map((a) => [a.join(' '), a] as const))('synth %s: synthesizes and check finds no error (or refuses as the lab shows)', async (_t, argv) => {
-    const config = flagValues(argv, '--config')[0];
-    const profile = flagValues(argv, '--profile')[0];
-    const overrides = multiclusterOverrides(flagValues(argv, '--cluster')[0], flagValues(argv, '--central-collector')[0]);
-    const load = loadConfig({ ...(config ? { config: join(REPO_ROOT, config) } : {}), ...(profile ? { profile } : {}), ...(overrides ? { overrides } : {}) });
-    // The lab deliberately shows --central-collector without --cluster being refused.
-    if (argv.includes('--central-collector') && !argv.includes('--cluster')) return void (await expect(load).rejects.toThrow(/multicluster\.clusterName/));
-    const { findings } = await buildAndCheck(await load);
-    expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
-  }, 60_000);
+  test.each(synths.map((a) => [a.join(' '), a] as const))(
+    'synth %s: synthesizes and check finds no error (or refuses as the lab shows)',
+    async (_t, argv) => {
+      const config = flagValues(argv, '--config')[0];
+      const profile = flagValues(argv, '--profile')[0];
+      const overrides = multiclusterOverrides(flagValues(argv, '--cluster')[0], flagValues(argv, '--central-collector')[0]);
+      const load = loadConfig({
+        ...(config ? { config: join(REPO_ROOT, config) } : {}),
+        ...(profile ? { profile } : {}),
+        ...(overrides ? { overrides } : {}),
+      });
+      // The lab deliberately shows --central-collector without --cluster being refused.
+      if (argv.includes('--central-collector') && !argv.includes('--cluster'))
+        return void (await expect(load).rejects.toThrow(/multicluster\.clusterName/));
+      const { findings } = await buildAndCheck(await load);
+      expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
+    },
+    60_000,
+  );
 
-  test.each(upConfigs.map((c) => [c]))('up --config %s synthesizes cleanly', async (config) => {
-    const { findings } = await buildAndCheck(await loadConfig({ config: join(REPO_ROOT, config) }));
-    expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
-  }, 60_000);
+  test.each(upConfigs.map((c) => [c]))(
+    'up --config %s synthesizes cleanly',
+    async (config) => {
+      const { findings } = await buildAndCheck(await loadConfig({ config: join(REPO_ROOT, config) }));
+      expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
+    },
+    60_000,
+  );
 
   test('the labs name specs and trace files, and they exist and parse', async () => {
     expect(specs.length).toBeGreaterThanOrEqual(3);
@@ -122,6 +144,12 @@ describe('configs, specs and trace files of lab 03', () => {
     const [trace] = await loadTraceFile(join(LAB, file));
     const verdict = verifyTrace(await loadSpec(join(LAB, spec)), trace!);
     expect(verdict.passed).toBe(passes);
-    if (failing) expect(verdict.assertions.filter((a) => !a.passed).map((a) => a.text).join('\n')).toMatch(failing);
+    if (failing)
+      expect(
+        verdict.assertions
+          .filter((a) => !a.passed)
+          .map((a) => a.text)
+          .join('\n'),
+      ).toMatch(failing);
   });
 });

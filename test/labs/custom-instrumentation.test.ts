@@ -19,7 +19,13 @@ describe('relay --span-attribute / --baggage / --baggage-attribute, verified by 
     const common = { listen: '127.0.0.1:0', otlpEndpoint: receiver.url, spanFlushIntervalMs: 100, log: () => {} };
     const b = await startRelay({ ...common, serviceName: 'b', baggageAttributes: ['tenant'] });
     const a = await startRelay({ ...common, serviceName: 'a', upstreams: [b.url], baggageAttributes: ['tenant'] });
-    const edge = await startRelay({ ...common, serviceName: 'edge', upstreams: [a.url], spanAttributes: { 'workshop.lab': '02-intermediate' }, baggage: { tenant: 'acme' } });
+    const edge = await startRelay({
+      ...common,
+      serviceName: 'edge',
+      upstreams: [a.url],
+      spanAttributes: { 'workshop.lab': '02-intermediate' },
+      baggage: { tenant: 'acme' },
+    });
     hops.push(edge, a, b);
   }, 60_000);
 
@@ -42,7 +48,7 @@ describe('relay --span-attribute / --baggage / --baggage-attribute, verified by 
     expect(outcome.result.passed).toBe(true);
   }, 60_000);
 
-  test('incoming baggage with the same key is replaced by the edge\'s value, never recorded twice', async () => {
+  test("incoming baggage with the same key is replaced by the edge's value, never recorded twice", async () => {
     const spec = await loadSpec(SPEC);
     const driven = await drive({ url: `${hops[0]!.url}/`, requests: 1, propagation: ['w3c'], headers: { baggage: 'tenant=evil,other=1' } });
     const outcome = await pollAndVerify(spec, receiverSource(receiver), { traceIds: driven.traceIds, driver: driven.report });
@@ -50,9 +56,17 @@ describe('relay --span-attribute / --baggage / --baggage-attribute, verified by 
     expect(outcome.result.passed).toBe(true);
   }, 60_000);
 
-  test('recordBaggage: opt-in keys only, bounded values, the hop\'s own attributes win', () => {
+  test("recordBaggage: opt-in keys only, bounded values, the hop's own attributes win", () => {
     const attrs: Record<string, string | number | boolean> = { 'http.request.method': 'GET' };
-    recordBaggage(['tenant', 'http.request.method', 'missing'], [{ key: 'tenant', value: 'x'.repeat(300) }, { key: 'http.request.method', value: 'POST' }, { key: 'secret', value: 's' }], attrs);
+    recordBaggage(
+      ['tenant', 'http.request.method', 'missing'],
+      [
+        { key: 'tenant', value: 'x'.repeat(300) },
+        { key: 'http.request.method', value: 'POST' },
+        { key: 'secret', value: 's' },
+      ],
+      attrs,
+    );
     expect(attrs).toEqual({ 'http.request.method': 'GET', tenant: 'x'.repeat(256) });
   });
 

@@ -17,7 +17,9 @@ describe('lab 03-performance: a delay at ratings moves the bottleneck there', ()
     expect(r.stdout).toMatch(/ratings {2}GET \(3\d\dms\) server ◀ BOTTLENECK 3\d\dms self \((\d+)%\)/);
     const share = Number(/ratings {2}GET \(\d+ms\) server ◀ BOTTLENECK \d+ms self \((\d+)%\)/.exec(r.stdout)![1]);
     expect(share).toBeGreaterThanOrEqual(50);
-    expect(r.stdout).toMatch(/✓ bottleneck: ratings with ≥ 50% of the time\n\s+bottleneck is ratings "GET" \([0-9a-f]{16}\): 3\d\dms self time, \d+%/);
+    expect(r.stdout).toMatch(
+      /✓ bottleneck: ratings with ≥ 50% of the time\n\s+bottleneck is ratings "GET" \([0-9a-f]{16}\): 3\d\dms self time, \d+%/,
+    );
   }, 120_000);
 
   test('without the delay the same spec fails: the bottleneck rule names where the time went instead', async () => {

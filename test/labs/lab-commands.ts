@@ -163,7 +163,10 @@ function withoutAssignments(tokens: readonly string[]): string[] {
  * meshtrace argv for a kit command, `undefined` for anything else (kubectl, curl, …).
  * `npm run X -- a b` becomes the script's own meshtrace arguments followed by `a b`.
  */
-export function meshtraceArgv(tokens: readonly string[], scripts: Readonly<Record<string, string>>): { argv: string[]; script?: string } | { error: string } | undefined {
+export function meshtraceArgv(
+  tokens: readonly string[],
+  scripts: Readonly<Record<string, string>>,
+): { argv: string[]; script?: string } | { error: string } | undefined {
   const t = withoutAssignments(tokens);
   if (t[0] === 'npx' && t[1] === 'meshtrace') return { argv: t.slice(2) };
   if (t[0] === 'meshtrace') return { argv: t.slice(1) };
@@ -172,7 +175,8 @@ export function meshtraceArgv(tokens: readonly string[], scripts: Readonly<Recor
     const name = t[2];
     if (name === undefined) return { error: 'npm run without a script name' };
     const script = scripts[name];
-    if (script === undefined) return { error: `npm run ${name}: no such script in package.json (scripts: ${Object.keys(scripts).join(', ')})` };
+    if (script === undefined)
+      return { error: `npm run ${name}: no such script in package.json (scripts: ${Object.keys(scripts).join(', ')})` };
     const extra = t[3] === '--' ? t.slice(4) : t.slice(3);
     if (t[3] !== undefined && t[3] !== '--') return { error: `npm run ${name} ${t[3]}: arguments for the script must follow "--"` };
     const own = shellWords(script);

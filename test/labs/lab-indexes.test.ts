@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/paths';
 
 const LABS = join(REPO_ROOT, 'labs');
-const levels = readdirSync(LABS).filter((d) => statSync(join(LABS, d)).isDirectory()).sort();
+const levels = readdirSync(LABS)
+  .filter((d) => statSync(join(LABS, d)).isDirectory())
+  .sort();
 
 function labFacts(readme: string): { time: string; steps: string[] } {
   const time = /\*\*Time:\*\*\s*([^·\n]+?)\s*(·|\n)/.exec(readme)?.[1].trim() ?? '';
@@ -23,7 +25,9 @@ test('labs/ has an index README linking every level', () => {
 
 describe.each(levels)('labs/%s', (level) => {
   const dir = join(LABS, level);
-  const labs = readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory()).sort();
+  const labs = readdirSync(dir)
+    .filter((d) => statSync(join(dir, d)).isDirectory())
+    .sort();
 
   test('has an index README with every lab, its time and its steps as the lab itself states them', () => {
     expect(existsSync(join(dir, 'README.md'))).toBe(true);

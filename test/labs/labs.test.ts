@@ -78,7 +78,9 @@ function optionValue(argv: readonly string[], flag: string): string[] {
 }
 
 const readmes = labReadmes(LABS);
-const commands: LabCommand[] = readmes.flatMap((file) => codeBlocks(file, readFileSync(file, 'utf8')).flatMap((b) => blockCommands(b, REPO_ROOT)));
+const commands: LabCommand[] = readmes.flatMap((file) =>
+  codeBlocks(file, readFileSync(file, 'utf8')).flatMap((b) => blockCommands(b, REPO_ROOT)),
+);
 const kit = commands
   .map((c) => ({ c, m: meshtraceArgv(c.tokens, SCRIPTS) }))
   .filter((x): x is { c: LabCommand; m: NonNullable<ReturnType<typeof meshtraceArgv>> } => x.m !== undefined);
@@ -149,16 +151,24 @@ describe('every config and spec the labs name is valid', () => {
     expect(specs.size).toBeGreaterThanOrEqual(6);
   });
 
-  test.each([...configs].map((c) => [c]))('config %s synthesizes through src/stack and check finds no error', async (config) => {
-    const loaded = await loadConfig({ config: join(REPO_ROOT, config) });
-    const { findings } = await buildAndCheck(loaded);
-    expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
-  }, 60_000);
+  test.each([...configs].map((c) => [c]))(
+    'config %s synthesizes through src/stack and check finds no error',
+    async (config) => {
+      const loaded = await loadConfig({ config: join(REPO_ROOT, config) });
+      const { findings } = await buildAndCheck(loaded);
+      expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
+    },
+    60_000,
+  );
 
-  test.each([...profiles].map((p) => [p]))('profile %s synthesizes and check finds no error', async (profile) => {
-    const { findings } = await buildAndCheck(await loadConfig({ profile }));
-    expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
-  }, 60_000);
+  test.each([...profiles].map((p) => [p]))(
+    'profile %s synthesizes and check finds no error',
+    async (profile) => {
+      const { findings } = await buildAndCheck(await loadConfig({ profile }));
+      expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
+    },
+    60_000,
+  );
 
   test.each([...specs].map((s) => [s]))('spec %s parses', async (spec) => {
     await expect(loadSpec(join(REPO_ROOT, spec))).resolves.toMatchObject({ name: expect.any(String) });
@@ -184,7 +194,7 @@ describe('the checker itself catches what it must (negative controls)', () => {
     expect(() => parseMeshtrace(argvOf('npm run synth -- --outdri x'))).toThrow(/unknown option '--outdri'/);
   });
 
-  test('a bad relay flag value and a bad demo fault are refused by the commands\' own validation', () => {
+  test("a bad relay flag value and a bad demo fault are refused by the commands' own validation", () => {
     const relay = parseMeshtrace(argvOf('npx meshtrace relay --listen 127.0.0.1:8080 --fault status=5000'));
     expect(() => resolveRelayOptions(relayOptionsFromFlags((relay as Parsed).opts as never))).toThrow(/--fault/);
     const demo = parseMeshtrace(argvOf('npx meshtrace demo --fault rating:delay=1s')) as Parsed;
@@ -197,7 +207,12 @@ describe('the checker itself catches what it must (negative controls)', () => {
   });
 
   test('the block reader: console prompts, continuations, pipelines, background jobs, quotes', () => {
-    const block = { file: join(LABS, 'x', 'README.md'), line: 1, lang: 'console', body: '$ npx meshtrace relay --listen 127.0.0.1:8082 \\\n    --service-name b &\nrelay b listening\n$ A=1 npx meshtrace verify --header "cookie: s=$SESSION" | tail -3' };
+    const block = {
+      file: join(LABS, 'x', 'README.md'),
+      line: 1,
+      lang: 'console',
+      body: '$ npx meshtrace relay --listen 127.0.0.1:8082 \\\n    --service-name b &\nrelay b listening\n$ A=1 npx meshtrace verify --header "cookie: s=$SESSION" | tail -3',
+    };
     const cmds = blockCommands(block, REPO_ROOT);
     expect(cmds.map((c) => c.tokens)).toEqual([
       ['npx', 'meshtrace', 'relay', '--listen', '127.0.0.1:8082', '--service-name', 'b'],

@@ -28,7 +28,13 @@ describe('relay --sample-rate 0.25 measured by the verifier over 400 requests', 
     // GIVEN the spec's trigger: 400 requests, B3, no decision
     const spec = await loadSpec(SPEC);
     expect(spec.trigger).toMatchObject({ requests: 400, propagation: ['b3'], sampling: 'deferred' });
-    driven = await drive({ url: `${edge.url}/`, requests: spec.trigger!.requests, concurrency: spec.trigger!.concurrency, propagation: spec.trigger!.propagation, deferSampling: true });
+    driven = await drive({
+      url: `${edge.url}/`,
+      requests: spec.trigger!.requests,
+      concurrency: spec.trigger!.concurrency,
+      propagation: spec.trigger!.propagation,
+      deferSampling: true,
+    });
     expect(driven.requests.every((r) => r.status === 200)).toBe(true);
   }, 120_000);
 
@@ -39,7 +45,11 @@ describe('relay --sample-rate 0.25 measured by the verifier over 400 requests', 
 
   test('the shipped 25 % spec passes; every sampled trace is whole (a and b followed the edge)', async () => {
     const spec = await loadSpec(SPEC);
-    const outcome = await pollAndVerify(spec, receiverSource(receiver), { traceIds: driven.traceIds, driver: driven.report, requests: 400 });
+    const outcome = await pollAndVerify(spec, receiverSource(receiver), {
+      traceIds: driven.traceIds,
+      driver: driven.report,
+      requests: 400,
+    });
     const rate = outcome.result.assertions.find((a) => a.text.startsWith('sampling rate'))!;
     expect(rate.passed).toBe(true);
     const k = Number(/^(\d+) of 400/.exec(rate.detail)![1]);

@@ -22,7 +22,12 @@ let work: string;
 let project: string;
 
 /** Runs a command in the temp project; resolves to its exit code and output (never rejects on exit code). */
-async function inProject(file: string, args: readonly string[], extraEnv: Record<string, string> = {}, timeout = 2 * MINUTE): Promise<{ code: number; stdout: string; stderr: string }> {
+async function inProject(
+  file: string,
+  args: readonly string[],
+  extraEnv: Record<string, string> = {},
+  timeout = 2 * MINUTE,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   // No MESHTRACE_SHARED_DIR: the installed package must not need the team's shared folder.
   const env = { ...process.env, MESHTRACE_SHARED_DIR: undefined, NO_COLOR: '1', ...extraEnv };
   try {
@@ -51,7 +56,11 @@ beforeAll(async () => {
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
   for (const f of ['main.ts', 'tsconfig.json']) copyFileSync(join(sample, f), join(project, f));
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, timeout: 8 * MINUTE, maxBuffer: 64 * 1024 * 1024 });
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: project,
+    timeout: 8 * MINUTE,
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }, 15 * MINUTE);
 
 afterAll(() => {
@@ -60,7 +69,16 @@ afterAll(() => {
 
 test('the tarball holds the compiled CLI, declarations and run-time files, not the tests', () => {
   const pkg = join(project, 'node_modules', 'meshtrace');
-  for (const f of ['lib/cli.js', 'lib/index.js', 'lib/relay-hop.js', 'lib/types/index.d.ts', 'lib/types/verify/public.d.ts', 'samples/expectations/relay-demo.yaml', 'src/cli/relay-main.ts', 'src/stack/relay-bundle/loader.cjs']) {
+  for (const f of [
+    'lib/cli.js',
+    'lib/index.js',
+    'lib/relay-hop.js',
+    'lib/types/index.d.ts',
+    'lib/types/verify/public.d.ts',
+    'samples/expectations/relay-demo.yaml',
+    'src/cli/relay-main.ts',
+    'src/stack/relay-bundle/loader.cjs',
+  ]) {
     expect([f, existsSync(join(pkg, f))]).toEqual([f, true]);
   }
   expect(existsSync(join(pkg, 'test'))).toBe(false);
@@ -74,32 +92,55 @@ test('npx meshtrace --version and -V print the package version', async () => {
   }
 });
 
-test('npx meshtrace synth, then check, on the synthesized folder', async () => {
-  const synth = await npx('meshtrace', 'synth', '--outdir', 'dist');
-  expect([synth.code, synth.stderr]).toEqual([0, expect.any(String)]);
-  const files = readdirSync(join(project, 'dist'));
-  expect(files.some((f) => /jaeger/.test(f))).toBe(true);
-  // The relay chain embeds the relay bundle, built at synth time from the installed sources.
-  expect(readFileSync(join(project, 'dist', files.find((f) => /relay/.test(f))!), 'utf8')).toContain('relay.cjs.gz');
-  const check = await npx('meshtrace', 'check', 'dist');
-  expect([check.code, check.stderr]).toEqual([0, '']);
-}, 5 * MINUTE);
+test(
+  'npx meshtrace synth, then check, on the synthesized folder',
+  async () => {
+    const synth = await npx('meshtrace', 'synth', '--outdir', 'dist');
+    expect([synth.code, synth.stderr]).toEqual([0, expect.any(String)]);
+    const files = readdirSync(join(project, 'dist'));
+    expect(files.some((f) => /jaeger/.test(f))).toBe(true);
+    // The relay chain embeds the relay bundle, built at synth time from the installed sources.
+    expect(
+      readFileSync(
+        join(
+          project,
+          'dist',
+          files.find((f) => /relay/.test(f))!,
+        ),
+        'utf8',
+      ),
+    ).toContain('relay.cjs.gz');
+    const check = await npx('meshtrace', 'check', 'dist');
+    expect([check.code, check.stderr]).toEqual([0, '']);
+  },
+  5 * MINUTE,
+);
 
-test('npx meshtrace demo runs the compiled relay hops and verifies the traces', async () => {
-  const demo = await npx('meshtrace', 'demo', '--json');
-  const doc = JSON.parse(demo.stdout) as { exitCode: number };
-  expect([demo.code, doc.exitCode]).toEqual([0, 0]);
-}, 3 * MINUTE);
+test(
+  'npx meshtrace demo runs the compiled relay hops and verifies the traces',
+  async () => {
+    const demo = await npx('meshtrace', 'demo', '--json');
+    const doc = JSON.parse(demo.stdout) as { exitCode: number };
+    expect([demo.code, doc.exitCode]).toEqual([0, 0]);
+  },
+  3 * MINUTE,
+);
 
-test('the TypeScript sample app compiles against the package types and synthesizes', async () => {
-  const tsc = await inProject('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']);
-  expect([tsc.code, tsc.stdout]).toEqual([0, '']);
-  const synth = await inProject(process.execPath, ['lib/main.js'], { OUTDIR: 'app.out' });
-  expect([synth.code, synth.stderr]).toEqual([0, '']);
-  const out = readdirSync(join(project, 'app.out')).map((f) => readFileSync(join(project, 'app.out', f), 'utf8')).join('\n');
-  expect(out).toMatch(/kind: Deployment\n(?:.*\n){1,6}?\s+name: jaeger-collector/);
-  expect(out).toMatch(/namespace: team-apps/);
-  // The parts built from their own Props (no config): the team's Telemetry with its rate and tag.
-  expect(out).toMatch(/kind: Telemetry\n(?:.*\n){1,8}?\s+name: team-tracing\n\s+namespace: team-apps/);
-  expect(out).toMatch(/literal:\n\s+value: payments\n(?:.*\n)*?\s+randomSamplingPercentage: 10\n/);
-}, 5 * MINUTE);
+test(
+  'the TypeScript sample app compiles against the package types and synthesizes',
+  async () => {
+    const tsc = await inProject('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']);
+    expect([tsc.code, tsc.stdout]).toEqual([0, '']);
+    const synth = await inProject(process.execPath, ['lib/main.js'], { OUTDIR: 'app.out' });
+    expect([synth.code, synth.stderr]).toEqual([0, '']);
+    const out = readdirSync(join(project, 'app.out'))
+      .map((f) => readFileSync(join(project, 'app.out', f), 'utf8'))
+      .join('\n');
+    expect(out).toMatch(/kind: Deployment\n(?:.*\n){1,6}?\s+name: jaeger-collector/);
+    expect(out).toMatch(/namespace: team-apps/);
+    // The parts built from their own Props (no config): the team's Telemetry with its rate and tag.
+    expect(out).toMatch(/kind: Telemetry\n(?:.*\n){1,8}?\s+name: team-tracing\n\s+namespace: team-apps/);
+    expect(out).toMatch(/literal:\n\s+value: payments\n(?:.*\n)*?\s+randomSamplingPercentage: 10\n/);
+  },
+  5 * MINUTE,
+);

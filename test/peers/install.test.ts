@@ -20,7 +20,10 @@ function scriptRecipe(name: string, version: string, extra: Partial<Recipe> = {}
     installs: 0,
     async install(ctx: Parameters<Recipe['install']>[0]) {
       r.installs++;
-      await ctx.run('write script', 'sh', ['-c', `printf '#!/bin/sh\\necho ${name} ${version}\\n' > ${join(ctx.binDir, `${name}-tool`)} && chmod +x ${join(ctx.binDir, `${name}-tool`)}`]);
+      await ctx.run('write script', 'sh', [
+        '-c',
+        `printf '#!/bin/sh\\necho ${name} ${version}\\n' > ${join(ctx.binDir, `${name}-tool`)} && chmod +x ${join(ctx.binDir, `${name}-tool`)}`,
+      ]);
     },
     ...extra,
   };
@@ -57,13 +60,17 @@ describe('npm run peers driver', () => {
     const root = mkdtempSync(join(tmpdir(), 'peers-test-'));
     const bad = scriptRecipe('broken', '0.1.0', {
       async install(ctx) {
-        await ctx.run('fetch thing', 'sh', ['-c', 'echo "410 Gone: no such version" >&2; exit 3'], { failure: 'the registry did not give broken@0.1.0' });
+        await ctx.run('fetch thing', 'sh', ['-c', 'echo "410 Gone: no such version" >&2; exit 3'], {
+          failure: 'the registry did not give broken@0.1.0',
+        });
       },
     });
     const good = scriptRecipe('alpha', '1.0.0');
     const results = await installPeers([bad, good], { root, ...quiet });
     expect(results.map((r) => r.outcome)).toEqual(['failed', 'installed']);
-    expect(results[0]!.error).toMatch(/^the registry did not give broken@0\.1\.0\n {2}command: sh -c .*\n {2}exit code 3 after .*\n.*\| 410 Gone: no such version/s);
+    expect(results[0]!.error).toMatch(
+      /^the registry did not give broken@0\.1\.0\n {2}command: sh -c .*\n {2}exit code 3 after .*\n.*\| 410 Gone: no such version/s,
+    );
     expect(Object.keys(readManifest(root))).toEqual(['alpha-tool']);
     expect(readFileSync(join(root, 'broken-0.1.0', 'install.log'), 'utf8')).toContain('410 Gone');
   });
@@ -118,7 +125,9 @@ describe('parseReplaces (the forks a Go program builds with)', () => {
 describe('peerPath', () => {
   test('names npm run peers when nothing is installed, or another version is', () => {
     const root = mkdtempSync(join(tmpdir(), 'peers-test-'));
-    expect(() => peerPath('jaeger', root)).toThrow(`run \`npm run peers -- jaeger\` (installs jaeger ${PEER_VERSIONS.jaeger} into ${root})`);
+    expect(() => peerPath('jaeger', root)).toThrow(
+      `run \`npm run peers -- jaeger\` (installs jaeger ${PEER_VERSIONS.jaeger} into ${root})`,
+    );
     writeFileSync(join(root, 'installed.json'), JSON.stringify({ jaeger: { version: '0.0.1', path: '/bin/sh' } }));
     expect(() => peerPath('jaeger', root)).toThrow(`jaeger 0.0.1 is installed but ${PEER_VERSIONS.jaeger} is pinned`);
     writeFileSync(join(root, 'installed.json'), JSON.stringify({ jaeger: { version: PEER_VERSIONS.jaeger, path: '/bin/sh' } }));

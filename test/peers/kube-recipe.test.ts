@@ -51,11 +51,15 @@ describe('kube recipe', () => {
   });
 
   test('an etcd pin kubernetes does not require is refused, naming both', () => {
-    expect(() => scratchGoMod(UPSTREAM, '1.36.1', '3.6.9', '1.26.0')).toThrow('kubernetes 1.36.1 requires go.etcd.io/etcd/server/v3 v3.6.8, but versions.ts pins etcd 3.6.9');
+    expect(() => scratchGoMod(UPSTREAM, '1.36.1', '3.6.9', '1.26.0')).toThrow(
+      'kubernetes 1.36.1 requires go.etcd.io/etcd/server/v3 v3.6.8, but versions.ts pins etcd 3.6.9',
+    );
   });
 
   test('a go.mod without staging replaces is refused (its layout changed)', () => {
-    expect(() => scratchGoMod('module k8s.io/kubernetes\ngo 1.26.0\n', '1.36.1', '3.6.8', '1.26.0')).toThrow(/no `=> \.\/staging\/…` replace lines/);
+    expect(() => scratchGoMod('module k8s.io/kubernetes\ngo 1.26.0\n', '1.36.1', '3.6.8', '1.26.0')).toThrow(
+      /no `=> \.\/staging\/…` replace lines/,
+    );
   });
 
   test('versions: staging release and the linked version stamp', () => {

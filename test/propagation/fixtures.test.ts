@@ -24,7 +24,8 @@ describe.each(fixtures.map((f) => [f.file, f.cases] as const))('%s', (_file, cas
     if (want.context === null) expect(ex.context).toBeUndefined();
     else if (want.context) {
       expect(ex.context).toBeDefined();
-      for (const [key, value] of Object.entries(want.context)) expect([key, (ex.context as unknown as Record<string, unknown>)[key]]).toEqual([key, value === null ? undefined : value]);
+      for (const [key, value] of Object.entries(want.context))
+        expect([key, (ex.context as unknown as Record<string, unknown>)[key]]).toEqual([key, value === null ? undefined : value]);
     }
     if (want.samplingOnly === null) expect(ex.samplingOnly).toBeUndefined();
     else if (want.samplingOnly) expect(ex.samplingOnly).toEqual(want.samplingOnly);

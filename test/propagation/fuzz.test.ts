@@ -50,7 +50,12 @@ function mutate(rnd: () => number, s: string): string {
     const at = Math.floor(rnd() * (out.length + 1));
     const ch = ALPHABET[Math.floor(rnd() * ALPHABET.length)];
     const op = Math.floor(rnd() * 3);
-    out = op === 0 ? out.slice(0, at) + ch + out.slice(at + 1) : op === 1 ? out.slice(0, at) + ch + out.slice(at) : out.slice(0, at) + out.slice(at + 1);
+    out =
+      op === 0
+        ? out.slice(0, at) + ch + out.slice(at + 1)
+        : op === 1
+          ? out.slice(0, at) + ch + out.slice(at)
+          : out.slice(0, at) + out.slice(at + 1);
   }
   return out;
 }
@@ -62,7 +67,20 @@ function garbage(rnd: () => number): string {
   return r < 0.5 ? randomString(rnd, 80) : r < 0.9 ? mutate(rnd, valid) : valid;
 }
 
-const HEADER_NAMES = ['traceparent', 'tracestate', 'baggage', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags', 'uber-trace-id', 'uberctx-k', 'x-request-id'];
+const HEADER_NAMES = [
+  'traceparent',
+  'tracestate',
+  'baggage',
+  'b3',
+  'x-b3-traceid',
+  'x-b3-spanid',
+  'x-b3-parentspanid',
+  'x-b3-sampled',
+  'x-b3-flags',
+  'uber-trace-id',
+  'uberctx-k',
+  'x-request-id',
+];
 const ALL: PropagationFormat[] = ['w3c', 'b3multi', 'b3single', 'jaeger'];
 const CASES = 5000;
 
@@ -85,7 +103,14 @@ describe('fuzz: no parser throws, no output header is invalid', () => {
       const j = parseUberTraceId(v);
       if (j && !/^[0-9a-f]{32}$/.test(j.traceId)) bad.push(`uber-trace-id ${JSON.stringify(v)}`);
       parseJaegerBaggage({ [`uberctx-${randomString(rnd, 5)}`]: v });
-      explainTraceHeaders({ traceparent: v, tracestate: [v, garbage(rnd)], b3: v, 'x-b3-traceid': v, 'x-b3-sampled': garbage(rnd), 'uber-trace-id': v });
+      explainTraceHeaders({
+        traceparent: v,
+        tracestate: [v, garbage(rnd)],
+        b3: v,
+        'x-b3-traceid': v,
+        'x-b3-sampled': garbage(rnd),
+        'uber-trace-id': v,
+      });
       const st = parseServerTimingTrace(`trace;desc=${v}, ${garbage(rnd)}`);
       if (st && !/^[0-9a-f]{16}$/.test(st.spanId)) bad.push(`server-timing ${JSON.stringify(v)}`);
     }
@@ -107,7 +132,12 @@ describe('fuzz: no parser throws, no output header is invalid', () => {
       // WHEN a hop processes it
       const ex = extract(headers);
       if (ex.context) contexts++;
-      const out = inject({ context: childContext(RANDOM_IDS, ex.context, ex.samplingOnly), baggage: ex.baggage, passthrough: ex.passthrough, formats: ALL });
+      const out = inject({
+        context: childContext(RANDOM_IDS, ex.context, ex.samplingOnly),
+        baggage: ex.baggage,
+        passthrough: ex.passthrough,
+        formats: ALL,
+      });
       // THEN every header it writes is one Node's http module would send
       for (const [name, value] of Object.entries(out)) {
         try {
@@ -184,7 +214,9 @@ describe('untyped callers', () => {
   });
 
   test('inject without formats writes only the passthrough headers', () => {
-    expect(inject({ context: childContext(RANDOM_IDS, undefined), passthrough: { 'x-request-id': 'r1' } } as never)).toEqual({ 'x-request-id': 'r1' });
+    expect(inject({ context: childContext(RANDOM_IDS, undefined), passthrough: { 'x-request-id': 'r1' } } as never)).toEqual({
+      'x-request-id': 'r1',
+    });
   });
 
   test('extract of non-string header values ignores them', () => {

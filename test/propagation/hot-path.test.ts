@@ -8,7 +8,17 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { REPO_ROOT } from '../../src/paths';
 
-const HOT_PATH = ['composite.ts', 'w3c-traceparent.ts', 'w3c-tracestate.ts', 'w3c-baggage.ts', 'b3.ts', 'jaeger.ts', 'hex.ts', 'text.ts', 'passthrough.ts'];
+const HOT_PATH = [
+  'composite.ts',
+  'w3c-traceparent.ts',
+  'w3c-tracestate.ts',
+  'w3c-baggage.ts',
+  'b3.ts',
+  'jaeger.ts',
+  'hex.ts',
+  'text.ts',
+  'passthrough.ts',
+];
 
 /** Every regex or closure found inside a function body, as `file:line kind`. */
 function findings(file: string): string[] {

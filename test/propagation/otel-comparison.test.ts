@@ -5,7 +5,15 @@
  * measured gaps in shared/notes/verification-and-propagation.md §C). If an assertion about OTel
  * starts failing, OTel fixed the gap: update the docs' comparison table.
  */
-import { defaultTextMapGetter, defaultTextMapSetter, propagation, ROOT_CONTEXT, SpanKind, trace, type TextMapPropagator } from '@opentelemetry/api';
+import {
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  trace,
+  type TextMapPropagator,
+} from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
@@ -30,7 +38,12 @@ function otelForward(propagator: TextMapPropagator, headers: Record<string, stri
 /** Our hop: extract → childContext → inject in `formats`. */
 function ourForward(headers: Record<string, string>, formats: HeaderFormat[]): Record<string, string> {
   const ex = extract(headers);
-  return inject({ context: childContext(RANDOM_IDS, ex.context, ex.samplingOnly), baggage: ex.baggage, passthrough: ex.passthrough, formats });
+  return inject({
+    context: childContext(RANDOM_IDS, ex.context, ex.samplingOnly),
+    baggage: ex.baggage,
+    passthrough: ex.passthrough,
+    formats,
+  });
 }
 
 const TID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -105,7 +118,7 @@ describe('B3', () => {
     expect(ourForward(headers, ['b3multi'])['x-b3-sampled']).toBe('0');
   });
 
-  test('ParentSpanId: OTel never writes it, ours writes the inbound span as the child\'s parent', () => {
+  test("ParentSpanId: OTel never writes it, ours writes the inbound span as the child's parent", () => {
     const headers = { 'x-b3-traceid': TID, 'x-b3-spanid': SID, 'x-b3-parentspanid': PID, 'x-b3-sampled': '1' };
     expect(otelForward(b3Multi, headers)['x-b3-parentspanid']).toBeUndefined();
     expect(ourForward(headers, ['b3multi'])['x-b3-parentspanid']).toBe(SID);
@@ -189,7 +202,7 @@ describe('W3C Baggage', () => {
     expect(ourForward({ baggage: big }, ['w3c']).baggage).toBe(big);
   });
 
-  test('200 members: OTel keeps 180 (an old draft limit), ours the spec\'s 64 (deliberate: a bound on every hop)', () => {
+  test("200 members: OTel keeps 180 (an old draft limit), ours the spec's 64 (deliberate: a bound on every hop)", () => {
     // Not a loss the spec forbids: members beyond 64 MAY be dropped, and the bound is what
     // opentelemetry-java adopted as a DoS fix. The docs say so; this keeps the docs honest.
     const header = Array.from({ length: 200 }, (_, i) => `k${i}=v`).join(',');
@@ -204,7 +217,7 @@ describe('W3C Baggage', () => {
   });
 });
 
-describe('B3 + W3C baggage (OpenTelemetry\'s usual composite)', () => {
+describe("B3 + W3C baggage (OpenTelemetry's usual composite)", () => {
   test('formats [b3multi, baggage] write what CompositePropagator(B3, W3CBaggagePropagator) reads, and no traceparent', () => {
     // GIVEN W3C context and baggage in  WHEN our hop writes B3 multi plus baggage
     const out = ourForward({ traceparent: `00-${TID}-${SID}-01`, baggage: 'tenant=acme,tier=gold%20plus' }, ['b3multi', 'baggage']);
@@ -212,7 +225,10 @@ describe('B3 + W3C baggage (OpenTelemetry\'s usual composite)', () => {
     const composite = new CompositePropagator({ propagators: [b3Multi, new W3CBaggagePropagator()] });
     const ctx = composite.extract(ROOT_CONTEXT, out, defaultTextMapGetter);
     expect(trace.getSpanContext(ctx)?.traceId).toBe(TID);
-    expect(Object.fromEntries((propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k, e]) => [k, e.value]))).toEqual({ tenant: 'acme', tier: 'gold plus' });
+    expect(Object.fromEntries((propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k, e]) => [k, e.value]))).toEqual({
+      tenant: 'acme',
+      tier: 'gold plus',
+    });
     expect(out.traceparent).toBeUndefined();
     expect(out.tracestate).toBeUndefined();
   });

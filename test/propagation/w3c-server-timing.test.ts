@@ -1,5 +1,11 @@
 /** Trace context on responses: `server-timing: trace;desc=…` and `traceresponse`. */
-import { childContext, extractResponseTrace, formatServerTimingTrace, parseServerTimingTrace, parseTraceresponse } from '../../src/propagation/index';
+import {
+  childContext,
+  extractResponseTrace,
+  formatServerTimingTrace,
+  parseServerTimingTrace,
+  parseTraceresponse,
+} from '../../src/propagation/index';
 import { RANDOM_IDS } from '../../src/random-ids';
 
 const TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';

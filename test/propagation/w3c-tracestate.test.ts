@@ -1,5 +1,11 @@
 /** tracestate mutation and truncation helpers (parsing is covered by the suite vectors and fixtures). */
-import { deleteTraceStateEntry, formatTraceState, parseTraceState, setTraceStateEntry, truncateTraceState } from '../../src/propagation/index';
+import {
+  deleteTraceStateEntry,
+  formatTraceState,
+  parseTraceState,
+  setTraceStateEntry,
+  truncateTraceState,
+} from '../../src/propagation/index';
 
 const ts = (s: string) => parseTraceState(s)!;
 

@@ -17,31 +17,35 @@ describe('W3C Trace Context conformance vectors, against the core', () => {
     expect(new Set(vectors.map((v) => v.test)).size).toBe(41);
   });
 
-  describe.each(vectors.map((v, i) => [`#${i + 1} ${v.test} ${JSON.stringify(v.request_headers).slice(0, 120)}`, v] as const))('%s', (_name, vector) => {
-    test('parser verdict matches the reference parser', () => {
-      // GIVEN the inbound headers as Node's headersDistinct would present them
-      const bag = headersFromPairs(vector.request_headers);
-      // WHEN extracting
-      const extracted = extract(bag);
-      // THEN traceparent validity is the reference's
-      expect(extracted.context !== undefined).toBe(vector.reference_verdict.is_traceparent_valid);
-      if (vector.reference_verdict.is_tracestate_valid !== undefined) {
-        // AND the tracestate is discarded exactly when the reference discarded it: its parser's
-        // verdict, or its service dropping a grammatical list (33 members) while forwarding
-        const inbound = tracestateMembers(vector.request_headers.filter(([k]) => k.toLowerCase() === 'tracestate').map(([, v]) => v));
-        const discardedByReference = !vector.reference_verdict.is_tracestate_valid || (inbound.length > 0 && vector.reference_forwarded[0].tracestate.length === 0);
-        expect(parseTraceState(bag.tracestate) === undefined).toBe(discardedByReference);
-      }
-    });
+  describe.each(vectors.map((v, i) => [`#${i + 1} ${v.test} ${JSON.stringify(v.request_headers).slice(0, 120)}`, v] as const))(
+    '%s',
+    (_name, vector) => {
+      test('parser verdict matches the reference parser', () => {
+        // GIVEN the inbound headers as Node's headersDistinct would present them
+        const bag = headersFromPairs(vector.request_headers);
+        // WHEN extracting
+        const extracted = extract(bag);
+        // THEN traceparent validity is the reference's
+        expect(extracted.context !== undefined).toBe(vector.reference_verdict.is_traceparent_valid);
+        if (vector.reference_verdict.is_tracestate_valid !== undefined) {
+          // AND the tracestate is discarded exactly when the reference discarded it: its parser's
+          // verdict, or its service dropping a grammatical list (33 members) while forwarding
+          const inbound = tracestateMembers(vector.request_headers.filter(([k]) => k.toLowerCase() === 'tracestate').map(([, v]) => v));
+          const discardedByReference =
+            !vector.reference_verdict.is_tracestate_valid || (inbound.length > 0 && vector.reference_forwarded[0].tracestate.length === 0);
+          expect(parseTraceState(bag.tracestate) === undefined).toBe(discardedByReference);
+        }
+      });
 
-    test('a hop forwards what the suite accepts', async () => {
-      // GIVEN a hop on extract → childContext → inject
-      const calls = await meshtraceHop()(vector.request_headers, vector.callbacks);
-      // THEN every callback passes the suite's rules
-      expect(calls).toHaveLength(vector.callbacks);
-      calls.forEach((headers, i) => expect(judgeCallback(vector, i, headers)).toEqual([]));
-    });
-  });
+      test('a hop forwards what the suite accepts', async () => {
+        // GIVEN a hop on extract → childContext → inject
+        const calls = await meshtraceHop()(vector.request_headers, vector.callbacks);
+        // THEN every callback passes the suite's rules
+        expect(calls).toHaveLength(vector.callbacks);
+        calls.forEach((headers, i) => expect(judgeCallback(vector, i, headers)).toEqual([]));
+      });
+    },
+  );
 
   test('41/41 suite tests pass through the shared driver', async () => {
     // GIVEN the driver used for the OTel comparison and the HTTP run  WHEN run against our hop
@@ -53,7 +57,8 @@ describe('W3C Trace Context conformance vectors, against the core', () => {
 
   test('the judge rejects a pure pass-through (parent id must change)', async () => {
     // GIVEN a "hop" that copies the inbound headers unchanged (a proxy without the core)
-    const passThrough = async (inbound: Array<[string, string]>, callbacks: number) => Array.from({ length: callbacks }, () => inbound.map(([k, v]) => [k.toLowerCase(), v] as [string, string]));
+    const passThrough = async (inbound: Array<[string, string]>, callbacks: number) =>
+      Array.from({ length: callbacks }, () => inbound.map(([k, v]) => [k.toLowerCase(), v] as [string, string]));
     // WHEN judged  THEN it fails, including test_traceparent_included_tracestate_missing
     const result = await runW3cSuite(passThrough, vectors);
     expect(result.failedTests).toContain('TraceContextTest.test_traceparent_included_tracestate_missing');

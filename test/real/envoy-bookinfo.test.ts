@@ -12,9 +12,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load';
 import { REPO_ROOT } from '../../src/paths';
-import { bookinfoMesh, bookinfoPortCount, bookinfoPortsFrom, findEnvoy, validateBootstrap, envoyVersion, withSpanFlushInterval } from '../../src/envoy';
+import {
+  bookinfoMesh,
+  bookinfoPortCount,
+  bookinfoPortsFrom,
+  findEnvoy,
+  validateBootstrap,
+  envoyVersion,
+  withSpanFlushInterval,
+} from '../../src/envoy';
 import { loadSpec, type Spec } from '../../src/verify';
-import { bookinfoHops, byName, expectSplitInsideReviews, kitConfig, runMesh as runBookinfoMesh, SPAN_FLUSH_MS, type MeshRunOptions, type Run } from './support/envoy-bookinfo';
+import {
+  bookinfoHops,
+  byName,
+  expectSplitInsideReviews,
+  kitConfig,
+  runMesh as runBookinfoMesh,
+  SPAN_FLUSH_MS,
+  type MeshRunOptions,
+  type Run,
+} from './support/envoy-bookinfo';
 
 const SPEC = join(REPO_ROOT, 'samples', 'expectations', 'bookinfo.yaml');
 const LONG = 180_000;
@@ -31,43 +48,55 @@ beforeAll(async () => {
 const runMesh = (opts: Omit<MeshRunOptions, 'envoy' | 'spec'>): Promise<Run> => runBookinfoMesh({ envoy, spec, ...opts });
 
 describe('Envoy bootstraps from the kit config', () => {
-  test('the pinned Envoy is the one found', async () => {
-    expect(await envoyVersion(envoy)).toBe('1.40.0');
-  }, LONG);
+  test(
+    'the pinned Envoy is the one found',
+    async () => {
+      expect(await envoyVersion(envoy)).toBe('1.40.0');
+    },
+    LONG,
+  );
 
-  test('every proxy of every provider flavour passes envoy --mode validate; a broken one does not', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'meshtrace-envoy-validate-'));
-    try {
-      const ports = bookinfoPortsFrom('127.0.0.1', { host: '127.0.0.1', port: 4317 }, Array.from({ length: bookinfoPortCount() }, (_, i) => 20000 + i));
-      const flavours = {
-        otlpGrpc: parseConfig({}),
-        otlpHttp: kitConfig(),
-        zipkin: parseConfig({ istio: { provider: { type: 'zipkin', traceContextOption: 'USE_B3_WITH_W3C_PROPAGATION' } } }),
-      };
-      for (const [flavour, config] of Object.entries(flavours)) {
-        const mesh = bookinfoMesh(config, ports);
-        for (const [name, bootstrap] of Object.entries({ gateway: mesh.gateway, ...mesh.sidecars })) {
-          const file = join(dir, `${flavour}-${name}.json`);
-          await writeFile(file, JSON.stringify(bootstrap));
-          await expect(validateBootstrap(envoy, file)).resolves.toMatch(/OK$/);
+  test(
+    'every proxy of every provider flavour passes envoy --mode validate; a broken one does not',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'meshtrace-envoy-validate-'));
+      try {
+        const ports = bookinfoPortsFrom(
+          '127.0.0.1',
+          { host: '127.0.0.1', port: 4317 },
+          Array.from({ length: bookinfoPortCount() }, (_, i) => 20000 + i),
+        );
+        const flavours = {
+          otlpGrpc: parseConfig({}),
+          otlpHttp: kitConfig(),
+          zipkin: parseConfig({ istio: { provider: { type: 'zipkin', traceContextOption: 'USE_B3_WITH_W3C_PROPAGATION' } } }),
+        };
+        for (const [flavour, config] of Object.entries(flavours)) {
+          const mesh = bookinfoMesh(config, ports);
+          for (const [name, bootstrap] of Object.entries({ gateway: mesh.gateway, ...mesh.sidecars })) {
+            const file = join(dir, `${flavour}-${name}.json`);
+            await writeFile(file, JSON.stringify(bootstrap));
+            await expect(validateBootstrap(envoy, file)).resolves.toMatch(/OK$/);
+          }
         }
+        // The shorter span-export timer the tests and the demo run with is a runtime layer Envoy accepts.
+        for (const config of [flavours.otlpHttp, flavours.zipkin]) {
+          const flushing = join(dir, 'flush-interval.json');
+          await writeFile(flushing, JSON.stringify(withSpanFlushInterval(bookinfoMesh(config, ports).gateway, SPAN_FLUSH_MS)));
+          await expect(validateBootstrap(envoy, flushing)).resolves.toMatch(/OK$/);
+        }
+        // The check can fail: a route to a cluster that does not exist is refused.
+        const broken = bookinfoMesh(flavours.otlpGrpc, ports).gateway as { static_resources: { clusters: unknown[] } };
+        broken.static_resources.clusters = broken.static_resources.clusters.slice(1);
+        const file = join(dir, 'broken.json');
+        await writeFile(file, JSON.stringify(broken));
+        await expect(validateBootstrap(envoy, file)).rejects.toThrow(/envoy rejected .*broken\.json.*outbound\|9080\|\|productpage/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
       }
-      // The shorter span-export timer the tests and the demo run with is a runtime layer Envoy accepts.
-      for (const config of [flavours.otlpHttp, flavours.zipkin]) {
-        const flushing = join(dir, 'flush-interval.json');
-        await writeFile(flushing, JSON.stringify(withSpanFlushInterval(bookinfoMesh(config, ports).gateway, SPAN_FLUSH_MS)));
-        await expect(validateBootstrap(envoy, flushing)).resolves.toMatch(/OK$/);
-      }
-      // The check can fail: a route to a cluster that does not exist is refused.
-      const broken = bookinfoMesh(flavours.otlpGrpc, ports).gateway as { static_resources: { clusters: unknown[] } };
-      broken.static_resources.clusters = broken.static_resources.clusters.slice(1);
-      const file = join(dir, 'broken.json');
-      await writeFile(file, JSON.stringify(broken));
-      await expect(validateBootstrap(envoy, file)).rejects.toThrow(/envoy rejected .*broken\.json.*outbound\|9080\|\|productpage/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, LONG);
+    },
+    LONG,
+  );
 });
 
 describe('Bookinfo through real Envoy proxies', () => {
@@ -76,80 +105,125 @@ describe('Bookinfo through real Envoy proxies', () => {
     { sink: 'real Jaeger v2 query API (OTLP/gRPC)', jaeger: true, config: () => kitConfig({ provider: {} }) },
     { sink: 'the embedded OTLP receiver (OTLP/HTTP)', jaeger: false, config: () => kitConfig() },
   ];
-  test.each(SINKS)('the shipped bookinfo spec passes on real Envoy traces read back through $sink, shaped the way Istio shapes them', async ({ jaeger, config }) => {
-    const { outcome, driven } = await runMesh({ jaeger, config: config() });
-    expect(outcome.result.diagnoses).toEqual([]);
-    expect(outcome.result.passed).toBe(true);
-    const traces = outcome.traces.filter((t) => driven.includes(t.traceId));
-    expect(traces).toHaveLength(3);
-    for (const t of traces) {
-      // gateway server span → its upstream span → productpage → {details, reviews → ratings}: CLIENT in the
-      // caller's proxy, SERVER in the callee's, same route-decorator name (no shared span context).
-      expect(t.spans).toHaveLength(9);
-      const gw = 'istio-ingressgateway.istio-system';
-      const [root] = byName(t, gw, 'productpage.bookinfo.svc.cluster.local:9080/productpage');
-      expect(root?.kind).toBe('server');
-      const [upstream] = byName(t, gw, 'router outbound|9080||productpage.bookinfo.svc.cluster.local egress');
-      expect(upstream).toMatchObject({ kind: 'client', parentSpanId: root!.spanId });
-      const [pp] = byName(t, 'productpage.bookinfo', 'productpage.bookinfo.svc.cluster.local:9080/productpage');
-      expect(pp).toMatchObject({ kind: 'server', parentSpanId: upstream!.spanId });
-      expect(pp!.attributes['upstream_cluster']).toBe('inbound|9080||');
-      for (const { callee, client, server } of bookinfoHops(t)) {
-        expect(client!.attributes['upstream_cluster']).toBe(`outbound|9080||${callee}.bookinfo.svc.cluster.local`);
-        expect(server!.attributes['node_id']).toBe(`sidecar~127.0.0.1~${callee}-${callee === 'reviews' ? 'v2' : 'v1'}.bookinfo~bookinfo.svc.cluster.local`);
+  test.each(SINKS)(
+    'the shipped bookinfo spec passes on real Envoy traces read back through $sink, shaped the way Istio shapes them',
+    async ({ jaeger, config }) => {
+      const { outcome, driven } = await runMesh({ jaeger, config: config() });
+      expect(outcome.result.diagnoses).toEqual([]);
+      expect(outcome.result.passed).toBe(true);
+      const traces = outcome.traces.filter((t) => driven.includes(t.traceId));
+      expect(traces).toHaveLength(3);
+      for (const t of traces) {
+        // gateway server span → its upstream span → productpage → {details, reviews → ratings}: CLIENT in the
+        // caller's proxy, SERVER in the callee's, same route-decorator name (no shared span context).
+        expect(t.spans).toHaveLength(9);
+        const gw = 'istio-ingressgateway.istio-system';
+        const [root] = byName(t, gw, 'productpage.bookinfo.svc.cluster.local:9080/productpage');
+        expect(root?.kind).toBe('server');
+        const [upstream] = byName(t, gw, 'router outbound|9080||productpage.bookinfo.svc.cluster.local egress');
+        expect(upstream).toMatchObject({ kind: 'client', parentSpanId: root!.spanId });
+        const [pp] = byName(t, 'productpage.bookinfo', 'productpage.bookinfo.svc.cluster.local:9080/productpage');
+        expect(pp).toMatchObject({ kind: 'server', parentSpanId: upstream!.spanId });
+        expect(pp!.attributes['upstream_cluster']).toBe('inbound|9080||');
+        for (const { callee, client, server } of bookinfoHops(t)) {
+          expect(client!.attributes['upstream_cluster']).toBe(`outbound|9080||${callee}.bookinfo.svc.cluster.local`);
+          expect(server!.attributes['node_id']).toBe(
+            `sidecar~127.0.0.1~${callee}-${callee === 'reviews' ? 'v2' : 'v1'}.bookinfo~bookinfo.svc.cluster.local`,
+          );
+        }
+        // Envoy's own tags and the Telemetry's custom tags (literal, environment, header) on every proxy span.
+        const requestIds = new Set<unknown>();
+        for (const s of t.spans) {
+          expect(s.attributes).toMatchObject({ component: 'proxy', 'kit.run_id': 'real-envoy', 'istio.mesh_id': 'cluster.local' });
+          expect(s.attributes['http.status_code']).toBe('200');
+          if (s.name.startsWith('router ')) continue; // the gateway's upstream span carries no request tags
+          requestIds.add(s.attributes['guid:x-request-id']);
+          // The header reaches the gateway and productpage's sidecar; Bookinfo's apps do not forward it, so
+          // every later proxy records the tag's default value.
+          const reached = s.service.startsWith('istio-ingressgateway') || (s.service === 'productpage.bookinfo' && s.kind === 'server');
+          expect(s.attributes['kit.scenario']).toBe(reached ? 'bookinfo' : 'none');
+          expect(s.attributes['kit.pod']).toBe(
+            s.service.startsWith('istio-ingressgateway')
+              ? 'istio-ingressgateway-7d4f8b9c6b-x2x9q'
+              : String(s.attributes['node_id'])
+                  .split('~')[2]!
+                  .replace(/\.bookinfo$/, ''),
+          );
+        }
+        // One Envoy-generated x-request-id, carried by every hop (the apps forward it).
+        expect(requestIds.size).toBe(1);
+        expect([...requestIds][0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       }
-      // Envoy's own tags and the Telemetry's custom tags (literal, environment, header) on every proxy span.
-      const requestIds = new Set<unknown>();
-      for (const s of t.spans) {
-        expect(s.attributes).toMatchObject({ component: 'proxy', 'kit.run_id': 'real-envoy', 'istio.mesh_id': 'cluster.local' });
-        expect(s.attributes['http.status_code']).toBe('200');
-        if (s.name.startsWith('router ')) continue; // the gateway's upstream span carries no request tags
-        requestIds.add(s.attributes['guid:x-request-id']);
-        // The header reaches the gateway and productpage's sidecar; Bookinfo's apps do not forward it, so
-        // every later proxy records the tag's default value.
-        const reached = s.service.startsWith('istio-ingressgateway') || (s.service === 'productpage.bookinfo' && s.kind === 'server');
-        expect(s.attributes['kit.scenario']).toBe(reached ? 'bookinfo' : 'none');
-        expect(s.attributes['kit.pod']).toBe(s.service.startsWith('istio-ingressgateway') ? 'istio-ingressgateway-7d4f8b9c6b-x2x9q' : String(s.attributes['node_id']).split('~')[2]!.replace(/\.bookinfo$/, ''));
-      }
-      // One Envoy-generated x-request-id, carried by every hop (the apps forward it).
-      expect(requestIds.size).toBe(1);
-      expect([...requestIds][0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    }
-  }, LONG);
+    },
+    LONG,
+  );
 
-  test.each(SINKS)('an app that drops the headers (relay --fault drop-context), read through $sink: the split is inside reviews, the app is to blame', async ({ jaeger, config }) => {
-    const { outcome } = await runMesh({ jaeger, config: config(), apps: { reviews: { kind: 'relay', args: ['--fault', 'drop-context'] } } });
-    expectSplitInsideReviews(outcome);
-  }, LONG);
+  test.each(SINKS)(
+    'an app that drops the headers (relay --fault drop-context), read through $sink: the split is inside reviews, the app is to blame',
+    async ({ jaeger, config }) => {
+      const { outcome } = await runMesh({
+        jaeger,
+        config: config(),
+        apps: { reviews: { kind: 'relay', args: ['--fault', 'drop-context'] } },
+      });
+      expectSplitInsideReviews(outcome);
+    },
+    LONG,
+  );
 
-  test('an app that speaks only B3 behind an OpenTelemetry (W3C) mesh: a format mismatch inside reviews', async () => {
-    const { outcome } = await runMesh({ apps: { reviews: { kind: 'relay', args: ['--accept', 'b3multi', '--propagate', 'b3multi'] } } });
-    expect(outcome.result.passed).toBe(false);
-    const [d, ...rest] = outcome.result.diagnoses;
-    expect(rest).toEqual([]);
-    expect(d).toMatchObject({ kind: 'format-mismatch', hop: { from: 'reviews.bookinfo', to: 'ratings.bookinfo' }, party: 'reviews.bookinfo' });
-    expect(d!.title).toBe("reviews (behind reviews.bookinfo's sidecar) → ratings.bookinfo: propagation format mismatch (reviews sent B3 multi, its sidecar reads W3C); the trace splits inside reviews.bookinfo");
-    // The relay keeps x-request-id (Envoy's passthrough family): the app forwarded some headers, not the context.
-    expect(d!.evidence.join('\n')).toMatch(/both carry x-request-id [0-9a-f-]{36}: reviews forwarded x-request-id but no trace context its sidecar reads/);
-    expect(d!.hint).toMatch(/make reviews forward the format its sidecar's tracer reads \(W3C/);
-  }, LONG);
+  test(
+    'an app that speaks only B3 behind an OpenTelemetry (W3C) mesh: a format mismatch inside reviews',
+    async () => {
+      const { outcome } = await runMesh({ apps: { reviews: { kind: 'relay', args: ['--accept', 'b3multi', '--propagate', 'b3multi'] } } });
+      expect(outcome.result.passed).toBe(false);
+      const [d, ...rest] = outcome.result.diagnoses;
+      expect(rest).toEqual([]);
+      expect(d).toMatchObject({
+        kind: 'format-mismatch',
+        hop: { from: 'reviews.bookinfo', to: 'ratings.bookinfo' },
+        party: 'reviews.bookinfo',
+      });
+      expect(d!.title).toBe(
+        "reviews (behind reviews.bookinfo's sidecar) → ratings.bookinfo: propagation format mismatch (reviews sent B3 multi, its sidecar reads W3C); the trace splits inside reviews.bookinfo",
+      );
+      // The relay keeps x-request-id (Envoy's passthrough family): the app forwarded some headers, not the context.
+      expect(d!.evidence.join('\n')).toMatch(
+        /both carry x-request-id [0-9a-f-]{36}: reviews forwarded x-request-id but no trace context its sidecar reads/,
+      );
+      expect(d!.hint).toMatch(/make reviews forward the format its sidecar's tracer reads \(W3C/);
+    },
+    LONG,
+  );
 
-  test('sampling off (Telemetry 0 %): a sampled traceparent is not enough, x-client-trace-id still is', async () => {
-    const config = kitConfig({ randomSamplingPercentage: 0 });
-    const sidecar = bookinfoMesh(config, bookinfoPortsFrom('127.0.0.1', { host: '127.0.0.1', port: 1 }, Array.from({ length: bookinfoPortCount() }, (_, i) => 30000 + i))).sidecars.productpage;
-    expect(JSON.stringify(sidecar)).toContain('"random_sampling":{"value":0}');
-    // The shipped spec drives W3C + x-client-trace-id: Envoy traces those even at 0 % (client sampling 100).
-    const forced = await runMesh({ config });
-    expect(forced.outcome.result.passed).toBe(true);
-    // An instrumented client's sampled traceparent alone: Envoy's random sampling (0 %) decides; one forced probe shows the export works.
-    const { outcome } = await runMesh({ config, propagation: ['w3c'], forcedProbe: true });
-    expect(outcome.result.passed).toBe(false);
-    const [d, ...rest] = outcome.result.diagnoses;
-    expect(rest).toEqual([]);
-    expect(d).toMatchObject({ kind: 'no-trace', cause: 'not-sampled' });
-    expect(d!.title).toMatch(/^no trace found for trace [0-9a-f]{32}, [0-9a-f]{32}, [0-9a-f]{32}: the first proxy did not sample them; only requests forced with x-client-trace-id were traced$/);
-    expect(d!.evidence.join('\n')).toMatch(/the driver sent w3c with sampled=1 and no x-client-trace-id/);
-    expect(d!.evidence.join('\n')).toMatch(/all 1 trace\(s\) that arrived carry guid:x-client-trace-id/);
-    expect(d!.hint).toMatch(/randomSamplingPercentage/);
-  }, LONG);
+  test(
+    'sampling off (Telemetry 0 %): a sampled traceparent is not enough, x-client-trace-id still is',
+    async () => {
+      const config = kitConfig({ randomSamplingPercentage: 0 });
+      const sidecar = bookinfoMesh(
+        config,
+        bookinfoPortsFrom(
+          '127.0.0.1',
+          { host: '127.0.0.1', port: 1 },
+          Array.from({ length: bookinfoPortCount() }, (_, i) => 30000 + i),
+        ),
+      ).sidecars.productpage;
+      expect(JSON.stringify(sidecar)).toContain('"random_sampling":{"value":0}');
+      // The shipped spec drives W3C + x-client-trace-id: Envoy traces those even at 0 % (client sampling 100).
+      const forced = await runMesh({ config });
+      expect(forced.outcome.result.passed).toBe(true);
+      // An instrumented client's sampled traceparent alone: Envoy's random sampling (0 %) decides; one forced probe shows the export works.
+      const { outcome } = await runMesh({ config, propagation: ['w3c'], forcedProbe: true });
+      expect(outcome.result.passed).toBe(false);
+      const [d, ...rest] = outcome.result.diagnoses;
+      expect(rest).toEqual([]);
+      expect(d).toMatchObject({ kind: 'no-trace', cause: 'not-sampled' });
+      expect(d!.title).toMatch(
+        /^no trace found for trace [0-9a-f]{32}, [0-9a-f]{32}, [0-9a-f]{32}: the first proxy did not sample them; only requests forced with x-client-trace-id were traced$/,
+      );
+      expect(d!.evidence.join('\n')).toMatch(/the driver sent w3c with sampled=1 and no x-client-trace-id/);
+      expect(d!.evidence.join('\n')).toMatch(/all 1 trace\(s\) that arrived carry guid:x-client-trace-id/);
+      expect(d!.hint).toMatch(/randomSamplingPercentage/);
+    },
+    LONG,
+  );
 });

@@ -24,7 +24,14 @@ import { acceptsConnections, explainWithLogs, freePorts, startPeer, type PeerPro
 import { BIN, runCliProcess } from '../support/run-cli-process';
 import { startHotrod, type RunningHotrod } from './support/hotrod';
 import { settledTrace } from './support/settled-trace';
-import { fileProviderRoutes, kitHotrodIngressRoute, kitTraefikValues, startKitTraefik, traefikStaticConfig, type RunningTraefik } from './support/traefik';
+import {
+  fileProviderRoutes,
+  kitHotrodIngressRoute,
+  kitTraefikValues,
+  startKitTraefik,
+  traefikStaticConfig,
+  type RunningTraefik,
+} from './support/traefik';
 
 jest.setTimeout(240_000);
 
@@ -37,7 +44,14 @@ const UNTRACED = 'untraced';
 const STRIPPED_HOST = 'stripped.localhost';
 
 describe("Traefik's static config from the kit's chart values (pure)", () => {
-  const seam = { webAddress: '127.0.0.1:18000', dial: { 'jaeger-collector.observability.svc:4317': '127.0.0.1:14317', 'jaeger-collector.observability.svc:4318': '127.0.0.1:14318', 'hotrod:8080': '127.0.0.1:18080' } };
+  const seam = {
+    webAddress: '127.0.0.1:18000',
+    dial: {
+      'jaeger-collector.observability.svc:4317': '127.0.0.1:14317',
+      'jaeger-collector.observability.svc:4318': '127.0.0.1:14318',
+      'hotrod:8080': '127.0.0.1:18080',
+    },
+  };
 
   test('the defaults: OTLP/gRPC insecure to the collector through the seam, sampling, service name, verbosity and captured header as the chart renders them', () => {
     const { args, env } = traefikStaticConfig(kitTraefikValues(CONFIG), seam);
@@ -60,7 +74,17 @@ describe("Traefik's static config from the kit's chart values (pure)", () => {
   });
 
   test('a user config: OTLP/HTTP, propagators, sample rate, minimal verbosity and several headers follow the config', () => {
-    const config = parseConfig({ traefik: { transport: 'http', propagators: ['tracecontext', 'baggage', 'b3multi'], sampleRate: 0.25, traceVerbosity: 'minimal', serviceName: 'edge', capturedRequestHeaders: ['X-Request-Id', 'X-Tenant'], safeQueryParams: ['customer'] } });
+    const config = parseConfig({
+      traefik: {
+        transport: 'http',
+        propagators: ['tracecontext', 'baggage', 'b3multi'],
+        sampleRate: 0.25,
+        traceVerbosity: 'minimal',
+        serviceName: 'edge',
+        capturedRequestHeaders: ['X-Request-Id', 'X-Tenant'],
+        safeQueryParams: ['customer'],
+      },
+    });
     const { args, env } = traefikStaticConfig(kitTraefikValues(config), seam);
     expect(args.filter((a) => a.startsWith('--tracing.') || a.includes('traceVerbosity'))).toEqual([
       '--entryPoints.web.observability.traceVerbosity=minimal',
@@ -77,8 +101,12 @@ describe("Traefik's static config from the kit's chart values (pure)", () => {
 
   test('the seam refuses an in-cluster address it has no loopback port for, naming it', () => {
     const config = parseConfig({ namespaces: { observability: 'tracing' } });
-    expect(() => traefikStaticConfig(kitTraefikValues(config), seam)).toThrow('the kit\'s Traefik dials jaeger-collector.tracing.svc:4317 (tracing.otlp.grpc.endpoint), which the loopback seam has no port for');
-    expect(() => fileProviderRoutes(kitHotrodIngressRoute(CONFIG), { ...seam, dial: {} })).toThrow('dials hotrod:8080 (IngressRoute hotrod service)');
+    expect(() => traefikStaticConfig(kitTraefikValues(config), seam)).toThrow(
+      "the kit's Traefik dials jaeger-collector.tracing.svc:4317 (tracing.otlp.grpc.endpoint), which the loopback seam has no port for",
+    );
+    expect(() => fileProviderRoutes(kitHotrodIngressRoute(CONFIG), { ...seam, dial: {} })).toThrow(
+      'dials hotrod:8080 (IngressRoute hotrod service)',
+    );
   });
 
   test("the kit's IngressRoute becomes one file-provider router with its rule and entrypoints", () => {
@@ -91,12 +119,17 @@ describe("Traefik's static config from the kit's chart values (pure)", () => {
   });
 });
 
-describe('real Traefik (the kit\'s values) → real HotROD → real Jaeger (as the kit renders it)', () => {
+describe("real Traefik (the kit's values) → real HotROD → real Jaeger (as the kit renders it)", () => {
   let jaeger: RunningKitJaeger | undefined;
   let hotrod: RunningHotrod | undefined;
   let traefik: RunningTraefik | undefined;
   let stripper: PeerProcess | undefined;
-  const peers = (): PeerProcess[] => [...(jaeger?.peers ?? []), ...(hotrod ? [hotrod.peer] : []), ...(traefik ? [traefik.peer] : []), ...(stripper ? [stripper] : [])];
+  const peers = (): PeerProcess[] => [
+    ...(jaeger?.peers ?? []),
+    ...(hotrod ? [hotrod.peer] : []),
+    ...(traefik ? [traefik.peer] : []),
+    ...(stripper ? [stripper] : []),
+  ];
 
   beforeAll(async () => {
     jaeger = await startKitJaeger();
@@ -104,17 +137,38 @@ describe('real Traefik (the kit\'s values) → real HotROD → real Jaeger (as t
     // An untraced hop in front of HotROD that drops the trace headers (the relay's drop-context
     // fault, no span export): the broken variant where HotROD's hop receives no traceparent.
     const [stripPort] = await freePorts(1);
-    stripper = await startPeer({ name: 'header-stripper', program: process.execPath, args: [BIN, 'relay', '--listen', `127.0.0.1:${stripPort}`, '--upstream', hotrod.frontendUrl, '--service-name', 'header-stripper', '--fault', 'drop-context'], env: { OTEL_EXPORTER_OTLP_ENDPOINT: '' }, ready: () => acceptsConnections(stripPort!) });
+    stripper = await startPeer({
+      name: 'header-stripper',
+      program: process.execPath,
+      args: [
+        BIN,
+        'relay',
+        '--listen',
+        `127.0.0.1:${stripPort}`,
+        '--upstream',
+        hotrod.frontendUrl,
+        '--service-name',
+        'header-stripper',
+        '--fault',
+        'drop-context',
+      ],
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: '' },
+      ready: () => acceptsConnections(stripPort!),
+    });
     // Once per file: the kit's web entrypoint and route, plus the broken variants' routes on the
     // same process: an entrypoint with tracing off, and a host routed through the stripper.
-    traefik = await startKitTraefik(CONFIG, { otlpGrpcAddress: jaeger.otlpGrpcAddress, otlpHttpAddress: new URL(jaeger.otlpHttpUrl).host, hotrodFrontendUrl: hotrod.frontendUrl }, {
-      entryPoints: { [UNTRACED]: { tracing: false } },
-      routers: {
-        [`hotrod-${UNTRACED}`]: { rule: 'Host(`hotrod.localhost`)', entryPoints: [UNTRACED], service: 'hotrod-8080' },
-        'hotrod-stripped': { rule: `Host(\`${STRIPPED_HOST}\`)`, entryPoints: ['web'], service: 'header-stripper' },
+    traefik = await startKitTraefik(
+      CONFIG,
+      { otlpGrpcAddress: jaeger.otlpGrpcAddress, otlpHttpAddress: new URL(jaeger.otlpHttpUrl).host, hotrodFrontendUrl: hotrod.frontendUrl },
+      {
+        entryPoints: { [UNTRACED]: { tracing: false } },
+        routers: {
+          [`hotrod-${UNTRACED}`]: { rule: 'Host(`hotrod.localhost`)', entryPoints: [UNTRACED], service: 'hotrod-8080' },
+          'hotrod-stripped': { rule: `Host(\`${STRIPPED_HOST}\`)`, entryPoints: ['web'], service: 'header-stripper' },
+        },
+        services: { 'header-stripper': { loadBalancer: { servers: [{ url: `http://127.0.0.1:${stripPort}` }] } } },
       },
-      services: { 'header-stripper': { loadBalancer: { servers: [{ url: `http://127.0.0.1:${stripPort}` }] } } },
-    });
+    );
     // The extra router copies the kit's rule and service: fail here if the kit's ever change.
     expect({ rule: traefik.rule, service: traefik.service }).toEqual({ rule: 'Host(`hotrod.localhost`)', service: 'hotrod-8080' });
   });
@@ -133,19 +187,31 @@ describe('real Traefik (the kit\'s values) → real HotROD → real Jaeger (as t
   test("one /dispatch through Traefik is one trace: Traefik's GET → Router → Service → ReverseProxy, then HotROD's six services", async () => {
     await explainWithLogs(peers(), async () => {
       traceId = randomBytes(16).toString('hex');
-      const res = await request(`${traefik!.webUrl}/dispatch?customer=123`, { headers: { host: traefik!.host, traceparent: `00-${traceId}-${CALLER_SPAN}-01`, 'x-request-id': 'kit-traefik-1' } });
+      const res = await request(`${traefik!.webUrl}/dispatch?customer=123`, {
+        headers: { host: traefik!.host, traceparent: `00-${traceId}-${CALLER_SPAN}-01`, 'x-request-id': 'kit-traefik-1' },
+      });
       const body = await res.body.text();
       expect({ status: res.statusCode, driver: /"Driver":"T7\d+C"/.test(body) }).toEqual({ status: 200, driver: true });
       // HotROD answers with the trace it joined: the caller's, through Traefik.
       expect(String(res.headers['traceresponse'])).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
       const isTraefik = (s: Span) => s.service === CONFIG.traefik.serviceName;
-      trace = await settledTrace(new JaegerV3Source({ baseUrl: jaeger!.queryUrl }), traceId, "with Traefik's server span and ≥ 35 HotROD spans", (t) => t.spans.some((s) => isTraefik(s) && s.kind === 'server') && t.spans.filter((s) => !isTraefik(s)).length >= 35);
+      trace = await settledTrace(
+        new JaegerV3Source({ baseUrl: jaeger!.queryUrl }),
+        traceId,
+        "with Traefik's server span and ≥ 35 HotROD spans",
+        (t) => t.spans.some((s) => isTraefik(s) && s.kind === 'server') && t.spans.filter((s) => !isTraefik(s)).length >= 35,
+      );
       expect([...new Set(trace.spans.map((s) => s.service))].sort()).toEqual([...HOTROD_SERVICES, 'traefik'].sort());
 
       // Traefik's four spans, each the parent of the next; the first is the caller's child.
       const byId = new Map(trace.spans.map((s) => [s.spanId, s]));
       const chain: Span[] = [];
-      for (let s = trace.spans.find((x) => isTraefik(x) && x.kind === 'server'); s; s = trace.spans.find((x) => x.parentSpanId === chain.at(-1)!.spanId && isTraefik(x))) chain.push(s);
+      for (
+        let s = trace.spans.find((x) => isTraefik(x) && x.kind === 'server');
+        s;
+        s = trace.spans.find((x) => x.parentSpanId === chain.at(-1)!.spanId && isTraefik(x))
+      )
+        chain.push(s);
       expect(chain.map((s) => `${s.kind} ${s.name}`)).toEqual(['server GET', 'internal Router', 'internal Service', 'client ReverseProxy']);
       expect(trace.spans.filter(isTraefik)).toHaveLength(4);
       expect(chain[0]!.parentSpanId).toBe(CALLER_SPAN);
@@ -165,9 +231,16 @@ describe('real Traefik (the kit\'s values) → real HotROD → real Jaeger (as t
       });
       // tracing.capturedRequestHeaders [X-Request-Id]: a list attribute, as Jaeger returns it.
       expect(String(server.attributes['http.request.header.x-request-id'])).toContain('kit-traefik-1');
-      expect(router.attributes).toMatchObject({ 'http.route': traefik!.rule, 'traefik.router.name': traefik!.router, 'traefik.service.name': `${traefik!.service}@file` });
+      expect(router.attributes).toMatchObject({
+        'http.route': traefik!.rule,
+        'traefik.router.name': traefik!.router,
+        'traefik.service.name': `${traefik!.service}@file`,
+      });
       expect(service.attributes).toMatchObject({ 'traefik.service.name': `${traefik!.service}@file` });
-      expect(proxy.attributes).toMatchObject({ 'url.full': `${hotrod!.frontendUrl}/dispatch?customer=REDACTED`, 'http.response.status_code': 200 });
+      expect(proxy.attributes).toMatchObject({
+        'url.full': `${hotrod!.frontendUrl}/dispatch?customer=REDACTED`,
+        'http.response.status_code': 200,
+      });
       expect(server.resource).toMatchObject({ 'service.name': 'traefik', 'telemetry.sdk.language': 'go' });
     });
   });
@@ -180,11 +253,30 @@ describe('real Traefik (the kit\'s values) → real HotROD → real Jaeger (as t
     expect({ passed: r.passed, diagnoses: r.diagnoses }).toEqual({ passed: true, diagnoses: [] });
   });
 
-  test('meshtrace verify (the real CLI) drives Traefik with the spec\'s Host header and passes hotrod.yaml against the real Jaeger', async () => {
+  test("meshtrace verify (the real CLI) drives Traefik with the spec's Host header and passes hotrod.yaml against the real Jaeger", async () => {
     await explainWithLogs(peers(), async () => {
-      const run = await runCliProcess(['verify', '--spec', SPEC, '--jaeger-url', jaeger!.queryUrl, '--trigger', `${traefik!.webUrl}/dispatch?customer=123`, '--timeout', '60s', '--json'], 120_000);
+      const run = await runCliProcess(
+        [
+          'verify',
+          '--spec',
+          SPEC,
+          '--jaeger-url',
+          jaeger!.queryUrl,
+          '--trigger',
+          `${traefik!.webUrl}/dispatch?customer=123`,
+          '--timeout',
+          '60s',
+          '--json',
+        ],
+        120_000,
+      );
       const doc = JSON.parse(run.stdout);
-      expect({ code: run.code, passed: doc.passed, traces: doc.traces.length, diagnoses: doc.diagnoses }).toEqual({ code: 0, passed: true, traces: 1, diagnoses: [] });
+      expect({ code: run.code, passed: doc.passed, traces: doc.traces.length, diagnoses: doc.diagnoses }).toEqual({
+        code: 0,
+        passed: true,
+        traces: 1,
+        diagnoses: [],
+      });
       expect(doc.traces[0].services).toEqual([...HOTROD_SERVICES, 'traefik'].sort());
       expect(doc.spansSeen).toBeGreaterThanOrEqual(39);
       // Traefik joined the driver's trace (its GET span is the driver's span's child), not one of its
@@ -194,36 +286,97 @@ describe('real Traefik (the kit\'s values) → real HotROD → real Jaeger (as t
     });
   });
 
-  test('tracing off on the entrypoint: Traefik forwards the caller\'s context untraced; verify fails and names traefik as the party', async () => {
+  test("tracing off on the entrypoint: Traefik forwards the caller's context untraced; verify fails and names traefik as the party", async () => {
     await explainWithLogs(peers(), async () => {
-      const run = await runCliProcess(['verify', '--spec', SPEC, '--jaeger-url', jaeger!.queryUrl, '--trigger', `${traefik!.entryPointUrls[UNTRACED]}/dispatch?customer=123`, '--timeout', '30s', '--json'], 120_000);
+      const run = await runCliProcess(
+        [
+          'verify',
+          '--spec',
+          SPEC,
+          '--jaeger-url',
+          jaeger!.queryUrl,
+          '--trigger',
+          `${traefik!.entryPointUrls[UNTRACED]}/dispatch?customer=123`,
+          '--timeout',
+          '30s',
+          '--json',
+        ],
+        120_000,
+      );
       const doc = JSON.parse(run.stdout);
       expect(run.code).toBe(1);
       // Real Traefik 3.6.12: no span of its own, the driver's traceparent passed on unchanged, so
       // HotROD's /dispatch is the driver's span's child in the driver's trace.
       const judged = doc.traces[0];
-      expect({ traces: doc.traces.length, services: judged.services, missing: doc.missingTraceIds }).toEqual({ traces: 1, services: HOTROD_SERVICES, missing: [] });
-      const entry = (await new JaegerV3Source({ baseUrl: jaeger!.queryUrl }).getTrace(judged.traceId))!.spans.find((s) => s.service === 'frontend' && s.kind === 'server' && /\/dispatch$/.test(s.name))!;
+      expect({ traces: doc.traces.length, services: judged.services, missing: doc.missingTraceIds }).toEqual({
+        traces: 1,
+        services: HOTROD_SERVICES,
+        missing: [],
+      });
+      const entry = (await new JaegerV3Source({ baseUrl: jaeger!.queryUrl }).getTrace(judged.traceId))!.spans.find(
+        (s) => s.service === 'frontend' && s.kind === 'server' && /\/dispatch$/.test(s.name),
+      )!;
       expect(entry.parentSpanId).toMatch(/^[0-9a-f]{16}$/);
       const failed = judged.assertions.filter((a: { passed: boolean }) => !a.passed).map((a: { text: string }) => a.text);
       expect(failed).toEqual(expect.arrayContaining(['traefik-proxy > dispatch', 'services: ≥ 7']));
-      expect(doc.diagnoses.map((d: { kind: string; party?: string; hop?: unknown; title: string }) => ({ kind: d.kind, party: d.party, hop: d.hop, title: d.title }))).toEqual([
-        { kind: 'untraced-hop', party: 'traefik', hop: { from: 'traefik', to: 'frontend' }, title: "traefik recorded no span: frontend received the caller's trace context unchanged, so traefik passed the request on untraced" },
+      expect(
+        doc.diagnoses.map((d: { kind: string; party?: string; hop?: unknown; title: string }) => ({
+          kind: d.kind,
+          party: d.party,
+          hop: d.hop,
+          title: d.title,
+        })),
+      ).toEqual([
+        {
+          kind: 'untraced-hop',
+          party: 'traefik',
+          hop: { from: 'traefik', to: 'frontend' },
+          title:
+            "traefik recorded no span: frontend received the caller's trace context unchanged, so traefik passed the request on untraced",
+        },
       ]);
       expect(doc.diagnoses[0].evidence[1]).toContain(`its parent ${entry.parentSpanId} is the caller's`);
     });
   });
 
-  test('HotROD receives no traceparent (a hop behind Traefik drops it): verify fails with the split at traefik → frontend, found in the driver\'s trace', async () => {
+  test("HotROD receives no traceparent (a hop behind Traefik drops it): verify fails with the split at traefik → frontend, found in the driver's trace", async () => {
     await explainWithLogs(peers(), async () => {
-      const run = await runCliProcess(['verify', '--spec', SPEC, '--jaeger-url', jaeger!.queryUrl, '--trigger', `${traefik!.webUrl}/dispatch?customer=123`, '--header', `host: ${STRIPPED_HOST}`, '--timeout', '30s', '--json'], 120_000);
+      const run = await runCliProcess(
+        [
+          'verify',
+          '--spec',
+          SPEC,
+          '--jaeger-url',
+          jaeger!.queryUrl,
+          '--trigger',
+          `${traefik!.webUrl}/dispatch?customer=123`,
+          '--header',
+          `host: ${STRIPPED_HOST}`,
+          '--timeout',
+          '30s',
+          '--json',
+        ],
+        120_000,
+      );
       const doc = JSON.parse(run.stdout);
       expect(run.code).toBe(1);
       // HotROD returns the id of the trace it started; that one is judged, Traefik's half is in the pool.
       expect({ traces: doc.traces.length, services: doc.traces[0].services }).toEqual({ traces: 1, services: HOTROD_SERVICES });
-      const split = doc.diagnoses.map((d: { kind: string; hop?: unknown; title: string; traceId?: string }) => ({ kind: d.kind, hop: d.hop, title: d.title, judged: d.traceId === doc.traces[0].traceId }));
+      const split = doc.diagnoses.map((d: { kind: string; hop?: unknown; title: string; traceId?: string }) => ({
+        kind: d.kind,
+        hop: d.hop,
+        title: d.title,
+        judged: d.traceId === doc.traces[0].traceId,
+      }));
       // Nothing on either side records the headers (Traefik captures only X-Request-Id, HotROD none), so no party is named.
-      expect(split).toEqual([{ kind: 'split-trace', hop: { from: 'traefik', to: 'frontend' }, title: 'traefik → frontend lost context; check header propagation', judged: false }]);
+      expect(split).toEqual([
+        {
+          kind: 'split-trace',
+          hop: { from: 'traefik', to: 'frontend' },
+          title: 'traefik → frontend lost context; check header propagation',
+          judged: false,
+        },
+      ]);
       expect(doc.diagnoses[0].evidence[0]).toMatch(/^client span traefik "ReverseProxy" /);
     });
   });

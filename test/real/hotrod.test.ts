@@ -51,7 +51,8 @@ async function dispatch(customer: string): Promise<{ status: number; traceId: st
 }
 
 /** The trace once it has at least `min` spans and the count held for two polls (the last batches landed). */
-const settled = (source: JaegerV3Source | JaegerLegacySource, traceId: string, min: number): Promise<Trace> => settledTrace(source, traceId, `with ≥ ${min} spans`, (t) => t.spans.length >= min);
+const settled = (source: JaegerV3Source | JaegerLegacySource, traceId: string, min: number): Promise<Trace> =>
+  settledTrace(source, traceId, `with ≥ ${min} spans`, (t) => t.spans.length >= min);
 
 describe('real HotROD → real Jaeger (as the kit renders it)', () => {
   let traceId = '';
@@ -77,7 +78,8 @@ describe('real HotROD → real Jaeger (as the kit renders it)', () => {
     await explainWithLogs(peers(), async () => {
       expect(v3Trace).toBeDefined();
       const legacy = await settled(new JaegerLegacySource({ baseUrl: jaeger!.queryUrl }), traceId, v3Trace!.spans.length);
-      const shape = (t: Trace) => t.spans.map((s) => `${s.spanId} ${s.parentSpanId ?? '-'} ${s.service} ${s.kind} ${s.name} ${s.status.code}`).sort();
+      const shape = (t: Trace) =>
+        t.spans.map((s) => `${s.spanId} ${s.parentSpanId ?? '-'} ${s.service} ${s.kind} ${s.name} ${s.status.code}`).sort();
       expect(shape(legacy)).toEqual(shape(v3Trace!));
     });
   });
@@ -92,16 +94,49 @@ describe('real HotROD → real Jaeger (as the kit renders it)', () => {
 
   test('meshtrace verify (the real CLI) drives HotROD and passes the spec against the real Jaeger', async () => {
     await explainWithLogs(peers(), async () => {
-      const run = await runCliProcess(['verify', '--spec', SPEC, '--jaeger-url', jaeger!.queryUrl, '--trigger', `${hotrod!.frontendUrl}/dispatch?customer=123`, '--timeout', '60s', '--json'], 120_000);
+      const run = await runCliProcess(
+        [
+          'verify',
+          '--spec',
+          SPEC,
+          '--jaeger-url',
+          jaeger!.queryUrl,
+          '--trigger',
+          `${hotrod!.frontendUrl}/dispatch?customer=123`,
+          '--timeout',
+          '60s',
+          '--json',
+        ],
+        120_000,
+      );
       const doc = JSON.parse(run.stdout);
-      expect({ code: run.code, passed: doc.passed, traces: doc.traces.length, source: doc.source }).toEqual({ code: 0, passed: true, traces: 1, source: `Jaeger /api/v3 at ${jaeger!.queryUrl}` });
+      expect({ code: run.code, passed: doc.passed, traces: doc.traces.length, source: doc.source }).toEqual({
+        code: 0,
+        passed: true,
+        traces: 1,
+        source: `Jaeger /api/v3 at ${jaeger!.queryUrl}`,
+      });
       expect(doc.spansSeen).toBeGreaterThanOrEqual(35);
     });
   });
 
   test('meshtrace verify fails (exit 1) when HotROD is asked for an unknown customer: the dispatch stops at the customer service', async () => {
     await explainWithLogs(peers(), async () => {
-      const run = await runCliProcess(['verify', '--spec', SPEC, '--jaeger-url', jaeger!.queryUrl, '--trigger', `${hotrod!.frontendUrl}/dispatch?customer=999`, '--timeout', '20s', '--no-color'], 120_000);
+      const run = await runCliProcess(
+        [
+          'verify',
+          '--spec',
+          SPEC,
+          '--jaeger-url',
+          jaeger!.queryUrl,
+          '--trigger',
+          `${hotrod!.frontendUrl}/dispatch?customer=999`,
+          '--timeout',
+          '20s',
+          '--no-color',
+        ],
+        120_000,
+      );
       expect(run.code).toBe(1);
       // Real HotROD: customer 999 fails in the customer service (an error up to the frontend's
       // server span); driver and route are never called.
@@ -110,9 +145,25 @@ describe('real HotROD → real Jaeger (as the kit renders it)', () => {
     });
   });
 
-  test('the kit\'s relay rooting the trace in front of HotROD: HotROD joins it (traceparent flags 01, which OpenTelemetry Go reads)', async () => {
+  test("the kit's relay rooting the trace in front of HotROD: HotROD joins it (traceparent flags 01, which OpenTelemetry Go reads)", async () => {
     const [port] = await freePorts(1);
-    const relay = await startPeer({ name: 'relay-edge', program: process.execPath, args: [BIN, 'relay', '--listen', `127.0.0.1:${port}`, '--upstream', hotrod!.frontendUrl, '--service-name', 'edge', '--otlp-endpoint', jaeger!.otlpHttpUrl], ready: () => acceptsConnections(port!) });
+    const relay = await startPeer({
+      name: 'relay-edge',
+      program: process.execPath,
+      args: [
+        BIN,
+        'relay',
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--upstream',
+        hotrod!.frontendUrl,
+        '--service-name',
+        'edge',
+        '--otlp-endpoint',
+        jaeger!.otlpHttpUrl,
+      ],
+      ready: () => acceptsConnections(port!),
+    });
     try {
       await explainWithLogs([...peers(), relay], async () => {
         // No trace headers in: the relay starts the trace, HotROD must continue it.
@@ -120,7 +171,12 @@ describe('real HotROD → real Jaeger (as the kit renders it)', () => {
         await res.body.dump();
         const joined = /^00-([0-9a-f]{32})-/.exec(String(res.headers['traceresponse']))?.[1];
         expect({ status: res.statusCode, joined: joined !== undefined }).toEqual({ status: 200, joined: true });
-        const t = await settledTrace(new JaegerV3Source({ baseUrl: jaeger!.queryUrl }), joined!, "with the relay's spans and ≥ 35 HotROD spans", (x) => x.spans.some((s) => s.service === 'edge') && x.spans.length >= 37);
+        const t = await settledTrace(
+          new JaegerV3Source({ baseUrl: jaeger!.queryUrl }),
+          joined!,
+          "with the relay's spans and ≥ 35 HotROD spans",
+          (x) => x.spans.some((s) => s.service === 'edge') && x.spans.length >= 37,
+        );
         const byId = new Map(t.spans.map((s) => [s.spanId, s]));
         const dispatchSpan = t.spans.find((s) => s.service === 'frontend' && s.kind === 'server' && /\/dispatch$/.test(s.name))!;
         const parent = byId.get(dispatchSpan.parentSpanId ?? '');

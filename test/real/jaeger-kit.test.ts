@@ -40,17 +40,36 @@ async function sendCheckoutTrace(otlpHttpUrl: string): Promise<void> {
   const started = Date.now() * 1000;
   const root = web.tracer.startSpan('GET /checkout', {
     kind: SpanKind.SERVER,
-    attributes: { 'http.request.method': 'GET', 'url.path': '/checkout', 'http.response.status_code': 200, 'cart.ratio': 0.25, 'cart.express': true, 'cart.items': ['book', 'pen'] },
+    attributes: {
+      'http.request.method': 'GET',
+      'url.path': '/checkout',
+      'http.response.status_code': 200,
+      'cart.ratio': 0.25,
+      'cart.express': true,
+      'cart.items': ['book', 'pen'],
+    },
   });
   const rootContext = trace.setSpan(ROOT_CONTEXT, root);
   const render = web.tracer.startSpan('render cart', { kind: SpanKind.INTERNAL }, rootContext);
   render.addEvent('cache miss', { 'cache.key': 'cart:42', 'cache.tier': 2 });
   render.end();
-  const call = web.tracer.startSpan('POST', { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'POST', 'server.address': 'payments', 'server.port': 8443 } }, rootContext);
+  const call = web.tracer.startSpan(
+    'POST',
+    { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'POST', 'server.address': 'payments', 'server.port': 8443 } },
+    rootContext,
+  );
   // What payments extracts from the call's traceparent: a remote parent.
   const remote = trace.setSpanContext(ROOT_CONTEXT, { ...call.spanContext(), isRemote: true });
-  const serve = pay.tracer.startSpan('POST /pay', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'POST', 'http.route': '/pay' } }, remote);
-  const insert = pay.tracer.startSpan('INSERT payments', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.operation.name': 'INSERT' } }, trace.setSpan(ROOT_CONTEXT, serve));
+  const serve = pay.tracer.startSpan(
+    'POST /pay',
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'POST', 'http.route': '/pay' } },
+    remote,
+  );
+  const insert = pay.tracer.startSpan(
+    'INSERT payments',
+    { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.operation.name': 'INSERT' } },
+    trace.setSpan(ROOT_CONTEXT, serve),
+  );
   insert.end();
   serve.recordException(new Error('card declined'));
   serve.setStatus({ code: SpanStatusCode.ERROR, message: 'card declined' });
@@ -92,9 +111,14 @@ describe('the loopback seam', () => {
     const moved: any = loopbackConfig(config, { listen, dial: { 'jaeger-remote-storage:17271': '127.0.0.1:9' } });
     expect(nonLoopbackAddresses(moved, ['jaeger-remote-storage'])).toEqual([]);
     expect(moved.receivers.otlp.protocols.http.endpoint).toBe('127.0.0.1:2');
-    expect(moved.extensions.jaeger_storage).toEqual({ backends: { trace_storage: { grpc: { endpoint: '127.0.0.1:9', tls: { insecure: true } } } } });
+    expect(moved.extensions.jaeger_storage).toEqual({
+      backends: { trace_storage: { grpc: { endpoint: '127.0.0.1:9', tls: { insecure: true } } } },
+    });
     // Everything but addresses is the kit's: blank the addresses out of both and they are equal.
-    const blank = (v: unknown) => JSON.stringify(v).replace(/"(0\.0\.0\.0|127\.0\.0\.1|jaeger-remote-storage):\d+"/g, '"addr"').replace(/"host":"[^"]*","port":\d+/g, '"host+port"');
+    const blank = (v: unknown) =>
+      JSON.stringify(v)
+        .replace(/"(0\.0\.0\.0|127\.0\.0\.1|jaeger-remote-storage):\d+"/g, '"addr"')
+        .replace(/"host":"[^"]*","port":\d+/g, '"host+port"');
     expect(blank(moved)).toBe(blank(config));
     expect(() => loopbackConfig(config, { listen: { 4317: 1 }, dial: {} })).toThrow(/the kit listens on 0\.0\.0\.0:\d+ .*no port for/);
   });
@@ -118,7 +142,11 @@ describe('real Jaeger (collector + query over remote-storage, as the kit renders
       const t = await readBack(new JaegerV3Source({ baseUrl: jaeger!.queryUrl }));
       expect(t.traceId).toBe(traceId);
       expect(t.spans).toHaveLength(sent.length);
-      for (const s of sent) expectSameSpan(withoutJaegerWarnings(t.spans.find((g) => g.spanId === s.spanContext().spanId)), asJaegerReturns(expectedSpan(s), s, 'v3'));
+      for (const s of sent)
+        expectSameSpan(
+          withoutJaegerWarnings(t.spans.find((g) => g.spanId === s.spanContext().spanId)),
+          asJaegerReturns(expectedSpan(s), s, 'v3'),
+        );
     });
   });
 
@@ -127,7 +155,11 @@ describe('real Jaeger (collector + query over remote-storage, as the kit renders
       const t = await readBack(new JaegerLegacySource({ baseUrl: jaeger!.queryUrl }));
       expect(t.traceId).toBe(traceId);
       expect(t.spans).toHaveLength(sent.length);
-      for (const s of sent) expectSameSpan(withoutJaegerWarnings(t.spans.find((g) => g.spanId === s.spanContext().spanId)), asJaegerReturns(expectedSpan(s), s, 'legacy'));
+      for (const s of sent)
+        expectSameSpan(
+          withoutJaegerWarnings(t.spans.find((g) => g.spanId === s.spanContext().spanId)),
+          asJaegerReturns(expectedSpan(s), s, 'legacy'),
+        );
     });
   });
 
@@ -140,7 +172,9 @@ describe('real Jaeger (collector + query over remote-storage, as the kit renders
         expect(found.map((t) => t.traceId)).toContain(traceId);
         expect(found.find((t) => t.traceId === traceId)!.spans.length).toBe(sent.length);
         // A window before the trace finds nothing (v3 answers 404 there, legacy an empty list).
-        expect(await source.findTraces({ service: 'payments', startUs: window.startUs - 3_600_000_000, endUs: window.startUs - 3_000_000_000 })).toEqual([]);
+        expect(
+          await source.findTraces({ service: 'payments', startUs: window.startUs - 3_600_000_000, endUs: window.startUs - 3_000_000_000 }),
+        ).toEqual([]);
       }
     });
   });
@@ -158,10 +192,33 @@ describe('real Jaeger (collector + query over remote-storage, as the kit renders
       const zTrace = '5af7183fb1d4cf5f5af7183fb1d4cf5f';
       const nowUs = Date.now() * 1000;
       const spans = [
-        { traceId: zTrace, id: '6b221d5bc9e6496c', name: 'get /api', kind: 'SERVER', timestamp: nowUs, duration: 1500, localEndpoint: { serviceName: 'zipkin-app' }, tags: { 'http.path': '/api' } },
-        { traceId: zTrace, parentId: '6b221d5bc9e6496c', id: '7c332e6cd0f7507d', name: 'select', kind: 'CLIENT', timestamp: nowUs + 100, duration: 900, localEndpoint: { serviceName: 'zipkin-app' }, tags: { 'sql.query': 'select 1' } },
+        {
+          traceId: zTrace,
+          id: '6b221d5bc9e6496c',
+          name: 'get /api',
+          kind: 'SERVER',
+          timestamp: nowUs,
+          duration: 1500,
+          localEndpoint: { serviceName: 'zipkin-app' },
+          tags: { 'http.path': '/api' },
+        },
+        {
+          traceId: zTrace,
+          parentId: '6b221d5bc9e6496c',
+          id: '7c332e6cd0f7507d',
+          name: 'select',
+          kind: 'CLIENT',
+          timestamp: nowUs + 100,
+          duration: 900,
+          localEndpoint: { serviceName: 'zipkin-app' },
+          tags: { 'sql.query': 'select 1' },
+        },
       ];
-      const res = await request(jaeger!.zipkinUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spans) });
+      const res = await request(jaeger!.zipkinUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(spans),
+      });
       await res.body.dump();
       expect(res.statusCode).toBe(202);
       const source = new JaegerV3Source({ baseUrl: jaeger!.queryUrl });
@@ -170,7 +227,14 @@ describe('real Jaeger (collector + query over remote-storage, as the kit renders
         return got && got.spans.length === 2 ? got : undefined;
       });
       const child = t.spans.find((s) => s.spanId === '7c332e6cd0f7507d')!;
-      expect(child).toMatchObject({ parentSpanId: '6b221d5bc9e6496c', service: 'zipkin-app', name: 'select', kind: 'client', startUs: nowUs + 100, durationUs: 900 });
+      expect(child).toMatchObject({
+        parentSpanId: '6b221d5bc9e6496c',
+        service: 'zipkin-app',
+        name: 'select',
+        kind: 'client',
+        startUs: nowUs + 100,
+        durationUs: 900,
+      });
       expect(child.attributes['sql.query']).toBe('select 1');
     });
   });

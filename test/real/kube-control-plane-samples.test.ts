@@ -8,6 +8,7 @@ useControlPlane();
 
 describe('the real API server (second share of the configs)', () => {
   describe.each(casesOf(1, 2))('%s', (label, load) => {
-    test('applies server-side, re-applies as a no-op, owned by meshtrace, pods admitted at the claimed level', () => applyCase(load, label));
+    test('applies server-side, re-applies as a no-op, owned by meshtrace, pods admitted at the claimed level', () =>
+      applyCase(load, label));
   });
 });

@@ -57,7 +57,12 @@ interface Assertion {
 interface VerifyDoc {
   readonly passed: boolean;
   readonly source: string;
-  readonly traces: readonly { readonly traceId: string; readonly passed: boolean; readonly spanCount: number; readonly assertions: readonly Assertion[] }[];
+  readonly traces: readonly {
+    readonly traceId: string;
+    readonly passed: boolean;
+    readonly spanCount: number;
+    readonly assertions: readonly Assertion[];
+  }[];
   readonly assertions: readonly Assertion[];
   readonly diagnoses: readonly Diagnosis[];
 }
@@ -65,7 +70,8 @@ interface VerifyDoc {
 /** `meshtrace verify --spec … --jaeger-url <query> …args --json` as a real process: exit code and report. */
 async function verifyThroughJaeger(spec: string, args: readonly string[]): Promise<{ code: number | null; doc: VerifyDoc }> {
   const run = await runCliProcess(['verify', '--spec', spec, '--jaeger-url', jaeger!.queryUrl, ...args, '--json'], 90_000);
-  if (!run.stdout.trim().startsWith('{')) throw new Error(`meshtrace verify printed no JSON report (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+  if (!run.stdout.trim().startsWith('{'))
+    throw new Error(`meshtrace verify printed no JSON report (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
   return { code: run.code, doc: JSON.parse(run.stdout) as VerifyDoc };
 }
 
@@ -74,7 +80,9 @@ async function verifyThroughJaeger(spec: string, args: readonly string[]): Promi
  * OpenTelemetry Collector forwarding to it; all is stopped after, failures carry Jaeger's logs.
  */
 async function withChain<T>(hops: readonly Hop[], fn: (chain: RunningChain) => Promise<T>, throughCollector = false): Promise<T> {
-  const collector = throughCollector ? await startCollector({ tracesUrl: `${jaeger!.otlpHttpUrl}/v1/traces`, encoding: 'proto', compression: 'gzip' }) : undefined;
+  const collector = throughCollector
+    ? await startCollector({ tracesUrl: `${jaeger!.otlpHttpUrl}/v1/traces`, encoding: 'proto', compression: 'gzip' })
+    : undefined;
   try {
     const chain = await startChain(hops, collector?.url ?? jaeger!.otlpHttpUrl);
     try {
@@ -100,7 +108,10 @@ async function judgeBrokenChain(chain: RunningChain, spec: string): Promise<{ co
     const got = await Promise.all([...traceIds].map((id) => source.getTrace(id)));
     return got.reduce((n, t) => n + (t?.spans.length ?? 0), 0) === spans ? true : undefined;
   });
-  return verifyThroughJaeger(spec, driven.traceIds.flatMap((id) => ['--trace-id', id]));
+  return verifyThroughJaeger(
+    spec,
+    driven.traceIds.flatMap((id) => ['--trace-id', id]),
+  );
 }
 
 /** Polls a source until the trace holds `spans` spans (they land after the collector's batch). */
@@ -125,7 +136,8 @@ async function expectJaegerHolds(api: JaegerApi, sdkSpans: readonly ReadableSpan
     expect([traceId, t.spans.length]).toEqual([traceId, count]);
     for (const s of t.spans) got.set(s.spanId, s);
   }
-  for (const sdk of sdkSpans) expectSameSpan(withoutJaegerWarnings(got.get(sdk.spanContext().spanId)), asJaegerReturns(expectedSpan(sdk), sdk, api));
+  for (const sdk of sdkSpans)
+    expectSameSpan(withoutJaegerWarnings(got.get(sdk.spanContext().spanId)), asJaegerReturns(expectedSpan(sdk), sdk, api));
 }
 
 describe('the relay between real OpenTelemetry JS services, exporting to real Jaeger', () => {
@@ -134,37 +146,51 @@ describe('the relay between real OpenTelemetry JS services, exporting to real Ja
   test.each([
     ['directly', false],
     ['through the real OpenTelemetry Collector', true],
-  ])('W3C service → relay → B3-multi-only service → relay → Jaeger-only service, exporting %s: one sampled trace per request, tracestate and baggage kept, no diagnosis, on /api/v3 and the legacy API', async (_how, throughCollector) => {
-    // GIVEN web (W3C + baggage) → relay-1 (writes W3C + B3 multi) → orders (B3 multi + baggage) →
-    // relay-2 (writes Jaeger) → stock (Jaeger), each recording the trace headers that arrived and
-    // the `tenant` baggage member
-    await withChain(MIXED_PROPAGATOR_CHAIN, async (chain) => {
-      // WHEN the real CLI drives the spec's trigger (3 W3C requests with `tracestate: vendor=abc` and
-      // `baggage: tenant=acme`) at the chain and reads /api/v3
-      const v3 = await verifyThroughJaeger(MIXED_SPEC, ['--trigger', `${chain.entry}/ratings/1`, '--jaeger-api', 'v3']);
-      // THEN every trace holds: 9 spans (3 services × server/client but the leaf, 2 relays × 2), no diagnosis
-      expect([...v3.doc.assertions, ...v3.doc.traces.flatMap((t) => t.assertions)].filter((a) => !a.passed)).toEqual([]);
-      expect(v3.doc.diagnoses).toEqual([]);
-      expect(v3.doc.traces.map((t) => [t.passed, t.spanCount])).toEqual(Array(REQUESTS).fill([true, 9]));
-      expect([v3.code, v3.doc.passed, v3.doc.source]).toEqual([0, true, `Jaeger /api/v3 at ${jaeger!.queryUrl}`]);
-      // AND the legacy API, asked for the same trace ids, gives the same verdict
-      const ids = v3.doc.traces.map((t) => t.traceId);
-      const legacy = await verifyThroughJaeger(MIXED_SPEC, [...ids.flatMap((id) => ['--trace-id', id]), '--jaeger-api', 'legacy']);
-      expect([legacy.code, legacy.doc.passed, legacy.doc.diagnoses, legacy.doc.traces.map((t) => [t.traceId, t.passed, t.spanCount])]).toEqual([0, true, [], ids.map((id) => [id, true, 9])]);
+  ])(
+    'W3C service → relay → B3-multi-only service → relay → Jaeger-only service, exporting %s: one sampled trace per request, tracestate and baggage kept, no diagnosis, on /api/v3 and the legacy API',
+    async (_how, throughCollector) => {
+      // GIVEN web (W3C + baggage) → relay-1 (writes W3C + B3 multi) → orders (B3 multi + baggage) →
+      // relay-2 (writes Jaeger) → stock (Jaeger), each recording the trace headers that arrived and
+      // the `tenant` baggage member
+      await withChain(
+        MIXED_PROPAGATOR_CHAIN,
+        async (chain) => {
+          // WHEN the real CLI drives the spec's trigger (3 W3C requests with `tracestate: vendor=abc` and
+          // `baggage: tenant=acme`) at the chain and reads /api/v3
+          const v3 = await verifyThroughJaeger(MIXED_SPEC, ['--trigger', `${chain.entry}/ratings/1`, '--jaeger-api', 'v3']);
+          // THEN every trace holds: 9 spans (3 services × server/client but the leaf, 2 relays × 2), no diagnosis
+          expect([...v3.doc.assertions, ...v3.doc.traces.flatMap((t) => t.assertions)].filter((a) => !a.passed)).toEqual([]);
+          expect(v3.doc.diagnoses).toEqual([]);
+          expect(v3.doc.traces.map((t) => [t.passed, t.spanCount])).toEqual(Array(REQUESTS).fill([true, 9]));
+          expect([v3.code, v3.doc.passed, v3.doc.source]).toEqual([0, true, `Jaeger /api/v3 at ${jaeger!.queryUrl}`]);
+          // AND the legacy API, asked for the same trace ids, gives the same verdict
+          const ids = v3.doc.traces.map((t) => t.traceId);
+          const legacy = await verifyThroughJaeger(MIXED_SPEC, [...ids.flatMap((id) => ['--trace-id', id]), '--jaeger-api', 'legacy']);
+          expect([
+            legacy.code,
+            legacy.doc.passed,
+            legacy.doc.diagnoses,
+            legacy.doc.traces.map((t) => [t.traceId, t.passed, t.spanCount]),
+          ]).toEqual([0, true, [], ids.map((id) => [id, true, 9])]);
 
-      // AND the SDKs agree: every span sampled, web continued the caller's tracestate
-      await chain.flush();
-      const sdkSpans = [...chain.services.values()].flatMap((s) => s.finished());
-      expect(sdkSpans).toHaveLength(5 * REQUESTS);
-      expect(new Set(sdkSpans.map((s) => s.spanContext().traceId))).toEqual(new Set(ids));
-      expect(sdkSpans.every((s) => s.spanContext().traceFlags === 1)).toBe(true);
-      expect(sdkSpans.filter((s) => s.resource.attributes['service.name'] === 'web').map((s) => s.spanContext().traceState?.serialize())).toEqual(Array(2 * REQUESTS).fill('vendor=abc'));
-      // AND each SDK span is in Jaeger as the SDK recorded it, on both APIs (the relays' spans make up the 9)
-      const perTrace = new Map(ids.map((id) => [id, 9]));
-      await expectJaegerHolds('v3', sdkSpans, perTrace);
-      await expectJaegerHolds('legacy', sdkSpans, perTrace);
-    }, throughCollector);
-  });
+          // AND the SDKs agree: every span sampled, web continued the caller's tracestate
+          await chain.flush();
+          const sdkSpans = [...chain.services.values()].flatMap((s) => s.finished());
+          expect(sdkSpans).toHaveLength(5 * REQUESTS);
+          expect(new Set(sdkSpans.map((s) => s.spanContext().traceId))).toEqual(new Set(ids));
+          expect(sdkSpans.every((s) => s.spanContext().traceFlags === 1)).toBe(true);
+          expect(
+            sdkSpans.filter((s) => s.resource.attributes['service.name'] === 'web').map((s) => s.spanContext().traceState?.serialize()),
+          ).toEqual(Array(2 * REQUESTS).fill('vendor=abc'));
+          // AND each SDK span is in Jaeger as the SDK recorded it, on both APIs (the relays' spans make up the 9)
+          const perTrace = new Map(ids.map((id) => [id, 9]));
+          await expectJaegerHolds('v3', sdkSpans, perTrace);
+          await expectJaegerHolds('legacy', sdkSpans, perTrace);
+        },
+        throughCollector,
+      );
+    },
+  );
 
   /** A broken chain, the hop its spec judges (caller → callee), and the diagnosis it must get. */
   interface Broken {
@@ -183,18 +209,29 @@ describe('the relay between real OpenTelemetry JS services, exporting to real Ja
     {
       // ign-orders reads B3 multi only: what a service whose propagator ignores W3C does (the relay records it).
       name: 'a downstream whose propagator ignores the W3C headers it was sent (a relay hop with --accept b3multi): format mismatch, the ignoring downstream is the party (meshtrace.propagation.ignored read back through Jaeger)',
-      hops: [{ otel: { name: 'ign-web', propagator: 'w3c' } }, { relay: { name: 'ign-orders', accept: ['b3multi'] } }, { otel: { name: 'ign-stock', propagator: 'w3c' } }],
+      hops: [
+        { otel: { name: 'ign-web', propagator: 'w3c' } },
+        { relay: { name: 'ign-orders', accept: ['b3multi'] } },
+        { otel: { name: 'ign-stock', propagator: 'w3c' } },
+      ],
       caller: 'ign-web',
       callee: 'ign-orders',
       kind: 'format-mismatch',
       party: 'ign-orders',
       title: 'ign-web → ign-orders: propagation format mismatch (W3C sent, ign-orders reads B3 multi); the trace splits here',
-      evidence: ['ign-orders was sent W3C and reads B3 multi only', 'ign-orders ignored the W3C headers that arrived (meshtrace.propagation.ignored on ign-orders "GET")'],
+      evidence: [
+        'ign-orders was sent W3C and reads B3 multi only',
+        'ign-orders ignored the W3C headers that arrived (meshtrace.propagation.ignored on ign-orders "GET")',
+      ],
       hint: /^configure ign-orders's propagator to read W3C/,
     },
     {
       name: 'a relay hop that drops the headers between two W3C services (--fault drop-context): a split whose party is the relay (its empty injected list read back through Jaeger)',
-      hops: [{ otel: { name: 'drop-web', propagator: 'w3c' } }, { relay: { name: 'drop-relay', faults: ['drop-context'] } }, { otel: { name: 'drop-stock', propagator: 'w3c' } }],
+      hops: [
+        { otel: { name: 'drop-web', propagator: 'w3c' } },
+        { relay: { name: 'drop-relay', faults: ['drop-context'] } },
+        { otel: { name: 'drop-stock', propagator: 'w3c' } },
+      ],
       caller: 'drop-relay',
       callee: 'drop-stock',
       kind: 'split-trace',
@@ -257,23 +294,30 @@ describe('the relay between real OpenTelemetry JS services, exporting to real Ja
       expect(result).toEqual({ code: ExportResultCode.SUCCESS });
       return;
     }
-    const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(Buffer.from(JsonTraceSerializer.serializeRequest(spans)!)) });
+    const res = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(Buffer.from(JsonTraceSerializer.serializeRequest(spans)!)),
+    });
     const answer = await res.body.text();
     // The answer's text is in the failure message when Jaeger refuses the batch.
     expect({ status: res.statusCode, answer }).toMatchObject({ status: 200 });
   }
 
-  test.each(['protobuf', 'json'] as const)('500 SDK spans (every attribute type, events, links, error and ok status, five kinds, two services × two scopes) sent as OTLP/%s with gzip come back from /api/v3 and the legacy API as the SDK recorded them, but for Jaeger’s conversions', async (encoding) => {
-    await explainWithLogs(jaeger!.peers, async () => {
-      // GIVEN 50 traces of 10 spans from the SDK WHEN they reach Jaeger's OTLP/HTTP receiver in one batch
-      const spans = makeSpans(500);
-      await exportBatch(spans, encoding);
-      // THEN both APIs return every trace whole, and every span field by field
-      const perTrace = new Map<string, number>();
-      for (const s of spans) perTrace.set(s.spanContext().traceId, (perTrace.get(s.spanContext().traceId) ?? 0) + 1);
-      expect(perTrace.size).toBe(50);
-      await expectJaegerHolds('v3', spans, perTrace);
-      await expectJaegerHolds('legacy', spans, perTrace);
-    });
-  });
+  test.each(['protobuf', 'json'] as const)(
+    '500 SDK spans (every attribute type, events, links, error and ok status, five kinds, two services × two scopes) sent as OTLP/%s with gzip come back from /api/v3 and the legacy API as the SDK recorded them, but for Jaeger’s conversions',
+    async (encoding) => {
+      await explainWithLogs(jaeger!.peers, async () => {
+        // GIVEN 50 traces of 10 spans from the SDK WHEN they reach Jaeger's OTLP/HTTP receiver in one batch
+        const spans = makeSpans(500);
+        await exportBatch(spans, encoding);
+        // THEN both APIs return every trace whole, and every span field by field
+        const perTrace = new Map<string, number>();
+        for (const s of spans) perTrace.set(s.spanContext().traceId, (perTrace.get(s.spanContext().traceId) ?? 0) + 1);
+        expect(perTrace.size).toBe(50);
+        await expectJaegerHolds('v3', spans, perTrace);
+        await expectJaegerHolds('legacy', spans, perTrace);
+      });
+    },
+  );
 });

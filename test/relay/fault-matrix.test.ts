@@ -22,7 +22,13 @@ describe('relay fault matrix', () => {
   });
 
   async function relay(options: Parameters<typeof startRelay>[0]): Promise<RunningRelay> {
-    const r = await startRelay({ serviceName: 'edge', otlpEndpoint: receiver.url, otlpProtocol: 'http/json', spanFlushIntervalMs: 20, ...options });
+    const r = await startRelay({
+      serviceName: 'edge',
+      otlpEndpoint: receiver.url,
+      otlpProtocol: 'http/json',
+      spanFlushIntervalMs: 20,
+      ...options,
+    });
     cleanup.push(r);
     return r;
   }
@@ -45,8 +51,15 @@ describe('relay fault matrix', () => {
     expect(body).toContain('refused the connection (ECONNREFUSED)');
     const server = receiver.spans.find((s) => s.kind === 2)!;
     const client = receiver.spans.find((s) => s.kind === 3)!;
-    expect(server).toMatchObject({ statusCode: 2, attributes: expect.objectContaining({ 'http.response.status_code': 502, 'error.type': 'ECONNREFUSED' }) });
-    expect(client).toMatchObject({ statusCode: 2, parentSpanId: server.spanId, attributes: expect.objectContaining({ 'error.type': 'ECONNREFUSED' }) });
+    expect(server).toMatchObject({
+      statusCode: 2,
+      attributes: expect.objectContaining({ 'http.response.status_code': 502, 'error.type': 'ECONNREFUSED' }),
+    });
+    expect(client).toMatchObject({
+      statusCode: 2,
+      parentSpanId: server.spanId,
+      attributes: expect.objectContaining({ 'error.type': 'ECONNREFUSED' }),
+    });
     expect(client.statusMessage).toContain('refused');
   });
 
@@ -121,7 +134,7 @@ describe('relay fault matrix', () => {
     expect(hop.metricsText()).toContain('relay_client_aborts_total 1');
   });
 
-  test('a 64 KiB header → 431; a 48 KiB one (over Node\'s 16 KiB default, under Envoy\'s 60 KiB) passes', async () => {
+  test("a 64 KiB header → 431; a 48 KiB one (over Node's 16 KiB default, under Envoy's 60 KiB) passes", async () => {
     // GIVEN a hop in front of an echo upstream
     const echo = await upstream(startEchoUpstream());
     const hop = await relay({ upstreams: [echo.url] });
@@ -172,8 +185,14 @@ describe('relay fault matrix', () => {
   });
 
   test.each([
-    ['CL+TE', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n'],
-    ['two different Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 40\r\n\r\nabcGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n'],
+    [
+      'CL+TE',
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n',
+    ],
+    [
+      'two different Content-Length',
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 40\r\n\r\nabcGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n',
+    ],
     ['TE chunked, identity', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n'],
     ['space before colon', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n'],
     ['obs-fold', 'GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n'],
@@ -191,7 +210,7 @@ describe('relay fault matrix', () => {
     expect(hop.metricsText()).toContain('relay_rejected_requests_total{code="400"} 1');
   });
 
-  test('HTTP/1.1 without Host is refused with 400 (Node\'s requireHostHeader)', async () => {
+  test("HTTP/1.1 without Host is refused with 400 (Node's requireHostHeader)", async () => {
     // GIVEN a hop in front of an echo upstream
     const echo = await upstream(startEchoUpstream());
     const hop = await relay({ upstreams: [echo.url] });
@@ -231,7 +250,10 @@ describe('relay fault matrix', () => {
     await hop.close();
     // THEN every request succeeded and the receiver holds exactly one server span per trace
     expect(ok).toBe(total);
-    const servers = otlp.traces().flatMap((t) => t.spans).filter((s) => s.kind === 'server');
+    const servers = otlp
+      .traces()
+      .flatMap((t) => t.spans)
+      .filter((s) => s.kind === 'server');
     expect(otlp.spansReceived).toBe(2 * total);
     expect(servers).toHaveLength(total);
     const perTrace = new Map<string, number>();

@@ -40,7 +40,9 @@ async function listen(server: Server | NetServer): Promise<string> {
 }
 
 /** A raw TCP upstream: `answer` gets each request's bytes (as they arrive) and the count of requests on the socket. */
-async function scriptedUpstream(answer: (socket: Socket, data: string, nth: number) => void): Promise<{ url: string; connections: number }> {
+async function scriptedUpstream(
+  answer: (socket: Socket, data: string, nth: number) => void,
+): Promise<{ url: string; connections: number }> {
   const state = { url: '', connections: 0 };
   const server = createNetServer((socket) => {
     state.connections++;
@@ -83,7 +85,8 @@ describe('relay HTTP/1.1 handling', () => {
     // WHEN a chunked POST and then a GET go over one raw connection
     const answer = await rawRequest(
       hop.port,
-      'POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n' + 'GET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+      'POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n' +
+        'GET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
     );
     // THEN the upstream got the whole body, chunked, and both requests were answered in order
     expect(echo.seen.map((s) => [s.method, s.url, s.body, s.headers['transfer-encoding']])).toEqual([
@@ -107,7 +110,10 @@ describe('relay HTTP/1.1 handling', () => {
     const echo = await startEchoUpstream({ body: 'same' });
     cleanup.push(() => echo.close());
     const hop = await relay(echo.url);
-    const answer = await rawRequest(hop.port, ['/1', '/2', '/3'].map((p, i) => `GET ${p} HTTP/1.1\r\nHost: a\r\n${i === 2 ? 'Connection: close\r\n' : ''}\r\n`).join(''));
+    const answer = await rawRequest(
+      hop.port,
+      ['/1', '/2', '/3'].map((p, i) => `GET ${p} HTTP/1.1\r\nHost: a\r\n${i === 2 ? 'Connection: close\r\n' : ''}\r\n`).join(''),
+    );
     expect(echo.seen.map((s) => s.url)).toEqual(['/1', '/2', '/3']);
     expect(answer.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(3);
   });
@@ -137,7 +143,10 @@ describe('relay HTTP/1.1 handling', () => {
     const echo = await startEchoUpstream();
     cleanup.push(() => echo.close());
     const hop = await relay(echo.url);
-    const answer = await rawRequest(hop.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nbody');
+    const answer = await rawRequest(
+      hop.port,
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nbody',
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
     expect(echo.seen[0]).toMatchObject({ body: 'body' });
     expect(echo.seen[0].headers.expect).toBeUndefined();
@@ -154,7 +163,10 @@ describe('relay HTTP/1.1 handling', () => {
       res.end(req.method === 'HEAD' ? undefined : 'hello');
     });
     const hop = await relay(await listen(server));
-    const answer = await rawRequest(hop.port, 'HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /empty HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    const answer = await rawRequest(
+      hop.port,
+      'HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /empty HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+    );
     const responses = answer.split(/(?=HTTP\/1\.1 )/);
     expect(responses).toHaveLength(3);
     expect(responses[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*content-length: 5\r\n/i);
@@ -164,7 +176,9 @@ describe('relay HTTP/1.1 handling', () => {
   });
 
   test('1xx informational responses from upstream are skipped; the final one is forwarded', async () => {
-    const upstream = await scriptedUpstream((socket) => socket.write('HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    const upstream = await scriptedUpstream((socket) =>
+      socket.write('HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'),
+    );
     const hop = await relay(upstream.url);
     const res = await request(hop.url);
     expect(res.statusCode).toBe(200);
@@ -180,9 +194,24 @@ describe('relay HTTP/1.1 handling', () => {
 
   test.each([
     ['a malformed status line', 'HTTP/1.1 two hundred\r\n\r\n', 'invalid_response', /sent an invalid response: malformed status line/],
-    ['two different Content-Lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx', 'invalid_response', /two different Content-Length/],
-    ['response headers over the limit', `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(70 * 1024)}\r\n\r\n`, 'response_headers_too_large', /response headers over the size limit/],
-    ['a malformed chunked body before anything was flushed', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 'invalid_response', /malformed chunked body/],
+    [
+      'two different Content-Lengths',
+      'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx',
+      'invalid_response',
+      /two different Content-Length/,
+    ],
+    [
+      'response headers over the limit',
+      `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(70 * 1024)}\r\n\r\n`,
+      'response_headers_too_large',
+      /response headers over the size limit/,
+    ],
+    [
+      'a malformed chunked body before anything was flushed',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      'invalid_response',
+      /malformed chunked body/,
+    ],
   ])('an upstream sending %s → 502 naming it, counted by error type', async (_name, response, type, message) => {
     const upstream = await scriptedUpstream((socket) => socket.write(response));
     const hop = await relay(upstream.url);
@@ -216,12 +245,24 @@ describe('relay HTTP/1.1 handling', () => {
     const hop = await relay(echo.url);
     // WHEN garbage (seeded) arrives on 300 connections, 30 at a time
     const rand = mulberry32(42);
-    const pieces = ['GET / HTTP/1.1\r\n', 'Host: a\r\n', 'Transfer-Encoding: chunked\r\n', 'Content-Length: 3\r\n', '\r\n', 'zz\r\n', '0\r\n\r\n', '\n', ':', '\x00'];
+    const pieces = [
+      'GET / HTTP/1.1\r\n',
+      'Host: a\r\n',
+      'Transfer-Encoding: chunked\r\n',
+      'Content-Length: 3\r\n',
+      '\r\n',
+      'zz\r\n',
+      '0\r\n\r\n',
+      '\n',
+      ':',
+      '\x00',
+    ];
     for (let batch = 0; batch < 10; batch++) {
       await Promise.all(
         Array.from({ length: 30 }, () => {
           let bytes = '';
-          for (let i = Math.floor(rand() * 12); i > 0; i--) bytes += rand() < 0.7 ? pieces[Math.floor(rand() * pieces.length)] : String.fromCharCode(Math.floor(rand() * 256));
+          for (let i = Math.floor(rand() * 12); i > 0; i--)
+            bytes += rand() < 0.7 ? pieces[Math.floor(rand() * pieces.length)] : String.fromCharCode(Math.floor(rand() * 256));
           return rawRequest(hop.port, Buffer.from(bytes, 'latin1'), 300).catch(() => '');
         }),
       );
@@ -271,7 +312,11 @@ describe('relay HTTP/1.1: reuse, framing and timeouts at the edges', () => {
     // WHEN client A announces a body it never sends, and client B then posts a body that is itself a request
     const a = await rawRequest(hop.port, 'POST /early HTTP/1.1\r\nHost: r\r\nContent-Length: 300\r\n\r\n', 500);
     const smuggled = 'GET /admin HTTP/1.1\r\nHost: x\r\n\r\n';
-    const b = await rawRequest(hop.port, `POST /x HTTP/1.1\r\nHost: r\r\nContent-Length: ${smuggled.length}\r\nConnection: close\r\n\r\n${smuggled}`, 2000);
+    const b = await rawRequest(
+      hop.port,
+      `POST /x HTTP/1.1\r\nHost: r\r\nContent-Length: ${smuggled.length}\r\nConnection: close\r\n\r\n${smuggled}`,
+      2000,
+    );
     // THEN A's answer says the connection closes (its body is unread), and B's request is B's
     expect(a).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*connection: close\r\n/i);
     expect(b.split('\r\n\r\n')[1]).toBe('answered POST /x\n');
@@ -282,7 +327,8 @@ describe('relay HTTP/1.1: reuse, framing and timeouts at the edges', () => {
     // GIVEN three 10 KiB chunks in one upstream write, de-chunked for an HTTP/1.0 client (one client write each)
     const chunk = (n: number): string => `${n.toString(16)}\r\n${'c'.repeat(n)}\r\n`;
     const upstream = await scriptedUpstream((socket, data) => {
-      if (data.startsWith('GET /chunked')) socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(10240)}${chunk(10240)}${chunk(10240)}0\r\n\r\n`);
+      if (data.startsWith('GET /chunked'))
+        socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(10240)}${chunk(10240)}${chunk(10240)}0\r\n\r\n`);
       else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsmall\n');
     });
     const hop = await relay(upstream.url, { responseTimeoutMs: 3000 });
@@ -300,7 +346,8 @@ describe('relay HTTP/1.1: reuse, framing and timeouts at the edges', () => {
   test('an upstream response with Transfer-Encoding and Content-Length reaches a pipelining client without the Content-Length', async () => {
     const upstream = await scriptedUpstream((socket, data) => {
       const count = data.split('GET ').length - 1;
-      for (let i = 0; i < count; i++) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
+      for (let i = 0; i < count; i++)
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
     });
     const hop = await relay(upstream.url);
     const answer = await rawRequest(hop.port, 'GET /1 HTTP/1.1\r\nHost: r\r\n\r\nGET /2 HTTP/1.1\r\nHost: r\r\nConnection: close\r\n\r\n');
@@ -378,7 +425,9 @@ describe('relay HTTP/1.1: reuse, framing and timeouts at the edges', () => {
       expect(r).not.toMatch(/content-length/i);
       expect(r.endsWith('\r\n\r\n')).toBe(true);
     }
-    await expect(startRelay({ serviceName: 'edge', faults: ['status=103'] })).rejects.toThrow('status needs a 3-digit HTTP status 200..599');
+    await expect(startRelay({ serviceName: 'edge', faults: ['status=103'] })).rejects.toThrow(
+      'status needs a 3-digit HTTP status 200..599',
+    );
   });
 
   test('CONNECT is refused with 501 (a reverse-proxy hop opens no tunnels)', async () => {

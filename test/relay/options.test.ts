@@ -1,11 +1,32 @@
 import { parseFault, decideFaults, formatFault, FaultSyntaxError } from '../../src/faults';
-import { parseDurationMs, parseHostPort, parseOtlpEndpoint, parsePropagate, parseUpstream, RelayOptionError, resolveAccept, resolvePropagate, resolveRelayOptions } from '../../src/relay/options';
+import {
+  parseDurationMs,
+  parseHostPort,
+  parseOtlpEndpoint,
+  parsePropagate,
+  parseUpstream,
+  RelayOptionError,
+  resolveAccept,
+  resolvePropagate,
+  resolveRelayOptions,
+} from '../../src/relay/options';
 
 describe('relay options', () => {
   test('defaults', () => {
     // GIVEN no options WHEN resolved THEN the documented defaults apply
     const o = resolveRelayOptions({});
-    expect(o).toMatchObject({ host: '127.0.0.1', port: 0, serviceName: 'relay', fanout: false, otlpProtocol: 'http/protobuf', connectTimeoutMs: 5000, responseTimeoutMs: 15000, maxHeaderBytes: 61440, sampleRate: 1, upstreamConnections: 64 });
+    expect(o).toMatchObject({
+      host: '127.0.0.1',
+      port: 0,
+      serviceName: 'relay',
+      fanout: false,
+      otlpProtocol: 'http/protobuf',
+      connectTimeoutMs: 5000,
+      responseTimeoutMs: 15000,
+      maxHeaderBytes: 61440,
+      sampleRate: 1,
+      upstreamConnections: 64,
+    });
     expect(o.propagate).toBeUndefined();
     expect(o.otlpTracesUrl).toBeUndefined();
   });
@@ -19,9 +40,16 @@ describe('relay options', () => {
     expect(parseHostPort('--listen', value)).toEqual(expected);
   });
 
-  test.each(['8080', ':8080', '127.0.0.1', '127.0.0.1:70000', 'a b:1', '::1:80'])('bad host:port %s names the option, the value and the form', (value) => {
-    expect(() => parseHostPort('--listen', value)).toThrow(new RelayOptionError(`--listen: invalid value ${JSON.stringify(value)}; expected HOST:PORT with a port 0..65535, e.g. 127.0.0.1:8080 or [::1]:8080`));
-  });
+  test.each(['8080', ':8080', '127.0.0.1', '127.0.0.1:70000', 'a b:1', '::1:80'])(
+    'bad host:port %s names the option, the value and the form',
+    (value) => {
+      expect(() => parseHostPort('--listen', value)).toThrow(
+        new RelayOptionError(
+          `--listen: invalid value ${JSON.stringify(value)}; expected HOST:PORT with a port 0..65535, e.g. 127.0.0.1:8080 or [::1]:8080`,
+        ),
+      );
+    },
+  );
 
   test('durations', () => {
     expect(parseDurationMs('--x', '250ms')).toBe(250);
@@ -29,7 +57,9 @@ describe('relay options', () => {
     expect(parseDurationMs('--x', '1.5s')).toBe(1500);
     expect(parseDurationMs('--x', '1m')).toBe(60000);
     expect(parseDurationMs('--x', '40')).toBe(40);
-    expect(() => parseDurationMs('--connect-timeout', '5 sec')).toThrow(/--connect-timeout: invalid value "5 sec"; expected a duration such as 250ms/);
+    expect(() => parseDurationMs('--connect-timeout', '5 sec')).toThrow(
+      /--connect-timeout: invalid value "5 sec"; expected a duration such as 250ms/,
+    );
   });
 
   test('upstreams must be plain http base URLs without credentials', () => {
@@ -42,27 +72,39 @@ describe('relay options', () => {
   });
 
   test('the OTLP endpoint gets /v1/traces like OTEL_EXPORTER_OTLP_ENDPOINT', () => {
-    expect(parseOtlpEndpoint('http://jaeger-collector.observability.svc.cluster.local:4318').href).toBe('http://jaeger-collector.observability.svc.cluster.local:4318/v1/traces');
+    expect(parseOtlpEndpoint('http://jaeger-collector.observability.svc.cluster.local:4318').href).toBe(
+      'http://jaeger-collector.observability.svc.cluster.local:4318/v1/traces',
+    );
     expect(parseOtlpEndpoint('http://c:4318/v1/traces').href).toBe('http://c:4318/v1/traces');
     expect(parseOtlpEndpoint('http://c:4318/prefix/').href).toBe('http://c:4318/prefix/v1/traces');
-    expect(() => parseOtlpEndpoint('grpc://c:4317')).toThrow(/--otlp-endpoint: invalid value "grpc:\/\/c:4317"; expected an http:\/\/ or https:\/\/ URL/);
+    expect(() => parseOtlpEndpoint('grpc://c:4317')).toThrow(
+      /--otlp-endpoint: invalid value "grpc:\/\/c:4317"; expected an http:\/\/ or https:\/\/ URL/,
+    );
   });
 
   test('propagate lists are deduplicated and checked', () => {
     expect(parsePropagate(['w3c,b3multi', 'jaeger', 'w3c'])).toEqual(['w3c', 'b3multi', 'jaeger']);
-    expect(() => parsePropagate(['w3c,zipkin'])).toThrow(/--propagate: invalid value "zipkin"; expected a comma-separated list of w3c, b3, b3multi, jaeger, baggage/);
+    expect(() => parsePropagate(['w3c,zipkin'])).toThrow(
+      /--propagate: invalid value "zipkin"; expected a comma-separated list of w3c, b3, b3multi, jaeger, baggage/,
+    );
     // b3 is the single header (OpenTelemetry's name); b3single its old alias, reported, same format
     const old: string[] = [];
     expect(parsePropagate(['b3', 'b3single', 'B3Multi'], '--propagate', (o, c) => old.push(`${o}→${c}`))).toEqual(['b3single', 'b3multi']);
     expect(old).toEqual(['b3single→b3']);
-    expect(() => parsePropagate(['envoy'])).toThrow(/invalid value "envoy"; expected a comma-separated list of w3c, b3, b3multi, jaeger, baggage \(the relay always passes Envoy's x-request-id on\)/);
+    expect(() => parsePropagate(['envoy'])).toThrow(
+      /invalid value "envoy"; expected a comma-separated list of w3c, b3, b3multi, jaeger, baggage \(the relay always passes Envoy's x-request-id on\)/,
+    );
     expect(() => parsePropagate([','])).toThrow(/at least one/);
   });
 
   test.each([
     // no baggage carrier named: W3C baggage is added (B3 has none of its own)
     [['b3multi'], ['b3multi', 'baggage'], ['b3multi']],
-    [['b3single', 'b3multi'], ['b3single', 'b3multi', 'baggage'], ['b3single', 'b3multi']],
+    [
+      ['b3single', 'b3multi'],
+      ['b3single', 'b3multi', 'baggage'],
+      ['b3single', 'b3multi'],
+    ],
     // a carrier named: the list as given
     [['w3c'], ['w3c'], ['w3c']],
     [['jaeger'], ['jaeger'], ['jaeger']],
@@ -81,7 +123,9 @@ describe('relay options', () => {
     expect(resolveAccept(['b3multi', 'baggage'])).toEqual(['b3multi', 'baggage']);
     expect(resolveAccept(['w3c', 'b3multi', 'b3single', 'jaeger'])).toBeUndefined();
     expect(parsePropagate(['b3,baggage'], '--accept')).toEqual(['b3single', 'baggage']);
-    expect(() => parsePropagate(['b3,xray'], '--accept')).toThrow(/--accept: invalid value "xray"; expected a comma-separated list of w3c, b3, b3multi, jaeger, baggage/);
+    expect(() => parsePropagate(['b3,xray'], '--accept')).toThrow(
+      /--accept: invalid value "xray"; expected a comma-separated list of w3c, b3, b3multi, jaeger, baggage/,
+    );
   });
 
   test.each([

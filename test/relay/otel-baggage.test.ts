@@ -29,13 +29,20 @@ afterEach(async () => {
 
 /** A B3-multi + W3C-baggage OpenTelemetry service: extracts each request and records what it got. */
 async function otelB3BaggageService(): Promise<{ url: string; seen: Extracted[] }> {
-  const propagator = new CompositePropagator({ propagators: [new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }), new W3CBaggagePropagator()] });
+  const propagator = new CompositePropagator({
+    propagators: [new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }), new W3CBaggagePropagator()],
+  });
   const seen: Extracted[] = [];
   const server: Server = createServer((req, res) => {
     const ctx = propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
     const span = trace.getSpanContext(ctx);
     const baggage = Object.fromEntries((propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k, e]) => [k, e.value]));
-    seen.push({ traceId: span?.traceId, sampled: span ? (span.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED : undefined, baggage, headers: req.headers });
+    seen.push({
+      traceId: span?.traceId,
+      sampled: span ? (span.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED : undefined,
+      baggage,
+      headers: req.headers,
+    });
     res.end('ok');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -65,7 +72,7 @@ async function through(options: RelayOptions): Promise<Extracted> {
 }
 
 describe('relay --propagate b3multi between OpenTelemetry JS services (B3 + W3C baggage composite)', () => {
-  test('incoming baggage and the hop\'s own --baggage reach the B3 + W3C baggage service, in the same trace', async () => {
+  test("incoming baggage and the hop's own --baggage reach the B3 + W3C baggage service, in the same trace", async () => {
     const got = await through({ propagate: ['b3multi'], baggage: { hop: 'bridge' } });
     // the trace context went as B3 (the only format asked for) and stayed one sampled trace
     expect(got.traceId).toBe(TRACE_ID);
@@ -91,7 +98,11 @@ describe('relay --propagate b3multi between OpenTelemetry JS services (B3 + W3C 
     cleanup.push(() => hop.close());
     const b3 = new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
     const headers = otelW3cCallerHeaders();
-    b3.inject(trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED }), headers, defaultTextMapSetter);
+    b3.inject(
+      trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED }),
+      headers,
+      defaultTextMapSetter,
+    );
     await (await request(hop.url, { headers })).body.dump();
     expect(service.seen[0]!.traceId).toBe(TRACE_ID);
     expect(service.seen[0]!.baggage).toEqual({});

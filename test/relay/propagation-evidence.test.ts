@@ -111,7 +111,22 @@ describe('--accept option', () => {
     // GIVEN/WHEN accept lists THEN they resolve (w3c reads baggage too; all four formats = unrestricted)
     expect(resolveRelayOptions({ accept: ['w3c'] }).accept).toEqual(['w3c', 'baggage']);
     expect(resolveRelayOptions({ accept: ['w3c', 'b3multi', 'b3single', 'jaeger'] }).accept).toBeUndefined();
-    expect(relayOptionsFromFlags({ accept: ['w3c,b3multi'], listen: '127.0.0.1:0', serviceName: 'x', otlpProtocol: 'http/protobuf', connectTimeout: '5s', responseTimeout: '15s', maxHeaderSize: '61440', sampleRate: '1', upstreamConnections: '64', shutdownTimeout: '20s', spanQueueSize: '16384', spanFlushInterval: '1s' }).accept).toEqual(['w3c', 'b3multi']);
+    expect(
+      relayOptionsFromFlags({
+        accept: ['w3c,b3multi'],
+        listen: '127.0.0.1:0',
+        serviceName: 'x',
+        otlpProtocol: 'http/protobuf',
+        connectTimeout: '5s',
+        responseTimeout: '15s',
+        maxHeaderSize: '61440',
+        sampleRate: '1',
+        upstreamConnections: '64',
+        shutdownTimeout: '20s',
+        spanQueueSize: '16384',
+        spanFlushInterval: '1s',
+      }).accept,
+    ).toEqual(['w3c', 'b3multi']);
   });
 
   test('a bad format names --accept, the value and what is allowed', () => {
@@ -121,6 +136,8 @@ describe('--accept option', () => {
   });
 
   test('header names map to their format (W3C baggage is its own); the Envoy family has none (always read)', () => {
-    expect(['traceparent', 'tracestate', 'baggage', 'b3', 'x-b3-sampled', 'uber-trace-id', 'uberctx-user', 'x-request-id'].map(formatOfHeader)).toEqual(['w3c', 'w3c', 'baggage', 'b3single', 'b3multi', 'jaeger', 'jaeger', undefined]);
+    expect(
+      ['traceparent', 'tracestate', 'baggage', 'b3', 'x-b3-sampled', 'uber-trace-id', 'uberctx-user', 'x-request-id'].map(formatOfHeader),
+    ).toEqual(['w3c', 'w3c', 'baggage', 'b3single', 'b3multi', 'jaeger', 'jaeger', undefined]);
   });
 });

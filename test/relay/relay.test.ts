@@ -35,8 +35,17 @@ describe('relay hop (real HTTP on loopback)', () => {
     const client = f.receiver.spans.find((s) => s.kind === 3)!;
     expect(server).toMatchObject({ service: 'edge', traceId: TRACE_ID, parentSpanId: PARENT, name: 'GET' });
     expect(client).toMatchObject({ service: 'edge', traceId: TRACE_ID, parentSpanId: server.spanId, spanId });
-    expect(server.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.path': '/api/items', 'http.response.status_code': 200, 'network.peer.address': '127.0.0.1' });
-    expect(client.attributes).toMatchObject({ 'http.response.status_code': 200, 'server.address': '127.0.0.1', 'url.full': `${f.upstream.url}/api/items` });
+    expect(server.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'url.path': '/api/items',
+      'http.response.status_code': 200,
+      'network.peer.address': '127.0.0.1',
+    });
+    expect(client.attributes).toMatchObject({
+      'http.response.status_code': 200,
+      'server.address': '127.0.0.1',
+      'url.full': `${f.upstream.url}/api/items`,
+    });
     // AND the query value appears nowhere in the export
     expect(f.receiver.bodies.join('')).not.toContain('hunter2');
   });
@@ -195,7 +204,12 @@ describe('relay hop (real HTTP on loopback)', () => {
     const drop = await relay({ upstreams: [f.upstream.url], faults: ['drop-context'] });
     const status = await relay({ upstreams: [f.upstream.url], faults: ['status=503'] });
     const delay = await relay({ upstreams: [f.upstream.url], faults: ['delay=150ms'] });
-    const headers = { traceparent: `00-${TRACE_ID}-${PARENT}-01`, b3: `${TRACE_ID}-${PARENT}-1`, 'x-request-id': 'r-1', 'uberctx-user': 'bob' };
+    const headers = {
+      traceparent: `00-${TRACE_ID}-${PARENT}-01`,
+      b3: `${TRACE_ID}-${PARENT}-1`,
+      'x-request-id': 'r-1',
+      'uberctx-user': 'bob',
+    };
     // WHEN a request passes each
     await (await request(drop.url, { headers })).body.dump();
     const refused = await request(status.url, { headers });
@@ -205,7 +219,8 @@ describe('relay hop (real HTTP on loopback)', () => {
     const elapsed = Date.now() - started;
     // THEN drop-context forwarded none of the context headers
     const dropped = f.upstream.seen[0].headers;
-    for (const name of ['traceparent', 'tracestate', 'b3', 'x-request-id', 'uberctx-user', 'baggage']) expect(dropped[name]).toBeUndefined();
+    for (const name of ['traceparent', 'tracestate', 'b3', 'x-request-id', 'uberctx-user', 'baggage'])
+      expect(dropped[name]).toBeUndefined();
     // AND the status fault answered 503 itself (only two requests reached upstream)
     expect(refused.statusCode).toBe(503);
     expect(f.upstream.seen).toHaveLength(2);
@@ -272,7 +287,10 @@ describe('relay hop (real HTTP on loopback)', () => {
 
   test('no userinfo, host or query from the request target or Host reaches a span; a Host with userinfo is refused', async () => {
     const hop = await f.relay({ serviceName: 'edge', upstreams: [f.upstream.url] });
-    const absolute = await rawRequest(hop.port, 'GET http://admin:hunter2@internal.example/api?token=SECRET HTTP/1.1\r\nHost: edge\r\nConnection: close\r\n\r\n');
+    const absolute = await rawRequest(
+      hop.port,
+      'GET http://admin:hunter2@internal.example/api?token=SECRET HTTP/1.1\r\nHost: edge\r\nConnection: close\r\n\r\n',
+    );
     const badHost = await rawRequest(hop.port, 'GET / HTTP/1.1\r\nHost: admin:hunter2@internal.example\r\nConnection: close\r\n\r\n');
     await hop.close();
     expect(absolute).toMatch(/^HTTP\/1\.1 200 /);
@@ -287,7 +305,10 @@ describe('relay hop (real HTTP on loopback)', () => {
     const b = await startEchoUpstream();
     extraUpstreams.push(a, b);
     const hop = await f.relay({ serviceName: 'productpage', upstreams: [a.url, b.url], fanout: true });
-    const answer = await rawRequest(hop.port, 'POST /x HTTP/1.1\r\nHost: p\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
+    const answer = await rawRequest(
+      hop.port,
+      'POST /x HTTP/1.1\r\nHost: p\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
     expect([a.seen[0]?.body, b.seen[0]?.body]).toEqual(['hello', 'hello']);
     expect(a.seen[0]?.headers['content-length']).toBe('5');
@@ -296,7 +317,11 @@ describe('relay hop (real HTTP on loopback)', () => {
   test('a malformed chunked body is a 400 on the server span, not a client abort', async () => {
     const hop = await f.relay({ serviceName: 'edge', upstreams: [f.upstream.url] });
     // (the head first, so the hop is handling the request when the broken body arrives)
-    const answer = await rawPacedRequest(hop.port, ['POST /x HTTP/1.1\r\nHost: e\r\nTransfer-Encoding: chunked\r\n\r\n', '5\r\nhello\r\nzz\r\n'], 100);
+    const answer = await rawPacedRequest(
+      hop.port,
+      ['POST /x HTTP/1.1\r\nHost: e\r\nTransfer-Encoding: chunked\r\n\r\n', '5\r\nhello\r\nzz\r\n'],
+      100,
+    );
     const metrics = hop.metricsText();
     await hop.close();
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
@@ -314,7 +339,9 @@ describe('relay hop (real HTTP on loopback)', () => {
     await res.body.dump();
     await hop.close();
     expect(res.statusCode).toBe(502);
-    const failed = f.receiver.spans.find((s) => s.kind === 3 && String(s.attributes['url.full']).startsWith(broken.url.replace(/\/$/, '')))!;
+    const failed = f.receiver.spans.find(
+      (s) => s.kind === 3 && String(s.attributes['url.full']).startsWith(broken.url.replace(/\/$/, '')),
+    )!;
     expect(failed.attributes['http.response.status_code']).toBe(200);
     expect(failed.attributes['error.type']).toBe('ECONNRESET');
     expect(failed.statusCode).toBe(2);

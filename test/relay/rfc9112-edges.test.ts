@@ -24,7 +24,9 @@ async function relay(upstream: string): Promise<RunningRelay> {
 }
 
 /** A raw TCP upstream recording every byte it got; `answer` writes its response per data event. */
-async function rawUpstream(answer: (socket: Socket, got: string) => void = () => {}): Promise<{ url: string; received: () => string; connections: number }> {
+async function rawUpstream(
+  answer: (socket: Socket, got: string) => void = () => {},
+): Promise<{ url: string; received: () => string; connections: number }> {
   const state = { url: '', connections: 0, bytes: '' as string, received: () => state.bytes };
   const sockets = new Set<Socket>();
   const server: NetServer = createNetServer((socket) => {
@@ -95,7 +97,10 @@ describe('relay: RFC 9112 edges answered at once, connection closed', () => {
   test(`up to ${MAX_LEADING_EMPTY_LINES} empty lines before a request are ignored; a longer run gets 400 and the connection closes`, async () => {
     const upstream = await rawUpstream((socket) => socket.write(OK));
     const hop = await relay(upstream.url);
-    const few = await exchange(hop.port, `${'\r\n'.repeat(MAX_LEADING_EMPTY_LINES)}GET /few HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+    const few = await exchange(
+      hop.port,
+      `${'\r\n'.repeat(MAX_LEADING_EMPTY_LINES)}GET /few HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`,
+    );
     expect(few.answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     // Split across reads too: the run is counted over the connection, not per packet.
     const socketRun = await exchange(hop.port, `${'\r\n'.repeat(1000)}GET /many HTTP/1.1\r\nHost: a\r\n\r\n`);
@@ -135,9 +140,21 @@ describe('relay: RFC 9112 edges answered at once, connection closed', () => {
   });
 
   test.each([
-    ['UTF-8 bytes', Buffer.concat([Buffer.from('GET /caf'), Buffer.from([0xc3, 0xa9]), Buffer.from(' HTTP/1.1\r\nHost: a\r\n\r\n')]), '/caf\\xc3\\xa9'],
-    ['a latin1 byte in the query', Buffer.concat([Buffer.from('GET /p?q='), Buffer.from([0xff]), Buffer.from(' HTTP/1.1\r\nHost: a\r\n\r\n')]), '/p?q=\\xff'],
-    ['a non-ASCII byte in an absolute-form target', Buffer.concat([Buffer.from('GET http://h/'), Buffer.from([0x80]), Buffer.from(' HTTP/1.1\r\nHost: a\r\n\r\n')]), 'http://h/\\x80'],
+    [
+      'UTF-8 bytes',
+      Buffer.concat([Buffer.from('GET /caf'), Buffer.from([0xc3, 0xa9]), Buffer.from(' HTTP/1.1\r\nHost: a\r\n\r\n')]),
+      '/caf\\xc3\\xa9',
+    ],
+    [
+      'a latin1 byte in the query',
+      Buffer.concat([Buffer.from('GET /p?q='), Buffer.from([0xff]), Buffer.from(' HTTP/1.1\r\nHost: a\r\n\r\n')]),
+      '/p?q=\\xff',
+    ],
+    [
+      'a non-ASCII byte in an absolute-form target',
+      Buffer.concat([Buffer.from('GET http://h/'), Buffer.from([0x80]), Buffer.from(' HTTP/1.1\r\nHost: a\r\n\r\n')]),
+      'http://h/\\x80',
+    ],
   ])('a request target with %s gets 400 naming the byte; nothing goes upstream, the connection closes', async (_what, bytes, shown) => {
     const upstream = await rawUpstream((socket) => socket.write(OK));
     const hop = await relay(upstream.url);
@@ -193,7 +210,10 @@ describe('relay: RFC 9112 edges answered at once, connection closed', () => {
   test('a trailer whose name is not a token gets 400 and the connection closes', async () => {
     const upstream = await rawUpstream();
     const hop = await relay(upstream.url);
-    const { answer, closedByHop } = await exchange(hop.port, 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nBad Name: v\r\n\r\n');
+    const { answer, closedByHop } = await exchange(
+      hop.port,
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nBad Name: v\r\n\r\n',
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(closedByHop).toBe(true);
   });
@@ -214,7 +234,9 @@ describe('relay: RFC 9112 edges answered at once, connection closed', () => {
     const upstream = await rawUpstream();
     const hop = await relay(upstream.url);
     const { answer, closedByHop } = await exchange(hop.port, `${line}\r\nHost: a\r\n\r\n`);
-    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*is not a path; allowed: \/path\?query, an absolute http\(s\) URL, or \* with OPTIONS/);
+    expect(answer).toMatch(
+      /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*is not a path; allowed: \/path\?query, an absolute http\(s\) URL, or \* with OPTIONS/,
+    );
     expect(closedByHop).toBe(true);
     expect(upstream.connections).toBe(0);
   });

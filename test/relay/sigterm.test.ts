@@ -58,8 +58,16 @@ describe('relay SIGTERM (child process)', () => {
   test('drains in-flight requests, flushes every span, exits 0', async () => {
     // GIVEN a relay child process with a long flush interval (so spans are still queued at SIGTERM)
     const started = await spawnRelay([
-      '--listen', '127.0.0.1:0', '--service-name', 'edge', '--upstream', upstream.url,
-      '--otlp-endpoint', receiver.url, '--span-flush-interval', '60000',
+      '--listen',
+      '127.0.0.1:0',
+      '--service-name',
+      'edge',
+      '--upstream',
+      upstream.url,
+      '--otlp-endpoint',
+      receiver.url,
+      '--span-flush-interval',
+      '60000',
     ]);
     child = started.child;
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
@@ -99,7 +107,10 @@ describe('relay SIGTERM (child process)', () => {
     expect(errorsBeforeSignal).toEqual([]);
     expect(before).toBeGreaterThan(20);
     // AND every answered request has exactly one server span at the receiver: nothing lost
-    const servers = receiver.traces().flatMap((t) => t.spans).filter((s) => s.kind === 'server' && s.service === 'edge');
+    const servers = receiver
+      .traces()
+      .flatMap((t) => t.spans)
+      .filter((s) => s.kind === 'server' && s.service === 'edge');
     expect(servers.map((s) => s.traceId).sort()).toEqual([...answered].sort());
     expect(started.stderr()).toMatch(/SIGTERM: draining/);
     expect(started.stderr()).toMatch(/spans: \d+ exported, 0 dropped, 0 failed, 0 unsent/);
@@ -113,8 +124,14 @@ describe('relay SIGTERM (child process)', () => {
     });
     await new Promise<void>((resolve) => hanging!.listen(0, '127.0.0.1', () => resolve()));
     const started = await spawnRelay([
-      '--listen', '127.0.0.1:0', '--service-name', 'leaf',
-      '--otlp-endpoint', `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`, '--shutdown-timeout', '1s',
+      '--listen',
+      '127.0.0.1:0',
+      '--service-name',
+      'leaf',
+      '--otlp-endpoint',
+      `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`,
+      '--shutdown-timeout',
+      '1s',
     ]);
     child = started.child;
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));

@@ -7,12 +7,30 @@ describe('span attributes', () => {
   test('server span: HTTP semconv names, path without query, bounded values', () => {
     // GIVEN a request with a long path and a query
     const { name, attributes } = serverSpanStart(
-      { method: 'POST', target: `/${'p'.repeat(400)}?q=secret`, host: 'shop.example:8080', peerAddress: '10.0.0.9', peerPort: 5555, userAgent: 'curl/8', httpVersion: '1.1' },
+      {
+        method: 'POST',
+        target: `/${'p'.repeat(400)}?q=secret`,
+        host: 'shop.example:8080',
+        peerAddress: '10.0.0.9',
+        peerPort: 5555,
+        userAgent: 'curl/8',
+        httpVersion: '1.1',
+      },
       { 'lab.step': '01' },
     );
     // THEN the semconv attributes are set and bounded
     expect(name).toBe('POST');
-    expect(attributes).toMatchObject({ 'http.request.method': 'POST', 'url.scheme': 'http', 'server.address': 'shop.example', 'server.port': 8080, 'network.peer.address': '10.0.0.9', 'network.peer.port': 5555, 'network.protocol.version': '1.1', 'user_agent.original': 'curl/8', 'lab.step': '01' });
+    expect(attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'url.scheme': 'http',
+      'server.address': 'shop.example',
+      'server.port': 8080,
+      'network.peer.address': '10.0.0.9',
+      'network.peer.port': 5555,
+      'network.protocol.version': '1.1',
+      'user_agent.original': 'curl/8',
+      'lab.step': '01',
+    });
     expect((attributes['url.path'] as string).length).toBe(MAX_ATTRIBUTE_LENGTH);
     expect(JSON.stringify(attributes)).not.toContain('secret');
   });
@@ -25,7 +43,12 @@ describe('span attributes', () => {
 
   test('client span: url.full without query, server address and port', () => {
     const { attributes } = clientSpanStart('GET', new URL('http://details:9080'), '/details/0?token=x', {});
-    expect(attributes).toEqual({ 'http.request.method': 'GET', 'server.address': 'details', 'server.port': 9080, 'url.full': 'http://details:9080/details/0' });
+    expect(attributes).toEqual({
+      'http.request.method': 'GET',
+      'server.address': 'details',
+      'server.port': 9080,
+      'url.full': 'http://details:9080/details/0',
+    });
   });
 
   test('helpers', () => {

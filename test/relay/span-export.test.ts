@@ -52,7 +52,11 @@ describe('span export', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`);
-    const batcher = new SpanBatcher(createOtlpSpanSink(url, 'http/protobuf'), { serviceName: 'edge', maxQueueSize: 100, flushIntervalMs: 10_000 });
+    const batcher = new SpanBatcher(createOtlpSpanSink(url, 'http/protobuf'), {
+      serviceName: 'edge',
+      maxQueueSize: 100,
+      flushIntervalMs: 10_000,
+    });
     // WHEN a server span and an error client span are flushed
     batcher.add(span(1));
     batcher.add(span(2, { kind: 'client', error: 'upstream refused', parentSpanId: span(1).spanId }));
@@ -61,7 +65,10 @@ describe('span export', () => {
     // THEN one protobuf request carries both with the ids, kinds, times and status we gave
     expect(types).toEqual(['application/x-protobuf']);
     const decoded = ExportRequest.toObject(ExportRequest.decode(bodies[0]), { bytes: String, longs: String }) as {
-      resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> }; scopeSpans: Array<{ spans: Array<Record<string, any>> }> }>;
+      resourceSpans: Array<{
+        resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
+        scopeSpans: Array<{ spans: Array<Record<string, any>> }>;
+      }>;
     };
     const rs = decoded.resourceSpans[0];
     expect(rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue).toBe('edge');
@@ -81,7 +88,12 @@ describe('span export', () => {
   test('a full queue drops and counts; nothing else is lost', async () => {
     // GIVEN a queue of 5 and a receiver
     const receiver = await startJsonReceiver();
-    const batcher = new SpanBatcher(createOtlpSpanSink(new URL(`${receiver.url}/v1/traces`), 'http/json'), { serviceName: 's', maxQueueSize: 5, maxBatchSize: 100, flushIntervalMs: 10_000 });
+    const batcher = new SpanBatcher(createOtlpSpanSink(new URL(`${receiver.url}/v1/traces`), 'http/json'), {
+      serviceName: 's',
+      maxQueueSize: 5,
+      maxBatchSize: 100,
+      flushIntervalMs: 10_000,
+    });
     // WHEN 8 spans arrive before any export
     for (let i = 1; i <= 8; i++) batcher.add(span(i));
     await batcher.shutdown();
@@ -94,7 +106,11 @@ describe('span export', () => {
   test('503 then 200: the OTLP exporter retries and the spans arrive', async () => {
     // GIVEN a receiver answering 503 once
     const receiver = await startJsonReceiver([503]);
-    const batcher = new SpanBatcher(createOtlpSpanSink(new URL(`${receiver.url}/v1/traces`), 'http/json'), { serviceName: 's', maxQueueSize: 10, flushIntervalMs: 10_000 });
+    const batcher = new SpanBatcher(createOtlpSpanSink(new URL(`${receiver.url}/v1/traces`), 'http/json'), {
+      serviceName: 's',
+      maxQueueSize: 10,
+      flushIntervalMs: 10_000,
+    });
     // WHEN two spans are flushed
     batcher.add(span(1));
     batcher.add(span(2));
@@ -108,7 +124,11 @@ describe('span export', () => {
   test('400 (not retryable): the batch is counted as failed, not silently lost', async () => {
     // GIVEN a receiver refusing with 400
     const receiver = await startJsonReceiver([400]);
-    const batcher = new SpanBatcher(createOtlpSpanSink(new URL(`${receiver.url}/v1/traces`), 'http/json'), { serviceName: 's', maxQueueSize: 10, flushIntervalMs: 10_000 });
+    const batcher = new SpanBatcher(createOtlpSpanSink(new URL(`${receiver.url}/v1/traces`), 'http/json'), {
+      serviceName: 's',
+      maxQueueSize: 10,
+      flushIntervalMs: 10_000,
+    });
     // WHEN three spans are flushed
     for (let i = 1; i <= 3; i++) batcher.add(span(i));
     await batcher.shutdown();
@@ -122,7 +142,13 @@ describe('span export', () => {
     // GIVEN a sink that never calls back (a collector that hangs), a 100 ms export deadline
     let exports = 0;
     const hanging = { export: () => void exports++, shutdown: () => new Promise<void>(() => {}) };
-    const batcher = new SpanBatcher(hanging, { serviceName: 's', maxQueueSize: 10, maxBatchSize: 2, flushIntervalMs: 10_000, exportDeadlineMs: 100 });
+    const batcher = new SpanBatcher(hanging, {
+      serviceName: 's',
+      maxQueueSize: 10,
+      maxBatchSize: 2,
+      flushIntervalMs: 10_000,
+      exportDeadlineMs: 100,
+    });
     // WHEN four spans (two batches) are shut down with 1 s to go
     for (let i = 1; i <= 4; i++) batcher.add(span(i));
     const started = Date.now();
@@ -135,7 +161,13 @@ describe('span export', () => {
 
   test('past the shutdown deadline no batch is started: what is left is reported pending', async () => {
     const hanging = { export: () => {}, shutdown: async () => {} };
-    const batcher = new SpanBatcher(hanging, { serviceName: 's', maxQueueSize: 10, maxBatchSize: 2, flushIntervalMs: 10_000, exportDeadlineMs: 60_000 });
+    const batcher = new SpanBatcher(hanging, {
+      serviceName: 's',
+      maxQueueSize: 10,
+      maxBatchSize: 2,
+      flushIntervalMs: 10_000,
+      exportDeadlineMs: 60_000,
+    });
     for (let i = 1; i <= 4; i++) batcher.add(span(i));
     const started = Date.now();
     await batcher.shutdown(Date.now() + 200);
@@ -144,7 +176,12 @@ describe('span export', () => {
   });
 
   test('an exporter that throws synchronously fails its batch instead of stalling the queue', async () => {
-    const throwing = { export: () => { throw new Error('serializer exploded'); }, shutdown: async () => {} };
+    const throwing = {
+      export: () => {
+        throw new Error('serializer exploded');
+      },
+      shutdown: async () => {},
+    };
     const batcher = new SpanBatcher(throwing, { serviceName: 's', maxQueueSize: 10, flushIntervalMs: 10_000 });
     batcher.add(span(1));
     await batcher.shutdown();

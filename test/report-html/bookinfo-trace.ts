@@ -12,7 +12,15 @@ function id(): string {
   return counter.toString(16).padStart(16, '0');
 }
 
-export function span(service: string, name: string, kind: Span['kind'], startMs: number, durationMs: number, parent?: Span, extra: Partial<Span> = {}): Span {
+export function span(
+  service: string,
+  name: string,
+  kind: Span['kind'],
+  startMs: number,
+  durationMs: number,
+  parent?: Span,
+  extra: Partial<Span> = {},
+): Span {
   return {
     traceId: TRACE_ID,
     spanId: id(),
@@ -40,6 +48,14 @@ export function bookinfoTrace(options: { ratingsError?: boolean } = {}): Trace {
   const ppReviews = span('productpage', 'GET reviews', 'client', 3, 133, pp);
   const reviews = span('reviews', 'GET /', 'server', 4, 131, ppReviews);
   const reviewsOut = span('reviews', 'GET ratings', 'client', 6, 127, reviews);
-  const ratings = span('ratings', 'GET /', 'server', 8, 122, reviewsOut, options.ratingsError ? { status: { code: 'error', message: 'HTTP 500' } } : {});
+  const ratings = span(
+    'ratings',
+    'GET /',
+    'server',
+    8,
+    122,
+    reviewsOut,
+    options.ratingsError ? { status: { code: 'error', message: 'HTTP 500' } } : {},
+  );
   return { traceId: TRACE_ID, spans: [ratings, edge, pp, details, ppDetails, edgeOut, ppReviews, reviews, reviewsOut] };
 }

@@ -10,7 +10,16 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.MESHTRACE_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface OpenedPage {
   readonly page: Page;
@@ -22,11 +31,18 @@ export interface OpenedPage {
 
 /** Opens a local HTML file in a fresh headless Chromium (offline). */
 export async function openInChromium(file: string): Promise<OpenedPage> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`apt-get install -y chromium\` (CI's .ci/run does) or set MESHTRACE_CHROMIUM`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: run \`apt-get install -y chromium\` (CI's .ci/run does) or set MESHTRACE_CHROMIUM`);
   const profile = await mkdtemp(join(tmpdir(), 'meshtrace-chromium-'));
   let context: BrowserContext | undefined;
   try {
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, offline: true, viewport: { width: 1300, height: 700 } });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      offline: true,
+      viewport: { width: 1300, height: 700 },
+    });
     const page = context.pages()[0] ?? (await context.newPage());
     const externalRequests: string[] = [];
     const pageErrors: string[] = [];
@@ -53,12 +69,20 @@ export async function openInChromium(file: string): Promise<OpenedPage> {
 }
 
 /** What the waterfall shows: one entry per bar, with its service label and size. */
-export async function renderedBars(page: Page): Promise<{ service: string; width: number; height: number; fill: string; classes: string }[]> {
+export async function renderedBars(
+  page: Page,
+): Promise<{ service: string; width: number; height: number; fill: string; classes: string }[]> {
   return page.locator('svg.waterfall g.span').evaluateAll((gs) =>
     gs.map((g) => {
       const bar = g.querySelector('rect.bar')!;
       const box = bar.getBoundingClientRect();
-      return { service: g.querySelector('.service-label')!.textContent ?? '', width: box.width, height: box.height, fill: bar.getAttribute('fill') ?? '', classes: g.getAttribute('class') ?? '' };
+      return {
+        service: g.querySelector('.service-label')!.textContent ?? '',
+        width: box.width,
+        height: box.height,
+        fill: bar.getAttribute('fill') ?? '',
+        classes: g.getAttribute('class') ?? '',
+      };
     }),
   );
 }

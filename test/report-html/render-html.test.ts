@@ -8,7 +8,12 @@ describe('renderHtmlReport', () => {
     // GIVEN the Bookinfo trace where ratings is slow
     const trace = bookinfoTrace();
     // WHEN rendered
-    const html = renderHtmlReport({ title: 'meshtrace demo', passed: true, traces: [trace], assertions: [{ name: 'edge → productpage', passed: true }] });
+    const html = renderHtmlReport({
+      title: 'meshtrace demo',
+      passed: true,
+      traces: [trace],
+      assertions: [{ name: 'edge → productpage', passed: true }],
+    });
     // THEN there is one span group per span, each carrying its service
     expect(count(html, /<g class="span[^"]*"/g)).toBe(trace.spans.length);
     for (const s of trace.spans) expect(html).toContain(`data-span-id="${s.spanId}" data-service="${s.service}"`);
@@ -47,7 +52,9 @@ describe('renderHtmlReport', () => {
     expect(html).toContain('1 error span');
     expect(html).toContain('<span class="verdict fail">FAILED</span>');
     expect(html).toContain('(1/2 passed)');
-    expect(html).toContain('<li class="assertion fail"><span class="mark">✘ fail</span> reviews → ratings<div class="detail">no ratings span is a child of reviews</div>');
+    expect(html).toContain(
+      '<li class="assertion fail"><span class="mark">✘ fail</span> reviews → ratings<div class="detail">no ratings span is a child of reviews</div>',
+    );
     expect(html).toContain('<li>split trace at reviews: its outgoing call to ratings carried no trace context</li>');
   });
 
@@ -57,14 +64,27 @@ describe('renderHtmlReport', () => {
     const broken = { ...trace, spans: trace.spans.filter((s) => s.service !== 'ratings') };
     const html = renderHtmlReport({ title: 't', passed: false, traces: [broken], assertions: [] });
     expect(count(html, /<tspan class="peer lost">→ no server span<\/tspan>/g)).toBe(1);
-    expect(html).toMatch(/data-service="reviews"[^>]*>.*?<tspan class="op">GET ratings<\/tspan> <tspan class="kind">client<\/tspan> <tspan class="peer lost">/s);
+    expect(html).toMatch(
+      /data-service="reviews"[^>]*>.*?<tspan class="op">GET ratings<\/tspan> <tspan class="kind">client<\/tspan> <tspan class="peer lost">/s,
+    );
   });
 
   test('orphan spans are labelled; span names and attributes are escaped and secrets redacted', () => {
     // GIVEN hostile names and a credential-looking attribute
-    const root = span('edge', '<script>alert(1)</script>', 'server', 0, 10, undefined, { attributes: { 'http.request.header.authorization': 'Bearer abc', note: '</script><b>x', nested: { k: '</script><i>y', n: [1, { x: 2 }] } } });
+    const root = span('edge', '<script>alert(1)</script>', 'server', 0, 10, undefined, {
+      attributes: {
+        'http.request.header.authorization': 'Bearer abc',
+        note: '</script><b>x',
+        nested: { k: '</script><i>y', n: [1, { x: 2 }] },
+      },
+    });
     const orphan = span('ratings', 'GET /', 'server', 2, 5, undefined, { parentSpanId: 'ffffffffffffffff' });
-    const html = renderHtmlReport({ title: 'a & b', passed: false, traces: [{ traceId: TRACE_ID, spans: [root, orphan] }], assertions: [] });
+    const html = renderHtmlReport({
+      title: 'a & b',
+      passed: false,
+      traces: [{ traceId: TRACE_ID, spans: [root, orphan] }],
+      assertions: [],
+    });
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('Bearer abc');
@@ -74,7 +94,9 @@ describe('renderHtmlReport', () => {
     // a structured (kvlist) value is shown as its JSON text, escaped like any other
     expect(html).not.toContain('</script><i>y');
     // a structured (kvlist) value is shown as a map, escaped, never able to close an element early
-    expect(html).toContain('<td class="value type-map"><code>{k: &quot;&lt;/script&gt;&lt;i&gt;y&quot;, n: [1, {x: 2}]}</code></td><td class="type">map</td>');
+    expect(html).toContain(
+      '<td class="value type-map"><code>{k: &quot;&lt;/script&gt;&lt;i&gt;y&quot;, n: [1, {x: 2}]}</code></td><td class="type">map</td>',
+    );
     expect(html).toContain('<title>a &amp; b</title>');
     expect(html).toMatch(/<g class="span orphan" data-span-id="[0-9a-f]+" data-service="ratings"/);
     expect(html).toContain('(orphan)');
@@ -85,7 +107,14 @@ describe('renderHtmlReport', () => {
     // GIVEN the verifier picked details as the bottleneck (a different opinion than this renderer's)
     const trace = bookinfoTrace();
     const details = trace.spans.find((s) => s.service === 'details')!;
-    const html = renderHtmlReport({ title: 't', passed: true, traces: [trace], assertions: [], bottleneckSpanIds: { [trace.traceId]: details.spanId }, traceNotes: { [trace.traceId]: 'a <fragment>' } });
+    const html = renderHtmlReport({
+      title: 't',
+      passed: true,
+      traces: [trace],
+      assertions: [],
+      bottleneckSpanIds: { [trace.traceId]: details.spanId },
+      traceNotes: { [trace.traceId]: 'a <fragment>' },
+    });
     // THEN that span is the one marked, once, and the note is shown escaped
     expect(count(html, /class="span[^"]*bottleneck/g)).toBe(1);
     expect(html).toMatch(/<g class="span bottleneck" data-span-id="[0-9a-f]+" data-service="details"/);
@@ -102,10 +131,18 @@ describe('renderHtmlReport', () => {
 describe('span details, kinds and assertion groups', () => {
   test('span details are a table of typed values: an int is not the string "200"', () => {
     const root = span('edge', 'GET /', 'server', 0, 10, undefined, {
-      attributes: { 'http.response.status_code': 200, 'http.route': '/productpage', 'net.retry': false, ratio: 0.25, 'http.request.header.cookie': 'x=1', tags: ['a', 'b'] },
+      attributes: {
+        'http.response.status_code': 200,
+        'http.route': '/productpage',
+        'net.retry': false,
+        ratio: 0.25,
+        'http.request.header.cookie': 'x=1',
+        tags: ['a', 'b'],
+      },
     });
     const html = renderHtmlReport({ title: 't', passed: true, traces: [{ traceId: TRACE_ID, spans: [root] }], assertions: [] });
-    const row = (key: string): string => new RegExp(`<tr><th scope="row"><code>${key.replace(/\./g, '\\.')}</code></th>(.*?)</tr>`).exec(html)?.[1] ?? '';
+    const row = (key: string): string =>
+      new RegExp(`<tr><th scope="row"><code>${key.replace(/\./g, '\\.')}</code></th>(.*?)</tr>`).exec(html)?.[1] ?? '';
     expect(row('http.response.status_code')).toBe('<td class="value type-int"><code>200</code></td><td class="type">int</td>');
     expect(row('http.route')).toBe('<td class="value type-string"><code>&quot;/productpage&quot;</code></td><td class="type">string</td>');
     expect(row('net.retry')).toContain('<td class="type">bool</td>');
@@ -131,8 +168,12 @@ describe('span details, kinds and assertion groups', () => {
       ],
     });
     expect(html).toContain('<details class="assertion-group pass"><summary><span class="mark">✔</span> edge — all 2 hold</summary>');
-    expect(html).toContain('<details class="assertion-group fail" open><summary><span class="mark">✘</span> ratings — 1 of 1 failed</summary>');
-    expect(html).toContain('<details class="assertion-group fail" open><summary><span class="mark">✘</span> reviews-out — 1 of 1 failed</summary>');
+    expect(html).toContain(
+      '<details class="assertion-group fail" open><summary><span class="mark">✘</span> ratings — 1 of 1 failed</summary>',
+    );
+    expect(html).toContain(
+      '<details class="assertion-group fail" open><summary><span class="mark">✘</span> reviews-out — 1 of 1 failed</summary>',
+    );
     expect(html).toContain('<summary><span class="mark">✔</span> services — all 1 hold</summary>');
   });
 });

@@ -27,10 +27,14 @@ describe('cdk8s entry (src/main.ts)', () => {
     const viaCdk8s = join(root, 'cdk8s');
     mkdirSync(viaCdk8s);
     writeFileSync(join(viaCdk8s, 'mine.yaml'), 'kind: ConfigMap # mine\n');
-    const { stdout } = await run(join(REPO_ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade=false', '--output', viaCdk8s], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, MESHTRACE_PROFILE: 'lab', MESHTRACE_CONFIG: '' },
-    });
+    const { stdout } = await run(
+      join(REPO_ROOT, 'node_modules', '.bin', 'cdk8s'),
+      ['synth', '--check-upgrade=false', '--output', viaCdk8s],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, MESHTRACE_PROFILE: 'lab', MESHTRACE_CONFIG: '' },
+      },
+    );
     // THEN
     expect(stdout).toMatch(/0000-namespaces\.k8s\.yaml/);
     // cdk8s deletes the output folder before running the app (what README and docs/stack.md warn about).

@@ -5,7 +5,21 @@
  * from that step on (the rollback fails too: the next run's recovery must finish the job) — for both
  * protocols: the swap (a plain dist/) and the per-file journal (dist/install a symlink synth writes through).
  */
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutputWriteError, recoverOutput, writeOutput, type WriteReport } from '../../src/stack/output-writer';
@@ -62,7 +76,9 @@ describe.each([
     const base = await oldDist('reference');
     OLD = snapshotTree(base);
     steps = [];
-    reference = await writeOutput(join(base, 'dist'), newTree(), { fs: instrumentedFs(nodeWriterFs, (_n, name, args) => steps.push({ name, args })) });
+    reference = await writeOutput(join(base, 'dist'), newTree(), {
+      fs: instrumentedFs(nodeWriterFs, (_n, name, args) => steps.push({ name, args })),
+    });
     NEW = snapshotTree(base);
   });
 
@@ -78,7 +94,11 @@ describe.each([
     const renames = steps.filter((s) => s.name === 'rename');
     if (protocol === 'swap') {
       // Exactly: stage complete (next → ready), dist → old, ready → dist.
-      expect(renames.map((r) => [String(r.args[0]), String(r.args[1])].map((p) => p.replace(/.*\//, '').replace(/-\d+-[0-9a-z]+-[0-9a-f]{8}$/, '-ID')))).toEqual([
+      expect(
+        renames.map((r) =>
+          [String(r.args[0]), String(r.args[1])].map((p) => p.replace(/.*\//, '').replace(/-\d+-[0-9a-z]+-[0-9a-f]{8}$/, '-ID')),
+        ),
+      ).toEqual([
         ['.dist.meshtrace-next-ID', '.dist.meshtrace-ready-ID'],
         ['dist', '.dist.meshtrace-old-ID'],
         ['.dist.meshtrace-ready-ID', 'dist'],
@@ -114,7 +134,10 @@ describe.each([
         expect(error).toBeInstanceOf(OutputWriteError);
         const e = error as OutputWriteError;
         expect([step, e.message]).toEqual([step, expect.stringMatching(/injected failure/)]);
-        expect([step, e.message]).toEqual([step, expect.stringMatching(e.state === 'rolled back' ? /rolled back: .*dist is as it was/ : /nothing (there )?was changed/)]);
+        expect([step, e.message]).toEqual([
+          step,
+          expect.stringMatching(e.state === 'rolled back' ? /rolled back: .*dist is as it was/ : /nothing (there )?was changed/),
+        ]);
         if (/the next run removes/.test(e.message)) await recoverOutput(join(base, 'dist'));
         expect([step, snapshotTree(base)]).toEqual([step, OLD]);
         outcomes.set(e.state, (outcomes.get(e.state) ?? 0) + 1);
@@ -123,7 +146,11 @@ describe.each([
       rmSync(base, { recursive: true, force: true });
     }
     // Failures hit every phase: before the commit point, during the swap, and in the clean-up.
-    expect(Object.fromEntries(outcomes)).toEqual({ unchanged: expect.any(Number), 'rolled back': expect.any(Number), new: expect.any(Number) });
+    expect(Object.fromEntries(outcomes)).toEqual({
+      unchanged: expect.any(Number),
+      'rolled back': expect.any(Number),
+      new: expect.any(Number),
+    });
   }, 120_000);
 
   test('failing from step k on (the rollback fails too): the message says what the next run leaves, and it does', async () => {
@@ -134,7 +161,10 @@ describe.each([
       await writeOutput(join(base, 'dist'), newTree(), { fs: instrumentedFs(nodeWriterFs, failAt(k, true)) }).catch((err) => (error = err));
       const step = `step ${k} (${steps[k - 1]!.name} ${String(steps[k - 1]!.args[0])})`;
       if (error?.state === 'pending recovery') {
-        const says = protocol === 'swap' ? /is missing until the next `meshtrace synth` \(or `meshtrace check`\) completes the write: it renames the complete new tree .*meshtrace-ready-/ : /until the next `meshtrace synth` \(or `meshtrace check`\) (finishes the rollback|completes the write) from the journal/;
+        const says =
+          protocol === 'swap'
+            ? /is missing until the next `meshtrace synth` \(or `meshtrace check`\) completes the write: it renames the complete new tree .*meshtrace-ready-/
+            : /until the next `meshtrace synth` \(or `meshtrace check`\) (finishes the rollback|completes the write) from the journal/;
         expect([step, error.message]).toEqual([step, expect.stringMatching(says)]);
       }
       // WHEN the next run comes (no failures now)
@@ -151,31 +181,38 @@ describe.each([
   }, 120_000);
 
   // The journal's rolling-back state belongs to the per-file protocol only (a swap rolls back with one rename).
-  if (protocol === 'per file') test('a swap step fails, then the rollback fails after the journal says rolling-back: the next run finishes the rollback (old tree)', async () => {
-    const commit = steps.map((s, i) => [s, i] as const).filter(([s]) => s.name === 'rename' && String(s.args[0]).endsWith('.meshtrace-journal.tmp'))[1]![1] + 1;
-    let rolledBackByNextRun = 0;
-    for (let k = commit + 1; k <= steps.length; k++) {
-      const base = await oldDist(`rollback-${k}`);
-      // Step k fails; the journal rewrite (2 calls) succeeds; everything after it fails.
-      const fs = instrumentedFs(nodeWriterFs, (n, name) => {
-        if (n === k || n > k + 2) throw Object.assign(new Error(`EIO: injected failure at step ${n} (${name})`), { code: 'EIO' });
-      });
-      const result = await writeOutput(join(base, 'dist'), newTree(), { fs }).then((r) => r, (err: unknown) => err);
-      const journal = join(base, '.dist.meshtrace-journal');
-      const state = existsSync(journal) ? (JSON.parse(readFileSync(journal, 'utf8')) as { state: string }).state : 'none';
-      const recovery = await recoverOutput(join(base, 'dist'));
-      if (state === 'rolling-back') {
-        expect([k, (result as OutputWriteError).message]).toEqual([k, expect.stringMatching(/finishes the rollback from the journal/)]);
-        expect([k, recovery?.action]).toEqual([k, 'rolled back']);
-        expect([k, snapshotTree(base)]).toEqual([k, OLD]);
-        rolledBackByNextRun++;
-      } else {
-        expect([k, snapshotTree(base)]).toEqual([k, result instanceof Error ? OLD : NEW]);
+  if (protocol === 'per file')
+    test('a swap step fails, then the rollback fails after the journal says rolling-back: the next run finishes the rollback (old tree)', async () => {
+      const commit =
+        steps
+          .map((s, i) => [s, i] as const)
+          .filter(([s]) => s.name === 'rename' && String(s.args[0]).endsWith('.meshtrace-journal.tmp'))[1]![1] + 1;
+      let rolledBackByNextRun = 0;
+      for (let k = commit + 1; k <= steps.length; k++) {
+        const base = await oldDist(`rollback-${k}`);
+        // Step k fails; the journal rewrite (2 calls) succeeds; everything after it fails.
+        const fs = instrumentedFs(nodeWriterFs, (n, name) => {
+          if (n === k || n > k + 2) throw Object.assign(new Error(`EIO: injected failure at step ${n} (${name})`), { code: 'EIO' });
+        });
+        const result = await writeOutput(join(base, 'dist'), newTree(), { fs }).then(
+          (r) => r,
+          (err: unknown) => err,
+        );
+        const journal = join(base, '.dist.meshtrace-journal');
+        const state = existsSync(journal) ? (JSON.parse(readFileSync(journal, 'utf8')) as { state: string }).state : 'none';
+        const recovery = await recoverOutput(join(base, 'dist'));
+        if (state === 'rolling-back') {
+          expect([k, (result as OutputWriteError).message]).toEqual([k, expect.stringMatching(/finishes the rollback from the journal/)]);
+          expect([k, recovery?.action]).toEqual([k, 'rolled back']);
+          expect([k, snapshotTree(base)]).toEqual([k, OLD]);
+          rolledBackByNextRun++;
+        } else {
+          expect([k, snapshotTree(base)]).toEqual([k, result instanceof Error ? OLD : NEW]);
+        }
+        rmSync(base, { recursive: true, force: true });
       }
-      rmSync(base, { recursive: true, force: true });
-    }
-    expect(rolledBackByNextRun).toBeGreaterThan(5);
-  }, 120_000);
+      expect(rolledBackByNextRun).toBeGreaterThan(5);
+    }, 120_000);
 });
 
 describe('writeOutput with dist/install on another filesystem (per-file protocol)', () => {
@@ -218,7 +255,10 @@ describe('writeOutput with dist/install on another filesystem (per-file protocol
       const report = await writeOutput(join(base, 'dist'), newTree());
       // THEN
       expect(report.written).toContain('install/values-0.yaml');
-      expect([report.protocol, report.perFileReason]).toEqual(['per file', expect.stringMatching(/dist\/install is a symlink synth writes through/)]);
+      expect([report.protocol, report.perFileReason]).toEqual([
+        'per file',
+        expect.stringMatching(/dist\/install is a symlink synth writes through/),
+      ]);
       expect(lstatSync(join(base, 'dist', 'install')).isSymbolicLink()).toBe(true);
       expect(snapshotTree(base)).toEqual(NEW);
       expect(readdirSync(join(shm, 'install')).filter((n) => n.startsWith('.meshtrace'))).toEqual([]);
@@ -238,7 +278,10 @@ describe('writeOutput with dist/install on another filesystem (per-file protocol
       for (let k = 1; k <= total; k++) {
         const base = await oldDist(`exdev-${k}`);
         symlinkInstall(base, join(shm, `install-${k}`));
-        const result = await writeOutput(join(base, 'dist'), newTree(), { fs: instrumentedFs(nodeWriterFs, failAt(k)) }).then((r) => r, (err: unknown) => err);
+        const result = await writeOutput(join(base, 'dist'), newTree(), { fs: instrumentedFs(nodeWriterFs, failAt(k)) }).then(
+          (r) => r,
+          (err: unknown) => err,
+        );
         if (result instanceof Error) expect([k, result]).toEqual([k, expect.any(OutputWriteError)]);
         await recoverOutput(join(base, 'dist'));
         expect([k, snapshotTree(base)]).toEqual([k, result instanceof OutputWriteError ? OLD : NEW]);
@@ -270,9 +313,23 @@ describe('what the next run cleans up', () => {
     // GIVEN a write in progress by pid 1 (always alive)
     await writeOutput(join(root, 'dist'), oldTree());
     const before = snapshotTree(root);
-    writeFileSync(join(root, '.dist.meshtrace-journal'), JSON.stringify({ version: 1, pid: 1, startedAt: '2026-01-01T00:00:00.000Z', outdir: join(root, 'dist'), state: 'staging', stages: [], ops: [], prune: [] }));
+    writeFileSync(
+      join(root, '.dist.meshtrace-journal'),
+      JSON.stringify({
+        version: 1,
+        pid: 1,
+        startedAt: '2026-01-01T00:00:00.000Z',
+        outdir: join(root, 'dist'),
+        state: 'staging',
+        stages: [],
+        ops: [],
+        prune: [],
+      }),
+    );
     // WHEN / THEN
-    await expect(writeOutput(join(root, 'dist'), newTree())).rejects.toThrow(/another meshtrace synth \(pid 1, started 2026-01-01T00:00:00\.000Z\) is writing .*dist; wait for it to end \(if no such process runs, remove .*\.dist\.meshtrace-journal\)/);
+    await expect(writeOutput(join(root, 'dist'), newTree())).rejects.toThrow(
+      /another meshtrace synth \(pid 1, started 2026-01-01T00:00:00\.000Z\) is writing .*dist; wait for it to end \(if no such process runs, remove .*\.dist\.meshtrace-journal\)/,
+    );
     rmSync(join(root, '.dist.meshtrace-journal'));
     expect(snapshotTree(root)).toEqual(before);
   });

@@ -23,7 +23,8 @@ const SIZE = 40;
 type DistState = 'old' | 'new' | 'between the two renames' | `mix${string}`;
 
 const same = (a: TreeSnapshot, b: TreeSnapshot) => JSON.stringify(a) === JSON.stringify(b);
-const whichTree = (now: TreeSnapshot, OLD: TreeSnapshot, NEW: TreeSnapshot) => (same(now, OLD) ? 'old' : same(now, NEW) ? 'new' : describeMix(now, OLD, NEW));
+const whichTree = (now: TreeSnapshot, OLD: TreeSnapshot, NEW: TreeSnapshot) =>
+  same(now, OLD) ? 'old' : same(now, NEW) ? 'new' : describeMix(now, OLD, NEW);
 
 /** Says how `now` mixes the two trees, for the failure message. */
 function describeMix(now: TreeSnapshot, OLD: TreeSnapshot, NEW: TreeSnapshot): `mix${string}` {
@@ -41,7 +42,9 @@ function classify(base: string, OLD: TreeSnapshot, NEW: TreeSnapshot): DistState
   if (!existsSync(dist)) {
     // The one instant that is neither tree: dist/ renamed away, the complete stage not renamed in yet.
     const ready = readdirSync(base).filter((n) => n.startsWith('.dist.meshtrace-ready-'));
-    return ready.length === 1 && same(snapshotTree(join(base, ready[0]!)), NEW) ? 'between the two renames' : `mix: no dist/, beside it ${readdirSync(base).join(', ')}`;
+    return ready.length === 1 && same(snapshotTree(join(base, ready[0]!)), NEW)
+      ? 'between the two renames'
+      : `mix: no dist/, beside it ${readdirSync(base).join(', ')}`;
   }
   return whichTree(snapshotTree(dist), OLD, NEW);
 }
@@ -49,7 +52,8 @@ function classify(base: string, OLD: TreeSnapshot, NEW: TreeSnapshot): DistState
 const under = (prefix: string, tree: TreeSnapshot) => Object.fromEntries(Object.entries(tree).map(([p, h]) => [`${prefix}/${p}`, h]));
 
 /** Calls that change something: where a commit window is. */
-const changingCalls = (calls: readonly string[]) => calls.filter((l) => /^\d+ (rename|rm|rmdir|unlink) /.test(l)).map((l) => Number(l.split(' ')[0]));
+const changingCalls = (calls: readonly string[]) =>
+  calls.filter((l) => /^\d+ (rename|rm|rmdir|unlink) /.test(l)).map((l) => Number(l.split(' ')[0]));
 
 interface ChildRun {
   readonly lines: string[];
@@ -59,7 +63,10 @@ interface ChildRun {
 /** Runs the writer child; SIGKILLs it once it has announced `killAt` filesystem calls (never, if undefined). */
 function runChild(outdir: string, killAt?: number): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, outdir, String(N), String(SIZE)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, outdir, String(N), String(SIZE)], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const lines: string[] = [];
     let partial = '';
     let killed = false;
@@ -129,7 +136,10 @@ describe('SIGKILL during a real write (writer child, killed by the parent as it 
       if (state.startsWith('mix')) mixes.push(`${label}: ${state}`);
       // WHEN recovery runs (what every synth and check does first): one whole tree, nothing beside it
       await recoverOutput(join(base, 'dist'));
-      expect([label, whichTree(snapshotTree(base), under('dist', OLD), under('dist', NEW))]).toEqual([label, expect.stringMatching(/^(old|new)$/)]);
+      expect([label, whichTree(snapshotTree(base), under('dist', OLD), under('dist', NEW))]).toEqual([
+        label,
+        expect.stringMatching(/^(old|new)$/),
+      ]);
       // AND the next write: exactly the new tree, nothing stray beside it
       expect((await runChild(join(base, 'dist'))).lines.at(-1)).toBe('done');
       expect([label, snapshotTree(base)]).toEqual([label, under('dist', NEW)]);
@@ -196,7 +206,9 @@ describe('SIGKILL of the real CLI at seeded random filesystem calls (`meshtrace 
     const random = mulberry32(0x15);
     // Half the kills anywhere, half among the calls that change something (where a commit window is).
     const changing = changingCalls(calls);
-    const points = Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? 1 + Math.floor(random() * calls.length) : changing[Math.floor(random() * changing.length)]!));
+    const points = Array.from({ length: 16 }, (_, i) =>
+      i % 2 === 0 ? 1 + Math.floor(random() * calls.length) : changing[Math.floor(random() * changing.length)]!,
+    );
     const seen = new Map<DistState, number>();
     const mixes: string[] = [];
     for (const [i, killAt] of points.entries()) {
@@ -214,13 +226,20 @@ describe('SIGKILL of the real CLI at seeded random filesystem calls (`meshtrace 
         const check = await runCliProcess(['check', join(base, 'dist')]);
         said = check.stderr;
         expect([label, check.code]).toEqual([label, 0]);
-        expect([label, whichTree(snapshotTree(base), under('dist', LAB), under('dist', PROD))]).toEqual([label, expect.stringMatching(/^(old|new)$/)]);
+        expect([label, whichTree(snapshotTree(base), under('dist', LAB), under('dist', PROD))]).toEqual([
+          label,
+          expect.stringMatching(/^(old|new)$/),
+        ]);
       }
       const next = await runCliProcess(['synth', '--profile', 'production', '--outdir', join(base, 'dist')]);
       expect([label, next.code]).toEqual([label, 0]);
       said += next.stderr;
       // AND the run that finished the swap says so
-      if (state === 'between the two renames') expect([label, said]).toEqual([label, expect.stringMatching(/meshtrace (check|synth): completed an interrupted write from \d{4}-\d\d-\d\dT.* \(pid \d+\) in /)]);
+      if (state === 'between the two renames')
+        expect([label, said]).toEqual([
+          label,
+          expect.stringMatching(/meshtrace (check|synth): completed an interrupted write from \d{4}-\d\d-\d\dT.* \(pid \d+\) in /),
+        ]);
       // THEN exactly the production tree, and nothing beside it
       expect([label, snapshotTree(base)]).toEqual([label, under('dist', PROD)]);
       expect([label, readdirSync(base)]).toEqual([label, ['dist']]);

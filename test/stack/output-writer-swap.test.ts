@@ -3,7 +3,22 @@
  * per-file protocol (and says why), and how the next run finishes an interrupted swap from the
  * hidden names alone — no journal needed.
  */
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanOutput, interruptedWrite, recoverOutput, writeOutput } from '../../src/stack/output-writer';
@@ -26,7 +41,16 @@ describe('planTreeStage (pure)', () => {
       { rel: 'kept/gone.yaml', isDir: false, mode: 0 },
       { rel: 'kept/user.txt', isDir: false, mode: 0 },
     ];
-    const stage = planTreeStage(old, [{ rel: 'a.yaml', content: 'new' }, { rel: 'added/sub/x.yaml', content: 'x' }], new Set(['stale/deep/gone.yaml', 'kept/gone.yaml']), ['stale/deep', 'stale', 'kept'], 0o40755);
+    const stage = planTreeStage(
+      old,
+      [
+        { rel: 'a.yaml', content: 'new' },
+        { rel: 'added/sub/x.yaml', content: 'x' },
+      ],
+      new Set(['stale/deep/gone.yaml', 'kept/gone.yaml']),
+      ['stale/deep', 'stale', 'kept'],
+      0o40755,
+    );
     expect(stage.dirs).toEqual([
       { rel: '', mode: 0o40755 },
       { rel: 'added', mode: undefined },
@@ -41,11 +65,21 @@ describe('planTreeStage (pure)', () => {
     expect(planTreeStage([{ rel: 'a.yaml', isDir: false, mode: 0 }], [], new Set(['a.yaml']), [''], 0o40755).dirs).toEqual([]);
   });
 
-  test('hidden names carry the pid and start time; other outputs\' names are not ours', () => {
+  test("hidden names carry the pid and start time; other outputs' names are not ours", () => {
     const at = new Date('2026-12-07T01:02:03.456Z');
     const id = `4242-${at.getTime().toString(36)}-0badc0de`;
-    const names = [swapName('dist', 'ready', id), swapName('dist', 'old', id), swapName('other', 'old', id), '.dist.meshtrace-journal', '.dist.meshtrace-ready-x'];
-    expect(parseSwapEntries('dist', names).map((e) => [e.kind, e.pid, e.startedAt.toISOString()]).sort()).toEqual([
+    const names = [
+      swapName('dist', 'ready', id),
+      swapName('dist', 'old', id),
+      swapName('other', 'old', id),
+      '.dist.meshtrace-journal',
+      '.dist.meshtrace-ready-x',
+    ];
+    expect(
+      parseSwapEntries('dist', names)
+        .map((e) => [e.kind, e.pid, e.startedAt.toISOString()])
+        .sort(),
+    ).toEqual([
       ['old', 4242, '2026-12-07T01:02:03.456Z'],
       ['ready', 4242, '2026-12-07T01:02:03.456Z'],
     ]);
@@ -79,7 +113,10 @@ describe('writeOutput by swap', () => {
     // THEN
     expect(report.protocol).toBe('swap');
     expect(report.perFileReason).toBeUndefined();
-    for (const [name, was] of [['mine.yaml', before.mine], ['0000-chart.k8s.yaml', before.unchanged]] as const) {
+    for (const [name, was] of [
+      ['mine.yaml', before.mine],
+      ['0000-chart.k8s.yaml', before.unchanged],
+    ] as const) {
       const now = statSync(join(dist, name));
       expect([name, now.ino, now.mtimeMs]).toEqual([name, was.ino, was.mtimeMs]);
     }
@@ -105,7 +142,9 @@ describe('writeOutput by swap', () => {
     // THEN the new tree is in place, and both changes survive in the kept old tree
     const kept = readdirSync(root).filter((n) => n.startsWith('.dist.meshtrace-kept-'));
     expect(kept).toHaveLength(1);
-    expect(report.warnings).toEqual([`${dist} changed while synth wrote it (brand-new.txt, mine.yaml): those changes are not in the new tree, so the old tree is kept at ${join(root, kept[0]!)}; move back what you need, then delete it`]);
+    expect(report.warnings).toEqual([
+      `${dist} changed while synth wrote it (brand-new.txt, mine.yaml): those changes are not in the new tree, so the old tree is kept at ${join(root, kept[0]!)}; move back what you need, then delete it`,
+    ]);
     expect(readFileSync(join(root, kept[0]!, 'mine.yaml'), 'utf8')).toBe('kind: ConfigMap # mine, edited\n');
     expect(readFileSync(join(root, kept[0]!, 'brand-new.txt'), 'utf8')).toBe('new\n');
     expect(existsSync(join(dist, 'added', 'sub', 'fresh.yaml'))).toBe(true);
@@ -116,10 +155,16 @@ describe('writeOutput by swap', () => {
 
   test('a filesystem without hard links: kept files are copied (bytes kept); a kept symlink cannot be copied, so file by file', async () => {
     const dist = await oldDist();
-    const noLinks: WriterFs = { ...nodeWriterFs, link: () => Promise.reject(Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' })) };
+    const noLinks: WriterFs = {
+      ...nodeWriterFs,
+      link: () => Promise.reject(Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' })),
+    };
     // WITH a symlink in dist/: the per-file protocol, and it says why
     const withLink = await writeOutput(dist, newTree(), { fs: noLinks });
-    expect([withLink.protocol, withLink.perFileReason]).toEqual(['per file', expect.stringMatching(/my-link\.yaml cannot be hard-linked here \(EPERM\) and is not a regular file to copy/)]);
+    expect([withLink.protocol, withLink.perFileReason]).toEqual([
+      'per file',
+      expect.stringMatching(/my-link\.yaml cannot be hard-linked here \(EPERM\) and is not a regular file to copy/),
+    ]);
     expect(lstatSync(join(dist, 'my-link.yaml')).isSymbolicLink()).toBe(true);
     // WITHOUT it: a swap with copies
     rmSync(join(dist, 'my-link.yaml'));
@@ -157,7 +202,10 @@ describe('where a swap cannot hold: the per-file protocol, and the report says w
     await writeOutput(join(root, 'real'), oldTree());
     symlinkSync(join(root, 'real'), join(root, 'dist'));
     const report = await writeOutput(join(root, 'dist'), newTree());
-    expect([report.protocol, report.perFileReason]).toEqual(['per file', `${join(root, 'dist')} is a symlink (a swap would replace the link)`]);
+    expect([report.protocol, report.perFileReason]).toEqual([
+      'per file',
+      `${join(root, 'dist')} is a symlink (a swap would replace the link)`,
+    ]);
     expect(lstatSync(join(root, 'dist')).isSymbolicLink()).toBe(true);
     expect(existsSync(join(root, 'real', 'added', 'sub', 'fresh.yaml'))).toBe(true);
   });
@@ -166,7 +214,9 @@ describe('where a swap cannot hold: the per-file protocol, and the report says w
     await writeOutput(join(root, 'dist'), oldTree());
     process.chdir(join(root, 'dist', 'install'));
     const report = await writeOutput(join(root, 'dist'), newTree());
-    expect(report.perFileReason).toBe(`the current folder ${join(root, 'dist', 'install')} is inside ${join(root, 'dist')} (a swap would leave it a deleted folder)`);
+    expect(report.perFileReason).toBe(
+      `the current folder ${join(root, 'dist', 'install')} is inside ${join(root, 'dist')} (a swap would leave it a deleted folder)`,
+    );
     expect(readdirSync('.').sort()).toEqual(readdirSync(join(root, 'dist', 'install')).sort()); // still a live folder
   });
 
@@ -177,7 +227,9 @@ describe('where a swap cannot hold: the per-file protocol, and the report says w
       ...nodeWriterFs,
       lstat: async (p) => {
         const info = await nodeWriterFs.lstat(p);
-        return p === join(root, 'dist', 'install') ? Object.assign(Object.create(Object.getPrototypeOf(info) as object) as typeof info, info, { dev: info.dev + 1 }) : info;
+        return p === join(root, 'dist', 'install')
+          ? Object.assign(Object.create(Object.getPrototypeOf(info) as object) as typeof info, info, { dev: info.dev + 1 })
+          : info;
       },
     };
     const report = await writeOutput(join(root, 'dist'), newTree(), { fs });
@@ -190,7 +242,8 @@ describe('where a swap cannot hold: the per-file protocol, and the report says w
     cpSync(join(root, 'dist'), join(reference, 'dist'), { recursive: true });
     await writeOutput(join(reference, 'dist'), newTree());
     const fs = instrumentedFs(nodeWriterFs, (_n, name, args) => {
-      if (name === 'rename' && args[0] === join(root, 'dist')) throw Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' });
+      if (name === 'rename' && args[0] === join(root, 'dist'))
+        throw Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' });
     });
     const report = await writeOutput(join(root, 'dist'), newTree(), { fs });
     expect([report.protocol, report.perFileReason]).toEqual(['per file', `${join(root, 'dist')} cannot be renamed (EXDEV)`]);
@@ -243,7 +296,10 @@ describe('recovering an interrupted swap from the hidden names alone (no journal
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
   const copy = (from: 'old' | 'new', to: string) => cpSync(join(root, `template-${from}`), to, { recursive: true });
-  const leftovers = () => readdirSync(root).filter((n) => !n.startsWith('template-')).sort();
+  const leftovers = () =>
+    readdirSync(root)
+      .filter((n) => !n.startsWith('template-'))
+      .sort();
 
   test.each([
     ['killed between the two renames (no dist/, ready + old)', ['ready', 'old'], false, 'completed', 'new'],

@@ -24,7 +24,9 @@ describe('writeOutput (atomic output writer)', () => {
     const report = await writeOutput(out, files);
     // THEN
     expect([...report.written].sort()).toEqual(files.map((f) => f.path).sort());
-    expect(await listFiles(out)).toEqual([OWNERSHIP_FILE, '0000-namespaces.k8s.yaml', '0001-jaeger.k8s.yaml', 'install/istiod-values.yaml'].sort());
+    expect(await listFiles(out)).toEqual(
+      [OWNERSHIP_FILE, '0000-namespaces.k8s.yaml', '0001-jaeger.k8s.yaml', 'install/istiod-values.yaml'].sort(),
+    );
     expect(readFileSync(join(out, '0001-jaeger.k8s.yaml'), 'utf8')).toBe('kind: Deployment\n');
     expect(OWNERSHIP_FILE).not.toMatch(/\.(ya?ml|json)$/);
     expect(readdirSync(root)).toEqual(['dist']);
@@ -75,7 +77,9 @@ describe('writeOutput (atomic output writer)', () => {
     const before = snapshotTree(root);
     // WHEN / THEN
     await expect(writeOutput(out, files)).rejects.toThrow(OutputWriteError);
-    await expect(writeOutput(out, files)).rejects.toThrow(/0001-jaeger\.k8s\.yaml exists but was not written by meshtrace; move them away or choose another --outdir \(nothing was changed\)/);
+    await expect(writeOutput(out, files)).rejects.toThrow(
+      /0001-jaeger\.k8s\.yaml exists but was not written by meshtrace; move them away or choose another --outdir \(nothing was changed\)/,
+    );
     expect(snapshotTree(root)).toEqual(before);
   });
 
@@ -86,7 +90,9 @@ describe('writeOutput (atomic output writer)', () => {
     writeFileSync(join(out, 'photo.jpg'), 'jpeg\n');
     const before = snapshotTree(root);
     // WHEN / THEN refused, naming what is there and the flag
-    await expect(writeOutput(out, files)).rejects.toThrow(/dist is not empty \(notes\.txt, photo\.jpg\) and has no \.meshtrace-owned: meshtrace did not write it\. Allowed: an empty or new folder, one an earlier synth wrote, or --force-outdir/);
+    await expect(writeOutput(out, files)).rejects.toThrow(
+      /dist is not empty \(notes\.txt, photo\.jpg\) and has no \.meshtrace-owned: meshtrace did not write it\. Allowed: an empty or new folder, one an earlier synth wrote, or --force-outdir/,
+    );
     expect(snapshotTree(root)).toEqual(before);
     // WHEN taken over
     const report = await writeOutput(out, files, { takeOver: true });
@@ -98,12 +104,16 @@ describe('writeOutput (atomic output writer)', () => {
     const other = join(root, 'other');
     mkdirSync(other);
     writeFileSync(join(other, '0001-jaeger.k8s.yaml'), 'mine\n');
-    await expect(writeOutput(other, files, { takeOver: true })).rejects.toThrow(/0001-jaeger\.k8s\.yaml exists but was not written by meshtrace/);
+    await expect(writeOutput(other, files, { takeOver: true })).rejects.toThrow(
+      /0001-jaeger\.k8s\.yaml exists but was not written by meshtrace/,
+    );
     expect(readFileSync(join(other, '0001-jaeger.k8s.yaml'), 'utf8')).toBe('mine\n');
   });
 
   test.each([['/'], [homedir()]])('refuses --outdir %s outright, even with takeOver', async (dir) => {
-    await expect(writeOutput(dir, files, { takeOver: true })).rejects.toThrow(/is (the root|your home) folder; allowed: a folder of its own/);
+    await expect(writeOutput(dir, files, { takeOver: true })).rejects.toThrow(
+      /is (the root|your home) folder; allowed: a folder of its own/,
+    );
   });
 
   test('adopts an unowned file whose bytes are already identical (e.g. after cdk8s synth wiped the manifest)', async () => {
@@ -114,10 +124,15 @@ describe('writeOutput (atomic output writer)', () => {
     expect(readFileSync(join(out, OWNERSHIP_FILE), 'utf8')).toContain('0000-namespaces.k8s.yaml');
   });
 
-  test.each([['../escape.yaml'], ['/etc/passwd'], [''], [`install/${OWNERSHIP_FILE}`], ['a\\b.yaml']])('rejects the output path %j', async (path) => {
-    await expect(writeOutput(out, [{ path, content: 'x' }])).rejects.toThrow(/is not allowed; allowed: a relative path inside the output folder/);
-    expect(existsSync(out)).toBe(false);
-  });
+  test.each([['../escape.yaml'], ['/etc/passwd'], [''], [`install/${OWNERSHIP_FILE}`], ['a\\b.yaml']])(
+    'rejects the output path %j',
+    async (path) => {
+      await expect(writeOutput(out, [{ path, content: 'x' }])).rejects.toThrow(
+        /is not allowed; allowed: a relative path inside the output folder/,
+      );
+      expect(existsSync(out)).toBe(false);
+    },
+  );
 
   test('rejects two files with the same name', async () => {
     await expect(writeOutput(out, [files[0]!, files[0]!])).rejects.toThrow(/both named 0000-namespaces/);
@@ -178,7 +193,9 @@ describe('unusable output folders: a clear error, never a hang', () => {
     await writeOutput(join(root, 'dist'), files);
     writeFileSync(join(root, 'dist', 'install'), 'x');
     const before = snapshotTree(root);
-    await expect(writeOutput(join(root, 'dist'), [...files, { path: 'install/x.yaml', content: 'x\n' }])).rejects.toThrow(/dist\/install is a file, but synth writes a folder there/);
+    await expect(writeOutput(join(root, 'dist'), [...files, { path: 'install/x.yaml', content: 'x\n' }])).rejects.toThrow(
+      /dist\/install is a file, but synth writes a folder there/,
+    );
     expect(snapshotTree(root)).toEqual(before);
   });
 
@@ -187,7 +204,7 @@ describe('unusable output folders: a clear error, never a hang', () => {
     await expect(writeOutput(join(root, 'f', 'dist'), files)).rejects.toThrow(/f is not a folder/);
   });
 
-  test('--outdir under /proc (Node\'s recursive mkdir loops forever there) fails fast', async () => {
+  test("--outdir under /proc (Node's recursive mkdir loops forever there) fails fast", async () => {
     // THEN within the test timeout, with the folder named
     await expect(writeOutput('/proc/meshtrace-nope/dist', files)).rejects.toThrow(/cannot create \/proc\/meshtrace-nope/);
   }, 10_000);

@@ -20,7 +20,12 @@ describe('meshtrace synth (in-process)', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ ok: true, profile: 'ci', outdir });
     expect(doc.written).toContain('0000-namespaces.k8s.yaml');
-    expect(doc.timings).toEqual({ loadMs: expect.any(Number), buildMs: expect.any(Number), checkMs: expect.any(Number), writeMs: expect.any(Number) });
+    expect(doc.timings).toEqual({
+      loadMs: expect.any(Number),
+      buildMs: expect.any(Number),
+      checkMs: expect.any(Number),
+      writeMs: expect.any(Number),
+    });
   });
 
   test('--stdout prints every file and writes nothing', async () => {
@@ -58,7 +63,11 @@ describe('meshtrace synth (in-process)', () => {
     expect((await cli('synth', '--outdir', outdir)).stdout).toMatch(/: 11 written, 0 unchanged, 0 removed \(\d+ objects, 11 files\)/);
     const again = await cli('synth', '--outdir', outdir);
     expect(again.stdout).toMatch(/: nothing changed \(0 written, 11 unchanged, 0 removed; \d+ objects, 11 files\)/);
-    expect(JSON.parse((await cli('synth', '--outdir', outdir, '--json')).stdout)).toMatchObject({ changed: false, written: [], recovered: null });
+    expect(JSON.parse((await cli('synth', '--outdir', outdir, '--json')).stdout)).toMatchObject({
+      changed: false,
+      written: [],
+      recovered: null,
+    });
   });
 
   test('--outdir / and a folder synth does not own: exit 2, nothing written; --force-outdir takes the folder over', async () => {
@@ -68,7 +77,10 @@ describe('meshtrace synth (in-process)', () => {
     mkdirSync(theirs);
     writeFileSync(join(theirs, 'thesis.tex'), 'mine\n');
     const refused = await cli('synth', '--outdir', theirs);
-    expect([refused.code, refused.stderr]).toEqual([2, expect.stringMatching(/theirs is not empty \(thesis\.tex\) and has no \.meshtrace-owned: .*--force-outdir/)]);
+    expect([refused.code, refused.stderr]).toEqual([
+      2,
+      expect.stringMatching(/theirs is not empty \(thesis\.tex\) and has no \.meshtrace-owned: .*--force-outdir/),
+    ]);
     expect(readdirSync(theirs)).toEqual(['thesis.tex']);
     const forced = await cli('synth', '--outdir', theirs, '--force-outdir');
     expect(forced.code).toBe(0);
@@ -90,12 +102,26 @@ describe('meshtrace synth (in-process)', () => {
     mkdirSync(join(stage, 'new'), { recursive: true });
     writeFileSync(join(stage, 'new', '0001-jaeger.k8s.yaml'), 'half\n');
     // (our own pid, but no write of this process holds it: stale, like a dead process's)
-    writeFileSync(join(root, '.interrupted.meshtrace-journal'), JSON.stringify({ version: 1, pid: process.pid, startedAt: '2026-12-06T21:00:00.000Z', outdir, state: 'staging', stages: [stage], ops: [], prune: [] }));
+    writeFileSync(
+      join(root, '.interrupted.meshtrace-journal'),
+      JSON.stringify({
+        version: 1,
+        pid: process.pid,
+        startedAt: '2026-12-06T21:00:00.000Z',
+        outdir,
+        state: 'staging',
+        stages: [stage],
+        ops: [],
+        prune: [],
+      }),
+    );
     // WHEN
     const r = await cli('synth', '--outdir', outdir);
     // THEN
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/meshtrace synth: removed the staged files of an interrupted write from 2026-12-06T21:00:00\.000Z \(pid \d+\); it had not changed .*interrupted/);
+    expect(r.stderr).toMatch(
+      /meshtrace synth: removed the staged files of an interrupted write from 2026-12-06T21:00:00\.000Z \(pid \d+\); it had not changed .*interrupted/,
+    );
     expect(r.stdout).toMatch(/nothing changed/);
     expect(existsSync(stage)).toBe(false);
     expect(existsSync(join(root, '.interrupted.meshtrace-journal'))).toBe(false);

@@ -29,7 +29,11 @@ describe('synthesize()', () => {
     // Namespaces sort first, so a plain `kubectl apply -f dist` creates them before their contents.
     const manifests = files.filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('install/'));
     expect(manifests[0]).toBe('0000-namespaces.k8s.yaml');
-    const firstKinds = new Set((readFileSync(join(outdir, manifests[0]!), 'utf8').split(/^---$/m).map((d) => (load(d) as Obj).kind)));
+    const firstKinds = new Set(
+      readFileSync(join(outdir, manifests[0]!), 'utf8')
+        .split(/^---$/m)
+        .map((d) => (load(d) as Obj).kind),
+    );
     expect([...firstKinds]).toEqual(['Namespace']);
   });
 
@@ -38,15 +42,22 @@ describe('synthesize()', () => {
     const objs = stack.docs.map((d) => d.object as Obj);
     const svc = (name: string) => objs.find((o) => o.kind === 'Service' && o.metadata.name === name);
     expect(svc('jaeger-collector')!.metadata.namespace).toBe('observability');
-    expect(svc('jaeger-collector')!.spec.ports.map((p: Obj) => `${p.name}:${p.port}`)).toEqual(expect.arrayContaining(['grpc-otlp:4317', 'http-otlp:4318', 'http-zipkin:9411']));
+    expect(svc('jaeger-collector')!.spec.ports.map((p: Obj) => `${p.name}:${p.port}`)).toEqual(
+      expect.arrayContaining(['grpc-otlp:4317', 'http-otlp:4318', 'http-zipkin:9411']),
+    );
     expect(svc('jaeger-query')!.spec.ports.map((p: Obj) => `${p.name}:${p.port}`)).toEqual(['http-query:16686', 'grpc-query:16685']);
     const telemetry = objs.find((o) => o.kind === 'Telemetry')!;
-    const providers = (stack.installDocs.find((d) => d.file === 'install/istio-operator.yaml')!.object as Obj).spec.meshConfig.extensionProviders.map((p: Obj) => p.name);
+    const providers = (
+      stack.installDocs.find((d) => d.file === 'install/istio-operator.yaml')!.object as Obj
+    ).spec.meshConfig.extensionProviders.map((p: Obj) => p.name);
     expect(providers).toContain(telemetry.spec.tracing[0].providers[0].name);
     expect(telemetry.spec.tracing[0].randomSamplingPercentage).toBe(100);
     expect(svc('productpage')!.metadata.namespace).toBe('bookinfo');
     const ns = objs.filter((o) => o.kind === 'Namespace');
-    expect(ns.find((n) => n.metadata.name === 'observability')!.metadata.labels).toMatchObject({ 'istio-injection': 'disabled', 'pod-security.kubernetes.io/enforce': 'restricted' });
+    expect(ns.find((n) => n.metadata.name === 'observability')!.metadata.labels).toMatchObject({
+      'istio-injection': 'disabled',
+      'pod-security.kubernetes.io/enforce': 'restricted',
+    });
     expect(ns.find((n) => n.metadata.name === 'bookinfo')!.metadata.labels).toMatchObject({ 'istio-injection': 'enabled' });
   });
 
@@ -69,21 +80,42 @@ describe('synthesize()', () => {
 
   test('relay hops come from the config; bad faults and cycles are refused with the hop named', async () => {
     const { parseConfig } = await import('../../src/config/load');
-    const custom = buildStack(parseConfig({ namespaces: { relay: 'hops' }, relay: { meshed: false, hops: [{ name: 'front', upstreams: ['back'], faults: ['delay=50ms'] }, { name: 'back' }] } }));
+    const custom = buildStack(
+      parseConfig({
+        namespaces: { relay: 'hops' },
+        relay: { meshed: false, hops: [{ name: 'front', upstreams: ['back'], faults: ['delay=50ms'] }, { name: 'back' }] },
+      }),
+    );
     const deps = custom.docs.map((d) => d.object as Obj).filter((o) => o.kind === 'Deployment' && o.metadata.namespace === 'hops');
     expect(deps.map((d) => d.metadata.name).sort()).toEqual(['back', 'front']);
-    expect(deps.find((d) => d.metadata.name === 'front')!.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['--fault', 'delay=50ms']));
+    expect(deps.find((d) => d.metadata.name === 'front')!.spec.template.spec.containers[0].args).toEqual(
+      expect.arrayContaining(['--fault', 'delay=50ms']),
+    );
     // A bad fault is a config problem with its path (the construct would refuse it too).
-    expect(() => parseConfig({ relay: { hops: [{ name: 'x', faults: ['explode'] }] } })).toThrow(/relay\.hops\[0\]\.faults\[0\]: "explode" is not a fault \(unknown fault "explode"\)/);
+    expect(() => parseConfig({ relay: { hops: [{ name: 'x', faults: ['explode'] }] } })).toThrow(
+      /relay\.hops\[0\]\.faults\[0\]: "explode" is not a fault \(unknown fault "explode"\)/,
+    );
     // A cycle passes the schema and is refused by the RelayChain construct.
-    expect(() => buildStack(parseConfig({ relay: { hops: [{ name: 'x', upstreams: ['y'] }, { name: 'y', upstreams: ['x'] }] } }))).toThrow(/RelayChain: hops is "x → y → x"; allowed: a graph without cycles/);
+    expect(() =>
+      buildStack(
+        parseConfig({
+          relay: {
+            hops: [
+              { name: 'x', upstreams: ['y'] },
+              { name: 'y', upstreams: ['x'] },
+            ],
+          },
+        }),
+      ),
+    ).toThrow(/RelayChain: hops is "x → y → x"; allowed: a graph without cycles/);
   });
 
   test('every Service port is protocol-named (Istio protocol selection)', async () => {
     for (const profile of PROFILE_NAMES) {
       const stack = buildStack(await loadConfig({ profile }));
       for (const o of stack.docs.map((d) => d.object as Obj).filter((x) => x.kind === 'Service')) {
-        for (const p of o.spec.ports) expect(`${o.metadata.name}/${p.name}`).toMatch(/\/(http|http2|https|grpc|grpc-web|tcp|tls|mongo|mysql|redis|udp)(-.*)?$/);
+        for (const p of o.spec.ports)
+          expect(`${o.metadata.name}/${p.name}`).toMatch(/\/(http|http2|https|grpc|grpc-web|tcp|tls|mongo|mysql|redis|udp)(-.*)?$/);
       }
     }
   });
@@ -102,7 +134,9 @@ describe('synthesize()', () => {
     const outdir = join(root, 'lab-docs');
     const result = await synthesize({ profile: 'lab', outdir });
     for (const doc of result.stack.docs) {
-      const written = readFileSync(join(outdir, doc.file), 'utf8').split(/^---$/m).map((d) => load(d));
+      const written = readFileSync(join(outdir, doc.file), 'utf8')
+        .split(/^---$/m)
+        .map((d) => load(d));
       expect(written[doc.index]).toEqual(doc.object);
     }
     expect(await checkManifests(result.stack.docs, { installDocs: result.stack.installDocs })).toEqual(result.findings);
@@ -115,7 +149,9 @@ describe('synthesize()', () => {
     const outdir = join(root, 'never');
     // WHEN / THEN
     await expect(synthesize({ config, outdir })).rejects.toThrow(SynthCheckError);
-    await expect(synthesize({ config, outdir })).rejects.toMatchObject({ findings: expect.arrayContaining([expect.objectContaining({ severity: 'error', file: 'install/istio-operator.yaml' })]) });
+    await expect(synthesize({ config, outdir })).rejects.toMatchObject({
+      findings: expect.arrayContaining([expect.objectContaining({ severity: 'error', file: 'install/istio-operator.yaml' })]),
+    });
     expect(existsSync(outdir)).toBe(false);
   });
 });

@@ -11,5 +11,9 @@ export const RUN_STARTED_AT = Symbol.for('meshtrace.jest.runStartedAt');
 
 export default function buildLib() {
   globalThis[RUN_STARTED_AT] = Date.now() - 1000;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'scripts', 'build.ts'), '--js-only'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+  execFileSync(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'scripts', 'build.ts'), '--js-only'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 120_000,
+  });
 }

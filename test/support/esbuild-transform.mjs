@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { transformSync, version } from 'esbuild';
 
-const SELF = createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).update(version).digest('hex');
+const SELF = createHash('sha256')
+  .update(readFileSync(fileURLToPath(import.meta.url)))
+  .update(version)
+  .digest('hex');
 
 // What tsconfig.json sets that changes emitted code (target ES2022: class fields are defined, not assigned).
 const tsconfigRaw = { compilerOptions: { target: 'ES2022', useDefineForClassFields: true, verbatimModuleSyntax: false } };
@@ -15,7 +18,13 @@ const tsconfigRaw = { compilerOptions: { target: 'ES2022', useDefineForClassFiel
 export default {
   canInstrument: false,
   getCacheKey(sourceText, sourcePath, options) {
-    return createHash('sha256').update(SELF).update(sourcePath).update('\0').update(sourceText).update(String(options.supportsStaticESM)).digest('hex');
+    return createHash('sha256')
+      .update(SELF)
+      .update(sourcePath)
+      .update('\0')
+      .update(sourceText)
+      .update(String(options.supportsStaticESM))
+      .digest('hex');
   },
   process(sourceText, sourcePath, options) {
     const { code, map } = transformSync(sourceText, {

@@ -15,7 +15,7 @@ let n = 0;
 /** A whole line before the call goes on; the pipe may be non-blocking (EAGAIN while the parent catches up). */
 function log(line) {
   const bytes = Buffer.from(line);
-  for (let offset = 0; offset < bytes.length; ) {
+  for (let offset = 0; offset < bytes.length;) {
     try {
       offset += fs.writeSync(fd, bytes, offset);
     } catch (err) {
@@ -31,7 +31,8 @@ if (under) {
       if (typeof args[0] === 'string' && (args[0] === under || args[0].startsWith(`${under}/`))) {
         n += 1;
         if (n === killAt) process.kill(process.pid, 'SIGKILL');
-        if (fd !== undefined) log(`${n} ${name} ${args[0]}${typeof args[1] === 'string' && args[1].startsWith('/') ? ` ${args[1]}` : ''}\n`);
+        if (fd !== undefined)
+          log(`${n} ${name} ${args[0]}${typeof args[1] === 'string' && args[1].startsWith('/') ? ` ${args[1]}` : ''}\n`);
       }
       return original.apply(this, args);
     };

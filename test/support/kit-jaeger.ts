@@ -37,12 +37,16 @@ export function synthKitJaeger(jaegerConfig: unknown = {}): Record<string, KitWo
   const chart = Testing.chart();
   new Jaeger(chart, 'Jaeger', { ...jaegerSchema.parse(jaegerConfig) });
   const objs = Testing.synth(chart) as Obj[];
-  const configMaps = new Map(objs.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name as string, (o.data ?? {}) as Record<string, string>]));
+  const configMaps = new Map(
+    objs.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name as string, (o.data ?? {}) as Record<string, string>]),
+  );
   const out: Record<string, KitWorkload> = {};
   for (const d of objs.filter((o) => o.kind === 'Deployment')) {
     const pod = d.spec.template.spec;
     const container = pod.containers[0];
-    const volumes = new Map<string, string>((pod.volumes ?? []).filter((v: Obj) => v.configMap).map((v: Obj) => [v.name, v.configMap.name]));
+    const volumes = new Map<string, string>(
+      (pod.volumes ?? []).filter((v: Obj) => v.configMap).map((v: Obj) => [v.name, v.configMap.name]),
+    );
     const mounts: Record<string, Record<string, string>> = {};
     for (const m of container.volumeMounts ?? []) {
       const cm = volumes.get(m.name);
@@ -81,8 +85,13 @@ export function loopbackConfig(config: unknown, map: LoopbackMap, where = ''): a
     // The Prometheus reader of service.telemetry names its listener as host + port.
     if (o.host === ANY_HOST && typeof o.port === 'number') {
       const port = map.listen[o.port];
-      if (port === undefined) throw new Error(`the kit listens on ${ANY_HOST}:${o.port} (${where}), which the loopback seam has no port for; add it`);
-      return { ...Object.fromEntries(Object.entries(o).map(([k, v]) => [k, loopbackConfig(v, map, `${where}.${k}`)])), host: '127.0.0.1', port };
+      if (port === undefined)
+        throw new Error(`the kit listens on ${ANY_HOST}:${o.port} (${where}), which the loopback seam has no port for; add it`);
+      return {
+        ...Object.fromEntries(Object.entries(o).map(([k, v]) => [k, loopbackConfig(v, map, `${where}.${k}`)])),
+        host: '127.0.0.1',
+        port,
+      };
     }
     return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, loopbackConfig(v, map, where ? `${where}.${k}` : k)]));
   }
@@ -111,7 +120,8 @@ function materialize(workload: KitWorkload, dir: string, rewrite: (file: string,
     for (const [file, content] of Object.entries(files)) writeFileSync(join(local, file), rewrite(file, content));
     moved.push([mountPath, local]);
   }
-  const relocate = (s: string) => moved.reduce((acc, [from, to]) => (acc.startsWith(`${from}/`) ? `${to}${acc.slice(from.length)}` : acc), s);
+  const relocate = (s: string) =>
+    moved.reduce((acc, [from, to]) => (acc.startsWith(`${from}/`) ? `${to}${acc.slice(from.length)}` : acc), s);
   return workload.args.map(relocate);
 }
 
@@ -119,7 +129,8 @@ function materialize(workload: KitWorkload, dir: string, rewrite: (file: string,
 function relocatePaths(config: unknown, workload: KitWorkload, dir: string): unknown {
   const pairs = Object.keys(workload.mounts).map((m) => [m, join(dir, m.replace(/^\/+/, '').replace(/\//g, '_'))] as const);
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return pairs.reduce((acc, [from, to]) => (acc.startsWith(`${from}/`) ? `${to}${acc.slice(from.length)}` : acc), v);
+    if (typeof v === 'string')
+      return pairs.reduce((acc, [from, to]) => (acc.startsWith(`${from}/`) ? `${to}${acc.slice(from.length)}` : acc), v);
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;
@@ -134,15 +145,27 @@ function relocatePaths(config: unknown, workload: KitWorkload, dir: string): unk
  * command line (`--grpc.host-port`, `--memory.max-traces`, storage type from SPAN_STORAGE_TYPE) and
  * ignores keys it does not know. So this reads the kit's file and says the same thing in flags.
  */
-export function remoteStorageFlags(kitConfig: Obj, grpcHostPort: string, adminHostPort: string): { args: string[]; env: Record<string, string> } {
+export function remoteStorageFlags(
+  kitConfig: Obj,
+  grpcHostPort: string,
+  adminHostPort: string,
+): { args: string[]; env: Record<string, string> } {
   const backends = Object.values(kitConfig?.storage?.backends ?? {}) as Obj[];
   const memory = backends[0]?.memory;
   if (backends.length !== 1 || !memory || typeof memory.max_traces !== 'number') {
     throw new Error(`remote-storage config: expected one memory backend with max_traces, got ${JSON.stringify(kitConfig?.storage)}`);
   }
-  if (kitConfig?.grpc?.endpoint !== `${ANY_HOST}:${JAEGER_PORTS.remoteStorage}`) throw new Error(`remote-storage config: grpc.endpoint ${kitConfig?.grpc?.endpoint}, expected ${ANY_HOST}:${JAEGER_PORTS.remoteStorage}`);
+  if (kitConfig?.grpc?.endpoint !== `${ANY_HOST}:${JAEGER_PORTS.remoteStorage}`)
+    throw new Error(
+      `remote-storage config: grpc.endpoint ${kitConfig?.grpc?.endpoint}, expected ${ANY_HOST}:${JAEGER_PORTS.remoteStorage}`,
+    );
   return {
-    args: [`--grpc.host-port=${grpcHostPort}`, `--admin.http.host-port=${adminHostPort}`, `--memory.max-traces=${memory.max_traces}`, `--multi-tenancy.enabled=${Boolean(kitConfig.multi_tenancy?.enabled)}`],
+    args: [
+      `--grpc.host-port=${grpcHostPort}`,
+      `--admin.http.host-port=${adminHostPort}`,
+      `--memory.max-traces=${memory.max_traces}`,
+      `--multi-tenancy.enabled=${Boolean(kitConfig.multi_tenancy?.enabled)}`,
+    ],
     env: { SPAN_STORAGE_TYPE: 'memory' },
   };
 }
@@ -164,7 +187,16 @@ export interface RunningKitJaeger {
   stop(): Promise<void>;
 }
 
-const COLLECTOR_LISTENS = [JAEGER_PORTS.otlpGrpc, JAEGER_PORTS.otlpHttp, JAEGER_PORTS.zipkin, JAEGER_PORTS.samplingHttp, JAEGER_PORTS.samplingGrpc, JAEGER_PORTS.health, JAEGER_PORTS.metrics, JAEGER_PORTS.jaegerThriftHttp];
+const COLLECTOR_LISTENS = [
+  JAEGER_PORTS.otlpGrpc,
+  JAEGER_PORTS.otlpHttp,
+  JAEGER_PORTS.zipkin,
+  JAEGER_PORTS.samplingHttp,
+  JAEGER_PORTS.samplingGrpc,
+  JAEGER_PORTS.health,
+  JAEGER_PORTS.metrics,
+  JAEGER_PORTS.jaegerThriftHttp,
+];
 const QUERY_LISTENS = [JAEGER_PORTS.queryHttp, JAEGER_PORTS.queryGrpc, JAEGER_PORTS.health, JAEGER_PORTS.metrics];
 
 async function portMap(kitPorts: readonly number[]): Promise<Record<number, number>> {
@@ -197,7 +229,15 @@ export async function startKitJaeger(jaegerConfig: Record<string, unknown> = {})
     const rsMount = Object.keys(rsWorkload.mounts).find((m) => rsConfigFile.startsWith(`${m}/`));
     const rsConfig = load(rsMount ? (rsWorkload.mounts[rsMount]![rsConfigFile.slice(rsMount.length + 1)] ?? '') : '') as Obj;
     const flags = remoteStorageFlags(rsConfig, `127.0.0.1:${rsGrpc}`, `127.0.0.1:${rsAdmin}`);
-    peers.push(await startPeer({ name: 'jaeger-remote-storage', program: remoteStorage, args: flags.args, env: flags.env, healthUrl: `http://127.0.0.1:${rsAdmin}/` }));
+    peers.push(
+      await startPeer({
+        name: 'jaeger-remote-storage',
+        program: remoteStorage,
+        args: flags.args,
+        env: flags.env,
+        healthUrl: `http://127.0.0.1:${rsAdmin}/`,
+      }),
+    );
     const dial = { [`${JAEGER_REMOTE_STORAGE_SERVICE}:${JAEGER_PORTS.remoteStorage}`]: `127.0.0.1:${rsGrpc}` };
 
     const start = async (workload: KitWorkload, listens: readonly number[]) => {
@@ -211,7 +251,12 @@ export async function startKitJaeger(jaegerConfig: Record<string, unknown> = {})
         if (left.length > 0) throw new Error(`${workload.name}: the loopback seam left ${left.join(', ')}`);
         return JSON.stringify(config, null, 2);
       });
-      const peer = await startPeer({ name: workload.name, program: jaeger, args, healthUrl: `http://127.0.0.1:${listen[JAEGER_PORTS.health]}/status` });
+      const peer = await startPeer({
+        name: workload.name,
+        program: jaeger,
+        args,
+        healthUrl: `http://127.0.0.1:${listen[JAEGER_PORTS.health]}/status`,
+      });
       peers.push(peer);
       return { listen, config };
     };

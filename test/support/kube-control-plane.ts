@@ -40,7 +40,23 @@ function makeCertificates(dir: string): void {
   const leaf = (name: string, subject: string, ext: string) => {
     writeFileSync(join(dir, `${name}.ext`), ext);
     openssl(dir, ['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
-    openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`]);
+    openssl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    ]);
   };
   leaf('apiserver', '/CN=kube-apiserver', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   leaf('admin', '/O=system:masters/CN=meshtrace-test-admin', 'extendedKeyUsage=clientAuth\n');
@@ -92,20 +108,24 @@ export async function startControlPlane(options: { readonly context?: string } =
   const api: ControlPlane['api'] = (method, path, body, contentType = 'application/json') =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const req = httpsRequest(`${server}${path}`, { method, ca, cert, key, timeout: 30_000, headers: payload === undefined ? {} : { 'content-type': contentType } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => {
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // /readyz and friends answer plain text
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-      });
+      const req = httpsRequest(
+        `${server}${path}`,
+        { method, ca, cert, key, timeout: 30_000, headers: payload === undefined ? {} : { 'content-type': contentType } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => {
+            let parsed: unknown = text;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              // /readyz and friends answer plain text
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 30 s`)));
       req.on('error', reject);
       req.end(payload);
@@ -175,7 +195,8 @@ export async function startControlPlane(options: { readonly context?: string } =
           `--root-ca-file=${join(dir, 'ca.crt')}`,
           '--profiling=false',
         ],
-        ready: async () => (await api('GET', '/api/v1/namespaces/default/serviceaccounts/default').catch(() => ({ status: 0 }))).status === 200,
+        ready: async () =>
+          (await api('GET', '/api/v1/namespaces/default/serviceaccounts/default').catch(() => ({ status: 0 }))).status === 200,
         startTimeoutMs: 120_000,
       }),
     );

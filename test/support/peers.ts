@@ -122,7 +122,10 @@ async function answers(url: string): Promise<boolean> {
 
 function tailOf(file: string, lines: number): string {
   try {
-    return readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n');
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
   } catch {
     return '(no log)';
   }
@@ -145,10 +148,15 @@ export function acceptsConnections(port: number): Promise<boolean> {
 
 /** Starts a program and resolves once `healthUrl` answers 2xx (and `ready` holds); rejects with its log if it exits or never answers. */
 export async function startPeer(options: StartOptions): Promise<PeerProcess> {
-  if (options.healthUrl === undefined && options.ready === undefined) throw new Error(`startPeer ${options.name}: give healthUrl or ready, or nothing tells when it is up`);
+  if (options.healthUrl === undefined && options.ready === undefined)
+    throw new Error(`startPeer ${options.name}: give healthUrl or ready, or nothing tells when it is up`);
   const logFile = join(peerTempDir(), `${options.name}.${Date.now()}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(options.program, options.args, { cwd: options.cwd ?? peerTempDir(), env: { ...process.env, ...options.env }, stdio: ['ignore', fd, fd] });
+  const child = spawn(options.program, options.args, {
+    cwd: options.cwd ?? peerTempDir(),
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', fd, fd],
+  });
   closeSync(fd);
   live.add(child);
   let exit: string | undefined;
@@ -179,10 +187,15 @@ export async function startPeer(options: StartOptions): Promise<PeerProcess> {
     },
   };
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
-  const endedEarly = () => new Error(`${options.name} (${options.program} ${options.args.join(' ')}) ended before it was ready (${exit}); log ${logFile}:\n${peer.logTail()}`);
+  const endedEarly = () =>
+    new Error(
+      `${options.name} (${options.program} ${options.args.join(' ')}) ended before it was ready (${exit}); log ${logFile}:\n${peer.logTail()}`,
+    );
   const ready = async (): Promise<boolean> => {
     if (exit !== undefined) throw endedEarly();
-    return (options.healthUrl === undefined || (await answers(options.healthUrl))) && (options.ready === undefined || (await options.ready()));
+    return (
+      (options.healthUrl === undefined || (await answers(options.healthUrl))) && (options.ready === undefined || (await options.ready()))
+    );
   };
   try {
     // Every 100 ms: each probe is a real request to the program, and the programs take 0.2–20 s to start.
@@ -191,7 +204,10 @@ export async function startPeer(options: StartOptions): Promise<PeerProcess> {
   } catch (err) {
     if (exit !== undefined) throw endedEarly();
     await peer.stop(2000);
-    throw new Error(`${options.name} was not ready (${options.healthUrl ?? 'its ready() check'}) within ${startTimeoutMs} ms; log ${logFile}:\n${peer.logTail()}`, { cause: err });
+    throw new Error(
+      `${options.name} was not ready (${options.healthUrl ?? 'its ready() check'}) within ${startTimeoutMs} ms; log ${logFile}:\n${peer.logTail()}`,
+      { cause: err },
+    );
   }
 }
 

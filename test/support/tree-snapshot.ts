@@ -16,7 +16,10 @@ export function snapshotTree(dir: string, skip: (name: string) => boolean = () =
       const p = rel ? `${rel}/${entry.name}` : entry.name;
       const isDir = entry.isDirectory() || (entry.isSymbolicLink() && statSync(join(dir, p)).isDirectory());
       if (isDir) walk(p);
-      else out[p] = createHash('sha256').update(readFileSync(join(dir, p))).digest('hex');
+      else
+        out[p] = createHash('sha256')
+          .update(readFileSync(join(dir, p)))
+          .digest('hex');
     }
   };
   walk('');

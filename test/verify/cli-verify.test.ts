@@ -13,9 +13,14 @@ import { runCliInProcess } from '../support/run-cli';
 /** Runs the real CLI (`node bin/meshtrace.mjs verify …`) and resolves with its exit code and output. */
 function cli(args: string[], timeoutMs = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(REPO_ROOT, 'bin', 'meshtrace.mjs'), 'verify', ...args], { cwd: REPO_ROOT, timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as NodeJS.ErrnoException & { code?: number }).code as unknown as number) ?? 1 : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'meshtrace.mjs'), 'verify', ...args],
+      { cwd: REPO_ROOT, timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (((err as NodeJS.ErrnoException & { code?: number }).code as unknown as number) ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -66,15 +71,43 @@ describe('meshtrace verify (real CLI)', () => {
     ['a missing trace file', ['--trace-file', '/nonexistent/t.json'], /cannot read trace file \/nonexistent\/t\.json: ENOENT/],
     ['no trace source', [], /give exactly one trace source/],
     ['two trace sources', ['--trace-file', 'a', '--otlp-listen', '127.0.0.1:0'], /give exactly one trace source: .*\(got 2\)/],
-    ['--jaeger-url and --zipkin-url together', ['--jaeger-url', 'http://127.0.0.1:1', '--zipkin-url', 'http://127.0.0.1:1'], /give exactly one trace source: --jaeger-url URL, --zipkin-url URL, --trace-file FILE or --otlp-listen HOST:PORT \(got 2\)/],
-    ['a --zipkin-url that is not a URL', ['--zipkin-url', '127.0.0.1:9411'], /--zipkin-url: invalid value "127.0.0.1:9411"; expected http\(s\):\/\/host:9411\[\/base-path\]/],
+    [
+      '--jaeger-url and --zipkin-url together',
+      ['--jaeger-url', 'http://127.0.0.1:1', '--zipkin-url', 'http://127.0.0.1:1'],
+      /give exactly one trace source: --jaeger-url URL, --zipkin-url URL, --trace-file FILE or --otlp-listen HOST:PORT \(got 2\)/,
+    ],
+    [
+      'a --zipkin-url that is not a URL',
+      ['--zipkin-url', '127.0.0.1:9411'],
+      /--zipkin-url: invalid value "127.0.0.1:9411"; expected http\(s\):\/\/host:9411\[\/base-path\]/,
+    ],
     ['a bad --timeout', ['--trace-file', 'x', '--timeout', 'soon'], /--timeout: invalid duration "soon"/],
     ['a bad --otlp-listen', ['--otlp-listen', 'localhost'], /--otlp-listen: invalid value "localhost"; expected HOST:PORT/],
-    ['a bad --otlp-max-body size', ['--otlp-listen', '127.0.0.1:0', '--otlp-max-body', '20 furlongs'], /--otlp-max-body: invalid size "20 furlongs"; use a number with a unit: 512KiB, 20MiB, 1GiB/],
-    ['a bad --otlp-body-timeout', ['--otlp-listen', '127.0.0.1:0', '--otlp-body-timeout', '10 furlongs'], /--otlp-body-timeout: invalid duration "10 furlongs"; use a number with a unit: 500ms, 30s, 2m, 1h/],
-    ['--otlp-max-spans 0', ['--otlp-listen', '127.0.0.1:0', '--otlp-max-spans', '0'], /--otlp-max-spans: invalid value "0"; expected a whole number ≥ 1/],
-    ['--otlp-max-inflight below twice the body limit', ['--otlp-listen', '127.0.0.1:0', '--otlp-max-body', '8MiB', '--otlp-max-inflight', '10MiB'], /--otlp-max-inflight 10MiB: must be at least twice the body limit \(16 MiB\)/],
-    ['an unknown --propagation format', ['--otlp-listen', '127.0.0.1:0', '--trigger', 'http://127.0.0.1:1/', '--propagation', 'w3c,zipkin'], /--propagate: unknown format "zipkin"; allowed: w3c, b3, b3multi, jaeger, envoy/],
+    [
+      'a bad --otlp-max-body size',
+      ['--otlp-listen', '127.0.0.1:0', '--otlp-max-body', '20 furlongs'],
+      /--otlp-max-body: invalid size "20 furlongs"; use a number with a unit: 512KiB, 20MiB, 1GiB/,
+    ],
+    [
+      'a bad --otlp-body-timeout',
+      ['--otlp-listen', '127.0.0.1:0', '--otlp-body-timeout', '10 furlongs'],
+      /--otlp-body-timeout: invalid duration "10 furlongs"; use a number with a unit: 500ms, 30s, 2m, 1h/,
+    ],
+    [
+      '--otlp-max-spans 0',
+      ['--otlp-listen', '127.0.0.1:0', '--otlp-max-spans', '0'],
+      /--otlp-max-spans: invalid value "0"; expected a whole number ≥ 1/,
+    ],
+    [
+      '--otlp-max-inflight below twice the body limit',
+      ['--otlp-listen', '127.0.0.1:0', '--otlp-max-body', '8MiB', '--otlp-max-inflight', '10MiB'],
+      /--otlp-max-inflight 10MiB: must be at least twice the body limit \(16 MiB\)/,
+    ],
+    [
+      'an unknown --propagation format',
+      ['--otlp-listen', '127.0.0.1:0', '--trigger', 'http://127.0.0.1:1/', '--propagation', 'w3c,zipkin'],
+      /--propagate: unknown format "zipkin"; allowed: w3c, b3, b3multi, jaeger, envoy/,
+    ],
   ])('exit 2 (could not check) on %s, saying what is wrong', async (_what, args, message) => {
     const r = await inProcess(['--spec', SPEC, ...args]);
     expect(r.code).toBe(2);
@@ -92,7 +125,16 @@ describe('meshtrace verify (real CLI)', () => {
 
   test('exit 2 when Jaeger is unreachable, naming the URL and what to try', async () => {
     const port = await closedPort();
-    const r = await cli(['--spec', SPEC, '--jaeger-url', `http://127.0.0.1:${port}/jaeger`, '--trace-id', '4bf92f3577b34da6a3ce929d0e0e4736', '--timeout', '3s']);
+    const r = await cli([
+      '--spec',
+      SPEC,
+      '--jaeger-url',
+      `http://127.0.0.1:${port}/jaeger`,
+      '--trace-id',
+      '4bf92f3577b34da6a3ce929d0e0e4736',
+      '--timeout',
+      '3s',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`cannot reach http://127.0.0.1:${port}/jaeger/api/v3/services: ECONNREFUSED`);
     expect(r.stderr).toContain('kubectl -n observability port-forward svc/jaeger-query 16686:16686');
@@ -100,7 +142,16 @@ describe('meshtrace verify (real CLI)', () => {
 
   test('exit 2 when Zipkin is unreachable, naming the URL and what to try', async () => {
     const port = await closedPort();
-    const r = await inProcess(['--spec', SPEC, '--zipkin-url', `http://127.0.0.1:${port}`, '--trace-id', '4bf92f3577b34da6a3ce929d0e0e4736', '--timeout', '3s']);
+    const r = await inProcess([
+      '--spec',
+      SPEC,
+      '--zipkin-url',
+      `http://127.0.0.1:${port}`,
+      '--trace-id',
+      '4bf92f3577b34da6a3ce929d0e0e4736',
+      '--timeout',
+      '3s',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`cannot reach http://127.0.0.1:${port}/api/v2/services: ECONNREFUSED`);
     expect(r.stderr).toContain('--zipkin-url http://127.0.0.1:9411');
@@ -109,14 +160,27 @@ describe('meshtrace verify (real CLI)', () => {
   test('exit 2 at once when Zipkin answers something that is not its API v2, naming the field and the value', async () => {
     const server = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(req.url === '/api/v2/services' ? '["frontend"]' : JSON.stringify([{ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', id: 'not-hex' }]));
+      res.end(
+        req.url === '/api/v2/services' ? '["frontend"]' : JSON.stringify([{ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', id: 'not-hex' }]),
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const r = await inProcess(['--spec', SPEC, '--zipkin-url', url, '--trace-id', '4bf92f3577b34da6a3ce929d0e0e4736', '--timeout', '20s']);
+      const r = await inProcess([
+        '--spec',
+        SPEC,
+        '--zipkin-url',
+        url,
+        '--trace-id',
+        '4bf92f3577b34da6a3ce929d0e0e4736',
+        '--timeout',
+        '20s',
+      ]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`${url}/api/v2/trace/4bf92f3577b34da6a3ce929d0e0e4736: not a Zipkin API v2 answer: [0].id: "not-hex" is not a Zipkin span id; allowed: 16 hex characters`);
+      expect(r.stderr).toContain(
+        `${url}/api/v2/trace/4bf92f3577b34da6a3ce929d0e0e4736: not a Zipkin API v2 answer: [0].id: "not-hex" is not a Zipkin span id; allowed: 16 hex characters`,
+      );
     } finally {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
@@ -129,16 +193,50 @@ describe('meshtrace verify (real CLI)', () => {
     const broken = await startFakeJaeger({ basePath: '/jaeger' });
     try {
       const good = JSON.parse(readFileSync(join(FIX, 'bookinfo-v3.json'), 'utf8'));
-      const split = JSON.parse(readFileSync(join(FIX, 'bookinfo-split-v3.json'), 'utf8')) as { result: { resourceSpans: { scopeSpans: { spans: { traceId: string }[] }[] }[] } };
-      const only = (traceId: string) => ({ result: { resourceSpans: split.result.resourceSpans.map((rs) => ({ ...rs, scopeSpans: rs.scopeSpans.map((ss) => ({ ...ss, spans: ss.spans.filter((sp) => sp.traceId === traceId) })) })).filter((rs) => rs.scopeSpans.some((ss) => ss.spans.length)) } });
+      const split = JSON.parse(readFileSync(join(FIX, 'bookinfo-split-v3.json'), 'utf8')) as {
+        result: { resourceSpans: { scopeSpans: { spans: { traceId: string }[] }[] }[] };
+      };
+      const only = (traceId: string) => ({
+        result: {
+          resourceSpans: split.result.resourceSpans
+            .map((rs) => ({
+              ...rs,
+              scopeSpans: rs.scopeSpans.map((ss) => ({ ...ss, spans: ss.spans.filter((sp) => sp.traceId === traceId) })),
+            }))
+            .filter((rs) => rs.scopeSpans.some((ss) => ss.spans.length)),
+        },
+      });
       jaeger.put('4bf92f3577b34da6a3ce929d0e0e4736', { v3: good, services: ['productpage.default'] });
-      broken.put('4bf92f3577b34da6a3ce929d0e0e4736', { v3: only('4bf92f3577b34da6a3ce929d0e0e4736'), services: ['istio-ingressgateway.istio-system', 'productpage.default', 'details.default'] });
+      broken.put('4bf92f3577b34da6a3ce929d0e0e4736', {
+        v3: only('4bf92f3577b34da6a3ce929d0e0e4736'),
+        services: ['istio-ingressgateway.istio-system', 'productpage.default', 'details.default'],
+      });
       broken.put('a'.repeat(32), { v3: only('a'.repeat(32)), services: ['reviews.default'] });
       // WHEN the CLI verifies the id against each THEN the exit code and the report follow the trace
-      const ok = await cli(['--spec', SPEC, '--jaeger-url', jaeger.url, '--trace-id', '4bf92f3577b34da6a3ce929d0e0e4736', '--timeout', '10s']);
+      const ok = await cli([
+        '--spec',
+        SPEC,
+        '--jaeger-url',
+        jaeger.url,
+        '--trace-id',
+        '4bf92f3577b34da6a3ce929d0e0e4736',
+        '--timeout',
+        '10s',
+      ]);
       expect(ok.code).toBe(0);
       expect(ok.stdout).toContain(`20/20 assertions hold · ${jaeger.url}/trace/4bf92f3577b34da6a3ce929d0e0e4736`);
-      const bad = await cli(['--spec', SPEC, '--jaeger-url', broken.url, '--trace-id', '4bf92f3577b34da6a3ce929d0e0e4736', '--timeout', '10s', '--poll-interval', '100ms']);
+      const bad = await cli([
+        '--spec',
+        SPEC,
+        '--jaeger-url',
+        broken.url,
+        '--trace-id',
+        '4bf92f3577b34da6a3ce929d0e0e4736',
+        '--timeout',
+        '10s',
+        '--poll-interval',
+        '100ms',
+      ]);
       expect(bad.code).toBe(1);
       expect(bad.stdout).toContain('[split-trace] productpage.default → reviews.default lost context; check header propagation');
       expect(bad.stdout).toMatch(/stopped: span count stable/);
@@ -163,11 +261,36 @@ describe('meshtrace verify (real CLI)', () => {
         const traceId = tp ? tp[1]! : 'ffffffffffffffffffffffffffffffff';
         const span = (service: string, spanId: string, parent: string | undefined, kind: number, tid = traceId) => ({
           resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-          scopeSpans: [{ spans: [{ traceId: tid, spanId, ...(parent ? { parentSpanId: parent } : {}), name: 'GET', kind, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 2_000_000n) }] }],
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: tid,
+                  spanId,
+                  ...(parent ? { parentSpanId: parent } : {}),
+                  name: 'GET',
+                  kind,
+                  startTimeUnixNano: String(now),
+                  endTimeUnixNano: String(now + 2_000_000n),
+                },
+              ],
+            },
+          ],
         });
-        const resourceSpans = [span('relay-edge', '1000000000000001', tp?.[2], 2), span('relay-edge', '1000000000000002', '1000000000000001', 3)];
-        resourceSpans.push(mode === 'ok' ? span('relay-a', '1000000000000003', '1000000000000002', 2) : span('relay-a', '1000000000000003', undefined, 2, 'abababababababababababababababab'));
-        void request(`http://127.0.0.1:${otlpPort}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resourceSpans }) })
+        const resourceSpans = [
+          span('relay-edge', '1000000000000001', tp?.[2], 2),
+          span('relay-edge', '1000000000000002', '1000000000000001', 3),
+        ];
+        resourceSpans.push(
+          mode === 'ok'
+            ? span('relay-a', '1000000000000003', '1000000000000002', 2)
+            : span('relay-a', '1000000000000003', undefined, 2, 'abababababababababababababababab'),
+        );
+        void request(`http://127.0.0.1:${otlpPort}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ resourceSpans }),
+        })
           .then((r) => r.body.dump())
           .catch(() => undefined);
         res.end('ok');
@@ -182,13 +305,29 @@ describe('meshtrace verify (real CLI)', () => {
     const spec = () => {
       const dir = mkdtempSync(join(tmpdir(), 'verify-cli-'));
       const file = join(dir, 'chain.yaml');
-      writeFileSync(file, 'name: chain\nspans:\n  edge: { service: relay-edge, kind: server }\n  a: { service: relay-a, kind: server }\nedges: ["edge >> a"]\n');
+      writeFileSync(
+        file,
+        'name: chain\nspans:\n  edge: { service: relay-edge, kind: server }\n  a: { service: relay-a, kind: server }\nedges: ["edge >> a"]\n',
+      );
       return file;
     };
 
     test('exit 0 when the driven trace arrives complete', async () => {
       mode = 'ok';
-      const r = await cli(['--spec', spec(), '--otlp-listen', `127.0.0.1:${otlpPort}`, '--trigger', appUrl, '--requests', '2', '--timeout', '10s', '--poll-interval', '200ms']);
+      const r = await cli([
+        '--spec',
+        spec(),
+        '--otlp-listen',
+        `127.0.0.1:${otlpPort}`,
+        '--trigger',
+        appUrl,
+        '--requests',
+        '2',
+        '--timeout',
+        '10s',
+        '--poll-interval',
+        '200ms',
+      ]);
       expect(r.stderr).toContain(`OTLP/HTTP receiver on http://127.0.0.1:${otlpPort}/v1/traces`);
       expect(r.stdout).toMatch(/^✓ chain: PASS/);
       expect(r.code).toBe(0);
@@ -197,7 +336,18 @@ describe('meshtrace verify (real CLI)', () => {
 
     test('exit 1 with the split hop named when relay-a starts its own trace', async () => {
       mode = 'split';
-      const r = await cli(['--spec', spec(), '--otlp-listen', `127.0.0.1:${otlpPort}`, '--trigger', appUrl, '--timeout', '10s', '--poll-interval', '200ms']);
+      const r = await cli([
+        '--spec',
+        spec(),
+        '--otlp-listen',
+        `127.0.0.1:${otlpPort}`,
+        '--trigger',
+        appUrl,
+        '--timeout',
+        '10s',
+        '--poll-interval',
+        '200ms',
+      ]);
       expect(r.code).toBe(1);
       expect(r.stdout).toContain('[split-trace] relay-edge → relay-a lost context; check header propagation');
       expect(r.stdout).toMatch(/\d+ poll\(s\) of OTLP receiver .* stopped: span count stable; 3 span\(s\) seen/);

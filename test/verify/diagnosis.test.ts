@@ -10,7 +10,10 @@ import { bookinfo, TraceBuilder } from './helpers/trace-builder';
 const bookinfoSpec = parseSpec(readFileSync(join(REPO_ROOT, 'samples/expectations/bookinfo.yaml'), 'utf8'), 'bookinfo.yaml');
 
 /** The Bookinfo trace with the reviews server span moved into a new trace (context lost at productpage → reviews). */
-function splitAtReviews(reviewsAttributes: Record<string, string> = {}, fragmentTraceId = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'): { main: Trace; fragment: Trace; client: Span } {
+function splitAtReviews(
+  reviewsAttributes: Record<string, string> = {},
+  fragmentTraceId = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+): { main: Trace; fragment: Trace; client: Span } {
   const b = new TraceBuilder();
   const { spans } = bookinfo(b, { ratings: false });
   const main = { traceId: b.traceId, spans: b.spans.filter((s) => s !== spans.reviews) };
@@ -40,15 +43,26 @@ describe('diagnosis', () => {
   });
 
   test('no trace: nothing arrived at all → collector-unreachable, naming the receiver', () => {
-    const result = verifyTraces(bookinfoSpec, [], { traceIds: ['0af7651916cd43dd8448eb211c80319c'], driver: { sampled: true, formats: ['w3c'], requests: 1 }, backend: { kind: 'otlp-receiver', url: 'http://127.0.0.1:4318/v1/traces', spansReceived: 0 } });
+    const result = verifyTraces(bookinfoSpec, [], {
+      traceIds: ['0af7651916cd43dd8448eb211c80319c'],
+      driver: { sampled: true, formats: ['w3c'], requests: 1 },
+      backend: { kind: 'otlp-receiver', url: 'http://127.0.0.1:4318/v1/traces', spansReceived: 0 },
+    });
     expect(result.passed).toBe(false);
     expect(result.diagnoses).toHaveLength(1);
-    expect(result.diagnoses[0]).toMatchObject({ kind: 'no-trace', cause: 'collector-unreachable', traceId: '0af7651916cd43dd8448eb211c80319c' });
+    expect(result.diagnoses[0]).toMatchObject({
+      kind: 'no-trace',
+      cause: 'collector-unreachable',
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+    });
     expect(result.diagnoses[0]!.title).toContain('http://127.0.0.1:4318/v1/traces');
   });
 
   test('no trace: the driver sent sampled=0 → not-sampled', () => {
-    const result = verifyTraces(bookinfoSpec, [], { traceIds: ['0af7651916cd43dd8448eb211c80319c'], driver: { sampled: false, formats: ['w3c'], requests: 1 } });
+    const result = verifyTraces(bookinfoSpec, [], {
+      traceIds: ['0af7651916cd43dd8448eb211c80319c'],
+      driver: { sampled: false, formats: ['w3c'], requests: 1 },
+    });
     expect(result.diagnoses.map((d) => [d.kind, d.cause])).toEqual([['no-trace', 'not-sampled']]);
   });
 
@@ -56,13 +70,18 @@ describe('diagnosis', () => {
     const b = new TraceBuilder('bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb');
     b.add('productpage-v1', 'GET /productpage', 'server', 0, 10);
     b.add('istio-ingress', 'ingress', 'server', 0, 10);
-    const result = verifyTraces(bookinfoSpec, [b.build()], { traceIds: ['0af7651916cd43dd8448eb211c80319c'], backend: { kind: 'jaeger', url: 'http://jaeger:16686' } });
+    const result = verifyTraces(bookinfoSpec, [b.build()], {
+      traceIds: ['0af7651916cd43dd8448eb211c80319c'],
+      backend: { kind: 'jaeger', url: 'http://jaeger:16686' },
+    });
     const d = result.diagnoses.find((x) => x.kind === 'no-trace')!;
     expect(d.cause).toBe('wrong-service-names');
     expect(d.evidence.join('\n')).toMatch(/spec expects services .*istio-ingress\(gateway\)/);
     expect(d.evidence.join('\n')).toContain('istio-ingress, productpage-v1');
     // the title says what arrived (never "no trace found" beside "1 trace(s) seen"), and the hint is Istio's
-    expect(d.title).toBe("no trace matches the spec: 1 trace(s) with 2 span(s) arrived, but none from the spec's services at http://jaeger:16686");
+    expect(d.title).toBe(
+      "no trace matches the spec: 1 trace(s) with 2 span(s) arrived, but none from the spec's services at http://jaeger:16686",
+    );
     expect(d.hint).toContain('the spec expects Istio-style names <app>.<namespace>');
   });
 
@@ -73,7 +92,7 @@ describe('diagnosis', () => {
     const d = verifyTraces(spec, [b.build()], {}).diagnoses.find((x) => x.kind === 'no-trace')!;
     expect(d.cause).toBe('wrong-service-names');
     expect(d.hint).not.toMatch(/Istio/);
-    expect(d.hint).toContain("service.name (OTEL_SERVICE_NAME");
+    expect(d.hint).toContain('service.name (OTEL_SERVICE_NAME');
   });
 
   test('no trace: expected services have spans, but not in the driven trace → context-not-joined', () => {
@@ -94,7 +113,9 @@ describe('diagnosis', () => {
     // nothing was driven (trace ids given): the rule speaks of the judged trace, not of requests
     expect(single.text).toBe('singleTrace: the judged trace is one trace');
     expect(single.detail).toMatch(/^1 separate trace\(s\) began while the judged trace ran: /);
-    const driven = verifyTraces(bookinfoSpec, [main, fragment], { traceIds: [main.traceId], requests: 1 }).assertions.find((a) => a.text.startsWith('singleTrace'))!;
+    const driven = verifyTraces(bookinfoSpec, [main, fragment], { traceIds: [main.traceId], requests: 1 }).assertions.find((a) =>
+      a.text.startsWith('singleTrace'),
+    )!;
     expect(driven.detail).toMatch(/began during the requests/);
     expect(result.diagnoses).toHaveLength(1);
     const d = result.diagnoses[0]!;
@@ -150,8 +171,12 @@ describe('diagnosis', () => {
   test('format mismatch: the hop received B3 and sent W3C only, and the downstream started a new trace', () => {
     const b = new TraceBuilder();
     const gw = b.add('edge', 'GET /', 'server', 0, 100, undefined, { 'meshtrace.propagation.extracted': 'w3c' });
-    const hopIn = b.add('relay-a', 'GET', 'server', 2, 95, gw, { 'http.request.header.b3': '4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1' });
-    b.add('relay-a', 'GET', 'client', 3, 90, hopIn, { 'http.request.header.traceparent': '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b8-01' });
+    const hopIn = b.add('relay-a', 'GET', 'server', 2, 95, gw, {
+      'http.request.header.b3': '4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1',
+    });
+    b.add('relay-a', 'GET', 'client', 3, 90, hopIn, {
+      'http.request.header.traceparent': '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b8-01',
+    });
     const frag = new TraceBuilder('eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', 0x900);
     frag.add('relay-b', 'GET', 'server', 4, 80);
     const result = diagnose({ spec: bookinfoSpec, subjects: [b.build()], pool: [b.build(), frag.build()] });
@@ -170,17 +195,33 @@ describe('diagnosis', () => {
 
   test('sampled=0 propagated: the hop sent a not-sampled traceparent and nothing downstream was recorded', () => {
     const b = new TraceBuilder();
-    const s = b.add('relay-edge', 'GET', 'server', 0, 20, undefined, { 'http.request.header.traceparent': '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
-    b.add('relay-edge', 'GET', 'client', 1, 18, s, { 'http.request.header.traceparent': '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b9-00', 'server.address': 'relay-a' });
-    const result = diagnose({ spec: bookinfoSpec, subjects: [b.build()], pool: [b.build()], driver: { sampled: true, formats: ['w3c'], requests: 1 } });
+    const s = b.add('relay-edge', 'GET', 'server', 0, 20, undefined, {
+      'http.request.header.traceparent': '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    });
+    b.add('relay-edge', 'GET', 'client', 1, 18, s, {
+      'http.request.header.traceparent': '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b9-00',
+      'server.address': 'relay-a',
+    });
+    const result = diagnose({
+      spec: bookinfoSpec,
+      subjects: [b.build()],
+      pool: [b.build()],
+      driver: { sampled: true, formats: ['w3c'], requests: 1 },
+    });
     expect(result).toHaveLength(1);
     expect(result[0]).toMatchObject({ kind: 'sampled-0-propagated', hop: { from: 'relay-edge', to: 'relay-a' } });
     expect(result[0]!.title).toBe('relay-edge sent sampled=0 to relay-a: nothing downstream of this hop was recorded');
     expect(result[0]!.evidence.join('\n')).toContain('although the driver sent sampled=1');
   });
 
-  test('sampled=0 from the kit\'s own attribute, B3, Jaeger and array-valued W3C header attributes is recognised too', () => {
-    const cases: Record<string, AttributeValue>[] = [{ 'meshtrace.propagation.sampled': false }, { 'http.request.header.x-b3-sampled': '0' }, { 'http.request.header.b3': '0' }, { 'http.request.header.uber-trace-id': 'abc:def:0:0' }, { 'http.request.header.traceparent': ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00'] }];
+  test("sampled=0 from the kit's own attribute, B3, Jaeger and array-valued W3C header attributes is recognised too", () => {
+    const cases: Record<string, AttributeValue>[] = [
+      { 'meshtrace.propagation.sampled': false },
+      { 'http.request.header.x-b3-sampled': '0' },
+      { 'http.request.header.b3': '0' },
+      { 'http.request.header.uber-trace-id': 'abc:def:0:0' },
+      { 'http.request.header.traceparent': ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00'] },
+    ];
     for (const attrs of cases) {
       const b = new TraceBuilder();
       const s = b.add('hop', 'GET', 'server', 0, 20);
@@ -202,11 +243,16 @@ describe('diagnosis', () => {
     frag.add('c', 'GET /', 'server', 2, 10);
     const result = diagnose({ spec: bookinfoSpec, subjects: [b.build()], pool: [b.build(), frag.build()] });
     expect(result.map((d) => [d.kind, d.hop, d.party])).toEqual([['split-trace', { from: 'relay', to: 'c' }, 'relay']]);
-    expect(result[0]!.evidence).toContain('relay sent no trace headers on this call (meshtrace.propagation.injected is empty on relay "GET")');
+    expect(result[0]!.evidence).toContain(
+      'relay sent no trace headers on this call (meshtrace.propagation.injected is empty on relay "GET")',
+    );
   });
 
   test("captured trace headers in Jaeger's JSON text form (instrumentation-http records string arrays) still give the sampling decision", () => {
-    const cases: Record<string, AttributeValue>[] = [{ 'http.request.header.x-b3-sampled': '["0"]' }, { 'http.request.header.traceparent': '["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"]' }];
+    const cases: Record<string, AttributeValue>[] = [
+      { 'http.request.header.x-b3-sampled': '["0"]' },
+      { 'http.request.header.traceparent': '["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"]' },
+    ];
     for (const attrs of cases) {
       const b = new TraceBuilder();
       const s = b.add('hop', 'GET', 'server', 0, 20);
@@ -222,7 +268,9 @@ describe('diagnosis', () => {
     const result = verifyTraces(bookinfoSpec, [{ traceId: b.traceId, spans: skewed }], { traceIds: [b.traceId] });
     expect(result.diagnoses).toHaveLength(1);
     expect(result.diagnoses[0]!.kind).toBe('clock-skew');
-    expect(result.diagnoses[0]!.title).toBe("clock skew productpage.default → details.default: details.default's clock is about 119ms behind productpage.default's");
+    expect(result.diagnoses[0]!.title).toBe(
+      "clock skew productpage.default → details.default: details.default's clock is about 119ms behind productpage.default's",
+    );
   });
 
   test('a server span that ends after its client returned (flush, async work) is not called clock skew', () => {

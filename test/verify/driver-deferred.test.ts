@@ -25,7 +25,9 @@ describe('driver: deferred sampling (ids without a decision, for sampling-rate c
   });
 
   test('drive refuses deferred sampling with a format that cannot defer, before sending anything', async () => {
-    await expect(drive({ url: 'http://127.0.0.1:9/', propagation: ['w3c'], deferSampling: true })).rejects.toThrow(/deferSampling needs propagation b3 or b3multi only \(got w3c\)/);
+    await expect(drive({ url: 'http://127.0.0.1:9/', propagation: ['w3c'], deferSampling: true })).rejects.toThrow(
+      /deferSampling needs propagation b3 or b3multi only \(got w3c\)/,
+    );
     await expect(drive({ url: 'http://127.0.0.1:9/', propagation: ['b3', 'envoy'], deferSampling: true })).rejects.toThrow(/got b3, envoy/);
   });
 });

@@ -74,7 +74,9 @@ describe('driver', () => {
   });
 
   test('server-timing traceparent entries are read too; junk is ignored', () => {
-    expect(returnedContext({ 'server-timing': 'db;dur=53, traceparent;desc="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"' })).toEqual({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', sampled: true });
+    expect(
+      returnedContext({ 'server-timing': 'db;dur=53, traceparent;desc="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"' }),
+    ).toEqual({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', sampled: true });
     expect(returnedContext({ 'server-timing': 'db;dur=53' })).toBeUndefined();
     expect(returnedContext({ traceresponse: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' })).toBeUndefined();
     // the request-header rules hold on the response too: version ff and upper-case hex are invalid

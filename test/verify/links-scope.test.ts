@@ -23,7 +23,10 @@ const OTHER_SPAN = 'b7ad6b7169203331';
 /** A producer span and a consumer span linked to it (and to a span in another trace), from the real SDK. */
 function sdkSpans() {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'shop' }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'shop' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
   const producerTracer = provider.getTracer('shop-producer', '1.2.0');
   const consumerTracer = provider.getTracer('shop-consumer');
   const root = producerTracer.startSpan('checkout', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
@@ -91,8 +94,26 @@ describe('span links and instrumentation scope in the trace model', () => {
           traceID: 'aaaaaaaaaaaaaaaa',
           processes: { p1: { serviceName: 'worker', tags: [] } },
           spans: [
-            { traceID: 'aaaaaaaaaaaaaaaa', spanID: '0000000000000001', operationName: 'root', references: [], startTime: 1, duration: 10, tags: [], processID: 'p1' },
-            { traceID: 'aaaaaaaaaaaaaaaa', spanID: '0000000000000002', operationName: 'enqueue', references: [{ refType: 'CHILD_OF', traceID: 'aaaaaaaaaaaaaaaa', spanID: '0000000000000001' }], startTime: 2, duration: 1, tags: [], processID: 'p1' },
+            {
+              traceID: 'aaaaaaaaaaaaaaaa',
+              spanID: '0000000000000001',
+              operationName: 'root',
+              references: [],
+              startTime: 1,
+              duration: 10,
+              tags: [],
+              processID: 'p1',
+            },
+            {
+              traceID: 'aaaaaaaaaaaaaaaa',
+              spanID: '0000000000000002',
+              operationName: 'enqueue',
+              references: [{ refType: 'CHILD_OF', traceID: 'aaaaaaaaaaaaaaaa', spanID: '0000000000000001' }],
+              startTime: 2,
+              duration: 1,
+              tags: [],
+              processID: 'p1',
+            },
             {
               traceID: 'aaaaaaaaaaaaaaaa',
               spanID: '0000000000000003',
@@ -148,7 +169,10 @@ describe('links and scope in the spec language', () => {
     );
     const v = verifyTrace(s, traces[0]!);
     expect(v.assertions.filter((a) => !a.passed)).toEqual([]);
-    expect(v.assertions.filter((a) => a.category === 'link').map((a) => a.text)).toEqual(['process: 1 link(s) to publish, messaging.batch.index=0', 'process: 2 link(s) any span']);
+    expect(v.assertions.filter((a) => a.category === 'link').map((a) => a.text)).toEqual([
+      'process: 1 link(s) to publish, messaging.batch.index=0',
+      'process: 2 link(s) any span',
+    ]);
   });
 
   test('a link rule that does not hold fails with the span and the count found', () => {
@@ -156,18 +180,31 @@ describe('links and scope in the spec language', () => {
     const v = verifyTrace(s, traces[0]!);
     const link = v.assertions.find((a) => a.category === 'link')!;
     expect(link.passed).toBe(false);
-    expect(link.detail).toBe(`1 of 1 span(s) fail: shop "process orders" (${byName(traces[0]!.spans, 'process orders').spanId}) has 0 of 2 link(s) matching`);
+    expect(link.detail).toBe(
+      `1 of 1 span(s) fail: shop "process orders" (${byName(traces[0]!.spans, 'process orders').spanId}) has 0 of 2 link(s) matching`,
+    );
   });
 
   test('a scope pattern that matches no span makes the matcher count fail (no scope never matches)', () => {
     const v = verifyTrace(parseSpec(spec(`  any: { scope: /^@opentelemetry\\/instrumentation-http$/ }`)), traces[0]!);
-    expect(v.assertions[0]).toMatchObject({ category: 'count', passed: false, detail: '0 found', text: 'any: at least 1 span(s) with scope /^@opentelemetry\\/instrumentation-http$/' });
+    expect(v.assertions[0]).toMatchObject({
+      category: 'count',
+      passed: false,
+      detail: '0 found',
+      text: 'any: at least 1 span(s) with scope /^@opentelemetry\\/instrumentation-http$/',
+    });
   });
 
   test('bad link rules are refused with the path, the value and what is allowed', () => {
-    expect(() => parseSpec(spec(`  a: { links: { to: nobody } }`), 's.yaml')).toThrow(new SpecError('s.yaml:3: spans.a.links[0].to: "nobody" is not a span matcher; known: a'));
-    expect(() => parseSpec(spec(`  a: { links: { count: { min: 3, max: 1 } } }`), 's.yaml')).toThrow(/^s\.yaml(:\d+)?: spans\.a\.links\.count: min 3 is greater than max 1$/);
+    expect(() => parseSpec(spec(`  a: { links: { to: nobody } }`), 's.yaml')).toThrow(
+      new SpecError('s.yaml:3: spans.a.links[0].to: "nobody" is not a span matcher; known: a'),
+    );
+    expect(() => parseSpec(spec(`  a: { links: { count: { min: 3, max: 1 } } }`), 's.yaml')).toThrow(
+      /^s\.yaml(:\d+)?: spans\.a\.links\.count: min 3 is greater than max 1$/,
+    );
     expect(() => parseSpec(spec(`  a: { links: { too: b } }`), 's.yaml')).toThrow(/spans\.a\.links/);
-    expect(() => parseSpec(`name: x\nspans: { a: {} }\nabsent: [{ links: { count: 1 } }]\n`, 's.yaml')).toThrow(/^s\.yaml(:\d+)?: absent\[0\]\.links: an absent matcher only selects spans/);
+    expect(() => parseSpec(`name: x\nspans: { a: {} }\nabsent: [{ links: { count: 1 } }]\n`, 's.yaml')).toThrow(
+      /^s\.yaml(:\d+)?: absent\[0\]\.links: an absent matcher only selects spans/,
+    );
   });
 });

@@ -21,7 +21,9 @@ describe('matcher', () => {
 
   test('direct child (>) needs the parent link; descendant (>>) follows the chain', () => {
     const { b } = chain();
-    const spec = parseSpec(`name: t\nspans:\n  edge: { service: relay-edge, kind: server }\n  a: { service: relay-a, kind: server }\n  b: { service: relay-b, kind: server }\nedges: ['edge > a', 'edge >> b', 'a >> b']\n`);
+    const spec = parseSpec(
+      `name: t\nspans:\n  edge: { service: relay-edge, kind: server }\n  a: { service: relay-a, kind: server }\n  b: { service: relay-b, kind: server }\nedges: ['edge > a', 'edge >> b', 'a >> b']\n`,
+    );
     const v = verifyTrace(spec, b.build());
     // relay-a's server span is a child of edge's CLIENT span, not of edge's server span
     expect(failed(v)).toEqual(['edge > a']);
@@ -31,7 +33,9 @@ describe('matcher', () => {
 
   test('counts: exact, min/max, and what was found', () => {
     const { b } = chain();
-    const spec = parseSpec(`name: t\nspans:\n  servers: { kind: server, count: 3 }\n  clients: { kind: client, count: { max: 1 } }\n  gone: { service: nope, count: { min: 0 } }\n`);
+    const spec = parseSpec(
+      `name: t\nspans:\n  servers: { kind: server, count: 3 }\n  clients: { kind: client, count: { max: 1 } }\n  gone: { service: nope, count: { min: 0 } }\n`,
+    );
     const v = verifyTrace(spec, b.build());
     expect(failed(v)).toEqual(['clients: at most 1 span(s) with kind client']);
     expect(v.assertions.find((a) => a.text.startsWith('clients'))!.detail).toBe('2 found');
@@ -39,7 +43,9 @@ describe('matcher', () => {
 
   test('attribute assertions report the offending span and value', () => {
     const { b } = chain();
-    const spec = parseSpec(`name: t\nspans:\n  servers:\n    kind: server\n    count: 3\n    assert: ['http.response.status_code = 200', 'url.path ~ ^/api']\n`);
+    const spec = parseSpec(
+      `name: t\nspans:\n  servers:\n    kind: server\n    count: 3\n    assert: ['http.response.status_code = 200', 'url.path ~ ^/api']\n`,
+    );
     const v = verifyTrace(spec, b.build());
     const route = v.assertions.find((a) => a.text === 'servers: url.path ~ ^/api')!;
     expect(route.passed).toBe(false);
@@ -75,7 +81,11 @@ describe('matcher', () => {
       `name: t\nspans:\n  b: { service: relay-b, maxDuration: 10ms, expectErrors: true }\n  a: { service: relay-a, kind: server, expectErrors: false }\nabsent: [{ service: relay-c }, { service: relay-a, kind: client }]\nrules: { maxDuration: 20ms, noErrors: true }\n`,
     );
     const v = verifyTrace(spec, { traceId: b.traceId, spans: errored });
-    expect(failed(v)).toEqual(['b: duration ≤ 10ms', 'absent absent[1]: none span(s) with service relay-a, kind client', 'end to end ≤ 20ms']);
+    expect(failed(v)).toEqual([
+      'b: duration ≤ 10ms',
+      'absent absent[1]: none span(s) with service relay-a, kind client',
+      'end to end ≤ 20ms',
+    ]);
     // the error on relay-b is expected there, so noErrors does not count it
     expect(v.assertions.find((a) => a.text.startsWith('noErrors'))!.passed).toBe(true);
     expect(v.assertions.find((a) => a.text === 'b: has an error span')!.detail).toBe('1 of 1 span(s) have status ERROR ("boom")');
@@ -84,7 +94,8 @@ describe('matcher', () => {
   test('noSensitiveData finds credentials, e-mails and Luhn-valid card numbers, never echoing them', () => {
     const b = new TraceBuilder();
     b.add('s', 'n', 'server', 0, 1, undefined, {
-      'http.request.header.authorization': 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+      'http.request.header.authorization':
+        'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
       'user.email': 'ana@example.com',
       'payment.card': '4111 1111 1111 1111',
       'order.id': '4111111111111112',
@@ -104,7 +115,15 @@ describe('matcher', () => {
     expect(luhnValid('4111111111111112')).toBe(false);
     // an epoch-ms timestamp that happens to pass Luhn is not a card (no issuer range)
     expect(luhnValid('1763700000005')).toBe(true);
-    expect(findSensitiveData([new TraceBuilder().add('s', 'n', 'server', 0, 1, undefined, { 'x-request-start': '1763700000005', amex: '378282246310005', mc: '5555555555554444' })]).map((f) => f.key)).toEqual(['amex', 'mc']);
+    expect(
+      findSensitiveData([
+        new TraceBuilder().add('s', 'n', 'server', 0, 1, undefined, {
+          'x-request-start': '1763700000005',
+          amex: '378282246310005',
+          mc: '5555555555554444',
+        }),
+      ]).map((f) => f.key),
+    ).toEqual(['amex', 'mc']);
   });
 
   test('bottleneck rule: the span with most self time on the slowest path, and its share', () => {
@@ -114,7 +133,8 @@ describe('matcher', () => {
     const order = b.add('order', 'POST /orders', 'server', 200, 1750, gw);
     const pay = b.add('payment', 'charge', 'server', 210, 1700, order);
     b.add('external', 'POST /pay', 'client', 250, 100, pay);
-    const spec = (service: string, share: number) => parseSpec(`name: t\nspans: { g: { service: gateway } }\nrules: { bottleneck: { service: ${service}, minShare: ${share} } }\n`);
+    const spec = (service: string, share: number) =>
+      parseSpec(`name: t\nspans: { g: { service: gateway } }\nrules: { bottleneck: { service: ${service}, minShare: ${share} } }\n`);
     expect(verifyTrace(spec('payment', 0.7), b.build()).passed).toBe(true);
     const v = verifyTrace(spec('external', 0.1), b.build());
     expect(v.passed).toBe(false);
@@ -134,7 +154,8 @@ describe('matcher', () => {
   test('match: any passes when one of N traces matches; every needs all', () => {
     const good = bookinfo(new TraceBuilder('1'.repeat(32))).builder.build();
     const bad = bookinfo(new TraceBuilder('2'.repeat(32)), { ratings: false }).builder.build();
-    const text = (mode: string) => `name: t\nmatch: ${mode}\nspans:\n  pp: { service: /^productpage/, kind: server }\n  ratings: { service: /^ratings/ }\n`;
+    const text = (mode: string) =>
+      `name: t\nmatch: ${mode}\nspans:\n  pp: { service: /^productpage/, kind: server }\n  ratings: { service: /^ratings/ }\n`;
     expect(verifyTraces(parseSpec(text('any')), [good, bad]).passed).toBe(true);
     expect(verifyTraces(parseSpec(text('every')), [good, bad]).passed).toBe(false);
   });
@@ -142,10 +163,13 @@ describe('matcher', () => {
   test('sampling rule: 10 of 100 traced is consistent with 10% and not with 50% (Wilson interval)', () => {
     const traces = Array.from({ length: 10 }, (_, i) => bookinfo(new TraceBuilder(i.toString(16).padStart(32, 'a'))).builder.build());
     const ids = [...traces.map((t) => t.traceId), ...Array.from({ length: 90 }, (_, i) => i.toString(16).padStart(32, 'f'))];
-    const spec = (rate: number) => parseSpec(`name: t\nspans: { pp: { service: /^productpage/ } }\nrules: { sampling: { rate: ${rate}, confidence: 0.99 } }\n`);
+    const spec = (rate: number) =>
+      parseSpec(`name: t\nspans: { pp: { service: /^productpage/ } }\nrules: { sampling: { rate: ${rate}, confidence: 0.99 } }\n`);
     const ok = verifyTraces(spec(0.1), traces, { traceIds: ids });
     expect(ok.passed).toBe(true);
-    expect(ok.assertions.find((a) => a.text.startsWith('sampling'))!.detail).toMatch(/^10 of 100 requests traced \(10.0%\); plausible rates 4\.\d%\.\.2\d\.\d%$/);
+    expect(ok.assertions.find((a) => a.text.startsWith('sampling'))!.detail).toMatch(
+      /^10 of 100 requests traced \(10.0%\); plausible rates 4\.\d%\.\.2\d\.\d%$/,
+    );
     expect(ok.diagnoses).toEqual([]);
     expect(verifyTraces(spec(0.5), traces, { traceIds: ids }).passed).toBe(false);
     const ci = wilsonInterval(10, 100, 0.95);

@@ -27,7 +27,11 @@ rules: { clusters: { min: 2 }, noSensitiveData: true }
 `);
 
 const w3c = new W3CTraceContextPropagator();
-const headerSetter = { set: (carrier: Record<string, string>, key: string, value: string) => { carrier[key] = value; } };
+const headerSetter = {
+  set: (carrier: Record<string, string>, key: string, value: string) => {
+    carrier[key] = value;
+  },
+};
 const headerGetter = {
   get: (carrier: Record<string, string | string[] | undefined>, key: string) => carrier[key],
   keys: (carrier: Record<string, unknown>) => Object.keys(carrier),
@@ -100,7 +104,10 @@ describe('one trace across two clusters (k8s.cluster.name on the resource)', () 
 
   test('one cluster without an edge collector (no stamp): clusters fails and says what it found', async () => {
     const traceId = await checkout(receiver, { west: 'west' });
-    const verdict = verifyTrace(SPEC, receiver.traces().find((x) => x.traceId === traceId)!);
+    const verdict = verifyTrace(
+      SPEC,
+      receiver.traces().find((x) => x.traceId === traceId)!,
+    );
     expect(verdict.passed).toBe(false);
     expect(verdict.assertions.find((a) => a.text.startsWith('clusters'))).toMatchObject({ passed: false, detail: '1: west' });
     // the rest of the trace is fine: only the cluster rule fails

@@ -22,7 +22,9 @@ describe('poller', () => {
 
   test('a sampling verdict waits for a stable trace count instead of passing on an early, partial poll', async () => {
     // GIVEN 100 driven requests with 10 % sampling; traces trickle in: 3, then 10, then stays at 10
-    const spec = parseSpec('name: t\nspans: { pp: { service: /^productpage/ } }\nrules: { sampling: { rate: 0.1, confidence: 0.99 } }\npoll: { stablePolls: 2 }\n');
+    const spec = parseSpec(
+      'name: t\nspans: { pp: { service: /^productpage/ } }\nrules: { sampling: { rate: 0.1, confidence: 0.99 } }\npoll: { stablePolls: 2 }\n',
+    );
     const all = Array.from({ length: 10 }, (_, i) => trace(i));
     const ids = [...all.map((t) => t.traceId), ...Array.from({ length: 90 }, (_, i) => i.toString(16).padStart(32, 'f'))];
     const src = growing([all.slice(0, 3), all, all, all]);
@@ -43,7 +45,11 @@ describe('poller', () => {
   test('nothing arriving ends at the deadline, not before and not much after', async () => {
     const spec = parseSpec('name: t\nspans: { pp: { service: /^productpage/ } }\n');
     const started = Date.now();
-    const out = await pollAndVerify(spec, growing([[]]), { traceIds: ['0af7651916cd43dd8448eb211c80319c'], intervalMs: 50, timeoutMs: 400 });
+    const out = await pollAndVerify(spec, growing([[]]), {
+      traceIds: ['0af7651916cd43dd8448eb211c80319c'],
+      intervalMs: 50,
+      timeoutMs: 400,
+    });
     const elapsed = Date.now() - started;
     expect(out.stoppedBy).toBe('timeout');
     expect(elapsed).toBeGreaterThanOrEqual(400);

@@ -28,7 +28,7 @@ const byService = (t: Trace, service: string, kind: Span['kind']): Span => t.spa
 /** The spans at and under `top` (by parent ids). */
 function subtree(t: Trace, top: Span): Set<string> {
   const ids = new Set([top.spanId]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const s of t.spans) {
       if (s.parentSpanId && ids.has(s.parentSpanId) && !ids.has(s.spanId)) {
@@ -65,8 +65,11 @@ describe('real Istio Bookinfo trace (Tempo GET /api/traces/{id}, Envoy Zipkin tr
   test('`meshtrace verify --trace-file` on the recording exits 0; on a Tempo search answer it exits 2 saying what to fetch', async () => {
     const run = (file: string) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [join(REPO_ROOT, 'bin', 'meshtrace.mjs'), 'verify', '--spec', BOOKINFO, '--trace-file', KIALI(file)], { cwd: REPO_ROOT, timeout: 110_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) =>
-          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        execFile(
+          process.execPath,
+          [join(REPO_ROOT, 'bin', 'meshtrace.mjs'), 'verify', '--spec', BOOKINFO, '--trace-file', KIALI(file)],
+          { cwd: REPO_ROOT, timeout: 110_000, env: { ...process.env, NO_COLOR: '1' } },
+          (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });
     const ok = await run('responseTrace.json');
@@ -86,7 +89,9 @@ describe('real Istio Bookinfo trace (Tempo GET /api/traces/{id}, Envoy Zipkin tr
     const split = (s: Span): Span => {
       if (!moved.has(s.spanId)) return s;
       const { parentSpanId, ...rest } = s;
-      return s.spanId === reviews.spanId ? { ...rest, traceId: other } : { ...rest, traceId: other, ...(parentSpanId ? { parentSpanId } : {}) };
+      return s.spanId === reviews.spanId
+        ? { ...rest, traceId: other }
+        : { ...rest, traceId: other, ...(parentSpanId ? { parentSpanId } : {}) };
     };
     const main: Trace = { traceId: TRACE_ID, spans: t.spans.filter((s) => !moved.has(s.spanId)) };
     const lost: Trace = { traceId: other, spans: t.spans.filter((s) => moved.has(s.spanId)).map(split) };
@@ -94,7 +99,9 @@ describe('real Istio Bookinfo trace (Tempo GET /api/traces/{id}, Envoy Zipkin tr
     const result = verifyTraces(await loadSpec(BOOKINFO), [main, lost], { traceIds: [TRACE_ID], pool: [main, lost] });
     // THEN the spec fails at productpage-to-reviews > reviews and the diagnosis names that hop
     expect(result.passed).toBe(false);
-    expect(result.diagnoses.map((d) => [d.kind, d.hop])).toEqual([['split-trace', { from: 'productpage.bookinfo', to: 'reviews.bookinfo' }]]);
+    expect(result.diagnoses.map((d) => [d.kind, d.hop])).toEqual([
+      ['split-trace', { from: 'productpage.bookinfo', to: 'reviews.bookinfo' }],
+    ]);
     expect(result.diagnoses[0]!.hint).toMatch(/^productpage\.bookinfo must copy the incoming trace headers/);
   });
 
@@ -104,7 +111,12 @@ describe('real Istio Bookinfo trace (Tempo GET /api/traces/{id}, Envoy Zipkin tr
     const traces: Trace[] = roots.map((r, i) => {
       const ids = subtree(t, r);
       const id = `${'bc'[i]!.repeat(16)}${TRACE_ID.slice(16)}`;
-      return { traceId: id, spans: t.spans.filter((s) => ids.has(s.spanId)).map((s) => (s.spanId === r.spanId ? (({ parentSpanId: _p, ...rest }) => ({ ...rest, traceId: id }))(s) : { ...s, traceId: id })) };
+      return {
+        traceId: id,
+        spans: t.spans
+          .filter((s) => ids.has(s.spanId))
+          .map((s) => (s.spanId === r.spanId ? (({ parentSpanId: _p, ...rest }) => ({ ...rest, traceId: id }))(s) : { ...s, traceId: id })),
+      };
     });
     const movedIds = new Set(traces.flatMap((x) => x.spans.map((s) => s.spanId)));
     const main: Trace = { traceId: TRACE_ID, spans: t.spans.filter((s) => !movedIds.has(s.spanId)) };
@@ -143,14 +155,36 @@ describe('Tempo search answers (GET /api/search) are refused with the ids to fet
 
   test("the ambient recording's Gateway-API gateway span is matched by bookinfo.yaml's gateway matcher", async () => {
     // The search answer is not a trace, but its gateway span's name and service are real output.
-    const doc = JSON.parse(readFileSync(KIALI('responseAmbient.json'), 'utf8')) as { traces: { serviceStats?: Record<string, unknown>; spanSets: { spans: { name?: string; attributes: { key: string; value: { stringValue?: string } }[] }[] }[] }[] };
+    const doc = JSON.parse(readFileSync(KIALI('responseAmbient.json'), 'utf8')) as {
+      traces: {
+        serviceStats?: Record<string, unknown>;
+        spanSets: { spans: { name?: string; attributes: { key: string; value: { stringValue?: string } }[] }[] }[];
+      }[];
+    };
     const first = doc.traces[0]!;
     const gatewayService = Object.keys(first.serviceStats ?? {}).find((s) => s.startsWith('bookinfo-gateway'))!;
-    const gatewaySpan = first.spanSets.flatMap((x) => x.spans).find((s) => s.attributes.some((a) => a.key === 'node_id' && a.value.stringValue?.startsWith('router~')))!;
+    const gatewaySpan = first.spanSets
+      .flatMap((x) => x.spans)
+      .find((s) => s.attributes.some((a) => a.key === 'node_id' && a.value.stringValue?.startsWith('router~')))!;
     const spec = await loadSpec(BOOKINFO);
     const gateway = spec.matchers.find((m) => m.id === 'gateway')!;
-    const span: Span = { traceId: '0'.repeat(32), spanId: '1'.repeat(16), service: gatewayService, name: gatewaySpan.name!, kind: 'client', startUs: 0, durationUs: 1, attributes: {}, resource: {}, events: [], status: { code: 'unset' } };
-    expect([gatewayService, gatewaySpan.name]).toEqual(['bookinfo-gateway-istio.bookinfo', 'productpage.bookinfo.svc.cluster.local:9080/productpage']);
+    const span: Span = {
+      traceId: '0'.repeat(32),
+      spanId: '1'.repeat(16),
+      service: gatewayService,
+      name: gatewaySpan.name!,
+      kind: 'client',
+      startUs: 0,
+      durationUs: 1,
+      attributes: {},
+      resource: {},
+      events: [],
+      status: { code: 'unset' },
+    };
+    expect([gatewayService, gatewaySpan.name]).toEqual([
+      'bookinfo-gateway-istio.bookinfo',
+      'productpage.bookinfo.svc.cluster.local:9080/productpage',
+    ]);
     expect(matchSpan(gateway, span)).toBe(true);
   });
 });

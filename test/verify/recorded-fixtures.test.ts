@@ -14,7 +14,8 @@ import { runCliInProcess } from '../support/run-cli';
 const RECORDED = (f: string): string => join(REPO_ROOT, 'test', 'fixtures', 'verify', 'recorded', f);
 const SPEC = (f: string): string => join(REPO_ROOT, 'samples', 'expectations', f);
 
-const failedAssertions = (r: ReturnType<typeof verifyTraces>): string[] => [...r.assertions, ...r.traces.flatMap((t) => t.assertions)].filter((a) => !a.passed).map((a) => a.text);
+const failedAssertions = (r: ReturnType<typeof verifyTraces>): string[] =>
+  [...r.assertions, ...r.traces.flatMap((t) => t.assertions)].filter((a) => !a.passed).map((a) => a.text);
 const shape = (t: Trace): string[] => t.spans.map((s) => `${s.spanId} ${s.parentSpanId ?? '-'} ${s.service} ${s.kind} ${s.name}`).sort();
 
 describe('recorded Bookinfo through real Envoy into real Jaeger', () => {
@@ -23,7 +24,13 @@ describe('recorded Bookinfo through real Envoy into real Jaeger', () => {
     expect(traces).toHaveLength(1);
     const [t] = traces;
     expect(t!.spans).toHaveLength(9);
-    expect([...new Set(t!.spans.map((s) => s.service))].sort()).toEqual(['details.bookinfo', 'istio-ingressgateway.istio-system', 'productpage.bookinfo', 'ratings.bookinfo', 'reviews.bookinfo']);
+    expect([...new Set(t!.spans.map((s) => s.service))].sort()).toEqual([
+      'details.bookinfo',
+      'istio-ingressgateway.istio-system',
+      'productpage.bookinfo',
+      'ratings.bookinfo',
+      'reviews.bookinfo',
+    ]);
     // Real Envoy attributes, not the builder's: the kit's custom tag and Envoy's own upstream_cluster.
     expect(t!.spans.every((s) => s.attributes['kit.run_id'] === 'recorded')).toBe(true);
     expect(t!.spans.some((s) => s.attributes['upstream_cluster'] === 'outbound|9080||ratings.bookinfo.svc.cluster.local')).toBe(true);
@@ -55,12 +62,28 @@ describe('recorded Bookinfo through real Envoy into real Jaeger', () => {
   });
 
   test('meshtrace verify --trace-file (the CLI) exits 0 on the healthy recording, 1 with the diagnosis on the split one', async () => {
-    const ok = await runCliInProcess(['verify', '--spec', SPEC('bookinfo.yaml'), '--trace-file', RECORDED('bookinfo-envoy-v3.json'), '--no-color']);
+    const ok = await runCliInProcess([
+      'verify',
+      '--spec',
+      SPEC('bookinfo.yaml'),
+      '--trace-file',
+      RECORDED('bookinfo-envoy-v3.json'),
+      '--no-color',
+    ]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/✓ bookinfo: PASS .* 9 span\(s\) seen/);
-    const split = await runCliInProcess(['verify', '--spec', SPEC('bookinfo.yaml'), '--trace-file', RECORDED('bookinfo-envoy-split-v3.jsonl'), '--no-color']);
+    const split = await runCliInProcess([
+      'verify',
+      '--spec',
+      SPEC('bookinfo.yaml'),
+      '--trace-file',
+      RECORDED('bookinfo-envoy-split-v3.jsonl'),
+      '--no-color',
+    ]);
     expect(split.code).toBe(1);
-    expect(split.stdout).toContain("[split-trace] reviews (behind reviews.bookinfo's sidecar) did not forward the trace context to its call to ratings.bookinfo");
+    expect(split.stdout).toContain(
+      "[split-trace] reviews (behind reviews.bookinfo's sidecar) did not forward the trace context to its call to ratings.bookinfo",
+    );
   });
 });
 
@@ -69,7 +92,14 @@ describe('recorded HotROD /dispatch?customer=123 in real Jaeger', () => {
     const traces = await loadTraceFile(RECORDED('hotrod-dispatch-v3.json'));
     expect(traces).toHaveLength(1);
     expect(traces[0]!.spans.length).toBeGreaterThanOrEqual(35);
-    expect([...new Set(traces[0]!.spans.map((s) => s.service))].sort()).toEqual(['customer', 'driver', 'frontend', 'mysql', 'redis-manual', 'route']);
+    expect([...new Set(traces[0]!.spans.map((s) => s.service))].sort()).toEqual([
+      'customer',
+      'driver',
+      'frontend',
+      'mysql',
+      'redis-manual',
+      'route',
+    ]);
     const r = verifyTraces(await loadSpec(SPEC('hotrod-direct.yaml')), traces);
     expect(failedAssertions(r)).toEqual([]);
     expect(r.passed).toBe(true);
@@ -83,6 +113,8 @@ describe('recorded HotROD /dispatch?customer=123 in real Jaeger', () => {
 
   test('the recordings are Jaeger answers, untouched: /api/v3 {"result"} and legacy {"data"}', () => {
     expect(Object.keys(JSON.parse(readFileSync(RECORDED('hotrod-dispatch-v3.json'), 'utf8')))).toEqual(['result']);
-    expect(JSON.parse(readFileSync(RECORDED('hotrod-dispatch-legacy.json'), 'utf8'))).toMatchObject({ data: [expect.objectContaining({ traceID: expect.any(String) })] });
+    expect(JSON.parse(readFileSync(RECORDED('hotrod-dispatch-legacy.json'), 'utf8'))).toMatchObject({
+      data: [expect.objectContaining({ traceID: expect.any(String) })],
+    });
   });
 });

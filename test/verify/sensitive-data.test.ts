@@ -8,7 +8,9 @@ import { verifyTrace } from '../../src/verify/matcher';
 import { findSensitiveData } from '../../src/verify/sensitive-data';
 import { bookinfo, TraceBuilder } from './helpers/trace-builder';
 
-const spec = parseSpec('name: privacy\nspans: { any: { name: "/.*/" } }\nrules: { noSensitiveData: true, noOrphans: false, singleTrace: false }\n');
+const spec = parseSpec(
+  'name: privacy\nspans: { any: { name: "/.*/" } }\nrules: { noSensitiveData: true, noOrphans: false, singleTrace: false }\n',
+);
 
 describe('noSensitiveData', () => {
   test('a clean Bookinfo trace passes (ids, status codes, URLs, user agents are not secrets)', () => {
@@ -19,13 +21,31 @@ describe('noSensitiveData', () => {
 
   test('credentials in span attributes, events, status messages and the resource are all found, masked', () => {
     const b = new TraceBuilder();
-    const root = b.add('frontend', 'GET /cart', 'server', 0, 10, undefined, { 'http.request.header.cookie': 'session=9f8e7d6c5b4a39281706' }, {
-      resource: { 'service.name': 'frontend', 'deployment.owner': 'platform-team@example.com' },
-    });
-    b.add('payments', 'charge', 'client', 1, 5, root, { 'payment.amount': 12 }, {
-      events: [{ name: 'exception', timeUs: 1, attributes: { 'exception.message': 'declined card 5555 5555 5555 4444' } }],
-      status: { code: 'error', message: 'upstream said: Authorization: Bearer sk_live_51H8abcdefghijklmnop' },
-    });
+    const root = b.add(
+      'frontend',
+      'GET /cart',
+      'server',
+      0,
+      10,
+      undefined,
+      { 'http.request.header.cookie': 'session=9f8e7d6c5b4a39281706' },
+      {
+        resource: { 'service.name': 'frontend', 'deployment.owner': 'platform-team@example.com' },
+      },
+    );
+    b.add(
+      'payments',
+      'charge',
+      'client',
+      1,
+      5,
+      root,
+      { 'payment.amount': 12 },
+      {
+        events: [{ name: 'exception', timeUs: 1, attributes: { 'exception.message': 'declined card 5555 5555 5555 4444' } }],
+        status: { code: 'error', message: 'upstream said: Authorization: Bearer sk_live_51H8abcdefghijklmnop' },
+      },
+    );
     b.add('auth', 'lookup', 'client', 2, 1, root, { 'db.statement': 'SELECT * FROM users WHERE api_key = ?', apiKey: 'k-7f3a9c2e1b' });
     const found = findSensitiveData(b.spans);
     expect(found.map((f) => [f.service, f.key, f.what])).toEqual([
@@ -36,7 +56,14 @@ describe('noSensitiveData', () => {
       ['frontend', 'resource.deployment.owner', 'email'],
     ]);
     const text = JSON.stringify(found);
-    for (const secret of ['9f8e7d6c5b4a39281706', 'sk_live_51H8abcdefghijklmnop', '5555 5555 5555 4444', 'k-7f3a9c2e1b', 'platform-team@example.com']) expect(text).not.toContain(secret);
+    for (const secret of [
+      '9f8e7d6c5b4a39281706',
+      'sk_live_51H8abcdefghijklmnop',
+      '5555 5555 5555 4444',
+      'k-7f3a9c2e1b',
+      'platform-team@example.com',
+    ])
+      expect(text).not.toContain(secret);
     // THEN the rule fails and names where, never what
     const rule = verifyTrace(spec, b.build()).assertions.find((a) => a.text.startsWith('noSensitiveData'))!;
     expect(rule.passed).toBe(false);

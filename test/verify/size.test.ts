@@ -26,14 +26,21 @@ describe('sizes in flags', () => {
   });
 
   test('receiver flags become receiver options; absent flags keep the defaults', () => {
-    expect(receiverLimits({ otlpMaxBody: '1MiB', otlpMaxInflight: '4MiB', otlpMaxSpans: '10', otlpMaxStored: '2MiB' })).toEqual({ maxBodyBytes: 1024 ** 2, maxInflightBytes: 4 * 1024 ** 2, maxSpans: 10, maxStoredBytes: 2 * 1024 ** 2 });
+    expect(receiverLimits({ otlpMaxBody: '1MiB', otlpMaxInflight: '4MiB', otlpMaxSpans: '10', otlpMaxStored: '2MiB' })).toEqual({
+      maxBodyBytes: 1024 ** 2,
+      maxInflightBytes: 4 * 1024 ** 2,
+      maxSpans: 10,
+      maxStoredBytes: 2 * 1024 ** 2,
+    });
     expect(receiverLimits({})).toEqual({});
   });
 
   test('--otlp-body-timeout takes a duration; zero or a bare word is refused naming the flag and the forms', () => {
     expect(receiverLimits({ otlpBodyTimeout: '30s' })).toEqual({ bodyIdleTimeoutMs: 30_000 });
     expect(receiverLimits({ otlpBodyTimeout: '250ms' })).toEqual({ bodyIdleTimeoutMs: 250 });
-    expect(() => receiverLimits({ otlpBodyTimeout: '0s' })).toThrow(/--otlp-body-timeout: invalid duration "0s"; use a number with a unit: 500ms, 30s/);
+    expect(() => receiverLimits({ otlpBodyTimeout: '0s' })).toThrow(
+      /--otlp-body-timeout: invalid duration "0s"; use a number with a unit: 500ms, 30s/,
+    );
     expect(() => receiverLimits({ otlpBodyTimeout: 'soon' })).toThrow(/--otlp-body-timeout: invalid duration "soon"/);
   });
 });

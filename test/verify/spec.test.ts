@@ -9,7 +9,9 @@ const minimal = (extra = ''): string => `name: t\nspans:\n  a: { service: edge }
 describe('spec language', () => {
   test('compiles patterns, counts, edges, assertions, durations and rule defaults', () => {
     const spec = parseSpec(
-      minimal(`  c:\n    service: x\n    count: 2\n    assert: ['http.status_code = 200', 'http.route ~ ^/api', 'db.statement exists', 'retries < 3', 'peer !exists']\n    maxDuration: 250ms\nedges: ['a > b', 'a >> c']\nrules: { maxDuration: 2s, noErrors: true }\n`),
+      minimal(
+        `  c:\n    service: x\n    count: 2\n    assert: ['http.status_code = 200', 'http.route ~ ^/api', 'db.statement exists', 'retries < 3', 'peer !exists']\n    maxDuration: 250ms\nedges: ['a > b', 'a >> c']\nrules: { maxDuration: 2s, noErrors: true }\n`,
+      ),
     );
     expect(spec.matchers.map((m) => m.id)).toEqual(['a', 'b', 'c']);
     expect(spec.matchers[0]!.service).toEqual({ exact: 'edge' });
@@ -42,13 +44,25 @@ describe('spec language', () => {
   });
 
   test.each([
-    ['a typo in a field', minimal().replace('kind: server', 'knd: server'), /spans\.b\.knd: "server" is not a known field \(did you mean "kind"\?\)/],
-    ['a wrong kind', minimal().replace('kind: server', 'kind: sever'), /spans\.b\.kind: "sever" is not allowed; allowed: "server", "client"/],
+    [
+      'a typo in a field',
+      minimal().replace('kind: server', 'knd: server'),
+      /spans\.b\.knd: "server" is not a known field \(did you mean "kind"\?\)/,
+    ],
+    [
+      'a wrong kind',
+      minimal().replace('kind: server', 'kind: sever'),
+      /spans\.b\.kind: "sever" is not allowed; allowed: "server", "client"/,
+    ],
     ['an edge to an unknown matcher', minimal('edges: ["a > zz"]\n'), /edges\[0\]: "zz" is not a span matcher; known: a, b/],
     ['an unreadable edge', minimal('edges: ["a -> b"]\n'), /edges\[0\]: cannot read edge "a -> b"/],
     ['a bad regex', minimal().replace('/^relay-/', '/(/'), /spans\.b\.service: invalid regular expression \/\(\//],
     ['a bad duration', minimal('rules: { maxDuration: fast }\n'), /rules\.maxDuration: invalid duration "fast"/],
-    ['an unreadable assertion', minimal('  c: { assert: ["status is ok"] }\n'), /spans\.c\.assert\[0\]: cannot read assertion "status is ok"/],
+    [
+      'an unreadable assertion',
+      minimal('  c: { assert: ["status is ok"] }\n'),
+      /spans\.c\.assert\[0\]: cannot read assertion "status is ok"/,
+    ],
     ['a comparison with text', minimal('  c: { assert: ["code < high"] }\n'), /< needs a number on the right, got "high"/],
     ['min above max', minimal('  c: { count: { min: 3, max: 1 } }\n'), /spans\.c\.count: min 3 is greater than max 1/],
     ['no spans', 'name: t\nspans: {}\n', /spans: no span matchers/],
@@ -95,11 +109,17 @@ describe('spec errors are as good as config errors', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).toContain('line 4: edgess: ["s1 > s1"] is not a known field (did you mean "edges"?); allowed fields: name, description, match, trigger, poll, spans, edges, absent, rules');
-    expect(message).toContain('line 3: spans.s1.kindd: "server" is not a known field (did you mean "kind"?); allowed fields: service, name, kind,');
+    expect(message).toContain(
+      'line 4: edgess: ["s1 > s1"] is not a known field (did you mean "edges"?); allowed fields: name, description, match, trigger, poll, spans, edges, absent, rules',
+    );
+    expect(message).toContain(
+      'line 3: spans.s1.kindd: "server" is not a known field (did you mean "kind"?); allowed fields: service, name, kind,',
+    );
   });
 
   test('a bad duration says which forms are allowed', () => {
-    expect(() => parseSpec('name: t\nspans:\n  s1: {service: a, maxDuration: [1]}\n', 'x.yaml')).toThrow(/spans\.s1\.maxDuration: \[1\] is not a duration; allowed: a number of milliseconds, or text like 250ms, 2s/);
+    expect(() => parseSpec('name: t\nspans:\n  s1: {service: a, maxDuration: [1]}\n', 'x.yaml')).toThrow(
+      /spans\.s1\.maxDuration: \[1\] is not a duration; allowed: a number of milliseconds, or text like 250ms, 2s/,
+    );
   });
 });

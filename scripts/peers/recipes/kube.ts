@@ -53,9 +53,15 @@ export function stagingVersion(kubeVersion: string): string {
 /** The scratch module's go.mod, before `go mod tidy` fills in the indirect requirements. */
 export function scratchGoMod(upstreamGoMod: string, kubeVersion: string, etcd: string, goVersion: string): string {
   const staging = stagingModules(upstreamGoMod);
-  if (staging.length === 0) throw new PeerError('kube: the downloaded kubernetes go.mod has no `=> ./staging/…` replace lines; its layout changed, so this recipe needs a look');
+  if (staging.length === 0)
+    throw new PeerError(
+      'kube: the downloaded kubernetes go.mod has no `=> ./staging/…` replace lines; its layout changed, so this recipe needs a look',
+    );
   const wanted = requiredVersion(upstreamGoMod, ETCD_SERVER);
-  if (wanted !== `v${etcd}`) throw new PeerError(`kube: kubernetes ${kubeVersion} requires ${ETCD_SERVER} ${wanted ?? '(nothing)'}, but versions.ts pins etcd ${etcd}; pin the one kubernetes requires`);
+  if (wanted !== `v${etcd}`)
+    throw new PeerError(
+      `kube: kubernetes ${kubeVersion} requires ${ETCD_SERVER} ${wanted ?? '(nothing)'}, but versions.ts pins etcd ${etcd}; pin the one kubernetes requires`,
+    );
   const sv = stagingVersion(kubeVersion);
   return [
     `module ${MODULE}`,
@@ -80,7 +86,12 @@ export function scratchGoMod(upstreamGoMod: string, kubeVersion: string, etcd: s
 export function versionLdflags(kubeVersion: string): string {
   const [major, minor] = kubeVersion.split('.');
   const pkg = 'k8s.io/component-base/version';
-  return [`-X ${pkg}.gitVersion=v${kubeVersion}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, `-X ${pkg}.gitTreeState=clean`].join(' ');
+  return [
+    `-X ${pkg}.gitVersion=v${kubeVersion}`,
+    `-X ${pkg}.gitMajor=${major}`,
+    `-X ${pkg}.gitMinor=${minor}`,
+    `-X ${pkg}.gitTreeState=clean`,
+  ].join(' ');
 }
 
 const ETCD_MAIN = `// etcd built from its published module; the same two lines as etcd's own server/main.go.
@@ -118,10 +129,20 @@ export const kube: Recipe = {
     if (!goLine) throw new PeerError(`kube: ${info.GoMod} has no go directive`);
     writeFileSync(join(src, 'go.mod'), scratchGoMod(upstream, version, etcdVersion, goLine));
     writeFileSync(join(src, ETCD_MAIN_DIR, 'main.go'), ETCD_MAIN);
-    await ctx.run('go mod tidy', go, ['mod', 'tidy'], { cwd: src, env, failure: 'go mod tidy of the kube scratch module failed (the Go module proxy must serve every k8s.io staging module at the pinned release)' });
+    await ctx.run('go mod tidy', go, ['mod', 'tidy'], {
+      cwd: src,
+      env,
+      failure:
+        'go mod tidy of the kube scratch module failed (the Go module proxy must serve every k8s.io staging module at the pinned release)',
+    });
     const builds = [{ pkg: `./${ETCD_MAIN_DIR}`, program: 'etcd' }, ...KUBE_PACKAGES];
     for (const b of builds) {
-      await ctx.run(`go build ${b.program}`, go, ['build', '-trimpath', `-ldflags=-s -w ${versionLdflags(version)}`, '-o', join(ctx.binDir, b.program), b.pkg], { cwd: src, env, failure: `go build of ${b.pkg} failed` });
+      await ctx.run(
+        `go build ${b.program}`,
+        go,
+        ['build', '-trimpath', `-ldflags=-s -w ${versionLdflags(version)}`, '-o', join(ctx.binDir, b.program), b.pkg],
+        { cwd: src, env, failure: `go build of ${b.pkg} failed` },
+      );
     }
   },
   async check(ctx) {
@@ -129,6 +150,7 @@ export const kube: Recipe = {
     ctx.log(etcd.trim().split('\n')[0] ?? '');
     const api = await ctx.run('kube-apiserver --version', join(ctx.binDir, 'kube-apiserver'), ['--version']);
     ctx.log(api.trim());
-    if (!api.includes(`v${version}`)) throw new PeerError(`kube: kube-apiserver --version says "${api.trim()}", not v${version}: the version stamp did not link in`);
+    if (!api.includes(`v${version}`))
+      throw new PeerError(`kube: kube-apiserver --version says "${api.trim()}", not v${version}: the version stamp did not link in`);
   },
 };

@@ -21,7 +21,11 @@ const CONTRIB = 'github.com/open-telemetry/opentelemetry-collector-contrib';
 /** The builder manifest's component lists (dist is added at install time: it names local folders). */
 export const OTELCOL_COMPONENTS = {
   receivers: [{ gomod: `${CORE}/receiver/otlpreceiver v${core}` }, { gomod: `${CONTRIB}/receiver/zipkinreceiver v${contrib}` }],
-  exporters: [{ gomod: `${CORE}/exporter/otlpexporter v${core}` }, { gomod: `${CORE}/exporter/otlphttpexporter v${core}` }, { gomod: `${CORE}/exporter/debugexporter v${core}` }],
+  exporters: [
+    { gomod: `${CORE}/exporter/otlpexporter v${core}` },
+    { gomod: `${CORE}/exporter/otlphttpexporter v${core}` },
+    { gomod: `${CORE}/exporter/debugexporter v${core}` },
+  ],
   processors: [{ gomod: `${CORE}/processor/batchprocessor v${core}` }],
   extensions: [{ gomod: `${CONTRIB}/extension/healthcheckextension v${contrib}` }],
   providers: ['envprovider', 'fileprovider', 'yamlprovider'].map((p) => ({ gomod: `${CORE}/confmap/provider/${p} v${stable}` })),
@@ -44,7 +48,14 @@ export const otelcol: Recipe = {
     const manifest = join(ctx.dir, 'builder-config.yaml');
     writeFileSync(
       manifest,
-      stringify({ dist: { name: 'otelcol', description: "meshtrace's test collector (otlp, zipkin in; otlp_grpc, otlp_http, debug out)", output_path: out }, ...OTELCOL_COMPONENTS }),
+      stringify({
+        dist: {
+          name: 'otelcol',
+          description: "meshtrace's test collector (otlp, zipkin in; otlp_grpc, otlp_http, debug out)",
+          output_path: out,
+        },
+        ...OTELCOL_COMPONENTS,
+      }),
     );
     await ctx.run('builder (generate, go mod tidy, go build)', join(tools, 'builder'), ['--config', manifest], {
       env: { CGO_ENABLED: '0' },
@@ -56,7 +67,9 @@ export const otelcol: Recipe = {
     // `components` lists what the build holds: each component of the manifest must be in it.
     const out = await ctx.run('otelcol components', join(ctx.binDir, 'otelcol'), ['components']);
     // The OTLP exporters are named otlp_grpc and otlp_http at this release (not otlp / otlphttp).
-    const missing = ['otlp', 'zipkin', 'otlp_grpc', 'otlp_http', 'debug', 'batch', 'health_check'].filter((name) => !new RegExp(`name: ${name}\\b`).test(out));
+    const missing = ['otlp', 'zipkin', 'otlp_grpc', 'otlp_http', 'debug', 'batch', 'health_check'].filter(
+      (name) => !new RegExp(`name: ${name}\\b`).test(out),
+    );
     if (missing.length > 0) throw new PeerError(`otelcol: the build lacks ${missing.join(', ')}; \`otelcol components\` said:\n${out}`);
     ctx.log('components: otlp, zipkin in; otlp_grpc, otlp_http, debug out; batch; health_check');
   },

@@ -18,7 +18,12 @@ export const traefik: Recipe = {
   async install(ctx) {
     // Traefik builds with three forks named by `replace` in its go.mod (go-http-auth, mux, minheap);
     // our scratch module states the same replaces, or Go asks the proxy for versions that never existed.
-    await goTools(ctx, { module: 'meshtrace-peers/traefik', mirrorReplacesOf: `github.com/traefik/traefik/v3@v${version}`, tools: [`${PKG}@v${version}`], builds: [{ pkg: PKG, program: 'traefik' }] });
+    await goTools(ctx, {
+      module: 'meshtrace-peers/traefik',
+      mirrorReplacesOf: `github.com/traefik/traefik/v3@v${version}`,
+      tools: [`${PKG}@v${version}`],
+      builds: [{ pkg: PKG, program: 'traefik' }],
+    });
   },
   async check(ctx) {
     const out = await ctx.run('traefik version', `${ctx.binDir}/traefik`, ['version']);

@@ -20,10 +20,15 @@ export const zipkin: Recipe = {
     const mvn = ctx.tool('mvn', 'Apache Maven 3 (Debian: `apt-get install maven`)');
     ctx.tool('java', 'Java ≥ 17 (Debian: `apt-get install openjdk-17-jre-headless`)');
     const lib = join(ctx.dir, 'lib');
-    await ctx.run(`mvn dependency:copy io.zipkin:zipkin-server:${version}:jar:exec`, mvn, ['-B', '-q', `${DEPENDENCY_PLUGIN}:copy`, `-Dartifact=io.zipkin:zipkin-server:${version}:jar:exec`, `-DoutputDirectory=${lib}`], {
-      cwd: ctx.dir,
-      failure: `Maven Central did not give io.zipkin:zipkin-server:${version}:jar:exec (or ${DEPENDENCY_PLUGIN})`,
-    });
+    await ctx.run(
+      `mvn dependency:copy io.zipkin:zipkin-server:${version}:jar:exec`,
+      mvn,
+      ['-B', '-q', `${DEPENDENCY_PLUGIN}:copy`, `-Dartifact=io.zipkin:zipkin-server:${version}:jar:exec`, `-DoutputDirectory=${lib}`],
+      {
+        cwd: ctx.dir,
+        failure: `Maven Central did not give io.zipkin:zipkin-server:${version}:jar:exec (or ${DEPENDENCY_PLUGIN})`,
+      },
+    );
     const wrapper = join(ctx.binDir, 'zipkin-server');
     // JAVA_HOME wins when set (as Maven and Gradle do); JAVA_OPTS passes JVM flags.
     writeFileSync(wrapper, `#!/bin/sh\nexec "\${JAVA_HOME:+$JAVA_HOME/bin/}java" \${JAVA_OPTS:-} -jar "${join(lib, JAR)}" "$@"\n`);

@@ -4,7 +4,14 @@ import { CATALOGUE } from './catalogue';
 import { asArray, getPath, isRecord, namespaceOf, type Obj } from '../objects';
 
 /** A doctor finding on a document: catalogue fix and link unless given. */
-export function doctor(id: string, doc: ManifestDoc, severity: Severity, field: string | undefined, message: string, fix?: string): Finding {
+export function doctor(
+  id: string,
+  doc: ManifestDoc,
+  severity: Severity,
+  field: string | undefined,
+  message: string,
+  fix?: string,
+): Finding {
   const info = CATALOGUE[id]!;
   return findingFor(doc, { rule: id, severity, field, message, fix: fix ?? info.fix, link: info.link });
 }
@@ -29,7 +36,13 @@ export function telemetryTracing(ctx: CheckContext): TelemetryTracing[] {
 /** True when the Telemetry applies mesh-wide (root namespace, no selector / targetRefs). */
 export function isMeshWide(ctx: CheckContext, doc: ManifestDoc): boolean {
   const spec = getPath(doc.object, 'spec');
-  return namespaceOf(doc.object) === ctx.mesh.rootNamespace && !getPath(spec, 'selector') && !getPath(spec, 'targetRef') && asArray(getPath(spec, 'targetRefs')).length === 0;
+  return (
+    namespaceOf(doc.object) === ctx.mesh.rootNamespace &&
+    !getPath(spec, 'selector') &&
+    !getPath(spec, 'targetRef') &&
+    asArray(getPath(spec, 'targetRefs')).length === 0
+  );
 }
 
-export const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|apikey|x-auth-token|x-access-token|x-csrf-token|x-xsrf-token|x-amz-security-token|jwt|x-jwt|x-id-token|id-token|token|x-goog-iap-jwt-assertion|private-token)$/i;
+export const SENSITIVE_HEADER =
+  /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|apikey|x-auth-token|x-access-token|x-csrf-token|x-xsrf-token|x-amz-security-token|jwt|x-jwt|x-id-token|id-token|token|x-goog-iap-jwt-assertion|private-token)$/i;

@@ -18,9 +18,15 @@ export const mt001: DoctorRule = {
     const telemetryRate = telemetryTracing(ctx).filter((t) => typeof t.entry.randomSamplingPercentage === 'number');
     if (telemetryRate.length > 0 || ctx.mesh.sampling.length > 0 || ctx.mesh.profile?.value === 'demo') return [];
     const target = ctx.install.find((i) => i.kind === 'istio-operator' || i.kind === 'istiod-values')?.doc ?? telemetryTracing(ctx)[0]?.doc;
-    const message = 'Istio trace sampling is left at the 1% default: no Telemetry sets randomSamplingPercentage and no traceSampling / PILOT_TRACE_SAMPLING is set, so only ~1 request in 100 is traced';
+    const message =
+      'Istio trace sampling is left at the 1% default: no Telemetry sets randomSamplingPercentage and no traceSampling / PILOT_TRACE_SAMPLING is set, so only ~1 request in 100 is traced';
     if (target) {
-      const field = target.object.kind === 'IstioOperator' ? 'spec.values.pilot.traceSampling' : target.object.kind === 'Telemetry' ? 'spec.tracing[0].randomSamplingPercentage' : 'traceSampling';
+      const field =
+        target.object.kind === 'IstioOperator'
+          ? 'spec.values.pilot.traceSampling'
+          : target.object.kind === 'Telemetry'
+            ? 'spec.tracing[0].randomSamplingPercentage'
+            : 'traceSampling';
       return [doctor('MT001', target, 'warning', field, message)];
     }
     return [{ rule: 'MT001', severity: 'warning', message, fix: CATALOGUE.MT001!.fix, link: CATALOGUE.MT001!.link }];
@@ -38,11 +44,37 @@ export const mt002: DoctorRule = {
     const checkName = (name: string, doc: Parameters<typeof doctor>[1], field: string): void => {
       const p = known.get(name.toLowerCase());
       if (!ctx.mesh.known) {
-        out.push(doctor('MT002', doc, 'info', field, `provider "${name}" cannot be verified: no mesh config (IstioOperator, istiod values or istio ConfigMap) was given`, 'pass the installer inputs with --install DIR'));
+        out.push(
+          doctor(
+            'MT002',
+            doc,
+            'info',
+            field,
+            `provider "${name}" cannot be verified: no mesh config (IstioOperator, istiod values or istio ConfigMap) was given`,
+            'pass the installer inputs with --install DIR',
+          ),
+        );
       } else if (!p) {
-        out.push(doctor('MT002', doc, 'error', field, `provider "${name}" is not in meshConfig.extensionProviders (${listed}): istiod resolves no provider and tracing is silently off for these proxies`));
+        out.push(
+          doctor(
+            'MT002',
+            doc,
+            'error',
+            field,
+            `provider "${name}" is not in meshConfig.extensionProviders (${listed}): istiod resolves no provider and tracing is silently off for these proxies`,
+          ),
+        );
       } else if (!TRACING_PROVIDER_TYPES.has(p.type)) {
-        out.push(doctor('MT002', doc, 'error', field, `provider "${name}" is a ${p.type} provider, which does not support tracing: tracing is off`, 'name an opentelemetry or zipkin provider'));
+        out.push(
+          doctor(
+            'MT002',
+            doc,
+            'error',
+            field,
+            `provider "${name}" is a ${p.type} provider, which does not support tracing: tracing is off`,
+            'name an opentelemetry or zipkin provider',
+          ),
+        );
       }
     };
     for (const t of telemetryTracing(ctx)) {
@@ -52,7 +84,15 @@ export const mt002: DoctorRule = {
         checkName(name, t.doc, `${t.field}.providers[${j}].name`);
       });
       if (names.length === 0 && ctx.mesh.known && !hasDefault && t.entry.disableSpanReporting !== true) {
-        out.push(doctor('MT002', t.doc, 'error', `${t.field}.providers`, 'tracing entry names no provider and meshConfig.defaultProviders.tracing is not set: no provider resolves, tracing is off'));
+        out.push(
+          doctor(
+            'MT002',
+            t.doc,
+            'error',
+            `${t.field}.providers`,
+            'tracing entry names no provider and meshConfig.defaultProviders.tracing is not set: no provider resolves, tracing is off',
+          ),
+        );
       }
     }
     for (const d of ctx.mesh.defaultTracingProviders) {
@@ -77,19 +117,44 @@ export const mt003: DoctorRule = {
       const serviceEntryHosts = ctx.byKind('ServiceEntry').flatMap((se) => asArray(getPath(se.object, 'spec.hosts')).map(String));
       if (serviceEntryHosts.includes(host)) continue;
       if (!ref || ref.form !== 'fqdn') {
-        out.push(doctor('MT003', p.doc, 'error', field, `provider "${p.name}" service "${service}" is not a fully qualified Service name: istiod cannot find it in its registry and sends no spans`,
-          ref ? `write service: ${ref.name}.${ref.namespace}.svc.cluster.local` : undefined));
+        out.push(
+          doctor(
+            'MT003',
+            p.doc,
+            'error',
+            field,
+            `provider "${p.name}" service "${service}" is not a fully qualified Service name: istiod cannot find it in its registry and sends no spans`,
+            ref ? `write service: ${ref.name}.${ref.namespace}.svc.cluster.local` : undefined,
+          ),
+        );
         continue;
       }
       const svc = ctx.service(ref.namespace, ref.name);
       if (!svc) {
         const severity = ctx.namespacesUsed.has(ref.namespace) ? 'error' : 'warning';
-        out.push(doctor('MT003', p.doc, severity, field, `provider "${p.name}" service ${ref.namespace}/${ref.name} is not a Service in the checked manifests${severity === 'warning' ? ' (make sure it is installed separately)' : ''}`));
+        out.push(
+          doctor(
+            'MT003',
+            p.doc,
+            severity,
+            field,
+            `provider "${p.name}" service ${ref.namespace}/${ref.name} is not a Service in the checked manifests${severity === 'warning' ? ' (make sure it is installed separately)' : ''}`,
+          ),
+        );
         continue;
       }
       const ports = servicePorts(svc).map((sp) => Number(sp.port));
       if (typeof port === 'number' && !ports.includes(port)) {
-        out.push(doctor('MT003', p.doc, 'error', `${p.field}.${p.type}.port`, `provider "${p.name}" port ${port} is not a port of Service ${ref.namespace}/${ref.name} (${ports.join(', ')})`, `use one of ${ports.join(', ')}`));
+        out.push(
+          doctor(
+            'MT003',
+            p.doc,
+            'error',
+            `${p.field}.${p.type}.port`,
+            `provider "${p.name}" port ${port} is not a port of Service ${ref.namespace}/${ref.name} (${ports.join(', ')})`,
+            `use one of ${ports.join(', ')}`,
+          ),
+        );
       }
     }
     return out;
@@ -116,9 +181,16 @@ export const mt004: DoctorRule = {
         // The client-side sidecar picks the protocol from the Service port, so any Service matters once Istio is in use.
         const severity = meshed || ctx.istioInUse ? 'error' : 'warning';
         const name = port.name === undefined ? '(unnamed)' : `"${String(port.name)}"`;
-        out.push(doctor('MT004', svc, severity, `spec.ports[${i}].name`,
-          `port ${String(port.port)} ${name} has no protocol prefix (http-, grpc-, …) and no appProtocol${meshed ? ' on a meshed workload' : ''}: Istio sniffs the protocol and may proxy it as TCP, producing no spans for this hop`,
-          `name it http-${String(port.name ?? port.port)} (or grpc-…), or set appProtocol: http`));
+        out.push(
+          doctor(
+            'MT004',
+            svc,
+            severity,
+            `spec.ports[${i}].name`,
+            `port ${String(port.port)} ${name} has no protocol prefix (http-, grpc-, …) and no appProtocol${meshed ? ' on a meshed workload' : ''}: Istio sniffs the protocol and may proxy it as TCP, producing no spans for this hop`,
+            `name it http-${String(port.name ?? port.port)} (or grpc-…), or set appProtocol: http`,
+          ),
+        );
       });
     }
     return out;
@@ -142,20 +214,45 @@ export const mt009: DoctorRule = {
       if (!key || headers[key] === '') continue; // an empty value removes the header: that is the fix
       const mwName = nameOf(mw.object);
       const mwNs = namespaceOf(mw.object);
-      const routes = ctx.byKind('IngressRoute').filter((r) => asArray(getPath(r.object, 'spec.routes')).some((route) =>
-        asArray(getPath(route, 'middlewares')).some((m) => isRecord(m) && m.name === mwName && (m.namespace ?? namespaceOf(r.object)) === mwNs)
-        && asArray(getPath(route, 'services')).some((s) => isRecord(s) && meshedService(String(s.namespace ?? namespaceOf(r.object)), String(s.name)))));
+      const routes = ctx
+        .byKind('IngressRoute')
+        .filter((r) =>
+          asArray(getPath(r.object, 'spec.routes')).some(
+            (route) =>
+              asArray(getPath(route, 'middlewares')).some(
+                (m) => isRecord(m) && m.name === mwName && (m.namespace ?? namespaceOf(r.object)) === mwNs,
+              ) &&
+              asArray(getPath(route, 'services')).some(
+                (s) => isRecord(s) && meshedService(String(s.namespace ?? namespaceOf(r.object)), String(s.name)),
+              ),
+          ),
+        );
       if (routes.length === 0 && ctx.byKind('IngressRoute').length > 0) continue;
-      out.push(doctor('MT009', mw, 'error', `spec.headers.customRequestHeaders.${key}`,
-        `Middleware sets x-request-id in front of the mesh${routes.length ? ` (used by ${routes.map((r) => nameOf(r.object)).join(', ')})` : ''} while useRequestIdForTraceSampling is on: Envoy reads the sampling decision from a non-Envoy id and marks requests unsampled`));
+      out.push(
+        doctor(
+          'MT009',
+          mw,
+          'error',
+          `spec.headers.customRequestHeaders.${key}`,
+          `Middleware sets x-request-id in front of the mesh${routes.length ? ` (used by ${routes.map((r) => nameOf(r.object)).join(', ')})` : ''} while useRequestIdForTraceSampling is on: Envoy reads the sampling decision from a non-Envoy id and marks requests unsampled`,
+        ),
+      );
     }
     for (const ing of ctx.byKind('Ingress')) {
-      const cls = String(getPath(ing.object, 'spec.ingressClassName') ?? getPath(ing.object, 'metadata.annotations.kubernetes\\.io/ingress\\.class') ?? '');
+      const cls = String(
+        getPath(ing.object, 'spec.ingressClassName') ?? getPath(ing.object, 'metadata.annotations.kubernetes\\.io/ingress\\.class') ?? '',
+      );
       if (!/nginx/.test(cls)) continue;
-      out.push(doctor('MT009', ing, 'warning', 'spec.ingressClassName',
-        'ingress-nginx generates its own x-request-id by default (generate-request-id: true) in front of the mesh while useRequestIdForTraceSampling is on: Envoy may mark these requests unsampled'));
+      out.push(
+        doctor(
+          'MT009',
+          ing,
+          'warning',
+          'spec.ingressClassName',
+          'ingress-nginx generates its own x-request-id by default (generate-request-id: true) in front of the mesh while useRequestIdForTraceSampling is on: Envoy may mark these requests unsampled',
+        ),
+      );
     }
     return out;
   },
 };
-

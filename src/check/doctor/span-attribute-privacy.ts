@@ -17,7 +17,9 @@ export function sensitiveAttribute(key: string, value: string): string | undefin
   const header = HEADER_ATTRIBUTE.exec(key)?.[2];
   if (header && SENSITIVE_HEADER.test(header)) return `it names the ${header} header`;
   const found = classifySensitive(key, value)[0];
-  return found ? `its value looks like ${found.what === 'credential' ? 'a credential' : found.what === 'email' ? 'an e-mail address' : 'a card number'} (${found.masked})` : undefined;
+  return found
+    ? `its value looks like ${found.what === 'credential' ? 'a credential' : found.what === 'email' ? 'an e-mail address' : 'a card number'} (${found.masked})`
+    : undefined;
 }
 
 export function spanAttributePrivacyFindings(ctx: CheckContext): Finding[] {
@@ -29,7 +31,17 @@ export function spanAttributePrivacyFindings(ctx: CheckContext): Finding[] {
         if (eq <= 0) continue;
         const key = flag.value.slice(0, eq);
         const why = sensitiveAttribute(key, flag.value.slice(eq + 1));
-        if (why) out.push(doctor('MT012', t.doc, 'error', `${c.path}.${flag.list}[${flag.index}]`, `relay span attribute "${key}" is written on every span of ${String(t.owner.kind)} ${String(getPath(t.owner, 'metadata.name'))}, and ${why}: it ends up in the trace store`, 'remove the attribute (relay.hops[].spanAttributes), or put a non-secret identifier there'));
+        if (why)
+          out.push(
+            doctor(
+              'MT012',
+              t.doc,
+              'error',
+              `${c.path}.${flag.list}[${flag.index}]`,
+              `relay span attribute "${key}" is written on every span of ${String(t.owner.kind)} ${String(getPath(t.owner, 'metadata.name'))}, and ${why}: it ends up in the trace store`,
+              'remove the attribute (relay.hops[].spanAttributes), or put a non-secret identifier there',
+            ),
+          );
       }
     }
   }
@@ -40,7 +52,17 @@ export function spanAttributePrivacyFindings(ctx: CheckContext): Finding[] {
       const literal = asString(getPath(value, 'literal.value'));
       if (literal === undefined) continue;
       const why = sensitiveAttribute(tag, literal);
-      if (why) out.push(doctor('MT012', tt.doc, 'error', `${tt.field}.customTags.${tag}.literal.value`, `literal custom tag "${tag}" is written on every span, and ${why}: it ends up in the trace store`, 'remove the tag or use a non-secret value'));
+      if (why)
+        out.push(
+          doctor(
+            'MT012',
+            tt.doc,
+            'error',
+            `${tt.field}.customTags.${tag}.literal.value`,
+            `literal custom tag "${tag}" is written on every span, and ${why}: it ends up in the trace store`,
+            'remove the tag or use a non-secret value',
+          ),
+        );
     }
   }
   return out;

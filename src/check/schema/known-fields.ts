@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../../paths';
 
 /** Packages whose kinds are covered; `check` imports their model classes at run time (see `modules`). */
-export const MODEL_PACKAGES = ['kubernetes-models', '@kubernetes-models/istio', '@kubernetes-models/traefik', '@kubernetes-models/prometheus-operator'] as const;
+export const MODEL_PACKAGES = [
+  'kubernetes-models',
+  '@kubernetes-models/istio',
+  '@kubernetes-models/traefik',
+  '@kubernetes-models/prometheus-operator',
+] as const;
 
 /** One node of the tree: `p` properties, `i` array items, `m` map values (indexes into `types`); -1 = any value. */
 export interface KnownFieldsNode {

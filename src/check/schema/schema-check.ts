@@ -28,7 +28,10 @@ function loadModel(key: string): Promise<ModelClass | undefined> {
     const spec = loadKnownFields().modules[key];
     const kind = key.split('/').pop()!;
     cached = spec
-      ? import(spec).then((m: Record<string, unknown>) => m[kind] as ModelClass | undefined, () => undefined)
+      ? import(spec).then(
+          (m: Record<string, unknown>) => m[kind] as ModelClass | undefined,
+          () => undefined,
+        )
       : Promise.resolve(undefined);
     modelCache.set(key, cached);
   }
@@ -79,20 +82,28 @@ async function schemaFindings(doc: ManifestDoc): Promise<Finding[]> {
   const apiVersion = asString(obj.apiVersion);
   const kind = asString(obj.kind);
   if (!apiVersion || !kind) {
-    return [findingFor(doc, {
-      rule: 'schema', severity: 'error', field: !apiVersion ? 'apiVersion' : 'kind',
-      message: `object has no ${!apiVersion ? 'apiVersion' : 'kind'}: kubectl cannot apply it`,
-      fix: 'give every document apiVersion, kind and metadata.name (or move non-Kubernetes files, like Helm values, to install/)',
-    })];
+    return [
+      findingFor(doc, {
+        rule: 'schema',
+        severity: 'error',
+        field: !apiVersion ? 'apiVersion' : 'kind',
+        message: `object has no ${!apiVersion ? 'apiVersion' : 'kind'}: kubectl cannot apply it`,
+        fix: 'give every document apiVersion, kind and metadata.name (or move non-Kubernetes files, like Helm values, to install/)',
+      }),
+    ];
   }
   const key = `${apiVersion}/${kind}`;
   const Model = await loadModel(key);
   if (!Model) {
-    return [findingFor(doc, {
-      rule: 'schema/unknown-kind', severity: 'info', field: 'kind',
-      message: `no schema known for ${key}: fields not checked`,
-      fix: 'check the apiVersion spelling; custom resources from other projects are applied as-is',
-    })];
+    return [
+      findingFor(doc, {
+        rule: 'schema/unknown-kind',
+        severity: 'info',
+        field: 'kind',
+        message: `no schema known for ${key}: fields not checked`,
+        fix: 'check the apiVersion spelling; custom resources from other projects are applied as-is',
+      }),
+    ];
   }
   try {
     new Model(obj).validate();
@@ -106,7 +117,9 @@ async function schemaFindings(doc: ManifestDoc): Promise<Finding[]> {
       const { field, message } = describeAjvError(e);
       const value = e.keyword === 'required' ? undefined : valueAt(obj, field);
       return findingFor(doc, {
-        rule: 'schema', severity: 'error', field,
+        rule: 'schema',
+        severity: 'error',
+        field,
         message: value === undefined ? message : `${message} (got ${JSON.stringify(value)})`,
         fix: `fix the field to match the ${key} schema`,
         link: 'https://kubernetes.io/docs/reference/kubernetes-api/',
@@ -122,7 +135,11 @@ function closest(name: string, candidates: string[]): string | undefined {
     for (let j = 1; j <= b.length; j++) d[0]![j] = j;
     for (let i = 1; i <= a.length; i++) {
       for (let j = 1; j <= b.length; j++) {
-        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+        d[i]![j] = Math.min(
+          d[i - 1]![j]! + 1,
+          d[i]![j - 1]! + 1,
+          d[i - 1]![j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
+        );
       }
     }
     return d[a.length]![b.length]!;
@@ -131,7 +148,10 @@ function closest(name: string, candidates: string[]): string | undefined {
   let bestD = Infinity;
   for (const c of candidates) {
     const dd = dist(name, c);
-    if (dd < bestD) { bestD = dd; best = c; }
+    if (dd < bestD) {
+      bestD = dd;
+      best = c;
+    }
   }
   return bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
@@ -162,12 +182,16 @@ export function unknownFieldFindings(doc: ManifestDoc): Finding[] {
       else if (n.m !== undefined) walk(v, n.m, child);
       else if (n.p) {
         const hint = closest(k, Object.keys(n.p));
-        out.push(findingFor(doc, {
-          rule: 'unknown-field', severity: 'error', field: child,
-          message: `unknown field "${k}" in ${key}${hint ? ` (did you mean "${hint}"?)` : ''}: the API server rejects it (strict field validation) or silently drops it`,
-          fix: hint ? `rename "${k}" to "${hint}"` : `remove "${k}"; allowed here: ${Object.keys(n.p).sort().join(', ')}`,
-          link: 'https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation',
-        }));
+        out.push(
+          findingFor(doc, {
+            rule: 'unknown-field',
+            severity: 'error',
+            field: child,
+            message: `unknown field "${k}" in ${key}${hint ? ` (did you mean "${hint}"?)` : ''}: the API server rejects it (strict field validation) or silently drops it`,
+            fix: hint ? `rename "${k}" to "${hint}"` : `remove "${k}"; allowed here: ${Object.keys(n.p).sort().join(', ')}`,
+            link: 'https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation',
+          }),
+        );
       }
     }
   };

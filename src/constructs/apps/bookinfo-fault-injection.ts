@@ -79,14 +79,20 @@ export class BookinfoFaultInjection extends Construct {
     const virtualServices: ApiObject[] = [];
     faults.forEach((fault, i) => {
       if (!(BOOKINFO_SERVICES as readonly string[]).includes(fault.service)) {
-        throw new Error(`BookinfoFaultInjection: faults[${i}].service ${JSON.stringify(fault.service)} is not a Bookinfo Service; allowed: ${BOOKINFO_SERVICES.join(', ')}`);
+        throw new Error(
+          `BookinfoFaultInjection: faults[${i}].service ${JSON.stringify(fault.service)} is not a Bookinfo Service; allowed: ${BOOKINFO_SERVICES.join(', ')}`,
+        );
       }
       if (seen.has(fault.service)) {
-        throw new Error(`BookinfoFaultInjection: faults[${i}].service ${JSON.stringify(fault.service)} has a fault already; allowed: one entry per Service`);
+        throw new Error(
+          `BookinfoFaultInjection: faults[${i}].service ${JSON.stringify(fault.service)} has a fault already; allowed: one entry per Service`,
+        );
       }
       seen.add(fault.service);
       if (!fault.delay && !fault.abort) {
-        throw new Error(`BookinfoFaultInjection: faults[${i}] (${fault.service}) has neither delay nor abort; allowed: delay, abort, or both`);
+        throw new Error(
+          `BookinfoFaultInjection: faults[${i}] (${fault.service}) has neither delay nor abort; allowed: delay, abort, or both`,
+        );
       }
       const route = [{ destination: { host: fault.service } }];
       const faulty: Record<string, unknown> = { fault: httpFault(fault), route };

@@ -88,7 +88,10 @@ export class BookinfoMicroservice extends Construct {
     });
     const user = props.user ?? 1000;
     for (const { version, image } of props.versions ?? []) {
-      const volumes = Object.entries(props.emptyDirs ?? {}).map(([name, path]) => ({ path, volume: kplus.Volume.fromEmptyDir(this, `${version}-${name}`, name) }));
+      const volumes = Object.entries(props.emptyDirs ?? {}).map(([name, path]) => ({
+        path,
+        volume: kplus.Volume.fromEmptyDir(this, `${version}-${name}`, name),
+      }));
       const labels = { app, version };
       const deployment = new kplus.Deployment(this, `Deployment-${version}`, {
         metadata: { name: `${app}-${version}`, labels },
@@ -103,7 +106,12 @@ export class BookinfoMicroservice extends Construct {
             image,
             ports: [{ number: BOOKINFO_PORT }],
             envVariables: Object.fromEntries(Object.entries(props.env ?? {}).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)])),
-            ...containerDefaults({ resources: props.resources ?? { cpuRequest: '20m', cpuLimit: '500m', memoryRequest: '64Mi', memoryLimit: '256Mi' }, user, group: props.group, readOnlyRootFilesystem: props.readOnlyRootFilesystem }),
+            ...containerDefaults({
+              resources: props.resources ?? { cpuRequest: '20m', cpuLimit: '500m', memoryRequest: '64Mi', memoryLimit: '256Mi' },
+              user,
+              group: props.group,
+              readOnlyRootFilesystem: props.readOnlyRootFilesystem,
+            }),
             volumeMounts: volumes,
           },
         ],

@@ -66,7 +66,9 @@ export class HotRodIngress extends Construct {
     }
 
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(this.host)) {
-      throw new Error(`HotRodIngress: host ${JSON.stringify(this.host)} is not a lower-case DNS name as Ingress requires, e.g. hotrod.localhost`);
+      throw new Error(
+        `HotRodIngress: host ${JSON.stringify(this.host)} is not a lower-case DNS name as Ingress requires, e.g. hotrod.localhost`,
+      );
     }
     this.ingress = new k8s.KubeIngress(this, 'Ingress', {
       metadata: {
@@ -83,7 +85,9 @@ export class HotRodIngress extends Construct {
           {
             host: this.host,
             http: {
-              paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: hotrod.serviceName, port: { number: hotrod.servicePort } } } }],
+              paths: [
+                { path: '/', pathType: 'Prefix', backend: { service: { name: hotrod.serviceName, port: { number: hotrod.servicePort } } } },
+              ],
             },
           },
         ],

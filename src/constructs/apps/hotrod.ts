@@ -90,7 +90,12 @@ export class HotRod extends Construct {
     const uid = props.runAsUser ?? DEFAULT_HOTROD_UID;
     const version = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : 'unknown';
     this.selector = { app: HOTROD_NAME };
-    const labels = { ...this.selector, 'app.kubernetes.io/name': HOTROD_NAME, 'app.kubernetes.io/version': version, 'app.kubernetes.io/part-of': 'meshtrace' };
+    const labels = {
+      ...this.selector,
+      'app.kubernetes.io/name': HOTROD_NAME,
+      'app.kubernetes.io/version': version,
+      'app.kubernetes.io/part-of': 'meshtrace',
+    };
 
     if (props.createNamespace ?? true) {
       this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
@@ -123,10 +128,22 @@ export class HotRod extends Construct {
                 ports: HOTROD_CONTAINER_PORTS.map((p) => ({ ...p, protocol: 'TCP' })),
                 // TCP probes on purpose: every HTTP route of HotROD is traced, so HTTP probes would
                 // write a trace into Jaeger every few seconds and bury the ones users look for.
-                readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(HOTROD_FRONTEND_PORT) }, periodSeconds: 5, failureThreshold: 3 },
-                livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(HOTROD_FRONTEND_PORT) }, initialDelaySeconds: 5, periodSeconds: 15, failureThreshold: 4 },
+                readinessProbe: {
+                  tcpSocket: { port: k8s.IntOrString.fromNumber(HOTROD_FRONTEND_PORT) },
+                  periodSeconds: 5,
+                  failureThreshold: 3,
+                },
+                livenessProbe: {
+                  tcpSocket: { port: k8s.IntOrString.fromNumber(HOTROD_FRONTEND_PORT) },
+                  initialDelaySeconds: 5,
+                  periodSeconds: 15,
+                  failureThreshold: 4,
+                },
                 resources: {
-                  requests: { cpu: k8s.Quantity.fromString(props.cpuRequest ?? '50m'), memory: k8s.Quantity.fromString(props.memoryRequest ?? '64Mi') },
+                  requests: {
+                    cpu: k8s.Quantity.fromString(props.cpuRequest ?? '50m'),
+                    memory: k8s.Quantity.fromString(props.memoryRequest ?? '64Mi'),
+                  },
                   limits: { memory: k8s.Quantity.fromString(props.memoryLimit ?? '256Mi') },
                 },
                 securityContext: {
@@ -149,7 +166,15 @@ export class HotRod extends Construct {
         type: 'ClusterIP',
         selector: { ...this.selector },
         // `http-` prefix + appProtocol: Istio treats the port as HTTP without protocol sniffing.
-        ports: [{ name: 'http-frontend', port: HOTROD_FRONTEND_PORT, targetPort: k8s.IntOrString.fromNumber(HOTROD_FRONTEND_PORT), protocol: 'TCP', appProtocol: 'http' }],
+        ports: [
+          {
+            name: 'http-frontend',
+            port: HOTROD_FRONTEND_PORT,
+            targetPort: k8s.IntOrString.fromNumber(HOTROD_FRONTEND_PORT),
+            protocol: 'TCP',
+            appProtocol: 'http',
+          },
+        ],
       },
     });
     if (this.namespaceObject) {
@@ -172,14 +197,18 @@ export function hotrodNamespaceLabels(meshed: boolean): Record<string, string> {
 
 function validateHotRodProps(props: HotRodProps, namespace: string): void {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
-    throw new Error(`HotRod: namespace ${JSON.stringify(namespace)} is not a DNS-1123 label (lower-case letters, digits, '-', at most 63 characters)`);
+    throw new Error(
+      `HotRod: namespace ${JSON.stringify(namespace)} is not a DNS-1123 label (lower-case letters, digits, '-', at most 63 characters)`,
+    );
   }
   const image = props.image ?? DEFAULT_HOTROD_IMAGE;
   if (!/:[\w][\w.-]{0,127}$/.test(image) && !image.includes('@sha256:')) {
     throw new Error(`HotRod: image ${JSON.stringify(image)} has no tag or digest; pin it, e.g. ${DEFAULT_HOTROD_IMAGE}`);
   }
   if (/:latest$/.test(image)) {
-    throw new Error(`HotRod: image ${JSON.stringify(image)} uses "latest", which moves and goes stale in kind caches; pin a version such as ${DEFAULT_HOTROD_IMAGE}`);
+    throw new Error(
+      `HotRod: image ${JSON.stringify(image)} uses "latest", which moves and goes stale in kind caches; pin a version such as ${DEFAULT_HOTROD_IMAGE}`,
+    );
   }
   const endpoint = props.otlpEndpoint ?? DEFAULT_HOTROD_OTLP_ENDPOINT;
   let url: URL | undefined;
@@ -189,16 +218,24 @@ function validateHotRodProps(props: HotRodProps, namespace: string): void {
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new Error(`HotRod: otlpEndpoint ${JSON.stringify(endpoint)} is not an http(s) URL; HotROD exports OTLP/HTTP, e.g. ${DEFAULT_HOTROD_OTLP_ENDPOINT}`);
+    throw new Error(
+      `HotRod: otlpEndpoint ${JSON.stringify(endpoint)} is not an http(s) URL; HotROD exports OTLP/HTTP, e.g. ${DEFAULT_HOTROD_OTLP_ENDPOINT}`,
+    );
   }
   if (url.port === '4317') {
-    throw new Error(`HotRod: otlpEndpoint ${JSON.stringify(endpoint)} points at 4317 (OTLP/gRPC); HotROD exports OTLP/HTTP only, use port 4318`);
+    throw new Error(
+      `HotRod: otlpEndpoint ${JSON.stringify(endpoint)} points at 4317 (OTLP/gRPC); HotROD exports OTLP/HTTP only, use port 4318`,
+    );
   }
   if (url.pathname.endsWith('/v1/traces')) {
-    throw new Error(`HotRod: otlpEndpoint ${JSON.stringify(endpoint)} ends in /v1/traces; OTEL_EXPORTER_OTLP_ENDPOINT is a base URL and the SDK appends /v1/traces itself (use ${url.origin})`);
+    throw new Error(
+      `HotRod: otlpEndpoint ${JSON.stringify(endpoint)} ends in /v1/traces; OTEL_EXPORTER_OTLP_ENDPOINT is a base URL and the SDK appends /v1/traces itself (use ${url.origin})`,
+    );
   }
   const uid = props.runAsUser ?? DEFAULT_HOTROD_UID;
   if (!(Number.isInteger(uid) && uid > 0 && uid <= 2147483647)) {
-    throw new Error(`HotRod: runAsUser ${uid} must be a non-zero UID (the image runs as root otherwise and Pod Security "restricted" refuses it)`);
+    throw new Error(
+      `HotRod: runAsUser ${uid} must be a non-zero UID (the image runs as root otherwise and Pod Security "restricted" refuses it)`,
+    );
   }
 }

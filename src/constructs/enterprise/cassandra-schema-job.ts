@@ -50,7 +50,10 @@ export class CassandraSchemaJob extends Construct {
   constructor(scope: Construct, id: string, props: CassandraSchemaJobProps) {
     super(scope, id);
     const m = /^([A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(props.server);
-    if (!m) throw new Error(`CassandraSchemaJob: server ${JSON.stringify(props.server)} is not host:port; allowed: e.g. cassandra.db.svc.cluster.local:9042`);
+    if (!m)
+      throw new Error(
+        `CassandraSchemaJob: server ${JSON.stringify(props.server)} is not host:port; allowed: e.g. cassandra.db.svc.cluster.local:9042`,
+      );
     const ops = props.ops ?? {};
     const given = ops.cassandraSchema ?? {};
     const s = {
@@ -74,29 +77,39 @@ export class CassandraSchemaJob extends Construct {
             restartPolicy: 'OnFailure',
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurity(JAEGER_TOOLS_UID),
-            containers: [{
-              name: 'cassandra-schema',
-              image: s.image,
-              imagePullPolicy: 'IfNotPresent',
-              env: [
-                plainEnv('CQLSH_HOST', m[1]!),
-                plainEnv('CQLSH_PORT', m[2]!),
-                plainEnv('MODE', 'prod'),
-                plainEnv('DATACENTER', s.datacenter),
-                plainEnv('KEYSPACE', props.keyspace),
-                plainEnv('REPLICATION_FACTOR', String(s.replicationFactor)),
-                plainEnv('TRACE_TTL', String(s.traceTtlDays * 86400)),
-                // cqlsh writes its history under $HOME; the root filesystem is read-only.
-                plainEnv('HOME', '/tmp'),
-                ...(ops.credentials ? [secretEnv('CASSANDRA_USERNAME', ops.credentials.username), secretEnv('CASSANDRA_PASSWORD', ops.credentials.password)] : []),
-                ...(ops.tls ? [plainEnv('CQLSH_SSL', '--ssl')] : []),
-                ...(ca ? [plainEnv('SSL_CERTFILE', `/etc/meshtrace/storage-ca/${ca.key}`)] : []),
-              ],
-              resources: resourcesOf({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
-              securityContext: restrictedContainerSecurity(JAEGER_TOOLS_UID),
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(ca ? [{ name: 'storage-ca', mountPath: '/etc/meshtrace/storage-ca', readOnly: true }] : [])],
-            }],
-            volumes: [{ name: 'tmp', emptyDir: {} }, ...(ca ? [{ name: 'storage-ca', secret: { secretName: ca.name, items: [{ key: ca.key, path: ca.key }] } }] : [])],
+            containers: [
+              {
+                name: 'cassandra-schema',
+                image: s.image,
+                imagePullPolicy: 'IfNotPresent',
+                env: [
+                  plainEnv('CQLSH_HOST', m[1]!),
+                  plainEnv('CQLSH_PORT', m[2]!),
+                  plainEnv('MODE', 'prod'),
+                  plainEnv('DATACENTER', s.datacenter),
+                  plainEnv('KEYSPACE', props.keyspace),
+                  plainEnv('REPLICATION_FACTOR', String(s.replicationFactor)),
+                  plainEnv('TRACE_TTL', String(s.traceTtlDays * 86400)),
+                  // cqlsh writes its history under $HOME; the root filesystem is read-only.
+                  plainEnv('HOME', '/tmp'),
+                  ...(ops.credentials
+                    ? [secretEnv('CASSANDRA_USERNAME', ops.credentials.username), secretEnv('CASSANDRA_PASSWORD', ops.credentials.password)]
+                    : []),
+                  ...(ops.tls ? [plainEnv('CQLSH_SSL', '--ssl')] : []),
+                  ...(ca ? [plainEnv('SSL_CERTFILE', `/etc/meshtrace/storage-ca/${ca.key}`)] : []),
+                ],
+                resources: resourcesOf({ cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
+                securityContext: restrictedContainerSecurity(JAEGER_TOOLS_UID),
+                volumeMounts: [
+                  { name: 'tmp', mountPath: '/tmp' },
+                  ...(ca ? [{ name: 'storage-ca', mountPath: '/etc/meshtrace/storage-ca', readOnly: true }] : []),
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'tmp', emptyDir: {} },
+              ...(ca ? [{ name: 'storage-ca', secret: { secretName: ca.name, items: [{ key: ca.key, path: ca.key }] } }] : []),
+            ],
           },
         },
       },

@@ -8,7 +8,14 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import { containerDefaults, finishWorkload, labeledService, podDefaults, type ResourceQuantities, type SecretKeyRef } from '../workload-defaults';
+import {
+  containerDefaults,
+  finishWorkload,
+  labeledService,
+  podDefaults,
+  type ResourceQuantities,
+  type SecretKeyRef,
+} from '../workload-defaults';
 import { sha256, toConfigYaml } from '../jaeger/_jaeger-workload';
 import { EDGE_COLLECTOR_DEPLOYMENT, JAEGER_COLLECTOR_SERVICE, JAEGER_PORTS, type NamedPort } from '../jaeger/jaeger-ports';
 
@@ -65,9 +72,14 @@ export const EDGE_SERVICE_PORTS: readonly NamedPort[] = [
 export function renderEdgeCollectorConfig(props: Pick<EdgeCollectorProps, 'clusterName' | 'central'>): Record<string, unknown> {
   const c = props.central;
   const protocol = c.protocol ?? 'grpc';
-  const tls = (c.tls?.enabled ?? true)
-    ? { insecure: false, insecure_skip_verify: c.tls?.insecureSkipVerify ?? false, ...(c.tls?.ca ? { ca_file: `${EDGE_CA_DIR}/${c.tls.ca.key}` } : {}) }
-    : { insecure: true };
+  const tls =
+    (c.tls?.enabled ?? true)
+      ? {
+          insecure: false,
+          insecure_skip_verify: c.tls?.insecureSkipVerify ?? false,
+          ...(c.tls?.ca ? { ca_file: `${EDGE_CA_DIR}/${c.tls.ca.key}` } : {}),
+        }
+      : { insecure: true };
   const exporterName = protocol === 'grpc' ? 'otlp/central' : 'otlphttp/central';
   const exporter = {
     endpoint: c.endpoint,
@@ -79,7 +91,9 @@ export function renderEdgeCollectorConfig(props: Pick<EdgeCollectorProps, 'clust
   return {
     service: {
       extensions: ['health_check'],
-      pipelines: { traces: { receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'resource/cluster', 'batch'], exporters: [exporterName] } },
+      pipelines: {
+        traces: { receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'resource/cluster', 'batch'], exporters: [exporterName] },
+      },
       telemetry: {
         resource: { 'service.name': 'meshtrace-edge-collector' },
         metrics: { level: 'detailed', readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: JAEGER_PORTS.metrics } } } }] },
@@ -87,7 +101,9 @@ export function renderEdgeCollectorConfig(props: Pick<EdgeCollectorProps, 'clust
     },
     extensions: { health_check: { endpoint: `0.0.0.0:${JAEGER_PORTS.health}` } },
     receivers: {
-      otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${JAEGER_PORTS.otlpGrpc}` }, http: { endpoint: `0.0.0.0:${JAEGER_PORTS.otlpHttp}` } } },
+      otlp: {
+        protocols: { grpc: { endpoint: `0.0.0.0:${JAEGER_PORTS.otlpGrpc}` }, http: { endpoint: `0.0.0.0:${JAEGER_PORTS.otlpHttp}` } },
+      },
       zipkin: { endpoint: `0.0.0.0:${JAEGER_PORTS.zipkin}` },
     },
     processors: {
@@ -108,21 +124,38 @@ export class EdgeCollector extends Construct {
   constructor(scope: Construct, id: string, props: EdgeCollectorProps) {
     super(scope, id);
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(props.clusterName)) {
-      throw new Error(`EdgeCollector: clusterName ${JSON.stringify(props.clusterName)} is not an RFC 1123 label; allowed: lower-case a-z, 0-9 and "-"`);
+      throw new Error(
+        `EdgeCollector: clusterName ${JSON.stringify(props.clusterName)} is not an RFC 1123 label; allowed: lower-case a-z, 0-9 and "-"`,
+      );
     }
-    const labels = { 'app.kubernetes.io/name': 'meshtrace-edge-collector', 'app.kubernetes.io/component': 'edge-collector', 'app.kubernetes.io/part-of': 'meshtrace' };
+    const labels = {
+      'app.kubernetes.io/name': 'meshtrace-edge-collector',
+      'app.kubernetes.io/component': 'edge-collector',
+      'app.kubernetes.io/part-of': 'meshtrace',
+    };
     const configYaml = toConfigYaml(renderEdgeCollectorConfig(props));
-    const configMap = new kplus.ConfigMap(this, 'Config', { metadata: { name: 'edge-collector-config', labels }, data: { 'config.yaml': configYaml } });
+    const configMap = new kplus.ConfigMap(this, 'Config', {
+      metadata: { name: 'edge-collector-config', labels },
+      data: { 'config.yaml': configYaml },
+    });
     const configVolume = kplus.Volume.fromConfigMap(this, 'ConfigVolume', configMap, { name: 'config' });
     const volumes = [configVolume];
     const mounts: kplus.VolumeMount[] = [{ path: '/etc/otelcol', volume: configVolume, readOnly: true }];
     const ca = (props.central.tls?.enabled ?? true) ? props.central.tls?.ca : undefined;
     if (ca) {
-      const caVolume = kplus.Volume.fromSecret(this, 'CaVolume', kplus.Secret.fromSecretName(this, 'CaSecret', ca.name), { name: 'central-ca', items: { [ca.key]: { path: ca.key } } });
+      const caVolume = kplus.Volume.fromSecret(this, 'CaVolume', kplus.Secret.fromSecretName(this, 'CaSecret', ca.name), {
+        name: 'central-ca',
+        items: { [ca.key]: { path: ca.key } },
+      });
       volumes.push(caVolume);
       mounts.push({ path: EDGE_CA_DIR, volume: caVolume, readOnly: true });
     }
-    const probe = (delay: number) => kplus.Probe.fromHttpGet('/', { port: JAEGER_PORTS.health, initialDelaySeconds: Duration.seconds(delay), periodSeconds: Duration.seconds(10) });
+    const probe = (delay: number) =>
+      kplus.Probe.fromHttpGet('/', {
+        port: JAEGER_PORTS.health,
+        initialDelaySeconds: Duration.seconds(delay),
+        periodSeconds: Duration.seconds(10),
+      });
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       metadata: { name: EDGE_COLLECTOR_DEPLOYMENT, labels },
       replicas: props.replicas ?? 2,
@@ -130,7 +163,11 @@ export class EdgeCollector extends Construct {
       podMetadata: {
         // Out of the mesh like Jaeger itself: un-meshed senders (Traefik) must reach it in plain text.
         labels: { 'sidecar.istio.io/inject': 'false' },
-        annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(JAEGER_PORTS.metrics), 'meshtrace.dev/config-sha256': sha256(configYaml) },
+        annotations: {
+          'prometheus.io/scrape': 'true',
+          'prometheus.io/port': String(JAEGER_PORTS.metrics),
+          'meshtrace.dev/config-sha256': sha256(configYaml),
+        },
       },
       volumes,
       containers: [
@@ -138,8 +175,15 @@ export class EdgeCollector extends Construct {
           name: 'otelcol',
           image: props.image ?? 'otel/opentelemetry-collector-contrib:0.155.0',
           args: ['--config=/etc/otelcol/config.yaml'],
-          ports: [...EDGE_SERVICE_PORTS, { name: 'http-health', port: JAEGER_PORTS.health }, { name: 'http-metrics', port: JAEGER_PORTS.metrics }].map((p) => ({ number: p.port, name: p.name })),
-          ...containerDefaults({ resources: props.resources ?? { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' }, user: OTELCOL_UID }),
+          ports: [
+            ...EDGE_SERVICE_PORTS,
+            { name: 'http-health', port: JAEGER_PORTS.health },
+            { name: 'http-metrics', port: JAEGER_PORTS.metrics },
+          ].map((p) => ({ number: p.port, name: p.name })),
+          ...containerDefaults({
+            resources: props.resources ?? { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' },
+            user: OTELCOL_UID,
+          }),
           readiness: probe(1),
           liveness: probe(10),
           volumeMounts: mounts,

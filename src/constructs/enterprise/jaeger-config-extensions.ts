@@ -130,9 +130,15 @@ function storageBackends(config: Obj): Obj[] {
  */
 export function withStorageAccess(config: Record<string, unknown>, ops: StorageAccess): Record<string, unknown> {
   const out = clone(config);
-  const auth = ops.credentials ? { basic: { username: `\${env:${STORAGE_USERNAME_ENV}}`, password: `\${env:${STORAGE_PASSWORD_ENV}}` } } : undefined;
+  const auth = ops.credentials
+    ? { basic: { username: `\${env:${STORAGE_USERNAME_ENV}}`, password: `\${env:${STORAGE_PASSWORD_ENV}}` } }
+    : undefined;
   const tls = ops.tls
-    ? { insecure: false, insecure_skip_verify: ops.tls.skipHostVerify ?? false, ...(ops.tls.ca ? { ca_file: `${STORAGE_CA_DIR}/${ops.tls.ca.key}` } : {}) }
+    ? {
+        insecure: false,
+        insecure_skip_verify: ops.tls.skipHostVerify ?? false,
+        ...(ops.tls.ca ? { ca_file: `${STORAGE_CA_DIR}/${ops.tls.ca.key}` } : {}),
+      }
     : undefined;
   for (const backend of storageBackends(out)) {
     for (const type of ['elasticsearch', 'opensearch'] as const) {
@@ -156,7 +162,9 @@ function writePipelineName(config: Obj): string | undefined {
   const pipelines = record(record(config, 'service'), 'pipelines');
   return Object.keys(pipelines).find((name) => {
     const exporters = (pipelines[name] as Obj).exporters;
-    return Array.isArray(exporters) && exporters.some((e) => String(e).startsWith('jaeger_storage_exporter') || String(e).startsWith('kafka'));
+    return (
+      Array.isArray(exporters) && exporters.some((e) => String(e).startsWith('jaeger_storage_exporter') || String(e).startsWith('kafka'))
+    );
   });
 }
 
@@ -222,7 +230,10 @@ export function withKafkaExporter(config: Record<string, unknown>, kafka: KafkaC
       replaced = true;
     }
   }
-  if (!replaced) throw new Error('withKafkaExporter: the config has no pipeline exporting to jaeger_storage_exporter; allowed: a collector or all-in-one config');
+  if (!replaced)
+    throw new Error(
+      'withKafkaExporter: the config has no pipeline exporting to jaeger_storage_exporter; allowed: a collector or all-in-one config',
+    );
   const exporters = record(out, 'exporters');
   for (const name of Object.keys(exporters)) if (name.startsWith('jaeger_storage_exporter')) delete exporters[name];
   exporters.kafka = kafkaExporter(kafka);

@@ -58,7 +58,9 @@ export interface KafkaIngesterConnection extends KafkaConnection {
 }
 
 /** The ingester's Jaeger v2 config: Kafka in, storage out, health on 13133, metrics on 8888. */
-export function renderIngesterConfig(props: Pick<JaegerIngesterProps, 'kafka' | 'storage' | 'remoteStorageEndpoint'>): Record<string, unknown> {
+export function renderIngesterConfig(
+  props: Pick<JaegerIngesterProps, 'kafka' | 'storage' | 'remoteStorageEndpoint'>,
+): Record<string, unknown> {
   const k = props.kafka;
   return {
     service: {
@@ -72,7 +74,9 @@ export function renderIngesterConfig(props: Pick<JaegerIngesterProps, 'kafka' | 
     },
     extensions: {
       healthcheckv2: { use_v2: true, http: { endpoint: `0.0.0.0:${JAEGER_PORTS.health}` } },
-      jaeger_storage: { backends: { trace_storage: storageBackend({ storage: props.storage, remoteStorageEndpoint: props.remoteStorageEndpoint }) } },
+      jaeger_storage: {
+        backends: { trace_storage: storageBackend({ storage: props.storage, remoteStorageEndpoint: props.remoteStorageEndpoint }) },
+      },
     },
     receivers: {
       kafka: {
@@ -96,8 +100,12 @@ export class JaegerIngester extends Construct {
 
   constructor(scope: Construct, id: string, props: JaegerIngesterProps) {
     super(scope, id);
-    if (props.kafka.brokers.length === 0) throw new Error('JaegerIngester: kafka.brokers is empty; allowed: one or more host:port broker addresses');
-    if (props.storage.type === 'memory') throw new Error('JaegerIngester: storage.type "memory" is private to one process; allowed: remoteStorage, elasticsearch, opensearch, cassandra');
+    if (props.kafka.brokers.length === 0)
+      throw new Error('JaegerIngester: kafka.brokers is empty; allowed: one or more host:port broker addresses');
+    if (props.storage.type === 'memory')
+      throw new Error(
+        'JaegerIngester: storage.type "memory" is private to one process; allowed: remoteStorage, elasticsearch, opensearch, cassandra',
+      );
     const workload = jaegerWorkload(this, {
       name: JAEGER_INGESTER_NAME,
       component: 'ingester',

@@ -9,12 +9,24 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import { containerDefaults, DEFAULT_NON_ROOT_UID, finishWorkload, labeledService, podDefaults, type ResourceQuantities, type SecretKeyRef } from '../workload-defaults';
+import {
+  containerDefaults,
+  DEFAULT_NON_ROOT_UID,
+  finishWorkload,
+  labeledService,
+  podDefaults,
+  type ResourceQuantities,
+  type SecretKeyRef,
+} from '../workload-defaults';
 import { JAEGER_PORTS, JAEGER_QUERY_SERVICE } from '../jaeger/jaeger-ports';
 
 export const JAEGER_UI_SERVICE = 'jaeger-ui';
 export const OAUTH2_PROXY_PORT = 4180;
-export const OAUTH2_PROXY_LABELS = { 'app.kubernetes.io/name': 'oauth2-proxy', 'app.kubernetes.io/component': 'jaeger-ui-auth', 'app.kubernetes.io/part-of': 'meshtrace' } as const;
+export const OAUTH2_PROXY_LABELS = {
+  'app.kubernetes.io/name': 'oauth2-proxy',
+  'app.kubernetes.io/component': 'jaeger-ui-auth',
+  'app.kubernetes.io/part-of': 'meshtrace',
+} as const;
 
 /**
  * The oauth2-proxy in front of the UI: provider, client, Secrets, who may log in.
@@ -63,7 +75,8 @@ export class JaegerUiOAuth2Proxy extends Construct {
   constructor(scope: Construct, id: string, props: JaegerUiOAuth2ProxyProps) {
     super(scope, id);
     const p = props.proxy;
-    const secret = (ref: { name: string; key: string }, sid: string) => kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, sid, ref.name), key: ref.key });
+    const secret = (ref: { name: string; key: string }, sid: string) =>
+      kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, sid, ref.name), key: ref.key });
     const args = [
       `--http-address=0.0.0.0:${OAUTH2_PROXY_PORT}`,
       `--provider=${p.provider ?? 'oidc'}`,
@@ -79,7 +92,12 @@ export class JaegerUiOAuth2Proxy extends Construct {
       // Probes hit /ping without a login.
       '--ping-path=/ping',
     ];
-    const probe = (delay: number) => kplus.Probe.fromHttpGet('/ping', { port: OAUTH2_PROXY_PORT, initialDelaySeconds: Duration.seconds(delay), periodSeconds: Duration.seconds(10) });
+    const probe = (delay: number) =>
+      kplus.Probe.fromHttpGet('/ping', {
+        port: OAUTH2_PROXY_PORT,
+        initialDelaySeconds: Duration.seconds(delay),
+        periodSeconds: Duration.seconds(10),
+      });
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       metadata: { name: 'jaeger-ui-oauth2-proxy', labels: { ...OAUTH2_PROXY_LABELS } },
       replicas: p.replicas ?? 1,
@@ -96,7 +114,10 @@ export class JaegerUiOAuth2Proxy extends Construct {
             OAUTH2_PROXY_COOKIE_SECRET: secret(p.cookieSecret, 'CookieSecret'),
           },
           ports: [{ number: OAUTH2_PROXY_PORT, name: 'http-proxy' }],
-          ...containerDefaults({ resources: p.resources ?? { cpuRequest: '10m', cpuLimit: '200m', memoryRequest: '32Mi', memoryLimit: '128Mi' }, user: DEFAULT_NON_ROOT_UID }),
+          ...containerDefaults({
+            resources: p.resources ?? { cpuRequest: '10m', cpuLimit: '200m', memoryRequest: '32Mi', memoryLimit: '128Mi' },
+            user: DEFAULT_NON_ROOT_UID,
+          }),
           readiness: probe(1),
           liveness: probe(10),
         },
@@ -104,6 +125,11 @@ export class JaegerUiOAuth2Proxy extends Construct {
     });
     finishWorkload(this.deployment, { ...OAUTH2_PROXY_LABELS });
     // ClusterIP only: exposing the UI is the platform's choice (Ingress/Gateway with TLS), never a default.
-    this.service = labeledService(this, 'Service', { name: JAEGER_UI_SERVICE, selector: { ...OAUTH2_PROXY_LABELS }, labels: { ...OAUTH2_PROXY_LABELS }, ports: [{ name: 'http-ui', port: OAUTH2_PROXY_PORT }] });
+    this.service = labeledService(this, 'Service', {
+      name: JAEGER_UI_SERVICE,
+      selector: { ...OAUTH2_PROXY_LABELS },
+      labels: { ...OAUTH2_PROXY_LABELS },
+      ports: [{ name: 'http-ui', port: OAUTH2_PROXY_PORT }],
+    });
   }
 }

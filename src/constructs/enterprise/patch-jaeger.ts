@@ -34,7 +34,9 @@ export function jaegerWorkloadParts(workload: IConstruct): { configMap: kplus.Co
   const configMap = workload.node.tryFindChild('Config');
   const deployment = workload.node.tryFindChild('Deployment');
   if (!(configMap instanceof kplus.ConfigMap) || !(deployment instanceof kplus.Deployment)) {
-    throw new Error(`patchJaegerWorkload: ${workload.node.path} has no Config ConfigMap and Deployment children; allowed: a workload built by jaegerWorkload (collector, query, all-in-one, ingester)`);
+    throw new Error(
+      `patchJaegerWorkload: ${workload.node.path} has no Config ConfigMap and Deployment children; allowed: a workload built by jaegerWorkload (collector, query, all-in-one, ingester)`,
+    );
   }
   return { configMap, deployment };
 }
@@ -46,14 +48,26 @@ export function patchJaegerWorkload(workload: IConstruct, patch: JaegerWorkloadP
     const files = configMap.data;
     const current = files[JAEGER_CONFIG_FILE];
     if (current === undefined) throw new Error(`patchJaegerWorkload: ${configMap.name} has no ${JAEGER_CONFIG_FILE}`);
-    const next = toConfigYaml(patch.transform(parseYamlDocument(current, `${configMap.name} ${JAEGER_CONFIG_FILE}`, YAML_LIMITS.embedded).value as Obj));
+    const next = toConfigYaml(
+      patch.transform(parseYamlDocument(current, `${configMap.name} ${JAEGER_CONFIG_FILE}`, YAML_LIMITS.embedded).value as Obj),
+    );
     ApiObject.of(configMap).addJsonPatch(JsonPatch.replace(`/data/${JAEGER_CONFIG_FILE}`, next));
     const all = { ...files, [JAEGER_CONFIG_FILE]: next };
     // Same hash recipe as jaegerWorkload, so the annotation always describes the files pods mount.
-    deployment.podMetadata.addAnnotation('meshtrace.dev/config-sha256', sha256(Object.entries(all).map(([k, v]) => `${k}\n${v}`).join('\n')));
+    deployment.podMetadata.addAnnotation(
+      'meshtrace.dev/config-sha256',
+      sha256(
+        Object.entries(all)
+          .map(([k, v]) => `${k}\n${v}`)
+          .join('\n'),
+      ),
+    );
   }
   for (const [name, ref] of Object.entries(patch.secretEnv ?? {})) {
-    container.env.addVariable(name, kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(workload, `Secret-${name}`, ref.name), key: ref.key }));
+    container.env.addVariable(
+      name,
+      kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(workload, `Secret-${name}`, ref.name), key: ref.key }),
+    );
   }
   for (const [dir, ref] of Object.entries(patch.secretFiles ?? {})) {
     const id = `SecretFiles${dir.replace(/[^A-Za-z0-9]/g, '-')}`;

@@ -100,7 +100,10 @@ export class SearchIndexMaintenance extends Construct {
 
   constructor(scope: Construct, id: string, props: SearchIndexMaintenanceProps) {
     super(scope, id);
-    if (!/^https?:\/\//.test(props.serverUrl)) throw new Error(`SearchIndexMaintenance: serverUrl ${JSON.stringify(props.serverUrl)} is not an http(s) URL; allowed: e.g. https://es.example.com:9200`);
+    if (!/^https?:\/\//.test(props.serverUrl))
+      throw new Error(
+        `SearchIndexMaintenance: serverUrl ${JSON.stringify(props.serverUrl)} is not an http(s) URL; allowed: e.g. https://es.example.com:9200`,
+      );
     const { ops } = props;
     const env = maintenanceEnv(props);
     const ca = ops.tls?.ca;
@@ -108,16 +111,18 @@ export class SearchIndexMaintenance extends Construct {
       restartPolicy: 'OnFailure',
       automountServiceAccountToken: false,
       securityContext: restrictedPodSecurity(JAEGER_TOOLS_UID),
-      containers: [{
-        name,
-        image,
-        imagePullPolicy: 'IfNotPresent',
-        args,
-        env: [...env, ...extraEnv],
-        resources: resourcesOf(JOB_RESOURCES),
-        securityContext: restrictedContainerSecurity(JAEGER_TOOLS_UID),
-        ...(ca ? { volumeMounts: [{ name: 'storage-ca', mountPath: CA_DIR, readOnly: true }] } : {}),
-      }],
+      containers: [
+        {
+          name,
+          image,
+          imagePullPolicy: 'IfNotPresent',
+          args,
+          env: [...env, ...extraEnv],
+          resources: resourcesOf(JOB_RESOURCES),
+          securityContext: restrictedContainerSecurity(JAEGER_TOOLS_UID),
+          ...(ca ? { volumeMounts: [{ name: 'storage-ca', mountPath: CA_DIR, readOnly: true }] } : {}),
+        },
+      ],
       ...(ca ? { volumes: [{ name: 'storage-ca', secret: { secretName: ca.name, items: [{ key: ca.key, path: ca.key }] } }] } : {}),
     });
     const cronJob = (name: string, schedule: string, image: string, args: string[], extraEnv: Obj[] = []) => {
@@ -132,7 +137,15 @@ export class SearchIndexMaintenance extends Construct {
           concurrencyPolicy: 'Forbid',
           successfulJobsHistoryLimit: 3,
           failedJobsHistoryLimit: 3,
-          jobTemplate: { spec: { backoffLimit: 3, template: { metadata: { labels: { ...jaegerLabels(name), 'sidecar.istio.io/inject': 'false' } }, spec: podSpec(name, image, args, extraEnv) } } },
+          jobTemplate: {
+            spec: {
+              backoffLimit: 3,
+              template: {
+                metadata: { labels: { ...jaegerLabels(name), 'sidecar.istio.io/inject': 'false' } },
+                spec: podSpec(name, image, args, extraEnv),
+              },
+            },
+          },
         },
       });
     };
@@ -156,17 +169,34 @@ export class SearchIndexMaintenance extends Construct {
           ttlSecondsAfterFinished: 86400,
           template: {
             metadata: { labels: { ...jaegerLabels('es-rollover-init'), 'sidecar.istio.io/inject': 'false' } },
-            spec: podSpec('es-rollover-init', r.image, ['init', props.serverUrl], [plainEnv('SHARDS', String(props.shards ?? 1)), plainEnv('REPLICAS', String(props.indexReplicas ?? 0))]),
+            spec: podSpec(
+              'es-rollover-init',
+              r.image,
+              ['init', props.serverUrl],
+              [plainEnv('SHARDS', String(props.shards ?? 1)), plainEnv('REPLICAS', String(props.indexReplicas ?? 0))],
+            ),
           },
         },
       });
       cronJob('jaeger-es-rollover', r.schedule, r.image, ['rollover', props.serverUrl], [plainEnv('CONDITIONS', r.conditions)]);
-      cronJob('jaeger-es-lookback', r.lookbackSchedule, r.image, ['lookback', props.serverUrl], [plainEnv('UNIT', 'days'), plainEnv('UNIT_COUNT', String(r.lookbackDays))]);
+      cronJob(
+        'jaeger-es-lookback',
+        r.lookbackSchedule,
+        r.image,
+        ['lookback', props.serverUrl],
+        [plainEnv('UNIT', 'days'), plainEnv('UNIT_COUNT', String(r.lookbackDays))],
+      );
     }
     if (ops.indexCleaner?.enabled) {
       const c = ops.indexCleaner;
       const image = c.image ?? 'jaegertracing/jaeger-es-index-cleaner:2.20.0';
-      cronJob('jaeger-es-index-cleaner', c.schedule ?? '55 23 * * *', image, [String(c.numberOfDays ?? 7), props.serverUrl], ops.rollover?.enabled ? [plainEnv('ROLLOVER', 'true')] : []);
+      cronJob(
+        'jaeger-es-index-cleaner',
+        c.schedule ?? '55 23 * * *',
+        image,
+        [String(c.numberOfDays ?? 7), props.serverUrl],
+        ops.rollover?.enabled ? [plainEnv('ROLLOVER', 'true')] : [],
+      );
     }
   }
 }

@@ -113,12 +113,23 @@ export class SpanMetricsAlerts extends Construct {
     new ApiObject(this, 'MetricsService', {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: SPAN_METRICS_SERVICE, namespace: props.collectorNamespace, labels: { ...props.collectorLabels, 'meshtrace.dev/metrics': 'spanmetrics' } },
-      spec: { selector: { ...props.collectorLabels }, ports: [{ name: 'http-spanmetrics', port: SPAN_METRICS_PORT, targetPort: SPAN_METRICS_PORT }] },
+      metadata: {
+        name: SPAN_METRICS_SERVICE,
+        namespace: props.collectorNamespace,
+        labels: { ...props.collectorLabels, 'meshtrace.dev/metrics': 'spanmetrics' },
+      },
+      spec: {
+        selector: { ...props.collectorLabels },
+        ports: [{ name: 'http-spanmetrics', port: SPAN_METRICS_PORT, targetPort: SPAN_METRICS_PORT }],
+      },
     });
     if (props.serviceMonitor ?? true) {
       const monitor = new ServiceMonitor({
-        metadata: { name: SPAN_METRICS_SERVICE, namespace: props.collectorNamespace, labels: { 'app.kubernetes.io/part-of': 'meshtrace', ...a.ruleLabels } },
+        metadata: {
+          name: SPAN_METRICS_SERVICE,
+          namespace: props.collectorNamespace,
+          labels: { 'app.kubernetes.io/part-of': 'meshtrace', ...a.ruleLabels },
+        },
         spec: {
           selector: { matchLabels: { 'meshtrace.dev/metrics': 'spanmetrics' } },
           endpoints: [{ port: 'http-spanmetrics', interval: '15s' }],

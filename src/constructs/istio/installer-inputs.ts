@@ -48,7 +48,9 @@ export function meshTracingConfig(options: InstallerInputsOptions): Record<strin
   return {
     enableTracing: true,
     defaultConfig: { tracing: {} },
-    extensionProviders: [tracingExtensionProvider({ provider: options.istio.provider ?? {}, observabilityNamespace: options.observabilityNamespace })],
+    extensionProviders: [
+      tracingExtensionProvider({ provider: options.istio.provider ?? {}, observabilityNamespace: options.observabilityNamespace }),
+    ],
   };
 }
 
@@ -60,8 +62,20 @@ function gatewayServicePorts(istio: IstioInstallerProps): Record<string, unknown
   const nodePort = gatewayServiceType(istio) === 'NodePort';
   return [
     { name: 'status-port', port: 15021, targetPort: 15021, protocol: 'TCP' },
-    { name: 'http2', port: 80, targetPort: 8080, protocol: 'TCP', ...(nodePort ? { nodePort: istio.ingressGateway?.httpNodePort ?? 30081 } : {}) },
-    { name: 'https', port: 443, targetPort: 8443, protocol: 'TCP', ...(nodePort ? { nodePort: istio.ingressGateway?.httpsNodePort ?? 30444 } : {}) },
+    {
+      name: 'http2',
+      port: 80,
+      targetPort: 8080,
+      protocol: 'TCP',
+      ...(nodePort ? { nodePort: istio.ingressGateway?.httpNodePort ?? 30081 } : {}),
+    },
+    {
+      name: 'https',
+      port: 443,
+      targetPort: 8443,
+      protocol: 'TCP',
+      ...(nodePort ? { nodePort: istio.ingressGateway?.httpsNodePort ?? 30444 } : {}),
+    },
   ];
 }
 

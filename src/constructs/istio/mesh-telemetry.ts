@@ -90,7 +90,11 @@ export class MeshTelemetry extends Construct {
     this.resource = new ApiObject(this, 'Resource', {
       apiVersion: 'telemetry.istio.io/v1',
       kind: 'Telemetry',
-      metadata: { name: props.name ?? 'mesh-default', namespace: props.namespace ?? 'istio-system', labels: { 'app.kubernetes.io/part-of': 'meshtrace' } },
+      metadata: {
+        name: props.name ?? 'mesh-default',
+        namespace: props.namespace ?? 'istio-system',
+        labels: { 'app.kubernetes.io/part-of': 'meshtrace' },
+      },
       spec: { ...selector, tracing: [tracing] },
     });
   }

@@ -60,7 +60,8 @@ export function providerAddress(options: TracingProviderOptions): { service: str
   const { provider } = options;
   return {
     service: provider.service ?? `${JAEGER_COLLECTOR_SERVICE}.${options.observabilityNamespace}.svc.cluster.local`,
-    port: provider.port ?? (provider.type === 'zipkin' ? JAEGER_PORTS.zipkin : provider.http ? JAEGER_PORTS.otlpHttp : JAEGER_PORTS.otlpGrpc),
+    port:
+      provider.port ?? (provider.type === 'zipkin' ? JAEGER_PORTS.zipkin : provider.http ? JAEGER_PORTS.otlpHttp : JAEGER_PORTS.otlpGrpc),
   };
 }
 
@@ -70,7 +71,16 @@ export function tracingExtensionProvider(options: TracingProviderOptions): Recor
   const address = providerAddress(options);
   const common = { ...address, ...(provider.maxTagLength !== undefined ? { maxTagLength: provider.maxTagLength } : {}) };
   if (provider.type === 'zipkin') {
-    return { name: provider.name ?? 'jaeger', zipkin: { ...common, ...(provider.traceContextOption ? { traceContextOption: provider.traceContextOption } : {}) } };
+    return {
+      name: provider.name ?? 'jaeger',
+      zipkin: { ...common, ...(provider.traceContextOption ? { traceContextOption: provider.traceContextOption } : {}) },
+    };
   }
-  return { name: provider.name ?? 'jaeger', opentelemetry: { ...common, ...(provider.http ? { http: { path: provider.http.path ?? '/v1/traces', timeout: provider.http.timeout ?? '3s' } } : {}) } };
+  return {
+    name: provider.name ?? 'jaeger',
+    opentelemetry: {
+      ...common,
+      ...(provider.http ? { http: { path: provider.http.path ?? '/v1/traces', timeout: provider.http.timeout ?? '3s' } } : {}),
+    },
+  };
 }

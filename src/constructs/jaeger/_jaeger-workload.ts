@@ -53,11 +53,20 @@ export function jaegerLabels(component: string): Record<string, string> {
 
 export function jaegerWorkload(scope: Construct, options: JaegerWorkloadOptions): JaegerWorkload {
   const labels = jaegerLabels(options.component);
-  const configMap = new kplus.ConfigMap(scope, 'Config', { metadata: { name: `${options.name}-config`, labels }, data: { ...options.files } });
+  const configMap = new kplus.ConfigMap(scope, 'Config', {
+    metadata: { name: `${options.name}-config`, labels },
+    data: { ...options.files },
+  });
   const configVolume = kplus.Volume.fromConfigMap(scope, 'ConfigVolume', configMap, { name: 'config' });
   const tmpVolume = kplus.Volume.fromEmptyDir(scope, 'TmpVolume', 'tmp');
   const probe = (initialDelay: number) =>
-    kplus.Probe.fromHttpGet('/status', { port: JAEGER_PORTS.health, initialDelaySeconds: Duration.seconds(initialDelay), periodSeconds: Duration.seconds(10), failureThreshold: 3, timeoutSeconds: Duration.seconds(2) });
+    kplus.Probe.fromHttpGet('/status', {
+      port: JAEGER_PORTS.health,
+      initialDelaySeconds: Duration.seconds(initialDelay),
+      periodSeconds: Duration.seconds(10),
+      failureThreshold: 3,
+      timeoutSeconds: Duration.seconds(2),
+    });
   const deployment = new kplus.Deployment(scope, 'Deployment', {
     metadata: { name: options.name, labels },
     replicas: options.replicas,
@@ -71,7 +80,11 @@ export function jaegerWorkload(scope: Construct, options: JaegerWorkloadOptions)
         'prometheus.io/scrape': 'true',
         'prometheus.io/port': String(JAEGER_PORTS.metrics),
         // A config change rolls the pods (ConfigMap edits are otherwise invisible to a running Jaeger).
-        'meshtrace.dev/config-sha256': sha256(Object.entries(options.files).map(([k, v]) => `${k}\n${v}`).join('\n')),
+        'meshtrace.dev/config-sha256': sha256(
+          Object.entries(options.files)
+            .map(([k, v]) => `${k}\n${v}`)
+            .join('\n'),
+        ),
       },
     },
     volumes: [configVolume, tmpVolume],

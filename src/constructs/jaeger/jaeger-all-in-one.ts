@@ -7,7 +7,14 @@ import { JAEGER_CONFIG_FILE, renderJaegerConfig, renderSamplingStrategies, type 
 import type { JaegerStorage } from './jaeger-storage';
 import { queryServicePorts } from './jaeger-query';
 import { DEFAULT_JAEGER_IMAGE, DEFAULT_MAX_TRACES } from './jaeger-defaults';
-import { ADMIN_PORTS, COLLECTOR_SERVICE_PORTS, JAEGER_COLLECTOR_SERVICE, JAEGER_QUERY_SERVICE, JAEGER_THRIFT_HTTP_PORT, QUERY_SERVICE_PORTS } from './jaeger-ports';
+import {
+  ADMIN_PORTS,
+  COLLECTOR_SERVICE_PORTS,
+  JAEGER_COLLECTOR_SERVICE,
+  JAEGER_QUERY_SERVICE,
+  JAEGER_THRIFT_HTTP_PORT,
+  QUERY_SERVICE_PORTS,
+} from './jaeger-ports';
 
 export interface JaegerAllInOneProps {
   /**
@@ -65,9 +72,17 @@ export class JaegerAllInOne extends Construct {
     super(scope, id);
     const storage = props.storage ?? { type: 'memory', maxTraces: DEFAULT_MAX_TRACES };
     if (storage.type === 'remoteStorage') {
-      throw new Error('JaegerAllInOne: storage.type "remoteStorage" is for the split topology; allowed: memory, elasticsearch, opensearch, cassandra');
+      throw new Error(
+        'JaegerAllInOne: storage.type "remoteStorage" is for the split topology; allowed: memory, elasticsearch, opensearch, cassandra',
+      );
     }
-    const config = renderJaegerConfig({ role: 'allInOne', storage, inClusterSearchUrl: props.inClusterSearchUrl, basePath: props.basePath, jaegerThriftHttp: props.jaegerThriftHttp });
+    const config = renderJaegerConfig({
+      role: 'allInOne',
+      storage,
+      inClusterSearchUrl: props.inClusterSearchUrl,
+      basePath: props.basePath,
+      jaegerThriftHttp: props.jaegerThriftHttp,
+    });
     const collectorPorts = [...COLLECTOR_SERVICE_PORTS, ...(props.jaegerThriftHttp ? [JAEGER_THRIFT_HTTP_PORT] : [])];
     const workload = jaegerWorkload(this, {
       name: 'jaeger',
@@ -83,7 +98,17 @@ export class JaegerAllInOne extends Construct {
       ports: [...collectorPorts, ...QUERY_SERVICE_PORTS, ...ADMIN_PORTS],
     });
     this.deployment = workload.deployment;
-    this.collectorService = labeledService(this, 'CollectorService', { name: JAEGER_COLLECTOR_SERVICE, selector: workload.selector, labels: workload.selector, ports: collectorPorts });
-    this.queryService = labeledService(this, 'QueryService', { name: JAEGER_QUERY_SERVICE, selector: workload.selector, labels: workload.selector, ...queryServicePorts(props.queryNodePort) });
+    this.collectorService = labeledService(this, 'CollectorService', {
+      name: JAEGER_COLLECTOR_SERVICE,
+      selector: workload.selector,
+      labels: workload.selector,
+      ports: collectorPorts,
+    });
+    this.queryService = labeledService(this, 'QueryService', {
+      name: JAEGER_QUERY_SERVICE,
+      selector: workload.selector,
+      labels: workload.selector,
+      ...queryServicePorts(props.queryNodePort),
+    });
   }
 }

@@ -70,14 +70,22 @@ export class JaegerCollector extends Construct {
     super(scope, id);
     const storage = props.storage ?? DEFAULT_REMOTE_STORAGE;
     if (storage.type === 'memory') {
-      throw new Error(`JaegerCollector: storage.type "memory" cannot be shared with a separate query Deployment; allowed: remoteStorage, elasticsearch, opensearch, cassandra`);
+      throw new Error(
+        `JaegerCollector: storage.type "memory" cannot be shared with a separate query Deployment; allowed: remoteStorage, elasticsearch, opensearch, cassandra`,
+      );
     }
     const replicas = props.replicas ?? 1;
     const pdb = props.podDisruptionBudget;
-    const autoscaling = props.autoscaling && { minReplicas: props.autoscaling.minReplicas ?? 2, maxReplicas: props.autoscaling.maxReplicas ?? 5, targetCpuUtilizationPercentage: props.autoscaling.targetCpuUtilizationPercentage ?? 75 };
+    const autoscaling = props.autoscaling && {
+      minReplicas: props.autoscaling.minReplicas ?? 2,
+      maxReplicas: props.autoscaling.maxReplicas ?? 5,
+      targetCpuUtilizationPercentage: props.autoscaling.targetCpuUtilizationPercentage ?? 75,
+    };
     const minPods = autoscaling?.minReplicas ?? replicas;
     if (pdb && pdb.minAvailable >= minPods) {
-      throw new Error(`JaegerCollector: podDisruptionBudget.minAvailable ${pdb.minAvailable} would block every eviction with ${minPods} pod(s); allowed: below the replica count`);
+      throw new Error(
+        `JaegerCollector: podDisruptionBudget.minAvailable ${pdb.minAvailable} would block every eviction with ${minPods} pod(s); allowed: below the replica count`,
+      );
     }
     const config = renderJaegerConfig({
       role: 'collector',
@@ -101,7 +109,12 @@ export class JaegerCollector extends Construct {
       ports: [...servicePorts, ...ADMIN_PORTS],
     });
     this.deployment = workload.deployment;
-    this.service = labeledService(this, 'Service', { name: JAEGER_COLLECTOR_SERVICE, selector: workload.selector, labels: workload.selector, ports: servicePorts });
+    this.service = labeledService(this, 'Service', {
+      name: JAEGER_COLLECTOR_SERVICE,
+      selector: workload.selector,
+      labels: workload.selector,
+      ports: servicePorts,
+    });
 
     if (autoscaling) {
       new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {

@@ -57,13 +57,16 @@ function listen(port: number): string {
 }
 
 /** The `jaeger_storage.backends.<name>` entry for a storage config. */
-export function storageBackend(options: Pick<RenderJaegerConfigOptions, 'storage' | 'remoteStorageEndpoint' | 'inClusterSearchUrl'>): Record<string, unknown> {
+export function storageBackend(
+  options: Pick<RenderJaegerConfigOptions, 'storage' | 'remoteStorageEndpoint' | 'inClusterSearchUrl'>,
+): Record<string, unknown> {
   const s = options.storage;
   switch (s.type) {
     case 'memory':
       return { memory: { max_traces: s.maxTraces ?? DEFAULT_MAX_TRACES } };
     case 'remoteStorage':
-      if (!options.remoteStorageEndpoint) throw new Error('storage remoteStorage needs remoteStorageEndpoint (host:port of jaeger-remote-storage)');
+      if (!options.remoteStorageEndpoint)
+        throw new Error('storage remoteStorage needs remoteStorageEndpoint (host:port of jaeger-remote-storage)');
       return { grpc: { endpoint: options.remoteStorageEndpoint, tls: { insecure: true } } };
     case 'elasticsearch':
     case 'opensearch': {
@@ -114,7 +117,11 @@ export function renderJaegerConfig(options: RenderJaegerConfigOptions): Record<s
     };
   }
   const pipeline = writes
-    ? { receivers: ['otlp', 'zipkin', ...(options.jaegerThriftHttp ? ['jaeger'] : [])], processors: ['batch'], exporters: ['jaeger_storage_exporter'] }
+    ? {
+        receivers: ['otlp', 'zipkin', ...(options.jaegerThriftHttp ? ['jaeger'] : [])],
+        processors: ['batch'],
+        exporters: ['jaeger_storage_exporter'],
+      }
     : // A query-only process still needs one pipeline (OTel Collector requirement): nop in, nop out.
       { receivers: ['nop'], processors: ['batch'], exporters: ['nop'] };
   return {
@@ -132,7 +139,9 @@ export function renderJaegerConfig(options: RenderJaegerConfigOptions): Record<s
       ? {
           otlp: { protocols: { grpc: { endpoint: listen(JAEGER_PORTS.otlpGrpc) }, http: { endpoint: listen(JAEGER_PORTS.otlpHttp) } } },
           zipkin: { endpoint: listen(JAEGER_PORTS.zipkin) },
-          ...(options.jaegerThriftHttp ? { jaeger: { protocols: { thrift_http: { endpoint: listen(JAEGER_PORTS.jaegerThriftHttp) } } } } : {}),
+          ...(options.jaegerThriftHttp
+            ? { jaeger: { protocols: { thrift_http: { endpoint: listen(JAEGER_PORTS.jaegerThriftHttp) } } } }
+            : {}),
         }
       : { nop: {} },
     processors: { batch: {} },
@@ -188,7 +197,9 @@ export function renderSamplingStrategies(sampling: JaegerSampling): Record<strin
         service: s.service,
         type: s.type ?? 'probabilistic',
         param: s.param,
-        ...(operations.length > 0 ? { operation_strategies: operations.map((o) => ({ operation: o.operation, type: 'probabilistic', param: o.probability })) } : {}),
+        ...(operations.length > 0
+          ? { operation_strategies: operations.map((o) => ({ operation: o.operation, type: 'probabilistic', param: o.probability })) }
+          : {}),
       };
     }),
   };

@@ -12,7 +12,12 @@ export const DEFAULT_JAEGER_IMAGE = 'jaegertracing/jaeger:2.20.0';
 export const DEFAULT_REMOTE_STORAGE_IMAGE = 'jaegertracing/jaeger-remote-storage:2.20.0';
 /** Traces a memory store keeps, bounded so a busy lab cannot eat the node's memory. */
 export const DEFAULT_MAX_TRACES = 100_000;
-export const DEFAULT_REMOTE_STORAGE_RESOURCES: ResourceQuantities = { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' };
+export const DEFAULT_REMOTE_STORAGE_RESOURCES: ResourceQuantities = {
+  cpuRequest: '50m',
+  cpuLimit: '500m',
+  memoryRequest: '128Mi',
+  memoryLimit: '512Mi',
+};
 /** `host:port` of the in-namespace jaeger-remote-storage Service. */
 export const REMOTE_STORAGE_ENDPOINT = `${JAEGER_REMOTE_STORAGE_SERVICE}:${JAEGER_PORTS.remoteStorage}`;
 

@@ -84,13 +84,22 @@ export class JaegerNetworkPolicies extends Construct {
     }
     const topology = props.topology ?? 'split';
     const monitoring = props.monitoringNamespaces ?? ['monitoring'];
-    const spanPorts = [JAEGER_PORTS.otlpGrpc, JAEGER_PORTS.otlpHttp, JAEGER_PORTS.zipkin, ...(props.jaegerThriftHttp ? [JAEGER_PORTS.jaegerThriftHttp] : [])];
+    const spanPorts = [
+      JAEGER_PORTS.otlpGrpc,
+      JAEGER_PORTS.otlpHttp,
+      JAEGER_PORTS.zipkin,
+      ...(props.jaegerThriftHttp ? [JAEGER_PORTS.jaegerThriftHttp] : []),
+    ];
     const samplingPorts = topology === 'edge' ? [] : [JAEGER_PORTS.samplingHttp, JAEGER_PORTS.samplingGrpc];
-    const metricsRule = monitoring.length ? [{ from: [fromNamespaces(monitoring)], ports: [tcp(JAEGER_PORTS.metrics), ...(props.spanMetrics ? [tcp(SPAN_METRICS_PORT)] : [])] }] : [];
+    const metricsRule = monitoring.length
+      ? [{ from: [fromNamespaces(monitoring)], ports: [tcp(JAEGER_PORTS.metrics), ...(props.spanMetrics ? [tcp(SPAN_METRICS_PORT)] : [])] }]
+      : [];
     // The kit's own pods of this namespace (labelled part-of: meshtrace) may send too, e.g. Jaeger's own traces.
     const ownPods = { podSelector: { matchLabels: { [PART_OF]: 'meshtrace' } } };
     const senderRule = { from: [fromNamespaces(props.senderNamespaces), ownPods], ports: [...spanPorts, ...samplingPorts].map(tcp) };
-    const uiRule = props.uiProxyLabels ? [{ from: [{ podSelector: { matchLabels: { ...props.uiProxyLabels } } }], ports: [tcp(JAEGER_PORTS.queryHttp)] }] : [];
+    const uiRule = props.uiProxyLabels
+      ? [{ from: [{ podSelector: { matchLabels: { ...props.uiProxyLabels } } }], ports: [tcp(JAEGER_PORTS.queryHttp)] }]
+      : [];
     const policies: Record<string, ApiObject> = {};
     const add = (name: string, podLabels: Record<string, string>, ingress: Obj[]) => {
       policies[name] = new ApiObject(this, name, {
@@ -110,7 +119,10 @@ export class JaegerNetworkPolicies extends Construct {
       add('jaeger-query-ingress', jaegerLabels('query'), [...uiRule, ...metricsRule]);
       if (props.remoteStorage) {
         add('jaeger-remote-storage-ingress', jaegerLabels('remote-storage'), [
-          { from: ['collector', 'query', 'ingester'].map((c) => ({ podSelector: { matchLabels: jaegerLabels(c) } })), ports: [tcp(JAEGER_PORTS.remoteStorage)] },
+          {
+            from: ['collector', 'query', 'ingester'].map((c) => ({ podSelector: { matchLabels: jaegerLabels(c) } })),
+            ports: [tcp(JAEGER_PORTS.remoteStorage)],
+          },
         ]);
       }
       if (props.ingester) add('jaeger-ingester-ingress', jaegerLabels('ingester'), metricsRule);

@@ -42,7 +42,9 @@ export class JaegerQuery extends Construct {
     super(scope, id);
     const storage = props.storage ?? DEFAULT_REMOTE_STORAGE;
     if (storage.type === 'memory') {
-      throw new Error(`JaegerQuery: storage.type "memory" is private to one process; allowed: remoteStorage, elasticsearch, opensearch, cassandra`);
+      throw new Error(
+        `JaegerQuery: storage.type "memory" is private to one process; allowed: remoteStorage, elasticsearch, opensearch, cassandra`,
+      );
     }
     const config = renderJaegerConfig({
       role: 'query',
@@ -61,12 +63,23 @@ export class JaegerQuery extends Construct {
       ports: [...QUERY_SERVICE_PORTS, ...ADMIN_PORTS],
     });
     this.deployment = workload.deployment;
-    this.service = labeledService(this, 'Service', { name: JAEGER_QUERY_SERVICE, selector: workload.selector, labels: workload.selector, ...queryServicePorts(props.nodePort) });
+    this.service = labeledService(this, 'Service', {
+      name: JAEGER_QUERY_SERVICE,
+      selector: workload.selector,
+      labels: workload.selector,
+      ...queryServicePorts(props.nodePort),
+    });
   }
 }
 
 /** The `jaeger-query` Service's type and ports: ClusterIP, or NodePort with the UI port published. */
-export function queryServicePorts(nodePort: number | undefined): { type?: kplus.ServiceType; ports: { name: string; port: number; nodePort?: number }[] } {
+export function queryServicePorts(nodePort: number | undefined): {
+  type?: kplus.ServiceType;
+  ports: { name: string; port: number; nodePort?: number }[];
+} {
   if (nodePort === undefined) return { ports: [...QUERY_SERVICE_PORTS] };
-  return { type: kplus.ServiceType.NODE_PORT, ports: QUERY_SERVICE_PORTS.map((p) => (p.port === JAEGER_PORTS.queryHttp ? { ...p, nodePort } : { ...p })) };
+  return {
+    type: kplus.ServiceType.NODE_PORT,
+    ports: QUERY_SERVICE_PORTS.map((p) => (p.port === JAEGER_PORTS.queryHttp ? { ...p, nodePort } : { ...p })),
+  };
 }

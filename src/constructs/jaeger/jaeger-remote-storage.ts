@@ -5,7 +5,12 @@ import type { ResourceQuantities } from '../workload-defaults';
 import { containerDefaults, finishWorkload, labeledService, podDefaults } from '../workload-defaults';
 import { JAEGER_UID, jaegerLabels, sha256, toConfigYaml } from './_jaeger-workload';
 import { renderRemoteStorageConfig } from './jaeger-config';
-import { DEFAULT_MAX_TRACES, DEFAULT_REMOTE_STORAGE_IMAGE, DEFAULT_REMOTE_STORAGE_RESOURCES, REMOTE_STORAGE_ENDPOINT } from './jaeger-defaults';
+import {
+  DEFAULT_MAX_TRACES,
+  DEFAULT_REMOTE_STORAGE_IMAGE,
+  DEFAULT_REMOTE_STORAGE_RESOURCES,
+  REMOTE_STORAGE_ENDPOINT,
+} from './jaeger-defaults';
 import { JAEGER_PORTS, JAEGER_REMOTE_STORAGE_SERVICE } from './jaeger-ports';
 
 export interface JaegerRemoteStorageProps {
@@ -41,11 +46,19 @@ export class JaegerRemoteStorage extends Construct {
     super(scope, id);
     const labels = jaegerLabels('remote-storage');
     const configYaml = toConfigYaml(renderRemoteStorageConfig(props.maxTraces ?? DEFAULT_MAX_TRACES));
-    const configMap = new kplus.ConfigMap(this, 'Config', { metadata: { name: `${JAEGER_REMOTE_STORAGE_SERVICE}-config`, labels }, data: { 'config.yaml': configYaml } });
+    const configMap = new kplus.ConfigMap(this, 'Config', {
+      metadata: { name: `${JAEGER_REMOTE_STORAGE_SERVICE}-config`, labels },
+      data: { 'config.yaml': configYaml },
+    });
     const configVolume = kplus.Volume.fromConfigMap(this, 'ConfigVolume', configMap, { name: 'config' });
     const tmpVolume = kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp');
     // Admin server: health on `/` of 17270 (cmd/remote-storage/app).
-    const probe = (delay: number) => kplus.Probe.fromTcpSocket({ port: JAEGER_PORTS.remoteStorage, initialDelaySeconds: Duration.seconds(delay), periodSeconds: Duration.seconds(10) });
+    const probe = (delay: number) =>
+      kplus.Probe.fromTcpSocket({
+        port: JAEGER_PORTS.remoteStorage,
+        initialDelaySeconds: Duration.seconds(delay),
+        periodSeconds: Duration.seconds(10),
+      });
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       metadata: { name: JAEGER_REMOTE_STORAGE_SERVICE, labels },
       replicas: 1,
@@ -74,7 +87,12 @@ export class JaegerRemoteStorage extends Construct {
       ],
     });
     finishWorkload(this.deployment, labels);
-    this.service = labeledService(this, 'Service', { name: JAEGER_REMOTE_STORAGE_SERVICE, selector: labels, labels, ports: [{ name: 'grpc-storage', port: JAEGER_PORTS.remoteStorage }] });
+    this.service = labeledService(this, 'Service', {
+      name: JAEGER_REMOTE_STORAGE_SERVICE,
+      selector: labels,
+      labels,
+      ports: [{ name: 'grpc-storage', port: JAEGER_PORTS.remoteStorage }],
+    });
     this.endpoint = REMOTE_STORAGE_ENDPOINT;
   }
 }

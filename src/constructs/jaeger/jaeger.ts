@@ -69,7 +69,8 @@ export class Jaeger extends Construct {
   constructor(scope: Construct, id: string, props: JaegerProps = {}) {
     super(scope, id);
     this.topology = props.topology ?? 'split';
-    const storage = props.storage ?? (this.topology === 'split' ? DEFAULT_REMOTE_STORAGE : { type: 'memory' as const, maxTraces: DEFAULT_MAX_TRACES });
+    const storage =
+      props.storage ?? (this.topology === 'split' ? DEFAULT_REMOTE_STORAGE : { type: 'memory' as const, maxTraces: DEFAULT_MAX_TRACES });
     const image = props.image ?? DEFAULT_JAEGER_IMAGE;
 
     let inClusterSearchUrl: string | undefined;
@@ -78,12 +79,25 @@ export class Jaeger extends Construct {
     }
 
     if (this.topology === 'allInOne') {
-      new JaegerAllInOne(this, 'AllInOne', { jaegerThriftHttp: props.jaegerThriftHttp, queryNodePort: props.query?.nodePort, image, storage, inClusterSearchUrl, resources: props.allInOne?.resources, sampling: props.sampling, basePath: props.query?.basePath });
+      new JaegerAllInOne(this, 'AllInOne', {
+        jaegerThriftHttp: props.jaegerThriftHttp,
+        queryNodePort: props.query?.nodePort,
+        image,
+        storage,
+        inClusterSearchUrl,
+        resources: props.allInOne?.resources,
+        sampling: props.sampling,
+        basePath: props.query?.basePath,
+      });
       return;
     }
     let remoteStorageEndpoint: string | undefined;
     if (storage.type === 'remoteStorage') {
-      remoteStorageEndpoint = new JaegerRemoteStorage(this, 'RemoteStorage', { image: storage.image, maxTraces: storage.maxTraces, resources: storage.resources }).endpoint;
+      remoteStorageEndpoint = new JaegerRemoteStorage(this, 'RemoteStorage', {
+        image: storage.image,
+        maxTraces: storage.maxTraces,
+        resources: storage.resources,
+      }).endpoint;
     }
     new JaegerCollector(this, 'Collector', {
       jaegerThriftHttp: props.jaegerThriftHttp,

@@ -45,18 +45,35 @@ export class OpenSearchSingleNode extends Construct {
     super(scope, id);
     const labels = { 'app.kubernetes.io/name': 'opensearch', 'app.kubernetes.io/part-of': 'meshtrace' };
     const heap = props.heap ?? '512m';
-    this.service = labeledService(this, 'Service', { name: 'opensearch', selector: labels, labels, headless: true, ports: [{ name: 'http-rest', port: 9200 }, { name: 'tcp-transport', port: 9300 }] });
+    this.service = labeledService(this, 'Service', {
+      name: 'opensearch',
+      selector: labels,
+      labels,
+      headless: true,
+      ports: [
+        { name: 'http-rest', port: 9200 },
+        { name: 'tcp-transport', port: 9300 },
+      ],
+    });
     const tmp = kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp');
     // Named like the claim template: the StatefulSet drops it from the pod spec and the
     // mount binds to the per-pod claim `data-opensearch-0` instead.
     const data = kplus.Volume.fromEmptyDir(this, 'DataVolume', 'data');
     const logs = kplus.Volume.fromEmptyDir(this, 'LogsVolume', 'logs');
-    const probe = (delay: number) => kplus.Probe.fromTcpSocket({ port: 9200, initialDelaySeconds: Duration.seconds(delay), periodSeconds: Duration.seconds(10), failureThreshold: 6 });
+    const probe = (delay: number) =>
+      kplus.Probe.fromTcpSocket({
+        port: 9200,
+        initialDelaySeconds: Duration.seconds(delay),
+        periodSeconds: Duration.seconds(10),
+        failureThreshold: 6,
+      });
     this.statefulSet = new kplus.StatefulSet(this, 'StatefulSet', {
       metadata: { name: 'opensearch', labels },
       service: this.service,
       replicas: 1,
-      volumeClaimTemplates: [{ name: 'data', storage: memory(props.storageSize ?? '5Gi'), accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE] }],
+      volumeClaimTemplates: [
+        { name: 'data', storage: memory(props.storageSize ?? '5Gi'), accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE] },
+      ],
       ...podDefaults({ user: OPENSEARCH_UID }),
       podMetadata: { labels: { 'sidecar.istio.io/inject': 'false' } },
       volumes: [tmp, logs, data],
@@ -64,7 +81,10 @@ export class OpenSearchSingleNode extends Construct {
         {
           name: 'opensearch',
           image: props.image ?? 'opensearchproject/opensearch:2.19.2',
-          ports: [{ number: 9200, name: 'http-rest' }, { number: 9300, name: 'tcp-transport' }],
+          ports: [
+            { number: 9200, name: 'http-rest' },
+            { number: 9300, name: 'tcp-transport' },
+          ],
           envVariables: {
             'discovery.type': kplus.EnvValue.fromValue('single-node'),
             DISABLE_SECURITY_PLUGIN: kplus.EnvValue.fromValue('true'),
@@ -72,7 +92,11 @@ export class OpenSearchSingleNode extends Construct {
             OPENSEARCH_JAVA_OPTS: kplus.EnvValue.fromValue(`-Xms${heap} -Xmx${heap}`),
           },
           // The image writes its keystore and config under /usr/share/opensearch/config at start-up.
-          ...containerDefaults({ resources: props.resources ?? { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1536Mi' }, user: OPENSEARCH_UID, readOnlyRootFilesystem: false }),
+          ...containerDefaults({
+            resources: props.resources ?? { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1536Mi' },
+            user: OPENSEARCH_UID,
+            readOnlyRootFilesystem: false,
+          }),
           readiness: probe(20),
           liveness: probe(60),
           volumeMounts: [

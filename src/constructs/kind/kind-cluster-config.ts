@@ -77,7 +77,9 @@ export interface KindClusterConfig {
 export function buildKindClusterConfig(props: KindClusterConfigProps = {}): KindClusterConfig {
   const name = props.name ?? DEFAULT_KIND_CLUSTER_NAME;
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 50) {
-    throw new Error(`kind: name ${JSON.stringify(name)} is not a valid cluster name (lower-case letters, digits and '-', at most 50 characters)`);
+    throw new Error(
+      `kind: name ${JSON.stringify(name)} is not a valid cluster name (lower-case letters, digits and '-', at most 50 characters)`,
+    );
   }
   const image = props.nodeImage ?? DEFAULT_KIND_NODE_IMAGE;
   if (!/^[\w./-]+(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$/.test(image) || !(image.includes(':') || image.includes('@'))) {
@@ -97,7 +99,9 @@ export function buildKindClusterConfig(props: KindClusterConfigProps = {}): Kind
 function toMapping(p: KindPortMappingProps): KindPortMapping {
   const what = `kind port mapping "${p.name}"`;
   if (!(Number.isInteger(p.nodePort) && p.nodePort >= NODE_PORT_RANGE.min && p.nodePort <= NODE_PORT_RANGE.max)) {
-    throw new Error(`${what}: nodePort ${p.nodePort} is outside the NodePort range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}; containerPort must equal the Service's nodePort`);
+    throw new Error(
+      `${what}: nodePort ${p.nodePort} is outside the NodePort range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}; containerPort must equal the Service's nodePort`,
+    );
   }
   if (!(Number.isInteger(p.hostPort) && p.hostPort >= 1 && p.hostPort <= 65535)) {
     throw new Error(`${what}: hostPort ${p.hostPort} must be an integer port 1..65535`);
@@ -120,8 +124,12 @@ function assertUnique(mappings: readonly KindPortMapping[], props: readonly Kind
     const name = props[i]!.name;
     const nodeKey = `${m.containerPort}/${m.protocol}`;
     const hostKey = `${m.listenAddress}:${m.hostPort}/${m.protocol}`;
-    if (seenNode.has(nodeKey)) throw new Error(`kind port mappings "${seenNode.get(nodeKey)}" and "${name}" both use nodePort ${m.containerPort}; each Service needs its own node port`);
-    if (seenHost.has(hostKey)) throw new Error(`kind port mappings "${seenHost.get(hostKey)}" and "${name}" both bind host ${hostKey}; pick another hostPort`);
+    if (seenNode.has(nodeKey))
+      throw new Error(
+        `kind port mappings "${seenNode.get(nodeKey)}" and "${name}" both use nodePort ${m.containerPort}; each Service needs its own node port`,
+      );
+    if (seenHost.has(hostKey))
+      throw new Error(`kind port mappings "${seenHost.get(hostKey)}" and "${name}" both bind host ${hostKey}; pick another hostPort`);
     seenNode.set(nodeKey, name);
     seenHost.set(hostKey, name);
   });
@@ -130,13 +138,18 @@ function assertUnique(mappings: readonly KindPortMapping[], props: readonly Kind
 /** The comment block at the top of kind.yaml: how to create the cluster, what each mapping is for. */
 export function kindConfigHeader(config: KindClusterConfig, mappingNames: readonly string[] = []): string {
   const mappings = config.nodes[0]?.extraPortMappings ?? [];
-  return [
-    `# kind cluster config written by meshtrace (kind ${KIND_VERSION}).`,
-    `#   kind create cluster --config dist/${KIND_CONFIG_FILE}`,
-    '# Each extraPortMappings containerPort equals a synthesized Service nodePort:',
-    ...mappings.map((m, i) => `#   ${m.listenAddress}:${m.hostPort} -> node ${m.containerPort}/${m.protocol}${mappingNames[i] ? `  (${mappingNames[i]})` : ''}`),
-    '# Generated file: edit the meshtrace config and re-run `npm run synth` instead.',
-  ].join('\n') + '\n';
+  return (
+    [
+      `# kind cluster config written by meshtrace (kind ${KIND_VERSION}).`,
+      `#   kind create cluster --config dist/${KIND_CONFIG_FILE}`,
+      '# Each extraPortMappings containerPort equals a synthesized Service nodePort:',
+      ...mappings.map(
+        (m, i) =>
+          `#   ${m.listenAddress}:${m.hostPort} -> node ${m.containerPort}/${m.protocol}${mappingNames[i] ? `  (${mappingNames[i]})` : ''}`,
+      ),
+      '# Generated file: edit the meshtrace config and re-run `npm run synth` instead.',
+    ].join('\n') + '\n'
+  );
 }
 
 /** Renders the config as YAML with the header. */

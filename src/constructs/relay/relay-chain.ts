@@ -128,10 +128,12 @@ export function validateRelayHops(hops: readonly RelayHopSpec[]): void {
   if (hops.length === 0) fail('hops', hops, 'allowed: at least one hop');
   const names = new Set<string>();
   for (const [i, hop] of hops.entries()) {
-    if (!DNS_LABEL.test(hop.name) || hop.name.length > 63) fail(`hops[${i}].name`, hop.name, 'allowed: an RFC 1123 label (lower-case a-z, 0-9, "-", 1-63 characters)');
+    if (!DNS_LABEL.test(hop.name) || hop.name.length > 63)
+      fail(`hops[${i}].name`, hop.name, 'allowed: an RFC 1123 label (lower-case a-z, 0-9, "-", 1-63 characters)');
     if (names.has(hop.name)) fail(`hops[${i}].name`, hop.name, 'allowed: a name not used by another hop');
     names.add(hop.name);
-    if (hop.replicas !== undefined && !(Number.isInteger(hop.replicas) && hop.replicas >= 0)) fail(`hops[${i}].replicas`, hop.replicas, 'allowed: a whole number >= 0');
+    if (hop.replicas !== undefined && !(Number.isInteger(hop.replicas) && hop.replicas >= 0))
+      fail(`hops[${i}].replicas`, hop.replicas, 'allowed: a whole number >= 0');
     for (const [j, fault] of (hop.faults ?? []).entries()) {
       try {
         parseFault(fault);
@@ -141,11 +143,13 @@ export function validateRelayHops(hops: readonly RelayHopSpec[]): void {
     }
     for (const field of ['propagate', 'accept'] as const) {
       for (const format of hop[field] ?? []) {
-        if (!['w3c', 'b3', 'b3multi', 'jaeger', 'baggage', 'b3single'].includes(format)) fail(`hops[${i}].${field}`, format, 'allowed: w3c, b3, b3multi, jaeger, baggage');
+        if (!['w3c', 'b3', 'b3multi', 'jaeger', 'baggage', 'b3single'].includes(format))
+          fail(`hops[${i}].${field}`, format, 'allowed: w3c, b3, b3multi, jaeger, baggage');
       }
     }
     for (const key of hop.baggageAttributes ?? []) {
-      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(key)) fail(`hops[${i}].baggageAttributes`, key, 'allowed: a baggage key of letters, digits, "_", "." and "-"');
+      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(key))
+        fail(`hops[${i}].baggageAttributes`, key, 'allowed: a baggage key of letters, digits, "_", "." and "-"');
     }
   }
   for (const [i, hop] of hops.entries()) {
@@ -158,7 +162,8 @@ export function validateRelayHops(hops: readonly RelayHopSpec[]): void {
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (name: string, path: string[]): void => {
     if (state.get(name) === 'done') return;
-    if (state.get(name) === 'visiting') fail('hops', [...path, name].join(' → '), 'allowed: a graph without cycles (a cycle loops requests forever)');
+    if (state.get(name) === 'visiting')
+      fail('hops', [...path, name].join(' → '), 'allowed: a graph without cycles (a cycle loops requests forever)');
     state.set(name, 'visiting');
     for (const up of byName.get(name)?.upstreams ?? []) visit(up, [...path, name]);
     state.set(name, 'done');
@@ -168,7 +173,17 @@ export function validateRelayHops(hops: readonly RelayHopSpec[]): void {
 
 /** The `meshtrace relay` arguments of one hop. */
 export function relayArgs(hop: RelayHopSpec, otlpEndpoint: string, sampleRate: number): string[] {
-  const args = ['relay', '--listen', `0.0.0.0:${RELAY_PORT}`, '--admin-listen', `0.0.0.0:${RELAY_ADMIN_PORT}`, '--service-name', hop.name, '--otlp-endpoint', otlpEndpoint];
+  const args = [
+    'relay',
+    '--listen',
+    `0.0.0.0:${RELAY_PORT}`,
+    '--admin-listen',
+    `0.0.0.0:${RELAY_ADMIN_PORT}`,
+    '--service-name',
+    hop.name,
+    '--otlp-endpoint',
+    otlpEndpoint,
+  ];
   for (const up of hop.upstreams ?? []) args.push('--upstream', `http://${up}:${RELAY_PORT}`);
   if (hop.fanout ?? (hop.upstreams?.length ?? 0) > 1) args.push('--fanout');
   // The relay's canonical names: an old `b3single` in the config must not print a deprecation notice in every pod.
@@ -243,9 +258,20 @@ export class RelayChain extends Construct {
               { name: 'http-admin', number: RELAY_ADMIN_PORT },
             ],
             envVariables: { NODE_OPTIONS: kplus.EnvValue.fromValue('--max-old-space-size=96') },
-            ...containerDefaults({ resources: props.resources ?? { cpuRequest: '20m', cpuLimit: '500m', memoryRequest: '48Mi', memoryLimit: '128Mi' }, user }),
-            readiness: kplus.Probe.fromHttpGet('/readyz', { port: RELAY_ADMIN_PORT, periodSeconds: Duration.seconds(5), failureThreshold: 2 }),
-            liveness: kplus.Probe.fromHttpGet('/healthz', { port: RELAY_ADMIN_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
+            ...containerDefaults({
+              resources: props.resources ?? { cpuRequest: '20m', cpuLimit: '500m', memoryRequest: '48Mi', memoryLimit: '128Mi' },
+              user,
+            }),
+            readiness: kplus.Probe.fromHttpGet('/readyz', {
+              port: RELAY_ADMIN_PORT,
+              periodSeconds: Duration.seconds(5),
+              failureThreshold: 2,
+            }),
+            liveness: kplus.Probe.fromHttpGet('/healthz', {
+              port: RELAY_ADMIN_PORT,
+              periodSeconds: Duration.seconds(10),
+              failureThreshold: 3,
+            }),
             // Endpoints are removed asynchronously: keep serving a few seconds before SIGTERM starts the drain.
             lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', '5']) },
             volumeMounts: [{ path: RELAY_BUNDLE_DIR, volume: bundleVolume, readOnly: true }],

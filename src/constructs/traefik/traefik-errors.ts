@@ -10,14 +10,25 @@ export class TraefikValuesError extends Error {
     readonly findings: readonly Finding[],
     context = 'Traefik Helm values',
   ) {
-    super(`${context} rejected:\n${findings.map((f) => `  - ${f.field ? `${f.field}: ` : ''}${f.message}${f.fix ? ` (fix: ${f.fix})` : ''}`).join('\n')}`);
+    super(
+      `${context} rejected:\n${findings.map((f) => `  - ${f.field ? `${f.field}: ` : ''}${f.message}${f.fix ? ` (fix: ${f.fix})` : ''}`).join('\n')}`,
+    );
     this.name = 'TraefikValuesError';
   }
 }
 
 /** Throws a TraefikValuesError naming `field`, the bad `value` and what is `allowed`. */
 export function rejectProp(field: string, value: unknown, allowed: string): never {
-  throw new TraefikValuesError([
-    { rule: 'traefik-values/prop', severity: 'error', field, message: `${field} is ${JSON.stringify(value)}`, fix: `allowed: ${allowed}` },
-  ], 'Traefik props');
+  throw new TraefikValuesError(
+    [
+      {
+        rule: 'traefik-values/prop',
+        severity: 'error',
+        field,
+        message: `${field} is ${JSON.stringify(value)}`,
+        fix: `allowed: ${allowed}`,
+      },
+    ],
+    'Traefik props',
+  );
 }

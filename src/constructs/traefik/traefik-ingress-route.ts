@@ -54,13 +54,21 @@ export class TraefikIngressRoute extends Construct {
     super(scope, id);
     const host = props.host ?? 'localhost';
     if (!/^[A-Za-z0-9*]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host)) {
-      throw new Error(`TraefikIngressRoute ${id}: host ${JSON.stringify(host)} is not a DNS host name (no scheme, port or path), e.g. hotrod.localhost`);
+      throw new Error(
+        `TraefikIngressRoute ${id}: host ${JSON.stringify(host)} is not a DNS host name (no scheme, port or path), e.g. hotrod.localhost`,
+      );
     }
     if (props.pathPrefix !== undefined && !/^\/[^`\s]*$/.test(props.pathPrefix)) {
-      throw new Error(`TraefikIngressRoute ${id}: pathPrefix ${JSON.stringify(props.pathPrefix)} must start with "/" and contain no backquote or space`);
+      throw new Error(
+        `TraefikIngressRoute ${id}: pathPrefix ${JSON.stringify(props.pathPrefix)} must start with "/" and contain no backquote or space`,
+      );
     }
-    if (!props.serviceName) throw new Error(`TraefikIngressRoute ${id}: serviceName is required (the backend Service in the same namespace)`);
-    if (typeof props.servicePort === 'number' && !(Number.isInteger(props.servicePort) && props.servicePort >= 1 && props.servicePort <= 65535)) {
+    if (!props.serviceName)
+      throw new Error(`TraefikIngressRoute ${id}: serviceName is required (the backend Service in the same namespace)`);
+    if (
+      typeof props.servicePort === 'number' &&
+      !(Number.isInteger(props.servicePort) && props.servicePort >= 1 && props.servicePort <= 65535)
+    ) {
       throw new Error(`TraefikIngressRoute ${id}: servicePort ${props.servicePort} is not a port number 1..65535`);
     }
     const entryPoints = props.entryPoints ?? [TRAEFIK_WEB_ENTRYPOINT];
@@ -85,7 +93,11 @@ export class TraefikIngressRoute extends Construct {
     this.apiObject = new ApiObject(this, 'Resource', {
       apiVersion: INGRESS_ROUTE_API_VERSION,
       kind: 'IngressRoute',
-      metadata: { name: props.name ?? id, namespace: props.namespace ?? 'default', ...(props.labels ? { labels: { ...props.labels } } : {}) },
+      metadata: {
+        name: props.name ?? id,
+        namespace: props.namespace ?? 'default',
+        ...(props.labels ? { labels: { ...props.labels } } : {}),
+      },
       spec,
     });
   }

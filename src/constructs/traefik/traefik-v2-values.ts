@@ -107,7 +107,13 @@ export interface TraefikV2Values {
 /** The Jaeger endpoints a v2 Traefik dials (check proves each is a Jaeger Service port). */
 export interface TraefikV2Endpoints {
   readonly sampling: { readonly host: string; readonly port: number; readonly url: string };
-  readonly spans: { readonly reporter: TraefikV2Reporter; readonly host: string; readonly port: number; readonly protocol: 'TCP' | 'UDP'; readonly endpoint: string };
+  readonly spans: {
+    readonly reporter: TraefikV2Reporter;
+    readonly host: string;
+    readonly port: number;
+    readonly protocol: 'TCP' | 'UDP';
+    readonly endpoint: string;
+  };
 }
 
 export function traefikV2Endpoints(props: TraefikV2ValuesProps = {}): TraefikV2Endpoints {
@@ -182,7 +188,8 @@ function validateV2Props(props: TraefikV2ValuesProps): void {
   }
   for (const key of ['collectorHost', 'samplingHost'] as const) {
     const host = props[key];
-    if (host !== undefined && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host)) rejectProp(key, host, 'a DNS name without scheme or port');
+    if (host !== undefined && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host))
+      rejectProp(key, host, 'a DNS name without scheme or port');
   }
   for (const key of ['samplingPort', 'thriftHttpPort', 'thriftCompactPort'] as const) {
     const port = props[key];

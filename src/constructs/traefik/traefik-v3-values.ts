@@ -117,8 +117,12 @@ export interface TraefikResources {
 export const DEFAULT_TRAEFIK_RESOURCES: TraefikResources = { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '256Mi' };
 
 /** Chart `resources` from TraefikResources (validated: Kubernetes quantities). */
-export function traefikResourcesValues(r: TraefikResources = DEFAULT_TRAEFIK_RESOURCES): { requests: { cpu: string; memory: string }; limits: { memory: string } } {
-  if (!/^(\d+m|\d+(\.\d{1,3})?)$/.test(r.cpuRequest)) rejectProp('resources.cpuRequest', r.cpuRequest, 'a CPU quantity such as "50m" or "0.5"');
+export function traefikResourcesValues(r: TraefikResources = DEFAULT_TRAEFIK_RESOURCES): {
+  requests: { cpu: string; memory: string };
+  limits: { memory: string };
+} {
+  if (!/^(\d+m|\d+(\.\d{1,3})?)$/.test(r.cpuRequest))
+    rejectProp('resources.cpuRequest', r.cpuRequest, 'a CPU quantity such as "50m" or "0.5"');
   for (const key of ['memoryRequest', 'memoryLimit'] as const) {
     if (!/^\d+(Mi|Gi)$/.test(r[key])) rejectProp(`resources.${key}`, r[key], 'a memory quantity such as "64Mi" or "1Gi"');
   }
@@ -133,7 +137,10 @@ export interface TraefikV3Values {
   readonly ingressClass: { readonly enabled: true; readonly isDefaultClass: boolean; readonly name: string };
   readonly service: { readonly spec: { readonly type: TraefikServiceType } };
   readonly ports: {
-    readonly web: { readonly nodePort?: number; readonly observability: { readonly tracing: true; readonly traceVerbosity: TraceVerbosity } };
+    readonly web: {
+      readonly nodePort?: number;
+      readonly observability: { readonly tracing: true; readonly traceVerbosity: TraceVerbosity };
+    };
     readonly websecure: { readonly nodePort?: number };
   };
   readonly env?: ReadonlyArray<{ readonly name: string; readonly value: string }>;
@@ -249,8 +256,10 @@ function validateV3Props(props: TraefikV3ValuesProps): void {
   if (props.webNodePort !== undefined && props.webNodePort === props.websecureNodePort) {
     rejectProp('websecureNodePort', props.websecureNodePort, `a node port different from webNodePort (${props.webNodePort})`);
   }
-  if (props.replicas !== undefined && !(Number.isInteger(props.replicas) && props.replicas >= 1)) rejectProp('replicas', props.replicas, 'an integer >= 1');
-  if (props.serviceName !== undefined && props.serviceName.trim() === '') rejectProp('serviceName', props.serviceName, 'a non-empty service name');
+  if (props.replicas !== undefined && !(Number.isInteger(props.replicas) && props.replicas >= 1))
+    rejectProp('replicas', props.replicas, 'an integer >= 1');
+  if (props.serviceName !== undefined && props.serviceName.trim() === '')
+    rejectProp('serviceName', props.serviceName, 'a non-empty service name');
   for (const p of props.propagators ?? []) {
     if (!(TRAEFIK_OTEL_PROPAGATORS as readonly string[]).includes(p)) rejectProp('propagators', p, TRAEFIK_OTEL_PROPAGATORS.join(', '));
   }

@@ -92,7 +92,12 @@ export function findTraefikValuesProblems(values: unknown, options: TraefikValue
     findings.push({ rule: `${RULE_PREFIX}/${rule}`, severity: 'error', file, field, message, fix, link });
   };
   if (!isObj(values)) {
-    error('not-a-map', '', `Traefik values must be a YAML mapping, got ${values === null ? 'null' : Array.isArray(values) ? 'a list' : typeof values}`, 'write the values as a mapping of chart keys');
+    error(
+      'not-a-map',
+      '',
+      `Traefik values must be a YAML mapping, got ${values === null ? 'null' : Array.isArray(values) ? 'a list' : typeof values}`,
+      'write the values as a mapping of chart keys',
+    );
     return findings;
   }
   checkCapturedHeaders(values, error);
@@ -108,7 +113,12 @@ function checkCapturedHeaders(values: Obj, error: Report): void {
     const list = get(values, `tracing.${key}`);
     if (list === undefined || list === null) continue;
     if (!Array.isArray(list)) {
-      error('captured-headers', `tracing.${key}`, `tracing.${key} must be a list of header names, got ${JSON.stringify(list)}`, 'write a YAML list, e.g. [X-Request-Id]');
+      error(
+        'captured-headers',
+        `tracing.${key}`,
+        `tracing.${key} must be a list of header names, got ${JSON.stringify(list)}`,
+        'write a YAML list, e.g. [X-Request-Id]',
+      );
       continue;
     }
     list.forEach((name, i) => {
@@ -147,7 +157,13 @@ function checkV3(values: Obj, error: Report): void {
   }
   for (const key of ['logs', 'globalArguments']) {
     if (has(values, key)) {
-      error('v2-key', key, `${key} is a chart <=40 key that chart 41 no longer has`, key === 'logs' ? 'use log.* and accessLog.*' : 'use global.checkNewVersion / global.sendAnonymousUsage', 'https://github.com/traefik/traefik-helm-chart/blob/master/hack/migrate/README.md');
+      error(
+        'v2-key',
+        key,
+        `${key} is a chart <=40 key that chart 41 no longer has`,
+        key === 'logs' ? 'use log.* and accessLog.*' : 'use global.checkNewVersion / global.sendAnonymousUsage',
+        'https://github.com/traefik/traefik-helm-chart/blob/master/hack/migrate/README.md',
+      );
     }
   }
 
@@ -181,7 +197,12 @@ function checkV3(values: Obj, error: Report): void {
   if (grpcEnabled) {
     const endpoint = get(values, 'tracing.otlp.grpc.endpoint');
     if (!isSet(endpoint)) {
-      error('grpc-endpoint', 'tracing.otlp.grpc.endpoint', 'tracing.otlp.grpc.endpoint is empty; Traefik would export to localhost:4317 inside its own pod', 'set it to the collector as host:port, e.g. jaeger-collector.observability.svc:4317');
+      error(
+        'grpc-endpoint',
+        'tracing.otlp.grpc.endpoint',
+        'tracing.otlp.grpc.endpoint is empty; Traefik would export to localhost:4317 inside its own pod',
+        'set it to the collector as host:port, e.g. jaeger-collector.observability.svc:4317',
+      );
     } else if (typeof endpoint !== 'string' || endpoint.includes('://')) {
       error(
         'grpc-endpoint-scheme',
@@ -190,7 +211,12 @@ function checkV3(values: Obj, error: Report): void {
         `write it as host:port, e.g. ${typeof endpoint === 'string' ? stripScheme(endpoint) : 'jaeger-collector.observability.svc:4317'}, and set insecure: true for plaintext`,
       );
     } else if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(endpoint) && !/^\[[0-9A-Fa-f:]+\]:\d{1,5}$/.test(endpoint)) {
-      error('grpc-endpoint', 'tracing.otlp.grpc.endpoint', `tracing.otlp.grpc.endpoint ${JSON.stringify(endpoint)} is not host:port`, 'write it as host:port, e.g. jaeger-collector.observability.svc:4317');
+      error(
+        'grpc-endpoint',
+        'tracing.otlp.grpc.endpoint',
+        `tracing.otlp.grpc.endpoint ${JSON.stringify(endpoint)} is not host:port`,
+        'write it as host:port, e.g. jaeger-collector.observability.svc:4317',
+      );
     }
     const insecure = get(values, 'tracing.otlp.grpc.insecure') === true;
     const tls = get(values, 'tracing.otlp.grpc.tls');
@@ -207,7 +233,12 @@ function checkV3(values: Obj, error: Report): void {
   if (httpEnabled) {
     const endpoint = get(values, 'tracing.otlp.http.endpoint');
     if (!isSet(endpoint)) {
-      error('http-endpoint', 'tracing.otlp.http.endpoint', 'tracing.otlp.http.endpoint is empty; Traefik would export to https://localhost:4318/v1/traces inside its own pod', 'set it to e.g. http://jaeger-collector.observability.svc:4318/v1/traces');
+      error(
+        'http-endpoint',
+        'tracing.otlp.http.endpoint',
+        'tracing.otlp.http.endpoint is empty; Traefik would export to https://localhost:4318/v1/traces inside its own pod',
+        'set it to e.g. http://jaeger-collector.observability.svc:4318/v1/traces',
+      );
     } else if (typeof endpoint !== 'string' || !/^https?:\/\/[^/\s]+/.test(endpoint)) {
       error(
         'http-endpoint-scheme',
@@ -219,15 +250,28 @@ function checkV3(values: Obj, error: Report): void {
   }
   const sampleRate = get(values, 'tracing.sampleRate');
   if (sampleRate !== undefined && sampleRate !== null && (typeof sampleRate !== 'number' || !(sampleRate >= 0 && sampleRate <= 1))) {
-    error('sample-rate', 'tracing.sampleRate', `tracing.sampleRate ${JSON.stringify(sampleRate)} is not a number between 0 and 1`, 'use e.g. 1.0 (all root traces) or 0.1');
+    error(
+      'sample-rate',
+      'tracing.sampleRate',
+      `tracing.sampleRate ${JSON.stringify(sampleRate)} is not a number between 0 and 1`,
+      'use e.g. 1.0 (all root traces) or 0.1',
+    );
   }
   const env = get(values, 'env');
   if (Array.isArray(env)) {
     env.forEach((entry, i) => {
       if (!isObj(entry) || entry.name !== 'OTEL_PROPAGATORS' || typeof entry.value !== 'string') return;
-      const unknown = entry.value.split(',').map((p) => p.trim()).filter((p) => !(TRAEFIK_OTEL_PROPAGATORS as readonly string[]).includes(p));
+      const unknown = entry.value
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => !(TRAEFIK_OTEL_PROPAGATORS as readonly string[]).includes(p));
       if (unknown.length > 0) {
-        error('otel-propagators', `env[${i}].value`, `OTEL_PROPAGATORS ${JSON.stringify(entry.value)} names unknown propagators ${JSON.stringify(unknown)}`, `use a comma-separated subset of ${TRAEFIK_OTEL_PROPAGATORS.join(', ')}`);
+        error(
+          'otel-propagators',
+          `env[${i}].value`,
+          `OTEL_PROPAGATORS ${JSON.stringify(entry.value)} names unknown propagators ${JSON.stringify(unknown)}`,
+          `use a comma-separated subset of ${TRAEFIK_OTEL_PROPAGATORS.join(', ')}`,
+        );
       }
     });
   }
@@ -244,31 +288,67 @@ function checkV2(values: Obj, error: Report): void {
   }
   const jaeger = get(values, 'tracing.jaeger');
   if (!isObj(jaeger)) {
-    error('v2-no-tracer', 'tracing.jaeger', 'v2 mode needs tracing.jaeger; without it Traefik v2 traces nothing', 'set tracing.jaeger.samplingServerURL and tracing.jaeger.collector.endpoint');
+    error(
+      'v2-no-tracer',
+      'tracing.jaeger',
+      'v2 mode needs tracing.jaeger; without it Traefik v2 traces nothing',
+      'set tracing.jaeger.samplingServerURL and tracing.jaeger.collector.endpoint',
+    );
     return;
   }
   const propagation = jaeger.propagation;
   if (propagation !== undefined && !(TRAEFIK_V2_PROPAGATIONS as readonly unknown[]).includes(propagation)) {
-    error('v2-propagation', 'tracing.jaeger.propagation', `tracing.jaeger.propagation ${JSON.stringify(propagation)} is not supported by Traefik v2`, `use one of ${TRAEFIK_V2_PROPAGATIONS.join(', ')} (Traefik v2 never spoke W3C traceparent)`, 'https://github.com/traefik/traefik/issues/8231');
+    error(
+      'v2-propagation',
+      'tracing.jaeger.propagation',
+      `tracing.jaeger.propagation ${JSON.stringify(propagation)} is not supported by Traefik v2`,
+      `use one of ${TRAEFIK_V2_PROPAGATIONS.join(', ')} (Traefik v2 never spoke W3C traceparent)`,
+      'https://github.com/traefik/traefik/issues/8231',
+    );
   }
   const sampling = jaeger.samplingServerURL;
   if (isSet(sampling) && (typeof sampling !== 'string' || !/^https?:\/\/[^/\s]+/.test(sampling))) {
-    error('v2-sampling-url', 'tracing.jaeger.samplingServerURL', `tracing.jaeger.samplingServerURL ${JSON.stringify(sampling)} is not an http:// URL`, 'use e.g. http://jaeger-collector.observability.svc:5778/sampling');
+    error(
+      'v2-sampling-url',
+      'tracing.jaeger.samplingServerURL',
+      `tracing.jaeger.samplingServerURL ${JSON.stringify(sampling)} is not an http:// URL`,
+      'use e.g. http://jaeger-collector.observability.svc:5778/sampling',
+    );
   }
   const agent = jaeger.localAgentHostPort;
   if (isSet(agent) && (typeof agent !== 'string' || agent.includes('://') || !/:\d{1,5}$/.test(agent))) {
-    error('v2-agent-endpoint', 'tracing.jaeger.localAgentHostPort', `tracing.jaeger.localAgentHostPort ${JSON.stringify(agent)} must be host:port (UDP, no scheme)`, 'use e.g. jaeger-collector.observability.svc:6831');
+    error(
+      'v2-agent-endpoint',
+      'tracing.jaeger.localAgentHostPort',
+      `tracing.jaeger.localAgentHostPort ${JSON.stringify(agent)} must be host:port (UDP, no scheme)`,
+      'use e.g. jaeger-collector.observability.svc:6831',
+    );
   }
   const collector = get(jaeger, 'collector.endpoint');
   if (isSet(collector) && (typeof collector !== 'string' || !/^https?:\/\/[^/\s]+/.test(collector))) {
-    error('v2-collector-endpoint', 'tracing.jaeger.collector.endpoint', `tracing.jaeger.collector.endpoint ${JSON.stringify(collector)} is not an http:// URL`, 'use e.g. http://jaeger-collector.observability.svc:14268/api/traces?format=jaeger.thrift');
+    error(
+      'v2-collector-endpoint',
+      'tracing.jaeger.collector.endpoint',
+      `tracing.jaeger.collector.endpoint ${JSON.stringify(collector)} is not an http:// URL`,
+      'use e.g. http://jaeger-collector.observability.svc:14268/api/traces?format=jaeger.thrift',
+    );
   }
   if (!isSet(agent) && !isSet(collector)) {
-    error('v2-no-endpoint', 'tracing.jaeger', 'tracing.jaeger sets neither collector.endpoint nor localAgentHostPort; Traefik v2 would send spans to 127.0.0.1:6831 inside its own pod', 'set collector.endpoint (Jaeger thrift_http 14268) or localAgentHostPort (thrift_compact 6831/UDP)');
+    error(
+      'v2-no-endpoint',
+      'tracing.jaeger',
+      'tracing.jaeger sets neither collector.endpoint nor localAgentHostPort; Traefik v2 would send spans to 127.0.0.1:6831 inside its own pod',
+      'set collector.endpoint (Jaeger thrift_http 14268) or localAgentHostPort (thrift_compact 6831/UDP)',
+    );
   }
   const password = get(jaeger, 'collector.password');
   if (isSet(password)) {
-    error('v2-collector-password', 'tracing.jaeger.collector.password', 'tracing.jaeger.collector.password holds a credential in a plain values file (rendered into the pod args)', 'keep credentials out of values files; the in-cluster Jaeger collector needs none');
+    error(
+      'v2-collector-password',
+      'tracing.jaeger.collector.password',
+      'tracing.jaeger.collector.password holds a credential in a plain values file (rendered into the pod args)',
+      'keep credentials out of values files; the in-cluster Jaeger collector needs none',
+    );
   }
 }
 

@@ -76,21 +76,26 @@ export function traefikJaegerDependencies(props: TraefikValuesProps = {}): Traef
 /** The node ports Traefik's Service gets (for the kind port mappings), or none for ClusterIP. */
 export function traefikNodePorts(props: TraefikValuesProps = {}): { web?: number; websecure?: number } {
   if (props.serviceType === 'ClusterIP') return {};
-  return { web: props.webNodePort ?? DEFAULT_TRAEFIK_WEB_NODE_PORT, websecure: props.websecureNodePort ?? DEFAULT_TRAEFIK_WEBSECURE_NODE_PORT };
+  return {
+    web: props.webNodePort ?? DEFAULT_TRAEFIK_WEB_NODE_PORT,
+    websecure: props.websecureNodePort ?? DEFAULT_TRAEFIK_WEBSECURE_NODE_PORT,
+  };
 }
 
 /** The comment block at the top of the values file: chart, install command, what tracing does. */
 export function traefikValuesHeader(mode: TraefikMode = 'v3', namespace = DEFAULT_TRAEFIK_NAMESPACE): string {
   const chart = TRAEFIK_CHART[mode];
-  return [
-    `# Traefik Helm values written by meshtrace (chart ${chart.chart} ${chart.version}, Traefik ${chart.appVersion}).`,
-    `#   helm repo add traefik https://traefik.github.io/charts`,
-    `#   helm upgrade --install traefik ${chart.chart} --version ${chart.version} -n ${namespace} --create-namespace -f dist/${TRAEFIK_VALUES_FILE}`,
-    mode === 'v3'
-      ? '# Tracing: OpenTelemetry (OTLP) to the Jaeger collector; exactly one OTLP transport is enabled.'
-      : '# Tracing: Traefik v2 Jaeger client (uber-trace-id or B3; Traefik v2 has no W3C traceparent).',
-    '# Generated file: edit the meshtrace config and re-run `npm run synth` instead.',
-  ].join('\n') + '\n';
+  return (
+    [
+      `# Traefik Helm values written by meshtrace (chart ${chart.chart} ${chart.version}, Traefik ${chart.appVersion}).`,
+      `#   helm repo add traefik https://traefik.github.io/charts`,
+      `#   helm upgrade --install traefik ${chart.chart} --version ${chart.version} -n ${namespace} --create-namespace -f dist/${TRAEFIK_VALUES_FILE}`,
+      mode === 'v3'
+        ? '# Tracing: OpenTelemetry (OTLP) to the Jaeger collector; exactly one OTLP transport is enabled.'
+        : '# Tracing: Traefik v2 Jaeger client (uber-trace-id or B3; Traefik v2 has no W3C traceparent).',
+      '# Generated file: edit the meshtrace config and re-run `npm run synth` instead.',
+    ].join('\n') + '\n'
+  );
 }
 
 /** Renders values as YAML with a header naming the chart and the install command. */
@@ -105,7 +110,8 @@ export function renderTraefikValues(values: TraefikValues, mode: TraefikMode = '
  */
 export function traefikChartForValues(values: unknown): (typeof TRAEFIK_CHART)[TraefikMode] & { mode: TraefikMode } {
   const v = (typeof values === 'object' && values !== null ? values : {}) as { tracing?: { jaeger?: unknown }; image?: { tag?: unknown } };
-  const v2 = (v.tracing?.jaeger !== undefined && v.tracing.jaeger !== null) || (typeof v.image?.tag === 'string' && /^v?2\./.test(v.image.tag));
+  const v2 =
+    (v.tracing?.jaeger !== undefined && v.tracing.jaeger !== null) || (typeof v.image?.tag === 'string' && /^v?2\./.test(v.image.tag));
   const mode: TraefikMode = v2 ? 'v2' : 'v3';
   return { ...TRAEFIK_CHART[mode], mode };
 }

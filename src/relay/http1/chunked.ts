@@ -40,17 +40,52 @@ const MAX_SIZE_DIGITS = 13;
  */
 const FORBIDDEN_TRAILERS: ReadonlySet<string> = new Set([
   // framing and content format
-  'content-length', 'transfer-encoding', 'trailer', 'content-type', 'content-encoding', 'content-range', 'content-location',
+  'content-length',
+  'transfer-encoding',
+  'trailer',
+  'content-type',
+  'content-encoding',
+  'content-range',
+  'content-location',
   // routing and forwarding
-  'host', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'via', 'max-forwards',
+  'host',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'via',
+  'max-forwards',
   // authentication and state
-  'authorization', 'proxy-authorization', 'www-authenticate', 'proxy-authenticate', 'cookie', 'set-cookie',
+  'authorization',
+  'proxy-authorization',
+  'www-authenticate',
+  'proxy-authenticate',
+  'cookie',
+  'set-cookie',
   // request modifiers
-  'expect', 'range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range', 'te',
+  'expect',
+  'range',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
+  'te',
   // response controls
-  'age', 'cache-control', 'expires', 'date', 'location', 'retry-after', 'vary', 'pragma', 'warning',
+  'age',
+  'cache-control',
+  'expires',
+  'date',
+  'location',
+  'retry-after',
+  'vary',
+  'pragma',
+  'warning',
   // hop-by-hop
-  'connection', 'keep-alive', 'proxy-connection', 'upgrade',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'upgrade',
 ]);
 
 /** A trailer field the relay drops rather than forwards. */
@@ -138,7 +173,8 @@ export class ChunkedScanner {
           const byte = buf[i];
           if (byte === 0x3b) this.state = State.Extension;
           else if (byte === 0x0d) this.state = State.SizeLf;
-          else if (byte !== 0x20 && byte !== 0x09) return this.fail(`invalid byte 0x${byte.toString(16)} after a chunk size; allowed: ";" and an extension`);
+          else if (byte !== 0x20 && byte !== 0x09)
+            return this.fail(`invalid byte 0x${byte.toString(16)} after a chunk size; allowed: ";" and an extension`);
           if (++this.lineBytes > MAX_SIZE_LINE) return this.fail('chunk size line too long');
           i++;
           break;
@@ -202,7 +238,8 @@ export class ChunkedScanner {
           } else {
             if (byte === 0x3a && this.trailerColon < 0) {
               // RFC 9112 §5.1: a token, then the colon (no whitespace before it), as in a header.
-              if (!isTokenRange(this.trailers, this.lineStart, this.trailers.length)) return this.fail('malformed trailer field name (a token, then the colon)');
+              if (!isTokenRange(this.trailers, this.lineStart, this.trailers.length))
+                return this.fail('malformed trailer field name (a token, then the colon)');
               this.trailerColon = this.trailers.length;
             } else if (byte === 0x0a || (byte < 0x20 && byte !== 0x09) || byte === 0x7f) return this.fail('control character in a trailer');
             this.trailers += String.fromCharCode(byte);

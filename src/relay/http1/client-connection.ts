@@ -77,7 +77,13 @@ function statusLine(status: number): string {
  * 204 and 304 carry neither a body nor its headers (RFC 9110 §15.3.5, §15.4.5): a client reading by
  * the status would take the body for the next response.
  */
-function ownResponse(status: number, contentType: string, body: string, connection: 'close' | 'keep-alive' | undefined, withBody = true): string {
+function ownResponse(
+  status: number,
+  contentType: string,
+  body: string,
+  connection: 'close' | 'keep-alive' | undefined,
+  withBody = true,
+): string {
   const bodyless = status === 204 || status === 304;
   return (
     `${statusLine(status)}${bodyless ? '' : `Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`}Date: ${httpDate()}\r\n` +
@@ -458,7 +464,8 @@ export class ClientConnection {
         let start = 0;
         while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) {
           start += 2;
-          if (++this.emptyLines > MAX_LEADING_EMPTY_LINES) return this.reject(400, `more than ${MAX_LEADING_EMPTY_LINES} empty lines before the request line`);
+          if (++this.emptyLines > MAX_LEADING_EMPTY_LINES)
+            return this.reject(400, `more than ${MAX_LEADING_EMPTY_LINES} empty lines before the request line`);
         }
         if (start) {
           buf = buf.subarray(start);

@@ -41,7 +41,9 @@ export interface Fields {
 export function checkHeadCharacters(head: string): string | undefined {
   const m = BAD_HEAD.exec(head);
   if (!m) return undefined;
-  return m[0].endsWith('\r') || m[0].endsWith('\n') ? 'bare CR or LF (lines must end with CRLF)' : `control character 0x${m[0].charCodeAt(0).toString(16).padStart(2, '0')}`;
+  return m[0].endsWith('\r') || m[0].endsWith('\n')
+    ? 'bare CR or LF (lines must end with CRLF)'
+    : `control character 0x${m[0].charCodeAt(0).toString(16).padStart(2, '0')}`;
 }
 
 /**
@@ -53,7 +55,8 @@ export function fieldLineColon(head: string, start: number, end: number): number
   if (first === 0x20 || first === 0x09) return 'obsolete line folding (a header line starting with whitespace)';
   const colon = head.indexOf(':', start);
   if (colon < 0 || colon > end) return `header line without a colon: ${quoted(head.slice(start, end))}`;
-  if (!isTokenRange(head, start, colon)) return `malformed header name ${quoted(head.slice(start, colon))} (no whitespace before the colon)`;
+  if (!isTokenRange(head, start, colon))
+    return `malformed header name ${quoted(head.slice(start, colon))} (no whitespace before the colon)`;
   return colon;
 }
 

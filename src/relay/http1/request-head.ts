@@ -84,7 +84,11 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
   const m = REQUEST_LINE.exec(requestLine);
   if (!m) {
     const t = REQUEST_LINE_ANY_TARGET.exec(requestLine);
-    if (t) return fail(400, `request target ${escapeNonAscii(quoted(t[1]))} has a byte outside visible ASCII; allowed: 0x21-0x7e (percent-encode the rest, RFC 3986)`);
+    if (t)
+      return fail(
+        400,
+        `request target ${escapeNonAscii(quoted(t[1]))} has a byte outside visible ASCII; allowed: 0x21-0x7e (percent-encode the rest, RFC 3986)`,
+      );
     return fail(400, `malformed request line ${quoted(requestLine)}; expected METHOD SP target SP HTTP/1.1`);
   }
   if (m[3] !== '1') return fail(505, `HTTP/${m[3]}.${m[4]} is not supported; allowed: HTTP/1.0, HTTP/1.1`);
@@ -142,7 +146,8 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
     if (version === '1.0') return fail(400, 'Transfer-Encoding in an HTTP/1.0 request');
     if (contentLength >= 0) return fail(400, 'both Content-Length and Transfer-Encoding (a request smuggling shape)');
     const codings = transferEncoding.split(',').map((c) => c.trim().toLowerCase());
-    if (codings[codings.length - 1] !== 'chunked') return fail(400, `Transfer-Encoding ${quoted(transferEncoding)} does not end in chunked`);
+    if (codings[codings.length - 1] !== 'chunked')
+      return fail(400, `Transfer-Encoding ${quoted(transferEncoding)} does not end in chunked`);
     if (codings.length > 1) return fail(501, `Transfer-Encoding ${quoted(transferEncoding)}; allowed: chunked`);
     chunked = true;
   }
@@ -161,5 +166,18 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
     if (connectionTokens.has('close')) keepAlive = false;
     else if (version === '1.0' && connectionTokens.has('keep-alive')) keepAlive = true;
   }
-  return { method: m[1], target, version, raw, lower, host, userAgent, contentLength, chunked, keepAlive, expectContinue, connectionTokens };
+  return {
+    method: m[1],
+    target,
+    version,
+    raw,
+    lower,
+    host,
+    userAgent,
+    contentLength,
+    chunked,
+    keepAlive,
+    expectContinue,
+    connectionTokens,
+  };
 }

@@ -33,7 +33,18 @@ export interface ResponseHead {
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\x00-\x08\x0a-\x1f\x7f]*)?$/;
 
 /** Hop-by-hop response fields, never forwarded (the request side has its own list, forward-headers.ts). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'proxy-authenticate', 'proxy-authorization', 'http2-settings']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'http2-settings',
+]);
 /** The lengths of the names above and of content-length: only names of these lengths are lowercased. */
 const INTERESTING_LENGTHS = new Set([...HOP_BY_HOP, 'content-length'].map((n) => n.length));
 
@@ -94,7 +105,8 @@ export function parseResponseHead(head: string, requestMethod: string): Response
   }
   if (keptFrom < head.length) forward += `${head.slice(keptFrom)}\r\n`;
   const connectionTokens = connection !== undefined ? connectionTokenSet(connection) : undefined;
-  if (connectionTokens && [...connectionTokens].some((t) => !HOP_BY_HOP.has(t) && t !== 'close')) forward = withoutFields(forward, connectionTokens);
+  if (connectionTokens && [...connectionTokens].some((t) => !HOP_BY_HOP.has(t) && t !== 'close'))
+    forward = withoutFields(forward, connectionTokens);
   let keepAlive = http10 ? connectionTokens?.has('keep-alive') === true : connectionTokens?.has('close') !== true;
   let framing: BodyFraming;
   if (requestMethod === 'HEAD' || status < 200 || status === 204 || status === 304) framing = NO_BODY;
@@ -116,7 +128,8 @@ export function parseResponseHead(head: string, requestMethod: string): Response
   // One Content-Length, the one that frames what the client gets: never next to Transfer-Encoding
   // (RFC 9112 §6.3: an intermediary removes it), never on 1xx/204, and whatever `Connection` names.
   // HEAD and 304 keep it as metadata (the size of the representation).
-  if (contentLength >= 0 && transferEncoding === undefined && status >= 200 && status !== 204) forward += `content-length: ${contentLength}\r\n`;
+  if (contentLength >= 0 && transferEncoding === undefined && status >= 200 && status !== 204)
+    forward += `content-length: ${contentLength}\r\n`;
   return { status, forward, framing, keepAlive };
 }
 

@@ -306,7 +306,12 @@ class Connection {
     host: string,
     port: number,
   ) {
-    const socket = connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) } });
+    const socket = connect({
+      host,
+      port,
+      noDelay: true,
+      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) },
+    });
     this.socket = socket;
     socket.on('connect', () => {
       if (this.call) this.arm(this.upstream.options.responseTimeoutMs, 'response_timeout', 'response timeout');
@@ -415,7 +420,12 @@ class Connection {
       this.onData(buf.subarray(0, n));
     } catch (err) {
       // A bug must cost this call, never the process.
-      this.failCall(new UpstreamError('internal_error', `relay internal error reading from upstream ${this.upstream.origin}: ${(err as Error)?.message ?? String(err)}`));
+      this.failCall(
+        new UpstreamError(
+          'internal_error',
+          `relay internal error reading from upstream ${this.upstream.origin}: ${(err as Error)?.message ?? String(err)}`,
+        ),
+      );
     }
     return true;
   }
@@ -440,7 +450,12 @@ class Connection {
       const end = buf.indexOf('\r\n\r\n', offset, 'latin1');
       // Complete or not, a head over the limit is refused as soon as it is seen.
       if ((end < 0 ? buf.length : end) - offset > this.upstream.options.maxHeaderBytes) {
-        return this.failCall(new UpstreamError('response_headers_too_large', `upstream ${this.upstream.origin} sent response headers over the size limit (${this.upstream.options.maxHeaderBytes} bytes)`));
+        return this.failCall(
+          new UpstreamError(
+            'response_headers_too_large',
+            `upstream ${this.upstream.origin} sent response headers over the size limit (${this.upstream.options.maxHeaderBytes} bytes)`,
+          ),
+        );
       }
       if (end < 0) {
         // Kept across reads: copied out of the shared read buffer.
@@ -523,7 +538,12 @@ class Connection {
     this.socket.destroy();
     if (!call || call.finished) return;
     const stale =
-      call.reused && !call.answered && !call.retried && !call.request.streaming && IDEMPOTENT.has(call.request.method) && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+      call.reused &&
+      !call.answered &&
+      !call.retried &&
+      !call.request.streaming &&
+      IDEMPOTENT.has(call.request.method) &&
+      (err.code === 'ECONNRESET' || err.code === 'EPIPE');
     if (stale) {
       call.retried = true;
       call.connection = undefined;

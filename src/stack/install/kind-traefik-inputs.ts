@@ -80,7 +80,13 @@ export function traefikJaegerNeeds(config: Pick<MeshtraceConfig, 'traefik' | 'na
 export function traefikInstallInputs(config: MeshtraceConfig): KindTraefikInstallInput[] {
   if (!config.traefik.enabled) return [];
   const values = buildTraefikValues(traefikValuesProps(config));
-  return [{ name: 'traefik-values.yaml', object: values as unknown as Record<string, unknown>, header: traefikValuesHeader(config.traefik.mode, config.traefik.namespace) }];
+  return [
+    {
+      name: 'traefik-values.yaml',
+      object: values as unknown as Record<string, unknown>,
+      header: traefikValuesHeader(config.traefik.mode, config.traefik.namespace),
+    },
+  ];
 }
 
 /** One Service node port the stack synthesizes, with the host port kind publishes it on. */
@@ -103,12 +109,19 @@ const HOST_PORT_OF: Readonly<Record<string, keyof MeshtraceConfig['kind']['hostP
  * (`refineNodePorts`); this re-checks for callers that build a config object by hand.
  */
 export function synthesizedNodePorts(config: MeshtraceConfig): SynthesizedNodePort[] {
-  const ports = nodePortClaims(config).map((c) => ({ name: c.name, source: c.path.join('.'), nodePort: c.port, hostPort: config.kind.hostPorts[HOST_PORT_OF[c.name]!] }));
+  const ports = nodePortClaims(config).map((c) => ({
+    name: c.name,
+    source: c.path.join('.'),
+    nodePort: c.port,
+    hostPort: config.kind.hostPorts[HOST_PORT_OF[c.name]!],
+  }));
   const seen = new Map<number, SynthesizedNodePort>();
   for (const p of ports) {
     const other = seen.get(p.nodePort);
     if (other) {
-      throw new Error(`node port ${p.nodePort} is claimed twice: ${other.source} (${other.name}) and ${p.source} (${p.name}); allowed: a different port in 30000-32767 for each`);
+      throw new Error(
+        `node port ${p.nodePort} is claimed twice: ${other.source} (${other.name}) and ${p.source} (${p.name}); allowed: a different port in 30000-32767 for each`,
+      );
     }
     seen.set(p.nodePort, p);
   }
@@ -122,5 +135,14 @@ export function kindInstallInputs(config: MeshtraceConfig): KindTraefikInstallIn
   const k = config.kind;
   const portMappings = nodePorts.map(({ name, nodePort, hostPort }) => ({ name, nodePort, hostPort, listenAddress: k.listenAddress }));
   const cluster = buildKindClusterConfig({ name: k.name, nodeImage: k.nodeImage, workers: k.workers, portMappings });
-  return [{ name: 'kind.yaml', object: cluster as unknown as Record<string, unknown>, header: kindConfigHeader(cluster, portMappings.map((m) => m.name)) }];
+  return [
+    {
+      name: 'kind.yaml',
+      object: cluster as unknown as Record<string, unknown>,
+      header: kindConfigHeader(
+        cluster,
+        portMappings.map((m) => m.name),
+      ),
+    },
+  ];
 }

@@ -35,7 +35,13 @@ export function edgeCollectorProps(config: MeshtraceConfig): EdgeCollectorProps 
   if (m.clusterName === undefined || m.centralCollector === undefined) {
     throw new Error('edgeCollectorProps: multicluster.clusterName and multicluster.centralCollector are both needed for an edge cluster');
   }
-  return { clusterName: m.clusterName, central: m.centralCollector, image: m.edge.image, replicas: m.edge.replicas, resources: m.edge.resources };
+  return {
+    clusterName: m.clusterName,
+    central: m.centralCollector,
+    image: m.edge.image,
+    replicas: m.edge.replicas,
+    resources: m.edge.resources,
+  };
 }
 
 /** What the NetworkPolicies must admit, given what else the stack runs. */
@@ -86,7 +92,13 @@ export function searchIndexMaintenanceProps(config: MeshtraceConfig): SearchInde
   const s = config.jaeger.storage;
   const ops = config.storageOps;
   if ((s.type !== 'elasticsearch' && s.type !== 'opensearch') || !(ops.rollover.enabled || ops.indexCleaner.enabled)) return undefined;
-  return { serverUrl: s.serverUrls[0] ?? 'http://opensearch:9200', indexPrefix: s.indexPrefix, shards: s.shards, indexReplicas: s.indexReplicas, ops };
+  return {
+    serverUrl: s.serverUrls[0] ?? 'http://opensearch:9200',
+    indexPrefix: s.indexPrefix,
+    shards: s.shards,
+    indexReplicas: s.indexReplicas,
+    ops,
+  };
 }
 
 /** The Cassandra schema Job, or undefined unless the store is Cassandra and the Job is enabled. */

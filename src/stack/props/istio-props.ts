@@ -22,7 +22,12 @@ export function meshTelemetrySpecs(config: MeshtraceConfig): MeshTelemetrySpec[]
   const providerName = istio.provider.name;
   const meshWide: MeshTelemetrySpec = {
     id: 'MeshDefault',
-    props: { namespace: config.namespaces.istioSystem, providerName, randomSamplingPercentage: istio.randomSamplingPercentage, customTags: istio.customTags },
+    props: {
+      namespace: config.namespaces.istioSystem,
+      providerName,
+      randomSamplingPercentage: istio.randomSamplingPercentage,
+      customTags: istio.customTags,
+    },
   };
   const namespaces = istio.namespaceOverrides.map((override): MeshTelemetrySpec => ({
     id: `Override-${override.namespace}`,
@@ -44,7 +49,8 @@ export function meshTelemetrySpecs(config: MeshtraceConfig): MeshTelemetrySpec[]
         namespace: override.namespace,
         selector: { app: override.app },
         providerName,
-        randomSamplingPercentage: override.randomSamplingPercentage ?? namespaceWide?.randomSamplingPercentage ?? istio.randomSamplingPercentage,
+        randomSamplingPercentage:
+          override.randomSamplingPercentage ?? namespaceWide?.randomSamplingPercentage ?? istio.randomSamplingPercentage,
         customTags: override.customTags ?? namespaceWide?.customTags ?? istio.customTags,
         disableSpanReporting: override.disableSpanReporting ?? namespaceWide?.disableSpanReporting,
       },
@@ -57,7 +63,12 @@ export function meshTelemetrySpecs(config: MeshtraceConfig): MeshTelemetrySpec[]
 export function istioInstallerOptions(config: MeshtraceConfig): InstallerInputsOptions {
   const istio = config.istio;
   return {
-    istio: { provider: istio.provider, randomSamplingPercentage: istio.randomSamplingPercentage, installProfile: istio.installProfile, ingressGateway: istio.ingressGateway },
+    istio: {
+      provider: istio.provider,
+      randomSamplingPercentage: istio.randomSamplingPercentage,
+      installProfile: istio.installProfile,
+      ingressGateway: istio.ingressGateway,
+    },
     observabilityNamespace: config.namespaces.observability,
   };
 }

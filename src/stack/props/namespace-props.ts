@@ -19,8 +19,12 @@ export function meshNamespaceSpecs(config: MeshtraceConfig): MeshNamespaceSpec[]
     // Jaeger is never meshed and runs only restricted pods (ours).
     { id: 'observability', props: { name: ns.observability, sidecarInjection: 'disabled', enforce: 'restricted' } },
     // Meshed: baseline is only warned, because istio-init (NET_ADMIN) fails baseline without Istio CNI.
-    ...(config.bookinfo.enabled ? [{ id: 'bookinfo', props: { name: ns.bookinfo, sidecarInjection: 'enabled', warn: 'baseline' } } as const] : []),
-    ...(config.hotrod.enabled ? [{ id: 'hotrod', props: { name: config.hotrod.namespace, ...restrictedUnlessMeshed(config.hotrod.meshed) } }] : []),
+    ...(config.bookinfo.enabled
+      ? [{ id: 'bookinfo', props: { name: ns.bookinfo, sidecarInjection: 'enabled', warn: 'baseline' } } as const]
+      : []),
+    ...(config.hotrod.enabled
+      ? [{ id: 'hotrod', props: { name: config.hotrod.namespace, ...restrictedUnlessMeshed(config.hotrod.meshed) } }]
+      : []),
     ...(config.relay.enabled ? [{ id: 'relay', props: { name: ns.relay, ...restrictedUnlessMeshed(config.relay.meshed) } }] : []),
   ];
 }

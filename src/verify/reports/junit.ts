@@ -24,7 +24,9 @@ function testcase(a: Assertion, classname: string): string {
 }
 
 export function renderJunit(result: VerifyResult, elapsedMs = 0): string {
-  const diag = result.diagnoses.map((d) => `[${d.kind}] ${d.title}\n${d.evidence.map((e) => `  · ${e}`).join('\n')}\n  → ${d.hint}`).join('\n\n');
+  const diag = result.diagnoses
+    .map((d) => `[${d.kind}] ${d.title}\n${d.evidence.map((e) => `  · ${e}`).join('\n')}\n  → ${d.hint}`)
+    .join('\n\n');
   const suites: { name: string; cases: readonly Assertion[] }[] = [{ name: `${result.spec}`, cases: result.assertions }];
   for (const v of result.traces) suites.push({ name: `${result.spec} trace ${v.traceId}`, cases: v.assertions });
   const all = suites.flatMap((s) => s.cases);

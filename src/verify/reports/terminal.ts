@@ -50,7 +50,10 @@ export function renderTree(trace: Trace, opts: TerminalOptions = {}, index: Trac
   const bottleneck = findBottleneck(index);
   const services = new Set(trace.spans.map((s) => s.service));
   const lines: string[] = [
-    paint('bold', `Trace ${trace.traceId} (${formatDuration(index.endUs - index.startUs)} total) · ${trace.spans.length} spans · ${services.size} services`),
+    paint(
+      'bold',
+      `Trace ${trace.traceId} (${formatDuration(index.endUs - index.startUs)} total) · ${trace.spans.length} spans · ${services.size} services`,
+    ),
   ];
   const seen = new Set<string>();
   const orphanIds = new Set(index.orphans.map((o) => o.spanId));
@@ -90,10 +93,13 @@ export function renderTree(trace: Trace, opts: TerminalOptions = {}, index: Trac
     const max = Math.max(...durations);
     const errors = g.filter((k) => k.status.code === 'error');
     const marks: string[] = [];
-    if (errors.length) marks.push(paint('red', `✗ ${errors.length} ERROR${errors[0]!.status.message ? ` "${errors[0]!.status.message}"` : ''}`));
+    if (errors.length)
+      marks.push(paint('red', `✗ ${errors.length} ERROR${errors[0]!.status.message ? ` "${errors[0]!.status.message}"` : ''}`));
     if (g.some((k) => onPath.has(k.spanId)) && path.length > 1) marks.push(paint('dim', '◆ slow path'));
     const range = min === max ? formatDuration(min) : `${formatDuration(min)}–${formatDuration(max)}`;
-    lines.push(`${prefix}${last ? '└── ' : '├── '}${head.service}  ${head.name} ×${g.length} (${range} each)${head.kind !== 'unspecified' && head.kind !== 'internal' ? paint('dim', ` ${head.kind}`) : ''}${marks.length ? ` ${marks.join(' ')}` : ''}`);
+    lines.push(
+      `${prefix}${last ? '└── ' : '├── '}${head.service}  ${head.name} ×${g.length} (${range} each)${head.kind !== 'unspecified' && head.kind !== 'internal' ? paint('dim', ` ${head.kind}`) : ''}${marks.length ? ` ${marks.join(' ')}` : ''}`,
+    );
   }
 
   function walk(s: Span, prefix: string, last: boolean): void {
@@ -106,7 +112,12 @@ export function renderTree(trace: Trace, opts: TerminalOptions = {}, index: Trac
     line(s, prefix, last);
     const groups = groupLeaves(index.children.get(s.spanId) ?? []);
     const onPathGroup = (g: Span[]) => g.some((k) => onPath.has(k.spanId));
-    const shown = groups.length > maxChildren ? [...groups.filter(onPathGroup), ...groups.filter((g) => !onPathGroup(g))].slice(0, maxChildren).sort((a, b) => a[0]!.startUs - b[0]!.startUs) : groups;
+    const shown =
+      groups.length > maxChildren
+        ? [...groups.filter(onPathGroup), ...groups.filter((g) => !onPathGroup(g))]
+            .slice(0, maxChildren)
+            .sort((a, b) => a[0]!.startUs - b[0]!.startUs)
+        : groups;
     const childPrefix = prefix + (last ? '    ' : '│   ');
     shown.forEach((g, i) => {
       const isLast = i === shown.length - 1 && shown.length === groups.length;
@@ -143,7 +154,9 @@ export function renderTerminal(result: VerifyResult, traces: readonly Trace[], o
   const link = (id: string): string | undefined => (opts.jaegerUiUrl ? jaegerTraceUrl(opts.jaegerUiUrl, id) : undefined);
   const out: string[] = [];
   const head = result.passed ? paint('green', `✓ ${result.spec}: PASS`) : paint('red', `✗ ${result.spec}: FAIL`);
-  out.push(`${head} (${result.traces.length} trace(s) judged, match: ${result.match}; ${result.tracesSeen} trace(s) / ${result.spansSeen} span(s) seen)`);
+  out.push(
+    `${head} (${result.traces.length} trace(s) judged, match: ${result.match}; ${result.tracesSeen} trace(s) / ${result.spansSeen} span(s) seen)`,
+  );
   for (const v of result.traces.slice(0, 20)) out.push(`  ${verdictSummary(v, paint, link(v.traceId))}`);
   if (result.traces.length > 20) out.push(`  … ${result.traces.length - 20} more trace(s)`);
   for (const a of result.assertions) {
@@ -152,7 +165,11 @@ export function renderTerminal(result: VerifyResult, traces: readonly Trace[], o
     if (!a.passed || opts.verbose || measured) out.push(`  ${a.passed ? paint('green', '✓') : paint('red', '✗')} ${a.text}: ${a.detail}`);
   }
 
-  const show = result.passed ? (opts.verbose ? result.traces[0] : undefined) : (result.traces.find((v) => !v.passed && v === result.closest) ?? result.traces.find((v) => !v.passed));
+  const show = result.passed
+    ? opts.verbose
+      ? result.traces[0]
+      : undefined
+    : (result.traces.find((v) => !v.passed && v === result.closest) ?? result.traces.find((v) => !v.passed));
   if (show) {
     const trace = byId.get(show.traceId);
     if (trace) {

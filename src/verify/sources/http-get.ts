@@ -17,7 +17,11 @@ export class BackendUnreachableError extends Error {
    * `retryable` false: asking again cannot help (the answer came, in the wrong shape), so the poller
    * stops at once instead of retrying until its timeout.
    */
-  constructor(readonly url: string, message: string, readonly retryable = true) {
+  constructor(
+    readonly url: string,
+    message: string,
+    readonly retryable = true,
+  ) {
     super(message);
     this.name = 'BackendUnreachableError';
   }
@@ -31,11 +35,18 @@ export interface JsonResponse {
 }
 
 function tooLarge(url: string, what: string, maxBytes: number): BackendUnreachableError {
-  return new BackendUnreachableError(url, `${url}: the answer ${what} the limit of ${formatSize(maxBytes)}; ask for fewer traces (a narrower --lookback) or a smaller trace`);
+  return new BackendUnreachableError(
+    url,
+    `${url}: the answer ${what} the limit of ${formatSize(maxBytes)}; ask for fewer traces (a narrower --lookback) or a smaller trace`,
+  );
 }
 
 /** Reads the body as text, stopping (and discarding what was read) once it passes `maxBytes`. */
-async function boundedText(url: string, body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }, maxBytes: number): Promise<string> {
+async function boundedText(
+  url: string,
+  body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown },
+  maxBytes: number,
+): Promise<string> {
   let chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -50,7 +61,12 @@ async function boundedText(url: string, body: AsyncIterable<Buffer> & { destroy(
   return Buffer.concat(chunks, size).toString('utf8');
 }
 
-export async function getJson(url: string, timeoutMs: number, headers: Readonly<Record<string, string>> = {}, maxBytes: number = DEFAULT_MAX_RESPONSE_BYTES): Promise<JsonResponse> {
+export async function getJson(
+  url: string,
+  timeoutMs: number,
+  headers: Readonly<Record<string, string>> = {},
+  maxBytes: number = DEFAULT_MAX_RESPONSE_BYTES,
+): Promise<JsonResponse> {
   let res;
   try {
     res = await request(url, {
@@ -78,7 +94,8 @@ export async function getJson(url: string, timeoutMs: number, headers: Readonly<
     if (err instanceof BackendUnreachableError) throw err;
     const e = err as Error & { code?: string };
     // A body that trickles never trips the idle timeout; the request's own deadline ends it.
-    if (e.name === 'TimeoutError' || e.code === 'UND_ERR_BODY_TIMEOUT') throw new BackendUnreachableError(url, `${url}: the response body did not arrive within ${timeoutMs} ms`);
+    if (e.name === 'TimeoutError' || e.code === 'UND_ERR_BODY_TIMEOUT')
+      throw new BackendUnreachableError(url, `${url}: the response body did not arrive within ${timeoutMs} ms`);
     throw new BackendUnreachableError(url, `${url}: the response body did not arrive (${e.message})`);
   }
   let body: unknown;

@@ -30,7 +30,12 @@ export class JaegerLegacySource {
   }
 
   async findTraces(q: FindQuery): Promise<Trace[]> {
-    const params = new URLSearchParams({ service: q.service, start: String(Math.floor(q.startUs)), end: String(Math.ceil(q.endUs)), limit: String(q.limit ?? 20) });
+    const params = new URLSearchParams({
+      service: q.service,
+      start: String(Math.floor(q.startUs)),
+      end: String(Math.ceil(q.endUs)),
+      limit: String(q.limit ?? 20),
+    });
     if (q.operation) params.set('operation', q.operation);
     const url = joinUrl(this.opts.baseUrl, `/api/traces?${params}`);
     const res = await getJson(url, this.timeout, this.opts.headers, this.opts.maxResponseBytes);

@@ -116,15 +116,27 @@ export const legacyServicesResponse = z.looseObject({ data: list(text).nullish()
  * The body checked against `schema`, or JaegerResponseError: `<url>: not a Jaeger <what> answer:
  * <path>: <value> <what is wrong>; …`. `body` is undefined when the text was not JSON.
  */
-export function parseJaegerResponse<S extends z.ZodType>(schema: S, body: unknown, responseText: string, url: string, what: string): z.output<S> {
+export function parseJaegerResponse<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+  responseText: string,
+  url: string,
+  what: string,
+): z.output<S> {
   if (body === undefined) {
     const start = responseText.slice(0, 120).trim();
-    throw new JaegerResponseError(url, `${url}: not a Jaeger ${what} answer: the body is not JSON (${start ? `starts ${JSON.stringify(start)}` : 'empty'})`);
+    throw new JaegerResponseError(
+      url,
+      `${url}: not a Jaeger ${what} answer: the body is not JSON (${start ? `starts ${JSON.stringify(start)}` : 'empty'})`,
+    );
   }
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const problems = issuesToProblems(parsed.error.issues, body, schema);
   const shown = problems.slice(0, SHOWN_PROBLEMS).map(problemLine);
   const more = problems.length - shown.length;
-  throw new JaegerResponseError(url, `${url}: not a Jaeger ${what} answer: ${shown.join('; ')}${more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'})` : ''}`);
+  throw new JaegerResponseError(
+    url,
+    `${url}: not a Jaeger ${what} answer: ${shown.join('; ')}${more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'})` : ''}`,
+  );
 }

@@ -20,7 +20,8 @@ type AnyValue =
 
 function anyValue(value: AttributeValue): AnyValue {
   if (Array.isArray(value)) return { arrayValue: { values: value.map(anyValue) } };
-  if (typeof value === 'object' && value !== null) return { kvlistValue: { values: keyValues(value as Readonly<Record<string, AttributeValue>>) } };
+  if (typeof value === 'object' && value !== null)
+    return { kvlistValue: { values: keyValues(value as Readonly<Record<string, AttributeValue>>) } };
   if (typeof value === 'boolean') return { boolValue: value };
   if (typeof value === 'number') return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
   return { stringValue: String(value) };
@@ -53,22 +54,26 @@ export function encodeOtlpJson(spans: readonly Span[], scopeName: string): { res
   return {
     resourceSpans: [...groupBy(spans, (s) => s.service)].map(([service, serviceSpans]) => ({
       resource: { attributes: keyValues({ ...serviceSpans[0]!.resource, [ATTR_SERVICE_NAME]: service }) },
-      scopeSpans: [...groupBy(serviceSpans, (s) => `${s.scope?.name ?? scopeName}\u0000${s.scope?.version ?? ''}`).values()].map((list) => ({
-        scope: { name: list[0]!.scope?.name ?? scopeName, ...(list[0]!.scope?.version ? { version: list[0]!.scope.version } : {}) },
-        spans: list.map((s) => ({
-          traceId: s.traceId,
-          spanId: s.spanId,
-          ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
-          name: s.name,
-          kind: KIND_NUMBER[s.kind],
-          startTimeUnixNano: nanos(s.startUs),
-          endTimeUnixNano: nanos(s.startUs + s.durationUs),
-          attributes: keyValues(s.attributes),
-          events: s.events.map((e) => ({ name: e.name, timeUnixNano: nanos(e.timeUs), attributes: keyValues(e.attributes) })),
-          status: { code: STATUS_NUMBER[s.status.code], ...(s.status.message ? { message: s.status.message } : {}) },
-          ...(s.links?.length ? { links: s.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: keyValues(l.attributes) })) } : {}),
-        })),
-      })),
+      scopeSpans: [...groupBy(serviceSpans, (s) => `${s.scope?.name ?? scopeName}\u0000${s.scope?.version ?? ''}`).values()].map(
+        (list) => ({
+          scope: { name: list[0]!.scope?.name ?? scopeName, ...(list[0]!.scope?.version ? { version: list[0]!.scope.version } : {}) },
+          spans: list.map((s) => ({
+            traceId: s.traceId,
+            spanId: s.spanId,
+            ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
+            name: s.name,
+            kind: KIND_NUMBER[s.kind],
+            startTimeUnixNano: nanos(s.startUs),
+            endTimeUnixNano: nanos(s.startUs + s.durationUs),
+            attributes: keyValues(s.attributes),
+            events: s.events.map((e) => ({ name: e.name, timeUnixNano: nanos(e.timeUs), attributes: keyValues(e.attributes) })),
+            status: { code: STATUS_NUMBER[s.status.code], ...(s.status.message ? { message: s.status.message } : {}) },
+            ...(s.links?.length
+              ? { links: s.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: keyValues(l.attributes) })) }
+              : {}),
+          })),
+        }),
+      ),
     })),
   };
 }

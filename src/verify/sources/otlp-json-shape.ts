@@ -46,9 +46,16 @@ export function* jsonShapeSteps(body: Uint8Array): Steps<JsonShapeProblem | unde
     } else if (c === QUOTE) inString = true;
     else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       if (++containers > MAX_JSON_CONTAINERS) {
-        return { kind: 'containers', message: `OTLP/JSON body holds more than ${MAX_JSON_CONTAINERS} objects and arrays; split the batch or send protobuf` };
+        return {
+          kind: 'containers',
+          message: `OTLP/JSON body holds more than ${MAX_JSON_CONTAINERS} objects and arrays; split the batch or send protobuf`,
+        };
       }
-      if (++depth > MAX_JSON_DEPTH) return { kind: 'depth', message: `JSON nests deeper than ${MAX_JSON_DEPTH} levels (an attribute value may nest ${MAX_ANY_VALUE_DEPTH})` };
+      if (++depth > MAX_JSON_DEPTH)
+        return {
+          kind: 'depth',
+          message: `JSON nests deeper than ${MAX_JSON_DEPTH} levels (an attribute value may nest ${MAX_ANY_VALUE_DEPTH})`,
+        };
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
   }
   return undefined;

@@ -21,7 +21,9 @@ export class OtlpLimitError extends Error {
 
   /** The same error naming the attribute it was found in. */
   forKey(key: string | undefined): OtlpLimitError {
-    return key === undefined || this.message.startsWith('attribute ') ? this : new OtlpLimitError(`attribute ${JSON.stringify(key.slice(0, 100))}: ${this.message}`);
+    return key === undefined || this.message.startsWith('attribute ')
+      ? this
+      : new OtlpLimitError(`attribute ${JSON.stringify(key.slice(0, 100))}: ${this.message}`);
   }
 }
 
@@ -33,10 +35,14 @@ export interface ValueCount {
 /** Called by a decoder on entering a nested value at `depth` (1 = the attribute's own value). */
 export function enterValue(depth: number, count: ValueCount): void {
   if (depth > MAX_ANY_VALUE_DEPTH) {
-    throw new OtlpLimitError(`value nests deeper than ${MAX_ANY_VALUE_DEPTH} levels of arrays and kvlists; at most ${MAX_ANY_VALUE_DEPTH} are allowed`);
+    throw new OtlpLimitError(
+      `value nests deeper than ${MAX_ANY_VALUE_DEPTH} levels of arrays and kvlists; at most ${MAX_ANY_VALUE_DEPTH} are allowed`,
+    );
   }
   if (++count.values > MAX_VALUES_PER_ATTRIBUTE) {
-    throw new OtlpLimitError(`value holds more than ${MAX_VALUES_PER_ATTRIBUTE} values (array elements and kvlist entries, nested ones included); at most ${MAX_VALUES_PER_ATTRIBUTE} are allowed`);
+    throw new OtlpLimitError(
+      `value holds more than ${MAX_VALUES_PER_ATTRIBUTE} values (array elements and kvlist entries, nested ones included); at most ${MAX_VALUES_PER_ATTRIBUTE} are allowed`,
+    );
   }
 }
 

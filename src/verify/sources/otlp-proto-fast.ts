@@ -194,7 +194,14 @@ function readScope(r: Reader, end: number): InstrumentationScope | undefined {
 const UNSET: SpanStatus = Object.freeze({ code: 'unset' });
 const NO_EVENTS: readonly SpanEvent[] = Object.freeze([]);
 
-function readSpan(r: Reader, end: number, service: string, resource: Readonly<Record<string, AttributeValue>>, scope: InstrumentationScope | undefined, out: Span[]): void {
+function readSpan(
+  r: Reader,
+  end: number,
+  service: string,
+  resource: Readonly<Record<string, AttributeValue>>,
+  scope: InstrumentationScope | undefined,
+  out: Span[],
+): void {
   let traceId = '';
   let spanId = '';
   let parentSpanId = '';

@@ -26,7 +26,9 @@ const DESCRIPTOR = {
         ArrayValue: { fields: { values: { rule: 'repeated', type: 'AnyValue', id: 1 } } },
         KeyValueList: { fields: { values: { rule: 'repeated', type: 'KeyValue', id: 1 } } },
         KeyValue: kv,
-        Resource: { fields: { attributes: { rule: 'repeated', type: 'KeyValue', id: 1 }, droppedAttributesCount: { type: 'uint32', id: 2 } } },
+        Resource: {
+          fields: { attributes: { rule: 'repeated', type: 'KeyValue', id: 1 }, droppedAttributesCount: { type: 'uint32', id: 2 } },
+        },
         InstrumentationScope: {
           fields: {
             name: { type: 'string', id: 1 },
@@ -120,7 +122,9 @@ export const EMPTY_EXPORT_RESPONSE: Uint8Array = ExportTraceServiceResponse.enco
 
 /** A success response that rejected `rejectedSpans` spans, saying why (OTLP "partial success"). */
 export function encodePartialSuccess(rejectedSpans: number, errorMessage: string): Uint8Array {
-  return ExportTraceServiceResponse.encode(ExportTraceServiceResponse.fromObject({ partialSuccess: { rejectedSpans, errorMessage } })).finish();
+  return ExportTraceServiceResponse.encode(
+    ExportTraceServiceResponse.fromObject({ partialSuccess: { rejectedSpans, errorMessage } }),
+  ).finish();
 }
 
 const RpcStatus = root.lookupType('otlp.RpcStatus');

@@ -129,7 +129,9 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
   const limit = options.maxBodyBytes ?? RECEIVER_DEFAULTS.maxBodyBytes;
   const inflightLimit = options.maxInflightBytes ?? Math.max(RECEIVER_DEFAULTS.maxInflightBytes, 2 * limit);
   if (inflightLimit < 2 * limit) {
-    throw new RangeError(`maxInflightBytes ${inflightLimit} is below twice maxBodyBytes ${limit}: a largest gzip body (held compressed and decompressed) could never be accepted`);
+    throw new RangeError(
+      `maxInflightBytes ${inflightLimit} is below twice maxBodyBytes ${limit}: a largest gzip body (held compressed and decompressed) could never be accepted`,
+    );
   }
   const bodyIdleMs = options.bodyIdleTimeoutMs ?? RECEIVER_DEFAULTS.bodyIdleTimeoutMs;
   if (!(bodyIdleMs > 0)) throw new RangeError(`bodyIdleTimeoutMs ${bodyIdleMs} must be above 0`);
@@ -177,7 +179,10 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     if (req.method !== 'POST') throw new HttpError(405, `method ${req.method} not allowed; use POST`);
     const encoding = encodingOf(req.headers['content-type']);
     if (!encoding) {
-      throw new HttpError(415, `content-type ${JSON.stringify(req.headers['content-type'] ?? '')} not supported; use application/x-protobuf or application/json`);
+      throw new HttpError(
+        415,
+        `content-type ${JSON.stringify(req.headers['content-type'] ?? '')} not supported; use application/x-protobuf or application/json`,
+      );
     }
     const contentEncoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (contentEncoding !== 'gzip' && contentEncoding !== 'identity') {
@@ -198,7 +203,11 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     } finally {
       decoding.leave(body.length);
     }
-    const reply = successBody(encoding, dropped, dropped > 0 ? `receiver span store full (${store.maxSpans} spans / ${store.maxBytes} bytes): ${dropped} span(s) not stored` : '');
+    const reply = successBody(
+      encoding,
+      dropped,
+      dropped > 0 ? `receiver span store full (${store.maxSpans} spans / ${store.maxBytes} bytes): ${dropped} span(s) not stored` : '',
+    );
     res.writeHead(200, { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
     res.end(reply.body);
   }

@@ -217,7 +217,12 @@ export function* otlpSpanSteps(data: Loose): Steps<Span[]> {
   return out;
 }
 
-function spanFromOtlp(s: Loose, service: string, resource: Record<string, AttributeValue>, scope: InstrumentationScope | undefined): Span | undefined {
+function spanFromOtlp(
+  s: Loose,
+  service: string,
+  resource: Record<string, AttributeValue>,
+  scope: InstrumentationScope | undefined,
+): Span | undefined {
   if (!s) return undefined;
   const traceId = idToHex(s.traceId ?? s.trace_id, 16);
   const spanId = idToHex(s.spanId ?? s.span_id, 8);

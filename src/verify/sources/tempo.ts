@@ -25,7 +25,9 @@ export function tracesFromTempo(doc: Loose): Trace[] {
 
 /** A Tempo search answer: `{"traces": [{"traceID", "rootServiceName", …}]}`. */
 export function isTempoSearch(doc: Loose): boolean {
-  return Boolean(doc && typeof doc === 'object' && Array.isArray(doc.traces) && doc.traces.every((t: Loose) => t && typeof t.traceID === 'string'));
+  return Boolean(
+    doc && typeof doc === 'object' && Array.isArray(doc.traces) && doc.traces.every((t: Loose) => t && typeof t.traceID === 'string'),
+  );
 }
 
 /** The trace ids a search answer names, as 32 hex characters. */

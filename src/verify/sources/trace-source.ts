@@ -52,7 +52,11 @@ export function receiverSource(receiver: OtlpReceiver): TraceSource {
     description: `OTLP receiver ${receiver.url}/v1/traces`,
     fetch: async () => {
       const traces = receiver.traces();
-      return { traces, pool: traces, backend: { kind: 'otlp-receiver', url: `${receiver.url}/v1/traces`, spansReceived: receiver.spansReceived } };
+      return {
+        traces,
+        pool: traces,
+        backend: { kind: 'otlp-receiver', url: `${receiver.url}/v1/traces`, spansReceived: receiver.spansReceived },
+      };
     },
     subscribe: (wake) => receiver.onSpans(() => wake()),
   };
@@ -109,7 +113,11 @@ export interface QuerySourceOptions {
 }
 
 export function jaegerSource(client: JaegerV3Source | JaegerLegacySource, baseUrl: string, opts: QuerySourceOptions = {}): TraceSource {
-  return queryApiSource(client, { description: `Jaeger ${client.kind === 'v3' ? '/api/v3' : '/api'} at ${baseUrl}`, backend: 'jaeger', url: baseUrl }, opts);
+  return queryApiSource(
+    client,
+    { description: `Jaeger ${client.kind === 'v3' ? '/api/v3' : '/api'} at ${baseUrl}`, backend: 'jaeger', url: baseUrl },
+    opts,
+  );
 }
 
 /** Zipkin's API v2 as a trace source: lookups by id, and searches of the spec's services over the window. */
@@ -122,7 +130,11 @@ export function zipkinSource(client: ZipkinSource, baseUrl: string, opts: QueryS
  * span, the spec's services searched over the window (without ids that finds the traces; with them, the
  * split-off fragments).
  */
-function queryApiSource(client: TraceQueryClient, about: { description: string; backend: 'jaeger' | 'zipkin'; url: string }, opts: QuerySourceOptions): TraceSource {
+function queryApiSource(
+  client: TraceQueryClient,
+  about: { description: string; backend: 'jaeger' | 'zipkin'; url: string },
+  opts: QuerySourceOptions,
+): TraceSource {
   const baseUrl = about.url;
   let knownServices: string[] | undefined;
   async function servicesMatching(spec: Spec): Promise<string[]> {
@@ -146,11 +158,17 @@ function queryApiSource(client: TraceQueryClient, about: { description: string; 
       }
       const found = new Set(traces.map((t) => t.traceId));
       const pool = [...traces];
-      const complete = req.traceIds && req.traceIds.length > 0 && traces.length === req.traceIds.length && traces.every((t) => req.spec.matchers.every((m) => t.spans.some((s) => matchSpan(m, s))));
+      const complete =
+        req.traceIds &&
+        req.traceIds.length > 0 &&
+        traces.length === req.traceIds.length &&
+        traces.every((t) => req.spec.matchers.every((m) => t.spans.some((s) => matchSpan(m, s))));
       if (!complete) {
         // Searching the spec's services in the window finds split-off fragments (and, without ids, the traces).
         const services = await servicesMatching(req.spec);
-        const searched = await mapLimit(services.slice(0, 12), 4, (service) => client.findTraces({ service, startUs: window.startUs - 1_000_000, endUs: window.endUs + 5_000_000, limit }));
+        const searched = await mapLimit(services.slice(0, 12), 4, (service) =>
+          client.findTraces({ service, startUs: window.startUs - 1_000_000, endUs: window.endUs + 5_000_000, limit }),
+        );
         for (const list of searched) {
           for (const t of list) {
             if (found.has(t.traceId)) continue;

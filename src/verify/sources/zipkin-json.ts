@@ -24,7 +24,8 @@ import { issuesToProblems, problemLine } from '../../config/problems';
 import { scopeOfTags } from './scope-tags';
 import { CliError, EXIT_CANNOT_CHECK } from '../../errors';
 
-const hexId = (pattern: RegExp, allowed: string) => z.string().regex(pattern, { message: `is not a Zipkin ${allowed.split(':')[0]}; allowed: ${allowed.split(':')[1]}` });
+const hexId = (pattern: RegExp, allowed: string) =>
+  z.string().regex(pattern, { message: `is not a Zipkin ${allowed.split(':')[0]}; allowed: ${allowed.split(':')[1]}` });
 
 const endpointSchema = z.object({
   serviceName: z.string().optional(),
@@ -78,10 +79,17 @@ export function parseZipkin<S extends z.ZodType>(schema: S, doc: unknown, origin
   if (parsed.success) return parsed.data;
   const problems = issuesToProblems(parsed.error.issues, doc, schema);
   const more = problems.length > MAX_PROBLEMS ? `; … ${problems.length - MAX_PROBLEMS} more` : '';
-  throw new ZipkinFormatError(`${origin}: not a Zipkin API v2 answer: ${problems.slice(0, MAX_PROBLEMS).map(problemLine).join('; ')}${more}`);
+  throw new ZipkinFormatError(
+    `${origin}: not a Zipkin API v2 answer: ${problems.slice(0, MAX_PROBLEMS).map(problemLine).join('; ')}${more}`,
+  );
 }
 
-const KINDS: Readonly<Record<NonNullable<ZipkinSpan['kind']>, SpanKind>> = { CLIENT: 'client', SERVER: 'server', PRODUCER: 'producer', CONSUMER: 'consumer' };
+const KINDS: Readonly<Record<NonNullable<ZipkinSpan['kind']>, SpanKind>> = {
+  CLIENT: 'client',
+  SERVER: 'server',
+  PRODUCER: 'producer',
+  CONSUMER: 'consumer',
+};
 
 function statusOf(tags: Readonly<Record<string, string>>): SpanStatus {
   const error = tags['error'];
@@ -117,10 +125,15 @@ function mergeParts(parts: readonly ZipkinSpan[]): ZipkinSpan {
     .flatMap((p) => p.annotations ?? [])
     .filter((a) => (seen.has(`${a.timestamp} ${a.value}`) ? false : (seen.add(`${a.timestamp} ${a.value}`), true)))
     .sort((a, b) => a.timestamp - b.timestamp);
-  const first = <K extends keyof ZipkinSpan>(key: K): ZipkinSpan[K] | undefined => parts.find((p) => p[key] !== undefined && p[key] !== '')?.[key];
+  const first = <K extends keyof ZipkinSpan>(key: K): ZipkinSpan[K] | undefined =>
+    parts.find((p) => p[key] !== undefined && p[key] !== '')?.[key];
   const merged: ZipkinSpan = {
     ...parts[0]!,
-    ...Object.fromEntries((['parentId', 'name', 'kind', 'localEndpoint', 'remoteEndpoint'] as const).map((k) => [k, first(k)]).filter(([, v]) => v !== undefined)),
+    ...Object.fromEntries(
+      (['parentId', 'name', 'kind', 'localEndpoint', 'remoteEndpoint'] as const)
+        .map((k) => [k, first(k)])
+        .filter(([, v]) => v !== undefined),
+    ),
     tags: joinTags(parts),
     annotations,
   };
@@ -182,11 +195,13 @@ function traceOf(traceId: string, spans: readonly ZipkinSpan[]): Trace {
   }
   const used = new Set(byId.keys());
   const out: Span[] = [];
-  const parentOf = (s: ZipkinSpan): string | undefined => (s.parentId === undefined || isEmptyId(s.parentId) ? undefined : normalizeSpanId(s.parentId));
+  const parentOf = (s: ZipkinSpan): string | undefined =>
+    s.parentId === undefined || isEmptyId(s.parentId) ? undefined : normalizeSpanId(s.parentId);
   for (const [id, halves] of byId) {
     // The half that keeps the id is the server one (flagged shared, or, from a Zipkin v1 conversion that
     // lost the flag, the SERVER beside a CLIENT): the callee's own calls name this id as their parent.
-    const keeper = halves.find((h) => h.shared === true) ?? (halves.length > 1 ? halves.find((h) => h.kind === 'SERVER') : undefined) ?? halves[0]!;
+    const keeper =
+      halves.find((h) => h.shared === true) ?? (halves.length > 1 ? halves.find((h) => h.kind === 'SERVER') : undefined) ?? halves[0]!;
     const serverHalf = halves.length > 1 && (keeper.shared === true || keeper.kind === 'SERVER');
     let keeperParent = parentOf(keeper);
     let reparented = false;

@@ -38,7 +38,10 @@ export class ZipkinSource {
   private async get(path: string): Promise<{ url: string; res: JsonResponse }> {
     const url = joinUrl(this.opts.baseUrl, path);
     const res = await getJson(url, this.timeout, this.opts.headers, this.opts.maxResponseBytes);
-    if (res.status === 200 && res.body === undefined) throw new ZipkinFormatError(`${url}: not a Zipkin API v2 answer: the body is not JSON: ${res.text.slice(0, 200).trim() || '(empty body)'}`);
+    if (res.status === 200 && res.body === undefined)
+      throw new ZipkinFormatError(
+        `${url}: not a Zipkin API v2 answer: the body is not JSON: ${res.text.slice(0, 200).trim() || '(empty body)'}`,
+      );
     return { url, res };
   }
 

@@ -13,17 +13,36 @@ const loadAll = (text: string): unknown[] => parseAllDocuments(text).map((d) => 
 function jaegerWithConfig(configFile: string): ManifestDoc[] {
   const config = readFileSync(referencePath('jaeger', 'jaeger-configs', configFile), 'utf8');
   return [
-    { file: 'jaeger.yaml', index: 0, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'jaeger-config', namespace: 'observability' }, data: { 'config.yaml': config } } },
     {
-      file: 'jaeger.yaml', index: 1,
+      file: 'jaeger.yaml',
+      index: 0,
       object: {
-        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'jaeger', namespace: 'observability' },
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'jaeger-config', namespace: 'observability' },
+        data: { 'config.yaml': config },
+      },
+    },
+    {
+      file: 'jaeger.yaml',
+      index: 1,
+      object: {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'jaeger', namespace: 'observability' },
         spec: {
           selector: { matchLabels: { app: 'jaeger' } },
           template: {
             metadata: { labels: { app: 'jaeger' } },
             spec: {
-              containers: [{ name: 'jaeger', image: 'jaegertracing/jaeger:2.20.0', args: ['--config', '/etc/jaeger/config.yaml'], volumeMounts: [{ name: 'config', mountPath: '/etc/jaeger' }] }],
+              containers: [
+                {
+                  name: 'jaeger',
+                  image: 'jaegertracing/jaeger:2.20.0',
+                  args: ['--config', '/etc/jaeger/config.yaml'],
+                  volumeMounts: [{ name: 'config', mountPath: '/etc/jaeger' }],
+                },
+              ],
               volumes: [{ name: 'config', configMap: { name: 'jaeger-config' } }],
             },
           },
@@ -33,7 +52,8 @@ function jaegerWithConfig(configFile: string): ManifestDoc[] {
   ];
 }
 
-const mt006Fields = async (file: string) => (await checkManifests(jaegerWithConfig(file))).filter((f) => f.rule === 'MT006').map((f) => f.field);
+const mt006Fields = async (file: string) =>
+  (await checkManifests(jaegerWithConfig(file))).filter((f) => f.rule === 'MT006').map((f) => f.field);
 
 describe('MT006 on Jaeger v2.20.0 example configs', () => {
   test('the built-in all-in-one config binds ${env:JAEGER_LISTEN_HOST:-localhost}, which the image sets to 0.0.0.0: clean', async () => {
@@ -57,9 +77,10 @@ describe('MT006 on Jaeger v2.20.0 example configs', () => {
 });
 
 describe('Istio 1.30.3 samples', () => {
-  const load = (...parts: string[]): ManifestDoc[] => (loadAll(readFileSync(referencePath('istio', 'samples', ...parts), 'utf8')) as Record<string, unknown>[])
-    .filter((o) => o && typeof o === 'object')
-    .map((object, index) => ({ file: parts[parts.length - 1]!, index, object }));
+  const load = (...parts: string[]): ManifestDoc[] =>
+    (loadAll(readFileSync(referencePath('istio', 'samples', ...parts), 'utf8')) as Record<string, unknown>[])
+      .filter((o) => o && typeof o === 'object')
+      .map((object, index) => ({ file: parts[parts.length - 1]!, index, object }));
 
   test('Bookinfo: no errors; restricted gaps of the third-party pods are warnings', async () => {
     const findings = await checkManifests(load('bookinfo', 'platform', 'kube', 'bookinfo.yaml'));

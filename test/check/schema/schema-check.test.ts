@@ -6,10 +6,17 @@ import type { ManifestDoc } from '../../../src/check';
 
 const doc = (object: Record<string, unknown>, file = 'x.yaml'): ManifestDoc => ({ file, index: 0, object });
 
-const deployment = (spec: Record<string, unknown>) => doc({
-  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' },
-  spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } }, ...spec },
-});
+const deployment = (spec: Record<string, unknown>) =>
+  doc({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: {
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } },
+      ...spec,
+    },
+  });
 
 describe('schema check (kubernetes-models)', () => {
   test('a valid Deployment has no findings', async () => {
@@ -20,23 +27,49 @@ describe('schema check (kubernetes-models)', () => {
     // GIVEN replicas written as a string WHEN checked
     const findings = await checkSchemas([deployment({ replicas: 'two' })]);
     // THEN one schema error at spec.replicas that shows the value
-    expect(findings).toEqual([expect.objectContaining({ rule: 'schema', severity: 'error', file: 'x.yaml', object: 'Deployment shop/web', field: 'spec.replicas', message: 'must be integer (got "two")' })]);
+    expect(findings).toEqual([
+      expect.objectContaining({
+        rule: 'schema',
+        severity: 'error',
+        file: 'x.yaml',
+        object: 'Deployment shop/web',
+        field: 'spec.replicas',
+        message: 'must be integer (got "two")',
+      }),
+    ]);
   });
 
   test('a missing required field is reported at its own path', async () => {
-    const findings = await checkSchemas([doc({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: {} } })]);
+    const findings = await checkSchemas([
+      doc({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: {} } }),
+    ]);
     expect(findings.map((f) => f.field)).toContain('spec.selector');
     expect(findings.find((f) => f.field === 'spec.selector')!.message).toBe('required field is missing');
   });
 
   test('Istio Telemetry: a sampling percentage above 100 is a schema error', async () => {
-    const findings = await checkSchemas([doc({ apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { name: 't', namespace: 'istio-system' }, spec: { tracing: [{ randomSamplingPercentage: 150 }] } })]);
-    expect(findings).toEqual([expect.objectContaining({ rule: 'schema', field: 'spec.tracing[0].randomSamplingPercentage', message: 'must be <= 100 (got 150)' })]);
+    const findings = await checkSchemas([
+      doc({
+        apiVersion: 'telemetry.istio.io/v1',
+        kind: 'Telemetry',
+        metadata: { name: 't', namespace: 'istio-system' },
+        spec: { tracing: [{ randomSamplingPercentage: 150 }] },
+      }),
+    ]);
+    expect(findings).toEqual([
+      expect.objectContaining({ rule: 'schema', field: 'spec.tracing[0].randomSamplingPercentage', message: 'must be <= 100 (got 150)' }),
+    ]);
   });
 
   test('a document without kind is an error; an unknown kind is info', async () => {
-    const findings = await checkSchemas([doc({ apiVersion: 'v1', metadata: { name: 'x' } }), doc({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } })]);
-    expect(findings.map((f) => [f.rule, f.severity, f.field])).toEqual([['schema', 'error', 'kind'], ['schema/unknown-kind', 'info', 'kind']]);
+    const findings = await checkSchemas([
+      doc({ apiVersion: 'v1', metadata: { name: 'x' } }),
+      doc({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }),
+    ]);
+    expect(findings.map((f) => [f.rule, f.severity, f.field])).toEqual([
+      ['schema', 'error', 'kind'],
+      ['schema/unknown-kind', 'info', 'kind'],
+    ]);
   });
 });
 
@@ -46,21 +79,43 @@ describe('unknown fields', () => {
     const d = deployment({});
     ((d.object.spec as any).template.spec.containers[0] as Record<string, unknown>).imagePulPolicy = 'IfNotPresent';
     // WHEN checked THEN the finding points at the exact field and suggests the right name
-    expect(unknownFieldFindings(d)).toEqual([expect.objectContaining({
-      rule: 'unknown-field', severity: 'error', field: 'spec.template.spec.containers[0].imagePulPolicy',
-      message: expect.stringContaining('did you mean "imagePullPolicy"?'), fix: 'rename "imagePulPolicy" to "imagePullPolicy"',
-    })]);
+    expect(unknownFieldFindings(d)).toEqual([
+      expect.objectContaining({
+        rule: 'unknown-field',
+        severity: 'error',
+        field: 'spec.template.spec.containers[0].imagePulPolicy',
+        message: expect.stringContaining('did you mean "imagePullPolicy"?'),
+        fix: 'rename "imagePulPolicy" to "imagePullPolicy"',
+      }),
+    ]);
   });
 
   test('labels, annotations and ConfigMap data (maps) accept any key', () => {
-    const cm = doc({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { anything: 'x' }, annotations: { 'a.b/c': 'y' } }, data: { 'config.yaml': 'x' } });
+    const cm = doc({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', labels: { anything: 'x' }, annotations: { 'a.b/c': 'y' } },
+      data: { 'config.yaml': 'x' },
+    });
     expect(unknownFieldFindings(cm)).toEqual([]);
   });
 
   test('Istio: tracing[0].provider (singular) is unknown; Traefik IngressRoute typos too', () => {
-    const tel = doc({ apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { name: 't' }, spec: { tracing: [{ provider: { name: 'jaeger' } }] } });
-    expect(unknownFieldFindings(tel).map((f) => [f.field, f.fix])).toEqual([['spec.tracing[0].provider', 'rename "provider" to "providers"']]);
-    const ir = doc({ apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: { name: 'r' }, spec: { entrypoints: ['web'], routes: [] } });
+    const tel = doc({
+      apiVersion: 'telemetry.istio.io/v1',
+      kind: 'Telemetry',
+      metadata: { name: 't' },
+      spec: { tracing: [{ provider: { name: 'jaeger' } }] },
+    });
+    expect(unknownFieldFindings(tel).map((f) => [f.field, f.fix])).toEqual([
+      ['spec.tracing[0].provider', 'rename "provider" to "providers"'],
+    ]);
+    const ir = doc({
+      apiVersion: 'traefik.io/v1alpha1',
+      kind: 'IngressRoute',
+      metadata: { name: 'r' },
+      spec: { entrypoints: ['web'], routes: [] },
+    });
     expect(unknownFieldFindings(ir).map((f) => f.field)).toEqual(['spec.entrypoints']);
   });
 

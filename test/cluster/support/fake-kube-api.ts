@@ -95,7 +95,11 @@ export class FakeKubeApi {
 
   // ------------------------------------------------------------------ builders for test state
 
-  deployment(ns: string, name: string, spec: { replicas?: number; ready?: number; updated?: number; generation?: number; observed?: number; labels?: Record<string, string> }): void {
+  deployment(
+    ns: string,
+    name: string,
+    spec: { replicas?: number; ready?: number; updated?: number; generation?: number; observed?: number; labels?: Record<string, string> },
+  ): void {
     const replicas = spec.replicas ?? 1;
     const ready = spec.ready ?? replicas;
     this.deployments.set(`${ns}/${name}`, {
@@ -103,23 +107,50 @@ export class FakeKubeApi {
       kind: 'Deployment',
       metadata: { name, namespace: ns, generation: spec.generation ?? 1 },
       spec: { replicas, selector: { matchLabels: spec.labels ?? { app: name } } },
-      status: { observedGeneration: spec.observed ?? spec.generation ?? 1, replicas, updatedReplicas: spec.updated ?? replicas, readyReplicas: ready, availableReplicas: ready },
+      status: {
+        observedGeneration: spec.observed ?? spec.generation ?? 1,
+        replicas,
+        updatedReplicas: spec.updated ?? replicas,
+        readyReplicas: ready,
+        availableReplicas: ready,
+      },
     });
   }
 
-  statefulset(ns: string, name: string, spec: { replicas?: number; ready?: number; currentRevision?: string; updateRevision?: string }): void {
+  statefulset(
+    ns: string,
+    name: string,
+    spec: { replicas?: number; ready?: number; currentRevision?: string; updateRevision?: string },
+  ): void {
     const replicas = spec.replicas ?? 1;
     this.statefulsets.set(`${ns}/${name}`, {
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
       metadata: { name, namespace: ns, generation: 1 },
       spec: { replicas, selector: { matchLabels: { app: name } } },
-      status: { observedGeneration: 1, replicas, updatedReplicas: replicas, readyReplicas: spec.ready ?? replicas, currentRevision: spec.currentRevision ?? 'r1', updateRevision: spec.updateRevision ?? 'r1' },
+      status: {
+        observedGeneration: 1,
+        replicas,
+        updatedReplicas: replicas,
+        readyReplicas: spec.ready ?? replicas,
+        currentRevision: spec.currentRevision ?? 'r1',
+        updateRevision: spec.updateRevision ?? 'r1',
+      },
     });
   }
 
-  service(ns: string, name: string, selector: Record<string, string>, ports: { name?: string; port: number; targetPort: number | string }[]): void {
-    this.services.set(`${ns}/${name}`, { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { selector, ports: ports.map((p) => ({ protocol: 'TCP', ...p })) } });
+  service(
+    ns: string,
+    name: string,
+    selector: Record<string, string>,
+    ports: { name?: string; port: number; targetPort: number | string }[],
+  ): void {
+    this.services.set(`${ns}/${name}`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: ns },
+      spec: { selector, ports: ports.map((p) => ({ protocol: 'TCP', ...p })) },
+    });
   }
 
   pod(
@@ -166,7 +197,14 @@ export class FakeKubeApi {
   }
 
   private notFound(res: ServerResponse, what: string): void {
-    this.send(res, 404, { apiVersion: 'v1', kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404, message: `${what} not found` });
+    this.send(res, 404, {
+      apiVersion: 'v1',
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'NotFound',
+      code: 404,
+      message: `${what} not found`,
+    });
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -185,12 +223,21 @@ export class FakeKubeApi {
     }
     if ((m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods$/))) {
       const ns = m[1];
-      const items = this.pods.filter((p) => (p.metadata as Obj).namespace === ns && matchesSelector((p.metadata as { labels: Record<string, string> }).labels, query.labelSelector));
+      const items = this.pods.filter(
+        (p) =>
+          (p.metadata as Obj).namespace === ns &&
+          matchesSelector((p.metadata as { labels: Record<string, string> }).labels, query.labelSelector),
+      );
       return this.send(res, 200, { apiVersion: 'v1', kind: 'PodList', metadata: {}, items });
     }
     if ((m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/events$/))) {
       const ns = m[1];
-      return this.send(res, 200, { apiVersion: 'v1', kind: 'EventList', metadata: {}, items: this.events.filter((e) => (e.metadata as Obj).namespace === ns) });
+      return this.send(res, 200, {
+        apiVersion: 'v1',
+        kind: 'EventList',
+        metadata: {},
+        items: this.events.filter((e) => (e.metadata as Obj).namespace === ns),
+      });
     }
     if ((m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/))) {
       const text = this.logs.get(`${m[1]}/${m[2]}/${query.container ?? ''}`) ?? this.logs.get(`${m[1]}/${m[2]}/`);

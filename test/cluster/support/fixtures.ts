@@ -5,7 +5,10 @@ import { DEFAULT_VERSIONS } from '../../../src/cluster/versions';
 
 /** A small synthesized output in the shape synth writes (namespaces first, installer inputs under install/). */
 export const DIST_FILES = [
-  { path: 'dist/0000-namespaces.k8s.yaml', text: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: observability}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: bookinfo}\n' },
+  {
+    path: 'dist/0000-namespaces.k8s.yaml',
+    text: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: observability}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: bookinfo}\n',
+  },
   {
     path: 'dist/0100-jaeger.k8s.yaml',
     text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: jaeger, namespace: observability}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: jaeger-query, namespace: observability}\n',

@@ -24,7 +24,11 @@ describe('BookinfoFaultInjection', () => {
     expect(vs!.spec).toEqual({
       hosts: ['ratings'],
       http: [
-        { match: [{ headers: { 'end-user': { exact: 'jason' } } }], fault: { delay: { percentage: { value: 100 }, fixedDelay: '7s' } }, route: [{ destination: { host: 'ratings' } }] },
+        {
+          match: [{ headers: { 'end-user': { exact: 'jason' } } }],
+          fault: { delay: { percentage: { value: 100 }, fixedDelay: '7s' } },
+          route: [{ destination: { host: 'ratings' } }],
+        },
         { route: [{ destination: { host: 'ratings' } }] },
       ],
     });
@@ -33,12 +37,16 @@ describe('BookinfoFaultInjection', () => {
 
   test('an abort for everyone: one rule, no match, httpStatus and percentage as Istio expects', () => {
     const [vs] = synth({ faults: [{ service: 'details', abort: { httpStatus: 503, percentage: 50 } }] });
-    expect(vs!.spec.http).toEqual([{ fault: { abort: { percentage: { value: 50 }, httpStatus: 503 } }, route: [{ destination: { host: 'details' } }] }]);
+    expect(vs!.spec.http).toEqual([
+      { fault: { abort: { percentage: { value: 50 }, httpStatus: 503 } }, route: [{ destination: { host: 'details' } }] },
+    ]);
     expect(() => new VirtualService(vs as never).validate()).not.toThrow();
   });
 
   test('delay and abort together in one fault', () => {
-    expect(httpFault({ service: 'ratings', delay: { fixedDelay: '300ms', percentage: 10 }, abort: { httpStatus: 500, percentage: 20 } })).toEqual({
+    expect(
+      httpFault({ service: 'ratings', delay: { fixedDelay: '300ms', percentage: 10 }, abort: { httpStatus: 500, percentage: 20 } }),
+    ).toEqual({
       delay: { percentage: { value: 10 }, fixedDelay: '300ms' },
       abort: { percentage: { value: 20 }, httpStatus: 500 },
     });
@@ -49,8 +57,17 @@ describe('BookinfoFaultInjection', () => {
   });
 
   test('bad props are refused with the field, the value and what is allowed', () => {
-    expect(() => synth({ faults: [{ service: 'mysql' as never, delay: { fixedDelay: '1s', percentage: 100 } }] })).toThrow(/faults\[0\]\.service "mysql" is not a Bookinfo Service; allowed: productpage, details, reviews, ratings/);
-    expect(() => synth({ faults: [{ service: 'ratings', abort: { httpStatus: 500, percentage: 100 } }, { service: 'ratings', abort: { httpStatus: 503, percentage: 100 } }] })).toThrow(/faults\[1\]\.service "ratings" has a fault already/);
+    expect(() => synth({ faults: [{ service: 'mysql' as never, delay: { fixedDelay: '1s', percentage: 100 } }] })).toThrow(
+      /faults\[0\]\.service "mysql" is not a Bookinfo Service; allowed: productpage, details, reviews, ratings/,
+    );
+    expect(() =>
+      synth({
+        faults: [
+          { service: 'ratings', abort: { httpStatus: 500, percentage: 100 } },
+          { service: 'ratings', abort: { httpStatus: 503, percentage: 100 } },
+        ],
+      }),
+    ).toThrow(/faults\[1\]\.service "ratings" has a fault already/);
     expect(() => synth({ faults: [{ service: 'ratings' } as never] })).toThrow(/neither delay nor abort/);
   });
 });
@@ -71,11 +88,20 @@ describe('config bookinfo.faults', () => {
   });
 
   test.each([
-    [{ service: 'mysql', delay: { fixedDelay: '1s' } }, /bookinfo\.faults\[0\]\.service: "mysql" is not allowed; allowed: "productpage", "details", "reviews", "ratings"/],
+    [
+      { service: 'mysql', delay: { fixedDelay: '1s' } },
+      /bookinfo\.faults\[0\]\.service: "mysql" is not allowed; allowed: "productpage", "details", "reviews", "ratings"/,
+    ],
     [{ service: 'ratings' }, /neither delay nor abort/],
     [{ service: 'ratings', delay: { fixedDelay: '1.5s' } }, /is not a fixed delay; allowed: a whole number of ms or s/],
-    [{ service: 'ratings', abort: { httpStatus: 700 } }, /bookinfo\.faults\[0\]\.abort\.httpStatus: 700 is too large; allowed: at most 599/],
-    [{ service: 'ratings', abort: { httpStatus: 500, percentage: 0 } }, /bookinfo\.faults\[0\]\.abort\.percentage: 0 is too small; allowed: above 0/],
+    [
+      { service: 'ratings', abort: { httpStatus: 700 } },
+      /bookinfo\.faults\[0\]\.abort\.httpStatus: 700 is too large; allowed: at most 599/,
+    ],
+    [
+      { service: 'ratings', abort: { httpStatus: 500, percentage: 0 } },
+      /bookinfo\.faults\[0\]\.abort\.percentage: 0 is too small; allowed: above 0/,
+    ],
     [{ service: 'ratings', user: 'ja son', abort: { httpStatus: 500 } }, /is not a Bookinfo user name/],
   ])('bad fault %j is a config error naming the field and what is allowed', (fault, message) => {
     expect(() => parseConfig({ bookinfo: { faults: [fault] } })).toThrow(ConfigError);
@@ -83,6 +109,15 @@ describe('config bookinfo.faults', () => {
   });
 
   test('two faults on one Service are refused (one VirtualService per host)', () => {
-    expect(() => parseConfig({ bookinfo: { faults: [{ service: 'ratings', delay: { fixedDelay: '1s' } }, { service: 'ratings', abort: { httpStatus: 500 } }] } })).toThrow(/bookinfo\.faults\[1\]\.service: "ratings" has a fault already; allowed: one entry per Service/);
+    expect(() =>
+      parseConfig({
+        bookinfo: {
+          faults: [
+            { service: 'ratings', delay: { fixedDelay: '1s' } },
+            { service: 'ratings', abort: { httpStatus: 500 } },
+          ],
+        },
+      }),
+    ).toThrow(/bookinfo\.faults\[1\]\.service: "ratings" has a fault already; allowed: one entry per Service/);
   });
 });

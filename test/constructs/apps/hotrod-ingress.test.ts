@@ -29,7 +29,10 @@ describe('HotRodIngress', () => {
       apiVersion: 'traefik.io/v1alpha1',
       kind: 'IngressRoute',
       metadata: { name: 'hotrod', namespace: 'hotrod' },
-      spec: { entryPoints: ['web'], routes: [{ kind: 'Rule', match: 'Host(`hotrod.localhost`)', services: [{ name: 'hotrod', port: 8080 }] }] },
+      spec: {
+        entryPoints: ['web'],
+        routes: [{ kind: 'Rule', match: 'Host(`hotrod.localhost`)', services: [{ name: 'hotrod', port: 8080 }] }],
+      },
     });
     expect(() => new IngressRoute(route).validate()).not.toThrow();
     expect(ingressRouteCrdErrors(route)).toEqual([]);
@@ -70,7 +73,15 @@ describe('HotRodIngress', () => {
     });
     expect(ingress.spec.rules[0]).toEqual({
       host: 'hotrod.localhost',
-      http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: service.metadata.name, port: { number: service.spec.ports[0].port } } } }] },
+      http: {
+        paths: [
+          {
+            path: '/',
+            pathType: 'Prefix',
+            backend: { service: { name: service.metadata.name, port: { number: service.spec.ports[0].port } } },
+          },
+        ],
+      },
     });
   });
 
@@ -84,6 +95,8 @@ describe('HotRodIngress', () => {
     const chart = Testing.chart();
     const hotrod = new HotRod(chart, 'hotrod');
     expect(() => new HotRodIngress(chart, 'a', { hotrod, kind: 'HTTPRoute' as never })).toThrow(/kind "HTTPRoute" is not supported/);
-    expect(() => new HotRodIngress(chart, 'b', { hotrod, kind: 'Ingress', host: 'HotROD.localhost' })).toThrow(/host "HotROD.localhost" is not a lower-case DNS name/);
+    expect(() => new HotRodIngress(chart, 'b', { hotrod, kind: 'Ingress', host: 'HotROD.localhost' })).toThrow(
+      /host "HotROD.localhost" is not a lower-case DNS name/,
+    );
   });
 });

@@ -36,7 +36,11 @@ describe('HotRod', () => {
     const container = pod.containers[0];
     expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      readOnlyRootFilesystem: true,
+    });
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(ns.metadata.labels).toEqual({ 'istio-injection': 'disabled', 'pod-security.kubernetes.io/enforce': 'restricted' });
   });
@@ -55,7 +59,9 @@ describe('HotRod', () => {
     expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
     for (const [k, v] of Object.entries(service.spec.selector)) expect(deployment.spec.template.metadata.labels[k]).toBe(v);
     expect(service.spec.ports).toEqual([{ name: 'http-frontend', port: 8080, targetPort: 8080, protocol: 'TCP', appProtocol: 'http' }]);
-    const frontend = deployment.spec.template.spec.containers[0].ports.find((p: any) => p.containerPort === service.spec.ports[0].targetPort);
+    const frontend = deployment.spec.template.spec.containers[0].ports.find(
+      (p: any) => p.containerPort === service.spec.ports[0].targetPort,
+    );
     expect(frontend).toEqual({ name: 'frontend', containerPort: 8080, protocol: 'TCP' });
   });
 
@@ -67,7 +73,10 @@ describe('HotRod', () => {
   });
 
   test('meshed: the namespace gets Istio injection, restricted is only warned about (istio-init needs NET_ADMIN)', () => {
-    expect(synth({ meshed: true }).ns.metadata.labels).toEqual({ 'istio-injection': 'enabled', 'pod-security.kubernetes.io/warn': 'restricted' });
+    expect(synth({ meshed: true }).ns.metadata.labels).toEqual({
+      'istio-injection': 'enabled',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    });
   });
 
   test('createNamespace false leaves namespaces to the stack', () => {

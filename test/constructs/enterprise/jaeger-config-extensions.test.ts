@@ -3,7 +3,12 @@ import { parse as load } from 'yaml';
 import { referencePath } from '../../../src/paths';
 import { renderJaegerConfig } from '../../../src/constructs/jaeger/jaeger-config';
 import {
-  SPM_METRICS_BACKEND, STORAGE_PASSWORD_ENV, withKafkaExporter, withMetricsBackend, withSpanMetrics, withStorageAccess,
+  SPM_METRICS_BACKEND,
+  STORAGE_PASSWORD_ENV,
+  withKafkaExporter,
+  withMetricsBackend,
+  withSpanMetrics,
+  withStorageAccess,
 } from '../../../src/constructs/enterprise/jaeger-config-extensions';
 import { renderIngesterConfig } from '../../../src/constructs/enterprise/jaeger-ingester';
 import { spmSchema } from '../../../src/config/spm';
@@ -12,7 +17,13 @@ import { kafkaSchema } from '../../../src/config/kafka';
 
 type Obj = Record<string, any>;
 const upstream = (name: string) => load(readFileSync(referencePath('jaeger', 'jaeger-configs', name), 'utf8')) as Obj;
-const es = { type: 'elasticsearch' as const, serverUrls: ['https://es.example.com:9200'], indexPrefix: 'prod', shards: 3, indexReplicas: 1 };
+const es = {
+  type: 'elasticsearch' as const,
+  serverUrls: ['https://es.example.com:9200'],
+  indexPrefix: 'prod',
+  shards: 3,
+  indexReplicas: 1,
+};
 const collector = () => renderJaegerConfig({ role: 'collector', storage: es }) as Obj;
 const query = () => renderJaegerConfig({ role: 'query', storage: es }) as Obj;
 
@@ -41,7 +52,9 @@ describe('withSpanMetrics / withMetricsBackend (Jaeger SPM)', () => {
     expect(JSON.stringify(input)).toBe(before);
     expect(out.extensions.jaeger_query.storage.metrics).toBe(SPM_METRICS_BACKEND);
     const backend = out.extensions.jaeger_storage.metric_backends[SPM_METRICS_BACKEND];
-    expect(Object.keys(backend.prometheus).sort()).toEqual(Object.keys(Object.values(ref.extensions.jaeger_storage.metric_backends as Obj)[0].prometheus).sort());
+    expect(Object.keys(backend.prometheus).sort()).toEqual(
+      Object.keys(Object.values(ref.extensions.jaeger_storage.metric_backends as Obj)[0].prometheus).sort(),
+    );
     expect(backend.prometheus.endpoint).toBe('http://prometheus.monitoring:9090');
     // a writer-only config has no jaeger_query: nothing to add
     expect(withMetricsBackend(collector(), spm)).toEqual(collector());
@@ -52,7 +65,11 @@ describe('withSpanMetrics / withMetricsBackend (Jaeger SPM)', () => {
 
 describe('withStorageAccess', () => {
   test('credentials are ${env:…} references and TLS points at the mounted CA; rollover turns on aliases', () => {
-    const ops = storageOpsSchema.parse({ credentials: { username: { name: 'es', key: 'user' }, password: { name: 'es', key: 'pass' } }, tls: { ca: { name: 'es-ca' } }, rollover: { enabled: true } });
+    const ops = storageOpsSchema.parse({
+      credentials: { username: { name: 'es', key: 'user' }, password: { name: 'es', key: 'pass' } },
+      tls: { ca: { name: 'es-ca' } },
+      rollover: { enabled: true },
+    });
     const out = withStorageAccess(collector(), ops) as Obj;
     const b = out.extensions.jaeger_storage.backends.trace_storage.elasticsearch;
     expect(b.auth.basic).toEqual({ username: '${env:MESHTRACE_STORAGE_USERNAME}', password: `\${env:${STORAGE_PASSWORD_ENV}}` });
@@ -64,12 +81,24 @@ describe('withStorageAccess', () => {
 
   test('cassandra gets auth and TLS on its connection; other backends are left alone', () => {
     const ops = storageOpsSchema.parse({ credentials: { username: { name: 'c', key: 'u' }, password: { name: 'c', key: 'p' } }, tls: {} });
-    const cass = renderJaegerConfig({ role: 'collector', storage: { type: 'cassandra', servers: ['cassandra:9042'], keyspace: 'jaeger_v1_dc1', createSchema: false } }) as Obj;
+    const cass = renderJaegerConfig({
+      role: 'collector',
+      storage: { type: 'cassandra', servers: ['cassandra:9042'], keyspace: 'jaeger_v1_dc1', createSchema: false },
+    }) as Obj;
     const out = withStorageAccess(cass, ops) as Obj;
     const conn = out.extensions.jaeger_storage.backends.trace_storage.cassandra.connection;
     expect(conn.auth.basic.password).toBe('${env:MESHTRACE_STORAGE_PASSWORD}');
     expect(conn.tls).toEqual({ insecure: false, insecure_skip_verify: false });
-    const remote = renderJaegerConfig({ role: 'collector', storage: { type: 'remoteStorage', image: 'x:1', maxTraces: 1000, resources: { cpuRequest: '1m', cpuLimit: '1', memoryRequest: '1Mi', memoryLimit: '1Mi' } }, remoteStorageEndpoint: 'rs:17271' });
+    const remote = renderJaegerConfig({
+      role: 'collector',
+      storage: {
+        type: 'remoteStorage',
+        image: 'x:1',
+        maxTraces: 1000,
+        resources: { cpuRequest: '1m', cpuLimit: '1', memoryRequest: '1Mi', memoryLimit: '1Mi' },
+      },
+      remoteStorageEndpoint: 'rs:17271',
+    });
     expect(withStorageAccess(remote, ops)).toEqual(remote);
   });
 });
@@ -82,7 +111,10 @@ describe('Kafka: collector exporter and ingester receiver (upstream config-kafka
     const out = withKafkaExporter(collector(), kafka) as Obj;
     expect(out.service.pipelines.traces.exporters).toEqual(ref.service.pipelines.traces.exporters);
     expect(Object.keys(out.exporters.kafka.traces).sort()).toEqual(Object.keys(ref.exporters.kafka.traces).sort());
-    expect(out.exporters.kafka).toEqual({ brokers: ['kafka-0.kafka:9092', 'kafka-1.kafka:9092'], traces: { topic: 'spans', encoding: 'otlp_proto' } });
+    expect(out.exporters.kafka).toEqual({
+      brokers: ['kafka-0.kafka:9092', 'kafka-1.kafka:9092'],
+      traces: { topic: 'spans', encoding: 'otlp_proto' },
+    });
     expect(out.exporters.jaeger_storage_exporter).toBeUndefined();
     expect(out.extensions.jaeger_storage).toBeUndefined();
     expect(out.service.extensions).not.toContain('jaeger_storage');

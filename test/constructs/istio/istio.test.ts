@@ -18,7 +18,11 @@ describe('MeshTelemetry', () => {
     // WHEN
     const t = telemetry();
     // THEN
-    expect(t).toMatchObject({ apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { name: 'mesh-default', namespace: 'istio-system' } });
+    expect(t).toMatchObject({
+      apiVersion: 'telemetry.istio.io/v1',
+      kind: 'Telemetry',
+      metadata: { name: 'mesh-default', namespace: 'istio-system' },
+    });
     expect(t.spec).toEqual({ tracing: [{ providers: [{ name: 'jaeger' }], randomSamplingPercentage: 100 }] });
     expect(() => new Telemetry(t as never).validate()).not.toThrow();
     expect(t).toMatchSnapshot();
@@ -37,7 +41,11 @@ describe('MeshTelemetry', () => {
       },
     });
     expect(t.metadata).toMatchObject({ name: 'namespace-tracing', namespace: 'bookinfo' });
-    expect(t.spec.tracing[0]).toMatchObject({ randomSamplingPercentage: 12.5, disableSpanReporting: false, customTags: { scenario: { header: { name: 'x-scenario', defaultValue: 'none' } } } });
+    expect(t.spec.tracing[0]).toMatchObject({
+      randomSamplingPercentage: 12.5,
+      disableSpanReporting: false,
+      customTags: { scenario: { header: { name: 'x-scenario', defaultValue: 'none' } } },
+    });
     expect(() => new Telemetry(t as never).validate()).not.toThrow();
   });
 
@@ -57,7 +65,8 @@ describe('tracing extension provider', () => {
   });
 
   test('zipkin alternative: port 9411 and traceContextOption', () => {
-    const zipkin = parseConfig({ istio: { provider: { type: 'zipkin', traceContextOption: 'USE_B3_WITH_W3C_PROPAGATION' } } }).istio.provider;
+    const zipkin = parseConfig({ istio: { provider: { type: 'zipkin', traceContextOption: 'USE_B3_WITH_W3C_PROPAGATION' } } }).istio
+      .provider;
     expect(tracingExtensionProvider({ provider: zipkin, observabilityNamespace: 'tracing' })).toEqual({
       name: 'jaeger',
       zipkin: { service: 'jaeger-collector.tracing.svc.cluster.local', port: 9411, traceContextOption: 'USE_B3_WITH_W3C_PROPAGATION' },
@@ -66,7 +75,10 @@ describe('tracing extension provider', () => {
 
   test('an explicit service and port win', () => {
     const p = parseConfig({ istio: { provider: { service: 'otel-collector.otel.svc.cluster.local', port: 4318 } } }).istio.provider;
-    expect(providerAddress({ provider: p, observabilityNamespace: 'observability' })).toEqual({ service: 'otel-collector.otel.svc.cluster.local', port: 4318 });
+    expect(providerAddress({ provider: p, observabilityNamespace: 'observability' })).toEqual({
+      service: 'otel-collector.otel.svc.cluster.local',
+      port: 4318,
+    });
   });
 });
 
@@ -78,7 +90,9 @@ describe('installer inputs', () => {
 
   test('IstioOperator overlay and istiod values carry the SAME provider list', () => {
     expect(overlay.spec.meshConfig.extensionProviders).toEqual(values.meshConfig.extensionProviders);
-    expect(overlay.spec.meshConfig.extensionProviders).toEqual([tracingExtensionProvider({ provider: config.istio.provider, observabilityNamespace: 'observability' })]);
+    expect(overlay.spec.meshConfig.extensionProviders).toEqual([
+      tracingExtensionProvider({ provider: config.istio.provider, observabilityNamespace: 'observability' }),
+    ]);
   });
 
   test('legacy MeshConfig tracing is off and the sampling fallback matches the Telemetry', () => {
@@ -97,7 +111,8 @@ describe('installer inputs', () => {
 
   test('LoadBalancer drops the nodePorts', () => {
     const lb = parseConfig({ istio: { ingressGateway: { serviceType: 'LoadBalancer' } } });
-    const ports = (istioOperatorOverlay({ istio: lb.istio, observabilityNamespace: 'observability' }) as Obj).spec.components.ingressGateways[0].k8s.service.ports;
+    const ports = (istioOperatorOverlay({ istio: lb.istio, observabilityNamespace: 'observability' }) as Obj).spec.components
+      .ingressGateways[0].k8s.service.ports;
     for (const p of ports) expect(p.nodePort).toBeUndefined();
   });
 });

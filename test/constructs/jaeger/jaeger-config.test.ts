@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parse as load } from 'yaml';
-import { renderJaegerConfig, renderRemoteStorageConfig, renderSamplingStrategies, storageBackend } from '../../../src/constructs/jaeger/jaeger-config';
+import {
+  renderJaegerConfig,
+  renderRemoteStorageConfig,
+  renderSamplingStrategies,
+  storageBackend,
+} from '../../../src/constructs/jaeger/jaeger-config';
 import { referencePath } from '../../../src/paths';
 
 type Obj = Record<string, any>;
@@ -18,7 +23,12 @@ function endpoints(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-const remote = { type: 'remoteStorage' as const, image: 'jaegertracing/jaeger-remote-storage:2.20.0', maxTraces: 100000, resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' } };
+const remote = {
+  type: 'remoteStorage' as const,
+  image: 'jaegertracing/jaeger-remote-storage:2.20.0',
+  maxTraces: 100000,
+  resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '128Mi', memoryLimit: '512Mi' },
+};
 
 describe('renderJaegerConfig', () => {
   test.each([
@@ -40,15 +50,33 @@ describe('renderJaegerConfig', () => {
       otlp: { protocols: { grpc: { endpoint: '0.0.0.0:4317' }, http: { endpoint: '0.0.0.0:4318' } } },
       zipkin: { endpoint: '0.0.0.0:9411' },
     });
-    expect(c.extensions.remote_sampling).toEqual({ file: { path: '/etc/jaeger/sampling-strategies.json', reload_interval: '30s' }, http: { endpoint: '0.0.0.0:5778' }, grpc: { endpoint: '0.0.0.0:5779' } });
+    expect(c.extensions.remote_sampling).toEqual({
+      file: { path: '/etc/jaeger/sampling-strategies.json', reload_interval: '30s' },
+      http: { endpoint: '0.0.0.0:5778' },
+      grpc: { endpoint: '0.0.0.0:5779' },
+    });
     expect(c.extensions.jaeger_query).toBeUndefined();
-    expect(c.service.pipelines.traces).toEqual({ receivers: ['otlp', 'zipkin'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] });
+    expect(c.service.pipelines.traces).toEqual({
+      receivers: ['otlp', 'zipkin'],
+      processors: ['batch'],
+      exporters: ['jaeger_storage_exporter'],
+    });
     expect(c.service.extensions).toEqual(Object.keys(c.extensions));
   });
 
   test('query: UI/API on 16686/16685 with base path, a nop pipeline, no receivers that accept spans', () => {
-    const q = renderJaegerConfig({ role: 'query', storage: remote, remoteStorageEndpoint: 'jaeger-remote-storage:17271', basePath: '/jaeger' }) as Obj;
-    expect(q.extensions.jaeger_query).toEqual({ storage: { traces: 'trace_storage' }, base_path: '/jaeger', http: { endpoint: '0.0.0.0:16686' }, grpc: { endpoint: '0.0.0.0:16685' } });
+    const q = renderJaegerConfig({
+      role: 'query',
+      storage: remote,
+      remoteStorageEndpoint: 'jaeger-remote-storage:17271',
+      basePath: '/jaeger',
+    }) as Obj;
+    expect(q.extensions.jaeger_query).toEqual({
+      storage: { traces: 'trace_storage' },
+      base_path: '/jaeger',
+      http: { endpoint: '0.0.0.0:16686' },
+      grpc: { endpoint: '0.0.0.0:16685' },
+    });
     expect(q.receivers).toEqual({ nop: {} });
     expect(q.service.pipelines.traces).toEqual({ receivers: ['nop'], processors: ['batch'], exporters: ['nop'] });
     expect(q.extensions.remote_sampling).toBeUndefined();
@@ -73,7 +101,9 @@ describe('renderJaegerConfig', () => {
     ['opensearch', 'cmd_jaeger_config-opensearch.yaml'],
   ] as const)('the %s backend uses the keys of upstream %s', (type, file) => {
     const upstream = reference(file).extensions.jaeger_storage.backends.some_storage[type];
-    const ours = storageBackend({ storage: { type, serverUrls: ['http://es:9200'], indexPrefix: 'jaeger', shards: 1, indexReplicas: 0 } })[type] as Obj;
+    const ours = storageBackend({ storage: { type, serverUrls: ['http://es:9200'], indexPrefix: 'jaeger', shards: 1, indexReplicas: 0 } })[
+      type
+    ] as Obj;
     expect(ours.server_urls).toEqual(['http://es:9200']);
     expect(Object.keys(ours).sort()).toEqual(['indices', 'server_urls']);
     expect(Object.keys(ours.indices).sort()).toEqual(Object.keys(upstream.indices).sort());
@@ -82,15 +112,24 @@ describe('renderJaegerConfig', () => {
 
   test('the cassandra backend uses the keys of upstream config-cassandra.yaml', () => {
     const upstream = reference('cmd_jaeger_config-cassandra.yaml').extensions.jaeger_storage.backends.some_storage.cassandra;
-    const ours = storageBackend({ storage: { type: 'cassandra', servers: ['cassandra.db:9042'], keyspace: 'jaeger_v1_dc1', createSchema: false } }).cassandra as Obj;
+    const ours = storageBackend({
+      storage: { type: 'cassandra', servers: ['cassandra.db:9042'], keyspace: 'jaeger_v1_dc1', createSchema: false },
+    }).cassandra as Obj;
     expect(Object.keys(ours).sort()).toEqual(Object.keys(upstream).sort());
     expect(ours.connection.servers).toEqual(['cassandra.db:9042']);
     expect(ours.schema).toEqual({ keyspace: 'jaeger_v1_dc1', create: false });
   });
 
   test('in-cluster OpenSearch URL is used when no serverUrls are given', () => {
-    expect(storageBackend({ storage: { type: 'opensearch', serverUrls: [], indexPrefix: 'j', shards: 1, indexReplicas: 0 }, inClusterSearchUrl: 'http://opensearch:9200' })).toMatchObject({ opensearch: { server_urls: ['http://opensearch:9200'] } });
-    expect(() => storageBackend({ storage: { type: 'opensearch', serverUrls: [], indexPrefix: 'j', shards: 1, indexReplicas: 0 } })).toThrow(/needs serverUrls/);
+    expect(
+      storageBackend({
+        storage: { type: 'opensearch', serverUrls: [], indexPrefix: 'j', shards: 1, indexReplicas: 0 },
+        inClusterSearchUrl: 'http://opensearch:9200',
+      }),
+    ).toMatchObject({ opensearch: { server_urls: ['http://opensearch:9200'] } });
+    expect(() =>
+      storageBackend({ storage: { type: 'opensearch', serverUrls: [], indexPrefix: 'j', shards: 1, indexReplicas: 0 } }),
+    ).toThrow(/needs serverUrls/);
     expect(() => storageBackend({ storage: remote })).toThrow(/needs remoteStorageEndpoint/);
   });
 
@@ -116,7 +155,12 @@ describe('renderSamplingStrategies', () => {
     ).toEqual({
       default_strategy: { type: 'probabilistic', param: 0.5 },
       service_strategies: [
-        { service: 'frontend', type: 'probabilistic', param: 1, operation_strategies: [{ operation: 'GET /health', type: 'probabilistic', param: 0 }] },
+        {
+          service: 'frontend',
+          type: 'probabilistic',
+          param: 1,
+          operation_strategies: [{ operation: 'GET /health', type: 'probabilistic', param: 0 }],
+        },
         { service: 'batch', type: 'ratelimiting', param: 10 },
       ],
     });

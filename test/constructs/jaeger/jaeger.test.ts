@@ -22,23 +22,42 @@ function expectRestricted(workload: Obj) {
   const pod = workload.spec.template.spec;
   expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
   expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
-  for (const v of pod.volumes ?? []) expect(Object.keys(v).filter((k) => k !== 'name')).toEqual([expect.stringMatching(/^(configMap|emptyDir|persistentVolumeClaim|secret|projected|downwardAPI)$/)]);
+  for (const v of pod.volumes ?? [])
+    expect(Object.keys(v).filter((k) => k !== 'name')).toEqual([
+      expect.stringMatching(/^(configMap|emptyDir|persistentVolumeClaim|secret|projected|downwardAPI)$/),
+    ]);
   for (const c of pod.containers) {
-    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, privileged: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(c.imagePullPolicy).toBe('IfNotPresent');
     expect(c.resources.requests).toBeDefined();
     expect(c.resources.limits).toBeDefined();
   }
 }
 
-const COLLECTOR_PORTS = ['grpc-otlp:4317->4317', 'http-otlp:4318->4318', 'http-zipkin:9411->9411', 'http-sampling:5778->5778', 'grpc-sampling:5779->5779'];
+const COLLECTOR_PORTS = [
+  'grpc-otlp:4317->4317',
+  'http-otlp:4318->4318',
+  'http-zipkin:9411->9411',
+  'http-sampling:5778->5778',
+  'grpc-sampling:5779->5779',
+];
 const QUERY_PORTS = ['http-query:16686->16686', 'grpc-query:16685->16685'];
 
 describe('Jaeger split (default)', () => {
   const objs = synth((c) => new Jaeger(c, 'Jaeger'));
 
   test('collector, query and remote storage Deployments with the stable Service names and protocol-prefixed ports', () => {
-    expect(objs.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name).sort()).toEqual(['jaeger-collector', 'jaeger-query', 'jaeger-remote-storage']);
+    expect(
+      objs
+        .filter((o) => o.kind === 'Deployment')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['jaeger-collector', 'jaeger-query', 'jaeger-remote-storage']);
     expect(ports(find(objs, 'Service', 'jaeger-collector')!)).toEqual(COLLECTOR_PORTS);
     expect(ports(find(objs, 'Service', 'jaeger-query')!)).toEqual(QUERY_PORTS);
     expect(ports(find(objs, 'Service', 'jaeger-remote-storage')!)).toEqual(['grpc-storage:17271->17271']);
@@ -48,7 +67,9 @@ describe('Jaeger split (default)', () => {
   test('every Service selects the pods of exactly one Deployment', () => {
     const deployments = objs.filter((o) => o.kind === 'Deployment');
     for (const svc of objs.filter((o) => o.kind === 'Service')) {
-      const matching = deployments.filter((d) => Object.entries(svc.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+      const matching = deployments.filter((d) =>
+        Object.entries(svc.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+      );
       expect([svc.metadata.name, matching.map((d) => d.metadata.name)]).toEqual([svc.metadata.name, [svc.metadata.name]]);
     }
   });
@@ -71,8 +92,18 @@ describe('Jaeger split (default)', () => {
       expect(c.args).toEqual(['--config', '/etc/jaeger/config.yaml']);
       expect(c.readinessProbe.httpGet).toEqual({ path: '/status', port: 13133, scheme: 'HTTP' });
       expect(c.livenessProbe.httpGet).toEqual({ path: '/status', port: 13133, scheme: 'HTTP' });
-      expect(c.ports).toEqual(expect.arrayContaining([{ containerPort: 8888, name: 'http-metrics' }, { containerPort: 13133, name: 'http-health' }]));
-      expect(c.volumeMounts).toEqual(expect.arrayContaining([{ mountPath: '/etc/jaeger', name: 'config', readOnly: true }, { mountPath: '/tmp', name: 'tmp' }]));
+      expect(c.ports).toEqual(
+        expect.arrayContaining([
+          { containerPort: 8888, name: 'http-metrics' },
+          { containerPort: 13133, name: 'http-health' },
+        ]),
+      );
+      expect(c.volumeMounts).toEqual(
+        expect.arrayContaining([
+          { mountPath: '/etc/jaeger', name: 'config', readOnly: true },
+          { mountPath: '/tmp', name: 'tmp' },
+        ]),
+      );
       expect(c.securityContext.runAsUser).toBe(10001);
     }
   });
@@ -106,7 +137,19 @@ describe('Jaeger allInOne', () => {
   });
 
   test('refuses remote storage', () => {
-    expect(() => synth((c) => new JaegerAllInOne(c, 'J', { storage: { type: 'remoteStorage', image: 'x:1', maxTraces: 1000, resources: { cpuRequest: '1m', cpuLimit: '1m', memoryRequest: '1Mi', memoryLimit: '1Mi' } } }))).toThrow(/is for the split topology; allowed: memory/);
+    expect(() =>
+      synth(
+        (c) =>
+          new JaegerAllInOne(c, 'J', {
+            storage: {
+              type: 'remoteStorage',
+              image: 'x:1',
+              maxTraces: 1000,
+              resources: { cpuRequest: '1m', cpuLimit: '1m', memoryRequest: '1Mi', memoryLimit: '1Mi' },
+            },
+          }),
+      ),
+    ).toThrow(/is for the split topology; allowed: memory/);
   });
 
   test('defaults snapshot', () => {
@@ -117,7 +160,12 @@ describe('Jaeger allInOne', () => {
 describe('Jaeger production shape: external Elasticsearch, HPA + PDB', () => {
   const props: JaegerProps = {
     storage: { type: 'elasticsearch', serverUrls: ['http://es.elastic:9200'], indexPrefix: 'jaeger', shards: 3, indexReplicas: 1 },
-    collector: { replicas: 2, resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '512Mi', memoryLimit: '2Gi' }, autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuUtilizationPercentage: 75 }, podDisruptionBudget: { minAvailable: 1 } },
+    collector: {
+      replicas: 2,
+      resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '512Mi', memoryLimit: '2Gi' },
+      autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuUtilizationPercentage: 75 },
+      podDisruptionBudget: { minAvailable: 1 },
+    },
   };
   const objs = synth((c) => new Jaeger(c, 'Jaeger', props));
 
@@ -133,11 +181,16 @@ describe('Jaeger production shape: external Elasticsearch, HPA + PDB', () => {
     expect(hpa.spec.metrics[0].resource).toEqual({ name: 'cpu', target: { type: 'Utilization', averageUtilization: 75 } });
     expect(find(objs, 'Deployment', 'jaeger-collector')!.spec.replicas).toBeUndefined();
     const pdb = objs.find((o) => o.kind === 'PodDisruptionBudget')!;
-    expect(pdb.spec).toEqual({ minAvailable: 1, selector: { matchLabels: find(objs, 'Deployment', 'jaeger-collector')!.spec.selector.matchLabels } });
+    expect(pdb.spec).toEqual({
+      minAvailable: 1,
+      selector: { matchLabels: find(objs, 'Deployment', 'jaeger-collector')!.spec.selector.matchLabels },
+    });
   });
 
   test('a PDB that would block every eviction is refused', () => {
-    expect(() => synth((c) => new JaegerCollector(c, 'C', { replicas: 1, podDisruptionBudget: { minAvailable: 1 }, storage: props.storage }))).toThrow(/minAvailable 1 would block every eviction with 1 pod\(s\)/);
+    expect(() =>
+      synth((c) => new JaegerCollector(c, 'C', { replicas: 1, podDisruptionBudget: { minAvailable: 1 }, storage: props.storage })),
+    ).toThrow(/minAvailable 1 would block every eviction with 1 pod\(s\)/);
   });
 
   test('memory storage cannot back separate collector/query', () => {
@@ -147,20 +200,44 @@ describe('Jaeger production shape: external Elasticsearch, HPA + PDB', () => {
 });
 
 describe('in-cluster OpenSearch for labs', () => {
-  const objs = synth((c) => new Jaeger(c, 'Jaeger', { storage: { type: 'opensearch', serverUrls: [], indexPrefix: 'jaeger', shards: 1, indexReplicas: 0, inCluster: { image: 'opensearchproject/opensearch:2.19.2', storageSize: '5Gi', heap: '512m', resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1536Mi' } } } }));
+  const objs = synth(
+    (c) =>
+      new Jaeger(c, 'Jaeger', {
+        storage: {
+          type: 'opensearch',
+          serverUrls: [],
+          indexPrefix: 'jaeger',
+          shards: 1,
+          indexReplicas: 0,
+          inCluster: {
+            image: 'opensearchproject/opensearch:2.19.2',
+            storageSize: '5Gi',
+            heap: '512m',
+            resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1536Mi' },
+          },
+        },
+      }),
+  );
 
   test('one single-node StatefulSet with a 5Gi claim and a headless Service; Jaeger points at it', () => {
     const sts = find(objs, 'StatefulSet', 'opensearch')!;
     expect(sts.spec.replicas).toBe(1);
     expect(sts.spec.serviceName).toBe('opensearch');
-    expect(sts.spec.volumeClaimTemplates[0]).toMatchObject({ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } } } });
+    expect(sts.spec.volumeClaimTemplates[0]).toMatchObject({
+      metadata: { name: 'data' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } } },
+    });
     expect(sts.spec.template.spec.volumes.map((v: Obj) => v.name).sort()).toEqual(['logs', 'tmp']);
     expect(find(objs, 'Service', 'opensearch')!.spec.clusterIP).toBe('None');
     // The governing Service selects exactly the StatefulSet's pods.
     expect(find(objs, 'Service', 'opensearch')!.spec.selector).toEqual(sts.spec.selector.matchLabels);
     expect(sts.spec.template.metadata.labels).toMatchObject(sts.spec.selector.matchLabels);
     const env = Object.fromEntries(sts.spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e.value]));
-    expect(env).toMatchObject({ 'discovery.type': 'single-node', DISABLE_SECURITY_PLUGIN: 'true', OPENSEARCH_JAVA_OPTS: '-Xms512m -Xmx512m' });
+    expect(env).toMatchObject({
+      'discovery.type': 'single-node',
+      DISABLE_SECURITY_PLUGIN: 'true',
+      OPENSEARCH_JAVA_OPTS: '-Xms512m -Xmx512m',
+    });
     expectRestricted(sts);
     const config = load(find(objs, 'ConfigMap', 'jaeger-collector-config')!.data['config.yaml']) as Obj;
     expect(config.extensions.jaeger_storage.backends.trace_storage.opensearch.server_urls).toEqual(['http://opensearch:9200']);

@@ -7,11 +7,16 @@ import { referencePath } from '../../../src/paths';
 describe('buildKindClusterConfig', () => {
   test('defaults: one control-plane node on kindest/node v1.36.1 pinned by digest', () => {
     const config = buildKindClusterConfig();
-    expect(config).toEqual({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4', name: 'meshtrace', nodes: [{ role: 'control-plane', image: DEFAULT_KIND_NODE_IMAGE }] });
+    expect(config).toEqual({
+      kind: 'Cluster',
+      apiVersion: 'kind.x-k8s.io/v1alpha4',
+      name: 'meshtrace',
+      nodes: [{ role: 'control-plane', image: DEFAULT_KIND_NODE_IMAGE }],
+    });
     expect(DEFAULT_KIND_NODE_IMAGE).toMatch(/^kindest\/node:v1\.36\.1@sha256:[0-9a-f]{64}$/);
   });
 
-  test('has the shape of kind\'s own port-mapping example', () => {
+  test("has the shape of kind's own port-mapping example", () => {
     // GIVEN kind's upstream example (kubernetes-sigs/kind site/static/examples/config-with-port-mapping.yaml)
     const upstream = load(readFileSync(referencePath('traefik', 'kind-config-with-port-mapping.yaml'), 'utf8')) as any;
     // WHEN
@@ -48,9 +53,28 @@ describe('buildKindClusterConfig', () => {
   test.each([
     [{ portMappings: [{ name: 'web', nodePort: 80, hostPort: 80 }] }, /"web": nodePort 80 is outside the NodePort range 30000-32767/],
     [{ portMappings: [{ name: 'web', nodePort: 30080, hostPort: 70000 }] }, /hostPort 70000/],
-    [{ portMappings: [{ name: 'a', nodePort: 30080, hostPort: 8000 }, { name: 'b', nodePort: 30080, hostPort: 8001 }] }, /"a" and "b" both use nodePort 30080/],
-    [{ portMappings: [{ name: 'a', nodePort: 30080, hostPort: 8000 }, { name: 'b', nodePort: 30081, hostPort: 8000 }] }, /"a" and "b" both bind host 127.0.0.1:8000\/TCP/],
-    [{ portMappings: [{ name: 'a', nodePort: 30080, hostPort: 8000, listenAddress: 'localhost' }] }, /listenAddress "localhost" must be an IP address/],
+    [
+      {
+        portMappings: [
+          { name: 'a', nodePort: 30080, hostPort: 8000 },
+          { name: 'b', nodePort: 30080, hostPort: 8001 },
+        ],
+      },
+      /"a" and "b" both use nodePort 30080/,
+    ],
+    [
+      {
+        portMappings: [
+          { name: 'a', nodePort: 30080, hostPort: 8000 },
+          { name: 'b', nodePort: 30081, hostPort: 8000 },
+        ],
+      },
+      /"a" and "b" both bind host 127.0.0.1:8000\/TCP/,
+    ],
+    [
+      { portMappings: [{ name: 'a', nodePort: 30080, hostPort: 8000, listenAddress: 'localhost' }] },
+      /listenAddress "localhost" must be an IP address/,
+    ],
     [{ name: 'Mesh_Trace' }, /name "Mesh_Trace" is not a valid cluster name/],
     [{ nodeImage: 'kindest/node' }, /nodeImage "kindest\/node" is not a pinned image reference/],
     [{ workers: -1 }, /workers -1/],

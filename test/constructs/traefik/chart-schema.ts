@@ -39,5 +39,8 @@ export function chartSchemaErrors(values: unknown): string[] {
   const { validate, defaults } = chart();
   const merged = helmMerge(defaults, JSON.parse(JSON.stringify(values)));
   if (validate(merged)) return [];
-  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+  return (validate.errors ?? []).map(
+    (e) =>
+      `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+  );
 }

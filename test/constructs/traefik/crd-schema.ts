@@ -28,5 +28,8 @@ export function ingressRouteCrdErrors(object: unknown): string[] {
     validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
   }
   if (validate(object)) return [];
-  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+  return (validate.errors ?? []).map(
+    (e) =>
+      `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+  );
 }

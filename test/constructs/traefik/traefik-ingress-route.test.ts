@@ -24,7 +24,13 @@ describe('TraefikIngressRoute', () => {
 
   test('validates with @kubernetes-models/traefik and against the CRD openAPIV3Schema (strict)', () => {
     const chart = Testing.chart();
-    new TraefikIngressRoute(chart, 'r', { serviceName: 's', servicePort: 'http', pathPrefix: '/api', traceVerbosity: 'detailed', labels: { team: 'x' } });
+    new TraefikIngressRoute(chart, 'r', {
+      serviceName: 's',
+      servicePort: 'http',
+      pathPrefix: '/api',
+      traceVerbosity: 'detailed',
+      labels: { team: 'x' },
+    });
     const [obj] = Testing.synth(chart);
     expect(() => new IngressRoute(obj).validate()).not.toThrow();
     expect(ingressRouteCrdErrors(obj)).toEqual([]);

@@ -27,7 +27,7 @@ describe('buildTraefikV2Values (chart 27, the seed tutorial)', () => {
     expect(values.image.tag).toMatch(/^v2\.11\.\d+$/);
   });
 
-  test('agent reporter (the tutorial\'s localAgentHostPort) and B3 propagation', () => {
+  test("agent reporter (the tutorial's localAgentHostPort) and B3 propagation", () => {
     const values = buildTraefikV2Values({ reporter: 'agent', propagation: 'b3', samplingHost: 'jaeger-agent.observability.svc' });
     expect(values.tracing.jaeger.localAgentHostPort).toBe('jaeger-collector.observability.svc:6831');
     expect(values.tracing.jaeger).not.toHaveProperty('collector');
@@ -36,7 +36,9 @@ describe('buildTraefikV2Values (chart 27, the seed tutorial)', () => {
   });
 
   test('v2 values are not chart-41 values: the chart 41 schema rejects them (why the mode exists)', () => {
-    expect(chartSchemaErrors(buildTraefikV2Values())).toEqual(expect.arrayContaining(['/tracing must NOT have additional properties (jaeger)']));
+    expect(chartSchemaErrors(buildTraefikV2Values())).toEqual(
+      expect.arrayContaining(['/tracing must NOT have additional properties (jaeger)']),
+    );
   });
 
   test.each([
@@ -61,15 +63,24 @@ describe('buildTraefikV2Values (chart 27, the seed tutorial)', () => {
 
 describe('traefikJaegerDependencies', () => {
   test('v3 needs exactly the OTLP port of its transport', () => {
-    expect(traefikJaegerDependencies()).toEqual([{ purpose: 'otlp-grpc', host: 'jaeger-collector.observability.svc', port: 4317, protocol: 'TCP' }]);
-    expect(traefikJaegerDependencies({ transport: 'http' })).toEqual([{ purpose: 'otlp-http', host: 'jaeger-collector.observability.svc', port: 4318, protocol: 'TCP' }]);
+    expect(traefikJaegerDependencies()).toEqual([
+      { purpose: 'otlp-grpc', host: 'jaeger-collector.observability.svc', port: 4317, protocol: 'TCP' },
+    ]);
+    expect(traefikJaegerDependencies({ transport: 'http' })).toEqual([
+      { purpose: 'otlp-http', host: 'jaeger-collector.observability.svc', port: 4318, protocol: 'TCP' },
+    ]);
   });
   test('v2 needs remote sampling 5778 and one Jaeger-protocol receiver', () => {
     expect(traefikJaegerDependencies({ mode: 'v2' })).toEqual([
       { purpose: 'remote-sampling', host: 'jaeger-collector.observability.svc', port: 5778, protocol: 'TCP' },
       { purpose: 'jaeger-thrift-http', host: 'jaeger-collector.observability.svc', port: 14268, protocol: 'TCP' },
     ]);
-    expect(traefikJaegerDependencies({ mode: 'v2', reporter: 'agent' })[1]).toEqual({ purpose: 'jaeger-thrift-compact', host: 'jaeger-collector.observability.svc', port: 6831, protocol: 'UDP' });
+    expect(traefikJaegerDependencies({ mode: 'v2', reporter: 'agent' })[1]).toEqual({
+      purpose: 'jaeger-thrift-compact',
+      host: 'jaeger-collector.observability.svc',
+      port: 6831,
+      protocol: 'UDP',
+    });
   });
 });
 

@@ -1,9 +1,4 @@
-import {
-  TraefikValuesError,
-  buildTraefikV3Values,
-  renderTraefikValues,
-  traefikV3TracingEndpoint,
-} from '../../../src/constructs/traefik';
+import { TraefikValuesError, buildTraefikV3Values, renderTraefikValues, traefikV3TracingEndpoint } from '../../../src/constructs/traefik';
 import { parse as load } from 'yaml';
 import { chartSchemaErrors } from './chart-schema';
 
@@ -79,7 +74,12 @@ describe('buildTraefikV3Values', () => {
 
   test('the tracing endpoint resolves from the same props as the values', () => {
     const props = { collectorHost: 'otel.tracing.svc', otlpGrpcPort: 14317 };
-    expect(traefikV3TracingEndpoint(props)).toEqual({ transport: 'grpc', host: 'otel.tracing.svc', port: 14317, endpoint: 'otel.tracing.svc:14317' });
+    expect(traefikV3TracingEndpoint(props)).toEqual({
+      transport: 'grpc',
+      host: 'otel.tracing.svc',
+      port: 14317,
+      endpoint: 'otel.tracing.svc:14317',
+    });
     expect(buildTraefikV3Values(props).tracing.otlp.grpc?.endpoint).toBe('otel.tracing.svc:14317');
   });
 
@@ -110,7 +110,9 @@ describe('buildTraefikV3Values', () => {
     const values = buildTraefikV3Values({ traceVerbosity: 'detailed' });
     const yaml = renderTraefikValues(values, 'v3');
     expect(yaml.split('\n')[0]).toMatch(/chart traefik\/traefik 41\.3\.0, Traefik v3\.7\.11/);
-    expect(yaml).toContain('helm upgrade --install traefik traefik/traefik --version 41.3.0 -n traefik --create-namespace -f dist/install/traefik-values.yaml');
+    expect(yaml).toContain(
+      'helm upgrade --install traefik traefik/traefik --version 41.3.0 -n traefik --create-namespace -f dist/install/traefik-values.yaml',
+    );
     expect(load(yaml)).toEqual(JSON.parse(JSON.stringify(values)));
   });
 });

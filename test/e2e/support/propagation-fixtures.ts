@@ -45,7 +45,8 @@ const WIDTH: Record<string, number> = { span: 16, server: 16, trace: 32, trace16
 export function matchTemplates(expected: Readonly<Record<string, string>>, actual: Readonly<Record<string, string>>): Map<string, string> {
   const expectedNames = Object.keys(expected).sort();
   const actualNames = Object.keys(actual).sort();
-  if (expectedNames.join() !== actualNames.join()) throw new Error(`headers ${JSON.stringify(actualNames)}, expected ${JSON.stringify(expectedNames)}`);
+  if (expectedNames.join() !== actualNames.join())
+    throw new Error(`headers ${JSON.stringify(actualNames)}, expected ${JSON.stringify(expectedNames)}`);
   const bound = new Map<string, string>();
   for (const name of expectedNames) {
     const names: string[] = [];

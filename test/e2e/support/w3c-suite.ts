@@ -92,7 +92,8 @@ export function judgeCallback(vector: W3cVector, index: number, outgoing: Header
     if (traceId !== refTraceId) failures.push(`trace id ${traceId}: expected the inbound ${refTraceId} to be kept`);
     if (flags !== parseInt(refFlagsHex, 16)) failures.push(`flags ${flagsHex}: expected ${refFlagsHex} (sampled and random bits kept)`);
   } else {
-    if (inboundValues.some((v) => v.includes(traceId))) failures.push(`trace id ${traceId} was taken from an invalid inbound header: expected a new trace`);
+    if (inboundValues.some((v) => v.includes(traceId)))
+      failures.push(`trace id ${traceId} was taken from an invalid inbound header: expected a new trace`);
     if ((flags & ~0x03) !== 0) failures.push(`flags ${flagsHex}: unknown bits must be 0`);
   }
   if (inboundValues.some((v) => v.includes(parentId))) failures.push(`parent id ${parentId} did not change at the hop`);
@@ -103,7 +104,9 @@ export function judgeCallback(vector: W3cVector, index: number, outgoing: Header
   const got = tracestateMembers(tsValues);
   const expected = tracestateMembers(ref.tracestate);
   const asIs = tracestateMembers(valuesOf(vector.request_headers, 'tracestate'));
-  const accepted = vector.test.endsWith('test_tracestate_duplicated_keys') ? sameList(got, expected) || sameList(got, asIs) : sameList(got, expected);
+  const accepted = vector.test.endsWith('test_tracestate_duplicated_keys')
+    ? sameList(got, expected) || sameList(got, asIs)
+    : sameList(got, expected);
   if (!accepted) failures.push(`tracestate ${JSON.stringify(got.join(','))}: expected ${JSON.stringify(expected.join(','))}`);
   return failures;
 }
@@ -118,7 +121,8 @@ const P = '1234567890123456';
 
 /** The harness's Tracestate class: ordered, first occurrence of a key wins, throws on a bad member. */
 class HarnessTracestate {
-  private static readonly MEMBER = /^([0-9a-z][_0-9a-z\-*/@]{0,255})(=)([\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e])$/;
+  private static readonly MEMBER =
+    /^([0-9a-z][_0-9a-z\-*/@]{0,255})(=)([\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e])$/;
   readonly traits = new Map<string, string>();
   fromString(value: string): void {
     for (const member of value.split(/[ \t]*,[ \t]*/)) {
@@ -162,7 +166,10 @@ function check(ok: boolean, message: string): void {
   if (!ok) throw new AssertionFailed(message);
 }
 function eq(ts: HarnessTracestate, key: string, value: string): void {
-  check(ts.traits.get(key) === value, `tracestate[${JSON.stringify(key.slice(0, 20))}] = ${JSON.stringify(ts.traits.get(key)?.slice(0, 20))}, expected ${JSON.stringify(value.slice(0, 20))}`);
+  check(
+    ts.traits.get(key) === value,
+    `tracestate[${JSON.stringify(key.slice(0, 20))}] = ${JSON.stringify(ts.traits.get(key)?.slice(0, 20))}, expected ${JSON.stringify(value.slice(0, 20))}`,
+  );
 }
 function absent(ts: HarnessTracestate, key: string): void {
   check(!ts.traits.has(key), `tracestate still holds ${JSON.stringify(key.slice(0, 20))}`);
@@ -243,7 +250,10 @@ function suiteAssertions(vector: W3cVector, k: number, calls: readonly HeaderPai
       sameTrace();
       const s = ts.toString();
       const order = ['foo=1', 'bar=2', 'rojo=1', 'congo=2', 'baz=3'].map((m) => s.indexOf(m));
-      check(order.every((i) => i >= 0) && order.every((i, j) => j === 0 || order[j - 1] < i), `tracestate ${s} lost members or their order`);
+      check(
+        order.every((i) => i >= 0) && order.every((i, j) => j === 0 || order[j - 1] < i),
+        `tracestate ${s} lost members or their order`,
+      );
       break;
     }
     case 'test_tracestate_duplicated_keys': {
@@ -302,8 +312,10 @@ function suiteAssertions(vector: W3cVector, k: number, calls: readonly HeaderPai
       const tps = calls.map(harnessTraceparent);
       const traceIds = new Set(tps.map((t) => t.traceId));
       check(new Set(tps.map((t) => t.parentId)).size === 3, 'the 3 callbacks do not have 3 distinct parent ids');
-      if (name === 'test_multiple_requests_with_valid_traceparent') check(traceIds.size === 1 && traceIds.has(T), `trace ids ${[...traceIds]}`);
-      if (name === 'test_multiple_requests_with_illegal_traceparent') check(!traceIds.has('00000000000000000000000000000000'), 'all-zero trace id forwarded');
+      if (name === 'test_multiple_requests_with_valid_traceparent')
+        check(traceIds.size === 1 && traceIds.has(T), `trace ids ${[...traceIds]}`);
+      if (name === 'test_multiple_requests_with_illegal_traceparent')
+        check(!traceIds.has('00000000000000000000000000000000'), 'all-zero trace id forwarded');
       break;
     }
     case 'test_propagates_random_flag':
@@ -352,7 +364,8 @@ export async function runW3cSuite(service: ServiceUnderTest, vectors: readonly W
       calls = await service(vector.request_headers, vector.callbacks);
       check(calls.length === vector.callbacks, `your test service made ${calls.length} of ${vector.callbacks} callbacks`);
       const ts = suiteAssertions(vector, k, calls);
-      if (vector.test.endsWith('test_tracestate_included_traceparent_missing')) crossRequest.set(vector.test, [...(crossRequest.get(vector.test) ?? []), ts.traits.size]);
+      if (vector.test.endsWith('test_tracestate_included_traceparent_missing'))
+        crossRequest.set(vector.test, [...(crossRequest.get(vector.test) ?? []), ts.traits.size]);
     } catch (err) {
       failures.push((err as Error).message);
     }

@@ -14,7 +14,20 @@ import { startEnvoyMesh, type AppVariant, type EnvoyMeshOptions, type StartedEnv
 import { ProcessStartError, ProcessSupervisor } from '../../../src/demo/supervisor';
 import type { BookinfoApp } from '../../../src/envoy/bookinfo-mesh';
 import { expect } from '@jest/globals';
-import { connectJaeger, drive, jaegerSource, pollAndVerify, receiverSource, startOtlpReceiver, type OtlpReceiver, type PollOutcome, type Span, type Spec, type Trace, type TraceSource } from '../../../src/verify';
+import {
+  connectJaeger,
+  drive,
+  jaegerSource,
+  pollAndVerify,
+  receiverSource,
+  startOtlpReceiver,
+  type OtlpReceiver,
+  type PollOutcome,
+  type Span,
+  type Spec,
+  type Trace,
+  type TraceSource,
+} from '../../../src/verify';
 import { allocatePorts } from '../../../src/demo/start-topology';
 import { peersDir } from '../../../src/envoy/envoy-binary';
 import { toYaml } from '../../../src/yaml/dump';
@@ -109,8 +122,15 @@ export async function runMesh(opts: MeshRunOptions): Promise<Run> {
       source = jaegerSource(await connectJaeger({ baseUrl: jaeger.queryUrl }), jaeger.queryUrl);
       collector = jaeger.otlpGrpc;
     }
-    mesh = await startMesh({ envoy, config: opts.config ?? kitConfig(), collector: { host: '127.0.0.1', port: collector }, supervisor, apps: opts.apps, spanFlushIntervalMs: SPAN_FLUSH_MS });
-    const url = new URL(new URL(spec.trigger!.url ?? "http://x/productpage").pathname, mesh.gatewayUrl).href;
+    mesh = await startMesh({
+      envoy,
+      config: opts.config ?? kitConfig(),
+      collector: { host: '127.0.0.1', port: collector },
+      supervisor,
+      apps: opts.apps,
+      spanFlushIntervalMs: SPAN_FLUSH_MS,
+    });
+    const url = new URL(new URL(spec.trigger!.url ?? 'http://x/productpage').pathname, mesh.gatewayUrl).href;
     const propagation = opts.propagation ?? spec.trigger!.propagation ?? ['w3c'];
     const requests = spec.trigger!.requests ?? 3;
     const d = await drive({ url, requests, propagation, headers: { 'x-kit-scenario': 'bookinfo' } });
@@ -141,7 +161,12 @@ export const SPAN_FLUSH_MS = 250;
  * `deadlineMs` naming the last count. Polled every 250 ms: each poll is a full query of the source, and
  * the quiet period it measures is seconds long, so a finer interval would only add load.
  */
-export async function quiet(source: TraceSource, request: Parameters<TraceSource['fetch']>[0], quietMs: number, deadlineMs: number): Promise<void> {
+export async function quiet(
+  source: TraceSource,
+  request: Parameters<TraceSource['fetch']>[0],
+  quietMs: number,
+  deadlineMs: number,
+): Promise<void> {
   let count = -1;
   let since = Date.now();
   const settled = async (): Promise<boolean> => {
@@ -174,7 +199,11 @@ export async function startJaeger(supervisor: ProcessSupervisor): Promise<{ otlp
       },
       extensions: {
         healthcheckv2: { use_v2: true, http: { endpoint: `127.0.0.1:${health}` } },
-        jaeger_query: { storage: { traces: 'mem' }, http: { endpoint: `127.0.0.1:${query}` }, grpc: { endpoint: `127.0.0.1:${queryGrpc}` } },
+        jaeger_query: {
+          storage: { traces: 'mem' },
+          http: { endpoint: `127.0.0.1:${query}` },
+          grpc: { endpoint: `127.0.0.1:${queryGrpc}` },
+        },
         jaeger_storage: { backends: { mem: { memory: { max_traces: 10000 } } } },
       },
       receivers: { otlp: { protocols: { grpc: { endpoint: `127.0.0.1:${grpc}` }, http: { endpoint: `127.0.0.1:${http}` } } } },
@@ -182,7 +211,13 @@ export async function startJaeger(supervisor: ProcessSupervisor): Promise<{ otlp
       exporters: { jaeger_storage_exporter: { trace_storage: 'mem' } },
     }),
   );
-  await supervisor.start({ name: 'jaeger', command: jaegerPath(), args: ['--config', file], readyPattern: /Everything is ready/, readyTimeoutMs: 60_000 });
+  await supervisor.start({
+    name: 'jaeger',
+    command: jaegerPath(),
+    args: ['--config', file],
+    readyPattern: /Everything is ready/,
+    readyTimeoutMs: 60_000,
+  });
   return { otlpGrpc: grpc!, queryUrl: `http://127.0.0.1:${query}` };
 }
 
@@ -194,7 +229,13 @@ export const byName = (t: Trace, service: string, name: string) => t.spans.filte
  * (Istio: no shared span context). Asserts that shape; returns the pairs for further checks.
  */
 export function bookinfoHops(t: Trace): { caller: string; callee: string; client: Span; server: Span }[] {
-  return ([['productpage', 'details'], ['productpage', 'reviews'], ['reviews', 'ratings']] as const).map(([caller, callee]) => {
+  return (
+    [
+      ['productpage', 'details'],
+      ['productpage', 'reviews'],
+      ['reviews', 'ratings'],
+    ] as const
+  ).map(([caller, callee]) => {
     const op = `${callee}.bookinfo.svc.cluster.local:9080/*`;
     const [client] = byName(t, `${caller}.bookinfo`, op);
     const [server] = byName(t, `${callee}.bookinfo`, op);
@@ -209,15 +250,19 @@ export function bookinfoHops(t: Trace): { caller: string; callee: string; client
  * backend: a split at reviews → ratings, reviews to blame, with the evidence of all 3 traces.
  */
 export function expectSplitInsideReviews(outcome: PollOutcome): void {
-    expect(outcome.result.passed).toBe(false);
-    const single = outcome.result.assertions.find((a) => a.text.startsWith('singleTrace'));
-    expect(single?.passed).toBe(false);
-    expect(single?.detail).toMatch(/reviews\.bookinfo "ratings\.bookinfo\.svc\.cluster\.local:9080\/\*" started trace/);
-    const [d, ...rest] = outcome.result.diagnoses;
-    expect(rest).toEqual([]);
-    expect(d).toMatchObject({ kind: 'split-trace', hop: { from: 'reviews.bookinfo', to: 'ratings.bookinfo' }, party: 'reviews.bookinfo' });
-    expect(d!.title).toBe("reviews (behind reviews.bookinfo's sidecar) did not forward the trace context to its call to ratings.bookinfo; the trace splits inside reviews.bookinfo");
-    expect(d!.evidence.join('\n')).toMatch(/reviews forwarded neither x-request-id nor the trace context/);
-    expect(d!.evidence.join('\n')).toMatch(/the same in 3 traces/);
-    expect(d!.hint).toMatch(/^reviews must copy traceparent\/tracestate \(b3 for Zipkin\) and x-request-id .* onto its call to ratings\.bookinfo/);
+  expect(outcome.result.passed).toBe(false);
+  const single = outcome.result.assertions.find((a) => a.text.startsWith('singleTrace'));
+  expect(single?.passed).toBe(false);
+  expect(single?.detail).toMatch(/reviews\.bookinfo "ratings\.bookinfo\.svc\.cluster\.local:9080\/\*" started trace/);
+  const [d, ...rest] = outcome.result.diagnoses;
+  expect(rest).toEqual([]);
+  expect(d).toMatchObject({ kind: 'split-trace', hop: { from: 'reviews.bookinfo', to: 'ratings.bookinfo' }, party: 'reviews.bookinfo' });
+  expect(d!.title).toBe(
+    "reviews (behind reviews.bookinfo's sidecar) did not forward the trace context to its call to ratings.bookinfo; the trace splits inside reviews.bookinfo",
+  );
+  expect(d!.evidence.join('\n')).toMatch(/reviews forwarded neither x-request-id nor the trace context/);
+  expect(d!.evidence.join('\n')).toMatch(/the same in 3 traces/);
+  expect(d!.hint).toMatch(
+    /^reviews must copy traceparent\/tracestate \(b3 for Zipkin\) and x-request-id .* onto its call to ratings\.bookinfo/,
+  );
 }

@@ -15,7 +15,8 @@ export async function startHotrod(otlpHttpUrl: string, jaegerUiUrl: string): Pro
   const [frontend, customer, driver, route] = await freePorts(4);
   const roles = { frontend, customer, driver, route } as Record<string, number>;
   const args = ['all', '--otel-exporter', 'otlp', '--jaeger-ui', jaegerUiUrl];
-  for (const [role, port] of Object.entries(roles)) args.push(`--${role}-service-hostname`, '127.0.0.1', `--${role}-service-port`, String(port));
+  for (const [role, port] of Object.entries(roles))
+    args.push(`--${role}-service-hostname`, '127.0.0.1', `--${role}-service-port`, String(port));
   const peer = await startPeer({
     name: 'hotrod',
     program: peerPath('hotrod'),

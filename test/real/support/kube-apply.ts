@@ -26,7 +26,6 @@ import { laneInput } from '../../cluster/support/fixtures';
 import { startControlPlane, waitGone, type ControlPlane } from '../../support/kube-control-plane';
 import { explainWithLogs, peerPath, waitFor } from '../../support/peers';
 
-
 const CRDS = join(REPO_ROOT, '..', 'shared', 'reference', 'crds');
 const SAMPLES = join(REPO_ROOT, 'samples', 'configs');
 export const CLUSTER = 'meshtrace';
@@ -34,7 +33,10 @@ const samples = readdirSync(SAMPLES)
   .filter((f) => f.endsWith('.yaml'))
   .sort();
 export const CASES: [string, () => Promise<MeshtraceConfig>][] = [
-  ...(['lab', 'ci', 'production'] as const).map((p): [string, () => Promise<MeshtraceConfig>] => [`profile ${p}`, () => loadConfig({ profile: p })]),
+  ...(['lab', 'ci', 'production'] as const).map((p): [string, () => Promise<MeshtraceConfig>] => [
+    `profile ${p}`,
+    () => loadConfig({ profile: p }),
+  ]),
   ...samples.map((s): [string, () => Promise<MeshtraceConfig>] => [`samples/configs/${s}`, () => loadConfig({ config: join(SAMPLES, s) })]),
 ];
 
@@ -94,7 +96,9 @@ async function setUp(): Promise<void> {
         const items = (body.items ?? []) as {
           status?: { conditions?: { type: string; status: string }[] };
         }[];
-        return items.length > 0 && items.every((c) => c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')) ? true : undefined;
+        return items.length > 0 && items.every((c) => c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True'))
+          ? true
+          : undefined;
       },
       120_000,
       250,
@@ -110,7 +114,12 @@ async function setUp(): Promise<void> {
       });
       ok(r.status, r.body, `create namespace ${ns}`);
       // the ServiceAccount admission refuses pods until the controller made "default"
-      await waitFor(`serviceaccount default in ${ns}`, async () => ((await cp.api('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200 ? true : undefined), 60_000, 200);
+      await waitFor(
+        `serviceaccount default in ${ns}`,
+        async () => ((await cp.api('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200 ? true : undefined),
+        60_000,
+        200,
+      );
     }
     await controlApplies();
   });
@@ -186,7 +195,9 @@ const refOf = (o: Obj) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.name
 
 /** Every applied object as the server holds it (`kubectl get -f`: one call, the same files). */
 async function serverObjects(root: string): Promise<Map<string, Obj>> {
-  const list = JSON.parse(await kubectl(['get', '-f', join(root, 'dist'), '--show-managed-fields', '-o', 'json'])) as { items?: Obj[] } & Obj;
+  const list = JSON.parse(await kubectl(['get', '-f', join(root, 'dist'), '--show-managed-fields', '-o', 'json'])) as {
+    items?: Obj[];
+  } & Obj;
   const items = list.items ?? [list];
   return new Map(items.map((o) => [refOf(o), o]));
 }
@@ -196,12 +207,29 @@ async function serverObjects(root: string): Promise<Map<string, Obj>> {
  * ServiceAccount is not there ("default" stands in), and a StatefulSet's volumeClaimTemplates become
  * persistentVolumeClaim volumes (claim `<template>-<set>-0`, as the StatefulSet controller names them).
  */
-function podFrom(name: string, template: { owner: Record<string, unknown>; labels: Record<string, string>; annotations: Record<string, string>; spec: Record<string, unknown> }, namespace: string) {
+function podFrom(
+  name: string,
+  template: {
+    owner: Record<string, unknown>;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    spec: Record<string, unknown>;
+  },
+  namespace: string,
+) {
   const { serviceAccountName: _sa, serviceAccount: _legacy, ...spec } = template.spec as Record<string, unknown>;
   const owner = template.owner as { metadata?: { name?: string }; spec?: { volumeClaimTemplates?: { metadata?: { name?: string } }[] } };
-  const claims = (owner.spec?.volumeClaimTemplates ?? []).map((c) => ({ name: c.metadata?.name ?? '', persistentVolumeClaim: { claimName: `${c.metadata?.name}-${owner.metadata?.name}-0` } }));
+  const claims = (owner.spec?.volumeClaimTemplates ?? []).map((c) => ({
+    name: c.metadata?.name ?? '',
+    persistentVolumeClaim: { claimName: `${c.metadata?.name}-${owner.metadata?.name}-0` },
+  }));
   const volumes = [...((spec.volumes as unknown[] | undefined) ?? []), ...claims];
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels: template.labels, annotations: template.annotations }, spec: { ...spec, ...(volumes.length ? { volumes } : {}) } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, labels: template.labels, annotations: template.annotations },
+    spec: { ...spec, ...(volumes.length ? { volumes } : {}) },
+  };
 }
 
 /** Admission's verdict on a pod, by a server-side dry run: undefined when admitted, else its message. */
@@ -221,7 +249,9 @@ export async function podsOf(o: Obj): Promise<{ created: number; refused?: strin
     async () => {
       const path = `/apis/apps/v1/namespaces/${ns}/${o.kind === 'Deployment' ? 'deployments' : 'statefulsets'}/${o.metadata.name}`;
       const { body } = await cp.api('GET', path);
-      const failure = (body.status?.conditions ?? []).find((c: { type: string; status: string }) => c.type === 'ReplicaFailure' && c.status === 'True');
+      const failure = (body.status?.conditions ?? []).find(
+        (c: { type: string; status: string }) => c.type === 'ReplicaFailure' && c.status === 'True',
+      );
       if (failure)
         return {
           created: body.status?.replicas ?? 0,
@@ -237,7 +267,10 @@ export async function podsOf(o: Obj): Promise<{ created: number; refused?: strin
           : (st.updatedReplicas ?? 0) >= want && !!st.updateRevision);
       if (settled) return { created: st.replicas as number };
       if (o.kind === 'StatefulSet') {
-        const { body: events } = await cp.api('GET', `/api/v1/namespaces/${ns}/events?fieldSelector=involvedObject.name=${o.metadata.name},reason=FailedCreate`);
+        const { body: events } = await cp.api(
+          'GET',
+          `/api/v1/namespaces/${ns}/events?fieldSelector=involvedObject.name=${o.metadata.name},reason=FailedCreate`,
+        );
         const e = (events.items ?? [])[0];
         if (e) return { created: 0, refused: String(e.message) };
       }
@@ -270,7 +303,13 @@ async function deleteNamespaces(names: readonly string[]): Promise<void> {
 }
 
 /** One config's dist/ through the lane's apply step, twice, with its pods and pod templates judged (see the file comment). */
-async function applyAndJudge(label: string, config: MeshtraceConfig, built: ReturnType<typeof buildStack>, root: string, dist: ReturnType<typeof readDistLayout>): Promise<void> {
+async function applyAndJudge(
+  label: string,
+  config: MeshtraceConfig,
+  built: ReturnType<typeof buildStack>,
+  root: string,
+  dist: ReturnType<typeof readDistLayout>,
+): Promise<void> {
   const { body: groups } = await cp.api('GET', '/apis');
   const served = new Set<string>(['', ...(groups.groups as { name: string }[]).map((g) => g.name)]);
   expect((dist.apiGroups ?? []).filter((g) => !served.has(g))).toEqual([]);
@@ -305,7 +344,9 @@ async function applyAndJudge(label: string, config: MeshtraceConfig, built: Retu
   const applied = await serverObjects(root);
   expect(objects.filter((o) => !applied.has(refOf(o))).map(refOf)).toEqual([]);
   // every object carries the kit's field manager, as an Apply
-  const notOwned = [...applied.values()].filter((o) => !o.metadata.managedFields?.some((m) => m.manager === 'meshtrace' && m.operation === 'Apply')).map(refOf);
+  const notOwned = [...applied.values()]
+    .filter((o) => !o.metadata.managedFields?.some((m) => m.manager === 'meshtrace' && m.operation === 'Apply'))
+    .map(refOf);
   expect(notOwned).toEqual([]);
 
   // the controllers made pods; admission let every one in under its namespace's label
@@ -340,7 +381,9 @@ async function applyAndJudge(label: string, config: MeshtraceConfig, built: Retu
     const ref = refOf(doc.object as unknown as Obj);
     const server = await admissionRefusal(podFrom(`judge-${verdicts.length}`, t, JUDGE[claimed]));
     const check = findings
-      .filter((f) => f.rule.startsWith('pod-security') && f.severity === 'error' && f.file === doc.file && f.object === objectRef(doc.object))
+      .filter(
+        (f) => f.rule.startsWith('pod-security') && f.severity === 'error' && f.file === doc.file && f.object === objectRef(doc.object),
+      )
       .map((f) => `${f.rule}: ${f.message}`);
     verdicts.push({ ref, claimed, server, check });
   }
@@ -350,7 +393,6 @@ async function applyAndJudge(label: string, config: MeshtraceConfig, built: Retu
   // the oracle: check finds a pod-security error exactly where the server refuses
   expect(verdicts.filter((v) => v.check.length > 0).map((v) => `${v.ref}: ${v.check.join('; ')}`)).toEqual([]);
 }
-
 
 /** One config, start to end: synthesized, applied and judged (applyAndJudge), its namespaces deleted after. */
 export async function applyCase(load: () => Promise<MeshtraceConfig>, label: string): Promise<void> {

@@ -9,7 +9,13 @@ import type { JaegerV3Source } from '../../../src/verify/sources/jaeger-v3';
 import { waitFor } from '../../support/peers';
 
 /** Polls until `complete(trace)` holds and the span count is the same as at the previous poll. */
-export function settledTrace(source: JaegerV3Source | JaegerLegacySource, traceId: string, what: string, complete: (t: Trace) => boolean, timeoutMs = 60_000): Promise<Trace> {
+export function settledTrace(
+  source: JaegerV3Source | JaegerLegacySource,
+  traceId: string,
+  what: string,
+  complete: (t: Trace) => boolean,
+  timeoutMs = 60_000,
+): Promise<Trace> {
   let last = -1;
   return waitFor(
     `trace ${traceId} ${what} from ${source.kind}`,

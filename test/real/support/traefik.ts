@@ -93,7 +93,11 @@ export function traefikStaticConfig(values: TraefikV3Values, seam: TraefikSeam):
       args.push('--tracing.otlp.http=true', `--tracing.otlp.http.endpoint=${url.href}`);
     }
     if (t.otlp.grpc?.enabled) {
-      args.push('--tracing.otlp.grpc=true', `--tracing.otlp.grpc.endpoint=${dialed(t.otlp.grpc.endpoint, seam, 'tracing.otlp.grpc.endpoint')}`, `--tracing.otlp.grpc.insecure=${t.otlp.grpc.insecure}`);
+      args.push(
+        '--tracing.otlp.grpc=true',
+        `--tracing.otlp.grpc.endpoint=${dialed(t.otlp.grpc.endpoint, seam, 'tracing.otlp.grpc.endpoint')}`,
+        `--tracing.otlp.grpc.insecure=${t.otlp.grpc.insecure}`,
+      );
     }
   }
   // The chart's container env: USER (Traefik's tracer wants it), GOMEMLIMIT from the memory limit
@@ -108,7 +112,8 @@ export function traefikStaticConfig(values: TraefikV3Values, seam: TraefikSeam):
 export function kitHotrodIngressRoute(config: MeshtraceConfig): Obj {
   const chart = Testing.chart();
   const hotrod = new HotRod(chart, 'HotRod', { namespace: config.hotrod.namespace, createNamespace: false });
-  if (config.hotrod.ingress.kind !== 'IngressRoute') throw new Error(`hotrod.ingress.kind is ${config.hotrod.ingress.kind}; the launcher reads the IngressRoute`);
+  if (config.hotrod.ingress.kind !== 'IngressRoute')
+    throw new Error(`hotrod.ingress.kind is ${config.hotrod.ingress.kind}; the launcher reads the IngressRoute`);
   new HotRodIngress(chart, 'Ingress', { hotrod, kind: 'IngressRoute', host: config.hotrod.ingress.host });
   const route = (Testing.synth(chart) as Obj[]).find((o) => o.kind === 'IngressRoute');
   if (!route) throw new Error('the kit synthesized no IngressRoute for HotROD');
@@ -126,11 +131,19 @@ export function fileProviderRoutes(ingressRoute: Obj, seam: TraefikSeam): Obj {
   const routers: Obj = {};
   const services: Obj = {};
   (ingressRoute.spec.routes as Obj[]).forEach((route, i) => {
-    if (route.kind !== 'Rule' || (route.services ?? []).length !== 1) throw new Error(`IngressRoute ${name} route ${i}: expected one Rule with one service, got ${JSON.stringify(route)}`);
+    if (route.kind !== 'Rule' || (route.services ?? []).length !== 1)
+      throw new Error(`IngressRoute ${name} route ${i}: expected one Rule with one service, got ${JSON.stringify(route)}`);
     const svc = route.services[0] as Obj;
     const service = `${svc.name}-${svc.port}`; // also RunningTraefik.service
-    routers[`${name}-${i}`] = { rule: route.match, entryPoints: ingressRoute.spec.entryPoints, service, ...(route.observability ? { observability: route.observability } : {}) };
-    services[service] = { loadBalancer: { servers: [{ url: `http://${dialed(`${svc.name}:${svc.port}`, seam, `IngressRoute ${name} service`)}` }] } };
+    routers[`${name}-${i}`] = {
+      rule: route.match,
+      entryPoints: ingressRoute.spec.entryPoints,
+      service,
+      ...(route.observability ? { observability: route.observability } : {}),
+    };
+    services[service] = {
+      loadBalancer: { servers: [{ url: `http://${dialed(`${svc.name}:${svc.port}`, seam, `IngressRoute ${name} service`)}` }] },
+    };
   });
   return { http: { routers, services } };
 }
@@ -177,7 +190,11 @@ export interface TraefikExtras {
  * Starts Traefik from the kit's config; resolves once `/ping` answers and the API lists every
  * router as enabled (the file provider's routes are live, so the first request is routed).
  */
-export async function startKitTraefik(config: MeshtraceConfig, targets: TraefikTargets, extras: TraefikExtras = {}): Promise<RunningTraefik> {
+export async function startKitTraefik(
+  config: MeshtraceConfig,
+  targets: TraefikTargets,
+  extras: TraefikExtras = {},
+): Promise<RunningTraefik> {
   const values = kitTraefikValues(config);
   const route = kitHotrodIngressRoute(config);
   const extraEntryPoints = Object.entries(extras.entryPoints ?? {});
@@ -194,7 +211,10 @@ export async function startKitTraefik(config: MeshtraceConfig, targets: TraefikT
   };
   const { args, env } = traefikStaticConfig(values, seam);
   const dynamic = fileProviderRoutes(route, seam);
-  for (const [kind, extra] of [['routers', extras.routers], ['services', extras.services]] as const) {
+  for (const [kind, extra] of [
+    ['routers', extras.routers],
+    ['services', extras.services],
+  ] as const) {
     for (const [name, body] of Object.entries(extra ?? {})) {
       if (dynamic.http[kind][name]) throw new Error(`extra ${kind} ${name} clashes with the kit's own`);
       dynamic.http[kind][name] = body;
@@ -204,7 +224,10 @@ export async function startKitTraefik(config: MeshtraceConfig, targets: TraefikT
   const routers = Object.keys(dynamic.http.routers).map((r) => `${r}@file`);
   const allArgs = [
     ...args,
-    ...extraEntryPoints.flatMap(([name, ep], i) => [`--entryPoints.${name}.address=127.0.0.1:${extraPorts[i]}`, `--entryPoints.${name}.observability.tracing=${ep.tracing}`]),
+    ...extraEntryPoints.flatMap(([name, ep], i) => [
+      `--entryPoints.${name}.address=127.0.0.1:${extraPorts[i]}`,
+      `--entryPoints.${name}.observability.tracing=${ep.tracing}`,
+    ]),
     // Test-only: the chart's `traefik` entrypoint (ping, API) on loopback; the API tells when the
     // file routes are live. `api.insecure` serves it there without a router; nothing else can reach it.
     `--entryPoints.traefik.address=127.0.0.1:${admin}`,

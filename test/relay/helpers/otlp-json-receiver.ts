@@ -33,7 +33,13 @@ export interface JsonReceiver {
 }
 
 export type ReceivedValue = string | number | boolean | Array<string | number | boolean>;
-type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number; arrayValue?: { values?: AnyValue[] } };
+type AnyValue = {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+  doubleValue?: number;
+  arrayValue?: { values?: AnyValue[] };
+};
 
 function value(v: AnyValue): ReceivedValue {
   if (v.arrayValue !== undefined) return (v.arrayValue.values ?? []).map((x) => value(x) as string | number | boolean);
@@ -59,7 +65,10 @@ export async function startJsonReceiver(statuses: number[] = []): Promise<JsonRe
     waitForSpans: (n, timeoutMs = 15_000) =>
       new Promise<void>((resolve, reject) => {
         if (spans.length >= n) return resolve();
-        const timer = setTimeout(() => reject(new Error(`receiver: ${spans.length} spans after ${timeoutMs} ms, expected ${n}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`receiver: ${spans.length} spans after ${timeoutMs} ms, expected ${n}`)),
+          timeoutMs,
+        );
         const check = (): void => {
           if (spans.length >= n) {
             clearTimeout(timer);
@@ -81,7 +90,12 @@ export async function startJsonReceiver(statuses: number[] = []): Promise<JsonRe
       }
       const body = Buffer.concat(chunks).toString('utf8');
       bodies.push(body);
-      const doc = JSON.parse(body) as { resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: AnyValue }> }; scopeSpans: Array<{ spans: Array<Record<string, unknown>> }> }> };
+      const doc = JSON.parse(body) as {
+        resourceSpans: Array<{
+          resource: { attributes: Array<{ key: string; value: AnyValue }> };
+          scopeSpans: Array<{ spans: Array<Record<string, unknown>> }>;
+        }>;
+      };
       for (const rs of doc.resourceSpans) {
         const service = String(value(rs.resource.attributes.find((a) => a.key === 'service.name')?.value ?? {}));
         for (const ss of rs.scopeSpans) {

@@ -63,10 +63,20 @@ export async function startEchoUpstream(options: EchoOptions = {}): Promise<Test
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      seen.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks).toString('utf8') });
+      seen.push({
+        method: req.method!,
+        url: req.url!,
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       const answer = (): void => {
         const body = options.body ?? 'ok';
-        res.writeHead(options.status ?? 200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), ...options.headers });
+        res.writeHead(options.status ?? 200, {
+          'content-type': 'text/plain',
+          'content-length': Buffer.byteLength(body),
+          ...options.headers,
+        });
         res.end(body);
       };
       if (options.delayMs) {

@@ -37,7 +37,10 @@ describe('chunked body scanner', () => {
   });
 
   test('byte by byte', () => {
-    const { used, data, scanner } = scanInPieces(BODY, Array.from({ length: BODY.length - 1 }, (_, i) => i + 1));
+    const { used, data, scanner } = scanInPieces(
+      BODY,
+      Array.from({ length: BODY.length - 1 }, (_, i) => i + 1),
+    );
     expect([scanner.done, used, data]).toEqual([true, BODY.length, 'hello world']);
   });
 
@@ -99,7 +102,8 @@ describe('chunked body re-framing', () => {
     return out;
   }
 
-  const ODD = '005 \r\nhello\r\n6\t;a="b c";d\r\n world\r\n000;e\r\nX-Sum: 1\r\nContent-Length: 9\r\nTraceparent: x\r\nset-cookie: s\r\n\r\n';
+  const ODD =
+    '005 \r\nhello\r\n6\t;a="b c";d\r\n world\r\n000;e\r\nX-Sum: 1\r\nContent-Length: 9\r\nTraceparent: x\r\nset-cookie: s\r\n\r\n';
   const CANONICAL = '5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 1\r\n\r\n';
 
   test('size lines lose BWS, extensions and leading zeros; forbidden trailers are dropped and named', () => {

@@ -12,7 +12,10 @@ function upstreamHead(raw: string[], more: Partial<UpstreamHeadInput> = {}): { t
     lower.push(raw[i].toLowerCase());
     if (raw[i].toLowerCase() === 'connection') connection = new Set([...(connection ?? []), ...connectionTokenSet(raw[i + 1])]);
   }
-  const text = buildUpstreamHead({ method: 'GET', path: '/', host: 'up:80', raw, lower, connection, injected: {}, forwarded: { proto: 'http' }, framing: -1, ...more }, classify);
+  const text = buildUpstreamHead(
+    { method: 'GET', path: '/', host: 'up:80', raw, lower, connection, injected: {}, forwarded: { proto: 'http' }, framing: -1, ...more },
+    classify,
+  );
   const lines = text.split('\r\n').slice(1, -2);
   return { text, pairs: lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 2)]) };
 }
@@ -20,7 +23,34 @@ function upstreamHead(raw: string[], more: Partial<UpstreamHeadInput> = {}): { t
 describe('forward headers', () => {
   test('hop-by-hop fields and every Connection-named field are removed (RFC 9110 §7.6.1)', () => {
     // GIVEN a request with hop-by-hop fields
-    const raw = ['Host', 'edge', 'Connection', 'keep-alive, X-Internal-Auth', 'connection', 'x-other', 'X-Internal-Auth', '1', 'X-Other', '2', 'Keep-Alive', 't=5', 'TE', 'trailers', 'Transfer-Encoding', 'chunked', 'Upgrade', 'h2c', 'Proxy-Authorization', 'Basic x', 'Proxy-Connection', 'x', 'Expect', '100-continue', 'Accept', '*/*'];
+    const raw = [
+      'Host',
+      'edge',
+      'Connection',
+      'keep-alive, X-Internal-Auth',
+      'connection',
+      'x-other',
+      'X-Internal-Auth',
+      '1',
+      'X-Other',
+      '2',
+      'Keep-Alive',
+      't=5',
+      'TE',
+      'trailers',
+      'Transfer-Encoding',
+      'chunked',
+      'Upgrade',
+      'h2c',
+      'Proxy-Authorization',
+      'Basic x',
+      'Proxy-Connection',
+      'x',
+      'Expect',
+      '100-continue',
+      'Accept',
+      '*/*',
+    ];
     // WHEN rebuilt for upstream
     const { pairs } = upstreamHead(raw);
     // THEN only end-to-end fields remain, after the upstream's own Host
@@ -29,7 +59,16 @@ describe('forward headers', () => {
   });
 
   test('an X-Forwarded field the client lists in Connection is dropped; the hop still adds its own', () => {
-    const raw = ['Connection', 'X-Forwarded-Host, X-Forwarded-For', 'X-Forwarded-Host', 'evil.example', 'X-Forwarded-For', '6.6.6.6', 'Host', 'client.example'];
+    const raw = [
+      'Connection',
+      'X-Forwarded-Host, X-Forwarded-For',
+      'X-Forwarded-Host',
+      'evil.example',
+      'X-Forwarded-For',
+      '6.6.6.6',
+      'Host',
+      'client.example',
+    ];
     const { pairs } = upstreamHead(raw, { forwarded: { proto: 'http', peerAddress: '10.0.0.7', host: 'client.example' } });
     expect(pairs.filter(([n]) => n.startsWith('x-forwarded'))).toEqual([
       ['x-forwarded-for', '10.0.0.7'],
@@ -40,7 +79,20 @@ describe('forward headers', () => {
 
   test('trace headers are replaced, never appended, duplicates included', () => {
     // GIVEN two traceparent headers, B3, uberctx and x-request-id
-    const raw = ['traceparent', '00-a-b-01', 'traceparent', '00-c-d-01', 'X-B3-TraceId', 'x', 'uberctx-user', 'bob', 'x-request-id', 'r', 'Accept', '*/*'];
+    const raw = [
+      'traceparent',
+      '00-a-b-01',
+      'traceparent',
+      '00-c-d-01',
+      'X-B3-TraceId',
+      'x',
+      'uberctx-user',
+      'bob',
+      'x-request-id',
+      'r',
+      'Accept',
+      '*/*',
+    ];
     // WHEN rebuilt with an injected set
     const { pairs } = upstreamHead(raw, { injected: { traceparent: '00-new-01', 'x-request-id': 'r' } });
     // THEN each trace header appears once, with the injected value
@@ -50,7 +102,18 @@ describe('forward headers', () => {
   });
 
   test('X-Forwarded-For and Forwarded get the socket peer appended; proto and host are kept when present', () => {
-    const raw = ['X-Forwarded-For', '198.51.100.1', 'x-forwarded-for', '198.51.100.2', 'Forwarded', 'for=198.51.100.1', 'X-Forwarded-Proto', 'https', 'Host', 'shop.example'];
+    const raw = [
+      'X-Forwarded-For',
+      '198.51.100.1',
+      'x-forwarded-for',
+      '198.51.100.2',
+      'Forwarded',
+      'for=198.51.100.1',
+      'X-Forwarded-Proto',
+      'https',
+      'Host',
+      'shop.example',
+    ];
     const out = Object.fromEntries(upstreamHead(raw, { forwarded: { peerAddress: '::1', host: 'shop.example', proto: 'http' } }).pairs);
     expect(out['x-forwarded-for']).toBe('198.51.100.1, 198.51.100.2, ::1');
     expect(out.forwarded).toBe('for=198.51.100.1, for="[::1]";host="shop.example";proto=http');

@@ -8,12 +8,45 @@ import { parseResponseHead } from '../../../src/relay/http1/response-head';
 import { mulberry32 } from '../../support/seeded-random';
 
 /** Pieces that make near-valid heads likely, plus raw bytes. */
-const PIECES = ['GET ', 'POST ', '/', 'GET / HTTP/1.0', 'OPTIONS * HTTP/1.1', '*', ' HTTP/1.1', ' HTTP/1.0', 'HTTP/1.1 200 OK', '\r\n', '\n', '\r', ':', ' ', '\t', 'Host', 'Content-Length', 'Transfer-Encoding', 'chunked', 'Connection', 'close', 'Expect', '100-continue', '5', '-1', ',', 'a', '\x00', '\x7f', '\xff', 'traceparent'];
+const PIECES = [
+  'GET ',
+  'POST ',
+  '/',
+  'GET / HTTP/1.0',
+  'OPTIONS * HTTP/1.1',
+  '*',
+  ' HTTP/1.1',
+  ' HTTP/1.0',
+  'HTTP/1.1 200 OK',
+  '\r\n',
+  '\n',
+  '\r',
+  ':',
+  ' ',
+  '\t',
+  'Host',
+  'Content-Length',
+  'Transfer-Encoding',
+  'chunked',
+  'Connection',
+  'close',
+  'Expect',
+  '100-continue',
+  '5',
+  '-1',
+  ',',
+  'a',
+  '\x00',
+  '\x7f',
+  '\xff',
+  'traceparent',
+];
 
 function randomHead(rand: () => number): string {
   let s = '';
   const n = Math.floor(rand() * 30);
-  for (let i = 0; i < n; i++) s += rand() < 0.85 ? PIECES[Math.floor(rand() * PIECES.length)] : String.fromCharCode(Math.floor(rand() * 256));
+  for (let i = 0; i < n; i++)
+    s += rand() < 0.85 ? PIECES[Math.floor(rand() * PIECES.length)] : String.fromCharCode(Math.floor(rand() * 256));
   return s;
 }
 

@@ -15,7 +15,17 @@ function refused(head: string): HeadError {
 describe('request heads', () => {
   test('a plain request: names keep their case, values lose OWS, lowercase names line up with the pairs', () => {
     const head = ok('GET /a?b=1 HTTP/1.1\r\nHost: edge:8080\r\nX-Thing:  padded \t\r\nUser-Agent: curl/8\r\ntraceparent: 00-x');
-    expect(head).toMatchObject({ method: 'GET', target: '/a?b=1', version: '1.1', host: 'edge:8080', userAgent: 'curl/8', contentLength: -1, chunked: false, keepAlive: true, expectContinue: false });
+    expect(head).toMatchObject({
+      method: 'GET',
+      target: '/a?b=1',
+      version: '1.1',
+      host: 'edge:8080',
+      userAgent: 'curl/8',
+      contentLength: -1,
+      chunked: false,
+      keepAlive: true,
+      expectContinue: false,
+    });
     expect(head.raw).toEqual(['Host', 'edge:8080', 'X-Thing', 'padded', 'User-Agent', 'curl/8', 'traceparent', '00-x']);
     expect(head.lower).toEqual(['host', 'x-thing', 'user-agent', 'traceparent']);
   });
@@ -35,7 +45,11 @@ describe('request heads', () => {
   });
 
   test('Connection tokens are collected across repeated headers, lowercase', () => {
-    expect([...ok('GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-A\r\nconnection: x-b').connectionTokens!]).toEqual(['keep-alive', 'x-a', 'x-b']);
+    expect([...ok('GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-A\r\nconnection: x-b').connectionTokens!]).toEqual([
+      'keep-alive',
+      'x-a',
+      'x-b',
+    ]);
   });
 
   test('body framing: Content-Length (repeated equal values accepted), chunked, none', () => {
@@ -67,10 +81,25 @@ describe('request heads', () => {
     ['non-numeric Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5x', 400, /Content-Length "5x"/],
     ['negative Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1', 400, /Content-Length "-1"/],
     ['comma list Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5', 400, /Content-Length "5, 5"/],
-    ['different Content-Lengths', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 40', 400, /two different Content-Length values \(3 and 40\)/],
-    ['CL + TE', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nTransfer-Encoding: chunked', 400, /both Content-Length and Transfer-Encoding/],
+    [
+      'different Content-Lengths',
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 40',
+      400,
+      /two different Content-Length values \(3 and 40\)/,
+    ],
+    [
+      'CL + TE',
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nTransfer-Encoding: chunked',
+      400,
+      /both Content-Length and Transfer-Encoding/,
+    ],
     ['TE not ending in chunked', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity', 400, /does not end in chunked/],
-    ['TE split over two headers, chunked first', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip', 400, /does not end in chunked/],
+    [
+      'TE split over two headers, chunked first',
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip',
+      400,
+      /does not end in chunked/,
+    ],
     ['TE gzip, chunked', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked', 501, /allowed: chunked/],
     ['TE in HTTP/1.0', 'POST / HTTP/1.0\r\nTransfer-Encoding: chunked', 400, /HTTP\/1\.0/],
   ])('refused: %s', (_name, head, status, reason) => {

@@ -15,10 +15,30 @@ describe('response heads', () => {
 
   test.each([
     // RFC 9112 §6.3: a client must never see Content-Length next to the framing the relay uses instead
-    ['Transfer-Encoding and Content-Length: no Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\nX-A: 1', 'GET', 'X-A: 1\r\n'],
-    ['a non-chunked coding (read to close): no Content-Length', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 3', 'GET', ''],
-    ['Connection naming Content-Length cannot remove the framing', 'HTTP/1.1 200 OK\r\nConnection: content-length\r\nContent-Length: 5', 'GET', 'content-length: 5\r\n'],
-    ['identical repeated Content-Length: one line', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5', 'GET', 'content-length: 5\r\n'],
+    [
+      'Transfer-Encoding and Content-Length: no Content-Length',
+      'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\nX-A: 1',
+      'GET',
+      'X-A: 1\r\n',
+    ],
+    [
+      'a non-chunked coding (read to close): no Content-Length',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 3',
+      'GET',
+      '',
+    ],
+    [
+      'Connection naming Content-Length cannot remove the framing',
+      'HTTP/1.1 200 OK\r\nConnection: content-length\r\nContent-Length: 5',
+      'GET',
+      'content-length: 5\r\n',
+    ],
+    [
+      'identical repeated Content-Length: one line',
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5',
+      'GET',
+      'content-length: 5\r\n',
+    ],
     ['HEAD keeps it as metadata', 'HTTP/1.1 200 OK\r\nContent-Length: 99', 'HEAD', 'content-length: 99\r\n'],
     ['304 keeps it as metadata', 'HTTP/1.1 304 Not Modified\r\nContent-Length: 10', 'GET', 'content-length: 10\r\n'],
     ['204 never carries one', 'HTTP/1.1 204 No Content\r\nContent-Length: 0', 'GET', ''],
@@ -42,7 +62,13 @@ describe('response heads', () => {
 
   test.each([
     ['chunked', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked', 'GET', 'chunked', true],
-    ['TE overrides CL; the connection is not reused', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5', 'GET', 'chunked', false],
+    [
+      'TE overrides CL; the connection is not reused',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5',
+      'GET',
+      'chunked',
+      false,
+    ],
     ['TE without final chunked: read to close', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip', 'GET', 'close', false],
     ['neither CL nor TE: read to close', 'HTTP/1.1 200 OK\r\nContent-Type: text/plain', 'GET', 'close', false],
     ['HEAD has no body whatever CL says', 'HTTP/1.1 200 OK\r\nContent-Length: 99', 'HEAD', 'none', true],

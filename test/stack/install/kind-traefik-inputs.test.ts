@@ -15,7 +15,8 @@ function stackOf(raw: Record<string, unknown> = {}) {
   const file = (path: string) => stack.files.find((f) => f.path === path);
   const install = (name: string) => stack.installDocs.find((d) => d.file === `install/${name}`)?.object as any;
   const objects = stack.docs.map((d) => d.object as any);
-  const find = (kind: string, namespace: string, name: string) => objects.find((o) => o.kind === kind && o.metadata?.namespace === namespace && o.metadata?.name === name);
+  const find = (kind: string, namespace: string, name: string) =>
+    objects.find((o) => o.kind === kind && o.metadata?.namespace === namespace && o.metadata?.name === name);
   return { config, stack, file, install, objects, find };
 }
 
@@ -30,23 +31,28 @@ describe('default profile: Traefik values, HotROD and kind config from one confi
   const s = stackOf();
 
   test('writes install/traefik-values.yaml and install/kind.yaml with their headers', () => {
-    expect(s.file('install/traefik-values.yaml')!.content).toMatch(/^# Traefik Helm values written by meshtrace \(chart traefik\/traefik 41\.3\.0/);
+    expect(s.file('install/traefik-values.yaml')!.content).toMatch(
+      /^# Traefik Helm values written by meshtrace \(chart traefik\/traefik 41\.3\.0/,
+    );
     expect(s.file('install/kind.yaml')!.content).toMatch(/^# kind cluster config written by meshtrace \(kind v0\.32\.0\)/);
     // the header is a YAML comment: the file parses to the same object check reads
     expect(load(s.file('install/traefik-values.yaml')!.content)).toEqual(s.install('traefik-values.yaml'));
   });
 
-  test('the Traefik values pass the chart 41.3.0 schema and the kit\'s rules', () => {
+  test("the Traefik values pass the chart 41.3.0 schema and the kit's rules", () => {
     expect(chartSchemaErrors(s.install('traefik-values.yaml'))).toEqual([]);
     expect(findTraefikValuesProblems(s.install('traefik-values.yaml'), { mode: 'v3' })).toEqual([]);
   });
 
-  test('Traefik\'s OTLP endpoint resolves to a port of the synthesized jaeger-collector Service', () => {
+  test("Traefik's OTLP endpoint resolves to a port of the synthesized jaeger-collector Service", () => {
     const endpoint: string = s.install('traefik-values.yaml').tracing.otlp.grpc.endpoint;
     const [host, port] = endpoint.split(':');
     expect(resolveServicePort(s.objects, host!, Number(port))).toMatchObject({ name: 'grpc-otlp', port: 4317 });
     for (const need of traefikJaegerNeeds(s.config)) {
-      expect({ need, port: resolveServicePort(s.objects, need.host, need.port, need.protocol) }).toEqual({ need, port: expect.objectContaining({ port: need.port }) });
+      expect({ need, port: resolveServicePort(s.objects, need.host, need.port, need.protocol) }).toEqual({
+        need,
+        port: expect.objectContaining({ port: need.port }),
+      });
     }
   });
 
@@ -87,7 +93,9 @@ describe('default profile: Traefik values, HotROD and kind config from one confi
       traefik.ports.websecure.nodePort,
       ...gateway.service.ports.filter((p: any) => p.nodePort).map((p: any) => p.nodePort),
     ];
-    expect(operatorGateway.ports.filter((p: any) => p.nodePort).map((p: any) => p.nodePort)).toEqual(gateway.service.ports.filter((p: any) => p.nodePort).map((p: any) => p.nodePort));
+    expect(operatorGateway.ports.filter((p: any) => p.nodePort).map((p: any) => p.nodePort)).toEqual(
+      gateway.service.ports.filter((p: any) => p.nodePort).map((p: any) => p.nodePort),
+    );
     expect(mappings.map((m: any) => m.containerPort).sort()).toEqual([...nodePorts].sort());
     expect(new Set(nodePorts).size).toBe(nodePorts.length);
     expect(mappings.every((m: any) => m.listenAddress === '127.0.0.1')).toBe(true);
@@ -115,10 +123,12 @@ describe('options', () => {
     expect(s.install('traefik-values.yaml').tracing.otlp).not.toHaveProperty('grpc');
   });
 
-  test('a non-default observability namespace moves both Traefik\'s and HotROD\'s endpoints', () => {
+  test("a non-default observability namespace moves both Traefik's and HotROD's endpoints", () => {
     const s = stackOf({ namespaces: { observability: 'tracing' } });
     expect(s.install('traefik-values.yaml').tracing.otlp.grpc.endpoint).toBe('jaeger-collector.tracing.svc:4317');
-    expect(s.find('Deployment', 'hotrod', 'hotrod').spec.template.spec.containers[0].env[0].value).toBe('http://jaeger-collector.tracing.svc:4318');
+    expect(s.find('Deployment', 'hotrod', 'hotrod').spec.template.spec.containers[0].env[0].value).toBe(
+      'http://jaeger-collector.tracing.svc:4318',
+    );
   });
 
   test('meshed HotROD: injection label, restricted only warned', () => {
@@ -140,7 +150,9 @@ describe('options', () => {
   });
 
   test('two Services on one node port is a config error naming both fields', () => {
-    expect(() => parseConfig({ traefik: { service: { webNodePort: 30081 } } }, 'test')).toThrow(/traefik\.service\.webNodePort.*node port 30081 is also claimed by istio\.ingressGateway\.httpNodePort/s);
+    expect(() => parseConfig({ traefik: { service: { webNodePort: 30081 } } }, 'test')).toThrow(
+      /traefik\.service\.webNodePort.*node port 30081 is also claimed by istio\.ingressGateway\.httpNodePort/s,
+    );
     // a config object built by hand (bypassing the schema) is still refused before anything is built
     const config = parseConfig({}, 'test');
     const handMade = { ...config, traefik: { ...config.traefik, service: { ...config.traefik.service, webNodePort: 30081 } } };
@@ -165,7 +177,9 @@ describe('options', () => {
   });
 
   test('opt-in Jaeger query NodePort is checked against the other node ports', () => {
-    expect(() => parseConfig({ jaeger: { query: { nodePort: 30080 } } }, 'test')).toThrow(/jaeger\.query\.nodePort.*node port 30080 is also claimed by traefik\.service\.webNodePort/s);
+    expect(() => parseConfig({ jaeger: { query: { nodePort: 30080 } } }, 'test')).toThrow(
+      /jaeger\.query\.nodePort.*node port 30080 is also claimed by traefik\.service\.webNodePort/s,
+    );
   });
 });
 
@@ -176,24 +190,34 @@ function collectorConfig(objects: any[]): any {
 }
 
 describe('Traefik v2 mode (the seed tutorial: chart 27, Jaeger client)', () => {
-  test.each(['split', 'allInOne'] as const)('Jaeger %s enables exactly the receivers v2 needs and every Traefik endpoint resolves to a Service port', (topology) => {
-    // GIVEN v2 mode (HotROD not routed through Traefik: v2 cannot propagate W3C, see MT008)
-    const s = stackOf({ jaeger: { topology }, traefik: { mode: 'v2', v2: { propagation: 'b3' } }, hotrod: { ingress: { kind: 'none' } } });
-    const values = s.install('traefik-values.yaml');
-    // THEN the values are chart-27 values the kit's v2 rules accept
-    expect(findTraefikValuesProblems(values, { mode: 'v2' })).toEqual([]);
-    expect(values.tracing.jaeger.propagation).toBe('b3');
-    // … Jaeger receives Jaeger Thrift over HTTP on 14268 and serves remote sampling on 5778
-    const cfg = collectorConfig(s.objects);
-    expect(cfg.receivers.jaeger).toEqual({ protocols: { thrift_http: { endpoint: '0.0.0.0:14268' } } });
-    expect(cfg.service.pipelines.traces.receivers).toContain('jaeger');
-    expect(cfg.extensions.remote_sampling.http.endpoint).toBe('0.0.0.0:5778');
-    // … and both URLs Traefik dials are ports of the synthesized jaeger-collector Service
-    for (const url of [values.tracing.jaeger.samplingServerURL, values.tracing.jaeger.collector.endpoint]) {
-      const u = new URL(url);
-      expect({ url, port: resolveServicePort(s.objects, u.hostname, Number(u.port)) }).toEqual({ url, port: expect.objectContaining({ port: Number(u.port) }) });
-    }
-  });
+  test.each(['split', 'allInOne'] as const)(
+    'Jaeger %s enables exactly the receivers v2 needs and every Traefik endpoint resolves to a Service port',
+    (topology) => {
+      // GIVEN v2 mode (HotROD not routed through Traefik: v2 cannot propagate W3C, see MT008)
+      const s = stackOf({
+        jaeger: { topology },
+        traefik: { mode: 'v2', v2: { propagation: 'b3' } },
+        hotrod: { ingress: { kind: 'none' } },
+      });
+      const values = s.install('traefik-values.yaml');
+      // THEN the values are chart-27 values the kit's v2 rules accept
+      expect(findTraefikValuesProblems(values, { mode: 'v2' })).toEqual([]);
+      expect(values.tracing.jaeger.propagation).toBe('b3');
+      // … Jaeger receives Jaeger Thrift over HTTP on 14268 and serves remote sampling on 5778
+      const cfg = collectorConfig(s.objects);
+      expect(cfg.receivers.jaeger).toEqual({ protocols: { thrift_http: { endpoint: '0.0.0.0:14268' } } });
+      expect(cfg.service.pipelines.traces.receivers).toContain('jaeger');
+      expect(cfg.extensions.remote_sampling.http.endpoint).toBe('0.0.0.0:5778');
+      // … and both URLs Traefik dials are ports of the synthesized jaeger-collector Service
+      for (const url of [values.tracing.jaeger.samplingServerURL, values.tracing.jaeger.collector.endpoint]) {
+        const u = new URL(url);
+        expect({ url, port: resolveServicePort(s.objects, u.hostname, Number(u.port)) }).toEqual({
+          url,
+          port: expect.objectContaining({ port: Number(u.port) }),
+        });
+      }
+    },
+  );
 
   test('v3 mode does not open the legacy Jaeger receiver (only what its senders need)', () => {
     const s = stackOf();
@@ -208,20 +232,41 @@ describe('Traefik v2 mode (the seed tutorial: chart 27, Jaeger client)', () => {
   }, 120_000);
 
   test('the UDP agent reporter is refused with what is allowed', () => {
-    expect(() => parseConfig({ traefik: { mode: 'v2', v2: { reporter: 'agent' } } }, 'test')).toThrow(/traefik\.v2\.reporter.*allowed: "collector"/s);
+    expect(() => parseConfig({ traefik: { mode: 'v2', v2: { reporter: 'agent' } } }, 'test')).toThrow(
+      /traefik\.v2\.reporter.*allowed: "collector"/s,
+    );
   });
 });
 
 describe('check proves Traefik endpoints resolve to Jaeger Service ports', () => {
   test.each([
-    ['v3 gRPC port typo', {}, (v: any) => { v.tracing.otlp.grpc.endpoint = 'jaeger-collector.observability.svc:4319'; }, 'tracing.otlp.grpc.endpoint'],
-    ['v2 collector port without the receiver', { traefik: { mode: 'v2' }, hotrod: { ingress: { kind: 'none' } } }, (v: any) => { v.tracing.jaeger.collector.endpoint = 'http://jaeger-collector.observability.svc:14269/api/traces'; }, 'tracing.jaeger.collector.endpoint'],
-  ])('%s', async (_what, raw, change, field) => {
-    const s = stackOf(raw);
-    const installDocs = s.stack.installDocs.map((d) => (d.file === 'install/traefik-values.yaml' ? { ...d, object: JSON.parse(JSON.stringify(d.object)) } : d)) as ManifestDoc[];
-    change(installDocs.find((d) => d.file === 'install/traefik-values.yaml')!.object);
-    const findings = await checkManifests(s.stack.docs as ManifestDoc[], { installDocs });
-    expect(findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.field])).toEqual([['xref/endpoint', field]]);
-  }, 120_000);
+    [
+      'v3 gRPC port typo',
+      {},
+      (v: any) => {
+        v.tracing.otlp.grpc.endpoint = 'jaeger-collector.observability.svc:4319';
+      },
+      'tracing.otlp.grpc.endpoint',
+    ],
+    [
+      'v2 collector port without the receiver',
+      { traefik: { mode: 'v2' }, hotrod: { ingress: { kind: 'none' } } },
+      (v: any) => {
+        v.tracing.jaeger.collector.endpoint = 'http://jaeger-collector.observability.svc:14269/api/traces';
+      },
+      'tracing.jaeger.collector.endpoint',
+    ],
+  ])(
+    '%s',
+    async (_what, raw, change, field) => {
+      const s = stackOf(raw);
+      const installDocs = s.stack.installDocs.map((d) =>
+        d.file === 'install/traefik-values.yaml' ? { ...d, object: JSON.parse(JSON.stringify(d.object)) } : d,
+      ) as ManifestDoc[];
+      change(installDocs.find((d) => d.file === 'install/traefik-values.yaml')!.object);
+      const findings = await checkManifests(s.stack.docs as ManifestDoc[], { installDocs });
+      expect(findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.field])).toEqual([['xref/endpoint', field]]);
+    },
+    120_000,
+  );
 });
-

@@ -34,8 +34,14 @@ function stored(attrs: Readonly<Record<string, AttributeValue>>): Record<string,
 function legacyTags(want: Span, traceState: string): Record<string, AttributeValue> {
   return {
     ...(want.kind !== 'unspecified' ? { 'span.kind': want.kind } : {}),
-    ...(want.scope ? { 'otel.scope.name': want.scope.name, ...(want.scope.version ? { 'otel.scope.version': want.scope.version } : {}) } : {}),
-    ...(want.status.code === 'error' ? { 'otel.status_code': 'ERROR', error: true } : want.status.code === 'ok' ? { 'otel.status_code': 'OK' } : {}),
+    ...(want.scope
+      ? { 'otel.scope.name': want.scope.name, ...(want.scope.version ? { 'otel.scope.version': want.scope.version } : {}) }
+      : {}),
+    ...(want.status.code === 'error'
+      ? { 'otel.status_code': 'ERROR', error: true }
+      : want.status.code === 'ok'
+        ? { 'otel.status_code': 'OK' }
+        : {}),
     ...(want.status.code === 'error' && want.status.message ? { 'otel.status_description': want.status.message } : {}),
     ...(traceState ? { 'w3c.tracestate': traceState } : {}),
   };
@@ -45,17 +51,25 @@ function legacyTags(want: Span, traceState: string): Record<string, AttributeVal
 export function asJaegerReturns(want: Span, sdk: ReadableSpan, api: JaegerApi): Span {
   const traceState = sdk.spanContext().traceState?.serialize() ?? '';
   const links = want.links?.map((l): SpanLink =>
-    api === 'v3' ? { traceId: l.traceId, spanId: l.spanId, attributes: { 'opentracing.ref_type': 'follows_from' } } : { traceId: l.traceId, spanId: l.spanId, attributes: {}, refType: 'FOLLOWS_FROM' },
+    api === 'v3'
+      ? { traceId: l.traceId, spanId: l.spanId, attributes: { 'opentracing.ref_type': 'follows_from' } }
+      : { traceId: l.traceId, spanId: l.spanId, attributes: {}, refType: 'FOLLOWS_FROM' },
   );
   const wholeUs = (ns: bigint): number => Number(ns / 1000n);
   const times =
-    api === 'legacy' ? { startUs: wholeUs(hrToNanos(sdk.startTime)), durationUs: wholeUs(hrToNanos(sdk.endTime) - hrToNanos(sdk.startTime)) } : {};
+    api === 'legacy'
+      ? { startUs: wholeUs(hrToNanos(sdk.startTime)), durationUs: wholeUs(hrToNanos(sdk.endTime) - hrToNanos(sdk.startTime)) }
+      : {};
   return {
     ...want,
     ...times,
     attributes: { ...stored(want.attributes), ...(api === 'legacy' ? legacyTags(want, traceState) : {}) },
     resource: stored(want.resource),
-    events: want.events.map((e, i) => ({ ...e, attributes: stored(e.attributes), ...(api === 'legacy' ? { timeUs: wholeUs(hrToNanos(sdk.events[i]!.time)) } : {}) })),
+    events: want.events.map((e, i) => ({
+      ...e,
+      attributes: stored(e.attributes),
+      ...(api === 'legacy' ? { timeUs: wholeUs(hrToNanos(sdk.events[i]!.time)) } : {}),
+    })),
     ...(links ? { links } : {}),
   };
 }

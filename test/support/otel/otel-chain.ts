@@ -7,7 +7,10 @@ import { startRelay, type RelayOptions, type RunningRelay } from '../../../src/r
 import { waitUntil } from '../wait-until';
 import { startOtelService, type OtelService, type OtelServiceOptions } from './otel-service';
 
-export type RelayHopOptions = { readonly name: string } & Pick<RelayOptions, 'propagate' | 'accept' | 'faults' | 'baggage' | 'baggageAttributes'>;
+export type RelayHopOptions = { readonly name: string } & Pick<
+  RelayOptions,
+  'propagate' | 'accept' | 'faults' | 'baggage' | 'baggageAttributes'
+>;
 
 export type Hop = { readonly otel: Omit<OtelServiceOptions, 'otlpUrl' | 'downstream'> } | { readonly relay: RelayHopOptions };
 
@@ -60,7 +63,13 @@ export async function startChain(hops: readonly Hop[], otlpUrl: string): Promise
       } else {
         const { name, ...options } = hop.relay;
         // A short flush interval: the relay's spans reach the backend soon after each request.
-        const relay = await startRelay({ serviceName: name, otlpEndpoint: otlpUrl, spanFlushIntervalMs: 20, ...(next ? { upstreams: [next] } : {}), ...options });
+        const relay = await startRelay({
+          serviceName: name,
+          otlpEndpoint: otlpUrl,
+          spanFlushIntervalMs: 20,
+          ...(next ? { upstreams: [next] } : {}),
+          ...options,
+        });
         relays.push(relay);
         next = relay.url;
       }

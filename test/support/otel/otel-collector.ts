@@ -64,7 +64,10 @@ export async function startCollector(o: CollectorOptions): Promise<RunningCollec
         resolve();
       }
     });
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`otelcol exited with ${code} before it was ready:\n${log.slice(-2000)}`))));
+    child.once(
+      'exit',
+      (code) => (clearTimeout(timer), reject(new Error(`otelcol exited with ${code} before it was ready:\n${log.slice(-2000)}`))),
+    );
   });
   return {
     url: `http://127.0.0.1:${port}`,

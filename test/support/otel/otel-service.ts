@@ -9,7 +9,16 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { propagation, defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type TextMapPropagator } from '@opentelemetry/api';
+import {
+  propagation,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type TextMapPropagator,
+} from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
@@ -83,7 +92,12 @@ function call(url: string, headers: Record<string, string>): Promise<number> {
 }
 
 export async function startOtelService(o: OtelServiceOptions): Promise<OtelService> {
-  const sdk = sdkService({ name: o.name, otlpUrl: o.otlpUrl, processor: 'batch', resource: o.declarePropagator ? { 'meshtrace.propagation.accepted': o.propagator } : {} });
+  const sdk = sdkService({
+    name: o.name,
+    otlpUrl: o.otlpUrl,
+    processor: 'batch',
+    resource: o.declarePropagator ? { 'meshtrace.propagation.accepted': o.propagator } : {},
+  });
   const tracer = sdk.tracer;
   const propagator = otelPropagator(o.propagator, o.baggage);
   const server: Server = createServer((req, res) => {
@@ -99,7 +113,11 @@ export async function startOtelService(o: OtelServiceOptions): Promise<OtelServi
       if (entry) captured[key] = entry.value;
     }
     const path = (req.url ?? '/').split('?')[0]!;
-    const span = tracer.startSpan(`GET ${path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': path, ...captured } }, parent);
+    const span = tracer.startSpan(
+      `GET ${path}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': path, ...captured } },
+      parent,
+    );
     const ctx = trace.setSpan(parent, span);
     const finish = (status: number): void => {
       span.setAttribute('http.response.status_code', status);
@@ -109,7 +127,19 @@ export async function startOtelService(o: OtelServiceOptions): Promise<OtelServi
     };
     if (!o.downstream) return void finish(200);
     const target = new URL(path, o.downstream);
-    const client = tracer.startSpan(`GET`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'GET', 'server.address': target.hostname, 'server.port': Number(target.port), 'url.full': target.href } }, ctx);
+    const client = tracer.startSpan(
+      `GET`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': 'GET',
+          'server.address': target.hostname,
+          'server.port': Number(target.port),
+          'url.full': target.href,
+        },
+      },
+      ctx,
+    );
     const headers: Record<string, string> = {};
     propagator.inject(trace.setSpan(ctx, client), headers, defaultTextMapSetter);
     call(target.href, headers).then(

@@ -16,23 +16,44 @@ const KINDS = [SpanKind.SERVER, SpanKind.CLIENT, SpanKind.INTERNAL, SpanKind.PRO
  * 10 spans (a root and 9 children), each trace's first child linked to the previous trace's root.
  */
 export function makeSpans(count = BATCH): ReadableSpan[] {
-  if (count <= 0 || count % 20 !== 0) throw new Error(`makeSpans: count ${count} is not a positive multiple of 20 (two services × traces of 10 spans)`);
+  if (count <= 0 || count % 20 !== 0)
+    throw new Error(`makeSpans: count ${count} is not a positive multiple of 20 (two services × traces of 10 spans)`);
   const out: ReadableSpan[] = [];
   for (const service of ['checkout', 'inventory']) {
     const memory = new InMemorySpanExporter();
-    const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': service, 'service.version': '2.1.0', 'host.cpus': 2 }), spanProcessors: [new SimpleSpanProcessor(memory)] });
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': service, 'service.version': '2.1.0', 'host.cpus': 2 }),
+      spanProcessors: [new SimpleSpanProcessor(memory)],
+    });
     const tracers = [provider.getTracer(`${service}-http`, '0.55.0'), provider.getTracer(`${service}-db`)];
     let previous: ReturnType<typeof trace.getSpan>;
     for (let t = 0; t < count / 20; t++) {
-      const root = tracers[0]!.startSpan(`GET /orders/${t}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200, 'url.path': `/orders/${t}` } }, ROOT_CONTEXT);
+      const root = tracers[0]!.startSpan(
+        `GET /orders/${t}`,
+        {
+          kind: SpanKind.SERVER,
+          attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200, 'url.path': `/orders/${t}` },
+        },
+        ROOT_CONTEXT,
+      );
       const ctx = trace.setSpan(ROOT_CONTEXT, root);
       for (let i = 0; i < 9; i++) {
         const child = tracers[i % 2]!.startSpan(
           `op-${i}`,
           {
             kind: KINDS[i % KINDS.length],
-            attributes: { 'str': `value-${t}-${i}`, 'int': t * 10 + i, 'double': i + 0.25, 'bool': i % 2 === 0, 'str.list': ['a', `b${i}`], 'int.list': [1, i], 'ünïcødé ✓': 'ok ✓' },
-            ...(previous && i === 0 ? { links: [{ context: previous.spanContext(), attributes: { 'link.kind': 'previous-request' } }] } : {}),
+            attributes: {
+              str: `value-${t}-${i}`,
+              int: t * 10 + i,
+              double: i + 0.25,
+              bool: i % 2 === 0,
+              'str.list': ['a', `b${i}`],
+              'int.list': [1, i],
+              'ünïcødé ✓': 'ok ✓',
+            },
+            ...(previous && i === 0
+              ? { links: [{ context: previous.spanContext(), attributes: { 'link.kind': 'previous-request' } }] }
+              : {}),
           },
           ctx,
         );

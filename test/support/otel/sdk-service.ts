@@ -6,7 +6,13 @@
  */
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import type { AttributeValue, Tracer } from '@opentelemetry/api';
 
 export interface SdkServiceOptions {
@@ -39,7 +45,10 @@ export function sdkService(o: SdkServiceOptions): SdkService {
   const exporter = new OTLPTraceExporter({ url: `${o.otlpUrl}/v1/traces`, timeoutMillis: 10_000 });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': o.name, ...o.resource }),
-    spanProcessors: [o.processor === 'batch' ? new BatchSpanProcessor(exporter, { scheduledDelayMillis: 20 }) : new SimpleSpanProcessor(exporter), new SimpleSpanProcessor(memory)],
+    spanProcessors: [
+      o.processor === 'batch' ? new BatchSpanProcessor(exporter, { scheduledDelayMillis: 20 }) : new SimpleSpanProcessor(exporter),
+      new SimpleSpanProcessor(memory),
+    ],
   });
   return {
     name: o.name,

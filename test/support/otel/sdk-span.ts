@@ -47,7 +47,9 @@ export function expectedSpan(s: ReadableSpan): Span {
       code: s.status.code === SpanStatusCode.ERROR ? 'error' : s.status.code === SpanStatusCode.OK ? 'ok' : 'unset',
       ...(message ? { message } : {}),
     },
-    ...(s.links.length ? { links: s.links.map((l) => ({ traceId: l.context.traceId, spanId: l.context.spanId, attributes: attrs(l.attributes ?? {}) })) } : {}),
+    ...(s.links.length
+      ? { links: s.links.map((l) => ({ traceId: l.context.traceId, spanId: l.context.spanId, attributes: attrs(l.attributes ?? {}) })) }
+      : {}),
     ...(scope.name ? { scope: scope.version ? { name: scope.name, version: scope.version } : { name: scope.name } } : {}),
   };
 }

@@ -26,7 +26,9 @@ export interface FakeJaeger {
 
 const pad = (id: string) => id.toLowerCase().padStart(32, '0');
 
-export async function startFakeJaeger(opts: { basePath?: string; v3?: boolean; legacy?: boolean; services?: string[] } = {}): Promise<FakeJaeger> {
+export async function startFakeJaeger(
+  opts: { basePath?: string; v3?: boolean; legacy?: boolean; services?: string[] } = {},
+): Promise<FakeJaeger> {
   const base = opts.basePath ?? '';
   const traces = new Map<string, StoredTrace & { lookups: number }>();
   const requests: string[] = [];
@@ -44,7 +46,8 @@ export async function startFakeJaeger(opts: { basePath?: string; v3?: boolean; l
     const services = opts.services ?? [...new Set([...traces.values()].flatMap((t) => t.services ?? []))];
     let m: RegExpExecArray | null;
     if (v3 && path === '/api/v3/services') return send(res, 200, { services });
-    if (legacy && path === '/api/services') return send(res, 200, { data: services, total: services.length, limit: 0, offset: 0, errors: null });
+    if (legacy && path === '/api/services')
+      return send(res, 200, { data: services, total: services.length, limit: 0, offset: 0, errors: null });
     if (v3 && (m = /^\/api\/v3\/traces\/([0-9a-f]+)$/.exec(path))) {
       const t = traces.get(pad(m[1]!));
       if (t && t.lookups++ >= (t.hiddenFor ?? 0) && t.v3) return send(res, 200, t.v3);

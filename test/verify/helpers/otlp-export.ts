@@ -22,7 +22,10 @@ export function nested(depth: number): unknown {
 /** One real SDK span, its attributes replaced by `attributes`. */
 export async function sdkSpan(attributes: Record<string, unknown>): Promise<ReadableSpan> {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'hostile' }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'hostile' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
   provider.getTracer('t').startSpan('GET').end();
   await provider.forceFlush();
   const span = exporter.getFinishedSpans()[0]!;
@@ -30,10 +33,24 @@ export async function sdkSpan(attributes: Record<string, unknown>): Promise<Read
 }
 
 /** POSTs to the receiver's /v1/traces; `message` is the Status message of a refusal ('' for 200). */
-export async function post(receiver: OtlpReceiver, type: string, body: Uint8Array | string | AsyncIterable<Uint8Array>, headers: Record<string, string> = {}) {
-  const res = await request(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': type, ...headers }, body: body as never });
+export async function post(
+  receiver: OtlpReceiver,
+  type: string,
+  body: Uint8Array | string | AsyncIterable<Uint8Array>,
+  headers: Record<string, string> = {},
+) {
+  const res = await request(`${receiver.url}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': type, ...headers },
+    body: body as never,
+  });
   const raw = Buffer.from(await res.body.arrayBuffer());
-  const message = res.statusCode === 200 ? '' : res.headers['content-type'] === PROTO ? decodeRpcStatus(raw).message : (JSON.parse(raw.toString()) as { message: string }).message;
+  const message =
+    res.statusCode === 200
+      ? ''
+      : res.headers['content-type'] === PROTO
+        ? decodeRpcStatus(raw).message
+        : (JSON.parse(raw.toString()) as { message: string }).message;
   return { status: res.statusCode, headers: res.headers, raw, message };
 }
 

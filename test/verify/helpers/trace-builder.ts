@@ -10,7 +10,10 @@ export const T0_US = 1_763_700_000_000_000;
 export class TraceBuilder {
   readonly spans: Span[] = [];
   private next = 1;
-  constructor(readonly traceId: string = '4bf92f3577b34da6a3ce929d0e0e4736', private readonly base = 0x100) {}
+  constructor(
+    readonly traceId: string = '4bf92f3577b34da6a3ce929d0e0e4736',
+    private readonly base = 0x100,
+  ) {}
 
   add(
     service: string,
@@ -55,12 +58,26 @@ export interface BookinfoOptions {
 }
 
 /** The Bookinfo trace of shared/notes/istio.md §4, as Istio 1.30 + OTel → Jaeger would record it. */
-export function bookinfo(b: TraceBuilder = new TraceBuilder(), opts: BookinfoOptions = {}): { builder: TraceBuilder; spans: Record<string, Span> } {
+export function bookinfo(
+  b: TraceBuilder = new TraceBuilder(),
+  opts: BookinfoOptions = {},
+): { builder: TraceBuilder; spans: Record<string, Span> } {
   const gw = 'istio-ingressgateway.istio-system';
   const ok = { 'http.status_code': 200 };
-  const gateway = b.add(gw, 'productpage.default.svc.cluster.local:9080/productpage', 'server', 0, 120, undefined, { ...ok, 'http.method': 'GET' });
+  const gateway = b.add(gw, 'productpage.default.svc.cluster.local:9080/productpage', 'server', 0, 120, undefined, {
+    ...ok,
+    'http.method': 'GET',
+  });
   const upstream = b.add(gw, 'router outbound|9080||productpage.default.svc.cluster.local; egress', 'client', 1, 118, gateway, ok);
-  const productpage = b.add('productpage.default', 'productpage.default.svc.cluster.local:9080/productpage', 'server', 2, 115, upstream, ok);
+  const productpage = b.add(
+    'productpage.default',
+    'productpage.default.svc.cluster.local:9080/productpage',
+    'server',
+    2,
+    115,
+    upstream,
+    ok,
+  );
   const toDetails = b.add('productpage.default', 'details.default.svc.cluster.local:9080/*', 'client', 5, 20, productpage, ok);
   const details = b.add('details.default', 'details.default.svc.cluster.local:9080/*', 'server', 6, 18, toDetails, ok);
   const toReviews = b.add('productpage.default', 'reviews.default.svc.cluster.local:9080/*', 'client', 30, 80, productpage, ok);
@@ -75,5 +92,8 @@ export function bookinfo(b: TraceBuilder = new TraceBuilder(), opts: BookinfoOpt
 
 /** OTLP/JSON `TracesData` for traces (how Jaeger /api/v3 and OTLP/JSON exporters write them). */
 export function toOtlpJson(traces: readonly Trace[]): { resourceSpans: unknown[] } {
-  return encodeOtlpJson(traces.flatMap((t) => t.spans), 'test');
+  return encodeOtlpJson(
+    traces.flatMap((t) => t.spans),
+    'test',
+  );
 }

@@ -43,7 +43,9 @@ describe('reports', () => {
     expect(lines.at(-1)).toBe('… 495 more span(s) not shown');
   });
 
-  const spec = parseSpec('name: checkout\nspans:\n  gw: { service: api-gateway }\n  pay: { service: payment-service, kind: server, maxDuration: 1s }\nrules: { noErrors: true }\n');
+  const spec = parseSpec(
+    'name: checkout\nspans:\n  gw: { service: api-gateway }\n  pay: { service: payment-service, kind: server, maxDuration: 1s }\nrules: { noErrors: true }\n',
+  );
 
   test('terminal report is one line per trace on success and details on failure, with a Jaeger link', () => {
     const t = slowCheckout();
@@ -67,7 +69,11 @@ describe('reports', () => {
   test('JUnit: suites per trace, one testcase per assertion, failures with the detail, XML-escaped', () => {
     const t = slowCheckout();
     const xml = renderJunit(verifyTraces(spec, [t]), 1234);
-    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="meshtrace verify checkout" tests="7" failures="2" errors="0" time="1.234">')).toBe(true);
+    expect(
+      xml.startsWith(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="meshtrace verify checkout" tests="7" failures="2" errors="0" time="1.234">',
+      ),
+    ).toBe(true);
     expect(xml).toContain('<testsuite name="checkout trace abc1230000000000000000000000abcd" tests="5" failures="2"');
     expect(xml).toContain('<failure message="payment-service &quot;charge&quot;');
     expect(xml.match(/<testcase /g)).toHaveLength(7);
@@ -107,7 +113,17 @@ describe('tree grouping', () => {
     const b = new TraceBuilder();
     const driver = b.add('driver', 'FindNearest', 'server', 0, 200);
     b.add('redis-manual', 'FindDriverIDs', 'client', 1, 20, driver);
-    for (let i = 0; i < 13; i++) b.add('redis-manual', 'GetDriver', 'client', 22 + i * 13, 10 + (i % 3), driver, {}, i % 5 === 4 ? { status: { code: 'error', message: 'redis timeout' } } : {});
+    for (let i = 0; i < 13; i++)
+      b.add(
+        'redis-manual',
+        'GetDriver',
+        'client',
+        22 + i * 13,
+        10 + (i % 3),
+        driver,
+        {},
+        i % 5 === 4 ? { status: { code: 'error', message: 'redis timeout' } } : {},
+      );
     const lines = renderTree(b.build());
     expect(lines).toHaveLength(4);
     expect(lines[3]).toBe('    └── redis-manual  GetDriver ×13 (10ms–12ms each) client ✗ 2 ERROR "redis timeout" ◆ slow path');

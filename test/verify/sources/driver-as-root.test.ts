@@ -3,7 +3,18 @@ import type { Span } from '../../../src/verify/index';
 
 test('withDriverAsRoot: spans whose parent is a driver span become roots; a hop that lost its parent stays an orphan', async () => {
   const span = (spanId: string, parentSpanId?: string): Span => ({
-    traceId: 'a'.repeat(32), spanId, ...(parentSpanId ? { parentSpanId } : {}), service: 's', name: 'n', kind: 'server', startUs: 1, durationUs: 1, attributes: {}, resource: {}, events: [], status: { code: 'unset' },
+    traceId: 'a'.repeat(32),
+    spanId,
+    ...(parentSpanId ? { parentSpanId } : {}),
+    service: 's',
+    name: 'n',
+    kind: 'server',
+    startUs: 1,
+    durationUs: 1,
+    attributes: {},
+    resource: {},
+    events: [],
+    status: { code: 'unset' },
   });
   // GIVEN a retried entry (two spans under the driver's span d1) and a hop whose parent x was never reported
   const trace = { traceId: 'a'.repeat(32), spans: [span('e1', 'd1'), span('e2', 'd1'), span('c1', 'e1'), span('h1', 'x')] };

@@ -43,7 +43,10 @@ async function answerWith(status: number, body: string): Promise<string> {
 }
 
 const errorOf = async (p: Promise<unknown>): Promise<Error> => {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof Error)) throw new Error(`expected a rejection, got ${JSON.stringify(err)}`);
   return err;
 };
@@ -68,7 +71,10 @@ describe('recorded answers of real Jaeger pass the checks and read as before', (
   });
 
   test('the split-trace recording: each line is a v3 answer', async () => {
-    const docs = recorded('bookinfo-envoy-split-v3.jsonl').trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    const docs = recorded('bookinfo-envoy-split-v3.jsonl')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown);
     jaeger = await startFakeJaeger();
     for (const doc of docs) jaeger.put(traceIdOf(doc), { v3: doc });
     const source = new JaegerV3Source({ baseUrl: jaeger.url });
@@ -82,14 +88,18 @@ describe('recorded answers of real Jaeger pass the checks and read as before', (
     jaeger.put('00000000000000000000000000000001', { v3: getTrace, services: ['foo'] });
     const source = new JaegerV3Source({ baseUrl: jaeger.url });
     expect((await source.getTrace('00000000000000000000000000000001'))!.spans.map((s) => s.name)).toEqual(['foobar']);
-    expect(await source.findTraces({ service: 'foo', startUs: 0, endUs: Date.now() * 1000 })).toEqual(tracesFromV3(reference('jaeger_jaegerquery_apiv3_snapshots_FindTraces.json')));
+    expect(await source.findTraces({ service: 'foo', startUs: 0, endUs: Date.now() * 1000 })).toEqual(
+      tracesFromV3(reference('jaeger_jaegerquery_apiv3_snapshots_FindTraces.json')),
+    );
     expect(reference('jaeger_jaegerquery_apiv3_snapshots_GetServices.json')).toEqual({ services: ['foo'] });
     expect(await source.services()).toEqual(['foo']);
   });
 });
 
 describe('malformed answers over loopback HTTP', () => {
-  const v3Answer = (span: Record<string, unknown>) => ({ result: { resourceSpans: [{ resource: {}, scopeSpans: [{ scope: {}, spans: [span] }] }] } });
+  const v3Answer = (span: Record<string, unknown>) => ({
+    result: { resourceSpans: [{ resource: {}, scopeSpans: [{ scope: {}, spans: [span] }] }] },
+  });
   const id = '0af7651916cd43dd8448eb211c80319c';
 
   test('a v3 span id of the wrong type names the path, the value and what is allowed', async () => {
@@ -98,16 +108,22 @@ describe('malformed answers over loopback HTTP', () => {
     const err = await errorOf(new JaegerV3Source({ baseUrl: jaeger.url }).getTrace(id));
     expect(err).toBeInstanceOf(JaegerResponseError);
     expect(err).toBeInstanceOf(BackendUnreachableError);
-    expect(err.message).toBe(`${jaeger.url}/api/v3/traces/${id}: not a Jaeger API v3 traces answer: result.resourceSpans[0].scopeSpans[0].spans[0].spanId: 42 is a number; allowed: a string`);
+    expect(err.message).toBe(
+      `${jaeger.url}/api/v3/traces/${id}: not a Jaeger API v3 traces answer: result.resourceSpans[0].scopeSpans[0].spans[0].spanId: 42 is a number; allowed: a string`,
+    );
   });
 
   test('a v3 time that is neither a number nor decimal digits, and a missing result, are named', async () => {
     jaeger = await startFakeJaeger();
     jaeger.put(id, { v3: v3Answer({ traceId: id, spanId: 'b7ad6b7169203331', startTimeUnixNano: 'yesterday' }) });
     const source = new JaegerV3Source({ baseUrl: jaeger.url });
-    expect((await errorOf(source.getTrace(id))).message).toMatch(/spans\[0\]\.startTimeUnixNano: "yesterday" is not an integer; allowed: an integer or a string of decimal digits$/);
+    expect((await errorOf(source.getTrace(id))).message).toMatch(
+      /spans\[0\]\.startTimeUnixNano: "yesterday" is not an integer; allowed: an integer or a string of decimal digits$/,
+    );
     jaeger.put(id, { v3: { traces: [] } });
-    expect((await errorOf(source.getTrace(id))).message).toMatch(/not a Jaeger API v3 traces answer: result: \(missing\) is required; allowed: a mapping$/);
+    expect((await errorOf(source.getTrace(id))).message).toMatch(
+      /not a Jaeger API v3 traces answer: result: \(missing\) is required; allowed: a mapping$/,
+    );
   });
 
   test('many problems: the first three are shown, the rest counted', async () => {
@@ -121,26 +137,47 @@ describe('malformed answers over loopback HTTP', () => {
 
   test('a legacy answer with a tag list that is a mapping names the path', async () => {
     jaeger = await startFakeJaeger();
-    jaeger.put(id, { legacy: { data: [{ traceID: id, spans: [{ spanID: 'b7ad6b7169203331', operationName: 'GET', startTime: 1, duration: 2, tags: { 'http.method': 'GET' } }], processes: {} }], errors: null } });
+    jaeger.put(id, {
+      legacy: {
+        data: [
+          {
+            traceID: id,
+            spans: [{ spanID: 'b7ad6b7169203331', operationName: 'GET', startTime: 1, duration: 2, tags: { 'http.method': 'GET' } }],
+            processes: {},
+          },
+        ],
+        errors: null,
+      },
+    });
     const err = await errorOf(new JaegerLegacySource({ baseUrl: jaeger.url }).getTrace(id));
     expect(err).toBeInstanceOf(JaegerResponseError);
-    expect(err.message).toBe(`${jaeger.url}/api/traces/${id}: not a Jaeger UI API traces answer: data[0].spans[0].tags: {"http.method":"GET"} is a mapping; allowed: a list`);
+    expect(err.message).toBe(
+      `${jaeger.url}/api/traces/${id}: not a Jaeger UI API traces answer: data[0].spans[0].tags: {"http.method":"GET"} is a mapping; allowed: a list`,
+    );
   });
 
   test('a legacy process without a service name, and a services list of numbers, are named', async () => {
     jaeger = await startFakeJaeger({ services: [1, 2] as unknown as string[] });
     jaeger.put(id, { legacy: { data: [{ traceID: id, spans: [], processes: { p1: { tags: [] } } }] } });
     const legacy = new JaegerLegacySource({ baseUrl: jaeger.url });
-    expect((await errorOf(legacy.getTrace(id))).message).toMatch(/data\[0\]\.processes\.p1\.serviceName: \(missing\) is required; allowed: a string$/);
-    expect((await errorOf(legacy.services())).message).toMatch(/\/api\/services: not a Jaeger UI API services answer: data\[0\]: 1 is a number; allowed: a string; data\[1\]: 2 is a number/);
-    expect((await errorOf(new JaegerV3Source({ baseUrl: jaeger.url }).services())).message).toMatch(/\/api\/v3\/services: not a Jaeger API v3 services answer: services\[0\]: 1 is a number; allowed: a string/);
+    expect((await errorOf(legacy.getTrace(id))).message).toMatch(
+      /data\[0\]\.processes\.p1\.serviceName: \(missing\) is required; allowed: a string$/,
+    );
+    expect((await errorOf(legacy.services())).message).toMatch(
+      /\/api\/services: not a Jaeger UI API services answer: data\[0\]: 1 is a number; allowed: a string; data\[1\]: 2 is a number/,
+    );
+    expect((await errorOf(new JaegerV3Source({ baseUrl: jaeger.url }).services())).message).toMatch(
+      /\/api\/v3\/services: not a Jaeger API v3 services answer: services\[0\]: 1 is a number; allowed: a string/,
+    );
   });
 
   test('a 200 answer that is not JSON (an HTML page at the URL) says so, with its start', async () => {
     const url = await answerWith(200, '<!doctype html><html><body>Grafana</body></html>');
     const err = await errorOf(new JaegerV3Source({ baseUrl: url }).findTraces({ service: 's', startUs: 0, endUs: 1 }));
     expect(err).toBeInstanceOf(JaegerResponseError);
-    expect(err.message).toMatch(/\/api\/v3\/traces\?query\.service_name=s&.*: not a Jaeger API v3 traces answer: the body is not JSON \(starts "<!doctype html><html><body>Grafana<\/body><\/html>"\)$/);
+    expect(err.message).toMatch(
+      /\/api\/v3\/traces\?query\.service_name=s&.*: not a Jaeger API v3 traces answer: the body is not JSON \(starts "<!doctype html><html><body>Grafana<\/body><\/html>"\)$/,
+    );
   });
 
   test('a JSON answer of another service (an array) is not read as "no traces"', async () => {
@@ -164,7 +201,9 @@ describe('a malformed answer stops the poll at once', () => {
     const spec = parseSpec('name: t\nspans: { pp: { service: /^productpage/ } }\n');
     const source = jaegerSource(new JaegerV3Source({ baseUrl: url }), url);
     // WHEN polled with a long timeout
-    const err = await errorOf(pollAndVerify(spec, source, { traceIds: ['0af7651916cd43dd8448eb211c80319c'], intervalMs: 5, timeoutMs: 60_000 }));
+    const err = await errorOf(
+      pollAndVerify(spec, source, { traceIds: ['0af7651916cd43dd8448eb211c80319c'], intervalMs: 5, timeoutMs: 60_000 }),
+    );
     // THEN the first poll's error comes back (no retries: a second poll would have made more requests)
     expect(err).toBeInstanceOf(JaegerResponseError);
     expect((err as BackendUnreachableError).retryable).toBe(false);

@@ -33,7 +33,15 @@ describe('Jaeger query sources against a loopback Jaeger-shaped server', () => {
 
   test('legacy /api/traces/{id}: the UI JSON fixture, a 64-bit id looked up as 32 hex', async () => {
     jaeger = await startFakeJaeger({ basePath: '/jaeger' });
-    jaeger.put('0000000000000001', { legacy: { data: [fixture('jaeger_internal_uimodel_converter_v1_json_fixtures_ui_01.json')], total: 0, limit: 0, offset: 0, errors: null } });
+    jaeger.put('0000000000000001', {
+      legacy: {
+        data: [fixture('jaeger_internal_uimodel_converter_v1_json_fixtures_ui_01.json')],
+        total: 0,
+        limit: 0,
+        offset: 0,
+        errors: null,
+      },
+    });
     const legacy = new JaegerLegacySource({ baseUrl: jaeger.url });
     const trace = await legacy.getTrace('00000000000000000000000000000001');
     expect(trace!.spans).toHaveLength(5);
@@ -61,7 +69,9 @@ describe('Jaeger query sources against a loopback Jaeger-shaped server', () => {
     jaeger = await startFakeJaeger({ basePath: '/jaeger' });
     expect((await connectJaeger({ baseUrl: jaeger.url })).kind).toBe('v3');
     // a URL without the base path reaches the server but finds no API: the error says to add it
-    await expect(connectJaeger({ baseUrl: jaeger.url.replace('/jaeger', '') })).rejects.toThrow(/add it, e\.g\. http:\/\/127\.0\.0\.1:\d+\/jaeger/);
+    await expect(connectJaeger({ baseUrl: jaeger.url.replace('/jaeger', '') })).rejects.toThrow(
+      /add it, e\.g\. http:\/\/127\.0\.0\.1:\d+\/jaeger/,
+    );
   });
 
   test('an unreachable Jaeger is BackendUnreachableError naming the URL', async () => {
@@ -69,7 +79,9 @@ describe('Jaeger query sources against a loopback Jaeger-shaped server', () => {
     const v3 = new JaegerV3Source({ baseUrl: `http://127.0.0.1:${port}/jaeger`, timeoutMs: 2000 });
     const err = await v3.getTrace('0af7651916cd43dd8448eb211c80319c').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendUnreachableError);
-    expect((err as Error).message).toBe(`cannot reach http://127.0.0.1:${port}/jaeger/api/v3/traces/0af7651916cd43dd8448eb211c80319c: ECONNREFUSED`);
+    expect((err as Error).message).toBe(
+      `cannot reach http://127.0.0.1:${port}/jaeger/api/v3/traces/0af7651916cd43dd8448eb211c80319c: ECONNREFUSED`,
+    );
   });
 
   test('the poller keeps polling through 404s until the trace lands, then reports polls made', async () => {
@@ -77,7 +89,9 @@ describe('Jaeger query sources against a loopback Jaeger-shaped server', () => {
     jaeger = await startFakeJaeger({ basePath: '/jaeger' });
     const t = bookinfo().builder.build();
     jaeger.put(t.traceId, { v3: { result: toOtlpJson([t]) }, services: ['x'], hiddenFor: 2 });
-    const spec = parseSpec('name: t\nspans:\n  pp: { service: /^productpage/, kind: server }\n  r: { service: /^ratings/ }\nedges: ["pp >> r"]\n');
+    const spec = parseSpec(
+      'name: t\nspans:\n  pp: { service: /^productpage/, kind: server }\n  r: { service: /^ratings/ }\nedges: ["pp >> r"]\n',
+    );
     const client = await connectJaeger({ baseUrl: jaeger.url });
     // WHEN polled every 20 ms
     const out = await pollAndVerify(spec, jaegerSource(client, jaeger.url), { traceIds: [t.traceId], intervalMs: 20, timeoutMs: 5000 });
@@ -87,18 +101,26 @@ describe('Jaeger query sources against a loopback Jaeger-shaped server', () => {
     expect(out.result.passed).toBe(true);
   });
 
-  test('without trace ids the spec\'s services are searched over the lookback window and the entry span picks the traces', async () => {
+  test("without trace ids the spec's services are searched over the lookback window and the entry span picks the traces", async () => {
     jaeger = await startFakeJaeger({ basePath: '/jaeger' });
     const t1 = bookinfo(new TraceBuilder('1'.repeat(32))).builder.build();
     const t2 = bookinfo(new TraceBuilder('2'.repeat(32))).builder.build();
     jaeger.put(t1.traceId, { v3: { result: toOtlpJson([t1]) }, services: ['istio-ingressgateway.istio-system', 'productpage.default'] });
     jaeger.put(t2.traceId, { v3: { result: toOtlpJson([t2]) }, services: ['istio-ingressgateway.istio-system'] });
-    const spec = parseSpec('name: t\nspans:\n  gw: { service: /^istio-ingressgateway/, kind: server }\n  pp: { service: /^productpage/, kind: server }\nedges: ["gw >> pp"]\n');
-    const out = await pollAndVerify(spec, jaegerSource(await connectJaeger({ baseUrl: jaeger.url }), jaeger.url, { lookbackUs: 60e6 }), { intervalMs: 20, timeoutMs: 3000 });
+    const spec = parseSpec(
+      'name: t\nspans:\n  gw: { service: /^istio-ingressgateway/, kind: server }\n  pp: { service: /^productpage/, kind: server }\nedges: ["gw >> pp"]\n',
+    );
+    const out = await pollAndVerify(spec, jaegerSource(await connectJaeger({ baseUrl: jaeger.url }), jaeger.url, { lookbackUs: 60e6 }), {
+      intervalMs: 20,
+      timeoutMs: 3000,
+    });
     expect(out.result.passed).toBe(true);
     expect(out.result.traces.map((v) => v.traceId).sort()).toEqual([t1.traceId, t2.traceId]);
     const searches = jaeger.requests.filter((r) => r.includes('/api/v3/traces?'));
-    expect(searches.map((r) => new URL(r, 'http://x').searchParams.get('query.service_name')).sort()).toEqual(['istio-ingressgateway.istio-system', 'productpage.default']);
+    expect(searches.map((r) => new URL(r, 'http://x').searchParams.get('query.service_name')).sort()).toEqual([
+      'istio-ingressgateway.istio-system',
+      'productpage.default',
+    ]);
   });
 
   test('the poller gives up at the deadline with the closest partial match, and finds the split-off fragment by search', async () => {
@@ -110,7 +132,9 @@ describe('Jaeger query sources against a loopback Jaeger-shaped server', () => {
     frag.add('reviews.default', 'reviews.default.svc.cluster.local:9080/*', 'server', 31, 78);
     jaeger.put(main.traceId, { v3: { result: toOtlpJson([main]) }, services: ['productpage.default'] });
     jaeger.put(frag.traceId, { v3: { result: toOtlpJson([frag.build()]) }, services: ['reviews.default'] });
-    const spec = parseSpec('name: t\npoll: { stablePolls: 2 }\nspans:\n  pp: { service: productpage.default, kind: server }\n  rv: { service: reviews.default, kind: server }\nedges: ["pp >> rv"]\n');
+    const spec = parseSpec(
+      'name: t\npoll: { stablePolls: 2 }\nspans:\n  pp: { service: productpage.default, kind: server }\n  rv: { service: reviews.default, kind: server }\nedges: ["pp >> rv"]\n',
+    );
     const started = Date.now();
     const out = await pollAndVerify(spec, jaegerSource(await connectJaeger({ baseUrl: jaeger.url }), jaeger.url), {
       traceIds: [main.traceId],
@@ -123,6 +147,8 @@ describe('Jaeger query sources against a loopback Jaeger-shaped server', () => {
     expect(out.polls).toBe(3);
     expect(out.result.passed).toBe(false);
     expect(out.result.closest!.traceId).toBe(main.traceId);
-    expect(out.result.diagnoses.map((d) => d.title)).toEqual(['productpage.default → reviews.default lost context; check header propagation']);
+    expect(out.result.diagnoses.map((d) => d.title)).toEqual([
+      'productpage.default → reviews.default lost context; check header propagation',
+    ]);
   });
 });

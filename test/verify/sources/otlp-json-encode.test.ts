@@ -4,7 +4,9 @@ import { bookinfoTrace } from '../../report-html/bookinfo-trace';
 
 describe('encodeOtlpJson', () => {
   test('an OTLP payload groups spans by service into resources', () => {
-    const doc = encodeOtlpJson(bookinfoTrace().spans, 'meshtrace-demo') as { resourceSpans: { resource: { attributes: { key: string; value: { stringValue: string } }[] } }[] };
+    const doc = encodeOtlpJson(bookinfoTrace().spans, 'meshtrace-demo') as {
+      resourceSpans: { resource: { attributes: { key: string; value: { stringValue: string } }[] } }[];
+    };
     const services = doc.resourceSpans.map((r) => r.resource.attributes.find((a) => a.key === 'service.name')!.value.stringValue);
     expect(services.sort()).toEqual(['details', 'edge', 'productpage', 'ratings', 'reviews']);
   });
@@ -21,7 +23,10 @@ describe('encodeOtlpJson', () => {
 
   test('structured kvlist and array attributes round-trip as kvlistValue / arrayValue', () => {
     const [first, ...rest] = bookinfoTrace().spans;
-    const spans = [{ ...first!, attributes: { ...first!.attributes, headers: { accept: ['a', 'b'], inner: { depth: 2, ok: true } } } }, ...rest];
+    const spans = [
+      { ...first!, attributes: { ...first!.attributes, headers: { accept: ['a', 'b'], inner: { depth: 2, ok: true } } } },
+      ...rest,
+    ];
     const doc = JSON.parse(JSON.stringify(encodeOtlpJson(spans, 'test')));
     expect(JSON.stringify(doc)).toContain('"kvlistValue":{"values":[{"key":"accept","value":{"arrayValue"');
     const back = spansFromOtlp(doc).find((s) => s.spanId === first!.spanId)!;

@@ -41,7 +41,9 @@ function exportOf(count: number, traceId = randomBytes(16)): Uint8Array {
       { key: 'http.response.status_code', value: { intValue: 200 } },
     ],
   }));
-  return encodeExportRequest({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'flood' } }] }, scopeSpans: [{ spans }] }] });
+  return encodeExportRequest({
+    resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'flood' } }] }, scopeSpans: [{ spans }] }],
+  });
 }
 
 interface Answer {
@@ -60,7 +62,12 @@ interface HostileClass {
   send(): Promise<Answer>;
 }
 
-async function answer(receiver: OtlpReceiver, type: string, body: Uint8Array | string | AsyncIterable<Uint8Array>, headers: Record<string, string> = {}): Promise<Answer> {
+async function answer(
+  receiver: OtlpReceiver,
+  type: string,
+  body: Uint8Array | string | AsyncIterable<Uint8Array>,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const res = await post(receiver, type, body, headers);
   return { status: res.status, retryAfter: res.headers['retry-after'], message: res.message };
 }
@@ -77,7 +84,13 @@ describe('OTLP receiver under every hostile class at once', () => {
   });
 
   test('every hostile request gets its status, small valid exports keep getting 200 and are stored, and the receiver serves afterwards', async () => {
-    receiver = await startOtlpReceiver({ port: 0, maxBodyBytes: LIMIT, maxInflightBytes: INFLIGHT, bodyIdleTimeoutMs: BODY_IDLE_MS, onWarning: () => undefined });
+    receiver = await startOtlpReceiver({
+      port: 0,
+      maxBodyBytes: LIMIT,
+      maxInflightBytes: INFLIGHT,
+      bodyIdleTimeoutMs: BODY_IDLE_MS,
+      onWarning: () => undefined,
+    });
     const deep25 = ProtobufTraceSerializer.serializeRequest([await sdkSpan({ deep: nested(25) })])!;
     const deep100 = ProtobufTraceSerializer.serializeRequest([await sdkSpan({ deep: nested(100) })])!;
     const deep100Json = JsonTraceSerializer.serializeRequest([await sdkSpan({ deep: nested(100) })])!;
@@ -109,7 +122,10 @@ describe('OTLP receiver under every hostile class at once', () => {
     const slowBody = exportOf(200);
     const slow = (abort: boolean): Promise<Answer> =>
       new Promise((resolve) => {
-        const req = httpRequest(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': PROTO, 'content-length': slowBody.length } });
+        const req = httpRequest(`${receiver.url}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': PROTO, 'content-length': slowBody.length },
+        });
         req.on('response', (res) => {
           res.resume();
           res.on('end', () => resolve({ status: res.statusCode!, message: '' }));
@@ -127,7 +143,10 @@ describe('OTLP receiver under every hostile class at once', () => {
     // A sender that sends a tenth of its declared body and then nothing: cut off by the idle bound.
     const stalled = (): Promise<Answer> =>
       new Promise((resolve, reject) => {
-        const req = httpRequest(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': PROTO, 'content-length': slowBody.length } });
+        const req = httpRequest(`${receiver.url}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': PROTO, 'content-length': slowBody.length },
+        });
         req.on('response', (res) => {
           const body: Buffer[] = [];
           res.on('data', (c: Buffer) => body.push(c));
@@ -142,16 +161,76 @@ describe('OTLP receiver under every hostile class at once', () => {
 
     const classes: HostileClass[] = [
       { name: 'kvlist 25 deep, protobuf', copies: 3, allowed: [200], send: () => answer(receiver, PROTO, deep25) },
-      { name: 'kvlist 100 deep, protobuf', copies: 3, allowed: [400], message: /attribute "deep": value nests deeper than 32 levels/, send: () => answer(receiver, PROTO, deep100) },
-      { name: 'kvlist 100 deep, JSON', copies: 3, allowed: [400], message: /JSON nests deeper than 144 levels/, send: () => answer(receiver, JSON_TYPE, deep100Json) },
-      { name: 'over the limit, Content-Length', copies: 2, allowed: [413], message: /\(Content-Length\) is larger than the limit of 4194304 bytes/, send: () => answer(receiver, PROTO, Buffer.alloc(LIMIT + 1, 0x20)) },
-      { name: 'over the limit, chunked', copies: 2, allowed: [413, 503], message: /body is larger than the limit of 4194304 bytes/, send: () => answer(receiver, PROTO, chunked(LIMIT + MiB)) },
-      { name: 'gzip bomb', copies: 2, allowed: [413, 503], message: /gzip body decompresses to more than the limit/, send: () => answer(receiver, PROTO, bomb, { 'content-encoding': 'gzip' }) },
-      { name: 'Content-Type text/plain', copies: 2, allowed: [415], message: /content-type "text\/plain" not supported/, send: () => answer(receiver, 'text/plain', deep25) },
-      { name: 'Content-Encoding br', copies: 2, allowed: [415], message: /content-encoding "br" not supported/, send: () => answer(receiver, PROTO, deep25, { 'content-encoding': 'br' }) },
-      { name: 'OTLP/JSON with a million objects', copies: 2, allowed: [413, 503], message: /holds more than 1000000 objects and arrays/, send: () => answer(receiver, JSON_TYPE, objects) },
-      { name: 'truncated protobuf', copies: 2, allowed: [400], message: /protobuf body could not be decoded/, send: () => answer(receiver, PROTO, Buffer.from([0x0a, 0x30, 0x0a, 0x02])) },
-      { name: 'near-limit bodies of zeros, many at once', copies: 12, allowed: [400, 503], message: /invalid field number 0/, send: () => answer(receiver, PROTO, Buffer.alloc(LIMIT - 1024)) },
+      {
+        name: 'kvlist 100 deep, protobuf',
+        copies: 3,
+        allowed: [400],
+        message: /attribute "deep": value nests deeper than 32 levels/,
+        send: () => answer(receiver, PROTO, deep100),
+      },
+      {
+        name: 'kvlist 100 deep, JSON',
+        copies: 3,
+        allowed: [400],
+        message: /JSON nests deeper than 144 levels/,
+        send: () => answer(receiver, JSON_TYPE, deep100Json),
+      },
+      {
+        name: 'over the limit, Content-Length',
+        copies: 2,
+        allowed: [413],
+        message: /\(Content-Length\) is larger than the limit of 4194304 bytes/,
+        send: () => answer(receiver, PROTO, Buffer.alloc(LIMIT + 1, 0x20)),
+      },
+      {
+        name: 'over the limit, chunked',
+        copies: 2,
+        allowed: [413, 503],
+        message: /body is larger than the limit of 4194304 bytes/,
+        send: () => answer(receiver, PROTO, chunked(LIMIT + MiB)),
+      },
+      {
+        name: 'gzip bomb',
+        copies: 2,
+        allowed: [413, 503],
+        message: /gzip body decompresses to more than the limit/,
+        send: () => answer(receiver, PROTO, bomb, { 'content-encoding': 'gzip' }),
+      },
+      {
+        name: 'Content-Type text/plain',
+        copies: 2,
+        allowed: [415],
+        message: /content-type "text\/plain" not supported/,
+        send: () => answer(receiver, 'text/plain', deep25),
+      },
+      {
+        name: 'Content-Encoding br',
+        copies: 2,
+        allowed: [415],
+        message: /content-encoding "br" not supported/,
+        send: () => answer(receiver, PROTO, deep25, { 'content-encoding': 'br' }),
+      },
+      {
+        name: 'OTLP/JSON with a million objects',
+        copies: 2,
+        allowed: [413, 503],
+        message: /holds more than 1000000 objects and arrays/,
+        send: () => answer(receiver, JSON_TYPE, objects),
+      },
+      {
+        name: 'truncated protobuf',
+        copies: 2,
+        allowed: [400],
+        message: /protobuf body could not be decoded/,
+        send: () => answer(receiver, PROTO, Buffer.from([0x0a, 0x30, 0x0a, 0x02])),
+      },
+      {
+        name: 'near-limit bodies of zeros, many at once',
+        copies: 12,
+        allowed: [400, 503],
+        message: /invalid field number 0/,
+        send: () => answer(receiver, PROTO, Buffer.alloc(LIMIT - 1024)),
+      },
       { name: 'near-limit valid protobuf, retried on 503', copies: 2, allowed: [200], send: () => untilAccepted(PROTO, nearLimitProto) },
       { name: 'near-limit valid JSON, retried on 503', copies: 2, allowed: [200], send: () => untilAccepted(JSON_TYPE, nearLimitJson) },
     ];
@@ -163,7 +242,11 @@ describe('OTLP receiver under every hostile class at once', () => {
       for (let i = 0; flooding; i++) {
         const spanName = `probe-${i}`;
         const span = await sdkSpan({ probe: i });
-        const res = await post(receiver, PROTO, ProtobufTraceSerializer.serializeRequest([Object.create(span, { name: { value: spanName } })])!);
+        const res = await post(
+          receiver,
+          PROTO,
+          ProtobufTraceSerializer.serializeRequest([Object.create(span, { name: { value: spanName } })])!,
+        );
         probes.push({ status: res.status, spanName, duringFlood: flooding });
       }
     })();
@@ -173,7 +256,9 @@ describe('OTLP receiver under every hostile class at once', () => {
     const slowAnswers = [slow(false), slow(true)];
     const stalledAnswers = [stalled(), stalled()];
     while (receiver.bytesInFlight < 4 * slowBody.length) await nextTurn();
-    const answers = await Promise.all(classes.map(async (c) => ({ c, answers: await Promise.all(Array.from({ length: c.copies }, () => c.send())) })));
+    const answers = await Promise.all(
+      classes.map(async (c) => ({ c, answers: await Promise.all(Array.from({ length: c.copies }, () => c.send())) })),
+    );
     othersAnswered();
     const [slowDone, slowAborted] = await Promise.all(slowAnswers);
     const stalledAnswered = await Promise.all(stalledAnswers);
@@ -188,12 +273,15 @@ describe('OTLP receiver under every hostile class at once', () => {
         if (a.status === 503) {
           expect(a.retryAfter).toBe('1');
           expect(a.message).toMatch(/receiver overloaded/);
-        } else if (c.message) expect({ class: c.name, message: a.message }).toEqual({ class: c.name, message: expect.stringMatching(c.message) });
+        } else if (c.message)
+          expect({ class: c.name, message: a.message }).toEqual({ class: c.name, message: expect.stringMatching(c.message) });
       }
     }
     expect(slowDone.status).toBe(200);
     expect(typeof slowAborted.status).toBe('string'); // the client's own abort: no answer
-    expect(stalledAnswered).toEqual(Array(2).fill({ status: 408, message: expect.stringMatching(new RegExp(`^no body bytes arrived for ${BODY_IDLE_MS} ms`)) }));
+    expect(stalledAnswered).toEqual(
+      Array(2).fill({ status: 408, message: expect.stringMatching(new RegExp(`^no body bytes arrived for ${BODY_IDLE_MS} ms`)) }),
+    );
     // AND every small export during the flood got 200 with its span stored
     expect(probes.filter((p) => p.duringFlood).length).toBeGreaterThan(0);
     expect(probes.filter((p) => p.status !== 200)).toEqual([]);
@@ -224,7 +312,11 @@ describe('OTLP receiver under every hostile class at once', () => {
     // GIVEN a near-limit valid body, chunked, so that the bytes in flight say when the receiver has read all of it
     let bigAnswered = false;
     const bigAnswer = (async () => {
-      const res = await request(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': PROTO }, body: Readable.from([big.subarray(0, big.length >> 1), big.subarray(big.length >> 1)]) });
+      const res = await request(`${receiver.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': PROTO },
+        body: Readable.from([big.subarray(0, big.length >> 1), big.subarray(big.length >> 1)]),
+      });
       order.push('big');
       bigAnswered = true;
       await res.body.dump();

@@ -58,18 +58,21 @@ describe('OTLP receiver under hostile input', () => {
     test.each([
       ['protobuf', PROTO, ProtobufTraceSerializer],
       ['JSON', JSON_TYPE, JsonTraceSerializer],
-    ])('%s: the deepest allowed value is stored; one level more, and depth 100 (13 times), get 400 naming the attribute and the limit', async (_name, type, serializer) => {
-      const atLimit = await post(receiver, type, serializer.serializeRequest([await sdkSpan({ deep: nested(MAX_ANY_VALUE_DEPTH) })])!);
-      expect(atLimit.status).toBe(200);
-      const over = await post(receiver, type, serializer.serializeRequest([await sdkSpan({ deep: nested(MAX_ANY_VALUE_DEPTH + 1) })])!);
-      expect(over.status).toBe(400);
-      expect(over.message).toMatch(new RegExp(`attribute "deep": value nests deeper than ${MAX_ANY_VALUE_DEPTH} levels`));
-      const body = serializer.serializeRequest([await sdkSpan({ deep: nested(100) })])!;
-      const answers = await Promise.all(Array.from({ length: 13 }, () => post(receiver, type, body)));
-      expect(answers.map((a) => a.status)).toEqual(Array(13).fill(400));
-      expect(receiver.spansReceived).toBe(1);
-      await expectServing(receiver);
-    });
+    ])(
+      '%s: the deepest allowed value is stored; one level more, and depth 100 (13 times), get 400 naming the attribute and the limit',
+      async (_name, type, serializer) => {
+        const atLimit = await post(receiver, type, serializer.serializeRequest([await sdkSpan({ deep: nested(MAX_ANY_VALUE_DEPTH) })])!);
+        expect(atLimit.status).toBe(200);
+        const over = await post(receiver, type, serializer.serializeRequest([await sdkSpan({ deep: nested(MAX_ANY_VALUE_DEPTH + 1) })])!);
+        expect(over.status).toBe(400);
+        expect(over.message).toMatch(new RegExp(`attribute "deep": value nests deeper than ${MAX_ANY_VALUE_DEPTH} levels`));
+        const body = serializer.serializeRequest([await sdkSpan({ deep: nested(100) })])!;
+        const answers = await Promise.all(Array.from({ length: 13 }, () => post(receiver, type, body)));
+        expect(answers.map((a) => a.status)).toEqual(Array(13).fill(400));
+        expect(receiver.spansReceived).toBe(1);
+        await expectServing(receiver);
+      },
+    );
 
     test.each([
       ['protobuf', PROTO, ProtobufTraceSerializer],
@@ -79,7 +82,12 @@ describe('OTLP receiver under hostile input', () => {
       const span = await sdkSpan({ list: arrays(MAX_ANY_VALUE_DEPTH) });
       expect((await post(receiver, type, serializer.serializeRequest([span])!)).status).toBe(200);
       expect(depthOf(receiver.traces()[0]!.spans[0]!.attributes.list!)).toBe(MAX_ANY_VALUE_DEPTH);
-      const event = Object.create(span, { events: { value: [{ name: 'e', time: span.startTime, attributes: { deep: arrays(MAX_ANY_VALUE_DEPTH + 1) }, droppedAttributesCount: 0 }] }, attributes: { value: {} } }) as ReadableSpan;
+      const event = Object.create(span, {
+        events: {
+          value: [{ name: 'e', time: span.startTime, attributes: { deep: arrays(MAX_ANY_VALUE_DEPTH + 1) }, droppedAttributesCount: 0 }],
+        },
+        attributes: { value: {} },
+      }) as ReadableSpan;
       const res = await post(receiver, type, serializer.serializeRequest([event])!);
       expect(res.status).toBe(400);
       expect(res.message).toMatch(/attribute "deep": value nests deeper than 32 levels/);
@@ -90,7 +98,11 @@ describe('OTLP receiver under hostile input', () => {
       const res = await post(receiver, PROTO, ProtobufTraceSerializer.serializeRequest([await sdkSpan({ wide })])!);
       expect(res.status).toBe(400);
       expect(res.message).toMatch(new RegExp(`attribute "wide": value holds more than ${MAX_VALUES_PER_ATTRIBUTE} values`));
-      const proto = await post(receiver, JSON_TYPE, JsonTraceSerializer.serializeRequest([await sdkSpan(JSON.parse('{"m": {"__proto__": {"polluted": 1}}}'))])!);
+      const proto = await post(
+        receiver,
+        JSON_TYPE,
+        JsonTraceSerializer.serializeRequest([await sdkSpan(JSON.parse('{"m": {"__proto__": {"polluted": 1}}}'))])!,
+      );
       expect(proto.status).toBe(200);
       const m = receiver.traces()[0]!.spans[0]!.attributes.m as Record<string, unknown>;
       expect(Object.getPrototypeOf(m)).toBe(Object.prototype);
@@ -116,14 +128,20 @@ describe('OTLP receiver under hostile input', () => {
       const send = (type: string, body: Uint8Array) =>
         new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
           let continued = false;
-          const req = httpRequest(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': type, 'content-length': body.length, expect: '100-continue' } });
+          const req = httpRequest(`${receiver.url}/v1/traces`, {
+            method: 'POST',
+            headers: { 'content-type': type, 'content-length': body.length, expect: '100-continue' },
+          });
           req.on('continue', () => ((continued = true), req.end(body)));
           req.on('response', (res) => (res.resume(), res.on('end', () => resolve({ status: res.statusCode!, continued }))));
           req.on('error', reject);
           req.flushHeaders();
         });
       expect(await send(JSON_TYPE, big)).toEqual({ status: 413, continued: false });
-      expect(await send(PROTO, ProtobufTraceSerializer.serializeRequest([await sdkSpan({ ok: true })])!)).toEqual({ status: 200, continued: true });
+      expect(await send(PROTO, ProtobufTraceSerializer.serializeRequest([await sdkSpan({ ok: true })])!)).toEqual({
+        status: 200,
+        continued: true,
+      });
       expect(receiver.spansReceived).toBe(1);
     });
 
@@ -132,7 +150,11 @@ describe('OTLP receiver under hostile input', () => {
       const chunks = function* () {
         for (let i = 0; i < 48; i++) yield Buffer.alloc(64 * 1024, 1);
       };
-      const res = await request(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': PROTO }, body: Readable.from(chunks()) });
+      const res = await request(`${receiver.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': PROTO },
+        body: Readable.from(chunks()),
+      });
       expect(res.statusCode).toBe(413);
       expect(decodeRpcStatus(Buffer.from(await res.body.arrayBuffer())).message).toMatch(/body is larger than the limit of 65536 bytes/);
       await expectServing(receiver);
@@ -141,11 +163,15 @@ describe('OTLP receiver under hostile input', () => {
     test('node:http (what the OpenTelemetry exporters use) reads the 413 too', async () => {
       await start({ maxBodyBytes: 64 * 1024 });
       const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-        const req = httpRequest(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': JSON_TYPE, 'content-length': big.length } }, (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve({ status: res.statusCode!, text }));
-        });
+        const req = httpRequest(
+          `${receiver.url}/v1/traces`,
+          { method: 'POST', headers: { 'content-type': JSON_TYPE, 'content-length': big.length } },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode!, text }));
+          },
+        );
         req.on('error', reject);
         req.end(big);
       });
@@ -159,7 +185,9 @@ describe('OTLP receiver under hostile input', () => {
       expect(objects.length).toBeLessThan(20 * 1024 * 1024);
       const res = await post(receiver, JSON_TYPE, objects);
       expect(res.status).toBe(413);
-      expect(res.message).toMatch(new RegExp(`OTLP/JSON body holds more than ${MAX_JSON_CONTAINERS} objects and arrays; split the batch or send protobuf`));
+      expect(res.message).toMatch(
+        new RegExp(`OTLP/JSON body holds more than ${MAX_JSON_CONTAINERS} objects and arrays; split the batch or send protobuf`),
+      );
       // braces inside strings are text, not objects
       const inStrings = JSON.stringify({ resourceSpans: [], x: '{['.repeat(MAX_JSON_CONTAINERS), y: '\\"{' });
       expect((await post(receiver, JSON_TYPE, inStrings)).status).toBe(200);
@@ -184,7 +212,12 @@ describe('OTLP receiver under hostile input', () => {
       [PROTO, { 'content-encoding': 'br' }, /content-encoding "br" not supported; use gzip or none/],
       [JSON_TYPE, { 'content-encoding': 'deflate' }, /content-encoding "deflate" not supported/],
     ])('content-type %j with %j gets 415', async (type, headers, message) => {
-      const res = await post(receiver, type, ProtobufTraceSerializer.serializeRequest([await sdkSpan({})])!, headers as Record<string, string>);
+      const res = await post(
+        receiver,
+        type,
+        ProtobufTraceSerializer.serializeRequest([await sdkSpan({})])!,
+        headers as Record<string, string>,
+      );
       expect(res.status).toBe(415);
       expect(res.message).toMatch(message);
       await expectServing(receiver);
@@ -193,11 +226,29 @@ describe('OTLP receiver under hostile input', () => {
     test.each([
       ['truncated protobuf', PROTO, {}, () => Buffer.from([0x0a, 0x30, 0x0a, 0x02]), /protobuf body could not be decoded/],
       ['groups nested 100 000 deep', PROTO, {}, () => Buffer.alloc(100_000, 0x0b), /protobuf body could not be decoded/],
-      ['a body of zeros (field number 0)', PROTO, {}, () => Buffer.alloc(1024 * 1024), /protobuf body could not be decoded: invalid field number 0 at offset 0/],
+      [
+        'a body of zeros (field number 0)',
+        PROTO,
+        {},
+        () => Buffer.alloc(1024 * 1024),
+        /protobuf body could not be decoded: invalid field number 0 at offset 0/,
+      ],
       ['JSON cut short', JSON_TYPE, {}, () => '{"resourceSpans": [{"scopeSpans": [', /JSON body could not be decoded/],
-      ['JSON nested past the bound in an unknown field', JSON_TYPE, {}, () => `{"x":${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}}`, new RegExp(`JSON nests deeper than ${MAX_JSON_DEPTH} levels`)],
+      [
+        'JSON nested past the bound in an unknown field',
+        JSON_TYPE,
+        {},
+        () => `{"x":${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}}`,
+        new RegExp(`JSON nests deeper than ${MAX_JSON_DEPTH} levels`),
+      ],
       ['gzip header on plain bytes', JSON_TYPE, { 'content-encoding': 'gzip' }, () => '{}', /gzip body could not be decompressed/],
-      ['a gzip stream cut short', PROTO, { 'content-encoding': 'gzip' }, () => gzipSync(Buffer.alloc(1000)).subarray(0, 20), /gzip body could not be decompressed/],
+      [
+        'a gzip stream cut short',
+        PROTO,
+        { 'content-encoding': 'gzip' },
+        () => gzipSync(Buffer.alloc(1000)).subarray(0, 20),
+        /gzip body could not be decompressed/,
+      ],
     ])('%s gets 400 with the reason', async (_what, type, headers, body, message) => {
       const res = await post(receiver, type, body(), headers as Record<string, string>);
       expect(res.status).toBe(400);
@@ -210,7 +261,10 @@ describe('OTLP receiver under hostile input', () => {
     await start({ maxBodyBytes: 600 * 1024, maxInflightBytes: 1200 * 1024 });
     // GIVEN two senders that each declared 500 KiB and are still sending
     const slowSender = () => {
-      const req = httpRequest(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': PROTO, 'content-length': 500 * 1024 } });
+      const req = httpRequest(`${receiver.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': PROTO, 'content-length': 500 * 1024 },
+      });
       const answer = new Promise<number>((resolve, reject) => {
         req.on('response', (res) => (res.resume(), resolve(res.statusCode!)));
         req.on('error', reject);
@@ -236,11 +290,27 @@ describe('OTLP receiver under hostile input', () => {
     await start({ maxSpans: 5 });
     const id = (hex: string) => Buffer.from(hex, 'hex');
     const batch = (n: number, from: number) =>
-      encodeExportRequest({ resourceSpans: [{ scopeSpans: [{ spans: Array.from({ length: n }, (_, i) => ({ traceId: id('0af7651916cd43dd8448eb211c80319c'), spanId: id((from + i).toString(16).padStart(16, '0')), name: `s${from + i}` })) }] }] });
+      encodeExportRequest({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: Array.from({ length: n }, (_, i) => ({
+                  traceId: id('0af7651916cd43dd8448eb211c80319c'),
+                  spanId: id((from + i).toString(16).padStart(16, '0')),
+                  name: `s${from + i}`,
+                })),
+              },
+            ],
+          },
+        ],
+      });
     const rejected = async (n: number, from: number) => {
       const res = await post(receiver, PROTO, batch(n, from));
       expect(res.status).toBe(200);
-      const decoded = ExportTraceServiceResponse.toObject(ExportTraceServiceResponse.decode(res.raw), { longs: Number }) as { partialSuccess?: { rejectedSpans: number; errorMessage: string } };
+      const decoded = ExportTraceServiceResponse.toObject(ExportTraceServiceResponse.decode(res.raw), { longs: Number }) as {
+        partialSuccess?: { rejectedSpans: number; errorMessage: string };
+      };
       return decoded.partialSuccess;
     };
     expect(await rejected(3, 1)).toBeUndefined();

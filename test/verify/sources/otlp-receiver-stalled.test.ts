@@ -72,7 +72,9 @@ describe('OTLP receiver: a body that stops arriving', () => {
       expect(res.headers.connection).toBe('close');
       expect(res.headers['content-type']).toBe(PROTO);
       expect(res.bodyBytes).toBe(Number(res.headers['content-length']));
-      expect(res.message).toBe(`no body bytes arrived for ${IDLE_MS} ms (1024 received); the body must keep arriving (raise the bound with --otlp-body-timeout)`);
+      expect(res.message).toBe(
+        `no body bytes arrived for ${IDLE_MS} ms (1024 received); the body must keep arriving (raise the bound with --otlp-body-timeout)`,
+      );
     }
     // AND the budget they held is free while their sockets are still open
     expect(receiver.bytesInFlight).toBe(0);
@@ -86,7 +88,11 @@ describe('OTLP receiver: a body that stops arriving', () => {
   test('a stalled chunked body gets 408 too, and frees what it had sent', async () => {
     receiver = await startOtlpReceiver({ port: 0, bodyIdleTimeoutMs: IDLE_MS });
     const chunk = Buffer.alloc(64 * KiB, 0x0a);
-    const sender = rawSender(receiver, { 'transfer-encoding': 'chunked' }, Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
+    const sender = rawSender(
+      receiver,
+      { 'transfer-encoding': 'chunked' },
+      Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]),
+    );
     sockets.push(sender.socket);
     await until(() => receiver.bytesInFlight === chunk.length);
     const res = parseResponse(await sender.answered);

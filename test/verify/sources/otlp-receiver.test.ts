@@ -26,7 +26,10 @@ describe('OTLP/HTTP receiver', () => {
     });
     const tracer = provider.getTracer('test');
     // WHEN a server span with a client child is recorded and flushed
-    const server = tracer.startSpan('GET /cart', { kind: SpanKind.SERVER, attributes: { 'http.response.status_code': 200, 'http.route': '/cart', retries: [1, 2] } });
+    const server = tracer.startSpan('GET /cart', {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.response.status_code': 200, 'http.route': '/cart', retries: [1, 2] },
+    });
     const client = tracer.startSpan('GET', { kind: SpanKind.CLIENT }, trace.setSpan(context.active(), server));
     client.addEvent('retry', { attempt: 2 });
     client.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream 503' });
@@ -55,8 +58,32 @@ describe('OTLP/HTTP receiver', () => {
   test('accepts OTLP/JSON with gzip and notifies listeners with each batch', async () => {
     const got: (readonly Span[])[] = [];
     receiver.onSpans((spans) => got.push(spans));
-    const body = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'edge' } }] }, scopeSpans: [{ spans: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'GET', kind: 2, startTimeUnixNano: '1763700000000000000', endTimeUnixNano: '1763700000002500000' }] }] }] };
-    const res = await request(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify(body)) });
+    const body = {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'edge' } }] },
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: '0af7651916cd43dd8448eb211c80319c',
+                  spanId: 'b7ad6b7169203331',
+                  name: 'GET',
+                  kind: 2,
+                  startTimeUnixNano: '1763700000000000000',
+                  endTimeUnixNano: '1763700000002500000',
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const res = await request(`${receiver.url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify(body)),
+    });
     expect(res.statusCode).toBe(200);
     expect(await res.body.json()).toEqual({});
     expect(got).toHaveLength(1);
@@ -65,33 +92,74 @@ describe('OTLP/HTTP receiver', () => {
 
   test('protobuf encoded by our own descriptor round-trips (the benchmark load generator relies on it)', async () => {
     const id = (hex: string) => Buffer.from(hex, 'hex');
-    const body = encodeExportRequest({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'a' } }] }, scopeSpans: [{ spans: [{ traceId: id('0af7651916cd43dd8448eb211c80319c'), spanId: id('b7ad6b7169203331'), parentSpanId: id('00f067aa0ba902b7'), name: 'x', kind: 3, startTimeUnixNano: '1763700000000000000', endTimeUnixNano: '1763700000001000000', attributes: [{ key: 'n', value: { intValue: 7 } }] }] }] }] });
+    const body = encodeExportRequest({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'a' } }] },
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: id('0af7651916cd43dd8448eb211c80319c'),
+                  spanId: id('b7ad6b7169203331'),
+                  parentSpanId: id('00f067aa0ba902b7'),
+                  name: 'x',
+                  kind: 3,
+                  startTimeUnixNano: '1763700000000000000',
+                  endTimeUnixNano: '1763700000001000000',
+                  attributes: [{ key: 'n', value: { intValue: 7 } }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
     const res = await request(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/x-protobuf');
     await res.body.dump();
-    expect(receiver.traces()[0]!.spans[0]).toMatchObject({ parentSpanId: '00f067aa0ba902b7', kind: 'client', attributes: { n: 7 }, durationUs: 1000 });
+    expect(receiver.traces()[0]!.spans[0]).toMatchObject({
+      parentSpanId: '00f067aa0ba902b7',
+      kind: 'client',
+      attributes: { n: 7 },
+      durationUs: 1000,
+    });
   });
 
   test.each([
     ['an unknown path', '/v1/metrics', 'application/json', '{}', 404, /\/v1\/traces/],
     ['another content type', '/v1/traces', 'text/plain', 'hi', 415, /application\/x-protobuf or application\/json/],
     ['broken JSON', '/v1/traces', 'application/json', '{"resourceSpans": [', 400, /JSON body could not be decoded/],
-    ['broken protobuf', '/v1/traces', 'application/x-protobuf', Buffer.from([0x0a, 0xff, 0xff, 0xff]), 400, /protobuf body could not be decoded/],
-  ])('rejects %s with a clear status and a google.rpc.Status body in the request\'s encoding', async (_what, path, type, body, status, message) => {
-    const res = await request(`${receiver.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
-    expect(res.statusCode).toBe(status);
-    const raw = Buffer.from(await res.body.arrayBuffer());
-    const isProto = type === 'application/x-protobuf';
-    expect(res.headers['content-type']).toBe(isProto ? 'application/x-protobuf' : 'application/json');
-    expect((isProto ? decodeRpcStatus(raw) : (JSON.parse(raw.toString()) as { message: string })).message).toMatch(message);
-    expect(receiver.spansReceived).toBe(0);
-  });
+    [
+      'broken protobuf',
+      '/v1/traces',
+      'application/x-protobuf',
+      Buffer.from([0x0a, 0xff, 0xff, 0xff]),
+      400,
+      /protobuf body could not be decoded/,
+    ],
+  ])(
+    "rejects %s with a clear status and a google.rpc.Status body in the request's encoding",
+    async (_what, path, type, body, status, message) => {
+      const res = await request(`${receiver.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+      expect(res.statusCode).toBe(status);
+      const raw = Buffer.from(await res.body.arrayBuffer());
+      const isProto = type === 'application/x-protobuf';
+      expect(res.headers['content-type']).toBe(isProto ? 'application/x-protobuf' : 'application/json');
+      expect((isProto ? decodeRpcStatus(raw) : (JSON.parse(raw.toString()) as { message: string })).message).toMatch(message);
+      expect(receiver.spansReceived).toBe(0);
+    },
+  );
 
   test('a body over the size limit gets 413 and the receiver keeps serving', async () => {
     const small = await startOtlpReceiver({ port: 0, maxBodyBytes: 1024 });
     try {
-      const res = await request(`${small.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(4096) }) });
+      const res = await request(`${small.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pad: 'x'.repeat(4096) }),
+      });
       expect(res.statusCode).toBe(413);
       await res.body.dump();
       const ok = await request(`${small.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
@@ -109,30 +177,81 @@ describe('OTLP/protobuf single-pass decoder', () => {
     const { decodeExportRequest } = await import('../../../src/verify/sources/otlp-proto');
     const { spansFromOtlp } = await import('../../../src/verify/sources/otlp');
     const id = (hex: string) => Buffer.from(hex, 'hex');
-    const values = [{ stringValue: 's' }, { boolValue: true }, { intValue: 42 }, { intValue: '9223372036854775807' }, { doubleValue: 1.5 }, { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 1 }] } }, { kvlistValue: { values: [{ key: 'k', value: { stringValue: 'v' } }] } }, { bytesValue: Buffer.from([1, 2, 3]) }];
+    const values = [
+      { stringValue: 's' },
+      { boolValue: true },
+      { intValue: 42 },
+      { intValue: '9223372036854775807' },
+      { doubleValue: 1.5 },
+      { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 1 }] } },
+      { kvlistValue: { values: [{ key: 'k', value: { stringValue: 'v' } }] } },
+      { bytesValue: Buffer.from([1, 2, 3]) },
+    ];
     const body = encodeExportRequest({
       resourceSpans: [
         {
-          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }, { key: 'k8s.cluster.name', value: { stringValue: 'east' } }] },
+          resource: {
+            attributes: [
+              { key: 'service.name', value: { stringValue: 'svc' } },
+              { key: 'k8s.cluster.name', value: { stringValue: 'east' } },
+            ],
+          },
           scopeSpans: [
             {
               scope: { name: 'x' },
               spans: [
-                { traceId: id('0af7651916cd43dd8448eb211c80319c'), spanId: id('b7ad6b7169203331'), parentSpanId: id('00f067aa0ba902b7'), name: 'n', kind: 5, startTimeUnixNano: '1763700000000001000', endTimeUnixNano: '1763700000250001000', attributes: values.map((value, i) => ({ key: `a${i}`, value })), events: [{ timeUnixNano: '1763700000000002000', name: 'e', attributes: [{ key: 'x', value: { intValue: 1 } }] }], status: { code: 2, message: 'bad' } },
-                { traceId: id('0af7651916cd43dd8448eb211c80319c'), spanId: id('b7ad6b7169203332'), name: 'root', kind: 2, startTimeUnixNano: '1763700000000000000', endTimeUnixNano: '1763700000300000000', status: { code: 1 } },
+                {
+                  traceId: id('0af7651916cd43dd8448eb211c80319c'),
+                  spanId: id('b7ad6b7169203331'),
+                  parentSpanId: id('00f067aa0ba902b7'),
+                  name: 'n',
+                  kind: 5,
+                  startTimeUnixNano: '1763700000000001000',
+                  endTimeUnixNano: '1763700000250001000',
+                  attributes: values.map((value, i) => ({ key: `a${i}`, value })),
+                  events: [{ timeUnixNano: '1763700000000002000', name: 'e', attributes: [{ key: 'x', value: { intValue: 1 } }] }],
+                  status: { code: 2, message: 'bad' },
+                },
+                {
+                  traceId: id('0af7651916cd43dd8448eb211c80319c'),
+                  spanId: id('b7ad6b7169203332'),
+                  name: 'root',
+                  kind: 2,
+                  startTimeUnixNano: '1763700000000000000',
+                  endTimeUnixNano: '1763700000300000000',
+                  status: { code: 1 },
+                },
                 { spanId: id('b7ad6b7169203333'), name: 'no trace id: skipped' },
               ],
             },
           ],
         },
-        { scopeSpans: [{ spans: [{ traceId: id('0af7651916cd43dd8448eb211c80319d'), spanId: id('b7ad6b7169203334'), name: 'no resource' }] }] },
+        {
+          scopeSpans: [
+            { spans: [{ traceId: id('0af7651916cd43dd8448eb211c80319d'), spanId: id('b7ad6b7169203334'), name: 'no resource' }] },
+          ],
+        },
       ],
     });
     const fast = spansFromOtlpProtobuf(body);
     expect(fast).toEqual(spansFromOtlp(decodeExportRequest(body)));
     expect(fast).toHaveLength(3);
-    expect(fast[0]!.attributes).toEqual({ a0: 's', a1: true, a2: 42, a3: '9223372036854775807', a4: 1.5, a5: ['a', 1], a6: { k: 'v' }, a7: 'AQID' });
-    expect(fast[0]).toMatchObject({ kind: 'consumer', status: { code: 'error', message: 'bad' }, durationUs: 250000, parentSpanId: '00f067aa0ba902b7' });
+    expect(fast[0]!.attributes).toEqual({
+      a0: 's',
+      a1: true,
+      a2: 42,
+      a3: '9223372036854775807',
+      a4: 1.5,
+      a5: ['a', 1],
+      a6: { k: 'v' },
+      a7: 'AQID',
+    });
+    expect(fast[0]).toMatchObject({
+      kind: 'consumer',
+      status: { code: 'error', message: 'bad' },
+      durationUs: 250000,
+      parentSpanId: '00f067aa0ba902b7',
+    });
     expect(fast[2]!.service).toBe('unknown_service');
     expect(() => spansFromOtlpProtobuf(Buffer.from([0x0a, 0x10, 0x01]))).toThrow(RangeError);
   });

@@ -9,7 +9,9 @@ const DIR = referencePath('jaeger', 'query-api-fixtures');
 const load = (name: string): unknown => JSON.parse(readFileSync(`${DIR}/${name}`, 'utf8'));
 
 /** Every recorded trace response: legacy UI JSON and OTLP/JSON (bare or inside v3's {"result"}). */
-const TRACE_FIXTURES = readdirSync(DIR).filter((f) => f.endsWith('.json') && !/GetServices|GetOperations|FindTraceSummaries|DependencyGraph/.test(f));
+const TRACE_FIXTURES = readdirSync(DIR).filter(
+  (f) => f.endsWith('.json') && !/GetServices|GetOperations|FindTraceSummaries|DependencyGraph/.test(f),
+);
 
 describe('trace parsers over every recorded Jaeger response', () => {
   test.each(TRACE_FIXTURES)('%s parses into traces with well-formed spans', (name) => {
@@ -42,7 +44,13 @@ describe('trace parsers over every recorded Jaeger response', () => {
     const [trace] = tracesFromV3(load('jaeger_jaegerquery_apiv3_snapshots_GetTrace.json'));
     expect(trace!.traceId).toBe('00000000000000000000000000000001');
     expect(trace!.spans).toHaveLength(1);
-    expect(trace!.spans[0]).toMatchObject({ spanId: '0000000000000002', name: 'foobar', kind: 'server', status: { code: 'error' }, service: 'unknown_service' });
+    expect(trace!.spans[0]).toMatchObject({
+      spanId: '0000000000000002',
+      name: 'foobar',
+      kind: 'server',
+      status: { code: 'error' },
+      service: 'unknown_service',
+    });
   });
 
   test('OTLP in and Jaeger UI out of the same 4-span trace agree on ids, parents, names, services and times', () => {
@@ -63,7 +71,13 @@ describe('trace parsers over every recorded Jaeger response', () => {
     const otlp = tracesFromDocument(load('jaeger_jaegerquery_internal_fixture_otlp2jaeger-in.json'))[0]!;
     const ui = tracesFromDocument(load('jaeger_jaegerquery_internal_fixture_otlp2jaeger-out.json'))[0]!;
     for (const t of [otlp, ui]) {
-      expect(t.spans[0]).toMatchObject({ kind: 'server', service: 'telemetrygen', parentSpanId: '909541b92cf05311', durationUs: 123, startUs: 1706678909209712 });
+      expect(t.spans[0]).toMatchObject({
+        kind: 'server',
+        service: 'telemetrygen',
+        parentSpanId: '909541b92cf05311',
+        durationUs: 123,
+        startUs: 1706678909209712,
+      });
       expect(t.spans[0]!.attributes['peer.service']).toBe('telemetrygen-client');
     }
   });
@@ -90,7 +104,26 @@ describe('trace parsers over every recorded Jaeger response', () => {
 
   test("legacy: the process's serviceName is the resource's service.name, as /api/v3 has it (real Jaeger 2.12 sends process tags [])", () => {
     // The shape real jaeger-query returns for an OTLP span with resource {service.name: dbg} (test/real/jaeger-kit.test.ts).
-    const doc = { data: [{ traceID: 'e1195c210cd63b34387d61ab27187227', spans: [{ traceID: 'e1195c210cd63b34387d61ab27187227', spanID: '863503e577efb3fc', operationName: 'r', references: [], startTime: 1796595890462000, duration: 507, tags: [{ key: 'span.kind', type: 'string', value: 'server' }], processID: 'p1' }], processes: { p1: { serviceName: 'dbg', tags: [{ key: 'host.name', type: 'string', value: 'h' }] } } }] };
+    const doc = {
+      data: [
+        {
+          traceID: 'e1195c210cd63b34387d61ab27187227',
+          spans: [
+            {
+              traceID: 'e1195c210cd63b34387d61ab27187227',
+              spanID: '863503e577efb3fc',
+              operationName: 'r',
+              references: [],
+              startTime: 1796595890462000,
+              duration: 507,
+              tags: [{ key: 'span.kind', type: 'string', value: 'server' }],
+              processID: 'p1',
+            },
+          ],
+          processes: { p1: { serviceName: 'dbg', tags: [{ key: 'host.name', type: 'string', value: 'h' }] } },
+        },
+      ],
+    };
     const span = tracesFromJaegerJson(doc)[0]!.spans[0]!;
     expect(span.resource).toEqual({ 'service.name': 'dbg', 'host.name': 'h' });
     expect(span.service).toBe('dbg');
@@ -120,23 +153,79 @@ describe('trace file text', () => {
   });
 
   test('an attribute nesting deeper than the decoders allow is a TraceFileError naming the file and the attribute', () => {
-    const kvlist = (d: number): unknown => (d <= 1 ? { stringValue: 'x' } : { kvlistValue: { values: [{ key: 'a', value: kvlist(d - 1) }] } });
-    const doc = (depth: number) => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'x', attributes: [{ key: 'deep', value: kvlist(depth) }] }] }] }] });
+    const kvlist = (d: number): unknown =>
+      d <= 1 ? { stringValue: 'x' } : { kvlistValue: { values: [{ key: 'a', value: kvlist(d - 1) }] } };
+    const doc = (depth: number) =>
+      JSON.stringify({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: '0af7651916cd43dd8448eb211c80319c',
+                    spanId: 'b7ad6b7169203331',
+                    name: 'x',
+                    attributes: [{ key: 'deep', value: kvlist(depth) }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      });
     expect(tracesFromText(doc(32), 'ok.json')[0]!.spans[0]!.attributes.deep).toBeInstanceOf(Object);
     expect(() => tracesFromText(doc(33), 'deep.json')).toThrow(TraceFileError);
     expect(() => tracesFromText(doc(33), 'deep.json')).toThrow(/^deep\.json: attribute "deep": value nests deeper than 32 levels/);
   });
 
   test('JSON lines (collector file exporter) merge spans of one trace across lines', () => {
-    const line = (spanId: string) => JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'a' } }] }, scopeSpans: [{ spans: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId, name: 'x', startTimeUnixNano: '1000', endTimeUnixNano: '2000' }] }] }] });
+    const line = (spanId: string) =>
+      JSON.stringify({
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'a' } }] },
+            scopeSpans: [
+              {
+                spans: [
+                  { traceId: '0af7651916cd43dd8448eb211c80319c', spanId, name: 'x', startTimeUnixNano: '1000', endTimeUnixNano: '2000' },
+                ],
+              },
+            ],
+          },
+        ],
+      });
     const traces = tracesFromText(`${line('b7ad6b7169203331')}\n${line('b7ad6b7169203332')}\n`);
     expect(traces).toHaveLength(1);
     expect(traces[0]!.spans.map((s) => s.spanId)).toEqual(['b7ad6b7169203331', 'b7ad6b7169203332']);
   });
 
   test('base64 ids (proto3 JSON mapping) are read as hex; string kinds and status codes are understood', () => {
-    const doc = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.from('0af7651916cd43dd8448eb211c80319c', 'hex').toString('base64'), spanId: Buffer.from('b7ad6b7169203331', 'hex').toString('base64'), name: 'n', kind: 'SPAN_KIND_CLIENT', status: { code: 'STATUS_CODE_ERROR', message: 'boom' } }] }] }] };
+    const doc = {
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: Buffer.from('0af7651916cd43dd8448eb211c80319c', 'hex').toString('base64'),
+                  spanId: Buffer.from('b7ad6b7169203331', 'hex').toString('base64'),
+                  name: 'n',
+                  kind: 'SPAN_KIND_CLIENT',
+                  status: { code: 'STATUS_CODE_ERROR', message: 'boom' },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
     const [t] = tracesFromDocument(doc);
-    expect(t!.spans[0]).toMatchObject({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', kind: 'client', status: { code: 'error', message: 'boom' } });
+    expect(t!.spans[0]).toMatchObject({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      kind: 'client',
+      status: { code: 'error', message: 'boom' },
+    });
   });
 });

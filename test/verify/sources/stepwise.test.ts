@@ -19,7 +19,17 @@ function countSteps<T>(steps: Steps<T>): { steps: number; value: T } {
 const body = encodeExportRequest({
   resourceSpans: [1, 2].map((r) => ({
     resource: { attributes: [{ key: 'service.name', value: { stringValue: `svc-${r}` } }] },
-    scopeSpans: [{ scope: { name: 'lib' }, spans: Array.from({ length: 1000 }, (_, i) => ({ traceId: randomBytes(16), spanId: randomBytes(8), name: `s${i}`, attributes: [{ key: 'i', value: { intValue: i } }] })) }],
+    scopeSpans: [
+      {
+        scope: { name: 'lib' },
+        spans: Array.from({ length: 1000 }, (_, i) => ({
+          traceId: randomBytes(16),
+          spanId: randomBytes(8),
+          name: `s${i}`,
+          attributes: [{ key: 'i', value: { intValue: i } }],
+        })),
+      },
+    ],
   })),
 });
 

@@ -23,7 +23,7 @@ export class DecodeGate {
   leave(bytes: number): void {
     this.decoding -= bytes;
     // In arrival order, every waiter that now fits.
-    for (let i = 0; i < this.waiting.length; ) {
+    for (let i = 0; i < this.waiting.length;) {
       const next = this.waiting[i]!;
       if (!this.fits(next.bytes)) {
         i++;

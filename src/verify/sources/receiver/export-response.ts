@@ -24,8 +24,14 @@ export function errorBody(encoding: OtlpEncoding, status: number, message: strin
 
 export function successBody(encoding: OtlpEncoding, rejectedSpans: number, errorMessage: string): ResponseBody {
   if (encoding === 'protobuf') {
-    return { contentType: 'application/x-protobuf', body: rejectedSpans > 0 ? encodePartialSuccess(rejectedSpans, errorMessage) : EMPTY_EXPORT_RESPONSE };
+    return {
+      contentType: 'application/x-protobuf',
+      body: rejectedSpans > 0 ? encodePartialSuccess(rejectedSpans, errorMessage) : EMPTY_EXPORT_RESPONSE,
+    };
   }
   // int64 fields are decimal strings in proto3 JSON.
-  return { contentType: 'application/json', body: rejectedSpans > 0 ? JSON.stringify({ partialSuccess: { rejectedSpans: String(rejectedSpans), errorMessage } }) : '{}' };
+  return {
+    contentType: 'application/json',
+    body: rejectedSpans > 0 ? JSON.stringify({ partialSuccess: { rejectedSpans: String(rejectedSpans), errorMessage } }) : '{}',
+  };
 }

@@ -21,11 +21,18 @@ export interface BodyLease {
 export const OVERLOAD_RETRY_AFTER_S = 1;
 
 function overloaded(budget: ByteBudget): HttpError {
-  return new HttpError(503, `receiver overloaded: ${budget.inUse} of ${budget.limit} bytes of request bodies already in flight; retry later`, OVERLOAD_RETRY_AFTER_S);
+  return new HttpError(
+    503,
+    `receiver overloaded: ${budget.inUse} of ${budget.limit} bytes of request bodies already in flight; retry later`,
+    OVERLOAD_RETRY_AFTER_S,
+  );
 }
 
 function stalled(idleMs: number, received: number): HttpError {
-  return new HttpError(408, `no body bytes arrived for ${idleMs} ms (${received} received); the body must keep arriving (raise the bound with --otlp-body-timeout)`);
+  return new HttpError(
+    408,
+    `no body bytes arrived for ${idleMs} ms (${received} received); the body must keep arriving (raise the bound with --otlp-body-timeout)`,
+  );
 }
 
 function tooLarge(what: string, limit: number): HttpError {
