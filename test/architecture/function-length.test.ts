@@ -29,7 +29,6 @@ const NOT_YET: ReadonlySet<string> = new Set([
   'src/relay/http1/upstream.ts#onData',
   'src/verify/diagnosis.ts#diagnoseSplitHop',
   'src/verify/sources/otlp-proto-fast.ts#readSpan',
-  'src/cli/check.ts#registerCheck',
   'src/cli/relay.ts#registerRelay',
   'src/cluster/plan.ts#bringUpSteps',
   'src/stack/output-writer.ts#swapIn',
