@@ -12,7 +12,17 @@
  */
 import type { Finding } from './finding';
 import { findingFor, type CheckContext } from './context';
-import { annotationsOf, asArray, asString, containersOf, isRecord, labelsOf, type Obj, type PodTemplate } from './objects';
+import {
+  annotationsOf,
+  asArray,
+  asString,
+  containersOf,
+  isRecord,
+  labelsOf,
+  type ContainerRef,
+  type Obj,
+  type PodTemplate,
+} from './objects';
 
 export const EXCEPTION_ANNOTATION = 'meshtrace.dev/pod-security-exception';
 const PSS_LINK = 'https://kubernetes.io/docs/concepts/security/pod-security-standards/';
@@ -77,16 +87,10 @@ export function exceptionReason(template: PodTemplate): string | undefined {
   return reason?.trim() ? reason.trim() : undefined;
 }
 
-export function podSecurityViolations(t: PodTemplate): Violation[] {
-  const out: Violation[] = [];
-  const spec = t.spec;
-  const p = t.specPath;
-  const podSc = isRecord(spec.securityContext) ? spec.securityContext : {};
-  const v = (level: Violation['level'], rule: string, field: string, message: string, fix: string): void => {
-    out.push({ level, rule, field, message, fix });
-  };
+type AddViolation = (level: Violation['level'], rule: string, field: string, message: string, fix: string) => void;
 
-  // ---- baseline
+/** Host namespaces, volume types and sysctls of the pod spec at `p`. */
+function podSpecViolations(spec: Obj, podSc: Obj, p: string, v: AddViolation): void {
   for (const ns of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
     if (spec[ns] === true)
       v('baseline', 'host-namespaces', `${p}.${ns}`, `${ns} is true: the pod shares the node's namespace`, `remove ${ns}`);
@@ -116,36 +120,40 @@ export function podSecurityViolations(t: PodTemplate): Violation[] {
     if (!SAFE_SYSCTLS.has(name))
       v('baseline', 'sysctls', `${p}.securityContext.sysctls[${i}].name`, `sysctl "${name}" is not in the safe set`, 'remove the sysctl');
   });
-  const checkSeLinuxAndSeccomp = (sc: Obj, base: string): void => {
-    const se = sc.seLinuxOptions;
-    if (isRecord(se)) {
-      if (!SELINUX_TYPES.has(String(se.type ?? '')))
+}
+
+/** SELinux options, seccomp and AppArmor profile types of a pod or container securityContext at `base`. */
+function seLinuxAndSeccompViolations(sc: Obj, base: string, v: AddViolation): void {
+  const se = sc.seLinuxOptions;
+  if (isRecord(se)) {
+    if (!SELINUX_TYPES.has(String(se.type ?? '')))
+      v(
+        'baseline',
+        'selinux',
+        `${base}.seLinuxOptions.type`,
+        `SELinux type "${String(se.type)}" is not allowed`,
+        'drop seLinuxOptions.type or use container_t',
+      );
+    for (const k of ['user', 'role'])
+      if (se[k])
         v(
           'baseline',
           'selinux',
-          `${base}.seLinuxOptions.type`,
-          `SELinux type "${String(se.type)}" is not allowed`,
-          'drop seLinuxOptions.type or use container_t',
+          `${base}.seLinuxOptions.${k}`,
+          `SELinux ${k} must not be set (got "${String(se[k])}")`,
+          `remove seLinuxOptions.${k}`,
         );
-      for (const k of ['user', 'role'])
-        if (se[k])
-          v(
-            'baseline',
-            'selinux',
-            `${base}.seLinuxOptions.${k}`,
-            `SELinux ${k} must not be set (got "${String(se[k])}")`,
-            `remove seLinuxOptions.${k}`,
-          );
-    }
-    const seccomp = asString(isRecord(sc.seccompProfile) ? sc.seccompProfile.type : undefined);
-    if (seccomp === 'Unconfined')
-      v('baseline', 'seccomp', `${base}.seccompProfile.type`, 'seccompProfile.type is Unconfined', 'use RuntimeDefault');
-    const apparmor = asString(isRecord(sc.appArmorProfile) ? sc.appArmorProfile.type : undefined);
-    if (apparmor === 'Unconfined')
-      v('baseline', 'apparmor', `${base}.appArmorProfile.type`, 'appArmorProfile.type is Unconfined', 'use RuntimeDefault');
-  };
-  checkSeLinuxAndSeccomp(podSc, `${p}.securityContext`);
-  // AppArmor through the (pre-1.30) annotations: only runtime/default and localhost/* are baseline.
+  }
+  const seccomp = asString(isRecord(sc.seccompProfile) ? sc.seccompProfile.type : undefined);
+  if (seccomp === 'Unconfined')
+    v('baseline', 'seccomp', `${base}.seccompProfile.type`, 'seccompProfile.type is Unconfined', 'use RuntimeDefault');
+  const apparmor = asString(isRecord(sc.appArmorProfile) ? sc.appArmorProfile.type : undefined);
+  if (apparmor === 'Unconfined')
+    v('baseline', 'apparmor', `${base}.appArmorProfile.type`, 'appArmorProfile.type is Unconfined', 'use RuntimeDefault');
+}
+
+/** AppArmor through the (pre-1.30) annotations: only runtime/default and localhost/* are baseline. */
+function appArmorAnnotationViolations(t: PodTemplate, p: string, v: AddViolation): void {
   for (const [key, value] of Object.entries(t.annotations)) {
     if (
       key.startsWith('container.apparmor.security.beta.kubernetes.io/') &&
@@ -161,11 +169,106 @@ export function podSecurityViolations(t: PodTemplate): Violation[] {
       );
     }
   }
+}
 
-  // ---- restricted, pod level
+/** Baseline checks on one container's securityContext and ports. */
+function containerBaselineViolations(c: ContainerRef, sc: Obj, base: string, who: string, v: AddViolation): void {
+  if (sc.privileged === true)
+    v('baseline', 'privileged', `${base}.privileged`, `${who} is privileged: it has full access to the node`, 'remove privileged: true');
+  if (sc.procMount !== undefined && sc.procMount !== 'Default')
+    v('baseline', 'proc-mount', `${base}.procMount`, `${who} sets procMount ${String(sc.procMount)}`, 'remove procMount');
+  if (isRecord(sc.windowsOptions) && sc.windowsOptions.hostProcess === true)
+    v('baseline', 'host-process', `${base}.windowsOptions.hostProcess`, `${who} is a Windows host process`, 'remove hostProcess');
+  asArray(c.container.ports).forEach((port, i) => {
+    if (isRecord(port) && typeof port.hostPort === 'number' && port.hostPort !== 0)
+      v(
+        'baseline',
+        'host-ports',
+        `${c.path}.ports[${i}].hostPort`,
+        `${who} binds hostPort ${port.hostPort}`,
+        'remove hostPort; use a Service (NodePort) instead',
+      );
+  });
+  seLinuxAndSeccompViolations(sc, base, v);
+}
+
+/** Added capabilities (baseline set, restricted NET_BIND_SERVICE only) and the restricted drop of ALL. */
+function capabilityViolations(sc: Obj, base: string, who: string, v: AddViolation): void {
+  const caps = isRecord(sc.capabilities) ? sc.capabilities : {};
+  const added = asArray(caps.add).map(String);
+  added.forEach((cap, i) => {
+    if (!BASELINE_CAPS.has(cap))
+      v('baseline', 'capabilities', `${base}.capabilities.add[${i}]`, `${who} adds capability ${cap}`, 'remove it from capabilities.add');
+    else if (cap !== 'NET_BIND_SERVICE')
+      v(
+        'restricted',
+        'capabilities',
+        `${base}.capabilities.add[${i}]`,
+        `${who} adds capability ${cap}; restricted allows only NET_BIND_SERVICE`,
+        'remove it from capabilities.add',
+      );
+  });
+  if (!asArray(caps.drop).map(String).includes('ALL'))
+    v(
+      'restricted',
+      'capabilities',
+      `${base}.capabilities.drop`,
+      `${who} does not drop ALL capabilities (the check is case-sensitive: "ALL")`,
+      'set capabilities.drop: ["ALL"]',
+    );
+}
+
+/** Restricted checks on one container: privilege escalation, non-root, UID and the effective seccomp profile. */
+function containerRestrictedViolations(sc: Obj, base: string, who: string, podSc: Obj, v: AddViolation): void {
   const podNonRoot = podSc.runAsNonRoot;
   const podSeccomp = asString(isRecord(podSc.seccompProfile) ? podSc.seccompProfile.type : undefined);
-  if (podNonRoot === false)
+  if (sc.allowPrivilegeEscalation !== false)
+    v(
+      'restricted',
+      'allow-privilege-escalation',
+      `${base}.allowPrivilegeEscalation`,
+      `${who} does not set allowPrivilegeEscalation: false (got ${JSON.stringify(sc.allowPrivilegeEscalation ?? null)})`,
+      'set allowPrivilegeEscalation: false',
+    );
+  if (sc.runAsNonRoot === false)
+    v('restricted', 'run-as-non-root', `${base}.runAsNonRoot`, `${who} sets runAsNonRoot: false`, 'set runAsNonRoot: true');
+  else if (sc.runAsNonRoot !== true && podNonRoot !== true)
+    v(
+      'restricted',
+      'run-as-non-root',
+      `${base}.runAsNonRoot`,
+      `${who} may run as root: runAsNonRoot is set neither on the pod nor on the container`,
+      'set securityContext.runAsNonRoot: true on the pod',
+    );
+  if (sc.runAsUser === 0) v('restricted', 'run-as-user', `${base}.runAsUser`, `${who} runs as UID 0`, 'set a non-zero runAsUser');
+  const cSeccomp = asString(isRecord(sc.seccompProfile) ? sc.seccompProfile.type : undefined);
+  const effective = cSeccomp ?? podSeccomp;
+  if (effective !== 'RuntimeDefault' && effective !== 'Localhost')
+    v(
+      'restricted',
+      'seccomp',
+      `${base}.seccompProfile.type`,
+      `${who} has no RuntimeDefault/Localhost seccomp profile (got ${JSON.stringify(effective ?? null)})`,
+      'set securityContext.seccompProfile.type: RuntimeDefault on the pod',
+    );
+}
+
+export function podSecurityViolations(t: PodTemplate): Violation[] {
+  const out: Violation[] = [];
+  const spec = t.spec;
+  const p = t.specPath;
+  const podSc = isRecord(spec.securityContext) ? spec.securityContext : {};
+  const v: AddViolation = (level, rule, field, message, fix) => {
+    out.push({ level, rule, field, message, fix });
+  };
+
+  // ---- baseline
+  podSpecViolations(spec, podSc, p, v);
+  seLinuxAndSeccompViolations(podSc, `${p}.securityContext`, v);
+  appArmorAnnotationViolations(t, p, v);
+
+  // ---- restricted, pod level
+  if (podSc.runAsNonRoot === false)
     v('restricted', 'run-as-non-root', `${p}.securityContext.runAsNonRoot`, 'runAsNonRoot is false', 'set runAsNonRoot: true');
   if (podSc.runAsUser === 0)
     v('restricted', 'run-as-user', `${p}.securityContext.runAsUser`, 'runAsUser is 0 (root)', 'set a non-zero runAsUser');
@@ -174,74 +277,9 @@ export function podSecurityViolations(t: PodTemplate): Violation[] {
     const sc = isRecord(c.container.securityContext) ? c.container.securityContext : {};
     const base = `${c.path}.securityContext`;
     const who = `container "${c.name}"`;
-    if (sc.privileged === true)
-      v('baseline', 'privileged', `${base}.privileged`, `${who} is privileged: it has full access to the node`, 'remove privileged: true');
-    if (sc.procMount !== undefined && sc.procMount !== 'Default')
-      v('baseline', 'proc-mount', `${base}.procMount`, `${who} sets procMount ${String(sc.procMount)}`, 'remove procMount');
-    if (isRecord(sc.windowsOptions) && sc.windowsOptions.hostProcess === true)
-      v('baseline', 'host-process', `${base}.windowsOptions.hostProcess`, `${who} is a Windows host process`, 'remove hostProcess');
-    asArray(c.container.ports).forEach((port, i) => {
-      if (isRecord(port) && typeof port.hostPort === 'number' && port.hostPort !== 0)
-        v(
-          'baseline',
-          'host-ports',
-          `${c.path}.ports[${i}].hostPort`,
-          `${who} binds hostPort ${port.hostPort}`,
-          'remove hostPort; use a Service (NodePort) instead',
-        );
-    });
-    checkSeLinuxAndSeccomp(sc, base);
-    const caps = isRecord(sc.capabilities) ? sc.capabilities : {};
-    const added = asArray(caps.add).map(String);
-    added.forEach((cap, i) => {
-      if (!BASELINE_CAPS.has(cap))
-        v('baseline', 'capabilities', `${base}.capabilities.add[${i}]`, `${who} adds capability ${cap}`, 'remove it from capabilities.add');
-      else if (cap !== 'NET_BIND_SERVICE')
-        v(
-          'restricted',
-          'capabilities',
-          `${base}.capabilities.add[${i}]`,
-          `${who} adds capability ${cap}; restricted allows only NET_BIND_SERVICE`,
-          'remove it from capabilities.add',
-        );
-    });
-    if (!asArray(caps.drop).map(String).includes('ALL'))
-      v(
-        'restricted',
-        'capabilities',
-        `${base}.capabilities.drop`,
-        `${who} does not drop ALL capabilities (the check is case-sensitive: "ALL")`,
-        'set capabilities.drop: ["ALL"]',
-      );
-    if (sc.allowPrivilegeEscalation !== false)
-      v(
-        'restricted',
-        'allow-privilege-escalation',
-        `${base}.allowPrivilegeEscalation`,
-        `${who} does not set allowPrivilegeEscalation: false (got ${JSON.stringify(sc.allowPrivilegeEscalation ?? null)})`,
-        'set allowPrivilegeEscalation: false',
-      );
-    if (sc.runAsNonRoot === false)
-      v('restricted', 'run-as-non-root', `${base}.runAsNonRoot`, `${who} sets runAsNonRoot: false`, 'set runAsNonRoot: true');
-    else if (sc.runAsNonRoot !== true && podNonRoot !== true)
-      v(
-        'restricted',
-        'run-as-non-root',
-        `${base}.runAsNonRoot`,
-        `${who} may run as root: runAsNonRoot is set neither on the pod nor on the container`,
-        'set securityContext.runAsNonRoot: true on the pod',
-      );
-    if (sc.runAsUser === 0) v('restricted', 'run-as-user', `${base}.runAsUser`, `${who} runs as UID 0`, 'set a non-zero runAsUser');
-    const cSeccomp = asString(isRecord(sc.seccompProfile) ? sc.seccompProfile.type : undefined);
-    const effective = cSeccomp ?? podSeccomp;
-    if (effective !== 'RuntimeDefault' && effective !== 'Localhost')
-      v(
-        'restricted',
-        'seccomp',
-        `${base}.seccompProfile.type`,
-        `${who} has no RuntimeDefault/Localhost seccomp profile (got ${JSON.stringify(effective ?? null)})`,
-        'set securityContext.seccompProfile.type: RuntimeDefault on the pod',
-      );
+    containerBaselineViolations(c, sc, base, who, v);
+    capabilityViolations(sc, base, who, v);
+    containerRestrictedViolations(sc, base, who, podSc, v);
   }
   return out;
 }

@@ -26,11 +26,12 @@ export function isEdgeCluster(config: Pick<EnterpriseSources, 'multicluster'>): 
 
 const SEARCH = ['elasticsearch', 'opensearch'];
 
-export function refineEnterprise(config: EnterpriseSources, ctx: z.RefinementCtx): void {
-  const issue = (path: (string | number)[], input: unknown, message: string) => ctx.addIssue({ code: 'custom', path, input, message });
+type Issue = (path: (string | number)[], input: unknown, message: string) => void;
+
+/** storageOps Jobs and settings against the Jaeger storage type. */
+function storageOpsIssues(config: EnterpriseSources, issue: Issue): void {
   const storage = config.jaeger.storage.type;
   const ops = config.storageOps;
-
   if (ops.rollover.enabled && !SEARCH.includes(storage))
     issue(
       ['storageOps', 'rollover', 'enabled'],
@@ -70,8 +71,12 @@ export function refineEnterprise(config: EnterpriseSources, ctx: z.RefinementCtx
         issue(['jaeger', 'storage', 'serverUrls', i], url, 'is plain http while storageOps.tls is set; allowed: an https:// URL');
     });
   }
+}
 
+/** Kafka between collectors and ingesters needs brokers, the split topology and shared storage. */
+function kafkaIssues(config: EnterpriseSources, issue: Issue): void {
   const k = config.kafka;
+  const storage = config.jaeger.storage.type;
   if (k.enabled) {
     if (k.brokers.length === 0) issue(['kafka', 'brokers'], [], 'is empty; allowed: one or more host:port broker addresses');
     if (config.jaeger.topology !== 'split')
@@ -83,7 +88,11 @@ export function refineEnterprise(config: EnterpriseSources, ctx: z.RefinementCtx
     if (storage === 'memory')
       issue(['kafka', 'enabled'], true, 'needs storage an ingester can share; allowed with jaeger.storage.type memory: false');
   }
+}
 
+/** An edge cluster (centralCollector set): endpoint form per protocol, and no sections that need a local Jaeger. */
+function edgeClusterIssues(config: EnterpriseSources, issue: Issue): void {
+  const k = config.kafka;
   const m = config.multicluster;
   if (m.centralCollector) {
     const c = m.centralCollector;
@@ -136,7 +145,10 @@ export function refineEnterprise(config: EnterpriseSources, ctx: z.RefinementCtx
         'fronts jaeger-query, which an edge cluster does not run; allowed: unset here',
       );
   }
+}
 
+/** oauth2-proxy: OIDC providers need an issuer URL; the cookie secret is its own Secret key. */
+function oauth2ProxyIssues(config: EnterpriseSources, issue: Issue): void {
   const p = config.security.oauth2Proxy;
   if (p && ['oidc', 'keycloak-oidc', 'entra-id'].includes(p.provider) && !p.oidcIssuerUrl) {
     issue(
@@ -152,4 +164,12 @@ export function refineEnterprise(config: EnterpriseSources, ctx: z.RefinementCtx
       'is the same Secret key as clientSecret; allowed: a separate random 32-byte cookie secret',
     );
   }
+}
+
+export function refineEnterprise(config: EnterpriseSources, ctx: z.RefinementCtx): void {
+  const issue: Issue = (path, input, message) => ctx.addIssue({ code: 'custom', path, input, message });
+  storageOpsIssues(config, issue);
+  kafkaIssues(config, issue);
+  edgeClusterIssues(config, issue);
+  oauth2ProxyIssues(config, issue);
 }

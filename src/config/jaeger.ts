@@ -155,90 +155,106 @@ export const jaegerSchema = z.preprocess(
         .prefault({}),
     })
     .superRefine((jaeger, ctx) => {
-      const storage = jaeger.storage.type;
-      if (jaeger.topology === 'split' && storage === 'memory') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['storage', 'type'],
-          input: storage,
-          message:
-            'cannot be shared by separate collector and query Deployments; allowed with topology split: remoteStorage, elasticsearch, opensearch, cassandra',
-        });
-      }
-      if (jaeger.topology === 'allInOne' && storage === 'remoteStorage') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['storage', 'type'],
-          input: storage,
-          message: 'is only for topology split; allowed with allInOne: memory, elasticsearch, opensearch, cassandra',
-        });
-      }
-      if (
-        (jaeger.storage.type === 'elasticsearch' || jaeger.storage.type === 'opensearch') &&
-        jaeger.storage.serverUrls.length === 0 &&
-        !(jaeger.storage.type === 'opensearch' && jaeger.storage.inCluster)
-      ) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['storage', 'serverUrls'],
-          input: [],
-          message: 'is empty; allowed: one or more http(s) URLs (or, for opensearch, set inCluster: {})',
-        });
-      }
-      const hasScaling = jaeger.collector.replicas > 1 || jaeger.collector.autoscaling !== undefined;
-      if (hasScaling && storage === 'memory') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['collector', 'replicas'],
-          input: jaeger.collector.replicas,
-          message: 'more than one collector needs shared storage; allowed with memory storage: 1',
-        });
-      }
-      if (jaeger.topology === 'allInOne' && hasScaling) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['collector', 'replicas'],
-          input: jaeger.collector.replicas,
-          message: 'allInOne runs one pod; allowed: 1 (use topology split to scale the collector)',
-        });
-      }
-      const a = jaeger.collector.autoscaling;
-      if (a && a.maxReplicas < a.minReplicas) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['collector', 'autoscaling', 'maxReplicas'],
-          input: a.maxReplicas,
-          message: `is below minReplicas ${a.minReplicas}; allowed: >= minReplicas`,
-        });
-      }
-      const pdb = jaeger.collector.podDisruptionBudget;
-      const minPods = a ? a.minReplicas : jaeger.collector.replicas;
-      if (pdb && pdb.minAvailable >= minPods) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['collector', 'podDisruptionBudget', 'minAvailable'],
-          input: pdb.minAvailable,
-          message: `would block every voluntary eviction with ${minPods} collector pod(s); allowed: less than the (minimum) replica count`,
-        });
-      }
-      jaeger.sampling.services.forEach((s, i) => {
-        if (s.type === 'probabilistic' && s.param > 1) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['sampling', 'services', i, 'param'],
-            input: s.param,
-            message: 'is a probability above 1; allowed: 0-1 for type probabilistic',
-          });
-        }
-        if (s.type === 'ratelimiting' && s.operations.length > 0) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['sampling', 'services', i, 'operations'],
-            input: s.operations.map((o) => o.operation),
-            message: 'per-operation strategies are not allowed with ratelimiting (Jaeger rejects them); allowed: type probabilistic',
-          });
-        }
-      });
+      storageIssues(jaeger, ctx);
+      collectorScalingIssues(jaeger, ctx);
+      samplingIssues(jaeger, ctx);
     }),
 );
 export type JaegerConfig = z.infer<typeof jaegerSchema>;
+
+/** The storage type against the topology, and search backends without a server. */
+function storageIssues(jaeger: JaegerConfig, ctx: z.RefinementCtx): void {
+  const storage = jaeger.storage.type;
+  if (jaeger.topology === 'split' && storage === 'memory') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['storage', 'type'],
+      input: storage,
+      message:
+        'cannot be shared by separate collector and query Deployments; allowed with topology split: remoteStorage, elasticsearch, opensearch, cassandra',
+    });
+  }
+  if (jaeger.topology === 'allInOne' && storage === 'remoteStorage') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['storage', 'type'],
+      input: storage,
+      message: 'is only for topology split; allowed with allInOne: memory, elasticsearch, opensearch, cassandra',
+    });
+  }
+  if (
+    (jaeger.storage.type === 'elasticsearch' || jaeger.storage.type === 'opensearch') &&
+    jaeger.storage.serverUrls.length === 0 &&
+    !(jaeger.storage.type === 'opensearch' && jaeger.storage.inCluster)
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['storage', 'serverUrls'],
+      input: [],
+      message: 'is empty; allowed: one or more http(s) URLs (or, for opensearch, set inCluster: {})',
+    });
+  }
+}
+
+/** Collector replicas and autoscaling against storage and topology; the disruption budget against the replica floor. */
+function collectorScalingIssues(jaeger: JaegerConfig, ctx: z.RefinementCtx): void {
+  const storage = jaeger.storage.type;
+  const hasScaling = jaeger.collector.replicas > 1 || jaeger.collector.autoscaling !== undefined;
+  if (hasScaling && storage === 'memory') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['collector', 'replicas'],
+      input: jaeger.collector.replicas,
+      message: 'more than one collector needs shared storage; allowed with memory storage: 1',
+    });
+  }
+  if (jaeger.topology === 'allInOne' && hasScaling) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['collector', 'replicas'],
+      input: jaeger.collector.replicas,
+      message: 'allInOne runs one pod; allowed: 1 (use topology split to scale the collector)',
+    });
+  }
+  const a = jaeger.collector.autoscaling;
+  if (a && a.maxReplicas < a.minReplicas) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['collector', 'autoscaling', 'maxReplicas'],
+      input: a.maxReplicas,
+      message: `is below minReplicas ${a.minReplicas}; allowed: >= minReplicas`,
+    });
+  }
+  const pdb = jaeger.collector.podDisruptionBudget;
+  const minPods = a ? a.minReplicas : jaeger.collector.replicas;
+  if (pdb && pdb.minAvailable >= minPods) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['collector', 'podDisruptionBudget', 'minAvailable'],
+      input: pdb.minAvailable,
+      message: `would block every voluntary eviction with ${minPods} collector pod(s); allowed: less than the (minimum) replica count`,
+    });
+  }
+}
+
+/** Per-service sampling strategies Jaeger would reject. */
+function samplingIssues(jaeger: JaegerConfig, ctx: z.RefinementCtx): void {
+  jaeger.sampling.services.forEach((s, i) => {
+    if (s.type === 'probabilistic' && s.param > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sampling', 'services', i, 'param'],
+        input: s.param,
+        message: 'is a probability above 1; allowed: 0-1 for type probabilistic',
+      });
+    }
+    if (s.type === 'ratelimiting' && s.operations.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sampling', 'services', i, 'operations'],
+        input: s.operations.map((o) => o.operation),
+        message: 'per-operation strategies are not allowed with ratelimiting (Jaeger rejects them); allowed: type probabilistic',
+      });
+    }
+  });
+}

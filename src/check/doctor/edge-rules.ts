@@ -56,170 +56,198 @@ function hotrodServices(ctx: CheckContext): ManifestDoc[] {
   return ctx.byKind('Service').filter((s) => ctx.podsOfService(s).some((t) => containersOf(t).some((c) => isHotrodImage(c.image))));
 }
 
-export const mt008: DoctorRule = {
-  ...CATALOGUE.MT008!,
-  run(ctx) {
-    const out: Finding[] = [];
-    const hotrod = ctx.templates.filter((t) => containersOf(t).some((c) => isHotrodImage(c.image)));
-    const hotrodSvcs = hotrodServices(ctx);
-    const routesToHotrod = ctx
-      .byKind('IngressRoute')
-      .some((r) =>
-        asArray(getPath(r.object, 'spec.routes')).some((route) =>
-          asArray(getPath(route, 'services')).some(
-            (s) =>
-              isRecord(s) &&
-              hotrodSvcs.some((h) => nameOf(h.object) === s.name && namespaceOf(h.object) === String(s.namespace ?? namespaceOf(r.object))),
-          ),
+/** Whether any IngressRoute sends traffic to one of the HotROD Services. */
+function routesToHotrodServices(ctx: CheckContext, hotrodSvcs: ManifestDoc[]): boolean {
+  return ctx
+    .byKind('IngressRoute')
+    .some((r) =>
+      asArray(getPath(r.object, 'spec.routes')).some((route) =>
+        asArray(getPath(route, 'services')).some(
+          (s) =>
+            isRecord(s) &&
+            hotrodSvcs.some((h) => nameOf(h.object) === s.name && namespaceOf(h.object) === String(s.namespace ?? namespaceOf(r.object))),
         ),
-      );
+      ),
+    );
+}
 
-    // Traefik in front of HotROD.
-    for (const input of ctx.traefikValues()) {
-      const env = traefikEnv(input);
-      const props = propagatorsOf(env);
-      const idx = env.find((e) => e.name === 'OTEL_PROPAGATORS')?.index;
-      if (isTraefikV2Values(input)) {
-        if (routesToHotrod && isRecord(getPath(input.doc.object, 'tracing'))) {
-          out.push(
-            doctor(
-              'MT008',
-              input.doc,
-              'error',
-              'tracing',
-              'Traefik v2 propagates only uber-trace-id or B3 (never W3C) and routes to HotROD, which reads only traceparent: HotROD starts a new trace at every request',
-              'use Traefik v3 (chart 41) with OTLP, or a relay hop that injects tracecontext',
-            ),
-          );
-        }
-        continue;
-      }
-      if (props && routesToHotrod && !props.includes('tracecontext')) {
+/** Traefik in front of HotROD. */
+function traefikPropagationFindings(ctx: CheckContext, hotrodSvcs: ManifestDoc[]): Finding[] {
+  const out: Finding[] = [];
+  const routesToHotrod = routesToHotrodServices(ctx, hotrodSvcs);
+  for (const input of ctx.traefikValues()) {
+    const env = traefikEnv(input);
+    const props = propagatorsOf(env);
+    const idx = env.find((e) => e.name === 'OTEL_PROPAGATORS')?.index;
+    if (isTraefikV2Values(input)) {
+      if (routesToHotrod && isRecord(getPath(input.doc.object, 'tracing'))) {
         out.push(
           doctor(
             'MT008',
             input.doc,
             'error',
-            `env[${idx}].value`,
-            `Traefik OTEL_PROPAGATORS=${props.join(',')} has no tracecontext but routes to HotROD, which reads only traceparent: the trace breaks at HotROD`,
+            'tracing',
+            'Traefik v2 propagates only uber-trace-id or B3 (never W3C) and routes to HotROD, which reads only traceparent: HotROD starts a new trace at every request',
+            'use Traefik v3 (chart 41) with OTLP, or a relay hop that injects tracecontext',
           ),
         );
       }
-      if (props?.includes('b3') && ctx.istioInUse) {
+      continue;
+    }
+    if (props && routesToHotrod && !props.includes('tracecontext')) {
+      out.push(
+        doctor(
+          'MT008',
+          input.doc,
+          'error',
+          `env[${idx}].value`,
+          `Traefik OTEL_PROPAGATORS=${props.join(',')} has no tracecontext but routes to HotROD, which reads only traceparent: the trace breaks at HotROD`,
+        ),
+      );
+    }
+    if (props?.includes('b3') && ctx.istioInUse) {
+      out.push(
+        doctor(
+          'MT008',
+          input.doc,
+          'error',
+          `env[${idx}].value`,
+          `Traefik OTEL_PROPAGATORS includes single-header "b3" in front of Envoy: Envoy re-injects multi-header B3 and flattens parent/child across hops`,
+          'use b3multi instead of b3',
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** Workloads (relays, apps) with OTEL_PROPAGATORS. */
+function workloadPropagationFindings(ctx: CheckContext, hotrodSvcs: ManifestDoc[]): Finding[] {
+  const out: Finding[] = [];
+  for (const t of ctx.templates) {
+    for (const c of containersOf(t)) {
+      const env = envOf(c.container);
+      const props = propagatorsOf(env);
+      if (!props) continue;
+      const idx = env.find((e) => e.name === 'OTEL_PROPAGATORS')!.index;
+      const field = `${c.path}.env[${idx}].value`;
+      if (props.includes('b3') && (ctx.isMeshed(t) === true || ctx.istioInUse)) {
         out.push(
           doctor(
             'MT008',
-            input.doc,
+            t.doc,
             'error',
-            `env[${idx}].value`,
-            `Traefik OTEL_PROPAGATORS includes single-header "b3" in front of Envoy: Envoy re-injects multi-header B3 and flattens parent/child across hops`,
-            'use b3multi instead of b3',
+            field,
+            `container "${c.name}" injects the single "b3" header into the mesh: Envoy extracts it but re-injects multi-header B3, flattening parent/child across hops`,
+            'use b3multi (and tracecontext) instead of b3',
+          ),
+        );
+      }
+      const sendsToHotrod = env.some((e) => {
+        const ep = parseEndpoint(e.value);
+        const ref = ep && serviceOfHost(ep.host, t.namespace);
+        return ref !== undefined && hotrodSvcs.some((h) => nameOf(h.object) === ref.name && namespaceOf(h.object) === ref.namespace);
+      });
+      if (sendsToHotrod && !props.includes('tracecontext')) {
+        out.push(
+          doctor(
+            'MT008',
+            t.doc,
+            'error',
+            field,
+            `container "${c.name}" calls HotROD but propagates only ${props.join(',')}: HotROD reads only traceparent and starts a new trace`,
           ),
         );
       }
     }
-    // Workloads (relays, apps) with OTEL_PROPAGATORS.
-    for (const t of ctx.templates) {
-      for (const c of containersOf(t)) {
-        const env = envOf(c.container);
-        const props = propagatorsOf(env);
-        if (!props) continue;
-        const idx = env.find((e) => e.name === 'OTEL_PROPAGATORS')!.index;
-        const field = `${c.path}.env[${idx}].value`;
-        if (props.includes('b3') && (ctx.isMeshed(t) === true || ctx.istioInUse)) {
-          out.push(
-            doctor(
-              'MT008',
-              t.doc,
-              'error',
-              field,
-              `container "${c.name}" injects the single "b3" header into the mesh: Envoy extracts it but re-injects multi-header B3, flattening parent/child across hops`,
-              'use b3multi (and tracecontext) instead of b3',
-            ),
-          );
-        }
-        const sendsToHotrod = env.some((e) => {
-          const ep = parseEndpoint(e.value);
+  }
+  return out;
+}
+
+/** meshtrace relay hops: `--propagate w3c,b3,b3multi,jaeger` (`b3single`: the old name of `b3`) (default: what came in, plus w3c). */
+function relayPropagationFindings(ctx: CheckContext, hotrodSvcs: ManifestDoc[]): Finding[] {
+  const out: Finding[] = [];
+  for (const t of ctx.templates) {
+    for (const c of containersOf(t)) {
+      const flags = argFlagsOf(c.container);
+      const prop = flags.filter((a) => a.flag === '--propagate');
+      if (prop.length === 0) continue;
+      const formats = prop.flatMap((a) => a.value.split(',').map((s) => s.trim().toLowerCase()));
+      const field = `${c.path}.${prop[0]!.list}[${prop[0]!.index}]`;
+      if ((formats.includes('b3') || formats.includes('b3single')) && (ctx.isMeshed(t) === true || ctx.istioInUse)) {
+        out.push(
+          doctor(
+            'MT008',
+            t.doc,
+            'error',
+            field,
+            `relay ${t.namespace}/${nameOf(t.owner)} writes the single "b3" header into the mesh: Envoy extracts it but re-injects multi-header B3, flattening parent/child across hops`,
+            'propagate w3c,b3multi instead of b3',
+          ),
+        );
+      }
+      const toHotrod = flags
+        .filter((a) => a.flag === '--upstream')
+        .some((a) => {
+          const ep = parseEndpoint(a.value);
           const ref = ep && serviceOfHost(ep.host, t.namespace);
           return ref !== undefined && hotrodSvcs.some((h) => nameOf(h.object) === ref.name && namespaceOf(h.object) === ref.namespace);
         });
-        if (sendsToHotrod && !props.includes('tracecontext')) {
-          out.push(
-            doctor(
-              'MT008',
-              t.doc,
-              'error',
-              field,
-              `container "${c.name}" calls HotROD but propagates only ${props.join(',')}: HotROD reads only traceparent and starts a new trace`,
-            ),
-          );
-        }
-      }
-    }
-    // meshtrace relay hops: `--propagate w3c,b3,b3multi,jaeger` (`b3single`: the old name of `b3`) (default: what came in, plus w3c).
-    for (const t of ctx.templates) {
-      for (const c of containersOf(t)) {
-        const flags = argFlagsOf(c.container);
-        const prop = flags.filter((a) => a.flag === '--propagate');
-        if (prop.length === 0) continue;
-        const formats = prop.flatMap((a) => a.value.split(',').map((s) => s.trim().toLowerCase()));
-        const field = `${c.path}.${prop[0]!.list}[${prop[0]!.index}]`;
-        if ((formats.includes('b3') || formats.includes('b3single')) && (ctx.isMeshed(t) === true || ctx.istioInUse)) {
-          out.push(
-            doctor(
-              'MT008',
-              t.doc,
-              'error',
-              field,
-              `relay ${t.namespace}/${nameOf(t.owner)} writes the single "b3" header into the mesh: Envoy extracts it but re-injects multi-header B3, flattening parent/child across hops`,
-              'propagate w3c,b3multi instead of b3',
-            ),
-          );
-        }
-        const toHotrod = flags
-          .filter((a) => a.flag === '--upstream')
-          .some((a) => {
-            const ep = parseEndpoint(a.value);
-            const ref = ep && serviceOfHost(ep.host, t.namespace);
-            return ref !== undefined && hotrodSvcs.some((h) => nameOf(h.object) === ref.name && namespaceOf(h.object) === ref.namespace);
-          });
-        if (toHotrod && !formats.includes('w3c')) {
-          out.push(
-            doctor(
-              'MT008',
-              t.doc,
-              'error',
-              field,
-              `relay ${t.namespace}/${nameOf(t.owner)} calls HotROD but propagates only ${formats.join(',')}: HotROD reads only traceparent and starts a new trace`,
-              'add w3c to --propagate',
-            ),
-          );
-        }
-      }
-    }
-    // Istio Zipkin provider (B3 only) in front of a meshed HotROD.
-    const meshedHotrod = hotrod.filter((t) => ctx.isMeshed(t) === true);
-    if (meshedHotrod.length) {
-      const active = new Set(
-        telemetryTracing(ctx).flatMap((tt) => asArray(tt.entry.providers).map((p) => String(getPath(p, 'name') ?? '').toLowerCase())),
-      );
-      for (const d of ctx.mesh.defaultTracingProviders) if (d.value[0]) active.add(d.value[0].toLowerCase());
-      for (const p of ctx.mesh.providers) {
-        if (p.type !== 'zipkin' || !active.has(p.name.toLowerCase())) continue;
-        if (p.config.traceContextOption === 'USE_B3_WITH_W3C_PROPAGATION') continue;
+      if (toHotrod && !formats.includes('w3c')) {
         out.push(
           doctor(
             'MT008',
-            p.doc,
+            t.doc,
             'error',
-            `${p.field}.zipkin.traceContextOption`,
-            `provider "${p.name}" (Zipkin) makes Envoy inject only B3, but meshed HotROD (${meshedHotrod.map((t) => nameOf(t.owner)).join(', ')}) reads only traceparent`,
-            'set traceContextOption: USE_B3_WITH_W3C_PROPAGATION, or use an opentelemetry provider',
+            field,
+            `relay ${t.namespace}/${nameOf(t.owner)} calls HotROD but propagates only ${formats.join(',')}: HotROD reads only traceparent and starts a new trace`,
+            'add w3c to --propagate',
           ),
         );
       }
     }
-    return out;
+  }
+  return out;
+}
+
+/** Istio Zipkin provider (B3 only) in front of a meshed HotROD. */
+function zipkinProviderFindings(ctx: CheckContext): Finding[] {
+  const out: Finding[] = [];
+  const hotrod = ctx.templates.filter((t) => containersOf(t).some((c) => isHotrodImage(c.image)));
+  const meshedHotrod = hotrod.filter((t) => ctx.isMeshed(t) === true);
+  if (meshedHotrod.length) {
+    const active = new Set(
+      telemetryTracing(ctx).flatMap((tt) => asArray(tt.entry.providers).map((p) => String(getPath(p, 'name') ?? '').toLowerCase())),
+    );
+    for (const d of ctx.mesh.defaultTracingProviders) if (d.value[0]) active.add(d.value[0].toLowerCase());
+    for (const p of ctx.mesh.providers) {
+      if (p.type !== 'zipkin' || !active.has(p.name.toLowerCase())) continue;
+      if (p.config.traceContextOption === 'USE_B3_WITH_W3C_PROPAGATION') continue;
+      out.push(
+        doctor(
+          'MT008',
+          p.doc,
+          'error',
+          `${p.field}.zipkin.traceContextOption`,
+          `provider "${p.name}" (Zipkin) makes Envoy inject only B3, but meshed HotROD (${meshedHotrod.map((t) => nameOf(t.owner)).join(', ')}) reads only traceparent`,
+          'set traceContextOption: USE_B3_WITH_W3C_PROPAGATION, or use an opentelemetry provider',
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+export const mt008: DoctorRule = {
+  ...CATALOGUE.MT008!,
+  run(ctx) {
+    const hotrodSvcs = hotrodServices(ctx);
+    return [
+      ...traefikPropagationFindings(ctx, hotrodSvcs),
+      ...workloadPropagationFindings(ctx, hotrodSvcs),
+      ...relayPropagationFindings(ctx, hotrodSvcs),
+      ...zipkinProviderFindings(ctx),
+    ];
   },
 };
 

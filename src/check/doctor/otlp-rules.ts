@@ -2,7 +2,7 @@
  * Doctor rules about span delivery to the collector: OTLP port/protocol mix-ups (MT005),
  * collectors bound to localhost (MT006), collector/query split over process-local storage (MT007).
  */
-import type { Finding, ManifestDoc } from '../finding';
+import type { Finding, ManifestDoc, Severity } from '../finding';
 import type { CheckContext } from '../context';
 import { CATALOGUE, type DoctorRule } from './catalogue';
 import { doctor } from './helpers';
@@ -15,7 +15,19 @@ import {
   roles,
   storageBackends,
 } from '../jaeger-config';
-import { argFlagsOf, containersOf, envOf, getPath, isLoopbackHost, isRecord, nameOf, parseEndpoint, type Obj } from '../objects';
+import {
+  argFlagsOf,
+  containersOf,
+  envOf,
+  getPath,
+  isLoopbackHost,
+  isRecord,
+  nameOf,
+  parseEndpoint,
+  type ContainerRef,
+  type Obj,
+  type PodTemplate,
+} from '../objects';
 
 export function isHotrodImage(image: string): boolean {
   return /(^|\/)jaegertracing\/example-hotrod(:|@|$)/.test(image);
@@ -23,106 +35,92 @@ export function isHotrodImage(image: string): boolean {
 
 const OTLP_ENDPOINT_ENV = ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'];
 
+/** The meshtrace relay exports OTLP/HTTP only (`--otlp-endpoint`, protobuf or JSON). */
+function relayEndpointFindings(t: PodTemplate, c: ContainerRef): Finding[] {
+  return argFlagsOf(c.container)
+    .filter((x) => x.flag === '--otlp-endpoint' && parseEndpoint(x.value)?.port === 4317)
+    .map((a) =>
+      doctor(
+        'MT005',
+        t.doc,
+        'error',
+        `${c.path}.${a.list}[${a.index}]`,
+        `container "${c.name}" (meshtrace relay) exports OTLP/HTTP to ${a.value}, the OTLP/gRPC port: the collector drops the spans`,
+        'use http://<collector>:4318',
+      ),
+    );
+}
+
+interface EnvEndpoint {
+  readonly name: string;
+  readonly value: string;
+  readonly port: number;
+  readonly scheme: string | undefined;
+  /** OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL, lower-cased. */
+  readonly protocol: string | undefined;
+  readonly hotrod: boolean;
+  readonly who: string;
+}
+
+/** The first port/protocol mismatch of one OTLP endpoint env var, as severity, message and fix. */
+function envEndpointProblem(e: EnvEndpoint): [Severity, string, string] | undefined {
+  const { name, value, port, protocol, who } = e;
+  if (e.hotrod && port === 4317)
+    return [
+      'error',
+      `${who} runs HotROD, which exports OTLP/HTTP only, but ${name}=${value} is the OTLP/gRPC port 4317: the collector rejects the requests`,
+      `set ${name}=http://<collector>:4318`,
+    ];
+  if (port === 4317 && protocol?.startsWith('http'))
+    return [
+      'error',
+      `${who} exports ${protocol} to ${value}, the OTLP/gRPC port: the collector logs "bogus greeting" and drops the spans`,
+      `use port 4318 or set the protocol to grpc`,
+    ];
+  if (port === 4318 && protocol === 'grpc')
+    return [
+      'error',
+      `${who} exports OTLP/gRPC to ${value}, the OTLP/HTTP port: the export fails`,
+      'use port 4317 or protocol http/protobuf',
+    ];
+  if (port === 4317 && protocol === undefined && !e.hotrod)
+    return [
+      'warning',
+      `${who} sends OTLP to ${value} (gRPC port) without OTEL_EXPORTER_OTLP_PROTOCOL: most SDKs default to http/protobuf, which fails on 4317`,
+      'set OTEL_EXPORTER_OTLP_PROTOCOL=grpc, or use port 4318',
+    ];
+  if ([14250, 14268, 6831, 6832, 9411].includes(port))
+    return [
+      'error',
+      `${who} sends OTLP to ${value}, a legacy Jaeger/Zipkin port: the collector answers "unknown service TraceService" or 404`,
+      'use 4317 (gRPC) or 4318 (HTTP)',
+    ];
+  if (port === 4318 && e.scheme === undefined)
+    return ['error', `${who} has OTLP/HTTP endpoint ${value} without a scheme: the SDK cannot parse it`, `write http://${value}`];
+  return undefined;
+}
+
+/** OTLP endpoint env vars of one container against its protocol env var and image. */
+function envEndpointFindings(t: PodTemplate, c: ContainerRef): Finding[] {
+  const env = envOf(c.container);
+  const get = (name: string) => env.find((e) => e.name === name);
+  const protocol = (get('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? get('OTEL_EXPORTER_OTLP_PROTOCOL'))?.value.toLowerCase();
+  const hotrod = isHotrodImage(c.image);
+  return env
+    .filter((x) => OTLP_ENDPOINT_ENV.includes(x.name))
+    .flatMap((e) => {
+      const ep = parseEndpoint(e.value);
+      if (!ep?.port) return [];
+      const who = `container "${c.name}"`;
+      const problem = envEndpointProblem({ name: e.name, value: e.value, port: ep.port, scheme: ep.scheme, protocol, hotrod, who });
+      if (!problem) return [];
+      const [severity, message, fix] = problem;
+      return [doctor('MT005', t.doc, severity, `${c.path}.env[${e.index}].value`, message, fix)];
+    });
+}
+
 function envProtocolFindings(ctx: CheckContext): Finding[] {
-  const out: Finding[] = [];
-  for (const t of ctx.templates) {
-    for (const c of containersOf(t)) {
-      const env = envOf(c.container);
-      const get = (name: string) => env.find((e) => e.name === name);
-      const protocol = (get('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? get('OTEL_EXPORTER_OTLP_PROTOCOL'))?.value.toLowerCase();
-      const hotrod = isHotrodImage(c.image);
-      // The meshtrace relay exports OTLP/HTTP only (`--otlp-endpoint`, protobuf or JSON).
-      for (const a of argFlagsOf(c.container).filter((x) => x.flag === '--otlp-endpoint')) {
-        const ep = parseEndpoint(a.value);
-        if (ep?.port === 4317) {
-          out.push(
-            doctor(
-              'MT005',
-              t.doc,
-              'error',
-              `${c.path}.${a.list}[${a.index}]`,
-              `container "${c.name}" (meshtrace relay) exports OTLP/HTTP to ${a.value}, the OTLP/gRPC port: the collector drops the spans`,
-              'use http://<collector>:4318',
-            ),
-          );
-        }
-      }
-      for (const e of env.filter((x) => OTLP_ENDPOINT_ENV.includes(x.name))) {
-        const ep = parseEndpoint(e.value);
-        if (!ep?.port) continue;
-        const field = `${c.path}.env[${e.index}].value`;
-        const who = `container "${c.name}"`;
-        if (hotrod && ep.port === 4317) {
-          out.push(
-            doctor(
-              'MT005',
-              t.doc,
-              'error',
-              field,
-              `${who} runs HotROD, which exports OTLP/HTTP only, but ${e.name}=${e.value} is the OTLP/gRPC port 4317: the collector rejects the requests`,
-              `set ${e.name}=http://<collector>:4318`,
-            ),
-          );
-        } else if (ep.port === 4317 && protocol?.startsWith('http')) {
-          out.push(
-            doctor(
-              'MT005',
-              t.doc,
-              'error',
-              field,
-              `${who} exports ${protocol} to ${e.value}, the OTLP/gRPC port: the collector logs "bogus greeting" and drops the spans`,
-              `use port 4318 or set the protocol to grpc`,
-            ),
-          );
-        } else if (ep.port === 4318 && protocol === 'grpc') {
-          out.push(
-            doctor(
-              'MT005',
-              t.doc,
-              'error',
-              field,
-              `${who} exports OTLP/gRPC to ${e.value}, the OTLP/HTTP port: the export fails`,
-              'use port 4317 or protocol http/protobuf',
-            ),
-          );
-        } else if (ep.port === 4317 && protocol === undefined && !hotrod) {
-          out.push(
-            doctor(
-              'MT005',
-              t.doc,
-              'warning',
-              field,
-              `${who} sends OTLP to ${e.value} (gRPC port) without OTEL_EXPORTER_OTLP_PROTOCOL: most SDKs default to http/protobuf, which fails on 4317`,
-              'set OTEL_EXPORTER_OTLP_PROTOCOL=grpc, or use port 4318',
-            ),
-          );
-        } else if ([14250, 14268, 6831, 6832, 9411].includes(ep.port)) {
-          out.push(
-            doctor(
-              'MT005',
-              t.doc,
-              'error',
-              field,
-              `${who} sends OTLP to ${e.value}, a legacy Jaeger/Zipkin port: the collector answers "unknown service TraceService" or 404`,
-              'use 4317 (gRPC) or 4318 (HTTP)',
-            ),
-          );
-        } else if (ep.port === 4318 && ep.scheme === undefined) {
-          out.push(
-            doctor(
-              'MT005',
-              t.doc,
-              'error',
-              field,
-              `${who} has OTLP/HTTP endpoint ${e.value} without a scheme: the SDK cannot parse it`,
-              `write http://${e.value}`,
-            ),
-          );
-        }
-      }
-    }
-  }
-  return out;
+  return ctx.templates.flatMap((t) => containersOf(t).flatMap((c) => [...relayEndpointFindings(t, c), ...envEndpointFindings(t, c)]));
 }
 
 function providerProtocolFindings(ctx: CheckContext): Finding[] {
@@ -182,149 +180,174 @@ function providerProtocolFindings(ctx: CheckContext): Finding[] {
   return out;
 }
 
-/** Traefik values `tracing.otlp` checks (the chart renders these into --tracing.otlp.* flags). */
-function traefikFindings(ctx: CheckContext): Finding[] {
+interface TraefikOtlp {
+  readonly d: ManifestDoc;
+  /** `tracing.otlp` */
+  readonly otlp: Obj;
+  readonly http: Obj;
+  readonly grpc: Obj;
+  readonly httpOn: boolean;
+  readonly grpcOn: boolean;
+}
+
+/** The enabled switches of `tracing.otlp` and its two transports against each other. */
+function traefikSwitchFindings({ d, otlp, httpOn, grpcOn }: TraefikOtlp): Finding[] {
   const out: Finding[] = [];
-  for (const input of ctx.traefikValues()) {
-    const otlp = getPath(input.doc.object, 'tracing.otlp');
-    if (!isRecord(otlp)) continue;
-    const http = isRecord(otlp.http) ? otlp.http : {};
-    const grpc = isRecord(otlp.grpc) ? otlp.grpc : {};
-    const httpOn = http.enabled === true;
-    const grpcOn = grpc.enabled === true;
-    const d = input.doc;
-    if (otlp.enabled === true && !httpOn && !grpcOn) {
-      out.push(
-        doctor(
-          'MT005',
-          d,
-          'error',
-          'tracing.otlp',
-          'otlp is enabled but neither tracing.otlp.http nor tracing.otlp.grpc is: Traefik silently exports to https://localhost:4318',
-        ),
-      );
-    }
-    if (otlp.enabled !== true && (httpOn || grpcOn)) {
-      out.push(
-        doctor(
-          'MT005',
-          d,
-          'error',
-          'tracing.otlp.enabled',
-          `tracing.otlp.${grpcOn ? 'grpc' : 'http'} is enabled but tracing.otlp.enabled is not: the chart renders no tracing flags, Traefik emits no spans`,
-          'set tracing.otlp.enabled: true',
-        ),
-      );
-    }
-    if (httpOn && grpcOn) {
-      out.push(
-        doctor(
-          'MT005',
-          d,
-          'error',
-          'tracing.otlp',
-          'both tracing.otlp.http and tracing.otlp.grpc are enabled: Traefik uses only gRPC, the HTTP settings are dead',
-          'enable exactly one transport',
-        ),
-      );
-    }
-    if (grpcOn && typeof grpc.endpoint === 'string' && grpc.endpoint) {
-      const ep = parseEndpoint(grpc.endpoint);
-      if (/:\/\//.test(grpc.endpoint))
-        out.push(
-          doctor(
-            'MT005',
-            d,
-            'error',
-            'tracing.otlp.grpc.endpoint',
-            `gRPC endpoint "${grpc.endpoint}" has a scheme: Traefik splits it as host:port and fails`,
-            `write ${ep ? `${ep.host}:${ep.port ?? 4317}` : 'host:4317'} and insecure: true`,
-          ),
-        );
-      else if (ep?.port === 4318)
-        out.push(
-          doctor(
-            'MT005',
-            d,
-            'error',
-            'tracing.otlp.grpc.endpoint',
-            `gRPC endpoint "${grpc.endpoint}" is the OTLP/HTTP port 4318`,
-            'use port 4317',
-          ),
-        );
-      const tlsSet = isRecord(grpc.tls) && Object.values(grpc.tls).some((v) => v !== null && v !== undefined && v !== '' && v !== false);
-      if (grpc.insecure === true && tlsSet)
-        out.push(
-          doctor(
-            'MT005',
-            d,
-            'error',
-            'tracing.otlp.grpc.tls',
-            'gRPC exporter has insecure: true and tls.* set: Traefik refuses to start ("TLS and Insecure options are mutually exclusive")',
-            'drop tracing.otlp.grpc.tls for a plaintext collector, or drop insecure for TLS',
-          ),
-        );
-      if (grpc.insecure !== true && !isRecord(grpc.tls))
-        out.push(
-          doctor(
-            'MT005',
-            d,
-            'warning',
-            'tracing.otlp.grpc.insecure',
-            'gRPC exporter without insecure: true tries TLS against a plaintext collector',
-            'set tracing.otlp.grpc.insecure: true (and no grpc.tls) for an in-cluster plaintext collector',
-          ),
-        );
-    } else if (grpcOn) {
+  if (otlp.enabled === true && !httpOn && !grpcOn) {
+    out.push(
+      doctor(
+        'MT005',
+        d,
+        'error',
+        'tracing.otlp',
+        'otlp is enabled but neither tracing.otlp.http nor tracing.otlp.grpc is: Traefik silently exports to https://localhost:4318',
+      ),
+    );
+  }
+  if (otlp.enabled !== true && (httpOn || grpcOn)) {
+    out.push(
+      doctor(
+        'MT005',
+        d,
+        'error',
+        'tracing.otlp.enabled',
+        `tracing.otlp.${grpcOn ? 'grpc' : 'http'} is enabled but tracing.otlp.enabled is not: the chart renders no tracing flags, Traefik emits no spans`,
+        'set tracing.otlp.enabled: true',
+      ),
+    );
+  }
+  if (httpOn && grpcOn) {
+    out.push(
+      doctor(
+        'MT005',
+        d,
+        'error',
+        'tracing.otlp',
+        'both tracing.otlp.http and tracing.otlp.grpc are enabled: Traefik uses only gRPC, the HTTP settings are dead',
+        'enable exactly one transport',
+      ),
+    );
+  }
+  return out;
+}
+
+/** `tracing.otlp.grpc`: endpoint form and port, TLS against insecure. */
+function traefikGrpcFindings({ d, grpc, grpcOn }: TraefikOtlp): Finding[] {
+  const out: Finding[] = [];
+  if (grpcOn && typeof grpc.endpoint === 'string' && grpc.endpoint) {
+    const ep = parseEndpoint(grpc.endpoint);
+    if (/:\/\//.test(grpc.endpoint))
       out.push(
         doctor(
           'MT005',
           d,
           'error',
           'tracing.otlp.grpc.endpoint',
-          'gRPC transport enabled without an endpoint: Traefik exports to localhost:4317',
-          'set tracing.otlp.grpc.endpoint: <collector>.<ns>.svc:4317',
+          `gRPC endpoint "${grpc.endpoint}" has a scheme: Traefik splits it as host:port and fails`,
+          `write ${ep ? `${ep.host}:${ep.port ?? 4317}` : 'host:4317'} and insecure: true`,
         ),
       );
-    }
-    if (httpOn && typeof http.endpoint === 'string' && http.endpoint) {
-      const ep = parseEndpoint(http.endpoint);
-      if (!/^https?:\/\//.test(http.endpoint))
-        out.push(
-          doctor(
-            'MT005',
-            d,
-            'error',
-            'tracing.otlp.http.endpoint',
-            `HTTP endpoint "${http.endpoint}" has no http:// scheme: Traefik parses it as a URL and cannot export`,
-            `write http://${http.endpoint}`,
-          ),
-        );
-      else if (ep?.port === 4317)
-        out.push(
-          doctor(
-            'MT005',
-            d,
-            'error',
-            'tracing.otlp.http.endpoint',
-            `HTTP endpoint "${http.endpoint}" is the OTLP/gRPC port 4317`,
-            'use port 4318 (path /v1/traces)',
-          ),
-        );
-    } else if (httpOn) {
+    else if (ep?.port === 4318)
+      out.push(
+        doctor(
+          'MT005',
+          d,
+          'error',
+          'tracing.otlp.grpc.endpoint',
+          `gRPC endpoint "${grpc.endpoint}" is the OTLP/HTTP port 4318`,
+          'use port 4317',
+        ),
+      );
+    const tlsSet = isRecord(grpc.tls) && Object.values(grpc.tls).some((v) => v !== null && v !== undefined && v !== '' && v !== false);
+    if (grpc.insecure === true && tlsSet)
+      out.push(
+        doctor(
+          'MT005',
+          d,
+          'error',
+          'tracing.otlp.grpc.tls',
+          'gRPC exporter has insecure: true and tls.* set: Traefik refuses to start ("TLS and Insecure options are mutually exclusive")',
+          'drop tracing.otlp.grpc.tls for a plaintext collector, or drop insecure for TLS',
+        ),
+      );
+    if (grpc.insecure !== true && !isRecord(grpc.tls))
+      out.push(
+        doctor(
+          'MT005',
+          d,
+          'warning',
+          'tracing.otlp.grpc.insecure',
+          'gRPC exporter without insecure: true tries TLS against a plaintext collector',
+          'set tracing.otlp.grpc.insecure: true (and no grpc.tls) for an in-cluster plaintext collector',
+        ),
+      );
+  } else if (grpcOn) {
+    out.push(
+      doctor(
+        'MT005',
+        d,
+        'error',
+        'tracing.otlp.grpc.endpoint',
+        'gRPC transport enabled without an endpoint: Traefik exports to localhost:4317',
+        'set tracing.otlp.grpc.endpoint: <collector>.<ns>.svc:4317',
+      ),
+    );
+  }
+  return out;
+}
+
+/** `tracing.otlp.http`: endpoint scheme and port. */
+function traefikHttpFindings({ d, http, httpOn }: TraefikOtlp): Finding[] {
+  const out: Finding[] = [];
+  if (httpOn && typeof http.endpoint === 'string' && http.endpoint) {
+    const ep = parseEndpoint(http.endpoint);
+    if (!/^https?:\/\//.test(http.endpoint))
       out.push(
         doctor(
           'MT005',
           d,
           'error',
           'tracing.otlp.http.endpoint',
-          'HTTP transport enabled without an endpoint: Traefik exports to https://localhost:4318',
-          'set tracing.otlp.http.endpoint: http://<collector>.<ns>.svc:4318/v1/traces',
+          `HTTP endpoint "${http.endpoint}" has no http:// scheme: Traefik parses it as a URL and cannot export`,
+          `write http://${http.endpoint}`,
         ),
       );
-    }
+    else if (ep?.port === 4317)
+      out.push(
+        doctor(
+          'MT005',
+          d,
+          'error',
+          'tracing.otlp.http.endpoint',
+          `HTTP endpoint "${http.endpoint}" is the OTLP/gRPC port 4317`,
+          'use port 4318 (path /v1/traces)',
+        ),
+      );
+  } else if (httpOn) {
+    out.push(
+      doctor(
+        'MT005',
+        d,
+        'error',
+        'tracing.otlp.http.endpoint',
+        'HTTP transport enabled without an endpoint: Traefik exports to https://localhost:4318',
+        'set tracing.otlp.http.endpoint: http://<collector>.<ns>.svc:4318/v1/traces',
+      ),
+    );
   }
   return out;
+}
+
+/** Traefik values `tracing.otlp` checks (the chart renders these into --tracing.otlp.* flags). */
+function traefikFindings(ctx: CheckContext): Finding[] {
+  return ctx.traefikValues().flatMap((input) => {
+    const otlp = getPath(input.doc.object, 'tracing.otlp');
+    if (!isRecord(otlp)) return [];
+    const http = isRecord(otlp.http) ? otlp.http : {};
+    const grpc = isRecord(otlp.grpc) ? otlp.grpc : {};
+    const values: TraefikOtlp = { d: input.doc, otlp, http, grpc, httpOn: http.enabled === true, grpcOn: grpc.enabled === true };
+    return [...traefikSwitchFindings(values), ...traefikGrpcFindings(values), ...traefikHttpFindings(values)];
+  });
 }
 
 export const mt005: DoctorRule = {
