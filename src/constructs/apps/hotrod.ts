@@ -118,43 +118,7 @@ export class HotRod extends Construct {
               runAsGroup: uid,
               seccompProfile: { type: 'RuntimeDefault' },
             },
-            containers: [
-              {
-                name: HOTROD_NAME,
-                image,
-                imagePullPolicy: props.imagePullPolicy ?? 'IfNotPresent',
-                args: ['all', ...(props.extraArgs ?? [])],
-                env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: props.otlpEndpoint ?? DEFAULT_HOTROD_OTLP_ENDPOINT }],
-                ports: HOTROD_CONTAINER_PORTS.map((p) => ({ ...p, protocol: 'TCP' })),
-                // TCP probes on purpose: every HTTP route of HotROD is traced, so HTTP probes would
-                // write a trace into Jaeger every few seconds and bury the ones users look for.
-                readinessProbe: {
-                  tcpSocket: { port: k8s.IntOrString.fromNumber(HOTROD_FRONTEND_PORT) },
-                  periodSeconds: 5,
-                  failureThreshold: 3,
-                },
-                livenessProbe: {
-                  tcpSocket: { port: k8s.IntOrString.fromNumber(HOTROD_FRONTEND_PORT) },
-                  initialDelaySeconds: 5,
-                  periodSeconds: 15,
-                  failureThreshold: 4,
-                },
-                resources: {
-                  requests: {
-                    cpu: k8s.Quantity.fromString(props.cpuRequest ?? '50m'),
-                    memory: k8s.Quantity.fromString(props.memoryRequest ?? '64Mi'),
-                  },
-                  limits: { memory: k8s.Quantity.fromString(props.memoryLimit ?? '256Mi') },
-                },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  privileged: false,
-                  readOnlyRootFilesystem: true,
-                  runAsNonRoot: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-              },
-            ],
+            containers: [hotrodContainer(props, image)],
           },
         },
       },
@@ -238,4 +202,43 @@ function validateHotRodProps(props: HotRodProps, namespace: string): void {
       `HotRod: runAsUser ${uid} must be a non-zero UID (the image runs as root otherwise and Pod Security "restricted" refuses it)`,
     );
   }
+}
+
+/** HotROD's one container: all its services in one process (`hotrod all`), restricted pod security. */
+function hotrodContainer(props: HotRodProps, image: string): k8s.Container {
+  return {
+    name: HOTROD_NAME,
+    image,
+    imagePullPolicy: props.imagePullPolicy ?? 'IfNotPresent',
+    args: ['all', ...(props.extraArgs ?? [])],
+    env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: props.otlpEndpoint ?? DEFAULT_HOTROD_OTLP_ENDPOINT }],
+    ports: HOTROD_CONTAINER_PORTS.map((p) => ({ ...p, protocol: 'TCP' })),
+    // TCP probes on purpose: every HTTP route of HotROD is traced, so HTTP probes would
+    // write a trace into Jaeger every few seconds and bury the ones users look for.
+    readinessProbe: {
+      tcpSocket: { port: k8s.IntOrString.fromNumber(HOTROD_FRONTEND_PORT) },
+      periodSeconds: 5,
+      failureThreshold: 3,
+    },
+    livenessProbe: {
+      tcpSocket: { port: k8s.IntOrString.fromNumber(HOTROD_FRONTEND_PORT) },
+      initialDelaySeconds: 5,
+      periodSeconds: 15,
+      failureThreshold: 4,
+    },
+    resources: {
+      requests: {
+        cpu: k8s.Quantity.fromString(props.cpuRequest ?? '50m'),
+        memory: k8s.Quantity.fromString(props.memoryRequest ?? '64Mi'),
+      },
+      limits: { memory: k8s.Quantity.fromString(props.memoryLimit ?? '256Mi') },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    },
+  };
 }
