@@ -4,6 +4,7 @@
  * Spans: one server span per request, one client span per upstream call, with the ids propagated.
  */
 import { performance } from 'node:perf_hooks';
+import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import {
   type BaggageEntry,
   type HeaderFormat,
@@ -567,11 +568,11 @@ export class Hop {
     if (status !== undefined) this.metrics.countResponse(status);
     if (!this.spans || !ex.sampled) return;
     const attributes = ex.serverAttributes;
-    if (status !== undefined) attributes['http.response.status_code'] = status;
+    if (status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
     // Server spans: 5xx is an error, 4xx is the client's (HTTP semconv).
     let message = error;
     if (message === undefined && status !== undefined && status >= 500) message = `HTTP ${status}`;
-    if (message !== undefined) attributes['error.type'] = errorType ?? String(status ?? 'error');
+    if (message !== undefined) attributes[ATTR_ERROR_TYPE] = errorType ?? String(status ?? 'error');
     this.spans.add({
       traceId: ex.server.traceId,
       spanId: ex.server.spanId,
@@ -590,14 +591,14 @@ export class Hop {
     if (!this.spans || !ex.sampled) return;
     const client = call.context;
     const { name, attributes } = clientSpanStart(call.method, call.upstream.url, call.path, this.options.spanAttributes);
-    if (status !== undefined) attributes['http.response.status_code'] = status;
+    if (status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
     if (ex.faults.dropContext) attributes['relay.fault'] = 'drop-context';
     attributes[ATTR_PROPAGATION_INJECTED] = ex.faults.dropContext ? NO_FORMATS : ex.injected;
     if (!ex.faults.dropContext) attributes[ATTR_PROPAGATION_SAMPLED] = client.sampling === 'sampled' || client.debug;
     // Client spans: 4xx and 5xx are errors (HTTP semconv).
     let message = error;
     if (message === undefined && status !== undefined && status >= 400) message = `HTTP ${status}`;
-    if (message !== undefined) attributes['error.type'] = errorType ?? String(status);
+    if (message !== undefined) attributes[ATTR_ERROR_TYPE] = errorType ?? String(status);
     this.spans.add({
       traceId: client.traceId,
       spanId: client.spanId,
