@@ -505,19 +505,10 @@ function istioSteps(input: LaneInput, context: string): { steps: Step[]; workloa
   };
 }
 
-/** Steps shared by `up` and `smoke`: synth, cluster, installers, apply, wait. */
-function bringUpSteps(input: LaneInput): { steps: Step[]; context: string } {
-  const context = kubeContext(input.clusterName);
-  const stateDir = input.stateDir ?? '.meshtrace';
+/** Reuse the kind cluster named in the input, or create it and mark it as the kit's (so `down` deletes only it). */
+function clusterSteps(input: LaneInput, context: string, stateDir: string): Step[] {
   const d = input.dist;
   const steps: Step[] = [];
-  steps.push({
-    kind: 'synth',
-    profile: input.profile,
-    configFile: input.configFile,
-    outdir: d.dir,
-    why: `write ${d.dir}/ and ${d.dir}/install/ from ${input.configFile ? `config ${input.configFile}` : `profile ${input.profile}`}`,
-  });
   if (input.cluster.exists) {
     steps.push({
       kind: 'note',
@@ -552,6 +543,23 @@ function bringUpSteps(input: LaneInput): { steps: Step[]; context: string } {
       why: 'record that meshtrace created this cluster (marker file + ConfigMap kube-system/meshtrace-owner with the same token), so `down` deletes only it',
     });
   }
+  return steps;
+}
+
+/** Steps shared by `up` and `smoke`: synth, cluster, installers, apply, wait. */
+function bringUpSteps(input: LaneInput): { steps: Step[]; context: string } {
+  const context = kubeContext(input.clusterName);
+  const stateDir = input.stateDir ?? '.meshtrace';
+  const d = input.dist;
+  const steps: Step[] = [];
+  steps.push({
+    kind: 'synth',
+    profile: input.profile,
+    configFile: input.configFile,
+    outdir: d.dir,
+    why: `write ${d.dir}/ and ${d.dir}/install/ from ${input.configFile ? `config ${input.configFile}` : `profile ${input.profile}`}`,
+  });
+  steps.push(...clusterSteps(input, context, stateDir));
   if (crdSourcesFor(d).has('gateway-api')) {
     // before Istio: istiod enables its Gateway API controller for the CRDs it finds
     steps.push({

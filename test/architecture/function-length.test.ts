@@ -29,7 +29,6 @@ const NOT_YET: ReadonlySet<string> = new Set([
   'src/verify/diagnosis.ts#diagnoseSplitHop',
   'src/verify/sources/otlp-proto-fast.ts#readSpan',
   'src/cli/relay.ts#registerRelay',
-  'src/cluster/plan.ts#bringUpSteps',
   'src/stack/output-writer.ts#swapIn',
   'src/verify/diagnosis.ts#noTrace',
   'src/verify/poller.ts#pollAndVerify',
