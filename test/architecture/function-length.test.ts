@@ -23,8 +23,6 @@ const NOT_YET: ReadonlySet<string> = new Set([
   // Over 80 lines once Prettier wrapped them at 140 columns; still to be split.
   'src/cli/synth.ts#<anonymous>',
   'src/constructs/enterprise/search-index-maintenance.ts#<anonymous>',
-  'src/demo/run-envoy-demo.ts#runEnvoyDemo',
-  'src/demo/start-envoy-mesh.ts#startEnvoyMesh',
   'src/relay/http1/upstream.ts#onData',
   'src/verify/diagnosis.ts#diagnoseSplitHop',
   'src/verify/sources/otlp-proto-fast.ts#readSpan',
