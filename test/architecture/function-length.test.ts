@@ -24,11 +24,9 @@ const NOT_YET: ReadonlySet<string> = new Set([
   'src/cli/synth.ts#<anonymous>',
   'src/constructs/enterprise/search-index-maintenance.ts#<anonymous>',
   'src/relay/http1/upstream.ts#onData',
-  'src/verify/diagnosis.ts#diagnoseSplitHop',
   'src/verify/sources/otlp-proto-fast.ts#readSpan',
   'src/cli/relay.ts#registerRelay',
   'src/stack/output-writer.ts#swapIn',
-  'src/verify/diagnosis.ts#noTrace',
   'src/verify/poller.ts#pollAndVerify',
 ]);
 
