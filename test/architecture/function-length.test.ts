@@ -27,7 +27,6 @@ const NOT_YET: ReadonlySet<string> = new Set([
   'src/verify/sources/otlp-proto-fast.ts#readSpan',
   'src/cli/relay.ts#registerRelay',
   'src/stack/output-writer.ts#swapIn',
-  'src/verify/poller.ts#pollAndVerify',
 ]);
 
 interface LongFunction {
