@@ -25,7 +25,6 @@ const NOT_YET: ReadonlySet<string> = new Set([
   'src/constructs/enterprise/search-index-maintenance.ts#<anonymous>',
   'src/relay/http1/upstream.ts#onData',
   'src/verify/sources/otlp-proto-fast.ts#readSpan',
-  'src/cli/relay.ts#registerRelay',
   'src/stack/output-writer.ts#swapIn',
 ]);
 
