@@ -20,7 +20,6 @@ const NOT_YET: ReadonlySet<string> = new Set([
   'src/verify/sources/otlp-receiver.ts#startOtlpReceiver',
   'src/constructs/traefik/traefik-values-rules.ts#checkV3',
   'src/constructs/enterprise/search-index-maintenance.ts#<anonymous>',
-  'src/verify/sources/otlp-proto-fast.ts#readSpan',
   'src/stack/output-writer.ts#swapIn',
 ]);
 
