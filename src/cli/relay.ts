@@ -10,6 +10,7 @@ import {
 } from '../relay/options';
 import { FaultSyntaxError, formatFault } from '../faults';
 import { tuneRelayProcess } from '../relay/process-tuning';
+import type { RunningRelay } from '../relay';
 import { PROPAGATION_FORMAT_NAMES } from '../relay/options';
 import { deprecationNotice } from './flags';
 
@@ -91,6 +92,58 @@ function terminationSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/** Starts the relay the flags describe; bad flags and a listen address that cannot be had are exit 2. */
+async function startRelayFromFlags(flags: RelayFlags): Promise<RunningRelay> {
+  try {
+    const options = relayOptionsFromFlags(flags);
+    tuneRelayProcess();
+    // Loaded per command, so `meshtrace --help` does not load the OpenTelemetry exporter.
+    const { startRelay } = await import('../relay');
+    return await startRelay(options);
+  } catch (err) {
+    if (err instanceof RelayOptionError || err instanceof FaultSyntaxError) throw new CliError(err.message, EXIT_CANNOT_CHECK);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new CliError(`cannot listen on ${flags.listen}: ${code} (${(err as Error).message})`, EXIT_CANNOT_CHECK);
+    }
+    throw err;
+  }
+}
+
+/** The stderr line after the ready line: where the hop forwards, exports and listens for admin. */
+function relayDetailsLine(relay: RunningRelay): string {
+  const o = relay.options;
+  const details = [
+    o.upstreams.length ? `upstreams ${o.upstreams.map((u) => u.href).join(' ')}${o.fanout ? ' (fanout)' : ''}` : 'leaf',
+    o.otlpTracesUrl ? `spans → ${o.otlpTracesUrl.href} (${o.otlpProtocol})` : 'no span export',
+    o.faults.length ? `faults ${o.faults.map(formatFault).join(' ')}` : undefined,
+    relay.adminUrl ? `admin ${relay.adminUrl}` : undefined,
+  ].filter(Boolean);
+  return `relay ${o.serviceName}: ${details.join('; ')}\n`;
+}
+
+/** The command's action: start, announce, serve until SIGTERM/SIGINT, drain, say what became of the spans. */
+async function runRelay(flags: RelayFlags, cmd: Command): Promise<void> {
+  const relay = await startRelayFromFlags(flags);
+  const o = relay.options;
+  const signal = terminationSignal();
+  // The one stdout line a parent process waits for (the local demo, the SIGTERM test).
+  process.stdout.write(`relay ${o.serviceName} listening on ${relay.url}\n`);
+  process.stderr.write(relayDetailsLine(relay));
+  const received = await signal;
+  process.stderr.write(`relay ${o.serviceName}: ${received}: draining\n`);
+  await relay.close();
+  const stats = relay.spanStats();
+  process.stderr.write(
+    `relay ${o.serviceName}: stopped${stats ? ` (spans: ${stats.exported} exported, ${stats.dropped} dropped, ${stats.failed} failed, ${stats.pending} unsent)` : ''}\n`,
+  );
+  setExitCode(cmd, EXIT_OK);
+  // Drained and flushed: nothing left is worth waiting for (a collector's pending answer or retry timer
+  // would otherwise keep the process, and a terminating pod, alive). stderr to a pipe or file is
+  // written synchronously on Linux, so the lines above are out.
+  process.exit(EXIT_OK);
+}
+
 export function registerRelay(program: Command): void {
   program
     .command('relay')
@@ -132,44 +185,5 @@ export function registerRelay(program: Command): void {
     .option('--shutdown-timeout <duration>', 'longest graceful drain on SIGTERM', '20s')
     .option('--span-queue-size <n>', 'spans kept for export; beyond it spans are dropped and counted', '16384')
     .option('--span-flush-interval <duration>', 'longest wait of a span before export', '1s')
-    .action(async (flags: RelayFlags, cmd: Command) => {
-      let relay;
-      try {
-        const options = relayOptionsFromFlags(flags);
-        tuneRelayProcess();
-        // Loaded per command, so `meshtrace --help` does not load the OpenTelemetry exporter.
-        const { startRelay } = await import('../relay');
-        relay = await startRelay(options);
-      } catch (err) {
-        if (err instanceof RelayOptionError || err instanceof FaultSyntaxError) throw new CliError(err.message, EXIT_CANNOT_CHECK);
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-          throw new CliError(`cannot listen on ${flags.listen}: ${code} (${(err as Error).message})`, EXIT_CANNOT_CHECK);
-        }
-        throw err;
-      }
-      const o = relay.options;
-      const signal = terminationSignal();
-      // The one stdout line a parent process waits for (the local demo, the SIGTERM test).
-      process.stdout.write(`relay ${o.serviceName} listening on ${relay.url}\n`);
-      const details = [
-        o.upstreams.length ? `upstreams ${o.upstreams.map((u) => u.href).join(' ')}${o.fanout ? ' (fanout)' : ''}` : 'leaf',
-        o.otlpTracesUrl ? `spans → ${o.otlpTracesUrl.href} (${o.otlpProtocol})` : 'no span export',
-        o.faults.length ? `faults ${o.faults.map(formatFault).join(' ')}` : undefined,
-        relay.adminUrl ? `admin ${relay.adminUrl}` : undefined,
-      ].filter(Boolean);
-      process.stderr.write(`relay ${o.serviceName}: ${details.join('; ')}\n`);
-      const received = await signal;
-      process.stderr.write(`relay ${o.serviceName}: ${received}: draining\n`);
-      await relay.close();
-      const stats = relay.spanStats();
-      process.stderr.write(
-        `relay ${o.serviceName}: stopped${stats ? ` (spans: ${stats.exported} exported, ${stats.dropped} dropped, ${stats.failed} failed, ${stats.pending} unsent)` : ''}\n`,
-      );
-      setExitCode(cmd, EXIT_OK);
-      // Drained and flushed: nothing left is worth waiting for (a collector's pending answer or retry timer
-      // would otherwise keep the process, and a terminating pod, alive). stderr to a pipe or file is
-      // written synchronously on Linux, so the lines above are out.
-      process.exit(EXIT_OK);
-    });
+    .action(runRelay);
 }

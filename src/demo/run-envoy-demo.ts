@@ -14,11 +14,12 @@ import { findEnvoy, type FoundEnvoy } from '../envoy/envoy-binary';
 import { EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK } from '../errors';
 import { REPO_ROOT } from '../paths';
 import { drive, triggerPath, type DrivenRequest } from '../verify/driver';
+import type { DriverReport } from '../verify/diagnosis';
 import type { Trace } from '../verify/model';
 import { pollAndVerify } from '../verify/poller';
 import { startOtlpReceiver, type OtlpReceiver } from '../verify/sources/otlp-receiver';
 import { receiverSource } from '../verify/sources/trace-source';
-import { loadSpec } from '../verify/spec';
+import { loadSpec, type Spec } from '../verify/spec';
 import type { VerifyResult } from '../verify/verify-traces';
 import { startEnvoyMesh, type AppVariant, type StartedEnvoyMesh, type StartedProxy } from './start-envoy-mesh';
 import { isProcessAlive, ProcessStartError, ProcessSupervisor } from './supervisor';
@@ -111,89 +112,134 @@ function proxiesFlushed(receiver: OtlpReceiver, emit: (event: EnvoyDemoEvent) =>
   });
 }
 
-export async function runEnvoyDemo(options: EnvoyDemoOptions = {}): Promise<EnvoyDemoOutcome> {
-  const t0 = performance.now();
-  const emit = options.onEvent ?? (() => undefined);
-  const specPath = options.specPath ?? DEFAULT_ENVOY_DEMO_SPEC;
-  const supervisor = new ProcessSupervisor({ onOutput: options.onOutput, killGraceMs: 3000 });
+/** One deadline and Ctrl-C for the whole demo: `guard` rejects whatever it wraps once either fires. */
+interface DemoDeadline {
+  readonly signal: AbortSignal;
+  readonly guard: <T>(p: Promise<T>) => Promise<T>;
+  readonly clear: () => void;
+}
+
+function demoDeadline(deadlineMs: number, supervisor: ProcessSupervisor): DemoDeadline {
   const abort = new AbortController();
-  const deadlineMs = options.deadlineMs ?? 90_000;
   const deadline = setTimeout(() => abort.abort(new Error(`the demo did not finish within ${deadlineMs / 1000} s`)), deadlineMs);
   const aborted = new Promise<never>((_, reject) =>
     abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }),
   );
   aborted.catch(() => undefined);
-  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
   supervisor.onInterrupt((signal) => abort.abort(new Error(`interrupted by ${signal}; every process was stopped`)));
-  let envoy: FoundEnvoy | undefined;
-  let receiver: OtlpReceiver | undefined;
-  let mesh: StartedEnvoyMesh | undefined;
-  const proxies: StartedProxy[] = [];
-  const requests: DrivenRequest[] = [];
-  let result: VerifyResult | undefined;
-  let traces: Trace[] = [];
-  let pool: Trace[] = [];
+  return { signal: abort.signal, guard: (p) => Promise.race([p, aborted]), clear: () => clearTimeout(deadline) };
+}
+
+/** What the demo has got so far: filled in phase by phase, so a failure still reports (and stops) what started. */
+interface DemoState {
+  envoy?: FoundEnvoy;
+  receiver?: OtlpReceiver;
+  mesh?: StartedEnvoyMesh;
+  readonly proxies: StartedProxy[];
+  readonly requests: DrivenRequest[];
+  result?: VerifyResult;
+  traces: Trace[];
+  pool: Trace[];
+}
+
+/** The gateway and one sidecar per app; each `--break` app runs as a relay that drops the trace context. */
+function startDemoMesh(
+  state: DemoState,
+  broken: readonly BookinfoApp[],
+  supervisor: ProcessSupervisor,
+  emit: (event: EnvoyDemoEvent) => void,
+): Promise<StartedEnvoyMesh> {
+  const apps = Object.fromEntries(
+    broken.map((app): [BookinfoApp, AppVariant] => [app, { kind: 'relay', args: ['--fault', 'drop-context'] }]),
+  );
+  return startEnvoyMesh({
+    envoy: state.envoy!.path,
+    config: labMeshConfig(),
+    collector: { host: '127.0.0.1', port: state.receiver!.port },
+    supervisor,
+    apps,
+    spanFlushIntervalMs: SPAN_FLUSH_MS,
+    onProxyReady: (proxy) => {
+      state.proxies.push(proxy);
+      emit({ type: 'proxy-ready', proxy });
+    },
+  });
+}
+
+/** Drives `count` requests through the gateway one at a time (so each is reported as it completes). */
+async function driveThroughGateway(
+  state: DemoState,
+  spec: Spec,
+  count: number,
+  { guard, emit }: { guard: DemoDeadline['guard']; emit: (event: EnvoyDemoEvent) => void },
+): Promise<{ ids: string[]; report: DriverReport }> {
+  const url = new URL(triggerPath(spec.trigger?.url, '/productpage'), state.mesh!.gatewayUrl).href;
+  const propagation = spec.trigger?.propagation ?? ['w3c', 'envoy'];
+  const ids: string[] = [];
+  let report;
+  for (let index = 0; index < count; index++) {
+    const one = await guard(drive({ url, requests: 1, propagation, headers: spec.trigger?.headers }));
+    state.requests.push(one.requests[0]!);
+    ids.push(...one.traceIds);
+    report = one.report;
+    emit({ type: 'request', index, of: count, request: one.requests[0]! });
+  }
+  return { ids, report: report! };
+}
+
+/** Every phase from finding Envoy to the verdict; throws on the first that fails, `state` keeps what it got. */
+async function runDemoPhases(
+  state: DemoState,
+  options: EnvoyDemoOptions,
+  specPath: string,
+  { supervisor, deadline, emit }: { supervisor: ProcessSupervisor; deadline: DemoDeadline; emit: (event: EnvoyDemoEvent) => void },
+): Promise<void> {
+  const { guard } = deadline;
+  state.envoy = findEnvoy(options.envoyPath);
+  emit({ type: 'envoy', envoy: state.envoy });
+  const broken = envoyBreakApps(options.breakApps ?? []);
+  const spec = await loadSpec(specPath);
+  const count = options.requests ?? spec.trigger?.requests ?? 3;
+  state.receiver = await guard(startOtlpReceiver({ host: '127.0.0.1', port: 0 }));
+  emit({ type: 'receiver', url: state.receiver.url });
+  state.mesh = await guard(startDemoMesh(state, broken, supervisor, emit));
+  const { ids, report } = await driveThroughGateway(state, spec, count, { guard, emit });
+  const r = state.receiver;
+  await guard(proxiesFlushed(r, emit, deadline.signal));
+  const outcome = await guard(
+    pollAndVerify(spec, receiverSource(r), {
+      traceIds: ids,
+      driver: { ...report, requests: count },
+      requests: count,
+      timeoutMs: 10_000,
+    }),
+  );
+  state.result = outcome.result;
+  state.pool = [...outcome.traces];
+  state.traces = state.pool.filter((t) => ids.includes(t.traceId));
+}
+
+export async function runEnvoyDemo(options: EnvoyDemoOptions = {}): Promise<EnvoyDemoOutcome> {
+  const t0 = performance.now();
+  const emit = options.onEvent ?? (() => undefined);
+  const specPath = options.specPath ?? DEFAULT_ENVOY_DEMO_SPEC;
+  const supervisor = new ProcessSupervisor({ onOutput: options.onOutput, killGraceMs: 3000 });
+  const deadline = demoDeadline(options.deadlineMs ?? 90_000, supervisor);
+  const state: DemoState = { proxies: [], requests: [], traces: [], pool: [] };
   let error: string | undefined;
   let errorOutput: readonly string[] | undefined;
   try {
-    envoy = findEnvoy(options.envoyPath);
-    emit({ type: 'envoy', envoy });
-    const broken = envoyBreakApps(options.breakApps ?? []);
-    const spec = await loadSpec(specPath);
-    const count = options.requests ?? spec.trigger?.requests ?? 3;
-    receiver = await guard(startOtlpReceiver({ host: '127.0.0.1', port: 0 }));
-    emit({ type: 'receiver', url: receiver.url });
-    const config = labMeshConfig();
-    const apps = Object.fromEntries(
-      broken.map((app): [BookinfoApp, AppVariant] => [app, { kind: 'relay', args: ['--fault', 'drop-context'] }]),
-    );
-    mesh = await guard(
-      startEnvoyMesh({
-        envoy: envoy.path,
-        config,
-        collector: { host: '127.0.0.1', port: receiver.port },
-        supervisor,
-        apps,
-        spanFlushIntervalMs: SPAN_FLUSH_MS,
-        onProxyReady: (proxy) => {
-          proxies.push(proxy);
-          emit({ type: 'proxy-ready', proxy });
-        },
-      }),
-    );
-    const url = new URL(triggerPath(spec.trigger?.url, '/productpage'), mesh.gatewayUrl).href;
-    const propagation = spec.trigger?.propagation ?? ['w3c', 'envoy'];
-    const ids: string[] = [];
-    let report;
-    for (let index = 0; index < count; index++) {
-      const one = await guard(drive({ url, requests: 1, propagation, headers: spec.trigger?.headers }));
-      requests.push(one.requests[0]!);
-      ids.push(...one.traceIds);
-      report = one.report;
-      emit({ type: 'request', index, of: count, request: one.requests[0]! });
-    }
-    const r = receiver;
-    await guard(proxiesFlushed(r, emit, abort.signal));
-    const outcome = await guard(
-      pollAndVerify(spec, receiverSource(r), {
-        traceIds: ids,
-        driver: { ...report!, requests: count },
-        requests: count,
-        timeoutMs: 10_000,
-      }),
-    );
-    result = outcome.result;
-    pool = [...outcome.traces];
-    traces = pool.filter((t) => ids.includes(t.traceId));
+    await runDemoPhases(state, options, specPath, { supervisor, deadline, emit });
   } catch (err) {
     error = (err as Error).message;
     if (err instanceof ProcessStartError) errorOutput = err.recentOutput;
   } finally {
-    clearTimeout(deadline);
+    deadline.clear();
     await supervisor.stopAll();
-    await mesh?.close();
-    await receiver?.close();
+    await state.mesh?.close();
+    await state.receiver?.close();
   }
+  const { envoy, proxies, requests, result, traces, pool } = state;
   const exitCode = error !== undefined || !result ? EXIT_CANNOT_CHECK : result.passed ? EXIT_OK : EXIT_FAILED;
   return {
     exitCode,

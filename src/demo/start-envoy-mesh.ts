@@ -70,6 +70,130 @@ export interface StartedEnvoyMesh {
   close(): Promise<void>;
 }
 
+type MeshPorts = ReturnType<typeof bookinfoPortsFrom>;
+
+/** What every start in one mesh shares. */
+interface MeshStart {
+  readonly host: string;
+  readonly ports: MeshPorts;
+  readonly mesh: BookinfoMesh;
+  readonly dir: string;
+  readonly readyTimeoutMs: number;
+  readonly options: EnvoyMeshOptions;
+}
+
+/** One proxy to start: its bootstrap and the listener callers use. */
+interface ProxyPlan {
+  readonly name: string;
+  readonly serviceName: string;
+  readonly bootstrap: Record<string, unknown>;
+  readonly url: string;
+}
+
+/** The app's outbound listeners on its own sidecar, one per callee. */
+function outboundUrls({ host, ports }: MeshStart, app: BookinfoApp): string[] {
+  return BOOKINFO_CALLS[app].map((callee) => `http://${host}:${ports.apps[app].outbound[callee]}`);
+}
+
+/** A broken app: a `meshtrace relay` process behind the app's sidecar, with the variant's extra flags. */
+async function startRelayApp(ctx: MeshStart, app: BookinfoApp, variant: { readonly args: readonly string[] }): Promise<StartedProxy> {
+  const { host, ports, options } = ctx;
+  const args = [
+    'relay',
+    '--listen',
+    `${host}:${ports.apps[app].app}`,
+    '--service-name',
+    `${app}-app`,
+    ...outboundUrls(ctx, app).flatMap((u) => ['--upstream', u]),
+    ...(BOOKINFO_CALLS[app].length > 1 ? ['--fanout'] : []),
+    ...variant.args,
+  ];
+  const t0 = performance.now();
+  const running = await options.supervisor.start({
+    name: `${app}-app`,
+    command: process.execPath,
+    args: [...HOP_ENTRY, ...args],
+    cwd: REPO_ROOT,
+    readyPattern: RELAY_READY_LINE,
+    env: { [PARENT_PID_ENV]: String(process.pid), OTEL_EXPORTER_OTLP_ENDPOINT: '' },
+    readyTimeoutMs: ctx.readyTimeoutMs,
+  });
+  return { name: `${app}-app`, pid: running.pid, url: running.ready[2]!, startMs: performance.now() - t0 };
+}
+
+/** The gateway, then a sidecar per app, each with the listener callers use. */
+function proxyPlans({ host, ports, mesh, options }: MeshStart): ProxyPlan[] {
+  return [
+    {
+      name: INGRESS_GATEWAY_APP,
+      serviceName: `${INGRESS_GATEWAY_APP}.${options.config.namespaces.istioSystem}`,
+      bootstrap: mesh.gateway,
+      url: `http://${host}:${ports.gateway}`,
+    },
+    ...BOOKINFO_APPS.map((app) => ({
+      name: app,
+      serviceName: `${app}.${options.config.namespaces.bookinfo}`,
+      bootstrap: mesh.sidecars[app],
+      url: `http://${host}:${ports.apps[app].inbound}`,
+    })),
+  ];
+}
+
+/** Writes the proxy's bootstrap (with the span flush timer, when set) and returns its path. */
+async function writeBootstrap({ dir, options }: MeshStart, p: ProxyPlan): Promise<string> {
+  const file = join(dir, `${p.name}.json`);
+  const bootstrap =
+    options.spanFlushIntervalMs === undefined ? p.bootstrap : withSpanFlushInterval(p.bootstrap, options.spanFlushIntervalMs);
+  await writeFile(file, JSON.stringify(bootstrap, null, 2));
+  return file;
+}
+
+/** One Envoy from its bootstrap file; resolves once it prints its ready line. */
+async function startProxy(ctx: MeshStart, p: ProxyPlan, file: string): Promise<StartedProxy> {
+  const { dir, mesh, options } = ctx;
+  const t0 = performance.now();
+  const running = await options.supervisor.start({
+    name: p.name,
+    command: options.envoy,
+    args: envoyArgs(file, join(dir, `${p.name}.admin`)),
+    env: mesh.env[p.name as BookinfoApp],
+    readyPattern: ENVOY_READY_LINE,
+    readyTimeoutMs: ctx.readyTimeoutMs,
+  });
+  const started = { name: p.name, pid: running.pid, url: p.url, startMs: performance.now() - t0, serviceName: p.serviceName };
+  options.onProxyReady?.(started);
+  return started;
+}
+
+/** Waits for every start; the first failure wins (after all have settled, so none is left unobserved). */
+async function allStarted(starts: readonly Promise<StartedProxy | undefined>[]): Promise<StartedProxy[]> {
+  const settled = await Promise.allSettled(starts);
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.flatMap((s) =>
+    (s as PromiseFulfilledResult<StartedProxy | undefined>).value ? [(s as PromiseFulfilledResult<StartedProxy>).value] : [],
+  );
+}
+
+/** Starts the apps (in-process ones one by one, relay processes concurrently), then every proxy. */
+async function startAppsAndProxies(ctx: MeshStart, apps: RunningApp[]): Promise<StartedProxy[]> {
+  const { host, ports, options } = ctx;
+  const starts: Promise<StartedProxy | undefined>[] = [];
+  for (const app of BOOKINFO_APPS) {
+    const variant = options.apps?.[app] ?? { kind: 'bookinfo' };
+    if (variant.kind === 'bookinfo') {
+      apps.push(await startBookinfoApp({ name: app, host, port: ports.apps[app].app, upstreams: outboundUrls(ctx, app) }));
+      continue;
+    }
+    starts.push(startRelayApp(ctx, app, variant));
+  }
+  for (const p of proxyPlans(ctx)) {
+    const file = await writeBootstrap(ctx, p);
+    starts.push(startProxy(ctx, p, file));
+  }
+  return allStarted(starts);
+}
+
 export async function startEnvoyMesh(options: EnvoyMeshOptions): Promise<StartedEnvoyMesh> {
   const host = '127.0.0.1';
   const ports = bookinfoPortsFrom(host, options.collector, await allocatePorts(host, bookinfoPortCount()));
@@ -80,86 +204,9 @@ export async function startEnvoyMesh(options: EnvoyMeshOptions): Promise<Started
     await Promise.all(apps.map((a) => a.close()));
     await rm(dir, { recursive: true, force: true });
   };
-  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
-  const namespace = options.config.namespaces.bookinfo;
+  const ctx: MeshStart = { host, ports, mesh, dir, readyTimeoutMs: options.readyTimeoutMs ?? 30_000, options };
   try {
-    const outboundUrls = (app: BookinfoApp): string[] =>
-      BOOKINFO_CALLS[app].map((callee) => `http://${host}:${ports.apps[app].outbound[callee]}`);
-    const starts: Promise<StartedProxy | undefined>[] = [];
-    for (const app of BOOKINFO_APPS) {
-      const variant = options.apps?.[app] ?? { kind: 'bookinfo' };
-      if (variant.kind === 'bookinfo') {
-        apps.push(await startBookinfoApp({ name: app, host, port: ports.apps[app].app, upstreams: outboundUrls(app) }));
-        continue;
-      }
-      const args = [
-        'relay',
-        '--listen',
-        `${host}:${ports.apps[app].app}`,
-        '--service-name',
-        `${app}-app`,
-        ...outboundUrls(app).flatMap((u) => ['--upstream', u]),
-        ...(BOOKINFO_CALLS[app].length > 1 ? ['--fanout'] : []),
-        ...variant.args,
-      ];
-      starts.push(
-        (async () => {
-          const t0 = performance.now();
-          const running = await options.supervisor.start({
-            name: `${app}-app`,
-            command: process.execPath,
-            args: [...HOP_ENTRY, ...args],
-            cwd: REPO_ROOT,
-            readyPattern: RELAY_READY_LINE,
-            env: { [PARENT_PID_ENV]: String(process.pid), OTEL_EXPORTER_OTLP_ENDPOINT: '' },
-            readyTimeoutMs,
-          });
-          return { name: `${app}-app`, pid: running.pid, url: running.ready[2]!, startMs: performance.now() - t0 };
-        })(),
-      );
-    }
-    const proxies: { name: string; serviceName: string; bootstrap: Record<string, unknown>; url: string }[] = [
-      {
-        name: INGRESS_GATEWAY_APP,
-        serviceName: `${INGRESS_GATEWAY_APP}.${options.config.namespaces.istioSystem}`,
-        bootstrap: mesh.gateway,
-        url: `http://${host}:${ports.gateway}`,
-      },
-      ...BOOKINFO_APPS.map((app) => ({
-        name: app,
-        serviceName: `${app}.${namespace}`,
-        bootstrap: mesh.sidecars[app],
-        url: `http://${host}:${ports.apps[app].inbound}`,
-      })),
-    ];
-    for (const p of proxies) {
-      const file = join(dir, `${p.name}.json`);
-      const bootstrap =
-        options.spanFlushIntervalMs === undefined ? p.bootstrap : withSpanFlushInterval(p.bootstrap, options.spanFlushIntervalMs);
-      await writeFile(file, JSON.stringify(bootstrap, null, 2));
-      starts.push(
-        (async () => {
-          const t0 = performance.now();
-          const running = await options.supervisor.start({
-            name: p.name,
-            command: options.envoy,
-            args: envoyArgs(file, join(dir, `${p.name}.admin`)),
-            env: mesh.env[p.name as BookinfoApp],
-            readyPattern: ENVOY_READY_LINE,
-            readyTimeoutMs,
-          });
-          const started = { name: p.name, pid: running.pid, url: p.url, startMs: performance.now() - t0, serviceName: p.serviceName };
-          options.onProxyReady?.(started);
-          return started;
-        })(),
-      );
-    }
-    const settled = await Promise.allSettled(starts);
-    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failure) throw failure.reason;
-    const started = settled.flatMap((s) =>
-      (s as PromiseFulfilledResult<StartedProxy | undefined>).value ? [(s as PromiseFulfilledResult<StartedProxy>).value] : [],
-    );
+    const started = await startAppsAndProxies(ctx, apps);
     return { gatewayUrl: `http://${host}:${ports.gateway}`, proxies: started, mesh, bootstrapDir: dir, close };
   } catch (err) {
     await close();

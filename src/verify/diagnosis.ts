@@ -275,11 +275,28 @@ function fragmentsOf(pool: readonly Trace[], exclude: ReadonlySet<string>, spec:
 
 const disjoint = (a: Set<Format>, b: Set<Format>): boolean => a.size > 0 && b.size > 0 && ![...a].some((f) => b.has(f));
 
-/**
- * A client span `c` whose call came back as the root of another trace (`fragment`): which end lost
- * the context, and why. The caller is blamed only when nothing shows that it sent trace headers.
- */
-function diagnoseSplitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Span | undefined, fragment: Fragment): Diagnosis {
+/** What one split hop's spans say about the trace headers on it. */
+interface SplitHop {
+  readonly c: Span;
+  readonly root: Span;
+  readonly to: string;
+  readonly sentByCaller: Set<Format>;
+  readonly arrived: Set<Format>;
+  readonly sent: Set<Format>;
+  readonly reads: ReturnType<typeof readFormats>;
+  readonly inFormats: Set<Format>;
+  /** Headers the callee saw and did not read. */
+  readonly ignoredSent: Set<Format>;
+  /** Formats sent that the callee cannot read at all. */
+  readonly unreadable: Set<Format>;
+  readonly translated: boolean;
+  readonly truncated: boolean;
+  readonly fragment: Fragment;
+  readonly evidence: readonly string[];
+  readonly base: Pick<Diagnosis, 'traceId' | 'spanIds' | 'hop'>;
+}
+
+function splitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Span | undefined, fragment: Fragment): SplitHop {
   const to = fragment.root.service;
   const root = fragment.root;
   const sentByCaller = headerFormats(c);
@@ -294,65 +311,98 @@ function diagnoseSplitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Spa
     `client span ${label(c)} (${c.spanId}), ${formatDuration(c.startUs - index.startUs)} into trace ${trace.traceId}, has no server child`,
     `trace ${fragment.trace.traceId} starts at ${label(root)} (${root.spanId}) ${formatDuration(Math.abs(root.startUs - c.startUs))} ${root.startUs >= c.startUs ? 'after' : 'before'} that call, with no parent`,
   ];
-  // Headers the callee saw and did not read, and formats sent that it cannot read at all.
   const ignoredSent = reads.ignored.size > 0 && reads.extracted.size === 0 ? reads.ignored : new Set<Format>();
   const unreadable = reads.accepted && disjoint(sent, reads.accepted) ? sent : new Set<Format>();
   const translated = disjoint(inFormats, sentByCaller);
-  if (ignoredSent.size > 0 || unreadable.size > 0 || translated || truncated) {
-    const facts: string[] = [];
-    if (inFormats.size && sentByCaller.size)
-      facts.push(`${c.service} received ${formatsText(inFormats)} and sent ${formatsText(sentByCaller)}`);
-    if (sent.size)
-      facts.push(
-        reads.accepted
-          ? `${to} was sent ${formatsText(sent)} and reads ${formatsText(reads.accepted)} only`
-          : `${to} was sent ${formatsText(sent)}; what ${to} reads is not recorded`,
-      );
-    if (ignoredSent.size > 0)
-      facts.push(`${to} ignored the ${formatsText(ignoredSent)} headers that arrived (${ATTR_PROPAGATION_IGNORED} on ${label(root)})`);
-    if (truncated)
-      facts.push(
-        `the new trace id is the old one cut to 64 bits (${fragment.trace.traceId}): a 64-bit format (B3/Jaeger) sat between them`,
-      );
-    // The caller is at fault when it wrote other formats than it received and the callee reads what it
-    // received; otherwise the headers reached the callee, which did not read them.
-    const calleeReadsInput = reads.accepted !== undefined && [...inFormats].some((f) => reads.accepted!.has(f));
-    const party = translated && (calleeReadsInput || (reads.accepted === undefined && ignoredSent.size === 0)) ? c.service : to;
-    const shortFacts =
-      inFormats.size && sentByCaller.size
-        ? `${formatsText(inFormats)} in, ${formatsText(sentByCaller)} out`
-        : reads.accepted && sent.size
-          ? `${formatsText(sent)} sent, ${to} reads ${formatsText(reads.accepted)}`
-          : ignoredSent.size
-            ? `${to} ignored ${formatsText(ignoredSent)}`
-            : (facts.at(-1) ?? 'formats differ');
-    const wanted = reads.accepted ? formatsText(reads.accepted) : undefined;
-    return {
-      kind: 'format-mismatch',
-      title: `${c.service} → ${to}: propagation format mismatch (${shortFacts}); the trace splits here`,
-      evidence: [...evidence, ...facts],
-      hint:
-        party === c.service
-          ? `make ${c.service} write a format ${to} reads${wanted ? ` (${wanted})` : ''} (e.g. inject W3C and B3 both), or configure ${to}'s propagator for ${formatsText(sentByCaller) || 'the format sent'}`
-          : `configure ${to}'s propagator to read ${formatsText(sent) || 'the format sent'} (OTEL_PROPAGATORS, the relay's --accept), or make ${c.service} write a format ${to} reads${wanted ? ` (${wanted})` : ''} too`,
-      ...base,
-      party,
-    };
-  }
-  if (sent.size > 0) {
-    return {
-      kind: 'split-trace',
-      title: `${c.service} → ${to} lost context: ${to} received ${formatsText(sent)} headers and started a new trace`,
-      evidence: [
-        ...evidence,
-        `${sentByCaller.size ? `${c.service} sent ${formatsText(sentByCaller)}` : `${formatsText(arrived)} arrived at ${to}`} (recorded on ${sentByCaller.size ? label(c) : label(root)})`,
-        reads.accepted ? `${to} reads ${formatsText(reads.accepted)}` : `what ${to} reads is not recorded`,
-      ],
-      hint: `${to} does not continue the trace it was sent: configure its propagator for ${formatsText(sent)} (OTEL_PROPAGATORS) and check that its server instrumentation extracts the incoming context`,
-      ...base,
-      party: to,
-    };
-  }
+  return {
+    c,
+    root,
+    to,
+    sentByCaller,
+    arrived,
+    sent,
+    reads,
+    inFormats,
+    ignoredSent,
+    unreadable,
+    translated,
+    truncated,
+    fragment,
+    evidence,
+    base,
+  };
+}
+
+/** The facts behind a format mismatch, in the order the evidence lists them. */
+function mismatchFacts(h: SplitHop): string[] {
+  const { c, to, sent, reads, inFormats, sentByCaller, ignoredSent } = h;
+  const facts: string[] = [];
+  if (inFormats.size && sentByCaller.size)
+    facts.push(`${c.service} received ${formatsText(inFormats)} and sent ${formatsText(sentByCaller)}`);
+  if (sent.size)
+    facts.push(
+      reads.accepted
+        ? `${to} was sent ${formatsText(sent)} and reads ${formatsText(reads.accepted)} only`
+        : `${to} was sent ${formatsText(sent)}; what ${to} reads is not recorded`,
+    );
+  if (ignoredSent.size > 0)
+    facts.push(`${to} ignored the ${formatsText(ignoredSent)} headers that arrived (${ATTR_PROPAGATION_IGNORED} on ${label(h.root)})`);
+  if (h.truncated)
+    facts.push(
+      `the new trace id is the old one cut to 64 bits (${h.fragment.trace.traceId}): a 64-bit format (B3/Jaeger) sat between them`,
+    );
+  return facts;
+}
+
+function formatMismatch(h: SplitHop): Diagnosis {
+  const { c, to, sent, reads, inFormats, sentByCaller, ignoredSent } = h;
+  const facts = mismatchFacts(h);
+  // The caller is at fault when it wrote other formats than it received and the callee reads what it
+  // received; otherwise the headers reached the callee, which did not read them.
+  const calleeReadsInput = reads.accepted !== undefined && [...inFormats].some((f) => reads.accepted!.has(f));
+  const party = h.translated && (calleeReadsInput || (reads.accepted === undefined && ignoredSent.size === 0)) ? c.service : to;
+  const shortFacts =
+    inFormats.size && sentByCaller.size
+      ? `${formatsText(inFormats)} in, ${formatsText(sentByCaller)} out`
+      : reads.accepted && sent.size
+        ? `${formatsText(sent)} sent, ${to} reads ${formatsText(reads.accepted)}`
+        : ignoredSent.size
+          ? `${to} ignored ${formatsText(ignoredSent)}`
+          : (facts.at(-1) ?? 'formats differ');
+  const wanted = reads.accepted ? formatsText(reads.accepted) : undefined;
+  return {
+    kind: 'format-mismatch',
+    title: `${c.service} → ${to}: propagation format mismatch (${shortFacts}); the trace splits here`,
+    evidence: [...h.evidence, ...facts],
+    hint:
+      party === c.service
+        ? `make ${c.service} write a format ${to} reads${wanted ? ` (${wanted})` : ''} (e.g. inject W3C and B3 both), or configure ${to}'s propagator for ${formatsText(sentByCaller) || 'the format sent'}`
+        : `configure ${to}'s propagator to read ${formatsText(sent) || 'the format sent'} (OTEL_PROPAGATORS, the relay's --accept), or make ${c.service} write a format ${to} reads${wanted ? ` (${wanted})` : ''} too`,
+    ...h.base,
+    party,
+  };
+}
+
+/** Headers reached the callee in a format it reads, and it started a new trace anyway. */
+function contextNotContinued(h: SplitHop): Diagnosis {
+  const { c, root, to, sent, reads, sentByCaller, arrived } = h;
+  return {
+    kind: 'split-trace',
+    title: `${c.service} → ${to} lost context: ${to} received ${formatsText(sent)} headers and started a new trace`,
+    evidence: [
+      ...h.evidence,
+      `${sentByCaller.size ? `${c.service} sent ${formatsText(sentByCaller)}` : `${formatsText(arrived)} arrived at ${to}`} (recorded on ${sentByCaller.size ? label(c) : label(root)})`,
+      reads.accepted ? `${to} reads ${formatsText(reads.accepted)}` : `what ${to} reads is not recorded`,
+    ],
+    hint: `${to} does not continue the trace it was sent: configure its propagator for ${formatsText(sent)} (OTEL_PROPAGATORS) and check that its server instrumentation extracts the incoming context`,
+    ...h.base,
+    party: to,
+  };
+}
+
+/** No span records headers on the call; the caller is blamed only if it recorded writing none. */
+function headersNotRecorded(h: SplitHop): Diagnosis {
+  const { c, root, to } = h;
   // The caller recorded that it wrote no trace headers at all (a relay's drop-context, an empty injected list).
   const injected = c.attributes[ATTR_PROPAGATION_INJECTED];
   const sentNothing = injected !== undefined && listOf(injected).length === 0;
@@ -360,15 +410,26 @@ function diagnoseSplitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Spa
     kind: 'split-trace',
     title: `${c.service} → ${to} lost context; check header propagation`,
     evidence: [
-      ...evidence,
+      ...h.evidence,
       sentNothing
         ? `${c.service} sent no trace headers on this call (${ATTR_PROPAGATION_INJECTED} is empty on ${label(c)})`
         : `no span records the trace headers on this call (${label(c)}, ${label(root)})`,
     ],
     ...(sentNothing ? { party: c.service } : {}),
     hint: `${c.service} must copy the incoming trace headers (traceparent/tracestate, b3, x-request-id) onto its call to ${to}${sentNothing ? '' : `; or ${to} ignores them (propagator not configured for the format sent)`}`,
-    ...base,
+    ...h.base,
   };
+}
+
+/**
+ * A client span `c` whose call came back as the root of another trace (`fragment`): which end lost
+ * the context, and why. The caller is blamed only when nothing shows that it sent trace headers.
+ */
+function diagnoseSplitHop(trace: Trace, index: TraceIndex, c: Span, inbound: Span | undefined, fragment: Fragment): Diagnosis {
+  const h = splitHop(trace, index, c, inbound, fragment);
+  if (h.ignoredSent.size > 0 || h.unreadable.size > 0 || h.translated || h.truncated) return formatMismatch(h);
+  if (h.sent.size > 0) return contextNotContinued(h);
+  return headersNotRecorded(h);
 }
 
 const requestIdOf = (s: Span): string | undefined => {
@@ -728,79 +789,104 @@ function serviceNameHint(expected: readonly string[], seen: readonly string[]): 
   return "service names differ: fix the spec, or set the applications' service.name (OTEL_SERVICE_NAME or the resource attributes)";
 }
 
-function noTrace(input: DiagnosisInput): Diagnosis {
+/** What every no-trace cause looks at. */
+interface NoTraceFacts {
+  readonly input: DiagnosisInput;
+  /** `trace <ids>` or `a trace with the entry span`. */
+  readonly idText: string;
+  /** Services seen in the pool or known to the backend, sorted. */
+  readonly seen: readonly string[];
+  readonly expected: readonly string[];
+  /** ` at <backend url>`, or empty. */
+  readonly where: string;
+  readonly base: Pick<Diagnosis, 'kind' | 'traceId'> & { readonly kind: 'no-trace' };
+}
+
+function noTraceFacts(input: DiagnosisInput): NoTraceFacts {
   const ids = input.missingTraceIds ?? [];
   const idText = ids.length
     ? `trace ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}`
     : 'a trace with the entry span';
   const seen = [...new Set([...input.pool.flatMap((t) => t.spans.map((s) => s.service)), ...(input.backend?.services ?? [])])].sort();
-  const expected = expectedServices(input.spec);
+  const where = input.backend?.url ? ` at ${input.backend.url}` : '';
+  const base = { kind: 'no-trace' as const, ...(ids[0] ? { traceId: ids[0] } : {}) };
+  return { input, idText, seen, expected: expectedServices(input.spec), where, base };
+}
+
+function driverSentUnsampled({ input, idText, base }: NoTraceFacts): Diagnosis | undefined {
+  if (!input.driver || input.driver.sampled) return undefined;
+  return {
+    ...base,
+    cause: 'not-sampled',
+    title: `no trace found: the driver sent sampled=0, so no hop recorded ${idText}`,
+    evidence: [`driver sent ${input.driver.formats.join(', ') || 'no trace headers'} with the sampled flag off`],
+    hint: 'drive with sampling on (the default), or add x-client-trace-id / x-envoy-force-trace for Envoy',
+  };
+}
+
+function noSpansArrived({ input, seen, where, base }: NoTraceFacts): Diagnosis | undefined {
+  const nothing = seen.length === 0 && (input.backend?.spansReceived ?? 0) === 0;
+  if (!nothing) return undefined;
+  return {
+    ...base,
+    cause: 'collector-unreachable',
+    title: `no trace found: no spans at all arrived${where}`,
+    evidence: [
+      input.backend?.kind === 'otlp-receiver'
+        ? `the receiver${where} got 0 spans`
+        : `the backend${where} knows no services and returned no spans`,
+      ...(input.driver?.returnedSampled?.includes(false)
+        ? ['the application answered traceresponse with flags 00: it did not sample']
+        : []),
+    ],
+    hint: `the applications cannot reach the collector or do not export: check OTEL_EXPORTER_OTLP_ENDPOINT (4318 for OTLP/HTTP, 4317 for gRPC), the mesh tracing provider address, and the collector logs${input.driver && !input.driver.formats.includes('envoy') ? '; or an Envoy sampled nothing (its random sampling decides even when traceparent says sampled): drive one request with x-client-trace-id (propagation: envoy) to tell the two apart' : ''}`,
+  };
+}
+
+function noSpecServiceSeen({ input, seen, expected, where, base }: NoTraceFacts): Diagnosis | undefined {
   const matchesAny = input.spec.matchers.some(
     (m) => !m.service || seen.some((s) => ('exact' in m.service! ? m.service!.exact === s : m.service!.regex.test(s))),
   );
-  const where = input.backend?.url ? ` at ${input.backend.url}` : '';
-  const base = { kind: 'no-trace' as const, ...(ids[0] ? { traceId: ids[0] } : {}) };
-  if (input.driver && !input.driver.sampled) {
-    return {
-      ...base,
-      cause: 'not-sampled',
-      title: `no trace found: the driver sent sampled=0, so no hop recorded ${idText}`,
-      evidence: [`driver sent ${input.driver.formats.join(', ') || 'no trace headers'} with the sampled flag off`],
-      hint: 'drive with sampling on (the default), or add x-client-trace-id / x-envoy-force-trace for Envoy',
-    };
-  }
-  const nothing = seen.length === 0 && (input.backend?.spansReceived ?? 0) === 0;
-  if (nothing) {
-    return {
-      ...base,
-      cause: 'collector-unreachable',
-      title: `no trace found: no spans at all arrived${where}`,
-      evidence: [
-        input.backend?.kind === 'otlp-receiver'
-          ? `the receiver${where} got 0 spans`
-          : `the backend${where} knows no services and returned no spans`,
-        ...(input.driver?.returnedSampled?.includes(false)
-          ? ['the application answered traceresponse with flags 00: it did not sample']
-          : []),
-      ],
-      hint: `the applications cannot reach the collector or do not export: check OTEL_EXPORTER_OTLP_ENDPOINT (4318 for OTLP/HTTP, 4317 for gRPC), the mesh tracing provider address, and the collector logs${input.driver && !input.driver.formats.includes('envoy') ? '; or an Envoy sampled nothing (its random sampling decides even when traceparent says sampled): drive one request with x-client-trace-id (propagation: envoy) to tell the two apart' : ''}`,
-    };
-  }
-  if (!matchesAny) {
-    const spans = input.pool.reduce((n, t) => n + t.spans.length, 0);
-    // say what was seen, so the title never contradicts the "N trace(s) / M span(s) seen" header
-    const found =
-      input.pool.length > 0
-        ? `${input.pool.length} trace(s) with ${spans} span(s) arrived, but none from the spec's services`
-        : `none of the spec's services appear`;
-    return {
-      ...base,
-      cause: 'wrong-service-names',
-      title: `no trace matches the spec: ${found}${where}`,
-      evidence: [
-        `spec expects services ${expected.join(', ')}`,
-        `spans came from ${seen.slice(0, 12).join(', ')}${seen.length > 12 ? ', …' : ''}`,
-      ],
-      hint: serviceNameHint(expected, seen),
-    };
-  }
-  // Envoy tags a trace it was forced to take (x-client-trace-id) with guid:x-client-trace-id. When only
-  // forced traces arrived and the driven requests (sampled traceparent, no x-client-trace-id) left none,
-  // the proxies export fine and their random sampling dropped the rest: Envoy's random sampling decides
-  // even when the incoming traceparent says sampled (real Envoy 1.40, OpenTelemetry tracer).
+  if (matchesAny) return undefined;
+  const spans = input.pool.reduce((n, t) => n + t.spans.length, 0);
+  // say what was seen, so the title never contradicts the "N trace(s) / M span(s) seen" header
+  const found =
+    input.pool.length > 0
+      ? `${input.pool.length} trace(s) with ${spans} span(s) arrived, but none from the spec's services`
+      : `none of the spec's services appear`;
+  return {
+    ...base,
+    cause: 'wrong-service-names',
+    title: `no trace matches the spec: ${found}${where}`,
+    evidence: [
+      `spec expects services ${expected.join(', ')}`,
+      `spans came from ${seen.slice(0, 12).join(', ')}${seen.length > 12 ? ', …' : ''}`,
+    ],
+    hint: serviceNameHint(expected, seen),
+  };
+}
+
+// Envoy tags a trace it was forced to take (x-client-trace-id) with guid:x-client-trace-id. When only
+// forced traces arrived and the driven requests (sampled traceparent, no x-client-trace-id) left none,
+// the proxies export fine and their random sampling dropped the rest: Envoy's random sampling decides
+// even when the incoming traceparent says sampled (real Envoy 1.40, OpenTelemetry tracer).
+function onlyForcedTraces({ input, idText, base }: NoTraceFacts): Diagnosis | undefined {
   const forced = input.pool.filter((t) => t.spans.some((sp) => sp.attributes['guid:x-client-trace-id'] !== undefined));
-  if (input.driver && !input.driver.formats.includes('envoy') && forced.length > 0 && forced.length === input.pool.length) {
-    return {
-      ...base,
-      cause: 'not-sampled',
-      title: `no trace found for ${idText}: the first proxy did not sample them; only requests forced with x-client-trace-id were traced`,
-      evidence: [
-        `the driver sent ${input.driver.formats.join(', ') || 'no trace headers'} with sampled=1 and no x-client-trace-id`,
-        `all ${forced.length} trace(s) that arrived carry guid:x-client-trace-id (forced by the client), e.g. ${forced[0]!.traceId}: the proxies reach the collector`,
-      ],
-      hint: "the first proxy's random sampling is (near) 0 %: Envoy decides by its own random sampling even when traceparent says sampled. Set Istio's Telemetry randomSamplingPercentage (or meshConfig defaultConfig.tracing.sampling / traceSampling), or force single requests with x-client-trace-id",
-    };
-  }
+  if (!(input.driver && !input.driver.formats.includes('envoy') && forced.length > 0 && forced.length === input.pool.length))
+    return undefined;
+  return {
+    ...base,
+    cause: 'not-sampled',
+    title: `no trace found for ${idText}: the first proxy did not sample them; only requests forced with x-client-trace-id were traced`,
+    evidence: [
+      `the driver sent ${input.driver.formats.join(', ') || 'no trace headers'} with sampled=1 and no x-client-trace-id`,
+      `all ${forced.length} trace(s) that arrived carry guid:x-client-trace-id (forced by the client), e.g. ${forced[0]!.traceId}: the proxies reach the collector`,
+    ],
+    hint: "the first proxy's random sampling is (near) 0 %: Envoy decides by its own random sampling even when traceparent says sampled. Set Istio's Telemetry randomSamplingPercentage (or meshConfig defaultConfig.tracing.sampling / traceSampling), or force single requests with x-client-trace-id",
+  };
+}
+
+function contextNotJoined({ input, idText, seen, base }: NoTraceFacts): Diagnosis {
   return {
     ...base,
     cause: 'context-not-joined',
@@ -813,6 +899,23 @@ function noTrace(input: DiagnosisInput): Diagnosis {
     ],
     hint: "the entry service started its own trace instead of joining the driver's (it ignores the incoming traceparent, or a sampler at 1% dropped it): check the first hop's propagator and sampling (Istio: Telemetry randomSamplingPercentage)",
   };
+}
+
+/** Why no trace was found, most telling cause first; the first that applies answers. */
+const NO_TRACE_CAUSES: readonly ((facts: NoTraceFacts) => Diagnosis | undefined)[] = [
+  driverSentUnsampled,
+  noSpansArrived,
+  noSpecServiceSeen,
+  onlyForcedTraces,
+];
+
+function noTrace(input: DiagnosisInput): Diagnosis {
+  const facts = noTraceFacts(input);
+  for (const cause of NO_TRACE_CAUSES) {
+    const found = cause(facts);
+    if (found) return found;
+  }
+  return contextNotJoined(facts);
 }
 
 /** Every diagnosis for one verification. An empty list means nothing broken was found. */

@@ -46,84 +46,119 @@ function spanCount(fr: FetchResult): number {
   return n;
 }
 
-export async function pollAndVerify(spec: Spec, source: TraceSource, opts: PollOptions = {}): Promise<PollOutcome> {
-  const started = Date.now();
-  const intervalMs = opts.intervalMs ?? spec.poll.intervalUs / 1000;
-  const timeoutMs = opts.timeoutMs ?? spec.poll.timeoutUs / 1000;
-  const stablePolls = opts.stablePolls ?? spec.poll.stablePolls;
-  const deadline = started + timeoutMs;
+/** Where the polling stands between polls. */
+interface PollState {
+  polls: number;
+  lastCount: number;
+  stableFor: number;
+  lastError?: BackendUnreachableError;
+}
+
+/** The wait between polls, cut short when a push source reports spans (`pending` says one did since `reset`). */
+interface PushWaker {
+  readonly pending: () => boolean;
+  readonly reset: () => void;
+  readonly wait: (ms: number) => Promise<void>;
+  readonly unsubscribe?: () => void;
+}
+
+function pushWaker(source: TraceSource): PushWaker {
   let woken: (() => void) | undefined;
   let pending = false;
   const unsubscribe = source.subscribe?.(() => {
     pending = true;
     woken?.();
   });
-  let polls = 0;
-  let lastCount = -1;
-  let stableFor = 0;
-  let lastError: BackendUnreachableError | undefined;
+  const wait = async (ms: number): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      woken = () => {
+        clearTimeout(timer);
+        // Let the rest of a burst of batches land before re-evaluating.
+        setTimeout(resolve, Math.min(20, ms));
+      };
+    });
+    woken = undefined;
+  };
+  return { pending: () => pending, reset: () => (pending = false), wait, unsubscribe };
+}
+
+/** One fetch; a retryable backend error is kept in `state` (undefined result) unless it is a wrong address on the first poll. */
+async function fetchPoll(spec: Spec, source: TraceSource, opts: PollOptions, state: PollState): Promise<FetchResult | undefined> {
+  try {
+    const fr = await source.fetch({
+      spec,
+      ...(opts.traceIds ? { traceIds: opts.traceIds } : {}),
+      ...(opts.window ? { window: opts.window } : {}),
+    });
+    state.lastError = undefined;
+    return fr;
+  } catch (err) {
+    if (!(err instanceof BackendUnreachableError)) throw err;
+    if (!err.retryable) throw err;
+    // Refused on the first poll is a wrong URL or a missing port-forward: say so now, not after the timeout.
+    if (state.polls === 1 && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(err.message)) throw err;
+    state.lastError = err;
+    return undefined;
+  }
+}
+
+function verifyPoll(spec: Spec, fr: FetchResult, opts: PollOptions): VerifyResult {
+  return verifyTraces(spec, fr.traces, {
+    pool: fr.pool,
+    backend: fr.backend,
+    ...(opts.traceIds ? { traceIds: opts.traceIds } : {}),
+    ...(opts.driver ? { driver: opts.driver } : {}),
+    ...(opts.requests !== undefined ? { requests: opts.requests } : {}),
+    ...(opts.clockSkewToleranceUs !== undefined ? { clockSkewToleranceUs: opts.clockSkewToleranceUs } : {}),
+  });
+}
+
+/** Whether this poll ends the polling, and why; updates the stable-count streak. */
+function stopReason(
+  spec: Spec,
+  source: TraceSource,
+  fr: FetchResult,
+  result: VerifyResult,
+  { state, stablePolls, deadline }: { state: PollState; stablePolls: number; deadline: number },
+): PollStop | undefined {
+  if (source.once) return result.passed ? 'matched' : 'single';
+  const count = spanCount(fr);
+  state.stableFor = count > 0 && count === state.lastCount ? state.stableFor + 1 : 0;
+  state.lastCount = count;
+  // A sampling-rate verdict counts traces: early polls see too few, so it waits for a stable count.
+  if (result.passed && !spec.rules.sampling) return 'matched';
+  if (state.stableFor >= stablePolls) return result.passed ? 'matched' : 'stable';
+  if (Date.now() >= deadline) return 'timeout';
+  return undefined;
+}
+
+export async function pollAndVerify(spec: Spec, source: TraceSource, opts: PollOptions = {}): Promise<PollOutcome> {
+  const started = Date.now();
+  const intervalMs = opts.intervalMs ?? spec.poll.intervalUs / 1000;
+  const timeoutMs = opts.timeoutMs ?? spec.poll.timeoutUs / 1000;
+  const stablePolls = opts.stablePolls ?? spec.poll.stablePolls;
+  const deadline = started + timeoutMs;
+  const waker = pushWaker(source);
+  const state: PollState = { polls: 0, lastCount: -1, stableFor: 0 };
   try {
     for (;;) {
-      polls++;
-      pending = false;
-      let fr: FetchResult | undefined;
-      try {
-        fr = await source.fetch({
-          spec,
-          ...(opts.traceIds ? { traceIds: opts.traceIds } : {}),
-          ...(opts.window ? { window: opts.window } : {}),
-        });
-        lastError = undefined;
-      } catch (err) {
-        if (!(err instanceof BackendUnreachableError)) throw err;
-        if (!err.retryable) throw err;
-        // Refused on the first poll is a wrong URL or a missing port-forward: say so now, not after the timeout.
-        if (polls === 1 && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(err.message)) throw err;
-        lastError = err;
-      }
+      state.polls++;
+      waker.reset();
+      const fr = await fetchPoll(spec, source, opts, state);
       if (fr) {
-        const result = verifyTraces(spec, fr.traces, {
-          pool: fr.pool,
-          backend: fr.backend,
-          ...(opts.traceIds ? { traceIds: opts.traceIds } : {}),
-          ...(opts.driver ? { driver: opts.driver } : {}),
-          ...(opts.requests !== undefined ? { requests: opts.requests } : {}),
-          ...(opts.clockSkewToleranceUs !== undefined ? { clockSkewToleranceUs: opts.clockSkewToleranceUs } : {}),
-        });
-        opts.onPoll?.(polls, result);
-        const outcome = (stoppedBy: PollStop): PollOutcome => ({
-          result,
-          traces: fr!.traces,
-          polls,
-          elapsedMs: Date.now() - started,
-          stoppedBy,
-          spansSeen: spanCount(fr!),
-        });
-        if (source.once) return outcome(result.passed ? 'matched' : 'single');
-        const count = spanCount(fr);
-        stableFor = count > 0 && count === lastCount ? stableFor + 1 : 0;
-        lastCount = count;
-        // A sampling-rate verdict counts traces: early polls see too few, so it waits for a stable count.
-        if (result.passed && !spec.rules.sampling) return outcome('matched');
-        if (stableFor >= stablePolls) return outcome(result.passed ? 'matched' : 'stable');
-        if (Date.now() >= deadline) return outcome('timeout');
+        const result = verifyPoll(spec, fr, opts);
+        opts.onPoll?.(state.polls, result);
+        const stoppedBy = stopReason(spec, source, fr, result, { state, stablePolls, deadline });
+        if (stoppedBy)
+          return { result, traces: fr.traces, polls: state.polls, elapsedMs: Date.now() - started, stoppedBy, spansSeen: spanCount(fr) };
       } else if (Date.now() >= deadline) {
-        throw lastError!;
+        throw state.lastError!;
       }
       const wait = Math.max(0, Math.min(intervalMs, deadline - Date.now()));
-      if (!pending) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, wait);
-          woken = () => {
-            clearTimeout(timer);
-            // Let the rest of a burst of batches land before re-evaluating.
-            setTimeout(resolve, Math.min(20, wait));
-          };
-        });
-        woken = undefined;
-      }
+      if (!waker.pending()) await waker.wait(wait);
     }
   } finally {
-    unsubscribe?.();
+    waker.unsubscribe?.();
   }
 }

@@ -486,7 +486,12 @@ class Connection {
     }
     if (offset >= buf.length) return;
     this.timer?.refresh();
-    const framing = this.head.framing;
+    this.onBody(call, buf, offset);
+  }
+
+  /** Body bytes of the current response from `offset` on, by its framing: a known length, chunked, or up to the close. */
+  private onBody(call: Call, buf: Buffer, offset: number): void {
+    const framing = this.head!.framing;
     if (framing.kind === 'length') {
       const available = buf.length - offset;
       if (available <= this.remaining) {

@@ -194,6 +194,8 @@ function readScope(r: Reader, end: number): InstrumentationScope | undefined {
 const UNSET: SpanStatus = Object.freeze({ code: 'unset' });
 const NO_EVENTS: readonly SpanEvent[] = Object.freeze([]);
 
+// long-function: runs once per span of every OTLP batch (the decoder's 3× win): one switch over the span's
+// fields into locals; split up, the fields would need an accumulator object allocated per span.
 function readSpan(
   r: Reader,
   end: number,
