@@ -734,6 +734,20 @@ async function swapIn(ctx: Context, stage: TreeStage, planned: readonly OldEntry
     }
   }
   if (!hasOld) return [];
+  return settleOldTree(ctx, { old, target, planned, stage, copied, id });
+}
+
+/**
+ * After the swap: the old tree is deleted, or kept (as `.<name>.meshtrace-kept-<id>`) when files in it changed
+ * while the stage was built, so an edit made meanwhile is never lost. Returns the warnings.
+ */
+async function settleOldTree(
+  ctx: Context,
+  swap: { old: string; target: string; planned: readonly OldEntry[]; stage: TreeStage; copied: CopiedFrom; id: string },
+): Promise<string[]> {
+  const { fs, outdir, realParent } = ctx;
+  const { old, target, planned, stage, copied, id } = swap;
+  const name = basename(outdir);
   let changed: string[];
   try {
     changed = await changedSincePlan(fs, old, target, planned, stage.links, copied);
