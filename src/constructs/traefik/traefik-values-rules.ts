@@ -135,6 +135,15 @@ function checkCapturedHeaders(values: Obj, error: Report): void {
 }
 
 function checkV3(values: Obj, error: Report): void {
+  checkV2OnlyKeys(values, error);
+  const { grpcEnabled, httpEnabled } = checkOtlpTransports(values, error);
+  if (grpcEnabled) checkGrpcExporter(values, error);
+  if (httpEnabled) checkHttpExporter(values, error);
+  checkSamplingAndPropagators(values, error);
+}
+
+/** Keys of Traefik v2 or older charts that Traefik v3 / chart 41 refuses or ignores. */
+function checkV2OnlyKeys(values: Obj, error: Report): void {
   for (const backend of [...TRAEFIK_V2_TRACING_BACKENDS, 'openTelemetry', 'spanNameLimit']) {
     if (has(values, `tracing.${backend}`)) {
       error(
@@ -166,7 +175,10 @@ function checkV3(values: Obj, error: Report): void {
       );
     }
   }
+}
 
+/** Exactly one OTLP transport, and only with tracing.otlp.enabled. */
+function checkOtlpTransports(values: Obj, error: Report): { grpcEnabled: boolean; httpEnabled: boolean } {
   const otlpEnabled = get(values, 'tracing.otlp.enabled') === true;
   const grpcEnabled = get(values, 'tracing.otlp.grpc.enabled') === true;
   const httpEnabled = get(values, 'tracing.otlp.http.enabled') === true;
@@ -194,60 +206,69 @@ function checkV3(values: Obj, error: Report): void {
       'set tracing.otlp.enabled: true',
     );
   }
-  if (grpcEnabled) {
-    const endpoint = get(values, 'tracing.otlp.grpc.endpoint');
-    if (!isSet(endpoint)) {
-      error(
-        'grpc-endpoint',
-        'tracing.otlp.grpc.endpoint',
-        'tracing.otlp.grpc.endpoint is empty; Traefik would export to localhost:4317 inside its own pod',
-        'set it to the collector as host:port, e.g. jaeger-collector.observability.svc:4317',
-      );
-    } else if (typeof endpoint !== 'string' || endpoint.includes('://')) {
-      error(
-        'grpc-endpoint-scheme',
-        'tracing.otlp.grpc.endpoint',
-        `tracing.otlp.grpc.endpoint ${JSON.stringify(endpoint)} has a scheme; the gRPC exporter takes host:port only (Traefik splits it with net.SplitHostPort)`,
-        `write it as host:port, e.g. ${typeof endpoint === 'string' ? stripScheme(endpoint) : 'jaeger-collector.observability.svc:4317'}, and set insecure: true for plaintext`,
-      );
-    } else if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(endpoint) && !/^\[[0-9A-Fa-f:]+\]:\d{1,5}$/.test(endpoint)) {
-      error(
-        'grpc-endpoint',
-        'tracing.otlp.grpc.endpoint',
-        `tracing.otlp.grpc.endpoint ${JSON.stringify(endpoint)} is not host:port`,
-        'write it as host:port, e.g. jaeger-collector.observability.svc:4317',
-      );
-    }
-    const insecure = get(values, 'tracing.otlp.grpc.insecure') === true;
-    const tls = get(values, 'tracing.otlp.grpc.tls');
-    if (insecure && isObj(tls) && Object.values(tls).some(isSet)) {
-      error(
-        'grpc-insecure-with-tls',
-        'tracing.otlp.grpc.tls',
-        'tracing.otlp.grpc.insecure is true and tracing.otlp.grpc.tls.* is set; Traefik refuses to start ("TLS and Insecure options are mutually exclusive")',
-        'either drop tls.* (plaintext to an in-cluster collector) or set insecure: false',
-        'https://github.com/traefik/traefik-helm-chart/issues/1634',
-      );
-    }
+  return { grpcEnabled, httpEnabled };
+}
+
+/** The gRPC exporter's endpoint (host:port, no scheme) and its TLS settings. */
+function checkGrpcExporter(values: Obj, error: Report): void {
+  const endpoint = get(values, 'tracing.otlp.grpc.endpoint');
+  if (!isSet(endpoint)) {
+    error(
+      'grpc-endpoint',
+      'tracing.otlp.grpc.endpoint',
+      'tracing.otlp.grpc.endpoint is empty; Traefik would export to localhost:4317 inside its own pod',
+      'set it to the collector as host:port, e.g. jaeger-collector.observability.svc:4317',
+    );
+  } else if (typeof endpoint !== 'string' || endpoint.includes('://')) {
+    error(
+      'grpc-endpoint-scheme',
+      'tracing.otlp.grpc.endpoint',
+      `tracing.otlp.grpc.endpoint ${JSON.stringify(endpoint)} has a scheme; the gRPC exporter takes host:port only (Traefik splits it with net.SplitHostPort)`,
+      `write it as host:port, e.g. ${typeof endpoint === 'string' ? stripScheme(endpoint) : 'jaeger-collector.observability.svc:4317'}, and set insecure: true for plaintext`,
+    );
+  } else if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(endpoint) && !/^\[[0-9A-Fa-f:]+\]:\d{1,5}$/.test(endpoint)) {
+    error(
+      'grpc-endpoint',
+      'tracing.otlp.grpc.endpoint',
+      `tracing.otlp.grpc.endpoint ${JSON.stringify(endpoint)} is not host:port`,
+      'write it as host:port, e.g. jaeger-collector.observability.svc:4317',
+    );
   }
-  if (httpEnabled) {
-    const endpoint = get(values, 'tracing.otlp.http.endpoint');
-    if (!isSet(endpoint)) {
-      error(
-        'http-endpoint',
-        'tracing.otlp.http.endpoint',
-        'tracing.otlp.http.endpoint is empty; Traefik would export to https://localhost:4318/v1/traces inside its own pod',
-        'set it to e.g. http://jaeger-collector.observability.svc:4318/v1/traces',
-      );
-    } else if (typeof endpoint !== 'string' || !/^https?:\/\/[^/\s]+/.test(endpoint)) {
-      error(
-        'http-endpoint-scheme',
-        'tracing.otlp.http.endpoint',
-        `tracing.otlp.http.endpoint ${JSON.stringify(endpoint)} has no http:// or https:// scheme; Traefik parses it as a URL and cannot export`,
-        'write it as a URL, e.g. http://jaeger-collector.observability.svc:4318/v1/traces',
-      );
-    }
+  const insecure = get(values, 'tracing.otlp.grpc.insecure') === true;
+  const tls = get(values, 'tracing.otlp.grpc.tls');
+  if (insecure && isObj(tls) && Object.values(tls).some(isSet)) {
+    error(
+      'grpc-insecure-with-tls',
+      'tracing.otlp.grpc.tls',
+      'tracing.otlp.grpc.insecure is true and tracing.otlp.grpc.tls.* is set; Traefik refuses to start ("TLS and Insecure options are mutually exclusive")',
+      'either drop tls.* (plaintext to an in-cluster collector) or set insecure: false',
+      'https://github.com/traefik/traefik-helm-chart/issues/1634',
+    );
   }
+}
+
+/** The HTTP exporter's endpoint (a URL). */
+function checkHttpExporter(values: Obj, error: Report): void {
+  const endpoint = get(values, 'tracing.otlp.http.endpoint');
+  if (!isSet(endpoint)) {
+    error(
+      'http-endpoint',
+      'tracing.otlp.http.endpoint',
+      'tracing.otlp.http.endpoint is empty; Traefik would export to https://localhost:4318/v1/traces inside its own pod',
+      'set it to e.g. http://jaeger-collector.observability.svc:4318/v1/traces',
+    );
+  } else if (typeof endpoint !== 'string' || !/^https?:\/\/[^/\s]+/.test(endpoint)) {
+    error(
+      'http-endpoint-scheme',
+      'tracing.otlp.http.endpoint',
+      `tracing.otlp.http.endpoint ${JSON.stringify(endpoint)} has no http:// or https:// scheme; Traefik parses it as a URL and cannot export`,
+      'write it as a URL, e.g. http://jaeger-collector.observability.svc:4318/v1/traces',
+    );
+  }
+}
+
+/** tracing.sampleRate within 0..1, and OTEL_PROPAGATORS naming only propagators Traefik knows. */
+function checkSamplingAndPropagators(values: Obj, error: Report): void {
   const sampleRate = get(values, 'tracing.sampleRate');
   if (sampleRate !== undefined && sampleRate !== null && (typeof sampleRate !== 'number' || !(sampleRate >= 0 && sampleRate <= 1))) {
     error(
