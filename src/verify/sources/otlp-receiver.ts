@@ -124,6 +124,8 @@ async function decodeSpans(encoding: OtlpEncoding, body: Buffer): Promise<Span[]
   }
 }
 
+// long-function: a factory whose short inner handlers (accept, the request handler, close) share one receiver's
+// state (store, byte budget, decode gate, counters) by closure; each is small, the span is their sum.
 export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const host = options.host ?? '127.0.0.1';
   const limit = options.maxBodyBytes ?? RECEIVER_DEFAULTS.maxBodyBytes;
