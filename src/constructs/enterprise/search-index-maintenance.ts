@@ -149,44 +149,7 @@ export class SearchIndexMaintenance extends Construct {
         },
       });
     };
-    if (ops.rollover?.enabled) {
-      const given = ops.rollover;
-      const r = {
-        image: given.image ?? 'jaegertracing/jaeger-es-rollover:2.20.0',
-        schedule: given.schedule ?? '10 0 * * *',
-        conditions: given.conditions ?? '{"max_age": "1d"}',
-        lookbackSchedule: given.lookbackSchedule ?? '5 0 * * *',
-        lookbackDays: given.lookbackDays ?? 7,
-      };
-      this.jobNames.push('jaeger-es-rollover-init');
-      new ApiObject(this, 'rollover-init', {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { name: 'jaeger-es-rollover-init', labels: jaegerLabels('es-rollover-init') },
-        spec: {
-          // Retries until the store is reachable (it must exist before Jaeger writes through aliases).
-          backoffLimit: 10,
-          ttlSecondsAfterFinished: 86400,
-          template: {
-            metadata: { labels: { ...jaegerLabels('es-rollover-init'), 'sidecar.istio.io/inject': 'false' } },
-            spec: podSpec(
-              'es-rollover-init',
-              r.image,
-              ['init', props.serverUrl],
-              [plainEnv('SHARDS', String(props.shards ?? 1)), plainEnv('REPLICAS', String(props.indexReplicas ?? 0))],
-            ),
-          },
-        },
-      });
-      cronJob('jaeger-es-rollover', r.schedule, r.image, ['rollover', props.serverUrl], [plainEnv('CONDITIONS', r.conditions)]);
-      cronJob(
-        'jaeger-es-lookback',
-        r.lookbackSchedule,
-        r.image,
-        ['lookback', props.serverUrl],
-        [plainEnv('UNIT', 'days'), plainEnv('UNIT_COUNT', String(r.lookbackDays))],
-      );
-    }
+    if (ops.rollover?.enabled) this.addRollover(props, ops.rollover, podSpec, cronJob);
     if (ops.indexCleaner?.enabled) {
       const c = ops.indexCleaner;
       const image = c.image ?? 'jaegertracing/jaeger-es-index-cleaner:2.20.0';
@@ -198,5 +161,49 @@ export class SearchIndexMaintenance extends Construct {
         ops.rollover?.enabled ? [plainEnv('ROLLOVER', 'true')] : [],
       );
     }
+  }
+
+  /** The rollover set: an init Job that creates the indices and aliases, then rollover and lookback CronJobs. */
+  private addRollover(
+    props: SearchIndexMaintenanceProps,
+    given: NonNullable<SearchIndexMaintenanceProps['ops']['rollover']>,
+    podSpec: (name: string, image: string, args: string[], extraEnv: Obj[]) => Obj,
+    cronJob: (name: string, schedule: string, image: string, args: string[], extraEnv?: Obj[]) => void,
+  ): void {
+    const r = {
+      image: given.image ?? 'jaegertracing/jaeger-es-rollover:2.20.0',
+      schedule: given.schedule ?? '10 0 * * *',
+      conditions: given.conditions ?? '{"max_age": "1d"}',
+      lookbackSchedule: given.lookbackSchedule ?? '5 0 * * *',
+      lookbackDays: given.lookbackDays ?? 7,
+    };
+    this.jobNames.push('jaeger-es-rollover-init');
+    new ApiObject(this, 'rollover-init', {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'jaeger-es-rollover-init', labels: jaegerLabels('es-rollover-init') },
+      spec: {
+        // Retries until the store is reachable (it must exist before Jaeger writes through aliases).
+        backoffLimit: 10,
+        ttlSecondsAfterFinished: 86400,
+        template: {
+          metadata: { labels: { ...jaegerLabels('es-rollover-init'), 'sidecar.istio.io/inject': 'false' } },
+          spec: podSpec(
+            'es-rollover-init',
+            r.image,
+            ['init', props.serverUrl],
+            [plainEnv('SHARDS', String(props.shards ?? 1)), plainEnv('REPLICAS', String(props.indexReplicas ?? 0))],
+          ),
+        },
+      },
+    });
+    cronJob('jaeger-es-rollover', r.schedule, r.image, ['rollover', props.serverUrl], [plainEnv('CONDITIONS', r.conditions)]);
+    cronJob(
+      'jaeger-es-lookback',
+      r.lookbackSchedule,
+      r.image,
+      ['lookback', props.serverUrl],
+      [plainEnv('UNIT', 'days'), plainEnv('UNIT_COUNT', String(r.lookbackDays))],
+    );
   }
 }
