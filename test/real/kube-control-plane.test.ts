@@ -9,7 +9,8 @@
  * owns the fields it wrote; the controller manager turns each workload into pods and Pod Security
  * admission judges them; every pod template is also judged, by a server-side dry run, at the
  * level the kit claims for it, and `meshtrace check`'s pod-security verdict must agree with the
- * server's. The namespaces a config created are deleted before the next config: configs share
+ * server's. What a config applied is deleted before the next config, with the ReplicaSets, pods
+ * and claims the controllers made from it (support/kube-apply.ts clearCase): configs share
  * namespace names, and a leftover Deployment of the previous config would keep old pods and
  * ReplicaSets around, so "every workload of this config got its pods" could not be told apart.
  *

@@ -11,12 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/paths';
 import { recoverOutput, writeOutput } from '../../src/stack/index';
+import { bundleForChild, type ChildBundle } from '../support/child-bundle';
 import { BIN, runCliProcess } from '../support/run-cli-process';
 import { mulberry32 } from '../support/seeded-random';
 import { snapshotTree, type TreeSnapshot } from '../support/tree-snapshot';
 import { oldTree } from './fixtures/writer-trees';
 
-const CHILD = join(REPO_ROOT, 'test', 'stack', 'fixtures', 'writer-child.ts');
+let child: ChildBundle; // test/stack/fixtures/writer-child.ts, bundled once: 33 starts
+beforeAll(() => {
+  child = bundleForChild(join(REPO_ROOT, 'test', 'stack', 'fixtures', 'writer-child.ts'));
+});
+afterAll(() => child.remove());
 const N = 240; // files in the tree: enough that a kill lands mid-write
 const SIZE = 40;
 
@@ -63,23 +68,23 @@ interface ChildRun {
 /** Runs the writer child; SIGKILLs it once it has announced `killAt` filesystem calls (never, if undefined). */
 function runChild(outdir: string, killAt?: number): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, outdir, String(N), String(SIZE)], {
+    const writer = spawn(process.execPath, [child.path, outdir, String(N), String(SIZE)], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const lines: string[] = [];
     let partial = '';
     let killed = false;
-    child.stdout.on('data', (d: Buffer) => {
+    writer.stdout.on('data', (d: Buffer) => {
       const parts = (partial + d.toString()).split('\n');
       partial = parts.pop()!;
       lines.push(...parts);
       if (!killed && killAt !== undefined && lines.length >= killAt) {
-        killed = child.kill('SIGKILL');
+        killed = writer.kill('SIGKILL');
       }
     });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    writer.on('error', reject);
+    writer.on('exit', (code, signal) => {
       if (!killed && code !== 0) reject(new Error(`writer child ended with ${code ?? signal}`));
       else resolve({ lines, killed: killed && signal === 'SIGKILL' });
     });

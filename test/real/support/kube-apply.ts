@@ -1,9 +1,9 @@
 /**
  * The shared part of the real-control-plane suites (test/real/kube-control-plane*.test.ts): one
  * control plane per test file, the CRDs, the judge namespaces and the per-config check. Each file
- * takes a share of the configs, so two jest workers run two control planes side by side: each case
- * spends most of its time waiting for its namespaces to be finalized, and that wait is what
- * overlaps. See kube-control-plane.test.ts for what is checked and why.
+ * takes a share of the configs, so two jest workers run two control planes side by side (a case
+ * waits on the controllers and kubectl more than it computes). See kube-control-plane.test.ts for
+ * what is checked and why.
  */
 import { jest } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ import type { MeshtraceConfig } from '../../../src/config/schema';
 import { REPO_ROOT } from '../../../src/paths';
 import { buildStack } from '../../../src/stack/build-stack';
 import { laneInput } from '../../cluster/support/fixtures';
-import { startControlPlane, waitGone, type ControlPlane } from '../../support/kube-control-plane';
+import { startControlPlane, type ControlPlane } from '../../support/kube-control-plane';
 import { explainWithLogs, peerPath, waitFor } from '../../support/peers';
 
 const CRDS = join(REPO_ROOT, '..', 'shared', 'reference', 'crds');
@@ -269,7 +269,7 @@ export async function podsOf(o: Obj): Promise<{ created: number; refused?: strin
       if (o.kind === 'StatefulSet') {
         const { body: events } = await cp.api(
           'GET',
-          `/api/v1/namespaces/${ns}/events?fieldSelector=involvedObject.name=${o.metadata.name},reason=FailedCreate`,
+          `/api/v1/namespaces/${ns}/events?fieldSelector=involvedObject.uid=${body.metadata?.uid},reason=FailedCreate`,
         );
         const e = (events.items ?? [])[0];
         if (e) return { created: 0, refused: String(e.message) };
@@ -297,15 +297,79 @@ function whatChanged(a: Obj, b: Obj | undefined): string {
   return parts.join('; ') || 'only the resourceVersion';
 }
 
-async function deleteNamespaces(names: readonly string[]): Promise<void> {
-  await Promise.all(names.map((n) => cp.api('DELETE', `/api/v1/namespaces/${n}`)));
-  await Promise.all(names.map((n) => waitGone(cp, `/api/v1/namespaces/${n}`, 180_000)));
+/**
+ * Leaves the cluster as the next config would find a fresh one, without deleting namespaces: the
+ * namespace controller waits a fixed 5 s (`namespaceDeletionGracePeriod`, upstream) before it even
+ * starts on a deleted namespace, which was half of every case's time. Instead every object the
+ * config applied is deleted, then in its namespaces what the controllers made from them (ReplicaSets,
+ * pods, a StatefulSet's claims) and the events that tell of it, until no workload, pod or claim is
+ * left (foreground propagation took 26 s for the same, the garbage collector's queue). The emptied namespaces stay: the next
+ * config's own Namespace objects are applied over them by the same field manager (so their labels
+ * are exactly that config's), and an installer's namespace is stripped of labels (installerNamespace).
+ */
+async function clearCase(root: string, files: readonly string[], namespaces: readonly string[]): Promise<void> {
+  const objects = appliedObjects(root, files).filter((o) => o.kind !== 'Namespace');
+  const list = join(root, 'delete.json');
+  writeFileSync(list, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+  // kubectl's own --wait took 6 s for what is gone in 0.2 s; the collections below do the cascade at once
+  await kubectl(['delete', '-f', list, '--cascade=background', '--wait=false', '--ignore-not-found']);
+  await waitFor(
+    'every object the config applied gone',
+    async () => ((await kubectl(['get', '-f', list, '--ignore-not-found', '-o', 'name'])).trim() === '' ? true : undefined),
+    120_000,
+    100,
+  );
+  const present: string[] = [];
+  for (const ns of namespaces) if ((await cp.api('GET', `/api/v1/namespaces/${ns}`)).status === 200) present.push(ns);
+  for (const ns of present) {
+    for (const collection of [
+      'apis/apps/v1/namespaces/NS/replicasets',
+      'api/v1/namespaces/NS/pods',
+      'api/v1/namespaces/NS/persistentvolumeclaims',
+      'api/v1/namespaces/NS/events',
+    ])
+      ok((await cp.api('DELETE', `/${collection.replace('NS', ns)}`)).status, {}, `delete ${collection.replace('NS', ns)}`);
+  }
+  const left = async (ns: string) => {
+    const kinds = [
+      '/apis/apps/v1/namespaces/NS/deployments',
+      '/apis/apps/v1/namespaces/NS/statefulsets',
+      '/apis/apps/v1/namespaces/NS/replicasets',
+      '/api/v1/namespaces/NS/pods',
+      '/api/v1/namespaces/NS/persistentvolumeclaims',
+    ];
+    const counts = await Promise.all(
+      kinds.map(async (k) => ((await cp.api('GET', k.replace('NS', ns))).body.items ?? []).length as number),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  };
+  await waitFor(
+    `no workload, pod or claim left in ${present.join(', ')}`,
+    async () => ((await Promise.all(present.map(left))).every((n) => n === 0) ? true : undefined),
+    120_000,
+    100,
+  );
+}
+
+/**
+ * A namespace one of `up`'s installers (the Istio and Traefik charts, --create-namespace) would
+ * create: created bare, or, left by an earlier config that declared it, stripped of its labels, so
+ * that no Pod Security level of that config judges this one's pods.
+ */
+async function installerNamespace(name: string): Promise<void> {
+  const created = await cp.api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  if (created.status !== 409) return ok(created.status, created.body, `create ${name}`);
+  const { body } = await cp.api('GET', `/api/v1/namespaces/${name}`);
+  const extra = Object.keys(body.metadata?.labels ?? {}).filter((k) => k !== 'kubernetes.io/metadata.name');
+  if (extra.length === 0) return;
+  const patch = { metadata: { labels: Object.fromEntries(extra.map((k) => [k, null])) } };
+  const r = await cp.api('PATCH', `/api/v1/namespaces/${name}`, patch, 'application/merge-patch+json');
+  ok(r.status, r.body, `strip the labels of ${name}`);
 }
 
 /** One config's dist/ through the lane's apply step, twice, with its pods and pod templates judged (see the file comment). */
 async function applyAndJudge(
-  label: string,
-  config: MeshtraceConfig,
+  apply: ApplyStep,
   built: ReturnType<typeof buildStack>,
   root: string,
   dist: ReturnType<typeof readDistLayout>,
@@ -323,21 +387,8 @@ async function applyAndJudge(
   );
   const fromInstallers = (dist.namespaces ?? []).filter((n) => !declared.has(n));
   expect(fromInstallers.filter((n) => n !== ISTIO_NAMESPACE && n !== 'traefik')).toEqual([]);
-  for (const n of fromInstallers)
-    ok(
-      (
-        await cp.api('POST', '/api/v1/namespaces', {
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: { name: n },
-        })
-      ).status,
-      {},
-      `create ${n}`,
-    );
+  for (const n of fromInstallers) await installerNamespace(n);
 
-  const apply = planUp(laneInput({ profile: config.profile ?? 'lab', dist })).find((s): s is ApplyStep => s.kind === 'apply');
-  if (!apply) throw new Error(`${label}: the up plan has no apply step`);
   const first = await executePlan([apply], deps(root));
   expect([first.exitCode, first.outcomes[0]!.message]).toEqual([0, undefined]);
   const objects = appliedObjects(root, apply.files);
@@ -394,7 +445,7 @@ async function applyAndJudge(
   expect(verdicts.filter((v) => v.check.length > 0).map((v) => `${v.ref}: ${v.check.join('; ')}`)).toEqual([]);
 }
 
-/** One config, start to end: synthesized, applied and judged (applyAndJudge), its namespaces deleted after. */
+/** One config, start to end: synthesized, applied and judged (applyAndJudge), what it applied deleted after (clearCase). */
 export async function applyCase(load: () => Promise<MeshtraceConfig>, label: string): Promise<void> {
   await explainWithLogs(cp.peers, async () => {
     const config = await load();
@@ -405,10 +456,12 @@ export async function applyCase(load: () => Promise<MeshtraceConfig>, label: str
       writeFileSync(join(root, 'dist', f.path), f.content);
     }
     const dist = readDistLayout(root, 'dist');
+    const apply = planUp(laneInput({ profile: config.profile ?? 'lab', dist })).find((s): s is ApplyStep => s.kind === 'apply');
+    if (!apply) throw new Error(`${label}: the up plan has no apply step`);
     try {
-      await applyAndJudge(label, config, built, root, dist);
+      await applyAndJudge(apply, built, root, dist);
     } finally {
-      await deleteNamespaces(dist.namespaces ?? []);
+      await clearCase(root, apply.files, dist.namespaces ?? []);
     }
   });
 }
