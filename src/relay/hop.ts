@@ -47,6 +47,7 @@ import {
 } from './span-attributes';
 import type { SpanBatcher } from './span-export';
 import { RANDOM_IDS } from '../random-ids';
+import { sleepUntil } from './sleep-until';
 
 /** Longest request body buffered for a fan-out hop (it is sent to every upstream). */
 export const FANOUT_MAX_BODY_BYTES = 1024 * 1024;
@@ -349,14 +350,11 @@ export class Hop {
     this.forward(ex, upstream, complete);
   }
 
+  /** Waits until `ms` after the exchange's start by the span clock: the span holds the whole delay. */
   private delay(ex: Exchange, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      ex.onAbort = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    const wait = sleepUntil(ex.startMs + ms, nowMs);
+    ex.onAbort = wait.cancel;
+    return wait.done;
   }
 
   private answerAsLeaf(ex: Exchange): void {

@@ -7,12 +7,17 @@ import { runCliInProcess } from '../support/run-cli';
 
 const demo = (args: string[]) => runCliInProcess(['demo', '--no-color', ...args]);
 
+/** The exit code, with what the demo printed when it is not the one expected. */
+function expectExit(r: { code: number; stdout: string; stderr: string }, code: number): void {
+  expect([r.code, r.code === code ? '' : `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`]).toEqual([code, '']);
+}
+
 describe('lab 03-performance: a delay at ratings moves the bottleneck there', () => {
   test('relay-demo-delay passes with --fault ratings:delay=300ms; the tree marks ratings with its self time and share', async () => {
     // WHEN
     const r = await demo(['--fault', 'ratings:delay=300ms', '--spec', 'samples/expectations/relay-demo-delay.yaml', '--requests', '2']);
     // THEN
-    expect(r).toMatchObject({ code: 0 }); // on a failure the diff shows what the demo printed
+    expectExit(r, 0);
     expect(r.stdout).toContain('✓ relay-demo-delay: PASS');
     expect(r.stdout).toMatch(/ratings {2}GET \(3\d\dms\) server ◀ BOTTLENECK 3\d\dms self \((\d+)%\)/);
     const share = Number(/ratings {2}GET \(\d+ms\) server ◀ BOTTLENECK \d+ms self \((\d+)%\)/.exec(r.stdout)![1]);
@@ -24,7 +29,7 @@ describe('lab 03-performance: a delay at ratings moves the bottleneck there', ()
 
   test('without the delay the same spec fails: the bottleneck rule names where the time went instead', async () => {
     const r = await demo(['--spec', 'samples/expectations/relay-demo-delay.yaml', '--requests', '1']);
-    expect(r).toMatchObject({ code: 1 }); // on a failure the diff shows what the demo printed
+    expectExit(r, 1);
     expect(r.stdout).toMatch(/✗ ratings: duration ≥ 300ms/);
     expect(r.stdout).toMatch(/✗ bottleneck: ratings with ≥ 50% of the time\n\s+bottleneck is (?!ratings)\w+ "GET"/);
   }, 120_000);
@@ -33,7 +38,7 @@ describe('lab 03-performance: a delay at ratings moves the bottleneck there', ()
 describe('lab 04-errors: a 500 at details is an error there and propagates up as 502', () => {
   test('relay-demo-errors passes with --fault details:status=500; the error spans are details, productpage and edge', async () => {
     const r = await demo(['--fault', 'details:status=500', '--spec', 'samples/expectations/relay-demo-errors.yaml', '--requests', '2']);
-    expect(r).toMatchObject({ code: 0 }); // on a failure the diff shows what the demo printed
+    expectExit(r, 0);
     expect(r.stdout).toContain('✓ relay-demo-errors: PASS');
     expect(r.stderr).toMatch(/request 1\/2 {2}trace [0-9a-f]{32} {2}HTTP 502/);
     expect(r.stdout).toMatch(/details {2}GET \([^)]+\) server ✗ ERROR "fault injected: status 500"/);
@@ -44,7 +49,7 @@ describe('lab 04-errors: a 500 at details is an error there and propagates up as
 
   test('the same spec fails when the error is somewhere else (ratings): wrong service, and errors where none are allowed', async () => {
     const r = await demo(['--fault', 'ratings:status=500', '--spec', 'samples/expectations/relay-demo-errors.yaml', '--requests', '1']);
-    expect(r).toMatchObject({ code: 1 }); // on a failure the diff shows what the demo printed
+    expectExit(r, 1);
     expect(r.stdout).toMatch(/✗ details: has an error span/);
     expect(r.stdout).toMatch(/✗ ratings: no error spans/);
   }, 120_000);

@@ -214,9 +214,9 @@ describe('relay hop (real HTTP on loopback)', () => {
     await (await request(drop.url, { headers })).body.dump();
     const refused = await request(status.url, { headers });
     await refused.body.dump();
-    const started = Date.now();
+    const started = performance.now();
     await (await request(delay.url, { headers })).body.dump();
-    const elapsed = Date.now() - started;
+    const elapsed = performance.now() - started;
     // THEN drop-context forwarded none of the context headers
     const dropped = f.upstream.seen[0].headers;
     for (const name of ['traceparent', 'tracestate', 'b3', 'x-request-id', 'uberctx-user', 'baggage'])
@@ -225,7 +225,7 @@ describe('relay hop (real HTTP on loopback)', () => {
     expect(refused.statusCode).toBe(503);
     expect(f.upstream.seen).toHaveLength(2);
     // AND the delay fault took at least its delay
-    expect(elapsed).toBeGreaterThanOrEqual(145);
+    expect(elapsed).toBeGreaterThanOrEqual(150);
   });
 
   test('a fractional fault applies to about that fraction of requests', async () => {
