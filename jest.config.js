@@ -21,6 +21,6 @@ export default {
   // Longest first even on a fresh clone (CI), from recorded times: see the file.
   testSequencer: '<rootDir>/test/support/test-sequencer.cjs',
   // The child-process CLI tests run bin/meshtrace.mjs → lib/: built once per run from the sources.
-  globalSetup: '<rootDir>/test/support/build-lib.mjs',
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
 };
