@@ -5,6 +5,7 @@
  * the central Jaeger, with a persistent-in-memory retry queue for short central outages.
  * @see https://opentelemetry.io/docs/collector/deployment/gateway/
  */
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
@@ -95,7 +96,7 @@ export function renderEdgeCollectorConfig(props: Pick<EdgeCollectorProps, 'clust
         traces: { receivers: ['otlp', 'zipkin'], processors: ['memory_limiter', 'resource/cluster', 'batch'], exporters: [exporterName] },
       },
       telemetry: {
-        resource: { 'service.name': 'meshtrace-edge-collector' },
+        resource: { [ATTR_SERVICE_NAME]: 'meshtrace-edge-collector' },
         metrics: { level: 'detailed', readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: JAEGER_PORTS.metrics } } } }] },
       },
     },

@@ -4,6 +4,7 @@
  * replicas scale up to the partition count.
  * @see https://www.jaegertracing.io/docs/2.20/deployment/kafka/
  */
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import type { ResourceQuantities } from '../workload-defaults';
@@ -67,7 +68,7 @@ export function renderIngesterConfig(
       extensions: ['healthcheckv2', 'jaeger_storage'],
       pipelines: { traces: { receivers: ['kafka'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] } },
       telemetry: {
-        resource: { 'service.name': JAEGER_INGESTER_NAME },
+        resource: { [ATTR_SERVICE_NAME]: JAEGER_INGESTER_NAME },
         metrics: { level: 'detailed', readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: JAEGER_PORTS.metrics } } } }] },
         logs: { level: 'info' },
       },

@@ -12,6 +12,7 @@
  * `grpc.endpoint` (cmd/remote-storage).
  * @see https://www.jaegertracing.io/docs/2.20/deployment/configuration/
  */
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { DEFAULT_MAX_TRACES } from './jaeger-defaults';
 import { JAEGER_PORTS } from './jaeger-ports';
 import type { JaegerStorage } from './jaeger-storage';
@@ -129,7 +130,7 @@ export function renderJaegerConfig(options: RenderJaegerConfigOptions): Record<s
       extensions: Object.keys(extensions),
       pipelines: { traces: pipeline },
       telemetry: {
-        resource: { 'service.name': role === 'allInOne' ? 'jaeger' : `jaeger-${role}` },
+        resource: { [ATTR_SERVICE_NAME]: role === 'allInOne' ? 'jaeger' : `jaeger-${role}` },
         metrics: { level: 'detailed', readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: JAEGER_PORTS.metrics } } } }] },
         logs: { level: 'info' },
       },
