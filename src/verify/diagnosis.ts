@@ -886,6 +886,18 @@ function onlyForcedTraces({ input, idText, base }: NoTraceFacts): Diagnosis | un
   };
 }
 
+// Either the first hop reads none of the driver's headers (a B3-only tracer such as Istio's default
+// zipkin provider ignores traceparent) or its sampler dropped the driven requests while others were
+// traced: the spans cannot tell which, so the hint names both and what the driver sent.
+function notJoinedHint(formats: readonly string[] | undefined): string {
+  const sent = formats?.length ? `the ${formats.join(', ')} headers the driver sent` : "the driver's trace headers";
+  return (
+    `the entry service started its own trace instead of joining the driver's: it does not read ${sent} ` +
+    "(a tracer reading only B3, e.g. Istio's zipkin provider by default, ignores traceparent; send a format it reads with --propagation), " +
+    "or its sampler dropped the driven requests while others were traced: check the first hop's propagator and sampling (Istio: Telemetry randomSamplingPercentage)"
+  );
+}
+
 function contextNotJoined({ input, idText, seen, base }: NoTraceFacts): Diagnosis {
   return {
     ...base,
@@ -897,7 +909,7 @@ function contextNotJoined({ input, idText, seen, base }: NoTraceFacts): Diagnosi
         ? [`the application reported its own trace id(s): ${input.driver.returnedTraceIds.slice(0, 3).join(', ')}`]
         : []),
     ],
-    hint: "the entry service started its own trace instead of joining the driver's (it ignores the incoming traceparent, or a sampler at 1% dropped it): check the first hop's propagator and sampling (Istio: Telemetry randomSamplingPercentage)",
+    hint: notJoinedHint(input.driver?.formats),
   };
 }
 

@@ -272,6 +272,7 @@ describe('Bookinfo through real Envoy proxies with the zipkin provider, read bac
       const [d, ...rest] = outcome.result.diagnoses;
       expect(rest).toEqual([]);
       expect(d).toMatchObject({ kind: 'no-trace', cause: 'context-not-joined' });
+      expect(d!.hint).toContain('it does not read the w3c, envoy headers the driver sent (a tracer reading only B3');
       expect(d!.title).toMatch(
         /^no trace found for trace [0-9a-f]{32}, [0-9a-f]{32}, [0-9a-f]{32}, although spans of the expected services arrived$/,
       );

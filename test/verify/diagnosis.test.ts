@@ -99,6 +99,15 @@ describe('diagnosis', () => {
     const other = bookinfo(new TraceBuilder('cccccccccccccccccccccccccccccccc')).builder.build();
     const result = verifyTraces(bookinfoSpec, [other], { traceIds: ['0af7651916cd43dd8448eb211c80319c'] });
     expect(result.diagnoses.map((d) => [d.kind, d.cause])).toEqual([['no-trace', 'context-not-joined']]);
+    expect(result.diagnoses[0]!.hint).toContain("it does not read the driver's trace headers");
+    // With a driver, the hint names what it sent
+    const driven = verifyTraces(bookinfoSpec, [other], {
+      traceIds: ['0af7651916cd43dd8448eb211c80319c'],
+      driver: { sampled: true, formats: ['w3c', 'envoy'], requests: 1 },
+    });
+    expect(driven.diagnoses.map((d) => [d.cause, d.hint])).toEqual([
+      ['context-not-joined', expect.stringContaining('it does not read the w3c, envoy headers the driver sent (a tracer reading only B3')],
+    ]);
   });
 
   test('split trace: names the hop productpage → reviews, the client span and the new root', () => {
