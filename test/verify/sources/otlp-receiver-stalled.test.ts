@@ -14,9 +14,13 @@ import { post, PROTO, sdkSpan } from '../helpers/otlp-export';
 const IDLE_MS = 200;
 const KiB = 1024;
 
-/** A raw HTTP/1.1 sender: the head and `first` bytes of the body are written, the rest only when asked. */
+/**
+ * A raw HTTP/1.1 sender: the head and `first` bytes of the body are written, the rest only when asked.
+ * Half-open: the receiver's FIN does not end the sender's side, so its socket stays open until the
+ * test destroys it, as a stalled client's may (the budget must not wait for it).
+ */
 function rawSender(receiver: OtlpReceiver, headers: Record<string, string | number>, first: Buffer) {
-  const socket: Socket = connect(receiver.port, '127.0.0.1');
+  const socket: Socket = connect({ port: receiver.port, host: '127.0.0.1', allowHalfOpen: true });
   const received: Buffer[] = [];
   // Resolves on the receiver's FIN, with everything it sent before it.
   const answered = new Promise<Buffer>((resolve, reject) => {
