@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { REPO_ROOT } from '../../src/paths';
 import { isProcessAlive } from '../../src/demo/supervisor';
 import { runDemo } from '../../src/demo/run-demo';
+import { keptFilePath } from '../support/kept-file';
 import { startOtlpReceiver } from '../../src/verify/sources/otlp-receiver';
 import { findBottleneck, indexTrace } from '../../src/verify/trace-index';
 import { openInChromium, renderedBars } from '../report-html/chromium';
@@ -76,7 +77,7 @@ describe('meshtrace demo (end to end on loopback)', () => {
     expect(doc.html).toBe(html);
     const opened = await openInChromium(html);
     try {
-      await opened.page.screenshot({ path: join(tmpdir(), 'meshtrace-demo-report.png'), fullPage: true });
+      await opened.page.screenshot({ path: keptFilePath('demo-report.png'), fullPage: true });
       const bars = await renderedBars(opened.page);
       expect(bars).toHaveLength(27);
       expect(new Set(bars.map((b) => b.service))).toEqual(new Set(['edge', 'productpage', 'details', 'reviews', 'ratings']));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { renderHtmlReport } from '../../src/report-html/render-html';
 import { bookinfoTrace } from '../report-html/bookinfo-trace';
 import { openInChromium, renderedBars } from '../report-html/chromium';
+import { keptFilePath } from '../support/kept-file';
 
 describe('HTML report in headless Chromium', () => {
   let dir: string;
@@ -16,8 +17,8 @@ describe('HTML report in headless Chromium', () => {
     dir = await mkdtemp(join(tmpdir(), 'meshtrace-html-report-'));
   });
   afterAll(async () => {
-    // The screenshot stays for people to look at; only the HTML is removed.
-    await rm(join(dir, 'report.html'), { force: true });
+    // The screenshots stay for people to look at (keptFilePath); the HTML goes.
+    await rm(dir, { recursive: true, force: true });
   });
 
   test('renders one bar per span with service labels, marks, and a screenshot', async () => {
@@ -43,7 +44,7 @@ describe('HTML report in headless Chromium', () => {
     const opened = await openInChromium(file);
     try {
       const { page } = opened;
-      const screenshot = join(dir, 'report.png');
+      const screenshot = keptFilePath('html-report.png');
       await page.screenshot({ path: screenshot, fullPage: true });
       process.stderr.write(`html report screenshot: ${screenshot}\n`);
 
@@ -80,7 +81,7 @@ describe('HTML report in headless Chromium', () => {
       expect(await page.locator('g.span:visible').count()).toBe(rowsBefore - 6);
       expect(await page.locator('g.span[data-service="ratings"]').isVisible()).toBe(false);
       expect(Number(await page.locator('svg.waterfall').getAttribute('height'))).toBeLessThan(svgHeightBefore);
-      const collapsedShot = join(dir, 'report-collapsed.png');
+      const collapsedShot = keptFilePath('html-report-collapsed.png');
       await page.screenshot({ path: collapsedShot, fullPage: true });
       process.stderr.write(`html report screenshot (productpage collapsed): ${collapsedShot}\n`);
       // AND expanding brings them back

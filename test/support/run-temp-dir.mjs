@@ -12,6 +12,8 @@ import { join } from 'node:path';
 const RUN_TEMP_DIR = Symbol.for('meshtrace.jest.runTempDir');
 
 export function useRunTempDir() {
+  // Screenshots for people to look at go beside it, in one folder the next run overwrites (test/support/kept-file.ts).
+  process.env.MESHTRACE_TEST_KEPT_DIR ??= join(tmpdir(), 'meshtrace-test-kept');
   const dir = mkdtempSync(join(tmpdir(), 'meshtrace-test-run-'));
   globalThis[RUN_TEMP_DIR] = dir;
   process.env.TMPDIR = dir;
