@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { relative } from 'node:path';
 import { CliError, EXIT_CANNOT_CHECK, setExitCode } from './exit-codes';
 import type { DemoEvent, DemoOutcome } from '../demo/run-demo';
-import { DEFAULT_DEMO_SPEC } from '../demo/default-spec';
+import { DEFAULT_DEMO_SPEC, DEFAULT_ENVOY_DEMO_SPEC } from '../demo/default-spec';
+import type { EnvoyDemoEvent, EnvoyDemoOutcome } from '../demo/run-envoy-demo';
 import { DEMO_HOPS } from '../demo/topology';
 import { renderJson } from '../verify/reports/json';
 import { formatDuration } from '../duration';
@@ -11,7 +12,6 @@ import { addDeprecatedAlias, deprecationNotice, durationFlagMs, useColor } from 
 import { PROPAGATION_FORMAT_NAMES } from '../relay/options';
 import { formatNameOf, resolveFormatName } from '../propagation/format-names';
 import type { HeaderFormat } from '../propagation/trace-context';
-import { DEFAULT_ENVOY_DEMO_SPEC, runEnvoyDemo, type EnvoyDemoEvent, type EnvoyDemoOutcome } from '../demo/run-envoy-demo';
 
 function envoyProgressLine(event: EnvoyDemoEvent): string | undefined {
   switch (event.type) {
@@ -51,6 +51,8 @@ async function envoyDemo(flags: DemoFlags, json: boolean, err: (line: string) =>
   err(
     'meshtrace demo --sidecars envoy: istio-ingressgateway → productpage → {details, reviews → ratings}, a real Envoy per proxy configured the way Istio configures tracing, spans → embedded OTLP receiver',
   );
+  // Loaded here, not at the top: its import graph (the receiver, the verifier, cdk8s) would be on every command's start.
+  const { runEnvoyDemo } = await import('../demo/run-envoy-demo');
   return runEnvoyDemo({
     envoyPath: flags.envoy,
     specPath:

@@ -6,13 +6,12 @@
  * `--break APP` runs that app as a relay with `--fault drop-context`. Never hangs: one deadline.
  * Returns an outcome; printing is the CLI's job.
  */
-import { join } from 'node:path';
 import { ATTR_HTTP_REQUEST_HEADER } from '@opentelemetry/semantic-conventions';
 import { parseConfig } from '../config/load';
 import { BOOKINFO_APPS, type BookinfoApp } from '../envoy/bookinfo-mesh';
 import { findEnvoy, type FoundEnvoy } from '../envoy/envoy-binary';
 import { EXIT_CANNOT_CHECK, EXIT_FAILED, EXIT_OK } from '../errors';
-import { REPO_ROOT } from '../paths';
+import { DEFAULT_ENVOY_DEMO_SPEC } from './default-spec';
 import { drive, triggerPath, type DrivenRequest } from '../verify/driver';
 import type { DriverReport } from '../verify/diagnosis';
 import type { Trace } from '../verify/model';
@@ -23,8 +22,6 @@ import { loadSpec, type Spec } from '../verify/spec';
 import type { VerifyResult } from '../verify/verify-traces';
 import { startEnvoyMesh, type AppVariant, type StartedEnvoyMesh, type StartedProxy } from './start-envoy-mesh';
 import { isProcessAlive, ProcessStartError, ProcessSupervisor } from './supervisor';
-
-export const DEFAULT_ENVOY_DEMO_SPEC = join(REPO_ROOT, 'samples', 'expectations', 'bookinfo.yaml');
 
 /**
  * The demo's proxies export their spans every 200 ms (Envoy's default, which Istio keeps, is 5 s):
