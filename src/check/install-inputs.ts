@@ -12,7 +12,10 @@ import { isTraefikV2Values } from './doctor/edge-rules';
 import { pointerToField } from './schema/schema-check';
 import { asArray, getPath, isRecord, nameOf, namespaceOf } from './objects';
 import { parseYamlDocument, readYamlFile, YAML_LIMITS } from '../yaml/load';
-import { TRAEFIK_CHART_DEFAULTS, TRAEFIK_CHART_VERSION, TRAEFIK_VALUES_SCHEMA } from './schema/traefik-chart-values.generated';
+import { TRAEFIK_AJV_OPTIONS } from './schema/traefik-ajv-options';
+import { TRAEFIK_CHART_DEFAULTS, TRAEFIK_CHART_VERSION } from './schema/traefik-chart-values.generated';
+// TRAEFIK_VALUES_SCHEMA compiled ahead of time (scripts/derive-traefik-chart-schema.ts).
+import { validate as validateBuiltInTraefikValues } from './schema/traefik-chart-values.validate.generated';
 
 export interface InstallCheckOptions {
   /**
@@ -37,8 +40,10 @@ function loadTraefikValidator(schemaPath: string, valuesPath: string | undefined
   const key = `${schemaPath}|${valuesPath ?? ''}`;
   let v = validators.get(key);
   if (!v) {
-    const ajv = new Ajv2020({ allErrors: true, strict: false, allowUnionTypes: true });
-    const validate = ajv.compile(schemaPath === BUILT_IN ? TRAEFIK_VALUES_SCHEMA : JSON.parse(readFileSync(schemaPath, 'utf8')));
+    const validate =
+      schemaPath === BUILT_IN
+        ? (validateBuiltInTraefikValues as ValidateFunction)
+        : new Ajv2020(TRAEFIK_AJV_OPTIONS).compile(JSON.parse(readFileSync(schemaPath, 'utf8')));
     const defaults =
       valuesPath === BUILT_IN
         ? TRAEFIK_CHART_DEFAULTS

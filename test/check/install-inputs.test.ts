@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { checkInstallInputs, mergeHelmValues } from '../../src/check/install-inputs';
-import { deriveFromReference, GENERATED_FILE, SCHEMA_SOURCE, VALUES_SOURCE } from '../../scripts/derive-traefik-chart-schema';
+import {
+  deriveFromReference,
+  deriveValidatorFromReference,
+  GENERATED_FILE,
+  GENERATED_VALIDATOR_FILE,
+  SCHEMA_SOURCE,
+  VALUES_SOURCE,
+} from '../../scripts/derive-traefik-chart-schema';
 import { buildContext, classifyInstallInput } from '../../src/check/context';
 import type { ManifestDoc } from '../../src/check';
 
@@ -35,6 +42,10 @@ describe('installer inputs', () => {
     test('the built-in schema is exactly what the script derives from the shared reference (no drift)', () => {
       // GIVEN the chart files in shared/reference WHEN derived again THEN the committed file is byte-identical
       expect(readFileSync(GENERATED_FILE, 'utf8')).toBe(deriveFromReference());
+    });
+
+    test('the built-in validator is exactly what Ajv compiles from that schema today (no drift)', () => {
+      expect(readFileSync(GENERATED_VALIDATOR_FILE, 'utf8')).toBe(deriveValidatorFromReference());
     });
 
     test('the built-in schema judges the kept keys as the full chart schema does', () => {
