@@ -4,7 +4,8 @@
  * that are supposed to receive them.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020';
+import { createRequire } from 'node:module';
+import type Ajv2020 from 'ajv/dist/2020';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Finding } from './finding';
 import { findingFor, type CheckContext } from './context';
@@ -36,6 +37,9 @@ const TRAEFIK_CHART_LINK = 'https://github.com/traefik/traefik-helm-chart/blob/m
 
 const validators = new Map<string, { validate: ValidateFunction; defaults: unknown }>();
 
+/** Ajv itself, loaded only for a `--traefik-schema` file: its module costs every synth and check ~25 ms to load. */
+const loadAjv2020 = (): typeof Ajv2020 => (createRequire(import.meta.url)('ajv/dist/2020') as { default: typeof Ajv2020 }).default;
+
 function loadTraefikValidator(schemaPath: string, valuesPath: string | undefined): { validate: ValidateFunction; defaults: unknown } {
   const key = `${schemaPath}|${valuesPath ?? ''}`;
   let v = validators.get(key);
@@ -43,7 +47,7 @@ function loadTraefikValidator(schemaPath: string, valuesPath: string | undefined
     const validate =
       schemaPath === BUILT_IN
         ? (validateBuiltInTraefikValues as ValidateFunction)
-        : new Ajv2020(TRAEFIK_AJV_OPTIONS).compile(JSON.parse(readFileSync(schemaPath, 'utf8')));
+        : new (loadAjv2020())(TRAEFIK_AJV_OPTIONS).compile(JSON.parse(readFileSync(schemaPath, 'utf8')));
     const defaults =
       valuesPath === BUILT_IN
         ? TRAEFIK_CHART_DEFAULTS
