@@ -26,7 +26,7 @@ import { REPO_ROOT } from '../paths';
 import { startBookinfoApp, type BookinfoApp as RunningApp } from './bookinfo-app';
 import { PARENT_PID_ENV } from './relay-hop-env';
 import { allocatePorts, HOP_ENTRY, RELAY_READY_LINE } from './start-topology';
-import type { ProcessSupervisor } from './supervisor';
+import { ProcessStartError, type ProcessSupervisor } from './supervisor';
 
 /** How one app behaves: Bookinfo's header copying, or a relay hop with these extra flags. */
 export type AppVariant = { readonly kind: 'bookinfo' } | { readonly kind: 'relay'; readonly args: readonly string[] };
@@ -44,6 +44,8 @@ export interface EnvoyMeshOptions {
   /** Each proxy's span export timer (Envoy's runtime; the bootstraps in `mesh` leave it out). @default Envoy's 5000 */
   readonly spanFlushIntervalMs?: number;
   readonly onProxyReady?: (proxy: StartedProxy) => void;
+  /** Port source (tests inject a colliding one). @default allocatePorts */
+  readonly allocate?: (host: string, count: number) => Promise<number[]>;
 }
 
 /** One started proxy or relay app. */
@@ -80,6 +82,8 @@ interface MeshStart {
   readonly dir: string;
   readonly readyTimeoutMs: number;
   readonly options: EnvoyMeshOptions;
+  /** The processes this start has started so far (stopped before a retry). */
+  readonly pids: number[];
 }
 
 /** One proxy to start: its bootstrap and the listener callers use. */
@@ -118,6 +122,7 @@ async function startRelayApp(ctx: MeshStart, app: BookinfoApp, variant: { readon
     env: { [PARENT_PID_ENV]: String(process.pid), OTEL_EXPORTER_OTLP_ENDPOINT: '' },
     readyTimeoutMs: ctx.readyTimeoutMs,
   });
+  ctx.pids.push(running.pid);
   return { name: `${app}-app`, pid: running.pid, url: running.ready[2]!, startMs: performance.now() - t0 };
 }
 
@@ -160,6 +165,7 @@ async function startProxy(ctx: MeshStart, p: ProxyPlan, file: string): Promise<S
     readyPattern: ENVOY_READY_LINE,
     readyTimeoutMs: ctx.readyTimeoutMs,
   });
+  ctx.pids.push(running.pid);
   const started = { name: p.name, pid: running.pid, url: p.url, startMs: performance.now() - t0, serviceName: p.serviceName };
   options.onProxyReady?.(started);
   return started;
@@ -194,9 +200,30 @@ async function startAppsAndProxies(ctx: MeshStart, apps: RunningApp[]): Promise<
   return allStarted(starts);
 }
 
+/**
+ * A start that failed because a port we allocated was taken in the meantime: allocatePorts releases
+ * its probes before Envoy and the apps bind, and any process on the machine may get one of them
+ * first (another test's ephemeral port, under a loaded CI run). Envoy says "Address already in use",
+ * a relay app EADDRINUSE, an in-process app throws EADDRINUSE.
+ */
+function portTaken(err: unknown): boolean {
+  if (err instanceof ProcessStartError) return err.recentOutput.some((l) => /EADDRINUSE|Address already in use/.test(l));
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+}
+
+/** Starts the mesh; a port collision stops what this start started and starts everything once more on fresh ports. */
 export async function startEnvoyMesh(options: EnvoyMeshOptions): Promise<StartedEnvoyMesh> {
+  try {
+    return await startEnvoyMeshOnce(options);
+  } catch (err) {
+    if (!portTaken(err)) throw err;
+    return startEnvoyMeshOnce(options);
+  }
+}
+
+async function startEnvoyMeshOnce(options: EnvoyMeshOptions): Promise<StartedEnvoyMesh> {
   const host = '127.0.0.1';
-  const ports = bookinfoPortsFrom(host, options.collector, await allocatePorts(host, bookinfoPortCount()));
+  const ports = bookinfoPortsFrom(host, options.collector, await (options.allocate ?? allocatePorts)(host, bookinfoPortCount()));
   const mesh = bookinfoMesh(options.config, ports);
   const dir = await mkdtemp(join(tmpdir(), 'meshtrace-envoy-'));
   const apps: RunningApp[] = [];
@@ -204,11 +231,12 @@ export async function startEnvoyMesh(options: EnvoyMeshOptions): Promise<Started
     await Promise.all(apps.map((a) => a.close()));
     await rm(dir, { recursive: true, force: true });
   };
-  const ctx: MeshStart = { host, ports, mesh, dir, readyTimeoutMs: options.readyTimeoutMs ?? 30_000, options };
+  const ctx: MeshStart = { host, ports, mesh, dir, readyTimeoutMs: options.readyTimeoutMs ?? 30_000, options, pids: [] };
   try {
     const started = await startAppsAndProxies(ctx, apps);
     return { gatewayUrl: `http://${host}:${ports.gateway}`, proxies: started, mesh, bootstrapDir: dir, close };
   } catch (err) {
+    await options.supervisor.stopPids(ctx.pids);
     await close();
     throw err;
   }

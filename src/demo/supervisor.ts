@@ -195,8 +195,18 @@ export class ProcessSupervisor {
 
   /** Stops the children running now (the supervisor stays usable, e.g. to retry a start). */
   async stopRunning(): Promise<void> {
+    await this.stopChildren(() => true);
+  }
+
+  /** Stops the running children with these pids (one failed start's, before a retry), and no others. */
+  async stopPids(pids: readonly number[]): Promise<void> {
+    const wanted = new Set(pids);
+    await this.stopChildren((pid) => wanted.has(pid));
+  }
+
+  private async stopChildren(which: (pid: number) => boolean): Promise<void> {
     const grace = this.options.killGraceMs ?? 2000;
-    const running = this.children.filter((c) => !c.exited && c.process.pid !== undefined);
+    const running = this.children.filter((c) => !c.exited && c.process.pid !== undefined && which(c.process.pid));
     for (const child of running) child.stopRequested = true;
     // Entry first, leaves last (reverse start order) so no hop logs errors about its upstream vanishing.
     for (const child of [...running].reverse()) signalGroup(child.process.pid!, 'SIGTERM');

@@ -8,6 +8,7 @@
  * speaks only B3 (a relay with --accept/--propagate b3multi), and sampling off.
  */
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load';
@@ -22,6 +23,10 @@ import {
   withSpanFlushInterval,
 } from '../../src/envoy';
 import { loadSpec, type Spec } from '../../src/verify';
+import { startOtlpReceiver } from '../../src/verify/sources/otlp-receiver';
+import { startEnvoyMesh, type StartedEnvoyMesh } from '../../src/demo/start-envoy-mesh';
+import { allocatePorts } from '../../src/demo/start-topology';
+import { isProcessAlive, ProcessSupervisor } from '../../src/demo/supervisor';
 import {
   bookinfoHops,
   byName,
@@ -93,6 +98,58 @@ describe('Envoy bootstraps from the kit config', () => {
         await expect(validateBootstrap(envoy, file)).rejects.toThrow(/envoy rejected .*broken\.json.*outbound\|9080\|\|productpage/);
       } finally {
         await rm(dir, { recursive: true, force: true });
+      }
+    },
+    LONG,
+  );
+});
+
+describe('a port taken between allocation and bind', () => {
+  test(
+    "the mesh stops what it started and starts again on fresh ports; the supervisor's other children keep running",
+    async () => {
+      // GIVEN a port source whose first answer starts with a port someone else holds (the gateway's)
+      const squatter = createServer();
+      await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+      const taken = (squatter.address() as { port: number }).port;
+      let calls = 0;
+      const allocate = async (host: string, count: number): Promise<number[]> => {
+        calls += 1;
+        const fresh = await allocatePorts(host, count);
+        return calls === 1 ? [taken, ...fresh.slice(1)] : fresh;
+      };
+      const receiver = await startOtlpReceiver({ port: 0 });
+      const supervisor = new ProcessSupervisor({ killGraceMs: 3000 });
+      let mesh: StartedEnvoyMesh | undefined;
+      try {
+        // AND another child of the same supervisor, started before the mesh
+        const other = await supervisor.start({
+          name: 'other',
+          command: process.execPath,
+          args: ['-e', 'console.log("ready"); setInterval(() => {}, 1000)'],
+          readyPattern: /^ready$/,
+        });
+        // WHEN the mesh starts
+        mesh = await startEnvoyMesh({
+          envoy,
+          config: kitConfig(),
+          collector: { host: '127.0.0.1', port: receiver.port },
+          supervisor,
+          allocate,
+        });
+        // THEN it took a second allocation, no proxy is on the taken port, and a request crosses the mesh
+        expect(calls).toBe(2);
+        expect(mesh.gatewayUrl.endsWith(`:${taken}`)).toBe(false);
+        const res = await fetch(`${mesh.gatewayUrl}/productpage`);
+        expect(res.status).toBe(200);
+        // AND only the second start's processes and the other child run: the first start's are gone
+        expect(supervisor.pids.filter(isProcessAlive).sort()).toEqual([other.pid, ...mesh.proxies.map((p) => p.pid)].sort());
+        expect(supervisor.pids.length).toBeGreaterThan(mesh.proxies.length + 1);
+      } finally {
+        await supervisor.stopAll();
+        await mesh?.close();
+        await receiver.close();
+        await new Promise((r) => squatter.close(r));
       }
     },
     LONG,
