@@ -25,8 +25,8 @@ import { ENVOY_READY_LINE, envoyArgs } from '../envoy/envoy-binary';
 import { REPO_ROOT } from '../paths';
 import { startBookinfoApp, type BookinfoApp as RunningApp } from './bookinfo-app';
 import { PARENT_PID_ENV } from './relay-hop-env';
-import { allocatePorts, HOP_ENTRY, RELAY_READY_LINE } from './start-topology';
-import { ProcessStartError, type ProcessSupervisor } from './supervisor';
+import { allocatePorts, HOP_ENTRY, portTaken, RELAY_READY_LINE } from './start-topology';
+import type { ProcessSupervisor } from './supervisor';
 
 /** How one app behaves: Bookinfo's header copying, or a relay hop with these extra flags. */
 export type AppVariant = { readonly kind: 'bookinfo' } | { readonly kind: 'relay'; readonly args: readonly string[] };
@@ -198,17 +198,6 @@ async function startAppsAndProxies(ctx: MeshStart, apps: RunningApp[]): Promise<
     starts.push(startProxy(ctx, p, file));
   }
   return allStarted(starts);
-}
-
-/**
- * A start that failed because a port we allocated was taken in the meantime: allocatePorts releases
- * its probes before Envoy and the apps bind, and any process on the machine may get one of them
- * first (another test's ephemeral port, under a loaded CI run). Envoy says "Address already in use",
- * a relay app EADDRINUSE, an in-process app throws EADDRINUSE.
- */
-function portTaken(err: unknown): boolean {
-  if (err instanceof ProcessStartError) return err.recentOutput.some((l) => /EADDRINUSE|Address already in use/.test(l));
-  return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
 }
 
 /** Starts the mesh; a port collision stops what this start started and starts everything once more on fresh ports. */

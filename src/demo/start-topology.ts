@@ -91,7 +91,15 @@ async function assignPorts(topology: DemoTopology, allocate: (host: string, coun
   });
 }
 
-const addrInUse = (err: unknown): boolean => err instanceof ProcessStartError && err.recentOutput.some((l) => l.includes('EADDRINUSE'));
+/**
+ * A start that failed because a port from allocatePorts was taken in the meantime (its probes are
+ * released before the programs bind, and any process may get one first): a relay says EADDRINUSE,
+ * Envoy "Address already in use", an in-process server throws EADDRINUSE.
+ */
+export function portTaken(err: unknown): boolean {
+  if (err instanceof ProcessStartError) return err.recentOutput.some((l) => /EADDRINUSE|Address already in use/.test(l));
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+}
 
 async function startOnce(
   topology: DemoTopology,
@@ -149,7 +157,7 @@ export async function startTopology(
   try {
     return await startOnce(topology, supervisor, options);
   } catch (err) {
-    if (!addrInUse(err) || Object.values(topology.hops).some((h) => h.name === topology.entry && !h.listen.endsWith(':0'))) throw err;
+    if (!portTaken(err) || Object.values(topology.hops).some((h) => h.name === topology.entry && !h.listen.endsWith(':0'))) throw err;
     await supervisor.stopRunning();
     return startOnce(topology, supervisor, options);
   }
