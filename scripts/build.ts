@@ -10,14 +10,17 @@
  * of 200 source files, and one file per entry loads faster than hundreds of small modules.
  *
  * The bundles sit directly in lib/, one folder below the package root as src/ files are, so
- * PACKAGE_ROOT (src/paths.ts) resolves the same from either.
+ * PACKAGE_ROOT (src/paths.ts) resolves the same from either. lib/relay/ holds the relay bundle that
+ * synth embeds in the relay chain's ConfigMap (scripts/build-relay-bundle.ts).
  */
 import { build, type Plugin } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { REPO_ROOT as PACKAGE_ROOT } from '../src/paths';
+import { RELAY_BUNDLE_DIR } from '../src/stack/relay-bundle';
 import { fixDeclarationSpecifiers } from './build-declarations';
+import { buildRelayBundleFiles } from './build-relay-bundle';
 import { execFileSync } from 'node:child_process';
 
 /** The published entry points: lib/<name>.js. */
@@ -121,6 +124,9 @@ export async function buildPackage({ declarations = true } = {}): Promise<void> 
       plugins: [nodeResolvableDeepImports],
       logLevel: 'warning',
     });
+    const relayDir = join(staging, relative(lib, RELAY_BUNDLE_DIR));
+    mkdirSync(relayDir, { recursive: true });
+    for (const [name, bytes] of Object.entries(buildRelayBundleFiles(PACKAGE_ROOT))) writeFileSync(join(relayDir, name), bytes);
     const t1 = performance.now();
     if (declarations) {
       execFileSync(
@@ -141,7 +147,7 @@ export async function buildPackage({ declarations = true } = {}): Promise<void> 
     // build replaces the whole tree.
     publish(staging, lib, declarations);
     process.stdout.write(
-      `build: lib/ bundles ${Math.round(t1 - t0)} ms${declarations ? `, declarations ${Math.round(t2 - t1)} ms` : ''}\n`,
+      `build: lib/ bundles and the relay bundle ${Math.round(t1 - t0)} ms${declarations ? `, declarations ${Math.round(t2 - t1)} ms` : ''}\n`,
     );
   } finally {
     rmSync(staging, { recursive: true, force: true });

@@ -60,7 +60,8 @@ export { BOOKINFO_SERVICES, type BookinfoService } from './constructs/apps/booki
 export type { ResourceQuantities, SecretKeyRef } from './constructs/workload-defaults';
 // Types the API above refers to.
 export type { Finding, ManifestDoc, Severity } from './check/finding';
-export type { RelayBundle } from './stack/relay-bundle/index';
+// The built relay bundle a RelayChain ships (read from lib/relay/, which the package ships built).
+export { relayBundle, type RelayBundle } from './stack/relay-bundle/index';
 export type { BuiltStack, OutputFile } from './stack/build-stack';
 export type { WriteReport } from './stack/output-writer';
 export type { Recovery } from './stack/output-journal';

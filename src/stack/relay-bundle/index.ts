@@ -1,56 +1,53 @@
 /**
- * Bundles the relay for Kubernetes: one CommonJS file (esbuild, minified, Node 20 target; the relay's
- * HTTP is its own, over `node:net`, so no HTTP client library is bundled), gzipped for a ConfigMap's binaryData, plus the small plain-text loader that
- * unpacks it at start-up. No image build: the pod runs the official Node image.
+ * The relay bundle for Kubernetes, as `npm run build` wrote it into lib/relay/
+ * (scripts/build-relay-bundle.ts): the relay gzipped for a ConfigMap's binaryData, plus the small
+ * plain-text loader that unpacks it at start-up. No image build: the pod runs the official Node image.
  *
- * Deterministic: the same sources give the same bytes (esbuild output is stable, gzip carries no mtime),
- * so synthesis stays reproducible. Built once per process, here in stack/ (it runs esbuild and reads
- * files): the relay-chain construct does no I/O and takes the bundle as a prop.
+ * Read here, in stack/ (it reads files), once per process: the relay-chain construct does no I/O and
+ * takes the bundle as a prop. The test suite's globalSetup builds lib/ from the current sources
+ * before any test reads it; the published package ships it built.
  */
-import { buildSync } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { REPO_ROOT } from '../../paths';
 import type { RelayBundle } from '../../constructs/relay/relay-chain';
 
 export type { RelayBundle };
 
-// From the package root, not this file: bundled into lib/, this module is no longer beside its
-// sources. The package ships src/ (what the relay imports) for this build.
-const HERE = join(REPO_ROOT, 'src', 'stack', 'relay-bundle');
-/** The bundle is the `meshtrace relay` command alone: its process entry is a CLI entry point. */
-const ENTRY = join(REPO_ROOT, 'src', 'cli', 'relay-main.ts');
+/** The folder of the built bundle, under the package root (lib/ holds the compiled package). */
+export const RELAY_BUNDLE_DIR = join(REPO_ROOT, 'lib', 'relay');
+
+/** File names in RELAY_BUNDLE_DIR; the same names the ConfigMap and the pod's volume use. */
+export const RELAY_BUNDLE_FILES = { gzipped: 'relay.cjs.gz', loader: 'loader.cjs' } as const;
 
 let cached: RelayBundle | undefined;
 
 /**
- * Builds (once per process) and returns the relay bundle; synchronous because constructs are.
- * Throws with esbuild's messages if the sources do not build.
+ * The relay bundle (read once per process); synchronous because constructs are. Throws, naming the
+ * file and the command that builds it, when lib/relay/ has not been built.
  */
 export function relayBundle(): RelayBundle {
-  return (cached ??= buildRelayBundle());
+  return (cached ??= readRelayBundle(RELAY_BUNDLE_DIR));
 }
 
-function buildRelayBundle(): RelayBundle {
-  const result = buildSync({
-    entryPoints: [ENTRY],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    write: false,
-    legalComments: 'none',
-    // ESM builds first: the OpenTelemetry packages tree-shake (semantic-conventions, sdk-metrics and
-    // the logs/metrics serializers drop out: 643 KB → 303 KB minified).
-    mainFields: ['module', 'main'],
-    logLevel: 'silent',
-  });
-  const code = Buffer.from(result.outputFiles[0].contents);
+/** Reads a built bundle folder (exported for tests of a folder other than lib/relay/). */
+export function readRelayBundle(dir: string): RelayBundle {
+  const read = (name: string): Buffer => {
+    const file = join(dir, name);
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(
+        `relay bundle: cannot read ${file} (${code ?? String(err)}); it is written by \`npm run build\` (the published package ships it built)`,
+      );
+    }
+  };
+  const gzipped = read(RELAY_BUNDLE_FILES.gzipped);
   return {
-    gzipped: gzipSync(code, { level: 9 }),
-    minifiedBytes: code.length,
-    loader: readFileSync(join(HERE, 'loader.cjs'), 'utf8'),
+    gzipped,
+    minifiedBytes: gunzipSync(gzipped).length,
+    loader: read(RELAY_BUNDLE_FILES.loader).toString('utf8'),
   };
 }

@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { checkManifests } from '../../../src/check';
 import { DEFAULT_RELAY_OTLP_ENDPOINT, RelayChain, relayArgs, validateRelayHops, type RelayChainProps } from '../../../src/constructs/relay';
 import type { RelayBundle } from '../../../src/constructs/relay/relay-chain';
-import { relayBundle } from '../../../src/stack/relay-bundle';
+import { readRelayBundle, relayBundle } from '../../../src/stack/relay-bundle';
 import { startJsonReceiver } from '../../relay/helpers/otlp-json-receiver';
 
 /** A small stand-in so the defaults snapshot does not change with every relay source edit. */
@@ -159,6 +159,17 @@ describe('relay bundle (the real one)', () => {
   let bundle: RelayBundle;
   beforeAll(() => {
     bundle = relayBundle();
+  });
+
+  test('a folder without the built bundle is an error naming the file and the command that builds it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-bundle-missing-'));
+    try {
+      expect(() => readRelayBundle(dir)).toThrow(
+        `relay bundle: cannot read ${join(dir, 'relay.cjs.gz')} (ENOENT); it is written by \`npm run build\``,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('fits a ConfigMap that kubectl apply can annotate: gzip and the whole object well under 256 KiB', () => {
