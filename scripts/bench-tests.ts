@@ -141,12 +141,13 @@ if (from >= 0) {
       [
         '--experimental-vm-modules',
         join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js'),
+        ...args,
         '--json',
         '--outputFile',
         out,
+        // last: jest's array options take every word after them, test paths included
         '--setupFilesAfterEnv',
         join(REPO_ROOT, 'scripts', 'support', 'suite-cpu-probe.mjs'),
-        ...args,
       ],
       { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, MESHTRACE_SUITE_CPU_LOG: probeLog } },
     );
