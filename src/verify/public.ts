@@ -12,6 +12,7 @@ export * from './index';
 // Types the API above refers to, so they are documented and importable too.
 export type { AssertionCategory, VerifyTraceOptions } from './matcher';
 export type { AssertOp, AttributeAssertion, DriverSampling, LinkRule, Pattern } from './spec';
+export type { LinearRegex } from './linear-regex';
 export type { Bottleneck, TraceIndex } from './trace-index';
 export type { DiagnosisInput } from './diagnosis';
 export type { FetchRequest, FetchResult, JaegerSourceOptions, QuerySourceOptions, TraceQueryClient } from './sources/trace-source';

@@ -13,6 +13,7 @@ import { parseYamlDocument, readYamlFile, YAML_LIMITS, YamlInputError } from '..
 import type { AttributeValue, SpanKind } from './model';
 import { parseDurationUs } from '../duration';
 import { issuesToProblems, problemLine } from '../config/problems';
+import { compileLinearRegex, type LinearRegex } from './linear-regex';
 
 export class SpecError extends Error {
   constructor(message: string) {
@@ -156,7 +157,7 @@ export function specJsonSchema(): Record<string, unknown> {
 // Compiled shape
 
 /** An exact string or a compiled regular expression. */
-export type Pattern = { readonly exact: string } | { readonly regex: RegExp; readonly source: string };
+export type Pattern = { readonly exact: string } | { readonly regex: LinearRegex; readonly source: string };
 
 export type AssertOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~' | '!~' | 'exists' | '!exists';
 
@@ -165,7 +166,7 @@ export interface AttributeAssertion {
   readonly key: string;
   readonly op: AssertOp;
   readonly value?: AttributeValue;
-  readonly regex?: RegExp;
+  readonly regex?: LinearRegex;
 }
 
 export interface LinkRule {
@@ -262,15 +263,20 @@ function fail(path: string, message: string): never {
   throw new SpecError(`${path}: ${message}`);
 }
 
-/** `/re/flags` → regex; anything else → exact. */
-export function compilePattern(text: string, path: string): Pattern {
-  const m = /^\/(.*)\/([dgimsuy]*)$/s.exec(text);
-  if (!m) return { exact: text };
+const REGEX_TEXT = /^\/(.*)\/([dgimsuy]*)$/s;
+
+function compileRegex(source: string, flags: string, text: string, path: string): LinearRegex {
   try {
-    return { regex: new RegExp(m[1]!, m[2]!.replace('g', '')), source: text };
+    return compileLinearRegex(source, flags);
   } catch (err) {
     return fail(path, `invalid regular expression ${text} (${(err as Error).message})`);
   }
+}
+
+/** `/re/flags` → regex; anything else → exact. */
+export function compilePattern(text: string, path: string): Pattern {
+  const m = REGEX_TEXT.exec(text);
+  return m ? { regex: compileRegex(m[1]!, m[2]!, text, path), source: text } : { exact: text };
 }
 
 export function patternText(p: Pattern): string {
@@ -305,8 +311,11 @@ export function compileAssertion(text: string, path: string): AttributeAssertion
   }
   const op = m[2] as AssertOp;
   if (op === '~' || op === '!~') {
-    const p = compilePattern(m[3]!.startsWith('/') ? m[3]! : `/${m[3]}/`, path);
-    return { text, key: m[1]!, op, regex: 'regex' in p ? p.regex : new RegExp(m[3]!) };
+    // `/re/flags`, or a bare right side as the pattern itself
+    const right = m[3]!;
+    const r = REGEX_TEXT.exec(right);
+    const regex = r ? compileRegex(r[1]!, r[2]!, right, path) : compileRegex(right, '', `/${right}/`, path);
+    return { text, key: m[1]!, op, regex };
   }
   const value = literal(m[3]!);
   if ((op === '<' || op === '<=' || op === '>' || op === '>=') && typeof value !== 'number') {
@@ -339,12 +348,14 @@ function compileCount(
 function compileWhere(
   raw: Readonly<Record<string, string | number | boolean>> | undefined,
   path: string,
+  at: At,
 ): (readonly [string, Pattern | AttributeValue])[] {
-  return Object.entries(raw ?? {}).map(([k, v]) => [k, typeof v === 'string' ? compilePattern(v, `${path}.${k}`) : v] as const);
+  return Object.entries(raw ?? {}).map(([k, v]) => [k, typeof v === 'string' ? compilePattern(v, at(`${path}.${k}`)) : v] as const);
 }
 
-function compileLink(raw: z.infer<typeof linkShape>, path: string): LinkRule {
-  const count = compileCount(raw.count, { min: 1 }, `${path}.count`);
+/** `path` is the link's own (`spans.a.links[0]`); `at` gives a field's path with its line. */
+function compileLink(raw: z.infer<typeof linkShape>, path: string, at: At): LinkRule {
+  const count = compileCount(raw.count, { min: 1 }, at(`${path}.count`));
   const parts = [
     raw.to === undefined ? 'any span' : `to ${raw.to}`,
     ...Object.entries(raw.where ?? {}).map(([k, v]) => `${k}=${String(v)}`),
@@ -353,31 +364,33 @@ function compileLink(raw: z.infer<typeof linkShape>, path: string): LinkRule {
   return {
     text: `${countWords} link(s) ${parts.join(', ')}`,
     ...(raw.to === undefined ? {} : { to: raw.to }),
-    where: compileWhere(raw.where, `${path}.where`),
+    where: compileWhere(raw.where, `${path}.where`, at),
     count,
   };
 }
 
+/** `path` is the matcher's own (`spans.a`, `absent[0]`); `at` gives a field's path with its line. */
 function compileMatcher(
   id: string,
   raw: z.infer<typeof matcherShape>,
   path: string,
+  at: At,
   defaultCount: { min?: number; max?: number },
 ): SpanMatcher {
-  const count = compileCount(raw.count, defaultCount, `${path}.count`);
+  const count = compileCount(raw.count, defaultCount, at(`${path}.count`));
   const linkList = raw.links === undefined ? [] : Array.isArray(raw.links) ? raw.links : [raw.links];
-  const maxDurationUs = duration(raw.maxDuration, `${path}.maxDuration`);
-  const minDurationUs = duration(raw.minDuration, `${path}.minDuration`);
+  const maxDurationUs = duration(raw.maxDuration, at(`${path}.maxDuration`));
+  const minDurationUs = duration(raw.minDuration, at(`${path}.minDuration`));
   return {
     id,
-    ...(raw.service === undefined ? {} : { service: compilePattern(raw.service, `${path}.service`) }),
-    ...(raw.name === undefined ? {} : { name: compilePattern(raw.name, `${path}.name`) }),
+    ...(raw.service === undefined ? {} : { service: compilePattern(raw.service, at(`${path}.service`)) }),
+    ...(raw.name === undefined ? {} : { name: compilePattern(raw.name, at(`${path}.name`)) }),
     ...(raw.kind === undefined ? {} : { kind: raw.kind }),
-    ...(raw.scope === undefined ? {} : { scope: compilePattern(raw.scope, `${path}.scope`) }),
-    links: linkList.map((l, i) => compileLink(l, Array.isArray(raw.links) ? `${path}.links[${i}]` : `${path}.links`)),
-    where: compileWhere(raw.where, `${path}.where`),
+    ...(raw.scope === undefined ? {} : { scope: compilePattern(raw.scope, at(`${path}.scope`)) }),
+    links: linkList.map((l, i) => compileLink(l, Array.isArray(raw.links) ? `${path}.links[${i}]` : `${path}.links`, at)),
+    where: compileWhere(raw.where, `${path}.where`, at),
     count,
-    asserts: (raw.assert ?? []).map((a, i) => compileAssertion(a, `${path}.assert[${i}]`)),
+    asserts: (raw.assert ?? []).map((a, i) => compileAssertion(a, at(`${path}.assert[${i}]`))),
     ...(maxDurationUs === undefined ? {} : { maxDurationUs }),
     ...(minDurationUs === undefined ? {} : { minDurationUs }),
     ...(raw.expectErrors === undefined ? {} : { expectErrors: raw.expectErrors }),
@@ -428,7 +441,7 @@ function compileAbsent(raw: RawSpec['absent'], matchers: readonly SpanMatcher[],
     }
     if (a.links !== undefined)
       fail(at(`absent[${i}].links`), 'an absent matcher only selects spans; links are asserted on a span matcher under "spans"');
-    return compileMatcher(`absent[${i}]`, a, at(`absent[${i}]`), { max: 0 });
+    return compileMatcher(`absent[${i}]`, a, `absent[${i}]`, at, { max: 0 });
   });
 }
 
@@ -482,7 +495,7 @@ export function compileSpec(doc: unknown, origin = 'spec', lineOf?: (path: reado
   };
   const names = Object.keys(raw.spans);
   if (names.length === 0) fail(at('spans'), 'no span matchers; name at least one (spans: {gateway: {service: …}})');
-  const matchers = names.map((n) => compileMatcher(n, raw.spans[n]!, at(`spans.${n}`), { min: 1 }));
+  const matchers = names.map((n) => compileMatcher(n, raw.spans[n]!, `spans.${n}`, at, { min: 1 }));
   const byName = new Set(names);
   for (const m of matchers) {
     m.links.forEach((l, i) => {

@@ -56,6 +56,56 @@ describe('verify --spec with hostile YAML (real CLI)', () => {
   );
 
   test(
+    'a backtracking-bomb pattern against 100 KB span values: a verdict, not a hang (patterns match in linear time)',
+    async () => {
+      // GIVEN a trace whose span name and attribute almost match nested-quantifier patterns
+      const span = (name: string, method: string) => ({
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        spanId: '0000000000000101',
+        name,
+        kind: 2,
+        startTimeUnixNano: '1763700000000000000',
+        endTimeUnixNano: '1763700000120000000',
+        attributes: [{ key: 'http.method', value: { stringValue: method } }],
+      });
+      const hostile = join(dir, 'hostile-trace.json');
+      const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'x' } }] };
+      writeFileSync(
+        hostile,
+        JSON.stringify({
+          resourceSpans: [
+            { resource, scopeSpans: [{ scope: { name: 't' }, spans: [span(`${'word '.repeat(20_000)}!`, `${'a'.repeat(100_000)}b`)] }] },
+          ],
+        }),
+      );
+      const spec = join(dir, 'backtracking.yaml');
+      writeFileSync(
+        spec,
+        'name: t\nspans:\n  a:\n    service: x\n    name: /^(\\w+\\s?)*!$/\n    assert:\n      - http.method ~ /^(a+)+$/\n',
+      );
+      // WHEN verify runs the spec on it
+      const run = await runCliProcess(['verify', '--spec', spec, '--trace-file', hostile], WAIT_MS);
+      // THEN the span is found by its name and the assertion fails: exit 1, the assertion named
+      expect([run.code, run.stderr]).toEqual([1, '']);
+      expect(run.stdout).toMatch(/http\.method is "a{10,}.*", expected to match \/\^\(a\+\)\+\$\//);
+    },
+    WAIT_MS + 10_000,
+  );
+
+  test(
+    'a pattern the linear-time engine cannot run (lookahead) is refused at load: exit 2, the line and what is allowed',
+    async () => {
+      const spec = join(dir, 'lookahead.yaml');
+      writeFileSync(spec, 'name: t\nspans:\n  a:\n    service: /^(?!istio)/\n');
+      const run = await runCliProcess(['verify', '--spec', spec, '--trace-file', TRACE], WAIT_MS);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`${spec}:4: spans.a.service: invalid regular expression /^(?!istio)/`);
+      expect(run.stderr).toMatch(/lookahead and lookbehind .* are not supported; allowed: RE2 syntax/);
+    },
+    WAIT_MS + 10_000,
+  );
+
+  test(
     'a spec error names the line of the field',
     async () => {
       const spec = join(dir, 'typo.yaml');
