@@ -69,6 +69,8 @@ interface Child {
   readonly exitPromise: Promise<void>;
 }
 
+/** How long an exited child's pipes may stay open (a grandchild holding them) before its start fails without its last lines. */
+const EXIT_OUTPUT_WAIT_MS = 1000;
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** True when a process with this pid exists (signal 0 checks without sending anything). */
@@ -175,7 +177,14 @@ export class ProcessSupervisor {
       child.on('exit', (code, signal) => {
         entry.exited = true;
         if (!settled) {
-          fail(`${spec.name} exited (${signal ?? `code ${code}`}) before it was ready`);
+          // Its last words (why it exited: "Address already in use") can still be in the pipes when
+          // 'exit' comes: fail once they are read ('close'), or after a bound if a grandchild holds them.
+          const failNow = (): void => fail(`${spec.name} exited (${signal ?? `code ${code}`}) before it was ready`);
+          const bound = setTimeout(failNow, EXIT_OUTPUT_WAIT_MS);
+          child.once('close', () => {
+            clearTimeout(bound);
+            failNow();
+          });
         } else if (!this.stopping && !entry.stopRequested) {
           this.options.onUnexpectedExit?.(spec.name, code, signal);
         }

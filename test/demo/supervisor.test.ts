@@ -82,6 +82,46 @@ describe('ProcessSupervisor', () => {
     }
   });
 
+  test("a child's last words that reach the pipe after its 'exit' are in the error", async () => {
+    // GIVEN a child whose reason to stop is written 200 ms after it exited (by a grandchild holding its
+    // stderr: the order a loaded machine can show for any child, whose 'exit' may come before its output)
+    const supervisor = new ProcessSupervisor();
+    try {
+      const started = supervisor.start({
+        name: 'squatted',
+        command: node,
+        args: [
+          '-e',
+          "require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => console.error(\"bind: Address already in use\"), 200)'], { stdio: 'inherit' }); process.exit(1)",
+        ],
+        readyPattern: /^ready$/,
+      });
+      // WHEN it fails THEN the error carries those words (the start waits for the pipes to close)
+      const err = (await started.catch((e: unknown) => e)) as ProcessStartError;
+      expect([err.message, err.recentOutput]).toEqual(['squatted exited (code 1) before it was ready', ['bind: Address already in use']]);
+    } finally {
+      await supervisor.stopAll();
+    }
+  });
+
+  test('a child that exits while a grandchild keeps its output open still fails, without waiting for the grandchild', async () => {
+    const supervisor = new ProcessSupervisor();
+    try {
+      const started = supervisor.start({
+        name: 'parent-of-sleeper',
+        command: node,
+        args: [
+          '-e',
+          "require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'inherit' }); console.error('giving up'); process.exit(4)",
+        ],
+        readyPattern: /^ready$/,
+      });
+      await expect(started).rejects.toThrow('parent-of-sleeper exited (code 4) before it was ready');
+    } finally {
+      await supervisor.stopAll();
+    }
+  });
+
   test('a child that never becomes ready fails at the deadline and is killed', async () => {
     // GIVEN a child that runs but never prints the ready line
     const supervisor = new ProcessSupervisor();
