@@ -20,7 +20,7 @@ import { JaegerV3Source } from '../../src/verify/sources/jaeger-v3';
 import { loadSpec } from '../../src/verify/spec';
 import { verifyTraces } from '../../src/verify/verify-traces';
 import { startKitJaeger, type RunningKitJaeger } from '../support/kit-jaeger';
-import { acceptsConnections, explainWithLogs, freePorts, startPeer, type PeerProcess } from '../support/peers';
+import { acceptsConnections, explainWithLogs, startPeerOnFreePorts, type PeerProcess } from '../support/peers';
 import { BIN, runCliProcess } from '../support/run-cli-process';
 import { startHotrod, type RunningHotrod } from './support/hotrod';
 import { settledTrace } from './support/settled-trace';
@@ -136,25 +136,27 @@ describe("real Traefik (the kit's values) → real HotROD → real Jaeger (as th
     hotrod = await startHotrod(jaeger.otlpHttpUrl, jaeger.queryUrl);
     // An untraced hop in front of HotROD that drops the trace headers (the relay's drop-context
     // fault, no span export): the broken variant where HotROD's hop receives no traceparent.
-    const [stripPort] = await freePorts(1);
-    stripper = await startPeer({
+    const hotrodUrl = hotrod.frontendUrl;
+    const started = await startPeerOnFreePorts(1, ([port]) => ({
       name: 'header-stripper',
       program: process.execPath,
       args: [
         BIN,
         'relay',
         '--listen',
-        `127.0.0.1:${stripPort}`,
+        `127.0.0.1:${port}`,
         '--upstream',
-        hotrod.frontendUrl,
+        hotrodUrl,
         '--service-name',
         'header-stripper',
         '--fault',
         'drop-context',
       ],
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: '' },
-      ready: () => acceptsConnections(stripPort!),
-    });
+      ready: () => acceptsConnections(port!),
+    }));
+    stripper = started.peer;
+    const stripPort = started.ports[0]!;
     // Once per file: the kit's web entrypoint and route, plus the broken variants' routes on the
     // same process: an entrypoint with tracing off, and a host routed through the stripper.
     traefik = await startKitTraefik(

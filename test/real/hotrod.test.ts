@@ -15,7 +15,7 @@ import { JaegerV3Source } from '../../src/verify/sources/jaeger-v3';
 import { loadSpec } from '../../src/verify/spec';
 import { verifyTraces } from '../../src/verify/verify-traces';
 import { startKitJaeger, type RunningKitJaeger } from '../support/kit-jaeger';
-import { acceptsConnections, explainWithLogs, freePorts, startPeer, type PeerProcess } from '../support/peers';
+import { acceptsConnections, explainWithLogs, startPeerOnFreePorts, type PeerProcess } from '../support/peers';
 import { BIN, runCliProcess } from '../support/run-cli-process';
 import { startHotrod, type RunningHotrod } from './support/hotrod';
 import { settledTrace } from './support/settled-trace';
@@ -146,15 +146,17 @@ describe('real HotROD → real Jaeger (as the kit renders it)', () => {
   });
 
   test("the kit's relay rooting the trace in front of HotROD: HotROD joins it (traceparent flags 01, which OpenTelemetry Go reads)", async () => {
-    const [port] = await freePorts(1);
-    const relay = await startPeer({
+    const {
+      peer: relay,
+      ports: [port],
+    } = await startPeerOnFreePorts(1, ([listen]) => ({
       name: 'relay-edge',
       program: process.execPath,
       args: [
         BIN,
         'relay',
         '--listen',
-        `127.0.0.1:${port}`,
+        `127.0.0.1:${listen}`,
         '--upstream',
         hotrod!.frontendUrl,
         '--service-name',
@@ -162,8 +164,8 @@ describe('real HotROD → real Jaeger (as the kit renders it)', () => {
         '--otlp-endpoint',
         jaeger!.otlpHttpUrl,
       ],
-      ready: () => acceptsConnections(port!),
-    });
+      ready: () => acceptsConnections(listen!),
+    }));
     try {
       await explainWithLogs([...peers(), relay], async () => {
         // No trace headers in: the relay starts the trace, HotROD must continue it.

@@ -15,7 +15,7 @@ import { findEnvoy } from '../../src/envoy';
 import { ProcessSupervisor } from '../../src/demo/supervisor';
 import type { EnvoyMeshOptions, StartedEnvoyMesh } from '../../src/demo/start-envoy-mesh';
 import { connectZipkin, loadSpec, zipkinSource, type Spec } from '../../src/verify';
-import { explainWithLogs, freePorts, peerPath, startPeer, waitFor, type PeerProcess } from '../support/peers';
+import { explainWithLogs, peerPath, startPeerOnFreePorts, waitFor, type PeerProcess } from '../support/peers';
 import { runCliProcess } from '../support/run-cli-process';
 import {
   bookinfoHops,
@@ -55,17 +55,18 @@ let spec: Spec;
 beforeAll(async () => {
   envoy = findEnvoy().path;
   spec = await loadSpec(SPEC);
-  [zipkinPort] = (await freePorts(1)) as [number];
-  zipkinUrl = `http://127.0.0.1:${zipkinPort}`;
   // Armeria's port list replaces the default entry whole: address, port and protocol all given.
-  zipkin = await startPeer({
+  const started = await startPeerOnFreePorts(1, ([port]) => ({
     name: 'zipkin',
     program: peerPath('zipkin-server'),
-    args: [`--armeria.ports[0].ip=127.0.0.1`, `--armeria.ports[0].port=${zipkinPort}`, '--armeria.ports[0].protocols[0]=http'],
+    args: [`--armeria.ports[0].ip=127.0.0.1`, `--armeria.ports[0].port=${port}`, '--armeria.ports[0].protocols[0]=http'],
     env: { STORAGE_TYPE: 'mem', SELF_TRACING_ENABLED: 'false', JAVA_OPTS: '-Xms64m -Xmx512m -XX:TieredStopAtLevel=1' },
-    healthUrl: `${zipkinUrl}/health`,
+    healthUrl: `http://127.0.0.1:${port}/health`,
     startTimeoutMs: 180_000,
-  });
+  }));
+  zipkin = started.peer;
+  zipkinPort = started.ports[0]!;
+  zipkinUrl = `http://127.0.0.1:${zipkinPort}`;
 }, LONG);
 
 afterAll(async () => {

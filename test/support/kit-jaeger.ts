@@ -16,7 +16,7 @@ import { parse as load } from 'yaml';
 import { jaegerSchema } from '../../src/config/jaeger';
 import { Jaeger } from '../../src/constructs/jaeger/jaeger';
 import { JAEGER_PORTS, JAEGER_REMOTE_STORAGE_SERVICE } from '../../src/constructs/jaeger/jaeger-ports';
-import { freePorts, peerPath, peerTempDir, startPeer, stopPeers, type PeerProcess } from './peers';
+import { peerPath, peerTempDir, startPeerOnFreePorts, stopPeers, type PeerProcess } from './peers';
 
 type Obj = Record<string, any>;
 
@@ -199,11 +199,6 @@ const COLLECTOR_LISTENS = [
 ];
 const QUERY_LISTENS = [JAEGER_PORTS.queryHttp, JAEGER_PORTS.queryGrpc, JAEGER_PORTS.health, JAEGER_PORTS.metrics];
 
-async function portMap(kitPorts: readonly number[]): Promise<Record<number, number>> {
-  const free = await freePorts(kitPorts.length);
-  return Object.fromEntries(kitPorts.map((p, i) => [p, free[i]!]));
-}
-
 /**
  * Starts remote-storage, collector and query from the kit's synthesized split Jaeger (a user's
  * `jaeger:` config section; topology split, storage remoteStorage); resolves when all three are healthy.
@@ -224,38 +219,37 @@ export async function startKitJaeger(jaegerConfig: Record<string, unknown> = {})
   const peers: PeerProcess[] = [];
   try {
     // remote-storage
-    const [rsGrpc, rsAdmin] = await freePorts(2);
     const rsConfigFile = rsWorkload.args[rsWorkload.args.indexOf('--config-file') + 1] ?? '';
     const rsMount = Object.keys(rsWorkload.mounts).find((m) => rsConfigFile.startsWith(`${m}/`));
     const rsConfig = load(rsMount ? (rsWorkload.mounts[rsMount]![rsConfigFile.slice(rsMount.length + 1)] ?? '') : '') as Obj;
-    const flags = remoteStorageFlags(rsConfig, `127.0.0.1:${rsGrpc}`, `127.0.0.1:${rsAdmin}`);
-    peers.push(
-      await startPeer({
+    const rs = await startPeerOnFreePorts(2, ([grpc, admin]) => {
+      const flags = remoteStorageFlags(rsConfig, `127.0.0.1:${grpc}`, `127.0.0.1:${admin}`);
+      return {
         name: 'jaeger-remote-storage',
         program: remoteStorage,
         args: flags.args,
         env: flags.env,
-        healthUrl: `http://127.0.0.1:${rsAdmin}/`,
-      }),
-    );
+        healthUrl: `http://127.0.0.1:${admin}/`,
+      };
+    });
+    peers.push(rs.peer);
+    const rsGrpc = rs.ports[0]!;
     const dial = { [`${JAEGER_REMOTE_STORAGE_SERVICE}:${JAEGER_PORTS.remoteStorage}`]: `127.0.0.1:${rsGrpc}` };
 
     const start = async (workload: KitWorkload, listens: readonly number[]) => {
-      const listen = await portMap(listens);
       const dir = join(base, workload.name);
+      let listen: Record<number, number> = {};
       let config: Obj = {};
-      const args = materialize(workload, dir, (file, content) => {
-        if (file !== 'config.yaml') return content;
-        config = relocatePaths(loopbackConfig(load(content), { listen, dial }), workload, dir) as Obj;
-        const left = nonLoopbackAddresses(config, [JAEGER_REMOTE_STORAGE_SERVICE, 'jaeger-collector', 'jaeger-query']);
-        if (left.length > 0) throw new Error(`${workload.name}: the loopback seam left ${left.join(', ')}`);
-        return JSON.stringify(config, null, 2);
-      });
-      const peer = await startPeer({
-        name: workload.name,
-        program: jaeger,
-        args,
-        healthUrl: `http://127.0.0.1:${listen[JAEGER_PORTS.health]}/status`,
+      const { peer } = await startPeerOnFreePorts(listens.length, (free) => {
+        listen = Object.fromEntries(listens.map((p, i) => [p, free[i]!]));
+        const args = materialize(workload, dir, (file, content) => {
+          if (file !== 'config.yaml') return content;
+          config = relocatePaths(loopbackConfig(load(content), { listen, dial }), workload, dir) as Obj;
+          const left = nonLoopbackAddresses(config, [JAEGER_REMOTE_STORAGE_SERVICE, 'jaeger-collector', 'jaeger-query']);
+          if (left.length > 0) throw new Error(`${workload.name}: the loopback seam left ${left.join(', ')}`);
+          return JSON.stringify(config, null, 2);
+        });
+        return { name: workload.name, program: jaeger, args, healthUrl: `http://127.0.0.1:${listen[JAEGER_PORTS.health]}/status` };
       });
       peers.push(peer);
       return { listen, config };

@@ -11,7 +11,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { freePorts, peerPath, peerTempDir, startPeer, stopPeers, waitFor, type PeerProcess } from './peers';
+import { peerPath, peerTempDir, startPeer, startPeerOnFreePorts, stopPeers, waitFor, type PeerProcess } from './peers';
 
 export interface ControlPlane {
   /** `https://127.0.0.1:<port>` */
@@ -98,9 +98,9 @@ export async function startControlPlane(options: { readonly context?: string } =
   const dir = join(peerTempDir(), `kube-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   makeCertificates(dir);
-  const [etcdClient, etcdPeer, apiPort] = await freePorts(3);
-  const server = `https://127.0.0.1:${apiPort}`;
-  const kubeconfig = writeKubeconfig(dir, server, context);
+  // Set by the API server's start, on the port it got (a port taken meanwhile: a start on fresh ones).
+  let server = '';
+  let kubeconfig = '';
   const ca = readFileSync(join(dir, 'ca.crt'));
   const cert = readFileSync(join(dir, 'admin.crt'));
   const key = readFileSync(join(dir, 'admin.key'));
@@ -133,25 +133,28 @@ export async function startControlPlane(options: { readonly context?: string } =
 
   const peers: PeerProcess[] = [];
   try {
-    peers.push(
-      await startPeer({
-        name: 'etcd',
-        program: peerPath('etcd'),
-        args: [
-          `--data-dir=${join(dir, 'etcd')}`,
-          `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
-          `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
-          `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
-          `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-          `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
-          // a test's data is thrown away: no fsync wait on a shared disk
-          '--unsafe-no-fsync',
-        ],
-        healthUrl: `http://127.0.0.1:${etcdClient}/health`,
-      }),
-    );
-    peers.push(
-      await startPeer({
+    const etcd = await startPeerOnFreePorts(2, ([client, peer]) => ({
+      name: 'etcd',
+      program: peerPath('etcd'),
+      args: [
+        // a data folder per attempt: a failed start's data is no cluster of this one
+        `--data-dir=${join(dir, `etcd-${client}`)}`,
+        `--listen-client-urls=http://127.0.0.1:${client}`,
+        `--advertise-client-urls=http://127.0.0.1:${client}`,
+        `--listen-peer-urls=http://127.0.0.1:${peer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+        `--initial-cluster=default=http://127.0.0.1:${peer}`,
+        // a test's data is thrown away: no fsync wait on a shared disk
+        '--unsafe-no-fsync',
+      ],
+      healthUrl: `http://127.0.0.1:${client}/health`,
+    }));
+    peers.push(etcd.peer);
+    const etcdClient = etcd.ports[0]!;
+    const apiServer = await startPeerOnFreePorts(1, ([apiPort]) => {
+      server = `https://127.0.0.1:${apiPort}`;
+      kubeconfig = writeKubeconfig(dir, server, context);
+      return {
         name: 'kube-apiserver',
         program: peerPath('kube-apiserver'),
         args: [
@@ -178,8 +181,9 @@ export async function startControlPlane(options: { readonly context?: string } =
         ],
         ready: async () => (await api('GET', '/readyz').catch(() => ({ status: 0 }))).status === 200,
         startTimeoutMs: 120_000,
-      }),
-    );
+      };
+    });
+    peers.push(apiServer.peer);
     peers.push(
       await startPeer({
         name: 'kube-controller-manager',

@@ -211,6 +211,30 @@ export async function startPeer(options: StartOptions): Promise<PeerProcess> {
   }
 }
 
+/** What a program logs when a port it was given is already bound (Go, Java, Envoy, Node). */
+const PORT_TAKEN = /address already in use|EADDRINUSE|BindException/i;
+
+/**
+ * startPeer on `count` ports from freePorts, with the options `build` makes of them; when the
+ * program could not bind one, again on fresh ports (up to `attempts` starts in all). freePorts
+ * releases its ports before the program binds them, and in a full test run another process can take
+ * one in between. `build` runs once per attempt, so files naming the ports are written anew.
+ */
+export async function startPeerOnFreePorts(
+  count: number,
+  build: (ports: number[]) => StartOptions | Promise<StartOptions>,
+  attempts = 3,
+): Promise<{ peer: PeerProcess; ports: number[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = await freePorts(count);
+    try {
+      return { peer: await startPeer(await build(ports)), ports };
+    } catch (err) {
+      if (attempt >= attempts || !PORT_TAKEN.test((err as Error).message)) throw err;
+    }
+  }
+}
+
 /** Stops every peer (in reverse start order), ignoring ones already gone. */
 export async function stopPeers(peers: readonly (PeerProcess | undefined)[]): Promise<void> {
   for (const p of [...peers].reverse()) await p?.stop();

@@ -4,7 +4,7 @@
  * every service binds `--*-service-hostname` (default 0.0.0.0, so set to 127.0.0.1) and a port flag;
  * the exporter reads OTEL_EXPORTER_OTLP_ENDPOINT (a base URL; HTTP/protobuf only, never gRPC).
  */
-import { acceptsConnections, freePorts, peerPath, startPeer, type PeerProcess } from '../../support/peers';
+import { acceptsConnections, peerPath, startPeerOnFreePorts, type PeerProcess } from '../../support/peers';
 
 export interface RunningHotrod {
   readonly frontendUrl: string;
@@ -12,20 +12,21 @@ export interface RunningHotrod {
 }
 
 export async function startHotrod(otlpHttpUrl: string, jaegerUiUrl: string): Promise<RunningHotrod> {
-  const [frontend, customer, driver, route] = await freePorts(4);
-  const roles = { frontend, customer, driver, route } as Record<string, number>;
-  const args = ['all', '--otel-exporter', 'otlp', '--jaeger-ui', jaegerUiUrl];
-  for (const [role, port] of Object.entries(roles))
-    args.push(`--${role}-service-hostname`, '127.0.0.1', `--${role}-service-port`, String(port));
-  const peer = await startPeer({
-    name: 'hotrod',
-    program: peerPath('hotrod'),
-    args,
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlpHttpUrl },
-    // /config is the frontend's; the other three run in goroutines of the same process with no
-    // health endpoint, so their ports must accept connections too before a dispatch can succeed.
-    healthUrl: `http://127.0.0.1:${frontend}/config`,
-    ready: async () => (await Promise.all([customer!, driver!, route!].map(acceptsConnections))).every(Boolean),
+  const { peer, ports } = await startPeerOnFreePorts(4, ([frontend, customer, driver, route]) => {
+    const roles = { frontend, customer, driver, route } as Record<string, number>;
+    const args = ['all', '--otel-exporter', 'otlp', '--jaeger-ui', jaegerUiUrl];
+    for (const [role, port] of Object.entries(roles))
+      args.push(`--${role}-service-hostname`, '127.0.0.1', `--${role}-service-port`, String(port));
+    return {
+      name: 'hotrod',
+      program: peerPath('hotrod'),
+      args,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlpHttpUrl },
+      // /config is the frontend's; the other three run in goroutines of the same process with no
+      // health endpoint, so their ports must accept connections too before a dispatch can succeed.
+      healthUrl: `http://127.0.0.1:${frontend}/config`,
+      ready: async () => (await Promise.all([customer!, driver!, route!].map(acceptsConnections))).every(Boolean),
+    };
   });
-  return { frontendUrl: `http://127.0.0.1:${frontend}`, peer };
+  return { frontendUrl: `http://127.0.0.1:${ports[0]}`, peer };
 }

@@ -26,7 +26,7 @@ import { HotRodIngress } from '../../../src/constructs/apps/hotrod-ingress';
 import type { TraefikV3Values } from '../../../src/constructs/traefik/traefik-v3-values';
 import { JAEGER_PORTS } from '../../../src/constructs/jaeger/jaeger-ports';
 import { jaegerCollectorHost, traefikInstallInputs } from '../../../src/stack/install/kind-traefik-inputs';
-import { freePorts, peerPath, startPeer, writeTempFile, type PeerProcess } from '../../support/peers';
+import { peerPath, startPeerOnFreePorts, writeTempFile, type PeerProcess } from '../../support/peers';
 
 type Obj = Record<string, any>;
 
@@ -198,59 +198,64 @@ export async function startKitTraefik(
   const values = kitTraefikValues(config);
   const route = kitHotrodIngressRoute(config);
   const extraEntryPoints = Object.entries(extras.entryPoints ?? {});
-  const [web, admin, ...extraPorts] = await freePorts(2 + extraEntryPoints.length);
+  // What the start on the ports it got made, for the result.
+  let made: { web: number; extraPorts: number[]; routers: string[]; allArgs: string[]; env: Record<string, string> } | undefined;
   const collector = jaegerCollectorHost(config);
   const backend = route.spec.routes[0].services[0] as Obj;
-  const seam: TraefikSeam = {
-    webAddress: `127.0.0.1:${web}`,
-    dial: {
-      [`${collector}:${JAEGER_PORTS.otlpGrpc}`]: targets.otlpGrpcAddress,
-      [`${collector}:${JAEGER_PORTS.otlpHttp}`]: targets.otlpHttpAddress,
-      [`${backend.name}:${backend.port}`]: new URL(targets.hotrodFrontendUrl).host,
-    },
-  };
-  const { args, env } = traefikStaticConfig(values, seam);
-  const dynamic = fileProviderRoutes(route, seam);
-  for (const [kind, extra] of [
-    ['routers', extras.routers],
-    ['services', extras.services],
-  ] as const) {
-    for (const [name, body] of Object.entries(extra ?? {})) {
-      if (dynamic.http[kind][name]) throw new Error(`extra ${kind} ${name} clashes with the kit's own`);
-      dynamic.http[kind][name] = body;
+  const { peer } = await startPeerOnFreePorts(2 + extraEntryPoints.length, ([web, admin, ...extraPorts]) => {
+    const seam: TraefikSeam = {
+      webAddress: `127.0.0.1:${web}`,
+      dial: {
+        [`${collector}:${JAEGER_PORTS.otlpGrpc}`]: targets.otlpGrpcAddress,
+        [`${collector}:${JAEGER_PORTS.otlpHttp}`]: targets.otlpHttpAddress,
+        [`${backend.name}:${backend.port}`]: new URL(targets.hotrodFrontendUrl).host,
+      },
+    };
+    const { args, env } = traefikStaticConfig(values, seam);
+    const dynamic = fileProviderRoutes(route, seam);
+    for (const [kind, extra] of [
+      ['routers', extras.routers],
+      ['services', extras.services],
+    ] as const) {
+      for (const [name, body] of Object.entries(extra ?? {})) {
+        if (dynamic.http[kind][name]) throw new Error(`extra ${kind} ${name} clashes with the kit's own`);
+        dynamic.http[kind][name] = body;
+      }
     }
-  }
-  const routesFile = writeTempFile(`traefik-routes-${web}.yaml`, dynamic);
-  const routers = Object.keys(dynamic.http.routers).map((r) => `${r}@file`);
-  const allArgs = [
-    ...args,
-    ...extraEntryPoints.flatMap(([name, ep], i) => [
-      `--entryPoints.${name}.address=127.0.0.1:${extraPorts[i]}`,
-      `--entryPoints.${name}.observability.tracing=${ep.tracing}`,
-    ]),
-    // Test-only: the chart's `traefik` entrypoint (ping, API) on loopback; the API tells when the
-    // file routes are live. `api.insecure` serves it there without a router; nothing else can reach it.
-    `--entryPoints.traefik.address=127.0.0.1:${admin}`,
-    '--api.insecure=true',
-    `--providers.file.filename=${routesFile}`,
-    '--log.level=INFO',
-  ];
-  const routerEnabled = async (name: string): Promise<boolean> => {
-    try {
-      const res = await fetch(`http://127.0.0.1:${admin}/api/http/routers/${name}`);
-      return res.ok && ((await res.json()) as Obj).status === 'enabled';
-    } catch {
-      return false;
-    }
-  };
-  const peer = await startPeer({
-    name: 'traefik',
-    program: peerPath('traefik'),
-    args: allArgs,
-    env,
-    healthUrl: `http://127.0.0.1:${admin}/ping`,
-    ready: async () => (await Promise.all(routers.map(routerEnabled))).every(Boolean),
+    const routesFile = writeTempFile(`traefik-routes-${web}.yaml`, dynamic);
+    const routers = Object.keys(dynamic.http.routers).map((r) => `${r}@file`);
+    const allArgs = [
+      ...args,
+      ...extraEntryPoints.flatMap(([name, ep], i) => [
+        `--entryPoints.${name}.address=127.0.0.1:${extraPorts[i]}`,
+        `--entryPoints.${name}.observability.tracing=${ep.tracing}`,
+      ]),
+      // Test-only: the chart's `traefik` entrypoint (ping, API) on loopback; the API tells when the
+      // file routes are live. `api.insecure` serves it there without a router; nothing else can reach it.
+      `--entryPoints.traefik.address=127.0.0.1:${admin}`,
+      '--api.insecure=true',
+      `--providers.file.filename=${routesFile}`,
+      '--log.level=INFO',
+    ];
+    const routerEnabled = async (name: string): Promise<boolean> => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${admin}/api/http/routers/${name}`);
+        return res.ok && ((await res.json()) as Obj).status === 'enabled';
+      } catch {
+        return false;
+      }
+    };
+    made = { web: web!, extraPorts, routers, allArgs, env };
+    return {
+      name: 'traefik',
+      program: peerPath('traefik'),
+      args: allArgs,
+      env,
+      healthUrl: `http://127.0.0.1:${admin}/ping`,
+      ready: async () => (await Promise.all(routers.map(routerEnabled))).every(Boolean),
+    };
   });
+  const { web, extraPorts, routers, allArgs, env } = made!;
   const host = /Host\(`([^`]+)`\)/.exec(route.spec.routes[0].match)?.[1] ?? '';
   return {
     webUrl: `http://127.0.0.1:${web}`,
