@@ -37,6 +37,31 @@ function unsupportedHint(source: string): string {
 }
 
 /**
+ * JavaScript's `\uXXXX` (and, with the u flag, `\u{X…}`) as RE2's `\x{X…}`: the one escape people
+ * write that RE2 spells differently. Everything else is passed as written.
+ */
+function re2Escapes(source: string, unicode: boolean): string {
+  let out = '';
+  for (let i = 0; i < source.length; i++) {
+    if (source[i] !== '\\') {
+      out += source[i];
+      continue;
+    }
+    const at = unicode ? /u(?:([0-9a-fA-F]{4})|\{([0-9a-fA-F]{1,6})\})/y : /u([0-9a-fA-F]{4})/y;
+    at.lastIndex = i + 1;
+    const escape = at.exec(source);
+    if (escape) {
+      out += `\\x{${escape[1] ?? escape[2]}}`;
+      i += escape[0].length;
+    } else {
+      out += source.slice(i, i + 2);
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
  * Compiles `source` with JavaScript-style `flags` (d g i m s u y; `y` anchors at the start).
  * Throws an Error whose message says what is wrong and what is allowed.
  */
@@ -49,7 +74,8 @@ export function compileLinearRegex(source: string, flags: string): LinearRegex {
     bits |= bit;
   }
   // sticky: a match must start at the start (\A is RE2's start of text, also under the m flag)
-  const body = flags.includes('y') ? `\\A(?:${source})` : source;
+  const translated = re2Escapes(source, flags.includes('u'));
+  const body = flags.includes('y') ? `\\A(?:${translated})` : translated;
   let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(body, bits);

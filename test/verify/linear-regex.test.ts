@@ -26,6 +26,9 @@ describe('spec regexes match in linear time (RE2 semantics)', () => {
     ['a.b', 's'],
     ['b', 'y'],
     ['\\d{3}', 'gu'],
+    ['^caf\\u00e9$', ''],
+    ['^caf\\u{e9}$', 'u'],
+    ['^x\\\\u0041$', ''],
   ];
   const VALUES = [
     'edge',
@@ -46,6 +49,10 @@ describe('spec regexes match in linear time (RE2 semantics)', () => {
     'bc',
     'cb',
     'status 503',
+    'café',
+    'cafe',
+    'x\\u0041',
+    'xA',
     '',
   ];
   test.each(PATTERNS)('/%s/%s decides every value as JavaScript does', (source, flags) => {
