@@ -10,14 +10,14 @@ export default {
     '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.mjs',
   },
   testTimeout: 30000,
-  // Three workers on the 2-core machines this runs on (jest's default, cores − 1, is one): most of
-  // the slow suites wait on real programs (Envoy, Jaeger, Zipkin, the API server), so more workers
-  // fill that time. Measured (BENCHMARKS.md, "Test suite"): 2 workers 421 s, 3 workers 265 s,
-  // 4 workers 237–307 s with the CPU ~95% busy: within this VM's run-to-run drift of 3, and every
-  // real program's latency then grows with the queue. Tests share no ports
-  // (all are allocated) and no files outside their own temp folders; lib/ is replaced file by
-  // file, atomically (scripts/build.ts).
-  maxWorkers: 3,
+  // Four workers on the 2-core machines this runs on (jest's default, cores − 1, is one): the slow
+  // suites wait on real programs (Envoy, Jaeger, Zipkin, Traefik, HotROD, the API server) far more
+  // than they compute, so workers beyond the cores fill that time. Measured (BENCHMARKS.md, "Test
+  // suite"): 2 workers 421 s, 3 workers 224–234 s, 4 workers 200–206 s (alternating runs, same tree).
+  // Tests share no ports (all are allocated, and a program whose port was taken meanwhile starts
+  // again on fresh ones) and no files outside their own temp folders; lib/ is replaced file by file,
+  // atomically (scripts/build.ts).
+  maxWorkers: 4,
   // Longest first even on a fresh clone (CI), from recorded times: see the file.
   testSequencer: '<rootDir>/test/support/test-sequencer.cjs',
   // The child-process CLI tests run bin/meshtrace.mjs → lib/: built once per run from the sources.

@@ -1,5 +1,5 @@
 /**
- * Test-suite timing (`npm run bench:tests [-- JEST ARGS]`): runs jest with the project's config (three
+ * Test-suite timing (`npm run bench:tests [-- JEST ARGS]`): runs jest with the project's config (four
  * workers) and `--json`, then prints the run's wall time, the CPU time of jest and everything it
  * started (the real programs included: children's CPU from /proc/self/stat once they are reaped), the
  * load average before and after (this machine is shared), and the slowest suites. The issue's target
