@@ -85,6 +85,18 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 /** Sends a signal to a child's whole process group, falling back to the child itself. */
+/**
+ * SIGKILL to what an exited child left in its process group (grandchildren holding its pipes). The
+ * group only: the child's own pid may already be another process's.
+ */
+function killLeftovers(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // nothing left in the group
+  }
+}
+
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -154,7 +166,10 @@ export class ProcessSupervisor {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (!entry.exited && child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+        if (child.pid !== undefined) {
+          if (entry.exited) killLeftovers(child.pid);
+          else signalGroup(child.pid, 'SIGKILL');
+        }
         reject(new ProcessStartError(message, spec.name, [...lines]));
       };
       const timer = setTimeout(() => fail(`${spec.name} did not print its ready line within ${timeoutMs} ms`), timeoutMs);

@@ -104,7 +104,7 @@ describe('ProcessSupervisor', () => {
     }
   });
 
-  test('a child that exits while a grandchild keeps its output open still fails, without waiting for the grandchild', async () => {
+  test('a child that exits while a grandchild keeps its output open fails without waiting for it, and the grandchild is stopped', async () => {
     const supervisor = new ProcessSupervisor();
     try {
       const started = supervisor.start({
@@ -112,11 +112,15 @@ describe('ProcessSupervisor', () => {
         command: node,
         args: [
           '-e',
-          "require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'inherit' }); console.error('giving up'); process.exit(4)",
+          "const g = require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'inherit' }); console.error('grandchild ' + g.pid); process.exit(4)",
         ],
         readyPattern: /^ready$/,
       });
-      await expect(started).rejects.toThrow('parent-of-sleeper exited (code 4) before it was ready');
+      const err = (await started.catch((e: unknown) => e)) as ProcessStartError;
+      expect(err.message).toBe('parent-of-sleeper exited (code 4) before it was ready');
+      const grandchild = Number(/^grandchild (\d+)$/m.exec(err.recentOutput.join('\n'))?.[1]);
+      expect(grandchild).toBeGreaterThan(0);
+      await expectAllGone([grandchild]);
     } finally {
       await supervisor.stopAll();
     }
