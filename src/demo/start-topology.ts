@@ -97,13 +97,16 @@ async function assignPorts(topology: DemoTopology, allocate: (host: string, coun
   });
 }
 
+/** What a program prints when a port it was given is bound already: Node, Envoy, Go ("address …"), Java. */
+export const PORT_TAKEN_OUTPUT = /EADDRINUSE|address already in use/i;
+
 /**
  * A start that failed because a port from allocatePorts was taken in the meantime (its probes are
  * released before the programs bind, and any process may get one first): a relay says EADDRINUSE,
  * Envoy "Address already in use", an in-process server throws EADDRINUSE.
  */
 export function portTaken(err: unknown): boolean {
-  if (err instanceof ProcessStartError) return err.recentOutput.some((l) => /EADDRINUSE|Address already in use/.test(l));
+  if (err instanceof ProcessStartError) return err.recentOutput.some((l) => PORT_TAKEN_OUTPUT.test(l));
   return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
 }
 

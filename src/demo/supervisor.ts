@@ -84,7 +84,6 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-/** Sends a signal to a child's whole process group, falling back to the child itself. */
 /**
  * SIGKILL to what an exited child left in its process group (grandchildren holding its pipes). The
  * group only: the child's own pid may already be another process's.
@@ -97,6 +96,7 @@ function killLeftovers(pgid: number): void {
   }
 }
 
+/** Sends a signal to a child's whole process group, falling back to the child itself. */
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);

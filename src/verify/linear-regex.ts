@@ -40,14 +40,17 @@ function unsupportedHint(source: string): string {
  * JavaScript's `\uXXXX` (and, with the u flag, `\u{X…}`) as RE2's `\x{X…}`: the one escape people
  * write that RE2 spells differently. Everything else is passed as written.
  */
+const U_ESCAPE = /u([0-9a-fA-F]{4})/y;
+const U_ESCAPE_UNICODE = /u(?:([0-9a-fA-F]{4})|\{([0-9a-fA-F]{1,6})\})/y;
+
 function re2Escapes(source: string, unicode: boolean): string {
+  const at = unicode ? U_ESCAPE_UNICODE : U_ESCAPE;
   let out = '';
   for (let i = 0; i < source.length; i++) {
     if (source[i] !== '\\') {
       out += source[i];
       continue;
     }
-    const at = unicode ? /u(?:([0-9a-fA-F]{4})|\{([0-9a-fA-F]{1,6})\})/y : /u([0-9a-fA-F]{4})/y;
     at.lastIndex = i + 1;
     const escape = at.exec(source);
     if (escape) {

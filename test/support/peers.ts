@@ -13,6 +13,7 @@ import { request } from 'undici';
 import { stringify } from 'yaml';
 import { manifestPath, peersRoot, type Manifest } from '../../scripts/peers/layout';
 import { RECIPES } from '../../scripts/peers/recipes/index';
+import { PORT_TAKEN_OUTPUT } from '../../src/demo/start-topology';
 import { waitUntil } from './wait-until';
 
 /** The recipe that installs a program (for the error message and the pinned version). */
@@ -211,9 +212,6 @@ export async function startPeer(options: StartOptions): Promise<PeerProcess> {
   }
 }
 
-/** What a program logs when a port it was given is already bound (Go, Java, Envoy, Node). */
-const PORT_TAKEN = /address already in use|EADDRINUSE|BindException/i;
-
 /**
  * startPeer on `count` ports from freePorts, with the options `build` makes of them; when the
  * program could not bind one, again on fresh ports (up to `attempts` starts in all). freePorts
@@ -230,7 +228,7 @@ export async function startPeerOnFreePorts(
     try {
       return { peer: await startPeer(await build(ports)), ports };
     } catch (err) {
-      if (attempt >= attempts || !PORT_TAKEN.test((err as Error).message)) throw err;
+      if (attempt >= attempts || !PORT_TAKEN_OUTPUT.test((err as Error).message)) throw err;
     }
   }
 }
